@@ -1,0 +1,43 @@
+# Everything installs itself: a fresh machine needs only Python 3.11 and Node 20.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+ENV    ?= dev
+
+.PHONY: install demo serve test test-fast synth deploy bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json
+	npm install --no-audit --no-fund --loglevel=error
+
+install: $(STAMP)
+
+## Run the whole system on the embedded local runtime and push the sample orders through it.
+demo: $(STAMP)
+	$(PY) -m local.demo $(ARGS)
+
+## Keep the local runtime running (HTTP API on 127.0.0.1) after the demo.
+serve: $(STAMP)
+	$(PY) -m local.demo --serve
+
+## The whole suite: unit, integration (moto), infra (synthesized template, cdk-nag), e2e (local runtime).
+test: $(STAMP)
+	$(PY) -m pytest
+
+## Synthesize the CloudFormation template for one environment with the CDK CLI.
+synth: $(STAMP) node_modules/.package-lock.json
+	npx cdk synth -c env=$(ENV) --quiet
+
+deploy: $(STAMP) node_modules/.package-lock.json
+	npx cdk deploy -c env=$(ENV)
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.workflow_throughput
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache

@@ -1,0 +1,116 @@
+"""Per-environment settings, read from the context of cdk.json.
+
+cdk.json is the one place where dev, staging and prod differ (removal policy, log retention,
+API throttling, alarm thresholds). The CDK CLI hands its context to the app through
+CDK_CONTEXT_JSON; when the app runs without the CLI (tests, `python -m infra.app`) the same
+context is read from cdk.json directly, so both paths see the same settings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.topology import ROOT
+
+CDK_JSON = ROOT / "cdk.json"
+ENV_CONTEXT_KEY = "env"
+DEFAULT_ENV = "dev"
+ENVIRONMENTS_KEY = "oms:environments"
+POWERTOOLS_LAYER_VERSION_KEY = "oms:powertoolsLayerVersion"
+
+
+class UnknownEnvironmentError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class EnvironmentSettings:
+    name: str
+    removal_policy: RemovalPolicy
+    table_deletion_protection: bool
+    log_retention: logs.RetentionDays
+    log_level: str
+    api_throttle_rate_limit: float
+    api_throttle_burst_limit: int
+    alarm_oldest_message_age_seconds: int
+    alarm_function_errors: int
+    alarm_api_server_errors: int
+    alarm_emails: tuple[str, ...]
+    powertools_layer_version: int
+    account: str | None = None
+    region: str | None = None
+
+    @property
+    def stack_name(self) -> str:
+        return f"oms-{self.name}"
+
+
+def cdk_json_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")).get("context", {})
+
+
+def settings_from_context(scope: Construct) -> EnvironmentSettings:
+    """The settings of the environment chosen with `-c env=<name>` (dev when not given)."""
+    env_name = scope.node.try_get_context(ENV_CONTEXT_KEY) or DEFAULT_ENV
+    environments = scope.node.try_get_context(ENVIRONMENTS_KEY)
+    if not environments:
+        raise UnknownEnvironmentError(f"cdk.json has no context key {ENVIRONMENTS_KEY!r}")
+    layer_version = scope.node.try_get_context(POWERTOOLS_LAYER_VERSION_KEY)
+    if layer_version is None:
+        raise ValueError(f"cdk.json has no context key {POWERTOOLS_LAYER_VERSION_KEY!r}")
+    return parse_settings(env_name, environments, int(layer_version))
+
+
+def parse_settings(
+    env_name: str, environments: dict[str, dict[str, Any]], powertools_layer_version: int
+) -> EnvironmentSettings:
+    if env_name not in environments:
+        raise UnknownEnvironmentError(
+            f"unknown environment {env_name!r}: choose one of {sorted(environments)} "
+            f"(cdk.json context {ENVIRONMENTS_KEY!r}), e.g. `-c env=dev`"
+        )
+    raw = environments[env_name]
+    try:
+        return EnvironmentSettings(
+            name=env_name,
+            removal_policy=_removal_policy(raw["removal_policy"]),
+            table_deletion_protection=bool(raw["table_deletion_protection"]),
+            log_retention=_retention(raw["log_retention"]),
+            log_level=str(raw["log_level"]).upper(),
+            api_throttle_rate_limit=float(raw["api_throttle_rate_limit"]),
+            api_throttle_burst_limit=int(raw["api_throttle_burst_limit"]),
+            alarm_oldest_message_age_seconds=int(raw["alarm_oldest_message_age_seconds"]),
+            alarm_function_errors=int(raw["alarm_function_errors"]),
+            alarm_api_server_errors=int(raw["alarm_api_server_errors"]),
+            alarm_emails=tuple(raw.get("alarm_emails", ())),
+            powertools_layer_version=powertools_layer_version,
+            account=raw.get("account"),
+            region=raw.get("region"),
+        )
+    except KeyError as missing:
+        raise ValueError(
+            f"environment {env_name!r} in cdk.json lacks the setting {missing.args[0]!r}"
+        ) from None
+
+
+def _removal_policy(value: str) -> RemovalPolicy:
+    policies = {"destroy": RemovalPolicy.DESTROY, "retain": RemovalPolicy.RETAIN}
+    if value not in policies:
+        raise ValueError(f"removal_policy must be one of {sorted(policies)}, not {value!r}")
+    return policies[value]
+
+
+def _retention(value: str) -> logs.RetentionDays:
+    try:
+        return logs.RetentionDays[value]
+    except KeyError:
+        raise ValueError(
+            f"log_retention must name an aws_logs.RetentionDays member (e.g. ONE_MONTH), not {value!r}"
+        ) from None

@@ -1,0 +1,125 @@
+"""The Lambda functions of topology.FUNCTIONS, with the layers they share.
+
+What a function may touch (its environment variables and IAM grants) is wired afterwards by
+infra/wiring.py, once every resource exists: the workflow needs the task functions' ARNs
+before the starter function can be given the workflow's ARN.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import topology
+from infra.config import EnvironmentSettings
+from infra.layer_bundle import stage_shared_layer
+from infra.nag import acknowledge
+from infra.naming import pascal
+
+# Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
+# GB-second than x86_64 and our dependencies are pure Python. The layer ARN follows both.
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+POWERTOOLS_PUBLISHER_ACCOUNT = "017000801446"  # AWS's account that publishes the Powertools layer
+SERVICE_NAME = "oms"
+CODE_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache"]
+
+
+def lambda_handler(spec: topology.Function) -> str:
+    """`functions.intake.handler` -> `handler.handler`: module file inside the code asset, then
+    the function named `handler` in it."""
+    return f"{spec.module.rsplit('.', 1)[-1]}.handler"
+
+
+def powertools_layer_arn(region: str, version: int) -> str:
+    runtime_tag = RUNTIME.name.replace(".", "")  # python3.12 -> python312
+    return (
+        f"arn:aws:lambda:{region}:{POWERTOOLS_PUBLISHER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-{runtime_tag}-{ARCHITECTURE.name}:{version}"
+    )
+
+
+class Functions(Construct):
+    def __init__(self, scope: Construct, id_: str, *, settings: EnvironmentSettings) -> None:
+        super().__init__(scope, id_)
+        self._settings = settings
+        self.shared_layer = lambda_.LayerVersion(
+            self,
+            "SharedLayer",
+            code=lambda_.Code.from_asset(str(stage_shared_layer())),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="oms domain library (shared/), importable as `shared`",
+        )
+        # Powertools and pydantic come from the AWS-managed layer: not in our bundle, and the
+        # same build AWS tests on this runtime and architecture.
+        self.powertools_layer = lambda_.LayerVersion.from_layer_version_arn(
+            self,
+            "PowertoolsLayer",
+            powertools_layer_arn(Stack.of(self).region, settings.powertools_layer_version),
+        )
+        self.functions: dict[str, lambda_.Function] = {
+            spec.key: self._function(spec) for spec in topology.FUNCTIONS
+        }
+
+    def _function(self, spec: topology.Function) -> lambda_.Function:
+        settings = self._settings
+        name = pascal(spec.key)
+        function_name = f"{settings.stack_name}-{spec.key.replace('_', '-')}"
+        log_group = logs.LogGroup(
+            self,
+            f"{name}Logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=settings.log_retention,
+            removal_policy=settings.removal_policy,
+        )
+        # Our own role instead of AWSLambdaBasicExecutionRole: it may write to its own log
+        # group only, and every other permission comes from a grant in infra/wiring.py.
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            # IAM descriptions accept Latin-1 only; topology descriptions may hold Chinese terms.
+            description=f"Execution role of the {function_name} function",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            f"{name}Function",
+            function_name=function_name,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=lambda_.Code.from_asset(str(spec.directory), exclude=CODE_EXCLUDES),
+            handler=lambda_handler(spec),
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            role=role,
+            log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,
+            layers=[self.shared_layer, self.powertools_layer],
+            environment={
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
+                "LOG_LEVEL": settings.log_level,
+                "OMS_ENV": settings.name,
+            },
+        )
+        acknowledge(
+            role,
+            "IAM5",
+            "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not "
+            "support resource-level permissions, so the resource must be '*'.",
+            "Resource::*",
+        )
+        acknowledge(
+            function,
+            "L1",
+            "Python 3.12 is pinned on purpose: it matches the AWS-managed Powertools layer build "
+            "(python312) and the dependency pins we test with. Moving to a newer runtime is a "
+            "one-line change of RUNTIME in infra/functions.py, done together with the layer.",
+        )
+        return function

@@ -1,0 +1,77 @@
+"""Stage shared/ as a Lambda layer directory: <staging>/python/shared, so `import shared...` works.
+
+The staging directory is named after a hash of shared/'s content: two synths running at once
+(a developer's and CI's, or parallel tests) never write into the same directory, and an
+unchanged shared/ is not copied again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from infra.topology import ROOT
+
+SHARED_SOURCE = ROOT / "shared"
+LAYER_STAGING_ROOT = ROOT / ".build" / "layer"
+_IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+_IGNORED_SUFFIXES = {".pyc", ".pyo"}
+# Older stagings are removed once nobody can still be synthesizing from them.
+_STALE_AFTER_SECONDS = 3600
+
+
+def stage_shared_layer(source: Path = SHARED_SOURCE, staging_root: Path = LAYER_STAGING_ROOT) -> Path:
+    """Return a directory holding python/shared/... (a copy of `source`, caches left out)."""
+    files = _layer_files(source)
+    target = staging_root / _content_hash(source, files)
+    if not (target / "python" / source.name).is_dir():
+        _copy_atomically(source, files, target, staging_root)
+    _prune_other_stagings(staging_root, keep=target)
+    return target
+
+
+def _layer_files(source: Path) -> list[Path]:
+    if not source.is_dir():
+        raise FileNotFoundError(f"the shared library {source} does not exist")
+    return sorted(
+        path
+        for path in source.rglob("*")
+        if path.is_file()
+        and not _IGNORED_PARTS.intersection(path.relative_to(source).parts)
+        and path.suffix not in _IGNORED_SUFFIXES
+    )
+
+
+def _content_hash(source: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(source).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _copy_atomically(source: Path, files: list[Path], target: Path, staging_root: Path) -> None:
+    scratch = staging_root / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    package = scratch / "python" / source.name
+    for path in files:
+        destination = package / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+    try:
+        scratch.rename(target)
+    except OSError:
+        # Another synth staged the same content first; its copy is as good as ours.
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _prune_other_stagings(staging_root: Path, keep: Path) -> None:
+    now = time.time()
+    for entry in staging_root.iterdir():
+        if entry != keep and now - entry.stat().st_mtime > _STALE_AFTER_SECONDS:
+            shutil.rmtree(entry, ignore_errors=True)

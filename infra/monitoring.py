@@ -1,0 +1,211 @@
+"""Alarms on every asynchronous edge, one SNS topic they all notify, and a dashboard.
+
+The design's promise is "no lost orders, stuck orders found within minutes": a message in any
+dead-letter queue, a queue whose oldest message is too old, a failed or timed-out workflow run,
+a function error or an API server error each page through the same topic.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.config import EnvironmentSettings
+from infra.naming import pascal
+
+ONE_MINUTE = Duration.minutes(1)
+FIVE_MINUTES = Duration.minutes(5)
+GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: EnvironmentSettings,
+        queues: dict[str, sqs.Queue],
+        dead_letter_queues: dict[str, sqs.Queue],
+        state_machines: dict[str, sfn.StateMachine],
+        functions: dict[str, lambda_.Function],
+        api_stage: apigw.Stage,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._prefix = settings.stack_name
+        self.alarm_topic = sns.Topic(
+            self,
+            "AlarmTopic",
+            topic_name=f"{settings.stack_name}-alarms",
+            display_name=f"oms {settings.name} alarms",
+            enforce_ssl=True,
+        )
+        for email in settings.alarm_emails:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
+        self.alarms: list[cloudwatch.Alarm] = []
+
+        for label, queue in dead_letter_queues.items():
+            self._alarm(
+                f"{label} dead letters",
+                queue.metric_approximate_number_of_messages_visible(
+                    period=ONE_MINUTE, statistic="Maximum"
+                ),
+                threshold=1,
+                description=f"A message could not be processed and waits in the {label} DLQ.",
+            )
+        for key, queue in queues.items():
+            self._alarm(
+                f"{key} queue oldest message age",
+                queue.metric_approximate_age_of_oldest_message(
+                    period=ONE_MINUTE, statistic="Maximum"
+                ),
+                threshold=settings.alarm_oldest_message_age_seconds,
+                description=f"Messages in the {key} queue wait longer than expected: "
+                "its consumer is down, throttled or too slow.",
+            )
+        for key, machine in state_machines.items():
+            self._alarm(
+                f"{key} executions failed",
+                machine.metric_failed(period=ONE_MINUTE, statistic="Sum"),
+                threshold=1,
+                description=f"A {key} run failed: its order is in EXCEPTION.",
+            )
+            self._alarm(
+                f"{key} executions timed out",
+                machine.metric_timed_out(period=ONE_MINUTE, statistic="Sum"),
+                threshold=1,
+                description=f"A {key} run timed out: its order may be stuck.",
+            )
+        for key, function in functions.items():
+            self._alarm(
+                f"{key} function errors",
+                function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
+                threshold=settings.alarm_function_errors,
+                description=f"The {key} function raised errors (not 4xx answers).",
+            )
+        self._alarm(
+            "api server errors",
+            api_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
+            threshold=settings.alarm_api_server_errors,
+            description="The API answered 5xx.",
+        )
+
+        self.dashboard = _dashboard(
+            self, settings, queues, dead_letter_queues, state_machines, functions, api_stage
+        )
+
+    def _alarm(
+        self, subject: str, metric: cloudwatch.Metric, *, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        construct_id = pascal(subject.replace(" ", "_")) + "Alarm"
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            alarm_name=f"{self._prefix} {subject}",
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=GTE,
+            # No data means no traffic, not trouble.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(actions.SnsAction(self.alarm_topic))
+        alarm.add_ok_action(actions.SnsAction(self.alarm_topic))
+        self.alarms.append(alarm)
+        return alarm
+
+
+def _dashboard(
+    scope: Construct,
+    settings: EnvironmentSettings,
+    queues: dict[str, sqs.Queue],
+    dead_letter_queues: dict[str, sqs.Queue],
+    state_machines: dict[str, sfn.StateMachine],
+    functions: dict[str, lambda_.Function],
+    api_stage: apigw.Stage,
+) -> cloudwatch.Dashboard:
+    def graph(title: str, metrics: list[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+        return cloudwatch.GraphWidget(title=title, left=metrics, width=8, height=6)
+
+    def labelled(metric: cloudwatch.Metric, label: str) -> cloudwatch.Metric:
+        return metric.with_(label=label)
+
+    return cloudwatch.Dashboard(
+        scope,
+        "Dashboard",
+        dashboard_name=settings.stack_name,
+        widgets=[
+            [
+                graph(
+                    "Messages queued (intake = orders accepted)",
+                    [
+                        labelled(q.metric_number_of_messages_sent(period=ONE_MINUTE), key)
+                        for key, q in queues.items()
+                    ],
+                ),
+                graph(
+                    "Workflow executions",
+                    [
+                        labelled(metric(period=ONE_MINUTE, statistic="Sum"), f"{key} {outcome}")
+                        for key, machine in state_machines.items()
+                        for outcome, metric in (
+                            ("started", machine.metric_started),
+                            ("succeeded", machine.metric_succeeded),
+                            ("failed", machine.metric_failed),
+                            ("timed out", machine.metric_timed_out),
+                        )
+                    ],
+                ),
+                graph(
+                    "API requests and errors",
+                    [
+                        labelled(api_stage.metric_count(period=ONE_MINUTE), "requests"),
+                        labelled(api_stage.metric_client_error(period=ONE_MINUTE), "4xx"),
+                        labelled(api_stage.metric_server_error(period=ONE_MINUTE), "5xx"),
+                    ],
+                ),
+            ],
+            [
+                graph(
+                    "Queue depth",
+                    [
+                        labelled(
+                            q.metric_approximate_number_of_messages_visible(
+                                period=ONE_MINUTE, statistic="Maximum"
+                            ),
+                            key,
+                        )
+                        for key, q in queues.items()
+                    ],
+                ),
+                graph(
+                    "Dead-letter queue depth",
+                    [
+                        labelled(
+                            q.metric_approximate_number_of_messages_visible(
+                                period=ONE_MINUTE, statistic="Maximum"
+                            ),
+                            label,
+                        )
+                        for label, q in dead_letter_queues.items()
+                    ],
+                ),
+                graph(
+                    "Function errors",
+                    [
+                        labelled(fn.metric_errors(period=ONE_MINUTE, statistic="Sum"), key)
+                        for key, fn in functions.items()
+                    ],
+                ),
+            ],
+        ],
+    )

@@ -1,0 +1,245 @@
+"""The wiring of oms, declared once.
+
+Both the CDK app (infra/) and the embedded local runtime (local/) read this module: which
+functions exist and which handler each runs, which resources each may touch (and so its
+environment variables and IAM grants), which API routes, queues, rules and tables there are,
+and which placeholders the workflow's ASL expects. Nothing here imports CDK or boto3.
+tests/infra/test_topology_agrees_with_template.py proves the synthesized template matches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Access(str, Enum):
+    READ = "read"
+    WRITE = "write"  # read and write
+    SEND = "send"  # sqs:SendMessage
+    PUBLISH = "publish"  # events:PutEvents
+    START = "start"  # states:StartExecution
+
+
+@dataclass(frozen=True)
+class Uses:
+    resource: str  # key of a table, queue, bus or workflow
+    access: Access
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    env_var: str
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    env_var: str
+    purpose: str
+    consumer: str | None = None  # function key; None when an outside system pulls from it
+    batch_size: int = 10
+    max_batching_window_seconds: int = 0
+    max_receive_count: int = 5  # deliveries before the message moves to the dead-letter queue
+    visibility_timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Bus:
+    key: str
+    env_var: str
+    source: str  # the "source" of every domain event oms publishes
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    description: str
+    bus: str
+    pattern: dict
+    target_queue: str
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str
+    handler: str  # module path from the repo root; the Lambda handler is "<module>.handler"
+    description: str
+    uses: tuple[Uses, ...] = ()
+    memory_mb: int = 256
+    timeout_seconds: int = 10
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / Path(*self.handler.split(".")[:-1])
+
+    @property
+    def module(self) -> str:
+        return self.handler
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # API Gateway resource path, e.g. /orders/{order_id}
+    function: str
+    # Who may call it: "NONE" (public; the handler authenticates) or "IAM" (SigV4-signed
+    # callers, e.g. operations tools). The local runtime may ignore it.
+    authorization: str = "NONE"
+
+
+@dataclass(frozen=True)
+class Workflow:
+    key: str
+    env_var: str
+    definition: Path
+    express: bool
+    # ASL placeholder name -> function key whose ARN replaces it
+    function_placeholders: dict[str, str] = field(default_factory=dict)
+
+
+ORDERS = Table(
+    key="orders",
+    env_var="ORDERS_TABLE",
+    indexes=(
+        Index("by_channel_order", "channel_key", "sk"),
+        Index("by_status", "status_key", "updated_at"),
+    ),
+)
+INVENTORY = Table(key="inventory", env_var="INVENTORY_TABLE", ttl_attribute="expires_at_epoch")
+TABLES = (ORDERS, INVENTORY)
+
+BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
+BUSES = (BUS,)
+
+QUEUES = (
+    Queue(
+        key="intake",
+        env_var="INTAKE_QUEUE_URL",
+        purpose="Accepted orders waiting for their fulfilment workflow (the promotion buffer)",
+        consumer="workflow_starter",
+        batch_size=10,
+        max_batching_window_seconds=1,
+    ),
+    Queue(
+        key="wms_outbound",
+        env_var="WMS_OUTBOUND_QUEUE_URL",
+        purpose="Outbound notes (出库单) for the warehouses; the WMS connector pulls from it",
+        consumer=None,
+        visibility_timeout_seconds=120,
+    ),
+)
+
+RULES = (
+    Rule(
+        key="outbound_notes_to_wms",
+        description="Deliver every OutboundNoteCreated event to the WMS outbound queue",
+        bus="events",
+        pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated"]},
+        target_queue="wms_outbound",
+    ),
+)
+
+_ORDERS_RW = Uses("orders", Access.WRITE)
+
+FUNCTIONS = (
+    Function(
+        key="intake",
+        handler="functions.intake.handler",
+        description="Validates a channel order, stores it once and queues it for fulfilment",
+        uses=(_ORDERS_RW, Uses("intake", Access.SEND)),
+    ),
+    Function(
+        key="orders_api",
+        handler="functions.orders_api.handler",
+        description="Operations API: read an order with its lines, notes and timeline",
+        uses=(Uses("orders", Access.READ),),
+    ),
+    Function(
+        key="workflow_starter",
+        handler="functions.workflow_starter.handler",
+        description="Starts the fulfilment workflow for each queued order",
+        uses=(Uses("orders", Access.READ), Uses("fulfilment", Access.START)),
+    ),
+    Function(
+        key="review",
+        handler="functions.review.handler",
+        description="Automatic order review (智能审单)",
+        uses=(_ORDERS_RW,),
+    ),
+    Function(
+        key="routing",
+        handler="functions.routing.handler",
+        description="Chooses the warehouse that ships the order, or backorders it",
+        uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
+    ),
+    Function(
+        key="inventory_lock",
+        handler="functions.inventory_lock.handler",
+        description="Reserves the stock of a routing plan atomically",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+    ),
+    Function(
+        key="notification",
+        handler="functions.notification.handler",
+        description="Creates the outbound note (出库单) and announces it",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+    ),
+    Function(
+        key="order_exception",
+        handler="functions.order_exception.handler",
+        description="Moves an order whose workflow failed into EXCEPTION, with the error",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+    ),
+)
+
+ROUTES = (
+    Route("POST", "/orders", "intake"),
+    Route("GET", "/orders/{order_id}", "orders_api", authorization="IAM"),
+)
+
+FULFILMENT = Workflow(
+    key="fulfilment",
+    env_var="FULFILMENT_STATE_MACHINE_ARN",
+    definition=ROOT / "statemachines" / "order_fulfilment.asl.json",
+    express=True,
+    function_placeholders={
+        "ReviewFunctionArn": "review",
+        "RoutingFunctionArn": "routing",
+        "InventoryLockFunctionArn": "inventory_lock",
+        "NotificationFunctionArn": "notification",
+        "OrderExceptionFunctionArn": "order_exception",
+    },
+)
+WORKFLOWS = (FULFILMENT,)
+
+
+def function(key: str) -> Function:
+    return next(f for f in FUNCTIONS if f.key == key)
+
+
+def queue(key: str) -> Queue:
+    return next(q for q in QUEUES if q.key == key)
+
+
+def env_var_of(resource_key: str) -> str:
+    """The environment variable through which a function learns a resource's name, URL or ARN."""
+    for resource in (*TABLES, *QUEUES, *BUSES, *WORKFLOWS):
+        if resource.key == resource_key:
+            return resource.env_var
+    raise KeyError(resource_key)

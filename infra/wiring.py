@@ -1,0 +1,131 @@
+"""Turns topology's `uses` and queue consumers into environment variables, grants and triggers.
+
+A function learns a resource through the environment variable topology names for it
+(topology.env_var_of) and may touch it only through the CDK grant matching its access level:
+no hand-written IAM statements, so permissions cannot drift from the topology.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+
+from infra import topology
+from infra.nag import acknowledge, arn_of
+
+Access = topology.Access
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How a kind of resource is named to a function and which grant each access level means."""
+
+    reference: Callable[[Any], str]
+    grants: dict[Access, Callable[[Any, lambda_.IFunction], Any]]
+
+
+_TABLE = _Kind(
+    reference=lambda table: table.table_name,
+    grants={
+        Access.READ: lambda table, fn: table.grant_read_data(fn),
+        Access.WRITE: lambda table, fn: table.grant_read_write_data(fn),
+    },
+)
+_QUEUE = _Kind(
+    reference=lambda queue: queue.queue_url,
+    grants={Access.SEND: lambda queue, fn: queue.grant_send_messages(fn)},
+)
+_BUS = _Kind(
+    reference=lambda bus: bus.event_bus_name,
+    grants={Access.PUBLISH: lambda bus, fn: bus.grant_put_events_to(fn)},
+)
+_WORKFLOW = _Kind(
+    reference=lambda machine: machine.state_machine_arn,
+    grants={Access.START: lambda machine, fn: machine.grant_start_execution(fn)},
+)
+
+
+@dataclass
+class Resources:
+    """Every resource a function may use, by topology key."""
+
+    tables: dict[str, dynamodb.Table] = field(default_factory=dict)
+    queues: dict[str, sqs.Queue] = field(default_factory=dict)
+    buses: dict[str, events.EventBus] = field(default_factory=dict)
+    workflows: dict[str, sfn.StateMachine] = field(default_factory=dict)
+
+    def find(self, key: str) -> tuple[_Kind, Any]:
+        for kind, resources in (
+            (_TABLE, self.tables),
+            (_QUEUE, self.queues),
+            (_BUS, self.buses),
+            (_WORKFLOW, self.workflows),
+        ):
+            if key in resources:
+                return kind, resources[key]
+        raise KeyError(f"topology names a resource {key!r} that the stack did not build")
+
+
+def grant_uses(
+    functions: dict[str, lambda_.Function], resources: Resources
+) -> None:
+    for spec in topology.FUNCTIONS:
+        function = functions[spec.key]
+        for uses in spec.uses:
+            kind, resource = resources.find(uses.resource)
+            grant = kind.grants.get(uses.access)
+            if grant is None:
+                raise ValueError(
+                    f"function {spec.key!r}: access {uses.access.value!r} is not supported for "
+                    f"resource {uses.resource!r} (supported: {[a.value for a in kind.grants]})"
+                )
+            function.add_environment(topology.env_var_of(uses.resource), kind.reference(resource))
+            grant(resource, function)
+            if kind is _TABLE and _has_indexes(uses.resource):
+                acknowledge(
+                    function.role,
+                    "IAM5",
+                    "The DynamoDB grant covers the table's global secondary indexes "
+                    "(<table arn>/index/*) so the function can query them; it is scoped to "
+                    "this one table.",
+                    f"Resource::{arn_of(resource)}/index/*",
+                )
+
+
+def connect_consumers(functions: dict[str, lambda_.Function], queues: dict[str, sqs.Queue]) -> None:
+    """Each queue with a consumer triggers it in batches; a failed message is retried alone
+    (ReportBatchItemFailures) until the queue's redrive policy moves it to its DLQ."""
+    for spec in topology.QUEUES:
+        if spec.consumer is None:
+            continue
+        consumer = topology.function(spec.consumer)
+        if spec.visibility_timeout_seconds < consumer.timeout_seconds:
+            raise ValueError(
+                f"queue {spec.key!r}: visibility timeout {spec.visibility_timeout_seconds}s is "
+                f"shorter than its consumer {consumer.key!r}'s timeout {consumer.timeout_seconds}s"
+            )
+        functions[spec.consumer].add_event_source(
+            event_sources.SqsEventSource(
+                queues[spec.key],
+                batch_size=spec.batch_size,
+                max_batching_window=(
+                    Duration.seconds(spec.max_batching_window_seconds)
+                    if spec.max_batching_window_seconds
+                    else None
+                ),
+                report_batch_item_failures=True,
+            )
+        )
+
+
+def _has_indexes(table_key: str) -> bool:
+    return any(table.key == table_key and table.indexes for table in topology.TABLES)

@@ -1,0 +1,131 @@
+"""API Gateway, locally: an HTTP server on 127.0.0.1 that turns each request into a REST API
+(v1) Lambda proxy event for the handler of the matching route, on the routes of infra/topology.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local.moto_patches import LocalLambdaContext
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+STAGE = "local"
+
+
+@dataclass(frozen=True)
+class LocalRoute:
+    method: str
+    resource: str  # /orders/{order_id}
+    function_name: str
+    handler: Handler
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.resource)
+        return re.compile(f"^{regex}$")
+
+
+def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str], headers: dict[str, str], query: str, body: bytes) -> dict[str, Any]:
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:  # API Gateway hands undecodable bodies on as base64
+        text, is_base64 = base64.b64encode(body).decode(), True
+    multi_query = parse_qs(query, keep_blank_values=True)
+    return {
+        "resource": route.resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route.resource,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": str(uuid.uuid4()),
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "protocol": "HTTP/1.1",
+        },
+        "body": text if body else None,
+        "isBase64Encoded": is_base64,
+    }
+
+
+class LocalApiGateway:
+    def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0):
+        self.routes = routes
+        gateway = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep the demo's output readable
+                pass
+
+            def _serve(self) -> None:
+                gateway.serve(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        self.server = ThreadingHTTPServer((host, port), RequestHandler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, name="api-gateway", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def serve(self, request: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        matches = [(r, m) for r in self.routes if (m := r.pattern.match(split.path))]
+        route = next((r for r, _ in matches if r.method == request.command), None)
+        if route is None:
+            status = 405 if matches else 404
+            self._answer(request, {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "no such route" if status == 404 else "method not allowed"})})
+            return
+        params = route.pattern.match(split.path).groupdict()
+        headers = {k: v for k, v in request.headers.items()}
+        event = proxy_event(request.command, route, split.path, params, headers, split.query, body)
+        try:
+            answer = route.handler(event, LocalLambdaContext(route.function_name))
+        except Exception as error:  # what API Gateway shows when the function itself crashes
+            answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Internal server error", "error": type(error).__name__})}
+        self._answer(request, answer)
+
+    @staticmethod
+    def _answer(request: BaseHTTPRequestHandler, answer: dict[str, Any]) -> None:
+        body = answer.get("body") or ""
+        data = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode("utf-8")
+        request.send_response(int(answer.get("statusCode", 200)))
+        for name, value in (answer.get("headers") or {}).items():
+            request.send_header(name, str(value))
+        for name, values in (answer.get("multiValueHeaders") or {}).items():
+            for value in values:
+                request.send_header(name, str(value))
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)

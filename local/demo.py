@@ -1,0 +1,122 @@
+"""`make demo`: start oms on the embedded runtime, post the sample orders in events/orders/ to the
+local HTTP API, wait for each to settle and print its final status, timeline and time taken.
+`--serve` keeps the runtime (and its API on 127.0.0.1) running afterwards."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from local.runtime import LocalRuntime
+from local.seed import load_seed
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+# Where the automated path stops: a person, the warehouse or replenishment takes over from here.
+SETTLED = {"RELEASED", "REJECTED", "ON_HOLD", "BACKORDERED", "EXCEPTION", "CANCELLED"}
+
+
+def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def wait_settled(api: str, order_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status, order = http("GET", f"{api}/orders/{order_id}")
+        if status == 200 and order["order"]["status"] in SETTLED or time.monotonic() > deadline:
+            return order
+        time.sleep(0.05)
+
+
+def print_order(name: str, details: dict[str, Any], seconds: float) -> None:
+    order = details["order"]
+    print(f"\n{name}  {order['order_id']}  ({order['order']['channel']} {order['order']['external_id']})")
+    print(f"  final status: {order['status']}   order → settled in {seconds:.2f} s")
+    for entry in details["timeline"]:
+        arrow = f"{entry['from_status'] or '·'} → {entry['to_status']}"
+        detail = _summary(entry["details"])
+        print(f"  {entry['at']}  {arrow:<26} {entry['actor']['kind']}:{entry['actor']['name']:<15} {entry['cause']}{detail}")
+    for note in details["outbound_notes"]:
+        lines = ", ".join(f"{line['sku']}×{line['quantity']}" for line in note["lines"])
+        print(f"  outbound note {note['note_id']} → {note['warehouse_id']}: {lines}")
+
+
+def _summary(details: dict[str, Any]) -> str:
+    if details.get("findings"):
+        return " — " + "; ".join(f["reason_zh"] + " / " + f["reason_en"] for f in details["findings"])
+    if details.get("short_lines"):
+        return " — short: " + ", ".join(f"{s['sku']} needs {s.get('requested', s.get('quantity'))}" for s in details["short_lines"])
+    if details.get("warehouses"):
+        return f" — {', '.join(details['warehouses'])} ({details.get('distance_km')} km)"
+    return ""
+
+
+def run(serve: bool, api_port: int) -> int:
+    with LocalRuntime(api_port=api_port) as runtime:
+        api = runtime.api_url
+        warehouses, stock = load_seed()
+        print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
+        print(f"seeded {warehouses} warehouses and {stock} stock records from events/seed/")
+
+        posted: list[tuple[str, str, float]] = []
+        for path in sorted((EVENTS / "orders").glob("*.json")):
+            started = time.monotonic()
+            status, answer = http("POST", f"{api}/orders", path.read_bytes())
+            print(f"POST /orders {path.name:<36} → {status} {answer}")
+            if status == 202:
+                posted.append((path.stem, answer["order_id"], started))
+
+        for path in sorted((EVENTS / "invalid").glob("*.json")):
+            status, answer = http("POST", f"{api}/orders", path.read_bytes())
+            print(f"POST /orders {path.name:<36} → {status}")
+            for error in answer.get("errors", []):
+                print(f"    {error['field']}: {error['message']} ({error['rule']})")
+
+        results = []
+        for name, order_id, started in posted:
+            details = wait_settled(api, order_id)
+            results.append((name, details, time.monotonic() - started))
+        for name, details, seconds in results:
+            print_order(name, details, seconds)
+
+        runtime.wait_until_idle(timeout=30)
+        print(
+            f"\nWMS outbound queue holds {runtime.queue_depth('wms_outbound')} outbound note(s); "
+            f"dead-letter queues hold {sum(runtime.queue_depth(k, dead_letter=True) for k in runtime.resources.queue_urls)} message(s)"
+        )
+        unsettled = [n for n, d, _ in results if d["order"]["status"] not in SETTLED]
+        if unsettled:
+            print(f"NOT SETTLED: {unsettled}", file=sys.stderr)
+            return 1
+        if serve:
+            print(f"\nserving on {api} (POST /orders, GET /orders/{{order_id}}); Ctrl-C stops")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--serve", action="store_true", help="keep the runtime running after the demo")
+    parser.add_argument("--port", type=int, default=0, help="API port on 127.0.0.1 (default: any free port; 8080 with --serve)")
+    args = parser.parse_args()
+    port = args.port or (8080 if args.serve else 0)
+    sys.exit(run(args.serve, port))
+
+
+if __name__ == "__main__":
+    main()

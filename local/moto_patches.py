@@ -1,0 +1,121 @@
+"""The only places oms reaches inside moto, all in this module (moto is pinned; a test guards it).
+
+1. `LambdaFunction._invoke_lambda` is the single spot where moto would start Docker to run a
+   function. We run our own handler in this process instead and answer in moto's shape:
+   (payload, errored, logs). An error payload carries `errorType` = the exception's class name,
+   so the workflow's Retry/Catch match our named errors (StockShortage, OrderMovedOn, ...).
+2. The ASL engine sleeps in real time for Wait states and Retry intervals; we scale both down.
+3. The ASL engine builds a new boto3 client for every Lambda task; we reuse one per service.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import moto
+from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+PINNED_MOTO = "5.2.5"
+
+Handler = Callable[[Any, Any], Any]
+_lock = threading.Lock()
+_installed = False
+_handlers: dict[str, Handler] = {}  # Lambda function name -> our handler
+_time_scale = 1.0
+
+
+class LocalLambdaContext:
+    """The attributes Powertools reads from a Lambda context."""
+
+    def __init__(self, function_name: str, memory_mb: int = 256, timeout_s: int = 10):
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory_mb
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.aws_request_id = f"local-{time.time_ns()}"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def invoke_handler(function_name: str, event: Any) -> tuple[str, bool, str]:
+    """Runs the handler registered for a function; returns moto's (payload, errored, logs)."""
+    handler = _handlers.get(function_name)
+    if handler is None:
+        payload = {"errorType": "ResourceNotFoundException", "errorMessage": f"no local handler for {function_name}"}
+        return json.dumps(payload), True, ""
+    if isinstance(event, (str, bytes)):
+        event = json.loads(event or "{}")
+    try:
+        result = handler(event, LocalLambdaContext(function_name))
+    except Exception as error:  # the Lambda runtime turns any exception into an error payload
+        payload = {
+            "errorType": type(error).__name__,
+            "errorMessage": str(error),
+            "stackTrace": traceback.format_exception(error)[-5:],
+        }
+        return json.dumps(payload), True, traceback.format_exc()
+    return json.dumps(result, default=str), False, ""
+
+
+def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    return invoke_handler(self.function_name, event if event is not None else {})
+
+
+def _scaled_sleep(seconds: float) -> None:
+    time.sleep(seconds * _time_scale)
+
+
+def _scaled_wait_interval(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
+        if wait_seconds > 0:
+            env.program_state_event.wait(wait_seconds * _time_scale)
+
+    return wait_interval
+
+
+_engine_clients: dict[tuple[str, str], Any] = {}
+
+
+def _reused_boto_client(region: str, service: str, state_credentials: Any = None) -> Any:
+    key = (region, service)
+    if key not in _engine_clients:
+        with _lock:  # boto3's default session is not safe to build clients from many threads
+            if key not in _engine_clients:
+                _engine_clients[key] = _original_boto_client_for(region=region, service=service)
+    return _engine_clients[key]
+
+
+_original_boto_client_for = lambda_eval_utils.boto_client_for
+
+
+def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
+    """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
+    global _installed, _time_scale
+    if moto.__version__ != PINNED_MOTO:
+        raise RuntimeError(f"local runtime patches moto {PINNED_MOTO}, found {moto.__version__}: re-check local/moto_patches.py")
+    with _lock:
+        _handlers.update(handlers)
+        _time_scale = time_scale
+        _engine_clients.clear()  # they point at the previous server's port
+        if _installed:
+            return
+        LambdaFunction._invoke_lambda = _invoke_lambda
+        retrier_decl.time = SimpleNamespace(sleep=_scaled_sleep, time=time.time, monotonic=time.monotonic)
+        WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
+        lambda_eval_utils.boto_client_for = _reused_boto_client
+        _installed = True

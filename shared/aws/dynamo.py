@@ -1,0 +1,107 @@
+"""DynamoDB plumbing shared by the stores: (de)serialisation and transactions with their reasons."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from shared.errors import StoreUnavailable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+def _dynamo_safe(value: Any) -> Any:
+    # DynamoDB numbers are decimals; floats (distances, coordinates) go through str to stay exact.
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _dynamo_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_dynamo_safe(v) for v in value]
+    return value
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_dynamo_safe(v)) for k, v in values.items()}
+
+
+def to_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_dynamo_safe(value))
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Integral decimals back to int so that pydantic and JSON see whole numbers as whole."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class TransactionCancelled(Exception):
+    """A transaction failed a condition; `reasons[i]` is the code for item i ('None' when it passed)."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(f"transaction cancelled: {reasons}")
+        self.reasons = reasons
+
+    def failed(self, index: int) -> bool:
+        return self.reasons[index] == "ConditionalCheckFailed"
+
+
+def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
+    try:
+        client.transact_write_items(TransactItems=items)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code == "TransactionCanceledException":
+            reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
+            if any(r in _TRANSIENT or r == "TransactionConflict" for r in reasons):
+                raise StoreUnavailable(f"transaction conflicted or throttled: {reasons}") from error
+            raise TransactionCancelled(reasons) from error
+        raise_if_transient(error)
+        raise
+
+
+def raise_if_transient(error: ClientError) -> None:
+    if error.response["Error"]["Code"] in _TRANSIENT:
+        raise StoreUnavailable(str(error)) from error
+
+
+def query_partition(db: Any, table: str, pk: str, *, consistent: bool = False) -> list[dict[str, Any]]:
+    """Every item under one partition key, across pages, in sort-key order."""
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": to_value(pk)},
+        "ConsistentRead": consistent,
+    }
+    while True:
+        try:
+            page = db.query(**kwargs)
+        except ClientError as error:
+            raise_if_transient(error)
+            raise
+        items.extend(from_item(i) for i in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

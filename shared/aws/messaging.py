@@ -1,0 +1,57 @@
+"""The asynchronous edges a function talks to: the intake queue, the event bus, the workflow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from botocore.exceptions import ClientError
+
+from shared.aws.clients import client, resource_name
+from shared.errors import EventPublishFailed
+from shared.events import SOURCE, DomainEvent
+
+INTAKE_QUEUE_ENV = "INTAKE_QUEUE_URL"
+EVENT_BUS_ENV = "EVENT_BUS_NAME"
+WORKFLOW_ENV = "FULFILMENT_STATE_MACHINE_ARN"
+_PUT_EVENTS_BATCH = 10  # EventBridge's limit per PutEvents call
+
+
+def enqueue_for_fulfilment(order_id: str) -> None:
+    client("sqs").send_message(
+        QueueUrl=resource_name(INTAKE_QUEUE_ENV), MessageBody=json.dumps({"order_id": order_id})
+    )
+
+
+def publish(events: Sequence[DomainEvent]) -> None:
+    bus = resource_name(EVENT_BUS_ENV)
+    for start in range(0, len(events), _PUT_EVENTS_BATCH):
+        batch = events[start : start + _PUT_EVENTS_BATCH]
+        response = client("events").put_events(
+            Entries=[
+                {
+                    "Source": SOURCE,
+                    "DetailType": event.detail_type,
+                    "Detail": event.model_dump_json(),
+                    "EventBusName": bus,
+                    "Resources": [],
+                }
+                for event in batch
+            ]
+        )
+        if response.get("FailedEntryCount", 0):
+            failed = [e for e in response["Entries"] if "ErrorCode" in e]
+            raise EventPublishFailed(f"{len(failed)} of {len(batch)} events refused: {failed[:3]}")
+
+
+def start_fulfilment(order_id: str) -> bool:
+    """Starts the order's workflow, named after the order. False when that name already ran."""
+    try:
+        client("stepfunctions").start_execution(
+            stateMachineArn=resource_name(WORKFLOW_ENV), name=order_id, input=json.dumps({"order_id": order_id})
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ExecutionAlreadyExists":
+            return False
+        raise
+    return True

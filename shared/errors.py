@@ -1,0 +1,55 @@
+"""Named domain errors. The class name is the error name Step Functions matches in Retry/Catch."""
+
+from __future__ import annotations
+
+
+class OmsError(Exception):
+    """Base of every error oms raises on purpose."""
+
+
+class OrderNotFound(OmsError):
+    def __init__(self, order_id: str):
+        super().__init__(f"order {order_id} does not exist")
+        self.order_id = order_id
+
+
+class IllegalTransition(OmsError):
+    def __init__(self, order_id: str, from_status: str, to_status: str):
+        super().__init__(f"order {order_id}: {from_status} -> {to_status} is not an allowed transition")
+        self.from_status, self.to_status = from_status, to_status
+
+
+class VersionConflict(OmsError):
+    """Another writer changed the order first (optimistic lock lost): re-read and decide again."""
+
+    def __init__(self, order_id: str, expected_version: int):
+        super().__init__(f"order {order_id} changed since version {expected_version}")
+        self.order_id, self.expected_version = order_id, expected_version
+
+
+class StockShortage(OmsError):
+    """Stock ran out for some lines of a plan; routing re-plans on fresh figures."""
+
+    def __init__(self, order_id: str, short_lines: list[dict]):
+        described = ", ".join(
+            f"{s['sku']}@{s['warehouse_id']} needs {s['quantity']}" for s in short_lines
+        )
+        super().__init__(f"order {order_id}: stock short for {described}")
+        self.order_id, self.short_lines = order_id, short_lines
+
+
+class StoreUnavailable(OmsError):
+    """The store throttled or failed after the SDK's own retries; the workflow retries the step."""
+
+
+class EventPublishFailed(OmsError):
+    """EventBridge refused some entries; the step is retried (events carry stable ids)."""
+
+
+class OrderMovedOn(OmsError):
+    """A step found the order past the point it handles: another execution or a person owns it
+    now. The workflow ends quietly instead of overwriting (a repeated delivery, a late duplicate)."""
+
+    def __init__(self, order_id: str, status: str, step: str):
+        super().__init__(f"order {order_id} is {status}; {step} has nothing to do")
+        self.order_id, self.status, self.step = order_id, status, step

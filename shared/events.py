@@ -1,0 +1,49 @@
+"""Domain events oms publishes on its EventBridge bus. Their JSON Schemas live in events/schemas/
+and a test keeps them equal to these models. Every event carries a stable id so that consumers
+can drop the duplicates at-least-once delivery brings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from shared.clock import now_iso
+from shared.orders import ReceiverAddress
+from shared.routing import PlannedLine
+
+SOURCE = "oms.orders"
+
+
+class DomainEvent(BaseModel):
+    detail_type: ClassVar[str]
+
+    event_id: str = Field(description="Stable: the same fact always has the same id")
+    order_id: str
+    occurred_at: str = Field(default_factory=now_iso)
+
+
+class OutboundNoteCreated(DomainEvent):
+    """An outbound note (出库单) tells one warehouse to pick, pack and ship these lines."""
+
+    detail_type: ClassVar[str] = "OutboundNoteCreated"
+
+    note_id: str
+    warehouse_id: str
+    channel: str
+    external_id: str
+    lines: list[PlannedLine]
+    receiver: ReceiverAddress
+
+
+class OrderFailed(DomainEvent):
+    """The fulfilment workflow could not finish; the order is in EXCEPTION for operations."""
+
+    detail_type: ClassVar[str] = "OrderFailed"
+
+    failed_status: str
+    error: str
+    cause: str
+
+
+ALL_EVENTS: tuple[type[DomainEvent], ...] = (OutboundNoteCreated, OrderFailed)

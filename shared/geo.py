@@ -1,0 +1,57 @@
+"""Chinese provinces and great-circle distance, from the data file the package ships."""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel
+
+_DATA = Path(__file__).parent / "data" / "cn_provinces.json"
+# Official names carry these suffixes; channels often drop them (上海 / 上海市, 广西 / 广西壮族自治区).
+_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+
+
+class Province(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    lat: float
+    lon: float
+
+
+def _short(name: str) -> str:
+    name = name.strip()
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@cache
+def _index() -> dict[str, Province]:
+    provinces = [Province(**row) for row in json.loads(_DATA.read_text("utf-8"))["provinces"]]
+    index: dict[str, Province] = {}
+    for p in provinces:
+        for key in (p.code, p.name_zh, _short(p.name_zh), p.name_en.lower()):
+            index[key] = p
+    return index
+
+
+def find_province(name: str) -> Province | None:
+    """Accepts 上海, 上海市, Shanghai, shanghai or the GB/T 2260 code 31."""
+    index = _index()
+    return index.get(name.strip()) or index.get(_short(name)) or index.get(name.strip().lower())
+
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))

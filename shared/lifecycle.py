@@ -1,0 +1,109 @@
+"""The order lifecycle: which status may follow which, and why. One table, enforced on every write.
+
+The Step Functions workflow only orchestrates; whether a status change is legal is decided here,
+and the store makes it stick with a conditional update on the order's version.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.clock import now_iso
+from shared.errors import IllegalTransition
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "RECEIVED"  # stored by intake, waiting for the workflow
+    ON_HOLD = "ON_HOLD"  # review wants a person to decide
+    APPROVED = "APPROVED"  # review passed
+    REJECTED = "REJECTED"  # review refused it (terminal)
+    ROUTED = "ROUTED"  # a warehouse plan is chosen
+    RESERVED = "RESERVED"  # the plan's stock is locked
+    RELEASED = "RELEASED"  # outbound note (出库单) sent to the warehouse
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"  # terminal
+    BACKORDERED = "BACKORDERED"  # no stock anywhere: waits for replenishment
+    CANCELLED = "CANCELLED"  # terminal
+    EXCEPTION = "EXCEPTION"  # the workflow failed; operations must look
+
+
+S = OrderStatus
+
+# (from, to) -> the cause a timeline entry records. Anything absent is illegal.
+TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
+    (S.RECEIVED, S.APPROVED): "automatic review passed",
+    (S.RECEIVED, S.REJECTED): "automatic review refused the order",
+    (S.RECEIVED, S.ON_HOLD): "automatic review held the order for a person",
+    (S.ON_HOLD, S.APPROVED): "operator approved",
+    (S.ON_HOLD, S.REJECTED): "operator rejected",
+    (S.APPROVED, S.ROUTED): "warehouse plan chosen",
+    (S.APPROVED, S.BACKORDERED): "no warehouse holds the stock",
+    (S.ROUTED, S.ROUTED): "re-routed after a stock shortage",
+    (S.ROUTED, S.BACKORDERED): "stock ran out while reserving",
+    (S.ROUTED, S.RESERVED): "stock reserved",
+    (S.RESERVED, S.RELEASED): "outbound note sent to the warehouse",
+    (S.RELEASED, S.SHIPPED): "warehouse shipped",
+    (S.SHIPPED, S.DELIVERED): "carrier delivered",
+    (S.BACKORDERED, S.APPROVED): "stock replenished, route again",
+    (S.EXCEPTION, S.APPROVED): "operator retried after an exception",
+}
+# Cancellation is allowed until the parcel leaves; an exception can strike any open order.
+for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED, S.EXCEPTION):
+    TRANSITIONS[(_status, S.CANCELLED)] = "cancelled"
+for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED):
+    TRANSITIONS[(_status, S.EXCEPTION)] = "workflow step failed"
+
+TERMINAL = frozenset({S.REJECTED, S.DELIVERED, S.CANCELLED})
+
+
+def is_allowed(from_status: OrderStatus, to_status: OrderStatus) -> bool:
+    return (from_status, to_status) in TRANSITIONS
+
+
+def check_transition(order_id: str, from_status: OrderStatus, to_status: OrderStatus) -> str:
+    """Returns the transition's default cause, or raises IllegalTransition."""
+    try:
+        return TRANSITIONS[(from_status, to_status)]
+    except KeyError:
+        raise IllegalTransition(order_id, from_status, to_status) from None
+
+
+class ActorKind(StrEnum):
+    SYSTEM = "system"  # a rule or a workflow step
+    OPERATOR = "operator"
+    CHANNEL = "channel"
+    PARTNER = "partner"
+
+
+class Actor(BaseModel):
+    kind: ActorKind
+    name: str
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(kind=ActorKind.SYSTEM, name=name)
+
+
+class TimelineEntry(BaseModel):
+    """One line of an order's history: a status change, or a note without one (from == to)."""
+
+    at: str = Field(default_factory=now_iso)
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    cause: str
+    actor: Actor
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+def transition_entry(from_status: OrderStatus, to_status: OrderStatus, actor: Actor, **details: Any) -> TimelineEntry:
+    """The timeline entry of a status change, with the transition table's cause."""
+    return TimelineEntry(
+        from_status=from_status,
+        to_status=to_status,
+        cause=TRANSITIONS[(from_status, to_status)],
+        actor=actor,
+        details=details,
+    )

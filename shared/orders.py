@@ -1,0 +1,115 @@
+"""The canonical order: what every channel's payload becomes at intake.
+
+Money is Decimal with an ISO-4217 currency, never float; quantities are whole units; times are
+UTC. Validation errors name the field and the rule, so a channel sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.ids import order_id_for
+
+NonEmptyText = Annotated[str, Field(min_length=1, max_length=200)]
+# Two decimals, at most 12 digits: yuan and fen; the 'allow_inf_nan' guard keeps NaN/Infinity out.
+Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
+MAX_LINES = 500  # keeps one order item far below DynamoDB's 400 KB
+
+
+class Channel(StrEnum):
+    OWN_SHOP = "own_shop"
+    ERP = "erp"
+    SHOPIFY = "shopify"
+    TMALL = "tmall"
+    JD = "jd"
+    DOUYIN = "douyin"
+    PARTNER = "partner"
+
+
+class PaymentStatus(StrEnum):
+    PAID = "PAID"
+    UNPAID = "UNPAID"
+    CASH_ON_DELIVERY = "COD"
+
+
+class Buyer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    buyer_id: NonEmptyText
+    name: str | None = Field(default=None, max_length=100)
+
+
+class ReceiverAddress(BaseModel):
+    """Where the parcel goes. Completeness is a review rule, not a parsing rule: a channel may
+    deliver an order before the buyer has filled in the address."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=100)
+    phone: str = Field(default="", max_length=30)
+    province: str = Field(default="", max_length=50)
+    city: str = Field(default="", max_length=50)
+    district: str = Field(default="", max_length=50)
+    detail: str = Field(default="", max_length=300)
+    postal_code: str | None = Field(default=None, max_length=12)
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sku: NonEmptyText
+    # Zero passes intake (some channels send cancelled lines as 0) and review rejects it; negative is malformed.
+    quantity: int = Field(ge=0, le=100_000)
+    unit_price: Amount = Field(ge=0)
+    discount: Amount = Field(default=Decimal("0.00"), ge=0)
+
+    @model_validator(mode="after")
+    def _discount_within_line(self) -> OrderLine:
+        if self.discount > self.unit_price * self.quantity:
+            raise ValueError("discount is larger than the line amount (unit_price × quantity)")
+        return self
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity - self.discount
+
+
+class OrderIn(BaseModel):
+    """An order as a channel hands it to oms (the canonical intake schema)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Channel
+    external_id: NonEmptyText = Field(description="The order's id in its channel")
+    buyer: Buyer
+    receiver: ReceiverAddress | None = None
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$", description="ISO-4217 code")
+    lines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
+    payment_status: PaymentStatus = PaymentStatus.PAID
+    placed_at: datetime = Field(description="When the buyer placed the order (ISO-8601 with zone)")
+
+    @field_validator("placed_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("placed_at needs a time zone (for example 2026-11-11T00:00:05+08:00)")
+        return value
+
+    @property
+    def order_id(self) -> str:
+        return order_id_for(self.channel.value, self.external_id)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    def content_fingerprint(self) -> str:
+        """Equal for two deliveries of the same content, whatever their key order."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()

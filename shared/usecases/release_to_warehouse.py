@@ -1,0 +1,71 @@
+"""Workflow step: create the outbound notes (出库单) of a RESERVED order and announce them.
+
+Notes and the RELEASED status are written in one transaction; the events go out afterwards and
+again on every retry (they carry the note id, so the warehouse drops repeats)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from shared.aws.order_store import OrderStore, OutboundNote, StoredOrder
+from shared.clock import now_iso
+from shared.errors import OrderMovedOn
+from shared.events import DomainEvent, OutboundNoteCreated
+from shared.ids import outbound_note_id
+from shared.lifecycle import Actor, OrderStatus, transition_entry
+from shared.orders import ReceiverAddress
+from shared.usecases.retry import on_version_conflict
+
+Publish = Callable[[Sequence[DomainEvent]], None]
+
+
+def release_to_warehouse(order_id: str, orders: OrderStore, publish: Publish) -> list[str]:
+    notes = on_version_conflict(lambda: _release(orders.load(order_id), orders))
+    stored = orders.load(order_id)
+    publish([_announcement(stored, note) for note in notes])
+    return [note.note_id for note in notes]
+
+
+def _release(current: StoredOrder, orders: OrderStore) -> list[OutboundNote]:
+    if current.status in (OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return orders.details(current.order_id).outbound_notes  # a retried step: announce again
+    if current.status != OrderStatus.RESERVED or current.plan is None:
+        raise OrderMovedOn(current.order_id, current.status, "release to warehouse")
+    created_at = now_iso()
+    notes = [
+        OutboundNote(
+            note_id=outbound_note_id(current.order_id, shipment.warehouse_id),
+            order_id=current.order_id,
+            warehouse_id=shipment.warehouse_id,
+            lines=shipment.lines,
+            created_at=created_at,
+        )
+        for shipment in current.plan.shipments
+    ]
+    orders.transition(
+        current,
+        OrderStatus.RELEASED,
+        transition_entry(
+            current.status,
+            OrderStatus.RELEASED,
+            Actor.system("notification"),
+            outbound_notes=[{"note_id": n.note_id, "warehouse_id": n.warehouse_id} for n in notes],
+        ),
+        set_fields={"outbound_note_ids": [n.note_id for n in notes]},
+        extra_items=[orders.outbound_note_put(note) for note in notes],
+    )
+    return notes
+
+
+def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:
+    return OutboundNoteCreated(
+        event_id=note.note_id,
+        order_id=stored.order_id,
+        occurred_at=note.created_at,
+        note_id=note.note_id,
+        warehouse_id=note.warehouse_id,
+        channel=stored.order.channel.value,
+        external_id=stored.order.external_id,
+        lines=note.lines,
+        receiver=stored.order.receiver or ReceiverAddress(),
+    )

@@ -1,0 +1,74 @@
+"""Workflow step: choose the warehouse plan of an APPROVED order, or backorder it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from shared.aws.inventory_store import InventoryStore
+from shared.aws.order_store import OrderStore, StoredOrder
+from shared.errors import OrderMovedOn
+from shared.geo import find_province
+from shared.lifecycle import Actor, OrderStatus, transition_entry
+from shared.routing import RoutingPlan, Unroutable, plan_nearest_complete
+from shared.usecases.retry import on_version_conflict
+
+MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
+
+
+class RouteOutcome(BaseModel):
+    outcome: Literal["ROUTED", "BACKORDERED"]
+    plan: RoutingPlan | None = None
+
+
+def route_order(order_id: str, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
+    return on_version_conflict(lambda: _route(orders.load(order_id), route_attempt, orders, inventory))
+
+
+def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
+    if current.status == OrderStatus.BACKORDERED:
+        return RouteOutcome(outcome="BACKORDERED")
+    if current.status == OrderStatus.ROUTED and route_attempt == 0:
+        return RouteOutcome(outcome="ROUTED", plan=current.plan)  # a retried step: same plan
+    if current.status not in (OrderStatus.APPROVED, OrderStatus.ROUTED):
+        raise OrderMovedOn(current.order_id, current.status, "routing")
+
+    order = current.order
+    destination = find_province(order.receiver.province) if order.receiver else None
+    if destination is None:  # review holds such orders; reaching here is a defect, not a backorder
+        raise ValueError(f"order {current.order_id} has no known destination province")
+    lines = [(line.sku, line.quantity) for line in order.lines]
+    plan = plan_nearest_complete(
+        lines, destination, inventory.warehouses(), inventory.stock_levels(sku for sku, _ in lines)
+    )
+
+    if isinstance(plan, Unroutable) or route_attempt > MAX_ROUTE_ATTEMPTS:
+        details = (
+            {"short_lines": [s.model_dump() for s in plan.short_lines]}
+            if isinstance(plan, Unroutable)
+            else {"route_attempts": route_attempt, "reason": "stock kept running out while reserving"}
+        )
+        orders.transition(
+            current,
+            OrderStatus.BACKORDERED,
+            transition_entry(current.status, OrderStatus.BACKORDERED, Actor.system("routing"), **details),
+        )
+        return RouteOutcome(outcome="BACKORDERED")
+
+    shipment = plan.shipments[0]
+    orders.transition(
+        current,
+        OrderStatus.ROUTED,
+        transition_entry(
+            current.status,
+            OrderStatus.ROUTED,
+            Actor.system("routing"),
+            strategy=plan.strategy,
+            warehouses=[s.warehouse_id for s in plan.shipments],
+            distance_km=shipment.distance_km,
+            route_attempt=route_attempt,
+        ),
+        set_fields={"plan": plan.model_dump(mode="json")},
+    )
+    return RouteOutcome(outcome="ROUTED", plan=plan)
