@@ -23,7 +23,7 @@ from local import moto_patches
 from local.api_gateway import LocalApiGateway, LocalRoute
 from local.provision import LocalResources, provision
 from local.sqs_poller import SqsPoller
-from shared.aws import clients
+from shared.aws import stores
 
 REGION = "us-east-1"
 LOCAL_ENV = {
@@ -51,6 +51,7 @@ class LocalRuntime:
         self.gateway: LocalApiGateway | None = None
         self.pollers: list[SqsPoller] = []
         self._moto: Any = None
+        self._saved_env: dict[str, str] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -58,6 +59,7 @@ class LocalRuntime:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request access log
+        self._saved_env = dict(os.environ)
         os.environ.update(LOCAL_ENV)
         os.environ["POWERTOOLS_LOG_LEVEL"] = self.log_level
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -67,7 +69,7 @@ class LocalRuntime:
         os.environ["AWS_ENDPOINT_URL"] = endpoint
         os.environ["MOTO_PORT"] = str(port)  # moto's ASL engine calls back into the server here
         self._post_moto_config(endpoint, {"stepfunctions": {"execute_state_machine": True}})
-        clients.reset()
+        stores.reset()
 
         handlers = {f.key: handler_of(f) for f in topology.FUNCTIONS}
         self.resources = provision(self.prefix, {s: self.client(s) for s in ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions")})
@@ -102,6 +104,10 @@ class LocalRuntime:
             self.gateway.stop()
         if self._moto:
             self._moto.stop()
+        if self._saved_env is not None:  # leave the process as we found it (tests run on after us)
+            os.environ.clear()
+            os.environ.update(self._saved_env)
+            stores.reset()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()

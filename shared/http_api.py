@@ -3,6 +3,8 @@ rule, oversize bodies as 413, unknown orders as 404."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -48,13 +50,32 @@ def build_resolver() -> APIGatewayRestResolver:
     return app
 
 
-def too_large(event: dict[str, Any]) -> dict[str, Any] | None:
-    """An API Gateway proxy answer for an oversize body, or None when the size is fine."""
+def unreadable_body(event: dict[str, Any]) -> dict[str, Any] | None:
+    """An API Gateway proxy answer for a body oms cannot read (too large, not UTF-8), or None.
+
+    Checked before routing so that such a body never reaches a parser (and never becomes a 500)."""
     body = event.get("body") or ""
-    if len(body.encode("utf-8", "surrogatepass")) <= MAX_BODY_BYTES:
-        return None
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except ValueError:
+            return _problem(400, "body", "base64", "the body is marked base64 but is not")
+    else:
+        raw = body.encode("utf-8", "surrogatepass")
+    if len(raw) > MAX_BODY_BYTES:
+        return _problem(413, "body", "max_size", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return _problem(400, "body", "utf8", f"the body is not valid UTF-8 (byte {error.start})")
+    return None
+
+
+def _problem(status: int, field: str, rule: str, message: str) -> dict[str, Any]:
     return {
-        "statusCode": 413,
+        "statusCode": status,
         "headers": {"Content-Type": "application/json"},
-        "body": f'{{"message": "the body is larger than {MAX_BODY_BYTES} bytes; nothing was stored"}}',
+        "body": json.dumps(
+            {"message": "the request is invalid; nothing was stored", "errors": [{"field": field, "rule": rule, "message": message}]}
+        ),
     }

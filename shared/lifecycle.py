@@ -7,7 +7,7 @@ and the store makes it stick with a conditional update on the order's version.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -88,9 +88,10 @@ class Actor(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    """One line of an order's history: a status change, or a note without one (from == to)."""
+    """One line of an order's history: a status change, or a note that changes no status."""
 
     at: str = Field(default_factory=now_iso)
+    kind: Literal["transition", "note"] = "transition"
     from_status: OrderStatus | None
     to_status: OrderStatus
     cause: str

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import enqueue_for_fulfilment
-from shared.aws.order_store import OrderStore
-from shared.http_api import build_resolver, json_response, too_large
+from shared.aws.stores import order_store
+from shared.http_api import build_resolver, json_response, unreadable_body
 from shared.observability import logger, metrics
 from shared.orders import OrderIn
 from shared.usecases.accept_order import Acceptance, accept_order
@@ -18,14 +17,10 @@ from shared.usecases.accept_order import Acceptance, accept_order
 app = build_resolver()
 
 
-@cache
-def _store() -> OrderStore:
-    return OrderStore()
-
 
 @app.post("/orders", summary="Accept an order from a channel", responses={202: {"description": "accepted"}})
 def post_order(order: Annotated[OrderIn, Body()]):
-    acceptance: Acceptance = accept_order(order, _store(), enqueue_for_fulfilment)
+    acceptance: Acceptance = accept_order(order, order_store(), enqueue_for_fulfilment)
     logger.append_keys(order_id=acceptance.order_id)
     logger.info("order accepted", extra={"duplicate": acceptance.duplicate, "channel": order.channel.value})
     metrics.add_metric(name="OrdersDuplicate" if acceptance.duplicate else "OrdersAccepted", unit="Count", value=1)
@@ -35,4 +30,4 @@ def post_order(order: Annotated[OrderIn, Body()]):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return too_large(event) or app.resolve(event, context)
+    return unreadable_body(event) or app.resolve(event, context)

@@ -3,26 +3,20 @@ catches to route again) when a line cannot be covered."""
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws.inventory_store import InventoryStore
-from shared.aws.order_store import OrderStore
+from shared.aws.stores import inventory_store, order_store
 from shared.observability import logger
 from shared.usecases.reserve_stock import reserve_stock
 from shared.workflow_io import OrderRef
 
 
-@cache
-def _stores() -> tuple[OrderStore, InventoryStore]:
-    return OrderStore(), InventoryStore()
-
 
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)
-    reservation_id = reserve_stock(request.order_id, *_stores())
+    reservation_id = reserve_stock(request.order_id, order_store(), inventory_store())
     logger.info("stock reserved", extra={"reservation_id": reservation_id})
     return {"order_id": request.order_id, "reservation_id": reservation_id}

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import publish
-from shared.aws.order_store import OrderStore
+from shared.aws.stores import order_store
 from shared.observability import logger, metrics
 from shared.usecases.release_to_warehouse import release_to_warehouse
 from shared.workflow_io import OrderRef
 
-
-@cache
-def _store() -> OrderStore:
-    return OrderStore()
 
 
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)
-    note_ids = release_to_warehouse(request.order_id, _store(), publish)
+    note_ids = release_to_warehouse(request.order_id, order_store(), publish)
     metrics.add_metric(name="OrdersReleased", unit="Count", value=1)
     logger.info("released to warehouse", extra={"outbound_note_ids": note_ids})
     return {"order_id": request.order_id, "outbound_note_ids": note_ids}

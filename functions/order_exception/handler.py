@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import publish
-from shared.aws.order_store import OrderStore
+from shared.aws.stores import order_store
 from shared.observability import logger, metrics
 from shared.usecases.record_exception import record_exception
 from shared.workflow_io import ExceptionRequest
 
-
-@cache
-def _store() -> OrderStore:
-    return OrderStore()
 
 
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = ExceptionRequest.model_validate(event)
-    failed_status = record_exception(request.order_id, request.error, _store(), publish)
+    failed_status = record_exception(request.order_id, request.error, order_store(), publish)
     metrics.add_metric(name="OrdersFailed", unit="Count", value=1)
     logger.warning("order moved to EXCEPTION", extra={"failed_status": failed_status, "error": request.error})
     return {"order_id": request.order_id, "failed_status": failed_status.value}

@@ -3,7 +3,6 @@ reported alone (partial batch failure) and, after the queue's retries, lands in 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -11,21 +10,17 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import start_fulfilment
-from shared.aws.order_store import OrderStore
+from shared.aws.stores import order_store
 from shared.lifecycle import OrderStatus
 from shared.observability import logger
 from shared.workflow_io import OrderRef
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
-@cache
-def _store() -> OrderStore:
-    return OrderStore()
-
 
 def start_one(record: SQSRecord) -> None:
     ref = OrderRef.model_validate_json(record.body)
-    current = _store().load(ref.order_id)
+    current = order_store().load(ref.order_id)
     if current.status != OrderStatus.RECEIVED:
         logger.info("order already under way; not started again", extra={"order_id": ref.order_id, "status": current.status})
         return

@@ -210,6 +210,7 @@ class OrderStore:
 
     def add_note(self, current: StoredOrder, entry: TimelineEntry) -> None:
         """A timeline entry without a status change (a shortage seen, an amendment received)."""
+        entry = entry.model_copy(update={"kind": "note"})
         put = self._timeline_put(current.order_id, current.version, entry, note=True)["Put"]
         put.pop("ConditionExpression")
         self.db.put_item(**put)

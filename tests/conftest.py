@@ -1,0 +1,28 @@
+"""Settings every test shares: no real AWS is ever reachable, Powertools stays quiet."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "oms")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "oms")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+
+def load_event(relative: str) -> dict:
+    return json.loads((EVENTS / relative).read_text("utf-8"))
+
+
+@pytest.fixture
+def shanghai_order() -> dict:
+    return load_event("orders/01_own_shop_shanghai.json")

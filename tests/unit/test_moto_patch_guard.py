@@ -1,0 +1,39 @@
+"""The local runtime patches moto in one module; these fail first when a moto upgrade moves the
+spots it relies on."""
+
+import inspect
+
+import moto
+from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+from local import moto_patches
+
+
+def test_moto_is_the_pinned_version():
+    assert moto.__version__ == moto_patches.PINNED_MOTO
+
+
+def test_the_patched_spots_still_exist_with_the_expected_shape():
+    assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters)[:2] == ["self", "event"]
+    assert list(inspect.signature(WaitFunction._wait_interval).parameters) == ["self", "env", "wait_seconds"]
+    assert "boto_client_for" in vars(lambda_eval_utils)
+    assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl)
+
+
+def test_handler_errors_come_back_with_their_class_name():
+    class StockShortage(Exception):
+        pass
+
+    def failing(event, context):
+        raise StockShortage("SKU-1 short")
+
+    moto_patches._handlers["guard-fn"] = failing
+    try:
+        payload, errored, _ = moto_patches.invoke_handler("guard-fn", {"order_id": "x"})
+    finally:
+        del moto_patches._handlers["guard-fn"]
+    assert errored
+    assert '"errorType": "StockShortage"' in payload and "SKU-1 short" in payload
