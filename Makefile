@@ -41,3 +41,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache
+
+## Regenerate events/schemas/*.json from shared/events.py.
+schemas: $(STAMP)
+	$(PY) -m local.schemas

@@ -1,0 +1,43 @@
+"""infra/topology.py is the one wiring both CDK and the local runtime read; it must be whole."""
+
+import importlib
+import json
+import re
+
+import pytest
+
+from infra import topology
+
+KEYS = {r.key for r in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS)}
+FUNCTIONS = {f.key for f in topology.FUNCTIONS}
+
+
+@pytest.mark.parametrize("function", topology.FUNCTIONS, ids=lambda f: f.key)
+def test_each_function_has_a_handler_in_its_own_directory(function):
+    module = importlib.import_module(function.module)
+    assert callable(module.handler)
+    assert (function.directory / "handler.py").is_file()
+    assert {u.resource for u in function.uses} <= KEYS
+
+
+def test_routes_queues_rules_and_workflows_point_at_things_that_exist():
+    assert {r.function for r in topology.ROUTES} <= FUNCTIONS
+    assert {q.consumer for q in topology.QUEUES if q.consumer} <= FUNCTIONS
+    assert {r.target_queue for r in topology.RULES} <= {q.key for q in topology.QUEUES}
+    assert {r.bus for r in topology.RULES} <= {b.key for b in topology.BUSES}
+    for workflow in topology.WORKFLOWS:
+        assert set(workflow.function_placeholders.values()) <= FUNCTIONS
+
+
+@pytest.mark.parametrize("workflow", topology.WORKFLOWS, ids=lambda w: w.key)
+def test_asl_placeholders_are_exactly_the_declared_ones(workflow):
+    text = workflow.definition.read_text("utf-8")
+    json.loads(text)
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == set(workflow.function_placeholders)
+
+
+def test_a_function_that_starts_a_workflow_is_not_one_of_its_tasks():
+    # Otherwise CDK (and the local runtime) would have a cycle: ARN needed before it exists.
+    for workflow in topology.WORKFLOWS:
+        starters = {f.key for f in topology.FUNCTIONS if any(u.resource == workflow.key for u in f.uses)}
+        assert not starters & set(workflow.function_placeholders.values())
