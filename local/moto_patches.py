@@ -6,10 +6,17 @@
    so the workflow's Retry/Catch match our named errors (StockShortage, OrderMovedOn, ...).
 2. The ASL engine sleeps in real time for Wait states and Retry intervals; we scale both down.
 3. The ASL engine builds a new boto3 client for every Lambda task; we reuse one per service.
+4. DynamoDB fidelity. moto's threaded server runs requests concurrently with no locking, so a
+   conditional write is check-then-act across threads (DynamoDB's is atomic), and
+   TransactWriteItems deep-copies every table it touches to roll back by swapping the copy in:
+   O(table) per transaction, and a rollback drops other requests' writes. We run each DynamoDB
+   request under one lock and roll a cancelled transaction back with an undo log of the items
+   it touched.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import threading
@@ -20,7 +27,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import moto
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -103,6 +115,63 @@ def _reused_boto_client(region: str, service: str, state_credentials: Any = None
 _original_boto_client_for = lambda_eval_utils.boto_client_for
 
 
+_dynamodb_lock = threading.RLock()
+_real_deepcopy = copy.deepcopy
+_original_call_action = DynamoHandler.call_action
+_original_transact_write_items = DynamoDBBackend.transact_write_items
+
+
+def _serialised_call_action(self: DynamoHandler) -> Any:
+    with _dynamodb_lock:  # one DynamoDB request at a time: each is atomic, as on AWS
+        return _original_call_action(self)
+
+
+def _item_key(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    key = op["Item"] if op_type == "Put" else op["Key"]
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return DynamoType(key[table.hash_key_attr]), range_value
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    with _dynamodb_lock:
+        undo = []
+        for entry in transact_items:
+            op_type, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName"))
+            if table is not None and op_type in ("Put", "Update", "Delete"):
+                try:
+                    hash_value, range_value = _item_key(table, op_type, op)
+                except KeyError:  # a malformed item: moto's own validation answers for it
+                    continue
+                undo.append((table, hash_value, range_value, _real_deepcopy(table.get_item(hash_value, range_value))))
+        try:
+            return _original_transact_write_items(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, before in reversed(undo):
+                if before is None:
+                    table.delete_item(hash_value, range_value)
+                elif range_value is not None:
+                    table.items[hash_value][range_value] = before
+                else:
+                    table.items[hash_value] = before
+            raise
+
+
+def _deepcopy_except_tables(value: Any, memo: Any = None) -> Any:
+    # moto snapshots whole tables before a transaction; our undo log makes that unnecessary.
+    return value if isinstance(value, Table) else _real_deepcopy(value, memo)
+
+
+def install_dynamodb_fidelity() -> None:
+    """Atomic DynamoDB requests and O(items) transactions, in server mode and under mock_aws."""
+    with _lock:
+        if DynamoHandler.call_action is _serialised_call_action:
+            return
+        DynamoHandler.call_action = _serialised_call_action
+        DynamoDBBackend.transact_write_items = _transact_write_items
+        dynamodb_models.copy = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
+
+
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
     """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
     global _installed, _time_scale
@@ -119,3 +188,4 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
         lambda_eval_utils.boto_client_for = _reused_boto_client
         _installed = True
+    install_dynamodb_fidelity()

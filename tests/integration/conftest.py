@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 
 from local.api_gateway import LocalRoute, proxy_event
+from local import moto_patches
 from local.moto_patches import LocalLambdaContext
 from local.provision import LocalResources, provision
 from local.seed import load_seed
@@ -28,6 +29,7 @@ def aws(monkeypatch) -> LocalResources:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for name, value in AWS_ENV.items():
         monkeypatch.setenv(name, value)
+    moto_patches.install_dynamodb_fidelity()
     with mock_aws():
         stores.reset()
         resources = provision("oms-test")

@@ -21,6 +21,10 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     assert list(inspect.signature(WaitFunction._wait_interval).parameters) == ["self", "env", "wait_seconds"]
     assert "boto_client_for" in vars(lambda_eval_utils)
     assert "time.sleep(interval_seconds)" in inspect.getsource(retrier_decl)
+    # The whole-table snapshot that install_dynamodb_fidelity() neutralises and replaces.
+    transact = inspect.getsource(moto_patches._original_transact_write_items)
+    assert "copy.deepcopy(" in transact and "self.tables[table_name] = original_table_state[table_name]" in transact
+    assert "call_action" in vars(moto_patches.DynamoHandler)
 
 
 def test_handler_errors_come_back_with_their_class_name():

@@ -1,0 +1,293 @@
+"""The synthesized template and infra/topology.py describe the same system.
+
+Every comparison runs both ways: an entry topology declares that the CDK code forgot fails, and
+so does a resource in the template that no topology entry explains. Resources are matched to
+topology entries by the `oms:topology-key` tag the CDK code puts on them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import topology
+from tests.infra.conftest import Synthesized
+from tests.infra.template_reading import (
+    by_topology_key,
+    dead_letter_queue_ids,
+    policies_of_role,
+    referenced_id,
+    referenced_ids,
+)
+
+BASE_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL", "OMS_ENV"}
+CACHE_PARTS = {"__pycache__", ".pytest_cache"}
+
+# Actions a grant for each access level must give, and actions a read grant must not.
+REQUIRED_ACTIONS = {
+    topology.Access.READ: {"dynamodb:GetItem", "dynamodb:Query"},
+    topology.Access.WRITE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    topology.Access.SEND: {"sqs:SendMessage"},
+    topology.Access.PUBLISH: {"events:PutEvents"},
+    topology.Access.START: {"states:StartExecution"},
+}
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
+# topology's Route.authorization -> CloudFormation's AuthorizationType
+AUTHORIZATION_TYPES = {"NONE": "NONE", "IAM": "AWS_IAM"}
+
+
+class Built:
+    """Logical ids of what the template built, by topology key."""
+
+    def __init__(self, dev: Synthesized) -> None:
+        self.dev = dev
+        self.functions = by_topology_key(dev.of_type("AWS::Lambda::Function"))
+        self.tables = by_topology_key(dev.of_type("AWS::DynamoDB::Table"))
+        self.queues = by_topology_key(dev.of_type("AWS::SQS::Queue"))
+        self.buses = by_topology_key(dev.of_type("AWS::Events::EventBus"))
+        self.rules = by_topology_key(dev.of_type("AWS::Events::Rule"))
+        self.workflows = by_topology_key(dev.of_type("AWS::StepFunctions::StateMachine"))
+        self.resources = {**self.tables, **self.queues, **self.buses, **self.workflows}
+        self.key_of = {logical_id: key for key, logical_id in self.resources.items()}
+        self.function_key_of = {logical_id: key for key, logical_id in self.functions.items()}
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        return self.dev.resources[logical_id]["Properties"]
+
+
+@pytest.fixture(scope="module")
+def built(dev: Synthesized) -> Built:
+    return Built(dev)
+
+
+# --- the same entries on both sides ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "resource_type", "declared"),
+    [
+        ("functions", "AWS::Lambda::Function", topology.FUNCTIONS),
+        ("tables", "AWS::DynamoDB::Table", topology.TABLES),
+        ("buses", "AWS::Events::EventBus", topology.BUSES),
+        ("rules", "AWS::Events::Rule", topology.RULES),
+        ("workflows", "AWS::StepFunctions::StateMachine", topology.WORKFLOWS),
+    ],
+)
+def test_each_topology_entry_is_built_once_and_nothing_else_is(
+    built: Built, kind: str, resource_type: str, declared: tuple[Any, ...]
+) -> None:
+    in_template = getattr(built, kind)
+    assert set(in_template) == {entry.key for entry in declared}
+    untagged = set(built.dev.of_type(resource_type)) - set(in_template.values())
+    assert not untagged, f"{resource_type} resources that no topology entry explains: {untagged}"
+
+
+def test_each_topology_queue_is_built_and_every_other_queue_is_a_dead_letter_queue(
+    built: Built,
+) -> None:
+    assert set(built.queues) == {queue.key for queue in topology.QUEUES}
+    dead_letter_queues = dead_letter_queue_ids(built.dev.resources)
+    others = set(built.dev.of_type("AWS::SQS::Queue")) - set(built.queues.values())
+    assert others == dead_letter_queues
+
+
+# --- functions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
+def test_function_runs_its_topology_handler_from_its_directory(
+    built: Built, spec: topology.Function
+) -> None:
+    properties = built.properties(built.functions[spec.key])
+    module_file = spec.handler.rsplit(".", 1)[-1]
+    assert properties["Handler"] == f"{module_file}.handler"
+    asset = built.dev.asset_path(properties["Code"]["S3Key"])
+    assert _files(asset) == _files(spec.directory), f"{spec.key}: code asset is not {spec.directory}"
+
+
+@pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
+def test_function_environment_names_exactly_the_resources_it_uses(
+    built: Built, spec: topology.Function
+) -> None:
+    variables = built.properties(built.functions[spec.key])["Environment"]["Variables"]
+    expected = {topology.env_var_of(uses.resource): uses.resource for uses in spec.uses}
+    assert set(variables) == BASE_ENVIRONMENT | set(expected)
+    for env_var, resource_key in expected.items():
+        assert variables[env_var] == {"Ref": built.resources[resource_key]}, env_var
+
+
+@pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
+def test_function_may_touch_only_what_it_uses_at_its_access_level(
+    built: Built, spec: topology.Function
+) -> None:
+    properties = built.properties(built.functions[spec.key])
+    statements = policies_of_role(built.dev.resources, referenced_id(properties["Role"]))
+    actions_on: dict[str, set[str]] = {}
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for logical_id in referenced_ids(statement["Resource"]):
+            actions_on.setdefault(logical_id, set()).update(actions)
+
+    own_log_group = referenced_id(properties["LoggingConfig"]["LogGroup"])
+    consumed = {
+        built.queues[queue.key] for queue in topology.QUEUES if queue.consumer == spec.key
+    }
+    used = {built.resources[uses.resource] for uses in spec.uses}
+    assert set(actions_on) == used | consumed | {own_log_group}
+
+    for uses in spec.uses:
+        granted = actions_on[built.resources[uses.resource]]
+        assert REQUIRED_ACTIONS[uses.access] <= granted, (uses, granted)
+        if uses.access is topology.Access.READ:
+            assert not granted & WRITE_ACTIONS, (uses, granted & WRITE_ACTIONS)
+    for queue_id in consumed:
+        assert CONSUME_ACTIONS <= actions_on[queue_id]
+
+
+# --- API routes -----------------------------------------------------------------------------
+
+
+def test_api_routes_are_the_topology_routes_with_their_functions(built: Built) -> None:
+    paths = _resource_paths(built.dev)
+    in_template = {}
+    for method in built.dev.of_type("AWS::ApiGateway::Method").values():
+        properties = method["Properties"]
+        # A method on the root resource points at RestApi.RootResourceId, not at a Resource.
+        path = paths.get(referenced_id(properties["ResourceId"]), "/")
+        integration = properties["Integration"]
+        assert integration["Type"] == "AWS_PROXY"
+        function_ids = referenced_ids(integration["Uri"]) & set(built.function_key_of)
+        assert len(function_ids) == 1
+        in_template[(properties["HttpMethod"], path)] = (
+            built.function_key_of[function_ids.pop()],
+            properties["AuthorizationType"],
+        )
+    assert in_template == {
+        (route.method, route.path): (route.function, AUTHORIZATION_TYPES[route.authorization])
+        for route in topology.ROUTES
+    }
+
+
+# --- queues, consumers, rules ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", topology.QUEUES, ids=lambda q: q.key)
+def test_queue_settings_and_redrive_follow_topology(built: Built, spec: topology.Queue) -> None:
+    properties = built.properties(built.queues[spec.key])
+    assert properties["VisibilityTimeout"] == spec.visibility_timeout_seconds
+    redrive = properties["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == spec.max_receive_count
+    assert referenced_id(redrive["deadLetterTargetArn"]) in dead_letter_queue_ids(built.dev.resources)
+
+
+def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
+    built: Built,
+) -> None:
+    queue_key_of = {logical_id: key for key, logical_id in built.queues.items()}
+    mappings = {}
+    for mapping in built.dev.of_type("AWS::Lambda::EventSourceMapping").values():
+        properties = mapping["Properties"]
+        queue = queue_key_of[referenced_id(properties["EventSourceArn"])]
+        function = built.function_key_of[referenced_id(properties["FunctionName"])]
+        assert queue not in mappings, f"queue {queue} has two event source mappings"
+        mappings[queue] = (
+            function,
+            properties.get("FunctionResponseTypes"),
+            properties.get("BatchSize"),
+            properties.get("MaximumBatchingWindowInSeconds", 0),
+        )
+    assert mappings == {
+        queue.key: (
+            queue.consumer,
+            ["ReportBatchItemFailures"],
+            queue.batch_size,
+            queue.max_batching_window_seconds,
+        )
+        for queue in topology.QUEUES
+        if queue.consumer is not None
+    }
+
+
+@pytest.mark.parametrize("spec", topology.RULES, ids=lambda r: r.key)
+def test_rule_pattern_bus_and_target_follow_topology(built: Built, spec: topology.Rule) -> None:
+    properties = built.properties(built.rules[spec.key])
+    assert properties["EventPattern"] == spec.pattern
+    assert referenced_id(properties["EventBusName"]) == built.buses[spec.bus]
+    [target] = properties["Targets"]
+    assert referenced_id(target["Arn"]) == built.queues[spec.target_queue]
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", topology.TABLES, ids=lambda t: t.key)
+def test_table_keys_indexes_and_ttl_follow_topology(built: Built, spec: topology.Table) -> None:
+    properties = built.properties(built.tables[spec.key])
+    assert properties["KeySchema"] == [
+        {"AttributeName": spec.partition_key, "KeyType": "HASH"},
+        {"AttributeName": spec.sort_key, "KeyType": "RANGE"},
+    ]
+    assert {d["AttributeType"] for d in properties["AttributeDefinitions"]} == {"S"}
+    indexes = {
+        index["IndexName"]: [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]]
+        for index in properties.get("GlobalSecondaryIndexes", [])
+    }
+    assert indexes == {
+        index.name: [(index.partition_key, "HASH"), (index.sort_key, "RANGE")]
+        for index in spec.indexes
+    }
+    if spec.ttl_attribute:
+        assert properties["TimeToLiveSpecification"] == {
+            "AttributeName": spec.ttl_attribute,
+            "Enabled": True,
+        }
+    else:
+        assert "TimeToLiveSpecification" not in properties
+
+
+# --- workflows ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", topology.WORKFLOWS, ids=lambda w: w.key)
+def test_state_machine_is_the_asl_file_with_topology_substitutions(
+    built: Built, spec: topology.Workflow
+) -> None:
+    properties = built.properties(built.workflows[spec.key])
+    assert properties["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
+    assert properties["DefinitionSubstitutions"] == {
+        placeholder: {"Fn::GetAtt": [built.functions[function_key], "Arn"]}
+        for placeholder, function_key in spec.function_placeholders.items()
+    }
+    uploaded = built.dev.asset_path(properties["DefinitionS3Location"]["Key"])
+    assert json.loads(uploaded.read_text()) == json.loads(spec.definition.read_text())
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _resource_paths(dev: Synthesized) -> dict[str, str]:
+    """API Gateway resource logical id -> its full path."""
+    resources = dev.of_type("AWS::ApiGateway::Resource")
+
+    def path_of(logical_id: str) -> str:
+        properties = resources[logical_id]["Properties"]
+        parent = properties["ParentId"]
+        parent_id = parent.get("Ref") if isinstance(parent, dict) else None
+        prefix = path_of(parent_id) if parent_id in resources else ""
+        return f"{prefix}/{properties['PathPart']}"
+
+    return {logical_id: path_of(logical_id) for logical_id in resources}
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+        and not CACHE_PARTS.intersection(path.relative_to(directory).parts)
+        and path.suffix != ".pyc"
+    }
