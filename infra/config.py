@@ -112,5 +112,5 @@ def _retention(value: str) -> logs.RetentionDays:
         return logs.RetentionDays[value]
     except KeyError:
         raise ValueError(
-            f"log_retention must name an aws_logs.RetentionDays member (e.g. ONE_MONTH), not {value!r}"
+            f"log_retention must name a RetentionDays member (e.g. ONE_MONTH), not {value!r}"
         ) from None

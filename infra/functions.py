@@ -17,7 +17,7 @@ from infra import topology
 from infra.config import EnvironmentSettings
 from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
-from infra.naming import pascal
+from infra.naming import mark, pascal
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
 # GB-second than x86_64 and our dependencies are pure Python. The layer ARN follows both.
@@ -108,6 +108,7 @@ class Functions(Construct):
                 "OMS_ENV": settings.name,
             },
         )
+        mark(function, spec.key)
         acknowledge(
             role,
             "IAM5",

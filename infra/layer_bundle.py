@@ -24,7 +24,9 @@ _IGNORED_SUFFIXES = {".pyc", ".pyo"}
 _STALE_AFTER_SECONDS = 3600
 
 
-def stage_shared_layer(source: Path = SHARED_SOURCE, staging_root: Path = LAYER_STAGING_ROOT) -> Path:
+def stage_shared_layer(
+    source: Path = SHARED_SOURCE, staging_root: Path = LAYER_STAGING_ROOT
+) -> Path:
     """Return a directory holding python/shared/... (a copy of `source`, caches left out)."""
     files = _layer_files(source)
     target = staging_root / _content_hash(source, files)

@@ -11,7 +11,7 @@ from constructs import Construct
 from infra import topology
 from infra.config import EnvironmentSettings
 from infra.nag import acknowledge
-from infra.naming import pascal
+from infra.naming import mark, pascal
 
 # A dead letter waits two weeks (the SQS maximum) for someone to look at it and redrive it.
 DEAD_LETTER_RETENTION = Duration.days(14)
@@ -58,13 +58,14 @@ class Messaging(Construct):
             self.buses[bus.key] = events.EventBus(
                 self, f"{pascal(bus.key)}Bus", event_bus_name=f"{settings.stack_name}-{bus.key}"
             )
+            mark(self.buses[bus.key], bus.key)
         for rule in topology.RULES:
             self._add_rule(rule)
 
     def _add_queue(self, spec: topology.Queue) -> None:
         dead_letters = self._dead_letter_queue(f"{pascal(spec.key)}DeadLetterQueue")
         self.dead_letter_queues[spec.key] = dead_letters
-        self.queues[spec.key] = sqs.Queue(
+        queue = sqs.Queue(
             self,
             f"{pascal(spec.key)}Queue",
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
@@ -75,6 +76,8 @@ class Messaging(Construct):
                 max_receive_count=spec.max_receive_count, queue=dead_letters
             ),
         )
+        mark(queue, spec.key)
+        self.queues[spec.key] = queue
 
     def _add_rule(self, spec: topology.Rule) -> None:
         # The rule's own DLQ holds events EventBridge could not put on the target queue.
@@ -101,6 +104,7 @@ class Messaging(Construct):
                 retry_attempts=RULE_TARGET_RETRY_ATTEMPTS,
             )
         )
+        mark(rule, spec.key)
         self.rules[spec.key] = rule
 
     def _dead_letter_queue(self, id_: str) -> sqs.Queue:
@@ -116,5 +120,7 @@ class Messaging(Construct):
 def event_pattern(pattern: dict) -> events.EventPattern:
     unknown = set(pattern) - set(_PATTERN_FIELDS)
     if unknown:
-        raise ValueError(f"event pattern fields {sorted(unknown)} are not supported by EventPattern")
+        raise ValueError(
+            f"event pattern fields {sorted(unknown)} are not supported by EventPattern"
+        )
     return events.EventPattern(**{_PATTERN_FIELDS[name]: value for name, value in pattern.items()})

@@ -24,6 +24,10 @@ from infra.naming import pascal
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+# Business metrics the handlers emit through Powertools (EMF, namespace and service "oms"):
+# intake counts accepted and duplicate orders, notification released ones, order_exception
+# failed ones.
+ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersFailed")
 
 
 class Monitoring(Construct):
@@ -146,10 +150,16 @@ def _dashboard(
         widgets=[
             [
                 graph(
-                    "Messages queued (intake = orders accepted)",
+                    "Orders",
                     [
-                        labelled(q.metric_number_of_messages_sent(period=ONE_MINUTE), key)
-                        for key, q in queues.items()
+                        cloudwatch.Metric(
+                            namespace="oms",
+                            metric_name=name,
+                            dimensions_map={"service": "oms"},
+                            statistic="Sum",
+                            period=ONE_MINUTE,
+                        )
+                        for name in ORDER_METRICS
                     ],
                 ),
                 graph(
@@ -176,6 +186,13 @@ def _dashboard(
             ],
             [
                 graph(
+                    "Messages sent to queues",
+                    [
+                        labelled(q.metric_number_of_messages_sent(period=ONE_MINUTE), key)
+                        for key, q in queues.items()
+                    ],
+                ),
+                graph(
                     "Queue depth",
                     [
                         labelled(
@@ -199,6 +216,8 @@ def _dashboard(
                         for label, q in dead_letter_queues.items()
                     ],
                 ),
+            ],
+            [
                 graph(
                     "Function errors",
                     [

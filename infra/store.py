@@ -7,7 +7,7 @@ from constructs import Construct
 
 from infra import topology
 from infra.config import EnvironmentSettings
-from infra.naming import pascal
+from infra.naming import mark, pascal
 
 
 class Store(Construct):
@@ -43,9 +43,9 @@ class Store(Construct):
                 sort_key=_string(index.sort_key),
                 projection_type=dynamodb.ProjectionType.ALL,
             )
+        mark(table, spec.key)
         return table
 
 
 def _string(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
-

@@ -78,7 +78,7 @@ class Rule:
 @dataclass(frozen=True)
 class Function:
     key: str
-    handler: str  # module path from the repo root; the Lambda handler is "<module>.handler"
+    module: str  # the handler's module from the repo root; its function `handler` is the entry point
     description: str
     uses: tuple[Uses, ...] = ()
     memory_mb: int = 256
@@ -86,11 +86,7 @@ class Function:
 
     @property
     def directory(self) -> Path:
-        return ROOT / Path(*self.handler.split(".")[:-1])
-
-    @property
-    def module(self) -> str:
-        return self.handler
+        return ROOT / Path(*self.module.split(".")[:-1])
 
 
 @dataclass(frozen=True)
@@ -160,49 +156,49 @@ _ORDERS_RW = Uses("orders", Access.WRITE)
 FUNCTIONS = (
     Function(
         key="intake",
-        handler="functions.intake.handler",
+        module="functions.intake.handler",
         description="Validates a channel order, stores it once and queues it for fulfilment",
         uses=(_ORDERS_RW, Uses("intake", Access.SEND)),
     ),
     Function(
         key="orders_api",
-        handler="functions.orders_api.handler",
+        module="functions.orders_api.handler",
         description="Operations API: read an order with its lines, notes and timeline",
         uses=(Uses("orders", Access.READ),),
     ),
     Function(
         key="workflow_starter",
-        handler="functions.workflow_starter.handler",
+        module="functions.workflow_starter.handler",
         description="Starts the fulfilment workflow for each queued order",
         uses=(Uses("orders", Access.READ), Uses("fulfilment", Access.START)),
     ),
     Function(
         key="review",
-        handler="functions.review.handler",
+        module="functions.review.handler",
         description="Automatic order review (智能审单)",
         uses=(_ORDERS_RW,),
     ),
     Function(
         key="routing",
-        handler="functions.routing.handler",
+        module="functions.routing.handler",
         description="Chooses the warehouse that ships the order, or backorders it",
         uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
     ),
     Function(
         key="inventory_lock",
-        handler="functions.inventory_lock.handler",
+        module="functions.inventory_lock.handler",
         description="Reserves the stock of a routing plan atomically",
         uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
     ),
     Function(
         key="notification",
-        handler="functions.notification.handler",
+        module="functions.notification.handler",
         description="Creates the outbound note (出库单) and announces it",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
     ),
     Function(
         key="order_exception",
-        handler="functions.order_exception.handler",
+        module="functions.order_exception.handler",
         description="Moves an order whose workflow failed into EXCEPTION, with the error",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
     ),

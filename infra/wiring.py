@@ -75,9 +75,7 @@ class Resources:
         raise KeyError(f"topology names a resource {key!r} that the stack did not build")
 
 
-def grant_uses(
-    functions: dict[str, lambda_.Function], resources: Resources
-) -> None:
+def grant_uses(functions: dict[str, lambda_.Function], resources: Resources) -> None:
     for spec in topology.FUNCTIONS:
         function = functions[spec.key]
         for uses in spec.uses:

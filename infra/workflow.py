@@ -13,7 +13,7 @@ from constructs import Construct
 from infra import topology
 from infra.config import EnvironmentSettings
 from infra.nag import acknowledge, arn_of
-from infra.naming import pascal
+from infra.naming import mark, pascal
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -74,6 +74,7 @@ class Workflows(Construct):
             ),
             tracing_enabled=True,
         )
+        mark(machine, spec.key)
         task_functions = sorted(set(spec.function_placeholders.values()))
         for function_key in task_functions:
             functions[function_key].grant_invoke(machine)

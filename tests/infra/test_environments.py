@@ -79,5 +79,7 @@ def test_prod_keeps_its_data_and_uses_prod_settings(
 
 
 def test_an_unknown_environment_is_refused_with_the_known_ones_named() -> None:
-    with pytest.raises(UnknownEnvironmentError, match=r"unknown environment 'qa'.*dev.*prod.*staging"):
+    with pytest.raises(
+        UnknownEnvironmentError, match=r"unknown environment 'qa'.*dev.*prod.*staging"
+    ):
         build_app("qa")

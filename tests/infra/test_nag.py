@@ -74,7 +74,9 @@ def test_every_acknowledgment_matches_a_real_finding(monkeypatch: pytest.MonkeyP
     unexplained = [
         (found, where)
         for found, _, where in findings
-        if not any(rule == found and covers(path, where) for rule, path in _RecordingValidations.recorded)
+        if not any(
+            rule == found and covers(path, where) for rule, path in _RecordingValidations.recorded
+        )
     ]
     assert not unexplained, f"findings nobody acknowledged: {unexplained}"
 

@@ -233,9 +233,7 @@ def test_functions_get_the_shared_layer_and_the_matching_powertools_layer(
     dev: Synthesized,
 ) -> None:
     [shared_layer_id] = dev.of_type("AWS::Lambda::LayerVersion")
-    staged = dev.asset_path(
-        dev.resources[shared_layer_id]["Properties"]["Content"]["S3Key"]
-    )
+    staged = dev.asset_path(dev.resources[shared_layer_id]["Properties"]["Content"]["S3Key"])
     assert (staged / "python" / "shared" / "__init__.py").is_file()
     assert not list(staged.rglob("__pycache__"))
     for function in dev.of_type("AWS::Lambda::Function").values():

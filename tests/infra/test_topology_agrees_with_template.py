@@ -23,7 +23,12 @@ from tests.infra.template_reading import (
     referenced_ids,
 )
 
-BASE_ENVIRONMENT = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL", "OMS_ENV"}
+BASE_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "LOG_LEVEL",
+    "OMS_ENV",
+}
 CACHE_PARTS = {"__pycache__", ".pytest_cache"}
 
 # Actions a grant for each access level must give, and actions a read grant must not.
@@ -34,7 +39,12 @@ REQUIRED_ACTIONS = {
     topology.Access.PUBLISH: {"events:PutEvents"},
     topology.Access.START: {"states:StartExecution"},
 }
-WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+WRITE_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 # topology's Route.authorization -> CloudFormation's AuthorizationType
 AUTHORIZATION_TYPES = {"NONE": "NONE", "IAM": "AWS_IAM"}
@@ -103,10 +113,12 @@ def test_function_runs_its_topology_handler_from_its_directory(
     built: Built, spec: topology.Function
 ) -> None:
     properties = built.properties(built.functions[spec.key])
-    module_file = spec.handler.rsplit(".", 1)[-1]
+    module_file = spec.module.rsplit(".", 1)[-1]
     assert properties["Handler"] == f"{module_file}.handler"
     asset = built.dev.asset_path(properties["Code"]["S3Key"])
-    assert _files(asset) == _files(spec.directory), f"{spec.key}: code asset is not {spec.directory}"
+    assert _files(asset) == _files(spec.directory), (
+        f"{spec.key}: code asset is not {spec.directory}"
+    )
 
 
 @pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
@@ -128,14 +140,14 @@ def test_function_may_touch_only_what_it_uses_at_its_access_level(
     statements = policies_of_role(built.dev.resources, referenced_id(properties["Role"]))
     actions_on: dict[str, set[str]] = {}
     for statement in statements:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        actions = (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
         for logical_id in referenced_ids(statement["Resource"]):
             actions_on.setdefault(logical_id, set()).update(actions)
 
     own_log_group = referenced_id(properties["LoggingConfig"]["LogGroup"])
-    consumed = {
-        built.queues[queue.key] for queue in topology.QUEUES if queue.consumer == spec.key
-    }
+    consumed = {built.queues[queue.key] for queue in topology.QUEUES if queue.consumer == spec.key}
     used = {built.resources[uses.resource] for uses in spec.uses}
     assert set(actions_on) == used | consumed | {own_log_group}
 
@@ -181,7 +193,9 @@ def test_queue_settings_and_redrive_follow_topology(built: Built, spec: topology
     assert properties["VisibilityTimeout"] == spec.visibility_timeout_seconds
     redrive = properties["RedrivePolicy"]
     assert redrive["maxReceiveCount"] == spec.max_receive_count
-    assert referenced_id(redrive["deadLetterTargetArn"]) in dead_letter_queue_ids(built.dev.resources)
+    assert referenced_id(redrive["deadLetterTargetArn"]) in dead_letter_queue_ids(
+        built.dev.resources
+    )
 
 
 def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
