@@ -7,7 +7,7 @@ UTC. Validation errors name the field and the rule, so a channel sees exactly wh
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -39,11 +39,33 @@ class PaymentStatus(StrEnum):
     CASH_ON_DELIVERY = "COD"
 
 
+class CustomerType(StrEnum):
+    CONSUMER = "B2C"
+    BUSINESS = "B2B"  # buys on credit terms; review checks the credit limit
+
+
 class Buyer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     buyer_id: NonEmptyText
     name: str | None = Field(default=None, max_length=100)
+    customer_type: CustomerType = CustomerType.CONSUMER
+
+
+class InvoiceKind(StrEnum):
+    NORMAL = "normal"  # 增值税普通发票
+    VAT_SPECIAL = "vat_special"  # 增值税专用发票: needs the buyer's tax id
+
+
+class InvoiceRequest(BaseModel):
+    """The buyer's request for a 发票. Whether title and tax id are valid is a review rule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: InvoiceKind = InvoiceKind.NORMAL
+    title: str = Field(default="", max_length=200)
+    tax_id: str | None = Field(default=None, max_length=30, description="统一社会信用代码, 18 characters")
+    amount: Amount | None = Field(default=None, ge=0, description="When absent, the order total")
 
 
 class ReceiverAddress(BaseModel):
@@ -93,6 +115,9 @@ class OrderIn(BaseModel):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$", description="ISO-4217 code")
     lines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
     payment_status: PaymentStatus = PaymentStatus.PAID
+    order_total: Amount | None = Field(default=None, ge=0, description="What the channel says the buyer pays; review compares it with the lines")
+    invoice: InvoiceRequest | None = None
+    promised_delivery_date: date | None = Field(default=None, description="The date the channel promised the buyer")
     placed_at: datetime = Field(description="When the buyer placed the order (ISO-8601 with zone)")
 
     @field_validator("placed_at")
