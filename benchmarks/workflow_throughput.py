@@ -20,7 +20,7 @@ from local import moto_patches
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
-from shared.aws.inventory_store import StockRecord
+from shared.inventory import StockRecord
 from shared.aws.stores import inventory_store, order_store
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn

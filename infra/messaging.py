@@ -81,13 +81,7 @@ class Messaging(Construct):
 
     def _add_rule(self, spec: topology.Rule) -> None:
         # The rule's own DLQ holds events EventBridge could not put on the target queue.
-        dead_letters = self._dead_letter_queue(f"{pascal(spec.key)}RuleDeadLetterQueue")
-        acknowledge(
-            dead_letters,
-            "SQS3",
-            "This queue is the dead-letter queue of an EventBridge rule target (DeadLetterConfig); "
-            "cdk-nag only recognises DLQs named in an SQS redrive policy.",
-        )
+        dead_letters = rule_dead_letter_queue(self, f"{pascal(spec.key)}RuleDeadLetterQueue")
         self.dead_letter_queues[f"rule {spec.key}"] = dead_letters
         rule = events.Rule(
             self,
@@ -108,13 +102,29 @@ class Messaging(Construct):
         self.rules[spec.key] = rule
 
     def _dead_letter_queue(self, id_: str) -> sqs.Queue:
-        return sqs.Queue(
-            self,
-            id_,
-            retention_period=DEAD_LETTER_RETENTION,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
+        return dead_letter_queue(self, id_)
+
+
+def dead_letter_queue(scope: Construct, id_: str) -> sqs.Queue:
+    return sqs.Queue(
+        scope,
+        id_,
+        retention_period=DEAD_LETTER_RETENTION,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+    )
+
+
+def rule_dead_letter_queue(scope: Construct, id_: str) -> sqs.Queue:
+    """The DLQ of an EventBridge rule target: events EventBridge could not deliver."""
+    queue = dead_letter_queue(scope, id_)
+    acknowledge(
+        queue,
+        "SQS3",
+        "This queue is the dead-letter queue of an EventBridge rule target (DeadLetterConfig); "
+        "cdk-nag only recognises DLQs named in an SQS redrive policy.",
+    )
+    return queue
 
 
 def event_pattern(pattern: dict) -> events.EventPattern:
@@ -123,4 +133,26 @@ def event_pattern(pattern: dict) -> events.EventPattern:
         raise ValueError(
             f"event pattern fields {sorted(unknown)} are not supported by EventPattern"
         )
-    return events.EventPattern(**{_PATTERN_FIELDS[name]: value for name, value in pattern.items()})
+    return events.EventPattern(**{_PATTERN_FIELDS[name]: _matchers(value) for name, value in pattern.items()})
+
+
+# Content filters in topology are written as EventBridge writes them ({"prefix": "wms."});
+# CDK's typed EventPattern wants them as Match tokens.
+_MATCHERS = {
+    "prefix": events.Match.prefix,
+    "anything-but": events.Match.anything_but,
+    "exists": events.Match.exists,
+}
+
+
+def _matchers(values: list) -> list:
+    converted = []
+    for value in values:
+        if isinstance(value, dict):
+            [(name, argument)] = value.items()
+            if name not in _MATCHERS:
+                raise ValueError(f"event pattern filter {name!r} is not supported (use one of {sorted(_MATCHERS)})")
+            converted.extend(_MATCHERS[name](argument))
+        else:
+            converted.append(value)
+    return converted

@@ -11,6 +11,7 @@ from infra.config import EnvironmentSettings
 from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
+from infra.schedules import Schedules
 from infra.store import Store
 from infra.wiring import Resources, connect_consumers, grant_uses
 from infra.workflow import Workflows
@@ -55,13 +56,15 @@ class OmsStack(Stack):
         grant_uses(functions, resources)
         connect_consumers(functions, self.messaging.queues)
 
+        self.schedules = Schedules(self, "Schedules", functions=functions)
+
         self.api = Api(self, "Api", settings=settings, functions=functions)
         self.monitoring = Monitoring(
             self,
             "Monitoring",
             settings=settings,
             queues=self.messaging.queues,
-            dead_letter_queues=self.messaging.dead_letter_queues,
+            dead_letter_queues={**self.messaging.dead_letter_queues, **self.schedules.dead_letter_queues},
             state_machines=self.workflows.state_machines,
             functions=functions,
             api_stage=self.api.rest_api.deployment_stage,

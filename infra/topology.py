@@ -76,6 +76,16 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """A function run on a timer (an EventBridge schedule on AWS, a timer thread locally)."""
+
+    key: str
+    description: str
+    function: str
+    every_minutes: int
+
+
+@dataclass(frozen=True)
 class Function:
     key: str
     module: str  # the handler's module from the repo root; its function `handler` is the entry point
@@ -117,7 +127,12 @@ ORDERS = Table(
         Index("by_status", "status_key", "updated_at"),
     ),
 )
-INVENTORY = Table(key="inventory", env_var="INVENTORY_TABLE", ttl_attribute="expires_at_epoch")
+INVENTORY = Table(
+    key="inventory",
+    env_var="INVENTORY_TABLE",
+    indexes=(Index("by_expiry", "expiry_shard", "hold_expires_at"),),  # sparse: HELD reservations only
+    ttl_attribute="expires_at_epoch",  # removes released/committed reservation records after 30 days
+)
 TABLES = (ORDERS, INVENTORY)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
@@ -131,6 +146,13 @@ QUEUES = (
         consumer="workflow_starter",
         batch_size=10,
         max_batching_window_seconds=1,
+    ),
+    Queue(
+        key="stock_sync",
+        env_var="STOCK_SYNC_QUEUE_URL",
+        purpose="Stock counts and movements from the WMS/ERP, applied to the inventory",
+        consumer="stock_sync",
+        batch_size=10,
     ),
     Queue(
         key="wms_outbound",
@@ -148,6 +170,13 @@ RULES = (
         bus="events",
         pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated"]},
         target_queue="wms_outbound",
+    ),
+    Rule(
+        key="stock_updates_to_sync",
+        description="Deliver stock counts and movements that a WMS or ERP publishes to the stock sync queue",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "erp."}], "detail-type": ["StockSnapshot", "StockMovement"]},
+        target_queue="stock_sync",
     ),
 )
 
@@ -201,6 +230,28 @@ FUNCTIONS = (
         module="functions.order_exception.handler",
         description="Moves an order whose workflow failed into EXCEPTION, with the error",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+    ),
+    Function(
+        key="reservation_sweeper",
+        module="functions.reservation_sweeper.handler",
+        description="Gives back reserved stock whose hold expired with no order owning it",
+        uses=(Uses("orders", Access.READ), Uses("inventory", Access.WRITE)),
+        timeout_seconds=60,
+    ),
+    Function(
+        key="stock_sync",
+        module="functions.stock_sync.handler",
+        description="Applies WMS/ERP stock counts and movements without losing reservations",
+        uses=(Uses("inventory", Access.WRITE),),
+    ),
+)
+
+SCHEDULES = (
+    Schedule(
+        key="sweep_expired_reservations",
+        description="Every minute: release reservations whose hold expired (TTL deletes hours late)",
+        function="reservation_sweeper",
+        every_minutes=1,
     ),
 )
 

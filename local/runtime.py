@@ -22,6 +22,7 @@ from infra import topology
 from local import moto_patches
 from local.api_gateway import LocalApiGateway, LocalRoute
 from local.provision import LocalResources, provision
+from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
 from shared.aws import stores
 
@@ -50,6 +51,7 @@ class LocalRuntime:
         self.resources: LocalResources | None = None
         self.gateway: LocalApiGateway | None = None
         self.pollers: list[SqsPoller] = []
+        self.schedules: list[LocalSchedule] = []
         self._moto: Any = None
         self._saved_env: dict[str, str] | None = None
 
@@ -89,6 +91,17 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
 
+        for schedule in topology.SCHEDULES:
+            timer = LocalSchedule(
+                f"{self.prefix}-{schedule.key}",
+                self.resources.function_names[schedule.function],
+                handlers[schedule.function],
+                every_seconds=schedule.every_minutes * 60 * self.time_scale,
+                region=REGION,
+            )
+            timer.start()
+            self.schedules.append(timer)
+
         routes = [
             LocalRoute(r.method, r.path, self.resources.function_names[r.function], handlers[r.function])
             for r in topology.ROUTES
@@ -98,8 +111,8 @@ class LocalRuntime:
         return self
 
     def stop(self) -> None:
-        for poller in self.pollers:
-            poller.stop()
+        for worker in (*self.schedules, *self.pollers):
+            worker.stop()
         if self.gateway:
             self.gateway.stop()
         if self._moto:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shared.aws.inventory_store import InventoryStore, StockRecord
+from shared.aws.inventory_store import InventoryStore
+from shared.inventory import StockRecord
 from shared.routing import Warehouse
 
 SEED = Path(__file__).resolve().parent.parent / "events" / "seed" / "warehouses.json"

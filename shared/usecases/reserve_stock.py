@@ -1,22 +1,27 @@
-"""Workflow step: lock the stock of a ROUTED order's plan, in the same transaction that moves the
-order to RESERVED. Either both happen or neither: no leaked reservation, no reserved order
-without stock."""
+"""Workflow step: lock the stock of a ROUTED order's plan.
+
+An order of up to 49 lines is reserved in the same transaction that moves it to RESERVED: both
+happen or neither. A larger order is reserved in chunks of 50 lines, then moved to RESERVED; a
+chunk that runs short gives the earlier chunks back (compensation), and a crash between chunks
+leaves HELD lines whose hold expires, which the sweeper releases."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from datetime import timedelta
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
+from shared.clock import iso, utc_now
 from shared.errors import OrderMovedOn, StockShortage, VersionConflict
+from shared.inventory import HOLD_SECONDS, ITEMS_PER_LINE, LINES_PER_CHUNK, LINES_WITH_ORDER, ReservationLine, chunks, reservation_lines
 from shared.lifecycle import Actor, OrderStatus, TimelineEntry, transition_entry
 from shared.usecases.retry import on_version_conflict
 
-_ALREADY_RESERVED = (OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
-# Transaction layout: [order update, timeline put, reservation record, stock line 1, line 2, ...]
-_ORDER_ITEMS = 2
-_FIRST_STOCK_ITEM = 3
+_OWNING = (OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+_ACTOR = Actor.system("inventory-lock")
 
 
 def reservation_id_for(order_id: str) -> str:
@@ -28,49 +33,82 @@ def reserve_stock(order_id: str, orders: OrderStore, inventory: InventoryStore) 
 
 
 def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore) -> str:
-    if current.status in _ALREADY_RESERVED and current.reservation_id:
+    if current.status in _OWNING and current.reservation_id:
         return current.reservation_id  # a retried step: the stock is locked already
     if current.status != OrderStatus.ROUTED or current.plan is None:
         raise OrderMovedOn(current.order_id, current.status, "inventory lock")
 
+    now = utc_now()
+    lines = reservation_lines(current.order_id, current.plan, iso(now), iso(now + timedelta(seconds=HOLD_SECONDS)))
     reservation_id = reservation_id_for(current.order_id)
-    stock_items, lines = inventory.reservation_items(current.order_id, current.plan, int(time.time()))
     order_items = orders.transition_items(
         current,
         OrderStatus.RESERVED,
-        transition_entry(
-            current.status,
-            OrderStatus.RESERVED,
-            Actor.system("inventory-lock"),
-            reservation_id=reservation_id,
-            lines=[line.model_dump() for line in lines],
-        ),
+        transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[_summary(l) for l in lines]),
         set_fields={"reservation_id": reservation_id},
     )
+    if len(lines) <= LINES_WITH_ORDER:
+        # The order owns its lines from the same transaction on: nothing for the sweeper to watch.
+        _reserve_chunk(current, orders, inventory, lines, order_items, expires=False)
+        return reservation_id
+    # Compensation gives back only the chunks this invocation wrote: chunks found HELD already
+    # belong to an earlier attempt or a concurrent duplicate, and expire if nobody owns them.
+    written: list[ReservationLine] = []
+    for chunk in chunks(lines, LINES_PER_CHUNK):
+        try:
+            if _reserve_chunk(current, orders, inventory, chunk, [], expires=True):
+                written.extend(chunk)
+        except StockShortage:
+            _give_back(inventory, written)
+            raise
     try:
-        transact_write(orders.db, order_items + stock_items)
+        transact_write(orders.db, order_items)
     except TransactionCancelled as cancelled:
-        if any(cancelled.failed(i) for i in range(_ORDER_ITEMS)):
+        _give_back(inventory, written)
+        raise VersionConflict(current.order_id, current.version) from cancelled
+    for line in lines:  # the order owns them now: out of the sweeper's sight
+        inventory.confirm_hold(line)
+    return reservation_id
+
+
+def _reserve_chunk(
+    current: StoredOrder, orders: OrderStore, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict], *, expires: bool
+) -> bool:
+    """True when this call wrote the lines; False when an earlier attempt had (a repeated chunk)."""
+    try:
+        transact_write(orders.db, order_items + inventory.reserve_items(lines, expires=expires))
+        return True
+    except TransactionCancelled as cancelled:
+        if any(cancelled.failed(i) for i in range(len(order_items))):
             raise VersionConflict(current.order_id, current.version) from cancelled
-        short = [
-            {"sku": line.sku, "warehouse_id": line.warehouse_id, "quantity": line.quantity}
-            for index, line in enumerate(lines, start=_FIRST_STOCK_ITEM)
-            if cancelled.failed(index)
-        ]
-        if not short:  # the reservation record exists while the order is not reserved: a defect
-            raise RuntimeError(f"order {current.order_id}: reservation record exists but order is {current.status}") from cancelled
+        first = len(order_items)
+        short = [line for n, line in enumerate(lines) if cancelled.failed(first + ITEMS_PER_LINE * n + 1)]
+        if not short:
+            held = [line for n, line in enumerate(lines) if cancelled.failed(first + ITEMS_PER_LINE * n)]
+            if order_items:  # a HELD line without an owning order: an earlier attempt crashed
+                raise RuntimeError(f"order {current.order_id}: lines already held {[_summary(l) for l in held]}") from cancelled
+            return False
+        described = []
         for line in short:
-            record = inventory.stock_record(line["sku"], line["warehouse_id"])
-            line["available"] = record.available if record else 0
+            record = inventory.stock_record(line.sku, line.warehouse_id)
+            described.append({**_summary(line), "available": record.available if record else 0})
         orders.add_note(
             current,
             TimelineEntry(
                 from_status=current.status,
                 to_status=current.status,
                 cause="stock ran short while reserving; routing again",
-                actor=Actor.system("inventory-lock"),
-                details={"short_lines": short},
+                actor=_ACTOR,
+                details={"short_lines": described},
             ),
         )
-        raise StockShortage(current.order_id, short) from cancelled
-    return reservation_id
+        raise StockShortage(current.order_id, described) from cancelled
+
+
+def _give_back(inventory: InventoryStore, lines: Sequence[ReservationLine]) -> None:
+    for chunk in chunks(lines, LINES_PER_CHUNK):
+        transact_write(inventory.db, inventory.release_items(chunk, "reservation of the order failed", int(time.time())))
+
+
+def _summary(line: ReservationLine) -> dict:
+    return {"sku": line.sku, "warehouse_id": line.warehouse_id, "quantity": line.quantity}

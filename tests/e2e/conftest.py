@@ -16,7 +16,7 @@ from local.seed import load_seed
 _serial = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped before other packages run: its threads use the process's stores
 def runtime() -> LocalRuntime:
     with LocalRuntime() as started:
         load_seed()

@@ -3,7 +3,7 @@ import time
 
 from local import moto_patches
 from local.demo import http
-from shared.aws.inventory_store import StockRecord
+from shared.inventory import StockRecord
 from shared.aws.stores import inventory_store
 from tests.conftest import load_event
 from tests.e2e.conftest import execution_status, post_order, settle, transitions, unique

@@ -83,7 +83,7 @@ def built(dev: Synthesized) -> Built:
         ("functions", "AWS::Lambda::Function", topology.FUNCTIONS),
         ("tables", "AWS::DynamoDB::Table", topology.TABLES),
         ("buses", "AWS::Events::EventBus", topology.BUSES),
-        ("rules", "AWS::Events::Rule", topology.RULES),
+        ("rules", "AWS::Events::Rule", (*topology.RULES, *topology.SCHEDULES)),
         ("workflows", "AWS::StepFunctions::StateMachine", topology.WORKFLOWS),
     ],
 )
@@ -233,6 +233,17 @@ def test_rule_pattern_bus_and_target_follow_topology(built: Built, spec: topolog
     assert referenced_id(properties["EventBusName"]) == built.buses[spec.bus]
     [target] = properties["Targets"]
     assert referenced_id(target["Arn"]) == built.queues[spec.target_queue]
+
+
+@pytest.mark.parametrize("spec", topology.SCHEDULES, ids=lambda s: s.key)
+def test_schedule_runs_its_function_with_retries_and_a_dead_letter_queue(built: Built, spec: topology.Schedule) -> None:
+    properties = built.properties(built.rules[spec.key])
+    unit = "minute" if spec.every_minutes == 1 else "minutes"
+    assert properties["ScheduleExpression"] == f"rate({spec.every_minutes} {unit})"
+    [target] = properties["Targets"]
+    assert built.function_key_of[referenced_id(target["Arn"])] == spec.function
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert referenced_id(target["DeadLetterConfig"]["Arn"]) in built.dev.of_type("AWS::SQS::Queue")
 
 
 # --- tables ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from functions.notification.handler import handler as notification
 from functions.order_exception.handler import handler as order_exception
 from functions.review.handler import handler as review
 from functions.routing.handler import handler as routing
-from shared.aws.inventory_store import StockRecord
+from shared.inventory import StockRecord
 from shared.aws.stores import inventory_store, order_store
 from shared.errors import OrderMovedOn, StockShortage, VersionConflict
 from shared.lifecycle import Actor, OrderStatus, transition_entry

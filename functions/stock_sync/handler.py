@@ -1,0 +1,39 @@
+"""Stock sync queue consumer: WMS/ERP StockSnapshot and StockMovement events (EventBridge envelopes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws.stores import inventory_store
+from shared.inventory import StockDelta, StockSnapshot
+from shared.observability import logger
+from shared.usecases.sync_stock import apply_delta, apply_snapshot
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def apply_one(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)
+    kind, detail = envelope.get("detail-type"), envelope.get("detail", {})
+    if kind == "StockSnapshot":
+        snapshot = StockSnapshot.model_validate(detail)
+        outcome = apply_snapshot(snapshot, inventory_store())
+        logger.info("stock snapshot", extra={"sku": snapshot.sku, "warehouse_id": snapshot.warehouse_id, "outcome": outcome})
+    elif kind == "StockMovement":
+        delta = StockDelta.model_validate(detail)
+        outcome = apply_delta(delta, inventory_store())
+        logger.info("stock movement", extra={"delta_id": delta.delta_id, "outcome": outcome})
+        if outcome == "refused":
+            logger.warning("movement would take on hand below zero; not applied", extra=delta.model_dump())
+    else:
+        raise ValueError(f"unsupported detail-type {kind!r}: expected StockSnapshot or StockMovement")
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=apply_one, processor=processor, context=context)

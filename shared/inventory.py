@@ -1,0 +1,113 @@
+"""Stock and reservations (库存锁定), as values: the rules every store operation keeps.
+
+Per SKU and warehouse: available = on_hand − reserved − safety_stock, and that identity holds
+after every operation. A reservation holds stock for one order line until it is committed (the
+parcel shipped: on_hand and reserved both fall) or released (cancel, reject, expiry: reserved
+falls, available rises).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
+from typing import TypeVar
+
+from pydantic import BaseModel, Field, model_validator
+
+from shared.routing import RoutingPlan
+
+# A DynamoDB transaction holds at most 100 items. A reserved line takes two (its reservation
+# record and its stock update) and the order's status change two more.
+TRANSACTION_ITEMS = 100
+ITEMS_PER_LINE = 2
+ORDER_ITEMS = 2
+LINES_WITH_ORDER = (TRANSACTION_ITEMS - ORDER_ITEMS) // ITEMS_PER_LINE  # 49
+LINES_PER_CHUNK = TRANSACTION_ITEMS // ITEMS_PER_LINE  # 50
+
+# How long a reservation may stay unconfirmed (its order not yet RESERVED or later) before the
+# sweeper gives the stock back. A healthy order gets from reservation to RESERVED in one transaction.
+HOLD_SECONDS = 15 * 60
+# Released and committed reservation records stay this long for audit; DynamoDB TTL then deletes them.
+AUDIT_RETENTION_SECONDS = 30 * 24 * 3600
+EXPIRY_SHARDS = 10  # spreads the sparse expiry index over partitions at promotion write rates
+
+
+class StockRecord(BaseModel):
+    sku: str
+    warehouse_id: str
+    on_hand: int = Field(ge=0)
+    reserved: int = Field(default=0, ge=0)
+    safety_stock: int = Field(default=0, ge=0)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved - self.safety_stock
+
+
+class ReservationState(StrEnum):
+    HELD = "HELD"  # stock set aside for the order
+    COMMITTED = "COMMITTED"  # shipped: on hand went down with it
+    RELEASED = "RELEASED"  # given back (cancel, reject, expiry)
+
+
+class ReservationLine(BaseModel):
+    order_id: str
+    warehouse_id: str
+    sku: str
+    quantity: int = Field(gt=0)
+    state: ReservationState = ReservationState.HELD
+    created_at: str
+    hold_expires_at: str  # ISO-8601 UTC; compared as strings by the expiry index
+    released_reason: str | None = None
+
+
+def reservation_lines(order_id: str, plan: RoutingPlan, created_at: str, hold_expires_at: str) -> list[ReservationLine]:
+    """One reservation per (warehouse, sku) of the plan: repeated SKUs in a shipment are summed."""
+    quantities: dict[tuple[str, str], int] = {}
+    for shipment in plan.shipments:
+        for line in shipment.lines:
+            key = (shipment.warehouse_id, line.sku)
+            quantities[key] = quantities.get(key, 0) + line.quantity
+    return [
+        ReservationLine(
+            order_id=order_id, warehouse_id=w, sku=s, quantity=q, created_at=created_at, hold_expires_at=hold_expires_at
+        )
+        for (w, s), q in sorted(quantities.items())
+    ]
+
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class StockSnapshot(BaseModel):
+    """A WMS/ERP count: how many units are physically in the warehouse, as of `as_of`.
+
+    Units reserved for orders not yet shipped are still on the shelf, so they are part of the
+    count; applying a snapshot sets on_hand and keeps every reservation."""
+
+    sku: str
+    warehouse_id: str
+    on_hand: int = Field(ge=0)
+    as_of: str = Field(description="ISO-8601 UTC time of the count; older snapshots are ignored")
+    safety_stock: int | None = Field(default=None, ge=0)
+
+
+class StockDelta(BaseModel):
+    """A movement the WMS/ERP reports: goods received (+), damaged or adjusted (−)."""
+
+    delta_id: str = Field(min_length=1, description="Unique per movement: a repeat is applied once")
+    sku: str
+    warehouse_id: str
+    change: int
+    reason: str = Field(default="adjustment", max_length=100)
+
+    @model_validator(mode="after")
+    def _not_zero(self) -> StockDelta:
+        if self.change == 0:
+            raise ValueError("change must not be 0")
+        return self

@@ -1,0 +1,45 @@
+"""Giving reserved stock back (release) or letting it leave with the parcel (commit).
+
+Both are idempotent: only HELD lines change, so a repeated call, or a call racing another,
+settles each line exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from shared.aws.dynamo import TransactionCancelled, transact_write
+from shared.aws.inventory_store import InventoryStore
+from shared.inventory import LINES_PER_CHUNK, ReservationLine, ReservationState, chunks
+
+Settle = Callable[[Sequence[ReservationLine], int], list[dict[str, Any]]]
+
+
+def release_reservation(order_id: str, reason: str, inventory: InventoryStore, warehouse_id: str | None = None) -> list[ReservationLine]:
+    """Gives back every HELD line of the order (of one warehouse, if given); returns what it released."""
+    return _settle(order_id, inventory, warehouse_id, lambda lines, now: inventory.release_items(lines, reason, now))
+
+
+def commit_shipment(order_id: str, warehouse_id: str, inventory: InventoryStore) -> list[ReservationLine]:
+    """The warehouse shipped: its HELD lines leave on_hand and reserved together."""
+    return _settle(order_id, inventory, warehouse_id, inventory.commit_items)
+
+
+def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, settle: Settle) -> list[ReservationLine]:
+    settled: list[ReservationLine] = []
+    for _ in range(3):  # a line settled concurrently cancels our transaction: re-read and go on
+        held = [
+            line
+            for line in inventory.reservations(order_id)
+            if line.state == ReservationState.HELD and warehouse_id in (None, line.warehouse_id)
+        ]
+        if not held:
+            return settled
+        try:
+            for chunk in chunks(held, LINES_PER_CHUNK):
+                transact_write(inventory.db, settle(chunk, int(time.time())))
+                settled.extend(chunk)
+        except TransactionCancelled:
+            continue
+    raise RuntimeError(f"order {order_id}: reservation lines kept changing while settling them")
