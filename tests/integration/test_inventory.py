@@ -1,0 +1,221 @@
+"""Inventory reservation on moto: racing clients, crashes, release, commit and stock sync.
+
+The invariant checked after every scenario: for each stock record,
+on_hand = available + reserved + safety_stock, `reserved` equals the sum of the HELD reservation
+lines, and no successful reservation is missing from it (oversell is exactly 0)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from shared.aws import dynamo
+from shared.aws.stores import inventory_store, order_store
+from shared.clock import iso, utc_now
+from shared.errors import StockShortage
+from shared.inventory import LINES_WITH_ORDER, ReservationState, StockDelta, StockRecord, StockSnapshot
+from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, transition_entry
+from shared.orders import OrderIn
+from shared.routing import PlannedLine, RoutingPlan, Shipment
+from shared.usecases import reserve_stock as reserve_module
+from shared.usecases.reserve_stock import reserve_stock
+from shared.usecases.settle_reservations import commit_shipment, release_reservation
+from shared.usecases.sweep_reservations import sweep_expired_reservations
+from shared.usecases.sync_stock import apply_delta, apply_snapshot
+
+_counter = iter(range(1, 1_000_000))
+
+
+def routed_order(lines: list[tuple[str, str, int]]) -> str:
+    """An order already ROUTED to the given (warehouse, sku, quantity) lines."""
+    n = next(_counter)
+    order = OrderIn.model_validate(
+        {
+            "channel": "own_shop",
+            "external_id": f"INV-{n}-{random.random()}",
+            "buyer": {"buyer_id": f"C-{n}"},
+            "lines": [{"sku": sku, "quantity": q, "unit_price": "10.00"} for _, sku, q in lines],
+            "placed_at": "2026-11-11T00:00:00+08:00",
+        }
+    )
+    store = order_store()
+    stored, _ = store.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="test", actor=Actor(kind=ActorKind.CHANNEL, name="test")))
+    stored = store.transition(stored, OrderStatus.APPROVED, transition_entry(stored.status, OrderStatus.APPROVED, Actor.system("test")))
+    by_warehouse: dict[str, list[PlannedLine]] = {}
+    for warehouse, sku, q in lines:
+        by_warehouse.setdefault(warehouse, []).append(PlannedLine(sku=sku, quantity=q))
+    plan = RoutingPlan(strategy="test", shipments=[Shipment(warehouse_id=w, distance_km=1.0, lines=l) for w, l in by_warehouse.items()])
+    store.transition(stored, OrderStatus.ROUTED, transition_entry(stored.status, OrderStatus.ROUTED, Actor.system("test")), set_fields={"plan": plan.model_dump(mode="json")})
+    return stored.order_id
+
+
+def assert_books_balance(skus_and_warehouses: list[tuple[str, str]]) -> None:
+    held = Counter()
+    for item in query_partition_all_reservations():
+        if item["state"] == ReservationState.HELD:
+            held[(item["sku"], item["warehouse_id"])] += item["quantity"]
+    for sku, warehouse in skus_and_warehouses:
+        record = inventory_store().stock_record(sku, warehouse)
+        assert inventory_store().stored_available(sku, warehouse) == record.available, "stored available drifted"
+        assert record.on_hand == record.available + record.reserved + record.safety_stock
+        assert record.reserved == held[(sku, warehouse)], f"{sku}@{warehouse}: reserved {record.reserved} ≠ held lines {held[(sku, warehouse)]}"
+        assert record.available >= 0, f"{sku}@{warehouse} oversold by {-record.available}"
+
+
+def query_partition_all_reservations() -> list[dict]:
+    store = inventory_store()
+    items = store.db.scan(TableName=store.table)["Items"]
+    return [dynamo.from_item(i) for i in items if i["pk"]["S"].startswith("RESERVATION#")]
+
+
+def test_forty_threads_racing_for_scarce_stock_never_oversell(aws):
+    store = inventory_store()
+    stock = {("HOT-1", "WH-A"): 25, ("HOT-1", "WH-B"): 10, ("HOT-2", "WH-A"): 15}
+    for (sku, warehouse), on_hand in stock.items():
+        store.put_stock(StockRecord(sku=sku, warehouse_id=warehouse, on_hand=on_hand + 2, safety_stock=2))
+    rng = random.Random(7)
+    requests = [
+        [(rng.choice(["WH-A", "WH-B"]), "HOT-1", rng.randint(1, 3))] + ([("WH-A", "HOT-2", rng.randint(1, 2))] if rng.random() < 0.5 else [])
+        for _ in range(40)
+    ]
+    order_ids = [routed_order(lines) for lines in requests]
+    barrier, won, short = threading.Barrier(len(order_ids)), [], []
+
+    def client(order_id: str) -> None:
+        barrier.wait()
+        try:
+            reserve_stock(order_id, order_store(), store)
+            won.append(order_id)
+        except StockShortage:
+            short.append(order_id)
+
+    threads = [threading.Thread(target=client, args=(o,)) for o in order_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert len(won) + len(short) == 40 and won and short  # scarce: some win, some are refused
+    demanded = Counter()
+    for order_id in won:
+        assert order_store().load(order_id).status == OrderStatus.RESERVED
+        for line in store.reservations(order_id):
+            demanded[(line.sku, line.warehouse_id)] += line.quantity
+    for order_id in short:
+        assert order_store().load(order_id).status == OrderStatus.ROUTED
+        assert store.reservations(order_id) == []  # a refused order holds nothing
+    for key, initial in stock.items():
+        assert demanded[key] <= initial  # oversell exactly 0
+        assert store.stock_record(*key).reserved == demanded[key]  # every success accounted for
+    assert_books_balance(list(stock))
+
+
+def test_crash_between_reserving_and_recording_leaves_nothing_after_the_sweeper(aws, monkeypatch):
+    store = inventory_store()
+    skus = [f"BULK-{i:03d}" for i in range(LINES_WITH_ORDER + 11)]  # too many lines for one transaction
+    for sku in skus:
+        store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=10))
+    order_id = routed_order([("WH-A", sku, 1) for sku in skus])
+    real_transact = reserve_module.transact_write
+
+    def crash_on_recording(db, items):
+        if len(items) == 2:  # the order's own status change, after the stock chunks
+            raise ConnectionError("function timed out")
+        return real_transact(db, items)
+
+    with monkeypatch.context() as patched, pytest.raises(ConnectionError):
+        patched.setattr(reserve_module, "transact_write", crash_on_recording)
+        reserve_stock(order_id, order_store(), store)
+    assert store.stock_record(skus[0], "WH-A").reserved == 1  # the chunks are held ...
+    assert order_store().load(order_id).status == OrderStatus.ROUTED  # ... by nobody
+
+    assert sweep_expired_reservations(order_store(), store).released_lines == 0  # not expired yet
+    later = iso(utc_now() + timedelta(minutes=16))
+    report = sweep_expired_reservations(order_store(), store, now=later)
+    assert report.released_lines == len(skus) and report.orders == [order_id]
+    assert all(store.stock_record(sku, "WH-A").reserved == 0 for sku in skus)
+    assert_books_balance([(sku, "WH-A") for sku in skus])
+
+
+def test_large_order_reserves_in_chunks_and_shortage_gives_earlier_chunks_back(aws):
+    store = inventory_store()
+    skus = [f"BIG-{i:03d}" for i in range(70)]
+    for sku in skus:
+        store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=5))
+    store.put_stock(StockRecord(sku=skus[-1], warehouse_id="WH-A", on_hand=0))  # the 2nd chunk runs short
+    short_order = routed_order([("WH-A", sku, 2) for sku in skus])
+    with pytest.raises(StockShortage) as shortage:
+        reserve_stock(short_order, order_store(), store)
+    assert [l["sku"] for l in shortage.value.short_lines] == [skus[-1]]
+    assert all(store.stock_record(sku, "WH-A").reserved == 0 for sku in skus)
+
+    store.put_stock(StockRecord(sku=skus[-1], warehouse_id="WH-A", on_hand=5))
+    reserve_stock(short_order, order_store(), store)
+    assert order_store().load(short_order).status == OrderStatus.RESERVED
+    assert sweep_expired_reservations(order_store(), store, now=iso(utc_now() + timedelta(hours=1))).expired_lines == 0  # owned: not in the expiry index
+    assert_books_balance([(sku, "WH-A") for sku in skus])
+
+
+def test_release_is_idempotent_even_when_two_callers_race(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="REL-1", warehouse_id="WH-A", on_hand=10))
+    order_id = routed_order([("WH-A", "REL-1", 4)])
+    reserve_stock(order_id, order_store(), store)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(release_reservation(order_id, "cancelled", store))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(r) for r in results) == [0, 0, 0, 1]
+    assert release_reservation(order_id, "cancelled", store) == []
+    record = store.stock_record("REL-1", "WH-A")
+    assert (record.on_hand, record.reserved, record.available) == (10, 0, 10)
+    [line] = store.reservations(order_id)
+    assert (line.state, line.released_reason) == (ReservationState.RELEASED, "cancelled")
+    assert_books_balance([("REL-1", "WH-A")])
+
+
+def test_shipment_commits_on_hand_and_reserved_together_once(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="SHIP-1", warehouse_id="WH-A", on_hand=10, safety_stock=1))
+    store.put_stock(StockRecord(sku="SHIP-1", warehouse_id="WH-B", on_hand=10))
+    order_id = routed_order([("WH-A", "SHIP-1", 3), ("WH-B", "SHIP-1", 2)])
+    reserve_stock(order_id, order_store(), store)
+    assert [l.quantity for l in commit_shipment(order_id, "WH-A", store)] == [3]
+    assert commit_shipment(order_id, "WH-A", store) == []
+    a, b = store.stock_record("SHIP-1", "WH-A"), store.stock_record("SHIP-1", "WH-B")
+    assert (a.on_hand, a.reserved, a.available) == (7, 0, 6)
+    assert (b.on_hand, b.reserved) == (10, 2)  # the other parcel has not left yet
+    assert_books_balance([("SHIP-1", "WH-A"), ("SHIP-1", "WH-B")])
+
+
+def test_snapshot_keeps_reservations_made_in_between_and_ignores_older_counts(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="SYNC-1", warehouse_id="WH-A", on_hand=20, safety_stock=2))
+    order_id = routed_order([("WH-A", "SYNC-1", 5)])
+    reserve_stock(order_id, order_store(), store)  # reserved after the WMS counted, before we apply
+    assert apply_snapshot(StockSnapshot(sku="SYNC-1", warehouse_id="WH-A", on_hand=30, as_of="2026-11-11T10:00:00Z"), store) == "applied"
+    record = store.stock_record("SYNC-1", "WH-A")
+    assert (record.on_hand, record.reserved, record.available) == (30, 5, 23)
+    assert apply_snapshot(StockSnapshot(sku="SYNC-1", warehouse_id="WH-A", on_hand=1, as_of="2026-11-11T09:00:00Z"), store) == "stale"
+    assert store.stock_record("SYNC-1", "WH-A").on_hand == 30
+    assert apply_snapshot(StockSnapshot(sku="NEW-1", warehouse_id="WH-A", on_hand=7, as_of="2026-11-11T10:00:00Z"), store) == "created"
+    assert_books_balance([("SYNC-1", "WH-A"), ("NEW-1", "WH-A")])
+
+
+def test_movements_apply_once_and_never_below_zero(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="MOV-1", warehouse_id="WH-A", on_hand=5))
+    receipt = StockDelta(delta_id="GRN-001", sku="MOV-1", warehouse_id="WH-A", change=12, reason="goods received")
+    assert apply_delta(receipt, store) == "applied"
+    assert apply_delta(receipt, store) == "duplicate"
+    assert apply_delta(StockDelta(delta_id="ADJ-9", sku="MOV-1", warehouse_id="WH-A", change=-50), store) == "refused"
+    assert apply_delta(StockDelta(delta_id="GRN-NEW", sku="MOV-2", warehouse_id="WH-A", change=3), store) == "applied"
+    assert store.stock_record("MOV-1", "WH-A").on_hand == 17
+    assert store.stock_record("MOV-2", "WH-A").available == 3
+    assert_books_balance([("MOV-1", "WH-A"), ("MOV-2", "WH-A")])
