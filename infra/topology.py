@@ -123,8 +123,9 @@ ORDERS = Table(
     key="orders",
     env_var="ORDERS_TABLE",
     indexes=(
-        Index("by_channel_order", "channel_key", "sk"),
+        Index("by_channel", "channel_key", "created_at"),
         Index("by_status", "status_key", "updated_at"),
+        Index("by_customer", "customer_key", "created_at"),
     ),
 )
 INVENTORY = Table(
@@ -148,6 +149,12 @@ QUEUES = (
         max_batching_window_seconds=1,
     ),
     Queue(
+        key="parcel_updates",
+        env_var="PARCEL_UPDATES_QUEUE_URL",
+        purpose="Shipped / delivered / delivery-exception updates from warehouses and carriers",
+        consumer="parcel_updates",
+    ),
+    Queue(
         key="stock_sync",
         env_var="STOCK_SYNC_QUEUE_URL",
         purpose="Stock counts and movements from the WMS/ERP, applied to the inventory",
@@ -166,10 +173,17 @@ QUEUES = (
 RULES = (
     Rule(
         key="outbound_notes_to_wms",
-        description="Deliver every OutboundNoteCreated event to the WMS outbound queue",
+        description="Deliver outbound notes, and their voiding on cancellation, to the WMS outbound queue",
         bus="events",
-        pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated"]},
+        pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated", "OutboundNoteVoided"]},
         target_queue="wms_outbound",
+    ),
+    Rule(
+        key="parcel_updates_to_orders",
+        description="Deliver parcel updates that a WMS or carrier publishes to the parcel updates queue",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "carrier."}], "detail-type": ["ParcelShipped", "ParcelDelivered", "DeliveryException"]},
+        target_queue="parcel_updates",
     ),
     Rule(
         key="stock_updates_to_sync",
@@ -192,8 +206,8 @@ FUNCTIONS = (
     Function(
         key="orders_api",
         module="functions.orders_api.handler",
-        description="Operations API: read an order with its lines, notes and timeline",
-        uses=(Uses("orders", Access.READ),),
+        description="Operations API: find orders, read one with its timeline, cancel, decide on held orders",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
     ),
     Function(
         key="workflow_starter",
@@ -239,6 +253,19 @@ FUNCTIONS = (
         timeout_seconds=60,
     ),
     Function(
+        key="parcel_updates",
+        module="functions.parcel_updates.handler",
+        description="Applies shipped, delivered and delivery-exception updates from warehouses and carriers",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+    ),
+    Function(
+        key="hold_escalator",
+        module="functions.hold_escalator.handler",
+        description="Escalates held orders nobody decided on in time",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        timeout_seconds=60,
+    ),
+    Function(
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
@@ -247,6 +274,12 @@ FUNCTIONS = (
 )
 
 SCHEDULES = (
+    Schedule(
+        key="escalate_stale_holds",
+        description="Every 5 minutes: escalate held orders nobody decided on in time",
+        function="hold_escalator",
+        every_minutes=5,
+    ),
     Schedule(
         key="sweep_expired_reservations",
         description="Every minute: release reservations whose hold expired (TTL deletes hours late)",
@@ -257,7 +290,11 @@ SCHEDULES = (
 
 ROUTES = (
     Route("POST", "/orders", "intake"),
+    Route("GET", "/orders", "orders_api", authorization="IAM"),
     Route("GET", "/orders/{order_id}", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/{order_id}/cancel", "orders_api", authorization="IAM"),
+    Route("GET", "/review-queue", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/{order_id}/review", "orders_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

@@ -46,4 +46,32 @@ class OrderFailed(DomainEvent):
     cause: str
 
 
-ALL_EVENTS: tuple[type[DomainEvent], ...] = (OutboundNoteCreated, OrderFailed)
+
+
+class OrderCancelled(DomainEvent):
+    detail_type: ClassVar[str] = "OrderCancelled"
+
+    cancelled_status: str = Field(description="The status the order was in when cancelled")
+    reason: str
+    actor: str
+
+
+class OutboundNoteVoided(DomainEvent):
+    """The warehouse must not ship this note: its order was cancelled before the parcel left."""
+
+    detail_type: ClassVar[str] = "OutboundNoteVoided"
+
+    note_id: str
+    warehouse_id: str
+
+
+class HeldOrderEscalated(DomainEvent):
+    """An order has waited on hold longer than allowed with nobody deciding."""
+
+    detail_type: ClassVar[str] = "HeldOrderEscalated"
+
+    held_since: str
+    reasons: list[str]
+
+
+ALL_EVENTS: tuple[type[DomainEvent], ...] = (OutboundNoteCreated, OrderFailed, OrderCancelled, OutboundNoteVoided, HeldOrderEscalated)

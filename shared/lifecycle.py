@@ -23,7 +23,8 @@ class OrderStatus(StrEnum):
     ROUTED = "ROUTED"  # a warehouse plan is chosen
     RESERVED = "RESERVED"  # the plan's stock is locked
     RELEASED = "RELEASED"  # outbound note (出库单) sent to the warehouse
-    SHIPPED = "SHIPPED"
+    SHIPPED = "SHIPPED"  # every outbound note's parcel has left its warehouse
+    DELIVERY_EXCEPTION = "DELIVERY_EXCEPTION"  # the carrier reports a problem (refused, lost, damaged)
     DELIVERED = "DELIVERED"  # terminal
     BACKORDERED = "BACKORDERED"  # no stock anywhere: waits for replenishment
     CANCELLED = "CANCELLED"  # terminal
@@ -47,6 +48,9 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.RESERVED, S.RELEASED): "outbound note sent to the warehouse",
     (S.RELEASED, S.SHIPPED): "warehouse shipped",
     (S.SHIPPED, S.DELIVERED): "carrier delivered",
+    (S.RELEASED, S.DELIVERED): "carrier delivered (the shipment update never arrived)",
+    (S.SHIPPED, S.DELIVERY_EXCEPTION): "carrier reported a delivery exception",
+    (S.DELIVERY_EXCEPTION, S.DELIVERED): "carrier delivered after an exception",
     (S.BACKORDERED, S.APPROVED): "stock replenished, route again",
     (S.EXCEPTION, S.APPROVED): "operator retried after an exception",
 }

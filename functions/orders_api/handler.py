@@ -1,24 +1,97 @@
-"""Operations API: GET /orders/{order_id} returns the order with its timeline and outbound notes."""
+"""Operations API (IAM-authorised): find orders, see one with its timeline, cancel, and decide on
+held orders (the manual review queue)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
 
-from shared.aws.order_store import OrderDetails
-from shared.aws.stores import order_store
-from shared.http_api import build_resolver
+from shared.aws.messaging import publish, start_fulfilment
+from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
+from shared.aws.stores import inventory_store, order_store
+from shared.http_api import build_resolver, json_response
+from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
+from shared.usecases.cancel_order import CancelRefused, cancel_order
+from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
 app = build_resolver()
 
+
+class OrderPage(BaseModel):
+    orders: list[StoredOrder]
+    next_token: str | None
+
+
+class CancelRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    operator: str = Field(min_length=1, max_length=100)
+
+
+class ReviewQueue(BaseModel):
+    held: list[HeldOrder]
+    next_token: str | None
+
+
+@app.exception_handler([CancelRefused, NotOnHold])
+def _conflict(error: Exception):
+    return json_response(409, {"message": str(error)})
+
+
+@app.exception_handler(ValueError)
+def _bad_query(error: ValueError):
+    return json_response(400, {"message": str(error)})
+
+
+@app.get("/orders", summary="Orders by status, channel or customer, newest first, paginated")
+def list_orders(
+    status: Annotated[OrderStatus | None, Query()] = None,
+    channel: Annotated[str | None, Query()] = None,
+    customer: Annotated[str | None, Query()] = None,
+    created_from: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    created_to: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query()] = None,
+) -> OrderPage:
+    query = OrderQuery(status=status, channel=channel, customer=customer, created_from=created_from, created_to=created_to, limit=limit, next_token=next_token)
+    orders, token = order_store().list_orders(query)
+    return OrderPage(orders=orders, next_token=token)
 
 
 @app.get("/orders/<order_id>", summary="One order with its lines, outbound notes and timeline")
 def get_order(order_id: str) -> OrderDetails:
     logger.append_keys(order_id=order_id)
     return order_store().details(order_id)
+
+
+@app.post("/orders/<order_id>/cancel", summary="Cancel up to shipment: notes voided, stock released")
+def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
+    logger.append_keys(order_id=order_id)
+    actor = Actor(kind=ActorKind.OPERATOR, name=request.operator)
+    cancellation = cancel_order(order_id, request.reason, actor, order_store(), inventory_store(), publish)
+    return json_response(200, cancellation.model_dump(mode="json"))
+
+
+@app.get("/review-queue", summary="Held orders waiting for a person, oldest first, with the reasons")
+def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token: Annotated[str | None, Query()] = None) -> ReviewQueue:
+    store = order_store()
+    held, token = store.list_orders(OrderQuery(status=OrderStatus.ON_HOLD, limit=limit, next_token=next_token))
+    views = []
+    for order in held:
+        timeline = store.details(order.order_id).timeline
+        hold = next((e for e in reversed(timeline) if e.to_status == OrderStatus.ON_HOLD and e.kind == "transition"), None)
+        views.append(held_order_view(order, hold))
+    return ReviewQueue(held=sorted(views, key=lambda v: v.held_since), next_token=token)
+
+
+@app.post("/orders/<order_id>/review", summary="Approve (optionally correcting address/invoice) or reject a held order")
+def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
+    logger.append_keys(order_id=order_id)
+    decided = decide_held_order(order_id, decision, order_store(), lambda oid, run: start_fulfilment(oid, resume_at="Route", run_name=run))
+    return json_response(200, {"order_id": order_id, "status": decided.status.value, "version": decided.version})
 
 
 @logger.inject_lambda_context(clear_state=True)

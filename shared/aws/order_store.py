@@ -4,8 +4,10 @@
                          sk = TL#<version>     the timeline entry that produced that version
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
-  GSI by_channel_order: channel_key = <channel>#<external_id>   (META items only)
-  GSI by_status:        status_key = <status>, updated_at        (META items only: stuck orders)
+  GSI by_channel:  channel_key = <channel>,   created_at   (META items only)
+  GSI by_status:   status_key = <status>,     updated_at   (META items only: queues, stuck orders)
+  GSI by_customer: customer_key = <buyer_id>, created_at   (META items only)
+A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
 
 Every status change is one transaction: the META update conditioned on (version, status) plus the
 timeline put, so history and state never disagree and a lost race is a VersionConflict.
@@ -13,11 +15,14 @@ timeline put, so history and state never disagree and a lost race is a VersionCo
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import (
@@ -48,6 +53,14 @@ class StoredOrder(BaseModel):
     order: OrderIn
     plan: RoutingPlan | None = None
     reservation_id: str | None = None
+    escalated_at: str | None = None  # a held order nobody decided on in time
+
+
+class NoteState(StrEnum):
+    SENT = "SENT"  # with the warehouse
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    VOIDED = "VOIDED"  # the order was cancelled before the parcel left
 
 
 class OutboundNote(BaseModel):
@@ -56,7 +69,21 @@ class OutboundNote(BaseModel):
     warehouse_id: str
     lines: list[PlannedLine]
     created_at: str
-    state: str = "SENT"
+    state: NoteState = NoteState.SENT
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: str | None = None
+    delivered_at: str | None = None
+
+
+class OrderQuery(BaseModel):
+    status: str | None = None
+    channel: str | None = None
+    customer: str | None = None
+    created_from: str | None = None  # ISO-8601, inclusive
+    created_to: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    next_token: str | None = None
 
 
 class OrderDetails(BaseModel):
@@ -131,7 +158,8 @@ class OrderStore:
             "pk": _pk(stored.order_id),
             "sk": "META",
             **stored.model_dump(mode="json", exclude_none=True),
-            "channel_key": f"{order.channel.value}#{order.external_id}",
+            "channel_key": order.channel.value,
+            "customer_key": order.buyer.buyer_id,
             "status_key": stored.status.value,
         }
         try:
@@ -199,14 +227,22 @@ class OrderStore:
             if cancelled.failed(0) or cancelled.failed(1):
                 raise VersionConflict(current.order_id, current.version) from cancelled
             raise
-        return current.model_copy(
-            update={
+        return StoredOrder.model_validate(
+            {
+                **current.model_dump(mode="json"),
+                **{k: v for k, v in (set_fields or {}).items() if k in StoredOrder.model_fields},
                 "status": to_status,
                 "version": current.version + 1,
                 "updated_at": entry.at,
-                **{k: v for k, v in (set_fields or {}).items() if k in StoredOrder.model_fields},
             }
         )
+
+    def write_conditioned(self, current: StoredOrder, items: list[dict[str, Any]]) -> None:
+        """Writes items that change no status; a failed condition means the order moved on."""
+        try:
+            transact_write(self.db, items)
+        except TransactionCancelled as cancelled:
+            raise VersionConflict(current.order_id, current.version) from cancelled
 
     def add_note(self, current: StoredOrder, entry: TimelineEntry) -> None:
         """A timeline entry without a status change (a shortage seen, an amendment received)."""
@@ -214,6 +250,93 @@ class OrderStore:
         put = self._timeline_put(current.order_id, current.version, entry, note=True)["Put"]
         put.pop("ConditionExpression")
         self.db.put_item(**put)
+
+    def list_orders(self, query: OrderQuery) -> tuple[list[StoredOrder], str | None]:
+        """One page of orders, newest first, through the index that fits the most selective filter."""
+        if query.customer:
+            index, key, value, sort = "by_customer", "customer_key", query.customer, "created_at"
+        elif query.channel:
+            index, key, value, sort = "by_channel", "channel_key", query.channel, "created_at"
+        elif query.status:
+            index, key, value, sort = "by_status", "status_key", query.status, "updated_at"
+        else:
+            raise ValueError("give at least one of status, channel or customer")
+        names, values = {"#k": key}, {":k": to_value(value)}
+        condition = "#k = :k"
+        filters = []
+        if sort == "created_at" and (query.created_from or query.created_to):
+            names["#sort"] = sort
+            values[":from"], values[":to"] = to_value(query.created_from or ""), to_value(query.created_to or "~")
+            condition += " AND #sort BETWEEN :from AND :to"
+        elif query.created_from or query.created_to:
+            names["#created"] = "created_at"
+            values[":from"], values[":to"] = to_value(query.created_from or ""), to_value(query.created_to or "~")
+            filters.append("#created BETWEEN :from AND :to")
+        for attribute, wanted in (("status_key", query.status), ("channel_key", query.channel)):
+            if wanted and attribute != key:
+                names[f"#{attribute}"] = attribute
+                values[f":{attribute}"] = to_value(wanted)
+                filters.append(f"#{attribute} = :{attribute}")
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": query.limit,
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        if query.next_token:
+            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(query.next_token.encode()))
+        page = self.db.query(**kwargs)
+        token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if "LastEvaluatedKey" in page else None
+        return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]], token
+
+    def waiting_since(self, status: OrderStatus, before: str, limit: int = 100) -> list[StoredOrder]:
+        """Orders in `status` whose last change is older than `before` (oldest first): stuck orders."""
+        page = self.db.query(
+            TableName=self.table,
+            IndexName="by_status",
+            KeyConditionExpression="status_key = :s AND updated_at < :before",
+            ExpressionAttributeValues={":s": to_value(status.value), ":before": to_value(before)},
+            Limit=limit,
+        )
+        return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]]
+
+    def mark_escalated(self, current: StoredOrder, at: str) -> bool:
+        """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
+                UpdateExpression="SET escalated_at = :at",
+                ConditionExpression="attribute_not_exists(escalated_at) AND #version = :v",
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues={":at": to_value(at), ":v": to_value(current.version)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def note_update_item(self, note: OutboundNote, expected_state: NoteState) -> dict[str, Any]:
+        """The transaction item that moves a note on, only from the state the caller saw."""
+        fields = note.model_dump(mode="json", include={"state", "carrier", "tracking_number", "shipped_at", "delivered_at"}, exclude_none=True)
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}"}),
+                "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                "ConditionExpression": "#state = :expected",
+                "ExpressionAttributeNames": {**names, "#state": "state"},
+                "ExpressionAttributeValues": {**values, ":expected": to_value(expected_state.value)},
+            }
+        }
 
     def outbound_note_put(self, note: OutboundNote) -> dict[str, Any]:
         item = {"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}", **note.model_dump(mode="json")}

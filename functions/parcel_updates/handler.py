@@ -1,0 +1,33 @@
+"""Parcel updates queue consumer: ParcelShipped, ParcelDelivered, DeliveryException events from
+warehouses and carriers (EventBridge envelopes)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws.stores import inventory_store, order_store
+from shared.observability import logger
+from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
+
+processor = BatchProcessor(event_type=EventType.SQS)
+KINDS = ("ParcelShipped", "ParcelDelivered", "DeliveryException")
+
+
+def apply_one(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)
+    kind = envelope.get("detail-type")
+    if kind not in KINDS:
+        raise ValueError(f"unsupported detail-type {kind!r}: expected one of {KINDS}")
+    update = ParcelUpdate.model_validate(envelope.get("detail", {}))
+    outcome = apply_parcel_update(kind, update, envelope.get("source", "unknown"), order_store(), inventory_store())
+    logger.info("parcel update", extra={"order_id": update.order_id, "kind": kind, "outcome": outcome})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=apply_one, processor=processor, context=context)
