@@ -45,3 +45,7 @@ clean:
 ## Regenerate events/schemas/*.json from shared/events.py.
 schemas: $(STAMP)
 	$(PY) -m local.schemas
+
+## Regenerate docs/openapi/*.json from the REST handlers.
+openapi: $(STAMP)
+	$(PY) -m local.openapi
