@@ -106,6 +106,7 @@ class Functions(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
                 "LOG_LEVEL": settings.log_level,
                 "OMS_ENV": settings.name,
+                **dict(spec.settings),
             },
         )
         mark(function, spec.key)

@@ -93,6 +93,7 @@ class Function:
     uses: tuple[Uses, ...] = ()
     memory_mb: int = 256
     timeout_seconds: int = 10
+    settings: tuple[tuple[str, str], ...] = ()  # environment variables of the function's own settings
 
     @property
     def directory(self) -> Path:
@@ -264,6 +265,7 @@ FUNCTIONS = (
         description="Escalates held orders nobody decided on in time",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
         timeout_seconds=60,
+        settings=(("HOLD_ESCALATION_MINUTES", "120"),),
     ),
     Function(
         key="stock_sync",

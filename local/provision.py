@@ -27,7 +27,8 @@ class LocalResources:
     state_machine_arns: dict[str, str] = field(default_factory=dict)
 
     def env_for(self, function: Function) -> dict[str, str]:
-        return {topology.env_var_of(u.resource): self.env[topology.env_var_of(u.resource)] for u in function.uses}
+        resources = {topology.env_var_of(u.resource): self.env[topology.env_var_of(u.resource)] for u in function.uses}
+        return {**resources, **dict(function.settings)}
 
 
 def render_definition(workflow: Workflow, function_arns: dict[str, str]) -> str:

@@ -76,6 +76,8 @@ class LocalRuntime:
         handlers = {f.key: handler_of(f) for f in topology.FUNCTIONS}
         self.resources = provision(self.prefix, {s: self.client(s) for s in ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions")})
         os.environ.update(self.resources.env)  # in process, every handler sees every resource
+        for function in topology.FUNCTIONS:
+            os.environ.update(dict(function.settings))
         moto_patches.install({self.resources.function_names[k]: h for k, h in handlers.items()}, self.time_scale)
 
         for queue in topology.QUEUES:

@@ -20,15 +20,14 @@ Publish = Callable[[Sequence[DomainEvent]], None]
 
 
 def release_to_warehouse(order_id: str, orders: OrderStore, publish: Publish) -> list[str]:
-    notes = on_version_conflict(lambda: _release(orders.load(order_id), orders))
-    stored = orders.load(order_id)
+    stored, notes = on_version_conflict(lambda: _release(orders.load(order_id), orders))
     publish([_announcement(stored, note) for note in notes])
     return [note.note_id for note in notes]
 
 
-def _release(current: StoredOrder, orders: OrderStore) -> list[OutboundNote]:
+def _release(current: StoredOrder, orders: OrderStore) -> tuple[StoredOrder, list[OutboundNote]]:
     if current.status in (OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        return orders.details(current.order_id).outbound_notes  # a retried step: announce again
+        return current, orders.details(current.order_id).outbound_notes  # a retried step: announce again
     if current.status != OrderStatus.RESERVED or current.plan is None:
         raise OrderMovedOn(current.order_id, current.status, "release to warehouse")
     created_at = now_iso()
@@ -42,7 +41,7 @@ def _release(current: StoredOrder, orders: OrderStore) -> list[OutboundNote]:
         )
         for shipment in current.plan.shipments
     ]
-    orders.transition(
+    released = orders.transition(
         current,
         OrderStatus.RELEASED,
         transition_entry(
@@ -54,7 +53,7 @@ def _release(current: StoredOrder, orders: OrderStore) -> list[OutboundNote]:
         set_fields={"outbound_note_ids": [n.note_id for n in notes]},
         extra_items=[orders.outbound_note_put(note) for note in notes],
     )
-    return notes
+    return released, notes
 
 
 def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:

@@ -127,9 +127,11 @@ def test_function_environment_names_exactly_the_resources_it_uses(
 ) -> None:
     variables = built.properties(built.functions[spec.key])["Environment"]["Variables"]
     expected = {topology.env_var_of(uses.resource): uses.resource for uses in spec.uses}
-    assert set(variables) == BASE_ENVIRONMENT | set(expected)
+    assert set(variables) == BASE_ENVIRONMENT | set(expected) | {name for name, _ in spec.settings}
     for env_var, resource_key in expected.items():
         assert variables[env_var] == {"Ref": built.resources[resource_key]}, env_var
+    for name, value in spec.settings:
+        assert variables[name] == value
 
 
 @pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
