@@ -30,11 +30,11 @@ def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[st
         return error.code, json.loads(error.read() or b"{}")
 
 
-def wait_settled(api: str, order_id: str, timeout: float = 60.0) -> dict[str, Any]:
+def wait_settled(api: str, order_id: str, timeout: float = 60.0, statuses: set[str] = SETTLED) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         status, order = http("GET", f"{api}/orders/{order_id}")
-        if status == 200 and order["order"]["status"] in SETTLED or time.monotonic() > deadline:
+        if status == 200 and order["order"]["status"] in statuses or time.monotonic() > deadline:
             return order
         time.sleep(0.05)
 
@@ -60,6 +60,35 @@ def _summary(details: dict[str, Any]) -> str:
     if details.get("warehouses"):
         return f" — {', '.join(details['warehouses'])} ({details.get('distance_km')} km)"
     return ""
+
+
+def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
+    """What operations and the warehouse do next, through the same API and bus."""
+    api = runtime.api_url
+    print("\noperations")
+    for details in [d for d in settled if d["order"]["status"] == "ON_HOLD"]:
+        order_id = details["order"]["order_id"]
+        receiver = {**details["order"]["order"]["receiver"], "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路90号"}
+        decision = {"decision": "approve", "operator": "ops-chen", "note": "buyer confirmed a Hangzhou address", "corrections": {"receiver": receiver}}
+        status, answer = http("POST", f"{api}/orders/{order_id}/review", json.dumps(decision).encode())
+        after = wait_settled(api, order_id)
+        notes = ", ".join(n["warehouse_id"] for n in after["outbound_notes"])
+        print(f"  review queue: {order_id} approved with a corrected address → {status}; now {after['order']['status']} (outbound note to {notes})")
+    released = [d for d in settled if d["order"]["status"] == "RELEASED"]
+    if released:
+        order_id, note = released[0]["order"]["order_id"], released[0]["outbound_notes"][0]
+        scan = {"order_id": order_id, "warehouse_id": note["warehouse_id"], "carrier": "SF", "tracking_number": "SF1402387765123"}
+        for source, kind, at in (("wms.demo", "ParcelShipped", "2026-11-11T08:00:00Z"), ("carrier.sf", "ParcelDelivered", "2026-11-12T15:30:00Z")):
+            runtime.client("events").put_events(
+                Entries=[{"Source": source, "DetailType": kind, "Detail": json.dumps({**scan, "occurred_at": at}), "EventBusName": runtime.resources.env["EVENT_BUS_NAME"]}]
+            )
+        delivered = wait_settled(api, order_id, statuses={"DELIVERED"})
+        print(f"  warehouse and carrier events: {order_id} → {delivered['order']['status']} (tracking {delivered['outbound_notes'][0]['tracking_number']})")
+    if len(released) > 1:
+        order_id = released[1]["order"]["order_id"]
+        status, answer = http("POST", f"{api}/orders/{order_id}/cancel", json.dumps({"reason": "buyer cancelled", "operator": "ops-li"}).encode())
+        voided = ", ".join(n["note_id"] for n in answer.get("voided_notes", []))
+        print(f"  cancel: {order_id} → {status}; outbound note {voided} voided, {answer.get('released_lines')} reserved line(s) released")
 
 
 def run(serve: bool, api_port: int) -> int:
@@ -90,9 +119,10 @@ def run(serve: bool, api_port: int) -> int:
         for name, details, seconds in results:
             print_order(name, details, seconds)
 
+        operate(runtime, [d for _, d, _ in results])
         runtime.wait_until_idle(timeout=30)
         print(
-            f"\nWMS outbound queue holds {runtime.queue_depth('wms_outbound')} outbound note(s); "
+            f"\nWMS outbound queue holds {runtime.queue_depth('wms_outbound')} message(s) (outbound notes and voids); "
             f"dead-letter queues hold {sum(runtime.queue_depth(k, dead_letter=True) for k in runtime.resources.queue_urls)} message(s)"
         )
         unsettled = [n for n, d, _ in results if d["order"]["status"] not in SETTLED]
@@ -100,7 +130,7 @@ def run(serve: bool, api_port: int) -> int:
             print(f"NOT SETTLED: {unsettled}", file=sys.stderr)
             return 1
         if serve:
-            print(f"\nserving on {api} (POST /orders, GET /orders/{{order_id}}); Ctrl-C stops")
+            print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review); Ctrl-C stops")
             try:
                 while True:
                     time.sleep(3600)
