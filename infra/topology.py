@@ -35,6 +35,9 @@ class Index:
     name: str
     partition_key: str
     sort_key: str
+    # Attributes copied into the index besides the keys: None copies the whole item (ALL),
+    # () only the keys (KEYS_ONLY). Small projections keep index writes cheap on busy items.
+    projection: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,16 +112,27 @@ class Workflow:
     function_placeholders: dict[str, str] = field(default_factory=dict)
 
 
+# What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key")
+
 ORDERS = Table(
     key="orders",
     env_var="ORDERS_TABLE",
     indexes=(
         Index("by_channel_order", "channel_key", "sk"),
         Index("by_status", "status_key", "updated_at"),
+        # Review's windowed checks: the same buyer's / the same address's orders around a time.
+        Index("by_buyer", "buyer_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
+        Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
+        # The last N stored orders (what-if replay): day and shard, newest first.
+        Index("by_day", "day_key", "created_at", projection=()),
     ),
 )
 INVENTORY = Table(key="inventory", env_var="INVENTORY_TABLE", ttl_attribute="expires_at_epoch")
-TABLES = (ORDERS, INVENTORY)
+# Review rule sets (versions, the active pointer, the audit trail) and review reference data
+# (price list, credit accounts, buyer profiles, blacklists, remote areas).
+REVIEW = Table(key="review", env_var="REVIEW_TABLE")
+TABLES = (ORDERS, INVENTORY, REVIEW)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -176,7 +190,7 @@ FUNCTIONS = (
         key="review",
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
-        uses=(_ORDERS_RW,),
+        uses=(_ORDERS_RW, Uses("review", Access.READ)),
     ),
     Function(
         key="routing",
@@ -197,6 +211,14 @@ FUNCTIONS = (
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
     ),
     Function(
+        key="rules_api",
+        module="functions.rules_api.handler",
+        description="Review rules API: validate, store, activate, audit, roll back and replay rule sets",
+        uses=(Uses("review", Access.WRITE), Uses("orders", Access.READ)),
+        timeout_seconds=30,  # a what-if replay reads and reviews up to a few thousand orders
+        memory_mb=512,
+    ),
+    Function(
         key="order_exception",
         module="functions.order_exception.handler",
         description="Moves an order whose workflow failed into EXCEPTION, with the error",
@@ -207,6 +229,18 @@ FUNCTIONS = (
 ROUTES = (
     Route("POST", "/orders", "intake"),
     Route("GET", "/orders/{order_id}", "orders_api", authorization="IAM"),
+    # Review rules: operations people and their tools, signed with IAM credentials.
+    Route("GET", "/rulesets", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/active", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/audit", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/schema", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/openapi", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/validate", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/rollback", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

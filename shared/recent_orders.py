@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
+from shared.clock import iso
 from shared.orders import OrderIn
 from shared.reference import address_fingerprint
 
@@ -35,6 +36,29 @@ def lines_key(order: OrderIn) -> str:
     """Equal for two orders of the same SKUs in the same quantities, in any line order."""
     lines = sorted(f"{line.sku}\x1f{line.quantity}" for line in order.lines)
     return hashlib.sha256("\x1e".join(lines).encode()).hexdigest()[:24]
+
+
+DAY_SHARDS = 4  # spreads one day's writes to the by_day index over this many partitions
+
+
+def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str, str]:
+    """Top-level attributes of a stored order that put it into the sparse indexes review reads:
+    by_buyer and by_address (keyed on placed time) and by_day (keyed on stored time)."""
+    shard = int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % DAY_SHARDS
+    attributes = {
+        "buyer_key": buyer_key(order),
+        "lines_key": lines_key(order),
+        "placed_key": iso(order.placed_at),
+        "day_key": day_key(created_at[:10], shard),
+    }
+    address = address_key(order)
+    if address:
+        attributes["address_key"] = address
+    return attributes
+
+
+def day_key(day: str, shard: int) -> str:
+    return f"{day}#{shard}"
 
 
 class RecentOrder(BaseModel):

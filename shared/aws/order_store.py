@@ -6,6 +6,7 @@
                          sk = NOTE#<warehouse> an outbound note
   GSI by_channel_order: channel_key = <channel>#<external_id>   (META items only)
   GSI by_status:        status_key = <status>, updated_at        (META items only: stuck orders)
+  GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
 
 Every status change is one transaction: the META update conditioned on (version, status) plus the
 timeline put, so history and state never disagree and a lost race is a VersionConflict.
@@ -33,6 +34,7 @@ from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
 from shared.orders import OrderIn
+from shared.recent_orders import index_attributes
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -133,6 +135,7 @@ class OrderStore:
             **stored.model_dump(mode="json", exclude_none=True),
             "channel_key": f"{order.channel.value}#{order.external_id}",
             "status_key": stored.status.value,
+            **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
         }
         try:
             transact_write(

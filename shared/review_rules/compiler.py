@@ -14,7 +14,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +31,7 @@ Path = tuple[str | int, ...]
 
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 _MISSING = object()
+_TENTH = Decimal("0.1")
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
 
 _OPS_FOR_KIND: dict[Kind, frozenset[Op]] = {
@@ -60,8 +61,8 @@ def render(value: Any, kind: Kind, language: str, zh_items: Mapping[str, str] | 
         items = [zh_items.get(i, i) for i in value] if (zh_items and language == "zh") else list(value)
         shown = items[:5] + ([f"… (+{len(items) - 5})"] if len(items) > 5 else [])
         return ("、" if language == "zh" else ", ").join(shown)
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+    if isinstance(value, Decimal):  # ratios: one decimal is enough to read
+        return f"{value.quantize(_TENTH, ROUND_HALF_UP).normalize():f}" if value.as_tuple().exponent < -1 else f"{value.normalize():f}"
     return str(value)
 
 

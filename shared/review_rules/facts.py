@@ -22,7 +22,6 @@ from shared.recent_orders import RecentOrders
 from shared.reference import BlacklistKind, PriceEntry, ReferenceData, address_fingerprint
 
 CENT = Decimal("0.01")
-TENTH = Decimal("0.1")
 
 
 class Kind(StrEnum):
@@ -225,12 +224,12 @@ def _price_attribute(attribute: str) -> Callable[[Subject, LineView], Any]:
 
 def _times_sku_typical(s: Subject, v: LineView) -> Decimal | None:
     typical = v.price.typical_quantity if v.price is not None else None
-    return None if not typical else (Decimal(v.line.quantity) / typical).quantize(TENTH)
+    return None if not typical else Decimal(v.line.quantity) / typical
 
 
 def _times_buyer_typical(s: Subject, v: LineView) -> Decimal | None:
     typical = _buyer_typical(s)
-    return None if not typical else (Decimal(v.line.quantity) / typical).quantize(TENTH)
+    return None if not typical else Decimal(v.line.quantity) / typical
 
 
 def _choices(enum: type[StrEnum]) -> tuple[str, ...]:
