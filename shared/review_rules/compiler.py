@@ -54,7 +54,7 @@ def render(value: Any, kind: Kind, language: str, zh_items: Mapping[str, str] | 
     if kind is Kind.MONEY:
         return f"{Decimal(value):.2f}"
     if kind is Kind.RATE:
-        return f"{(Decimal(value) * 100).normalize():f}%"
+        return f"{(Decimal(value) * 100).quantize(_TENTH, ROUND_HALF_UP).normalize():f}%"
     if kind is Kind.BOOL:
         return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
     if kind in (Kind.TEXT_LIST, Kind.ORDER_IDS):
