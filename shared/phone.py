@@ -23,5 +23,8 @@ def normalized(phone: str) -> str:
 
 
 def is_valid(phone: str) -> bool:
-    digits = normalized(phone)
+    return is_normalized_valid(normalized(phone))
+
+
+def is_normalized_valid(digits: str) -> bool:
     return bool(_MOBILE.match(digits) or _LANDLINE.match(digits))

@@ -88,9 +88,12 @@ class RecentOrders:
         self.by_buyer: dict[str, list[RecentOrder]] = {}
         self.by_address: dict[str, list[RecentOrder]] = {}
         for recent in orders:
-            self.by_buyer.setdefault(recent.buyer_key, []).append(recent)
-            if recent.address_key:
-                self.by_address.setdefault(recent.address_key, []).append(recent)
+            self.add(recent)
+
+    def add(self, recent: RecentOrder) -> None:
+        self.by_buyer.setdefault(recent.buyer_key, []).append(recent)
+        if recent.address_key:
+            self.by_address.setdefault(recent.address_key, []).append(recent)
 
     def __bool__(self) -> bool:
         return bool(self.by_buyer)
@@ -98,32 +101,27 @@ class RecentOrders:
     @staticmethod
     def _near(candidates: list[RecentOrder], order_id: str, placed_at: datetime, minutes: int) -> list[RecentOrder]:
         window = timedelta(minutes=minutes)
-        return sorted(
-            (r for r in candidates if r.order_id != order_id and abs(r.placed_at - placed_at) <= window),
-            key=lambda r: (r.placed_at, r.order_id),
-        )
+        near = [r for r in candidates if r.order_id != order_id and abs(r.placed_at - placed_at) <= window]
+        if len(near) > 1:
+            near.sort(key=lambda r: (r.placed_at, r.order_id))
+        return near
 
-    def duplicates(self, order_id: str, order: OrderIn, minutes: int) -> tuple[str, ...]:
-        candidates = self.by_buyer.get(buyer_key(order))
+    def duplicates(self, order_id: str, buyer: str, lines: str, placed_at: datetime, minutes: int) -> tuple[str, ...]:
+        candidates = self.by_buyer.get(buyer)
         if not candidates:
             return ()
-        same_lines = lines_key(order)
-        return tuple(r.order_id for r in self._near(candidates, order_id, order.placed_at, minutes) if r.lines_key == same_lines)
+        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes) if r.lines_key == lines)
 
-    def merge_candidates(self, order_id: str, order: OrderIn, minutes: int) -> tuple[str, ...]:
-        candidates = self.by_buyer.get(buyer_key(order))
-        if not candidates:
+    def merge_candidates(self, order_id: str, buyer: str, address: str | None, placed_at: datetime, minutes: int) -> tuple[str, ...]:
+        candidates = self.by_buyer.get(buyer)
+        if not candidates or not address:
             return ()
-        address = address_key(order)
         return tuple(
-            r.order_id
-            for r in self._near(candidates, order_id, order.placed_at, minutes)
-            if address and r.address_key == address and r.status in MERGEABLE_STATUSES
+            r.order_id for r in self._near(candidates, order_id, placed_at, minutes) if r.address_key == address and r.status in MERGEABLE_STATUSES
         )
 
-    def to_same_address(self, order_id: str, order: OrderIn, minutes: int) -> tuple[str, ...]:
-        address = address_key(order)
+    def to_same_address(self, order_id: str, address: str | None, placed_at: datetime, minutes: int) -> tuple[str, ...]:
         candidates = self.by_address.get(address) if address else None
         if not candidates:
             return ()
-        return tuple(r.order_id for r in self._near(candidates, order_id, order.placed_at, minutes))
+        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes))

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from shared.orders import OrderIn
 from shared.review_rules.document import UNARY_OPS, AllOf, AnyOf, Comparison, Condition, FieldRef, NotOf, Op, ParamRef, RuleSetDocument, RuleSpec
 from shared.review_rules.facts import CATALOGUE, NUMERIC, Fact, Kind, LineView, ReviewContext, Subject
-from shared.review_rules.outcome import Finding, ReviewResult, Severity, decide
+from shared.review_rules.outcome import Decision, Finding, ReviewResult, Severity, decide
 from shared.review_rules.problems import Problem, RuleSetInvalid, from_validation_error, location
 
 Check = Callable[[Subject, LineView | None], bool]
@@ -92,14 +92,15 @@ class CompiledRuleSet:
     def review(self, order: OrderIn, context: ReviewContext | None = None, order_id: str | None = None) -> ReviewResult:
         s = Subject(order_id or order.order_id, order, context or ReviewContext.empty())
         findings: list[Finding] = []
+        lines = None
         for rule in self.rules:
             if rule.per_line:
-                for line in s.lines:
+                for line in lines or (lines := s.lines):
                     if rule.check(s, line):
                         findings.append(rule.finding(s, line))
             elif rule.check(s, None):
                 findings.append(rule.finding(s, None))
-        return ReviewResult.model_construct(decision=decide(findings), findings=findings, rule_set_version=self.version)
+        return ReviewResult(decide(findings) if findings else Decision.APPROVED, findings, self.version)
 
 
 # -- compiling ------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ class _RuleCompiler:
             if many or not _comparable(kind, other.kind) or other.args:
                 self.problem(path, f"{fact.name} ({kind.value}) cannot be compared with {other.name} ({other.kind.value})")
                 return _never
-            return _compare_facts(op, getter, self.getter(other, {}, path))
+            return _compare_facts(op, getter, _getter(other))
         if isinstance(operand, ParamRef):
             if operand.param not in self.spec.params:
                 self.problem((*path, "param"), f"no parameter '{operand.param}' in this rule's params")
@@ -249,7 +250,7 @@ class _RuleCompiler:
             self.windows.setdefault(fact.name, minutes)
             self.widest_window = max(self.widest_window, minutes)
             return _windowed_getter(fact, minutes)
-        return _line_getter(fact) if fact.per_line else _order_getter(fact)
+        return _getter(fact)
 
     def minutes(self, fact: Fact, raw: Any, path: Path) -> int:
         if raw is None:
@@ -317,7 +318,7 @@ class _RuleCompiler:
                 return None
             getter = _windowed_getter(fact, self.windows[fact.name])
         else:
-            getter = _line_getter(fact) if fact.per_line else _order_getter(fact)
+            getter = _getter(fact)
         kind, zh_items = fact.kind, fact.zh_items
         return lambda s, v: render(getter(s, v), kind, language, zh_items)
 
@@ -353,6 +354,15 @@ def _any(parts: list[Check]) -> Check:
         return False
 
     return check
+
+
+def _getter(fact: Fact) -> Getter:
+    if fact.costly:
+        return _line_getter(fact) if fact.per_line else _order_getter(fact)
+    if fact.per_line:
+        return fact.extract  # (subject, line) already
+    extract = fact.extract
+    return lambda s, v: extract(s)
 
 
 def _order_getter(fact: Fact) -> Getter:

@@ -18,8 +18,8 @@ from shared import phone as phones
 from shared import uscc
 from shared.divisions import ResolvedAddress, resolve
 from shared.orders import Channel, CustomerType, InvoiceKind, OrderIn, OrderLine, PaymentStatus
-from shared.recent_orders import RecentOrders
-from shared.reference import BlacklistKind, PriceEntry, ReferenceData, address_fingerprint
+from shared.recent_orders import RecentOrders, address_key, buyer_key, lines_key
+from shared.reference import BlacklistKind, PriceEntry, ReferenceData
 
 CENT = Decimal("0.01")
 
@@ -63,13 +63,16 @@ class LineView:
 class Subject:
     """One order under review: its facts are computed on first use and kept."""
 
-    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved")
+    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone_digits", "_buyer_key")
 
     def __init__(self, order_id: str, order: OrderIn, context: ReviewContext):
         self.order_id, self.order, self.context = order_id, order, context
         self.cache: dict[Any, Any] = {}
         self._lines: list[LineView] | None = None
         self._resolved: ResolvedAddress | None = None
+        self._address_key: str | None | bool = False  # False: not computed yet (None: no address)
+        self._phone_digits: str | None | bool = False
+        self._buyer_key: str | None = None
 
     @property
     def lines(self) -> list[LineView]:
@@ -85,9 +88,32 @@ class Subject:
             self._resolved = resolve(r.province, r.city, r.district) if r is not None else ResolvedAddress()
         return self._resolved
 
-    def value(self, name: str) -> Any:
-        """An order-level fact by name (the reason templates and tests use this)."""
-        return CATALOGUE[name].extract(self)
+    @property
+    def address_key(self) -> str | None:
+        """The delivery address's fingerprint (blacklist, other orders to it), computed once."""
+        if self._address_key is False:
+            self._address_key = address_key(self.order)
+        return self._address_key  # type: ignore[return-value]
+
+    @property
+    def phone_digits(self) -> str | None:
+        if self._phone_digits is False:
+            r = self.order.receiver
+            self._phone_digits = phones.normalized(r.phone) if r is not None and r.phone.strip() else None
+        return self._phone_digits  # type: ignore[return-value]
+
+    def recent(self, question: str, minutes: int) -> tuple[str, ...]:
+        recent, order = self.context.recent, self.order
+        if not recent:
+            return ()
+        if self._buyer_key is None:
+            self._buyer_key = buyer_key(order)
+        buyer = self._buyer_key
+        if question == "duplicates":
+            return recent.duplicates(self.order_id, buyer, lines_key(order), order.placed_at, minutes) if buyer in recent.by_buyer else ()
+        if question == "merge_candidates":
+            return recent.merge_candidates(self.order_id, buyer, self.address_key, order.placed_at, minutes)
+        return recent.to_same_address(self.order_id, self.address_key, order.placed_at, minutes)
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,8 @@ class Fact:
     choices: tuple[str, ...] = ()
     args: tuple[str, ...] = ()  # windowed facts take "minutes"
     zh_items: dict[str, str] | None = None  # how a TEXT_LIST's items read in Chinese
+    # Kept once computed; the rest are attribute reads, cheaper to repeat than to cache.
+    costly: bool = False
 
 
 # -- order ----------------------------------------------------------------------------------
@@ -139,18 +167,19 @@ def _receiver_text(attribute: str) -> Callable[[Subject], str | None]:
 
 
 def _phone_valid(s: Subject) -> bool | None:
-    r = s.order.receiver
-    return phones.is_valid(r.phone) if r is not None and r.phone.strip() else None
+    digits = s.phone_digits
+    return None if digits is None else phones.is_normalized_valid(digits)
 
 
-def _phone_blacklisted(s: Subject) -> bool:
-    r = s.order.receiver
-    return r is not None and bool(r.phone.strip()) and s.context.reference.blacklisted(BlacklistKind.PHONE, phones.normalized(r.phone))
+def _blacklisted(kind: BlacklistKind, value_of: Callable[[Subject], str | None]) -> Callable[[Subject], bool]:
+    def extract(s: Subject) -> bool:
+        listed = s.context.reference.blacklist.get(kind)
+        if not listed:  # nothing of this kind listed (the usual case): no key to compute
+            return False
+        value = value_of(s)
+        return value is not None and value in listed
 
-
-def _address_blacklisted(s: Subject) -> bool:
-    r = s.order.receiver
-    return r is not None and bool(r.detail.strip()) and s.context.reference.blacklisted(BlacklistKind.ADDRESS, address_fingerprint(r))
+    return extract
 
 
 def _remote(s: Subject) -> bool | None:
@@ -250,42 +279,42 @@ CATALOGUE: dict[str, Fact] = _catalogue(
     Fact("order.total_quantity", Kind.COUNT, "Units over all lines", lambda s: sum(line.quantity for line in s.order.lines)),
     Fact("order.lines_total", Kind.MONEY, "Sum of line amounts (unit price × quantity − discount)", _lines_total),
     Fact("order.declared_total", Kind.MONEY, "The total the channel says the buyer pays (may be absent)", lambda s: s.order.order_total),
-    Fact("order.payable", Kind.MONEY, "What the buyer pays: the declared total, else the lines' total", _payable),
-    Fact("order.total_difference", Kind.MONEY, "Absolute difference between the declared total and the lines' total", _total_difference),
+    Fact("order.payable", Kind.MONEY, "What the buyer pays: the declared total, else the lines' total", _payable, costly=True),
+    Fact("order.total_difference", Kind.MONEY, "Absolute difference between the declared total and the lines' total", _total_difference, costly=True),
     # the buyer
     Fact("buyer.id", Kind.TEXT, "Buyer id in its channel", lambda s: s.order.buyer.buyer_id),
-    Fact("buyer.blacklisted", Kind.BOOL, "The buyer id is on the buyer blacklist", lambda s: s.context.reference.blacklisted(BlacklistKind.BUYER, s.order.buyer.buyer_id)),
+    Fact("buyer.blacklisted", Kind.BOOL, "The buyer id is on the buyer blacklist", _blacklisted(BlacklistKind.BUYER, lambda s: s.order.buyer.buyer_id)),
     Fact("buyer.typical_line_quantity", Kind.COUNT, "The buyer's usual quantity per line (buyer profile)", _buyer_typical),
     # the receiver's address
-    Fact("address.missing_fields", Kind.TEXT_LIST, "Required address parts that are empty", _missing_address_fields, zh_items=_ADDRESS_FIELDS_ZH),
+    Fact("address.missing_fields", Kind.TEXT_LIST, "Required address parts that are empty", _missing_address_fields, zh_items=_ADDRESS_FIELDS_ZH, costly=True),
     Fact("address.province", Kind.TEXT, "Province as written", _receiver_text("province")),
     Fact("address.city", Kind.TEXT, "City as written", _receiver_text("city")),
     Fact("address.district", Kind.TEXT, "District as written", _receiver_text("district")),
     Fact("address.province_known", Kind.BOOL, "The province is a Chinese provincial-level division", lambda s: s.resolved.province_known),
     Fact("address.city_matches_province", Kind.BOOL, "The city exists in that province", lambda s: s.resolved.city_matches_province),
     Fact("address.district_matches_city", Kind.BOOL, "The district exists in that city", lambda s: s.resolved.district_matches_city),
-    Fact("address.remote", Kind.BOOL, "The province, city or district is on the remote-area list", _remote),
-    Fact("address.blacklisted", Kind.BOOL, "The delivery address is on the address blacklist", _address_blacklisted),
+    Fact("address.remote", Kind.BOOL, "The province, city or district is on the remote-area list", _remote, costly=True),
+    Fact("address.blacklisted", Kind.BOOL, "The delivery address is on the address blacklist", _blacklisted(BlacklistKind.ADDRESS, lambda s: s.address_key)),
     Fact("address.phone", Kind.TEXT, "Receiver phone as written", _receiver_text("phone")),
     Fact("address.phone_valid", Kind.BOOL, "The phone is a Chinese mobile or landline number", _phone_valid),
-    Fact("address.phone_blacklisted", Kind.BOOL, "The receiver phone is on the phone blacklist", _phone_blacklisted),
+    Fact("address.phone_blacklisted", Kind.BOOL, "The receiver phone is on the phone blacklist", _blacklisted(BlacklistKind.PHONE, lambda s: s.phone_digits)),
     # the invoice request
     Fact("invoice.requested", Kind.BOOL, "The buyer asked for an invoice (发票)", lambda s: s.order.invoice is not None),
     Fact("invoice.kind", Kind.CHOICE, "normal (普通发票) or vat_special (专用发票)", lambda s: s.order.invoice.kind.value if s.order.invoice else None, choices=_choices(InvoiceKind)),
     Fact("invoice.title_present", Kind.BOOL, "The invoice title (抬头) is filled in", _invoice_title_present),
     Fact("invoice.tax_id", Kind.TEXT, "The buyer's unified social credit code as written", _invoice_tax_id),
-    Fact("invoice.tax_id_valid", Kind.BOOL, "The tax id is an 18-character code with a correct GB 32100-2015 check character", _invoice_tax_id_valid),
+    Fact("invoice.tax_id_valid", Kind.BOOL, "The tax id is an 18-character code with a correct GB 32100-2015 check character", _invoice_tax_id_valid, costly=True),
     Fact("invoice.amount", Kind.MONEY, "The amount the invoice should show, when the buyer gave one", lambda s: s.order.invoice.amount if s.order.invoice else None),
-    Fact("invoice.amount_difference", Kind.MONEY, "Absolute difference between the invoice amount and what the buyer pays", _invoice_amount_difference),
+    Fact("invoice.amount_difference", Kind.MONEY, "Absolute difference between the invoice amount and what the buyer pays", _invoice_amount_difference, costly=True),
     # credit (B2B)
     Fact("credit.has_account", Kind.BOOL, "The buyer has a credit account", lambda s: _credit_account(s) is not None),
     Fact("credit.limit", Kind.MONEY, "The buyer's credit limit", lambda s: a.limit if (a := _credit_account(s)) else None),
     Fact("credit.outstanding", Kind.MONEY, "What the buyer owes now", lambda s: a.outstanding if (a := _credit_account(s)) else None),
-    Fact("credit.exposure", Kind.MONEY, "Outstanding plus this order", _credit_exposure),
+    Fact("credit.exposure", Kind.MONEY, "Outstanding plus this order", _credit_exposure, costly=True),
     # other recent orders (windowed: "minutes" either side of this order's placed_at)
-    Fact("recent.duplicates", Kind.ORDER_IDS, "Orders of the same buyer with the same lines", lambda s, minutes: s.context.recent.duplicates(s.order_id, s.order, minutes), args=("minutes",)),
-    Fact("recent.merge_candidates", Kind.ORDER_IDS, "Orders of the same buyer, address and channel not yet released (合单)", lambda s, minutes: s.context.recent.merge_candidates(s.order_id, s.order, minutes), args=("minutes",)),
-    Fact("recent.orders_to_address", Kind.ORDER_IDS, "Other orders to the same delivery address", lambda s, minutes: s.context.recent.to_same_address(s.order_id, s.order, minutes), args=("minutes",)),
+    Fact("recent.duplicates", Kind.ORDER_IDS, "Orders of the same buyer with the same lines", lambda s, minutes: s.recent("duplicates", minutes), args=("minutes",)),
+    Fact("recent.merge_candidates", Kind.ORDER_IDS, "Orders of the same buyer, address and channel not yet released (合单)", lambda s, minutes: s.recent("merge_candidates", minutes), args=("minutes",)),
+    Fact("recent.orders_to_address", Kind.ORDER_IDS, "Other orders to the same delivery address", lambda s, minutes: s.recent("to_same_address", minutes), args=("minutes",)),
     # each line (a rule that asks about a line is checked for every line)
     Fact("line.number", Kind.COUNT, "Line number, from 1", lambda s, v: v.number, per_line=True),
     Fact("line.sku", Kind.TEXT, "SKU", lambda s, v: v.line.sku, per_line=True),
@@ -293,14 +322,14 @@ CATALOGUE: dict[str, Fact] = _catalogue(
     Fact("line.unit_price", Kind.MONEY, "Unit price before discount", lambda s, v: v.line.unit_price, per_line=True),
     Fact("line.discount", Kind.MONEY, "Discount on the line", lambda s, v: v.line.discount, per_line=True),
     Fact("line.amount", Kind.MONEY, "Unit price × quantity − discount", lambda s, v: v.line.amount, per_line=True),
-    Fact("line.net_unit_price", Kind.MONEY, "Unit price after the line's discount", _net_unit_price, per_line=True),
-    Fact("line.discount_rate", Kind.RATE, "Discount as a share of unit price × quantity", _discount_rate, per_line=True),
+    Fact("line.net_unit_price", Kind.MONEY, "Unit price after the line's discount", _net_unit_price, per_line=True, costly=True),
+    Fact("line.discount_rate", Kind.RATE, "Discount as a share of unit price × quantity", _discount_rate, per_line=True, costly=True),
     Fact("line.listed", Kind.BOOL, "The SKU is on the price list", lambda s, v: v.price is not None, per_line=True),
     Fact("line.list_price", Kind.MONEY, "Price-list price", _price_attribute("list_price"), per_line=True),
     Fact("line.price_floor", Kind.MONEY, "Lowest net unit price the price list allows", _price_attribute("floor"), per_line=True),
     Fact("line.price_ceiling", Kind.MONEY, "Highest unit price the price list allows", _price_attribute("ceiling"), per_line=True),
     Fact("line.max_discount_rate", Kind.RATE, "The SKU's own discount limit on the price list", _price_attribute("max_discount_rate"), per_line=True),
     Fact("line.sku_typical_quantity", Kind.COUNT, "The SKU's usual quantity per line (price list)", _price_attribute("typical_quantity"), per_line=True),
-    Fact("line.times_sku_typical", Kind.NUMBER, "Quantity ÷ the SKU's usual quantity", _times_sku_typical, per_line=True),
-    Fact("line.times_buyer_typical", Kind.NUMBER, "Quantity ÷ the buyer's usual quantity per line", _times_buyer_typical, per_line=True),
+    Fact("line.times_sku_typical", Kind.NUMBER, "Quantity ÷ the SKU's usual quantity", _times_sku_typical, per_line=True, costly=True),
+    Fact("line.times_buyer_typical", Kind.NUMBER, "Quantity ÷ the buyer's usual quantity per line", _times_buyer_typical, per_line=True, costly=True),
 )

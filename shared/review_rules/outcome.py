@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -29,7 +30,11 @@ class Finding(BaseModel):
     reason_zh: str
 
 
-class ReviewResult(BaseModel):
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    """A plain value, not a model: built once per review on the hot path; findings cross
+    boundaries (the timeline) as Finding models."""
+
     decision: Decision
     findings: list[Finding]
     rule_set_version: int | None = None
