@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from shared.orders import OrderIn
 from shared.review_rules.compiler import CompiledRuleSet
 from shared.review_rules.facts import ReviewContext
-from shared.review_rules.outcome import Decision
+from shared.review_rules.outcome import Decision, ReviewResult
 
 MAX_CHANGED_LISTED = 500
 
@@ -35,8 +35,8 @@ class ChangedOrder(BaseModel):
     external_id: str
     in_force: Decision
     candidate: Decision
-    rules_no_longer_firing: list[str]
-    rules_newly_firing: list[str]
+    in_force_findings: list[str] = Field(description="rule id (severity) of each rule that fired under the set in force")
+    candidate_findings: list[str] = Field(description="the same under the candidate")
 
 
 class RuleFirings(BaseModel):
@@ -53,6 +53,10 @@ class WhatIfReport(BaseModel):
     changed_count: int
     changed: list[ChangedOrder] = Field(description=f"The orders whose decision changes (at most {MAX_CHANGED_LISTED})")
     rules: dict[str, RuleFirings] = Field(description="Orders each rule fires on, per rule set")
+
+
+def _described(result: ReviewResult) -> list[str]:
+    return sorted({f"{f.rule_id} ({f.severity.value})" for f in result.findings})
 
 
 def replay(orders: Sequence[tuple[str, OrderIn]], context: ReviewContext, in_force: CompiledRuleSet, candidate: CompiledRuleSet) -> WhatIfReport:
@@ -78,8 +82,8 @@ def replay(orders: Sequence[tuple[str, OrderIn]], context: ReviewContext, in_for
                     external_id=order.external_id,
                     in_force=before.decision,
                     candidate=after.decision,
-                    rules_no_longer_firing=sorted(fired_before - fired_after),
-                    rules_newly_firing=sorted(fired_after - fired_before),
+                    in_force_findings=_described(before),
+                    candidate_findings=_described(after),
                 )
             )
     return WhatIfReport(

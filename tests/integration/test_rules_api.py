@@ -134,3 +134,40 @@ def test_stored_versions_keep_their_documents_and_the_api_documents_itself(seede
 @pytest.mark.parametrize("body", [{"candidate_version": 1, "candidate": {"rules": []}}, {"last": 0, "candidate_version": 0}])
 def test_what_if_requests_are_checked(seeded, body):
     assert call("POST", "/rulesets/whatif", body)[0] == 400
+
+
+def test_what_if_replays_a_candidate_on_the_last_stored_orders(seeded, shanghai_order):
+    discounted = accept({**shanghai_order, "external_id": "W-1", "buyer": {"buyer_id": "C-W1"}, "lines": [CLEAN_DISCOUNT]})
+    plain = [accept({**shanghai_order, "external_id": f"W-{i}", "buyer": {"buyer_id": f"C-W{i}"}}) for i in range(2, 5)]
+    zero = accept({**shanghai_order, "external_id": "W-5", "buyer": {"buyer_id": "C-W5"}, "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "0.00"}]})
+
+    status, report = call("POST", "/rulesets/whatif", {"candidate": tighter_discount(), "last": 10})
+    assert status == 200
+    assert report["orders"] == 5 and (report["in_force_version"], report["candidate_version"]) == (0, None)
+    assert report["in_force"] == {"APPROVED": 4, "ON_HOLD": 0, "REJECTED": 1}
+    assert report["candidate"] == {"APPROVED": 3, "ON_HOLD": 1, "REJECTED": 1}
+    [changed] = report["changed"]
+    assert (changed["order_id"], changed["in_force"], changed["candidate"]) == (discounted, "APPROVED", "ON_HOLD")
+    assert changed["candidate_findings"] == ["price.discount.limit (HOLD)"]
+    assert report["rules"]["price.discount.limit"] == {"in_force": 0, "candidate": 1}
+    # The last N are the newest: the two most recent are the zero-priced and the last plain one.
+    status, newest = call("POST", "/rulesets/whatif", {"candidate_version": 0, "last": 2})
+    assert newest["orders"] == 2 and newest["in_force"]["REJECTED"] == 1 and newest["changed_count"] == 0
+    assert call("GET", "/rulesets/audit")[1] == [] and zero and plain  # a replay changes nothing
+
+
+def test_what_if_command_prints_the_comparison(seeded, shanghai_order, tmp_path, capsys):
+    from local.whatif import main
+
+    accept({**shanghai_order, "external_id": "C-1", "buyer": {"buyer_id": "C-C1"}, "lines": [CLEAN_DISCOUNT]})
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps(tighter_discount()))
+    assert main([str(candidate), "--last", "50"]) == 0
+    printed = capsys.readouterr().out
+    assert "replayed 1 stored orders: rule set in force (version 0)" in printed
+    assert "APPROVED → ON_HOLD: price.discount.limit (HOLD)" in printed
+    bad = tighter_discount()
+    bad["rules"][0]["when"] = {"field": "line.quantity", "op": "between", "value": 1}
+    candidate.write_text(json.dumps(bad))
+    assert main([str(candidate)]) == 2
+    assert "rules[0].when.op" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 compiles into checks that do what its JSON says."""
 
 import copy
+import json
 
 import pytest
 
@@ -133,3 +134,14 @@ def test_diff_names_each_changed_value_by_rule_id():
     assert ("rules[address.remote]", "removed") in changes
     assert changes[("rules[big.douyin.order]", "added")][1]["severity"] == "HOLD"
     assert len(changes) == 3
+
+
+def test_the_documented_schema_and_fact_catalogue_are_current():
+    from pathlib import Path
+
+    from shared.review_rules.facts import CATALOGUE
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    assert json.loads((docs / "review-rules.schema.json").read_text("utf-8")) == json_schema()
+    guide = (docs / "review.md").read_text("utf-8")
+    assert [name for name in CATALOGUE if f"| `{name}` |" not in guide] == []
