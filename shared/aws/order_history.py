@@ -14,8 +14,7 @@ import heapq
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from shared.aws.clients import client, resource_name
-from shared.aws.dynamo import batch_get, query_index
+from shared.aws.dynamo import TableAdapter, batch_get, query_index
 from shared.aws.order_store import TABLE_ENV, StoredOrder
 from shared.clock import iso, utc_now
 from shared.orders import OrderIn
@@ -25,14 +24,8 @@ MAX_RECENT_PER_KEY = 200  # a buyer or address with more orders in the window is
 MAX_REPLAY_DAYS = 31
 
 
-class OrderHistory:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
-        self.table = table_name or resource_name(TABLE_ENV)
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        return self._client or client("dynamodb")
+class OrderHistory(TableAdapter):
+    TABLE_ENV = TABLE_ENV
 
     def around(self, order: OrderIn, minutes: int) -> RecentOrders:
         """The same buyer's and the same address's orders placed within `minutes` of this one."""

@@ -17,8 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.aws.clients import client, resource_name
-from shared.aws.dynamo import batch_get, to_item
+from shared.aws.dynamo import TableAdapter, batch_get, to_item
 from shared.divisions import resolve
 from shared.orders import OrderIn
 from shared.phone import normalized as normalized_phone
@@ -58,14 +57,8 @@ def _remote_pk(code: str) -> str:
     return f"REMOTE#{code}"
 
 
-class ReferenceStore:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
-        self.table = table_name or resource_name(TABLE_ENV)
-        self._client = dynamodb
-
-    @property
-    def db(self) -> Any:
-        return self._client or client("dynamodb")
+class ReferenceStore(TableAdapter):
+    TABLE_ENV = TABLE_ENV
 
     # -- writes (seeding, the reference-data feeds) ---------------------------------------------
 

@@ -19,8 +19,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from shared.aws.clients import client, resource_name
-from shared.aws.dynamo import TransactionCancelled, from_item, query_prefix, raise_if_transient, to_item, to_value, transact_write
+from shared.aws.dynamo import TableAdapter, TransactionCancelled, from_item, query_prefix, raise_if_transient, to_item, to_value, transact_write
 from shared.clock import now_iso
 from shared.errors import RuleSetConflict, RuleSetNotFound
 from shared.review import SHIPPED_VERSION, default_document
@@ -68,15 +67,12 @@ class AuditEntry(BaseModel):
     diff: list[Change] = Field(default_factory=list)
 
 
-class RuleSetStore:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
-        self.table = table_name or resource_name(TABLE_ENV)
-        self._client = dynamodb
-        self.compiled: dict[int, Any] = {}  # version -> its compiled form (shared/usecases/rule_sets.py)
+class RuleSetStore(TableAdapter):
+    TABLE_ENV = TABLE_ENV
 
-    @property
-    def db(self) -> Any:
-        return self._client or client("dynamodb")
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
+        super().__init__(table_name, dynamodb)
+        self.compiled: dict[int, Any] = {}  # version -> its compiled form (shared/usecases/rule_sets.py)
 
     # -- reads ---------------------------------------------------------------------------------
 

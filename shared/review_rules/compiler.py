@@ -331,27 +331,23 @@ def _never(s: Subject, v: LineView | None) -> bool:
 
 
 def _all(parts: list[Check]) -> Check:
-    if len(parts) == 1:
-        return parts[0]
-
-    def check(s: Subject, v: LineView | None) -> bool:
-        for part in parts:
-            if not part(s, v):
-                return False
-        return True
-
-    return check
+    return _first_deciding(parts, decides=False)
 
 
 def _any(parts: list[Check]) -> Check:
+    return _first_deciding(parts, decides=True)
+
+
+def _first_deciding(parts: list[Check], decides: bool) -> Check:
+    """all: the first false part decides; any: the first true one. Otherwise the other answer."""
     if len(parts) == 1:
         return parts[0]
 
     def check(s: Subject, v: LineView | None) -> bool:
         for part in parts:
-            if part(s, v):
-                return True
-        return False
+            if part(s, v) is decides:
+                return decides
+        return not decides
 
     return check
 
