@@ -24,7 +24,7 @@ from typing import Any
 
 from local.seed import review_reference
 from shared import uscc
-from shared.divisions import _cities  # the shipped table: sample addresses are real places
+from shared.divisions import cities  # the shipped table: sample addresses are real places
 
 TARGET = Path(__file__).resolve().parent / "data" / "review_labelled_orders.jsonl"
 CLEAN_ORDERS = 900
@@ -44,9 +44,9 @@ class Generator:
         self.prices = {p.sku: p for p in self.reference.prices}
         self.places = [
             (code, city.name, district.name)
-            for code, cities in sorted(_cities().items())
+            for code, province_cities in sorted(cities().items())
             if code not in {"54", "63", "65"}  # remote areas get their own share below
-            for city in cities
+            for city in province_cities
             for district in city.districts
         ]
         self.serial = 0

@@ -54,11 +54,12 @@ class ResolvedAddress:
 
 
 @cache
-def _cities() -> dict[str, tuple[City, ...]]:
+def cities() -> dict[str, tuple[City, ...]]:
+    """Province code -> its cities, each with its districts (loaded once)."""
     raw = json.loads(_DATA.read_text("utf-8"))["provinces"]
     return {
-        code: tuple(City(c_code, c_name, tuple(Division(d_code, d_name) for d_code, d_name in districts)) for c_code, c_name, districts in cities)
-        for code, cities in raw.items()
+        code: tuple(City(c_code, c_name, tuple(Division(d_code, d_name) for d_code, d_name in districts)) for c_code, c_name, districts in rows)
+        for code, rows in raw.items()
     }
 
 
@@ -92,10 +93,10 @@ def resolve(province: str, city: str, district: str) -> ResolvedAddress:
     found = find_province(province)
     if found is None:
         return ResolvedAddress(province_known=False)
-    cities = _cities().get(found.code, ())
-    if not city or not cities:
+    in_province = cities().get(found.code, ())
+    if not city or not in_province:
         return ResolvedAddress(province_code=found.code, province_known=True)
-    matched_city = _match_city(found.code, {found.name_zh, found.name_en.lower()}, city, cities)
+    matched_city = _match_city(found.code, {found.name_zh, found.name_en.lower()}, city, in_province)
     if matched_city is None:
         return ResolvedAddress(province_code=found.code, province_known=True, city_matches_province=False)
     resolved = ResolvedAddress(province_code=found.code, province_known=True, city_code=matched_city.code, city_matches_province=True)
@@ -107,14 +108,14 @@ def resolve(province: str, city: str, district: str) -> ResolvedAddress:
     return _replace(resolved, district_code=matched_district.code, district_matches_city=True)
 
 
-def _match_city(province_code: str, province_names: set[str], city: str, cities: tuple[City, ...]) -> City | None:
+def _match_city(province_code: str, province_names: set[str], city: str, in_province: tuple[City, ...]) -> City | None:
     if province_code in _MUNICIPALITIES:
-        [only] = cities
+        [only] = in_province
         names = province_names | {_stem(n, ("市",)) for n in province_names} | _MUNICIPALITY_CITY_WORDS
         if city in names or city.lower() in names or _match(city, only.districts, _DISTRICT_SUFFIXES) is not None:
             return only  # some channels put the district in the city field of a municipality
         return None
-    found = _match(city, cities, _CITY_SUFFIXES)
+    found = _match(city, in_province, _CITY_SUFFIXES)
     return found if isinstance(found, City) else None
 
 

@@ -99,9 +99,6 @@ class ReferenceData(BaseModel):
     blacklist: dict[BlacklistKind, frozenset[str]] = Field(default_factory=dict)
     remote_codes: frozenset[str] = frozenset()
 
-    def blacklisted(self, kind: BlacklistKind, value: str) -> bool:
-        return value in self.blacklist.get(kind, ())
-
     @classmethod
     def of(
         cls,

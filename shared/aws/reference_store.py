@@ -13,7 +13,6 @@ read, so a 10,000-SKU price list costs an order no more than its own lines.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from pydantic import BaseModel
 

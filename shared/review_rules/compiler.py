@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -464,6 +464,3 @@ def _coerce_scalar(raw: Any, kind: Kind, fact: Fact | None) -> tuple[Any, str | 
         return int(number), None
     return number, None
 
-
-def rule_ids(compiled: CompiledRuleSet) -> Iterable[str]:
-    return (rule.id for rule in compiled.rules)
