@@ -26,7 +26,13 @@ from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn
 
 NOOP_TASKS = 5
-SKUS = [f"BENCH-SKU-{i:02d}" for i in range(20)]
+SKUS = [f"BENCH-SKU-{i:02d}" for i in range(20)]  # not on the price list: review only flags them
+PLACES = [
+    {"province": "上海", "city": "上海市", "district": "浦东新区"},
+    {"province": "北京", "city": "北京市", "district": "海淀区"},
+    {"province": "广东", "city": "广州市", "district": "天河区"},
+    {"province": "四川", "city": "成都市", "district": "武侯区"},
+]
 
 
 def noop_definition(function_arn: str) -> str:
@@ -68,8 +74,9 @@ def sample_order(i: int, run: str) -> dict:
     return {
         "channel": "own_shop",
         "external_id": f"BENCH-{run}-{i:05d}",
-        "buyer": {"buyer_id": f"C-{i % 97}"},
-        "receiver": {"name": "测试", "phone": "13800138000", "province": ["上海", "北京", "广东", "四川"][i % 4], "city": "市", "district": "区", "detail": f"路{i}号"},
+        "buyer": {"buyer_id": f"C-{run}-{i % 97}"},  # per run: the same lines again would be a duplicate
+        # Real places: review holds an address whose city or district is not in its province.
+        "receiver": {"name": "测试", "phone": "13800138000", **PLACES[i % len(PLACES)], "detail": f"路{i}号"},
         "lines": [{"sku": SKUS[(i * 7 + k) % len(SKUS)], "quantity": 1 + k, "unit_price": "19.90"} for k in range(1 + i % 3)],
         "placed_at": "2026-11-11T00:00:00+08:00",
     }

@@ -41,10 +41,18 @@ class Store(Construct):
                 index_name=index.name,
                 partition_key=_string(index.partition_key),
                 sort_key=_string(index.sort_key),
-                projection_type=dynamodb.ProjectionType.ALL,
+                **_projection(index),
             )
         mark(table, spec.key)
         return table
+
+
+def _projection(index: topology.Index) -> dict:
+    if index.projection is None:
+        return {"projection_type": dynamodb.ProjectionType.ALL}
+    if not index.projection:
+        return {"projection_type": dynamodb.ProjectionType.KEYS_ONLY}
+    return {"projection_type": dynamodb.ProjectionType.INCLUDE, "non_key_attributes": list(index.projection)}
 
 
 def _string(name: str) -> dynamodb.Attribute:

@@ -35,6 +35,9 @@ class Index:
     name: str
     partition_key: str
     sort_key: str
+    # Attributes copied into the index besides the keys: None copies the whole item (ALL),
+    # () only the keys (KEYS_ONLY). Small projections keep index writes cheap on busy items.
+    projection: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class Workflow:
     function_placeholders: dict[str, str] = field(default_factory=dict)
 
 
+# What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key")
+
 ORDERS = Table(
     key="orders",
     env_var="ORDERS_TABLE",
@@ -127,6 +133,11 @@ ORDERS = Table(
         Index("by_channel", "channel_key", "created_at"),
         Index("by_status", "status_key", "updated_at"),
         Index("by_customer", "customer_key", "created_at"),
+        # Review's windowed checks: the same buyer's / the same address's orders around a time.
+        Index("by_buyer", "buyer_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
+        Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
+        # The last N stored orders (what-if replay): day and shard, newest first.
+        Index("by_day", "day_key", "created_at", projection=()),
     ),
 )
 INVENTORY = Table(
@@ -135,7 +146,10 @@ INVENTORY = Table(
     indexes=(Index("by_expiry", "expiry_shard", "hold_expires_at"),),  # sparse: HELD reservations only
     ttl_attribute="expires_at_epoch",  # removes released/committed reservation records after 30 days
 )
-TABLES = (ORDERS, INVENTORY)
+# Review rule sets (versions, the active pointer, the audit trail) and review reference data
+# (price list, credit accounts, buyer profiles, blacklists, remote areas).
+REVIEW = Table(key="review", env_var="REVIEW_TABLE")
+TABLES = (ORDERS, INVENTORY, REVIEW)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -220,7 +234,7 @@ FUNCTIONS = (
         key="review",
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
-        uses=(_ORDERS_RW,),
+        uses=(_ORDERS_RW, Uses("review", Access.READ)),
     ),
     Function(
         key="routing",
@@ -239,6 +253,14 @@ FUNCTIONS = (
         module="functions.notification.handler",
         description="Creates the outbound note (出库单) and announces it",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+    ),
+    Function(
+        key="rules_api",
+        module="functions.rules_api.handler",
+        description="Review rules API: validate, store, activate, audit, roll back and replay rule sets",
+        uses=(Uses("review", Access.WRITE), Uses("orders", Access.READ)),
+        timeout_seconds=30,  # a what-if replay reads and reviews up to a few thousand orders
+        memory_mb=512,
     ),
     Function(
         key="order_exception",
@@ -297,6 +319,18 @@ ROUTES = (
     Route("POST", "/orders/{order_id}/cancel", "orders_api", authorization="IAM"),
     Route("GET", "/review-queue", "orders_api", authorization="IAM"),
     Route("POST", "/orders/{order_id}/review", "orders_api", authorization="IAM"),
+    # Review rules: operations people and their tools, signed with IAM credentials.
+    Route("GET", "/rulesets", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/active", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/audit", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/schema", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/openapi", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/validate", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/rollback", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
+    Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
+    Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

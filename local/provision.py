@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 
 from infra import topology
-from infra.topology import Function, Workflow
+from infra.topology import Function, Index, Workflow
 
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -67,7 +67,7 @@ def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) 
                 {
                     "IndexName": index.name,
                     "KeySchema": _key_schema(index.partition_key, index.sort_key),
-                    "Projection": {"ProjectionType": "ALL"},
+                    "Projection": _projection(index),
                 }
                 for index in table.indexes
             ]
@@ -149,6 +149,14 @@ def _create_function(c: dict[str, Any], res: LocalResources, function: Function,
         MemorySize=function.memory_mb,
         Environment={"Variables": res.env_for(function)},
     )["FunctionArn"]
+
+
+def _projection(index: Index) -> dict[str, Any]:
+    if index.projection is None:
+        return {"ProjectionType": "ALL"}
+    if not index.projection:
+        return {"ProjectionType": "KEYS_ONLY"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)}
 
 
 def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:

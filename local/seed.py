@@ -1,4 +1,5 @@
-"""Loads warehouses and stock (events/seed/*.json) into the inventory table."""
+"""Loads warehouses and stock (events/seed/warehouses.json) into the inventory table, and review
+reference data (events/seed/review_reference.json) into the review table."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import json
 from pathlib import Path
 
 from shared.aws.inventory_store import InventoryStore
+from shared.aws.reference_store import ReferenceStore
 from shared.inventory import StockRecord
+from shared.reference import ReferenceFile
 from shared.routing import Warehouse
 
 SEED = Path(__file__).resolve().parent.parent / "events" / "seed" / "warehouses.json"
+REVIEW_REFERENCE = SEED.parent / "review_reference.json"
 
 
 def load_seed(path: Path = SEED, store: InventoryStore | None = None) -> tuple[int, int]:
@@ -19,4 +23,13 @@ def load_seed(path: Path = SEED, store: InventoryStore | None = None) -> tuple[i
         store.put_warehouse(Warehouse.model_validate(row))
     for row in data["stock"]:
         store.put_stock(StockRecord.model_validate(row))
+    load_review_reference()
     return len(data["warehouses"]), len(data["stock"])
+
+
+def review_reference(path: Path = REVIEW_REFERENCE) -> ReferenceFile:
+    return ReferenceFile.model_validate_json(path.read_text("utf-8"))
+
+
+def load_review_reference(path: Path = REVIEW_REFERENCE, store: ReferenceStore | None = None) -> int:
+    return (store or ReferenceStore()).load_file(review_reference(path))

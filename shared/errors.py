@@ -53,3 +53,13 @@ class OrderMovedOn(OmsError):
     def __init__(self, order_id: str, status: str, step: str):
         super().__init__(f"order {order_id} is {status}; {step} has nothing to do")
         self.order_id, self.status, self.step = order_id, status, step
+
+
+class RuleSetNotFound(OmsError):
+    def __init__(self, version: int):
+        super().__init__(f"rule set version {version} does not exist")
+        self.version = version
+
+
+class RuleSetConflict(OmsError):
+    """Someone else changed the rule sets first (a version number or the active set): re-read, retry."""

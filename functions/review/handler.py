@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws.stores import order_store
+from shared.aws.stores import order_history, order_store, reference_store, rule_set_store
 from shared.observability import logger
 from shared.usecases.review_order import review_order
 from shared.workflow_io import OrderRef
@@ -16,6 +16,6 @@ from shared.workflow_io import OrderRef
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)
-    decision = review_order(request.order_id, order_store())
+    decision = review_order(request.order_id, order_store(), rule_set_store(), reference_store(), order_history())
     logger.info("reviewed", extra={"decision": decision})
     return {"order_id": request.order_id, "decision": decision.value}

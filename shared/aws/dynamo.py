@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from shared.aws.clients import client, resource_name
 from shared.errors import StoreUnavailable
 
 _serializer = TypeSerializer()
@@ -88,14 +90,71 @@ def raise_if_transient(error: ClientError) -> None:
 
 def query_partition(db: Any, table: str, pk: str, *, consistent: bool = False) -> list[dict[str, Any]]:
     """Every item under one partition key, across pages, in sort-key order."""
-    items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
         "ExpressionAttributeValues": {":pk": to_value(pk)},
         "ConsistentRead": consistent,
     }
-    while True:
+    return _query_up_to(db, kwargs, limit=sys.maxsize)
+
+
+def batch_get(db: Any, table: str, keys: list[dict[str, Any]], *, attempts: int = 5) -> list[dict[str, Any]]:
+    """The items with these keys (plain dicts), 100 keys per request, retrying unprocessed keys."""
+    found: list[dict[str, Any]] = []
+    unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
+    for start in range(0, len(unique), 100):
+        request = {table: {"Keys": [to_item(k) for k in unique[start : start + 100]]}}
+        for _ in range(attempts):
+            try:
+                answer = db.batch_get_item(RequestItems=request)
+            except ClientError as error:
+                raise_if_transient(error)
+                raise
+            found.extend(from_item(i) for i in answer["Responses"].get(table, []))
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise StoreUnavailable(f"{table}: keys still unprocessed after {attempts} batch reads")
+    return found
+
+
+def query_index(db: Any, table: str, index: str, key: str, value: str, sort_key: str, low: str, high: str, *, newest_first: bool = False, limit: int = 500) -> list[dict[str, Any]]:
+    """Items of one index partition with `low <= sort key <= high`, at most `limit` of them."""
+    return _query_up_to(
+        db,
+        {
+            "TableName": table,
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :k AND #s BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#k": key, "#s": sort_key},
+            "ExpressionAttributeValues": {":k": to_value(value), ":low": to_value(low), ":high": to_value(high)},
+            "ScanIndexForward": not newest_first,
+            "Limit": limit,
+        },
+        limit,
+    )
+
+
+def query_prefix(db: Any, table: str, pk: str, prefix: str, *, newest_first: bool = False, limit: int = 1000) -> list[dict[str, Any]]:
+    """Items of one partition whose sort key begins with `prefix`, at most `limit` of them."""
+    return _query_up_to(
+        db,
+        {
+            "TableName": table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": to_value(pk), ":prefix": to_value(prefix)},
+            "ScanIndexForward": not newest_first,
+            "ConsistentRead": True,
+        },
+        limit,
+    )
+
+
+def _query_up_to(db: Any, kwargs: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while len(items) < limit:
         try:
             page = db.query(**kwargs)
         except ClientError as error:
@@ -103,5 +162,20 @@ def query_partition(db: Any, table: str, pk: str, *, consistent: bool = False) -
             raise
         items.extend(from_item(i) for i in page["Items"])
         if "LastEvaluatedKey" not in page:
-            return items
+            break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return items[:limit]
+
+
+class TableAdapter:
+    """A store over one table: its name from the function's environment, the process's client."""
+
+    TABLE_ENV = ""
+
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
+        self.table = table_name or resource_name(self.TABLE_ENV)
+        self._client = dynamodb
+
+    @property
+    def db(self) -> Any:
+        return self._client or client("dynamodb")

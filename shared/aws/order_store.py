@@ -8,6 +8,7 @@
   GSI by_status:   status_key = <status>,     updated_at   (META items only: queues, stuck orders)
   GSI by_customer: customer_key = <buyer_id>, created_at   (META items only)
 A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
+  GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
 
 Every status change is one transaction: the META update conditioned on (version, status) plus the
 timeline put, so history and state never disagree and a lost race is a VersionConflict.
@@ -38,6 +39,7 @@ from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
 from shared.orders import OrderIn
+from shared.recent_orders import index_attributes
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -161,6 +163,7 @@ class OrderStore:
             "channel_key": order.channel.value,
             "customer_key": order.buyer.buyer_id,
             "status_key": stored.status.value,
+            **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
         }
         try:
             transact_write(

@@ -2,28 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from shared.aws import clients
 from shared.aws.inventory_store import InventoryStore
+from shared.aws.order_history import OrderHistory
 from shared.aws.order_store import OrderStore
+from shared.aws.reference_store import ReferenceStore
+from shared.aws.rule_set_store import RuleSetStore
 
-_orders: OrderStore | None = None
-_inventory: InventoryStore | None = None
+T = TypeVar("T")
+
+_stores: dict[type, Any] = {}
+
+
+def _one(kind: type[T]) -> T:
+    found = _stores.get(kind)
+    if found is None:
+        found = _stores[kind] = kind()
+    return found
 
 
 def order_store() -> OrderStore:
-    global _orders
-    _orders = _orders or OrderStore()
-    return _orders
+    return _one(OrderStore)
 
 
 def inventory_store() -> InventoryStore:
-    global _inventory
-    _inventory = _inventory or InventoryStore()
-    return _inventory
+    return _one(InventoryStore)
+
+
+def order_history() -> OrderHistory:
+    return _one(OrderHistory)
+
+
+def rule_set_store() -> RuleSetStore:
+    return _one(RuleSetStore)
+
+
+def reference_store() -> ReferenceStore:
+    return _one(ReferenceStore)
 
 
 def reset() -> None:
     """Forget clients and stores: the endpoint or the table names changed (tests, local runtime)."""
-    global _orders, _inventory
-    _orders = _inventory = None
+    _stores.clear()
     clients.reset()

@@ -24,8 +24,11 @@ def runtime() -> LocalRuntime:
 
 
 def unique(order: dict[str, Any]) -> dict[str, Any]:
-    """The same sample with an external id no other test uses."""
-    return {**order, "external_id": f"{order['external_id']}-e2e{next(_serial)}-{time.time_ns()}"}
+    """The same sample with an external id, a buyer and a house number no other test uses (review
+    holds the same buyer's same lines minutes apart as a duplicate, and many orders to one address)."""
+    serial = f"e2e{next(_serial)}-{time.time_ns()}"
+    receiver = {**order["receiver"], "detail": f"{order['receiver']['detail']} {serial}"} if order.get("receiver") else None
+    return {**order, "external_id": f"{order['external_id']}-{serial}", "buyer": {**order["buyer"], "buyer_id": f"{order['buyer']['buyer_id']}-{serial}"}, "receiver": receiver}
 
 
 def post_order(runtime: LocalRuntime, order: dict[str, Any]) -> str:

@@ -260,11 +260,19 @@ def test_table_keys_indexes_and_ttl_follow_topology(built: Built, spec: topology
     ]
     assert {d["AttributeType"] for d in properties["AttributeDefinitions"]} == {"S"}
     indexes = {
-        index["IndexName"]: [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]]
+        index["IndexName"]: (
+            [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]],
+            index["Projection"]["ProjectionType"],
+            sorted(index["Projection"].get("NonKeyAttributes", [])),
+        )
         for index in properties.get("GlobalSecondaryIndexes", [])
     }
     assert indexes == {
-        index.name: [(index.partition_key, "HASH"), (index.sort_key, "RANGE")]
+        index.name: (
+            [(index.partition_key, "HASH"), (index.sort_key, "RANGE")],
+            "ALL" if index.projection is None else "INCLUDE" if index.projection else "KEYS_ONLY",
+            sorted(index.projection or ()),
+        )
         for index in spec.indexes
     }
     if spec.ttl_attribute:

@@ -76,7 +76,9 @@ def test_cancel_at_each_stage_compensates_what_was_done(seeded, shanghai_order, 
 def test_cancel_of_backordered_held_and_failed_orders(seeded, shanghai_order):
     held = accept({**shanghai_order, "receiver": {**shanghai_order["receiver"], "province": "Atlantis"}})
     review({"order_id": held}, context())
-    failed = drive({**shanghai_order, "external_id": "X-FAILED"}, "RESERVED")
+    other_buyer = {"buyer_id": "C-20001", "name": "李雷"}
+    other_address = {**shanghai_order["receiver"], "name": "李雷", "phone": "13900139000", "detail": "陆家嘴环路1000号"}
+    failed = drive({**shanghai_order, "external_id": "X-FAILED", "buyer": other_buyer, "receiver": other_address}, "RESERVED")
     order_exception({"order_id": failed, "error": {"Error": "RuntimeError", "Cause": "{}"}}, context())
     for order_id in (held, failed):
         assert cancel(order_id)[0] == 200
@@ -148,8 +150,10 @@ def test_list_orders_filters_and_pages(seeded, shanghai_order):
         if not token:
             break
     assert sorted(found) == sorted(ids[1::2])
-    review({"order_id": ids[0]}, context())
-    event = proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, "status=APPROVED&channel=own_shop", b"")
+    review({"order_id": ids[0]}, context())  # reviewed: the only one of the five out of RECEIVED
+    reviewed = order_store().load(ids[0]).status.value
+    assert reviewed != "RECEIVED"
+    event = proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, f"status={reviewed}&channel=own_shop", b"")
     assert [o["order_id"] for o in json.loads(orders_api(event, context())["body"])["orders"]] == [ids[0]]
 
 

@@ -1,0 +1,71 @@
+"""Reads of the orders table that review and its what-if replay need (key design:
+docs/data-model.md):
+
+  GSI by_buyer   buyer_key   = <channel>#<buyer_id>   placed_key = placed_at (UTC)   INCLUDE review attributes
+  GSI by_address address_key = address fingerprint     placed_key                     INCLUDE review attributes
+  GSI by_day     day_key     = <created day>#<shard>   created_at                     KEYS_ONLY
+
+All three are sparse: only order META items carry these attributes (set once, at intake).
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from shared.aws.dynamo import TableAdapter, batch_get, query_index
+from shared.aws.order_store import TABLE_ENV, StoredOrder
+from shared.clock import iso, utc_now
+from shared.orders import OrderIn
+from shared.recent_orders import DAY_SHARDS, RecentOrder, RecentOrders, address_key, buyer_key, day_key
+
+MAX_RECENT_PER_KEY = 200  # a buyer or address with more orders in the window is held anyway
+MAX_REPLAY_DAYS = 31
+
+
+class OrderHistory(TableAdapter):
+    TABLE_ENV = TABLE_ENV
+
+    def around(self, order: OrderIn, minutes: int) -> RecentOrders:
+        """The same buyer's and the same address's orders placed within `minutes` of this one."""
+        if minutes <= 0:
+            return RecentOrders()
+        window = timedelta(minutes=minutes)
+        low, high = iso(order.placed_at - window), iso(order.placed_at + window) + "~"  # "~" sorts after any suffix
+        items = self._recent("by_buyer", "buyer_key", buyer_key(order), low, high)
+        address = address_key(order)
+        if address:
+            items += self._recent("by_address", "address_key", address, low, high)
+        unique = {i["order_id"]: i for i in items}
+        return RecentOrders(
+            RecentOrder(
+                order_id=i["order_id"],
+                buyer_key=i["buyer_key"],
+                address_key=i.get("address_key"),
+                lines_key=i["lines_key"],
+                placed_at=datetime.fromisoformat(i["placed_key"].replace("Z", "+00:00")),
+                status=i["status"],
+            )
+            for i in unique.values()
+        )
+
+    def _recent(self, index: str, key: str, value: str, low: str, high: str) -> list[dict[str, Any]]:
+        return query_index(self.db, self.table, index, key, value, "placed_key", low, high, limit=MAX_RECENT_PER_KEY)
+
+    def last_stored(self, count: int, now: datetime | None = None) -> list[StoredOrder]:
+        """The `count` most recently stored orders, newest first (looking back at most 31 days)."""
+        day = (now or utc_now()).astimezone(timezone.utc).date()
+        keys: list[tuple[str, str]] = []  # (created_at, pk)
+        for _ in range(MAX_REPLAY_DAYS):
+            shards = [
+                query_index(self.db, self.table, "by_day", "day_key", day_key(day.isoformat(), shard), "created_at", "0", "~", newest_first=True, limit=count - len(keys))
+                for shard in range(DAY_SHARDS)
+            ]
+            newest = heapq.merge(*[[(i["created_at"], i["pk"]) for i in items] for items in shards], reverse=True)
+            keys.extend(list(newest)[: count - len(keys)])
+            if len(keys) >= count:
+                break
+            day -= timedelta(days=1)
+        items = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in keys])}
+        return [StoredOrder.model_validate(items[pk]) for _, pk in keys if pk in items]

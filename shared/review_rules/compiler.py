@@ -1,0 +1,466 @@
+"""Turns a rule-set document into closures once, so that reviewing an order is a few dozen function
+calls and dictionary lookups: no parsing, no I/O and no model building per rule.
+
+Compiling also checks what the schema cannot: that every field is in the fact catalogue, that an
+operator suits the field, that each value fits (a number for money, a listed channel for
+order.channel), that params and placeholders exist. Every mistake is reported with its location;
+a rule set with any mistake is refused whole.
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from shared.orders import OrderIn
+from shared.review_rules.document import UNARY_OPS, AllOf, AnyOf, Comparison, Condition, FieldRef, NotOf, Op, ParamRef, RuleSetDocument, RuleSpec
+from shared.review_rules.facts import CATALOGUE, NUMERIC, Fact, Kind, LineView, ReviewContext, Subject
+from shared.review_rules.outcome import Decision, Finding, ReviewResult, Severity, decide
+from shared.review_rules.problems import Problem, RuleSetInvalid, from_validation_error, location
+
+Check = Callable[[Subject, LineView | None], bool]
+Getter = Callable[[Subject, LineView | None], Any]
+Path = tuple[str | int, ...]
+
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+_MISSING = object()
+_TENTH = Decimal("0.1")
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_.]*)\}")
+
+_OPS_FOR_KIND: dict[Kind, frozenset[Op]] = {
+    Kind.BOOL: frozenset({Op.EQ, Op.NE, Op.IS_TRUE, Op.IS_FALSE, Op.EXISTS, Op.MISSING}),
+    Kind.TEXT: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.EXISTS, Op.MISSING}),
+    Kind.CHOICE: frozenset({Op.EQ, Op.NE, Op.IN, Op.NOT_IN, Op.EXISTS, Op.MISSING}),
+    Kind.TEXT_LIST: frozenset({Op.NOT_EMPTY, Op.EMPTY, Op.EXISTS, Op.MISSING}),
+    Kind.ORDER_IDS: frozenset({Op.NOT_EMPTY, Op.EMPTY, Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE}),
+    **{k: frozenset({Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE, Op.EXISTS, Op.MISSING}) for k in NUMERIC},
+}
+_COMPARE = {Op.EQ: operator.eq, Op.NE: operator.ne, Op.LT: operator.lt, Op.LE: operator.le, Op.GT: operator.gt, Op.GE: operator.ge}
+
+
+# -- rendering values in reasons ------------------------------------------------------------
+
+
+def render(value: Any, kind: Kind, language: str, zh_items: Mapping[str, str] | None = None) -> str:
+    if value is None:
+        return "未知" if language == "zh" else "unknown"
+    if kind is Kind.MONEY:
+        return f"{Decimal(value):.2f}"
+    if kind is Kind.RATE:
+        return f"{(Decimal(value) * 100).quantize(_TENTH, ROUND_HALF_UP).normalize():f}%"
+    if kind is Kind.BOOL:
+        return ("是" if value else "否") if language == "zh" else ("yes" if value else "no")
+    if kind in (Kind.TEXT_LIST, Kind.ORDER_IDS):
+        items = [zh_items.get(i, i) for i in value] if (zh_items and language == "zh") else list(value)
+        shown = items[:5] + ([f"… (+{len(items) - 5})"] if len(items) > 5 else [])
+        return ("、" if language == "zh" else ", ").join(shown)
+    if isinstance(value, Decimal):  # ratios: one decimal is enough to read
+        return f"{value.quantize(_TENTH, ROUND_HALF_UP).normalize():f}" if value.as_tuple().exponent < -1 else f"{value.normalize():f}"
+    return str(value)
+
+
+# -- the compiled form ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: str
+    severity: Severity
+    per_line: bool
+    check: Check
+    reason_en: Callable[[Subject, LineView | None], str]
+    reason_zh: Callable[[Subject, LineView | None], str]
+
+    def finding(self, s: Subject, v: LineView | None) -> Finding:
+        return Finding.model_construct(rule_id=self.id, severity=self.severity, reason_en=self.reason_en(s, v), reason_zh=self.reason_zh(s, v))
+
+
+@dataclass(frozen=True)
+class CompiledRuleSet:
+    document: RuleSetDocument
+    rules: tuple[CompiledRule, ...]
+    lookback_minutes: int  # the widest window a rule looks back for other orders; 0: none needed
+    version: int | None = None
+
+    def review(self, order: OrderIn, context: ReviewContext | None = None, order_id: str | None = None) -> ReviewResult:
+        s = Subject(order_id or order.order_id, order, context or ReviewContext.empty())
+        findings: list[Finding] = []
+        lines = None
+        for rule in self.rules:
+            if rule.per_line:
+                for line in lines or (lines := s.lines):
+                    if rule.check(s, line):
+                        findings.append(rule.finding(s, line))
+            elif rule.check(s, None):
+                findings.append(rule.finding(s, None))
+        return ReviewResult(decide(findings) if findings else Decision.APPROVED, findings, self.version)
+
+
+# -- compiling ------------------------------------------------------------------------------
+
+
+def compile_rule_set(document: Any, version: int | None = None) -> CompiledRuleSet:
+    """Validates and compiles; raises RuleSetInvalid listing every mistake with its location."""
+    try:
+        parsed = document if isinstance(document, RuleSetDocument) else RuleSetDocument.model_validate(document)
+    except ValidationError as error:
+        raise from_validation_error(error, document) from None
+    problems: list[Problem] = []
+    compiled: list[CompiledRule] = []
+    lookback = 0
+    seen: dict[str, int] = {}
+    for index, spec in enumerate(parsed.rules):
+        if spec.id in seen:
+            problems.append(Problem(location=location(("rules", index, "id")), rule_id=spec.id, message=f"rule id '{spec.id}' is already used by rules[{seen[spec.id]}]"))
+        seen.setdefault(spec.id, index)
+        rule_compiler = _RuleCompiler(spec, ("rules", index))
+        rule = rule_compiler.compile()
+        problems.extend(rule_compiler.problems)
+        lookback = max(lookback, rule_compiler.widest_window)
+        if rule is not None and spec.enabled:
+            compiled.append(rule)
+    if problems:
+        raise RuleSetInvalid(problems)
+    return CompiledRuleSet(document=parsed, rules=tuple(compiled), lookback_minutes=lookback, version=version)
+
+
+class _RuleCompiler:
+    def __init__(self, spec: RuleSpec, path: Path):
+        self.spec, self.path = spec, path
+        self.problems: list[Problem] = []
+        self.per_line = False
+        self.widest_window = 0
+        self.used_params: dict[str, Kind] = {}
+        self.windows: dict[str, int] = {}  # windowed fact -> minutes, as the condition asks
+
+    def problem(self, path: Path, message: str) -> None:
+        self.problems.append(Problem(location=location(path), rule_id=self.spec.id, message=message))
+
+    def compile(self) -> CompiledRule | None:
+        check = self.condition(self.spec.when, (*self.path, "when"))
+        reason_en = self.template(self.spec.reason.en, "en")
+        reason_zh = self.template(self.spec.reason.zh, "zh")
+        for name in self.spec.params:
+            if name not in self.used_params and name not in self.template_params:
+                self.problem((*self.path, "params", name), f"parameter '{name}' is used neither by the condition nor by the reason")
+        if self.problems:
+            return None
+        return CompiledRule(self.spec.id, self.spec.severity, self.per_line, check, reason_en, reason_zh)
+
+    # conditions
+
+    def condition(self, node: Condition, path: Path) -> Check:
+        if isinstance(node, AllOf):
+            return _all([self.condition(c, (*path, "all", i)) for i, c in enumerate(node.all)])
+        if isinstance(node, AnyOf):
+            return _any([self.condition(c, (*path, "any", i)) for i, c in enumerate(node.any)])
+        if isinstance(node, NotOf):
+            inner = self.condition(node.not_, (*path, "not"))
+            return lambda s, v: not inner(s, v)
+        return self.comparison(node, path)
+
+    def comparison(self, node: Comparison, path: Path) -> Check:
+        fact = self.fact(node.field, (*path, "field"))
+        if fact is None:
+            return _never
+        getter = self.getter(fact, node.args, path)
+        allowed = _OPS_FOR_KIND[fact.kind]
+        if node.op not in allowed:
+            self.problem((*path, "op"), f"'{node.op.value}' does not apply to {fact.name} ({fact.kind.value}); use one of {', '.join(sorted(o.value for o in allowed))}")
+            return _never
+        if node.op in UNARY_OPS:
+            if node.value is not None:
+                self.problem((*path, "value"), f"'{node.op.value}' takes no value")
+            return _unary(node.op, getter)
+        if node.value is None:
+            self.problem((*path, "value"), f"'{node.op.value}' needs a value to compare with")
+            return _never
+        if fact.kind is Kind.ORDER_IDS:  # compare how many other orders there are
+            getter, kind = _count_of(getter), Kind.COUNT
+        else:
+            kind = fact.kind
+        return self.binary(node.op, getter, fact, kind, node.value, (*path, "value"))
+
+    def binary(self, op: Op, getter: Getter, fact: Fact, kind: Kind, operand: Any, path: Path) -> Check:
+        many = op in (Op.IN, Op.NOT_IN)
+        if isinstance(operand, FieldRef):
+            other = self.fact(operand.field, (*path, "field"))
+            if other is None:
+                return _never
+            if many or not _comparable(kind, other.kind) or other.args:
+                self.problem(path, f"{fact.name} ({kind.value}) cannot be compared with {other.name} ({other.kind.value})")
+                return _never
+            return _compare_facts(op, getter, _getter(other))
+        if isinstance(operand, ParamRef):
+            if operand.param not in self.spec.params:
+                self.problem((*path, "param"), f"no parameter '{operand.param}' in this rule's params")
+                return _never
+            self.used_params.setdefault(operand.param, kind)
+            value = self.coerce(self.spec.params[operand.param], kind, fact, many, (*self.path, "params", operand.param))
+        else:
+            value = self.coerce(operand, kind, fact, many, path)
+        if value is _MISSING:
+            return _never
+        if many:
+            members = frozenset(value)
+            return (lambda s, v: (a := getter(s, v)) is not None and a in members) if op is Op.IN else (lambda s, v: (a := getter(s, v)) is not None and a not in members)
+        return _compare_constant(op, getter, value)
+
+    def coerce(self, raw: Any, kind: Kind, fact: Fact, many: bool, path: Path) -> Any:
+        if many:
+            if not isinstance(raw, list) or not raw:
+                self.problem(path, "'in' and 'not_in' need a non-empty list")
+                return _MISSING
+            values = [self.coerce(item, kind, fact, False, (*path, i)) for i, item in enumerate(raw)]
+            return _MISSING if any(v is _MISSING for v in values) else values
+        if isinstance(raw, list):
+            self.problem(path, "a list is only allowed with 'in' and 'not_in'")
+            return _MISSING
+        value, error = _coerce_scalar(raw, kind, fact)
+        if error:
+            self.problem(path, error)
+            return _MISSING
+        return value
+
+    # facts
+
+    def fact(self, name: str, path: Path) -> Fact | None:
+        fact = CATALOGUE.get(name)
+        if fact is None:
+            close = difflib.get_close_matches(name, CATALOGUE, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else "; see the fact catalogue in docs/review.md"
+            self.problem(path, f"unknown field '{name}'{hint}")
+            return None
+        self.per_line = self.per_line or fact.per_line
+        return fact
+
+    def getter(self, fact: Fact, args: Mapping[str, Any], path: Path) -> Getter:
+        for name in args:
+            if name not in fact.args:
+                self.problem((*path, "args", name), f"{fact.name} takes no argument '{name}'" + (f" (it takes {', '.join(fact.args)})" if fact.args else ""))
+        if fact.args:
+            minutes = self.minutes(fact, args.get("minutes"), (*path, "args"))
+            self.windows.setdefault(fact.name, minutes)
+            self.widest_window = max(self.widest_window, minutes)
+            return _windowed_getter(fact, minutes)
+        return _getter(fact)
+
+    def minutes(self, fact: Fact, raw: Any, path: Path) -> int:
+        if raw is None:
+            self.problem(path, f"{fact.name} needs 'minutes': how far from this order to look for others")
+            return 0
+        if isinstance(raw, ParamRef):
+            if raw.param not in self.spec.params:
+                self.problem((*path, "minutes", "param"), f"no parameter '{raw.param}' in this rule's params")
+                return 0
+            self.used_params.setdefault(raw.param, Kind.COUNT)
+            path, raw = (*self.path, "params", raw.param), self.spec.params[raw.param]
+        else:
+            path = (*path, "minutes")
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_WINDOW_MINUTES:
+            self.problem(path, f"minutes must be a whole number from 1 to {MAX_WINDOW_MINUTES} (7 days)")
+            return 0
+        return raw
+
+    # reasons
+
+    @property
+    def template_params(self) -> set[str]:
+        names = set()
+        for text in (self.spec.reason.en, self.spec.reason.zh):
+            names.update(n for n in _PLACEHOLDER.findall(text) if "." not in n)
+        return names
+
+    def template(self, text: str, language: str) -> Callable[[Subject, LineView | None], str]:
+        path = (*self.path, "reason", language)
+        parts: list[Any] = []
+        position = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[position : match.start()])
+            position = match.end()
+            part = self.placeholder(match.group(1), language, path)
+            if part is not None:
+                parts.append(part)
+        parts.append(text[position:])
+        fixed = [p for p in parts if p != ""]
+        if all(isinstance(p, str) for p in fixed):
+            constant = "".join(fixed)
+            return lambda s, v: constant
+        return lambda s, v: "".join(p if isinstance(p, str) else p(s, v) for p in fixed)
+
+    def placeholder(self, name: str, language: str, path: Path) -> Callable[[Subject, LineView | None], str] | None:
+        if "." not in name:
+            if name not in self.spec.params:
+                self.problem(path, f"placeholder {{{name}}} is neither a fact nor one of this rule's params")
+                return None
+            raw, kind = self.spec.params[name], self.used_params.get(name)
+            value = _coerce_scalar(raw, kind, None)[0] if kind and not isinstance(raw, list) else raw
+            text = render(value, kind, language) if kind else (", ".join(map(str, raw)) if isinstance(raw, list) else str(raw))
+            return lambda s, v: text
+        fact = CATALOGUE.get(name)
+        if fact is None:
+            close = difflib.get_close_matches(name, CATALOGUE, n=1)
+            self.problem(path, f"placeholder {{{name}}} is not a known field" + (f"; did you mean {{{close[0]}}}?" if close else ""))
+            return None
+        if fact.per_line and not self.per_line:
+            self.problem(path, f"placeholder {{{name}}} is about a line, but the condition asks about no line field")
+            return None
+        if fact.args:
+            if fact.name not in self.windows:
+                self.problem(path, f"placeholder {{{name}}} needs a window: use {name} in the condition first")
+                return None
+            getter = _windowed_getter(fact, self.windows[fact.name])
+        else:
+            getter = _getter(fact)
+        kind, zh_items = fact.kind, fact.zh_items
+        return lambda s, v: render(getter(s, v), kind, language, zh_items)
+
+
+# -- building blocks ------------------------------------------------------------------------
+
+
+def _never(s: Subject, v: LineView | None) -> bool:
+    return False
+
+
+def _all(parts: list[Check]) -> Check:
+    return _first_deciding(parts, decides=False)
+
+
+def _any(parts: list[Check]) -> Check:
+    return _first_deciding(parts, decides=True)
+
+
+def _first_deciding(parts: list[Check], decides: bool) -> Check:
+    """all: the first false part decides; any: the first true one. Otherwise the other answer."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def check(s: Subject, v: LineView | None) -> bool:
+        for part in parts:
+            if part(s, v) is decides:
+                return decides
+        return not decides
+
+    return check
+
+
+def _getter(fact: Fact) -> Getter:
+    if fact.costly:
+        return _line_getter(fact) if fact.per_line else _order_getter(fact)
+    if fact.per_line:
+        return fact.extract  # (subject, line) already
+    extract = fact.extract
+    return lambda s, v: extract(s)
+
+
+def _order_getter(fact: Fact) -> Getter:
+    key, extract = fact.name, fact.extract
+
+    def get(s: Subject, v: LineView | None) -> Any:
+        cache = s.cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = extract(s)
+        return value
+
+    return get
+
+
+def _line_getter(fact: Fact) -> Getter:
+    key, extract = fact.name, fact.extract
+
+    def get(s: Subject, v: LineView | None) -> Any:
+        cache = v.cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = extract(s, v)
+        return value
+
+    return get
+
+
+def _windowed_getter(fact: Fact, minutes: int) -> Getter:
+    key, extract = (fact.name, minutes), fact.extract
+
+    def get(s: Subject, v: LineView | None) -> Any:
+        cache = s.cache
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = cache[key] = extract(s, minutes=minutes)
+        return value
+
+    return get
+
+
+def _count_of(getter: Getter) -> Getter:
+    return lambda s, v: len(getter(s, v))
+
+
+def _unary(op: Op, get: Getter) -> Check:
+    if op is Op.IS_TRUE:
+        return lambda s, v: get(s, v) is True
+    if op is Op.IS_FALSE:
+        return lambda s, v: get(s, v) is False
+    if op is Op.EXISTS:
+        return lambda s, v: get(s, v) is not None
+    if op is Op.MISSING:
+        return lambda s, v: get(s, v) is None
+    if op is Op.NOT_EMPTY:
+        return lambda s, v: bool(get(s, v))
+    return lambda s, v: (a := get(s, v)) is not None and not a  # EMPTY
+
+
+def _compare_constant(op: Op, get: Getter, constant: Any) -> Check:
+    compare = _COMPARE[op]
+    return lambda s, v: (a := get(s, v)) is not None and compare(a, constant)
+
+
+def _compare_facts(op: Op, get: Getter, get_other: Getter) -> Check:
+    compare = _COMPARE[op]
+    return lambda s, v: (a := get(s, v)) is not None and (b := get_other(s, v)) is not None and compare(a, b)
+
+
+def _comparable(kind: Kind, other: Kind) -> bool:
+    if kind in NUMERIC and other in NUMERIC:
+        return kind == other or {kind, other} <= {Kind.COUNT, Kind.NUMBER}
+    if {kind, other} <= {Kind.TEXT, Kind.CHOICE}:
+        return True
+    return kind == other and kind is Kind.BOOL
+
+
+def _coerce_scalar(raw: Any, kind: Kind, fact: Fact | None) -> tuple[Any, str | None]:
+    """(value, None) or (None, what is wrong)."""
+    if kind is Kind.BOOL:
+        return (raw, None) if isinstance(raw, bool) else (None, "expected true or false")
+    if kind in (Kind.TEXT, Kind.CHOICE):
+        if not isinstance(raw, str):
+            return None, "expected text"
+        if kind is Kind.CHOICE and fact is not None and raw not in fact.choices:
+            return None, f"'{raw}' is not a value of {fact.name}; one of {', '.join(fact.choices)}"
+        return raw, None
+    if isinstance(raw, bool) or not isinstance(raw, (int, Decimal, str)):
+        return None, "expected a number"
+    text = str(raw).strip()
+    percent = kind is Kind.RATE and text.endswith("%")
+    try:
+        number = Decimal(text[:-1] if percent else text)
+    except InvalidOperation:
+        return None, f"'{raw}' is not a number" + (" (a rate may be written 0.3 or \"30%\")" if kind is Kind.RATE else "")
+    if not number.is_finite():
+        return None, "expected a finite number"
+    if percent:
+        number /= 100
+    if kind is Kind.COUNT:
+        if number != number.to_integral_value():
+            return None, "expected a whole number"
+        return int(number), None
+    return number, None
+
