@@ -112,3 +112,8 @@ def transition_entry(from_status: OrderStatus, to_status: OrderStatus, actor: Ac
         actor=actor,
         details=details,
     )
+
+
+def note_entry(status: OrderStatus, actor: Actor, cause: str, **details: Any) -> TimelineEntry:
+    """A timeline note: something happened to the order that changes no status."""
+    return TimelineEntry(kind="note", from_status=status, to_status=status, cause=cause, actor=actor, details=details)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from shared.aws.order_store import OrderStore
-from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
+from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, note_entry
 from shared.orders import OrderIn
 
 
@@ -32,12 +32,11 @@ def accept_order(order: OrderIn, store: OrderStore, enqueue: Callable[[str], Non
         # changed delivery is kept in the timeline, never silently dropped.
         store.add_note(
             stored,
-            TimelineEntry(
-                from_status=stored.status,
-                to_status=stored.status,
-                cause="channel re-delivered the order with different content; not applied",
-                actor=channel,
-                details={"delivered": order.model_dump(mode="json")},
+            note_entry(
+                stored.status,
+                channel,
+                "channel re-delivered the order with different content; not applied",
+                delivered=order.model_dump(mode="json"),
             ),
         )
     if stored.status == OrderStatus.RECEIVED:

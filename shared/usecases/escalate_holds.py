@@ -10,7 +10,7 @@ from datetime import timedelta
 from shared.aws.order_store import OrderStore
 from shared.clock import iso, utc_now
 from shared.events import DomainEvent, HeldOrderEscalated
-from shared.lifecycle import Actor, OrderStatus, TimelineEntry
+from shared.lifecycle import Actor, OrderStatus, note_entry
 
 ESCALATE_AFTER_ENV = "HOLD_ESCALATION_MINUTES"
 DEFAULT_ESCALATE_AFTER_MINUTES = 120
@@ -30,10 +30,7 @@ def escalate_stale_holds(orders: OrderStore, publish: Callable[[Sequence[DomainE
         reasons = [f["reason_en"] for e in orders.details(held.order_id).timeline if e.to_status == OrderStatus.ON_HOLD for f in e.details.get("findings", [])]
         orders.add_note(
             held,
-            TimelineEntry(
-                from_status=held.status, to_status=held.status, cause=f"on hold for more than {minutes} minutes with no decision: escalated",
-                actor=Actor.system("hold-escalator"), details={"reasons": reasons},
-            ),
+            note_entry(held.status, Actor.system("hold-escalator"), f"on hold for more than {minutes} minutes with no decision: escalated", reasons=reasons),
         )
         publish([HeldOrderEscalated(event_id=f"{held.order_id}:escalated:{held.version}", order_id=held.order_id, held_since=held.updated_at, reasons=reasons)])
         escalated.append(held.order_id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import NoteState, OrderDetails, OrderStore
-from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, is_allowed, transition_entry
+from shared.lifecycle import Actor, ActorKind, OrderStatus, is_allowed, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
 from shared.usecases.settle_reservations import commit_shipment
 
@@ -85,7 +85,7 @@ def _record(orders: OrderStore, details: OrderDetails, actor: Actor, kind: str, 
 
 
 def _entry(status: OrderStatus, actor: Actor, cause: str, details: dict) -> TimelineEntry:
-    return TimelineEntry(from_status=status, to_status=status, cause=cause, actor=actor, details=details)
+    return note_entry(status, actor, cause, **details)
 
 
 def _facts(update: ParcelUpdate) -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.events import DomainEvent, OrderFailed
-from shared.lifecycle import TERMINAL, Actor, OrderStatus, TimelineEntry, is_allowed, transition_entry
+from shared.lifecycle import Actor, OrderStatus, TERMINAL, is_allowed, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
 
 
@@ -38,7 +38,7 @@ def _record(current: StoredOrder, name: str, cause: str, orders: OrderStore) -> 
         # Already closed or already in EXCEPTION: keep the error, change nothing.
         orders.add_note(
             current,
-            TimelineEntry(from_status=current.status, to_status=current.status, cause=f"workflow error: {name}", actor=actor, details={"cause": cause}),
+            note_entry(current.status, actor, f"workflow error: {name}", cause=cause),
         )
         return current.status
     orders.transition(current, OrderStatus.EXCEPTION, transition_entry(current.status, OrderStatus.EXCEPTION, actor, error=name, cause=cause))

@@ -17,7 +17,7 @@ from shared.aws.order_store import OrderStore, StoredOrder
 from shared.clock import iso, utc_now
 from shared.errors import OrderMovedOn, StockShortage, VersionConflict
 from shared.inventory import HOLD_SECONDS, ITEMS_PER_LINE, LINES_PER_CHUNK, LINES_WITH_ORDER, ReservationLine, chunks, reservation_lines
-from shared.lifecycle import Actor, OrderStatus, TimelineEntry, transition_entry
+from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
 
 _OWNING = (OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -94,13 +94,7 @@ def _reserve_chunk(
             described.append({**_summary(line), "available": record.available if record else 0})
         orders.add_note(
             current,
-            TimelineEntry(
-                from_status=current.status,
-                to_status=current.status,
-                cause="stock ran short while reserving; routing again",
-                actor=_ACTOR,
-                details={"short_lines": described},
-            ),
+            note_entry(current.status, _ACTOR, "stock ran short while reserving; routing again", short_lines=described),
         )
         raise StockShortage(current.order_id, described) from cancelled
 
