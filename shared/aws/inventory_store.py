@@ -3,6 +3,7 @@
   pk = WAREHOUSE              sk = <warehouse_id>   a warehouse and its location
   pk = STOCK#<sku>            sk = <warehouse_id>   on_hand, reserved, safety_stock, available
   pk = RESERVATION#<order_id> sk = ORDER            the order's reservation: its lines, expiry
+  pk = PACKAGES#<yyyy-mm-dd>  sk = <warehouse_id>   packages reserved that China day (daily capacity)
 
 `available` (= on_hand − reserved − safety_stock) is stored, because a DynamoDB condition cannot
 do arithmetic: a reservation is `available >= :q` → `available -= q, reserved += q`, atomically.
@@ -12,13 +13,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import from_item, query_partition, to_item, to_value
-from shared.routing import PlannedLine, RoutingPlan, StockLevel, Warehouse
+from shared.routing import PlannedLine, RoutingPlan, StockLevel, Warehouse, parse_warehouse
+from shared.routing.network import CHINA_TIME
 
 TABLE_ENV = "INVENTORY_TABLE"
 RESERVATION_TTL_SECONDS = 7 * 24 * 3600
@@ -61,7 +64,7 @@ class InventoryStore:
         """All warehouses; kept for a minute per container, as they change rarely."""
         if self._warehouses and time.monotonic() - self._warehouses[0] < _WAREHOUSE_CACHE_SECONDS:
             return self._warehouses[1]
-        found = [Warehouse.model_validate(i) for i in self._query("WAREHOUSE")]
+        found = [parse_warehouse(i) for i in self._query("WAREHOUSE")]  # a bad record is named
         self._warehouses = (time.monotonic(), found)
         return found
 
@@ -92,9 +95,15 @@ class InventoryStore:
 
     # -- reservations ------------------------------------------------------------------------
 
+    def packages_on(self, day: str) -> dict[str, int]:
+        """Packages each warehouse has reserved on this China day (YYYY-MM-DD)."""
+        return {item["sk"]: int(item["packages"]) for item in self._query(f"PACKAGES#{day}")}
+
     def reservation_items(self, order_id: str, plan: RoutingPlan, now_epoch: int) -> tuple[list[dict], list[ReservedLine]]:
         """Transaction items that lock a plan's stock: the reservation record first (it fails when
-        the order already holds one: a repeated step), then one conditional decrement per line."""
+        the order already holds one: a repeated step), then one conditional decrement per line,
+        then one package on each shipping warehouse's count for the day (unconditional: capacity
+        is a planning limit that routing reads, not an invariant)."""
         lines = [
             ReservedLine(warehouse_id=s.warehouse_id, sku=line.sku, quantity=line.quantity)
             for s in plan.shipments
@@ -119,6 +128,18 @@ class InventoryStore:
                         "UpdateExpression": "SET available = available - :q, reserved = reserved + :q",
                         "ConditionExpression": "attribute_exists(pk) AND available >= :q",
                         "ExpressionAttributeValues": {":q": to_value(line.quantity)},
+                    }
+                }
+            )
+        day = datetime.fromtimestamp(now_epoch, CHINA_TIME).date().isoformat()
+        for shipment in plan.shipments:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item({"pk": f"PACKAGES#{day}", "sk": shipment.warehouse_id}),
+                        "UpdateExpression": "ADD packages :one",
+                        "ExpressionAttributeValues": {":one": to_value(1)},
                     }
                 }
             )

@@ -103,7 +103,7 @@ def test_no_stock_anywhere_backorders_with_the_short_lines(seeded, shanghai_orde
     assert routing({"order_id": order_id, "route_attempt": 0}, context())["outcome"] == "BACKORDERED"
     entry = order_store().details(order_id).timeline[-1]
     assert entry.to_status == OrderStatus.BACKORDERED
-    assert entry.details["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2}]
+    assert entry.details["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2, "available_in_total": 2}]
 
 
 def test_too_many_route_attempts_backorder_instead_of_looping(seeded, shanghai_order):
