@@ -77,7 +77,8 @@ class Demand:
         ]
         if not uncovered:
             return None
-        lines = self.short_lines(eligible, stock, only_short=True)
+        sites = [site for site, _ in eligible]
+        lines = self.short_lines(sites, stock, only_short=True)
         if lines:
             return Unroutable(reason="not enough stock", short_lines=lines)
         kits = [self.kit_ids[i] for i in uncovered if self.kit_ids[i]]
@@ -87,13 +88,13 @@ class Demand:
             else "no single warehouse holds a whole line and the strategy does not split quantities"
         )
         skus = {sku for i in uncovered for sku, _ in self.parts[i]}
-        return Unroutable(reason=reason, short_lines=[s for s in self.short_lines(eligible, stock, only_short=False) if s.sku in skus])
+        return Unroutable(reason=reason, short_lines=[s for s in self.short_lines(sites, stock, only_short=False) if s.sku in skus])
 
-    def short_lines(self, eligible: Sequence[tuple[Site, tuple[int, ...]]], stock: Stock, only_short: bool) -> list[ShortLine]:
+    def short_lines(self, sites: Sequence[Site], stock: Stock, only_short: bool) -> list[ShortLine]:
         out = []
         for lines, needs in zip(self.parts, self.requires):
             for sku, requested in lines:
-                held = [stock.get((site.warehouse_id, sku), 0) for site, _ in eligible if needs <= site.capabilities]
+                held = [stock.get((site.warehouse_id, sku), 0) for site in sites if needs <= site.capabilities]
                 line = ShortLine(sku=sku, requested=requested, best_single_warehouse=max(held, default=0), available_in_total=sum(held))
                 if not only_short or line.available_in_total < requested:
                     out.append(line)

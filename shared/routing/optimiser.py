@@ -1,23 +1,24 @@
 """Exact plan search: branch and bound over sets of warehouses, and inside each set over how many
-units of each line each warehouse ships.
+units of each item each warehouse ships.
 
 Why it is fast enough for the hot path: a plan's cost is at least the sum, over its warehouses, of
-the cheapest one-kilogram package each can send, plus the extra-package penalty, plus the cheapest
-further kilogram times the kilograms the order must bill beyond one per package. That floor only
-grows when a warehouse joins, so sets are walked cheapest-first and a branch stops as soon as its
-floor exceeds the plan it has to beat. Typical orders are settled by a handful of single-warehouse
-sets and a few pairs.
+the cheapest package each can send (one kilogram), plus the extra-package penalty, plus the
+cheapest further kilogram times the kilograms the order must bill beyond one per package. That
+floor only grows when a warehouse joins, so sets are walked size by size (single warehouses first,
+which settle most orders and give the bound), cheapest floor first, and a branch stops as soon as
+its floor ranks below the plans already kept.
 
 Exact within its limits: every plan of at most `max_packages` warehouses is either evaluated or
 bounded out. When the node budget runs out (very large orders or networks) the best plan found so
-far is returned with `exact=False` and a proven lower bound on the cost of any plan, so the gap is
-known for that decision (the greedy plan that seeds the search guarantees there is one).
+far is returned with `exact=False` and a proven lower bound on the cost of any plan, so the gap
+of that decision is known; a greedy plan stands in if the search found none by then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from operator import add
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
@@ -83,199 +84,288 @@ def billed(weight_g: int) -> int:
     return max(1, -(-weight_g // GRAMS_PER_KG))
 
 
+def _members(mask: int) -> list[int]:
+    """The item indices in a bit set."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _ships(units: int, item: Item) -> bool:
+    return units >= (1 if item.splittable else item.quantity)
+
+
 @dataclass(slots=True)
 class _Search:
     problem: Problem
     steps: list[tuple[int, ...]]  # per candidate: what joining adds to each criterion's floor
+    steps_after_first: list[tuple[int, ...]]  # the same plus the extra-package penalty
     order: list[int]  # candidate indices, by their steps
-    total_billed_kg: int
+    holds: list[int]  # per candidate: bit set of the items it can ship (whole, if unsplittable)
+    holders: list[int]  # per item: bit set of the positions in `order` whose warehouse ships it
+    item_g: list[int]  # per item: its whole weight
+    total_g: int
+    cost_at: int | None  # where cost sits in the objective
     best: list[tuple[tuple[int, ...], tuple[int, ...], Solution]] = field(default_factory=list)
     nodes: int = 0
     sets: int = 0
     unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
 
-    # -- the set level ----------------------------------------------------------------------
-
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
 
-    def penalty_vector(self) -> tuple[int, ...]:
-        return tuple(self.problem.extra_package_fen if name == COST else 0 for name in self.problem.objective)
+    # -- sets of warehouses -----------------------------------------------------------------
 
-    def walk(self, start: int, chosen: list[int], floor: tuple[int, ...], missing: int, covered: list[int]) -> None:
+    def walk(self, size: int, chosen: list[int], blocked: int, floor: tuple[int, ...], missing: int, covered: list[int], extra_from: int = -1) -> None:
+        """Every set of `size` warehouses that contains `chosen` and avoids `blocked` (bit sets
+        over positions in `order`). While items are missing it branches on the warehouses that
+        hold the rarest missing item, the k-th branch barring the ones before it, so each set is
+        reached once; a covering set then takes extra warehouses (in order, from `extra_from`),
+        which may pay off by carrying weight more cheaply."""
+        if missing:
+            if len(chosen) == size:
+                return
+            options = 0
+            for item_index in _members(missing):
+                allowed = self.holders[item_index] & ~blocked
+                if not allowed:
+                    return  # some item can no longer be covered
+                if not options or allowed.bit_count() < options.bit_count():
+                    options = allowed
+            positions = _members(options)
+        else:
+            if len(chosen) == size:
+                self.evaluate([self.order[p] for p in chosen], floor)
+                return
+            positions = [p for p in range(max(extra_from, 0), len(self.order)) if not blocked >> p & 1]
         problem = self.problem
-        penalty = self.penalty_vector() if chosen else None
-        for position in range(start, len(self.order)):
+        steps = self.steps_after_first if chosen else self.steps
+        tried = 0
+        for n, position in enumerate(positions):
             index = self.order[position]
-            step = self.steps[index]
             self.nodes += 1
-            new_floor = tuple(f + s + (penalty[k] if penalty else 0) for k, (f, s) in enumerate(zip(floor, step)))
+            new_floor = tuple(map(add, floor, steps[index]))
             bound = self.bound()
             if bound is not None and new_floor > bound:
                 if new_floor[0] > bound[0]:
-                    break  # candidates are sorted by their first criterion: the rest are no better
+                    break  # positions follow the first criterion's step: the rest are no better
+                tried |= 1 << position  # every set with it ranks below the kept plans
                 continue
-            candidate = problem.candidates[index]
-            newly_missing = missing
-            for item_index, item in enumerate(problem.items):
+            available = problem.candidates[index].available
+            saved = []
+            still_missing = missing
+            for item_index in _members(missing & self.holds[index]):
+                item = problem.items[item_index]
                 before = covered[item_index]
-                after = before + candidate.available[item_index] if item.splittable else max(before, candidate.available[item_index])
-                if before < item.quantity <= after:
-                    newly_missing -= 1
+                saved.append((item_index, before))
+                after = before + available[item_index] if item.splittable else max(before, available[item_index])
                 covered[item_index] = after
-            chosen.append(index)
+                if after >= item.quantity:
+                    still_missing &= ~(1 << item_index)
+            chosen.append(position)
             try:
-                if newly_missing == 0:
-                    self.evaluate(chosen, new_floor)
-                if len(chosen) < problem.max_packages:
-                    self.walk(position + 1, chosen, new_floor, newly_missing, covered)
+                self.walk(size, chosen, blocked | tried | 1 << position, new_floor, still_missing, covered, position + 1 if not missing else -1)
             except BudgetExhausted:
-                self.note_unexplored(position + 1, chosen[:-1], floor, penalty)
+                self.note_unexplored(positions[n + 1 :], floor, steps)
                 raise
             finally:
                 chosen.pop()
-                for item_index, item in enumerate(problem.items):
-                    covered[item_index] = covered[item_index] - candidate.available[item_index] if item.splittable else _best_single(problem, chosen, item_index)
+                for item_index, before in saved:
+                    covered[item_index] = before
+            if missing:
+                tried |= 1 << position
 
-    def note_unexplored(self, next_position: int, prefix: list[int], floor: tuple[int, ...], penalty: tuple[int, ...] | None) -> None:
-        """On a budget stop: the cheapest subtree not yet walked at this level bounds what it holds."""
-        if COST not in self.problem.objective or next_position >= len(self.order):
+    def note_unexplored(self, positions: list[int], floor: tuple[int, ...], steps: list[tuple[int, ...]]) -> None:
+        """On a budget stop: the branches not yet walked at this level are bounded by their floors."""
+        if self.cost_at is None or not positions:
             return
-        cost_at = self.problem.objective.index(COST)
-        cheapest = min(self.problem.candidates[self.order[p]].min_fixed_fen for p in range(next_position, len(self.order)))
-        self.unexplored_floor = min(self.unexplored_floor, floor[cost_at] + cheapest + (penalty[cost_at] if penalty else 0))
+        cheapest = min(steps[self.order[p]][self.cost_at] for p in positions)
+        self.unexplored_floor = min(self.unexplored_floor, floor[self.cost_at] + cheapest)
+
+    def size_floor(self, size: int) -> int:
+        """No set of `size` or more warehouses costs less."""
+        cheapest = sorted(c.min_fixed_fen for c in self.problem.candidates)[:size]
+        return sum(cheapest) + self.problem.extra_package_fen * (size - 1)
+
+    # -- one set ----------------------------------------------------------------------------
 
     def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
         """Optimises the allocation of a covering set of warehouses and keeps it if it ranks."""
-        problem = self.problem
         sites = tuple(sorted(chosen))
-        cost_lower = self.cost_floor_with_weight(sites, floor)
-        key_lower = tuple(cost_lower if name == COST else f for name, f in zip(problem.objective, floor))
         bound = self.bound()
-        if bound is not None and key_lower > bound:
-            return
-        cap = self.cost_cap(key_lower, bound)
+        cap = INFINITE
+        if bound is not None and self.cost_at is not None:
+            cost_lower = self.set_bound(sites)
+            key_lower = floor[: self.cost_at] + (cost_lower,) + floor[self.cost_at + 1 :]
+            if key_lower > bound:
+                return
+            if key_lower[: self.cost_at] == bound[: self.cost_at]:
+                cap = bound[self.cost_at]
         self.sets += 1
         try:
-            found = _Allocation(problem, sites, self).solve(cap)
+            found = _Allocation(self.problem, sites, self).solve(cap)
         except BudgetExhausted:
-            # This set and its supersets are unexplored; the floor without weight bounds them all.
-            self.unexplored_floor = min(self.unexplored_floor, self.plain_cost_floor(sites))
+            self.unexplored_floor = min(self.unexplored_floor, self.plain_floor(sites))
             raise
         if found is None:
             return
-        cost, allocation = found
-        key = tuple(cost if name == COST else f for name, f in zip(problem.objective, floor))
-        self.keep(Solution(sites=sites, allocation=allocation, cost_fen=cost, key=key))
+        cost, units = found
+        key = floor if self.cost_at is None else floor[: self.cost_at] + (cost,) + floor[self.cost_at + 1 :]
+        self.keep(Solution(sites=sites, allocation=units, cost_fen=cost, key=key))
 
-    def cost_floor_with_weight(self, sites: tuple[int, ...], floor: tuple[int, ...]) -> int:
-        base = floor[self.problem.objective.index(COST)] if COST in self.problem.objective else self.plain_cost_floor(sites)
-        cheapest_kg = min(self.problem.candidates[s].min_additional_kg_fen for s in sites)
-        return base + cheapest_kg * max(0, self.total_billed_kg - len(sites))
+    def set_bound(self, sites: tuple[int, ...]) -> int:
+        """No allocation of this set costs less: each warehouse ships at least the items no other
+        warehouse of the set holds, and the order's weight bills at the set's cheapest kilogram."""
+        once = twice = 0
+        for s in sites:
+            held = self.holds[s]
+            twice |= once & held
+            once |= held
+        only = once & ~twice
+        candidates = self.problem.candidates
+        total, kgs = self.problem.extra_package_fen * (len(sites) - 1), 0
+        for s in sites:
+            grams = sum(self.item_g[i] for i in _members(only & self.holds[s]))
+            if grams:
+                kg = billed(grams)
+                total += candidates[s].fen_by_kg[kg]
+            else:
+                kg = 1
+                total += candidates[s].min_fixed_fen
+            kgs += kg
+        cheapest_kg = min(candidates[s].min_additional_kg_fen for s in sites)
+        return total + cheapest_kg * max(0, billed(self.total_g) - kgs)
 
-    def plain_cost_floor(self, sites: tuple[int, ...]) -> int:
+    def plain_floor(self, sites: tuple[int, ...]) -> int:
         return sum(self.problem.candidates[s].min_fixed_fen for s in sites) + self.problem.extra_package_fen * (len(sites) - 1)
 
-    def cost_cap(self, key_lower: tuple[int, ...], bound: tuple[int, ...] | None) -> float:
-        """The dearest allocation that could still rank, given the criteria fixed by the set."""
-        if bound is None or COST not in self.problem.objective:
-            return INFINITE
-        cost_at = self.problem.objective.index(COST)
-        before, bound_before = key_lower[:cost_at], bound[:cost_at]
-        return INFINITE if before < bound_before else bound[cost_at]
-
     def keep(self, solution: Solution) -> None:
-        names = tuple(solution.sites)
-        entry = (solution.key, names, solution)
-        self.best.append(entry)
-        self.best.sort(key=lambda e: (e[0], e[1]))
+        self.best.append((solution.key, solution.sites, solution))
+        self.best.sort(key=lambda entry: (entry[0], entry[1]))
         del self.best[self.problem.keep :]
 
 
-def _best_single(problem: Problem, chosen: list[int], item_index: int) -> int:
-    return max((problem.candidates[s].available[item_index] for s in chosen), default=0)
-
-
 class _Allocation:
-    """How many units of each item each warehouse of a fixed set ships, at least cost. Every
-    warehouse of the set ships something (a set with an idle warehouse is a smaller set)."""
+    """How many units of each item each warehouse of a fixed, covering set ships, at least cost.
+    Every warehouse of the set ships something (a set with an idle warehouse is a smaller set)."""
 
     def __init__(self, problem: Problem, sites: tuple[int, ...], search: _Search):
-        self.problem, self.sites, self.search = problem, sites, search
+        self.problem, self.search = problem, search
         self.candidates = [problem.candidates[s] for s in sites]
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.cheapest_kg = min(c.min_additional_kg_fen for c in self.candidates)
-        # Items that only one warehouse of the set can hold go first (no branching), then the
-        # heaviest, whose placement decides the most.
-        self.items = sorted(
-            (i for i, item in enumerate(problem.items)),
-            key=lambda i: (self.options(i), -problem.items[i].quantity * problem.items[i].unit_g, i),
-        )
-        self.remaining_g = [0] * (len(self.items) + 1)
-        for depth in range(len(self.items) - 1, -1, -1):
-            item = problem.items[self.items[depth]]
-            self.remaining_g[depth] = self.remaining_g[depth + 1] + item.quantity * item.unit_g
-        self.seen: set[tuple[int, tuple[int, ...]]] = set()
-        self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
-        self.choice: list[tuple[int, ...]] = [()] * len(problem.items)
+        self.fens = [c.fen_by_kg for c in self.candidates]
+        self.least = [c.min_fixed_fen for c in self.candidates]
+        self.total_g = search.total_g
+        # What some warehouse must ship because the others of the set cannot: placed up front.
+        self.holder: dict[int, int] = {}  # forced item -> position in the set of its only holder
+        self.forced = [0] * len(sites)
+        self.free: list[int] = []  # items whose placement is a choice
+        for i, item in enumerate(problem.items):
+            holders = [k for k, c in enumerate(self.candidates) if _ships(c.available[i], item)]
+            if len(holders) == 1:
+                self.holder[i] = holders[0]
+                self.forced[holders[0]] += item.quantity * item.unit_g
+            else:
+                self.free.append(i)
 
-    def options(self, item_index: int) -> int:
-        return sum(1 for c in self.candidates if c.available[item_index] > 0)
-
-    def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
-        self.cap = cap
-        self.descend(0, [0] * len(self.sites))
-        return self.best
-
-    def lower_bound(self, depth: int, grams: list[int]) -> int:
+    def lower_bound(self, grams: list[int], remaining_g: int, kg_fen: int | None = None) -> int:
+        """Packages at the kilograms they bill now (the cheapest package where still empty),
+        plus every kilogram the rest must add beyond their slack at `kg_fen` (default: the
+        set's cheapest further kilogram)."""
         total, kgs = self.penalty, 0
-        for candidate, g in zip(self.candidates, grams):
+        for fens, least, g in zip(self.fens, self.least, grams):
             if g:
-                kg = billed(g)
-                total += candidate.fen_by_kg[kg]
+                kg = (g + 999) // GRAMS_PER_KG
+                total += fens[kg]
                 kgs += kg
             else:
-                total += candidate.min_fixed_fen
+                total += least
                 kgs += 1
-        need_kg = billed(sum(grams) + self.remaining_g[depth])
-        return total + self.cheapest_kg * max(0, need_kg - kgs)
+        beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - kgs
+        return total + (self.cheapest_kg if kg_fen is None else kg_fen) * beyond if beyond > 0 else total
 
-    def descend(self, depth: int, grams: list[int]) -> None:
+    def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
+        problem = self.problem
+        if not self.free:  # typical for a single warehouse: nothing to choose
+            if not all(self.forced):
+                return None
+            cost = self.lower_bound(self.forced, 0)
+            return (cost, self.forced_allocation()) if cost <= cap else None
+        # The heaviest choices first: they decide the most.
+        self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
+        self.options = [self.splits(i, problem.items[i]) for i in self.free]
+        # From each depth on: the weight still to place, and the cheapest further kilogram of
+        # any warehouse that holds one of those items.
+        self.remaining_g = [0] * (len(self.free) + 1)
+        self.rest_kg_fen = [INFINITE] * (len(self.free) + 1)
+        for depth in range(len(self.free) - 1, -1, -1):
+            i = self.free[depth]
+            item = problem.items[i]
+            self.remaining_g[depth] = self.remaining_g[depth + 1] + item.quantity * item.unit_g
+            holders_fen = min(c.min_additional_kg_fen for c in self.candidates if c.available[i])
+            self.rest_kg_fen[depth] = min(self.rest_kg_fen[depth + 1], holders_fen)
+        self.cap = cap
+        self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
+        self.choice = list(self.forced_allocation())
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
+        if root <= cap:
+            self.descend(0, list(self.forced), root)
+        return self.best
+
+    def forced_allocation(self) -> tuple[tuple[int, ...], ...]:
+        width = range(len(self.candidates))
+        return tuple(
+            tuple(item.quantity if self.holder.get(i) == k else 0 for k in width) for i, item in enumerate(self.problem.items)
+        )
+
+    def descend(self, depth: int, grams: list[int], bound: int) -> None:
+        """`bound`: the least any completion of `grams` can cost (exact at a leaf). Once a plan
+        is found only a cheaper one is of interest; before, one costing `cap` still ranks."""
         search = self.search
         search.nodes += 1
         if search.nodes > self.problem.node_budget:
             raise BudgetExhausted
-        if self.lower_bound(depth, grams) > self.cap:
-            return
-        if depth == len(self.items):
+        if depth == len(self.free):
             if all(grams):
-                cost = self.lower_bound(depth, grams)  # exact once every warehouse ships something
-                if self.best is None or cost < self.best[0]:
-                    self.best = (cost, tuple(self.choice))
-                    self.cap = cost
+                self.best = (bound, tuple(self.choice))
+                self.cap = bound - 1
             return
         state = (depth, tuple(grams))
         if state in self.seen:
-            return
+            return  # the cost ahead depends only on the weights so far
         self.seen.add(state)
-        item_index = self.items[depth]
+        item_index = self.free[depth]
         item = self.problem.items[item_index]
-        for split in self.splits(item_index, item):
-            for k, units in enumerate(split):
-                grams[k] += units * item.unit_g
+        # Cheapest-looking branch first: a good plan early makes the cap bite sooner.
+        children = []
+        rest_g, rest_fen = self.remaining_g[depth + 1], self.rest_kg_fen[depth + 1]
+        unit_g = item.unit_g
+        for split in self.options[depth]:
+            after = [g + units * unit_g for g, units in zip(grams, split)]
+            child_bound = self.lower_bound(after, rest_g, None if rest_fen == INFINITE else rest_fen)
+            if child_bound <= self.cap:
+                children.append((child_bound, split, after))
+        children.sort(key=lambda child: child[0])
+        for child_bound, split, after in children:
+            if child_bound > self.cap:
+                break
             self.choice[item_index] = split
-            self.descend(depth + 1, grams)
-            for k, units in enumerate(split):
-                grams[k] -= units * item.unit_g
+            self.descend(depth + 1, after, child_bound)
 
     def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
         caps = [c.available[item_index] for c in self.candidates]
         if not item.splittable:
             return [tuple(item.quantity if k == j else 0 for k in range(len(caps))) for j, cap in enumerate(caps) if cap >= item.quantity]
-        return list(_compositions(item.quantity, caps))
+        return _compositions(item.quantity, tuple(caps))
 
 
-def _compositions(total: int, caps: Sequence[int]) -> list[tuple[int, ...]]:
+@cache
+def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]]:
     """Every way to take `total` units from warehouses holding `caps`, fullest first."""
     if len(caps) == 1:
         return [(total,)] if caps[0] >= total else []
@@ -295,34 +385,55 @@ def _steps(problem: Problem) -> list[tuple[int, ...]]:
 
 
 def search(problem: Problem) -> SearchResult:
-    """The best `keep` plans by the objective (ties: the lower warehouse indices), exactly unless
+    """The best `keep` plans by the objective (ties: the lower candidate indices), exactly unless
     the node budget runs out."""
     if not problem.candidates or not problem.items:
         return SearchResult(solutions=[], exact=True, warehouse_sets=0, nodes=0)
-    total_g = sum(item.quantity * item.unit_g for item in problem.items)
     steps = _steps(problem)
+    penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
     order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
-    searcher = _Search(problem=problem, steps=steps, order=order, total_billed_kg=billed(total_g))
-    zero = tuple(0 for _ in problem.objective)
-    missing = len(problem.items)
+    holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
+    holders = [sum(1 << p for p, index in enumerate(order) if holds[index] >> i & 1) for i in range(len(problem.items))]
+    all_items = (1 << len(problem.items)) - 1
+    searcher = _Search(
+        problem=problem,
+        steps=steps,
+        steps_after_first=[tuple(map(add, step, penalty)) for step in steps],
+        order=order,
+        holds=holds,
+        holders=holders,
+        item_g=[item.quantity * item.unit_g for item in problem.items],
+        total_g=sum(item.quantity * item.unit_g for item in problem.items),
+        cost_at=problem.objective.index(COST) if COST in problem.objective else None,
+    )
     exact = True
-    try:
-        searcher.walk(0, [], zero, missing, [0] * len(problem.items))
-    except BudgetExhausted:
-        exact = False
+    sizes = range(1, min(problem.max_packages, len(order)) + 1)
+    total_kg = billed(searcher.total_g)
+    cheapest_kg = min(c.min_additional_kg_fen for c in problem.candidates)
+    for size in sizes:
+        # Whatever the set, its packages bill at least the order's kilograms beyond one each.
+        weight_floor = cheapest_kg * max(0, total_kg - size)
+        start = tuple(weight_floor if name == COST else 0 for name in problem.objective)
+        try:
+            searcher.walk(size, [], 0, start, all_items, [0] * len(problem.items))
+        except BudgetExhausted:
+            exact = False
+            if size < sizes[-1]:
+                searcher.unexplored_floor = min(searcher.unexplored_floor, searcher.size_floor(size + 1))
+            break
     solutions = [entry[2] for entry in searcher.best]
     if not exact and not solutions:
-        solutions = _greedy(problem, order)
+        solutions = _greedy(problem, order, steps)
     lower = None
     if not exact and problem.objective[0] == COST:
-        # What was walked either ranks below the plans kept or was evaluated; the rest is bounded.
+        # Every set walked was evaluated or ranks below the plans kept; the rest is bounded.
         found = min((s.cost_fen for s in solutions), default=INFINITE)
         least = min(found, searcher.unexplored_floor)
         lower = None if least == INFINITE else int(least)
     return SearchResult(solutions=solutions, exact=exact, warehouse_sets=searcher.sets, nodes=searcher.nodes, lower_bound_fen=lower)
 
 
-def _greedy(problem: Problem, order: list[int]) -> list[Solution]:
+def _greedy(problem: Problem, order: list[int], steps: list[tuple[int, ...]]) -> list[Solution]:
     """A plan when the budget ran out before any: take warehouses in floor order, each shipping
     all it can of what is still missing, until every item is covered."""
     missing = [item.quantity for item in problem.items]
@@ -331,10 +442,7 @@ def _greedy(problem: Problem, order: list[int]) -> list[Solution]:
         if len(shipped) == problem.max_packages or not any(missing):
             break
         candidate = problem.candidates[index]
-        take = [
-            (min(m, a) if item.splittable else (m if a >= m else 0))
-            for item, m, a in zip(problem.items, missing, candidate.available)
-        ]
+        take = [(min(m, a) if item.splittable else (m if a >= m else 0)) for item, m, a in zip(problem.items, missing, candidate.available)]
         if any(take):
             shipped[index] = take
             missing = [m - t for m, t in zip(missing, take)]
@@ -346,7 +454,6 @@ def _greedy(problem: Problem, order: list[int]) -> list[Solution]:
     for s in sites:
         grams = sum(q * item.unit_g for q, item in zip(shipped[s], problem.items))
         cost += problem.candidates[s].fen_by_kg[billed(grams)]
-    steps = _steps(problem)
     totals = [sum(values) for values in zip(*(steps[s] for s in sites))]
     key = tuple(cost if name == COST else total for name, total in zip(problem.objective, totals))
     return [Solution(sites=sites, allocation=allocation, cost_fen=cost, key=key)]

@@ -44,14 +44,25 @@ def demand_by_sku(lines: Iterable[tuple[str, int]]) -> Counter[str]:
     return demand
 
 
-def plan_order(
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An order ready for the optimiser: its items and the warehouses that may ship them, priced."""
+
+    strategy: Strategy
+    demand: Demand
+    lanes: tuple[Lane, ...]  # the eligible warehouses, by id
+    holdings: tuple[tuple[int, ...], ...]  # per eligible warehouse: units of each item it can ship
+    excluded: tuple[ExcludedWarehouse, ...]
+    stock: Mapping[tuple[str, str], int]  # (warehouse id, sku) -> available
+
+
+def prepare(
     request: RoutingRequest,
     network: Network,
     stock: Iterable[StockLevel],
     strategy: Strategy | None = None,
     packages_today: Mapping[str, int] | None = None,
-    node_budget: int = optimiser.NODE_BUDGET,
-) -> RoutingDecision | Unroutable:
+) -> Prepared | Unroutable:
     strategy = strategy or network.strategy_for(request.channel)
     demand = Demand.of(demand_by_sku(request.lines), network, strategy)
     available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
@@ -66,27 +77,51 @@ def plan_order(
             eligible.append((site, holding))
         else:
             excluded.append(ExcludedWarehouse(warehouse_id=site.warehouse_id, reason=reason))
-
     short = demand.shortages(eligible, available)
     if short is not None:
         return short
-    lanes = [lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible]
-    problem = optimiser.Problem(
+    return Prepared(
+        strategy=strategy,
+        demand=demand,
+        lanes=tuple(lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible),
+        holdings=tuple(holding for _, holding in eligible),
+        excluded=tuple(excluded),
+        stock=available,
+    )
+
+
+def problem_of(prepared: Prepared, network: Network, keep: int = 1 + RUNNERS_UP, node_budget: int = optimiser.NODE_BUDGET) -> optimiser.Problem:
+    strategy, demand = prepared.strategy, prepared.demand
+    return optimiser.Problem(
         items=demand.items,
-        candidates=tuple(_candidate(l, holding, demand, strategy) for l, (_, holding) in zip(lanes, eligible)),
+        candidates=tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings)),
         objective=strategy.objective,
         extra_package_fen=network.extra_package_fen,
         max_packages=strategy.max_packages,
-        keep=1 + RUNNERS_UP,
+        keep=keep,
         node_budget=node_budget,
     )
-    result = optimiser.search(problem)
+
+
+def plan_order(
+    request: RoutingRequest,
+    network: Network,
+    stock: Iterable[StockLevel],
+    strategy: Strategy | None = None,
+    packages_today: Mapping[str, int] | None = None,
+    node_budget: int = optimiser.NODE_BUDGET,
+) -> RoutingDecision | Unroutable:
+    prepared = prepare(request, network, stock, strategy, packages_today)
+    if isinstance(prepared, Unroutable):
+        return prepared
+    result = optimiser.search(problem_of(prepared, network, node_budget=node_budget))
     if not result.solutions:
+        max_packages = prepared.strategy.max_packages
         return Unroutable(
-            reason=f"no plan of at most {strategy.max_packages} packages ships every line",
-            short_lines=demand.short_lines(eligible, available, only_short=False),
+            reason=f"no plan of at most {max_packages} package{'s' if max_packages > 1 else ''} ships every line",
+            short_lines=prepared.demand.short_lines([l.site for l in prepared.lanes], prepared.stock, only_short=False),
         )
-    return decision(strategy, demand, lanes, result, network, excluded)
+    return decision(prepared.strategy, prepared.demand, prepared.lanes, result, network, list(prepared.excluded))
 
 
 def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages_today: Mapping[str, int]) -> str | None:
