@@ -16,19 +16,28 @@ tables, so it checks the cost model's arithmetic as well as the search:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import highspy
 
 from shared.routing.costs import billed_kg
 from shared.routing.planner import Prepared
 
 
-def optimum_fen(prepared: Prepared, extra_package_fen: int, max_packages: int) -> int | None:
+@dataclass(frozen=True)
+class Optimum:
+    cost_fen: int
+    packages: int
+    late_packages: int
+
+
+def optimum(prepared: Prepared, extra_package_fen: int, max_packages: int) -> Optimum | None:
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("threads", 1)
     items = prepared.demand.items
-    cost, ys, units_from = [], [], []  # units_from[j][i]: the expression for x[j,i]
+    cost, ys, units_from, carriers = [], [], [], []  # units_from[j][i]: the expression for x[j,i]
     for lane, holding in zip(prepared.lanes, prepared.holdings):
         y = h.addBinary()
         ys.append(y)
@@ -50,6 +59,7 @@ def optimum_fen(prepared: Prepared, extra_package_fen: int, max_packages: int) -
             h.addConstr(e <= most_kg * z)
             zs.append(z)
             es.append(e)
+            carriers.append((z, quote.late))
             cost.append(quote.fixed_fen * z + quote.additional_kg_fen * e)
         h.addConstr(sum(zs) == y)
         weight = sum((x * item.unit_g for x, item in zip(xs, items)), start=0 * y)
@@ -61,5 +71,9 @@ def optimum_fen(prepared: Prepared, extra_package_fen: int, max_packages: int) -
     h.minimize(sum(cost) + extra_package_fen * sum(ys) - extra_package_fen)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
-    return round(h.getObjectiveValue())
+    return Optimum(
+        cost_fen=round(h.getObjectiveValue()),
+        packages=sum(round(h.val(y)) for y in ys),
+        late_packages=sum(round(h.val(z)) for z, late in carriers if late),
+    )
 

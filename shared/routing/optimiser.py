@@ -140,11 +140,13 @@ class _Search:
             if len(chosen) == size:
                 self.evaluate([self.order[p] for p in chosen], floor)
                 return
-            positions = [p for p in range(max(extra_from, 0), len(self.order)) if not blocked >> p & 1]
+            positions = range(max(extra_from, 0), len(self.order))
         problem = self.problem
         steps = self.steps_after_first if chosen else self.steps
         tried = 0
         for n, position in enumerate(positions):
+            if blocked >> position & 1:
+                continue
             index = self.order[position]
             self.nodes += 1
             new_floor = tuple(map(add, floor, steps[index]))
@@ -169,7 +171,7 @@ class _Search:
             try:
                 self.walk(size, chosen, blocked | tried | 1 << position, new_floor, still_missing, covered, position + 1 if not missing else -1)
             except BudgetExhausted:
-                self.note_unexplored(positions[n + 1 :], floor, steps)
+                self.note_unexplored([p for p in positions[n + 1 :] if not blocked >> p & 1], floor, steps)
                 raise
             finally:
                 chosen.pop()

@@ -137,9 +137,11 @@ def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages
 
 def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy) -> optimiser.Candidate:
     most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
+    further_kgs = range(billed_kg(most_g))
+    by_carrier = [[q.fixed_fen + q.additional_kg_fen * k for k in further_kgs] for q in lane_.quotes]
     return optimiser.Candidate(
         available=holding,
-        fen_by_kg=(0, *(lane_.fen(kg) for kg in range(1, billed_kg(most_g) + 1))),
+        fen_by_kg=(0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0])),
         min_fixed_fen=lane_.min_fixed_fen,
         min_additional_kg_fen=lane_.min_additional_kg_fen,
         distance_km=round(lane_.distance_km),
