@@ -371,7 +371,9 @@ def build_network(warehouses: Iterable[Warehouse | Mapping[str, Any]], config: R
     config = config or shipped_config()
     problems = _Problems()
     parsed: list[Warehouse] = []
+    named: set[str] = set()  # every warehouse id given, even of a record refused: no echo errors
     for row in warehouses:
+        named.add(row.warehouse_id if isinstance(row, Warehouse) else str(row.get("warehouse_id") or row.get("sk")))
         try:
             parsed.append(parse_warehouse(row))
         except RoutingConfigError as error:
@@ -385,7 +387,7 @@ def build_network(warehouses: Iterable[Warehouse | Mapping[str, Any]], config: R
             problems.append(f"routing policy: warehouse_defaults names unknown carrier {c}")
     catalogue = _catalogue(config.catalogue, problems)
     sites = _sites(parsed, config.policy.warehouse_defaults, carriers, problems)
-    strategies = _strategies(config.policy, {s.warehouse_id for s in sites}, problems)
+    strategies = _strategies(config.policy, named, problems)
     if problems:
         raise RoutingConfigError(list(problems))
     return Network(

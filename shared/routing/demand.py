@@ -68,8 +68,9 @@ class Demand:
             return f"holds stock but lacks {', '.join(lacking)}"
         return "holds none of the order's stock"
 
-    def shortages(self, eligible: Sequence[tuple[Site, tuple[int, ...]]], stock: Stock) -> Unroutable | None:
-        """Unroutable when the eligible warehouses together cannot cover an item."""
+    def shortages(self, eligible: Sequence[tuple[Site, tuple[int, ...]]], allowed: Sequence[Site], stock: Stock) -> Unroutable | None:
+        """Unroutable when the eligible warehouses together cannot cover an item; the short lines
+        say what every allowed warehouse holds."""
         uncovered = [
             i
             for i, item in enumerate(self.items)
@@ -77,8 +78,7 @@ class Demand:
         ]
         if not uncovered:
             return None
-        sites = [site for site, _ in eligible]
-        lines = self.short_lines(sites, stock, only_short=True)
+        lines = self.short_lines(allowed, stock, only_short=True)
         if lines:
             return Unroutable(reason="not enough stock", short_lines=lines)
         kits = [self.kit_ids[i] for i in uncovered if self.kit_ids[i]]
@@ -88,7 +88,7 @@ class Demand:
             else "no single warehouse holds a whole line and the strategy does not split quantities"
         )
         skus = {sku for i in uncovered for sku, _ in self.parts[i]}
-        return Unroutable(reason=reason, short_lines=[s for s in self.short_lines(sites, stock, only_short=False) if s.sku in skus])
+        return Unroutable(reason=reason, short_lines=[s for s in self.short_lines(allowed, stock, only_short=False) if s.sku in skus])
 
     def short_lines(self, sites: Sequence[Site], stock: Stock, only_short: bool) -> list[ShortLine]:
         out = []

@@ -54,6 +54,7 @@ class Prepared:
     holdings: tuple[tuple[int, ...], ...]  # per eligible warehouse: units of each item it can ship
     excluded: tuple[ExcludedWarehouse, ...]
     stock: Mapping[tuple[str, str], int]  # (warehouse id, sku) -> available
+    allowed: tuple[Site, ...]  # every warehouse the strategy and capacity allow
 
 
 def prepare(
@@ -67,17 +68,19 @@ def prepare(
     demand = Demand.of(demand_by_sku(request.lines), network, strategy)
     available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
     excluded: list[ExcludedWarehouse] = []
-    eligible: list[tuple[Site, tuple[int, ...]]] = []
+    allowed: list[Site] = []  # what the strategy and capacity allow; their stock is what exists
+    eligible: list[tuple[Site, tuple[int, ...]]] = []  # those of them holding some of the order
     for site in network.sites:
         reason = _exclusion(site, request, strategy, packages_today or {})
-        holding = demand.availability(site, available) if reason is None else ()
-        if reason is None and not any(holding):
-            reason = demand.why_nothing(site, available)
         if reason is None:
-            eligible.append((site, holding))
-        else:
-            excluded.append(ExcludedWarehouse(warehouse_id=site.warehouse_id, reason=reason))
-    short = demand.shortages(eligible, available)
+            allowed.append(site)
+            holding = demand.availability(site, available)
+            if any(holding):
+                eligible.append((site, holding))
+                continue
+            reason = demand.why_nothing(site, available)
+        excluded.append(ExcludedWarehouse(warehouse_id=site.warehouse_id, reason=reason))
+    short = demand.shortages(eligible, allowed, available)
     if short is not None:
         return short
     return Prepared(
@@ -87,6 +90,7 @@ def prepare(
         holdings=tuple(holding for _, holding in eligible),
         excluded=tuple(excluded),
         stock=available,
+        allowed=tuple(allowed),
     )
 
 
@@ -119,7 +123,7 @@ def plan_order(
         max_packages = prepared.strategy.max_packages
         return Unroutable(
             reason=f"no plan of at most {max_packages} package{'s' if max_packages > 1 else ''} ships every line",
-            short_lines=prepared.demand.short_lines([l.site for l in prepared.lanes], prepared.stock, only_short=False),
+            short_lines=prepared.demand.short_lines(prepared.allowed, prepared.stock, only_short=False),
         )
     return decision(prepared.strategy, prepared.demand, prepared.lanes, result, network, list(prepared.excluded))
 
