@@ -197,18 +197,18 @@ class _Search:
     def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
         """Optimises the allocation of a covering set of warehouses and keeps it if it ranks."""
         sites = tuple(sorted(chosen))
+        allocation = _Allocation(self.problem, sites, self)
         bound = self.bound()
         cap = INFINITE
         if bound is not None and self.cost_at is not None:
-            cost_lower = self.set_bound(sites)
-            key_lower = floor[: self.cost_at] + (cost_lower,) + floor[self.cost_at + 1 :]
+            key_lower = floor[: self.cost_at] + (allocation.root,) + floor[self.cost_at + 1 :]
             if key_lower > bound:
                 return
             if key_lower[: self.cost_at] == bound[: self.cost_at]:
                 cap = bound[self.cost_at]
         self.sets += 1
         try:
-            found = _Allocation(self.problem, sites, self).solve(cap)
+            found = allocation.solve(cap)
         except BudgetExhausted:
             self.unexplored_floor = min(self.unexplored_floor, self.plain_floor(sites))
             raise
@@ -217,29 +217,6 @@ class _Search:
         cost, units = found
         key = floor if self.cost_at is None else floor[: self.cost_at] + (cost,) + floor[self.cost_at + 1 :]
         self.keep(Solution(sites=sites, allocation=units, cost_fen=cost, key=key))
-
-    def set_bound(self, sites: tuple[int, ...]) -> int:
-        """No allocation of this set costs less: each warehouse ships at least the items no other
-        warehouse of the set holds, and the order's weight bills at the set's cheapest kilogram."""
-        once = twice = 0
-        for s in sites:
-            held = self.holds[s]
-            twice |= once & held
-            once |= held
-        only = once & ~twice
-        candidates = self.problem.candidates
-        total, kgs = self.problem.extra_package_fen * (len(sites) - 1), 0
-        for s in sites:
-            grams = sum(self.item_g[i] for i in _members(only & self.holds[s]))
-            if grams:
-                kg = billed(grams)
-                total += candidates[s].fen_by_kg[kg]
-            else:
-                kg = 1
-                total += candidates[s].min_fixed_fen
-            kgs += kg
-        cheapest_kg = min(candidates[s].min_additional_kg_fen for s in sites)
-        return total + cheapest_kg * max(0, billed(self.total_g) - kgs)
 
     def plain_floor(self, sites: tuple[int, ...]) -> int:
         return sum(self.problem.candidates[s].min_fixed_fen for s in sites) + self.problem.extra_package_fen * (len(sites) - 1)
@@ -262,17 +239,22 @@ class _Allocation:
         self.fens = [c.fen_by_kg for c in self.candidates]
         self.least = [c.min_fixed_fen for c in self.candidates]
         self.total_g = search.total_g
-        # What some warehouse must ship because the others of the set cannot: placed up front.
+        # What a warehouse must ship because no other of the set holds it: placed up front.
+        once = twice = 0
+        for s in sites:
+            held = search.holds[s]
+            twice |= once & held
+            once |= held
+        only = once & ~twice
         self.holder: dict[int, int] = {}  # forced item -> position in the set of its only holder
         self.forced = [0] * len(sites)
-        self.free: list[int] = []  # items whose placement is a choice
-        for i, item in enumerate(problem.items):
-            holders = [k for k, c in enumerate(self.candidates) if _ships(c.available[i], item)]
-            if len(holders) == 1:
-                self.holder[i] = holders[0]
-                self.forced[holders[0]] += item.quantity * item.unit_g
-            else:
-                self.free.append(i)
+        for k, s in enumerate(sites):
+            for i in _members(only & search.holds[s]):
+                self.holder[i] = k
+                self.forced[k] += search.item_g[i]
+        self.free = _members(once & ~only)  # items whose placement is a choice
+        # No allocation costs less: the forced weights billed, the rest at the cheapest kilogram.
+        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
 
     def lower_bound(self, grams: list[int], remaining_g: int, kg_fen: int | None = None) -> int:
         """Packages at the kilograms they bill now (the cheapest package where still empty),
@@ -314,9 +296,8 @@ class _Allocation:
         self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
         self.choice = list(self.forced_allocation())
         self.seen: set[tuple[int, tuple[int, ...]]] = set()
-        root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
-        if root <= cap:
-            self.descend(0, list(self.forced), root)
+        if self.root <= cap:
+            self.descend(0, list(self.forced), self.root)
         return self.best
 
     def forced_allocation(self) -> tuple[tuple[int, ...], ...]:

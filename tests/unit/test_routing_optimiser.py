@@ -48,7 +48,7 @@ def brute_force(prepared: Prepared, objective: tuple[str, ...]) -> list[tuple]:
 
 def random_order(rng: random.Random):
     skus = rng.sample(SKUS, rng.randint(1, 3))
-    lines = [(sku, rng.randint(1, 2)) for sku in skus]
+    lines = [(sku, rng.randint(1, 3)) for sku in skus]
     held = [(sku, wh["warehouse_id"], rng.choice((0, 0, 1, 2, 3))) for sku in skus for wh in WAREHOUSES]
     return lines, held, rng.choice(PROVINCES)
 
@@ -57,7 +57,7 @@ def random_order(rng: random.Random):
 def test_best_plan_and_runners_up_match_brute_force(strategy):
     rng = random.Random(strategy)
     checked = 0
-    for _ in range(60):
+    for _ in range(150):
         lines, held, province = random_order(rng)
         order = request(*lines, to=province)
         chosen_strategy = NET.strategies[strategy]
@@ -73,7 +73,7 @@ def test_best_plan_and_runners_up_match_brute_force(strategy):
         assert got == [key for key, _ in expected], (lines, held, province)
         assert [p.warehouses for p in plans] == [[prepared.lanes[j].site.warehouse_id for j in used] for _, used in expected]
         checked += 1
-    assert checked > 30  # most random orders are routable
+    assert checked > 60  # most random orders are routable
 
 
 def test_cost_breakdown_adds_up_to_the_plan_cost():
