@@ -135,9 +135,11 @@ def report(title: str, tallies: dict[str, Tally], backordered: int, orders: int)
             f"{_percentile(tally.cpu_s, 0.5) * 1000:>7.2f} {_percentile(tally.cpu_s, 0.99) * 1000:>7.2f} "
             f"{len(tally.wall_s) / sum(tally.wall_s):>9.0f}"
         )
-    shipped_more = len(tallies["oms"].outcomes) - len(common)
-    if shipped_more:
-        print(f"  oms also ships {shipped_more} orders a baseline cannot")
+    routable = orders - backordered
+    for name in METHODS:
+        tally = tallies[name]
+        if tally.cpu_s and len(tally.outcomes) < routable:
+            print(f"  {name} backorders {routable - len(tally.outcomes)} order(s) that need more than its packages limit")
 
 
 def latency(world: World, count: int, seed: int) -> None:

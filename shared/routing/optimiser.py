@@ -107,6 +107,9 @@ class _Search:
     holds: list[int]  # per candidate: bit set of the items it can ship (whole, if unsplittable)
     holders: list[int]  # per item: bit set of the positions in `order` whose warehouse ships it
     item_g: list[int]  # per item: its whole weight
+    fens: list[tuple[int, ...]]  # per candidate: fen_by_kg
+    least: list[int]  # per candidate: min_fixed_fen
+    cheapest_kg: list[int]  # per candidate: min_additional_kg_fen
     total_g: int
     cost_at: int | None  # where cost sits in the objective
     best: list[tuple[tuple[int, ...], tuple[int, ...], Solution]] = field(default_factory=list)
@@ -232,12 +235,12 @@ class _Allocation:
     Every warehouse of the set ships something (a set with an idle warehouse is a smaller set)."""
 
     def __init__(self, problem: Problem, sites: tuple[int, ...], search: _Search):
-        self.problem, self.search = problem, search
-        self.candidates = [problem.candidates[s] for s in sites]
+        # Only what the bound needs: most sets are dismissed by it before anything else is built.
+        self.problem, self.search, self.sites = problem, search, sites
+        self.fens = [search.fens[s] for s in sites]
+        self.least = [search.least[s] for s in sites]
+        self.cheapest_kg = min(search.cheapest_kg[s] for s in sites)
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
-        self.cheapest_kg = min(c.min_additional_kg_fen for c in self.candidates)
-        self.fens = [c.fen_by_kg for c in self.candidates]
-        self.least = [c.min_fixed_fen for c in self.candidates]
         self.total_g = search.total_g
         # What a warehouse must ship because no other of the set holds it: placed up front.
         once = twice = 0
@@ -245,14 +248,9 @@ class _Allocation:
             held = search.holds[s]
             twice |= once & held
             once |= held
-        only = once & ~twice
-        self.holder: dict[int, int] = {}  # forced item -> position in the set of its only holder
-        self.forced = [0] * len(sites)
-        for k, s in enumerate(sites):
-            for i in _members(only & search.holds[s]):
-                self.holder[i] = k
-                self.forced[k] += search.item_g[i]
-        self.free = _members(once & ~only)  # items whose placement is a choice
+        self.only, self.once = once & ~twice, once
+        item_g, holds = search.item_g, search.holds
+        self.forced = [sum(item_g[i] for i in _members(self.only & holds[s])) for s in sites]
         # No allocation costs less: the forced weights billed, the rest at the cheapest kilogram.
         self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
 
@@ -274,6 +272,8 @@ class _Allocation:
 
     def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
+        self.candidates = [problem.candidates[s] for s in self.sites]
+        self.free = _members(self.once & ~self.only)  # items whose placement is a choice
         if not self.free:  # typical for a single warehouse: nothing to choose
             if not all(self.forced):
                 return None
@@ -301,9 +301,11 @@ class _Allocation:
         return self.best
 
     def forced_allocation(self) -> tuple[tuple[int, ...], ...]:
-        width = range(len(self.candidates))
+        """Each forced item whole at its only holder; the free ones nowhere yet."""
+        holds = self.search.holds
         return tuple(
-            tuple(item.quantity if self.holder.get(i) == k else 0 for k in width) for i, item in enumerate(self.problem.items)
+            tuple(item.quantity if self.only >> i & 1 and holds[s] >> i & 1 else 0 for s in self.sites)
+            for i, item in enumerate(self.problem.items)
         )
 
     def descend(self, depth: int, grams: list[int], bound: int) -> None:
@@ -386,6 +388,9 @@ def search(problem: Problem) -> SearchResult:
         holds=holds,
         holders=holders,
         item_g=[item.quantity * item.unit_g for item in problem.items],
+        fens=[c.fen_by_kg for c in problem.candidates],
+        least=[c.min_fixed_fen for c in problem.candidates],
+        cheapest_kg=[c.min_additional_kg_fen for c in problem.candidates],
         total_g=sum(item.quantity * item.unit_g for item in problem.items),
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
