@@ -251,8 +251,11 @@ class _Allocation:
         self.only, self.once = once & ~twice, once
         item_g, holds = search.item_g, search.holds
         self.forced = [sum(item_g[i] for i in _members(self.only & holds[s])) for s in sites]
-        # No allocation costs less: the forced weights billed, the rest at the cheapest kilogram.
-        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
+        # No allocation costs less: the forced weights billed, the rest at the cheapest further
+        # kilogram of a warehouse that can take some of it.
+        free = once & ~self.only
+        takers = [search.cheapest_kg[s] for s in sites if holds[s] & free]
+        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced), min(takers) if takers else None)
 
     def lower_bound(self, grams: list[int], remaining_g: int, kg_fen: int | None = None) -> int:
         """Packages at the kilograms they bill now (the cheapest package where still empty),
