@@ -17,7 +17,8 @@ of that decision is known; a greedy plan stands in if the search found none by t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
+from itertools import permutations
 from operator import add
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -116,6 +117,7 @@ class _Search:
     nodes: int = 0
     sets: int = 0
     unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
+    restricted: bool = False  # a line had too many ways to split: allocations were not all tried
 
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
@@ -211,7 +213,12 @@ class _Search:
                 cap = bound[self.cost_at]
         self.sets += 1
         try:
+            restricted_before = self.restricted
+            self.restricted = False
             found = allocation.solve(cap)
+            if self.restricted:
+                self.unexplored_floor = min(self.unexplored_floor, allocation.root)
+            self.restricted = self.restricted or restricted_before
         except BudgetExhausted:
             self.unexplored_floor = min(self.unexplored_floor, self.plain_floor(sites))
             raise
@@ -346,22 +353,45 @@ class _Allocation:
             self.descend(depth + 1, after, child_bound)
 
     def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
-        caps = [c.available[item_index] for c in self.candidates]
+        caps = tuple(c.available[item_index] for c in self.candidates)
         if not item.splittable:
             return [tuple(item.quantity if k == j else 0 for k in range(len(caps))) for j, cap in enumerate(caps) if cap >= item.quantity]
-        return _compositions(item.quantity, tuple(caps))
+        every = _compositions(item.quantity, caps)
+        if every is not None:
+            return every
+        # Too many ways (a large quantity over several warehouses): only the fills in each order
+        # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
+        self.search.restricted = True
+        return sorted({_fill(item.quantity, caps, order) for order in permutations(range(len(caps)))}, reverse=True)
 
 
-@cache
-def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Every way to take `total` units from warehouses holding `caps`, fullest first."""
+MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
+
+
+@lru_cache(maxsize=4096)
+def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | None:
+    """Every way to take `total` units from warehouses holding `caps`, fullest first; None when
+    there are more than MAX_SPLITS."""
     if len(caps) == 1:
         return [(total,)] if caps[0] >= total else []
     rest_capacity = sum(caps[1:])
-    out = []
+    out: list[tuple[int, ...]] = []
     for first in range(min(total, caps[0]), max(0, total - rest_capacity) - 1, -1):
-        out.extend((first, *tail) for tail in _compositions(total - first, caps[1:]))
+        tails = _compositions(total - first, caps[1:])
+        if tails is None:
+            return None
+        out.extend((first, *tail) for tail in tails)
+        if len(out) > MAX_SPLITS:
+            return None
     return out
+
+
+def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:
+    taken = [0] * len(caps)
+    for k in order:
+        taken[k] = min(caps[k], total)
+        total -= taken[k]
+    return tuple(taken)
 
 
 def _steps(problem: Problem) -> list[tuple[int, ...]]:
@@ -412,6 +442,7 @@ def search(problem: Problem) -> SearchResult:
             if size < sizes[-1]:
                 searcher.unexplored_floor = min(searcher.unexplored_floor, searcher.size_floor(size + 1))
             break
+    exact = exact and not searcher.restricted
     solutions = [entry[2] for entry in searcher.best]
     if not exact and not solutions:
         solutions = _greedy(problem, order, steps)

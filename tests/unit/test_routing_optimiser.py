@@ -94,3 +94,11 @@ def test_when_the_node_budget_runs_out_the_plan_is_heuristic_with_a_proven_bound
     hurried = plan_order(order, NET, stock(*held), node_budget=8)
     assert exact.search.method == "exact" and hurried.search.method == "heuristic"
     assert hurried.search.lower_bound <= exact.chosen.total_cost <= hurried.chosen.total_cost
+
+
+def test_a_large_quantity_over_several_warehouses_is_planned_heuristically_with_a_bound():
+    held = [("TEA", wh["warehouse_id"], 400) for wh in WAREHOUSES]
+    decided = plan_order(request(("TEA", 1000), to="四川"), NET, stock(*held))
+    assert decided.search.method == "heuristic"
+    assert sum(l.quantity for s in decided.plan().shipments for l in s.lines) == 1000
+    assert decided.search.lower_bound <= decided.chosen.total_cost
