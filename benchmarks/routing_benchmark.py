@@ -3,6 +3,7 @@ per-order optimum of the same cost model (a MILP solved by HiGHS).
 
   python -m benchmarks.routing_benchmark                      # 8, 16 and 30 warehouses, 400 orders each
   python -m benchmarks.routing_benchmark --warehouses 30 --orders 1000 --latency-orders 500
+  python -m benchmarks.routing_benchmark --warehouses 30 --orders 0 --latency-orders 1000   # latency only
 
 Every plan is priced by oms's cost model (shared/routing/costs.py): handling, first and further
 kilograms by zone with the cheapest carrier, the extra-package penalty and the late penalty.
@@ -167,7 +168,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-milp", action="store_true", help="skip the exact optimum (HiGHS)")
     args = parser.parse_args()
-    for count in args.warehouses:
+    for count in args.warehouses if args.orders else ():
         world = make_world(count, seed=args.seed)
         orders = make_orders(world, args.orders, seed=args.seed + 4)
         tallies, backordered = run(world, orders, with_milp=not args.no_milp)

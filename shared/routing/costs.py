@@ -133,6 +133,3 @@ def plan_fen(lanes: Mapping[str, Lane], weights_g: Sequence[tuple[str, int]], ex
     packages = sum(lanes[w].fen(billed_kg(g)) for w, g in weights_g)
     return packages + extra_package_fen * (len(weights_g) - 1)
 
-
-def shipment_weight_g(network: Network, lines: Sequence[tuple[str, int]]) -> int:
-    return sum(network.catalogue.info(sku)[0].weight_g * quantity for sku, quantity in lines)

@@ -40,7 +40,7 @@ def decision(
             for other, solution in zip(others, result.solutions[1:])
         ],
         excluded=excluded,
-        assumptions=[f"{sku}: weight unknown to the SKU catalogue, {yuan_kg(network.catalogue.default_weight_g)} kg assumed" for sku in demand.assumed_weights],
+        assumptions=[f"{sku}: weight unknown to the SKU catalogue, {kilograms(network.catalogue.default_weight_g)} kg assumed" for sku in demand.assumed_weights],
         search=SearchReport(
             method="exact" if result.exact else "heuristic",
             warehouse_sets=result.warehouse_sets,
@@ -50,7 +50,7 @@ def decision(
     )
 
 
-def yuan_kg(grams: int) -> str:
+def kilograms(grams: int) -> str:
     return f"{grams / 1000:.3f}"
 
 

@@ -16,7 +16,7 @@ from shared.routing import optimiser
 from shared.routing.costs import Lane, billed_kg, lane
 from shared.routing.demand import Demand
 from shared.routing.explain import decision
-from shared.routing.model import ExcludedWarehouse, RoutingDecision, ShortLine, StockLevel, Unroutable
+from shared.routing.model import ExcludedWarehouse, RoutingDecision, StockLevel, Unroutable
 from shared.routing.network import Destination, Network, Site, Strategy
 
 RUNNERS_UP = 2
