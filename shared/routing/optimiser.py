@@ -85,6 +85,14 @@ def billed(weight_g: int) -> int:
     return max(1, -(-weight_g // GRAMS_PER_KG))
 
 
+def _addition(fens: tuple[int, ...], rate: int, kg: int, more: int) -> int:
+    """What `more` kilograms add to a package of `kg` billed kilograms; past the end of its price
+    table, at least the cheapest further kilogram `rate` each."""
+    top = len(fens) - 1
+    to = kg + more
+    return fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
+
+
 def _members(mask: int) -> list[int]:
     """The item indices in a bit set."""
     out = []
@@ -112,12 +120,14 @@ class _Search:
     least: list[int]  # per candidate: min_fixed_fen
     cheapest_kg: list[int]  # per candidate: min_additional_kg_fen
     total_g: int
+    total_kg: int  # the order's weight in billed kilograms
     cost_at: int | None  # where cost sits in the objective
     best: list[tuple[tuple[int, ...], tuple[int, ...], Solution]] = field(default_factory=list)
     nodes: int = 0
     sets: int = 0
     unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
     restricted: bool = False  # a line had too many ways to split: allocations were not all tried
+    weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
 
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
@@ -202,8 +212,16 @@ class _Search:
     def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
         """Optimises the allocation of a covering set of warehouses and keeps it if it ranks."""
         sites = tuple(sorted(chosen))
-        allocation = _Allocation(self.problem, sites, self)
         bound = self.bound()
+        if bound is not None and self.cost_at is not None:
+            # The floor priced the order's further kilograms for the cheapest candidate; pricing
+            # them for this set's warehouses is a quick, tighter check before the allocation.
+            more = max(0, self.total_kg - len(sites))
+            if more:
+                by_set = floor[self.cost_at] - self.weight_floor + min(_addition(self.fens[s], self.cheapest_kg[s], 1, more) for s in sites)
+                if floor[: self.cost_at] + (by_set,) + floor[self.cost_at + 1 :] > bound:
+                    return
+        allocation = _Allocation(self.problem, sites, self)
         cap = INFINITE
         if bound is not None and self.cost_at is not None:
             key_lower = floor[: self.cost_at] + (allocation.root,) + floor[self.cost_at + 1 :]
@@ -246,7 +264,7 @@ class _Allocation:
         self.problem, self.search, self.sites = problem, search, sites
         self.fens = [search.fens[s] for s in sites]
         self.least = [search.least[s] for s in sites]
-        self.cheapest_kg = min(search.cheapest_kg[s] for s in sites)
+        self.rates = [search.cheapest_kg[s] for s in sites]  # beyond a package's price table
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.total_g = search.total_g
         # What a warehouse must ship because no other of the set holds it: placed up front.
@@ -258,27 +276,28 @@ class _Allocation:
         self.only, self.once = once & ~twice, once
         item_g, holds = search.item_g, search.holds
         self.forced = [sum(item_g[i] for i in _members(self.only & holds[s])) for s in sites]
-        # No allocation costs less: the forced weights billed, the rest at the cheapest further
-        # kilogram of a warehouse that can take some of it.
-        free = once & ~self.only
-        takers = [search.cheapest_kg[s] for s in sites if holds[s] & free]
-        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced), min(takers) if takers else None)
+        # No allocation costs less: the forced weights billed, the rest added as cheaply as can be.
+        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
 
-    def lower_bound(self, grams: list[int], remaining_g: int, kg_fen: int | None = None) -> int:
-        """Packages at the kilograms they bill now (the cheapest package where still empty),
-        plus every kilogram the rest must add beyond their slack at `kg_fen` (default: the
-        set's cheapest further kilogram)."""
-        total, kgs = self.penalty, 0
+    def lower_bound(self, grams: list[int], remaining_g: int) -> int:
+        """Packages at the kilograms they bill now (the cheapest package where still empty), plus
+        the kilograms the rest must add beyond their slack. A package's price is concave in its
+        kilograms (the cheapest of several carriers' straight lines), so adding them all to one
+        package is the cheapest way: the least such addition bounds any way."""
+        total, kgs, billed_now = self.penalty, 0, []
         for fens, least, g in zip(self.fens, self.least, grams):
             if g:
                 kg = (g + 999) // GRAMS_PER_KG
                 total += fens[kg]
-                kgs += kg
             else:
+                kg = 1
                 total += least
-                kgs += 1
+            kgs += kg
+            billed_now.append(kg)
         beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - kgs
-        return total + (self.cheapest_kg if kg_fen is None else kg_fen) * beyond if beyond > 0 else total
+        if beyond <= 0:
+            return total
+        return total + min(_addition(fens, rate, kg, beyond) for fens, kg, rate in zip(self.fens, billed_now, self.rates))
 
     def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
@@ -292,16 +311,10 @@ class _Allocation:
         # The heaviest choices first: they decide the most.
         self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
         self.options = [self.splits(i, problem.items[i]) for i in self.free]
-        # From each depth on: the weight still to place, and the cheapest further kilogram of
-        # any warehouse that holds one of those items.
-        self.remaining_g = [0] * (len(self.free) + 1)
-        self.rest_kg_fen = [INFINITE] * (len(self.free) + 1)
+        self.remaining_g = [0] * (len(self.free) + 1)  # from each depth on: the weight still to place
         for depth in range(len(self.free) - 1, -1, -1):
-            i = self.free[depth]
-            item = problem.items[i]
+            item = problem.items[self.free[depth]]
             self.remaining_g[depth] = self.remaining_g[depth + 1] + item.quantity * item.unit_g
-            holders_fen = min(c.min_additional_kg_fen for c in self.candidates if c.available[i])
-            self.rest_kg_fen[depth] = min(self.rest_kg_fen[depth + 1], holders_fen)
         self.cap = cap
         self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
         self.choice = list(self.forced_allocation())
@@ -338,11 +351,11 @@ class _Allocation:
         item = self.problem.items[item_index]
         # Cheapest-looking branch first: a good plan early makes the cap bite sooner.
         children = []
-        rest_g, rest_fen = self.remaining_g[depth + 1], self.rest_kg_fen[depth + 1]
+        rest_g = self.remaining_g[depth + 1]
         unit_g = item.unit_g
         for split in self.options[depth]:
             after = [g + units * unit_g for g, units in zip(grams, split)]
-            child_bound = self.lower_bound(after, rest_g, None if rest_fen == INFINITE else rest_fen)
+            child_bound = self.lower_bound(after, rest_g)
             if child_bound <= self.cap:
                 children.append((child_bound, split, after))
         children.sort(key=lambda child: child[0])
@@ -425,15 +438,17 @@ def search(problem: Problem) -> SearchResult:
         least=[c.min_fixed_fen for c in problem.candidates],
         cheapest_kg=[c.min_additional_kg_fen for c in problem.candidates],
         total_g=sum(item.quantity * item.unit_g for item in problem.items),
+        total_kg=billed(sum(item.quantity * item.unit_g for item in problem.items)),
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
     exact = True
     sizes = range(1, min(problem.max_packages, len(order)) + 1)
-    total_kg = billed(searcher.total_g)
-    cheapest_kg = min(c.min_additional_kg_fen for c in problem.candidates)
     for size in sizes:
-        # Whatever the set, its packages bill at least the order's kilograms beyond one each.
-        weight_floor = cheapest_kg * max(0, total_kg - size)
+        # Whatever the set, its packages bill the order's kilograms beyond one each: at the least,
+        # what they add to one package (prices are concave in kilograms).
+        more = max(0, searcher.total_kg - size)
+        weight_floor = min(_addition(c.fen_by_kg, c.min_additional_kg_fen, 1, more) for c in problem.candidates) if more else 0
+        searcher.weight_floor = weight_floor
         start = tuple(weight_floor if name == COST else 0 for name in problem.objective)
         try:
             searcher.walk(size, [], 0, start, all_items, [0] * len(problem.items))
