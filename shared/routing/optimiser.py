@@ -2,10 +2,12 @@
 units of each item each warehouse ships.
 
 Why it is fast enough for the hot path: a plan's cost is at least the sum, over its warehouses, of
-the cheapest package each can send (one kilogram), plus the extra-package penalty, plus the
-cheapest further kilogram times the kilograms the order must bill beyond one per package. That
-floor only grows when a warehouse joins, so sets are walked size by size (single warehouses first,
-which settle most orders and give the bound), cheapest floor first, and a branch stops as soon as
+the cheapest package each can send (one kilogram), plus the extra-package penalty, plus what the
+order's kilograms beyond one per package add to a single package (a package's price is the cheapest
+of several carriers' straight lines, hence concave in kilograms, so one package absorbs extra
+kilograms most cheaply). That floor only grows when a warehouse joins, so sets are walked size by
+size (single warehouses first, which settle most orders and give the bound), branching on the
+warehouses that hold the rarest uncovered item, cheapest floor first, and a branch stops as soon as
 its floor ranks below the plans already kept.
 
 Exact within its limits: every plan of at most `max_packages` warehouses is either evaluated or
@@ -426,6 +428,7 @@ def search(problem: Problem) -> SearchResult:
     holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
     holders = [sum(1 << p for p, index in enumerate(order) if holds[index] >> i & 1) for i in range(len(problem.items))]
     all_items = (1 << len(problem.items)) - 1
+    total_g = sum(item.quantity * item.unit_g for item in problem.items)
     searcher = _Search(
         problem=problem,
         steps=steps,
@@ -437,8 +440,8 @@ def search(problem: Problem) -> SearchResult:
         fens=[c.fen_by_kg for c in problem.candidates],
         least=[c.min_fixed_fen for c in problem.candidates],
         cheapest_kg=[c.min_additional_kg_fen for c in problem.candidates],
-        total_g=sum(item.quantity * item.unit_g for item in problem.items),
-        total_kg=billed(sum(item.quantity * item.unit_g for item in problem.items)),
+        total_g=total_g,
+        total_kg=billed(total_g),
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
     exact = True
