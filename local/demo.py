@@ -58,7 +58,10 @@ def _summary(details: dict[str, Any]) -> str:
     if details.get("short_lines"):
         return " — short: " + ", ".join(f"{s['sku']} needs {s.get('requested', s.get('quantity'))}" for s in details["short_lines"])
     if details.get("warehouses"):
-        return f" — {', '.join(details['warehouses'])} ({details.get('distance_km')} km)"
+        km = details.get("distance_km")
+        distances = ", ".join(f"{d} km" for d in (km if isinstance(km, list) else [km]))
+        cost = f", {details['total_cost']} yuan" if details.get("total_cost") else ""
+        return f" — {', '.join(details['warehouses'])} ({distances}{cost}, {details.get('strategy')})"
     return ""
 
 

@@ -1,5 +1,7 @@
 """Loads warehouses and stock (events/seed/warehouses.json) into the inventory table, and review
-reference data (events/seed/review_reference.json) into the review table."""
+reference data (events/seed/review_reference.json) into the review table. The warehouses are
+checked against the routing configuration first: an inconsistent network is refused, by name,
+before anything is written."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from shared.aws.inventory_store import InventoryStore
 from shared.aws.reference_store import ReferenceStore
 from shared.inventory import StockRecord
 from shared.reference import ReferenceFile
-from shared.routing import Warehouse
+from shared.routing import Warehouse, build_network
 
 SEED = Path(__file__).resolve().parent.parent / "events" / "seed" / "warehouses.json"
 REVIEW_REFERENCE = SEED.parent / "review_reference.json"
@@ -18,6 +20,7 @@ REVIEW_REFERENCE = SEED.parent / "review_reference.json"
 
 def load_seed(path: Path = SEED, store: InventoryStore | None = None) -> tuple[int, int]:
     data = json.loads(path.read_text("utf-8"))
+    build_network(data["warehouses"])
     store = store or InventoryStore()
     for row in data["warehouses"]:
         store.put_warehouse(Warehouse.model_validate(row))

@@ -4,6 +4,7 @@
   pk = STOCK#<sku>            sk = <warehouse_id>     on_hand, reserved, safety_stock, available
   pk = RESERVATION#<order_id> sk = <warehouse>#<sku>  one reserved order line, its state and expiry
   pk = STOCKDELTA#<delta_id>  sk = APPLIED            marks a WMS/ERP movement as applied once
+  pk = PACKAGES#<yyyy-mm-dd>  sk = <warehouse_id>     packages reserved that China day (daily capacity)
 
 `available` (= on_hand − reserved − safety_stock) is stored, because a DynamoDB condition cannot
 do arithmetic: a reservation is `available >= :q` → `available -= q, reserved += q`, atomically.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -33,7 +35,8 @@ from shared.inventory import (
     StockRecord,
     StockSnapshot,
 )
-from shared.routing import StockLevel, Warehouse
+from shared.routing import RoutingPlan, StockLevel, Warehouse, parse_warehouse
+from shared.routing.network import CHINA_TIME
 
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
@@ -69,7 +72,7 @@ class InventoryStore:
         """All warehouses; kept for a minute per container, as they change rarely."""
         if self._warehouses and time.monotonic() - self._warehouses[0] < _WAREHOUSE_CACHE_SECONDS:
             return self._warehouses[1]
-        found = [Warehouse.model_validate(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]
+        found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
         self._warehouses = (time.monotonic(), found)
         return found
 
@@ -160,6 +163,26 @@ class InventoryStore:
         ]
 
     # -- reservations ------------------------------------------------------------------------
+
+    def packages_on(self, day: str) -> dict[str, int]:
+        """Packages each warehouse has reserved on this China day (YYYY-MM-DD)."""
+        return {item["sk"]: int(item["packages"]) for item in query_partition(self.db, self.table, f"PACKAGES#{day}")}
+
+    def package_count_items(self, plan: RoutingPlan, now_epoch: int) -> list[dict[str, Any]]:
+        """One package on each shipping warehouse's count for the day. Unconditional: daily
+        capacity is a planning limit routing reads, not an invariant to enforce here."""
+        day = datetime.fromtimestamp(now_epoch, CHINA_TIME).date().isoformat()
+        return [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item({"pk": f"PACKAGES#{day}", "sk": shipment.warehouse_id}),
+                    "UpdateExpression": "ADD packages :one",
+                    "ExpressionAttributeValues": {":one": to_value(1)},
+                }
+            }
+            for shipment in plan.shipments
+        ]
 
     def reserve_items(self, lines: Sequence[ReservationLine], *, expires: bool) -> list[dict[str, Any]]:
         """Per line: the reservation record (refused while the same line is HELD: a repeated

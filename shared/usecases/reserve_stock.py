@@ -1,6 +1,6 @@
 """Workflow step: lock the stock of a ROUTED order's plan.
 
-An order of up to 49 lines is reserved in the same transaction that moves it to RESERVED: both
+An order that fits one transaction (up to 49 lines, less one per package) is reserved in the same transaction that moves it to RESERVED: both
 happen or neither. A larger order is reserved in chunks of 50 lines, then moved to RESERVED; a
 chunk that runs short gives the earlier chunks back (compensation), and a crash between chunks
 leaves HELD lines whose hold expires, which the sweeper releases."""
@@ -16,7 +16,7 @@ from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.clock import iso, utc_now
 from shared.errors import OrderMovedOn, StockShortage, VersionConflict
-from shared.inventory import HOLD_SECONDS, ITEMS_PER_LINE, LINES_PER_CHUNK, LINES_WITH_ORDER, ReservationLine, chunks, reservation_lines
+from shared.inventory import HOLD_SECONDS, ITEMS_PER_LINE, LINES_PER_CHUNK, TRANSACTION_ITEMS, ReservationLine, chunks, reservation_lines
 from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
 
@@ -47,7 +47,9 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
         transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[_summary(l) for l in lines]),
         set_fields={"reservation_id": reservation_id},
     )
-    if len(lines) <= LINES_WITH_ORDER:
+    # The day's package counts (routing's capacity figures) go with the order's status change.
+    order_items += inventory.package_count_items(current.plan, int(time.time()))
+    if len(order_items) + ITEMS_PER_LINE * len(lines) <= TRANSACTION_ITEMS:
         # The order owns its lines from the same transaction on: nothing for the sweeper to watch.
         _reserve_chunk(current, orders, inventory, lines, order_items, expires=False)
         return reservation_id

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel
 
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
+from shared.clock import utc_now
 from shared.errors import OrderMovedOn
 from shared.geo import find_province
 from shared.lifecycle import Actor, OrderStatus, transition_entry
-from shared.routing import RoutingPlan, Unroutable, plan_nearest_complete
+from shared.routing import (
+    Network,
+    RoutingPlan,
+    RoutingRequest,
+    Unroutable,
+    Warehouse,
+    build_network,
+    destination_of,
+    plan_order,
+)
+from shared.routing.network import CHINA_TIME
 from shared.usecases.retry import on_version_conflict
 
 MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
@@ -26,6 +39,16 @@ def route_order(order_id: str, route_attempt: int, orders: OrderStore, inventory
     return on_version_conflict(lambda: _route(orders.load(order_id), route_attempt, orders, inventory))
 
 
+def routing_network(warehouses: list[Warehouse]) -> Network:
+    """The network for these warehouses, built and checked once while they stay the same."""
+    return _network_for(json.dumps([w.model_dump(mode="json") for w in warehouses], sort_keys=True))
+
+
+@lru_cache(maxsize=4)
+def _network_for(warehouses_json: str) -> Network:
+    return build_network(json.loads(warehouses_json))
+
+
 def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
     if current.status == OrderStatus.BACKORDERED:
         return RouteOutcome(outcome="BACKORDERED")
@@ -38,15 +61,26 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
     destination = find_province(order.receiver.province) if order.receiver else None
     if destination is None:  # review holds such orders; reaching here is a defect, not a backorder
         raise ValueError(f"order {current.order_id} has no known destination province")
-    lines = [(line.sku, line.quantity) for line in order.lines]
-    plan = plan_nearest_complete(
-        lines, destination, inventory.warehouses(), inventory.stock_levels(sku for sku, _ in lines)
+    lines = tuple((line.sku, line.quantity) for line in order.lines)
+    now = utc_now()
+    request = RoutingRequest(
+        lines=lines,
+        destination=destination_of(destination),
+        now=now,
+        promised_delivery_date=order.promised_delivery_date,
+        channel=order.channel.value,
+    )
+    decided = plan_order(
+        request,
+        routing_network(inventory.warehouses()),
+        inventory.stock_levels(sku for sku, _ in lines),
+        packages_today=inventory.packages_on(now.astimezone(CHINA_TIME).date().isoformat()),
     )
 
-    if isinstance(plan, Unroutable) or route_attempt > MAX_ROUTE_ATTEMPTS:
+    if isinstance(decided, Unroutable) or route_attempt > MAX_ROUTE_ATTEMPTS:
         details = (
-            {"short_lines": [s.model_dump() for s in plan.short_lines]}
-            if isinstance(plan, Unroutable)
+            {"reason": decided.reason, "short_lines": [s.model_dump() for s in decided.short_lines]}
+            if isinstance(decided, Unroutable)
             else {"route_attempts": route_attempt, "reason": "stock kept running out while reserving"}
         )
         orders.transition(
@@ -56,7 +90,7 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
         )
         return RouteOutcome(outcome="BACKORDERED")
 
-    shipment = plan.shipments[0]
+    plan = decided.plan()
     orders.transition(
         current,
         OrderStatus.ROUTED,
@@ -66,8 +100,10 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
             Actor.system("routing"),
             strategy=plan.strategy,
             warehouses=[s.warehouse_id for s in plan.shipments],
-            distance_km=shipment.distance_km,
+            distance_km=[s.distance_km for s in plan.shipments],
+            total_cost=str(plan.total_cost),
             route_attempt=route_attempt,
+            decision=decided.model_dump(mode="json"),
         ),
         set_fields={"plan": plan.model_dump(mode="json")},
     )

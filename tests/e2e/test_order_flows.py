@@ -41,7 +41,7 @@ def test_out_of_stock_order_ends_backordered_not_in_a_failed_execution(runtime):
     details = settle(runtime, post_order(runtime, order))
     assert details["order"]["status"] == "BACKORDERED"
     entry = details["timeline"][-1]
-    assert entry["details"]["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2}]
+    assert entry["details"]["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2, "available_in_total": 2}]
     assert execution_status(runtime, details["order"]["order_id"]) == "SUCCEEDED"
 
 

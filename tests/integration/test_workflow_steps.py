@@ -3,6 +3,7 @@ and racing, as at-least-once delivery will."""
 
 import json
 import threading
+from datetime import datetime, timedelta
 
 import boto3
 import pytest
@@ -17,6 +18,7 @@ from shared.inventory import StockRecord
 from shared.aws.stores import inventory_store, order_store
 from shared.errors import OrderMovedOn, StockShortage, VersionConflict
 from shared.lifecycle import Actor, OrderStatus, transition_entry
+from shared.routing.network import CHINA_TIME
 from tests.integration.conftest import api_request, context, drain
 
 
@@ -55,6 +57,46 @@ def test_happy_path_reaches_outbound_note_and_announces_it(seeded, shanghai_orde
     assert event["detail-type"] == "OutboundNoteCreated"
     assert event["detail"]["note_id"] == released["outbound_note_ids"][0]
     assert {(l["sku"], l["quantity"]) for l in event["detail"]["lines"]} == {("TEA-LONGJING-250G", 2), ("CUP-CELADON-6PK", 1)}
+
+
+def test_split_order_reserves_in_both_warehouses_and_sends_two_outbound_notes(seeded, shanghai_order):
+    # No warehouse holds both: cups are in Shanghai and Guangzhou, kettles in Beijing and Chengdu.
+    order = {**shanghai_order, "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}]}
+    order_id = accept(order)
+    review({"order_id": order_id}, context())
+    routed = routing({"order_id": order_id, "route_attempt": 0}, context())
+    assert {s["warehouse_id"]: [l["sku"] for l in s["lines"]] for s in routed["plan"]["shipments"]} == {
+        "WH-BJ": ["KETTLE-IRON-1L"],
+        "WH-SH": ["CUP-CELADON-6PK"],
+    }
+    entry = order_store().details(order_id).timeline[-1]
+    assert entry.details["warehouses"] == ["WH-BJ", "WH-SH"] and entry.details["total_cost"] == routed["plan"]["total_cost"]
+    assert entry.details["decision"]["strategy"] == "lowest-cost" and entry.details["decision"]["runners_up"]
+
+    inventory_lock({"order_id": order_id}, context())
+    assert (stock("KETTLE-IRON-1L", "WH-BJ").reserved, stock("CUP-CELADON-6PK", "WH-SH").reserved) == (1, 1)
+    released = notification({"order_id": order_id}, context())
+    assert sorted(released["outbound_note_ids"]) == [f"ON-{order_id.removeprefix('OMS-')}-{w}" for w in ("WH-BJ", "WH-SH")]
+    notes = {n.warehouse_id: [(l.sku, l.quantity) for l in n.lines] for n in order_store().details(order_id).outbound_notes}
+    assert notes == {"WH-BJ": [("KETTLE-IRON-1L", 1)], "WH-SH": [("CUP-CELADON-6PK", 1)]}
+    messages = drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])
+    assert sorted(json.loads(m["Body"])["detail"]["warehouse_id"] for m in messages) == ["WH-BJ", "WH-SH"]
+
+
+def test_reserved_packages_count_against_each_warehouse_for_the_day(seeded, shanghai_order):
+    order_id = accept(shanghai_order)
+    review({"order_id": order_id}, context())
+    routing({"order_id": order_id, "route_attempt": 0}, context())
+    today = datetime.now(CHINA_TIME).date()
+    days = [today.isoformat(), (today + timedelta(days=1)).isoformat()]  # the test may straddle midnight
+
+    def shanghai_packages() -> int:
+        return sum(inventory_store().packages_on(day).get("WH-SH", 0) for day in days)
+
+    before = shanghai_packages()
+    for _ in range(2):  # a repeated step counts once
+        inventory_lock({"order_id": order_id}, context())
+    assert shanghai_packages() == before + 1
 
 
 def test_every_step_repeated_changes_nothing_twice(seeded, shanghai_order):
@@ -102,8 +144,8 @@ def test_no_stock_anywhere_backorders_with_the_short_lines(seeded, shanghai_orde
     review({"order_id": order_id}, context())
     assert routing({"order_id": order_id, "route_attempt": 0}, context())["outcome"] == "BACKORDERED"
     entry = order_store().details(order_id).timeline[-1]
-    assert entry.to_status == OrderStatus.BACKORDERED
-    assert entry.details["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2}]
+    assert entry.to_status == OrderStatus.BACKORDERED and entry.details["reason"] == "not enough stock"
+    assert entry.details["short_lines"] == [{"sku": "GIFTBOX-MOONCAKE", "requested": 5, "best_single_warehouse": 2, "available_in_total": 2}]
 
 
 def test_too_many_route_attempts_backorder_instead_of_looping(seeded, shanghai_order):

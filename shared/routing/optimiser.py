@@ -1,0 +1,499 @@
+"""Exact plan search: branch and bound over sets of warehouses, and inside each set over how many
+units of each item each warehouse ships.
+
+Why it is fast enough for the hot path: a plan's cost is at least the sum, over its warehouses, of
+the cheapest package each can send (one kilogram), plus the extra-package penalty, plus what the
+order's kilograms beyond one per package add to a single package (a package's price is the cheapest
+of several carriers' straight lines, hence concave in kilograms, so one package absorbs extra
+kilograms most cheaply). That floor only grows when a warehouse joins, so sets are walked size by
+size (single warehouses first, which settle most orders and give the bound), branching on the
+warehouses that hold the rarest uncovered item, cheapest floor first, and a branch stops as soon as
+its floor ranks below the plans already kept.
+
+Exact within its limits: every plan of at most `max_packages` warehouses is either evaluated or
+bounded out. When the node budget runs out (very large orders or networks) the best plan found so
+far is returned with `exact=False` and a proven lower bound on the cost of any plan, so the gap
+of that decision is known; a greedy plan stands in if the search found none by then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import permutations
+from operator import add
+
+from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
+from shared.routing.network import GRAMS_PER_KG
+
+INFINITE = float("inf")
+NODE_BUDGET = 200_000  # search nodes per decision; beyond it the answer is heuristic with a bound
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """Something the order needs: a SKU line, or a kit that travels as one piece."""
+
+    quantity: int
+    unit_g: int
+    splittable: bool  # may its quantity come from more than one warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A warehouse that can ship part of the order, priced for this order's buyer."""
+
+    available: tuple[int, ...]  # per item, at most the item's quantity
+    fen_by_kg: tuple[int, ...]  # a package's cost by billed kilograms (index 0 unused)
+    min_fixed_fen: int  # the cheapest package from here (one kilogram)
+    min_additional_kg_fen: int  # the cheapest further kilogram from here
+    distance_km: int
+    priority_rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    items: tuple[Item, ...]
+    candidates: tuple[Candidate, ...]
+    objective: tuple[str, ...]
+    extra_package_fen: int
+    max_packages: int
+    keep: int = 3  # the best plan and its runners-up
+    node_budget: int = NODE_BUDGET
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    sites: tuple[int, ...]  # candidate indices, ascending
+    allocation: tuple[tuple[int, ...], ...]  # per item: the quantity each of `sites` ships
+    cost_fen: int
+    key: tuple[int, ...]  # the objective's criteria, in order
+
+
+@dataclass(slots=True)
+class SearchResult:
+    solutions: list[Solution]  # best first
+    exact: bool
+    warehouse_sets: int
+    nodes: int
+    lower_bound_fen: int | None = None  # when not exact: no plan costs less
+
+
+class BudgetExhausted(Exception):
+    pass
+
+
+def billed(weight_g: int) -> int:
+    return max(1, -(-weight_g // GRAMS_PER_KG))
+
+
+def _addition(fens: tuple[int, ...], rate: int, kg: int, more: int) -> int:
+    """What `more` kilograms add to a package of `kg` billed kilograms; past the end of its price
+    table, at least the cheapest further kilogram `rate` each."""
+    top = len(fens) - 1
+    to = kg + more
+    return fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
+
+
+def _members(mask: int) -> list[int]:
+    """The item indices in a bit set."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _ships(units: int, item: Item) -> bool:
+    return units >= (1 if item.splittable else item.quantity)
+
+
+@dataclass(slots=True)
+class _Search:
+    problem: Problem
+    steps: list[tuple[int, ...]]  # per candidate: what joining adds to each criterion's floor
+    steps_after_first: list[tuple[int, ...]]  # the same plus the extra-package penalty
+    order: list[int]  # candidate indices, by their steps
+    holds: list[int]  # per candidate: bit set of the items it can ship (whole, if unsplittable)
+    holders: list[int]  # per item: bit set of the positions in `order` whose warehouse ships it
+    item_g: list[int]  # per item: its whole weight
+    fens: list[tuple[int, ...]]  # per candidate: fen_by_kg
+    least: list[int]  # per candidate: min_fixed_fen
+    cheapest_kg: list[int]  # per candidate: min_additional_kg_fen
+    total_g: int
+    total_kg: int  # the order's weight in billed kilograms
+    cost_at: int | None  # where cost sits in the objective
+    best: list[tuple[tuple[int, ...], tuple[int, ...], Solution]] = field(default_factory=list)
+    nodes: int = 0
+    sets: int = 0
+    unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
+    restricted: bool = False  # a line had too many ways to split: allocations were not all tried
+    weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
+
+    def bound(self) -> tuple[int, ...] | None:
+        return self.best[-1][0] if len(self.best) >= self.problem.keep else None
+
+    # -- sets of warehouses -----------------------------------------------------------------
+
+    def walk(self, size: int, chosen: list[int], blocked: int, floor: tuple[int, ...], missing: int, covered: list[int], extra_from: int = -1) -> None:
+        """Every set of `size` warehouses that contains `chosen` and avoids `blocked` (bit sets
+        over positions in `order`). While items are missing it branches on the warehouses that
+        hold the rarest missing item, the k-th branch barring the ones before it, so each set is
+        reached once; a covering set then takes extra warehouses (in order, from `extra_from`),
+        which may pay off by carrying weight more cheaply."""
+        if missing:
+            if len(chosen) == size:
+                return
+            options = 0
+            for item_index in _members(missing):
+                allowed = self.holders[item_index] & ~blocked
+                if not allowed:
+                    return  # some item can no longer be covered
+                if not options or allowed.bit_count() < options.bit_count():
+                    options = allowed
+            positions = _members(options)
+        else:
+            if len(chosen) == size:
+                self.evaluate([self.order[p] for p in chosen], floor)
+                return
+            positions = range(max(extra_from, 0), len(self.order))
+        problem = self.problem
+        steps = self.steps_after_first if chosen else self.steps
+        tried = 0
+        for n, position in enumerate(positions):
+            if blocked >> position & 1:
+                continue
+            index = self.order[position]
+            self.nodes += 1
+            new_floor = tuple(map(add, floor, steps[index]))
+            bound = self.bound()
+            if bound is not None and new_floor > bound:
+                if new_floor[0] > bound[0]:
+                    break  # positions follow the first criterion's step: the rest are no better
+                tried |= 1 << position  # every set with it ranks below the kept plans
+                continue
+            available = problem.candidates[index].available
+            saved = []
+            still_missing = missing
+            for item_index in _members(missing & self.holds[index]):
+                item = problem.items[item_index]
+                before = covered[item_index]
+                saved.append((item_index, before))
+                after = before + available[item_index] if item.splittable else max(before, available[item_index])
+                covered[item_index] = after
+                if after >= item.quantity:
+                    still_missing &= ~(1 << item_index)
+            chosen.append(position)
+            try:
+                self.walk(size, chosen, blocked | tried | 1 << position, new_floor, still_missing, covered, position + 1 if not missing else -1)
+            except BudgetExhausted:
+                self.note_unexplored([p for p in positions[n + 1 :] if not blocked >> p & 1], floor, steps)
+                raise
+            finally:
+                chosen.pop()
+                for item_index, before in saved:
+                    covered[item_index] = before
+            if missing:
+                tried |= 1 << position
+
+    def note_unexplored(self, positions: list[int], floor: tuple[int, ...], steps: list[tuple[int, ...]]) -> None:
+        """On a budget stop: the branches not yet walked at this level are bounded by their floors."""
+        if self.cost_at is None or not positions:
+            return
+        cheapest = min(steps[self.order[p]][self.cost_at] for p in positions)
+        self.unexplored_floor = min(self.unexplored_floor, floor[self.cost_at] + cheapest)
+
+    def size_floor(self, size: int) -> int:
+        """No set of `size` or more warehouses costs less."""
+        cheapest = sorted(c.min_fixed_fen for c in self.problem.candidates)[:size]
+        return sum(cheapest) + self.problem.extra_package_fen * (size - 1)
+
+    # -- one set ----------------------------------------------------------------------------
+
+    def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
+        """Optimises the allocation of a covering set of warehouses and keeps it if it ranks."""
+        sites = tuple(sorted(chosen))
+        bound = self.bound()
+        if bound is not None and self.cost_at is not None:
+            # The floor priced the order's further kilograms for the cheapest candidate; pricing
+            # them for this set's warehouses is a quick, tighter check before the allocation.
+            more = max(0, self.total_kg - len(sites))
+            if more:
+                by_set = floor[self.cost_at] - self.weight_floor + min(_addition(self.fens[s], self.cheapest_kg[s], 1, more) for s in sites)
+                if floor[: self.cost_at] + (by_set,) + floor[self.cost_at + 1 :] > bound:
+                    return
+        allocation = _Allocation(self.problem, sites, self)
+        cap = INFINITE
+        if bound is not None and self.cost_at is not None:
+            key_lower = floor[: self.cost_at] + (allocation.root,) + floor[self.cost_at + 1 :]
+            if key_lower > bound:
+                return
+            if key_lower[: self.cost_at] == bound[: self.cost_at]:
+                cap = bound[self.cost_at]
+        self.sets += 1
+        try:
+            restricted_before = self.restricted
+            self.restricted = False
+            found = allocation.solve(cap)
+            if self.restricted:
+                self.unexplored_floor = min(self.unexplored_floor, allocation.root)
+            self.restricted = self.restricted or restricted_before
+        except BudgetExhausted:
+            self.unexplored_floor = min(self.unexplored_floor, self.plain_floor(sites))
+            raise
+        if found is None:
+            return
+        cost, units = found
+        key = floor if self.cost_at is None else floor[: self.cost_at] + (cost,) + floor[self.cost_at + 1 :]
+        self.keep(Solution(sites=sites, allocation=units, cost_fen=cost, key=key))
+
+    def plain_floor(self, sites: tuple[int, ...]) -> int:
+        return sum(self.problem.candidates[s].min_fixed_fen for s in sites) + self.problem.extra_package_fen * (len(sites) - 1)
+
+    def keep(self, solution: Solution) -> None:
+        self.best.append((solution.key, solution.sites, solution))
+        self.best.sort(key=lambda entry: (entry[0], entry[1]))
+        del self.best[self.problem.keep :]
+
+
+class _Allocation:
+    """How many units of each item each warehouse of a fixed, covering set ships, at least cost.
+    Every warehouse of the set ships something (a set with an idle warehouse is a smaller set)."""
+
+    def __init__(self, problem: Problem, sites: tuple[int, ...], search: _Search):
+        # Only what the bound needs: most sets are dismissed by it before anything else is built.
+        self.problem, self.search, self.sites = problem, search, sites
+        self.fens = [search.fens[s] for s in sites]
+        self.least = [search.least[s] for s in sites]
+        self.rates = [search.cheapest_kg[s] for s in sites]  # beyond a package's price table
+        self.penalty = problem.extra_package_fen * (len(sites) - 1)
+        self.total_g = search.total_g
+        # What a warehouse must ship because no other of the set holds it: placed up front.
+        once = twice = 0
+        for s in sites:
+            held = search.holds[s]
+            twice |= once & held
+            once |= held
+        self.only, self.once = once & ~twice, once
+        item_g, holds = search.item_g, search.holds
+        self.forced = [sum(item_g[i] for i in _members(self.only & holds[s])) for s in sites]
+        # No allocation costs less: the forced weights billed, the rest added as cheaply as can be.
+        self.root = self.lower_bound(self.forced, self.total_g - sum(self.forced))
+
+    def lower_bound(self, grams: list[int], remaining_g: int) -> int:
+        """Packages at the kilograms they bill now (the cheapest package where still empty), plus
+        the kilograms the rest must add beyond their slack. A package's price is concave in its
+        kilograms (the cheapest of several carriers' straight lines), so adding them all to one
+        package is the cheapest way: the least such addition bounds any way."""
+        total, kgs, billed_now = self.penalty, 0, []
+        for fens, least, g in zip(self.fens, self.least, grams):
+            if g:
+                kg = (g + 999) // GRAMS_PER_KG
+                total += fens[kg]
+            else:
+                kg = 1
+                total += least
+            kgs += kg
+            billed_now.append(kg)
+        beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - kgs
+        if beyond <= 0:
+            return total
+        return total + min(_addition(fens, rate, kg, beyond) for fens, kg, rate in zip(self.fens, billed_now, self.rates))
+
+    def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
+        problem = self.problem
+        self.candidates = [problem.candidates[s] for s in self.sites]
+        self.free = _members(self.once & ~self.only)  # items whose placement is a choice
+        if not self.free:  # typical for a single warehouse: nothing to choose
+            if not all(self.forced):
+                return None
+            cost = self.lower_bound(self.forced, 0)
+            return (cost, self.forced_allocation()) if cost <= cap else None
+        # The heaviest choices first: they decide the most.
+        self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
+        self.options = [self.splits(i, problem.items[i]) for i in self.free]
+        self.remaining_g = [0] * (len(self.free) + 1)  # from each depth on: the weight still to place
+        for depth in range(len(self.free) - 1, -1, -1):
+            item = problem.items[self.free[depth]]
+            self.remaining_g[depth] = self.remaining_g[depth + 1] + item.quantity * item.unit_g
+        self.cap = cap
+        self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
+        self.choice = list(self.forced_allocation())
+        self.seen: set[tuple[int, tuple[int, ...]]] = set()
+        if self.root <= cap:
+            self.descend(0, list(self.forced), self.root)
+        return self.best
+
+    def forced_allocation(self) -> tuple[tuple[int, ...], ...]:
+        """Each forced item whole at its only holder; the free ones nowhere yet."""
+        holds = self.search.holds
+        return tuple(
+            tuple(item.quantity if self.only >> i & 1 and holds[s] >> i & 1 else 0 for s in self.sites)
+            for i, item in enumerate(self.problem.items)
+        )
+
+    def descend(self, depth: int, grams: list[int], bound: int) -> None:
+        """`bound`: the least any completion of `grams` can cost (exact at a leaf). Once a plan
+        is found only a cheaper one is of interest; before, one costing `cap` still ranks."""
+        search = self.search
+        search.nodes += 1
+        if search.nodes > self.problem.node_budget:
+            raise BudgetExhausted
+        if depth == len(self.free):
+            if all(grams):
+                self.best = (bound, tuple(self.choice))
+                self.cap = bound - 1
+            return
+        state = (depth, tuple(grams))
+        if state in self.seen:
+            return  # the cost ahead depends only on the weights so far
+        self.seen.add(state)
+        item_index = self.free[depth]
+        item = self.problem.items[item_index]
+        # Cheapest-looking branch first: a good plan early makes the cap bite sooner.
+        children = []
+        rest_g = self.remaining_g[depth + 1]
+        unit_g = item.unit_g
+        for split in self.options[depth]:
+            after = [g + units * unit_g for g, units in zip(grams, split)]
+            child_bound = self.lower_bound(after, rest_g)
+            if child_bound <= self.cap:
+                children.append((child_bound, split, after))
+        children.sort(key=lambda child: child[0])
+        for child_bound, split, after in children:
+            if child_bound > self.cap:
+                break
+            self.choice[item_index] = split
+            self.descend(depth + 1, after, child_bound)
+
+    def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
+        caps = tuple(c.available[item_index] for c in self.candidates)
+        if not item.splittable:
+            return [tuple(item.quantity if k == j else 0 for k in range(len(caps))) for j, cap in enumerate(caps) if cap >= item.quantity]
+        every = _compositions(item.quantity, caps)
+        if every is not None:
+            return every
+        # Too many ways (a large quantity over several warehouses): only the fills in each order
+        # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
+        self.search.restricted = True
+        return sorted({_fill(item.quantity, caps, order) for order in permutations(range(len(caps)))}, reverse=True)
+
+
+MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
+
+
+@lru_cache(maxsize=4096)
+def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | None:
+    """Every way to take `total` units from warehouses holding `caps`, fullest first; None when
+    there are more than MAX_SPLITS."""
+    if len(caps) == 1:
+        return [(total,)] if caps[0] >= total else []
+    rest_capacity = sum(caps[1:])
+    out: list[tuple[int, ...]] = []
+    for first in range(min(total, caps[0]), max(0, total - rest_capacity) - 1, -1):
+        tails = _compositions(total - first, caps[1:])
+        if tails is None:
+            return None
+        out.extend((first, *tail) for tail in tails)
+        if len(out) > MAX_SPLITS:
+            return None
+    return out
+
+
+def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:
+    taken = [0] * len(caps)
+    for k in order:
+        taken[k] = min(caps[k], total)
+        total -= taken[k]
+    return tuple(taken)
+
+
+def _steps(problem: Problem) -> list[tuple[int, ...]]:
+    def step(c: Candidate) -> tuple[int, ...]:
+        values = {COST: c.min_fixed_fen, PACKAGES: 1, DISTANCE: c.distance_km, PRIORITY: c.priority_rank}
+        return tuple(values[name] for name in problem.objective)
+
+    return [step(c) for c in problem.candidates]
+
+
+def search(problem: Problem) -> SearchResult:
+    """The best `keep` plans by the objective (ties: the lower candidate indices), exactly unless
+    the node budget runs out."""
+    if not problem.candidates or not problem.items:
+        return SearchResult(solutions=[], exact=True, warehouse_sets=0, nodes=0)
+    steps = _steps(problem)
+    penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
+    order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
+    holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
+    holders = [sum(1 << p for p, index in enumerate(order) if holds[index] >> i & 1) for i in range(len(problem.items))]
+    all_items = (1 << len(problem.items)) - 1
+    total_g = sum(item.quantity * item.unit_g for item in problem.items)
+    searcher = _Search(
+        problem=problem,
+        steps=steps,
+        steps_after_first=[tuple(map(add, step, penalty)) for step in steps],
+        order=order,
+        holds=holds,
+        holders=holders,
+        item_g=[item.quantity * item.unit_g for item in problem.items],
+        fens=[c.fen_by_kg for c in problem.candidates],
+        least=[c.min_fixed_fen for c in problem.candidates],
+        cheapest_kg=[c.min_additional_kg_fen for c in problem.candidates],
+        total_g=total_g,
+        total_kg=billed(total_g),
+        cost_at=problem.objective.index(COST) if COST in problem.objective else None,
+    )
+    exact = True
+    sizes = range(1, min(problem.max_packages, len(order)) + 1)
+    for size in sizes:
+        # Whatever the set, its packages bill the order's kilograms beyond one each: at the least,
+        # what they add to one package (prices are concave in kilograms).
+        more = max(0, searcher.total_kg - size)
+        weight_floor = min(_addition(c.fen_by_kg, c.min_additional_kg_fen, 1, more) for c in problem.candidates) if more else 0
+        searcher.weight_floor = weight_floor
+        start = tuple(weight_floor if name == COST else 0 for name in problem.objective)
+        try:
+            searcher.walk(size, [], 0, start, all_items, [0] * len(problem.items))
+        except BudgetExhausted:
+            exact = False
+            if size < sizes[-1]:
+                searcher.unexplored_floor = min(searcher.unexplored_floor, searcher.size_floor(size + 1))
+            break
+    exact = exact and not searcher.restricted
+    solutions = [entry[2] for entry in searcher.best]
+    if not exact and not solutions:
+        solutions = _greedy(problem, order, steps)
+    lower = None
+    if not exact and problem.objective[0] == COST:
+        # Every set walked was evaluated or ranks below the plans kept; the rest is bounded.
+        found = min((s.cost_fen for s in solutions), default=INFINITE)
+        least = min(found, searcher.unexplored_floor)
+        lower = None if least == INFINITE else int(least)
+    return SearchResult(solutions=solutions, exact=exact, warehouse_sets=searcher.sets, nodes=searcher.nodes, lower_bound_fen=lower)
+
+
+def _greedy(problem: Problem, order: list[int], steps: list[tuple[int, ...]]) -> list[Solution]:
+    """A plan when the budget ran out before any: take warehouses in floor order, each shipping
+    all it can of what is still missing, until every item is covered."""
+    missing = [item.quantity for item in problem.items]
+    shipped: dict[int, list[int]] = {}
+    for index in order:
+        if len(shipped) == problem.max_packages or not any(missing):
+            break
+        candidate = problem.candidates[index]
+        take = [(min(m, a) if item.splittable else (m if a >= m else 0)) for item, m, a in zip(problem.items, missing, candidate.available)]
+        if any(take):
+            shipped[index] = take
+            missing = [m - t for m, t in zip(missing, take)]
+    if any(missing):
+        return []
+    sites = tuple(sorted(shipped))
+    allocation = tuple(tuple(shipped[s][i] for s in sites) for i in range(len(problem.items)))
+    cost = problem.extra_package_fen * (len(sites) - 1)
+    for s in sites:
+        grams = sum(q * item.unit_g for q, item in zip(shipped[s], problem.items))
+        cost += problem.candidates[s].fen_by_kg[billed(grams)]
+    totals = [sum(values) for values in zip(*(steps[s] for s in sites))]
+    key = tuple(cost if name == COST else total for name, total in zip(problem.objective, totals))
+    return [Solution(sites=sites, allocation=allocation, cost_fen=cost, key=key)]

@@ -1,0 +1,153 @@
+"""Plans one order: which warehouses ship which units, by the strategy, with its explanation.
+
+Pure: the network, the stock and the clock come in as values, so the same inputs always give the
+same decision.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.geo import Province
+from shared.routing import optimiser
+from shared.routing.costs import Lane, billed_kg, lane
+from shared.routing.demand import Demand
+from shared.routing.explain import decision
+from shared.routing.model import ExcludedWarehouse, RoutingDecision, StockLevel, Unroutable
+from shared.routing.network import Destination, Network, Site, Strategy
+
+RUNNERS_UP = 2
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingRequest:
+    lines: tuple[tuple[str, int], ...]  # (sku, quantity); repeated SKUs are summed
+    destination: Destination
+    now: datetime  # decides the cut-off and how many days are left until the promise
+    promised_delivery_date: date | None = None
+    channel: str | None = None
+
+
+def destination_of(province: Province) -> Destination:
+    """Orders name a province; its capital stands for the delivery point."""
+    return Destination(province_code=province.code, lat=province.lat, lon=province.lon)
+
+
+def demand_by_sku(lines: Iterable[tuple[str, int]]) -> Counter[str]:
+    demand: Counter[str] = Counter()
+    for sku, quantity in lines:
+        if quantity > 0:
+            demand[sku] += quantity
+    return demand
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An order ready for the optimiser: its items and the warehouses that may ship them, priced."""
+
+    strategy: Strategy
+    demand: Demand
+    lanes: tuple[Lane, ...]  # the eligible warehouses, by id
+    holdings: tuple[tuple[int, ...], ...]  # per eligible warehouse: units of each item it can ship
+    excluded: tuple[ExcludedWarehouse, ...]
+    stock: Mapping[tuple[str, str], int]  # (warehouse id, sku) -> available
+    allowed: tuple[Site, ...]  # every warehouse the strategy and capacity allow
+
+
+def prepare(
+    request: RoutingRequest,
+    network: Network,
+    stock: Iterable[StockLevel],
+    strategy: Strategy | None = None,
+    packages_today: Mapping[str, int] | None = None,
+) -> Prepared | Unroutable:
+    strategy = strategy or network.strategy_for(request.channel)
+    demand = Demand.of(demand_by_sku(request.lines), network, strategy)
+    available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
+    excluded: list[ExcludedWarehouse] = []
+    allowed: list[Site] = []  # what the strategy and capacity allow; their stock is what exists
+    eligible: list[tuple[Site, tuple[int, ...]]] = []  # those of them holding some of the order
+    for site in network.sites:
+        reason = _exclusion(site, request, strategy, packages_today or {})
+        if reason is None:
+            allowed.append(site)
+            holding = demand.availability(site, available)
+            if any(holding):
+                eligible.append((site, holding))
+                continue
+            reason = demand.why_nothing(site, available)
+        excluded.append(ExcludedWarehouse(warehouse_id=site.warehouse_id, reason=reason))
+    short = demand.shortages(eligible, allowed, available)
+    if short is not None:
+        return short
+    return Prepared(
+        strategy=strategy,
+        demand=demand,
+        lanes=tuple(lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible),
+        holdings=tuple(holding for _, holding in eligible),
+        excluded=tuple(excluded),
+        stock=available,
+        allowed=tuple(allowed),
+    )
+
+
+def problem_of(prepared: Prepared, network: Network, keep: int = 1 + RUNNERS_UP, node_budget: int = optimiser.NODE_BUDGET) -> optimiser.Problem:
+    strategy, demand = prepared.strategy, prepared.demand
+    return optimiser.Problem(
+        items=demand.items,
+        candidates=tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings)),
+        objective=strategy.objective,
+        extra_package_fen=network.extra_package_fen,
+        max_packages=strategy.max_packages,
+        keep=keep,
+        node_budget=node_budget,
+    )
+
+
+def plan_order(
+    request: RoutingRequest,
+    network: Network,
+    stock: Iterable[StockLevel],
+    strategy: Strategy | None = None,
+    packages_today: Mapping[str, int] | None = None,
+    node_budget: int = optimiser.NODE_BUDGET,
+) -> RoutingDecision | Unroutable:
+    prepared = prepare(request, network, stock, strategy, packages_today)
+    if isinstance(prepared, Unroutable):
+        return prepared
+    result = optimiser.search(problem_of(prepared, network, node_budget=node_budget))
+    if not result.solutions:
+        max_packages = prepared.strategy.max_packages
+        return Unroutable(
+            reason=f"no plan of at most {max_packages} package{'s' if max_packages > 1 else ''} ships every line",
+            short_lines=prepared.demand.short_lines(prepared.allowed, prepared.stock, only_short=False),
+        )
+    return decision(prepared.strategy, prepared.demand, prepared.lanes, result, network, list(prepared.excluded))
+
+
+def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages_today: Mapping[str, int]) -> str | None:
+    if site.warehouse_id in strategy.excluded_warehouses:
+        return f"excluded by strategy {strategy.name}"
+    if (site.warehouse_id, request.destination.province_code) in strategy.excluded_routes:
+        return f"strategy {strategy.name} does not ship from here to province {request.destination.province_code}"
+    shipped = packages_today.get(site.warehouse_id, 0)
+    if site.daily_capacity is not None and shipped >= site.daily_capacity:
+        return f"at its daily capacity ({shipped} of {site.daily_capacity} packages)"
+    return None
+
+
+def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy) -> optimiser.Candidate:
+    most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
+    further_kgs = range(billed_kg(most_g))
+    by_carrier = [[q.fixed_fen + q.additional_kg_fen * k for k in further_kgs] for q in lane_.quotes]
+    return optimiser.Candidate(
+        available=holding,
+        fen_by_kg=(0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0])),
+        min_fixed_fen=lane_.min_fixed_fen,
+        min_additional_kg_fen=lane_.min_additional_kg_fen,
+        distance_km=round(lane_.distance_km),
+        priority_rank=strategy.priority_rank(lane_.site.warehouse_id),
+    )
