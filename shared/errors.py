@@ -53,3 +53,12 @@ class OrderMovedOn(OmsError):
     def __init__(self, order_id: str, status: str, step: str):
         super().__init__(f"order {order_id} is {status}; {step} has nothing to do")
         self.order_id, self.status, self.step = order_id, status, step
+
+
+class StockLayoutRefused(OmsError):
+    """A split of a warehouse's stock into buckets, or a merge back, cannot be done now; the
+    reason says what to do first (e.g. reservations still held on it)."""
+
+    def __init__(self, sku: str, warehouse_id: str, reason: str):
+        super().__init__(f"{sku}@{warehouse_id}: {reason}")
+        self.sku, self.warehouse_id, self.reason = sku, warehouse_id, reason
