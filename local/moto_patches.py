@@ -11,13 +11,16 @@
    TransactWriteItems deep-copies every table it touches to roll back by swapping the copy in:
    O(table) per transaction, and a rollback drops other requests' writes. We run each DynamoDB
    request under one lock and roll a cancelled transaction back with an undo log of the items
-   it touched.
+   it touched. A Query on a table's own key sorts every item of the table to keep one
+   partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
+   partition's items.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import json
 import threading
 import time
@@ -157,18 +160,46 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
             raise
 
 
+_original_query = Table.query
+_original_all_items = Table.all_items
+_QUERY_SIGNATURE = inspect.signature(Table.query)
+_query_partition = threading.local()  # (table, hash key) while a base-table Query runs
+
+
+def _query_reading_one_partition(self: Table, *args: Any, **kwargs: Any) -> Any:
+    arguments = _QUERY_SIGNATURE.bind(self, *args, **kwargs).arguments
+    if arguments.get("index_name") is not None or arguments.get("hash_key") is None or not self.range_key_attr:
+        return _original_query(self, *args, **kwargs)
+    _query_partition.scope = (self, arguments["hash_key"])
+    try:
+        return _original_query(self, *args, **kwargs)
+    finally:
+        _query_partition.scope = None
+
+
+def _all_items_of_the_queried_partition(self: Table) -> list[Any]:
+    scope = getattr(_query_partition, "scope", None)
+    if scope is None or scope[0] is not self:
+        return _original_all_items(self)
+    # moto then keeps the items whose hash key matches: these are exactly those, in key order
+    return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+
+
 def _deepcopy_except_tables(value: Any, memo: Any = None) -> Any:
     # moto snapshots whole tables before a transaction; our undo log makes that unnecessary.
     return value if isinstance(value, Table) else _real_deepcopy(value, memo)
 
 
 def install_dynamodb_fidelity() -> None:
-    """Atomic DynamoDB requests and O(items) transactions, in server mode and under mock_aws."""
+    """Atomic DynamoDB requests, O(items) transactions and O(partition) queries, in server mode
+    and under mock_aws."""
     with _lock:
         if DynamoHandler.call_action is _serialised_call_action:
             return
         DynamoHandler.call_action = _serialised_call_action
         DynamoDBBackend.transact_write_items = _transact_write_items
+        Table.query = _query_reading_one_partition
+        Table.all_items = _all_items_of_the_queried_partition
         dynamodb_models.copy = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
 
 

@@ -63,3 +63,12 @@ class RuleSetNotFound(OmsError):
 
 class RuleSetConflict(OmsError):
     """Someone else changed the rule sets first (a version number or the active set): re-read, retry."""
+
+
+class StockLayoutRefused(OmsError):
+    """A split of a warehouse's stock into buckets, or a merge back, cannot be done now; the
+    reason says what to do first (e.g. reservations still held on it)."""
+
+    def __init__(self, sku: str, warehouse_id: str, reason: str):
+        super().__init__(f"{sku}@{warehouse_id}: {reason}")
+        self.sku, self.warehouse_id, self.reason = sku, warehouse_id, reason

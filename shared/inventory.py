@@ -1,7 +1,8 @@
 """Stock and reservations (库存锁定), as values: the rules every store operation keeps.
 
 Per SKU and warehouse: available = on_hand − reserved − safety_stock, and that identity holds
-after every operation. A reservation holds stock for one order line until it is committed (the
+after every operation (and per bucket, for a hot SKU's stock split into buckets: see
+shared/stock_buckets.py). A reservation holds stock for one order line until it is committed (the
 parcel shipped: on_hand and reserved both fall) or released (cancel, reject, expiry: reserved
 falls, available rises).
 """
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import TypeVar
 
 from pydantic import BaseModel, Field, model_validator
 
 from shared.routing import RoutingPlan
 
-# A DynamoDB transaction holds at most 100 items. A reserved line takes two (its reservation
-# record and its stock update) and the order's status change two more.
+# A DynamoDB transaction holds at most 100 items. A reserved line takes its reservation record
+# plus one stock update per stock item it draws from: two on unbucketed stock, more when a line on
+# bucketed stock spans buckets (ReservationLine.transaction_items). The order's status change takes
+# two more. The line counts below hold for unbucketed stock; transactions are packed by items.
 TRANSACTION_ITEMS = 100
 ITEMS_PER_LINE = 2
 ORDER_ITEMS = 2
@@ -44,6 +46,19 @@ class StockRecord(BaseModel):
         return self.on_hand - self.reserved - self.safety_stock
 
 
+class StockBucket(StockRecord):
+    """One of the K items a hot SKU's stock in one warehouse is split into (shared/stock_buckets.py)."""
+
+    bucket: int = Field(ge=0)
+
+
+class BucketShare(BaseModel):
+    """Units of a reservation line held in one bucket."""
+
+    bucket: int = Field(ge=0)
+    quantity: int = Field(gt=0)
+
+
 class ReservationState(StrEnum):
     HELD = "HELD"  # stock set aside for the order
     COMMITTED = "COMMITTED"  # shipped: on hand went down with it
@@ -59,6 +74,21 @@ class ReservationLine(BaseModel):
     created_at: str
     hold_expires_at: str  # ISO-8601 UTC; compared as strings by the expiry index
     released_reason: str | None = None
+    # Bucketed stock only: the buckets the units came from, so that release and commit give back
+    # exactly those. None: the warehouse's stock is one item.
+    allocations: list[BucketShare] | None = None
+
+    @property
+    def stock_items(self) -> int:
+        return len(self.allocations) if self.allocations else 1
+
+    @property
+    def transaction_items(self) -> int:
+        """Items this line takes in a reserve, release or commit transaction: record + stock."""
+        return 1 + self.stock_items
+
+    def summary(self) -> dict:
+        return {"sku": self.sku, "warehouse_id": self.warehouse_id, "quantity": self.quantity}
 
 
 def reservation_lines(order_id: str, plan: RoutingPlan, created_at: str, hold_expires_at: str) -> list[ReservationLine]:
@@ -76,12 +106,18 @@ def reservation_lines(order_id: str, plan: RoutingPlan, created_at: str, hold_ex
     ]
 
 
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def transaction_batches(lines: Sequence[ReservationLine], room: int = TRANSACTION_ITEMS) -> Iterator[list[ReservationLine]]:
+    """Consecutive lines packed into transactions of at most `room` items (50 unbucketed lines each)."""
+    batch: list[ReservationLine] = []
+    used = 0
+    for line in lines:
+        if batch and used + line.transaction_items > room:
+            yield batch
+            batch, used = [], 0
+        batch.append(line)
+        used += line.transaction_items
+    if batch:
+        yield batch
 
 
 class StockSnapshot(BaseModel):

@@ -2,6 +2,8 @@
 
   pk = WAREHOUSE              sk = <warehouse_id>     a warehouse and its location
   pk = STOCK#<sku>            sk = <warehouse_id>     on_hand, reserved, safety_stock, available
+  pk = STOCK#<sku>            sk = <warehouse>#b<k>   the same, per bucket of a hot SKU (never
+                                                      next to the single item of that warehouse)
   pk = RESERVATION#<order_id> sk = <warehouse>#<sku>  one reserved order line, its state and expiry
   pk = STOCKDELTA#<delta_id>  sk = APPLIED            marks a WMS/ERP movement as applied once
   pk = PACKAGES#<yyyy-mm-dd>  sk = <warehouse_id>     packages reserved that China day (daily capacity)
@@ -11,7 +13,8 @@ do arithmetic: a reservation is `available >= :q` → `available -= q, reserved 
 Every other write keeps the identity in the same request.
 
 Methods named *_items return TransactWriteItems entries, so a use case can put stock changes and
-the order's status change in one transaction.
+the order's status change in one transaction. For a reservation line they are its record, then one
+stock update per stock item (ReservationLine.transaction_items), in that order.
 """
 
 from __future__ import annotations
@@ -25,18 +28,26 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws.clients import client, resource_name
-from shared.aws.dynamo import from_item, query_partition, to_item, to_value
+from shared.aws.dynamo import TransactionCancelled, from_item, query_partition, raise_if_transient, to_item, to_value, transact_write
 from shared.inventory import (
     AUDIT_RETENTION_SECONDS,
     EXPIRY_SHARDS,
     ReservationLine,
     ReservationState,
+    StockBucket,
     StockDelta,
     StockRecord,
     StockSnapshot,
 )
 from shared.routing import RoutingPlan, StockLevel, Warehouse, parse_warehouse
 from shared.routing.network import CHINA_TIME
+from shared.stock_buckets import (
+    SAFETY_BUCKET,
+    WarehouseStock,
+    receiving_bucket,
+    spread_count,
+    take_from_buckets,
+)
 
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
@@ -48,11 +59,23 @@ def expiry_shard(order_id: str) -> str:
     return f"HELD#{int(hashlib.sha256(order_id.encode()).hexdigest(), 16) % EXPIRY_SHARDS}"
 
 
+def stock_key(sku: str, warehouse_id: str, bucket: int | None = None) -> dict[str, str]:
+    return {"pk": f"STOCK#{sku}", "sk": warehouse_id if bucket is None else f"{warehouse_id}#b{bucket}"}
+
+
+def _warehouse_of(item: dict[str, Any]) -> str:
+    return item["warehouse_id"] if "bucket" in item else item["sk"]
+
+
 class InventoryStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None):
         self._table = table_name
         self._client = dynamodb
         self._warehouses: tuple[float, list[Warehouse]] | None = None
+        # (sku, warehouse) pairs a read in this container found bucketed. A hint only: reservation
+        # reads such stock before allocating and places other lines on the single item unread;
+        # every write is conditioned on the item existing, so a stale hint costs one retry.
+        self._bucketed: set[tuple[str, str]] = set()
 
     @property
     def table(self) -> str:
@@ -84,69 +107,216 @@ class InventoryStore:
         self.db.put_item(TableName=self.table, Item=to_item(item))
 
     def stock_levels(self, skus: Iterable[str]) -> list[StockLevel]:
-        return [
-            StockLevel(sku=sku, warehouse_id=item["sk"], available=item["available"])
-            for sku in sorted(set(skus))
-            for item in query_partition(self.db, self.table, f"STOCK#{sku}")
-        ]
+        """One level per SKU and warehouse: a bucketed warehouse's buckets summed."""
+        levels: list[StockLevel] = []
+        for sku in sorted(set(skus)):
+            available: dict[str, int] = {}
+            bucketed: set[str] = set()
+            for item in query_partition(self.db, self.table, f"STOCK#{sku}"):
+                warehouse = _warehouse_of(item)
+                available[warehouse] = available.get(warehouse, 0) + item["available"]
+                if "bucket" in item:
+                    bucketed.add(warehouse)
+            for warehouse, units in available.items():
+                self._remember_layout(sku, warehouse, warehouse in bucketed)
+                levels.append(StockLevel(sku=sku, warehouse_id=warehouse, available=units))
+        return levels
 
     def stock_record(self, sku: str, warehouse_id: str) -> StockRecord | None:
+        """The warehouse's figures: its single record, or its buckets summed."""
         item = self._get(f"STOCK#{sku}", warehouse_id)
-        return StockRecord.model_validate(item) if item else None
+        if item:
+            return StockRecord.model_validate(item)
+        return self.warehouse_stock(sku, warehouse_id).total()
 
-    def stored_available(self, sku: str, warehouse_id: str) -> int | None:
+    def stored_available(self, sku: str, warehouse_id: str, bucket: int | None = None) -> int | None:
         """The `available` attribute as stored (the invariant tests compare it with the identity)."""
-        item = self._get(f"STOCK#{sku}", warehouse_id)
+        item = self._get(**stock_key(sku, warehouse_id, bucket))
         return item["available"] if item else None
+
+    def warehouse_stock(self, sku: str, warehouse_id: str, *, consistent: bool = True) -> WarehouseStock:
+        """The warehouse's stock items of a SKU, in one Query: its record, or its buckets."""
+        try:
+            page = self.db.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :warehouse)",
+                ExpressionAttributeValues={":pk": to_value(f"STOCK#{sku}"), ":warehouse": to_value(warehouse_id)},
+                ConsistentRead=consistent,
+            )
+        except ClientError as error:
+            raise_if_transient(error)
+            raise
+        items = [from_item(i) for i in page["Items"]]
+        record = next((StockRecord.model_validate(i) for i in items if i["sk"] == warehouse_id), None)
+        # begins_with also finds "WH-A2" for "WH-A": keep exactly this warehouse's buckets
+        buckets = sorted(
+            (StockBucket.model_validate(i) for i in items if "bucket" in i and i["warehouse_id"] == warehouse_id),
+            key=lambda b: b.bucket,
+        )
+        as_of = next((i["as_of"] for i in items if _warehouse_of(i) == warehouse_id and "as_of" in i), None)
+        self._remember_layout(sku, warehouse_id, bool(buckets))
+        return WarehouseStock(sku=sku, warehouse_id=warehouse_id, record=record, buckets=buckets, as_of=as_of)
+
+    def known_bucketed(self, sku: str, warehouse_id: str) -> bool:
+        return (sku, warehouse_id) in self._bucketed
+
+    def _remember_layout(self, sku: str, warehouse_id: str, bucketed: bool) -> None:
+        if bucketed:
+            self._bucketed.add((sku, warehouse_id))
+        else:
+            self._bucketed.discard((sku, warehouse_id))
+
+    # -- hot SKUs: splitting a warehouse's stock into buckets and merging it back ------------------
+
+    def split_stock(self, stock: WarehouseStock, buckets: list[StockBucket]) -> bool:
+        """Replaces the single item by its buckets in one transaction, provided it is still as
+        read and holds no reservation. False when it changed in between (nothing written)."""
+        if stock.record is None:
+            raise ValueError(f"{stock.sku}@{stock.warehouse_id}: no single stock item to split")
+        items = [self._unchanged_delete(stock.record, None)]
+        items += [self._new_stock_put(bucket, stock.as_of, {"bucket": bucket.bucket, "bucket_count": len(buckets)}) for bucket in buckets]
+        split = self._all_or_nothing(items)
+        self._remember_layout(stock.sku, stock.warehouse_id, split)
+        return split
+
+    def merge_stock(self, stock: WarehouseStock, merged: StockRecord) -> bool:
+        """Replaces the buckets by one item in one transaction, provided every bucket is still as
+        read and holds no reservation. False when one changed in between (nothing written)."""
+        items = [self._unchanged_delete(bucket, bucket.bucket) for bucket in stock.buckets]
+        items.append(self._new_stock_put(merged, stock.as_of, {}))
+        merged_now = self._all_or_nothing(items)
+        self._remember_layout(stock.sku, stock.warehouse_id, not merged_now)
+        return merged_now
+
+    def _unchanged_delete(self, record: StockRecord, bucket: int | None) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self.table,
+                "Key": to_item(stock_key(record.sku, record.warehouse_id, bucket)),
+                "ConditionExpression": "on_hand = :on_hand AND reserved = :none AND safety_stock = :safety",
+                "ExpressionAttributeValues": {
+                    ":on_hand": to_value(record.on_hand),
+                    ":none": to_value(0),
+                    ":safety": to_value(record.safety_stock),
+                },
+            }
+        }
+
+    def _new_stock_put(self, record: StockRecord, as_of: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+        fields = record.model_dump(exclude={"bucket"})  # a bucket's number comes with `extra`
+        item = {**stock_key(record.sku, record.warehouse_id, extra.get("bucket")), **fields, "available": record.available, **extra}
+        if as_of:
+            item["as_of"] = as_of
+        return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def _all_or_nothing(self, items: list[dict[str, Any]]) -> bool:
+        try:
+            transact_write(self.db, items)
+            return True
+        except TransactionCancelled:
+            return False
 
     def apply_snapshot(self, snapshot: StockSnapshot) -> str:
         """Sets on_hand from a count, keeping every reservation. Returns 'applied', 'created' or
-        'stale' (a newer count was applied already)."""
-        key = {"pk": f"STOCK#{snapshot.sku}", "sk": snapshot.warehouse_id}
-        for _ in range(5):  # the record's safety stock may change between our read and write
-            current = self.stock_record(snapshot.sku, snapshot.warehouse_id)
-            if current is None:
-                record = StockRecord(sku=snapshot.sku, warehouse_id=snapshot.warehouse_id, on_hand=snapshot.on_hand, safety_stock=snapshot.safety_stock or 0)
-                item = {**key, **record.model_dump(), "available": record.available, "as_of": snapshot.as_of}
-                try:
-                    self.db.put_item(TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
-                    return "created"
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                        raise
-                    continue
-            safety = current.safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
-            try:
-                self.db.update_item(
-                    TableName=self.table,
-                    Key=to_item(key),
-                    # available = count − safety − reserved, with reserved read inside the write
-                    UpdateExpression="SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
-                    ConditionExpression="safety_stock = :old_safety AND (attribute_not_exists(as_of) OR as_of < :as_of)",
-                    ExpressionAttributeValues={
-                        ":count": to_value(snapshot.on_hand),
-                        ":safety": to_value(safety),
-                        ":free": to_value(snapshot.on_hand - safety),
-                        ":old_safety": to_value(current.safety_stock),
-                        ":as_of": to_value(snapshot.as_of),
-                    },
-                )
-                return "applied"
-            except ClientError as error:
-                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-                latest = self._get(key["pk"], key["sk"]) or {}
-                if latest.get("as_of", "") >= snapshot.as_of:
-                    return "stale"
+        'stale' (a newer count was applied already). A bucketed warehouse's count is spread over
+        its buckets, each keeping its own reservations."""
+        for _ in range(5):  # safety stock, a bucket's reservations or the layout may change meanwhile
+            stock = self.warehouse_stock(snapshot.sku, snapshot.warehouse_id)
+            if stock.bucketed:
+                outcome = self._count_buckets(snapshot, stock.buckets)
+            elif stock.record is not None:
+                outcome = self._count_record(snapshot, stock.record)
+            else:
+                outcome = self._create_counted(snapshot)
+            if outcome:
+                return outcome
         raise RuntimeError(f"stock {snapshot.sku}@{snapshot.warehouse_id} kept changing while applying a snapshot")
 
-    def delta_items(self, delta: StockDelta, now_epoch: int) -> list[dict[str, Any]]:
-        """A movement applied once (the marker fails on a repeat), never driving on_hand below 0."""
+    def _create_counted(self, snapshot: StockSnapshot) -> str | None:
+        record = StockRecord(sku=snapshot.sku, warehouse_id=snapshot.warehouse_id, on_hand=snapshot.on_hand, safety_stock=snapshot.safety_stock or 0)
+        created = self._new_stock_put(record, snapshot.as_of, {})
+        return "created" if self._all_or_nothing([created, self._no_buckets_check(snapshot.sku, snapshot.warehouse_id)]) else None
+
+    def _count_record(self, snapshot: StockSnapshot, current: StockRecord) -> str | None:
+        key = stock_key(snapshot.sku, snapshot.warehouse_id)
+        safety = current.safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key=to_item(key),
+                # available = count − safety − reserved, with reserved read inside the write
+                UpdateExpression="SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
+                ConditionExpression="safety_stock = :old_safety AND (attribute_not_exists(as_of) OR as_of < :as_of)",
+                ExpressionAttributeValues={
+                    ":count": to_value(snapshot.on_hand),
+                    ":safety": to_value(safety),
+                    ":free": to_value(snapshot.on_hand - safety),
+                    ":old_safety": to_value(current.safety_stock),
+                    ":as_of": to_value(snapshot.as_of),
+                },
+            )
+            return "applied"
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return self._stale_or_retry(snapshot, key)
+
+    def _count_buckets(self, snapshot: StockSnapshot, buckets: list[StockBucket]) -> str | None:
+        """Every bucket in one transaction: on hand = its reserved (+ the safety stock on bucket 0)
+        + an even share of the rest. `reserved` is read inside each write, so a reservation made
+        since our read is kept; one that would leave its bucket below what we planned cancels
+        the transaction instead (`reserved <= :cap`), and the count is spread again."""
+        safety = buckets[SAFETY_BUCKET].safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
+        safety_of = {b.bucket: safety if b.bucket == SAFETY_BUCKET else 0 for b in buckets}
+        on_hands = spread_count(snapshot.on_hand, [b.reserved + safety_of[b.bucket] for b in buckets])
+        items = []
+        for bucket, on_hand in zip(buckets, on_hands):
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": to_item(stock_key(bucket.sku, bucket.warehouse_id, bucket.bucket)),
+                        "UpdateExpression": "SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
+                        "ConditionExpression": (
+                            "bucket_count = :buckets AND safety_stock = :old_safety AND reserved <= :cap "
+                            "AND (attribute_not_exists(as_of) OR as_of < :as_of)"
+                        ),
+                        "ExpressionAttributeValues": {
+                            ":count": to_value(on_hand),
+                            ":safety": to_value(safety_of[bucket.bucket]),
+                            ":free": to_value(on_hand - safety_of[bucket.bucket]),
+                            ":buckets": to_value(len(buckets)),
+                            ":old_safety": to_value(bucket.safety_stock),
+                            ":cap": to_value(max(bucket.reserved, on_hand - safety_of[bucket.bucket])),
+                            ":as_of": to_value(snapshot.as_of),
+                        },
+                    }
+                }
+            )
+        if self._all_or_nothing(items):
+            return "applied"
+        return self._stale_or_retry(snapshot, stock_key(snapshot.sku, snapshot.warehouse_id, buckets[0].bucket))
+
+    def _stale_or_retry(self, snapshot: StockSnapshot, key: dict[str, str]) -> str | None:
+        latest = self._get(key["pk"], key["sk"]) or {}
+        return "stale" if latest.get("as_of", "") >= snapshot.as_of else None
+
+    def movement_applied(self, delta_id: str) -> bool:
+        return self._get(f"STOCKDELTA#{delta_id}", "APPLIED") is not None
+
+    def delta_items(self, delta: StockDelta, now_epoch: int, stock: WarehouseStock) -> list[dict[str, Any]]:
+        """A movement applied once (the marker fails on a repeat), never driving on_hand below 0.
+        On bucketed stock a receipt goes to the emptiest bucket and a decrease to the buckets
+        that hold the units (`stock` as read; every bucket write is conditioned on what it
+        assumed). The marker comes first, then the stock items."""
         marker = {"pk": f"STOCKDELTA#{delta.delta_id}", "sk": "APPLIED", **delta.model_dump(), "expires_at_epoch": now_epoch + AUDIT_RETENTION_SECONDS}
+        items: list[dict[str, Any]] = [{"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": "attribute_not_exists(pk)"}}]
+        if stock.bucketed:
+            return items + self._bucket_movement_items(delta, stock.buckets)
         values = {":d": to_value(delta.change), ":zero": to_value(0), ":sku": to_value(delta.sku), ":wh": to_value(delta.warehouse_id)}
         update: dict[str, Any] = {
             "TableName": self.table,
-            "Key": to_item({"pk": f"STOCK#{delta.sku}", "sk": delta.warehouse_id}),
+            "Key": to_item(stock_key(delta.sku, delta.warehouse_id)),
             "UpdateExpression": (
                 "SET on_hand = if_not_exists(on_hand, :zero) + :d, available = if_not_exists(available, :zero) + :d, "
                 "reserved = if_not_exists(reserved, :zero), safety_stock = if_not_exists(safety_stock, :zero), "
@@ -154,13 +324,50 @@ class InventoryStore:
             ),
             "ExpressionAttributeValues": values,
         }
+        # The item as read must still be there: a split in between moved its stock to buckets.
+        conditions = ["attribute_exists(pk)"] if stock.exists else []
         if delta.change < 0:
-            update["ConditionExpression"] = "on_hand >= :taken"
+            conditions.append("on_hand >= :taken")
             values[":taken"] = to_value(-delta.change)
+        if conditions:
+            update["ConditionExpression"] = " AND ".join(conditions)
+        items.append({"Update": update})
+        if not stock.exists:  # a new single item must not appear next to buckets made meanwhile
+            items.append(self._no_buckets_check(delta.sku, delta.warehouse_id))
+        return items
+
+    def _bucket_movement_items(self, delta: StockDelta, buckets: list[StockBucket]) -> list[dict[str, Any]]:
+        if delta.change > 0:
+            plan = [(receiving_bucket(buckets), delta.change, "attribute_exists(pk)", {})]
+        else:
+            takes = take_from_buckets(-delta.change, buckets)
+            if takes is None:
+                raise ValueError(f"{delta.sku}@{delta.warehouse_id}: buckets hold less than {-delta.change} on hand")
+            plan = [
+                (t.bucket, -t.quantity, "attribute_exists(pk) AND on_hand >= :taken AND available >= :unheld", {":taken": t.quantity, ":unheld": t.unheld})
+                for t in takes
+            ]
         return [
-            {"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Update": update},
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(stock_key(delta.sku, delta.warehouse_id, bucket)),
+                    "UpdateExpression": "SET on_hand = on_hand + :d, available = available + :d",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": {":d": to_value(change), **{k: to_value(v) for k, v in values.items()}},
+                }
+            }
+            for bucket, change, condition, values in plan
         ]
+
+    def _no_buckets_check(self, sku: str, warehouse_id: str) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item(stock_key(sku, warehouse_id, SAFETY_BUCKET)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     # -- reservations ------------------------------------------------------------------------
 
@@ -186,8 +393,9 @@ class InventoryStore:
 
     def reserve_items(self, lines: Sequence[ReservationLine], *, expires: bool) -> list[dict[str, Any]]:
         """Per line: the reservation record (refused while the same line is HELD: a repeated
-        step), then the stock decrement (refused when available < quantity: a shortage).
-        `expires` puts the line in the expiry index, for holds no order owns yet."""
+        step), then the stock decrement of each stock item it draws from (refused when that
+        item's available < its quantity: a shortage, or on bucketed stock a bucket someone else
+        emptied first). `expires` puts the line in the expiry index, for holds no order owns yet."""
         items: list[dict[str, Any]] = []
         for line in lines:
             record = {**self._line_key(line), **line.model_dump(mode="json", exclude_none=True)}
@@ -204,7 +412,7 @@ class InventoryStore:
                     }
                 }
             )
-            items.append(self._stock_update(line, "SET available = available - :q, reserved = reserved + :q", "attribute_exists(pk) AND available >= :q"))
+            items.extend(self._stock_updates(line, "SET available = available - :q, reserved = reserved + :q", "attribute_exists(pk) AND available >= :q"))
         return items
 
     def release_items(self, lines: Sequence[ReservationLine], reason: str, now_epoch: int) -> list[dict[str, Any]]:
@@ -270,19 +478,24 @@ class InventoryStore:
                     }
                 }
             )
-            items.append(self._stock_update(line, stock_update, "attribute_exists(pk)"))
+            items.extend(self._stock_updates(line, stock_update, "attribute_exists(pk)"))
         return items
 
-    def _stock_update(self, line: ReservationLine, expression: str, condition: str) -> dict[str, Any]:
-        return {
-            "Update": {
-                "TableName": self.table,
-                "Key": to_item({"pk": f"STOCK#{line.sku}", "sk": line.warehouse_id}),
-                "UpdateExpression": expression,
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": {":q": to_value(line.quantity)},
+    def _stock_updates(self, line: ReservationLine, expression: str, condition: str) -> list[dict[str, Any]]:
+        """One update per stock item the line holds units in: the single item, or its buckets."""
+        parts = [(a.bucket, a.quantity) for a in line.allocations] if line.allocations else [(None, line.quantity)]
+        return [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": to_item(stock_key(line.sku, line.warehouse_id, bucket)),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": {":q": to_value(quantity)},
+                }
             }
-        }
+            for bucket, quantity in parts
+        ]
 
     @staticmethod
     def _line_key(line: ReservationLine) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
-from shared.inventory import LINES_PER_CHUNK, ReservationLine, ReservationState, chunks
+from shared.inventory import ReservationLine, ReservationState, transaction_batches
 
 Settle = Callable[[Sequence[ReservationLine], int], list[dict[str, Any]]]
 
@@ -37,9 +37,9 @@ def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, 
         if not held:
             return settled
         try:
-            for chunk in chunks(held, LINES_PER_CHUNK):
-                transact_write(inventory.db, settle(chunk, int(time.time())))
-                settled.extend(chunk)
+            for batch in transaction_batches(held):  # a line on buckets takes an item per bucket
+                transact_write(inventory.db, settle(batch, int(time.time())))
+                settled.extend(batch)
         except TransactionCancelled:
             continue
     raise RuntimeError(f"order {order_id}: reservation lines kept changing while settling them")

@@ -6,7 +6,11 @@ import time
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
+from shared.errors import StoreUnavailable
 from shared.inventory import StockDelta, StockSnapshot
+from shared.stock_buckets import take_from_buckets
+
+DELTA_ATTEMPTS = 5
 
 
 def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
@@ -14,9 +18,22 @@ def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
 
 
 def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
-    """'applied', 'duplicate' (this delta id was applied before) or 'refused' (on hand would go below 0)."""
-    try:
-        transact_write(inventory.db, inventory.delta_items(delta, int(time.time())))
-    except TransactionCancelled as cancelled:
-        return "duplicate" if cancelled.failed(0) else "refused"
-    return "applied"
+    """'applied', 'duplicate' (this delta id was applied before) or 'refused' (on hand would go below 0).
+
+    Bucketed stock is read first to choose its buckets; when a bucket changed before the write
+    (a reservation took the units a decrease planned on) or the layout changed (a split or a
+    merge), the movement is planned again on fresh figures."""
+    for _ in range(DELTA_ATTEMPTS):
+        stock = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
+        if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
+            return "duplicate" if inventory.movement_applied(delta.delta_id) else "refused"
+        try:
+            transact_write(inventory.db, inventory.delta_items(delta, int(time.time()), stock))
+            return "applied"
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(0):
+                return "duplicate"
+        now = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
+        if not stock.bucketed and not now.bucketed and stock.exists == now.exists:
+            return "refused"  # the single item as read refused it: on hand would go below 0
+    raise StoreUnavailable(f"stock {delta.sku}@{delta.warehouse_id} kept changing while applying movement {delta.delta_id}")

@@ -1,75 +1,28 @@
 """Inventory reservation on moto: racing clients, crashes, release, commit and stock sync.
 
-The invariant checked after every scenario: for each stock record,
-on_hand = available + reserved + safety_stock, `reserved` equals the sum of the HELD reservation
-lines, and no successful reservation is missing from it (oversell is exactly 0)."""
+The invariant checked after every scenario (tests/integration/inventory_books.py): for each stock
+record, on_hand = available + reserved + safety_stock, `reserved` equals the sum of the HELD
+reservation lines, and no successful reservation is missing from it (oversell is exactly 0)."""
 
 from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
 from datetime import timedelta
 
 import pytest
 
-from shared.aws import dynamo
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import iso, utc_now
 from shared.errors import StockShortage
 from shared.inventory import LINES_WITH_ORDER, ReservationState, StockDelta, StockRecord, StockSnapshot
-from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, transition_entry
-from shared.orders import OrderIn
-from shared.routing import PlannedLine, RoutingPlan, Shipment
+from shared.lifecycle import OrderStatus
 from shared.usecases import reserve_stock as reserve_module
 from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.settle_reservations import commit_shipment, release_reservation
 from shared.usecases.sweep_reservations import sweep_expired_reservations
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
-
-_counter = iter(range(1, 1_000_000))
-
-
-def routed_order(lines: list[tuple[str, str, int]]) -> str:
-    """An order already ROUTED to the given (warehouse, sku, quantity) lines."""
-    n = next(_counter)
-    order = OrderIn.model_validate(
-        {
-            "channel": "own_shop",
-            "external_id": f"INV-{n}-{random.random()}",
-            "buyer": {"buyer_id": f"C-{n}"},
-            "lines": [{"sku": sku, "quantity": q, "unit_price": "10.00"} for _, sku, q in lines],
-            "placed_at": "2026-11-11T00:00:00+08:00",
-        }
-    )
-    store = order_store()
-    stored, _ = store.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="test", actor=Actor(kind=ActorKind.CHANNEL, name="test")))
-    stored = store.transition(stored, OrderStatus.APPROVED, transition_entry(stored.status, OrderStatus.APPROVED, Actor.system("test")))
-    by_warehouse: dict[str, list[PlannedLine]] = {}
-    for warehouse, sku, q in lines:
-        by_warehouse.setdefault(warehouse, []).append(PlannedLine(sku=sku, quantity=q))
-    plan = RoutingPlan(strategy="test", shipments=[Shipment(warehouse_id=w, distance_km=1.0, lines=l) for w, l in by_warehouse.items()])
-    store.transition(stored, OrderStatus.ROUTED, transition_entry(stored.status, OrderStatus.ROUTED, Actor.system("test")), set_fields={"plan": plan.model_dump(mode="json")})
-    return stored.order_id
-
-
-def assert_books_balance(skus_and_warehouses: list[tuple[str, str]]) -> None:
-    held = Counter()
-    for item in query_partition_all_reservations():
-        if item["state"] == ReservationState.HELD:
-            held[(item["sku"], item["warehouse_id"])] += item["quantity"]
-    for sku, warehouse in skus_and_warehouses:
-        record = inventory_store().stock_record(sku, warehouse)
-        assert inventory_store().stored_available(sku, warehouse) == record.available, "stored available drifted"
-        assert record.on_hand == record.available + record.reserved + record.safety_stock
-        assert record.reserved == held[(sku, warehouse)], f"{sku}@{warehouse}: reserved {record.reserved} ≠ held lines {held[(sku, warehouse)]}"
-        assert record.available >= 0, f"{sku}@{warehouse} oversold by {-record.available}"
-
-
-def query_partition_all_reservations() -> list[dict]:
-    store = inventory_store()
-    items = store.db.scan(TableName=store.table)["Items"]
-    return [dynamo.from_item(i) for i in items if i["pk"]["S"].startswith("RESERVATION#")]
+from tests.integration.inventory_books import assert_books_balance, race, routed_order, units_won
 
 
 def test_forty_threads_racing_for_scarce_stock_never_oversell(aws):
@@ -83,31 +36,18 @@ def test_forty_threads_racing_for_scarce_stock_never_oversell(aws):
         for _ in range(40)
     ]
     order_ids = [routed_order(lines) for lines in requests]
-    barrier, won, short = threading.Barrier(len(order_ids)), [], []
+    won, short = [], []
 
     def client(order_id: str) -> None:
-        barrier.wait()
         try:
             reserve_stock(order_id, order_store(), store)
             won.append(order_id)
         except StockShortage:
             short.append(order_id)
 
-    threads = [threading.Thread(target=client, args=(o,)) for o in order_ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
+    race(order_ids, client)
     assert len(won) + len(short) == 40 and won and short  # scarce: some win, some are refused
-    demanded = Counter()
-    for order_id in won:
-        assert order_store().load(order_id).status == OrderStatus.RESERVED
-        for line in store.reservations(order_id):
-            demanded[(line.sku, line.warehouse_id)] += line.quantity
-    for order_id in short:
-        assert order_store().load(order_id).status == OrderStatus.ROUTED
-        assert store.reservations(order_id) == []  # a refused order holds nothing
+    demanded = units_won(won, short)
     for key, initial in stock.items():
         assert demanded[key] <= initial  # oversell exactly 0
         assert store.stock_record(*key).reserved == demanded[key]  # every success accounted for
