@@ -65,9 +65,12 @@ def _summary(details: dict[str, Any]) -> str:
 def run(serve: bool, api_port: int) -> int:
     with LocalRuntime(api_port=api_port) as runtime:
         api = runtime.api_url
-        warehouses, stock = load_seed()
+        seeded = load_seed()
         print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
-        print(f"seeded {warehouses} warehouses and {stock} stock records from events/seed/")
+        print(
+            f"seeded from events/seed/: {seeded.warehouses} warehouses, {seeded.stock} stock records, "
+            f"{seeded.products} products, {seeded.mappings} channel SKU mappings, {seeded.shops} shops' signing secrets"
+        )
 
         posted: list[tuple[str, str, float]] = []
         for path in sorted((EVENTS / "orders").glob("*.json")):

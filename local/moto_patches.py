@@ -12,6 +12,10 @@
    O(table) per transaction, and a rollback drops other requests' writes. We run each DynamoDB
    request under one lock and roll a cancelled transaction back with an undo log of the items
    it touched.
+5. EventBridge partner buses. A partner bus is named after its source, which has slashes
+   (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
+   EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
+   and only an ARN as an ARN, as EventBridge does.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.models import EventsBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -170,6 +175,24 @@ def install_dynamodb_fidelity() -> None:
         DynamoHandler.call_action = _serialised_call_action
         DynamoDBBackend.transact_write_items = _transact_write_items
         dynamodb_models.copy = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
+
+
+_EVENT_BUS_ARN_MARK = ":event-bus/"
+_original_normalize_event_bus_arn = EventsBackend._normalize_event_bus_arn
+
+
+def _event_bus_name(self: EventsBackend, name_or_arn: str | None) -> str:
+    if name_or_arn is None:
+        return "default"
+    if name_or_arn.startswith("arn:") and _EVENT_BUS_ARN_MARK in name_or_arn:
+        return name_or_arn.split(_EVENT_BUS_ARN_MARK, 1)[1]
+    return name_or_arn
+
+
+def install_partner_bus_names() -> None:
+    """Partner buses (names with slashes) addressable by name, in server mode and under mock_aws."""
+    with _lock:
+        EventsBackend._normalize_event_bus_arn = _event_bus_name
 
 
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:

@@ -25,6 +25,8 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     transact = inspect.getsource(moto_patches._original_transact_write_items)
     assert "copy.deepcopy(" in transact and "self.tables[table_name] = original_table_state[table_name]" in transact
     assert "call_action" in vars(moto_patches.DynamoHandler)
+    # The bus-name reading install_partner_bus_names() replaces: the last path segment of anything.
+    assert 'split("/")[-1]' in inspect.getsource(moto_patches._original_normalize_event_bus_arn)
 
 
 def test_handler_errors_come_back_with_their_class_name():

@@ -8,7 +8,10 @@ import pytest
 
 from infra import topology
 
-KEYS = {r.key for r in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS)}
+KEYS = {
+    r.key
+    for r in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS, *topology.BUCKETS, *topology.SECRETS)
+}
 FUNCTIONS = {f.key for f in topology.FUNCTIONS}
 
 
@@ -24,7 +27,9 @@ def test_routes_queues_rules_and_workflows_point_at_things_that_exist():
     assert {r.function for r in topology.ROUTES} <= FUNCTIONS
     assert {q.consumer for q in topology.QUEUES if q.consumer} <= FUNCTIONS
     assert {r.target_queue for r in topology.RULES} <= {q.key for q in topology.QUEUES}
-    assert {r.bus for r in topology.RULES} <= {b.key for b in topology.BUSES}
+    assert {r.bus for r in topology.RULES} <= {b.key for b in (*topology.BUSES, *topology.PARTNER_BUSES)}
+    assert {b.notify_queue for b in topology.BUCKETS if b.notify_queue} <= {q.key for q in topology.QUEUES}
+    assert {r.client for r in topology.ROUTES if r.client} <= {c.key for c in topology.API_CLIENTS}
     for workflow in topology.WORKFLOWS:
         assert set(workflow.function_placeholders.values()) <= FUNCTIONS
 
