@@ -55,8 +55,9 @@ class Row(PlatformModel):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_absent(cls, values: Any) -> Any:
+        # An empty cell is a value not given: a required column left empty reads "Field required".
         if isinstance(values, dict):
-            return {k: v.strip() or None if isinstance(v, str) else v for k, v in values.items()}
+            return {k: v.strip() for k, v in values.items() if isinstance(v, str) and v.strip()}
         return values
 
 
