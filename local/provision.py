@@ -8,11 +8,11 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 
 from infra import topology
 from infra.topology import Function, Workflow
 from local import moto_patches
+from shared.aws.clients import client
 
 ACCOUNT = "123456789012"  # moto's default account
 PARTNER_APP_ID = "0000000"  # stands in for the partner's id in a partner event source's name
@@ -62,7 +62,7 @@ def _tiny_zip() -> bytes:
 
 
 def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) -> LocalResources:
-    c = clients or {name: boto3.client(name) for name in SERVICES}
+    c = clients or {name: client(name) for name in SERVICES}
     res = LocalResources(prefix=prefix)
     moto_patches.install_partner_bus_names()
 

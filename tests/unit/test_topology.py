@@ -46,3 +46,12 @@ def test_a_function_that_starts_a_workflow_is_not_one_of_its_tasks():
     for workflow in topology.WORKFLOWS:
         starters = {f.key for f in topology.FUNCTIONS if any(u.resource == workflow.key for u in f.uses)}
         assert not starters & set(workflow.function_placeholders.values())
+
+
+@pytest.mark.parametrize("function_key", sorted({r.function for r in topology.ROUTES}))
+def test_each_functions_resolver_serves_exactly_its_topology_routes(function_key):
+    """The handler's own routes (its generated OpenAPI) and the API Gateway routes agree."""
+    app = importlib.import_module(topology.function(function_key).module).app
+    paths = app.get_openapi_schema().paths
+    served = {(method.upper(), path) for path, item in paths.items() for method in ("get", "post", "put", "patch", "delete") if getattr(item, method)}
+    assert served == {(r.method, r.path) for r in topology.ROUTES if r.function == function_key}
