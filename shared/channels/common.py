@@ -70,6 +70,22 @@ class ChannelOrder(BaseModel):
     received_via: dict[str, str] = Field(default_factory=dict)
 
 
+class ChannelLines:
+    """The canonical lines of a channel order, and where each line's SKU code sat in the payload.
+    A line's code is the first present of its candidates (the merchant's own code where the
+    platform has one, else the platform's id): (field name, value) pairs, in order of preference."""
+
+    def __init__(self, list_path: str):
+        self.list_path = list_path
+        self.lines: list[dict[str, Any]] = []
+        self.sku_fields: list[str] = []
+
+    def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal) -> None:
+        field, code = next(((f, c) for f, c in codes if c), (codes[0][0], ""))
+        self.sku_fields.append(f"{self.list_path}.{index}.{field}")
+        self.lines.append({"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount})
+
+
 P = TypeVar("P", bound=BaseModel)
 
 

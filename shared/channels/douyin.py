@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.channels.common import (
+    ChannelLines,
     ChannelOrder,
     ChinaTime,
     Count,
@@ -85,11 +86,9 @@ def parse(document: Any) -> ChannelOrder:
     order = read_platform(ShopOrder, unwrap(document))
     if order.order_status != _WAITING_FOR_SHIPMENT:
         raise refuse_status("order_status", order.order_status, "douyin")
-    lines, sku_fields = [], []
+    lines = ChannelLines("sku_order_list")
     for index, sku in enumerate(order.sku_order_list):
-        code, field = (sku.out_sku_id, "out_sku_id") if sku.out_sku_id else (sku.sku_id, "sku_id")
-        sku_fields.append(f"sku_order_list.{index}.{field}")
-        lines.append({"sku": code, "quantity": sku.item_num, "unit_price": sku.unit_price, "discount": sku.discount})
+        lines.add(index, [("out_sku_id", sku.out_sku_id), ("sku_id", sku.sku_id)], sku.item_num, sku.unit_price, sku.discount)
     address = order.post_addr
     return canonical(
         {
@@ -105,10 +104,10 @@ def parse(document: Any) -> ChannelOrder:
                 "detail": " ".join(p for p in (address.street.name, address.detail) if p),
             },
             "currency": "CNY",
-            "lines": lines,
+            "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if order.pay_type == _CASH_ON_DELIVERY else PaymentStatus.PAID,
             "order_total": yuan(order.pay_amount) if order.pay_amount is not None else None,
             "placed_at": order.create_time,
         },
-        sku_fields,
+        lines.sku_fields,
     )

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.channels.common import (
+    ChannelLines,
     ChannelOrder,
     ChinaTime,
     Count,
@@ -94,13 +95,11 @@ def parse(document: Any) -> ChannelOrder:
     for coupon in order.couponDetailList:
         if coupon.skuId:
             coupons[coupon.skuId] += coupon.couponPrice
-    lines, sku_fields = [], []
+    lines = ChannelLines("itemInfoList")
     for index, item in enumerate(order.itemInfoList):
-        code, field = (item.outerSkuId, "outerSkuId") if item.outerSkuId else (item.skuId, "skuId")
-        sku_fields.append(f"itemInfoList.{index}.{field}")
         # A SKU's coupons count once, on its first line.
         discount = coupons.pop(item.skuId, Decimal("0.00"))
-        lines.append({"sku": code, "quantity": item.itemTotal, "unit_price": item.jdPrice, "discount": discount})
+        lines.add(index, [("outerSkuId", item.outerSkuId), ("skuId", item.skuId)], item.itemTotal, item.jdPrice, discount)
     consignee = order.consigneeInfo
     paid_on_delivery = (order.payType or "").startswith(_CASH_ON_DELIVERY)
     return canonical(
@@ -117,13 +116,13 @@ def parse(document: Any) -> ChannelOrder:
                 "detail": consignee.fullAddress or "",
             },
             "currency": "CNY",
-            "lines": lines,
+            "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if paid_on_delivery else PaymentStatus.PAID,
             "order_total": order.orderPayment,
             "invoice": _invoice(order.invoiceEasyInfo),
             "placed_at": order.orderStartTime,
         },
-        sku_fields,
+        lines.sku_fields,
     )
 
 

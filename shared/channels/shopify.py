@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.channels.common import (
+    ChannelLines,
     ChannelOrder,
     Count,
     Money,
@@ -104,12 +105,11 @@ def parse(document: Any) -> ChannelOrder:
     status = (order.financial_status or "paid").lower()
     if status not in _PAYMENT:
         raise refuse_status("financial_status", order.financial_status, "shopify")
-    lines, sku_fields = [], []
+    lines = ChannelLines("line_items")
     for index, item in enumerate(order.line_items):
         # The merchant's SKU when the shop sets one; otherwise the variant is the only identity.
-        code = item.sku or (f"variant:{item.variant_id}" if item.variant_id else "")
-        sku_fields.append(f"line_items.{index}.{'sku' if item.sku else 'variant_id'}")
-        lines.append({"sku": code, "quantity": item.quantity, "unit_price": item.price, "discount": item.discount})
+        variant = f"variant:{item.variant_id}" if item.variant_id else None
+        lines.add(index, [("sku", item.sku), ("variant_id", variant)], item.quantity, item.price, item.discount)
     return canonical(
         {
             "channel": CHANNEL,
@@ -117,12 +117,12 @@ def parse(document: Any) -> ChannelOrder:
             "buyer": _buyer(order),
             "receiver": _receiver(order.shipping_address),
             "currency": order.currency,
-            "lines": lines,
+            "lines": lines.lines,
             "payment_status": _PAYMENT[status],
             "order_total": order.total_price,
             "placed_at": order.created_at,
         },
-        sku_fields,
+        lines.sku_fields,
     )
 
 

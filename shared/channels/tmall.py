@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from shared.channels.common import (
+    ChannelLines,
     ChannelOrder,
     ChinaTime,
     Count,
@@ -86,17 +87,12 @@ def parse(document: Any) -> ChannelOrder:
     trade = read_platform(Trade, unwrap(document))
     if trade.status not in _SHIPPABLE:
         raise refuse_status("status", trade.status, "tmall")
-    lines, sku_fields = [], []
+    lines = ChannelLines("orders.order")
     for index, sub in enumerate(trade.orders.order):
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
-        if sub.outer_sku_id:
-            code, field = sub.outer_sku_id, "outer_sku_id"
-        elif sub.sku_id:
-            code, field = f"{sub.num_iid}:{sub.sku_id}", "sku_id"
-        else:
-            code, field = sub.outer_iid or sub.num_iid, "outer_iid" if sub.outer_iid else "num_iid"
-        sku_fields.append(f"orders.order.{index}.{field}")
-        lines.append({"sku": code, "quantity": sub.num, "unit_price": sub.price, "discount": sub.discount})
+        platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
+        codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
+        lines.add(index, codes, sub.num, sub.price, sub.discount)
     return canonical(
         {
             "channel": CHANNEL,
@@ -112,13 +108,13 @@ def parse(document: Any) -> ChannelOrder:
                 "postal_code": trade.receiver_zip or None,
             },
             "currency": "CNY",
-            "lines": lines,
+            "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if trade.type == "cod" else PaymentStatus.PAID,
             "order_total": trade.payment,
             "invoice": _invoice(trade),
             "placed_at": trade.created,
         },
-        sku_fields,
+        lines.sku_fields,
     )
 
 
