@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ENV    ?= dev
 
-.PHONY: install demo serve test test-fast synth deploy bench clean
+.PHONY: install demo serve test test-fast synth deploy bench bench-intake clean schemas openapi
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ clean:
 schemas: $(STAMP)
 	$(PY) -m local.schemas
 
-## Regenerate docs/openapi/*.json from the REST handlers.
+## Regenerate docs/openapi/*.json from the HTTP handlers' routes and models.
 openapi: $(STAMP)
 	$(PY) -m local.openapi
+
+## Intake handler throughput in process (store in memory and on moto) and the share of validation.
+bench-intake: $(STAMP)
+	$(PY) -m benchmarks.intake_throughput

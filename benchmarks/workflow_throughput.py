@@ -20,8 +20,9 @@ from local import moto_patches
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
+from shared.aws.catalog_store import Product
+from shared.aws.stores import catalog_store, inventory_store, order_store
 from shared.inventory import StockRecord
-from shared.aws.stores import inventory_store, order_store
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn
 
@@ -90,6 +91,7 @@ def main() -> None:
     with LocalRuntime() as runtime:
         load_seed()
         for sku in SKUS:
+            catalog_store().put_product(Product(sku=sku))  # intake refuses SKUs oms does not sell
             for warehouse in ("WH-SH", "WH-BJ", "WH-GZ", "WH-CD"):
                 inventory_store().put_stock(StockRecord(sku=sku, warehouse_id=warehouse, on_hand=100_000))
 

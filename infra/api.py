@@ -1,4 +1,6 @@
-"""The REST API: one Lambda proxy integration per route of topology.ROUTES."""
+"""The REST API: one Lambda proxy integration per route of topology.ROUTES; per channel an API key
+and a usage plan (or, for a channel that cannot send a key, a method throttle); the request size
+limit at the edge (infra/request_size.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from constructs import Construct
 from infra import topology
 from infra.config import EnvironmentSettings
 from infra.nag import acknowledge
+from infra.naming import pascal
+from infra.request_size import RequestSizeGuard
 
 _AUTHORIZATION = {
     "NONE": apigw.AuthorizationType.NONE,
@@ -66,11 +70,20 @@ class Api(Construct):
                 # Stage-wide ceiling, sized per environment for promotion peaks (cdk.json).
                 throttling_rate_limit=settings.api_throttle_rate_limit,
                 throttling_burst_limit=settings.api_throttle_burst_limit,
+                method_options=_keyless_throttles(settings),
             ),
         )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for route in topology.ROUTES:
             self.methods[(route.method, route.path)] = self._add_route(route, functions)
+        self.usage_plans = {
+            client.key: self._add_usage_plan(client, settings)
+            for client in topology.API_CLIENTS
+            if client.sends_api_key
+        }
+        self.size_guard = RequestSizeGuard(
+            self, "RequestSizeGuard", stage=self.rest_api.deployment_stage, name=f"{settings.stack_name}-api"
+        )
         self._acknowledge_api_findings()
 
     def _add_route(
@@ -86,19 +99,21 @@ class Api(Construct):
             route.method,
             apigw.LambdaIntegration(functions[route.function]),
             authorization_type=_AUTHORIZATION[route.authorization],
+            api_key_required=_requires_api_key(route),
         )
         if route.authorization == "NONE":
             acknowledge(
                 method,
                 "APIG4",
-                "Channel order intake is public on purpose for now: channel authentication "
-                "(API keys per channel, HMAC signatures on webhooks) arrives in a later issue.",
+                "Channels are systems, not users: a webhook route checks the shop's HMAC-SHA256 "
+                "signature over the raw body in the handler (401 otherwise); the own API and the "
+                "ERP import need their channel's API key.",
             )
             acknowledge(
                 method,
                 "COG4",
-                "Channels are systems, not Cognito users; they will authenticate with API keys "
-                "and webhook HMAC signatures (later issue).",
+                "Channels are systems, not Cognito users; they authenticate with per-shop HMAC "
+                "signatures (webhooks) or their channel's API key.",
             )
         else:
             acknowledge(
@@ -109,18 +124,29 @@ class Api(Construct):
             )
         return method
 
+    def _add_usage_plan(self, client: topology.ApiClient, settings: EnvironmentSettings) -> apigw.UsagePlan:
+        key = self.rest_api.add_api_key(
+            f"{pascal(client.key)}ApiKey",
+            api_key_name=f"{settings.stack_name}-{client.key}",
+            description=f"API key of {client.description}",
+        )
+        rate, burst = _share(settings, client)
+        plan = self.rest_api.add_usage_plan(
+            f"{pascal(client.key)}UsagePlan",
+            name=f"{settings.stack_name}-{client.key}",
+            description=f"Throttle of {client.description}",
+            throttle=apigw.ThrottleSettings(rate_limit=rate, burst_limit=burst),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.rest_api.deployment_stage)],
+        )
+        plan.add_api_key(key)
+        return plan
+
     def _acknowledge_api_findings(self) -> None:
         acknowledge(
             self.rest_api,
             "APIG2",
             "Handlers validate every request body with pydantic and answer 400 naming the field "
             "and the rule it broke; an API Gateway model would be a second schema to keep equal.",
-        )
-        acknowledge(
-            self.rest_api.deployment_stage,
-            "APIG3",
-            "No WAF web ACL yet: stage throttling bounds abuse until channel authentication "
-            "(later issue) lands; a WAF with rate-based rules is planned with it.",
         )
         cloud_watch_role = self.rest_api.node.find_child("CloudWatchRole")
         acknowledge(
@@ -131,3 +157,27 @@ class Api(Construct):
             "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
             "AmazonAPIGatewayPushToCloudWatchLogs",
         )
+
+
+def _requires_api_key(route: topology.Route) -> bool:
+    return route.client is not None and topology.api_client(route.client).sends_api_key
+
+
+def _share(settings: EnvironmentSettings, client: topology.ApiClient) -> tuple[float, int]:
+    """A channel's part of the stage's throttle (at least 1 request/s and a burst of 1)."""
+    rate = max(1.0, round(settings.api_throttle_rate_limit * client.rate_share, 1))
+    burst = max(1, round(settings.api_throttle_burst_limit * client.rate_share))
+    return rate, burst
+
+
+def _keyless_throttles(settings: EnvironmentSettings) -> dict[str, apigw.MethodDeploymentOptions]:
+    """Routes of a channel that sends no API key are throttled per method in the stage instead."""
+    throttles = {}
+    for route in topology.ROUTES:
+        if route.client is None or topology.api_client(route.client).sends_api_key:
+            continue
+        rate, burst = _share(settings, topology.api_client(route.client))
+        throttles[f"{route.path}/{route.method}"] = apigw.MethodDeploymentOptions(
+            throttling_rate_limit=rate, throttling_burst_limit=burst
+        )
+    return throttles

@@ -17,7 +17,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.topology import ROOT
+from infra.topology import PARTNER_BUSES, ROOT
 
 CDK_JSON = ROOT / "cdk.json"
 ENV_CONTEXT_KEY = "env"
@@ -44,6 +44,8 @@ class EnvironmentSettings:
     alarm_api_server_errors: int
     alarm_emails: tuple[str, ...]
     powertools_layer_version: int
+    # partner bus key (topology.PARTNER_BUSES) -> the partner event source it is associated with
+    partner_event_sources: dict[str, str]
     account: str | None = None
     region: str | None = None
 
@@ -91,6 +93,7 @@ def parse_settings(
             alarm_api_server_errors=int(raw["alarm_api_server_errors"]),
             alarm_emails=tuple(raw.get("alarm_emails", ())),
             powertools_layer_version=powertools_layer_version,
+            partner_event_sources=_partner_event_sources(env_name, raw["partner_event_sources"]),
             account=raw.get("account"),
             region=raw.get("region"),
         )
@@ -98,6 +101,18 @@ def parse_settings(
         raise ValueError(
             f"environment {env_name!r} in cdk.json lacks the setting {missing.args[0]!r}"
         ) from None
+
+
+def _partner_event_sources(env_name: str, sources: dict[str, str]) -> dict[str, str]:
+    """Every partner bus of the topology needs its source, named as the partner names it."""
+    for bus in PARTNER_BUSES:
+        source = sources.get(bus.key, "")
+        if not source.startswith(f"aws.partner/{bus.partner}/"):
+            raise ValueError(
+                f"environment {env_name!r}: partner_event_sources.{bus.key} must name the partner "
+                f"event source (aws.partner/{bus.partner}/...), not {source!r}"
+            )
+    return dict(sources)
 
 
 def _removal_policy(value: str) -> RemovalPolicy:

@@ -59,6 +59,17 @@ class Messaging(Construct):
                 self, f"{pascal(bus.key)}Bus", event_bus_name=f"{settings.stack_name}-{bus.key}"
             )
             mark(self.buses[bus.key], bus.key)
+        for partner_bus in topology.PARTNER_BUSES:
+            # A partner bus bears its event source's name; the partner must have created the
+            # source (it waits as "pending" in EventBridge) before the stack is deployed.
+            source = settings.partner_event_sources[partner_bus.key]
+            self.buses[partner_bus.key] = events.EventBus(
+                self,
+                f"{pascal(partner_bus.key)}Bus",
+                event_source_name=source,  # the bus takes the source's name
+                description=partner_bus.description,
+            )
+            mark(self.buses[partner_bus.key], partner_bus.key)
         for rule in topology.RULES:
             self._add_rule(rule)
 
@@ -145,7 +156,9 @@ _MATCHERS = {
 }
 
 
-def _matchers(values: list) -> list:
+def _matchers(values: list | dict) -> list | dict:
+    if isinstance(values, dict):  # a nested field of `detail`: convert its leaves
+        return {name: _matchers(value) for name, value in values.items()}
     converted = []
     for value in values:
         if isinstance(value, dict):

@@ -7,11 +7,13 @@ from constructs import Construct
 
 from infra import topology
 from infra.api import Api
+from infra.buckets import Buckets
 from infra.config import EnvironmentSettings
 from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
 from infra.schedules import Schedules
+from infra.secrets import Secrets
 from infra.store import Store
 from infra.wiring import Resources, connect_consumers, grant_uses
 from infra.workflow import Workflows
@@ -41,6 +43,8 @@ class OmsStack(Stack):
 
         self.store = Store(self, "Store", settings=settings)
         self.messaging = Messaging(self, "Messaging", settings=settings)
+        self.buckets = Buckets(self, "Buckets", settings=settings, queues=self.messaging.queues)
+        self.secrets = Secrets(self, "Secrets", settings=settings)
         # Functions first, without their resource wiring: workflows need the task functions'
         # ARNs, and the starter function needs the workflow's ARN. Wiring comes last.
         self.functions = Functions(self, "Functions", settings=settings)
@@ -52,9 +56,11 @@ class OmsStack(Stack):
             queues=self.messaging.queues,
             buses=self.messaging.buses,
             workflows=self.workflows.state_machines,
+            buckets=self.buckets.buckets,
+            secrets=self.secrets.secrets,
         )
         grant_uses(functions, resources)
-        connect_consumers(functions, self.messaging.queues)
+        connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
 
         self.schedules = Schedules(self, "Schedules", functions=functions)
 

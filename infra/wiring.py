@@ -16,6 +16,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -52,6 +54,18 @@ _WORKFLOW = _Kind(
     reference=lambda machine: machine.state_machine_arn,
     grants={Access.START: lambda machine, fn: machine.grant_start_execution(fn)},
 )
+_BUCKET = _Kind(
+    reference=lambda bucket: bucket.bucket_name,
+    grants={
+        Access.READ: lambda bucket, fn: bucket.grant_read(fn),
+        # Write means: read what arrives and put what oms writes (reports); never delete.
+        Access.WRITE: lambda bucket, fn: (bucket.grant_read(fn), bucket.grant_put(fn)),
+    },
+)
+_SECRET = _Kind(
+    reference=lambda secret: secret.secret_arn,
+    grants={Access.READ: lambda secret, fn: secret.grant_read(fn)},
+)
 
 
 @dataclass
@@ -62,6 +76,8 @@ class Resources:
     queues: dict[str, sqs.Queue] = field(default_factory=dict)
     buses: dict[str, events.EventBus] = field(default_factory=dict)
     workflows: dict[str, sfn.StateMachine] = field(default_factory=dict)
+    buckets: dict[str, s3.Bucket] = field(default_factory=dict)
+    secrets: dict[str, secretsmanager.Secret] = field(default_factory=dict)
 
     def find(self, key: str) -> tuple[_Kind, Any]:
         for kind, resources in (
@@ -69,6 +85,8 @@ class Resources:
             (_QUEUE, self.queues),
             (_BUS, self.buses),
             (_WORKFLOW, self.workflows),
+            (_BUCKET, self.buckets),
+            (_SECRET, self.secrets),
         ):
             if key in resources:
                 return kind, resources[key]
@@ -97,15 +115,25 @@ def grant_uses(functions: dict[str, lambda_.Function], resources: Resources) -> 
                     "this one table.",
                     f"Resource::{arn_of(resource)}/index/*",
                 )
+            if kind is _BUCKET:
+                _acknowledge_bucket_grant(function, resource, uses.access)
 
 
-def connect_consumers(functions: dict[str, lambda_.Function], queues: dict[str, sqs.Queue]) -> None:
+def connect_consumers(
+    functions: dict[str, lambda_.Function],
+    queues: dict[str, sqs.Queue],
+    dead_letter_queues: dict[str, sqs.Queue],
+) -> None:
     """Each queue with a consumer triggers it in batches; a failed message is retried alone
-    (ReportBatchItemFailures) until the queue's redrive policy moves it to its DLQ."""
+    (ReportBatchItemFailures) until the queue's redrive policy moves it to its DLQ. The consumer
+    may also send a poison message to that DLQ itself, with the reason."""
     for spec in topology.QUEUES:
         if spec.consumer is None:
             continue
         consumer = topology.function(spec.consumer)
+        dead_letters = dead_letter_queues[spec.key]
+        functions[spec.consumer].add_environment(spec.dead_letter_env_var, dead_letters.queue_url)
+        dead_letters.grant_send_messages(functions[spec.consumer])
         if spec.visibility_timeout_seconds < consumer.timeout_seconds:
             raise ValueError(
                 f"queue {spec.key!r}: visibility timeout {spec.visibility_timeout_seconds}s is "
@@ -123,6 +151,25 @@ def connect_consumers(functions: dict[str, lambda_.Function], queues: dict[str, 
                 report_batch_item_failures=True,
             )
         )
+
+
+def _acknowledge_bucket_grant(function: lambda_.Function, bucket: s3.Bucket, access: Access) -> None:
+    findings = [
+        "Action::s3:GetObject*",
+        "Action::s3:GetBucket*",
+        "Action::s3:List*",
+        f"Resource::{arn_of(bucket)}/*",
+    ]
+    if access is Access.WRITE:
+        findings.append("Action::s3:Abort*")
+    acknowledge(
+        function.role,
+        "IAM5",
+        "CDK's S3 grants name action families (GetObject*, List*) and every object of this one "
+        "bucket: the function reads the files dropped there and writes their reports, whatever "
+        "their names; it cannot delete anything.",
+        *findings,
+    )
 
 
 def _has_indexes(table_key: str) -> bool:

@@ -1,5 +1,7 @@
 """`make demo`: start oms on the embedded runtime, post the sample orders in events/orders/ to the
-local HTTP API, wait for each to settle and print its final status, timeline and time taken.
+local HTTP API and one sample of every other channel (signed webhooks, an ERP CSV over HTTP and in
+the import bucket, a partner event on the partner bus), wait for each to settle and print its
+final status, timeline and time taken.
 `--serve` keeps the runtime (and its API on 127.0.0.1) running afterwards."""
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ import json
 import sys
 import time
 import urllib.error
+from collections import Counter
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+from local.demo_channels import post_channel_samples
 from local.runtime import LocalRuntime
 from local.seed import load_seed
 
@@ -21,8 +25,8 @@ EVENTS = Path(__file__).resolve().parent.parent / "events"
 SETTLED = {"RELEASED", "REJECTED", "ON_HOLD", "BACKORDERED", "EXCEPTION", "CANCELLED"}
 
 
-def http(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"{}")
@@ -97,9 +101,12 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
 def run(serve: bool, api_port: int) -> int:
     with LocalRuntime(api_port=api_port) as runtime:
         api = runtime.api_url
-        warehouses, stock = load_seed()
+        seeded = load_seed()
         print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
-        print(f"seeded {warehouses} warehouses and {stock} stock records from events/seed/")
+        print(
+            f"seeded from events/seed/: {seeded.warehouses} warehouses, {seeded.stock} stock records, "
+            f"{seeded.products} products, {seeded.mappings} channel SKU mappings, {seeded.shops} shops' signing secrets"
+        )
 
         posted: list[tuple[str, str, float]] = []
         for path in sorted((EVENTS / "orders").glob("*.json")):
@@ -108,6 +115,8 @@ def run(serve: bool, api_port: int) -> int:
             print(f"POST /orders {path.name:<36} → {status} {answer}")
             if status == 202:
                 posted.append((path.stem, answer["order_id"], started))
+
+        posted += post_channel_samples(runtime)
 
         for path in sorted((EVENTS / "invalid").glob("*.json")):
             status, answer = http("POST", f"{api}/orders", path.read_bytes())
@@ -121,6 +130,8 @@ def run(serve: bool, api_port: int) -> int:
             results.append((name, details, time.monotonic() - started))
         for name, details, seconds in results:
             print_order(name, details, seconds)
+        outcomes = Counter(d["order"]["status"] for _, d, _ in results)
+        print(f"\n{len(results)} orders from {len({d['order']['order']['channel'] for _, d, _ in results})} channels: " + ", ".join(f"{n} {s}" for s, n in outcomes.most_common()))
 
         operate(runtime, [d for _, d, _ in results])
         runtime.wait_until_idle(timeout=30)

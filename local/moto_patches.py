@@ -14,6 +14,10 @@
    it touched. A Query on a table's own key sorts every item of the table to keep one
    partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
    partition's items.
+5. EventBridge partner buses. A partner bus is named after its source, which has slashes
+   (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
+   EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
+   and only an ARN as an ARN, as EventBridge does.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.models import EventsBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -201,6 +206,24 @@ def install_dynamodb_fidelity() -> None:
         Table.query = _query_reading_one_partition
         Table.all_items = _all_items_of_the_queried_partition
         dynamodb_models.copy = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
+
+
+_EVENT_BUS_ARN_MARK = ":event-bus/"
+_original_normalize_event_bus_arn = EventsBackend._normalize_event_bus_arn
+
+
+def _event_bus_name(self: EventsBackend, name_or_arn: str | None) -> str:
+    if name_or_arn is None:
+        return "default"
+    if name_or_arn.startswith("arn:") and _EVENT_BUS_ARN_MARK in name_or_arn:
+        return name_or_arn.split(_EVENT_BUS_ARN_MARK, 1)[1]
+    return name_or_arn
+
+
+def install_partner_bus_names() -> None:
+    """Partner buses (names with slashes) addressable by name, in server mode and under mock_aws."""
+    with _lock:
+        EventsBackend._normalize_event_bus_arn = _event_bus_name
 
 
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:

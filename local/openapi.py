@@ -1,6 +1,6 @@
-"""Writes the OpenAPI document of every REST function (Powertools generates it from the handlers'
-pydantic models) to docs/openapi/<function>.json (`make openapi`); a test keeps them current and
-checks they cover exactly the routes of infra/topology.py."""
+"""Writes the OpenAPI document of each HTTP function to docs/openapi/<function>.json
+(`make openapi`), generated from its handler's routes and pydantic models; a test keeps the files
+equal to the code, so a channel integrator can rely on them."""
 
 from __future__ import annotations
 
@@ -13,20 +13,19 @@ from infra import topology
 OPENAPI = Path(__file__).resolve().parent.parent / "docs" / "openapi"
 
 
-def api_functions() -> list[topology.Function]:
-    keys = {route.function for route in topology.ROUTES}
-    return [f for f in topology.FUNCTIONS if f.key in keys]
+def http_functions() -> list[topology.Function]:
+    return [topology.function(key) for key in sorted({route.function for route in topology.ROUTES})]
 
 
 def render(function: topology.Function) -> str:
     app = importlib.import_module(function.module).app
-    document = app.get_openapi_json_schema(title=f"oms {function.key}", version="1", description=function.description)
-    return json.dumps(json.loads(document), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    document = json.loads(app.get_openapi_json_schema(title=f"oms {function.key}", version="1", description=function.description))
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main() -> None:
     OPENAPI.mkdir(parents=True, exist_ok=True)
-    for function in api_functions():
+    for function in http_functions():
         (OPENAPI / f"{function.key}.json").write_text(render(function), "utf-8")
         print(f"wrote docs/openapi/{function.key}.json")
 

@@ -8,12 +8,15 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 
 from infra import topology
 from infra.topology import Function, Index, Workflow
+from local import moto_patches
+from shared.aws.clients import client
 
 ACCOUNT = "123456789012"  # moto's default account
+PARTNER_APP_ID = "0000000"  # stands in for the partner's id in a partner event source's name
+SERVICES = ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions", "s3", "secretsmanager")
 
 
 @dataclass
@@ -25,10 +28,19 @@ class LocalResources:
     queue_arns: dict[str, str] = field(default_factory=dict)
     dead_letter_queue_urls: dict[str, str] = field(default_factory=dict)
     state_machine_arns: dict[str, str] = field(default_factory=dict)
+    bus_names: dict[str, str] = field(default_factory=dict)  # bus key (partner buses too) -> name
+    bucket_names: dict[str, str] = field(default_factory=dict)
 
     def env_for(self, function: Function) -> dict[str, str]:
-        resources = {topology.env_var_of(u.resource): self.env[topology.env_var_of(u.resource)] for u in function.uses}
-        return {**resources, **dict(function.settings)}
+        env = {topology.env_var_of(u.resource): self.env[topology.env_var_of(u.resource)] for u in function.uses}
+        for queue in topology.QUEUES:
+            if queue.consumer == function.key:
+                env[queue.dead_letter_env_var] = self.env[queue.dead_letter_env_var]
+        return {**env, **dict(function.settings)}
+
+
+def partner_source_name(bus: topology.PartnerBus, prefix: str) -> str:
+    return f"aws.partner/{bus.partner}/{PARTNER_APP_ID}/{prefix}"
 
 
 def render_definition(workflow: Workflow, function_arns: dict[str, str]) -> str:
@@ -50,8 +62,9 @@ def _tiny_zip() -> bytes:
 
 
 def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) -> LocalResources:
-    c = clients or {name: boto3.client(name) for name in ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions")}
+    c = clients or {name: client(name) for name in SERVICES}
     res = LocalResources(prefix=prefix)
+    moto_patches.install_partner_bus_names()
 
     for table in topology.TABLES:
         name = f"{prefix}-{table.key}"
@@ -92,18 +105,47 @@ def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) 
         res.queue_arns[queue.key] = c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         res.dead_letter_queue_urls[queue.key] = dlq_url
         res.env[queue.env_var] = url
+        res.env[queue.dead_letter_env_var] = dlq_url
 
     for bus in topology.BUSES:
         name = f"{prefix}-{bus.key}"
         c["events"].create_event_bus(Name=name)
         res.env[bus.env_var] = name
+        res.bus_names[bus.key] = name
+    for partner_bus in topology.PARTNER_BUSES:
+        # The partner creates its source; here we play the partner, then associate the bus.
+        source = partner_source_name(partner_bus, prefix)
+        c["events"].create_partner_event_source(Name=source, Account=ACCOUNT)
+        c["events"].create_event_bus(Name=source, EventSourceName=source)
+        res.bus_names[partner_bus.key] = source
     for rule in topology.RULES:
-        bus_name = res.env[next(b.env_var for b in topology.BUSES if b.key == rule.bus)]
+        bus_name = res.bus_names[rule.bus]
         rule_name = f"{prefix}-{rule.key}"
         c["events"].put_rule(Name=rule_name, EventBusName=bus_name, EventPattern=json.dumps(rule.pattern), State="ENABLED")
         c["events"].put_targets(
             Rule=rule_name, EventBusName=bus_name, Targets=[{"Id": rule.target_queue, "Arn": res.queue_arns[rule.target_queue]}]
         )
+
+    for bucket in topology.BUCKETS:
+        name = f"{prefix}-{bucket.key}".replace("_", "-")
+        c["s3"].create_bucket(Bucket=name)
+        if bucket.notify_queue:
+            rules = [{"Name": "prefix", "Value": bucket.notify_prefix}, {"Name": "suffix", "Value": bucket.notify_suffix}]
+            c["s3"].put_bucket_notification_configuration(
+                Bucket=name,
+                NotificationConfiguration={
+                    "QueueConfigurations": [
+                        {"QueueArn": res.queue_arns[bucket.notify_queue], "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": rules}}}
+                    ]
+                },
+            )
+        res.env[bucket.env_var] = name
+        res.bucket_names[bucket.key] = name
+
+    for secret in topology.SECRETS:
+        # Empty, as the stack creates it; local/seed.py puts the local shops' secrets.
+        arn = c["secretsmanager"].create_secret(Name=f"{prefix}/{secret.key}", SecretString="{}")["ARN"]
+        res.env[secret.env_var] = arn
 
     role_arn = c["iam"].create_role(
         RoleName=f"{prefix}-local",

@@ -21,7 +21,7 @@ import boto3
 from infra import topology
 from local import moto_patches
 from local.api_gateway import LocalApiGateway, LocalRoute
-from local.provision import LocalResources, provision
+from local.provision import SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
 from shared.aws import stores
@@ -74,7 +74,7 @@ class LocalRuntime:
         stores.reset()
 
         handlers = {f.key: handler_of(f) for f in topology.FUNCTIONS}
-        self.resources = provision(self.prefix, {s: self.client(s) for s in ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions")})
+        self.resources = provision(self.prefix, {s: self.client(s) for s in SERVICES})
         os.environ.update(self.resources.env)  # in process, every handler sees every resource
         for function in topology.FUNCTIONS:
             os.environ.update(dict(function.settings))

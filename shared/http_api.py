@@ -1,5 +1,6 @@
-"""What every REST handler answers the same way: validation errors as 400 naming each field and
-rule, oversize bodies as 413, unknown orders as 404."""
+"""What every REST handler answers the same way: input problems as 4xx naming each field and rule
+(400 malformed, 401 unsigned, 413 too large, 422 unusable), unknown orders as 404, a store that
+is down as 503 so the channel retries; never a 500 for anything a sender did."""
 
 from __future__ import annotations
 
@@ -10,30 +11,20 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from shared.errors import OrderNotFound
+from shared.errors import OrderNotFound, StoreUnavailable
+from shared.payloads import load_json
+from shared.problems import InputRejected, problems_from_validation
+from shared.request_limits import MAX_BODY_BYTES
 
-MAX_BODY_BYTES = 256 * 1024  # an order with 500 lines is ~80 KB; a promotion must not take more
-
-
-def field_path(location: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in location]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+RETRY_AFTER_SECONDS = 5
 
 
 def validation_problem(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "message": "the request is invalid; nothing was stored",
-        "errors": [
-            {"field": field_path(tuple(e.get("loc", ()))), "rule": e.get("type", "invalid"), "message": e.get("msg", "")}
-            for e in errors
-        ],
-    }
+    return InputRejected(400, problems_from_validation(errors)).answer()
 
 
-def json_response(status: int, body: Any) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -43,39 +34,53 @@ def build_resolver() -> APIGatewayRestResolver:
     def _invalid(error: RequestValidationError) -> Response:
         return json_response(400, validation_problem(list(error.errors())))
 
+    @app.exception_handler(InputRejected)
+    def _rejected(error: InputRejected) -> Response:
+        return json_response(error.status, error.answer())
+
     @app.exception_handler(OrderNotFound)
     def _not_found(error: OrderNotFound) -> Response:
         return json_response(404, {"message": str(error)})
 
+    @app.exception_handler(StoreUnavailable)
+    def _unavailable(error: StoreUnavailable) -> Response:
+        return json_response(503, {"message": "oms is busy; nothing was stored, send the request again"}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     return app
 
 
-def unreadable_body(event: dict[str, Any]) -> dict[str, Any] | None:
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The body's bytes as the sender sent them (what a webhook signature is computed over)."""
+    body = event.get("body") or ""
+    return base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass")
+
+
+def unreadable_body(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any] | None:
     """An API Gateway proxy answer for a body oms cannot read (too large, not UTF-8), or None.
 
     Checked before routing so that such a body never reaches a parser (and never becomes a 500)."""
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except ValueError:
-            return _problem(400, "body", "base64", "the body is marked base64 but is not")
-    else:
-        raw = body.encode("utf-8", "surrogatepass")
-    if len(raw) > MAX_BODY_BYTES:
-        return _problem(413, "body", "max_size", f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        raw = raw_body(event)
+    except ValueError:
+        return _proxy_answer(InputRejected.one(400, "body", "base64", "the body is marked base64 but is not"))
+    if len(raw) > max_bytes:
+        return _proxy_answer(InputRejected.one(413, "body", "max_size", f"the body is larger than {max_bytes} bytes"))
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return _problem(400, "body", "utf8", f"the body is not valid UTF-8 (byte {error.start})")
+        return _proxy_answer(InputRejected.one(400, "body", "utf8", f"the body is not valid UTF-8 (byte {error.start})"))
     return None
 
 
-def _problem(status: int, field: str, rule: str, message: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(
-            {"message": "the request is invalid; nothing was stored", "errors": [{"field": field, "rule": rule, "message": message}]}
-        ),
-    }
+def unparsable_json(event: dict[str, Any]) -> dict[str, Any] | None:
+    """A proxy answer for a body whose JSON cannot be read safely (too deep, numbers too long),
+    checked before a resolver's own JSON parsing turns it into a 500; or None."""
+    try:
+        load_json(raw_body(event) or b"null")
+    except InputRejected as refused:
+        return _proxy_answer(refused)
+    return None
+
+
+def _proxy_answer(refused: InputRejected) -> dict[str, Any]:
+    return {"statusCode": refused.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(refused.answer(), ensure_ascii=False)}

@@ -12,13 +12,23 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from shared.ids import order_id_for
 
 NonEmptyText = Annotated[str, Field(min_length=1, max_length=200)]
 # Two decimals, at most 12 digits: yuan and fen; the 'allow_inf_nan' guard keeps NaN/Infinity out.
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
+
+
+def _not_a_boolean(value: object) -> object:
+    # pydantic's lax int takes true as 1; a count sent as true/false is a sender's bug, not a 1.
+    if isinstance(value, bool):
+        raise ValueError("a whole number is needed, not true/false")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
 
 MAX_LINES = 500  # keeps one order item far below DynamoDB's 400 KB
 
@@ -87,8 +97,11 @@ class OrderLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: NonEmptyText
+    # The SKU as the channel names it, kept when the SKU mapping turned it into `sku` (after-sales
+    # and the channel's own reports speak of it).
+    channel_sku: str | None = Field(default=None, max_length=200)
     # Zero passes intake (some channels send cancelled lines as 0) and review rejects it; negative is malformed.
-    quantity: int = Field(ge=0, le=100_000)
+    quantity: WholeNumber = Field(ge=0, le=100_000)
     unit_price: Amount = Field(ge=0)
     discount: Amount = Field(default=Decimal("0.00"), ge=0)
 

@@ -1,28 +1,65 @@
-"""POST /orders: validate a canonical order, store it once, queue it, answer 202 with its id."""
+"""Order intake over HTTP: oms's own REST API (POST /orders, the canonical schema) and one signed
+webhook route per channel (POST /channels/<channel>/{shop}/orders). Each validates, stores the
+order once, queues it and answers 202 with its id."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import enqueue_for_fulfilment
-from shared.aws.stores import order_store
-from shared.http_api import build_resolver, json_response, unreadable_body
+from shared.aws.stores import catalog_store, channel_secrets, order_store
+from shared.channels import WEBHOOK_CHANNELS, WebhookChannel
+from shared.channels.common import ChannelOrder
+from shared.http_api import build_resolver, json_response, raw_body, unparsable_json, unreadable_body
 from shared.observability import logger, metrics
 from shared.orders import OrderIn
-from shared.usecases.accept_order import Acceptance, accept_order
+from shared.payloads import load_json
+from shared.problems import InputRejected
+from shared.usecases.intake_order import intake_order
+
+CANONICAL_ROUTE = "/orders"
+SHOP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # a shop's handle or domain
 
 app = build_resolver()
 
 
-
-@app.post("/orders", summary="Accept an order from a channel", responses={202: {"description": "accepted"}})
+@app.post(CANONICAL_ROUTE, summary="Accept an order in oms's canonical schema", responses={202: {"description": "accepted"}})
 def post_order(order: Annotated[OrderIn, Body()]):
-    acceptance: Acceptance = accept_order(order, order_store(), enqueue_for_fulfilment)
+    sku_fields = [f"lines.{i}.sku" for i in range(len(order.lines))]
+    channel_order = ChannelOrder(order=order, sku_fields=sku_fields, internal_skus=True, received_via={"route": "POST /orders"})
+    return _take(channel_order)
+
+
+def _webhook_route(webhook: WebhookChannel):
+    def post_channel_order(shop: str):
+        if not SHOP.fullmatch(shop):
+            raise InputRejected.one(400, "shop", "shop_name", "the shop in the path must be 1-100 letters, digits, '.', '_' or '-'")
+        body = raw_body(app.current_event.raw_event)
+        header = app.current_event.get_header_value(webhook.signature_header, case_sensitive=False)
+        channel_secrets().verify(webhook.channel.value, shop, body, webhook.signature_header, header)
+        channel_order = webhook.parse(load_json(body))
+        return _take(channel_order.model_copy(update={"received_via": {"route": "webhook", "shop": shop}}))
+
+    post_channel_order.__name__ = f"post_{webhook.channel.value}_order"
+    return post_channel_order
+
+
+for _webhook in WEBHOOK_CHANNELS:
+    app.post(
+        f"/channels/{_webhook.channel.value}/<shop>/orders",
+        summary=f"Accept a {_webhook.channel.value} order, signed with the shop's secret in {_webhook.signature_header}",
+        responses={202: {"description": "accepted"}, 401: {"description": "signature missing or wrong"}},
+    )(_webhook_route(_webhook))
+
+
+def _take(channel_order: ChannelOrder):
+    acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment)
     logger.append_keys(order_id=acceptance.order_id)
-    logger.info("order accepted", extra={"duplicate": acceptance.duplicate, "channel": order.channel.value})
+    logger.info("order accepted", extra={"duplicate": acceptance.duplicate, "amendment": acceptance.amendment, "channel": channel_order.order.channel.value})
     metrics.add_metric(name="OrdersDuplicate" if acceptance.duplicate else "OrdersAccepted", unit="Count", value=1)
     return json_response(202, acceptance.model_dump(mode="json"))
 
@@ -30,4 +67,5 @@ def post_order(order: Annotated[OrderIn, Body()]):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return unreadable_body(event) or app.resolve(event, context)
+    canonical = event.get("resource") == CANONICAL_ROUTE
+    return unreadable_body(event) or (canonical and unparsable_json(event)) or app.resolve(event, context)

@@ -1,5 +1,6 @@
 """Intake queue consumer: starts the fulfilment workflow of each queued order. A failed record is
-reported alone (partial batch failure) and, after the queue's retries, lands in its DLQ."""
+reported alone (partial batch failure) and retried; a message that can never start anything (not
+an order reference, or an order that does not exist) goes to the DLQ with the reason at once."""
 
 from __future__ import annotations
 
@@ -8,19 +9,30 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
+from shared.aws.dead_letters import dead_letter
 from shared.aws.messaging import start_fulfilment
 from shared.aws.stores import order_store
+from shared.errors import OrderNotFound
 from shared.lifecycle import OrderStatus
 from shared.observability import logger
 from shared.workflow_io import OrderRef
+
+DEAD_LETTER_QUEUE_ENV = "INTAKE_DEAD_LETTER_QUEUE_URL"
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def start_one(record: SQSRecord) -> None:
-    ref = OrderRef.model_validate_json(record.body)
-    current = order_store().load(ref.order_id)
+    try:
+        ref = OrderRef.model_validate_json(record.body)
+        current = order_store().load(ref.order_id)
+    except (ValidationError, OrderNotFound) as poison:
+        reason = f"not an order reference: {poison.errors()[0]['msg']}" if isinstance(poison, ValidationError) else str(poison)
+        logger.warning("poison message to the dead-letter queue", extra={"message_id": record.message_id, "reason": reason})
+        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=reason, source={"message_id": record.message_id})
+        return
     if current.status != OrderStatus.RECEIVED:
         logger.info("order already under way; not started again", extra={"order_id": ref.order_id, "status": current.status})
         return

@@ -10,11 +10,16 @@ import threading
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import create_loader
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=30)
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+# Decoded service models, kept for the process: a new session (after reset()) then builds its
+# clients in milliseconds instead of decoding each model's JSON again.
+_models = create_loader()
 
 
 def client(service: str) -> Any:
@@ -23,7 +28,9 @@ def client(service: str) -> Any:
         return found
     with _lock:  # boto3's default session is not safe to build clients from many threads at once
         if service not in _clients:
-            _clients[service] = boto3.session.Session().client(service, config=_CONFIG)
+            session = botocore.session.get_session()
+            session.register_component("data_loader", _models)
+            _clients[service] = boto3.session.Session(botocore_session=session).client(service, config=_CONFIG)
         return _clients[service]
 
 

@@ -360,3 +360,33 @@ class OrderStore:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
+
+    def amend(self, current: StoredOrder, order: OrderIn, entry: TimelineEntry) -> StoredOrder:
+        """Replaces the order's content with a channel's correction: a new version without a status
+        change, plus its timeline note, in one transaction conditioned on (version, status). A
+        workflow step that read the old content then loses its race and reads the new one.
+        Raises VersionConflict."""
+        next_version = current.version + 1
+        fingerprint = order.content_fingerprint()
+        update = {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(current.order_id), "sk": "META"}),
+                "UpdateExpression": "SET #order = :order, #fingerprint = :fingerprint, #version = :next",
+                "ConditionExpression": "#version = :expected AND #status = :status",
+                "ExpressionAttributeNames": {"#order": "order", "#fingerprint": "fingerprint", "#version": "version", "#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":order": to_value(order.model_dump(mode="json", exclude_none=True)),
+                    ":fingerprint": to_value(fingerprint),
+                    ":next": to_value(next_version),
+                    ":expected": to_value(current.version),
+                    ":status": to_value(current.status.value),
+                },
+            }
+        }
+        note = self._timeline_put(current.order_id, next_version, entry.model_copy(update={"kind": "note"}), note=True)
+        try:
+            transact_write(self.db, [update, note])
+        except TransactionCancelled as cancelled:
+            raise VersionConflict(current.order_id, current.version) from cancelled
+        return current.model_copy(update={"order": order, "fingerprint": fingerprint, "version": next_version})

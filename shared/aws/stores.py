@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from shared.aws import clients
+from shared.aws.catalog_store import CatalogStore
+from shared.aws.channel_secrets import ChannelSecrets
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_history import OrderHistory
 from shared.aws.order_store import OrderStore
@@ -41,6 +43,14 @@ def rule_set_store() -> RuleSetStore:
 
 def reference_store() -> ReferenceStore:
     return _one(ReferenceStore)
+
+
+def catalog_store() -> CatalogStore:
+    return _one(CatalogStore)
+
+
+def channel_secrets() -> ChannelSecrets:
+    return _one(ChannelSecrets)
 
 
 def reset() -> None:

@@ -1,46 +1,67 @@
-"""Intake: store a channel order once and queue it for fulfilment."""
+"""Intake: store a channel order once, apply or record a re-delivery's changes, queue it for
+fulfilment. Exactly once: the order id comes from (channel, external id) and the create is one
+conditional write, so every re-delivery finds the same order."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel
 
-from shared.aws.order_store import OrderStore
-from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, note_entry
+from shared.amendments import amendment_note, seen_fingerprints
+from shared.aws.order_store import OrderStore, StoredOrder
+from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn
+from shared.usecases.retry import on_version_conflict
+
+Amendment = Literal["applied", "not_applied"]
 
 
 class Acceptance(BaseModel):
     order_id: str
     status: OrderStatus
     duplicate: bool
+    amendment: Amendment | None = None
 
 
-def accept_order(order: OrderIn, store: OrderStore, enqueue: Callable[[str], None]) -> Acceptance:
+def accept_order(
+    order: OrderIn, store: OrderStore, enqueue: Callable[[str], None], received_via: dict[str, str] | None = None
+) -> Acceptance:
     channel = Actor(kind=ActorKind.CHANNEL, name=order.channel.value)
     entry = TimelineEntry(
         from_status=None,
         to_status=OrderStatus.RECEIVED,
         cause=f"order received from {order.channel.value}",
         actor=channel,
-        details={"external_id": order.external_id, "lines": len(order.lines), "total": f"{order.total} {order.currency}"},
+        details={
+            "external_id": order.external_id,
+            "lines": len(order.lines),
+            "total": f"{order.total} {order.currency}",
+            **(received_via or {}),
+        },
     )
     stored, created = store.create(order, entry)
+    amendment: Amendment | None = None
     if not created and stored.fingerprint != order.content_fingerprint():
-        # Amendments (a corrected address before release) get their own rules; until then the
-        # changed delivery is kept in the timeline, never silently dropped.
-        store.add_note(
-            stored,
-            note_entry(
-                stored.status,
-                channel,
-                "channel re-delivered the order with different content; not applied",
-                delivered=order.model_dump(mode="json"),
-            ),
-        )
+        stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel))
     if stored.status == OrderStatus.RECEIVED:
         # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
         # this is what gets it moving. The workflow starter ignores orders already under way.
         enqueue(stored.order_id)
-    return Acceptance(order_id=stored.order_id, status=stored.status, duplicate=not created)
+    return Acceptance(order_id=stored.order_id, status=stored.status, duplicate=not created, amendment=amendment)
+
+
+def _redelivered_with_changes(
+    current: StoredOrder, order: OrderIn, store: OrderStore, channel: Actor
+) -> tuple[StoredOrder, Amendment | None]:
+    fingerprint = order.content_fingerprint()
+    if fingerprint == current.fingerprint:  # a concurrent delivery of the same change won
+        return current, None
+    if fingerprint in seen_fingerprints(store.details(current.order_id).timeline):
+        return current, None  # a late copy of content already recorded: nothing new to say
+    note, verdict = amendment_note(current.status, current.order, current.fingerprint, order, channel)
+    if verdict.applies:
+        return store.amend(current, order, note), "applied"
+    store.add_note(current, note)
+    return current, "not_applied"

@@ -3,8 +3,9 @@ import time
 
 from local import moto_patches
 from local.demo import http
+from shared.aws.catalog_store import Product
+from shared.aws.stores import catalog_store, inventory_store
 from shared.inventory import StockRecord
-from shared.aws.stores import inventory_store
 from tests.conftest import load_event
 from tests.e2e.conftest import execution_status, post_order, settle, transitions, unique
 
@@ -47,6 +48,7 @@ def test_out_of_stock_order_ends_backordered_not_in_a_failed_execution(runtime):
 
 def test_stock_taken_between_routing_and_reservation_is_routed_again(runtime, shanghai_order, monkeypatch):
     store = inventory_store()
+    catalog_store().put_product(Product(sku="E2E-RACE"))
     for warehouse, on_hand in (("WH-SH", 5), ("WH-BJ", 5)):
         store.put_stock(StockRecord(sku="E2E-RACE", warehouse_id=warehouse, on_hand=on_hand))
     routing_name = runtime.resources.function_names["routing"]

@@ -31,19 +31,26 @@ BASE_ENVIRONMENT = {
 }
 CACHE_PARTS = {"__pycache__", ".pytest_cache"}
 
-# Actions a grant for each access level must give, and actions a read grant must not.
+# Actions a grant for each kind of resource and access level must give, and actions a read
+# grant must not.
 REQUIRED_ACTIONS = {
-    topology.Access.READ: {"dynamodb:GetItem", "dynamodb:Query"},
-    topology.Access.WRITE: {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-    topology.Access.SEND: {"sqs:SendMessage"},
-    topology.Access.PUBLISH: {"events:PutEvents"},
-    topology.Access.START: {"states:StartExecution"},
+    ("tables", topology.Access.READ): {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"},
+    ("tables", topology.Access.WRITE): {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+    ("queues", topology.Access.SEND): {"sqs:SendMessage"},
+    ("buses", topology.Access.PUBLISH): {"events:PutEvents"},
+    ("workflows", topology.Access.START): {"states:StartExecution"},
+    ("buckets", topology.Access.READ): {"s3:GetObject*"},
+    ("buckets", topology.Access.WRITE): {"s3:GetObject*", "s3:PutObject"},
+    ("secrets", topology.Access.READ): {"secretsmanager:GetSecretValue"},
 }
 WRITE_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:BatchWriteItem",
+    "s3:PutObject",
+    "s3:DeleteObject*",
+    "secretsmanager:PutSecretValue",
 }
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 # topology's Route.authorization -> CloudFormation's AuthorizationType
@@ -61,12 +68,38 @@ class Built:
         self.buses = by_topology_key(dev.of_type("AWS::Events::EventBus"))
         self.rules = by_topology_key(dev.of_type("AWS::Events::Rule"))
         self.workflows = by_topology_key(dev.of_type("AWS::StepFunctions::StateMachine"))
-        self.resources = {**self.tables, **self.queues, **self.buses, **self.workflows}
+        self.buckets = by_topology_key(dev.of_type("AWS::S3::Bucket"))
+        self.secrets = by_topology_key(dev.of_type("AWS::SecretsManager::Secret"))
+        self.resources = {
+            **self.tables,
+            **self.queues,
+            **self.buses,
+            **self.workflows,
+            **self.buckets,
+            **self.secrets,
+        }
+        self.kind_of = {
+            key: kind
+            for kind in ("tables", "queues", "buses", "workflows", "buckets", "secrets")
+            for key in getattr(self, kind)
+        }
         self.key_of = {logical_id: key for key, logical_id in self.resources.items()}
         self.function_key_of = {logical_id: key for key, logical_id in self.functions.items()}
 
     def properties(self, logical_id: str) -> dict[str, Any]:
         return self.dev.resources[logical_id]["Properties"]
+
+    def dead_letter_queue_of(self, queue_key: str) -> str:
+        redrive = self.properties(self.queues[queue_key])["RedrivePolicy"]
+        return referenced_id(redrive["deadLetterTargetArn"])
+
+    def consumed_dead_letter_queues(self, function_key: str) -> dict[str, str]:
+        """Env var -> DLQ logical id, for the queues the function consumes (it sends poison there)."""
+        return {
+            queue.dead_letter_env_var: self.dead_letter_queue_of(queue.key)
+            for queue in topology.QUEUES
+            if queue.consumer == function_key
+        }
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +115,11 @@ def built(dev: Synthesized) -> Built:
     [
         ("functions", "AWS::Lambda::Function", topology.FUNCTIONS),
         ("tables", "AWS::DynamoDB::Table", topology.TABLES),
-        ("buses", "AWS::Events::EventBus", topology.BUSES),
+        ("buses", "AWS::Events::EventBus", (*topology.BUSES, *topology.PARTNER_BUSES)),
         ("rules", "AWS::Events::Rule", (*topology.RULES, *topology.SCHEDULES)),
         ("workflows", "AWS::StepFunctions::StateMachine", topology.WORKFLOWS),
+        ("buckets", "AWS::S3::Bucket", topology.BUCKETS),
+        ("secrets", "AWS::SecretsManager::Secret", topology.SECRETS),
     ],
 )
 def test_each_topology_entry_is_built_once_and_nothing_else_is(
@@ -127,9 +162,12 @@ def test_function_environment_names_exactly_the_resources_it_uses(
 ) -> None:
     variables = built.properties(built.functions[spec.key])["Environment"]["Variables"]
     expected = {topology.env_var_of(uses.resource): uses.resource for uses in spec.uses}
-    assert set(variables) == BASE_ENVIRONMENT | set(expected) | {name for name, _ in spec.settings}
+    dead_letters = built.consumed_dead_letter_queues(spec.key)
+    assert set(variables) == BASE_ENVIRONMENT | set(expected) | set(dead_letters) | {name for name, _ in spec.settings}
     for env_var, resource_key in expected.items():
         assert variables[env_var] == {"Ref": built.resources[resource_key]}, env_var
+    for env_var, queue_id in dead_letters.items():
+        assert variables[env_var] == {"Ref": queue_id}, env_var
     for name, value in spec.settings:
         assert variables[name] == value
 
@@ -150,16 +188,21 @@ def test_function_may_touch_only_what_it_uses_at_its_access_level(
 
     own_log_group = referenced_id(properties["LoggingConfig"]["LogGroup"])
     consumed = {built.queues[queue.key] for queue in topology.QUEUES if queue.consumer == spec.key}
+    dead_letters = set(built.consumed_dead_letter_queues(spec.key).values())
     used = {built.resources[uses.resource] for uses in spec.uses}
-    assert set(actions_on) == used | consumed | {own_log_group}
+    assert set(actions_on) == used | consumed | dead_letters | {own_log_group}
 
     for uses in spec.uses:
         granted = actions_on[built.resources[uses.resource]]
-        assert REQUIRED_ACTIONS[uses.access] <= granted, (uses, granted)
+        required = REQUIRED_ACTIONS[(built.kind_of[uses.resource], uses.access)]
+        assert required <= granted, (uses, granted)
         if uses.access is topology.Access.READ:
             assert not granted & WRITE_ACTIONS, (uses, granted & WRITE_ACTIONS)
     for queue_id in consumed:
         assert CONSUME_ACTIONS <= actions_on[queue_id]
+    for queue_id in dead_letters:
+        assert actions_on[queue_id] >= {"sqs:SendMessage"}
+        assert not actions_on[queue_id] & CONSUME_ACTIONS
 
 
 # --- API routes -----------------------------------------------------------------------------
@@ -246,6 +289,31 @@ def test_schedule_runs_its_function_with_retries_and_a_dead_letter_queue(built: 
     assert built.function_key_of[referenced_id(target["Arn"])] == spec.function
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert referenced_id(target["DeadLetterConfig"]["Arn"]) in built.dev.of_type("AWS::SQS::Queue")
+
+
+@pytest.mark.parametrize("spec", [b for b in topology.BUCKETS if b.notify_queue], ids=lambda b: b.key)
+def test_bucket_tells_its_queue_of_new_objects_and_the_queue_lets_it(
+    built: Built, spec: topology.Bucket
+) -> None:
+    [notification] = built.properties(built.buckets[spec.key])["NotificationConfiguration"][
+        "QueueConfigurations"
+    ]
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert referenced_id(notification["Queue"]) == built.queues[spec.notify_queue]
+    assert {(r["Name"], r["Value"]) for r in notification["Filter"]["S3Key"]["Rules"]} == {
+        ("prefix", spec.notify_prefix),
+        ("suffix", spec.notify_suffix),
+    }
+    queue_id = built.queues[spec.notify_queue]
+    allows_s3 = [
+        statement
+        for policy in built.dev.of_type("AWS::SQS::QueuePolicy").values()
+        if queue_id in referenced_ids(policy["Properties"]["Queues"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        and statement.get("Principal") == {"Service": "s3.amazonaws.com"}
+    ]
+    assert allows_s3, "S3 may not send to the queue: CloudFormation would refuse the bucket"
 
 
 # --- tables ---------------------------------------------------------------------------------

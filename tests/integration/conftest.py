@@ -12,7 +12,7 @@ from local.api_gateway import LocalRoute, proxy_event
 from local import moto_patches
 from local.moto_patches import LocalLambdaContext
 from local.provision import LocalResources, provision
-from local.seed import load_seed
+from local.seed import load_catalog, load_seed
 from shared.aws import stores
 
 AWS_ENV = {
@@ -35,6 +35,7 @@ def aws(monkeypatch) -> LocalResources:
         resources = provision("oms-test")
         for name, value in resources.env.items():
             monkeypatch.setenv(name, value)
+        load_catalog()  # intake refuses SKUs oms does not know
         yield resources
     stores.reset()
 
@@ -56,9 +57,10 @@ def api_request(handler: Any, method: str, resource: str, path: str, body: bytes
     return answer["statusCode"], json.loads(answer["body"] or "{}")
 
 
-def drain(sqs: Any, queue_url: str) -> list[dict]:
+def drain(sqs: Any, queue_url: str, attributes: bool = False) -> list[dict]:
     messages = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
+    names = {"MessageAttributeNames": ["All"]} if attributes else {}
+    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, **names).get("Messages", []):
         messages.extend(batch)
         sqs.delete_message_batch(QueueUrl=queue_url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
     return messages

@@ -43,14 +43,18 @@ def test_same_channel_order_twice_is_one_order(aws, shanghai_order):
     assert len(drain(boto3.client("sqs"), aws.queue_urls["intake"])) == 2
 
 
-def test_redelivery_with_changed_content_is_kept_in_the_timeline_not_applied(aws, shanghai_order):
+def test_redelivery_with_changed_content_before_routing_amends_the_order(aws, shanghai_order):
     order_id = post(json.dumps(shanghai_order))[1]["order_id"]
     changed = {**shanghai_order, "receiver": {**shanghai_order["receiver"], "detail": "世纪大道200号"}}
-    post(json.dumps(changed))
+    status, answer = post(json.dumps(changed))
+    assert status == 202 and answer["amendment"] == "applied" and answer["duplicate"] is True
     details = api_request(orders_api, "GET", "/orders/{order_id}", f"/orders/{order_id}", order_id=order_id)[1]
-    assert details["order"]["order"]["receiver"]["detail"] == "世纪大道100号 8楼"
-    assert details["timeline"][-1]["cause"].startswith("channel re-delivered the order with different content")
-    assert details["timeline"][-1]["details"]["delivered"]["receiver"]["detail"] == "世纪大道200号"
+    assert details["order"]["order"]["receiver"]["detail"] == "世纪大道200号"
+    assert details["order"]["version"] == 2 and details["order"]["status"] == "RECEIVED"
+    note = details["timeline"][-1]
+    assert note["kind"] == "note" and note["cause"].endswith("amendment applied")
+    assert note["details"]["changed"] == ["receiver"]
+    assert len([i for i in stored_items(aws) if i["sk"]["S"] == "META"]) == 1
 
 
 def test_malformed_order_gets_400_naming_each_field_and_stores_nothing(aws):

@@ -8,7 +8,10 @@ import pytest
 
 from infra import topology
 
-KEYS = {r.key for r in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS)}
+KEYS = {
+    r.key
+    for r in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS, *topology.BUCKETS, *topology.SECRETS)
+}
 FUNCTIONS = {f.key for f in topology.FUNCTIONS}
 
 
@@ -24,7 +27,9 @@ def test_routes_queues_rules_and_workflows_point_at_things_that_exist():
     assert {r.function for r in topology.ROUTES} <= FUNCTIONS
     assert {q.consumer for q in topology.QUEUES if q.consumer} <= FUNCTIONS
     assert {r.target_queue for r in topology.RULES} <= {q.key for q in topology.QUEUES}
-    assert {r.bus for r in topology.RULES} <= {b.key for b in topology.BUSES}
+    assert {r.bus for r in topology.RULES} <= {b.key for b in (*topology.BUSES, *topology.PARTNER_BUSES)}
+    assert {b.notify_queue for b in topology.BUCKETS if b.notify_queue} <= {q.key for q in topology.QUEUES}
+    assert {r.client for r in topology.ROUTES if r.client} <= {c.key for c in topology.API_CLIENTS}
     for workflow in topology.WORKFLOWS:
         assert set(workflow.function_placeholders.values()) <= FUNCTIONS
 
@@ -41,3 +46,12 @@ def test_a_function_that_starts_a_workflow_is_not_one_of_its_tasks():
     for workflow in topology.WORKFLOWS:
         starters = {f.key for f in topology.FUNCTIONS if any(u.resource == workflow.key for u in f.uses)}
         assert not starters & set(workflow.function_placeholders.values())
+
+
+@pytest.mark.parametrize("function_key", sorted({r.function for r in topology.ROUTES}))
+def test_each_functions_resolver_serves_exactly_its_topology_routes(function_key):
+    """The handler's own routes (its generated OpenAPI) and the API Gateway routes agree."""
+    app = importlib.import_module(topology.function(function_key).module).app
+    paths = app.get_openapi_schema().paths
+    served = {(method.upper(), path) for path, item in paths.items() for method in ("get", "post", "put", "patch", "delete") if getattr(item, method)}
+    assert served == {(r.method, r.path) for r in topology.ROUTES if r.function == function_key}

@@ -1,0 +1,90 @@
+"""ERP batch import of a CSV of order lines: posted to POST /channels/erp/imports (the report is
+the answer), or dropped in the import bucket under incoming/ (S3 → SQS → here; the report is
+written under reports/). Good orders are accepted, bad rows reported, nothing half-imported."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from shared.aws.dead_letters import dead_letter
+from shared.aws.import_files import ImportFileTooLarge, objects_in_notification, read_import, write_report
+from shared.aws.messaging import enqueue_for_fulfilment
+from shared.aws.stores import catalog_store, order_store
+from shared.channels.erp_csv import read_batch
+from shared.http_api import build_resolver, json_response, raw_body, unreadable_body
+from shared.observability import logger
+from shared.problems import InputRejected, Problem
+from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_ROWS_PER_FILE, MAX_IMPORT_ROWS_PER_REQUEST
+from shared.usecases.import_orders import ImportReport, import_batch
+
+DEAD_LETTER_QUEUE_ENV = "ERP_IMPORT_FILES_DEAD_LETTER_QUEUE_URL"
+IMPORT_ROUTE = "/channels/erp/imports"
+
+app = build_resolver()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class FileRefused(BaseModel):
+    """The report of a file oms could not read at all: nothing of it was imported."""
+
+    source: str
+    errors: list[Problem]
+
+
+@app.post(IMPORT_ROUTE, summary="Import a CSV of ERP orders (text/csv, UTF-8); answers with the per-row report")
+def post_import():
+    text = raw_body(app.current_event.raw_event).decode("utf-8")  # UTF-8 checked before routing
+    report = _import(text, f"POST {IMPORT_ROUTE}", MAX_IMPORT_ROWS_PER_REQUEST)
+    # 422 when no order of the file was importable: then nothing was stored.
+    return json_response(202 if report.orders_accepted else 422, report.model_dump(mode="json"))
+
+
+def import_dropped_file(record: SQSRecord) -> None:
+    try:
+        objects = objects_in_notification(record.body)
+    except ValueError as error:
+        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"not an S3 event notification: {error}", source={"message_id": record.message_id})
+        return
+    for bucket, key in objects:
+        try:
+            data = read_import(bucket, key, MAX_IMPORT_FILE_BYTES)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+                raise  # S3 or permissions trouble: retried, then the queue's DLQ
+            dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key} no longer exists", source={"message_id": record.message_id})
+            continue
+        except ImportFileTooLarge as too_large:
+            _report(bucket, key, FileRefused(source=key, errors=[Problem(field="file", rule="max_size", message=str(too_large))]))
+            continue
+        try:
+            report: BaseModel = _import(data.decode("utf-8"), key, MAX_IMPORT_ROWS_PER_FILE)
+        except UnicodeDecodeError as error:
+            report = FileRefused(source=key, errors=[Problem(field="file", rule="utf8", message=f"the file is not UTF-8 (byte {error.start}); export it as UTF-8")])
+        except InputRejected as refused:
+            report = FileRefused(source=key, errors=refused.problems)
+        _report(bucket, key, report)
+
+
+def _import(text: str, source: str, max_rows: int) -> ImportReport:
+    batch = read_batch(text, max_rows)
+    report = import_batch(batch, source, catalog_store(), order_store(), enqueue_for_fulfilment)
+    logger.info("import done", extra={"source": source, "rows": report.rows, "orders": report.orders_accepted, "rows_rejected": report.rows_rejected})
+    return report
+
+
+def _report(bucket: str, key: str, report: BaseModel) -> None:
+    written = write_report(bucket, key, report.model_dump_json(indent=2))
+    logger.info("import report written", extra={"file": key, "report": written})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:  # the import bucket's notifications, through the queue
+        return process_partial_response(event=event, record_handler=import_dropped_file, processor=processor, context=context)
+    return unreadable_body(event, MAX_IMPORT_BODY_BYTES) or app.resolve(event, context)

@@ -1,0 +1,40 @@
+"""Partner SaaS intake: order events from an EventBridge partner event source, delivered by a rule
+through the partner_orders queue. A good event becomes an order exactly as a webhook would; an
+event oms can never use goes to the queue's DLQ with the reason, and the batch moves on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws.dead_letters import dead_letter
+from shared.aws.messaging import enqueue_for_fulfilment
+from shared.aws.stores import catalog_store, order_store
+from shared.channels import partner_events
+from shared.observability import logger
+from shared.payloads import load_json
+from shared.problems import InputRejected
+from shared.usecases.intake_order import intake_order
+
+DEAD_LETTER_QUEUE_ENV = "PARTNER_ORDERS_DEAD_LETTER_QUEUE_URL"
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def take_partner_event(record: SQSRecord) -> None:
+    try:
+        channel_order = partner_events.parse(load_json(record.body))
+        acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment)
+    except InputRejected as refused:  # retrying cannot fix the event itself
+        logger.warning("partner event refused", extra={"message_id": record.message_id, "reason": str(refused)})
+        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=str(refused), problems=refused.problems, source={"message_id": record.message_id})
+        return
+    logger.info("partner order accepted", extra={"order_id": acceptance.order_id, "duplicate": acceptance.duplicate, "amendment": acceptance.amendment})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=take_partner_event, processor=processor, context=context)

@@ -1,0 +1,76 @@
+"""Amendments: a channel re-delivers an order it already sent, with different content (a corrected
+address, a changed line). Before the order is routed to a warehouse the change is applied; after
+that it is recorded, with the reason, for a person to act on. Either way it is a timeline note,
+never a second order. Pure: no AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from shared.lifecycle import Actor, OrderStatus, TimelineEntry
+from shared.orders import OrderIn
+
+S = OrderStatus
+
+# Nothing has been planned for the warehouse yet: the workflow reads the order afresh from here.
+APPLIES_IN = frozenset({S.RECEIVED, S.ON_HOLD, S.APPROVED, S.BACKORDERED})
+_WHY_NOT = {
+    S.ROUTED: "a warehouse plan is made for the old content",
+    S.RESERVED: "stock is reserved for the old content",
+    S.RELEASED: "the outbound note for the old content is at the warehouse",
+    S.SHIPPED: "the parcel has left the warehouse",
+    S.DELIVERED: "the order is delivered",
+    S.REJECTED: "the order was rejected",
+    S.CANCELLED: "the order was cancelled",
+    S.EXCEPTION: "the order is in EXCEPTION and waits for an operator",
+}
+
+
+class Verdict(BaseModel):
+    applies: bool
+    reason: str
+
+
+def judge(status: OrderStatus) -> Verdict:
+    if status in APPLIES_IN:
+        return Verdict(applies=True, reason=f"the order is {status.value}: not routed to a warehouse yet")
+    return Verdict(applies=False, reason=f"the order is {status.value}: {_WHY_NOT.get(status, 'it is past routing')}; an operator must apply the change")
+
+
+def changed_fields(before: OrderIn, after: OrderIn) -> list[str]:
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return [name for name in OrderIn.model_fields if old.get(name) != new.get(name)]
+
+
+def seen_fingerprints(timeline: Iterable[TimelineEntry]) -> set[str]:
+    """Every content an amendment note has recorded, before and after: a late copy of any of them
+    is a stale re-delivery, not a new change."""
+    seen: set[str] = set()
+    for entry in timeline:
+        if entry.kind == "note":
+            seen.update(v for k in ("fingerprint", "previous_fingerprint") if isinstance(v := entry.details.get(k), str))
+    return seen
+
+
+def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor) -> tuple[TimelineEntry, Verdict]:
+    verdict = judge(status)
+    changes = changed_fields(before, after)
+    outcome = "applied" if verdict.applies else "not applied"
+    entry = TimelineEntry(
+        kind="note",
+        from_status=status,
+        to_status=status,
+        cause=f"channel re-delivered the order with changes to {', '.join(changes) or 'its content'}; amendment {outcome}",
+        actor=actor,
+        details={
+            "amendment": outcome.replace(" ", "_"),
+            "reason": verdict.reason,
+            "changed": changes,
+            "fingerprint": after.content_fingerprint(),
+            "previous_fingerprint": before_fingerprint,
+            "delivered": after.model_dump(mode="json"),
+        },
+    )
+    return entry, verdict

@@ -1,0 +1,195 @@
+"""ERP batch import: a CSV file with one row per order line, rows of one order sharing its
+`order_no`. The ERP is the retailer's own system, so SKUs are oms's own. Order-level columns are
+read from an order's first row. A bad row rejects its whole order (half an order must never ship)
+and nothing else: the other orders of the file go ahead. Row numbers count the header as row 1,
+as a spreadsheet shows them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from shared.channels.common import ChannelOrder, ChinaTime, Count, Money, PlatformModel, Text, canonical
+from shared.orders import Channel, CustomerType, InvoiceKind, PaymentStatus
+from shared.problems import InputRejected, Problem, problems_from_validation
+
+CHANNEL = Channel.ERP
+REQUIRED_COLUMNS = ("order_no", "buyer_id", "sku", "quantity", "unit_price", "placed_at")
+OPTIONAL_COLUMNS = (
+    "buyer_name", "customer_type", "receiver_name", "receiver_phone", "province", "city", "district",
+    "address", "postal_code", "currency", "payment_status", "discount", "order_total",
+    "invoice_title", "invoice_tax_id", "promised_delivery_date",
+)  # fmt: skip
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+
+class Row(PlatformModel):
+    order_no: Text = Field(min_length=1)
+    buyer_id: Text = Field(min_length=1)
+    buyer_name: Text | None = None
+    customer_type: CustomerType | None = None
+    receiver_name: Text | None = None
+    receiver_phone: Text | None = None
+    province: Text | None = None
+    city: Text | None = None
+    district: Text | None = None
+    address: Text | None = None
+    postal_code: Text | None = None
+    currency: Text | None = None
+    payment_status: PaymentStatus | None = None
+    sku: Text = Field(min_length=1)
+    quantity: Count
+    unit_price: Money
+    discount: Money | None = None
+    order_total: Money | None = None
+    invoice_title: Text | None = None
+    invoice_tax_id: Text | None = None
+    promised_delivery_date: date | None = None
+    placed_at: ChinaTime  # ERP exports write local time; without a zone it is Beijing time
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, values: Any) -> Any:
+        # An empty cell is a value not given: a required column left empty reads "Field required".
+        if isinstance(values, dict):
+            return {k: v.strip() for k, v in values.items() if isinstance(v, str) and v.strip()}
+        return values
+
+
+class RowRejection(BaseModel):
+    row: int
+    order_no: str | None = None
+    errors: list[Problem]
+
+
+class BatchOrder(BaseModel):
+    order_no: str
+    rows: list[int]  # rows[i] is the file row of line i
+    channel_order: ChannelOrder
+
+
+class Batch(BaseModel):
+    rows: int
+    orders: list[BatchOrder]
+    rejected: list[RowRejection]
+
+
+def read_batch(text: str, max_rows: int) -> Batch:
+    """Reads the whole file; raises InputRejected (400) only when the file itself is unusable."""
+    records = _records(text, max_rows)
+    rows_of: dict[str, list[tuple[int, Row]]] = defaultdict(list)
+    rejected: dict[int, RowRejection] = {}
+    for number, record in records:
+        order_no = (record.get("order_no") or "").strip() or None
+        extra = record.pop(None, None)  # values beyond the header's columns
+        problems = [Problem(field="row", rule="too_many_values", message=f"the row has {len(extra)} value(s) more than the header")] if extra else []
+        try:
+            row = Row.model_validate(record)
+        except ValidationError as error:
+            problems += problems_from_validation(error.errors())
+            row = None
+        if problems or row is None:
+            rejected[number] = RowRejection(row=number, order_no=order_no, errors=problems)
+        else:
+            rows_of[row.order_no].append((number, row))
+
+    orders: list[BatchOrder] = []
+    for order_no, rows in rows_of.items():
+        bad_rows = sorted(n for n, r in rejected.items() if r.order_no == order_no)
+        if bad_rows:
+            for number, _ in rows:
+                rejected[number] = held_back(number, order_no, bad_rows)
+            continue
+        try:
+            orders.append(_order(order_no, rows))
+        except InputRejected as refused:
+            by_row = _problems_by_row(refused.problems, [n for n, _ in rows])
+            for number, _ in rows:
+                rejected[number] = (
+                    RowRejection(row=number, order_no=order_no, errors=by_row[number])
+                    if number in by_row
+                    else held_back(number, order_no, sorted(by_row))
+                )
+    return Batch(rows=len(records), orders=orders, rejected=sorted(rejected.values(), key=lambda r: r.row))
+
+
+def _records(text: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        header = reader.fieldnames or []
+        _check_header(header)
+        records = []
+        for record in reader:
+            if not any((v or "").strip() for k, v in record.items() if k is not None):
+                continue  # a blank line (spreadsheets leave them at the end)
+            if len(records) == max_rows:
+                raise InputRejected.one(413, "body", "too_many_rows", f"the file has more than {max_rows} order rows; split it")
+            records.append((reader.line_num, record))
+    except csv.Error as error:
+        raise InputRejected.one(400, "body", "csv_invalid", f"the file is not readable CSV (line {reader.line_num}): {error}") from None
+    if not records:
+        raise InputRejected.one(400, "body", "no_rows", "the file has a header but no order rows")
+    return records
+
+
+def _check_header(header: list[str]) -> None:
+    if not header:
+        raise InputRejected.one(400, "body", "no_header", f"the file is empty; its first row names the columns {', '.join(REQUIRED_COLUMNS)}")
+    problems = [Problem(field=c, rule="missing_column", message=f"the header has no column '{c}'") for c in REQUIRED_COLUMNS if c not in header]
+    problems += [Problem(field=c, rule="unknown_column", message=f"'{c}' is not a column oms knows (known: {', '.join(COLUMNS)})") for c in header if c not in COLUMNS]
+    problems += [Problem(field=c, rule="duplicate_column", message=f"the header names '{c}' twice") for c in sorted({c for c in header if header.count(c) > 1})]
+    if problems:
+        raise InputRejected(400, problems)
+
+
+def _order(order_no: str, rows: list[tuple[int, Row]]) -> BatchOrder:
+    first = rows[0][1]
+    values = {
+        "channel": CHANNEL,
+        "external_id": order_no,
+        "buyer": {"buyer_id": first.buyer_id, "name": first.buyer_name, **({"customer_type": first.customer_type} if first.customer_type else {})},
+        "receiver": {
+            "name": first.receiver_name or "",
+            "phone": first.receiver_phone or "",
+            "province": first.province or "",
+            "city": first.city or "",
+            "district": first.district or "",
+            "detail": first.address or "",
+            "postal_code": first.postal_code,
+        },
+        "currency": first.currency or "CNY",
+        "lines": [{"sku": r.sku, "quantity": r.quantity, "unit_price": r.unit_price, **({"discount": r.discount} if r.discount is not None else {})} for _, r in rows],
+        "payment_status": first.payment_status or PaymentStatus.PAID,
+        "order_total": first.order_total,
+        "invoice": {"kind": InvoiceKind.VAT_SPECIAL if first.invoice_tax_id else InvoiceKind.NORMAL, "title": first.invoice_title, "tax_id": first.invoice_tax_id} if first.invoice_title else None,
+        "promised_delivery_date": first.promised_delivery_date,
+        "placed_at": first.placed_at,
+    }
+    channel_order = canonical(values, ["sku"] * len(rows), internal_skus=True, received_via={"route": "erp import"})
+    return BatchOrder(order_no=order_no, rows=[n for n, _ in rows], channel_order=channel_order)
+
+
+def _problems_by_row(problems: list[Problem], rows: list[int]) -> dict[int, list[Problem]]:
+    """Canonical problems of line i belong to the line's row; order-level ones to the first row."""
+    by_row: dict[int, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        parts = problem.field.split(".")
+        if parts[:2] == ["canonical", "lines"] and len(parts) > 2 and parts[2].isdigit() and int(parts[2]) < len(rows):
+            by_row[rows[int(parts[2])]].append(problem)
+        else:
+            by_row[rows[0]].append(problem)
+    return dict(by_row)
+
+
+def held_back(row: int, order_no: str, bad_rows: list[int]) -> RowRejection:
+    rows = ", ".join(str(n) for n in bad_rows)
+    return RowRejection(
+        row=row,
+        order_no=order_no,
+        errors=[Problem(field="order_no", rule="order_incomplete", message=f"order {order_no} is not imported because row(s) {rows} of it are invalid")],
+    )

@@ -1,0 +1,147 @@
+"""Shopify: the Order resource, as the `orders/create` webhook delivers it (the bare order) or as
+the REST Admin API returns it (`{"order": {...}}`). Prices are decimal strings in the shop's
+currency; line discounts come as `discount_allocations` (older payloads: `total_discount`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from shared.channels.common import (
+    ChannelLines,
+    ChannelOrder,
+    Count,
+    Money,
+    PlatformId,
+    PlatformModel,
+    Text,
+    canonical,
+    read_platform,
+    refuse_status,
+)
+from shared.orders import Channel, PaymentStatus
+
+CHANNEL = Channel.SHOPIFY
+SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
+
+_PAYMENT = {
+    "paid": PaymentStatus.PAID,
+    "partially_refunded": PaymentStatus.PAID,  # what is left of the order is paid for
+    "authorized": PaymentStatus.UNPAID,  # authorised, not captured yet
+    "pending": PaymentStatus.UNPAID,
+    "partially_paid": PaymentStatus.UNPAID,
+}
+
+
+class DiscountAllocation(PlatformModel):
+    amount: Money
+
+
+class LineItem(PlatformModel):
+    sku: Text | None = None
+    variant_id: int | None = Field(default=None, strict=True)
+    quantity: Count
+    price: Money
+    total_discount: Money | None = None
+    discount_allocations: list[DiscountAllocation] = Field(default_factory=list, max_length=100)
+
+    @property
+    def discount(self) -> Decimal:
+        if self.discount_allocations:
+            return sum((a.amount for a in self.discount_allocations), Decimal("0.00"))
+        return self.total_discount or Decimal("0.00")
+
+
+class Address(PlatformModel):
+    name: Text | None = None
+    first_name: Text | None = None
+    last_name: Text | None = None
+    phone: Text | None = None
+    address1: Text | None = None
+    address2: Text | None = None
+    city: Text | None = None
+    province: Text | None = None
+    zip: Text | None = None
+    country_code: Text | None = None
+
+    @property
+    def full_name(self) -> str:
+        return self.name or " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class Customer(PlatformModel):
+    id: int = Field(strict=True, gt=0)
+    first_name: Text | None = None
+    last_name: Text | None = None
+
+
+class Order(PlatformModel):
+    id: PlatformId
+    currency: Text
+    created_at: datetime
+    financial_status: Text | None = None
+    cancelled_at: datetime | None = None
+    total_price: Money | None = None
+    email: Text | None = None
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    line_items: list[LineItem] = Field(min_length=1, max_length=500)
+
+
+def unwrap(document: Any) -> Any:
+    """A webhook body is the bare order; a REST answer wraps it as {"order": {...}}."""
+    if isinstance(document, dict) and set(document) == {"order"}:
+        return document["order"]
+    return document
+
+
+def parse(document: Any) -> ChannelOrder:
+    order = read_platform(Order, unwrap(document))
+    if order.cancelled_at is not None:
+        raise refuse_status("cancelled_at", "cancelled", "shopify")
+    status = (order.financial_status or "paid").lower()
+    if status not in _PAYMENT:
+        raise refuse_status("financial_status", order.financial_status, "shopify")
+    lines = ChannelLines("line_items")
+    for index, item in enumerate(order.line_items):
+        # The merchant's SKU when the shop sets one; otherwise the variant is the only identity.
+        variant = f"variant:{item.variant_id}" if item.variant_id else None
+        lines.add(index, [("sku", item.sku), ("variant_id", variant)], item.quantity, item.price, item.discount)
+    return canonical(
+        {
+            "channel": CHANNEL,
+            "external_id": order.id,
+            "buyer": _buyer(order),
+            "receiver": _receiver(order.shipping_address),
+            "currency": order.currency,
+            "lines": lines.lines,
+            "payment_status": _PAYMENT[status],
+            "order_total": order.total_price,
+            "placed_at": order.created_at,
+        },
+        lines.sku_fields,
+    )
+
+
+def _buyer(order: Order) -> dict[str, Any]:
+    if order.customer is None:  # a guest checkout
+        return {"buyer_id": f"shopify-guest-{order.email or order.id}"}
+    name = " ".join(p for p in (order.customer.first_name, order.customer.last_name) if p)
+    return {"buyer_id": f"shopify-{order.customer.id}", "name": name or None}
+
+
+def _receiver(address: Address | None) -> dict[str, Any] | None:
+    if address is None:  # digital goods, or an address still to come
+        return None
+    detail = " ".join(p for p in (address.address1, address.address2) if p)
+    return {
+        "name": address.full_name,
+        "phone": address.phone or "",
+        "province": address.province or "",
+        "city": address.city or "",
+        "detail": detail,
+        "postal_code": address.zip or None,
+    }

@@ -1,0 +1,125 @@
+"""Tmall / Taobao: a trade as the open platform's trade detail (taobao.trade.fullinfo.get) names
+it: tid, buyer_nick, receiver_* fields, and the sub-orders in `orders.order[]` (num_iid, sku_id,
+outer_sku_id, num, price, payment). oms's connector forwards the bare trade or the API answer
+`{"trade_fullinfo_get_response": {"trade": {...}}}`. Times are Beijing time without a zone."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+
+from shared.channels.common import (
+    ChannelLines,
+    ChannelOrder,
+    ChinaTime,
+    Count,
+    Money,
+    PlatformId,
+    PlatformModel,
+    Text,
+    canonical,
+    read_platform,
+    refuse_status,
+)
+from shared.orders import Channel, InvoiceKind, PaymentStatus
+
+CHANNEL = Channel.TMALL
+SIGNATURE_HEADER = "X-Oms-Hmac-Sha256"
+
+# Paid and waiting for the seller to ship; a cash-on-delivery trade waits in the same status.
+_SHIPPABLE = {"WAIT_SELLER_SEND_GOODS", "SELLER_CONSIGNED_PART"}
+_VAT_SPECIAL_INVOICE_KIND = "3"  # invoice_kind: 1 electronic, 2 paper, 3 增值税专用发票
+
+
+class SubOrder(PlatformModel):
+    oid: PlatformId | None = None
+    num_iid: PlatformId
+    sku_id: PlatformId | None = None
+    outer_iid: Text | None = None
+    outer_sku_id: Text | None = None
+    num: Count
+    price: Money
+    payment: Money | None = None  # what the buyer pays for this sub-order, discounts applied
+
+    @property
+    def discount(self) -> Decimal:
+        if self.payment is None:
+            return Decimal("0.00")
+        return max(self.price * self.num - self.payment, Decimal("0.00"))
+
+
+class SubOrders(PlatformModel):
+    order: list[SubOrder] = Field(min_length=1, max_length=500)
+
+
+class Trade(PlatformModel):
+    tid: PlatformId
+    status: Text
+    type: Text | None = None
+    buyer_nick: Text | None = None
+    buyer_open_uid: Text | None = None
+    receiver_name: Text | None = None
+    receiver_mobile: Text | None = None
+    receiver_phone: Text | None = None
+    receiver_state: Text | None = None
+    receiver_city: Text | None = None
+    receiver_district: Text | None = None
+    receiver_town: Text | None = None
+    receiver_address: Text | None = None
+    receiver_zip: Text | None = None
+    payment: Money | None = None
+    invoice_name: Text | None = None
+    invoice_kind: Text | None = None
+    created: ChinaTime
+    orders: SubOrders
+
+
+def unwrap(document: Any) -> Any:
+    if isinstance(document, dict) and set(document) == {"trade_fullinfo_get_response"}:
+        response = document["trade_fullinfo_get_response"]
+        return response.get("trade") if isinstance(response, dict) else response
+    return document
+
+
+def parse(document: Any) -> ChannelOrder:
+    trade = read_platform(Trade, unwrap(document))
+    if trade.status not in _SHIPPABLE:
+        raise refuse_status("status", trade.status, "tmall")
+    lines = ChannelLines("orders.order")
+    for index, sub in enumerate(trade.orders.order):
+        # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
+        platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
+        codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
+        lines.add(index, codes, sub.num, sub.price, sub.discount)
+    return canonical(
+        {
+            "channel": CHANNEL,
+            "external_id": trade.tid,
+            "buyer": {"buyer_id": trade.buyer_open_uid or trade.buyer_nick or f"tmall-{trade.tid}", "name": trade.buyer_nick},
+            "receiver": {
+                "name": trade.receiver_name or "",
+                "phone": trade.receiver_mobile or trade.receiver_phone or "",
+                "province": trade.receiver_state or "",
+                "city": trade.receiver_city or "",
+                "district": trade.receiver_district or "",
+                "detail": " ".join(p for p in (trade.receiver_town, trade.receiver_address) if p),
+                "postal_code": trade.receiver_zip or None,
+            },
+            "currency": "CNY",
+            "lines": lines.lines,
+            "payment_status": PaymentStatus.CASH_ON_DELIVERY if trade.type == "cod" else PaymentStatus.PAID,
+            "order_total": trade.payment,
+            "invoice": _invoice(trade),
+            "placed_at": trade.created,
+        },
+        lines.sku_fields,
+    )
+
+
+def _invoice(trade: Trade) -> dict[str, Any] | None:
+    if not trade.invoice_name:
+        return None
+    kind = InvoiceKind.VAT_SPECIAL if trade.invoice_kind == _VAT_SPECIAL_INVOICE_KIND else InvoiceKind.NORMAL
+    return {"kind": kind, "title": trade.invoice_name}

@@ -1,0 +1,51 @@
+"""How oms tells a sender what is wrong with its input: each problem names the field, the rule it
+broke and a message; the whole answer says that nothing was stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.errors import OmsError
+
+NOTHING_STORED = "the request is invalid; nothing was stored"
+
+
+class Problem(BaseModel):
+    field: str
+    rule: str
+    message: str
+
+
+class InputRejected(OmsError):
+    """Input oms refuses, with the HTTP status that says why: 400 malformed, 401 not signed by the
+    shop, 413 too large, 422 well-formed but unusable (an unknown SKU, an order not to fulfil)."""
+
+    def __init__(self, status: int, problems: list[Problem]):
+        super().__init__("; ".join(f"{p.field}: {p.message} ({p.rule})" for p in problems))
+        self.status, self.problems = status, problems
+
+    @classmethod
+    def one(cls, status: int, field: str, rule: str, message: str) -> InputRejected:
+        return cls(status, [Problem(field=field, rule=rule, message=message)])
+
+    def answer(self) -> dict[str, Any]:
+        return {"message": NOTHING_STORED, "errors": [p.model_dump() for p in self.problems]}
+
+
+def field_path(location: Iterable[Any], prefix: str = "") -> str:
+    parts = [str(p) for p in location]
+    if parts and parts[0] == "body":  # Powertools puts request-body errors under "body"
+        parts = parts[1:]
+    path = ".".join(parts)
+    return ".".join(p for p in (prefix, path) if p) or "body"
+
+
+def problems_from_validation(errors: Iterable[dict[str, Any]], prefix: str = "") -> list[Problem]:
+    """pydantic's error list as problems; `prefix` says which document the paths are in."""
+    return [
+        Problem(field=field_path(e.get("loc", ()), prefix), rule=e.get("type", "invalid"), message=e.get("msg", ""))
+        for e in errors
+    ]

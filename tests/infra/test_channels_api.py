@@ -1,0 +1,98 @@
+"""Per channel: API key and usage plan (or a method throttle for a channel that cannot send a
+key), the request size rule at the edge, the partner bus on its event source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra import topology
+from infra.api import _share
+from infra.config import parse_settings
+from infra.request_size import integer_greater_than, route_path_regex
+from tests.infra.conftest import Synthesized
+from tests.infra.template_reading import by_topology_key, referenced_id, referenced_ids
+
+
+@pytest.fixture(scope="module")
+def dev_settings(cdk_context: dict[str, Any]):
+    return parse_settings("dev", cdk_context["oms:environments"], 1)
+
+
+def _methods(dev: Synthesized) -> dict[tuple[str, str], dict[str, Any]]:
+    resources = dev.of_type("AWS::ApiGateway::Resource")
+
+    def path_of(logical_id: str) -> str:
+        properties = resources[logical_id]["Properties"]
+        parent = properties["ParentId"].get("Ref") if isinstance(properties["ParentId"], dict) else None
+        return (path_of(parent) if parent in resources else "") + "/" + properties["PathPart"]
+
+    return {
+        (m["Properties"]["HttpMethod"], path_of(referenced_id(m["Properties"]["ResourceId"]))): m["Properties"]
+        for m in dev.of_type("AWS::ApiGateway::Method").values()
+    }
+
+
+def test_a_route_needs_an_api_key_exactly_when_its_channel_sends_one(dev: Synthesized) -> None:
+    methods = _methods(dev)
+    for route in topology.ROUTES:
+        expects_key = route.client is not None and topology.api_client(route.client).sends_api_key
+        assert methods[(route.method, route.path)].get("ApiKeyRequired", False) is expects_key, route.path
+
+
+def test_each_keyed_channel_has_its_key_in_its_own_usage_plan_with_its_throttle(dev: Synthesized, dev_settings) -> None:
+    plans = {p["Properties"]["UsagePlanName"]: (lid, p["Properties"]) for lid, p in dev.of_type("AWS::ApiGateway::UsagePlan").items()}
+    keys = {k["Properties"]["Name"]: lid for lid, k in dev.of_type("AWS::ApiGateway::ApiKey").items()}
+    links = {(referenced_id(l["Properties"]["UsagePlanId"]), referenced_id(l["Properties"]["KeyId"])) for l in dev.of_type("AWS::ApiGateway::UsagePlanKey").values()}
+    keyed = [c for c in topology.API_CLIENTS if c.sends_api_key]
+    assert set(plans) == {f"oms-dev-{c.key}" for c in keyed} and set(keys) == set(plans)
+    for client in keyed:
+        plan_id, plan = plans[f"oms-dev-{client.key}"]
+        rate, burst = _share(dev_settings, client)
+        assert plan["Throttle"] == {"RateLimit": rate, "BurstLimit": burst}
+        [stage] = plan["ApiStages"]
+        assert referenced_id(stage["Stage"]) is not None
+        assert (plan_id, keys[f"oms-dev-{client.key}"]) in links
+
+
+def test_a_channel_without_a_key_is_throttled_per_method(dev: Synthesized, dev_settings) -> None:
+    [stage] = dev.of_type("AWS::ApiGateway::Stage").values()
+    settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
+    keyless = [r for r in topology.ROUTES if r.client and not topology.api_client(r.client).sends_api_key]
+    assert keyless, "Shopify webhooks carry no API key"
+    for route in keyless:
+        rate, burst = _share(dev_settings, topology.api_client(route.client))
+        # A method setting writes /a/b as /~1a~1b.
+        found = settings[("/" + route.path.replace("/", "~1"), route.method)]
+        assert (found["ThrottlingRateLimit"], found["ThrottlingBurstLimit"]) == (rate, burst)
+
+
+def test_the_waf_refuses_bodies_over_each_routes_limit_and_guards_the_stage(dev: Synthesized) -> None:
+    [acl] = dev.of_type("AWS::WAFv2::WebACL").values()
+    rules = acl["Properties"]["Rules"]
+    limited = [r for r in topology.ROUTES if r.max_body_bytes]
+    assert len(rules) == len(limited)
+    for route, rule in zip(limited, rules):
+        method, path, length = rule["Statement"]["AndStatement"]["Statements"]
+        assert method["ByteMatchStatement"]["SearchString"] == route.method
+        assert path["RegexMatchStatement"]["RegexString"] == route_path_regex(route.path)
+        assert length["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "content-length"}}
+        assert length["RegexMatchStatement"]["RegexString"] == integer_greater_than(route.max_body_bytes)
+        assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413
+    [association] = dev.of_type("AWS::WAFv2::WebACLAssociation").values()
+    [stage_id] = dev.of_type("AWS::ApiGateway::Stage")
+    assert stage_id in referenced_ids(association["Properties"]["ResourceArn"])
+
+
+def test_the_partner_bus_is_associated_with_the_environments_partner_source(dev: Synthesized, cdk_context: dict[str, Any]) -> None:
+    buses = by_topology_key(dev.of_type("AWS::Events::EventBus"))
+    sources = cdk_context["oms:environments"]["dev"]["partner_event_sources"]
+    for partner_bus in topology.PARTNER_BUSES:
+        properties = dev.resources[buses[partner_bus.key]]["Properties"]
+        assert properties["Name"] == properties["EventSourceName"] == sources[partner_bus.key]
+
+
+def test_the_channel_secrets_start_empty(dev: Synthesized) -> None:
+    for secret in dev.of_type("AWS::SecretsManager::Secret").values():
+        assert secret["Properties"]["SecretString"] == "{}"

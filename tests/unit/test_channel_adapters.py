@@ -1,0 +1,186 @@
+"""Each channel's payload becomes the canonical order: the platforms' published Shopify payloads
+as they are, the hand-built Tmall, JD and Douyin samples, and the partner event envelope."""
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from shared.channels import douyin, jd, partner_events, shopify, tmall
+from shared.orders import InvoiceKind, PaymentStatus
+from shared.problems import InputRejected
+from tests.channel_samples import partner_event, real_sample, webhook_sample
+
+
+def rejection(parse, document) -> InputRejected:
+    with pytest.raises(InputRejected) as refused:
+        parse(document)
+    return refused.value
+
+
+# --- Shopify: the published payloads, unchanged ------------------------------------------------
+
+
+def test_shopify_orders_create_webhook_body_becomes_the_canonical_order():
+    channel_order = shopify.parse(webhook_sample("shopify"))
+    order = channel_order.order
+    assert (order.channel.value, order.external_id, order.currency) == ("shopify", "1073459981", "USD")
+    [line] = order.lines
+    assert (line.sku, line.quantity, line.unit_price, line.discount) == ("IPOD2009BLACK", 1, Decimal("199.00"), Decimal("17.91"))
+    assert order.total == order.order_total == Decimal("181.09")  # the lines add up to Shopify's total
+    assert order.placed_at == datetime(2025, 4, 2, 16, 31, 38, tzinfo=timezone.utc)
+    assert order.receiver.name == "Jane Smith" and order.receiver.province == "Ontario"
+    assert order.buyer.buyer_id == "shopify-1073339475" and order.payment_status == PaymentStatus.PAID
+    assert channel_order.sku_fields == ["line_items.0.sku"]
+
+
+@pytest.mark.parametrize("name", ["shopify_orders_create.json", "shopify_order_get_450789469.json", "shopify_order_python_api_fixture.json"])
+def test_shopify_rest_answers_wrapped_in_order_read_the_same_as_webhook_bodies(name):
+    wrapped = real_sample(name)
+    assert shopify.parse(wrapped) == shopify.parse(wrapped["order"])
+
+
+def test_shopify_multi_line_order_with_discounts_per_line():
+    order = shopify.parse(real_sample("shopify_order_get_450789469.json")).order
+    assert [(line.sku, line.discount) for line in order.lines] == [
+        ("IPOD2008GREEN", Decimal("3.34")),
+        ("IPOD2008RED", Decimal("3.33")),
+        ("IPOD2008BLACK", Decimal("3.33")),
+    ]
+    assert order.total == Decimal("587.00")
+
+
+def test_shopify_older_order_schema_without_allocations_or_money_sets():
+    order = shopify.parse(real_sample("shopify_order_python_api_fixture.json")).order
+    assert order.payment_status == PaymentStatus.UNPAID  # financial_status "authorized": not captured
+    assert all(line.discount == 0 for line in order.lines)
+
+
+def test_shopify_line_without_sku_is_identified_by_its_variant():
+    body = webhook_sample("shopify")
+    body["line_items"][0]["sku"] = ""
+    channel_order = shopify.parse(body)
+    assert channel_order.order.lines[0].sku == "variant:447654529"
+    assert channel_order.sku_fields == ["line_items.0.variant_id"]
+
+
+def test_shopify_cancelled_or_refunded_orders_are_not_orders_to_fulfil():
+    body = webhook_sample("shopify")
+    assert rejection(shopify.parse, {**body, "financial_status": "refunded"}).problems[0].field == "financial_status"
+    refused = rejection(shopify.parse, {**body, "cancelled_at": "2025-04-02T12:00:00-05:00"})
+    assert (refused.status, refused.problems[0].rule) == (422, "status_not_fulfillable")
+
+
+def test_shopify_errors_name_shopifys_own_fields():
+    body = webhook_sample("shopify")
+    body["line_items"][0]["quantity"] = -1
+    del body["created_at"]
+    refused = rejection(shopify.parse, body)
+    assert refused.status == 400
+    assert {p.field for p in refused.problems} == {"line_items.0.quantity", "created_at"}
+
+
+# --- Tmall / Taobao -------------------------------------------------------------------------
+
+
+def test_tmall_trade_in_beijing_time_with_payment_per_sub_order():
+    sample = webhook_sample("tmall")
+    channel_order = tmall.parse(sample)
+    order = channel_order.order
+    assert order.external_id == "3912877612093451223"
+    assert order.placed_at.isoformat() == "2026-11-11T00:00:21+08:00"
+    assert [(l.sku, l.quantity, l.unit_price, l.discount) for l in order.lines] == [
+        ("TM-LJ250", 2, Decimal("168.00"), Decimal("33.60")),
+        ("TM-CUP6", 1, Decimal("89.00"), Decimal("8.90")),
+    ]
+    assert order.total == order.order_total == Decimal("382.50")
+    assert (order.receiver.province, order.receiver.district, order.receiver.detail) == ("上海", "徐汇区", "漕河泾街道 宜山路700号 B2栋1201")
+    assert order.invoice.title == "陈静" and order.invoice.kind == InvoiceKind.NORMAL
+    assert channel_order.sku_fields == ["orders.order.0.outer_sku_id", "orders.order.1.outer_sku_id"]
+    assert tmall.parse(sample["trade_fullinfo_get_response"]["trade"]) == channel_order  # the bare trade
+
+
+def test_tmall_unpaid_or_closed_trades_are_refused_by_status():
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    for status in ("WAIT_BUYER_PAY", "TRADE_CLOSED", "TRADE_FINISHED"):
+        refused = rejection(tmall.parse, {**trade, "status": status})
+        assert (refused.status, refused.problems[0].field) == (422, "status")
+
+
+def test_tmall_sub_order_without_merchant_code_maps_by_platform_ids():
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    trade["orders"]["order"][0]["outer_sku_id"] = ""
+    channel_order = tmall.parse(trade)
+    assert channel_order.order.lines[0].sku == "683104562231:4988123450012"
+    assert channel_order.sku_fields[0] == "orders.order.0.sku_id"
+
+
+# --- JD -------------------------------------------------------------------------------------
+
+
+def test_jd_order_with_string_numbers_and_a_coupon_on_one_sku():
+    channel_order = jd.parse(webhook_sample("jd"))
+    order = channel_order.order
+    assert [(l.sku, l.quantity, l.unit_price, l.discount) for l in order.lines] == [
+        ("JD-KETTLE1L", 1, Decimal("399.00"), Decimal("30.00")),
+        ("100009871234", 1, Decimal("148.00"), Decimal("0.00")),
+    ]
+    assert order.total == order.order_total == Decimal("517.00")
+    assert order.invoice.tax_id == "91110105MA01C8XY7H"
+    assert channel_order.sku_fields == ["itemInfoList.0.outerSkuId", "itemInfoList.1.skuId"]
+    # JD writes a municipality's district as `city` and its street as `county`.
+    assert (order.receiver.province, order.receiver.city, order.receiver.district) == ("北京市", "北京市", "朝阳区")
+
+
+def test_jd_cash_on_delivery_and_unshippable_states():
+    sample = webhook_sample("jd")
+    assert jd.parse({**sample, "payType": "1-货到付款"}).order.payment_status == PaymentStatus.CASH_ON_DELIVERY
+    assert rejection(jd.parse, {**sample, "orderState": "TRADE_CANCELED"}).problems[0].field == "orderState"
+    wrapped = {"jingdong_pop_order_get_responce": {"code": "0", "orderDetailInfo": {"orderInfo": sample}}}
+    assert jd.parse(wrapped) == jd.parse(sample)
+
+
+# --- Douyin ---------------------------------------------------------------------------------
+
+
+def test_douyin_amounts_in_fen_become_yuan_exactly():
+    channel_order = douyin.parse(webhook_sample("douyin"))
+    order = channel_order.order
+    assert [(l.sku, l.quantity, l.unit_price, l.discount) for l in order.lines] == [
+        ("DY-LJ250", 1, Decimal("168.00"), Decimal("16.80")),
+        ("1768723372738576", 2, Decimal("84.00"), Decimal("9.60")),
+    ]
+    assert order.total == order.order_total == Decimal("309.60")
+    assert order.placed_at == datetime(2026, 11, 10, 16, 1, 30, tzinfo=timezone.utc)  # 00:01:30 in Beijing
+    assert (order.receiver.province, order.receiver.city, order.receiver.district) == ("广东省", "深圳市", "南山区")
+
+
+def test_douyin_amount_that_is_not_whole_fen_is_refused():
+    detail = webhook_sample("douyin")["data"]["shop_order_detail"]
+    detail["sku_order_list"][0]["origin_amount"] = 168.5
+    refused = rejection(douyin.parse, detail)
+    assert refused.problems[0].field == "sku_order_list.0.origin_amount"
+
+
+# --- partner events (EventBridge partner source) ----------------------------------------------
+
+
+def test_shopify_order_event_from_the_partner_source_is_the_shopify_order():
+    event = partner_event(payload=webhook_sample("shopify"))
+    channel_order = partner_events.parse(event)
+    assert channel_order.order == shopify.parse(webhook_sample("shopify")).order  # same id: one order
+    assert channel_order.sku_fields == ["detail.payload.line_items.0.sku"]
+    assert channel_order.received_via["shop"] == "oms-demo-tea.myshopify.com"
+
+
+def test_the_published_partner_envelope_carries_a_product_topic_not_an_order():
+    refused = rejection(partner_events.parse, real_sample("eventbridge_partner_event.json"))
+    assert (refused.status, refused.problems[0].rule) == (422, "not_an_order_topic")
+
+
+def test_partner_payload_errors_are_named_inside_the_event():
+    body = webhook_sample("shopify")
+    body["line_items"][0]["price"] = "abc"
+    refused = rejection(partner_events.parse, partner_event(payload=body))
+    assert refused.problems[0].field == "detail.payload.line_items.0.price"
+    assert rejection(partner_events.parse, {**partner_event(), "source": "aws.partner/zendesk.com/1/x"}).problems[0].rule == "unknown_partner"

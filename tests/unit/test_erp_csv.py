@@ -1,0 +1,72 @@
+"""The ERP CSV: rows grouped into orders, every bad row reported, a bad row rejects its order only."""
+
+import pytest
+
+from shared.channels.erp_csv import read_batch
+from shared.problems import InputRejected
+from tests.channel_samples import csv_sample
+
+HEADER = "order_no,buyer_id,sku,quantity,unit_price,placed_at"
+
+
+def batch(text: str, max_rows: int = 100):
+    return read_batch(text, max_rows)
+
+
+def refused(text: str, max_rows: int = 100) -> InputRejected:
+    with pytest.raises(InputRejected) as caught:
+        read_batch(text, max_rows)
+    return caught.value
+
+
+def test_sample_file_groups_rows_into_orders_and_reports_the_bad_row():
+    result = batch(csv_sample().decode())
+    assert result.rows == 5
+    assert [(o.order_no, o.rows) for o in result.orders] == [("SO-2026-005001", [2, 3]), ("SO-2026-005003", [5]), ("SO-2026-005004", [6])]
+    [bad] = result.rejected
+    assert (bad.row, bad.order_no, bad.errors[0].field, bad.errors[0].rule) == (4, "SO-2026-005002", "quantity", "greater_than_equal")
+    first = result.orders[0].channel_order.order
+    assert first.buyer.customer_type.value == "B2B" and first.invoice.tax_id == "91330106MA2H7K5X3E"
+    assert first.placed_at.isoformat() == "2026-11-11T09:10:00+08:00"  # the ERP's local time
+    assert result.orders[0].channel_order.internal_skus
+
+
+def test_a_bad_row_holds_back_the_rest_of_its_order_and_nothing_else():
+    text = f"{HEADER}\nA,B1,SKU-1,1,10.00,2026-11-11 10:00\nA,B1,SKU-2,x,10.00,2026-11-11 10:00\nC,B2,SKU-1,2,5.00,2026-11-11 10:00\n"
+    result = batch(text)
+    assert [o.order_no for o in result.orders] == ["C"]
+    assert {(r.row, r.errors[0].rule) for r in result.rejected} == {(2, "order_incomplete"), (3, "int_parsing")}
+
+
+def test_a_canonical_rule_is_reported_on_the_row_of_its_line():
+    text = "order_no,buyer_id,sku,quantity,unit_price,discount,placed_at\nA,B,S1,1,10.00,,2026-11-11 10:00\nA,B,S2,1,10.00,50.00,2026-11-11 10:00\n"
+    rejected = {r.row: r for r in batch(text).rejected}
+    assert rejected[3].errors[0].field == "canonical.lines.1"  # the discount is above its line
+    assert rejected[2].errors[0].rule == "order_incomplete"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("", "no_header"),
+        (HEADER + "\n", "no_rows"),
+        ("order_no,buyer_id,sku,quantity,placed_at\nA,B,S,1,2026-11-11 10:00\n", "missing_column"),
+        (HEADER + ",qty\nA,B,S,1,1.00,2026-11-11 10:00,1\n", "unknown_column"),
+        (HEADER + ",sku\nA,B,S,1,1.00,2026-11-11 10:00,S\n", "duplicate_column"),
+        (HEADER + "\nA,B," + "S" * 140_000 + ",1,1.00,2026-11-11 10:00\n", "csv_invalid"),  # a field over csv's limit
+    ],
+)
+def test_an_unusable_file_is_refused_whole(text, rule):
+    assert rule in {p.rule for p in refused(text).problems}
+
+
+def test_too_many_rows_is_413_and_blank_lines_and_a_bom_are_fine():
+    rows = "".join(f"O{i},B,S,1,1.00,2026-11-11 10:00\n" for i in range(3))
+    assert refused(f"{HEADER}\n{rows}", max_rows=2).status == 413
+    result = batch(f"\ufeff{HEADER}\n{rows}\n,,,,,\n")
+    assert len(result.orders) == 3 and result.rejected == []
+
+
+def test_a_row_with_more_values_than_the_header_is_reported():
+    [bad] = batch(f"{HEADER}\nA,B,S,1,1.00,2026-11-11 10:00,surplus\n").rejected
+    assert bad.errors[0].rule == "too_many_values"
