@@ -80,7 +80,8 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
         status, answer = http("POST", f"{api}/orders/{order_id}/review", json.dumps(decision).encode())
         after = wait_settled(api, order_id)
         notes = ", ".join(n["warehouse_id"] for n in after["outbound_notes"])
-        print(f"  review queue: {order_id} approved with a corrected address → {status}; now {after['order']['status']} (outbound note to {notes})")
+        shipped_from = f" (outbound note to {notes})" if notes else ""
+        print(f"  review queue: {order_id} approved with a corrected address → {status}; now {after['order']['status']}{shipped_from}")
     released = [d for d in settled if d["order"]["status"] == "RELEASED"]
     if released:
         order_id, note = released[0]["order"]["order_id"], released[0]["outbound_notes"][0]

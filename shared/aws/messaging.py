@@ -47,7 +47,7 @@ def publish(events: Sequence[DomainEvent]) -> None:
 def start_fulfilment(order_id: str, resume_at: str | None = None, run_name: str | None = None) -> bool:
     """Starts the order's workflow, named after the order (or `run_name` for a resumed run).
     `resume_at="Route"` skips review: an operator approved a held order. False when the name ran."""
-    payload = {"order_id": order_id, **({"resume_at": resume_at} if resume_at else {})}
+    payload = {"order_id": order_id, "resume_at": resume_at or "Review"}
     try:
         client("stepfunctions").start_execution(
             stateMachineArn=resource_name(WORKFLOW_ENV), name=run_name or order_id, input=json.dumps(payload)
