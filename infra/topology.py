@@ -395,6 +395,12 @@ FUNCTIONS = (
         timeout_seconds=60,
     ),
     Function(
+        key="inventory_api",
+        module="functions.inventory_api.handler",
+        description="Inventory operations API: stock of a SKU, split into buckets before a flash sale, merge after",
+        uses=(Uses("inventory", Access.WRITE),),
+    ),
+    Function(
         key="parcel_updates",
         module="functions.parcel_updates.handler",
         description="Applies shipped, delivered and delivery-exception updates from warehouses and carriers",
@@ -451,6 +457,9 @@ ROUTES = (
     Route("GET", "/orders/{order_id}", "orders_api", authorization="IAM"),
     Route("POST", "/orders/{order_id}/cancel", "orders_api", authorization="IAM"),
     Route("GET", "/review-queue", "orders_api", authorization="IAM"),
+    Route("GET", "/stock/{sku}/{warehouse_id}", "inventory_api", authorization="IAM"),
+    Route("POST", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
+    Route("DELETE", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
     Route("POST", "/orders/{order_id}/review", "orders_api", authorization="IAM"),
     # Review rules: operations people and their tools, signed with IAM credentials.
     Route("GET", "/rulesets", "rules_api", authorization="IAM"),
