@@ -52,6 +52,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.SHIPPED, S.DELIVERY_EXCEPTION): "carrier reported a delivery exception",
     (S.DELIVERY_EXCEPTION, S.DELIVERED): "carrier delivered after an exception",
     (S.BACKORDERED, S.APPROVED): "stock replenished, route again",
+    (S.RECEIVED, S.BACKORDERED): "lines no warehouse holds, split off their order (line-level backorder)",
     (S.EXCEPTION, S.APPROVED): "operator retried after an exception",
 }
 # Cancellation is allowed until the parcel leaves; an exception can strike any open order.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
 
@@ -26,6 +27,7 @@ from shared.routing import (
 )
 from shared.routing.network import CHINA_TIME
 from shared.usecases.retry import on_version_conflict
+from shared.usecases.split_backorder import MISSING_LINES, backorder_mode, shippable_now, split_off_backorder
 
 MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
 
@@ -77,6 +79,19 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
         packages_today=inventory.packages_on(now.astimezone(CHINA_TIME).date().isoformat()),
     )
 
+    backorder_id, missing = None, {}
+    if isinstance(decided, Unroutable) and route_attempt <= MAX_ROUTE_ATTEMPTS and backorder_mode() == MISSING_LINES:
+        covered, missing = shippable_now(lines, decided.short_lines)
+        if covered:
+            partial = plan_order(
+                replace(request, lines=covered),
+                routing_network(inventory.warehouses()),
+                inventory.stock_levels(sku for sku, _ in covered),
+                packages_today=inventory.packages_on(now.astimezone(CHINA_TIME).date().isoformat()),
+            )
+            if not isinstance(partial, Unroutable):
+                decided, backorder_id = partial, split_off_backorder(current, missing, orders)
+
     if isinstance(decided, Unroutable) or route_attempt > MAX_ROUTE_ATTEMPTS:
         details = (
             {"reason": decided.reason, "short_lines": [s.model_dump() for s in decided.short_lines]}
@@ -104,6 +119,7 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
             total_cost=str(plan.total_cost),
             route_attempt=route_attempt,
             decision=decided.model_dump(mode="json"),
+            **({"backordered_lines": missing, "backorder_order_id": backorder_id} if backorder_id else {}),
         ),
         set_fields={"plan": plan.model_dump(mode="json")},
     )
