@@ -358,9 +358,9 @@ FUNCTIONS = (
     Function(
         key="routing",
         module="functions.routing.handler",
-        settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
-        description="Chooses the warehouse that ships the order, or backorders it",
+        description="Chooses the warehouses that ship the order, or backorders it",
         uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
+        settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),
     Function(
         key="inventory_lock",

@@ -37,6 +37,7 @@ class Seeded:
 
 def load_seed() -> Seeded:
     warehouses, stock = load_inventory()
+    load_review_reference()
     products, mappings = load_catalog()
     return Seeded(warehouses, stock, products, mappings, load_channel_secrets())
 
@@ -49,7 +50,6 @@ def load_inventory(path: Path = SEED, store: InventoryStore | None = None) -> tu
         store.put_warehouse(Warehouse.model_validate(row))
     for row in data["stock"]:
         store.put_stock(StockRecord.model_validate(row))
-    load_review_reference()
     return len(data["warehouses"]), len(data["stock"])
 
 
