@@ -1,5 +1,5 @@
 """The sample payloads of every channel and how a sender signs them, for the demo and the tests:
-the platforms' published Shopify order (read from shared/samples/real beside the clone) and the
+the platforms' published Shopify order (read from samples/real in the repository) and the
 hand-built samples in events/channels/ (see events/channels/README.md)."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ HAND_BUILT = {
 
 def published_shopify_order() -> dict[str, Any] | None:
     """Shopify's published orders/create order as its webhook delivers it (the bare order), or
-    None when the published samples are not beside the clone."""
+    None when the published samples are missing."""
     folder = real_samples_dir()
     if folder is None:
         return None

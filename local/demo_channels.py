@@ -41,7 +41,7 @@ def _webhooks(runtime: LocalRuntime) -> list[Posted]:
     samples: list[tuple[str, str, str, dict[str, Any]]] = []
     published = published_shopify_order()
     if published is None:
-        print("(Shopify's published samples are not beside the clone: its published order is skipped)")
+        print("(Shopify's published samples are missing from samples/real: its published order is skipped)")
     else:
         samples.append(("shopify published orders/create", "shopify", SHOP["shopify"], published))
     samples.append((f"shopify {HAND_BUILT['shopify'].stem}", "shopify", DEMO_SHOPIFY_SHOP, hand_built("shopify")))

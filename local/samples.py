@@ -1,6 +1,6 @@
-"""Where the platforms' published payloads are: `shared/samples/real/` beside the clone (CI puts
-that folder next to the checkout; a git worktree may sit a level deeper), or OMS_REAL_SAMPLES.
-They are read, never copied into the repository."""
+"""Where the platforms' published payloads are: `samples/real/` inside the repository (copied
+byte for byte from the platforms' public sources, listed with their sha256 in
+samples/real/SOURCES.md), or OMS_REAL_SAMPLES to read another copy."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_VAR = "OMS_REAL_SAMPLES"
-_RELATIVE = Path("shared") / "samples" / "real"
+IN_REPO = ROOT / "samples" / "real"
 
 
 def real_samples_dir() -> Path | None:
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
-    for ancestor in ROOT.parents:
-        candidate = ancestor / _RELATIVE
-        if candidate.is_dir():
-            return candidate
-    return None
+    return IN_REPO if IN_REPO.is_dir() else None

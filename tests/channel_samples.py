@@ -24,7 +24,7 @@ from local.samples import ENV_VAR, real_samples_dir
 
 def real_sample(name: str) -> Any:
     folder = real_samples_dir()
-    assert folder is not None, f"the platforms' published samples (shared/samples/real) are not beside the clone; set {ENV_VAR}"
+    assert folder is not None, f"the platforms' published samples (samples/real) are missing; restore them or set {ENV_VAR}"
     return json.loads((folder / name).read_text("utf-8"))
 
 
