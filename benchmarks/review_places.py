@@ -73,7 +73,8 @@ def greater_china(r: random.Random) -> dict[str, str]:
     if where == "MO":
         phone = r.choice(["+853 6{0:03d} {1:04d}", "(853) 6{0:03d}{1:04d}"]).format(r.randrange(1000), r.randrange(10_000))
         return {"province": "澳门特别行政区", "city": "澳门半岛", "district": "", "detail": f"新马路{r.randrange(1, 200)}号", "phone": phone}
-    phone = r.choice(["09{0:02d}-{1:03d}-{2:03d}", "+886 9{0:02d} {1:03d} {2:03d}", "(02) 2{0:02d}{1:02d}-{2:03d}4"]).format(r.randrange(100), r.randrange(1000), r.randrange(1000))
+    a, b, c = r.randrange(100), r.randrange(1000), r.randrange(1000)
+    phone = r.choice([f"09{a:02d}-{b:03d}-{c:03d}", f"+886 9{a:02d} {b:03d} {c:03d}", f"(02) 2{a:02d}{b % 10}-{c:03d}{a % 10}"])  # Taipei: (02) and 8 digits
     return {"province": "台湾省", "city": "台北市", "district": r.choice(["大安区", "信义区"]), "detail": f"忠孝东路{r.randrange(1, 5)}段{r.randrange(1, 300)}号", "phone": phone}
 
 
@@ -108,6 +109,11 @@ _FULL = {ord(c): ord(c) + 0xFEE0 for c in "0123456789"}
 
 def fullwidth(text: str) -> str:
     return text.translate(_FULL)
+
+
+def same_phone(r: random.Random, mobile: str) -> str:
+    """The same mobile, written another way."""
+    return r.choice([f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}", f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}", f"0086{mobile}", f"86-{mobile}", fullwidth(mobile)])
 
 
 def phone_format(r: random.Random, mobile: str) -> str:

@@ -236,7 +236,7 @@ class Generator:
             o["channel"] = r.choice(["tmall", "jd", "douyin"])
             o["buyer"] = self.buyer(o["channel"])
             rekeyed = {**o, "channel": "erp", "external_id": "ERP-" + o["external_id"], "buyer": self.buyer("erp"),
-                       "receiver": {**receiver, "phone": places.phone_format(r, receiver["phone"]), "detail": receiver["detail"].replace(" ", "")},
+                       "receiver": {**receiver, "phone": places.same_phone(r, receiver["phone"]), "detail": receiver["detail"].replace(" ", "")},
                        "placed_at": (at + timedelta(minutes=r.randrange(60, 360))).isoformat()}  # fmt: skip
             rekeyed.pop("order_total", None)
             return [(False, _declare(o)), (True, rekeyed)]

@@ -176,7 +176,7 @@ class Workflow:
 
 
 # What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
-_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key")
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key", "receiver_key")
 
 ORDERS = Table(
     key="orders",
