@@ -116,7 +116,7 @@ def main() -> None:
     rules = default_rule_set()
     empty = speed(samples, rule_free(), args.decisions)
     full = speed(samples, rules, args.decisions)
-    print(f"decisions per second per core: {full:,.0f} with the default set ({len(rules.rules)} rules), {empty:,.0f} rule-free: ratio {full / empty:.2f}")
+    print(f"decisions per second per core: {full:,.0f} with the default set ({len(rules.rules)} rules), {empty:,.0f} rule-free: ratio {full / empty:.3f} (the rules cost {1e6 / full - 1e6 / empty:.0f} µs of CPU per decision)")
 
 
 if __name__ == "__main__":

@@ -37,11 +37,13 @@ def address_key(order: OrderIn) -> str | None:
 
 def receiver_key(order: OrderIn) -> str | None:
     """Equal for two orders to the same phone at the same address, whatever the channel."""
-    address = address_key(order)
-    phone = normalized_phone(order.receiver.phone) if order.receiver is not None else ""
-    if address is None or not phone:
+    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address_key(order))
+
+
+def receiver_key_of(phone_digits: str | None, address: str | None) -> str | None:
+    if not address or not phone_digits:
         return None
-    return hashlib.sha256(f"{phone}|{address}".encode()).hexdigest()[:24]
+    return hashlib.sha256(f"{phone_digits}|{address}".encode()).hexdigest()[:24]
 
 
 def lines_key(order: OrderIn) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from shared.address_checks import phones
 from shared.divisions import ResolvedAddress, resolve
 from shared.orders import OrderIn, OrderLine
-from shared.recent_orders import RecentOrders, address_key, buyer_key, lines_key, receiver_key
+from shared.recent_orders import RecentOrders, address_key, buyer_key, lines_key, receiver_key_of
 from shared.phone import normalized as normalized_phone
 from shared.reference import PriceEntry, ReferenceData
 
@@ -58,7 +58,7 @@ class LineView:
 class Subject:
     """One order under review: its facts are computed on first use and kept."""
 
-    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_buyer_key", "_receiver_key")
+    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key")
 
     def __init__(self, order_id: str, order: OrderIn, context: ReviewContext):
         self.order_id, self.order, self.context = order_id, order, context
@@ -67,6 +67,7 @@ class Subject:
         self._resolved: ResolvedAddress | None = None
         self._address_key: str | None | bool = False  # False: not computed yet (None: no address)
         self._phone: phones.Phone | None | bool = False
+        self._phone_digits: str | None | bool = False
         self._buyer_key: str | None = None
         self._receiver_key: str | None | bool = False
 
@@ -108,12 +109,16 @@ class Subject:
 
     @property
     def phone_digits(self) -> str | None:
-        return normalized_phone(self.order.receiver.phone) if self.phone is not None else None  # type: ignore[union-attr]
+        """The phone as blacklists and receiver keys hold it (shared.phone.normalized)."""
+        if self._phone_digits is False:
+            r = self.order.receiver
+            self._phone_digits = normalized_phone(r.phone) if r is not None and r.phone.strip() else None
+        return self._phone_digits  # type: ignore[return-value]
 
     @property
     def receiver_key(self) -> str | None:
         if self._receiver_key is False:
-            self._receiver_key = receiver_key(self.order)
+            self._receiver_key = receiver_key_of(self.phone_digits, self.address_key)
         return self._receiver_key  # type: ignore[return-value]
 
     def recent(self, question: str, minutes: int) -> tuple[str, ...]:
