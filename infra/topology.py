@@ -176,7 +176,7 @@ class Workflow:
 
 
 # What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
-_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key")
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key", "receiver_key")
 
 ORDERS = Table(
     key="orders",
@@ -383,6 +383,12 @@ FUNCTIONS = (
         memory_mb=512,
     ),
     Function(
+        key="reference_api",
+        module="functions.reference_api.handler",
+        description="Reference data API: price list, credit accounts, buyer profiles, blacklists, remote areas, FX rates and companies the review consults, audited",
+        uses=(Uses("review", Access.WRITE),),
+    ),
+    Function(
         key="order_exception",
         module="functions.order_exception.handler",
         description="Moves an order whose workflow failed into EXCEPTION, with the error",
@@ -474,6 +480,14 @@ ROUTES = (
     Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
     Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
+    # Reference data the review consults: operations people, signed with IAM credentials.
+    Route("GET", "/reference", "reference_api", authorization="IAM"),
+    Route("GET", "/reference/audit", "reference_api", authorization="IAM"),
+    Route("GET", "/reference/openapi", "reference_api", authorization="IAM"),
+    Route("GET", "/reference/{kind}", "reference_api", authorization="IAM"),
+    Route("PUT", "/reference/{kind}", "reference_api", authorization="IAM"),
+    Route("GET", "/reference/{kind}/{key}", "reference_api", authorization="IAM"),
+    Route("DELETE", "/reference/{kind}/{key}", "reference_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

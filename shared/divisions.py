@@ -10,6 +10,7 @@ as the unique official name it begins.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -87,7 +88,7 @@ def _match(name: str, candidates: tuple[Division, ...], suffixes: tuple[str, ...
 
 @lru_cache(maxsize=65_536)  # addresses repeat (the same buyers, the same cities): resolve each once
 def resolve(province: str, city: str, district: str) -> ResolvedAddress:
-    province, city, district = province.strip(), city.strip(), district.strip()
+    province, city, district = (unicodedata.normalize("NFKC", part).strip() for part in (province, city, district))
     if not province:
         return ResolvedAddress()
     found = find_province(province)

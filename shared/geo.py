@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from pydantic import BaseModel
 _DATA = Path(__file__).parent / "data" / "cn_provinces.json"
 # Official names carry these suffixes; channels often drop them (上海 / 上海市, 广西 / 广西壮族自治区).
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
+# What buyers write besides the official and the short name: the ethnic word without 自治区
+# (广西壮族, 宁夏回族), 内蒙 for 内蒙古, and a wrong suffix (广西省) which _short already drops.
+_ETHNIC_WORDS = ("维吾尔", "壮族", "回族")
+_ALIASES = {"内蒙": "内蒙古"}
 
 
 class Province(BaseModel):
@@ -41,9 +46,17 @@ def _index() -> dict[str, Province]:
 
 
 def find_province(name: str) -> Province | None:
-    """Accepts 上海, 上海市, Shanghai, shanghai or the GB/T 2260 code 31."""
+    """Accepts 上海, 上海市, Shanghai, shanghai, the GB/T 2260 code 31, and the variants buyers
+    write: 内蒙, 广西省, 宁夏回族, full-width forms."""
+    name = unicodedata.normalize("NFKC", name).strip()
     index = _index()
-    return index.get(name.strip()) or index.get(_short(name)) or index.get(name.strip().lower())
+    found = index.get(name) or index.get(_short(name)) or index.get(name.lower())
+    if found is None:
+        short = _short(name)
+        for word in _ETHNIC_WORDS:
+            short = short.removesuffix(word)
+        found = index.get(_ALIASES.get(short, short))
+    return found
 
 
 EARTH_RADIUS_KM = 6371.0

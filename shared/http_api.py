@@ -72,6 +72,19 @@ def unreadable_body(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> d
     return None
 
 
+LOCAL_OPERATOR_HEADER = "x-operator"  # honoured only where no IAM identity signed the request (local runtime)
+
+
+def operator_of(app: APIGatewayRestResolver) -> str:
+    """Who asks: the IAM identity that signed the request; locally, the X-Operator header."""
+    identity = app.current_event.request_context.identity
+    signed = identity.user_arn or identity.caller or identity.user
+    if signed:
+        return signed
+    headers = app.current_event.headers
+    return headers.get(LOCAL_OPERATOR_HEADER) or headers.get("X-Operator") or "anonymous (local)"
+
+
 def unparsable_json(event: dict[str, Any]) -> dict[str, Any] | None:
     """A proxy answer for a body whose JSON cannot be read safely (too deep, numbers too long),
     checked before a resolver's own JSON parsing turns it into a 500; or None."""

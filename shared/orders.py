@@ -60,6 +60,8 @@ class Buyer(BaseModel):
     buyer_id: NonEmptyText
     name: str | None = Field(default=None, max_length=100)
     customer_type: CustomerType = CustomerType.CONSUMER
+    # 订购人身份证号: customs needs the payer's resident ID on a cross-border import parcel.
+    id_number: str | None = Field(default=None, max_length=30, description="The buyer's ID number, sent by cross-border channels")
 
 
 class InvoiceKind(StrEnum):
@@ -91,6 +93,7 @@ class ReceiverAddress(BaseModel):
     district: str = Field(default="", max_length=50)
     detail: str = Field(default="", max_length=300)
     postal_code: str | None = Field(default=None, max_length=12)
+    country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 destination country; province holds a state or region abroad")
 
 
 class OrderLine(BaseModel):
@@ -104,6 +107,8 @@ class OrderLine(BaseModel):
     quantity: WholeNumber = Field(ge=0, le=100_000)
     unit_price: Amount = Field(ge=0)
     discount: Amount = Field(default=Decimal("0.00"), ge=0)
+    # 赠品: the platform marks the line as a free gift (price 0, or fully discounted).
+    gift: bool = False
 
     @model_validator(mode="after")
     def _discount_within_line(self) -> OrderLine:
@@ -114,6 +119,15 @@ class OrderLine(BaseModel):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.quantity - self.discount
+
+
+class Charge(BaseModel):
+    """A charge on the order besides its lines and shipping (tax, insurance, packaging, service)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=40)
+    amount: Amount
 
 
 class OrderIn(BaseModel):
@@ -128,7 +142,11 @@ class OrderIn(BaseModel):
     currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$", description="ISO-4217 code")
     lines: list[OrderLine] = Field(min_length=1, max_length=MAX_LINES)
     payment_status: PaymentStatus = PaymentStatus.PAID
-    order_total: Amount | None = Field(default=None, ge=0, description="What the channel says the buyer pays; review compares it with the lines")
+    order_total: Amount | None = Field(default=None, ge=0, description="What the channel says the buyer pays; review compares it with lines + shipping + charges − order discount")
+    shipping_fee: Amount = Field(default=Decimal("0.00"), ge=0, description="Freight the buyer pays (运费)")
+    charges: list[Charge] = Field(default_factory=list, max_length=20, description="Other charges (tax, insurance, ...); negative amounts are credits")
+    order_discount: Amount = Field(default=Decimal("0.00"), ge=0, description="Discount on the whole order, not allocated to lines (店铺券)")
+    cross_border: bool = Field(default=False, description="A cross-border import parcel (跨境): customs needs the buyer's ID number")
     invoice: InvoiceRequest | None = None
     promised_delivery_date: date | None = Field(default=None, description="The date the channel promised the buyer")
     placed_at: datetime = Field(description="When the buyer placed the order (ISO-8601 with zone)")
@@ -148,6 +166,26 @@ class OrderIn(BaseModel):
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
+    @property
+    def expected_total(self) -> Decimal:
+        """What the buyer should pay: lines + shipping + charges − the order's own discount."""
+        return self.total + self.shipping_fee + sum((c.amount for c in self.charges), Decimal("0.00")) - self.order_discount
+
     def content_fingerprint(self) -> str:
-        """Equal for two deliveries of the same content, whatever their key order."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        """Equal for two deliveries of the same content, whatever their key order. Fields added
+        later are left out while they hold their default, so stored orders keep their fingerprint."""
+        return hashlib.sha256(self.model_dump_json(exclude=self._later_fields_at_default()).encode()).hexdigest()
+
+    def _later_fields_at_default(self) -> dict:
+        exclude: dict = {name: True for name in _LATER_ORDER_FIELDS if getattr(self, name) == OrderIn.model_fields[name].get_default(call_default_factory=True)}
+        if self.buyer.id_number is None:
+            exclude["buyer"] = {"id_number"}
+        if self.receiver is not None and self.receiver.country == "CN":
+            exclude["receiver"] = {"country"}
+        plain_lines = {i: {"gift"} for i, line in enumerate(self.lines) if not line.gift}
+        if plain_lines:
+            exclude["lines"] = plain_lines
+        return exclude
+
+
+_LATER_ORDER_FIELDS = ("shipping_fee", "charges", "order_discount", "cross_border")

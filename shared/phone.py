@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -13,7 +14,7 @@ _EXTENSION = re.compile(r"(?:转|ext\.?|#)\d{1,6}$", re.IGNORECASE)
 
 def normalized(phone: str) -> str:
     """Digits only, without the country code: the form blacklists are kept in."""
-    digits = _SEPARATORS.sub("", _EXTENSION.sub("", phone.strip()))
+    digits = _SEPARATORS.sub("", _EXTENSION.sub("", unicodedata.normalize("NFKC", phone).strip()))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             return digits[len(prefix):]

@@ -1,6 +1,8 @@
-"""Other recent orders as the review sees them: duplicates (same buyer, same lines, short window),
-merge candidates (合单: same buyer, address and channel, not yet released to the warehouse) and
-many orders to one address. Pure: shared/aws/order_history.py finds the recent orders through
+"""Other recent orders as the review sees them: duplicates (same buyer or same receiver, same
+lines), merge candidates (合单: same buyer or receiver, same address, not yet released to the
+warehouse, on any channel), many orders to one address, and the same lines to one address from
+other buyers. The receiver (normalised phone + address fingerprint) identifies a person across
+channels, where buyer ids do not. Pure: shared/aws/order_history.py finds the recent orders through
 sparse indexes on the buyer and address keys defined here.
 """
 
@@ -14,6 +16,7 @@ from pydantic import BaseModel
 
 from shared.clock import iso
 from shared.orders import OrderIn
+from shared.phone import normalized as normalized_phone
 from shared.reference import address_fingerprint
 
 # Statuses in which an order has not reached the warehouse yet and can still be merged.
@@ -30,6 +33,17 @@ def address_key(order: OrderIn) -> str | None:
     if receiver is None or not receiver.detail.strip():
         return None
     return address_fingerprint(receiver)
+
+
+def receiver_key(order: OrderIn) -> str | None:
+    """Equal for two orders to the same phone at the same address, whatever the channel."""
+    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address_key(order))
+
+
+def receiver_key_of(phone_digits: str | None, address: str | None) -> str | None:
+    if not address or not phone_digits:
+        return None
+    return hashlib.sha256(f"{phone_digits}|{address}".encode()).hexdigest()[:24]
 
 
 def lines_key(order: OrderIn) -> str:
@@ -54,6 +68,9 @@ def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str
     address = address_key(order)
     if address:
         attributes["address_key"] = address
+    receiver = receiver_key(order)
+    if receiver:
+        attributes["receiver_key"] = receiver
     return attributes
 
 
@@ -68,6 +85,7 @@ class RecentOrder(BaseModel):
     lines_key: str
     placed_at: datetime
     status: str
+    receiver_key: str | None = None  # absent on orders stored before receivers were keyed
 
     @classmethod
     def of(cls, order_id: str, order: OrderIn, status: str) -> RecentOrder:
@@ -78,6 +96,7 @@ class RecentOrder(BaseModel):
             lines_key=lines_key(order),
             placed_at=order.placed_at,
             status=status,
+            receiver_key=receiver_key(order),
         )
 
 
@@ -106,19 +125,37 @@ class RecentOrders:
             near.sort(key=lambda r: (r.placed_at, r.order_id))
         return near
 
-    def duplicates(self, order_id: str, buyer: str, lines: str, placed_at: datetime, minutes: int) -> tuple[str, ...]:
-        candidates = self.by_buyer.get(buyer)
-        if not candidates:
-            return ()
-        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes) if r.lines_key == lines)
+    def _candidates(self, buyer: str, address: str | None) -> list[RecentOrder]:
+        by_buyer, by_address = self.by_buyer.get(buyer, []), self.by_address.get(address, []) if address else []
+        if not by_address:
+            return by_buyer
+        seen = {r.order_id for r in by_buyer}
+        return by_buyer + [r for r in by_address if r.order_id not in seen]
 
-    def merge_candidates(self, order_id: str, buyer: str, address: str | None, placed_at: datetime, minutes: int) -> tuple[str, ...]:
-        candidates = self.by_buyer.get(buyer)
-        if not candidates or not address:
+    def duplicates(self, order_id: str, buyer: str, receiver: str | None, address: str | None, lines: str, placed_at: datetime, minutes: int) -> tuple[str, ...]:
+        """The same lines from the same buyer, or to the same receiver on any channel."""
+        candidates = [r for r in self._candidates(buyer, address) if r.lines_key == lines and (r.buyer_key == buyer or (receiver and r.receiver_key == receiver))]
+        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes)) if candidates else ()
+
+    def merge_candidates(self, order_id: str, buyer: str, receiver: str | None, address: str | None, placed_at: datetime, minutes: int) -> tuple[str, ...]:
+        """Not yet released orders to the same address from the same buyer or receiver, any channel."""
+        if not address:
             return ()
-        return tuple(
-            r.order_id for r in self._near(candidates, order_id, placed_at, minutes) if r.address_key == address and r.status in MERGEABLE_STATUSES
-        )
+        candidates = [
+            r for r in self.by_address.get(address, ())
+            if r.status in MERGEABLE_STATUSES and (r.buyer_key == buyer or (receiver and r.receiver_key == receiver))
+        ]  # fmt: skip
+        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes)) if candidates else ()
+
+    def same_lines_to_address(self, order_id: str, buyer: str, receiver: str | None, address: str | None, lines: str, placed_at: datetime, minutes: int) -> tuple[str, ...]:
+        """The same lines to the same address from other buyers and receivers (several accounts, one scalper)."""
+        if not address:
+            return ()
+        candidates = [
+            r for r in self.by_address.get(address, ())
+            if r.lines_key == lines and r.buyer_key != buyer and (receiver is None or r.receiver_key != receiver)
+        ]  # fmt: skip
+        return tuple(r.order_id for r in self._near(candidates, order_id, placed_at, minutes)) if candidates else ()
 
     def to_same_address(self, order_id: str, address: str | None, placed_at: datetime, minutes: int) -> tuple[str, ...]:
         candidates = self.by_address.get(address) if address else None

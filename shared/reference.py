@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.divisions import resolve
 from shared.orders import Amount, ReceiverAddress
 from shared.phone import normalized as normalized_phone
+from shared.uscc import is_valid as is_valid_credit_code
 
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 
@@ -92,12 +94,53 @@ class RemoteArea(BaseModel):
     name: str = ""
 
 
+class FxRate(BaseModel):
+    """How many yuan one unit of a currency was worth on a date: prices in other currencies are
+    compared with the CNY price list through it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: Decimal = Field(gt=0, max_digits=16, decimal_places=8, description="CNY per unit of the currency")
+    as_of: date = Field(description="The day the rate was published")
+
+    @model_validator(mode="after")
+    def _not_cny(self) -> FxRate:
+        if self.currency == "CNY":
+            raise ValueError("CNY is the price list's own currency: it needs no rate")
+        return self
+
+
+class Company(BaseModel):
+    """A registered company (工商登记): its unified social credit code and registered name, so an
+    invoice's title and tax id can be checked to belong together."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credit_code: str = Field(min_length=18, max_length=18)
+    name: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _valid_code(self) -> Company:
+        self.credit_code = self.credit_code.strip().upper()
+        if not is_valid_credit_code(self.credit_code):
+            raise ValueError("credit_code is not a valid unified social credit code (GB 32100-2015 check character)")
+        return self
+
+
+def company_name_key(name: str) -> str:
+    """Equal for two writings of one registered name: full-width brackets, spaces, case."""
+    return _plain_text(name).replace("(", "").replace(")", "")
+
+
 class ReferenceData(BaseModel):
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
     credit: dict[str, CreditAccount] = Field(default_factory=dict)
     profiles: dict[str, BuyerProfile] = Field(default_factory=dict)
     blacklist: dict[BlacklistKind, frozenset[str]] = Field(default_factory=dict)
     remote_codes: frozenset[str] = frozenset()
+    fx: dict[str, FxRate] = Field(default_factory=dict)
+    companies: dict[str, Company] = Field(default_factory=dict)
 
     @classmethod
     def of(
@@ -107,6 +150,8 @@ class ReferenceData(BaseModel):
         profiles: Iterable[BuyerProfile] = (),
         blacklist: Iterable[BlacklistEntry] = (),
         remote: Iterable[RemoteArea] = (),
+        fx_rates: Iterable[FxRate] = (),
+        companies: Iterable[Company] = (),
     ) -> ReferenceData:
         kinds: dict[BlacklistKind, set[str]] = {}
         for entry in blacklist:
@@ -117,6 +162,8 @@ class ReferenceData(BaseModel):
             profiles={p.buyer_id: p for p in profiles},
             blacklist={k: frozenset(v) for k, v in kinds.items()},
             remote_codes=frozenset(r.code for r in remote),
+            fx={f.currency: f for f in fx_rates},
+            companies={c.credit_code: c for c in companies},
         )
 
 
@@ -130,9 +177,11 @@ class ReferenceFile(BaseModel):
     profiles: list[BuyerProfile] = Field(default_factory=list)
     blacklist: list[BlacklistEntry] = Field(default_factory=list)
     remote_areas: list[RemoteArea] = Field(default_factory=list)
+    fx_rates: list[FxRate] = Field(default_factory=list)
+    companies: list[Company] = Field(default_factory=list)
 
     def data(self) -> ReferenceData:
-        return ReferenceData.of(self.prices, self.credit, self.profiles, self.blacklist, self.remote_areas)
+        return ReferenceData.of(self.prices, self.credit, self.profiles, self.blacklist, self.remote_areas, self.fx_rates, self.companies)
 
 
 def _plain_text(text: str) -> str:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, model_validator
 from shared.aws.rule_set_store import ActiveRuleSet, AuditEntry, RuleSetVersion, StoredRuleSet
 from shared.aws.stores import order_history, reference_store, rule_set_store
 from shared.errors import RuleSetConflict, RuleSetNotFound
-from shared.http_api import build_resolver, json_response, unreadable_body
+from shared.http_api import build_resolver, json_response, operator_of, unreadable_body
 from shared.observability import logger
 from shared.review_rules.document import json_schema
 from shared.review_rules.problems import RuleSetInvalid
@@ -35,7 +35,6 @@ from shared.usecases import rule_sets
 from shared.usecases.what_if import MAX_REPLAY_ORDERS, what_if
 
 app = build_resolver()
-LOCAL_OPERATOR_HEADER = "x-operator"  # honoured only where no IAM identity signed the request (local runtime)
 
 
 class NewRuleSet(BaseModel):
@@ -98,11 +97,7 @@ def _conflict(error: RuleSetConflict) -> Response:
 
 def operator() -> str:
     """Who asks: the IAM identity that signed the request; locally, the X-Operator header."""
-    identity = app.current_event.request_context.identity
-    signed = identity.user_arn or identity.caller or identity.user
-    if signed:
-        return signed
-    return app.current_event.headers.get(LOCAL_OPERATOR_HEADER) or app.current_event.headers.get("X-Operator") or "anonymous (local)"
+    return operator_of(app)
 
 
 @app.get("/rulesets", summary="Stored rule-set versions and the one in force")

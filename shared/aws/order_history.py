@@ -46,6 +46,7 @@ class OrderHistory(TableAdapter):
                 lines_key=i["lines_key"],
                 placed_at=datetime.fromisoformat(i["placed_key"].replace("Z", "+00:00")),
                 status=i["status"],
+                receiver_key=i.get("receiver_key"),
             )
             for i in unique.values()
         )

@@ -72,6 +72,7 @@ class ShopOrder(PlatformModel):
     post_tel: Text = ""
     post_addr: PostAddress
     pay_amount: Fen | None = None
+    post_amount: Fen | None = None  # 运费, inside pay_amount
     sku_order_list: list[SkuOrder] = Field(min_length=1, max_length=500)
 
 
@@ -107,6 +108,7 @@ def parse(document: Any) -> ChannelOrder:
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if order.pay_type == _CASH_ON_DELIVERY else PaymentStatus.PAID,
             "order_total": yuan(order.pay_amount) if order.pay_amount is not None else None,
+            "shipping_fee": yuan(order.post_amount or 0),
             "placed_at": order.create_time,
         },
         lines.sku_fields,

@@ -24,6 +24,7 @@ OPTIONAL_COLUMNS = (
     "buyer_name", "customer_type", "receiver_name", "receiver_phone", "province", "city", "district",
     "address", "postal_code", "currency", "payment_status", "discount", "order_total",
     "invoice_title", "invoice_tax_id", "promised_delivery_date",
+    "shipping_fee", "order_discount", "country", "gift", "buyer_id_number", "cross_border",
 )  # fmt: skip
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -50,6 +51,12 @@ class Row(PlatformModel):
     invoice_title: Text | None = None
     invoice_tax_id: Text | None = None
     promised_delivery_date: date | None = None
+    shipping_fee: Money | None = None  # order columns: read from the order's first row
+    order_discount: Money | None = None
+    country: Text | None = None
+    buyer_id_number: Text | None = None
+    cross_border: bool | None = None
+    gift: bool | None = None  # a line column: 赠品
     placed_at: ChinaTime  # ERP exports write local time; without a zone it is Beijing time
 
     @model_validator(mode="before")
@@ -152,7 +159,10 @@ def _order(order_no: str, rows: list[tuple[int, Row]]) -> BatchOrder:
     values = {
         "channel": CHANNEL,
         "external_id": order_no,
-        "buyer": {"buyer_id": first.buyer_id, "name": first.buyer_name, **({"customer_type": first.customer_type} if first.customer_type else {})},
+        "buyer": {
+            "buyer_id": first.buyer_id, "name": first.buyer_name, "id_number": first.buyer_id_number,
+            **({"customer_type": first.customer_type} if first.customer_type else {}),
+        },  # fmt: skip
         "receiver": {
             "name": first.receiver_name or "",
             "phone": first.receiver_phone or "",
@@ -161,9 +171,15 @@ def _order(order_no: str, rows: list[tuple[int, Row]]) -> BatchOrder:
             "district": first.district or "",
             "detail": first.address or "",
             "postal_code": first.postal_code,
+            "country": (first.country or "CN").upper(),
         },
         "currency": first.currency or "CNY",
-        "lines": [{"sku": r.sku, "quantity": r.quantity, "unit_price": r.unit_price, **({"discount": r.discount} if r.discount is not None else {})} for _, r in rows],
+        "lines": [
+            {"sku": r.sku, "quantity": r.quantity, "unit_price": r.unit_price, "gift": bool(r.gift), **({"discount": r.discount} if r.discount is not None else {})} for _, r in rows
+        ],
+        "shipping_fee": first.shipping_fee or 0,
+        "order_discount": first.order_discount or 0,
+        "cross_border": bool(first.cross_border),
         "payment_status": first.payment_status or PaymentStatus.PAID,
         "order_total": first.order_total,
         "invoice": {"kind": InvoiceKind.VAT_SPECIAL if first.invoice_tax_id else InvoiceKind.NORMAL, "title": first.invoice_title, "tax_id": first.invoice_tax_id} if first.invoice_title else None,

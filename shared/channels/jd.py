@@ -71,6 +71,7 @@ class OrderInfo(PlatformModel):
     pin: Text | None = None
     orderTotalPrice: Money | None = None
     orderPayment: Money | None = None
+    freightPrice: Money | None = None  # 运费, inside orderPayment
     orderStartTime: ChinaTime
     consigneeInfo: Consignee
     itemInfoList: list[Item] = Field(min_length=1, max_length=500)
@@ -92,9 +93,12 @@ def parse(document: Any) -> ChannelOrder:
     if order.orderState not in _SHIPPABLE:
         raise refuse_status("orderState", order.orderState, "jd")
     coupons: dict[str, Decimal] = defaultdict(Decimal)
+    order_coupons = Decimal("0.00")  # coupons on the whole order, not on one SKU
     for coupon in order.couponDetailList:
         if coupon.skuId:
             coupons[coupon.skuId] += coupon.couponPrice
+        else:
+            order_coupons += coupon.couponPrice
     lines = ChannelLines("itemInfoList")
     for index, item in enumerate(order.itemInfoList):
         # A SKU's coupons count once, on its first line.
@@ -117,6 +121,8 @@ def parse(document: Any) -> ChannelOrder:
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if paid_on_delivery else PaymentStatus.PAID,
             "order_total": order.orderPayment,
+            "shipping_fee": order.freightPrice or Decimal("0.00"),
+            "order_discount": order_coupons + sum(coupons.values(), Decimal("0.00")),  # and coupons of SKUs not on a line
             "invoice": _invoice(order.invoiceEasyInfo),
             "placed_at": order.orderStartTime,
         },

@@ -72,6 +72,19 @@ class Address(PlatformModel):
         return self.name or " ".join(p for p in (self.first_name, self.last_name) if p)
 
 
+class Amount(PlatformModel):
+    amount: Money
+
+
+class PriceSet(PlatformModel):
+    shop_money: Amount  # the shop's currency, the one `currency` names
+
+
+class ShippingLine(PlatformModel):
+    price: Money
+    discounted_price: Money | None = None
+
+
 class Customer(PlatformModel):
     id: int = Field(strict=True, gt=0)
     first_name: Text | None = None
@@ -85,6 +98,11 @@ class Order(PlatformModel):
     financial_status: Text | None = None
     cancelled_at: datetime | None = None
     total_price: Money | None = None
+    total_discounts: Money | None = None
+    total_tax: Money | None = None
+    taxes_included: bool | None = None
+    total_shipping_price_set: PriceSet | None = None
+    shipping_lines: list[ShippingLine] = Field(default_factory=list, max_length=50)
     email: Text | None = None
     customer: Customer | None = None
     shipping_address: Address | None = None
@@ -120,10 +138,28 @@ def parse(document: Any) -> ChannelOrder:
             "lines": lines.lines,
             "payment_status": _PAYMENT[status],
             "order_total": order.total_price,
+            **_charges(order, sum((item.discount for item in order.line_items), Decimal("0.00"))),
             "placed_at": order.created_at,
         },
         lines.sku_fields,
     )
+
+
+def _charges(order: Order, line_discounts: Decimal) -> dict[str, Any]:
+    """What total_price holds besides the lines: shipping (total_shipping_price_set, else the
+    shipping lines), tax when prices exclude it, and discounts not allocated to a line."""
+    if order.total_shipping_price_set is not None:
+        shipping = order.total_shipping_price_set.shop_money.amount
+    else:
+        shipping = sum((line.price for line in order.shipping_lines), Decimal("0.00"))
+    shipping_discount = sum((line.price - line.discounted_price for line in order.shipping_lines if line.discounted_price is not None), Decimal("0.00"))
+    tax = order.total_tax if order.total_tax and not order.taxes_included else None
+    unallocated = max((order.total_discounts or Decimal("0.00")) - line_discounts, Decimal("0.00"))
+    return {
+        "shipping_fee": shipping,
+        "charges": [{"kind": "tax", "amount": tax}] if tax else [],
+        "order_discount": max(unallocated, shipping_discount),
+    }
 
 
 def _buyer(order: Order) -> dict[str, Any]:
@@ -144,4 +180,5 @@ def _receiver(address: Address | None) -> dict[str, Any] | None:
         "city": address.city or "",
         "detail": detail,
         "postal_code": address.zip or None,
+        "country": (address.country_code or "CN").upper(),
     }

@@ -70,6 +70,7 @@ class Trade(PlatformModel):
     receiver_address: Text | None = None
     receiver_zip: Text | None = None
     payment: Money | None = None
+    post_fee: Money | None = None  # 运费, inside `payment`
     invoice_name: Text | None = None
     invoice_kind: Text | None = None
     created: ChinaTime
@@ -88,6 +89,11 @@ def parse(document: Any) -> ChannelOrder:
     if trade.status not in _SHIPPABLE:
         raise refuse_status("status", trade.status, "tmall")
     lines = ChannelLines("orders.order")
+    post_fee = trade.post_fee or Decimal("0.00")
+    if len(trade.orders.order) == 1 and post_fee and trade.orders.order[0].payment is not None:
+        # a trade's only sub-order's payment includes the freight (more sub-orders: it does not)
+        only = trade.orders.order[0]
+        trade.orders.order[0] = only.model_copy(update={"payment": max(only.payment - post_fee, Decimal("0.00"))})
     for index, sub in enumerate(trade.orders.order):
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
         platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
@@ -111,6 +117,7 @@ def parse(document: Any) -> ChannelOrder:
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if trade.type == "cod" else PaymentStatus.PAID,
             "order_total": trade.payment,
+            "shipping_fee": post_fee,
             "invoice": _invoice(trade),
             "placed_at": trade.created,
         },

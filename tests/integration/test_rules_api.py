@@ -43,9 +43,16 @@ def accept(order: dict) -> str:
     return answer["order_id"]
 
 
+def own_phone(order: dict, external_id: str) -> dict:
+    # and a door of its own: several accounts buying the same lines to one door is a scalper's burst
+    n = sum(map(ord, external_id))
+    return {**order["receiver"], "phone": f"139{n % 10**8:08d}", "detail": f"世纪大道{n}号"}
+
+
 def reviewed(order: dict, external_id: str) -> tuple[str, dict]:
     # A buyer of its own: the same buyer's same lines minutes apart would be held as a duplicate.
-    order_id = accept({**order, "external_id": external_id, "buyer": {"buyer_id": f"C-{external_id}"}, "lines": [CLEAN_DISCOUNT]})
+    # (and a phone of its own: the same receiver's same lines are a duplicate across buyer ids too)
+    order_id = accept({**order, "external_id": external_id, "buyer": {"buyer_id": f"C-{external_id}"}, "receiver": own_phone(order, external_id), "lines": [CLEAN_DISCOUNT]})
     decision = review({"order_id": order_id}, context())["decision"]
     return decision, order_store().details(order_id).timeline[-1].details
 
@@ -100,7 +107,7 @@ def test_a_bad_rule_set_is_refused_with_locations_and_nothing_changes(seeded):
 def test_validate_names_a_json_syntax_error_by_line_and_column(seeded):
     status, answer = call("POST", "/rulesets/validate", '{\n  "rules": [\n    {"id": "x",}\n  ]\n}')
     assert status == 400 and answer["errors"][0]["location"] == "line 3, column 16"
-    assert call("POST", "/rulesets/validate", default_document())[1] == {"valid": True, "rules": 29, "enabled_rules": 29, "lookback_minutes": 1440}
+    assert call("POST", "/rulesets/validate", default_document())[1] == {"valid": True, "rules": 40, "enabled_rules": 40, "lookback_minutes": 1440}
 
 
 def test_two_operators_cannot_both_win_and_unknown_versions_are_404(seeded):
@@ -137,8 +144,8 @@ def test_what_if_requests_are_checked(seeded, body):
 
 
 def test_what_if_replays_a_candidate_on_the_last_stored_orders(seeded, shanghai_order):
-    discounted = accept({**shanghai_order, "external_id": "W-1", "buyer": {"buyer_id": "C-W1"}, "lines": [CLEAN_DISCOUNT]})
-    plain = [accept({**shanghai_order, "external_id": f"W-{i}", "buyer": {"buyer_id": f"C-W{i}"}}) for i in range(2, 5)]
+    discounted = accept({**shanghai_order, "external_id": "W-1", "buyer": {"buyer_id": "C-W1"}, "receiver": own_phone(shanghai_order, "W-1"), "lines": [CLEAN_DISCOUNT]})
+    plain = [accept({**shanghai_order, "external_id": f"W-{i}", "buyer": {"buyer_id": f"C-W{i}"}, "receiver": own_phone(shanghai_order, f"W-{i}")}) for i in range(2, 5)]
     zero = accept({**shanghai_order, "external_id": "W-5", "buyer": {"buyer_id": "C-W5"}, "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "0.00"}]})
 
     status, report = call("POST", "/rulesets/whatif", {"candidate": tighter_discount(), "last": 10})

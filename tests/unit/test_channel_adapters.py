@@ -184,3 +184,47 @@ def test_partner_payload_errors_are_named_inside_the_event():
     refused = rejection(partner_events.parse, partner_event(payload=body))
     assert refused.problems[0].field == "detail.payload.line_items.0.price"
     assert rejection(partner_events.parse, {**partner_event(), "source": "aws.partner/zendesk.com/1/x"}).problems[0].rule == "unknown_partner"
+
+
+# --- what the total holds besides the lines: freight, tax, order-level coupons, the country ---
+
+
+@pytest.mark.parametrize("name", ["shopify_order_get_450789469.json", "shopify_orders_create.json"])
+def test_shopify_published_orders_add_up_with_tax_shipping_and_country(name):
+    order = shopify.parse(real_sample(name)).order
+    assert order.expected_total == order.order_total  # lines + shipping + tax − unallocated discounts
+    assert order.receiver.country in ("US", "CA") and order.currency == "USD"
+
+
+def test_shopify_shipping_and_sales_tax_outside_the_prices_are_charges():
+    sample = webhook_sample("shopify")
+    body = sample.get("order", sample)
+    money = {"shop_money": {"amount": "9.90", "currency_code": "USD"}}
+    order = shopify.parse({**body, "total_shipping_price_set": money, "total_tax": "4.12", "taxes_included": False, "total_price": "195.11"}).order
+    assert (order.shipping_fee, [(c.kind, c.amount) for c in order.charges]) == (Decimal("9.90"), [("tax", Decimal("4.12"))])
+    assert order.expected_total == order.order_total == Decimal("195.11")
+    included = shopify.parse({**body, "total_tax": "4.12", "taxes_included": True}).order
+    assert included.charges == []  # the prices already hold the tax
+
+
+def test_tmall_post_fee_is_shipping_and_leaves_the_only_sub_orders_payment():
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    both = tmall.parse({**trade, "post_fee": "12.00", "payment": "394.50"}).order
+    assert (both.shipping_fee, both.expected_total, both.order_total) == (Decimal("12.00"), Decimal("394.50"), Decimal("394.50"))
+    only = {**trade["orders"]["order"][0], "payment": str(Decimal("302.40") + 10)}  # one sub-order: its payment holds the freight
+    single = tmall.parse({**trade, "post_fee": "10.00", "payment": "312.40", "orders": {"order": [only]}}).order
+    assert (single.lines[0].discount, single.expected_total) == (Decimal("33.60"), Decimal("312.40"))
+
+
+def test_jd_freight_and_order_level_coupons():
+    sample = webhook_sample("jd")
+    order = jd.parse({**sample, "freightPrice": "6.00", "couponDetailList": [*sample["couponDetailList"], {"couponPrice": "20.00"}], "orderPayment": "503.00"}).order
+    assert (order.shipping_fee, order.order_discount, order.expected_total) == (Decimal("6.00"), Decimal("20.00"), Decimal("503.00"))
+
+
+def test_douyin_post_amount_is_shipping_in_fen():
+    document = webhook_sample("douyin")
+    detail = document["data"]["shop_order_detail"]
+    detail.update(post_amount=800, pay_amount=detail["pay_amount"] + 800)
+    order = douyin.parse(document).order
+    assert (order.shipping_fee, order.expected_total, order.order_total) == (Decimal("8.00"), Decimal("317.60"), Decimal("317.60"))

@@ -1,5 +1,7 @@
 """The ERP CSV: rows grouped into orders, every bad row reported, a bad row rejects its order only."""
 
+from decimal import Decimal
+
 import pytest
 
 from shared.channels.erp_csv import read_batch
@@ -70,3 +72,17 @@ def test_too_many_rows_is_413_and_blank_lines_and_a_bom_are_fine():
 def test_a_row_with_more_values_than_the_header_is_reported():
     [bad] = batch(f"{HEADER}\nA,B,S,1,1.00,2026-11-11 10:00,surplus\n").rejected
     assert bad.errors[0].rule == "too_many_values"
+
+
+def test_freight_coupon_gift_country_and_the_buyers_id_number_columns():
+    header = f"{HEADER},shipping_fee,order_discount,order_total,gift,country,buyer_id_number,cross_border"
+    text = (
+        f"{header}\n"
+        "X1,B9,TEA-PUER-357G,2,298.00,2026-11-11 10:00,12.00,20.00,588.00,,CN,11010519491231002X,true\n"
+        "X1,B9,TRAY-BAMBOO-L,1,0.00,2026-11-11 10:00,,,,true,,,\n"
+    )
+    [order] = batch(text).orders
+    canonical = order.channel_order.order
+    assert (canonical.shipping_fee, canonical.order_discount, canonical.expected_total, canonical.order_total) == (Decimal("12.00"), Decimal("20.00"), Decimal("588.00"), Decimal("588.00"))
+    assert [line.gift for line in canonical.lines] == [False, True]
+    assert (canonical.receiver.country, canonical.buyer.id_number, canonical.cross_border) == ("CN", "11010519491231002X", True)

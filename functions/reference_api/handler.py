@@ -1,0 +1,109 @@
+"""Reference data API: operations maintain what the review rules consult, without a deploy.
+
+GET    /reference                    the kinds of reference data and what each holds
+GET    /reference/audit              who changed what, when, why: newest first, field by field
+GET    /reference/{kind}             a kind's entries (paged: limit, after)
+PUT    /reference/{kind}             create or replace one entry (validated; audited)
+GET    /reference/{kind}/{key}       one entry
+DELETE /reference/{kind}/{key}       remove one entry (audited; ?comment= says why)
+GET    /reference/openapi            this API's OpenAPI document
+
+Kinds: prices, credit, profiles, blacklist, remote_areas, fx_rates, companies. A blacklist key is
+KIND:value (PHONE:17000000000); an address is blacklisted by giving the address, its key is the
+fingerprint the answer returns.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from shared.aws.stores import reference_store
+from shared.http_api import build_resolver, json_response, operator_of, unparsable_json, unreadable_body
+from shared.observability import logger
+from shared.reference_admin import usecases
+from shared.reference_admin.kinds import KINDS
+from shared.reference_admin.usecases import EntryConflict, EntryNotFound, ReferenceChange, UnknownKind
+
+app = build_resolver()
+
+
+class EntryChange(BaseModel):
+    entry: dict[str, Any] = Field(description="The entry, as the kind's model reads it (see GET /reference)")
+    comment: str = Field(min_length=1, max_length=500, description="Why: it goes into the audit trail")
+
+
+class Kind(BaseModel):
+    kind: str
+    description: str
+    schema_: dict[str, Any] = Field(alias="schema")
+
+
+class Entries(BaseModel):
+    kind: str
+    entries: list[dict[str, Any]]
+    next: str | None = Field(default=None, description="Give as `after` for the next page")
+
+
+@app.exception_handler(UnknownKind)
+def _unknown_kind(error: UnknownKind) -> Response:
+    return json_response(404, {"message": str(error), "errors": [{"field": "kind", "rule": "known_kind", "message": str(error)}]})
+
+
+@app.exception_handler(EntryNotFound)
+def _no_entry(error: EntryNotFound) -> Response:
+    return json_response(404, {"message": str(error)})
+
+
+@app.exception_handler(EntryConflict)
+def _conflict(error: EntryConflict) -> Response:
+    return json_response(409, {"message": str(error)})
+
+
+@app.get("/reference", summary="The kinds of reference data, with each entry's JSON Schema")
+def list_kinds() -> list[Kind]:
+    return [Kind(kind=k.name, description=k.description, schema=k.model.model_json_schema()) for k in KINDS.values()]
+
+
+@app.get("/reference/audit", summary="Every change, newest first: who, when, why, field by field")
+def get_audit(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[ReferenceChange]:
+    return usecases.audit(reference_store(), limit)
+
+
+@app.get("/reference/openapi", summary="OpenAPI document of this API")
+def get_openapi() -> dict[str, Any]:
+    return app.get_openapi_schema(title="oms reference data API", version="1").model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+@app.get("/reference/<kind>", summary="A kind's entries, a page at a time")
+def list_entries(kind: Annotated[str, Path()], limit: Annotated[int, Query(ge=1, le=500)] = 100, after: Annotated[str | None, Query()] = None) -> Entries:
+    entries, following = usecases.listing(reference_store(), kind, limit, after)
+    return Entries(kind=kind, entries=entries, next=following)
+
+
+@app.put("/reference/<kind>", summary="Create or replace one entry", responses={400: {"description": "the entry is refused, naming each wrong field"}})
+def put_entry(kind: Annotated[str, Path()], request: Annotated[EntryChange, Body()]) -> ReferenceChange:
+    change = usecases.put(reference_store(), kind, request.entry, operator_of(app), request.comment)
+    logger.info("reference entry stored", extra={"kind": kind, "key": change.key, "fields": [c.field for c in change.changes]})
+    return change
+
+
+@app.get("/reference/<kind>/<key>", summary="One entry")
+def get_entry(kind: Annotated[str, Path()], key: Annotated[str, Path()]) -> dict[str, Any]:
+    return usecases.get(reference_store(), kind, key)
+
+
+@app.delete("/reference/<kind>/<key>", summary="Remove one entry")
+def delete_entry(kind: Annotated[str, Path()], key: Annotated[str, Path()], comment: Annotated[str, Query(min_length=1, max_length=500)]) -> ReferenceChange:
+    change = usecases.delete(reference_store(), kind, key, operator_of(app), comment)
+    logger.info("reference entry deleted", extra={"kind": kind, "key": key})
+    return change
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return unreadable_body(event) or unparsable_json(event) or app.resolve(event, context)
