@@ -14,7 +14,7 @@ _DATA = Path(__file__).parent / "data" / "cn_provinces.json"
 _SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 
 
-class Province(BaseModel):
+class Province(BaseModel, defer_build=True):
     code: str
     name_zh: str
     name_en: str

@@ -54,7 +54,7 @@ class CustomerType(StrEnum):
     BUSINESS = "B2B"  # buys on credit terms; review checks the credit limit
 
 
-class Buyer(BaseModel):
+class Buyer(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
     buyer_id: NonEmptyText
@@ -67,7 +67,7 @@ class InvoiceKind(StrEnum):
     VAT_SPECIAL = "vat_special"  # 增值税专用发票: needs the buyer's tax id
 
 
-class InvoiceRequest(BaseModel):
+class InvoiceRequest(BaseModel, defer_build=True):
     """The buyer's request for a 发票. Whether title and tax id are valid is a review rule."""
 
     model_config = ConfigDict(extra="forbid")
@@ -78,7 +78,7 @@ class InvoiceRequest(BaseModel):
     amount: Amount | None = Field(default=None, ge=0, description="When absent, the order total")
 
 
-class ReceiverAddress(BaseModel):
+class ReceiverAddress(BaseModel, defer_build=True):
     """Where the parcel goes. Completeness is a review rule, not a parsing rule: a channel may
     deliver an order before the buyer has filled in the address."""
 
@@ -93,7 +93,7 @@ class ReceiverAddress(BaseModel):
     postal_code: str | None = Field(default=None, max_length=12)
 
 
-class OrderLine(BaseModel):
+class OrderLine(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
     sku: NonEmptyText
@@ -116,7 +116,7 @@ class OrderLine(BaseModel):
         return self.unit_price * self.quantity - self.discount
 
 
-class OrderIn(BaseModel):
+class OrderIn(BaseModel, defer_build=True):
     """An order as a channel hands it to oms (the canonical intake schema)."""
 
     model_config = ConfigDict(extra="forbid")

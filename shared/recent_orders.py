@@ -61,7 +61,7 @@ def day_key(day: str, shard: int) -> str:
     return f"{day}#{shard}"
 
 
-class RecentOrder(BaseModel):
+class RecentOrder(BaseModel, defer_build=True):
     order_id: str
     buyer_key: str
     address_key: str | None

@@ -23,7 +23,7 @@ from shared.phone import normalized as normalized_phone
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 
 
-class PriceEntry(BaseModel):
+class PriceEntry(BaseModel, defer_build=True):
     """One SKU of the price list: what a line's net unit price may be, and its usual quantity."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +36,7 @@ class PriceEntry(BaseModel):
     typical_quantity: int | None = Field(default=None, gt=0, description="A high but ordinary quantity per line")
 
 
-class CreditAccount(BaseModel):
+class CreditAccount(BaseModel, defer_build=True):
     """A B2B buyer's credit terms (from the ERP): limit and what it owes now."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,7 +46,7 @@ class CreditAccount(BaseModel):
     outstanding: Amount = Field(ge=0)
 
 
-class BuyerProfile(BaseModel):
+class BuyerProfile(BaseModel, defer_build=True):
     """What is usual for one buyer, computed from its history."""
 
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +61,7 @@ class BlacklistKind(StrEnum):
     ADDRESS = "ADDRESS"  # address_fingerprint(receiver)
 
 
-class BlacklistEntry(BaseModel):
+class BlacklistEntry(BaseModel, defer_build=True):
     """One blacklisted buyer id, phone or address. An address entry may be given as the address
     itself; its fingerprint (what orders are matched on) is computed here."""
 
@@ -83,7 +83,7 @@ class BlacklistEntry(BaseModel):
         return self
 
 
-class RemoteArea(BaseModel):
+class RemoteArea(BaseModel, defer_build=True):
     """A division (GB/T 2260 code of a province, city or district) carriers charge extra for."""
 
     model_config = ConfigDict(extra="forbid")
@@ -92,7 +92,7 @@ class RemoteArea(BaseModel):
     name: str = ""
 
 
-class ReferenceData(BaseModel):
+class ReferenceData(BaseModel, defer_build=True):
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
     credit: dict[str, CreditAccount] = Field(default_factory=dict)
     profiles: dict[str, BuyerProfile] = Field(default_factory=dict)
@@ -120,7 +120,7 @@ class ReferenceData(BaseModel):
         )
 
 
-class ReferenceFile(BaseModel):
+class ReferenceFile(BaseModel, defer_build=True):
     """Reference data as a file holds it (events/seed/review_reference.json, the sample set)."""
 
     model_config = ConfigDict(extra="forbid")

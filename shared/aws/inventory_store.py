@@ -39,7 +39,7 @@ from shared.inventory import (
     StockRecord,
     StockSnapshot,
 )
-from shared.routing import RoutingPlan, StockLevel, Warehouse, parse_warehouse
+from shared.routing.model import RoutingPlan, StockLevel, Warehouse
 from shared.routing.network import CHINA_TIME
 from shared.stock_buckets import (
     SAFETY_BUCKET,
@@ -95,6 +95,8 @@ class InventoryStore:
         """All warehouses; kept for a minute per container, as they change rarely."""
         if self._warehouses and time.monotonic() - self._warehouses[0] < _WAREHOUSE_CACHE_SECONDS:
             return self._warehouses[1]
+        from shared.routing.config import parse_warehouse  # the routing configuration: only where warehouses are read
+
         found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
         self._warehouses = (time.monotonic(), found)
         return found

@@ -45,7 +45,7 @@ from shared.routing import PlannedLine, RoutingPlan
 TABLE_ENV = "ORDERS_TABLE"
 
 
-class StoredOrder(BaseModel):
+class StoredOrder(BaseModel, defer_build=True):
     order_id: str
     status: OrderStatus
     version: int
@@ -65,7 +65,7 @@ class NoteState(StrEnum):
     VOIDED = "VOIDED"  # the order was cancelled before the parcel left
 
 
-class OutboundNote(BaseModel):
+class OutboundNote(BaseModel, defer_build=True):
     note_id: str
     order_id: str
     warehouse_id: str
@@ -78,7 +78,7 @@ class OutboundNote(BaseModel):
     delivered_at: str | None = None
 
 
-class OrderQuery(BaseModel):
+class OrderQuery(BaseModel, defer_build=True):
     status: str | None = None
     channel: str | None = None
     customer: str | None = None
@@ -88,7 +88,7 @@ class OrderQuery(BaseModel):
     next_token: str | None = None
 
 
-class OrderDetails(BaseModel):
+class OrderDetails(BaseModel, defer_build=True):
     """Everything operations see about one order, read in one query."""
 
     order: StoredOrder
