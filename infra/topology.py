@@ -176,15 +176,20 @@ class Workflow:
 
 
 # What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
-_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key")
+# Not the status: projecting it rewrote both indexes on every status change; review reads the
+# status of the few other orders it finds (shared/aws/order_history.py).
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "buyer_key", "address_key", "lines_key")
 
 ORDERS = Table(
     key="orders",
     env_var="ORDERS_TABLE",
     indexes=(
-        Index("by_channel", "channel_key", "created_at"),
-        Index("by_status", "status_key", "updated_at"),
-        Index("by_customer", "customer_key", "created_at"),
+        # Keys only: an order's status change rewrites an index entry only where its key changes
+        # (by_status), and listings read the orders by key (shared/aws/order_listing.py).
+        # by_channel's key is write-sharded: "<channel>#<shard>".
+        Index("by_channel", "channel_key", "created_at", projection=()),
+        Index("by_status", "status_key", "updated_at", projection=()),
+        Index("by_customer", "customer_key", "created_at", projection=()),
         # Review's windowed checks: the same buyer's / the same address's orders around a time.
         Index("by_buyer", "buyer_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
         Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
