@@ -26,8 +26,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Counted on the local runtime ({result['orders']} orders, a held share approved by a person; "
         f"`python -m benchmarks.aws_footprint`), priced at {result['region']} list prices of {result['prices_as_of']} "
-        f"(benchmarks/data/aws_prices.json). Assumed: by_status over {a['status_shards']} shard(s), by_channel over "
-        f"{a['channel_shards']} shard(s), the busiest channel {a['top_channel_share']:.0%} of orders, workflow logging {a['workflow_log_level']}.",
+        f"(benchmarks/data/aws_prices.json). Assumed: by_status written over {a['status_shards']} shard(s), "
+        f"the busiest channel {a['top_channel_share']:.0%} of orders, workflow logging {a['workflow_log_level']} (prod).",
         "",
         f"**Per order**: {result['wcu_per_order']:.1f} DynamoDB write units, {result['rcu_per_order']:.1f} read units, "
         f"{sum(l['invocations_per_order'] for l in result['lambdas'].values()):.2f} Lambda invocations, "
