@@ -24,7 +24,8 @@ from typing import Any
 from benchmarks.footprint.model import model
 from benchmarks.footprint.report import text, write_docs
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
 TALLY_FILE = DATA / "aws_footprint_tally.json"
 RESULT_FILE = DATA / "aws_footprint.json"
 
@@ -36,9 +37,8 @@ STATUS_SHARDS = 8
 
 
 def assumptions() -> dict[str, Any]:
-    from infra.config import cdk_json_context
-
-    prod = cdk_json_context()["oms:environments"]["prod"]
+    # cdk.json read as JSON: importing infra.config would start the CDK's JavaScript runtime.
+    prod = json.loads((ROOT / "cdk.json").read_text("utf-8"))["context"]["oms:environments"]["prod"]
     return {"status_shards": STATUS_SHARDS, "workflow_log_level": str(prod.get("workflow_log_level", "ALL")).upper()}
 
 
