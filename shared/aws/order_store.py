@@ -19,6 +19,8 @@ timeline put, so history and state never disagree and a lost race is a VersionCo
 from __future__ import annotations
 
 import hashlib
+import json
+import zlib
 from enum import StrEnum
 from typing import Any
 
@@ -102,6 +104,27 @@ def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
 
 
+# A timeline entry past this size (routing's, with its explanation and runners-up, is ~2.3 KB)
+# is stored zlib-compressed as `entry_z`: written in a transaction, each started KB of an item
+# costs two write units, and the entry is never queried by its content.
+_COMPRESS_ENTRY_OVER = 900
+
+
+def _entry_attribute(entry: TimelineEntry) -> dict[str, Any]:
+    document = entry.model_dump(mode="json")
+    encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(encoded) > _COMPRESS_ENTRY_OVER:
+        return {"entry_z": zlib.compress(encoded, 9)}
+    return {"entry": document}
+
+
+def _entry_of(item: dict[str, Any]) -> TimelineEntry:
+    if "entry_z" in item:
+        raw = item["entry_z"]
+        return TimelineEntry.model_validate_json(zlib.decompress(getattr(raw, "value", raw)))
+    return TimelineEntry.model_validate(item["entry"])
+
+
 def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     if entry is None:
         return f"TL#{version:06d}"
@@ -140,7 +163,7 @@ class OrderStore:
             raise OrderNotFound(order_id)
         return OrderDetails(
             order=StoredOrder.model_validate(meta),
-            timeline=[TimelineEntry.model_validate(i["entry"]) for i in items if i["sk"].startswith("TL#")],
+            timeline=[_entry_of(i) for i in items if i["sk"].startswith("TL#")],
             outbound_notes=[OutboundNote.model_validate(i) for i in items if i["sk"].startswith("NOTE#")],
         )
 
@@ -344,7 +367,7 @@ class OrderStore:
         return {
             "Put": {
                 "TableName": self.table,
-                "Item": to_item({"pk": _pk(order_id), "sk": sk, "entry": entry.model_dump(mode="json")}),
+                "Item": to_item({"pk": _pk(order_id), "sk": sk, **_entry_attribute(entry)}),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
