@@ -7,6 +7,8 @@ orders by service and a capacity table at the peak rate against the default quot
   python -m benchmarks.aws_footprint --orders 20 --json
   python -m benchmarks.aws_footprint --write-docs            # also rewrite docs/architecture.md's block
   python -m benchmarks.aws_footprint --from-tally            # re-price the stored run (no runtime)
+  python -m benchmarks.aws_footprint --from-tally --tally benchmarks/data/aws_footprint_tally_main.json
+                                    # the count before the keys, sizing and logging changes (main's design)
 
 The run's counts are stored in benchmarks/data/aws_footprint_tally.json and the model's output in
 benchmarks/data/aws_footprint.json when --write-docs is given; tests/unit/test_aws_footprint.py
@@ -50,6 +52,7 @@ def priced(stored: dict[str, Any], rate: float = 1200.0, **overrides: Any) -> di
         rate=rate,
         status_shards=settings["status_shards"],
         workflow_log_level=settings["workflow_log_level"],
+        memory_mb=stored.get("memory_mb"),
     )
 
 
@@ -60,17 +63,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1200.0, help="orders per second at the peak")
     parser.add_argument("--status-shards", type=int, help="assume by_status written over this many shards")
     parser.add_argument("--from-tally", action="store_true", help="re-price the stored run instead of running orders")
+    parser.add_argument("--tally", type=Path, default=TALLY_FILE, help="with --from-tally: the stored run to re-price")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
 
     if args.from_tally:
-        stored = json.loads(TALLY_FILE.read_text("utf-8"))
+        stored = json.loads(args.tally.read_text("utf-8"))
     else:
         from benchmarks.footprint.run import run_orders
 
         recorder, outcome = run_orders(args.orders, args.held_share)
-        stored = {"orders": outcome["accepted"], "outcome": outcome, "assumed": assumptions(), "tally": recorder.tally.to_json()}
+        from infra import topology
+
+        memory = {f.key: f.memory_mb for f in topology.FUNCTIONS}
+        stored = {"orders": outcome["accepted"], "outcome": outcome, "assumed": assumptions(), "memory_mb": memory, "tally": recorder.tally.to_json()}
     overrides = {"status_shards": args.status_shards} if args.status_shards else {}
     result = priced(stored, args.rate, **overrides)
     if args.json:

@@ -51,6 +51,7 @@ def model(
     top_channel_share: float = 0.40,
     workflow_log_level: str = "ALL",
     prices: dict[str, Any] | None = None,
+    memory_mb: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     prices = prices or load_prices()
     price, quota, assume = prices["prices"], prices["quotas"], prices["assumptions"]
@@ -94,7 +95,7 @@ def model(
     for service, operation, function, count in tally["calls"]:
         kind = "dynamodb_transaction" if operation.startswith("Transact") else service
         calls_by_function[function][kind] += count
-    memory = {f.key: f.memory_mb for f in topology.FUNCTIONS}
+    memory = {f.key: f.memory_mb for f in topology.FUNCTIONS} | (memory_mb or {})  # as the run deployed them
     lambdas = {}
     for function, record in tally["invocations"].items():
         if function not in per_order or not record["count"]:
