@@ -35,6 +35,11 @@ ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersF
 ORDER_TO_OUTBOUND_P99_SECONDS = 300
 
 
+def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+    """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
+    return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=period)
+
+
 class Monitoring(Construct):
     def __init__(
         self,
@@ -136,13 +141,7 @@ class Monitoring(Construct):
             )
         self._alarm(
             "order to outbound p99",
-            cloudwatch.Metric(
-                namespace="oms",
-                metric_name=ORDER_TO_OUTBOUND_METRIC,
-                dimensions_map={"service": "oms"},
-                statistic="p99",
-                period=FIVE_MINUTES,
-            ),
+            oms_metric(ORDER_TO_OUTBOUND_METRIC, "p99", FIVE_MINUTES),
             threshold=ORDER_TO_OUTBOUND_P99_SECONDS,
             description=f"The p99 time from an order's arrival to its outbound note exceeded "
             f"{ORDER_TO_OUTBOUND_P99_SECONDS} s: the pipeline is backing up.",
@@ -204,13 +203,7 @@ def _dashboard(
                 graph(
                     "Orders",
                     [
-                        cloudwatch.Metric(
-                            namespace="oms",
-                            metric_name=name,
-                            dimensions_map={"service": "oms"},
-                            statistic="Sum",
-                            period=ONE_MINUTE,
-                        )
+                        oms_metric(name, "Sum", ONE_MINUTE)
                         for name in ORDER_METRICS
                     ],
                 ),
