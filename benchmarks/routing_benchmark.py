@@ -4,6 +4,7 @@ per-order optimum of the same cost model (a MILP solved by HiGHS).
   python -m benchmarks.routing_benchmark                      # 8, 16 and 30 warehouses, 400 orders each
   python -m benchmarks.routing_benchmark --warehouses 30 --orders 1000 --latency-orders 500
   python -m benchmarks.routing_benchmark --warehouses 30 --orders 0 --latency-orders 1000   # latency only
+  python -m benchmarks.routing_benchmark --warehouses 30 --orders 0 --latency-orders 0 --config-orders 300  # every configuration
 
 Every plan is priced by oms's cost model (shared/routing/costs.py): handling, first and further
 kilograms by zone with the cheapest carrier, the extra-package penalty and the late penalty.
@@ -160,6 +161,51 @@ def latency(world: World, count: int, seed: int) -> None:
     )
 
 
+def configurations(world: World, count: int, seed: int) -> None:
+    """The latency goal in every shipped configuration: each strategy of the policy file, with and
+    without splitting a line's quantity, at the default 3 and at the most (10) packages; CPU per
+    decision, and how many decisions the node budget left heuristic (with a proven bound)."""
+    import dataclasses
+    import json
+
+    from shared.routing.config import POLICY_FILE
+
+    orders = make_orders(world, count, seed=seed + 1, lines=(10, 10))
+    by_sku: dict[str, list[StockLevel]] = defaultdict(list)
+    for level in world.stock:
+        by_sku[level.sku].append(level)
+    policy = json.loads(POLICY_FILE.read_text("utf-8"))
+    base = world.network.strategy_for(None)
+    print(f"\nevery shipped configuration at 10 lines × {len(world.network.sites)} warehouses, {count} orders (CPU per decision)")
+    print(f"{'strategy':<18} {'split':>5} {'max pkgs':>8} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heuristic':>9} {'worst gap':>9}")
+    worst_p99 = 0.0
+    for name, spec in policy["strategies"].items():
+        objective = tuple(spec["objective"])
+        # The shipped priority list names the policy file's warehouses: here, the world's largest.
+        priority = world.priority[: len(spec.get("priority", []))]
+        for split in (True, False):
+            for packages in (3, 10):
+                strategy = dataclasses.replace(base, name=name, objective=objective, priority=priority, split_quantities=split, max_packages=packages)
+                cpu: list[float] = []
+                heuristic, gap = 0, 1.0
+                for order in orders:
+                    stock = [level for sku, _ in order.lines for level in by_sku[sku]]
+                    started = time.process_time_ns()
+                    decided = plan_order(order, world.network, stock, strategy=strategy)
+                    cpu.append((time.process_time_ns() - started) / 1e9)
+                    if isinstance(decided, RoutingDecision) and decided.search.method != "exact":
+                        heuristic += 1
+                        if decided.search.lower_bound:
+                            gap = max(gap, float(decided.chosen.total_cost / decided.search.lower_bound))
+                p99 = _percentile(cpu, 0.99)
+                worst_p99 = max(worst_p99, p99)
+                print(
+                    f"{name:<18} {'yes' if split else 'no':>5} {packages:>8} {_percentile(cpu, 0.5) * 1000:>7.2f} {p99 * 1000:>7.2f} "
+                    f"{max(cpu) * 1000:>7.2f} {heuristic:>9} {f'{gap - 1:+.1%}' if heuristic else '-':>9}"
+                )
+    print(f"  worst p99 over the configurations: {worst_p99 * 1000:.2f} ms CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouses", type=int, nargs="+", default=[8, 16, 30])
@@ -167,6 +213,7 @@ def main() -> None:
     parser.add_argument("--latency-orders", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-milp", action="store_true", help="skip the exact optimum (HiGHS)")
+    parser.add_argument("--config-orders", type=int, default=200, help="10-line orders per shipped configuration (0: skip)")
     args = parser.parse_args()
     for count in args.warehouses if args.orders else ():
         world = make_world(count, seed=args.seed)
@@ -175,6 +222,8 @@ def main() -> None:
         report(f"{count} warehouses", tallies, backordered, len(orders))
     if args.latency_orders:
         latency(make_world(max(args.warehouses), seed=args.seed), args.latency_orders, args.seed)
+    if args.config_orders:
+        configurations(make_world(max(args.warehouses), seed=args.seed), args.config_orders, args.seed)
 
 
 if __name__ == "__main__":

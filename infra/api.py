@@ -82,7 +82,11 @@ class Api(Construct):
             if client.sends_api_key
         }
         self.size_guard = RequestSizeGuard(
-            self, "RequestSizeGuard", stage=self.rest_api.deployment_stage, name=f"{settings.stack_name}-api"
+            self,
+            "RequestSizeGuard",
+            stage=self.rest_api.deployment_stage,
+            name=f"{settings.stack_name}-api",
+            stage_rate_per_second=settings.api_throttle_rate_limit,
         )
         self._acknowledge_api_findings()
 

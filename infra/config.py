@@ -48,6 +48,7 @@ class EnvironmentSettings:
     partner_event_sources: dict[str, str]
     account: str | None = None
     region: str | None = None
+    workflow_log_level: str = "ALL"  # Step Functions: ALL (with execution data) or ERROR (without)
 
     @property
     def stack_name(self) -> str:
@@ -91,16 +92,47 @@ def parse_settings(
             alarm_oldest_message_age_seconds=int(raw["alarm_oldest_message_age_seconds"]),
             alarm_function_errors=int(raw["alarm_function_errors"]),
             alarm_api_server_errors=int(raw["alarm_api_server_errors"]),
-            alarm_emails=tuple(raw.get("alarm_emails", ())),
+            alarm_emails=_alarm_emails(env_name, raw.get("alarm_emails", ())),
             powertools_layer_version=powertools_layer_version,
             partner_event_sources=_partner_event_sources(env_name, raw["partner_event_sources"]),
             account=raw.get("account"),
             region=raw.get("region"),
+            workflow_log_level=_workflow_log_level(env_name, raw.get("workflow_log_level", "ALL")),
         )
     except KeyError as missing:
         raise ValueError(
             f"environment {env_name!r} in cdk.json lacks the setting {missing.args[0]!r}"
         ) from None
+
+
+def _workflow_log_level(env_name: str, value: str) -> str:
+    level = str(value).upper()
+    if level not in ("ALL", "ERROR", "FATAL", "OFF"):
+        raise ValueError(f"environment {env_name!r}: workflow_log_level must be ALL, ERROR, FATAL or OFF, not {value!r}")
+    return level
+
+
+# Environments whose alarms must reach a person: they refuse to synthesize without a subscriber.
+ENVIRONMENTS_NEEDING_A_SUBSCRIBER = ("staging", "prod")
+
+
+class NoAlarmSubscriberError(ValueError):
+    pass
+
+
+def _alarm_emails(env_name: str, emails: Any) -> tuple[str, ...]:
+    """Who the alarm topic emails. Staging and prod need at least one address, each of the
+    form name@domain; dev may have none (its alarms stay on the console)."""
+    found = tuple(str(e).strip() for e in (emails or ()))
+    bad = [e for e in found if e.count("@") != 1 or "." not in e.split("@")[1] or " " in e]
+    if bad:
+        raise ValueError(f"environment {env_name!r}: alarm_emails has addresses that are not email addresses: {bad}")
+    if env_name in ENVIRONMENTS_NEEDING_A_SUBSCRIBER and not found:
+        raise NoAlarmSubscriberError(
+            f"environment {env_name!r} has no alarm subscriber: set alarm_emails in cdk.json "
+            "(context oms:environments) to the on-call address(es); alarms that reach nobody are not alarms"
+        )
+    return found
 
 
 def _partner_event_sources(env_name: str, sources: dict[str, str]) -> dict[str, str]:

@@ -3,13 +3,22 @@
 The staging directory is named after a hash of shared/'s content: two synths running at once
 (a developer's and CI's, or parallel tests) never write into the same directory, and an
 unchanged shared/ is not copied again.
+
+Bytecode: Lambda's /opt is read-only, so a layer of .py files is compiled again by every new
+container (benchmarks/cold_import.py measures the difference). When the synthesizing Python is the
+functions' runtime version (LAYER_PYTHON), the staged copy is compiled with unchecked-hash .pyc
+files (valid whatever the files' timestamps in the zip); with another version the .pyc would be
+ignored by the runtime, so none is shipped and the synth says so.
 """
 
 from __future__ import annotations
 
+import compileall
 import hashlib
 import os
+import py_compile
 import shutil
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +31,11 @@ _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 _IGNORED_SUFFIXES = {".pyc", ".pyo"}
 # Older stagings are removed once nobody can still be synthesizing from them.
 _STALE_AFTER_SECONDS = 3600
+LAYER_PYTHON = (3, 12)  # infra/functions.py RUNTIME: the bytecode must be this version's
+
+
+def ships_bytecode() -> bool:
+    return sys.version_info[:2] == LAYER_PYTHON
 
 
 def stage_shared_layer(
@@ -29,7 +43,7 @@ def stage_shared_layer(
 ) -> Path:
     """Return a directory holding python/shared/... (a copy of `source`, caches left out)."""
     files = _layer_files(source)
-    target = staging_root / _content_hash(source, files)
+    target = staging_root / (_content_hash(source, files) + ("-pyc" if ships_bytecode() else ""))
     if not (target / "python" / source.name).is_dir():
         _copy_atomically(source, files, target, staging_root)
     _prune_other_stagings(staging_root, keep=target)
@@ -65,6 +79,8 @@ def _copy_atomically(source: Path, files: list[Path], target: Path, staging_root
         destination = package / path.relative_to(source)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
+    if ships_bytecode():
+        compileall.compile_dir(package, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     try:
         scratch.rename(target)
     except OSError:

@@ -11,6 +11,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -20,6 +21,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentSettings
 from infra.naming import pascal
+from shared.observability import ORDER_TO_OUTBOUND_METRIC
 
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
@@ -28,6 +30,14 @@ GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 # intake counts accepted and duplicate orders, notification released ones, order_exception
 # failed ones.
 ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersFailed")
+# An order is with its warehouse within this many seconds at p99, promotion peak included
+# (the workflow takes about a second; the intake queue absorbs bursts for a few minutes).
+ORDER_TO_OUTBOUND_P99_SECONDS = 300
+
+
+def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
+    """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
+    return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=period)
 
 
 class Monitoring(Construct):
@@ -42,6 +52,7 @@ class Monitoring(Construct):
         state_machines: dict[str, sfn.StateMachine],
         functions: dict[str, lambda_.Function],
         api_stage: apigw.Stage,
+        tables: dict[str, dynamodb.Table] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._prefix = settings.stack_name
@@ -95,6 +106,46 @@ class Monitoring(Construct):
                 threshold=settings.alarm_function_errors,
                 description=f"The {key} function raised errors (not 4xx answers).",
             )
+        # Capacity: each of these means work is being refused or delayed right now.
+        for key, function in functions.items():
+            self._alarm(
+                f"{key} function throttles",
+                function.metric_throttles(period=ONE_MINUTE, statistic="Sum"),
+                threshold=1,
+                description=f"The {key} function was throttled: the account's or the queue's "
+                "concurrency is exhausted (docs/runbook.md, promotion capacity).",
+            )
+        for key, table in (tables or {}).items():
+            self._alarm(
+                f"{key} table throttled requests",
+                cloudwatch.MathExpression(
+                    expression="read + write",
+                    using_metrics={
+                        "read": table.metric("ReadThrottleEvents", period=ONE_MINUTE, statistic="Sum"),
+                        "write": table.metric("WriteThrottleEvents", period=ONE_MINUTE, statistic="Sum"),
+                    },
+                    label=f"{key} throttle events",
+                    period=ONE_MINUTE,
+                ),
+                threshold=1,
+                description=f"DynamoDB throttled requests on the {key} table or its indexes: a hot "
+                "partition key or the table's throughput quota (docs/architecture.md, capacity).",
+            )
+        for key, machine in state_machines.items():
+            self._alarm(
+                f"{key} executions throttled",
+                machine.metric("ExecutionThrottled", period=ONE_MINUTE, statistic="Sum"),
+                threshold=1,
+                description=f"Step Functions refused to start {key} runs (StartExecution quota); "
+                "the starter retries, orders wait in the intake queue.",
+            )
+        self._alarm(
+            "order to outbound p99",
+            oms_metric(ORDER_TO_OUTBOUND_METRIC, "p99", FIVE_MINUTES),
+            threshold=ORDER_TO_OUTBOUND_P99_SECONDS,
+            description=f"The p99 time from an order's arrival to its outbound note exceeded "
+            f"{ORDER_TO_OUTBOUND_P99_SECONDS} s: the pipeline is backing up.",
+        )
         self._alarm(
             "api server errors",
             api_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
@@ -107,7 +158,7 @@ class Monitoring(Construct):
         )
 
     def _alarm(
-        self, subject: str, metric: cloudwatch.Metric, *, threshold: float, description: str
+        self, subject: str, metric: cloudwatch.IMetric, *, threshold: float, description: str
     ) -> cloudwatch.Alarm:
         construct_id = pascal(subject.replace(" ", "_")) + "Alarm"
         alarm = cloudwatch.Alarm(
@@ -152,13 +203,7 @@ def _dashboard(
                 graph(
                     "Orders",
                     [
-                        cloudwatch.Metric(
-                            namespace="oms",
-                            metric_name=name,
-                            dimensions_map={"service": "oms"},
-                            statistic="Sum",
-                            period=ONE_MINUTE,
-                        )
+                        oms_metric(name, "Sum", ONE_MINUTE)
                         for name in ORDER_METRICS
                     ],
                 ),

@@ -15,6 +15,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra import topology
+from infra.edge_rules import edge_rules
 from shared.problems import NOTHING_STORED
 
 TOO_LARGE = "too_large"
@@ -38,7 +39,7 @@ def route_path_regex(path: str) -> str:
 
 
 class RequestSizeGuard(Construct):
-    def __init__(self, scope: Construct, id_: str, *, stage: apigw.Stage, name: str) -> None:
+    def __init__(self, scope: Construct, id_: str, *, stage: apigw.Stage, name: str, stage_rate_per_second: float = 1000.0) -> None:
         super().__init__(scope, id_)
         limited = [route for route in topology.ROUTES if route.max_body_bytes]
         self.web_acl = wafv2.CfnWebACL(
@@ -56,7 +57,8 @@ class RequestSizeGuard(Construct):
                     ),
                 )
             },
-            rules=[_size_rule(route, priority) for priority, route in enumerate(limited)],
+            rules=[_size_rule(route, priority) for priority, route in enumerate(limited)]
+            + edge_rules(len(limited), stage_rate_per_second, name),
         )
         wafv2.CfnWebACLAssociation(self, "StageAssociation", resource_arn=stage.stage_arn, web_acl_arn=self.web_acl.attr_arn)
 

@@ -74,6 +74,7 @@ class OmsStack(Stack):
             state_machines=self.workflows.state_machines,
             functions=functions,
             api_stage=self.api.rest_api.deployment_stage,
+            tables=self.store.tables,
         )
 
 

@@ -61,7 +61,11 @@ class Queue:
     batch_size: int = 10
     max_batching_window_seconds: int = 0
     max_receive_count: int = 5  # deliveries before the message moves to the dead-letter queue
-    visibility_timeout_seconds: int = 60
+    visibility_timeout_seconds: int = 60  # at least 6 × the consumer's timeout + the batching window
+    # The event source mapping's maximum concurrency: a flood on this queue takes at most this
+    # many concurrent consumers, leaving the account's Lambda concurrency to the workflow's steps
+    # and the APIs (docs/decisions.md 56). None: no cap.
+    max_concurrency: int | None = None
 
     @property
     def dead_letter_env_var(self) -> str:
@@ -176,15 +180,20 @@ class Workflow:
 
 
 # What review needs of another recent order (shared/recent_orders.py); the index keys come anyway.
-_RECENT_ORDER_ATTRIBUTES = ("order_id", "status", "buyer_key", "address_key", "lines_key", "receiver_key")
+# Not the status: projecting it rewrote both indexes on every status change; review reads the
+# status of the few other orders it finds (shared/aws/order_history.py).
+_RECENT_ORDER_ATTRIBUTES = ("order_id", "buyer_key", "address_key", "lines_key", "receiver_key")
 
 ORDERS = Table(
     key="orders",
     env_var="ORDERS_TABLE",
     indexes=(
-        Index("by_channel", "channel_key", "created_at"),
-        Index("by_status", "status_key", "updated_at"),
-        Index("by_customer", "customer_key", "created_at"),
+        # Keys only: an order's status change rewrites an index entry only where its key changes
+        # (by_status), and listings read the orders by key (shared/aws/order_listing.py).
+        # by_channel's key is write-sharded: "<channel>#<shard>".
+        Index("by_channel", "channel_key", "created_at", projection=()),
+        Index("by_status", "status_key", "updated_at", projection=()),
+        Index("by_customer", "customer_key", "created_at", projection=()),
         # Review's windowed checks: the same buyer's / the same address's orders around a time.
         Index("by_buyer", "buyer_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
         Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
@@ -221,12 +230,15 @@ QUEUES = (
         consumer="workflow_starter",
         batch_size=10,
         max_batching_window_seconds=1,
+        visibility_timeout_seconds=6 * 10 + 1 + 9,  # 6 × the starter's 10 s + the 1 s window, rounded up
+        max_concurrency=100,  # 1,200 orders/s in batches of 10 need ~50
     ),
     Queue(
         key="parcel_updates",
         env_var="PARCEL_UPDATES_QUEUE_URL",
         purpose="Shipped / delivered / delivery-exception updates from warehouses and carriers",
         consumer="parcel_updates",
+        max_concurrency=20,
     ),
     Queue(
         key="stock_sync",
@@ -234,12 +246,14 @@ QUEUES = (
         purpose="Stock counts and movements from the WMS/ERP, applied to the inventory",
         consumer="stock_sync",
         batch_size=10,
+        max_concurrency=10,  # a full WMS resync must not crowd out reservations
     ),
     Queue(
         key="partner_orders",
         env_var="PARTNER_ORDERS_QUEUE_URL",
         purpose="Order events from SaaS partners' event sources, waiting for partner intake",
         consumer="partner_intake",
+        max_concurrency=50,
     ),
     Queue(
         key="erp_import_files",
@@ -248,6 +262,7 @@ QUEUES = (
         consumer="erp_import",
         batch_size=1,  # a file is minutes of work
         max_receive_count=3,
+        max_concurrency=2,  # the minimum AWS allows
         visibility_timeout_seconds=6 * 900,  # six times the consumer's timeout, as AWS advises
     ),
     Queue(
@@ -322,6 +337,7 @@ FUNCTIONS = (
         module="functions.intake.handler",
         description="Validates a channel order, stores it once and queues it for fulfilment",
         uses=(*_INTAKE, Uses("channel_secrets", Access.READ)),
+        memory_mb=512,  # sizing from measured durations: docs/decisions.md 56
     ),
     Function(
         key="erp_import",
@@ -348,18 +364,21 @@ FUNCTIONS = (
         module="functions.workflow_starter.handler",
         description="Starts the fulfilment workflow for each queued order",
         uses=(Uses("orders", Access.READ), Uses("fulfilment", Access.START)),
+        memory_mb=512,
     ),
     Function(
         key="review",
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
         uses=(_ORDERS_RW, Uses("review", Access.READ)),
+        memory_mb=1024,  # CPU-bound (rules): below 1,769 MB a function gets memory/1,769 of a vCPU
     ),
     Function(
         key="routing",
         module="functions.routing.handler",
         description="Chooses the warehouses that ship the order, or backorders it",
         uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
+        memory_mb=1024,  # CPU-bound (the optimiser)
         settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),
     Function(
@@ -367,12 +386,14 @@ FUNCTIONS = (
         module="functions.inventory_lock.handler",
         description="Reserves the stock of a routing plan atomically",
         uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+        memory_mb=512,
     ),
     Function(
         key="notification",
         module="functions.notification.handler",
         description="Creates the outbound note (出库单) and announces it",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        memory_mb=512,
     ),
     Function(
         key="rules_api",

@@ -134,10 +134,14 @@ def connect_consumers(
         dead_letters = dead_letter_queues[spec.key]
         functions[spec.consumer].add_environment(spec.dead_letter_env_var, dead_letters.queue_url)
         dead_letters.grant_send_messages(functions[spec.consumer])
-        if spec.visibility_timeout_seconds < consumer.timeout_seconds:
+        needed = 6 * consumer.timeout_seconds + spec.max_batching_window_seconds
+        if spec.visibility_timeout_seconds < needed:
+            # AWS's advice for SQS triggers: a message must not reappear while a batch that holds
+            # it may still be waiting or running (and its retries by the runtime).
             raise ValueError(
                 f"queue {spec.key!r}: visibility timeout {spec.visibility_timeout_seconds}s is "
-                f"shorter than its consumer {consumer.key!r}'s timeout {consumer.timeout_seconds}s"
+                f"under 6 × its consumer {consumer.key!r}'s timeout ({consumer.timeout_seconds}s) "
+                f"+ the batching window ({spec.max_batching_window_seconds}s) = {needed}s"
             )
         functions[spec.consumer].add_event_source(
             event_sources.SqsEventSource(
@@ -149,6 +153,7 @@ def connect_consumers(
                     else None
                 ),
                 report_batch_item_failures=True,
+                max_concurrency=spec.max_concurrency,
             )
         )
 

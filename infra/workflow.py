@@ -66,11 +66,15 @@ class Workflows(Construct):
                 placeholder: functions[function_key].function_arn
                 for placeholder, function_key in spec.function_placeholders.items()
             },
-            # Express executions keep no history in Step Functions: these logs are the only
-            # record of a run, so they carry its data. The states hold ids, decisions and
-            # routing plans, no customer contact data.
+            # Express executions keep no history in Step Functions: in dev and staging these
+            # logs (ALL, with the states' data: ids, decisions and routing plans, no contact
+            # data) are the record of a run. In prod, logging every event of every run was a
+            # sixth of the cost per order: ERROR without execution data there; each order's
+            # timeline in DynamoDB is its record (cdk.json workflow_log_level).
             logs=sfn.LogOptions(
-                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+                destination=log_group,
+                level=sfn.LogLevel[settings.workflow_log_level],
+                include_execution_data=settings.workflow_log_level == "ALL",
             ),
             tracing_enabled=True,
         )

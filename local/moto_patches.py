@@ -243,3 +243,19 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         lambda_eval_utils.boto_client_for = _reused_boto_client
         _installed = True
     install_dynamodb_fidelity()
+
+
+def stored_item(table_name: str, key: dict[str, Any], region: str = "us-east-1") -> dict[str, Any] | None:
+    """An item as the local DynamoDB holds it now (DynamoDB JSON), read without a request, so
+    counting it adds no call: benchmarks/aws_footprint.py prices each write from the item before
+    and after it (the larger of the two, and the index entries that change)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    backend = dynamodb_models.dynamodb_backends[DEFAULT_ACCOUNT_ID][region]
+    table = backend.tables.get(table_name)
+    if table is None:
+        return None
+    range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr and table.range_key_attr in key else None
+    with _dynamodb_lock:
+        item = table.get_item(DynamoType(key[table.hash_key_attr]), range_value)
+        return _real_deepcopy(item.to_json()["Attributes"]) if item is not None else None

@@ -28,7 +28,7 @@ _WHY_NOT = {
 }
 
 
-class Verdict(BaseModel):
+class Verdict(BaseModel, defer_build=True):
     applies: bool
     reason: str
 

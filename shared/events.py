@@ -15,7 +15,7 @@ from shared.routing import PlannedLine
 SOURCE = "oms.orders"
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(BaseModel, defer_build=True):
     detail_type: ClassVar[str]
 
     event_id: str = Field(description="Stable: the same fact always has the same id")

@@ -19,7 +19,7 @@ _ETHNIC_WORDS = ("维吾尔", "壮族", "回族")
 _ALIASES = {"内蒙": "内蒙古"}
 
 
-class Province(BaseModel):
+class Province(BaseModel, defer_build=True):
     code: str
     name_zh: str
     name_en: str

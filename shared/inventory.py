@@ -34,7 +34,7 @@ AUDIT_RETENTION_SECONDS = 30 * 24 * 3600
 EXPIRY_SHARDS = 10  # spreads the sparse expiry index over partitions at promotion write rates
 
 
-class StockRecord(BaseModel):
+class StockRecord(BaseModel, defer_build=True):
     sku: str
     warehouse_id: str
     on_hand: int = Field(ge=0)
@@ -52,7 +52,7 @@ class StockBucket(StockRecord):
     bucket: int = Field(ge=0)
 
 
-class BucketShare(BaseModel):
+class BucketShare(BaseModel, defer_build=True):
     """Units of a reservation line held in one bucket."""
 
     bucket: int = Field(ge=0)
@@ -65,7 +65,7 @@ class ReservationState(StrEnum):
     RELEASED = "RELEASED"  # given back (cancel, reject, expiry)
 
 
-class ReservationLine(BaseModel):
+class ReservationLine(BaseModel, defer_build=True):
     order_id: str
     warehouse_id: str
     sku: str
@@ -120,7 +120,7 @@ def transaction_batches(lines: Sequence[ReservationLine], room: int = TRANSACTIO
         yield batch
 
 
-class StockSnapshot(BaseModel):
+class StockSnapshot(BaseModel, defer_build=True):
     """A WMS/ERP count: how many units are physically in the warehouse, as of `as_of`.
 
     Units reserved for orders not yet shipped are still on the shelf, so they are part of the
@@ -133,7 +133,7 @@ class StockSnapshot(BaseModel):
     safety_stock: int | None = Field(default=None, ge=0)
 
 
-class StockDelta(BaseModel):
+class StockDelta(BaseModel, defer_build=True):
     """A movement the WMS/ERP reports: goods received (+), damaged or adjusted (−)."""
 
     delta_id: str = Field(min_length=1, description="Unique per movement: a repeat is applied once")

@@ -83,7 +83,7 @@ class ActorKind(StrEnum):
     PARTNER = "partner"
 
 
-class Actor(BaseModel):
+class Actor(BaseModel, defer_build=True):
     kind: ActorKind
     name: str
 
@@ -92,7 +92,7 @@ class Actor(BaseModel):
         return cls(kind=ActorKind.SYSTEM, name=name)
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(BaseModel, defer_build=True):
     """One line of an order's history: a status change, or a note that changes no status."""
 
     at: str = Field(default_factory=now_iso)

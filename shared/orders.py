@@ -54,7 +54,7 @@ class CustomerType(StrEnum):
     BUSINESS = "B2B"  # buys on credit terms; review checks the credit limit
 
 
-class Buyer(BaseModel):
+class Buyer(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
     buyer_id: NonEmptyText
@@ -69,7 +69,7 @@ class InvoiceKind(StrEnum):
     VAT_SPECIAL = "vat_special"  # 增值税专用发票: needs the buyer's tax id
 
 
-class InvoiceRequest(BaseModel):
+class InvoiceRequest(BaseModel, defer_build=True):
     """The buyer's request for a 发票. Whether title and tax id are valid is a review rule."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +80,7 @@ class InvoiceRequest(BaseModel):
     amount: Amount | None = Field(default=None, ge=0, description="When absent, the order total")
 
 
-class ReceiverAddress(BaseModel):
+class ReceiverAddress(BaseModel, defer_build=True):
     """Where the parcel goes. Completeness is a review rule, not a parsing rule: a channel may
     deliver an order before the buyer has filled in the address."""
 
@@ -96,7 +96,7 @@ class ReceiverAddress(BaseModel):
     country: str = Field(default="CN", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 destination country; province holds a state or region abroad")
 
 
-class OrderLine(BaseModel):
+class OrderLine(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
     sku: NonEmptyText
@@ -121,7 +121,7 @@ class OrderLine(BaseModel):
         return self.unit_price * self.quantity - self.discount
 
 
-class Charge(BaseModel):
+class Charge(BaseModel, defer_build=True):
     """A charge on the order besides its lines and shipping (tax, insurance, packaging, service)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -130,7 +130,7 @@ class Charge(BaseModel):
     amount: Amount
 
 
-class OrderIn(BaseModel):
+class OrderIn(BaseModel, defer_build=True):
     """An order as a channel hands it to oms (the canonical intake schema)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,7 +13,7 @@ from shared.errors import OmsError
 NOTHING_STORED = "the request is invalid; nothing was stored"
 
 
-class Problem(BaseModel):
+class Problem(BaseModel, defer_build=True):
     field: str
     rule: str
     message: str

@@ -25,7 +25,7 @@ from shared.uscc import is_valid as is_valid_credit_code
 Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
 
 
-class PriceEntry(BaseModel):
+class PriceEntry(BaseModel, defer_build=True):
     """One SKU of the price list: what a line's net unit price may be, and its usual quantity."""
 
     model_config = ConfigDict(extra="forbid")
@@ -38,7 +38,7 @@ class PriceEntry(BaseModel):
     typical_quantity: int | None = Field(default=None, gt=0, description="A high but ordinary quantity per line")
 
 
-class CreditAccount(BaseModel):
+class CreditAccount(BaseModel, defer_build=True):
     """A B2B buyer's credit terms (from the ERP): limit and what it owes now."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,7 +48,7 @@ class CreditAccount(BaseModel):
     outstanding: Amount = Field(ge=0)
 
 
-class BuyerProfile(BaseModel):
+class BuyerProfile(BaseModel, defer_build=True):
     """What is usual for one buyer, computed from its history."""
 
     model_config = ConfigDict(extra="forbid")
@@ -63,7 +63,7 @@ class BlacklistKind(StrEnum):
     ADDRESS = "ADDRESS"  # address_fingerprint(receiver)
 
 
-class BlacklistEntry(BaseModel):
+class BlacklistEntry(BaseModel, defer_build=True):
     """One blacklisted buyer id, phone or address. An address entry may be given as the address
     itself; its fingerprint (what orders are matched on) is computed here."""
 
@@ -85,7 +85,7 @@ class BlacklistEntry(BaseModel):
         return self
 
 
-class RemoteArea(BaseModel):
+class RemoteArea(BaseModel, defer_build=True):
     """A division (GB/T 2260 code of a province, city or district) carriers charge extra for."""
 
     model_config = ConfigDict(extra="forbid")
@@ -94,7 +94,7 @@ class RemoteArea(BaseModel):
     name: str = ""
 
 
-class FxRate(BaseModel):
+class FxRate(BaseModel, defer_build=True):
     """How many yuan one unit of a currency was worth on a date: prices in other currencies are
     compared with the CNY price list through it."""
 
@@ -111,7 +111,7 @@ class FxRate(BaseModel):
         return self
 
 
-class Company(BaseModel):
+class Company(BaseModel, defer_build=True):
     """A registered company (工商登记): its unified social credit code and registered name, so an
     invoice's title and tax id can be checked to belong together."""
 
@@ -133,7 +133,7 @@ def company_name_key(name: str) -> str:
     return _plain_text(name).replace("(", "").replace(")", "")
 
 
-class ReferenceData(BaseModel):
+class ReferenceData(BaseModel, defer_build=True):
     prices: dict[str, PriceEntry] = Field(default_factory=dict)
     credit: dict[str, CreditAccount] = Field(default_factory=dict)
     profiles: dict[str, BuyerProfile] = Field(default_factory=dict)
@@ -167,7 +167,7 @@ class ReferenceData(BaseModel):
         )
 
 
-class ReferenceFile(BaseModel):
+class ReferenceFile(BaseModel, defer_build=True):
     """Reference data as a file holds it (events/seed/review_reference.json, the sample set)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -25,7 +25,7 @@ MAX_BUCKETS = 32
 SAFETY_BUCKET = 0
 
 
-class WarehouseStock(BaseModel):
+class WarehouseStock(BaseModel, defer_build=True):
     """One warehouse's stock of a SKU as stored: a single record, or its buckets (never both)."""
 
     sku: str
@@ -145,7 +145,7 @@ def receiving_bucket(buckets: Sequence[StockBucket]) -> int:
     return min(buckets, key=lambda b: (b.available, b.bucket)).bucket
 
 
-class BucketTake(BaseModel):
+class BucketTake(BaseModel, defer_build=True):
     """Units a decrease of on hand takes from one bucket; `unheld` of them were available."""
 
     bucket: int

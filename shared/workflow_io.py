@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
-class OrderRef(BaseModel):
+class OrderRef(BaseModel, defer_build=True):
     order_id: str = Field(min_length=1)
 
 

@@ -27,12 +27,12 @@ _BATCH_GET_LIMIT = 100
 _UNPROCESSED_RETRIES = 5
 
 
-class Product(BaseModel):
+class Product(BaseModel, defer_build=True):
     sku: str
     name: str = ""
 
 
-class SkuMapping(BaseModel):
+class SkuMapping(BaseModel, defer_build=True):
     channel: str
     channel_sku: str
     sku: str

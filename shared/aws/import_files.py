@@ -38,25 +38,25 @@ def write_report(bucket: str, key: str, report_json: str) -> str:
     return target
 
 
-class _Bucket(BaseModel):
+class _Bucket(BaseModel, defer_build=True):
     name: str
 
 
-class _Object(BaseModel):
+class _Object(BaseModel, defer_build=True):
     key: str
 
 
-class _Entity(BaseModel):
+class _Entity(BaseModel, defer_build=True):
     bucket: _Bucket
     object: _Object
 
 
-class _Record(BaseModel):
+class _Record(BaseModel, defer_build=True):
     eventName: str
     s3: _Entity
 
 
-class _Notification(BaseModel):
+class _Notification(BaseModel, defer_build=True):
     Records: list[_Record] = Field(default_factory=list)
     Event: str | None = None  # "s3:TestEvent" when the notification is first configured
 

@@ -6,7 +6,11 @@
                                                       next to the single item of that warehouse)
   pk = RESERVATION#<order_id> sk = <warehouse>#<sku>  one reserved order line, its state and expiry
   pk = STOCKDELTA#<delta_id>  sk = APPLIED            marks a WMS/ERP movement as applied once
-  pk = PACKAGES#<yyyy-mm-dd>  sk = <warehouse_id>     packages reserved that China day (daily capacity)
+  pk = PACKAGES#<yyyy-mm-dd>#<shard> sk = <warehouse_id>  packages reserved that China day (daily
+                                                      capacity), write-sharded: every reservation
+                                                      adds one, so one key per day was the hottest
+                                                      partition at a promotion's peak; reads sum
+                                                      the shards (cached PACKAGE_CACHE_SECONDS)
 
 `available` (= on_hand − reserved − safety_stock) is stored, because a DynamoDB condition cannot
 do arithmetic: a reservation is `available >= :q` → `available -= q, reserved += q`, atomically.
@@ -39,7 +43,7 @@ from shared.inventory import (
     StockRecord,
     StockSnapshot,
 )
-from shared.routing import RoutingPlan, StockLevel, Warehouse, parse_warehouse
+from shared.routing.model import RoutingPlan, StockLevel, Warehouse
 from shared.routing.network import CHINA_TIME
 from shared.stock_buckets import (
     SAFETY_BUCKET,
@@ -52,6 +56,8 @@ from shared.stock_buckets import (
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
 _WAREHOUSE_CACHE_SECONDS = 60.0
+PACKAGE_SHARDS = 16  # a day's package counts spread over this many partitions
+PACKAGE_CACHE_SECONDS = 5.0  # daily capacity is a planning limit: a few seconds' lag is harmless
 _HELD = ReservationState.HELD.value
 
 
@@ -72,6 +78,7 @@ class InventoryStore:
         self._table = table_name
         self._client = dynamodb
         self._warehouses: tuple[float, list[Warehouse]] | None = None
+        self._packages: dict[str, tuple[float, dict[str, int]]] = {}  # day -> (read at, per warehouse)
         # (sku, warehouse) pairs a read in this container found bucketed. A hint only: reservation
         # reads such stock before allocating and places other lines on the single item unread;
         # every write is conditioned on the item existing, so a stale hint costs one retry.
@@ -95,6 +102,8 @@ class InventoryStore:
         """All warehouses; kept for a minute per container, as they change rarely."""
         if self._warehouses and time.monotonic() - self._warehouses[0] < _WAREHOUSE_CACHE_SECONDS:
             return self._warehouses[1]
+        from shared.routing.config import parse_warehouse  # the routing configuration: only where warehouses are read
+
         found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
         self._warehouses = (time.monotonic(), found)
         return found
@@ -372,18 +381,29 @@ class InventoryStore:
     # -- reservations ------------------------------------------------------------------------
 
     def packages_on(self, day: str) -> dict[str, int]:
-        """Packages each warehouse has reserved on this China day (YYYY-MM-DD)."""
-        return {item["sk"]: int(item["packages"]) for item in query_partition(self.db, self.table, f"PACKAGES#{day}")}
+        """Packages each warehouse has reserved on this China day (YYYY-MM-DD), summed over the
+        day's shards; kept a few seconds per container."""
+        cached = self._packages.get(day)
+        if cached and time.monotonic() - cached[0] < PACKAGE_CACHE_SECONDS:
+            return cached[1]
+        totals: dict[str, int] = {}
+        for shard in range(PACKAGE_SHARDS):
+            for item in query_partition(self.db, self.table, f"PACKAGES#{day}#{shard}"):
+                totals[item["sk"]] = totals.get(item["sk"], 0) + int(item["packages"])
+        self._packages = {day: (time.monotonic(), totals)}
+        return totals
 
     def package_count_items(self, plan: RoutingPlan, now_epoch: int) -> list[dict[str, Any]]:
         """One package on each shipping warehouse's count for the day. Unconditional: daily
         capacity is a planning limit routing reads, not an invariant to enforce here."""
         day = datetime.fromtimestamp(now_epoch, CHINA_TIME).date().isoformat()
+        # The shard from the plan's content: spread, and the same for a repeated step.
+        shard = int(hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:8], 16) % PACKAGE_SHARDS
         return [
             {
                 "Update": {
                     "TableName": self.table,
-                    "Key": to_item({"pk": f"PACKAGES#{day}", "sk": shipment.warehouse_id}),
+                    "Key": to_item({"pk": f"PACKAGES#{day}#{shard}", "sk": shipment.warehouse_id}),
                     "UpdateExpression": "ADD packages :one",
                     "ExpressionAttributeValues": {":one": to_value(1)},
                 }

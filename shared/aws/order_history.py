@@ -38,6 +38,10 @@ class OrderHistory(TableAdapter):
         if address:
             items += self._recent("by_address", "address_key", address, low, high)
         unique = {i["order_id"]: i for i in items}
+        # The indexes do not carry the status (it would rewrite them on every status change):
+        # read it for the other orders found, usually none or a few.
+        others = [{"pk": f"ORDER#{order_id}", "sk": "META"} for order_id in unique if order_id != order.order_id]
+        status = {i["order_id"]: i["status"] for i in batch_get(self.db, self.table, others)} if others else {}
         return RecentOrders(
             RecentOrder(
                 order_id=i["order_id"],
@@ -45,10 +49,11 @@ class OrderHistory(TableAdapter):
                 address_key=i.get("address_key"),
                 lines_key=i["lines_key"],
                 placed_at=datetime.fromisoformat(i["placed_key"].replace("Z", "+00:00")),
-                status=i["status"],
+                status=status.get(i["order_id"], ""),
                 receiver_key=i.get("receiver_key"),
             )
             for i in unique.values()
+            if i["order_id"] == order.order_id or i["order_id"] in status
         )
 
     def _recent(self, index: str, key: str, value: str, low: str, high: str) -> list[dict[str, Any]]:

@@ -4,9 +4,11 @@
                          sk = TL#<version>     the timeline entry that produced that version
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
-  GSI by_channel:  channel_key = <channel>,   created_at   (META items only)
-  GSI by_status:   status_key = <status>,     updated_at   (META items only: queues, stuck orders)
-  GSI by_customer: customer_key = <buyer_id>, created_at   (META items only)
+  GSI by_channel:  channel_key = <channel>#<shard>, created_at   KEYS_ONLY (META items only)
+  GSI by_status:   status_key = <status>,     updated_at   KEYS_ONLY (META items only: queues, stuck orders)
+  GSI by_customer: customer_key = <buyer_id>, created_at   KEYS_ONLY (META items only)
+  (keys only: a status change rewrites only by_status; listings read keys, then the orders:
+  shared/aws/order_listing.py, which also scatters a channel listing over its shards)
 A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
   GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
 
@@ -16,9 +18,9 @@ timeline put, so history and state never disagree and a lost race is a VersionCo
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
+import zlib
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +30,7 @@ from pydantic import BaseModel, Field
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import (
     TransactionCancelled,
+    batch_get,
     from_item,
     query_partition,
     raise_if_transient,
@@ -35,6 +38,7 @@ from shared.aws.dynamo import (
     to_value,
     transact_write,
 )
+from shared.aws.order_listing import channel_key, channel_partitions, list_page
 from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
@@ -45,7 +49,7 @@ from shared.routing import PlannedLine, RoutingPlan
 TABLE_ENV = "ORDERS_TABLE"
 
 
-class StoredOrder(BaseModel):
+class StoredOrder(BaseModel, defer_build=True):
     order_id: str
     status: OrderStatus
     version: int
@@ -65,7 +69,7 @@ class NoteState(StrEnum):
     VOIDED = "VOIDED"  # the order was cancelled before the parcel left
 
 
-class OutboundNote(BaseModel):
+class OutboundNote(BaseModel, defer_build=True):
     note_id: str
     order_id: str
     warehouse_id: str
@@ -78,7 +82,7 @@ class OutboundNote(BaseModel):
     delivered_at: str | None = None
 
 
-class OrderQuery(BaseModel):
+class OrderQuery(BaseModel, defer_build=True):
     status: str | None = None
     channel: str | None = None
     customer: str | None = None
@@ -88,7 +92,7 @@ class OrderQuery(BaseModel):
     next_token: str | None = None
 
 
-class OrderDetails(BaseModel):
+class OrderDetails(BaseModel, defer_build=True):
     """Everything operations see about one order, read in one query."""
 
     order: StoredOrder
@@ -98,6 +102,27 @@ class OrderDetails(BaseModel):
 
 def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
+
+
+# A timeline entry past this size (routing's, with its explanation and runners-up, is ~2.3 KB)
+# is stored zlib-compressed as `entry_z`: written in a transaction, each started KB of an item
+# costs two write units, and the entry is never queried by its content.
+_COMPRESS_ENTRY_OVER = 900
+
+
+def _entry_attribute(entry: TimelineEntry) -> dict[str, Any]:
+    document = entry.model_dump(mode="json")
+    encoded = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(encoded) > _COMPRESS_ENTRY_OVER:
+        return {"entry_z": zlib.compress(encoded, 9)}
+    return {"entry": document}
+
+
+def _entry_of(item: dict[str, Any]) -> TimelineEntry:
+    if "entry_z" in item:
+        raw = item["entry_z"]
+        return TimelineEntry.model_validate_json(zlib.decompress(getattr(raw, "value", raw)))
+    return TimelineEntry.model_validate(item["entry"])
 
 
 def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
@@ -138,7 +163,7 @@ class OrderStore:
             raise OrderNotFound(order_id)
         return OrderDetails(
             order=StoredOrder.model_validate(meta),
-            timeline=[TimelineEntry.model_validate(i["entry"]) for i in items if i["sk"].startswith("TL#")],
+            timeline=[_entry_of(i) for i in items if i["sk"].startswith("TL#")],
             outbound_notes=[OutboundNote.model_validate(i) for i in items if i["sk"].startswith("NOTE#")],
         )
 
@@ -160,7 +185,7 @@ class OrderStore:
             "pk": _pk(stored.order_id),
             "sk": "META",
             **stored.model_dump(mode="json", exclude_none=True),
-            "channel_key": order.channel.value,
+            "channel_key": channel_key(order.channel.value, stored.order_id),  # write-sharded
             "customer_key": order.buyer.buyer_id,
             "status_key": stored.status.value,
             **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
@@ -255,47 +280,31 @@ class OrderStore:
         self.db.put_item(**put)
 
     def list_orders(self, query: OrderQuery) -> tuple[list[StoredOrder], str | None]:
-        """One page of orders, newest first, through the index that fits the most selective filter."""
+        """One page of orders, newest first, through the index that fits the most selective filter.
+        The other filters apply to the page read (a page may hold fewer than `limit`)."""
         if query.customer:
-            index, key, value, sort = "by_customer", "customer_key", query.customer, "created_at"
+            index, key, partitions, sort = "by_customer", "customer_key", [query.customer], "created_at"
         elif query.channel:
-            index, key, value, sort = "by_channel", "channel_key", query.channel, "created_at"
+            index, key, partitions, sort = "by_channel", "channel_key", channel_partitions(query.channel), "created_at"
         elif query.status:
-            index, key, value, sort = "by_status", "status_key", query.status, "updated_at"
+            index, key, partitions, sort = "by_status", "status_key", [query.status], "updated_at"
         else:
             raise ValueError("give at least one of status, channel or customer")
-        names, values = {"#k": key}, {":k": to_value(value)}
-        condition = "#k = :k"
-        filters = []
-        if sort == "created_at" and (query.created_from or query.created_to):
-            names["#sort"] = sort
-            values[":from"], values[":to"] = to_value(query.created_from or ""), to_value(query.created_to or "~")
-            condition += " AND #sort BETWEEN :from AND :to"
-        elif query.created_from or query.created_to:
-            names["#created"] = "created_at"
-            values[":from"], values[":to"] = to_value(query.created_from or ""), to_value(query.created_to or "~")
-            filters.append("#created BETWEEN :from AND :to")
-        for attribute, wanted in (("status_key", query.status), ("channel_key", query.channel)):
-            if wanted and attribute != key:
-                names[f"#{attribute}"] = attribute
-                values[f":{attribute}"] = to_value(wanted)
-                filters.append(f"#{attribute} = :{attribute}")
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "IndexName": index,
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ScanIndexForward": False,
-            "Limit": query.limit,
-        }
-        if filters:
-            kwargs["FilterExpression"] = " AND ".join(filters)
-        if query.next_token:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(query.next_token.encode()))
-        page = self.db.query(**kwargs)
-        token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if "LastEvaluatedKey" in page else None
-        return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]], token
+        low, high = query.created_from or "", query.created_to or "~"
+        ranged = bool(query.created_from or query.created_to)
+
+        def keep(item: dict[str, Any]) -> bool:
+            if query.status and item.get("status") != query.status:
+                return False
+            if query.channel and item.get("order", {}).get("channel") != query.channel:
+                return False
+            return not ranged or low <= item.get("created_at", "") <= high
+
+        items, token = list_page(
+            self.db, self.table, index, key, partitions, sort, limit=query.limit,
+            sort_range=(low, high) if ranged and sort == "created_at" else None, token=query.next_token, keep=keep,
+        )
+        return [StoredOrder.model_validate(i) for i in items], token
 
     def waiting_since(self, status: OrderStatus, before: str, limit: int = 100) -> list[StoredOrder]:
         """Orders in `status` whose last change is older than `before` (oldest first): stuck orders."""
@@ -306,7 +315,9 @@ class OrderStore:
             ExpressionAttributeValues={":s": to_value(status.value), ":before": to_value(before)},
             Limit=limit,
         )
-        return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]]
+        keys = [from_item(i)["pk"] for i in page["Items"]]  # the index holds keys only
+        found = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for pk in keys])}
+        return [StoredOrder.model_validate(found[pk]) for pk in keys if pk in found and found[pk].get("status") == status.value]
 
     def mark_escalated(self, current: StoredOrder, at: str) -> bool:
         """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""
@@ -356,7 +367,7 @@ class OrderStore:
         return {
             "Put": {
                 "TableName": self.table,
-                "Item": to_item({"pk": _pk(order_id), "sk": sk, "entry": entry.model_dump(mode="json")}),
+                "Item": to_item({"pk": _pk(order_id), "sk": sk, **_entry_attribute(entry)}),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }

@@ -35,7 +35,7 @@ def _version_sk(version: int) -> str:
     return f"V#{version:06d}"
 
 
-class RuleSetVersion(BaseModel):
+class RuleSetVersion(BaseModel, defer_build=True):
     version: int
     description: str
     rule_count: int
@@ -49,7 +49,7 @@ class StoredRuleSet(RuleSetVersion):
     document: dict[str, Any]
 
 
-class ActiveRuleSet(BaseModel):
+class ActiveRuleSet(BaseModel, defer_build=True):
     version: int = SHIPPED_VERSION
     revision: int = 0  # increases with every activation; guards against two operators at once
     previous_version: int | None = None
@@ -57,7 +57,7 @@ class ActiveRuleSet(BaseModel):
     activated_by: str | None = None
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(BaseModel, defer_build=True):
     at: str
     actor: str
     action: Literal["created", "activated", "rolled_back"]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.aws import clients
-from shared.aws.catalog_store import CatalogStore
-from shared.aws.channel_secrets import ChannelSecrets
-from shared.aws.inventory_store import InventoryStore
-from shared.aws.order_history import OrderHistory
-from shared.aws.order_store import OrderStore
-from shared.aws.reference_store import ReferenceStore
-from shared.aws.rule_set_store import RuleSetStore
+
+if TYPE_CHECKING:  # each store is imported by the accessor that builds it: a handler pays for its own
+    from shared.aws.catalog_store import CatalogStore
+    from shared.aws.channel_secrets import ChannelSecrets
+    from shared.aws.inventory_store import InventoryStore
+    from shared.aws.order_history import OrderHistory
+    from shared.aws.order_store import OrderStore
+    from shared.aws.reference_store import ReferenceStore
+    from shared.aws.rule_set_store import RuleSetStore
 
 T = TypeVar("T")
 
@@ -26,30 +28,44 @@ def _one(kind: type[T]) -> T:
 
 
 def order_store() -> OrderStore:
+    from shared.aws.order_store import OrderStore
+
     return _one(OrderStore)
 
 
 def inventory_store() -> InventoryStore:
+    from shared.aws.inventory_store import InventoryStore
+
     return _one(InventoryStore)
 
 
 def order_history() -> OrderHistory:
+    from shared.aws.order_history import OrderHistory
+
     return _one(OrderHistory)
 
 
 def rule_set_store() -> RuleSetStore:
+    from shared.aws.rule_set_store import RuleSetStore
+
     return _one(RuleSetStore)
 
 
 def reference_store() -> ReferenceStore:
+    from shared.aws.reference_store import ReferenceStore
+
     return _one(ReferenceStore)
 
 
 def catalog_store() -> CatalogStore:
+    from shared.aws.catalog_store import CatalogStore
+
     return _one(CatalogStore)
 
 
 def channel_secrets() -> ChannelSecrets:
+    from shared.aws.channel_secrets import ChannelSecrets
+
     return _one(ChannelSecrets)
 
 

@@ -50,14 +50,14 @@ def to_cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class PlatformModel(BaseModel):
+class PlatformModel(BaseModel, defer_build=True):
     """A platform's payload as oms reads it: only the fields oms uses are declared; platforms add
     fields all the time, so unknown ones are ignored rather than refused."""
 
     model_config = ConfigDict(extra="ignore")
 
 
-class ChannelOrder(BaseModel):
+class ChannelOrder(BaseModel, defer_build=True):
     """A channel's order in canonical form, before its SKUs are mapped. `order.lines[i].sku`
     holds the code as the sender names it; `sku_fields[i]` says where it sat in the payload, so an
     unknown SKU is reported in the sender's terms."""

@@ -68,19 +68,19 @@ class Row(PlatformModel):
         return values
 
 
-class RowRejection(BaseModel):
+class RowRejection(BaseModel, defer_build=True):
     row: int
     order_no: str | None = None
     errors: list[Problem]
 
 
-class BatchOrder(BaseModel):
+class BatchOrder(BaseModel, defer_build=True):
     order_no: str
     rows: list[int]  # rows[i] is the file row of line i
     channel_order: ChannelOrder
 
 
-class Batch(BaseModel):
+class Batch(BaseModel, defer_build=True):
     rows: int
     orders: list[BatchOrder]
     rejected: list[RowRejection]

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 
-class Change(BaseModel):
+class Change(BaseModel, defer_build=True):
     path: str  # e.g. rules[price.discount.limit].params.max_discount_rate
     change: Literal["added", "removed", "changed"]
     before: Any = None

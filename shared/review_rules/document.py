@@ -49,7 +49,7 @@ class Op(StrEnum):
 UNARY_OPS = frozenset({Op.IS_TRUE, Op.IS_FALSE, Op.EXISTS, Op.MISSING, Op.NOT_EMPTY, Op.EMPTY})
 
 
-class _Strict(BaseModel):
+class _Strict(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
 

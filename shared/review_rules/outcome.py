@@ -23,7 +23,7 @@ class Decision(StrEnum):
 DECISION_OF = {Severity.REJECT: Decision.REJECTED, Severity.HOLD: Decision.ON_HOLD}
 
 
-class Finding(BaseModel):
+class Finding(BaseModel, defer_build=True):
     rule_id: str
     severity: Severity
     reason_en: str

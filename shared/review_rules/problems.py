@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 
-class Problem(BaseModel):
+class Problem(BaseModel, defer_build=True):
     location: str  # JSONPath-like, from the document's root
     rule_id: str | None = None  # the rule it is in, when that rule has a readable id
     message: str

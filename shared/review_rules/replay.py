@@ -19,7 +19,7 @@ from shared.review_rules.outcome import Decision, ReviewResult
 MAX_CHANGED_LISTED = 500
 
 
-class DecisionCounts(BaseModel):
+class DecisionCounts(BaseModel, defer_build=True):
     APPROVED: int = 0
     ON_HOLD: int = 0
     REJECTED: int = 0
@@ -29,7 +29,7 @@ class DecisionCounts(BaseModel):
         return self.APPROVED + self.ON_HOLD + self.REJECTED
 
 
-class ChangedOrder(BaseModel):
+class ChangedOrder(BaseModel, defer_build=True):
     order_id: str
     channel: str
     external_id: str
@@ -39,12 +39,12 @@ class ChangedOrder(BaseModel):
     candidate_findings: list[str] = Field(description="the same under the candidate")
 
 
-class RuleFirings(BaseModel):
+class RuleFirings(BaseModel, defer_build=True):
     in_force: int = 0
     candidate: int = 0
 
 
-class WhatIfReport(BaseModel):
+class WhatIfReport(BaseModel, defer_build=True):
     orders: int
     in_force_version: int | None
     candidate_version: int | None = Field(description="None for a candidate that is not stored")

@@ -50,11 +50,11 @@ class RoutingConfigError(ValueError):
         self.problems = problems
 
 
-class _Spec(BaseModel):
+class _Spec(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
 
-class _ClockTimeCheck(BaseModel):
+class _ClockTimeCheck(BaseModel, defer_build=True):
     at: ClockTime
 
 

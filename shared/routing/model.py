@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 Yuan = Decimal  # money in the explanation: yuan with two decimals (computed exactly in fen)
 
 
-class Warehouse(BaseModel):
+class Warehouse(BaseModel, defer_build=True):
     """A warehouse as master data stores it. The routing attributes are optional so that older
     records still load; the routing policy's defaults fill the gaps (shared/data/routing_policy.json)."""
 
@@ -32,18 +32,18 @@ class Warehouse(BaseModel):
     capabilities: list[str] = Field(default_factory=list, description="For example cold_chain")
 
 
-class StockLevel(BaseModel):
+class StockLevel(BaseModel, defer_build=True):
     sku: str
     warehouse_id: str
     available: int  # on hand − reserved − safety stock, as the inventory record keeps it
 
 
-class PlannedLine(BaseModel):
+class PlannedLine(BaseModel, defer_build=True):
     sku: str
     quantity: int
 
 
-class Shipment(BaseModel):
+class Shipment(BaseModel, defer_build=True):
     warehouse_id: str
     distance_km: float
     lines: list[PlannedLine]
@@ -51,27 +51,27 @@ class Shipment(BaseModel):
     cost: Yuan | None = Field(default=None, description="This package's share: handling, freight, late penalty")
 
 
-class RoutingPlan(BaseModel):
+class RoutingPlan(BaseModel, defer_build=True):
     strategy: str
     shipments: list[Shipment]
     total_cost: Yuan | None = Field(default=None, description="Packages plus the extra-package penalty")
 
 
-class ShortLine(BaseModel):
+class ShortLine(BaseModel, defer_build=True):
     sku: str
     requested: int
     best_single_warehouse: int  # the most any one warehouse could ship
     available_in_total: int = 0  # what every eligible warehouse together holds
 
 
-class Unroutable(BaseModel):
+class Unroutable(BaseModel, defer_build=True):
     """No plan within the strategy's limits ships every line: the order is backordered."""
 
     reason: str = "not enough stock"
     short_lines: list[ShortLine]
 
 
-class PackageCost(BaseModel):
+class PackageCost(BaseModel, defer_build=True):
     """One package's cost, itemised; money in yuan."""
 
     warehouse_id: str
@@ -90,7 +90,7 @@ class PackageCost(BaseModel):
     total: Yuan
 
 
-class PlanSummary(BaseModel):
+class PlanSummary(BaseModel, defer_build=True):
     warehouses: list[str]
     packages: int
     distance_km: float
@@ -106,19 +106,19 @@ class RunnerUp(PlanSummary):
     why_not: str
 
 
-class SearchReport(BaseModel):
+class SearchReport(BaseModel, defer_build=True):
     method: str = Field(description="exact: every plan within the limits was bounded or evaluated; heuristic: budget ran out")
     warehouse_sets: int = Field(description="Warehouse sets whose allocation was optimised")
     nodes: int
     lower_bound: Yuan | None = Field(default=None, description="With method heuristic: no plan costs less")
 
 
-class ExcludedWarehouse(BaseModel):
+class ExcludedWarehouse(BaseModel, defer_build=True):
     warehouse_id: str
     reason: str
 
 
-class RoutingDecision(BaseModel):
+class RoutingDecision(BaseModel, defer_build=True):
     """The chosen plan and why: its cost breakdown, the plans it beat, what was left out."""
 
     strategy: str

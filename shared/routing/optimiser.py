@@ -27,7 +27,7 @@ from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
 
 INFINITE = float("inf")
-NODE_BUDGET = 200_000  # search nodes per decision; beyond it the answer is heuristic with a bound
+NODE_BUDGET = 800  # search nodes per decision (a few ms of CPU); beyond it the answer is heuristic with a bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,7 @@ class _Search:
     unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
     restricted: bool = False  # a line had too many ways to split: allocations were not all tried
     weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
+    ahead: list[tuple[int, ...]] = field(default_factory=list)  # per count r: what r more warehouses add at least
 
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
@@ -157,7 +158,7 @@ class _Search:
             if len(chosen) == size:
                 self.evaluate([self.order[p] for p in chosen], floor)
                 return
-            positions = range(max(extra_from, 0), len(self.order))
+            positions = list(range(max(extra_from, 0), len(self.order)))
         problem = self.problem
         steps = self.steps_after_first if chosen else self.steps
         tried = 0
@@ -166,10 +167,16 @@ class _Search:
                 continue
             index = self.order[position]
             self.nodes += 1
+            if self.nodes > problem.node_budget:
+                # The budget holds here too: sets are many more than allocations on a wide network.
+                self.note_unexplored([p for p in positions[n:] if not blocked >> p & 1], floor, steps, size - len(chosen) - 1)
+                raise BudgetExhausted
             new_floor = tuple(map(add, floor, steps[index]))
             bound = self.bound()
-            if bound is not None and new_floor > bound:
-                if new_floor[0] > bound[0]:
+            # The warehouses still to join add at least the least steps: the set's floor, seen ahead.
+            seen = tuple(map(add, new_floor, self.ahead[size - len(chosen) - 1])) if bound is not None else new_floor
+            if bound is not None and seen > bound:
+                if seen[0] > bound[0]:
                     break  # positions follow the first criterion's step: the rest are no better
                 tried |= 1 << position  # every set with it ranks below the kept plans
                 continue
@@ -188,7 +195,7 @@ class _Search:
             try:
                 self.walk(size, chosen, blocked | tried | 1 << position, new_floor, still_missing, covered, position + 1 if not missing else -1)
             except BudgetExhausted:
-                self.note_unexplored([p for p in positions[n + 1 :] if not blocked >> p & 1], floor, steps)
+                self.note_unexplored([p for p in positions[n + 1 :] if not blocked >> p & 1], floor, steps, size - len(chosen) - 1)
                 raise
             finally:
                 chosen.pop()
@@ -197,23 +204,41 @@ class _Search:
             if missing:
                 tried |= 1 << position
 
-    def note_unexplored(self, positions: list[int], floor: tuple[int, ...], steps: list[tuple[int, ...]]) -> None:
-        """On a budget stop: the branches not yet walked at this level are bounded by their floors."""
+    def note_unexplored(self, positions: list[int], floor: tuple[int, ...], steps: list[tuple[int, ...]], more: int) -> None:
+        """On a budget stop: the branches not yet walked at this level are bounded by their floors,
+        each with the least that the `more` warehouses its sets still need add."""
         if self.cost_at is None or not positions:
             return
         cheapest = min(steps[self.order[p]][self.cost_at] for p in positions)
-        self.unexplored_floor = min(self.unexplored_floor, floor[self.cost_at] + cheapest)
+        self.unexplored_floor = min(self.unexplored_floor, floor[self.cost_at] + cheapest + self.ahead[more][self.cost_at])
 
-    def size_floor(self, size: int) -> int:
-        """No set of `size` or more warehouses costs less."""
-        cheapest = sorted(c.min_fixed_fen for c in self.problem.candidates)[:size]
-        return sum(cheapest) + self.problem.extra_package_fen * (size - 1)
+    def weight_floor_of(self, size: int) -> int:
+        """What a set of `size` packages adds, at the least, for the order's kilograms beyond one
+        per package."""
+        more = max(0, self.total_kg - size)
+        return min(_addition(c.fen_by_kg, c.min_additional_kg_fen, 1, more) for c in self.problem.candidates) if more else 0
+
+    def size_floor(self, size: int) -> tuple[int, ...]:
+        """No set of `size` warehouses ranks above this key: per criterion, the sum of the `size`
+        least steps (each set's floor is at least that, criterion by criterion, hence also in the
+        objective's lexicographic order), with the extra-package penalty and the weight floor."""
+        floor = []
+        for at, name in enumerate(self.problem.objective):
+            least = sum(sorted(step[at] for step in self.steps)[:size])
+            if name == COST:
+                least += self.problem.extra_package_fen * (size - 1) + self.weight_floor_of(size)
+            floor.append(least)
+        return tuple(floor)
 
     # -- one set ----------------------------------------------------------------------------
 
     def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
         """Optimises the allocation of a covering set of warehouses and keeps it if it ranks."""
         sites = tuple(sorted(chosen))
+        self.nodes += 1  # a set's evaluation is work like any other node: the budget counts it
+        if self.nodes > self.problem.node_budget:
+            self.unexplored_floor = min(self.unexplored_floor, self.plain_floor(sites))
+            raise BudgetExhausted
         bound = self.bound()
         if bound is not None and self.cost_at is not None:
             # The floor priced the order's further kilograms for the cheapest candidate; pricing
@@ -337,7 +362,8 @@ class _Allocation:
         """`bound`: the least any completion of `grams` can cost (exact at a leaf). Once a plan
         is found only a cheaper one is of interest; before, one costing `cap` still ranks."""
         search = self.search
-        search.nodes += 1
+        # One node, plus one per split bounded below: a line with many ways to split is that much work.
+        search.nodes += 1 if depth == len(self.free) else 1 + len(self.options[depth])
         if search.nodes > self.problem.node_budget:
             raise BudgetExhausted
         if depth == len(self.free):
@@ -444,21 +470,29 @@ def search(problem: Problem) -> SearchResult:
         total_kg=billed(total_g),
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
+    after_first = searcher.steps_after_first
+    least_steps = [sorted(step[at] for step in after_first) for at in range(len(problem.objective))]
+    searcher.ahead = [tuple(sum(column[:r]) for column in least_steps) for r in range(len(order) + 1)]
     exact = True
-    sizes = range(1, min(problem.max_packages, len(order)) + 1)
+    # Every warehouse of a set ships at least one unit (a whole item if it cannot split): a set
+    # larger than that count is a smaller set with idle warehouses, so it is never walked.
+    most = sum(item.quantity if item.splittable else 1 for item in problem.items)
+    sizes = range(1, min(problem.max_packages, len(order), most) + 1)
+    floors = [searcher.size_floor(size) for size in sizes]  # no set of that size ranks above its floor
     for size in sizes:
+        bound = searcher.bound()
+        if bound is not None and min(floors[size - 1 :]) > bound:
+            break  # no set of this size or larger can rank among the kept plans: proven, exact
         # Whatever the set, its packages bill the order's kilograms beyond one each: at the least,
         # what they add to one package (prices are concave in kilograms).
-        more = max(0, searcher.total_kg - size)
-        weight_floor = min(_addition(c.fen_by_kg, c.min_additional_kg_fen, 1, more) for c in problem.candidates) if more else 0
-        searcher.weight_floor = weight_floor
-        start = tuple(weight_floor if name == COST else 0 for name in problem.objective)
+        searcher.weight_floor = searcher.weight_floor_of(size)
+        start = tuple(searcher.weight_floor if name == COST else 0 for name in problem.objective)
         try:
             searcher.walk(size, [], 0, start, all_items, [0] * len(problem.items))
         except BudgetExhausted:
             exact = False
-            if size < sizes[-1]:
-                searcher.unexplored_floor = min(searcher.unexplored_floor, searcher.size_floor(size + 1))
+            if size < sizes[-1] and searcher.cost_at is not None:
+                searcher.unexplored_floor = min(searcher.unexplored_floor, min(f[searcher.cost_at] for f in floors[size:]))
             break
     exact = exact and not searcher.restricted
     solutions = [entry[2] for entry in searcher.best]

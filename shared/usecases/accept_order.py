@@ -18,7 +18,7 @@ from shared.usecases.retry import on_version_conflict
 Amendment = Literal["applied", "not_applied"]
 
 
-class Acceptance(BaseModel):
+class Acceptance(BaseModel, defer_build=True):
     order_id: str
     status: OrderStatus
     duplicate: bool

@@ -17,7 +17,7 @@ from shared.stock_buckets import MAX_BUCKETS, WarehouseStock, merge_buckets, spl
 LAYOUT_ATTEMPTS = 5  # a count or a movement may land between our read and the layout change
 
 
-class StockLayout(BaseModel):
+class StockLayout(BaseModel, defer_build=True):
     sku: str
     warehouse_id: str
     buckets: int  # 0: one stock item

@@ -18,12 +18,12 @@ from shared.usecases.retry import on_version_conflict
 from shared.usecases.settle_reservations import release_reservation
 
 
-class VoidedNote(BaseModel):
+class VoidedNote(BaseModel, defer_build=True):
     note_id: str
     warehouse_id: str
 
 
-class Cancellation(BaseModel):
+class Cancellation(BaseModel, defer_build=True):
     order_id: str
     cancelled_status: OrderStatus
     voided_notes: list[VoidedNote]

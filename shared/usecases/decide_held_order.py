@@ -21,7 +21,7 @@ class Verdict(StrEnum):
     REJECT = "reject"
 
 
-class Corrections(BaseModel):
+class Corrections(BaseModel, defer_build=True):
     receiver: ReceiverAddress | None = None
     invoice: InvoiceRequest | None = None
 
@@ -32,7 +32,7 @@ class Corrections(BaseModel):
         return self
 
 
-class ReviewDecision(BaseModel):
+class ReviewDecision(BaseModel, defer_build=True):
     decision: Verdict
     operator: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=1000)
@@ -51,7 +51,7 @@ class NotOnHold(OmsError):
         self.order_id, self.status = order_id, status
 
 
-class HeldOrder(BaseModel):
+class HeldOrder(BaseModel, defer_build=True):
     order_id: str
     channel: str
     external_id: str

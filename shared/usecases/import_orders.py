@@ -13,13 +13,13 @@ from shared.sku_mapping import SkuCatalog, unknown_sku, unmapped_lines
 from shared.usecases.accept_order import Acceptance, accept_order
 
 
-class AcceptedOrder(BaseModel):
+class AcceptedOrder(BaseModel, defer_build=True):
     order_no: str
     rows: list[int]
     acceptance: Acceptance
 
 
-class ImportReport(BaseModel):
+class ImportReport(BaseModel, defer_build=True):
     source: str
     rows: int
     rows_accepted: int

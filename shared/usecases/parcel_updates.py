@@ -19,7 +19,7 @@ _PROGRESS = {NoteState.SENT: 0, NoteState.SHIPPED: 1, NoteState.DELIVERED: 2}
 _TARGET = {"ParcelShipped": NoteState.SHIPPED, "ParcelDelivered": NoteState.DELIVERED}
 
 
-class ParcelUpdate(BaseModel):
+class ParcelUpdate(BaseModel, defer_build=True):
     order_id: str = Field(min_length=1)
     warehouse_id: str = Field(min_length=1)
     occurred_at: str = Field(description="ISO-8601 UTC time of the scan")

@@ -32,7 +32,7 @@ from shared.usecases.split_backorder import MISSING_LINES, backorder_mode, shipp
 MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
 
 
-class RouteOutcome(BaseModel):
+class RouteOutcome(BaseModel, defer_build=True):
     outcome: Literal["ROUTED", "BACKORDERED"]
     plan: RoutingPlan | None = None
 

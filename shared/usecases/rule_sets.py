@@ -18,7 +18,7 @@ from shared.review_rules.diff import diff
 _COMPILED_KEPT = 8
 
 
-class Validation(BaseModel):
+class Validation(BaseModel, defer_build=True):
     valid: bool = True
     rules: int
     enabled_rules: int

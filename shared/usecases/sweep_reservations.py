@@ -20,7 +20,7 @@ from shared.usecases.settle_reservations import release_reservation
 OWNING = frozenset({OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED})
 
 
-class SweepReport(BaseModel):
+class SweepReport(BaseModel, defer_build=True):
     expired_lines: int = 0
     released_lines: int = 0
     confirmed_lines: int = 0  # expired but owned by their order: taken out of the index

@@ -70,10 +70,9 @@ def test_a_channel_without_a_key_is_throttled_per_method(dev: Synthesized, dev_s
 
 def test_the_waf_refuses_bodies_over_each_routes_limit_and_guards_the_stage(dev: Synthesized) -> None:
     [acl] = dev.of_type("AWS::WAFv2::WebACL").values()
-    rules = acl["Properties"]["Rules"]
     limited = [r for r in topology.ROUTES if r.max_body_bytes]
-    assert len(rules) == len(limited)
-    for route, rule in zip(limited, rules):
+    rules = acl["Properties"]["Rules"][: len(limited)]  # the size rules come first (then infra/edge_rules.py's)
+    for route, rule in zip(limited, rules, strict=True):
         method, path, length = rule["Statement"]["AndStatement"]["Statements"]
         assert method["ByteMatchStatement"]["SearchString"] == route.method
         assert path["RegexMatchStatement"]["RegexString"] == route_path_regex(route.path)
@@ -96,3 +95,22 @@ def test_the_partner_bus_is_associated_with_the_environments_partner_source(dev:
 def test_the_channel_secrets_start_empty(dev: Synthesized) -> None:
     for secret in dev.of_type("AWS::SecretsManager::Secret").values():
         assert secret["Properties"]["SecretString"] == "{}"
+
+
+def test_the_waf_applies_aws_managed_rule_groups_and_a_rate_per_client_ip(dev: Synthesized, cdk_context: dict[str, Any]) -> None:
+    from infra.edge_rules import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
+
+    [acl] = dev.of_type("AWS::WAFv2::WebACL").values()
+    by_name = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+    for group in MANAGED_RULE_GROUPS:
+        statement = by_name[group]["Statement"]["ManagedRuleGroupStatement"]
+        assert statement["VendorName"] == "AWS" and statement["Name"] == group
+        assert by_name[group]["OverrideAction"] == {"None": {}}
+    counted = by_name["AWSManagedRulesCommonRuleSet"]["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"]
+    assert [o["Name"] for o in counted] == ["SizeRestrictions_BODY"]  # each route's own size limit answers instead
+    rate = by_name["RatePerClientIp"]
+    stage_rate = cdk_context["oms:environments"]["dev"]["api_throttle_rate_limit"]
+    assert rate["Action"] == {"Block": {}}
+    assert rate["Statement"]["RateBasedStatement"] == {"AggregateKeyType": "IP", "Limit": max(100, stage_rate * RATE_WINDOW_SECONDS), "EvaluationWindowSec": RATE_WINDOW_SECONDS}
+    priorities = [rule["Priority"] for rule in acl["Properties"]["Rules"]]
+    assert len(set(priorities)) == len(priorities)

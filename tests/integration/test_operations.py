@@ -157,6 +157,26 @@ def test_list_orders_filters_and_pages(seeded, shanghai_order):
     assert [o["order_id"] for o in json.loads(orders_api(event, context())["body"])["orders"]] == [ids[0]]
 
 
+def test_a_channel_listing_gathers_its_shards_newest_first_across_pages(seeded, shanghai_order):
+    from shared.aws.order_listing import CHANNEL_SHARDS, channel_key
+
+    ids = [accept({**shanghai_order, "external_id": f"SHARD-{i}", "buyer": {"buyer_id": f"C-S{i}"}}) for i in range(9)]
+    assert len({channel_key("own_shop", i) for i in ids}) > 1  # the orders sit on several shards
+    found, token, pages = [], None, 0
+    while True:
+        query = "channel=own_shop&limit=4" + (f"&next_token={token}" if token else "")
+        event = proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, query, b"")
+        answer = json.loads(orders_api(event, context())["body"])
+        found += [(o["created_at"], o["order_id"]) for o in answer["orders"]]
+        pages += 1
+        token = answer["next_token"]
+        if not token:
+            break
+    assert sorted(i for _, i in found) == sorted(ids) and len(found) == len(set(found))  # each once
+    assert [c for c, _ in found] == sorted((c for c, _ in found), reverse=True)  # newest first, across shards
+    assert pages >= 3 and CHANNEL_SHARDS > 1
+
+
 def held_order(shanghai_order) -> str:
     order_id = accept({**shanghai_order, "receiver": {**shanghai_order["receiver"], "province": "Ontario"}})
     assert review({"order_id": order_id}, context())["decision"] == "ON_HOLD"

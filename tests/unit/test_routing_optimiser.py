@@ -102,3 +102,43 @@ def test_a_large_quantity_over_several_warehouses_is_planned_heuristically_with_
     assert decided.search.method == "heuristic"
     assert sum(l.quantity for s in decided.plan().shipments for l in s.lines) == 1000
     assert decided.search.lower_bound <= decided.chosen.total_cost
+
+
+def _one_holder_per_item_problem(node_budget: int):
+    """Eight items, each held whole by two warehouses of sixteen that hold one item each: every
+    covering set has eight warehouses and needs no allocation search (nothing to split), so all
+    the work is walking sets of warehouses."""
+    from shared.routing import optimiser
+
+    rng = random.Random(5)
+    items = tuple(optimiser.Item(quantity=1, unit_g=rng.randrange(200, 3000), splittable=False) for _ in range(8))
+    candidates = []
+    for k in range(16):
+        fixed = rng.randrange(600, 1400)
+        fens = (0, *(fixed + 300 * kg for kg in range(40)))
+        available = tuple(1 if i == k % 8 else 0 for i in range(8))
+        candidates.append(optimiser.Candidate(available, fens, fixed, 300, rng.randrange(50, 3000), 0))
+    return optimiser.Problem(items, tuple(candidates), ("cost", "packages", "distance"), 200, 10, node_budget=node_budget)
+
+
+def test_the_node_budget_holds_while_warehouse_sets_are_walked():
+    from shared.routing import optimiser
+
+    full = optimiser.search(_one_holder_per_item_problem(node_budget=10_000_000))
+    hurried = optimiser.search(_one_holder_per_item_problem(node_budget=60))
+    assert full.exact and full.nodes > 200  # the walk alone is far beyond the small budget
+    assert hurried.nodes <= 60 + 1 and not hurried.exact
+    best = full.solutions[0].cost_fen
+    assert hurried.lower_bound_fen is not None and hurried.lower_bound_fen <= best
+    assert not hurried.solutions or hurried.solutions[0].cost_fen >= best
+
+
+def test_no_set_has_more_warehouses_than_the_order_has_units():
+    from shared.routing import optimiser
+
+    one = optimiser.Item(quantity=1, unit_g=500, splittable=True)
+    candidates = tuple(optimiser.Candidate((1,), (0, 800 + k, 1100 + k), 800 + k, 300, 100 + k, 0) for k in range(30))
+    # Keep more plans than there are warehouses: nothing bounds the pairs out, only the unit count.
+    result = optimiser.search(optimiser.Problem((one,), candidates, ("cost", "packages", "distance"), 200, 10, keep=40))
+    assert result.exact and result.warehouse_sets == 30  # single warehouses only, never a pair
+    assert len(result.solutions) == 30 and all(len(s.sites) == 1 for s in result.solutions)

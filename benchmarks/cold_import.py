@@ -1,0 +1,152 @@
+"""Cold import of every Lambda handler, as a new container pays it: CPU time to import the
+handler's module and build the stores it names (a store's module is imported by its accessor),
+each in a fresh interpreter.
+
+  python -m benchmarks.cold_import                 # every handler, 5 runs each, median
+  python -m benchmarks.cold_import --runs 3 --only parcel_updates routing
+
+Two columns per handler:
+- `no bytecode`: shared/ and functions/ compiled from source on import, which is what a container
+  does when the layer ships only .py files (Lambda's /opt is read-only: nothing it compiles is
+  kept for the next container);
+- `bytecode`: .pyc files present beside the sources, which is what the layer ships when it is
+  synthesized by the runtime's Python version (infra/layer_bundle.py, `ships_bytecode`).
+Third-party packages (boto3 from the Lambda runtime, pydantic and Powertools from the AWS-managed
+layer) are loaded from the virtualenv's compiled files in both columns, as on Lambda.
+
+The floor (boto3 + pydantic + Powertools' Logger and Metrics, what every handler needs) is
+measured in the same run: the machine is shared, so it is the reference for the rest. The
+columns `routing`/`review`/`channels` say whether those packages' heavy modules were loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import py_compile
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET_MS = 250.0
+
+# Heavy modules a handler should load only when it uses them.
+HEAVY = {
+    "routing": ("shared.routing.optimiser", "shared.routing.config", "shared.routing.planner"),
+    "review": ("shared.review", "shared.review_rules.compiler"),
+    "channels": ("shared.channels",),
+}
+
+_PROBE = r"""
+import json, sys, time
+started = time.process_time()
+module = sys.argv[1]
+if module == "-floor":
+    import boto3, pydantic  # noqa: F401
+    from aws_lambda_powertools import Logger, Metrics  # noqa: F401
+else:
+    handler = __import__(module, fromlist=["handler"])
+    from shared.aws import stores
+    for name, value in vars(handler).items():
+        # Build each store the handler names, as its first invocation would.
+        if getattr(value, "__module__", None) == "shared.aws.stores" and name in dir(stores) and callable(value) and name != "reset":
+            value()
+cpu_ms = (time.process_time() - started) * 1000
+print(json.dumps({"cpu_ms": cpu_ms, "modules": sorted(m for m in sys.modules if m.startswith(("shared", "functions")))}))
+"""
+
+
+def handlers() -> list[str]:
+    return sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+
+
+def stage(target: Path, compiled: bool) -> Path:
+    """A copy of shared/ and functions/ as the layer and the function bundles hold them."""
+    for package in ("shared", "functions"):
+        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if compiled:
+        import compileall
+
+        compileall.compile_dir(target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    return target
+
+
+def environment(staged: Path) -> dict[str, str]:
+    from infra import topology
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPYCACHEPREFIX", "PYTHONPATH")}
+    # Never write bytecode: the uncompiled copy stays uncompiled, as on Lambda's read-only /opt.
+    env.update({"PYTHONPATH": str(staged), "PYTHONDONTWRITEBYTECODE": "1", "AWS_DEFAULT_REGION": "us-east-1"})
+    for resource in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS, *topology.BUCKETS, *topology.SECRETS):
+        env[resource.env_var] = f"cold-import-{resource.key}"
+    for function in topology.FUNCTIONS:
+        env.update(dict(function.settings))
+    return env
+
+
+def probe(module: str, env: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", _PROBE, module], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"importing {module} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(names: list[str], runs: int) -> dict:
+    """Median CPU ms per handler, with and without bytecode, and the floor; JSON-ready."""
+    scratch = Path(tempfile.mkdtemp(prefix="oms-cold-import-"))
+    try:
+        with_pyc = environment(stage(scratch / "bytecode", compiled=True))
+        without = environment(stage(scratch / "source", compiled=False))
+        floor = statistics.median(probe("-floor", with_pyc)["cpu_ms"] for _ in range(runs))
+        rows = {}
+        for name in names:
+            module = f"functions.{name}.handler"
+            cold = [probe(module, without) for _ in range(runs)]
+            warmed = [probe(module, with_pyc) for _ in range(runs)]
+            loaded = set(warmed[0]["modules"])
+            rows[name] = {
+                "no_bytecode_ms": round(statistics.median(r["cpu_ms"] for r in cold), 1),
+                "bytecode_ms": round(statistics.median(r["cpu_ms"] for r in warmed), 1),
+                "shared_modules": len([m for m in loaded if m.startswith("shared")]),
+                **{kind: any(m in loaded for m in modules) for kind, modules in HEAVY.items()},
+            }
+        return {"floor_ms": round(floor, 1), "budget_ms": BUDGET_MS, "handlers": rows}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", nargs="*", help="handler names (functions/<name>)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = measure(args.only or handlers(), args.runs)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    floor = result["floor_ms"]
+    print(f"cold import, CPU ms (median of {args.runs} fresh interpreters); floor (boto3 + pydantic + Powertools) {floor:.0f} ms")
+    print(f"{'handler':<20} {'no bytecode':>11} {'bytecode':>9} {'× floor':>8} {'own ms':>7} {'modules':>8} {'routing':>8} {'review':>7} {'channels':>8}")
+    for name, row in result["handlers"].items():
+        flags = ["yes" if row[k] else "-" for k in HEAVY]
+        print(
+            f"{name:<20} {row['no_bytecode_ms']:>11.0f} {row['bytecode_ms']:>9.0f} {row['bytecode_ms'] / floor:>8.2f} {row['bytecode_ms'] - floor:>7.0f} "
+            f"{row['shared_modules']:>8} {flags[0]:>8} {flags[1]:>7} {flags[2]:>8}"
+        )
+    from infra.layer_bundle import ships_bytecode
+
+    column = "bytecode_ms" if ships_bytecode() else "no_bytecode_ms"
+    worst = max(row[column] for row in result["handlers"].values())
+    shipped = "shipped" if ships_bytecode() else "NOT shipped: this Python is not the runtime's version"
+    print(f"worst as deployed from this machine (bytecode {shipped}): {worst:.0f} ms against {BUDGET_MS:.0f} ms")
+    print(f"own code above the floor (worst, bytecode / no bytecode): {max(r['bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} / {max(r['no_bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

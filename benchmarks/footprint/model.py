@@ -1,0 +1,237 @@
+"""From counted calls to cost per 1,000 orders and capacity at a peak rate.
+
+Everything here is arithmetic on the tally (recorder.py) and the price file
+(benchmarks/data/aws_prices.json): no figure is typed in. The per-order figures divide by the
+orders accepted in the run; scheduled functions (sweeper, escalator) run per hour, not per
+order, and the runtime's own calls (queue pollers, the driver) are not the system's, so both are
+left out (SQS consumption is priced from the queue's batch size instead, as Lambda's event source
+mapping polls).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from infra import topology
+
+PRICES_FILE = Path(__file__).resolve().parent.parent / "data" / "aws_prices.json"
+OUTSIDE = "-"
+# Key classes whose partition key is shared by many orders (the rest are one order's or one
+# buyer's): base-table prefixes and whole indexes.
+SHARED_PREFIXES = ("PACKAGES#", "STOCK#", "WAREHOUSE", "EXPIRY#")
+SHARED_INDEXES = ("by_status", "by_channel", "by_day", "by_expiry")
+
+
+def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
+    return json.loads(path.read_text("utf-8"))
+
+
+def _per_order_functions() -> set[str]:
+    scheduled = {s.function for s in topology.SCHEDULES}
+    return {f.key for f in topology.FUNCTIONS} - scheduled
+
+
+def _key_class(table: str, index: str, key: str) -> str | None:
+    """The shared key this write lands on, or None for a key of one order or one buyer."""
+    if index:
+        return key if index in SHARED_INDEXES else None
+    return key if key.startswith(SHARED_PREFIXES) else None
+
+
+def model(
+    tally: dict[str, Any],
+    orders: int,
+    *,
+    rate: float = 1200.0,
+    status_shards: int = 1,
+    top_channel_share: float = 0.40,
+    workflow_log_level: str = "ALL",
+    prices: dict[str, Any] | None = None,
+    memory_mb: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    prices = prices or load_prices()
+    price, quota, assume = prices["prices"], prices["quotas"], prices["assumptions"]
+    per_order = _per_order_functions()
+    n = max(1, orders)
+
+    # -- DynamoDB --------------------------------------------------------------------------
+    wcu_by_place: dict[str, float] = defaultdict(float)
+    key_units: dict[tuple[str, str, str], float] = defaultdict(float)
+    for table, index, key, units in tally["write_units"]:
+        wcu_by_place[f"{table}{'.' + index if index else ''}"] += units / n
+        shared = _key_class(table, index, key)
+        if shared is not None:
+            key_units[(table, index, shared)] += units
+    rcu_by_place: dict[str, float] = defaultdict(float)
+    for table, index, function, units in tally["read_units"]:
+        if function in per_order:
+            rcu_by_place[f"{table}{'.' + index if index else ''}"] += units / n
+    wcu = sum(wcu_by_place.values())
+    rcu = sum(rcu_by_place.values())
+
+    hot = []
+    for (table, index, key), units in key_units.items():
+        per_second = units / n * rate
+        note = ""
+        if index == "by_status":
+            per_second /= status_shards
+            note = f"status key over {status_shards} shard(s)"
+        elif index == "by_channel":
+            # The run's orders all came from one channel: the busiest channel carries its share
+            # (spread over the channel's shards as the run wrote them).
+            per_second *= top_channel_share
+            note = f"busiest channel at {top_channel_share:.0%} of orders"
+        elif key.startswith("STOCK#"):
+            note = "one SKU's stock: depends on the SKU mix (hot SKUs are bucketed)"
+        hot.append({"table": table, "index": index, "key": key, "wcu_per_s": per_second, "of_partition_limit": per_second / quota["dynamodb_partition_wcu_per_second"], "note": note})
+    hot.sort(key=lambda h: -h["wcu_per_s"])
+
+    # -- Lambda ----------------------------------------------------------------------------
+    calls_by_function: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for service, operation, function, count in tally["calls"]:
+        kind = "dynamodb_transaction" if operation.startswith("Transact") else service
+        calls_by_function[function][kind] += count
+    memory = {f.key: f.memory_mb for f in topology.FUNCTIONS} | (memory_mb or {})  # as the run deployed them
+    lambdas = {}
+    for function, record in tally["invocations"].items():
+        if function not in per_order or not record["count"]:
+            continue
+        count = record["count"]
+        cpu_ms = record["cpu_s"] * 1000 / count
+        mb = memory[function]
+        stretch = max(1.0, assume["lambda_full_vcpu_mb"] / mb)
+        io_ms = sum(calls * assume["latency_ms"].get(kind, 10) for kind, calls in calls_by_function[function].items()) / count
+        duration_ms = cpu_ms * stretch + io_ms
+        per_order_invocations = count / n
+        lambdas[function] = {
+            "invocations_per_order": per_order_invocations,
+            "cpu_ms": cpu_ms,
+            "memory_mb": mb,
+            "duration_ms": duration_ms,
+            "gb_s_per_order": per_order_invocations * math.ceil(duration_ms) / 1000 * mb / 1024,
+            "concurrency": per_order_invocations * rate * duration_ms / 1000,
+            "log_bytes_per_order": (record["log_bytes"] + count * assume["lambda_platform_log_bytes_per_invocation"]) / n,
+            "payload_bytes": (record["event_bytes"] + record["result_bytes"]) / count,
+        }
+
+    # -- Step Functions Express ------------------------------------------------------------
+    starts = sum(c for s, o, f, c in tally["calls"] if s == "stepfunctions" and o == "StartExecution" and f in per_order) / n
+    task_functions = set(topology.FULFILMENT.function_placeholders.values())
+    task_ms_per_order = sum(l["duration_ms"] * l["invocations_per_order"] for f, l in lambdas.items() if f in task_functions)
+    transitions = _released_path_length(json.loads(topology.FULFILMENT.definition.read_text("utf-8")))
+    execution_ms = (task_ms_per_order / starts if starts else 0) + transitions * assume["stepfunctions_ms_per_transition"]
+    increment = price["stepfunctions_express_billing_increment_ms"]
+    billed_ms = math.ceil(execution_ms / increment) * increment
+    task_invocations = sum(l["invocations_per_order"] for f, l in lambdas.items() if f in task_functions)
+    payload = sum(l["payload_bytes"] * l["invocations_per_order"] for f, l in lambdas.items() if f in task_functions)
+    if workflow_log_level == "ALL":  # every state's events, with the execution data
+        sfn_log_bytes = starts * transitions * 2 * assume["stepfunctions_log_bytes_per_event"] + task_invocations * 3 * assume["stepfunctions_log_bytes_per_event"] + 2 * payload
+    else:  # ERROR: the happy path logs nothing
+        sfn_log_bytes = 0.0
+
+    # -- messages --------------------------------------------------------------------------
+    sqs_sent = sum(c for s, f, c in tally["messages"] if s == "sqs" and f in per_order) / n
+    events = sum(c for s, f, c in tally["messages"] if s == "events" and f in per_order) / n
+    batch = {q.consumer: q.batch_size for q in topology.QUEUES if q.consumer}
+    consumed = {q.key: q for q in topology.QUEUES}
+    intake_batch = consumed["intake"].batch_size
+    # The event source mapping receives a batch and deletes it: two requests per full batch.
+    sqs_requests = sqs_sent + sqs_sent / intake_batch * (assume["sqs_receives_per_message_batch"] + assume["sqs_deletes_per_message_batch"])
+    routes = {r.function for r in topology.ROUTES}
+    api_requests = sum(l["invocations_per_order"] for f, l in lambdas.items() if f in routes)
+    log_bytes = sum(l["log_bytes_per_order"] for l in lambdas.values()) + sfn_log_bytes
+
+    # -- cost per 1,000 orders ---------------------------------------------------------------
+    thousand = 1000.0
+    cost = {
+        "DynamoDB writes": wcu * thousand * price["dynamodb_per_million_write_request_units"] / 1e6,
+        "DynamoDB reads": rcu * thousand * price["dynamodb_per_million_read_request_units"] / 1e6,
+        "Lambda": thousand
+        * (
+            sum(l["invocations_per_order"] for l in lambdas.values()) * price["lambda_per_million_requests"] / 1e6
+            + sum(l["gb_s_per_order"] for l in lambdas.values()) * price["lambda_arm64_per_gb_second"]
+        ),
+        "Step Functions Express": thousand
+        * starts
+        * (price["stepfunctions_express_per_million_requests"] / 1e6 + billed_ms / 1000 * price["stepfunctions_express_memory_mb"] / 1024 * price["stepfunctions_express_per_gb_second"]),
+        "SQS": thousand * sqs_requests * price["sqs_standard_per_million_requests"] / 1e6,
+        "EventBridge": thousand * events * price["eventbridge_custom_events_per_million"] / 1e6,
+        "API Gateway": thousand * api_requests * price["apigateway_rest_per_million_requests"] / 1e6,
+        "WAF": thousand * api_requests * price["waf_per_million_requests"] / 1e6,
+        "CloudWatch Logs": thousand * log_bytes / 1024**3 * price["cloudwatch_logs_ingestion_per_gb"],
+    }
+
+    # -- capacity at `rate` ------------------------------------------------------------------
+    places = sorted(set(wcu_by_place) | set(rcu_by_place))
+    tables = [
+        {
+            "place": place,
+            "wcu_per_s": wcu_by_place.get(place, 0.0) * rate,
+            "rcu_per_s": rcu_by_place.get(place, 0.0) * rate,
+            "wcu_headroom": quota["dynamodb_table_wcu_per_second"] / max(1e-9, wcu_by_place.get(place, 0.0) * rate),
+        }
+        for place in places
+    ]
+    concurrency = sum(l["concurrency"] for l in lambdas.values())
+    intake_consumer = lambdas.get(consumed["intake"].consumer or "", {})
+    in_flight = sqs_sent * rate * (intake_consumer.get("duration_ms", 0) / 1000 + consumed["intake"].max_batching_window_seconds)
+    capacity = [
+        _row("DynamoDB hottest partition key (WCU/s)", hot[0]["wcu_per_s"] if hot else 0, quota["dynamodb_partition_wcu_per_second"], f"{hot[0]['table']}{'.' + hot[0]['index'] if hot and hot[0]['index'] else ''} {hot[0]['key']}" if hot else ""),
+        _row("DynamoDB busiest table or index (WCU/s)", max((t["wcu_per_s"] for t in tables), default=0), quota["dynamodb_table_wcu_per_second"], max(tables, key=lambda t: t["wcu_per_s"])["place"] if tables else ""),
+        _row("DynamoDB busiest table or index (RCU/s)", max((t["rcu_per_s"] for t in tables), default=0), quota["dynamodb_table_rcu_per_second"], max(tables, key=lambda t: t["rcu_per_s"])["place"] if tables else ""),
+        _row("Lambda concurrent executions", concurrency, quota["lambda_concurrent_executions"], "all functions, account quota"),
+        _row("Step Functions Express starts/s", starts * rate, quota["stepfunctions_express_start_execution_per_second"], "StartExecution"),
+        _row("SQS in-flight messages (intake queue)", in_flight, quota["sqs_standard_in_flight_messages_per_queue"], "per queue"),
+        _row("EventBridge PutEvents entries/s", events * rate, quota["eventbridge_put_events_per_second"], "per account and region"),
+        _row("API Gateway requests/s", api_requests * rate, quota["apigateway_requests_per_second_per_account"], "per account and region"),
+    ]
+    return {
+        "orders": orders,
+        "rate": rate,
+        "assumed": {"status_shards": status_shards, "top_channel_share": top_channel_share, "workflow_log_level": workflow_log_level},
+        "region": prices["region"],
+        "prices_as_of": prices["prices_as_of"],
+        "wcu_per_order": wcu,
+        "rcu_per_order": rcu,
+        "wcu_by_place": dict(sorted(wcu_by_place.items())),
+        "rcu_by_place": dict(sorted(rcu_by_place.items())),
+        "hot_keys": hot[:6],
+        "tables": tables,
+        "lambdas": lambdas,
+        "lambda_concurrency": concurrency,
+        "workflow": {"starts_per_order": starts, "transitions": transitions, "duration_ms": execution_ms, "billed_ms": billed_ms, "log_bytes_per_order": sfn_log_bytes},
+        "sqs_requests_per_order": sqs_requests,
+        "events_per_order": events,
+        "api_requests_per_order": api_requests,
+        "log_bytes_per_order": log_bytes,
+        "cost_per_1000": cost,
+        "cost_per_1000_total": sum(cost.values()),
+        "capacity": capacity,
+    }
+
+
+def _released_path_length(definition: dict[str, Any]) -> int:
+    """States a released order passes through: at each Choice, the branch that leads on to
+    the next task (the default, or the choice for an approved, routed order)."""
+    preferred = ("APPROVED", "ROUTED", "start", "Start")
+    name, seen = definition["StartAt"], 0
+    while seen < 200:
+        seen += 1
+        state = definition["States"][name]
+        if state["Type"] in ("Succeed", "Fail") or state.get("End"):
+            return seen
+        if state["Type"] == "Choice":
+            choices = state.get("Choices", [])
+            match = next((c["Next"] for c in choices if str(c.get("StringEquals", "")) in preferred), None)
+            name = match or state.get("Default") or choices[0]["Next"]
+        else:
+            name = state["Next"]
+    return seen
+
+
+def _row(what: str, used: float, limit: float, detail: str) -> dict[str, Any]:
+    return {"what": what, "at_peak": used, "quota": limit, "headroom": limit / used if used else math.inf, "detail": detail}

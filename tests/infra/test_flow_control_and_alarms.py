@@ -1,0 +1,88 @@
+"""Promotion flow control and alarms that reach someone (issue 11): subscribers required in
+staging and prod, capacity alarms, queue triggers capped, visibility timeouts, prod workflow logs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from infra import topology
+from infra.config import NoAlarmSubscriberError, parse_settings
+from tests.infra.conftest import Synthesized
+
+
+@pytest.mark.parametrize("env_name", ["staging", "prod"])
+def test_staging_and_prod_refuse_to_synthesize_without_an_alarm_subscriber(env_name: str, cdk_context: dict[str, Any]) -> None:
+    environments = json.loads(json.dumps(cdk_context["oms:environments"]))
+    environments[env_name]["alarm_emails"] = []
+    with pytest.raises(NoAlarmSubscriberError, match=f"{env_name}.*alarm_emails"):
+        parse_settings(env_name, environments, 41)
+    environments[env_name]["alarm_emails"] = ["not an address"]
+    with pytest.raises(ValueError, match="not email addresses"):
+        parse_settings(env_name, environments, 41)
+
+
+def test_dev_may_have_no_subscriber_and_the_shipped_placeholders_are_example_addresses(cdk_context: dict[str, Any]) -> None:
+    environments = cdk_context["oms:environments"]
+    assert parse_settings("dev", environments, 41).alarm_emails == tuple(environments["dev"]["alarm_emails"])
+    for env_name in ("staging", "prod"):
+        emails = parse_settings(env_name, environments, 41).alarm_emails
+        assert emails and all(e.endswith("@example.com") for e in emails)  # the operator replaces them (runbook)
+
+
+def test_the_alarm_topic_emails_the_subscribers(dev: Synthesized, cdk_context: dict[str, Any]) -> None:
+    subscriptions = dev.of_type("AWS::SNS::Subscription").values()
+    assert {s["Properties"]["Endpoint"] for s in subscriptions if s["Properties"]["Protocol"] == "email"} == set(cdk_context["oms:environments"]["dev"]["alarm_emails"])
+
+
+def _alarms(dev: Synthesized) -> dict[str, dict[str, Any]]:
+    return {a["Properties"]["AlarmName"]: a["Properties"] for a in dev.of_type("AWS::CloudWatch::Alarm").values()}
+
+
+def test_capacity_alarms_watch_throttles_everywhere_and_the_order_to_outbound_p99(dev: Synthesized) -> None:
+    alarms = _alarms(dev)
+    for function in topology.FUNCTIONS:
+        alarm = alarms[f"oms-dev {function.key} function throttles"]
+        assert alarm["MetricName"] == "Throttles" and alarm["Threshold"] == 1
+    for table in topology.TABLES:
+        alarm = alarms[f"oms-dev {table.key} table throttled requests"]
+        names = {m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m}
+        assert names == {"ReadThrottleEvents", "WriteThrottleEvents"}
+    for workflow in topology.WORKFLOWS:
+        assert alarms[f"oms-dev {workflow.key} executions throttled"]["MetricName"] == "ExecutionThrottled"
+    latency = alarms["oms-dev order to outbound p99"]
+    assert latency["MetricName"] == "OrderToOutboundSeconds" and latency["ExtendedStatistic"] == "p99"
+    for queue in topology.QUEUES:
+        assert f"oms-dev {queue.key} dead letters" in alarms
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"], alarm["AlarmName"]
+
+
+def test_queue_triggers_have_a_maximum_concurrency_and_visibility_above_six_timeouts(dev: Synthesized) -> None:
+    mappings = list(dev.of_type("AWS::Lambda::EventSourceMapping").values())
+    caps = sorted(m["Properties"].get("ScalingConfig", {}).get("MaximumConcurrency") for m in mappings)
+    assert caps == sorted(q.max_concurrency for q in topology.QUEUES if q.consumer)
+    assert all(caps)
+    total = sum(caps)
+    assert total < 1000 / 3  # queue floods leave two thirds of the default account quota to the workflow and APIs
+    for queue in topology.QUEUES:
+        if queue.consumer:
+            consumer = topology.function(queue.consumer)
+            assert queue.visibility_timeout_seconds >= 6 * consumer.timeout_seconds + queue.max_batching_window_seconds
+
+
+def test_prod_logs_workflow_errors_only_without_execution_data(synthesize: Callable[[str], Synthesized]) -> None:
+    machines = list(synthesize("prod").of_type("AWS::StepFunctions::StateMachine").values())
+    assert machines
+    for machine in machines:
+        logging = machine["Properties"]["LoggingConfiguration"]
+        assert logging["Level"] == "ERROR" and logging["IncludeExecutionData"] is False
+
+
+def test_dev_keeps_every_workflow_event_with_its_data(dev: Synthesized) -> None:
+    for machine in dev.of_type("AWS::StepFunctions::StateMachine").values():
+        logging = machine["Properties"]["LoggingConfiguration"]
+        assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is True

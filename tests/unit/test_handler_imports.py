@@ -1,0 +1,60 @@
+"""Each handler imports only what it uses: a new Lambda container pays for every module its
+handler loads (benchmarks/cold_import.py prints the CPU time). Imports run in a fresh interpreter,
+so the packages other tests loaded do not hide a handler's own imports."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ROUTING = ("shared.routing.optimiser", "shared.routing.planner", "shared.routing.config", "shared.routing.costs")
+REVIEW = ("shared.review", "shared.review_rules.compiler", "shared.review_rules.engine")
+CHANNELS = ("shared.channels",)
+
+# The heavy packages a handler needs; any other of them it loads is a regression.
+USES = {
+    "routing": ROUTING,
+    "review": REVIEW,
+    "rules_api": REVIEW,
+    "intake": CHANNELS,
+    "partner_intake": CHANNELS,
+    "erp_import": CHANNELS,
+}
+
+
+def _loaded(module: str) -> set[str]:
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout))
+
+
+HANDLERS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
+
+
+@pytest.mark.parametrize("name", HANDLERS)
+def test_a_handler_loads_no_heavy_package_it_does_not_use(name):
+    loaded = _loaded(f"functions.{name}.handler")
+    allowed = set(USES.get(name, ()))
+    for heavy in (*ROUTING, *REVIEW, *CHANNELS):
+        if heavy not in allowed:
+            assert heavy not in loaded, f"{name} imports {heavy}, which it does not use"
+
+
+def test_parcel_updates_loads_neither_routing_nor_review():
+    loaded = _loaded("functions.parcel_updates.handler")
+    values = {"shared.routing.model", "shared.routing.network"}  # plain value classes and China's time zone
+    assert not {m for m in loaded if m.startswith(("shared.routing.", "shared.review", "shared.channels"))} - values
+
+
+def test_the_routing_package_still_exports_its_names_lazily():
+    import shared.routing as routing
+
+    assert routing.plan_order.__module__ == "shared.routing.planner"
+    with pytest.raises(AttributeError):
+        routing.no_such_name  # noqa: B018
