@@ -52,7 +52,7 @@ def progress_bar(stream: TextIO = sys.stderr):
 
 
 def simulate(
-    orders: int = 100_000,
+    orders: int = 50_000,
     days: int = 1,
     seed: int = 11,
     warehouses: int | None = None,

@@ -1,4 +1,4 @@
-"""python -m simulation [--orders 100000] [--days 1] [--seed 11] [--warehouses 8]
+"""python -m simulation [--orders 50000] [--days 1] [--seed 11] [--warehouses 8]
                         [--rules RULES.json] [--routing-policy POLICY.json] [--assumptions A.json]
                         [--json out.json] [--html out.html] [--quiet]
 
@@ -18,7 +18,7 @@ from simulation import simulate
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m simulation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=100_000, help="orders on the first day (later days: the assumptions' later_days_scale)")
+    parser.add_argument("--orders", type=int, default=50_000, help="orders on the first day (later days: the assumptions' later_days_scale)")
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--warehouses", type=int, help="network size, 4..16 (default: the assumptions file)")

@@ -73,7 +73,8 @@ class SimStock:
 
     def levels(self, skus: Iterable[str]) -> list[StockLevel]:
         """What routing reads: the available units of these SKUs wherever a record exists."""
-        return [StockLevel(sku=s, warehouse_id=w, available=self.cells[(w, s)].available) for s in dict.fromkeys(skus) for w in self.by_sku.get(s, ())]
+        # model_construct: the values come from this store's own integers, nothing to validate
+        return [StockLevel.model_construct(sku=s, warehouse_id=w, available=self.cells[(w, s)].available) for s in dict.fromkeys(skus) for w in self.by_sku.get(s, ())]
 
     def capped(self, sku: str, quantity: int, warehouse_ids: tuple[str, ...]) -> tuple[int, ...]:
         """Per warehouse, the units routing could take (at most the quantity): a decision's key."""

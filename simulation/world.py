@@ -21,7 +21,7 @@ from typing import Any
 
 from shared.geo import distance_km, find_province
 from shared.reference import CreditAccount, PriceEntry, ReferenceData, ReferenceFile
-from shared.routing import Network, StockLevel, build_network
+from shared.routing import Network, StockLevel, Warehouse, build_network
 from shared.routing.config import CATALOGUE_FILE, POLICY_FILE, RATE_CARDS_FILE, parse_config
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -58,6 +58,8 @@ class World:
     province_weights: dict[str, float]
     opening_stock: dict[tuple[str, str], int]  # (warehouse id, sku) -> units
     catalogue: dict[str, Any]  # the routing SKU catalogue document (weights)
+    warehouses: tuple[Warehouse, ...] = ()  # master data, as the inventory table keeps it
+    policy: dict[str, Any] | None = None  # the routing policy document in force (None: the shipped one)
 
     def channel_code(self, channel: str, sku: str) -> str:
         return CHANNEL_PREFIX.get(channel, "") + sku
@@ -174,7 +176,8 @@ def make_world(assumptions: dict[str, Any], orders_first_day: int, seed: int, wa
     reference = seed_reference.model_copy(
         update={"prices": [*seed_reference.prices, *price_list(skus)], "credit": [*seed_reference.credit, *accounts]}
     ).data()
-    world = World(network, tuple(r["warehouse_id"] for r in rows), skus, reference, accounts, weights, {}, catalogue)
+    warehouses_ = tuple(Warehouse.model_validate(r) for r in rows)
+    world = World(network, tuple(r["warehouse_id"] for r in rows), skus, reference, accounts, weights, {}, catalogue, warehouses_, policy)
     expected = forecast_units(world, assumptions, orders_first_day, seed)
     world.opening_stock.update(opening_stock(rows, skus, weights, expected, assumptions["stock"]["cover_of_first_day_demand"]))
     return world

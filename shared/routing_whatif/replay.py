@@ -82,13 +82,15 @@ def brief(decision: RoutingDecision) -> PlanBrief:
     return PlanBrief(strategy=decision.strategy, warehouses=chosen.warehouses, packages=chosen.packages, total_cost=chosen.total_cost, late_packages=chosen.late_packages)
 
 
-def explain(before: RoutingDecision | None, after: RoutingDecision | None) -> str:
+def explain(before: RoutingDecision | None, after: RoutingDecision | None, limit: int | None = None) -> str:
     if before is None or after is None:
         side = "in force" if before is None else "candidate"
         other = after or before
         return f"backordered under the {side} policy; the other ships from {', '.join(other.chosen.warehouses)}" if other else "backordered under both"
     old, new = before.chosen, after.chosen
     text = f"ships from {', '.join(new.warehouses)} ({new.total_cost} yuan) instead of {', '.join(old.warehouses)} ({old.total_cost} yuan)"
+    if limit is not None and old.packages > limit:
+        text += f"; the candidate allows at most {limit} package{'s' if limit > 1 else ''}"
     if before.strategy != after.strategy:
         text += f"; strategy {after.strategy} ranks by {', '.join(after.objective)} (in force: {before.strategy} by {', '.join(before.objective)})"
     same = next((r for r in after.runners_up if r.warehouses == old.warehouses), None)
@@ -149,7 +151,7 @@ def replay(orders: Sequence[tuple[str, OrderIn]], stock: Iterable[StockLevel], i
                     in_force=brief(before) if before else None,
                     candidate=brief(after) if after else None,
                     cost_delta=after.chosen.total_cost - before.chosen.total_cost if before and after else None,
-                    explanation=explain(before, after),
+                    explanation=explain(before, after, candidate.strategies[after.strategy].max_packages if after else None),
                     candidate_decision=after,
                 )
             )
