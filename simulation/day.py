@@ -69,6 +69,9 @@ class DayResult:
 def traditional_rules(checks: list[str]) -> CompiledRuleSet:
     """The traditional process's checks: the shipped rules it has an equivalent of, nothing else."""
     document = default_document()
+    unknown = sorted(set(checks) - {r["id"] for r in document["rules"]})
+    if unknown:
+        raise ValueError(f"traditional checks name rule(s) the default rule set lacks: {', '.join(unknown)}")
     document["rules"] = [r for r in document["rules"] if r["id"] in checks]
     return compile_rule_set(document, version=None)
 

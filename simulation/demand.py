@@ -102,7 +102,7 @@ class Demand:
         return PlacedOrder(self.seq, int(at // 86400), at, label, order)
 
     def moment(self, at: float) -> str:
-        return (self.start + timedelta(seconds=at)).isoformat()
+        return (self.start + timedelta(seconds=int(at))).isoformat()  # platforms write whole seconds
 
     # -- a correct order ---------------------------------------------------------------------
 
