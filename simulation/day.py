@@ -23,11 +23,12 @@ from shared.recent_orders import RecentOrder, RecentOrders
 from shared.review import Decision, ReviewContext, default_document
 from shared.review_rules.compiler import CompiledRuleSet, compile_rule_set
 from shared.routing.network import CHINA_TIME
+from shared.routing_whatif.replay import request_of
 from simulation.channels import SimCatalog, intake, payload_of
 from simulation.demand import Demand, PlacedOrder
 from simulation.outcome import Outcome
 from simulation.queueing import AutomatedLine, Staff
-from simulation.routers import Router, routing_request
+from simulation.routers import Router
 from simulation.stock import SimStock
 from simulation.world import World
 
@@ -127,13 +128,14 @@ def run_policy(policy: str, reviewed: list[Reviewed], world: World, a: dict[str,
     for hour in a["stock"]["replenish_at_hours"]:
         push(hour * 3600, "replenish", None)
 
-    waiting: list[tuple[Reviewed, Outcome]] = []  # backordered, oldest first: released when stock arrives
+    waiting: dict[int, tuple[Reviewed, Outcome]] = {}  # backordered, by seq (oldest first): routed again when stock arrives
+    waiting_for: dict[str, set[int]] = {}  # sku -> the waiting orders that hold it
     horizon = (max((r.placed.day for r in reviewed), default=0) + 2) * 86400  # replenish until a day after the last day
 
     def route(r: Reviewed, outcome: Outcome, at: float) -> None:
         nonlocal transfers_seen
         now = start + timedelta(seconds=at)
-        request = routing_request(r.order, now)
+        request = request_of(r.order, now)
         day = now.astimezone(CHINA_TIME).date().isoformat()
         today = packages_by_day.setdefault(day, {})
         routed = router.route(request, stock, today) if request else None
@@ -144,7 +146,9 @@ def run_policy(policy: str, reviewed: list[Reviewed], world: World, a: dict[str,
                 outcome.person_arranged = True
                 staff.serve(at, people["arrange_seconds"])
             outcome.backordered = True
-            waiting.append((r, outcome))
+            waiting[outcome.seq] = (r, outcome)
+            for line in r.order.lines:
+                waiting_for.setdefault(line.sku, set()).add(outcome.seq)
             return
         if arrange and routed.packages > 1:
             outcome.person_arranged = True
@@ -158,17 +162,24 @@ def run_policy(policy: str, reviewed: list[Reviewed], world: World, a: dict[str,
             push(transfer.arrives_at, "transfer", transfer)
         transfers_seen = len(stock.transfers)
 
+    def retry_waiting(at: float, sku: str | None) -> None:
+        """Backordered orders (all, or those needing this SKU) routed again, oldest first."""
+        for seq in sorted(waiting if sku is None else waiting_for.pop(sku, ())):
+            if seq not in waiting:
+                continue  # released already, through another SKU's arrival
+            r, outcome = waiting.pop(seq)
+            route(r, outcome, at)
+
     while events:
         at, _, kind, payload = heapq.heappop(events)
         if kind == "replenish":
             run.replenished_units += stock.replenish()
-            retry, waiting[:] = list(waiting), []
-            for r, outcome in retry:
-                route(r, outcome, at)
+            retry_waiting(at, None)
             if at + 86400 < horizon:
                 push(at + 86400, "replenish", None)
         elif kind == "transfer":
             stock.arrive(payload)
+            retry_waiting(at, payload.sku)
         elif kind == "reviewed":
             tick(1)
             r, outcome = payload

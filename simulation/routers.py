@@ -14,13 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from benchmarks.routing_baselines import fixed_priority
 from benchmarks.routing_benchmark import price
-from shared.geo import find_province
-from shared.orders import OrderIn
-from shared.routing import Network, RoutingRequest, Unroutable, destination_of, optimiser
+from shared.routing import Network, RoutingRequest, Unroutable, optimiser
 from shared.routing.costs import billed_kg, days_to_promise
 from shared.routing.network import CHINA_TIME
 from shared.routing.planner import Prepared, prepare, problem_of
@@ -44,19 +41,6 @@ class Routed:
             for sku, units in shipped:
                 lines[(warehouse, sku)] = lines.get((warehouse, sku), 0) + units
         return lines
-
-
-def routing_request(order: OrderIn, now: datetime) -> RoutingRequest | None:
-    province = find_province(order.receiver.province) if order.receiver else None
-    if province is None:
-        return None
-    return RoutingRequest(
-        lines=tuple((line.sku, line.quantity) for line in order.lines),
-        destination=destination_of(province),
-        now=now,
-        promised_delivery_date=order.promised_delivery_date,
-        channel=order.channel.value,
-    )
 
 
 def _shipments(prepared: Prepared, allocation: Mapping[int, list[int] | tuple[int, ...]]) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:

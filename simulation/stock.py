@@ -22,6 +22,15 @@ from shared.inventory import StockRecord
 from shared.routing import StockLevel
 
 
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A StockLevel's three values (shared.routing.StockLevel), without validation."""
+
+    sku: str
+    warehouse_id: str
+    available: int
+
+
 @dataclass(slots=True)
 class Cell:
     on_hand: int
@@ -72,9 +81,10 @@ class SimStock:
         return StockRecord(sku=sku, warehouse_id=warehouse_id, on_hand=cell.on_hand, reserved=cell.reserved, safety_stock=cell.safety)
 
     def levels(self, skus: Iterable[str]) -> list[StockLevel]:
-        """What routing reads: the available units of these SKUs wherever a record exists."""
-        # model_construct: the values come from this store's own integers, nothing to validate
-        return [StockLevel.model_construct(sku=s, warehouse_id=w, available=self.cells[(w, s)].available) for s in dict.fromkeys(skus) for w in self.by_sku.get(s, ())]
+        """What routing reads: the available units of these SKUs wherever a record exists. Routing
+        reads only the three attributes, so a plain value stands in for the pydantic model (building
+        models was a tenth of the simulation's time)."""
+        return [Level(s, w, self.cells[(w, s)].available) for s in dict.fromkeys(skus) for w in self.by_sku.get(s, ())]  # type: ignore[misc]
 
     def capped(self, sku: str, quantity: int, warehouse_ids: tuple[str, ...]) -> tuple[int, ...]:
         """Per warehouse, the units routing could take (at most the quantity): a decision's key."""

@@ -6,6 +6,7 @@ up to REFERENCE_MAX_PACKAGES packages) as the reference. Pure."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, Field
@@ -63,15 +64,16 @@ class RoutingWhatIfReport(BaseModel):
     changed: list[ChangedRouting] = Field(description=f"Orders whose plan changes (at most {MAX_CHANGED_LISTED})")
 
 
-def request_of(order: OrderIn) -> RoutingRequest | None:
-    """The order as routing sees it, decided at the moment it was placed."""
+def request_of(order: OrderIn, now: datetime | None = None) -> RoutingRequest | None:
+    """The order as routing sees it, decided `now` (by default the moment it was placed); None
+    when its province is unknown (review holds such orders)."""
     province = find_province(order.receiver.province) if order.receiver else None
     if province is None:
         return None
     return RoutingRequest(
         lines=tuple((line.sku, line.quantity) for line in order.lines),
         destination=destination_of(province),
-        now=order.placed_at,
+        now=now or order.placed_at,
         promised_delivery_date=order.promised_delivery_date,
         channel=order.channel.value,
     )
