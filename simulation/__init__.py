@@ -51,6 +51,21 @@ def progress_bar(stream: TextIO = sys.stderr):
     return phase
 
 
+ACTIVE = "active"  # --rules active: the rule set in force in the review table (REVIEW_TABLE, AWS credentials)
+
+
+def rule_set_for(rule_set: Path | None):
+    """The shipped default set, a rule-set document from a file, or the set in force."""
+    if rule_set is None:
+        return default_rule_set()
+    if str(rule_set) == ACTIVE:
+        from shared.aws.stores import rule_set_store
+        from shared.usecases.rule_sets import in_force
+
+        return in_force(rule_set_store())
+    return compile_rule_set(json.loads(rule_set.read_text("utf-8")))
+
+
 def simulate(
     orders: int = 50_000,
     days: int = 1,
@@ -70,7 +85,7 @@ def simulate(
     from simulation.world import load_assumptions, make_world
 
     a = load_assumptions(assumptions)
-    rules = compile_rule_set(json.loads(rule_set.read_text("utf-8"))) if rule_set else default_rule_set()
+    rules = rule_set_for(rule_set)
     policy = json.loads(routing_policy.read_text("utf-8")) if routing_policy else None
     started = time.process_time()
     world = make_world(a, orders, seed, warehouses, policy)

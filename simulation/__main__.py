@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--warehouses", type=int, help="network size, 4..16 (default: the assumptions file)")
-    parser.add_argument("--rules", type=Path, help="a review rule-set document (default: the shipped default set)")
+    parser.add_argument("--rules", type=Path, help="a review rule-set document, or 'active' for the set in force in REVIEW_TABLE (default: the shipped default set)")
     parser.add_argument("--routing-policy", type=Path, help="a routing policy like shared/data/routing_policy.json")
     parser.add_argument("--assumptions", type=Path, help="another simulation/data/assumptions.json")
     parser.add_argument("--json", type=Path, help="write the report as JSON")
