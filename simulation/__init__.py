@@ -108,6 +108,8 @@ def simulate(
         f"oms {cache['oms']['hits']:,}/{cache['oms']['hits'] + cache['oms']['misses']:,}",
         file=out,
     )
+    stages = {"intake and both reviews": cpu["intake_and_review"], "traditional routing and reservation": cpu["traditional"], "oms routing and reservation": cpu["oms"]}
+    print("per stage, orders per CPU second: " + ", ".join(f"{name} {result.orders / seconds:,.0f}" for name, seconds in stages.items() if seconds), file=out)
     if json_path:
         json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), "utf-8")
         print(f"wrote {json_path}", file=out)
