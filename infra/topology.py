@@ -410,6 +410,14 @@ FUNCTIONS = (
         uses=(Uses("review", Access.WRITE),),
     ),
     Function(
+        key="routing_api",
+        module="functions.routing_api.handler",
+        description="Routing what-if API: replay a candidate routing policy on the last N stored orders, priced in yuan",
+        uses=(Uses("orders", Access.READ), Uses("inventory", Access.READ)),
+        timeout_seconds=30,  # four exact routing decisions per replayed order
+        memory_mb=1024,  # CPU scales with memory on Lambda: the replay is CPU-bound
+    ),
+    Function(
         key="order_exception",
         module="functions.order_exception.handler",
         description="Moves an order whose workflow failed into EXCEPTION, with the error",
@@ -499,6 +507,7 @@ ROUTES = (
     Route("POST", "/rulesets/validate", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/rollback", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
+    Route("POST", "/routing/whatif", "routing_api", authorization="IAM"),
     Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
     # Reference data the review consults: operations people, signed with IAM credentials.

@@ -1,0 +1,114 @@
+"""How each policy chooses warehouses, on the in-memory stock of its own run.
+
+oms: the routing domain's exact optimiser (shared/routing: prepare → problem → search), the
+  strategy by the order's channel as the policy file says; a decision is cached by its demand
+  signature (lines, destination province, days to the promise, which warehouses are past their
+  cut-off, the units each warehouse could take of each line, the warehouses at their daily
+  capacity): equal signatures give equal decisions, because that is all the optimiser reads.
+traditional: B0 of the routing benchmark (benchmarks/routing_baselines.fixed_priority): the first
+  warehouse in a fixed list (largest hub first) holding the whole order, else line by line in
+  list order; priced by the same cost model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from benchmarks.routing_baselines import fixed_priority
+from benchmarks.routing_benchmark import price
+from shared.routing import Network, RoutingRequest, Unroutable, optimiser
+from shared.routing.costs import billed_kg, days_to_promise
+from shared.routing.network import CHINA_TIME
+from shared.routing.planner import Prepared, prepare, problem_of
+from simulation.stock import SimStock
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    shipments: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # (warehouse id, ((sku, units), ...))
+    cost_fen: int
+    late_packages: int
+    exact: bool = True
+
+    @property
+    def packages(self) -> int:
+        return len(self.shipments)
+
+    def reservation(self) -> dict[tuple[str, str], int]:
+        lines: dict[tuple[str, str], int] = {}
+        for warehouse, shipped in self.shipments:
+            for sku, units in shipped:
+                lines[(warehouse, sku)] = lines.get((warehouse, sku), 0) + units
+        return lines
+
+
+def _shipments(prepared: Prepared, allocation: Mapping[int, list[int] | tuple[int, ...]]) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+    out = []
+    for lane_index, units in sorted(allocation.items(), key=lambda kv: prepared.lanes[kv[0]].site.warehouse_id):
+        lines: list[tuple[str, int]] = []
+        for item_index, quantity in enumerate(units):
+            lines.extend(prepared.demand.lines_for(item_index, quantity))
+        if lines:
+            out.append((prepared.lanes[lane_index].site.warehouse_id, tuple(sorted(lines))))
+    return tuple(out)
+
+
+class Router:
+    """One policy's routing with its decision cache; `hits` and `misses` say how well it caches."""
+
+    def __init__(self, network: Network, policy: str, priority: tuple[str, ...]):
+        self.network, self.policy = network, policy
+        self.baseline = fixed_priority(priority) if policy == "traditional" else None
+        self.site_ids = tuple(s.warehouse_id for s in network.sites)
+        self.cache: dict[tuple, Routed | None] = {}
+        self.hits = self.misses = 0
+
+    def route(self, request: RoutingRequest, stock: SimStock, packages_today: Mapping[str, int]) -> Routed | None:
+        """The plan, or None: the order is backordered (short of stock, or no plan within the limits)."""
+        strategy = self.network.strategy_for(request.channel)
+        key = self.signature(request, stock, strategy.name, packages_today)
+        found = self.cache.get(key, self)
+        if found is not self:
+            self.hits += 1
+            return found  # type: ignore[return-value]
+        self.misses += 1
+        routed = self.decide(request, stock, strategy, packages_today)
+        self.cache[key] = routed
+        return routed
+
+    def signature(self, request: RoutingRequest, stock: SimStock, strategy: str, packages_today: Mapping[str, int]) -> tuple:
+        local = request.now.astimezone(CHINA_TIME)
+        minute = local.hour * 60 + local.minute
+        lines: dict[str, int] = {}
+        for sku, quantity in request.lines:
+            lines[sku] = lines.get(sku, 0) + quantity
+        full = tuple(s.warehouse_id for s in self.network.sites if s.daily_capacity is not None and packages_today.get(s.warehouse_id, 0) >= s.daily_capacity)
+        return (
+            strategy,
+            request.destination.province_code,
+            days_to_promise(request.promised_delivery_date, request.now),
+            tuple(minute >= s.cut_off_minute for s in self.network.sites),
+            tuple(sorted(lines.items())),
+            tuple(stock.capped(sku, quantity, self.site_ids) for sku, quantity in sorted(lines.items())),
+            full,
+        )
+
+    def decide(self, request: RoutingRequest, stock: SimStock, strategy, packages_today: Mapping[str, int]) -> Routed | None:
+        prepared = prepare(request, self.network, stock.levels(sku for sku, _ in request.lines), strategy, packages_today)
+        if isinstance(prepared, Unroutable):
+            return None
+        if self.baseline is not None:
+            allocation = self.baseline(prepared)
+            outcome = price(prepared, allocation, self.network.extra_package_fen)
+            return Routed(_shipments(prepared, allocation), outcome.cost_fen, outcome.late_packages)
+        result = optimiser.search(problem_of(prepared, self.network, keep=1))
+        if not result.solutions:
+            return None
+        best = result.solutions[0]
+        allocation = {site: tuple(split[position] for split in best.allocation) for position, site in enumerate(best.sites)}
+        late = 0
+        for site, units in allocation.items():
+            grams = sum(u * item.unit_g for u, item in zip(units, prepared.demand.items))
+            late += prepared.lanes[site].quote(billed_kg(grams)).late
+        return Routed(_shipments(prepared, allocation), best.cost_fen, late, result.exact)
