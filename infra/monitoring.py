@@ -28,6 +28,12 @@ GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 # intake counts accepted and duplicate orders, notification released ones, order_exception
 # failed ones.
 ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersFailed")
+# The stuck-order detector (functions/stuck_orders) counts what it found and did every minute.
+STUCK_METRICS = ("OrdersStuck", "OrdersRedriven", "StuckOrdersEscalated", "OrdersInException")
+
+
+def oms_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
+    return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=ONE_MINUTE)
 
 
 class Monitoring(Construct):
@@ -96,6 +102,20 @@ class Monitoring(Construct):
                 description=f"The {key} function raised errors (not 4xx answers).",
             )
         self._alarm(
+            "orders stuck",
+            oms_metric("OrdersStuck", "Maximum"),
+            threshold=1,
+            description="Orders stayed in a status past its time limit (cdk.json oms:stuckOrders): "
+            "the detector is re-driving or escalating them; see the runbook's stuck orders.",
+        )
+        self._alarm(
+            "stuck orders escalated",
+            oms_metric("StuckOrdersEscalated"),
+            threshold=1,
+            description="Re-driving did not move an order on, or it waits on a warehouse, carrier or "
+            "replenishment past its limit: StuckOrderEscalated names it; operations must look.",
+        )
+        self._alarm(
             "api server errors",
             api_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
             threshold=settings.alarm_api_server_errors,
@@ -151,16 +171,7 @@ def _dashboard(
             [
                 graph(
                     "Orders",
-                    [
-                        cloudwatch.Metric(
-                            namespace="oms",
-                            metric_name=name,
-                            dimensions_map={"service": "oms"},
-                            statistic="Sum",
-                            period=ONE_MINUTE,
-                        )
-                        for name in ORDER_METRICS
-                    ],
+                    [oms_metric(name) for name in ORDER_METRICS],
                 ),
                 graph(
                     "Workflow executions",
@@ -218,6 +229,7 @@ def _dashboard(
                 ),
             ],
             [
+                graph("Stuck orders", [oms_metric(name, "Maximum") for name in STUCK_METRICS]),
                 graph(
                     "Function errors",
                     [
