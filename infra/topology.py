@@ -341,7 +341,7 @@ FUNCTIONS = (
     Function(
         key="orders_api",
         module="functions.orders_api.handler",
-        description="Operations API: find orders, read one with its timeline, cancel, decide on held orders",
+        description="Operations API: find orders, read one with its timeline, cancel, decide on held orders, retry failed ones",
         uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
     ),
     Function(
@@ -475,6 +475,9 @@ ROUTES = (
     Route("POST", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
     Route("DELETE", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
     Route("POST", "/orders/{order_id}/review", "orders_api", authorization="IAM"),
+    Route("POST", "/review-queue/approve", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/{order_id}/retry", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/retry", "orders_api", authorization="IAM"),
     # Review rules: operations people and their tools, signed with IAM credentials.
     Route("GET", "/rulesets", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets", "rules_api", authorization="IAM"),
