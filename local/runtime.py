@@ -192,6 +192,9 @@ class LocalRuntime:
             self.save_snapshot()  # the last word: nothing accepted before the stop is lost
             (self.data_dir / persistence.RUNTIME_FILE).unlink(missing_ok=True)
         if self._moto:
+            # moto's backends live in this process: forget them as a stopped process would, so a
+            # runtime started next in the same process begins from its snapshot or from nothing.
+            self._post_moto_config(os.environ["AWS_ENDPOINT_URL"], None, path="reset")
             self._moto.stop()
         if self._saved_env is not None:  # leave the process as we found it (tests run on after us)
             os.environ.clear()
@@ -241,9 +244,9 @@ class LocalRuntime:
         return False
 
     @staticmethod
-    def _post_moto_config(endpoint: str, config: dict[str, Any]) -> None:
+    def _post_moto_config(endpoint: str, config: dict[str, Any] | None, path: str = "config") -> None:
         request = urllib.request.Request(
-            f"{endpoint}/moto-api/config", data=json.dumps(config).encode(), headers={"Content-Type": "application/json"}, method="POST"
+            f"{endpoint}/moto-api/{path}", data=json.dumps(config or {}).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()

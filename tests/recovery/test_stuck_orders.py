@@ -4,6 +4,8 @@ and ends RELEASED; the time from the limit passing to the re-drive is measured."
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
 
 import pytest
@@ -13,6 +15,7 @@ import functions.intake.handler as intake_handler
 from local.demo import http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
+from shared.aws.dead_letter_redrive import redrive
 from shared.aws.stores import inventory_store, order_store
 from shared.orders import OrderIn
 from shared.usecases.accept_order import accept_order
@@ -22,8 +25,6 @@ from shared.usecases.route_order import route_order
 from tests.conftest import load_event
 from tests.e2e.conftest import unique
 from tests.recovery.conftest import DETECTOR_PERIOD, FAST_RECOVERY, LIMIT_SECONDS, detector_notes, wait_for_status
-
-import json
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +89,20 @@ def test_an_order_whose_run_died_after_a_step_is_resumed_and_released(runtime, d
     # One reservation: the resumed run reused what the dead one locked.
     held = [line for line in inventory.reservations(order.order_id)]
     assert sum(line.quantity for line in held) == sum(line.quantity for line in order.lines)
+
+
+def test_a_dead_lettered_message_is_moved_back_after_the_fix_and_processed(runtime):
+    missing = OrderIn.model_validate(unique(load_event("orders/01_own_shop_shanghai.json")))
+    sqs = runtime.client("sqs")
+    # Dead-lettered by the workflow starter: the order it names does not exist (yet).
+    sqs.send_message(QueueUrl=runtime.resources.queue_urls["intake"], MessageBody=json.dumps({"order_id": missing.order_id}))
+    deadline = time.monotonic() + 10
+    while runtime.queue_depth("intake", dead_letter=True) < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [message] = sqs.receive_message(QueueUrl=runtime.resources.dead_letter_queue_urls["intake"], MessageAttributeNames=["All"], VisibilityTimeout=0)["Messages"]
+    assert "does not exist" in message["MessageAttributes"]["reason"]["StringValue"]
+    accept_order(missing, order_store(), lambda _: None)  # the fix: the order is there now
+    report = redrive(sqs, runtime.resources.dead_letter_queue_urls["intake"], runtime.resources.queue_urls["intake"])
+    assert (report.moved, report.failed, report.left) == (1, 0, 0)
+    wait_for_status(runtime.api_url, missing.order_id, "RELEASED")
+    assert runtime.queue_depth("intake", dead_letter=True) == 0
