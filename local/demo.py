@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 import urllib.error
@@ -127,12 +128,17 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
         if serve:
             kept = f"; state kept in {data_dir}" if data_dir else ""
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review, /retry){kept}; Ctrl-C stops")
+            signal.signal(signal.SIGTERM, _stop_serving)  # `kill` stops as cleanly as Ctrl-C: state saved
             try:
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 pass
     return 0
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _demo(runtime: LocalRuntime) -> int:
