@@ -101,18 +101,7 @@ def _act(
         order,
         note_entry(order.status, _ACTOR, f"{order.status.value} for longer than {_duration(limit)}: {why}; escalated to operations", redrives=redrives),
     )
-    publish(
-        [
-            StuckOrderEscalated(
-                event_id=f"{order.order_id}:stuck-escalated:{order.version}",
-                order_id=order.order_id,
-                status=order.status.value,
-                stuck_since=order.updated_at,
-                limit_seconds=limit,
-                redrives=redrives,
-            )
-        ]
-    )
+    publish([StuckOrderEscalated(event_id=f"{order.order_id}:stuck-escalated:{order.version}", redrives=redrives, **_facts(order, limit))])
     report.escalated.append(order.order_id)
     report.detection_delays.append((now - overdue_since).total_seconds())
 
@@ -135,6 +124,10 @@ def _redrive(
     )
     if not counted:
         return False  # it moved on meanwhile, or an overlapping run re-drove it
+    if resume == Resume.INTAKE_QUEUE and attempt > 1:
+        # Queued again once already and still RECEIVED: its run may have started and died (a
+        # second start under the order id is refused), so start one at review directly.
+        resume = Resume.REVIEW
     if resume == Resume.INTAKE_QUEUE:
         enqueue(order.order_id)
         run = None
@@ -152,20 +145,12 @@ def _redrive(
             **({"run": run} if run else {}),
         ),
     )
-    publish(
-        [
-            OrderStuck(
-                event_id=f"{order.order_id}:stuck:{order.version}:{attempt}",
-                order_id=order.order_id,
-                status=order.status.value,
-                stuck_since=order.updated_at,
-                limit_seconds=limit,
-                attempt=attempt,
-                resume_at=resume.value,
-            )
-        ]
-    )
+    publish([OrderStuck(event_id=f"{order.order_id}:stuck:{order.version}:{attempt}", attempt=attempt, resume_at=resume.value, **_facts(order, limit))])
     return True
+
+
+def _facts(order: StoredOrder, limit: int) -> dict[str, object]:
+    return {"order_id": order.order_id, "status": order.status.value, "stuck_since": order.updated_at, "limit_seconds": limit}
 
 
 def _waits_on(status: OrderStatus) -> str:

@@ -31,7 +31,7 @@ class Resume(StrEnum):
 
 
 REDRIVE: dict[OrderStatus, Resume] = {
-    OrderStatus.RECEIVED: Resume.INTAKE_QUEUE,
+    OrderStatus.RECEIVED: Resume.INTAKE_QUEUE,  # the first time; then a run at Review
     OrderStatus.APPROVED: Resume.ROUTE,
     OrderStatus.ROUTED: Resume.ROUTE,
     OrderStatus.RESERVED: Resume.RELEASE,

@@ -52,6 +52,8 @@ def test_a_received_order_is_queued_again_and_a_move_resets_the_count(seeded, sh
     order_id = accept(shanghai_order)
     calls = Recorder()
     assert calls.detect(61).redriven == [order_id] and calls.enqueued == [order_id]
+    assert calls.detect(125).redriven == [order_id] and calls.enqueued == [order_id]  # queued once; then a run
+    assert calls.runs[-1][1] == "Review" and calls.events[-1].resume_at == "Review"
     STEPS["APPROVED"][0](order_id)  # the order moves on (its status changes): the count starts again
     assert order_store().load(order_id).status == OrderStatus.APPROVED
     report = calls.detect(200)
