@@ -30,7 +30,7 @@ _ACTOR = Actor.system("stuck-order-detector")
 
 @dataclass
 class StuckReport:
-    stuck: dict[str, int] = field(default_factory=dict)  # status -> orders found past the limit
+    stuck: dict[str, int] = field(default_factory=dict)  # status -> orders past the limit, not yet escalated
     redriven: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     counted: dict[str, int] = field(default_factory=dict)  # EXCEPTION: a person's already
@@ -57,6 +57,8 @@ def detect_stuck_orders(
         while seen < PER_STATUS_PER_RUN:
             page, token = orders.waiting_page(status, iso(now - timedelta(seconds=limit)), limit=100, next_token=token)
             for order in page:
+                if order.stuck_escalated_version == order.version:
+                    continue  # operations have it: no longer counted (the alarm clears)
                 report.stuck[status.value] = report.stuck.get(status.value, 0) + 1
                 _act(order, limit, policy, orders, enqueue, start_run, publish, now, report)
             seen += len(page)
@@ -90,8 +92,6 @@ def _act(
             report.redriven.append(order.order_id)
             report.detection_delays.append((now - overdue_since).total_seconds())
         return
-    if order.stuck_escalated_version == order.version:
-        return  # escalated already in this status
     if not orders.set_if_unchanged(order, {"stuck_escalated_version": order.version}, expect={"stuck_escalated_version": order.stuck_escalated_version}):
         return  # moved on, or another run escalated it
     why = (
