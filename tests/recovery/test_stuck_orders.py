@@ -24,7 +24,7 @@ from shared.usecases.review_order import review_order
 from shared.usecases.route_order import route_order
 from tests.conftest import load_event
 from tests.e2e.conftest import unique
-from tests.recovery.conftest import DETECTOR_PERIOD, FAST_RECOVERY, LIMIT_SECONDS, detector_notes, wait_for_status
+from tests.recovery.conftest import FAST_RECOVERY, LIMIT_SECONDS, detector_notes, wait_for_status
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +34,9 @@ def runtime():
         yield started
 
 
-# The detector runs every DETECTOR_PERIOD; a run on moto takes up to a few seconds on a loaded
-# machine (dozens of queries), so the bound is the period plus a run. On AWS: 60 s plus a run.
-DETECTION_BOUND = DETECTOR_PERIOD + 3.0
+# Never before the limit; found well within the 2-minute promise even on a loaded machine (the
+# detector runs every DETECTOR_PERIOD; its figures: python -m benchmarks.stuck_detection).
+DETECTION_BOUND = 60.0
 
 
 def _at(iso: str) -> datetime:
@@ -85,7 +85,7 @@ def test_an_order_whose_run_died_after_a_step_is_resumed_and_released(runtime, d
     assert notes and notes[0]["from_status"] == died_after
     assert notes[0]["details"]["resume_at"] == ("ReleaseToWarehouse" if died_after == "RESERVED" else "Route")
     assert len(details["outbound_notes"]) >= 1
-    assert _detection_delay(details) < DETECTION_BOUND
+    assert 0 <= _detection_delay(details) < DETECTION_BOUND
     # One reservation: the resumed run reused what the dead one locked.
     held = [line for line in inventory.reservations(order.order_id)]
     assert sum(line.quantity for line in held) == sum(line.quantity for line in order.lines)
