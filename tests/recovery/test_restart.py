@@ -1,6 +1,6 @@
 """The local runtime keeps its state across a restart: orders, stock, rule sets and queued
 messages come back from the data folder; an order whose run the stop cut off is re-driven and
-ends RELEASED; `empty` starts from nothing."""
+ends RELEASED. (`empty` is tested in test_stuck_orders.py, on the runtime it starts anyway.)"""
 
 from __future__ import annotations
 
@@ -52,7 +52,3 @@ def test_state_survives_a_restart_and_a_cut_off_order_is_redriven_to_released(tm
         now = inventory_store().stock_record("TEA-LONGJING-250G", "WH-SH")
         assert (now.on_hand, now.reserved) == (tea.on_hand, tea.reserved + 2)  # its two tins, once
         assert second.queue_depth("wms_outbound") == notes_waiting + 1  # kept (the WMS has not pulled them) plus its note
-
-    with LocalRuntime(data_dir=tmp_path, empty=True) as empty:
-        assert empty.restored is None
-        assert http("GET", f"{empty.api_url}/orders/{released}")[0] == 404

@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import functions.intake.handler as intake_handler
+from local import persistence
 from local.demo import http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
@@ -27,11 +28,31 @@ from tests.e2e.conftest import unique
 from tests.recovery.conftest import FAST_RECOVERY, LIMIT_SECONDS, detector_notes, wait_for_status
 
 
+FORGOTTEN_ORDER = "OMS-FORGOTTEN"
+
+
 @pytest.fixture(scope="module")
-def runtime():
-    with LocalRuntime(**FAST_RECOVERY) as started:
+def data_dir(tmp_path_factory):
+    """A data folder holding a snapshot with one order, which `empty` must ignore."""
+    folder = tmp_path_factory.mktemp("oms-data")
+    item = {"pk": {"S": f"ORDER#{FORGOTTEN_ORDER}"}, "sk": {"S": "META"}, "status": {"S": "RECEIVED"}}
+    persistence.write(folder, {"format": persistence.FORMAT, "taken_at": "2026-12-01T00:00:00.000Z", "tables": {"orders": [item]}, "queues": {}})
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runtime(data_dir):
+    with LocalRuntime(data_dir=data_dir, empty=True, **FAST_RECOVERY) as started:
         load_seed()
         yield started
+
+
+def test_starting_empty_forgets_the_data_folders_state(runtime, data_dir):
+    assert runtime.restored is None and runtime.recovered == []
+    assert http("GET", f"{runtime.api_url}/orders/{FORGOTTEN_ORDER}")[0] == 404
+    runtime.save_snapshot()
+    saved = persistence.read(data_dir)
+    assert FORGOTTEN_ORDER not in json.dumps(saved["tables"]["orders"]) and saved["tables"]["inventory"]  # the seeded stock
 
 
 # Never before the limit; found well within the 2-minute promise even on a loaded machine (the
