@@ -106,7 +106,7 @@ class Functions(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": SERVICE_NAME,
                 "LOG_LEVEL": settings.log_level,
                 "OMS_ENV": settings.name,
-                **dict(spec.settings),
+                **topology.function_settings(spec, settings.name),
             },
         )
         mark(function, spec.key)

@@ -34,6 +34,9 @@ ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersF
 # (the workflow takes about a second; the intake queue absorbs bursts for a few minutes).
 ORDER_TO_OUTBOUND_P99_SECONDS = 300
 
+# The stuck-order detector (functions/stuck_orders) counts what it found and did every minute.
+STUCK_METRICS = ("OrdersStuck", "OrdersRedriven", "StuckOrdersEscalated", "OrdersInException")
+
 
 def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
     """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
@@ -145,6 +148,20 @@ class Monitoring(Construct):
             threshold=ORDER_TO_OUTBOUND_P99_SECONDS,
             description=f"The p99 time from an order's arrival to its outbound note exceeded "
             f"{ORDER_TO_OUTBOUND_P99_SECONDS} s: the pipeline is backing up.",
+        )
+        self._alarm(
+            "orders stuck",
+            oms_metric("OrdersStuck", "Maximum", ONE_MINUTE),
+            threshold=1,
+            description="Orders stayed in a status past its time limit (cdk.json oms:stuckOrders): "
+            "the detector is re-driving or escalating them; see the runbook's stuck orders.",
+        )
+        self._alarm(
+            "stuck orders escalated",
+            oms_metric("StuckOrdersEscalated", "Sum", ONE_MINUTE),
+            threshold=1,
+            description="Re-driving did not move an order on, or it waits on a warehouse, carrier or "
+            "replenishment past its limit: StuckOrderEscalated names it; operations must look.",
         )
         self._alarm(
             "api server errors",
@@ -263,6 +280,7 @@ def _dashboard(
                 ),
             ],
             [
+                graph("Stuck orders", [oms_metric(name, "Maximum", ONE_MINUTE) for name in STUCK_METRICS]),
                 graph(
                     "Function errors",
                     [

@@ -9,6 +9,7 @@ tests/infra/test_topology_agrees_with_template.py proves the synthesized templat
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -356,7 +357,7 @@ FUNCTIONS = (
     Function(
         key="orders_api",
         module="functions.orders_api.handler",
-        description="Operations API: find orders, read one with its timeline, cancel, decide on held orders",
+        description="Operations API: find orders, read one with its timeline, cancel, decide on held orders, retry failed ones",
         uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
     ),
     Function(
@@ -447,8 +448,14 @@ FUNCTIONS = (
         module="functions.hold_escalator.handler",
         description="Escalates held orders nobody decided on in time",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        timeout_seconds=60,  # HOLD_ESCALATION_MINUTES: ON_HOLD's limit (function_settings)
+    ),
+    Function(
+        key="stuck_orders",
+        module="functions.stuck_orders.handler",
+        description="Finds orders past their status's time limit, re-drives them or escalates",
+        uses=(_ORDERS_RW, Uses("intake", Access.SEND), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
         timeout_seconds=60,
-        settings=(("HOLD_ESCALATION_MINUTES", "120"),),
     ),
     Function(
         key="stock_sync",
@@ -464,6 +471,12 @@ SCHEDULES = (
         description="Every 5 minutes: escalate held orders nobody decided on in time",
         function="hold_escalator",
         every_minutes=5,
+    ),
+    Schedule(
+        key="detect_stuck_orders",
+        description="Every minute: find orders past their status's time limit (re-drive, escalate)",
+        function="stuck_orders",
+        every_minutes=1,
     ),
     Schedule(
         key="sweep_expired_reservations",
@@ -497,6 +510,9 @@ ROUTES = (
     Route("POST", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
     Route("DELETE", "/stock/{sku}/{warehouse_id}/buckets", "inventory_api", authorization="IAM"),
     Route("POST", "/orders/{order_id}/review", "orders_api", authorization="IAM"),
+    Route("POST", "/review-queue/approve", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/{order_id}/retry", "orders_api", authorization="IAM"),
+    Route("POST", "/orders/retry", "orders_api", authorization="IAM"),
     # Review rules: operations people and their tools, signed with IAM credentials.
     Route("GET", "/rulesets", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets", "rules_api", authorization="IAM"),
@@ -534,6 +550,38 @@ FULFILMENT = Workflow(
     },
 )
 WORKFLOWS = (FULFILMENT,)
+
+
+# Time limits per status, per environment (cdk.json context STUCK_ORDERS_CONTEXT_KEY: "local" is
+# the embedded runtime). They reach the functions as settings, so CDK and the local runtime agree.
+STUCK_ORDERS_CONTEXT_KEY = "oms:stuckOrders"
+STUCK_LIMITS_ENV = "STUCK_LIMITS_SECONDS"  # JSON {"<STATUS>": seconds}
+STUCK_MAX_REDRIVES_ENV = "STUCK_MAX_REDRIVES"
+_STUCK_ORDER_FUNCTIONS = ("stuck_orders",)
+
+
+def stuck_order_limits(env_name: str) -> tuple[dict[str, int], int]:
+    """({status: limit in seconds}, re-drives before escalation) of an environment."""
+    context = json.loads((ROOT / "cdk.json").read_text("utf-8"))["context"][STUCK_ORDERS_CONTEXT_KEY]
+    if env_name not in context:
+        raise KeyError(f"cdk.json context {STUCK_ORDERS_CONTEXT_KEY!r} has no environment {env_name!r}")
+    raw = context[env_name]
+    limits = {status: int(m) * 60 for status, m in raw["limit_minutes"].items()}
+    limits.update({status: int(h) * 3600 for status, h in raw["limit_hours"].items()})
+    return limits, int(raw["max_redrives"])
+
+
+def function_settings(spec: Function, env_name: str) -> dict[str, str]:
+    """Every setting (environment variable) of a function in an environment: its own, and the
+    per-environment ones from cdk.json."""
+    settings = dict(spec.settings)
+    if spec.key in _STUCK_ORDER_FUNCTIONS:
+        limits, max_redrives = stuck_order_limits(env_name)
+        settings[STUCK_LIMITS_ENV] = json.dumps(limits, sort_keys=True, separators=(",", ":"))
+        settings[STUCK_MAX_REDRIVES_ENV] = str(max_redrives)
+    if spec.key == "hold_escalator":
+        settings["HOLD_ESCALATION_MINUTES"] = str(stuck_order_limits(env_name)[0]["ON_HOLD"] // 60)
+    return settings
 
 
 def function(key: str) -> Function:

@@ -2,12 +2,15 @@
 local HTTP API and one sample of every other channel (signed webhooks, an ERP CSV over HTTP and in
 the import bucket, a partner event on the partner bus), wait for each to settle and print its
 final status, timeline and time taken.
-`--serve` keeps the runtime (and its API on 127.0.0.1) running afterwards."""
+`--serve` keeps the runtime (and its API on 127.0.0.1) running afterwards, with its state in a data
+folder (.oms-data/, or --data-dir / $OMS_DATA_DIR) that the next `--serve` starts from: then the
+demo orders are not posted again. `--empty` starts from nothing; `--no-demo` only serves."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 import urllib.error
@@ -17,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from local.demo_channels import post_channel_samples
+from local import persistence
 from local.runtime import LocalRuntime
-from local.seed import load_seed
+from local.seed import load_channel_secrets, load_seed
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 # Where the automated path stops: a person, the warehouse or replenishment takes over from here.
@@ -99,53 +103,32 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
         print(f"  cancel: {order_id} → {status}; outbound note {voided} voided, {answer.get('released_lines')} reserved line(s) released")
 
 
-def run(serve: bool, api_port: int) -> int:
-    with LocalRuntime(api_port=api_port) as runtime:
+def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = False, demo: bool = True) -> int:
+    with LocalRuntime(api_port=api_port, data_dir=data_dir, empty=empty) as runtime:
         api = runtime.api_url
-        seeded = load_seed()
         print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
-        print(
-            f"seeded from events/seed/: {seeded.warehouses} warehouses, {seeded.stock} stock records, "
-            f"{seeded.products} products, {seeded.mappings} channel SKU mappings, {seeded.shops} shops' signing secrets"
-        )
-
-        posted: list[tuple[str, str, float]] = []
-        for path in sorted((EVENTS / "orders").glob("*.json")):
-            started = time.monotonic()
-            status, answer = http("POST", f"{api}/orders", path.read_bytes())
-            print(f"POST /orders {path.name:<36} → {status} {answer}")
-            if status == 202:
-                posted.append((path.stem, answer["order_id"], started))
-
-        posted += post_channel_samples(runtime)
-
-        for path in sorted((EVENTS / "invalid").glob("*.json")):
-            status, answer = http("POST", f"{api}/orders", path.read_bytes())
-            print(f"POST /orders {path.name:<36} → {status}")
-            for error in answer.get("errors", []):
-                print(f"    {error['field']}: {error['message']} ({error['rule']})")
-
-        results = []
-        for name, order_id, started in posted:
-            details = wait_settled(api, order_id)
-            results.append((name, details, time.monotonic() - started))
-        for name, details, seconds in results:
-            print_order(name, details, seconds)
-        outcomes = Counter(d["order"]["status"] for _, d, _ in results)
-        print(f"\n{len(results)} orders from {len({d['order']['order']['channel'] for _, d, _ in results})} channels: " + ", ".join(f"{n} {s}" for s, n in outcomes.most_common()))
-
-        operate(runtime, [d for _, d, _ in results])
-        runtime.wait_until_idle(timeout=30)
-        print(
-            f"\nWMS outbound queue holds {runtime.queue_depth('wms_outbound')} message(s) (outbound notes and voids); "
-            f"dead-letter queues hold {sum(runtime.queue_depth(k, dead_letter=True) for k in runtime.resources.queue_urls)} message(s)"
-        )
-        unsettled = [n for n, d, _ in results if d["order"]["status"] not in SETTLED]
-        if unsettled:
-            print(f"NOT SETTLED: {unsettled}", file=sys.stderr)
-            return 1
+        if runtime.restored:
+            restored = runtime.restored
+            print(
+                f"restored from {data_dir} (snapshot of {restored.taken_at}): "
+                + ", ".join(f"{n} {table} items" for table, n in restored.items.items())
+                + f"; {sum(restored.messages.values())} queued messages; {len(runtime.recovered)} orders re-driven (their runs ended with the last process)"
+            )
+            load_channel_secrets()
+        else:
+            seeded = load_seed()
+            print(
+                f"seeded from events/seed/: {seeded.warehouses} warehouses, {seeded.stock} stock records, "
+                f"{seeded.products} products, {seeded.mappings} channel SKU mappings, {seeded.shops} shops' signing secrets"
+            )
+        if demo and not runtime.restored:
+            code = _demo(runtime)
+            if code:
+                return code
         if serve:
-            print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review); Ctrl-C stops")
+            kept = f"; state kept in {data_dir}" if data_dir else ""
+            print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review, /retry){kept}; Ctrl-C stops")
+            signal.signal(signal.SIGTERM, _stop_serving)  # `kill` stops as cleanly as Ctrl-C: state saved
             try:
                 while True:
                     time.sleep(3600)
@@ -154,13 +137,61 @@ def run(serve: bool, api_port: int) -> int:
     return 0
 
 
+def _stop_serving(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _demo(runtime: LocalRuntime) -> int:
+    api = runtime.api_url
+    posted: list[tuple[str, str, float]] = []
+    for path in sorted((EVENTS / "orders").glob("*.json")):
+        started = time.monotonic()
+        status, answer = http("POST", f"{api}/orders", path.read_bytes())
+        print(f"POST /orders {path.name:<36} → {status} {answer}")
+        if status == 202:
+            posted.append((path.stem, answer["order_id"], started))
+
+    posted += post_channel_samples(runtime)
+
+    for path in sorted((EVENTS / "invalid").glob("*.json")):
+        status, answer = http("POST", f"{api}/orders", path.read_bytes())
+        print(f"POST /orders {path.name:<36} → {status}")
+        for error in answer.get("errors", []):
+            print(f"    {error['field']}: {error['message']} ({error['rule']})")
+
+    results = []
+    for name, order_id, started in posted:
+        details = wait_settled(api, order_id)
+        results.append((name, details, time.monotonic() - started))
+    for name, details, seconds in results:
+        print_order(name, details, seconds)
+    outcomes = Counter(d["order"]["status"] for _, d, _ in results)
+    print(f"\n{len(results)} orders from {len({d['order']['order']['channel'] for _, d, _ in results})} channels: " + ", ".join(f"{n} {s}" for s, n in outcomes.most_common()))
+
+    operate(runtime, [d for _, d, _ in results])
+    runtime.wait_until_idle(timeout=30)
+    print(
+        f"\nWMS outbound queue holds {runtime.queue_depth('wms_outbound')} message(s) (outbound notes and voids); "
+        f"dead-letter queues hold {sum(runtime.queue_depth(k, dead_letter=True) for k in runtime.resources.queue_urls)} message(s)"
+    )
+    unsettled = [n for n, d, _ in results if d["order"]["status"] not in SETTLED]
+    if unsettled:
+        print(f"NOT SETTLED: {unsettled}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", action="store_true", help="keep the runtime running after the demo")
     parser.add_argument("--port", type=int, default=0, help="API port on 127.0.0.1 (default: any free port; 8080 with --serve)")
+    parser.add_argument("--data-dir", help=f"with --serve: the folder the state is kept in (default: ${persistence.DATA_DIR_ENV} or .oms-data)")
+    parser.add_argument("--empty", action="store_true", help="with --serve: start from nothing, forgetting the data folder's state")
+    parser.add_argument("--no-demo", action="store_true", help="with --serve: do not post the demo orders")
     args = parser.parse_args()
     port = args.port or (8080 if args.serve else 0)
-    sys.exit(run(args.serve, port))
+    folder = persistence.data_dir(args.data_dir) if args.serve else None  # a plain demo keeps nothing
+    sys.exit(run(args.serve, port, folder, args.empty, demo=not args.no_demo))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@
    it touched. A Query on a table's own key sorts every item of the table to keep one
    partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
    partition's items.
+6. Snapshots of the local runtime's queues (local/persistence.py) read each queue's messages,
+   in flight or not, from moto's SQS backend: through the API a read is a receive, which would
+   hide the message from its consumer and count a delivery.
 5. EventBridge partner buses. A partner bus is named after its source, which has slashes
    (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
    EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
@@ -224,6 +227,17 @@ def install_partner_bus_names() -> None:
     """Partner buses (names with slashes) addressable by name, in server mode and under mock_aws."""
     with _lock:
         EventsBackend._normalize_event_bus_arn = _event_bus_name
+
+
+def queued_messages(queue_name: str, account: str = "123456789012", region: str = "us-east-1") -> list[tuple[str, dict[str, Any]]]:
+    """(body, message attributes) of every message of a queue, visible, delayed or in flight."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account][region].queues.get(queue_name)
+    if queue is None:
+        return []
+    with queue._messages_lock:
+        return [(m.body, copy.deepcopy(m.message_attributes)) for m in queue._messages]
 
 
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:

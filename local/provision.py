@@ -16,6 +16,7 @@ from shared.aws.clients import client
 
 ACCOUNT = "123456789012"  # moto's default account
 PARTNER_APP_ID = "0000000"  # stands in for the partner's id in a partner event source's name
+LOCAL_ENV_NAME = "local"  # the embedded runtime's environment in cdk.json's per-environment settings
 SERVICES = ("dynamodb", "sqs", "events", "iam", "lambda", "stepfunctions", "s3", "secretsmanager")
 
 
@@ -36,7 +37,7 @@ class LocalResources:
         for queue in topology.QUEUES:
             if queue.consumer == function.key:
                 env[queue.dead_letter_env_var] = self.env[queue.dead_letter_env_var]
-        return {**env, **dict(function.settings)}
+        return {**env, **topology.function_settings(function, LOCAL_ENV_NAME)}
 
 
 def partner_source_name(bus: topology.PartnerBus, prefix: str) -> str:

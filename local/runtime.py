@@ -4,6 +4,10 @@ moto runs in server mode on 127.0.0.1 (boto3 code is unchanged: AWS_ENDPOINT_URL
 its ASL engine executes the real workflow with our handlers invoked in process, our pollers feed
 the SQS consumers, and an HTTP server on 127.0.0.1 serves the API routes. Every function, route,
 queue, rule and table comes from infra/topology.py.
+
+With a data folder (`data_dir`) the state survives a restart: tables and queues are loaded from the
+folder's snapshot before anything starts, written back on a timer and at stop (local/persistence.py),
+and orders whose workflow run the restart cut off are re-driven at once.
 """
 
 from __future__ import annotations
@@ -12,19 +16,22 @@ import importlib
 import json
 import logging
 import os
+import threading
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import boto3
 
 from infra import topology
-from local import moto_patches
+from local import moto_patches, persistence
 from local.api_gateway import LocalApiGateway, LocalRoute
-from local.provision import SERVICES, LocalResources, provision
+from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
 from shared.aws import stores
+from shared.clock import now_iso
 
 REGION = "us-east-1"
 LOCAL_ENV = {
@@ -45,9 +52,36 @@ def handler_of(function: topology.Function) -> Any:
     return importlib.import_module(function.module).handler
 
 
+# A schedule runs every `every_minutes` scaled by the time scale, but not more often than this.
+MIN_SCHEDULE_SECONDS = 2.0
+# Unscaled local periods: a stuck-order scan reads every shard of the status index for each status
+# (dozens of queries, each O(table) on moto), and the local limits are minutes (cdk.json "local"),
+# so every 15 s keeps detection within the limit + 15 s without loading the machine.
+LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0}
+
+
 class LocalRuntime:
-    def __init__(self, *, api_port: int = 0, time_scale: float = 0.01, log_level: str = "WARNING", prefix: str = "oms-local"):
+    def __init__(
+        self,
+        *,
+        api_port: int = 0,
+        time_scale: float = 0.01,
+        log_level: str = "WARNING",
+        prefix: str = "oms-local",
+        data_dir: str | Path | None = None,  # None: nothing is kept; else the folder of the snapshot
+        empty: bool = False,  # start with no state even if the data folder holds some
+        snapshot_seconds: float = 5.0,
+        settings: dict[str, str] | None = None,  # function settings over the topology's (tests)
+        schedule_seconds: dict[str, float] | None = None,  # schedule key -> period, over the scaled one
+    ):
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self.empty, self.snapshot_seconds = empty, snapshot_seconds
+        self.settings, self.schedule_seconds = dict(settings or {}), dict(schedule_seconds or {})
+        self.restored: persistence.Restored | None = None
+        self.recovered: list[str] = []  # orders re-driven at start (their run died with the last process)
+        self._snapshots: persistence.PeriodicSnapshots | None = None
+        self._snapshot_lock = threading.Lock()
         self.resources: LocalResources | None = None
         self.gateway: LocalApiGateway | None = None
         self.pollers: list[SqsPoller] = []
@@ -77,7 +111,14 @@ class LocalRuntime:
         self.resources = provision(self.prefix, {s: self.client(s) for s in SERVICES})
         os.environ.update(self.resources.env)  # in process, every handler sees every resource
         for function in topology.FUNCTIONS:
-            os.environ.update(dict(function.settings))
+            os.environ.update(topology.function_settings(function, LOCAL_ENV_NAME))
+        os.environ.update(self.settings)
+        if self.data_dir is not None:
+            if self.empty:
+                persistence.clear(self.data_dir)
+            snapshot = persistence.read(self.data_dir)
+            if snapshot is not None:  # before any consumer, schedule or route can touch the state
+                self.restored = persistence.restore(snapshot, self.resources, self.client("dynamodb"), self.client("sqs"))
         moto_patches.install({self.resources.function_names[k]: h for k, h in handlers.items()}, self.time_scale)
 
         for queue in topology.QUEUES:
@@ -98,7 +139,7 @@ class LocalRuntime:
                 f"{self.prefix}-{schedule.key}",
                 self.resources.function_names[schedule.function],
                 handlers[schedule.function],
-                every_seconds=schedule.every_minutes * 60 * self.time_scale,
+                every_seconds=self._period(schedule),
                 region=REGION,
             )
             timer.start()
@@ -110,14 +151,50 @@ class LocalRuntime:
         ]
         self.gateway = LocalApiGateway(routes, port=self.api_port)
         self.gateway.start()
+        if self.data_dir is not None:
+            if self.restored is not None:
+                self.recovered = self._redrive_cut_off_orders()
+            persistence.write_runtime_file(self.data_dir, endpoint, self.api_url, self.resources)
+            self._snapshots = persistence.PeriodicSnapshots(self.save_snapshot, self.snapshot_seconds)
+            self._snapshots.start()
         return self
 
+    def _period(self, schedule: topology.Schedule) -> float:
+        if schedule.key in self.schedule_seconds:
+            return self.schedule_seconds[schedule.key]
+        return LOCAL_SCHEDULE_SECONDS.get(schedule.key, max(schedule.every_minutes * 60 * self.time_scale, MIN_SCHEDULE_SECONDS))
+
+    def save_snapshot(self) -> None:
+        assert self.resources and self.data_dir is not None
+        with self._snapshot_lock:
+            persistence.write(self.data_dir, persistence.take(self.resources, self.client("dynamodb"), now_iso()))
+
+    @staticmethod
+    def _redrive_cut_off_orders() -> list[str]:
+        from shared.aws.messaging import enqueue_for_fulfilment, publish, start_fulfilment
+        from shared.recovery.detect_stuck import redrive_after_restart
+
+        return redrive_after_restart(
+            stores.order_store(),
+            enqueue_for_fulfilment,
+            lambda order_id, resume_at, run: start_fulfilment(order_id, resume_at=resume_at, run_name=run),
+            publish,
+        )
+
     def stop(self) -> None:
+        if self._snapshots:
+            self._snapshots.stop()
         for worker in (*self.schedules, *self.pollers):
             worker.stop()
         if self.gateway:
             self.gateway.stop()
+        if self.data_dir is not None and self.resources is not None and self._moto:
+            self.save_snapshot()  # the last word: nothing accepted before the stop is lost
+            (self.data_dir / persistence.RUNTIME_FILE).unlink(missing_ok=True)
         if self._moto:
+            # moto's backends live in this process: forget them as a stopped process would, so a
+            # runtime started next in the same process begins from its snapshot or from nothing.
+            self._post_moto_config(os.environ["AWS_ENDPOINT_URL"], None, path="reset")
             self._moto.stop()
         if self._saved_env is not None:  # leave the process as we found it (tests run on after us)
             os.environ.clear()
@@ -167,9 +244,9 @@ class LocalRuntime:
         return False
 
     @staticmethod
-    def _post_moto_config(endpoint: str, config: dict[str, Any]) -> None:
+    def _post_moto_config(endpoint: str, config: dict[str, Any] | None, path: str = "config") -> None:
         request = urllib.request.Request(
-            f"{endpoint}/moto-api/config", data=json.dumps(config).encode(), headers={"Content-Type": "application/json"}, method="POST"
+            f"{endpoint}/moto-api/{path}", data=json.dumps(config or {}).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()

@@ -74,4 +74,37 @@ class HeldOrderEscalated(DomainEvent):
     reasons: list[str]
 
 
-ALL_EVENTS: tuple[type[DomainEvent], ...] = (OutboundNoteCreated, OrderFailed, OrderCancelled, OutboundNoteVoided, HeldOrderEscalated)
+class OrderStuck(DomainEvent):
+    """An order stayed in a status longer than its time limit; the stuck-order detector re-drove
+    its next step (re-queued it, or resumed its workflow at the step it waits on)."""
+
+    detail_type: ClassVar[str] = "OrderStuck"
+
+    status: str
+    stuck_since: str = Field(description="When the order entered the status (its last change)")
+    limit_seconds: int
+    attempt: int = Field(description="Which re-drive of this status this is (1 = the first)")
+    resume_at: str = Field(description="Where the order resumes: the intake queue or a workflow state")
+
+
+class StuckOrderEscalated(DomainEvent):
+    """An order is past its status's time limit and re-driving did not help (or cannot help:
+    the order waits on a warehouse, a carrier or replenishment): operations must look."""
+
+    detail_type: ClassVar[str] = "StuckOrderEscalated"
+
+    status: str
+    stuck_since: str
+    limit_seconds: int
+    redrives: int = Field(description="Re-drives tried in this status before escalating")
+
+
+ALL_EVENTS: tuple[type[DomainEvent], ...] = (
+    OutboundNoteCreated,
+    OrderFailed,
+    OrderCancelled,
+    OutboundNoteVoided,
+    HeldOrderEscalated,
+    OrderStuck,
+    StuckOrderEscalated,
+)

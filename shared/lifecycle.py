@@ -54,6 +54,11 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.BACKORDERED, S.APPROVED): "stock replenished, route again",
     (S.RECEIVED, S.BACKORDERED): "lines no warehouse holds, split off their order (line-level backorder)",
     (S.EXCEPTION, S.APPROVED): "operator retried after an exception",
+    # An operator's retry resumes at the step that failed (shared/recovery/operator.py).
+    (S.EXCEPTION, S.RECEIVED): "operator retried after an exception: review again",
+    (S.EXCEPTION, S.ON_HOLD): "operator retried after an exception: back to manual review",
+    (S.EXCEPTION, S.RESERVED): "operator retried after an exception: release the reserved stock to the warehouse",
+    (S.EXCEPTION, S.RELEASED): "operator retried after an exception: announce the outbound notes again",
 }
 # Cancellation is allowed until the parcel leaves; an exception can strike any open order.
 for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED, S.EXCEPTION):

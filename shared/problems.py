@@ -4,9 +4,10 @@ broke and a message; the whole answer says that nothing was stored."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
+from pydantic_core import PydanticCustomError
 
 from shared.errors import OmsError
 
@@ -33,6 +34,16 @@ class InputRejected(OmsError):
 
     def answer(self) -> dict[str, Any]:
         return {"message": NOTHING_STORED, "errors": [p.model_dump() for p in self.problems]}
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("not_blank", "must contain more than whitespace")
+    return value.strip()
+
+
+# An operator's name, a reason: text a person must actually give (whitespace alone is refused).
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
 
 
 def field_path(location: Iterable[Any], prefix: str = "") -> str:

@@ -1,5 +1,5 @@
-"""Operations API (IAM-authorised): find orders, see one with its timeline, cancel, and decide on
-held orders (the manual review queue)."""
+"""Operations API (IAM-authorised): find orders, see one with its timeline, cancel, decide on
+held orders (the manual review queue, one by one or in bulk), retry orders out of EXCEPTION."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from shared.aws.stores import inventory_store, order_store
 from shared.http_api import build_resolver, json_response
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
+from shared.problems import NonBlank
+from shared.recovery.operator import MAX_BULK, BulkResult, BulkRetryRequest, NotInException, Retried, RetryRequest, for_each, retry_order
 from shared.usecases.cancel_order import CancelRefused, cancel_order
 from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
@@ -27,8 +29,18 @@ class OrderPage(BaseModel):
 
 
 class CancelRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-    operator: str = Field(min_length=1, max_length=100)
+    reason: NonBlank = Field(min_length=1, max_length=500)
+    operator: NonBlank = Field(min_length=1, max_length=100)
+
+
+class BulkApproval(BaseModel):
+    order_ids: list[str] = Field(min_length=1, max_length=MAX_BULK)
+    operator: NonBlank = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=1000)
+
+
+class BulkResults(BaseModel):
+    results: list[BulkResult]
 
 
 class ReviewQueue(BaseModel):
@@ -36,7 +48,7 @@ class ReviewQueue(BaseModel):
     next_token: str | None
 
 
-@app.exception_handler([CancelRefused, NotOnHold])
+@app.exception_handler([CancelRefused, NotOnHold, NotInException])
 def _conflict(error: Exception):
     return json_response(409, {"message": str(error)})
 
@@ -90,8 +102,33 @@ def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token
 @app.post("/orders/<order_id>/review", summary="Approve (optionally correcting address/invoice) or reject a held order")
 def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
     logger.append_keys(order_id=order_id)
-    decided = decide_held_order(order_id, decision, order_store(), lambda oid, run: start_fulfilment(oid, resume_at="Route", run_name=run))
+    decided = decide_held_order(order_id, decision, order_store(), _resume_at_route)
     return json_response(200, {"order_id": order_id, "status": decided.status.value, "version": decided.version})
+
+
+@app.post("/review-queue/approve", summary="Approve many held orders as they are (no corrections), a result per order")
+def post_bulk_approve(request: Annotated[BulkApproval, Body()]) -> BulkResults:
+    decision = ReviewDecision(decision="approve", operator=request.operator, note=request.note)
+    return BulkResults(results=for_each(request.order_ids, lambda oid: decide_held_order(oid, decision, order_store(), _resume_at_route)))
+
+
+@app.post("/orders/<order_id>/retry", summary="Resume an EXCEPTION order at the step that failed")
+def post_retry(order_id: str, request: Annotated[RetryRequest, Body()]) -> Retried:
+    logger.append_keys(order_id=order_id)
+    return retry_order(order_id, request, order_store(), inventory_store(), _start_run)
+
+
+@app.post("/orders/retry", summary="Retry many EXCEPTION orders, a result per order")
+def post_bulk_retry(request: Annotated[BulkRetryRequest, Body()]) -> BulkResults:
+    return BulkResults(results=for_each(request.order_ids, lambda oid: retry_order(oid, request, order_store(), inventory_store(), _start_run)))
+
+
+def _resume_at_route(order_id: str, run: str) -> None:
+    start_fulfilment(order_id, resume_at="Route", run_name=run)
+
+
+def _start_run(order_id: str, resume_at: str, run: str) -> None:
+    start_fulfilment(order_id, resume_at=resume_at, run_name=run)
 
 
 @logger.inject_lambda_context(clear_state=True)

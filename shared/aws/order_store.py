@@ -4,11 +4,12 @@
                          sk = TL#<version>     the timeline entry that produced that version
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
-  GSI by_channel:  channel_key = <channel>#<shard>, created_at   KEYS_ONLY (META items only)
-  GSI by_status:   status_key = <status>,     updated_at   KEYS_ONLY (META items only: queues, stuck orders)
-  GSI by_customer: customer_key = <buyer_id>, created_at   KEYS_ONLY (META items only)
+  GSI by_channel:  channel_key = <channel>#<shard>, created_at      KEYS_ONLY (META items only)
+  GSI by_status:   status_key = <status>#<shard>, updated_at        KEYS_ONLY (META items only: queues,
+                   stuck orders; write-sharded, read by scatter-gather: shared/aws/status_index.py)
+  GSI by_customer: customer_key = <buyer_id>, created_at            KEYS_ONLY (META items only)
   (keys only: a status change rewrites only by_status; listings read keys, then the orders:
-  shared/aws/order_listing.py, which also scatters a channel listing over its shards)
+  shared/aws/order_listing.py, which also scatters a listing over its shards)
 A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
   GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
 
@@ -28,6 +29,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
+from shared.aws import status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -60,6 +62,13 @@ class StoredOrder(BaseModel, defer_build=True):
     plan: RoutingPlan | None = None
     reservation_id: str | None = None
     escalated_at: str | None = None  # a held order nobody decided on in time
+    failed_status: OrderStatus | None = None  # the status whose step failed, when EXCEPTION
+    # Stuck-order re-drives of the current version (shared/recovery): how many, the last one's time,
+    # and when re-driving was given up and operations told.
+    redrive_version: int | None = None
+    redrives: int = 0
+    redriven_at: str | None = None
+    stuck_escalated_version: int | None = None
 
 
 class NoteState(StrEnum):
@@ -187,7 +196,7 @@ class OrderStore:
             **stored.model_dump(mode="json", exclude_none=True),
             "channel_key": channel_key(order.channel.value, stored.order_id),  # write-sharded
             "customer_key": order.buyer.buyer_id,
-            "status_key": stored.status.value,
+            "status_key": status_index.status_key(stored.status.value, stored.order_id),
             **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
         }
         try:
@@ -218,7 +227,12 @@ class OrderStore:
         """The two transaction items of a status change, for callers that add their own items."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
-        fields = {"status": to_status.value, "status_key": to_status.value, "updated_at": entry.at, **(set_fields or {})}
+        fields = {
+            "status": to_status.value,
+            "status_key": status_index.status_key(to_status.value, current.order_id),
+            "updated_at": entry.at,
+            **(set_fields or {}),
+        }
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
@@ -287,7 +301,7 @@ class OrderStore:
         elif query.channel:
             index, key, partitions, sort = "by_channel", "channel_key", channel_partitions(query.channel), "created_at"
         elif query.status:
-            index, key, partitions, sort = "by_status", "status_key", [query.status], "updated_at"
+            index, key, partitions, sort = "by_status", "status_key", status_index.partitions(query.status), "updated_at"
         else:
             raise ValueError("give at least one of status, channel or customer")
         low, high = query.created_from or "", query.created_to or "~"
@@ -306,35 +320,60 @@ class OrderStore:
         )
         return [StoredOrder.model_validate(i) for i in items], token
 
-    def waiting_since(self, status: OrderStatus, before: str, limit: int = 100) -> list[StoredOrder]:
+    def waiting_since(
+        self, status: OrderStatus, before: str, limit: int = 100, next_token: str | None = None
+    ) -> list[StoredOrder]:
         """Orders in `status` whose last change is older than `before` (oldest first): stuck orders."""
-        page = self.db.query(
-            TableName=self.table,
-            IndexName="by_status",
-            KeyConditionExpression="status_key = :s AND updated_at < :before",
-            ExpressionAttributeValues={":s": to_value(status.value), ":before": to_value(before)},
-            Limit=limit,
-        )
-        keys = [from_item(i)["pk"] for i in page["Items"]]  # the index holds keys only
-        found = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for pk in keys])}
-        return [StoredOrder.model_validate(found[pk]) for pk in keys if pk in found and found[pk].get("status") == status.value]
+        return self.waiting_page(status, before, limit, next_token)[0]
 
-    def mark_escalated(self, current: StoredOrder, at: str) -> bool:
-        """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""
+    def waiting_page(
+        self, status: OrderStatus, before: str, limit: int = 100, next_token: str | None = None
+    ) -> tuple[list[StoredOrder], str | None]:
+        entries, token = status_index.query_status(
+            self.db, self.table, status.value, limit=limit, newest_first=False, next_token=next_token, before=before
+        )
+        # The index holds keys only: read the orders, and drop any that moved on since.
+        keys = [from_item(i)["pk"] for i in entries]
+        found = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for pk in keys])}
+        orders = [StoredOrder.model_validate(found[pk]) for pk in keys if pk in found and found[pk].get("status") == status.value]
+        return orders, token
+
+    def count_in(self, status: OrderStatus) -> int:
+        return status_index.count_status(self.db, self.table, status.value)
+
+    def set_if_unchanged(self, current: StoredOrder, fields: dict[str, Any], expect: dict[str, Any] | None = None) -> bool:
+        """Sets attributes that change no status (bookkeeping: re-drives, escalations) if the order
+        is still at the version the caller saw and each `expect` attribute still has the value the
+        caller saw (None: absent); else False. A concurrent second run then does nothing."""
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
+        conditions = ["#version = :seen"]
+        for i, (name, seen) in enumerate((expect or {}).items()):
+            names[f"#e{i}"] = name
+            if seen is None:
+                conditions.append(f"attribute_not_exists(#e{i})")
+            else:
+                values[f":e{i}"] = to_value(seen)
+                conditions.append(f"#e{i} = :e{i}")
         try:
             self.db.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
-                UpdateExpression="SET escalated_at = :at",
-                ConditionExpression="attribute_not_exists(escalated_at) AND #version = :v",
-                ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":at": to_value(at), ":v": to_value(current.version)},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression=" AND ".join(conditions),
+                ExpressionAttributeNames={**names, "#version": "version"},
+                ExpressionAttributeValues={**values, ":seen": to_value(current.version)},
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
+            raise_if_transient(error)
             raise
         return True
+
+    def mark_escalated(self, current: StoredOrder, at: str) -> bool:
+        """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""
+        return self.set_if_unchanged(current, {"escalated_at": at}, expect={"escalated_at": None})
 
     def note_update_item(self, note: OutboundNote, expected_state: NoteState) -> dict[str, Any]:
         """The transaction item that moves a note on, only from the state the caller saw."""

@@ -13,6 +13,7 @@ from shared.errors import OmsError
 from shared.geo import find_province
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, transition_entry
 from shared.orders import InvoiceRequest, ReceiverAddress
+from shared.problems import InputRejected, NonBlank
 from shared.usecases.retry import on_version_conflict
 
 
@@ -34,7 +35,7 @@ class Corrections(BaseModel, defer_build=True):
 
 class ReviewDecision(BaseModel, defer_build=True):
     decision: Verdict
-    operator: str = Field(min_length=1, max_length=100)
+    operator: NonBlank = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=1000)
     corrections: Corrections | None = None
 
@@ -81,11 +82,30 @@ def decide_held_order(
     return decided
 
 
+def _refuse_approval_without_a_destination(current: StoredOrder, decision: ReviewDecision) -> None:
+    """Routing needs a known province: approving such an order as it is would only send it to
+    EXCEPTION. The operator corrects the address with the approval, or rejects."""
+    if decision.corrections and decision.corrections.receiver:
+        return  # the correction's province is checked by Corrections itself
+    receiver = current.order.receiver
+    if receiver is None or find_province(receiver.province) is None:
+        province = f"'{receiver.province}' is not a Chinese provincial-level division" if receiver else "is missing"
+        raise InputRejected.one(
+            400,
+            "corrections.receiver",
+            "required_for_unknown_province",
+            f"the order's receiver province {province}: no warehouse can be chosen for it; approve with "
+            "corrections.receiver (the address with a known province), or reject the order",
+        )
+
+
 def _decide(current: StoredOrder, decision: ReviewDecision, orders: OrderStore) -> StoredOrder:
     if current.status != OrderStatus.ON_HOLD:
         raise NotOnHold(current.order_id, current.status)
     actor = Actor(kind=ActorKind.OPERATOR, name=decision.operator)
     to_status = OrderStatus.APPROVED if decision.decision == Verdict.APPROVE else OrderStatus.REJECTED
+    if to_status == OrderStatus.APPROVED:
+        _refuse_approval_without_a_destination(current, decision)
     set_fields = {}
     details: dict = {"note": decision.note}
     if decision.corrections:

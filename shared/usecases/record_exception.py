@@ -41,5 +41,10 @@ def _record(current: StoredOrder, name: str, cause: str, orders: OrderStore) -> 
             note_entry(current.status, actor, f"workflow error: {name}", cause=cause),
         )
         return current.status
-    orders.transition(current, OrderStatus.EXCEPTION, transition_entry(current.status, OrderStatus.EXCEPTION, actor, error=name, cause=cause))
+    orders.transition(
+        current,
+        OrderStatus.EXCEPTION,
+        transition_entry(current.status, OrderStatus.EXCEPTION, actor, error=name, cause=cause),
+        set_fields={"failed_status": current.status.value},  # where an operator's retry resumes
+    )
     return current.status

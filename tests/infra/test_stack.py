@@ -307,3 +307,12 @@ def test_resources_are_tagged_with_project_and_env(dev: Synthesized) -> None:
             tags = tags_of(resource)
             assert tags.get("project") == "oms", logical_id
             assert tags.get("env") == "dev", logical_id
+
+
+def test_stuck_orders_alarm_and_the_detector_runs_every_minute_with_the_environments_limits(dev: Synthesized) -> None:
+    assert _alarms_on(dev, "oms", "OrdersStuck") and _alarms_on(dev, "oms", "StuckOrdersEscalated")
+    [schedule] = [r for r in dev.of_type("AWS::Events::Rule").values() if "time limit" in r["Properties"].get("Description", "")]
+    assert schedule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    limits, redrives = topology.stuck_order_limits("dev")
+    assert limits["APPROVED"] > 5 * 60  # longer than an Express run may last: no live run is re-driven
+    assert limits["ON_HOLD"] % 3600 == 0 and redrives >= 1

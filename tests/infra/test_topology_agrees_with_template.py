@@ -163,12 +163,12 @@ def test_function_environment_names_exactly_the_resources_it_uses(
     variables = built.properties(built.functions[spec.key])["Environment"]["Variables"]
     expected = {topology.env_var_of(uses.resource): uses.resource for uses in spec.uses}
     dead_letters = built.consumed_dead_letter_queues(spec.key)
-    assert set(variables) == BASE_ENVIRONMENT | set(expected) | set(dead_letters) | {name for name, _ in spec.settings}
+    assert set(variables) == BASE_ENVIRONMENT | set(expected) | set(dead_letters) | set(topology.function_settings(spec, "dev"))
     for env_var, resource_key in expected.items():
         assert variables[env_var] == {"Ref": built.resources[resource_key]}, env_var
     for env_var, queue_id in dead_letters.items():
         assert variables[env_var] == {"Ref": queue_id}, env_var
-    for name, value in spec.settings:
+    for name, value in topology.function_settings(spec, "dev").items():
         assert variables[name] == value
 
 

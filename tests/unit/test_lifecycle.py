@@ -29,6 +29,14 @@ def test_cancellation_is_possible_until_shipment_and_not_after():
     assert not is_allowed(OrderStatus.SHIPPED, OrderStatus.CANCELLED)
 
 
+def test_an_operators_retry_leads_out_of_exception_to_the_step_that_failed_or_cancels():
+    ways_out = {b for (a, b) in TRANSITIONS if a == OrderStatus.EXCEPTION}
+    S = OrderStatus
+    assert ways_out == {S.RECEIVED, S.ON_HOLD, S.APPROVED, S.RESERVED, S.RELEASED, S.CANCELLED}
+    assert not is_allowed(S.EXCEPTION, S.ROUTED)  # a failed reservation routes again from APPROVED
+    assert not is_allowed(S.EXCEPTION, S.SHIPPED) and not is_allowed(S.EXCEPTION, S.BACKORDERED)
+
+
 def test_every_status_is_reachable_from_received():
     reached, frontier = {OrderStatus.RECEIVED}, [OrderStatus.RECEIVED]
     while frontier:

@@ -29,6 +29,12 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     query = inspect.getsource(moto_patches._original_query)
     assert "for item in self.all_items()\n                if isinstance(item, Item) and item.hash_key == hash_key" in query
     assert "index_name" in moto_patches._QUERY_SIGNATURE.parameters and "hash_key" in moto_patches._QUERY_SIGNATURE.parameters
+    # The queue internals snapshots read (queued_messages).
+    from moto.sqs.models import Message, Queue
+
+    assert "_messages" in inspect.getsource(Queue.__init__) and "_messages_lock" in inspect.getsource(Queue.__init__)
+    message = inspect.getsource(Message.__init__)
+    assert "self.body = body" in message and "self.message_attributes" in message
     # The bus-name reading install_partner_bus_names() replaces: the last path segment of anything.
     assert 'split("/")[-1]' in inspect.getsource(moto_patches._original_normalize_event_bus_arn)
 

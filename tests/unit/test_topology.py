@@ -55,3 +55,21 @@ def test_each_functions_resolver_serves_exactly_its_topology_routes(function_key
     paths = app.get_openapi_schema().paths
     served = {(method.upper(), path) for path, item in paths.items() for method in ("get", "post", "put", "patch", "delete") if getattr(item, method)}
     assert served == {(r.method, r.path) for r in topology.ROUTES if r.function == function_key}
+
+
+@pytest.mark.parametrize("env_name", ["local", *json.loads((topology.ROOT / "cdk.json").read_text())["context"]["oms:environments"]])
+def test_every_environment_sets_a_limit_for_every_status_the_detector_acts_on(env_name):
+    from shared.recovery.policy import REDRIVE, StuckPolicy
+
+    limits, max_redrives = topology.stuck_order_limits(env_name)
+    policy = StuckPolicy.parse(limits, max_redrives)  # positive, known statuses
+    assert set(REDRIVE) | {"ON_HOLD", "BACKORDERED"} <= set(policy.limits)
+    settings = topology.function_settings(topology.function("stuck_orders"), env_name)
+    assert json.loads(settings[topology.STUCK_LIMITS_ENV]) == limits
+    escalator = topology.function_settings(topology.function("hold_escalator"), env_name)
+    assert int(escalator["HOLD_ESCALATION_MINUTES"]) * 60 == limits["ON_HOLD"]
+
+
+def test_an_environment_without_stuck_order_limits_is_named():
+    with pytest.raises(KeyError, match="no environment 'qa'"):
+        topology.stuck_order_limits("qa")
