@@ -19,6 +19,7 @@ CHANNELS = ("shared.channels",)
 # The heavy packages a handler needs; any other of them it loads is a regression.
 USES = {
     "routing": ROUTING,
+    "routing_api": ROUTING,  # the routing what-if replays decisions
     "review": REVIEW,
     "rules_api": REVIEW,
     "intake": CHANNELS,
