@@ -28,6 +28,12 @@ GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 # intake counts accepted and duplicate orders, notification released ones, order_exception
 # failed ones.
 ORDER_METRICS = ("OrdersAccepted", "OrdersDuplicate", "OrdersReleased", "OrdersFailed")
+# Reconciliation (shared/reconciliation): the scheduler counts differences waiting for a person for
+# over a day every 5 minutes; the runner counts runs the platform kept failing.
+RECONCILIATION_ALARMS = {
+    "ReconciliationUnresolvedOverADay": "Reconciliation differences have waited for a person for over a day (GET /reconciliation/runs).",
+    "ReconciliationRunsFailed": "A reconciliation run failed: the platform stayed unreachable or refused the credentials.",
+}
 
 
 class Monitoring(Construct):
@@ -94,6 +100,19 @@ class Monitoring(Construct):
                 function.metric_errors(period=FIVE_MINUTES, statistic="Sum"),
                 threshold=settings.alarm_function_errors,
                 description=f"The {key} function raised errors (not 4xx answers).",
+            )
+        for name, description in RECONCILIATION_ALARMS.items():
+            self._alarm(
+                f"reconciliation {name}",
+                cloudwatch.Metric(
+                    namespace="oms",
+                    metric_name=name,
+                    dimensions_map={"service": "oms"},
+                    statistic="Maximum",
+                    period=FIVE_MINUTES,
+                ),
+                threshold=1,
+                description=description,
             )
         self._alarm(
             "api server errors",

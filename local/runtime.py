@@ -89,6 +89,7 @@ class LocalRuntime:
                     self.resources.function_names[queue.consumer],
                     handlers[queue.consumer],
                     batch_size=queue.batch_size,
+                    timeout_s=topology.function(queue.consumer).timeout_seconds,
                 )
                 poller.start()
                 self.pollers.append(poller)
@@ -100,6 +101,7 @@ class LocalRuntime:
                 handlers[schedule.function],
                 every_seconds=schedule.every_minutes * 60 * self.time_scale,
                 region=REGION,
+                payload=schedule.payload,
             )
             timer.start()
             self.schedules.append(timer)

@@ -53,10 +53,11 @@ class SqsPoller:
         batch_size: int = 10,
         concurrency: int = 2,
         retry_delay_seconds: int = 1,
+        timeout_s: int = 10,  # the function's timeout: what its context's remaining time counts down from
     ):
         self.sqs, self.queue_url, self.queue_arn = sqs, queue_url, queue_arn
         self.function_name, self.handler = function_name, handler
-        self.batch_size, self.retry_delay_seconds = batch_size, retry_delay_seconds
+        self.batch_size, self.retry_delay_seconds, self.timeout_s = batch_size, retry_delay_seconds, timeout_s
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._run, name=f"poller-{function_name}-{i}", daemon=True) for i in range(concurrency)
@@ -106,7 +107,7 @@ class SqsPoller:
     def _deliver(self, messages: list[dict[str, Any]], region: str) -> None:
         event = {"Records": [lambda_record(m, self.queue_arn, region) for m in messages]}
         try:
-            result = self.handler(event, LocalLambdaContext(self.function_name)) or {}
+            result = self.handler(event, LocalLambdaContext(self.function_name, timeout_s=self.timeout_s)) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # an unhandled error fails the whole batch, as on AWS
             failed = {m["MessageId"] for m in messages}

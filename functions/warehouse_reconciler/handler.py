@@ -1,0 +1,53 @@
+"""WMS shipped lists queue consumer (S3 notifications of the WMS reports bucket): each list
+shipped/<warehouse_id>/<YYYY-MM-DD>.csv is compared with oms's outbound notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from shared.aws.dead_letters import dead_letter
+from shared.aws.import_files import objects_in_notification, read_import
+from shared.aws.stores import inventory_store, order_store
+from shared.observability import logger, metrics
+from shared.reconciliation.metrics import emit_difference_metrics
+from shared.reconciliation.stores import reconciliation_store
+from shared.reconciliation.usecases.check_warehouse import check_shipped_list
+from shared.reconciliation.warehouse import read_shipped_list
+
+DEAD_LETTER_QUEUE_ENV = "WMS_SHIPPED_LISTS_DEAD_LETTER_QUEUE_URL"
+MAX_LIST_BYTES = 50 * 1024 * 1024
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def check_list(record: SQSRecord) -> None:
+    try:
+        objects = objects_in_notification(record.body)
+    except ValueError as error:
+        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"not an S3 event notification: {error}", source={"message_id": record.message_id})
+        return
+    for bucket, key in objects:
+        try:
+            text = read_import(bucket, key, MAX_LIST_BYTES).decode("utf-8")
+            shipped = read_shipped_list(key, text)
+        except ClientError as error:
+            if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
+                raise
+            dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key} no longer exists", source={"message_id": record.message_id})
+            continue
+        except (ValueError, UnicodeDecodeError) as error:  # a file oms cannot read at all: a person looks
+            dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key}: {error}", source={"message_id": record.message_id})
+            continue
+        run = check_shipped_list(shipped, reconciliation_store(), order_store(), inventory_store())
+        emit_difference_metrics(run.differences, run.needs_person)
+        logger.info("wms shipped list checked", extra={"key": key, "run_id": run.run_id, "rows": len(shipped.rows), "differences": run.differences})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=check_list, processor=processor, context=context)
