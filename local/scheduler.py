@@ -37,6 +37,7 @@ class LocalSchedule:
         self.runs = 0
         self.failures = 0
         self._stop = threading.Event()
+        self.paused = threading.Event()  # set: the ticks pass without calling the handler (a disabled rule)
         self._thread = threading.Thread(target=self._run, name=f"schedule-{rule_name}", daemon=True)
 
     def start(self) -> None:
@@ -48,6 +49,8 @@ class LocalSchedule:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_seconds):
+            if self.paused.is_set():
+                continue
             try:
                 self.handler(scheduled_event(self.rule_name, self.region, self.payload), LocalLambdaContext(self.function_name))
             except Exception:  # EventBridge would retry; the next tick is our retry

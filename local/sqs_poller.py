@@ -59,6 +59,7 @@ class SqsPoller:
         self.function_name, self.handler = function_name, handler
         self.batch_size, self.retry_delay_seconds, self.timeout_s = batch_size, retry_delay_seconds, timeout_s
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._threads = [
             threading.Thread(target=self._run, name=f"poller-{function_name}-{i}", daemon=True) for i in range(concurrency)
         ]
@@ -76,6 +77,13 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(timeout=5)
 
+    def pause(self) -> None:
+        """Stops taking messages (they wait in the queue, as behind a disabled event source mapping)."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
     @property
     def busy(self) -> bool:
         return self._busy > 0
@@ -83,6 +91,9 @@ class SqsPoller:
     def _run(self) -> None:
         region = self.queue_arn.split(":")[3]
         while not self._stop.is_set():
+            if self._paused.is_set():
+                self._stop.wait(0.1)
+                continue
             try:
                 messages = self.sqs.receive_message(
                     QueueUrl=self.queue_url,
