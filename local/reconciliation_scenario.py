@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,7 +40,11 @@ class Outcome:
     run_seconds: float = 0.0
     deliver_seconds: float = 0.0
     in_oms: int = 0
-    queued: int = 0  # messages in the intake queue: one per order accepted, whatever the route
+    queued: dict[str, int] = field(default_factory=dict)  # order id -> times queued for fulfilment
+
+    @property
+    def queued_twice(self) -> int:
+        return sum(1 for times in self.queued.values() if times > 1)
 
     @property
     def recovered(self) -> int:
@@ -50,6 +56,9 @@ class MissedWebhooks:
         self.runtime, self.shop, self.seed, self.channel = runtime, shop, seed, channel
         self.fake = FakePlatforms().start()
         self._saved_env: dict[str, str | None] = {}
+        self.queued: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._drainer = threading.Thread(target=self._drain_intake, name="intake-counter", daemon=True)
 
     def __enter__(self) -> MissedWebhooks:
         import os
@@ -59,6 +68,7 @@ class MissedWebhooks:
             os.environ[name] = value
         self._pause(True)
         time.sleep(1.2)  # a poller's long poll in flight ends before the first order arrives
+        self._drainer.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -66,7 +76,8 @@ class MissedWebhooks:
 
         assert self.runtime.resources
         self._put_credentials({})
-        self._drain_intake()
+        self._stop.set()
+        self._drainer.join(timeout=10)
         self._pause(False)
         for name, value in self._saved_env.items():
             if value is None:
@@ -75,8 +86,9 @@ class MissedWebhooks:
                 os.environ[name] = value
         self.fake.stop()
 
-    def run(self, orders: int, since: datetime, until: datetime, *, drop_rate: float = 0.05, over_http: bool = True, workers: int = 4) -> Outcome:
-        generated = generate(self.channel, orders, since, until, seed=self.seed, prefix=int(since.timestamp()) % 9 + 1)
+    def run(self, orders: int, since: datetime, until: datetime, *, drop_rate: float = 0.05, over_http: bool = True, workers: int = 4, prefix: int = 7) -> Outcome:
+        """`prefix` leads every generated id: give each scenario in one runtime its own."""
+        generated = generate(self.channel, orders, since, until, seed=self.seed, prefix=prefix)
         self.fake.add_orders(self.channel, self.shop, generated)
         self._put_credentials(self.fake.credentials())
         rng = random.Random(self.seed)
@@ -97,8 +109,14 @@ class MissedWebhooks:
         outcome.run_seconds = time.monotonic() - started
         outcome.run, outcome.differences = report["run"], report["differences"]
         outcome.in_oms = self.count_in_oms(generated)
-        outcome.queued = self.runtime.queue_depth("intake")
+        outcome.queued = self.settled_queue()
         return outcome
+
+    def settled_queue(self) -> dict[str, int]:
+        """Every order id queued for fulfilment so far, with how often (once the queue is empty)."""
+        while self.runtime.queue_depth("intake"):
+            time.sleep(0.2)
+        return dict(self.queued)
 
     def count_in_oms(self, orders: list[dict[str, Any]]) -> int:
         keys = [{"pk": f"ORDER#{order_id_for(self.channel, external_id(self.channel, o))}", "sk": "META"} for o in orders]
@@ -145,7 +163,13 @@ class MissedWebhooks:
         _credentials.cache_clear()  # in process, every function shares the reader: read the new value now
 
     def _drain_intake(self) -> None:
+        """Stands in for the paused workflow starter: takes every message off the intake queue
+        (moto's SendMessage slows as a queue grows) and counts which order each one queued."""
         assert self.runtime.resources
         sqs, url = client("sqs"), self.runtime.resources.queue_urls["intake"]
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=30).get("Messages", []):
-            sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+        while not self._stop.is_set():
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for message in batch:
+                self.queued[json.loads(message["Body"])["order_id"]] += 1
+            if batch:
+                sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])

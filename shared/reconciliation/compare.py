@@ -45,13 +45,16 @@ class Finding(BaseModel):
 
 
 class OmsCopy(BaseModel):
+    order_id: str
     status: OrderStatus
-    order: OrderIn
+    fingerprint: str  # of the content oms holds: equal to the channel's means no amount can differ
+    order: OrderIn | None = None  # read only when the fingerprints differ
 
 
 def compare(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | None, oms: OmsCopy | None) -> list[Finding]:
     """`channel_order` is the pulled payload read by the channel's own adapter (None when it
-    refused it, with `refused` saying why); `oms` is oms's copy, None when oms lacks the order."""
+    refused it, with `refused` saying why); `oms` is oms's copy, None when oms lacks the order
+    (amounts are compared when it carries the order: the caller reads it where content differs)."""
     if oms is None:
         return _missing(pulled, channel_order, refused)
     findings: list[Finding] = []
@@ -76,7 +79,7 @@ def compare(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | N
                 oms_value=oms.status.value,
             )
         )
-    if channel_order is not None:
+    if channel_order is not None and oms.order is not None:
         mismatch = amount_mismatch(channel_order, oms.order)
         if mismatch:
             channel_value, oms_value, what = mismatch

@@ -34,10 +34,10 @@ from shared.reconciliation.domain import (
     RunSummary,
     completed,
 )
-from shared.reconciliation.oms_orders import oms_copies
+from shared.reconciliation.oms_orders import oms_copies, with_order
 from shared.reconciliation.pull import OrderLister, PlatformRefused, PlatformUnavailable, ShopCredentials
 from shared.reconciliation.store import ReconciliationStore
-from shared.sku_mapping import SkuCatalog
+from shared.sku_mapping import SkuCatalog, mapping_for, to_internal
 from shared.usecases.intake_order import intake_order
 
 CAUSE = "reconciliation"
@@ -126,11 +126,22 @@ def _reconcile_page(run: RunSummary, pulled_orders: list[PulledOrder], ports: Ru
     copies = oms_copies(ports.orders, run.channel, [p.external_id for p in pulled_orders])
     for pulled in pulled_orders:
         channel_order, refused = _read(pulled)
-        findings = compare(pulled, channel_order.order if channel_order else None, refused, copies.get(pulled.external_id))
+        copy = copies.get(pulled.external_id)
+        if copy is not None and channel_order is not None and _fingerprint(channel_order, ports.catalog) != copy.fingerprint:
+            copies[pulled.external_id] = copy = with_order(copy, ports.orders)
+        findings = compare(pulled, channel_order.order if channel_order else None, refused, copy)
         if pulled.external_id in pending and channel_order and not any(f.kind == DifferenceKind.MISSING_IN_OMS for f in findings):
             findings.append(Finding(kind=DifferenceKind.MISSING_IN_OMS, action=Action.INGEST, detail=f"{pulled.channel} has order {pulled.external_id}; oms never received it", channel_value=pulled.platform_status))
         for finding in findings:
             _act(run, pulled, channel_order, finding, ports, copies.get(pulled.external_id))
+
+
+def _fingerprint(channel_order: ChannelOrder, catalog: SkuCatalog) -> str | None:
+    """The fingerprint intake would store for this content (None when its SKUs do not map)."""
+    try:
+        return to_internal(channel_order, mapping_for(channel_order, catalog)).content_fingerprint()
+    except InputRejected:
+        return None
 
 
 def _read(pulled: PulledOrder) -> tuple[ChannelOrder | None, str | None]:
