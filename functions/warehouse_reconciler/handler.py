@@ -8,10 +8,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 
 from shared.aws.dead_letters import dead_letter
-from shared.aws.import_files import objects_in_notification, read_import
+from shared.aws.notified_files import notified_objects, read_notified
 from shared.aws.stores import inventory_store, order_store
 from shared.observability import logger, metrics
 from shared.reconciliation.metrics import emit_difference_metrics
@@ -25,20 +24,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def check_list(record: SQSRecord) -> None:
-    try:
-        objects = objects_in_notification(record.body)
-    except ValueError as error:
-        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"not an S3 event notification: {error}", source={"message_id": record.message_id})
-        return
-    for bucket, key in objects:
-        try:
-            text = read_import(bucket, key, MAX_LIST_BYTES).decode("utf-8")
-            shipped = read_shipped_list(key, text)
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
-                raise
-            dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key} no longer exists", source={"message_id": record.message_id})
+    for bucket, key in notified_objects(record.body, record.message_id, DEAD_LETTER_QUEUE_ENV):
+        data = read_notified(bucket, key, MAX_LIST_BYTES, record.body, record.message_id, DEAD_LETTER_QUEUE_ENV)
+        if data is None:  # deleted since: dead-lettered with the reason
             continue
+        try:
+            shipped = read_shipped_list(key, data.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as error:  # a file oms cannot read at all: a person looks
             dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key}: {error}", source={"message_id": record.message_id})
             continue

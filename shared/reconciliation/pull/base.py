@@ -52,5 +52,12 @@ def top_signature(params: dict[str, str], secret: str, body: str = "") -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
 
 
-def client_or_default(http: PlatformHttp | None) -> PlatformHttp:
-    return http or PlatformHttp()
+class PagedLister:
+    """What every order-list adapter holds: its HTTP client and its page size."""
+
+    channel = ""
+    max_page_size = 100
+
+    def __init__(self, http: PlatformHttp | None = None, page_size: int | None = None):
+        self.http = http or PlatformHttp()
+        self.page_size = min(page_size or self.max_page_size, self.max_page_size)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import ShopCredentials, client_or_default, setting, top_signature
-from shared.reconciliation.pull.http import PlatformHttp, PlatformRefused
+from shared.reconciliation.pull.base import PagedLister, ShopCredentials, setting, top_signature
+from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "douyin"
 METHOD = "order.searchList"
@@ -35,11 +35,9 @@ _STATES = {
 }
 
 
-class DouyinOrders:
+class DouyinOrders(PagedLister):
     channel = CHANNEL
-
-    def __init__(self, http: PlatformHttp | None = None, page_size: int = PAGE_SIZE):
-        self.http, self.page_size = client_or_default(http), page_size
+    max_page_size = PAGE_SIZE
 
     def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
         page = int(cursor or "0")

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import ShopCredentials, china_time, client_or_default, setting, top_signature
-from shared.reconciliation.pull.http import PlatformHttp, PlatformRefused
+from shared.reconciliation.pull.base import PagedLister, ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "jd"
 METHOD = "jingdong.pop.order.search"
@@ -37,11 +37,9 @@ _STATES = {
 _RATE_LIMITED_CODES = {"19", "85"}  # "call frequency exceeded" answers (hand-built)
 
 
-class JdOrders:
+class JdOrders(PagedLister):
     channel = CHANNEL
-
-    def __init__(self, http: PlatformHttp | None = None, page_size: int = PAGE_SIZE):
-        self.http, self.page_size = client_or_default(http), page_size
+    max_page_size = PAGE_SIZE
 
     def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
         page = int(cursor or "1")

@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import ShopCredentials, client_or_default, setting
-from shared.reconciliation.pull.http import PlatformHttp, PlatformRefused
+from shared.reconciliation.pull.base import PagedLister, ShopCredentials, setting
+from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "shopify"
 API_VERSION = "2025-07"
@@ -23,11 +23,9 @@ _REFUNDED = {"refunded", "voided"}
 _SHIPPED = {"fulfilled", "partial"}
 
 
-class ShopifyOrders:
+class ShopifyOrders(PagedLister):
     channel = CHANNEL
-
-    def __init__(self, http: PlatformHttp | None = None, page_size: int = PAGE_SIZE):
-        self.http, self.page_size = client_or_default(http), page_size
+    max_page_size = PAGE_SIZE
 
     def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
         url = setting(ADMIN_URL_SETTING, DEFAULT_ADMIN_URL).replace("{shop}", shop) + "/orders.json"
