@@ -8,11 +8,11 @@ import hashlib
 import hmac
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from shared.reconciliation.domain import Page, Window
+from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
 from shared.reconciliation.pull.http import PlatformHttp
 
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -61,3 +61,18 @@ class PagedLister:
     def __init__(self, http: PlatformHttp | None = None, page_size: int | None = None):
         self.http = http or PlatformHttp()
         self.page_size = min(page_size or self.max_page_size, self.max_page_size)
+
+
+def pulled_order(channel: str, order: dict[str, Any], *, id_field: str, status_field: str, modified_field: str, states: dict[Any, ChannelState]) -> PulledOrder:
+    """A list item as reconciliation holds it: the payload untouched, its status read with `states`
+    (a status the table does not name is OTHER: a person looks if it matters)."""
+    status = order.get(status_field)
+    modified = order.get(modified_field)
+    return PulledOrder(
+        channel=channel,
+        external_id=str(order.get(id_field)),
+        platform_status=str(status),
+        state=states.get(status, ChannelState.OTHER),
+        modified_at=str(modified) if modified is not None else None,
+        payload=order,
+    )

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, ShopCredentials, setting, top_signature
+from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, setting, top_signature
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "douyin"
@@ -78,12 +78,4 @@ def throttled(body: Any) -> float | None:
 
 
 def pulled(order: dict[str, Any]) -> PulledOrder:
-    status = order.get("order_status")
-    return PulledOrder(
-        channel=CHANNEL,
-        external_id=str(order.get("order_id")),
-        platform_status=str(status),
-        state=_STATES.get(status, ChannelState.OTHER) if isinstance(status, int) else ChannelState.OTHER,
-        modified_at=str(order.get("update_time")) if order.get("update_time") is not None else None,
-        payload=order,
-    )
+    return pulled_order(CHANNEL, order, id_field="order_id", status_field="order_status", modified_field="update_time", states=_STATES)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, china_time, setting, top_signature
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "jd"
@@ -86,12 +86,4 @@ def throttled(body: Any) -> float | None:
 
 
 def pulled(order: dict[str, Any]) -> PulledOrder:
-    status = str(order.get("orderState", ""))
-    return PulledOrder(
-        channel=CHANNEL,
-        external_id=str(order.get("orderId")),
-        platform_status=status,
-        state=_STATES.get(status, ChannelState.OTHER),
-        modified_at=order.get("modified"),
-        payload=order,
-    )
+    return pulled_order(CHANNEL, order, id_field="orderId", status_field="orderState", modified_field="modified", states=_STATES)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, china_time, setting, top_signature
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "tmall"
@@ -88,12 +88,4 @@ def throttled(body: Any) -> float | None:
 
 
 def pulled(trade: dict[str, Any]) -> PulledOrder:
-    status = str(trade.get("status", ""))
-    return PulledOrder(
-        channel=CHANNEL,
-        external_id=str(trade.get("tid")),
-        platform_status=status,
-        state=_STATES.get(status, ChannelState.OTHER),
-        modified_at=trade.get("modified"),
-        payload=trade,
-    )
+    return pulled_order(CHANNEL, trade, id_field="tid", status_field="status", modified_field="modified", states=_STATES)
