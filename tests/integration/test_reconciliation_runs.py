@@ -182,3 +182,28 @@ def _csv(run_id: str) -> str:
     answer = api.handler(event, context())
     assert answer["statusCode"] == 200 and answer["multiValueHeaders"]["Content-Type"][0].startswith("text/csv")
     return answer["body"]
+
+
+def test_the_scheduler_asks_for_every_shops_run_and_the_runner_does_it_from_the_queue(platform, aws) -> None:
+    from functions.reconciler.handler import handler as reconciler
+    from functions.reconciliation_scheduler.handler import handler as scheduler
+    from local.sqs_poller import lambda_record
+    from tests.integration.conftest import context
+
+    answer = scheduler({"kind": "nightly"}, context())
+    assert answer["kind"] == "nightly" and len(answer["runs"]) == 1 and answer["unresolved_over_a_day"] == 0
+    [message] = drain(client("sqs"), aws.queue_urls["reconciliation_runs"])
+    asked = RunRequest.model_validate_json(message["Body"])
+    assert (asked.channel, asked.shop, asked.kind) == ("shopify", SHOP, RunKind.NIGHTLY)
+    assert asked.window.until - asked.window.since == timedelta(days=1)
+
+    # The runner, fed the on-demand run of the fixture's window, pages through the fake platform.
+    record = lambda_record({"MessageId": "m1", "ReceiptHandle": "r", "Body": request().model_dump_json(), "Attributes": {}, "MD5OfBody": ""}, aws.queue_arns["reconciliation_runs"], "us-east-1")
+    assert reconciler({"Records": [record]}, context("reconciler")) == {"batchItemFailures": []}
+    run = ReconciliationStore().run(request().run_id)
+    assert run.state == RunState.COMPLETED and run.orders_seen == ORDERS and run.differences == {"missing_in_oms": ORDERS}
+
+    poison = lambda_record({"MessageId": "m2", "ReceiptHandle": "r", "Body": '{"channel": "shopify"}', "Attributes": {}, "MD5OfBody": ""}, aws.queue_arns["reconciliation_runs"], "us-east-1")
+    assert reconciler({"Records": [poison]}, context("reconciler")) == {"batchItemFailures": []}
+    [dead] = drain(client("sqs"), aws.dead_letter_queue_urls["reconciliation_runs"], attributes=True)
+    assert "not a run oms can do" in dead["MessageAttributes"]["reason"]["StringValue"]
