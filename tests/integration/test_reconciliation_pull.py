@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from local.fake_platforms import FakePlatforms
-from local.platform_orders import PARSERS, generate
+from local.platform_orders import PARSERS, generate, published_shopify
 from shared.reconciliation.domain import ChannelState, Window
 from shared.reconciliation.pull import CHANNELS, PlatformHttp, PlatformRefused, PlatformUnavailable, ShopCredentials, lister_for
 from shared.reconciliation.pull.http import retry_after
@@ -113,3 +113,13 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after(None, 1.5) == 1.5
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", 2.0) == 0.0  # a date in the past: go now
     assert retry_after("soon", 2.0) == 2.0
+
+
+def test_shopifys_published_order_comes_through_the_list_as_published(fake) -> None:
+    published = published_shopify(WINDOW.since + timedelta(hours=1))
+    assert published is not None
+    fake.add_orders("shopify", SHOP, [published])
+    orders, _ = all_pages(fake, "shopify", PlatformHttp(sleep=lambda s: None))
+    [pulled] = [o for o in orders if o.external_id == str(published["id"])]
+    assert pulled.payload == published and pulled.state == ChannelState.AWAITING_SHIPMENT
+    assert PARSERS["shopify"](pulled.payload).order.lines[0].sku == "IPOD2009BLACK"

@@ -13,14 +13,15 @@ import pytest
 
 from functions.reconciliation_api import handler as api
 from local.fake_platforms import FakePlatforms
-from local.platform_orders import PARSERS, generate, set_status, CANCELLED
+from local.platform_orders import CANCELLED, PARSERS, external_id, generate, set_status
 from shared.aws.clients import client
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.order_store import OrderQuery
 from shared.aws.stores import catalog_store, order_store
 from shared.ids import order_id_for
 from shared.reconciliation.domain import DifferenceKind, Resolution, RunKind, RunRequest, RunState, Window
-from shared.reconciliation.pull import PlatformHttp, ShopCredentials
+from shared.reconciliation.oms_orders import oms_copies
+from shared.reconciliation.pull import CHANNELS, PlatformHttp, ShopCredentials, lister_for
 from shared.reconciliation.pull.shopify import ShopifyOrders
 from shared.reconciliation.store import ReconciliationStore
 from shared.reconciliation.usecases.run_channel import RunPorts, run_channel_reconciliation
@@ -86,23 +87,43 @@ def test_one_run_re_ingests_every_missed_order_through_intake_and_doubles_nothin
     assert len(stored_ids()) == ORDERS and not drain(client("sqs"), aws.queue_urls["intake"])
 
 
-def test_a_page_failing_in_the_middle_fails_the_run_and_asking_again_resumes_at_that_page(platform, aws) -> None:
-    missed = platform.generated[::4]  # on every page
-    deliver_webhooks([o for o in platform.generated if o not in missed])
-    platform.fail_page("shopify", page=3, times=20, status=502)
+@pytest.fixture
+def every_platform(aws, monkeypatch):
+    with FakePlatforms() as fake:
+        fake.generated = {channel: generate(channel, ORDERS, WINDOW.since, WINDOW.until) for channel in CHANNELS}
+        for channel, orders in fake.generated.items():
+            fake.add_orders(channel, SHOP, orders)
+        client("secretsmanager").put_secret_value(SecretId=aws.env["PLATFORM_CREDENTIALS_ARN"], SecretString=json.dumps(fake.credentials()))
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        yield fake
 
-    failed = run_channel_reconciliation(request(), ports(platform))
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_page_failing_in_the_middle_fails_the_run_and_asking_again_resumes_at_that_page(every_platform, aws, channel) -> None:
+    fake, generated = every_platform, every_platform.generated[channel]
+    missed = generated[::4]  # on every page
+    for order in generated:
+        if order not in missed:
+            intake_order(PARSERS[channel](order), catalog_store(), order_store(), enqueue_for_fulfilment)
+    fake.fail_page(channel, page=3, times=20, status=502)
+    http = PlatformHttp(sleep=lambda s: None, base_backoff=0.001)
+    credentials = ShopCredentials.model_validate(fake.credentials()[channel][SHOP])
+    ports = RunPorts(ReconciliationStore(), order_store(), catalog_store(), enqueue_for_fulfilment, type(lister_for(channel))(http, page_size=10), credentials)
+    asked = RunRequest(channel=channel, shop=SHOP, window=WINDOW)
+
+    failed = run_channel_reconciliation(asked, ports)
     assert failed.outcome == "failed" and failed.run.state == RunState.FAILED
     assert (failed.run.pages, failed.run.orders_seen) == (2, 20) and "502" in (failed.run.error or "")
-    assert platform.pages_served("shopify") == [1, 2]
+    assert fake.pages_served(channel) == [1, 2]
 
-    platform._failures.clear()  # the platform is back
-    resumed = run_channel_reconciliation(request(), ports(platform))
+    fake._failures.clear()  # the platform is back
+    resumed = run_channel_reconciliation(asked, ports)
     assert resumed.outcome == "completed"
-    assert platform.pages_served("shopify") == [1, 2, 3, 4, 5]  # pages 1 and 2 were not fetched again
+    assert fake.pages_served(channel) == [1, 2, 3, 4, 5]  # pages 1 and 2 were not fetched again
     assert (resumed.run.pages, resumed.run.orders_seen) == (5, ORDERS)
     assert resumed.run.differences == {DifferenceKind.MISSING_IN_OMS.value: len(missed)}
-    assert len(stored_ids()) == ORDERS
+    assert len(oms_copies(order_store(), channel, [external_id(channel, o) for o in generated])) == ORDERS
 
 
 def test_status_and_amount_differences_are_reported_or_fixed_through_intake(platform, aws) -> None:
