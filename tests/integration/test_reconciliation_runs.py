@@ -228,3 +228,16 @@ def test_the_scheduler_asks_for_every_shops_run_and_the_runner_does_it_from_the_
     assert reconciler({"Records": [poison]}, context("reconciler")) == {"batchItemFailures": []}
     [dead] = drain(client("sqs"), aws.dead_letter_queue_urls["reconciliation_runs"], attributes=True)
     assert "not a run oms can do" in dead["MessageAttributes"]["reason"]["StringValue"]
+
+
+def test_the_cli_function_runs_one_in_process_and_describes_it(platform, aws, tmp_path) -> None:
+    from local.reconcile import describe, main, reconcile
+
+    deliver_webhooks(platform.generated[1:])
+    report = reconcile("shopify", SHOP, WINDOW.since, WINDOW.until)
+    assert report["run"]["state"] == "COMPLETED" and report["run"]["auto_fixed"] == 1
+    assert "missing_in_oms: 1" in describe(report)
+    since, until = WINDOW.iso()
+    out = tmp_path / "report.csv"
+    assert main(["--channel", "shopify", "--shop", SHOP, "--since", since, "--until", until, "--csv", str(out)]) == 0  # the same run, done
+    assert out.read_text("utf-8").count("missing_in_oms") == 1
