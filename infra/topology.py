@@ -212,6 +212,7 @@ RECONCILIATION = Table(
         Index("by_started", "runs_key", "started_at"),  # the runs, newest first
         Index("by_open", "open_key", "found_at", projection=()),  # sparse: differences waiting for a person
     ),
+    ttl_attribute="expires_at_epoch",  # reports after 90 days; never a difference waiting for a person
 )
 TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION)
 

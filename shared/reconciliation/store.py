@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,18 @@ from shared.reconciliation.domain import Difference, Resolution, RunSummary
 TABLE_ENV = "RECONCILIATION_TABLE"
 RUNS = "RUNS"
 OPEN = "OPEN"
+KEEP_SECONDS = 90 * 24 * 3600  # reports are evidence for a quarter; what waits for a person stays
+
+
+def _expiry() -> int:
+    return int(time.time()) + KEEP_SECONDS
+
+
+def _run_item(run: RunSummary) -> dict[str, Any]:
+    item = {"pk": _run_pk(run.run_id), "sk": "META", "runs_key": RUNS, **run.model_dump(mode="json", exclude_none=True)}
+    if not run.needs_person:
+        item["expires_at_epoch"] = _expiry()
+    return item
 
 
 class RunNotFound(Exception):
@@ -56,9 +69,8 @@ class ReconciliationStore(TableAdapter):
 
     def start_run(self, run: RunSummary) -> tuple[RunSummary, bool]:
         """Stores a new run once; (the stored run, whether this call created it)."""
-        item = {"pk": _run_pk(run.run_id), "sk": "META", "runs_key": RUNS, **run.model_dump(mode="json", exclude_none=True)}
         try:
-            self.db.put_item(TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
+            self.db.put_item(TableName=self.table, Item=to_item(_run_item(run)), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as error:
             if not _failed_condition(error):
                 raise_if_transient(error)
@@ -74,8 +86,7 @@ class ReconciliationStore(TableAdapter):
 
     def save_run(self, run: RunSummary) -> None:
         """The run's checkpoint and counts (written after each page: a crash resumes from here)."""
-        item = {"pk": _run_pk(run.run_id), "sk": "META", "runs_key": RUNS, **run.model_dump(mode="json", exclude_none=True)}
-        self.db.put_item(TableName=self.table, Item=to_item(item))
+        self.db.put_item(TableName=self.table, Item=to_item(_run_item(run)))
 
     def list_runs(self, limit: int = 50, next_token: str | None = None) -> tuple[list[RunSummary], str | None]:
         kwargs: dict[str, Any] = {
@@ -103,6 +114,8 @@ class ReconciliationStore(TableAdapter):
         }
         if difference.resolution == Resolution.NEEDS_PERSON:
             item["open_key"] = OPEN
+        else:
+            item["expires_at_epoch"] = _expiry()
         try:
             self.db.put_item(
                 TableName=self.table,
@@ -122,13 +135,14 @@ class ReconciliationStore(TableAdapter):
             answer = self.db.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": _run_pk(run_id), "sk": f"DIFF#{difference_id}"}),
-                UpdateExpression="SET resolution = :person, resolved_by = :by, resolved_at = :at, resolution_note = :note REMOVE open_key",
+                UpdateExpression="SET resolution = :person, resolved_by = :by, resolved_at = :at, resolution_note = :note, expires_at_epoch = :expires REMOVE open_key",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeValues={
                     ":person": to_value(Resolution.RESOLVED_BY_PERSON.value),
                     ":by": to_value(by),
                     ":at": to_value(now_iso()),
                     ":note": to_value(note),
+                    ":expires": to_value(_expiry()),
                 },
                 ReturnValues="ALL_NEW",
             )
