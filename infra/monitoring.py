@@ -41,6 +41,12 @@ STUCK_METRICS = ("OrdersStuck", "OrdersRedriven", "StuckOrdersEscalated", "Order
 def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
     """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
     return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=period)
+# Reconciliation (shared/reconciliation): the scheduler counts differences waiting for a person for
+# over a day every 5 minutes; the runner counts runs the platform kept failing.
+RECONCILIATION_ALARMS = {
+    "ReconciliationUnresolvedOverADay": "Reconciliation differences have waited for a person for over a day (GET /reconciliation/runs).",
+    "ReconciliationRunsFailed": "A reconciliation run failed: the platform stayed unreachable or refused the credentials.",
+}
 
 
 class Monitoring(Construct):
@@ -163,6 +169,19 @@ class Monitoring(Construct):
             description="Re-driving did not move an order on, or it waits on a warehouse, carrier or "
             "replenishment past its limit: StuckOrderEscalated names it; operations must look.",
         )
+        for name, description in RECONCILIATION_ALARMS.items():
+            self._alarm(
+                f"reconciliation {name}",
+                cloudwatch.Metric(
+                    namespace="oms",
+                    metric_name=name,
+                    dimensions_map={"service": "oms"},
+                    statistic="Maximum",
+                    period=FIVE_MINUTES,
+                ),
+                threshold=1,
+                description=description,
+            )
         self._alarm(
             "api server errors",
             api_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),

@@ -26,7 +26,7 @@ class Schedules(Construct):
                 self,
                 f"{pascal(spec.key)}Schedule",
                 description=spec.description,
-                schedule=events.Schedule.rate(Duration.minutes(spec.every_minutes)),
+                schedule=events.Schedule.expression(f"cron({spec.cron})") if spec.cron else events.Schedule.rate(Duration.minutes(spec.every_minutes)),
             )
             rule.add_target(
                 targets.LambdaFunction(
@@ -34,6 +34,7 @@ class Schedules(Construct):
                     dead_letter_queue=dead_letters,
                     max_event_age=RULE_TARGET_MAX_EVENT_AGE,
                     retry_attempts=RULE_TARGET_RETRY_ATTEMPTS,
+                    event=events.RuleTargetInput.from_object(spec.payload) if spec.payload else None,
                 )
             )
             mark(rule, spec.key)

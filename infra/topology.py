@@ -127,7 +127,9 @@ class Schedule:
     key: str
     description: str
     function: str
-    every_minutes: int
+    every_minutes: int  # the rate; locally always the rate (scaled by the runtime's time scale)
+    cron: str | None = None  # on AWS, a cron expression instead of the rate (e.g. "30 1 * * ? *")
+    payload: dict | None = None  # the function's input instead of the Scheduled Event envelope
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,17 @@ INVENTORY = Table(
 # (price list, credit accounts, buyer profiles, blacklists, remote areas).
 REVIEW = Table(key="review", env_var="REVIEW_TABLE")
 CATALOG = Table(key="catalog", env_var="CATALOG_TABLE")  # oms's SKUs and the channel SKU mapping
-TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG)
+# Reconciliation runs and their differences, the shops' cursors and leases (shared/reconciliation/store.py).
+RECONCILIATION = Table(
+    key="reconciliation",
+    env_var="RECONCILIATION_TABLE",
+    indexes=(
+        Index("by_started", "runs_key", "started_at"),  # the runs, newest first
+        Index("by_open", "open_key", "found_at", projection=()),  # sparse: differences waiting for a person
+    ),
+    ttl_attribute="expires_at_epoch",  # reports after 90 days; never a difference waiting for a person
+)
+TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -267,6 +279,26 @@ QUEUES = (
         visibility_timeout_seconds=6 * 900,  # six times the consumer's timeout, as AWS advises
     ),
     Queue(
+        key="reconciliation_runs",
+        env_var="RECONCILIATION_RUNS_QUEUE_URL",
+        purpose="Reconciliation runs to do (schedules, the API, runs continuing or waiting for their shop)",
+        consumer="reconciler",
+        batch_size=1,  # a run is minutes of paging
+        max_receive_count=3,
+        max_concurrency=5,  # one run per shop at a time anyway; platforms rate-limit each app
+        visibility_timeout_seconds=6 * 300,  # six times the consumer's timeout, as AWS advises
+    ),
+    Queue(
+        key="wms_shipped_lists",
+        env_var="WMS_SHIPPED_LISTS_QUEUE_URL",
+        purpose="WMS daily shipped lists dropped in the WMS reports bucket (S3 event notifications)",
+        consumer="warehouse_reconciler",
+        batch_size=1,
+        max_receive_count=3,
+        max_concurrency=2,  # the minimum AWS allows: a few files a day
+        visibility_timeout_seconds=6 * 300,
+    ),
+    Queue(
         key="wms_outbound",
         env_var="WMS_OUTBOUND_QUEUE_URL",
         purpose="Outbound notes (出库单) for the warehouses; the WMS connector pulls from it",
@@ -318,6 +350,14 @@ BUCKETS = (
         notify_prefix="incoming/",
         notify_suffix=".csv",
     ),
+    Bucket(
+        key="wms_reports",
+        env_var="WMS_REPORTS_BUCKET",
+        purpose="The WMS's daily shipped lists: shipped/<warehouse_id>/<YYYY-MM-DD>.csv, compared with oms's notes",
+        notify_queue="wms_shipped_lists",
+        notify_prefix="shipped/",
+        notify_suffix=".csv",
+    ),
 )
 
 SECRETS = (
@@ -325,6 +365,11 @@ SECRETS = (
         key="channel_secrets",
         env_var="CHANNEL_SECRETS_ARN",
         description='Webhook signing secrets per channel and shop: {"<channel>": {"<shop>": "<secret>"}}',
+    ),
+    Secret(
+        key="platform_credentials",
+        env_var="PLATFORM_CREDENTIALS_ARN",
+        description='Platform API credentials per shop, for reconciliation: {"<channel>": {"<shop>": {"access_token", "app_key", "app_secret"}}}',
     ),
 )
 
@@ -463,6 +508,41 @@ FUNCTIONS = (
         description="Applies WMS/ERP stock counts and movements without losing reservations",
         uses=(Uses("inventory", Access.WRITE),),
     ),
+    Function(
+        key="reconciliation_api",
+        module="functions.reconciliation_api.handler",
+        description="Reconciliation API: run one now, list runs, read a run's report (JSON or CSV), resolve a difference",
+        uses=(Uses("reconciliation", Access.WRITE), Uses("platform_credentials", Access.READ), Uses("reconciliation_runs", Access.SEND)),
+    ),
+    Function(
+        key="reconciler",
+        module="functions.reconciler.handler",
+        description="Runs a channel reconciliation: pages the platform's orders, re-ingests the missed ones, reports differences",
+        uses=(*_INTAKE, Uses("reconciliation", Access.WRITE), Uses("platform_credentials", Access.READ), Uses("reconciliation_runs", Access.SEND)),
+        memory_mb=512,
+        timeout_seconds=300,  # a run checkpoints each page and continues in a new message near the end
+        settings=(
+            ("SHOPIFY_ADMIN_URL", "https://{shop}/admin/api/2025-07"),
+            ("TAOBAO_TOP_URL", "https://eco.taobao.com/router/rest"),
+            ("JD_API_URL", "https://api.jd.com/routerjson"),
+            ("DOUYIN_API_URL", "https://openapi-fxg.jinritemai.com"),
+        ),
+    ),
+    Function(
+        key="reconciliation_scheduler",
+        module="functions.reconciliation_scheduler.handler",
+        description="Asks for each shop's incremental or nightly reconciliation run; counts differences unresolved for a day",
+        uses=(Uses("reconciliation", Access.READ), Uses("platform_credentials", Access.READ), Uses("reconciliation_runs", Access.SEND)),
+        timeout_seconds=60,
+    ),
+    Function(
+        key="warehouse_reconciler",
+        module="functions.warehouse_reconciler.handler",
+        description="Compares a WMS's daily shipped list with oms's outbound notes; applies shipments oms missed",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("reconciliation", Access.WRITE), Uses("wms_reports", Access.READ)),
+        memory_mb=512,
+        timeout_seconds=300,
+    ),
 )
 
 SCHEDULES = (
@@ -483,6 +563,21 @@ SCHEDULES = (
         description="Every minute: release reservations whose hold expired (TTL deletes hours late)",
         function="reservation_sweeper",
         every_minutes=1,
+    ),
+    Schedule(
+        key="reconcile_recent",
+        description="Every 5 minutes: reconcile each shop's recently modified orders from its cursor",
+        function="reconciliation_scheduler",
+        every_minutes=5,
+        payload={"kind": "incremental"},
+    ),
+    Schedule(
+        key="reconcile_yesterday",
+        description="Nightly at 01:30 UTC: reconcile each shop's whole previous day",
+        function="reconciliation_scheduler",
+        every_minutes=1440,
+        cron="30 1 * * ? *",
+        payload={"kind": "nightly"},
     ),
 )
 
@@ -534,6 +629,11 @@ ROUTES = (
     Route("PUT", "/reference/{kind}", "reference_api", authorization="IAM"),
     Route("GET", "/reference/{kind}/{key}", "reference_api", authorization="IAM"),
     Route("DELETE", "/reference/{kind}/{key}", "reference_api", authorization="IAM"),
+    # Reconciliation: operations people and their tools (the oms CLI), signed with IAM credentials.
+    Route("GET", "/reconciliation/runs", "reconciliation_api", authorization="IAM"),
+    Route("POST", "/reconciliation/runs", "reconciliation_api", authorization="IAM"),
+    Route("GET", "/reconciliation/runs/{run_id}", "reconciliation_api", authorization="IAM"),
+    Route("POST", "/reconciliation/runs/{run_id}/differences/{difference_id}/resolve", "reconciliation_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

@@ -130,6 +130,7 @@ class LocalRuntime:
                     self.resources.function_names[queue.consumer],
                     handlers[queue.consumer],
                     batch_size=queue.batch_size,
+                    timeout_s=topology.function(queue.consumer).timeout_seconds,
                 )
                 poller.start()
                 self.pollers.append(poller)
@@ -141,6 +142,7 @@ class LocalRuntime:
                 handlers[schedule.function],
                 every_seconds=self._period(schedule),
                 region=REGION,
+                payload=schedule.payload,
             )
             timer.start()
             self.schedules.append(timer)

@@ -12,7 +12,9 @@ from local.moto_patches import LocalLambdaContext
 from shared.clock import now_iso
 
 
-def scheduled_event(rule_name: str, region: str) -> dict[str, Any]:
+def scheduled_event(rule_name: str, region: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    if payload is not None:  # a target with a constant input receives that input, not the envelope
+        return dict(payload)
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
@@ -27,12 +29,15 @@ def scheduled_event(rule_name: str, region: str) -> dict[str, Any]:
 
 
 class LocalSchedule:
-    def __init__(self, rule_name: str, function_name: str, handler: Callable[[dict, Any], Any], every_seconds: float, region: str):
-        self.rule_name, self.function_name, self.handler = rule_name, function_name, handler
+    def __init__(
+        self, rule_name: str, function_name: str, handler: Callable[[dict, Any], Any], every_seconds: float, region: str, payload: dict[str, Any] | None = None
+    ):
+        self.rule_name, self.function_name, self.handler, self.payload = rule_name, function_name, handler, payload
         self.every_seconds, self.region = every_seconds, region
         self.runs = 0
         self.failures = 0
         self._stop = threading.Event()
+        self.paused = threading.Event()  # set: the ticks pass without calling the handler (a disabled rule)
         self._thread = threading.Thread(target=self._run, name=f"schedule-{rule_name}", daemon=True)
 
     def start(self) -> None:
@@ -44,8 +49,10 @@ class LocalSchedule:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every_seconds):
+            if self.paused.is_set():
+                continue
             try:
-                self.handler(scheduled_event(self.rule_name, self.region), LocalLambdaContext(self.function_name))
+                self.handler(scheduled_event(self.rule_name, self.region, self.payload), LocalLambdaContext(self.function_name))
             except Exception:  # EventBridge would retry; the next tick is our retry
                 self.failures += 1
             self.runs += 1

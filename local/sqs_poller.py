@@ -53,11 +53,13 @@ class SqsPoller:
         batch_size: int = 10,
         concurrency: int = 2,
         retry_delay_seconds: int = 1,
+        timeout_s: int = 10,  # the function's timeout: what its context's remaining time counts down from
     ):
         self.sqs, self.queue_url, self.queue_arn = sqs, queue_url, queue_arn
         self.function_name, self.handler = function_name, handler
-        self.batch_size, self.retry_delay_seconds = batch_size, retry_delay_seconds
+        self.batch_size, self.retry_delay_seconds, self.timeout_s = batch_size, retry_delay_seconds, timeout_s
         self._stop = threading.Event()
+        self._paused = threading.Event()
         self._threads = [
             threading.Thread(target=self._run, name=f"poller-{function_name}-{i}", daemon=True) for i in range(concurrency)
         ]
@@ -75,6 +77,13 @@ class SqsPoller:
         for thread in self._threads:
             thread.join(timeout=5)
 
+    def pause(self) -> None:
+        """Stops taking messages (they wait in the queue, as behind a disabled event source mapping)."""
+        self._paused.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+
     @property
     def busy(self) -> bool:
         return self._busy > 0
@@ -82,6 +91,9 @@ class SqsPoller:
     def _run(self) -> None:
         region = self.queue_arn.split(":")[3]
         while not self._stop.is_set():
+            if self._paused.is_set():
+                self._stop.wait(0.1)
+                continue
             try:
                 messages = self.sqs.receive_message(
                     QueueUrl=self.queue_url,
@@ -106,7 +118,7 @@ class SqsPoller:
     def _deliver(self, messages: list[dict[str, Any]], region: str) -> None:
         event = {"Records": [lambda_record(m, self.queue_arn, region) for m in messages]}
         try:
-            result = self.handler(event, LocalLambdaContext(self.function_name)) or {}
+            result = self.handler(event, LocalLambdaContext(self.function_name, timeout_s=self.timeout_s)) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # an unhandled error fails the whole batch, as on AWS
             failed = {m["MessageId"] for m in messages}

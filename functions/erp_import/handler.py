@@ -9,12 +9,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from shared.aws.dead_letters import dead_letter
-from shared.aws.import_files import ImportFileTooLarge, objects_in_notification, read_import, write_report
+from shared.aws.import_files import ImportFileTooLarge, write_report
 from shared.aws.messaging import enqueue_for_fulfilment
+from shared.aws.notified_files import notified_objects, read_notified
 from shared.aws.stores import catalog_store, order_store
 from shared.channels.erp_csv import read_batch
 from shared.http_api import build_resolver, json_response, raw_body, unreadable_body
@@ -46,21 +45,13 @@ def post_import():
 
 
 def import_dropped_file(record: SQSRecord) -> None:
-    try:
-        objects = objects_in_notification(record.body)
-    except ValueError as error:
-        dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"not an S3 event notification: {error}", source={"message_id": record.message_id})
-        return
-    for bucket, key in objects:
+    for bucket, key in notified_objects(record.body, record.message_id, DEAD_LETTER_QUEUE_ENV):
         try:
-            data = read_import(bucket, key, MAX_IMPORT_FILE_BYTES)
-        except ClientError as error:
-            if error.response["Error"]["Code"] not in ("404", "NoSuchKey"):
-                raise  # S3 or permissions trouble: retried, then the queue's DLQ
-            dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key} no longer exists", source={"message_id": record.message_id})
-            continue
+            data = read_notified(bucket, key, MAX_IMPORT_FILE_BYTES, record.body, record.message_id, DEAD_LETTER_QUEUE_ENV)
         except ImportFileTooLarge as too_large:
             _report(bucket, key, FileRefused(source=key, errors=[Problem(field="file", rule="max_size", message=str(too_large))]))
+            continue
+        if data is None:  # deleted since: dead-lettered with the reason
             continue
         try:
             report: BaseModel = _import(data.decode("utf-8"), key, MAX_IMPORT_ROWS_PER_FILE)

@@ -99,12 +99,20 @@ def query_partition(db: Any, table: str, pk: str, *, consistent: bool = False) -
     return _query_up_to(db, kwargs, limit=sys.maxsize)
 
 
-def batch_get(db: Any, table: str, keys: list[dict[str, Any]], *, attempts: int = 5) -> list[dict[str, Any]]:
-    """The items with these keys (plain dicts), 100 keys per request, retrying unprocessed keys."""
+def batch_get(
+    db: Any, table: str, keys: list[dict[str, Any]], *, attempts: int = 5, projection: str | None = None, names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """The items with these keys (plain dicts), 100 keys per request, retrying unprocessed keys;
+    only the `projection`'s attributes when given (with `names` for reserved words)."""
     found: list[dict[str, Any]] = []
     unique = list({(k["pk"], k["sk"]): k for k in keys}.values())
     for start in range(0, len(unique), 100):
-        request = {table: {"Keys": [to_item(k) for k in unique[start : start + 100]]}}
+        wanted: dict[str, Any] = {"Keys": [to_item(k) for k in unique[start : start + 100]]}
+        if projection:
+            wanted["ProjectionExpression"] = projection
+        if names:
+            wanted["ExpressionAttributeNames"] = names
+        request = {table: wanted}
         for _ in range(attempts):
             try:
                 answer = db.batch_get_item(RequestItems=request)

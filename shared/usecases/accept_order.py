@@ -26,14 +26,22 @@ class Acceptance(BaseModel, defer_build=True):
 
 
 def accept_order(
-    order: OrderIn, store: OrderStore, enqueue: Callable[[str], None], received_via: dict[str, str] | None = None
+    order: OrderIn,
+    store: OrderStore,
+    enqueue: Callable[[str], None],
+    received_via: dict[str, str] | None = None,
+    *,
+    cause: str | None = None,
+    actor: Actor | None = None,
 ) -> Acceptance:
+    """`cause` and `actor` name who brought the order when it was not the channel itself (e.g.
+    reconciliation pulling an order whose webhook never came)."""
     channel = Actor(kind=ActorKind.CHANNEL, name=order.channel.value)
     entry = TimelineEntry(
         from_status=None,
         to_status=OrderStatus.RECEIVED,
-        cause=f"order received from {order.channel.value}",
-        actor=channel,
+        cause=cause or f"order received from {order.channel.value}",
+        actor=actor or channel,
         details={
             "external_id": order.external_id,
             "lines": len(order.lines),

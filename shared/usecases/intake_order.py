@@ -7,12 +7,19 @@ from collections.abc import Callable
 
 from shared.aws.order_store import OrderStore
 from shared.channels.common import ChannelOrder
+from shared.lifecycle import Actor
 from shared.sku_mapping import SkuCatalog, mapping_for, to_internal
 from shared.usecases.accept_order import Acceptance, accept_order
 
 
 def intake_order(
-    channel_order: ChannelOrder, catalog: SkuCatalog, store: OrderStore, enqueue: Callable[[str], None]
+    channel_order: ChannelOrder,
+    catalog: SkuCatalog,
+    store: OrderStore,
+    enqueue: Callable[[str], None],
+    *,
+    cause: str | None = None,
+    actor: Actor | None = None,
 ) -> Acceptance:
     order = to_internal(channel_order, mapping_for(channel_order, catalog))
-    return accept_order(order, store, enqueue, channel_order.received_via)
+    return accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor)

@@ -284,8 +284,10 @@ def test_rule_pattern_bus_and_target_follow_topology(built: Built, spec: topolog
 def test_schedule_runs_its_function_with_retries_and_a_dead_letter_queue(built: Built, spec: topology.Schedule) -> None:
     properties = built.properties(built.rules[spec.key])
     unit = "minute" if spec.every_minutes == 1 else "minutes"
-    assert properties["ScheduleExpression"] == f"rate({spec.every_minutes} {unit})"
+    expected = f"cron({spec.cron})" if spec.cron else f"rate({spec.every_minutes} {unit})"
+    assert properties["ScheduleExpression"] == expected
     [target] = properties["Targets"]
+    assert (json.loads(target["Input"]) if "Input" in target else None) == spec.payload
     assert built.function_key_of[referenced_id(target["Arn"])] == spec.function
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert referenced_id(target["DeadLetterConfig"]["Arn"]) in built.dev.of_type("AWS::SQS::Queue")

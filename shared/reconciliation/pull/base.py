@@ -1,0 +1,78 @@
+"""What every platform's order-list adapter shares: the shop's API credentials, where the
+platform is (a setting: the real API on AWS, the fake platform server locally), and the TOP-style
+request signature Taobao, JD and Douyin use."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
+from shared.reconciliation.pull.http import PlatformHttp
+
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+class ShopCredentials(BaseModel):
+    """A shop's API access, from the platform credentials secret (docs/runbook.md)."""
+
+    access_token: str = Field(min_length=1)  # Shopify's Admin API token, TOP's session, JD's / Douyin's access_token
+    app_key: str = ""
+    app_secret: str = ""
+
+
+class OrderLister(Protocol):
+    channel: str
+
+    def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
+        """One page of the shop's orders modified in the window: `cursor` None is the first page;
+        the answer's next_cursor is None after the last one."""
+        ...
+
+
+def setting(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def china_time(moment: datetime) -> str:
+    """'yyyy-MM-dd HH:mm:ss' in Beijing time, how Taobao and JD take times."""
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def top_signature(params: dict[str, str], secret: str, body: str = "") -> str:
+    """Taobao's TOP signature (sign_method=hmac-sha256): the parameters sorted by name, each name
+    followed by its value, HMAC-SHA256 with the app secret, upper-case hex. JD and Douyin sign the
+    same way with their own parameter sets."""
+    text = "".join(f"{k}{params[k]}" for k in sorted(params) if k != "sign") + body
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
+
+
+class PagedLister:
+    """What every order-list adapter holds: its HTTP client and its page size."""
+
+    channel = ""
+    max_page_size = 100
+
+    def __init__(self, http: PlatformHttp | None = None, page_size: int | None = None):
+        self.http = http or PlatformHttp()
+        self.page_size = min(page_size or self.max_page_size, self.max_page_size)
+
+
+def pulled_order(channel: str, order: dict[str, Any], *, id_field: str, status_field: str, modified_field: str, states: dict[Any, ChannelState]) -> PulledOrder:
+    """A list item as reconciliation holds it: the payload untouched, its status read with `states`
+    (a status the table does not name is OTHER: a person looks if it matters)."""
+    status = order.get(status_field)
+    modified = order.get(modified_field)
+    return PulledOrder(
+        channel=channel,
+        external_id=str(order.get(id_field)),
+        platform_status=str(status),
+        state=states.get(status, ChannelState.OTHER),
+        modified_at=str(modified) if modified is not None else None,
+        payload=order,
+    )
