@@ -62,6 +62,9 @@ class Queue:
     max_batching_window_seconds: int = 0
     max_receive_count: int = 5  # deliveries before the message moves to the dead-letter queue
     visibility_timeout_seconds: int = 60
+    # FIFO: a producer's MessageDeduplicationId drops repeats for five minutes (the outbox's
+    # idempotency key); its DLQ is FIFO too.
+    fifo: bool = False
 
     @property
     def dead_letter_env_var(self) -> str:
@@ -190,6 +193,8 @@ ORDERS = Table(
         Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
         # The last N stored orders (what-if replay): day and shard, newest first.
         Index("by_day", "day_key", "created_at", projection=()),
+        # Sparse: outbox items not yet published (shared/outbox/), oldest first.
+        Index("by_outbox", "outbox_key", "created_at"),
     ),
 )
 INVENTORY = Table(
@@ -253,20 +258,14 @@ QUEUES = (
     Queue(
         key="wms_outbound",
         env_var="WMS_OUTBOUND_QUEUE_URL",
-        purpose="Outbound notes (出库单) for the warehouses; the WMS connector pulls from it",
+        purpose="Outbound notes (出库单) and their voiding for the warehouses, each once (FIFO, deduplicated on the note id by the outbox publisher); the WMS connector pulls from it",
         consumer=None,
         visibility_timeout_seconds=120,
+        fifo=True,
     ),
 )
 
 RULES = (
-    Rule(
-        key="outbound_notes_to_wms",
-        description="Deliver outbound notes, and their voiding on cancellation, to the WMS outbound queue",
-        bus="events",
-        pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated", "OutboundNoteVoided"]},
-        target_queue="wms_outbound",
-    ),
     Rule(
         key="parcel_updates_to_orders",
         description="Deliver parcel updates that a WMS or carrier publishes to the parcel updates queue",
@@ -341,7 +340,7 @@ FUNCTIONS = (
         key="orders_api",
         module="functions.orders_api.handler",
         description="Operations API: find orders, read one with its timeline, cancel, decide on held orders",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START), Uses("wms_outbound", Access.SEND)),
     ),
     Function(
         key="workflow_starter",
@@ -371,8 +370,16 @@ FUNCTIONS = (
     Function(
         key="notification",
         module="functions.notification.handler",
-        description="Creates the outbound note (出库单) and announces it",
-        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        description="Creates the outbound note (出库单) with its outbox message, and publishes it",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND)),
+    ),
+    Function(
+        key="outbox_publisher",
+        module="functions.outbox_publisher.handler",
+        description="Publishes outbox messages a crash left pending: each reaches the WMS queue once",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND)),
+        timeout_seconds=60,
+        settings=(("OUTBOX_GRACE_SECONDS", "30"),),  # leave the fast path this long before sweeping
     ),
     Function(
         key="rules_api",
@@ -424,6 +431,12 @@ FUNCTIONS = (
 )
 
 SCHEDULES = (
+    Schedule(
+        key="publish_pending_outbox",
+        description="Every minute: publish outbox messages still pending (their writer crashed before publishing)",
+        function="outbox_publisher",
+        every_minutes=1,
+    ),
     Schedule(
         key="escalate_stale_holds",
         description="Every 5 minutes: escalate held orders nobody decided on in time",

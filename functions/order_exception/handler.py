@@ -8,12 +8,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import publish
 from shared.aws.stores import order_store
+from shared.aws.transient import transient_errors_named
 from shared.observability import logger, metrics
 from shared.usecases.record_exception import record_exception
 from shared.workflow_io import ExceptionRequest
 
 
 
+@transient_errors_named
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

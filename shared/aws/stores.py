@@ -12,6 +12,8 @@ from shared.aws.order_history import OrderHistory
 from shared.aws.order_store import OrderStore
 from shared.aws.reference_store import ReferenceStore
 from shared.aws.rule_set_store import RuleSetStore
+from shared.outbox.publish import OutboxPublisher
+from shared.outbox.store import OutboxStore
 
 T = TypeVar("T")
 
@@ -51,6 +53,15 @@ def catalog_store() -> CatalogStore:
 
 def channel_secrets() -> ChannelSecrets:
     return _one(ChannelSecrets)
+
+
+def outbox_publisher() -> OutboxPublisher:
+    found = _stores.get(OutboxPublisher)
+    if found is None:
+        from shared.aws.messaging import publish, send_to_wms
+
+        found = _stores[OutboxPublisher] = OutboxPublisher(OutboxStore(), send_to_wms, publish)
+    return found
 
 
 def reset() -> None:

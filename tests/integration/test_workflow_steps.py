@@ -52,7 +52,7 @@ def test_happy_path_reaches_outbound_note_and_announces_it(seeded, shanghai_orde
     assert statuses(order_id) == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"]
     assert [n.warehouse_id for n in details.outbound_notes] == ["WH-SH"]
     assert details.order.reservation_id == reserved["reservation_id"]
-    [message] = drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])  # via the EventBridge rule
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])  # via the outbox publisher
     event = json.loads(message["Body"])
     assert event["detail-type"] == "OutboundNoteCreated"
     assert event["detail"]["note_id"] == released["outbound_note_ids"][0]
@@ -113,9 +113,9 @@ def test_every_step_repeated_changes_nothing_twice(seeded, shanghai_order):
     assert notes[0] == notes[1]
     assert statuses(order_id) == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"]
     assert len(order_store().details(order_id).outbound_notes) == 1
-    # The announcement goes out again on a repeat; it carries the same note id for the WMS to drop.
+    # The repeat finds the outbox message published: the WMS queue holds the note once.
     bodies = [json.loads(m["Body"])["detail"]["note_id"] for m in drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])]
-    assert len(bodies) == 2 and len(set(bodies)) == 1
+    assert bodies == notes[0]
 
 
 def test_shortage_at_reservation_is_named_recorded_and_rerouted(seeded, shanghai_order):
