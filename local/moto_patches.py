@@ -14,6 +14,11 @@
    it touched. A Query on a table's own key sorts every item of the table to keep one
    partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
    partition's items.
+6. Duplicate Express executions (a fault mode, off by default). moto refuses a second execution
+   with a running or finished one's name (ExecutionAlreadyExists); AWS Express workflows accept
+   it, so two executions of one order run at once there. `allow_duplicate_executions(True)` makes
+   moto accept it too, so tests see what AWS allows (both runs share moto's ARN for the name; on
+   AWS each Express run has its own, and nothing in oms reads it).
 5. EventBridge partner buses. A partner bus is named after its source, which has slashes
    (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
    EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
@@ -41,6 +46,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
+from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -224,6 +230,26 @@ def install_partner_bus_names() -> None:
     """Partner buses (names with slashes) addressable by name, in server mode and under mock_aws."""
     with _lock:
         EventsBackend._normalize_event_bus_arn = _event_bus_name
+
+
+_original_name_idempotency = StateMachine._handle_name_input_idempotency
+_duplicate_executions = threading.Event()
+
+
+def _name_idempotency(self: StateMachine, name: str, execution_input: str) -> Any:
+    if _duplicate_executions.is_set():
+        return None  # as an Express workflow on AWS: every StartExecution starts a run
+    return _original_name_idempotency(self, name, execution_input)
+
+
+def allow_duplicate_executions(enabled: bool) -> None:
+    """Fault mode: a second execution with a used name runs, as on AWS Express (see 6. above)."""
+    with _lock:
+        StateMachine._handle_name_input_idempotency = _name_idempotency
+    if enabled:
+        _duplicate_executions.set()
+    else:
+        _duplicate_executions.clear()
 
 
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:

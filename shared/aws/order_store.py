@@ -325,6 +325,72 @@ class OrderStore:
             raise
         return True
 
+    # -- the chunked reservation's claim (shared/usecases/reserve_stock.py) ---------------------
+
+    def claim_reservation(self, current: StoredOrder, claimant: str, now: str, until: str) -> bool:
+        """Claims the right to reserve a ROUTED order's stock in chunks until `until`, unless
+        another claimant holds a live claim. The claim changes no version: it fences the chunk
+        writes (claim_check_item), not the order's other writers."""
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
+                UpdateExpression="SET reserving_by = :me, reserving_until = :until",
+                ConditionExpression="#version = :v AND #status = :routed AND (attribute_not_exists(reserving_by) OR reserving_by = :me OR reserving_until < :now)",
+                ExpressionAttributeNames={"#version": "version", "#status": "status"},
+                ExpressionAttributeValues={
+                    ":me": to_value(claimant),
+                    ":until": to_value(until),
+                    ":now": to_value(now),
+                    ":v": to_value(current.version),
+                    ":routed": to_value(OrderStatus.ROUTED.value),
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise_if_transient(error)
+            raise
+        return True
+
+    def release_claim(self, order_id: str, claimant: str) -> None:
+        """Gives the claim up (a shortage ends this delivery's attempt); a no-op once it lapsed."""
+        try:
+            self.db.update_item(
+                TableName=self.table,
+                Key=to_item({"pk": _pk(order_id), "sk": "META"}),
+                UpdateExpression="REMOVE reserving_by, reserving_until",
+                ConditionExpression="reserving_by = :me",
+                ExpressionAttributeValues={":me": to_value(claimant)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def reservation_claimant(self, order_id: str) -> str | None:
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": "META"}), ConsistentRead=True, ProjectionExpression="reserving_by").get("Item")
+        return from_item(item).get("reserving_by") if item else None
+
+    def claim_check_item(self, current: StoredOrder, claimant: str) -> dict[str, Any]:
+        """A transaction item that holds only while this claimant's claim on the ROUTED order does."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(current.order_id), "sk": "META"}),
+                "ConditionExpression": "#version = :v AND #status = :routed AND reserving_by = :me",
+                "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
+                "ExpressionAttributeValues": {":v": to_value(current.version), ":routed": to_value(OrderStatus.ROUTED.value), ":me": to_value(claimant)},
+            }
+        }
+
+    @staticmethod
+    def fenced_by_claim(transition_items: list[dict[str, Any]], claimant: str) -> list[dict[str, Any]]:
+        """A status change's items (transition_items) that also require this claimant's claim."""
+        update = transition_items[0]["Update"]
+        update["ConditionExpression"] += " AND reserving_by = :claimant"
+        update["ExpressionAttributeValues"][":claimant"] = to_value(claimant)
+        return transition_items
+
     def note_update_item(self, note: OutboundNote, expected_state: NoteState) -> dict[str, Any]:
         """The transaction item that moves a note on, only from the state the caller saw."""
         fields = note.model_dump(mode="json", include={"state", "carrier", "tracking_number", "shipped_at", "delivered_at"}, exclude_none=True)

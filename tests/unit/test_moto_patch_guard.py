@@ -5,6 +5,7 @@ import inspect
 
 import moto
 from moto.awslambda.models import LambdaFunction
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -29,6 +30,9 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     query = inspect.getsource(moto_patches._original_query)
     assert "for item in self.all_items()\n                if isinstance(item, Item) and item.hash_key == hash_key" in query
     assert "index_name" in moto_patches._QUERY_SIGNATURE.parameters and "hash_key" in moto_patches._QUERY_SIGNATURE.parameters
+    # The name check allow_duplicate_executions() bypasses (moto refuses what AWS Express allows).
+    assert "raise ExecutionAlreadyExists(" in inspect.getsource(moto_patches._original_name_idempotency)
+    assert "_handle_name_input_idempotency(" in inspect.getsource(StepFunctionsParserBackend.start_execution)
     # The bus-name reading install_partner_bus_names() replaces: the last path segment of anything.
     assert 'split("/")[-1]' in inspect.getsource(moto_patches._original_normalize_event_bus_arn)
 
