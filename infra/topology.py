@@ -392,8 +392,8 @@ FUNCTIONS = (
     Function(
         key="order_exception",
         module="functions.order_exception.handler",
-        description="Moves an order whose workflow failed into EXCEPTION, with the error",
-        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        description="Moves an order whose workflow failed into EXCEPTION, with the error, and gives back its held stock",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH)),
     ),
     Function(
         key="reservation_sweeper",

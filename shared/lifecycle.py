@@ -55,10 +55,12 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.RECEIVED, S.BACKORDERED): "lines no warehouse holds, split off their order (line-level backorder)",
     (S.EXCEPTION, S.APPROVED): "operator retried after an exception",
 }
-# Cancellation is allowed until the parcel leaves; an exception can strike any open order.
+# Cancellation is allowed until the parcel leaves; an exception can strike any open order whose
+# outbound note is not written yet (a RELEASED order's note is with the warehouse or its outbox:
+# a later failure is a timeline note, not EXCEPTION; docs/decisions.md, decision 28).
 for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED, S.EXCEPTION):
     TRANSITIONS[(_status, S.CANCELLED)] = "cancelled"
-for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED):
+for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED):
     TRANSITIONS[(_status, S.EXCEPTION)] = "workflow step failed"
 
 TERMINAL = frozenset({S.REJECTED, S.DELIVERED, S.CANCELLED})
