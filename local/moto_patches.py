@@ -89,7 +89,8 @@ def invoke_handler(function_name: str, event: Any) -> tuple[str, bool, str]:
         result = handler(event, LocalLambdaContext(function_name))
     except Exception as error:  # the Lambda runtime turns any exception into an error payload
         payload = {
-            "errorType": type(error).__name__,
+            # A fault may carry the Lambda service's own error name (e.g. Sandbox.Timedout).
+            "errorType": getattr(error, "lambda_error_type", type(error).__name__),
             "errorMessage": str(error),
             "stackTrace": traceback.format_exception(error)[-5:],
         }

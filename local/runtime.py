@@ -78,6 +78,8 @@ class LocalRuntime:
         os.environ.update(self.resources.env)  # in process, every handler sees every resource
         for function in topology.FUNCTIONS:
             os.environ.update(dict(function.settings))
+            # A setting in seconds is a time limit: it scales with the schedules and the waits.
+            os.environ.update({k: str(float(v) * self.time_scale) for k, v in function.settings if k.endswith("_SECONDS")})
         moto_patches.install({self.resources.function_names[k]: h for k, h in handlers.items()}, self.time_scale)
 
         for queue in topology.QUEUES:
