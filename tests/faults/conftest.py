@@ -12,7 +12,7 @@ from local.seed import load_seed
 
 @pytest.fixture(scope="package")
 def faulty_runtime() -> tuple[LocalRuntime, FaultInjector]:
-    with LocalRuntime() as started:
+    with LocalRuntime(log_level="ERROR") as started:
         load_seed()
         stock_up(500)
         injector = FaultInjector().install(started)
