@@ -87,25 +87,42 @@ def stock_up(orders: int) -> None:
 
 
 def run_scenario(runtime: LocalRuntime, injector: FaultInjector, scenario: Scenario, orders: int, timeout: float = 120.0) -> Outcome:
+    return run_scenarios(runtime, injector, [scenario], orders, timeout)[0]
+
+
+def run_scenarios(runtime: LocalRuntime, injector: FaultInjector, scenarios: list[Scenario], orders: int, timeout: float = 120.0) -> list[Outcome]:
+    """Runs the scenarios at once (their faults are planned per order, so they do not meet) and
+    reads each one's outcome. The duplicate-execution mode is on for all when one asks for it."""
     started = time.monotonic()
-    outcome = Outcome(scenario.name)
     sample = json.loads(SAMPLE.read_text("utf-8"))
-    fired_before = sum(injector.fired.values())
-    bodies = [_unique(sample, scenario.name, n) for n in range(orders)]
-    ids = [order_id_for(body["channel"], body["external_id"]) for body in bodies]
-    if scenario.fault:
-        injector.plan.add(ids, scenario.fault)
-    moto_patches.allow_duplicate_executions(scenario.duplicate_delivery or scenario.duplicate_execution)
+    fired_before = Counter(injector.fired)
+    runs: list[tuple[Scenario, Outcome]] = []
+    moto_patches.allow_duplicate_executions(any(s.duplicate_delivery or s.duplicate_execution for s in scenarios))
     try:
-        accepted = [order_id for order_id, body in zip(ids, bodies) if _post(runtime, body, scenario)]
-        outcome.accepted, outcome.order_ids = len(accepted), accepted
-        _wait(runtime, accepted, started + timeout)
+        for scenario in scenarios:
+            bodies = [_unique(sample, scenario.name, n) for n in range(orders)]
+            ids = [order_id_for(body["channel"], body["external_id"]) for body in bodies]
+            if scenario.fault:
+                injector.plan.add(ids, scenario.fault)
+            outcome = Outcome(scenario.name)
+            outcome.order_ids = [order_id for order_id, body in zip(ids, bodies) if _post(runtime, body, scenario)]
+            outcome.accepted = len(outcome.order_ids)
+            runs.append((scenario, outcome))
+        _wait(runtime, [o for _, outcome in runs for o in outcome.order_ids], started + timeout)
     finally:
         moto_patches.allow_duplicate_executions(False)
-    _read(runtime, outcome, accepted, scenario)
-    outcome.faults_fired = sum(injector.fired.values()) - fired_before
-    outcome.seconds = time.monotonic() - started
-    return outcome
+    notes = Counter(json.loads(m["Body"])["detail"]["note_id"] for m in _drain(runtime, runtime.resources.queue_urls["wms_outbound"]))
+    books = books_problems()
+    dead_letters = sum(runtime.queue_depth(q.key, dead_letter=True) for q in topology.QUEUES)
+    for scenario, outcome in runs:
+        _read(outcome, scenario, notes)
+        outcome.reservation_problems += books
+        outcome.dead_letters = dead_letters
+        if scenario.fault:
+            key = (scenario.fault.step, scenario.fault.kind)
+            outcome.faults_fired = injector.fired[key] - fired_before[key]
+        outcome.seconds = time.monotonic() - started
+    return [outcome for _, outcome in runs]
 
 
 def _unique(sample: dict[str, Any], scenario: str, n: int) -> dict[str, Any]:
@@ -152,11 +169,9 @@ def _outbox_pending(order_ids: list[str]) -> bool:
     return any(i["pk"]["S"] in wanted for i in items)
 
 
-def _read(runtime: LocalRuntime, outcome: Outcome, order_ids: list[str], scenario: Scenario) -> None:
-    notes = Counter(json.loads(m["Body"])["detail"]["note_id"] for m in _drain(runtime, runtime.resources.queue_urls["wms_outbound"]))
-    outcome.duplicate_notes = sum(count - 1 for count in notes.values())
+def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str]) -> None:
     inventory = inventory_store()
-    for order_id in order_ids:
+    for order_id in outcome.order_ids:
         try:
             details = order_store().details(order_id)
         except OrderNotFound:
@@ -170,6 +185,7 @@ def _read(runtime: LocalRuntime, outcome: Outcome, order_ids: list[str], scenari
             outcome.unexpected.append(f"{order_id} {status}")
         if status == "EXCEPTION" and not any(e.to_status == "EXCEPTION" and e.details.get("error") for e in details.timeline):
             outcome.exceptions_without_error.append(order_id)
+        outcome.duplicate_notes += sum(notes[n.note_id] - 1 for n in details.outbound_notes if notes[n.note_id] > 1)
         if status == "RELEASED":
             outcome.missing_notes += [n.note_id for n in details.outbound_notes if n.note_id not in notes]
         held = Counter((l.warehouse_id, l.sku) for l in inventory.reservations(order_id) if l.state == ReservationState.HELD)
@@ -178,8 +194,6 @@ def _read(runtime: LocalRuntime, outcome: Outcome, order_ids: list[str], scenari
             outcome.reservation_problems.append(f"{order_id} {status} holds {sorted(held)} for plan {sorted(planned)}")
         elif status not in HOLDS_STOCK and held:
             outcome.reservation_problems.append(f"{order_id} {status} still holds {sorted(held)}")
-    outcome.reservation_problems += books_problems()
-    outcome.dead_letters = sum(runtime.queue_depth(q.key, dead_letter=True) for q in topology.QUEUES)
 
 
 def books_problems() -> list[str]:
