@@ -24,6 +24,7 @@ from datetime import timedelta
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
+from shared.aws.reservation_claims import ReservationClaims
 from shared.clock import iso, utc_now
 from shared.errors import OrderMovedOn, ReservationInProgress, StockShortage, VersionConflict
 from shared.inventory import HOLD_SECONDS, LINES_PER_CHUNK, TRANSACTION_ITEMS, ReservationLine, ReservationState, reservation_lines, transaction_batches
@@ -88,13 +89,14 @@ def _reserve_in_chunks(
 ) -> None:
     """Chunks under this delivery's claim, each in its own transaction fenced by the claim, then
     the order's status change, also fenced by it."""
+    claims = ReservationClaims(orders)
     now = utc_now()
-    if not orders.claim_reservation(current, claimant, iso(now), iso(now + timedelta(seconds=CLAIM_SECONDS))):
+    if not claims.claim(current, claimant, iso(now), iso(now + timedelta(seconds=CLAIM_SECONDS))):
         fresh = orders.load(current.order_id)
         if (fresh.version, fresh.status) != (current.version, current.status):
             raise VersionConflict(current.order_id, current.version)  # re-read: a replay, or moved on
-        raise ReservationInProgress(current.order_id, orders.reservation_claimant(current.order_id) or "another delivery")
-    claim = orders.claim_check_item(current, claimant)
+        raise ReservationInProgress(current.order_id, claims.claimant(current.order_id) or "another delivery")
+    claim = claims.check_item(current, claimant)
     written = _adopt_held(current, inventory, lines, claim)
     adopted = {_line_key(line) for line in written}
     pending = [line for line in lines if _line_key(line) not in adopted]
@@ -115,10 +117,10 @@ def _reserve_in_chunks(
             pending = pending[len(chunk) :]
     except StockShortage:
         _give_back(current, inventory, written, claim)
-        orders.release_claim(current.order_id, claimant)  # routing re-plans; the next attempt claims afresh
+        claims.release(current.order_id, claimant)  # routing re-plans; the next attempt claims afresh
         raise
     try:
-        transact_write(orders.db, orders.fenced_by_claim(order_items, claimant))
+        transact_write(orders.db, claims.fenced_by_claim(order_items, claimant))
     except TransactionCancelled as cancelled:
         # Another delivery won (it counts every line: give nothing back), or the order moved on
         # (a cancellation gives back every HELD line itself; the sweeper catches the rest).

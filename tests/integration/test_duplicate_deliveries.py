@@ -8,7 +8,7 @@ import threading
 import time
 
 from shared.aws.stores import inventory_store, order_store
-from shared.errors import OrderMovedOn, ReservationInProgress
+from shared.errors import OrderMovedOn, ReservationInProgress, VersionConflict
 from shared.inventory import ReservationState, StockRecord
 from shared.lifecycle import OrderStatus
 from shared.usecases.reserve_stock import reserve_stock
@@ -19,14 +19,14 @@ ORDERS = 16
 
 
 def deliver(order_id: str, outcomes: list[str]) -> None:
-    """One delivery as the workflow runs it: ReservationInProgress is retried with backoff and
-    jitter, then the run ends quietly; OrderMovedOn ends it quietly at once."""
+    """One delivery as the workflow runs it: ReservationInProgress and VersionConflict are retried
+    with backoff and jitter, then the run ends quietly; OrderMovedOn ends it quietly at once."""
     for attempt in range(12):
         try:
             reserve_stock(order_id, order_store(), inventory_store())
             outcomes.append("reserved")
             return
-        except ReservationInProgress:
+        except (ReservationInProgress, VersionConflict):
             time.sleep(random.uniform(0, min(0.4, 0.02 * 2**attempt)))
         except OrderMovedOn:
             outcomes.append("moved on")
