@@ -14,15 +14,15 @@
    it touched. A Query on a table's own key sorts every item of the table to keep one
    partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
    partition's items.
+5. EventBridge partner buses. A partner bus is named after its source, which has slashes
+   (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
+   EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
+   and only an ARN as an ARN, as EventBridge does.
 6. Duplicate Express executions (a fault mode, off by default). moto refuses a second execution
    with a running or finished one's name (ExecutionAlreadyExists); AWS Express workflows accept
    it, so two executions of one order run at once there. `allow_duplicate_executions(True)` makes
    moto accept it too, so tests see what AWS allows (both runs share moto's ARN for the name; on
    AWS each Express run has its own, and nothing in oms reads it).
-5. EventBridge partner buses. A partner bus is named after its source, which has slashes
-   (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
-   EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
-   and only an ARN as an ARN, as EventBridge does.
 """
 
 from __future__ import annotations
