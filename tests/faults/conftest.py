@@ -12,7 +12,8 @@ from local.seed import load_seed
 
 @pytest.fixture(scope="package")
 def faulty_runtime() -> tuple[LocalRuntime, FaultInjector]:
-    with LocalRuntime(log_level="ERROR") as started:
+    # Its own resource names: moto keeps the state of an earlier runtime in this process (tests/e2e).
+    with LocalRuntime(log_level="ERROR", prefix="oms-faults") as started:
         load_seed()
         stock_up(500)
         injector = FaultInjector().install(started)
