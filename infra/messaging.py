@@ -74,7 +74,7 @@ class Messaging(Construct):
             self._add_rule(rule)
 
     def _add_queue(self, spec: topology.Queue) -> None:
-        dead_letters = self._dead_letter_queue(f"{pascal(spec.key)}DeadLetterQueue")
+        dead_letters = dead_letter_queue(self, f"{pascal(spec.key)}DeadLetterQueue", fifo=spec.fifo)
         self.dead_letter_queues[spec.key] = dead_letters
         queue = sqs.Queue(
             self,
@@ -86,6 +86,7 @@ class Messaging(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(
                 max_receive_count=spec.max_receive_count, queue=dead_letters
             ),
+            **_fifo_settings(spec.fifo),
         )
         mark(queue, spec.key)
         self.queues[spec.key] = queue
@@ -112,17 +113,29 @@ class Messaging(Construct):
         mark(rule, spec.key)
         self.rules[spec.key] = rule
 
-    def _dead_letter_queue(self, id_: str) -> sqs.Queue:
-        return dead_letter_queue(self, id_)
 
 
-def dead_letter_queue(scope: Construct, id_: str) -> sqs.Queue:
+def _fifo_settings(fifo: bool) -> dict:
+    """A FIFO queue deduplicates on the producer's MessageDeduplicationId, per message group,
+    with high-throughput limits (per group, not per queue)."""
+    if not fifo:
+        return {}
+    return {
+        "fifo": True,
+        "content_based_deduplication": False,
+        "deduplication_scope": sqs.DeduplicationScope.MESSAGE_GROUP,
+        "fifo_throughput_limit": sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+    }
+
+
+def dead_letter_queue(scope: Construct, id_: str, fifo: bool = False) -> sqs.Queue:
     return sqs.Queue(
         scope,
         id_,
         retention_period=DEAD_LETTER_RETENTION,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
+        **({"fifo": True} if fifo else {}),
     )
 
 

@@ -183,6 +183,19 @@ class Monitoring(Construct):
                 description=description,
             )
         self._alarm(
+            "outbox messages unconfirmed",
+            cloudwatch.Metric(
+                namespace="oms",
+                metric_name="OutboxMessagesUnconfirmed",
+                dimensions_map={"service": "oms"},
+                statistic="Sum",
+                period=FIVE_MINUTES,
+            ),
+            threshold=1,
+            description="An outbox message stayed unsent past the WMS queue's deduplication window: "
+            "check the WMS for its id before sending it again (runbook).",
+        )
+        self._alarm(
             "api server errors",
             api_stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
             threshold=settings.alarm_api_server_errors,

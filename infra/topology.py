@@ -67,6 +67,9 @@ class Queue:
     # many concurrent consumers, leaving the account's Lambda concurrency to the workflow's steps
     # and the APIs (docs/decisions.md 56). None: no cap.
     max_concurrency: int | None = None
+    # FIFO: a producer's MessageDeduplicationId drops repeats for five minutes (the outbox's
+    # idempotency key); its DLQ is FIFO too.
+    fifo: bool = False
 
     @property
     def dead_letter_env_var(self) -> str:
@@ -202,6 +205,8 @@ ORDERS = Table(
         Index("by_address", "address_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
         # The last N stored orders (what-if replay): day and shard, newest first.
         Index("by_day", "day_key", "created_at", projection=()),
+        # Sparse: outbox items not yet published (shared/outbox/), oldest first.
+        Index("by_outbox", "outbox_key", "created_at"),
     ),
 )
 INVENTORY = Table(
@@ -301,20 +306,14 @@ QUEUES = (
     Queue(
         key="wms_outbound",
         env_var="WMS_OUTBOUND_QUEUE_URL",
-        purpose="Outbound notes (出库单) for the warehouses; the WMS connector pulls from it",
+        purpose="Outbound notes (出库单) and their voiding for the warehouses, each once (FIFO, deduplicated on the note id by the outbox publisher); the WMS connector pulls from it",
         consumer=None,
         visibility_timeout_seconds=120,
+        fifo=True,
     ),
 )
 
 RULES = (
-    Rule(
-        key="outbound_notes_to_wms",
-        description="Deliver outbound notes, and their voiding on cancellation, to the WMS outbound queue",
-        bus="events",
-        pattern={"source": [BUS.source], "detail-type": ["OutboundNoteCreated", "OutboundNoteVoided"]},
-        target_queue="wms_outbound",
-    ),
     Rule(
         key="parcel_updates_to_orders",
         description="Deliver parcel updates that a WMS or carrier publishes to the parcel updates queue",
@@ -403,7 +402,7 @@ FUNCTIONS = (
         key="orders_api",
         module="functions.orders_api.handler",
         description="Operations API: find orders, read one with its timeline, cancel, decide on held orders, retry failed ones",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START), Uses("wms_outbound", Access.SEND)),
     ),
     Function(
         key="workflow_starter",
@@ -437,9 +436,17 @@ FUNCTIONS = (
     Function(
         key="notification",
         module="functions.notification.handler",
-        description="Creates the outbound note (出库单) and announces it",
-        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        description="Creates the outbound note (出库单) with its outbox message, and publishes it",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND)),
         memory_mb=512,
+    ),
+    Function(
+        key="outbox_publisher",
+        module="functions.outbox_publisher.handler",
+        description="Publishes outbox messages a crash left pending: each reaches the WMS queue once",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND)),
+        timeout_seconds=60,
+        settings=(("OUTBOX_GRACE_SECONDS", "30"),),  # leave the fast path this long before sweeping
     ),
     Function(
         key="rules_api",
@@ -466,8 +473,8 @@ FUNCTIONS = (
     Function(
         key="order_exception",
         module="functions.order_exception.handler",
-        description="Moves an order whose workflow failed into EXCEPTION, with the error",
-        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH)),
+        description="Moves an order whose workflow failed into EXCEPTION, with the error, and gives back its held stock",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH)),
     ),
     Function(
         key="reservation_sweeper",
@@ -546,6 +553,12 @@ FUNCTIONS = (
 )
 
 SCHEDULES = (
+    Schedule(
+        key="publish_pending_outbox",
+        description="Every minute: publish outbox messages still pending (their writer crashed before publishing)",
+        function="outbox_publisher",
+        every_minutes=1,
+    ),
     Schedule(
         key="escalate_stale_holds",
         description="Every 5 minutes: escalate held orders nobody decided on in time",

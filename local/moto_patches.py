@@ -21,6 +21,11 @@
    (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
    EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
    and only an ARN as an ARN, as EventBridge does.
+6. Duplicate Express executions (a fault mode, off by default). moto refuses a second execution
+   with a running or finished one's name (ExecutionAlreadyExists); AWS Express workflows accept
+   it, so two executions of one order run at once there. `allow_duplicate_executions(True)` makes
+   moto accept it too, so tests see what AWS allows (both runs share moto's ARN for the name; on
+   AWS each Express run has its own, and nothing in oms reads it).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
+from moto.stepfunctions.models import StateMachine
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -86,7 +92,8 @@ def invoke_handler(function_name: str, event: Any) -> tuple[str, bool, str]:
         result = handler(event, LocalLambdaContext(function_name))
     except Exception as error:  # the Lambda runtime turns any exception into an error payload
         payload = {
-            "errorType": type(error).__name__,
+            # A fault may carry the Lambda service's own error name (e.g. Sandbox.Timedout).
+            "errorType": getattr(error, "lambda_error_type", type(error).__name__),
             "errorMessage": str(error),
             "stackTrace": traceback.format_exception(error)[-5:],
         }
@@ -229,15 +236,41 @@ def install_partner_bus_names() -> None:
         EventsBackend._normalize_event_bus_arn = _event_bus_name
 
 
-def queued_messages(queue_name: str, account: str = "123456789012", region: str = "us-east-1") -> list[tuple[str, dict[str, Any]]]:
-    """(body, message attributes) of every message of a queue, visible, delayed or in flight."""
+def queued_messages(queue_name: str, account: str = "123456789012", region: str = "us-east-1") -> list[tuple[str, dict[str, Any], dict[str, str]]]:
+    """(body, message attributes, FIFO ids) of every message of a queue, visible, delayed or in
+    flight; the FIFO ids (MessageGroupId, MessageDeduplicationId) are empty on a standard queue."""
     from moto.sqs.models import sqs_backends
 
     queue = sqs_backends[account][region].queues.get(queue_name)
     if queue is None:
         return []
     with queue._messages_lock:
-        return [(m.body, copy.deepcopy(m.message_attributes)) for m in queue._messages]
+        return [(m.body, copy.deepcopy(m.message_attributes), _fifo_ids(m)) for m in queue._messages]
+
+
+def _fifo_ids(message: Any) -> dict[str, str]:
+    ids = {"MessageGroupId": message.group_id, "MessageDeduplicationId": message.deduplication_id}
+    return {k: v for k, v in ids.items() if v}
+
+
+_original_name_idempotency = StateMachine._handle_name_input_idempotency
+_duplicate_executions = threading.Event()
+
+
+def _name_idempotency(self: StateMachine, name: str, execution_input: str) -> Any:
+    if _duplicate_executions.is_set():
+        return None  # as an Express workflow on AWS: every StartExecution starts a run
+    return _original_name_idempotency(self, name, execution_input)
+
+
+def allow_duplicate_executions(enabled: bool) -> None:
+    """Fault mode: a second execution with a used name runs, as on AWS Express (see 6. above)."""
+    with _lock:
+        StateMachine._handle_name_input_idempotency = _name_idempotency
+    if enabled:
+        _duplicate_executions.set()
+    else:
+        _duplicate_executions.clear()
 
 
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:

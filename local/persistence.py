@@ -64,7 +64,7 @@ def take(resources: LocalResources, dynamodb: Any, taken_at: str) -> dict[str, A
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         tables[table.key] = items
     queues = {
-        label: [{"body": body, "attributes": attributes} for body, attributes in moto_patches.queued_messages(url.rsplit("/", 1)[-1])]
+        label: [{"body": body, "attributes": attributes, "fifo": fifo} for body, attributes, fifo in moto_patches.queued_messages(url.rsplit("/", 1)[-1])]
         for label, url in _queues(resources).items()
     }
     return {"format": FORMAT, "taken_at": taken_at, "tables": tables, "queues": queues}
@@ -112,7 +112,7 @@ def restore(snapshot: dict[str, Any], resources: LocalResources, dynamodb: Any, 
             continue  # a queue this version no longer has
         for start in range(0, len(saved), 10):  # SendMessageBatch's limit
             entries = [
-                {"Id": str(i), "MessageBody": m["body"], **({"MessageAttributes": m["attributes"]} if m["attributes"] else {})}
+                {"Id": str(i), "MessageBody": m["body"], **({"MessageAttributes": m["attributes"]} if m["attributes"] else {}), **m.get("fifo", {})}
                 for i, m in enumerate(saved[start : start + 10])
             ]
             sqs.send_message_batch(QueueUrl=urls[label], Entries=entries)

@@ -93,13 +93,17 @@ def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) 
         res.env[table.env_var] = name
 
     for queue in topology.QUEUES:
-        dlq_url = c["sqs"].create_queue(QueueName=f"{prefix}-{queue.key}-dlq")["QueueUrl"]
+        fifo = {"FifoQueue": "true"} if queue.fifo else {}
+        suffix = ".fifo" if queue.fifo else ""
+        dlq_url = c["sqs"].create_queue(QueueName=f"{prefix}-{queue.key}-dlq{suffix}", Attributes=fifo)["QueueUrl"]
         dlq_arn = c["sqs"].get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         url = c["sqs"].create_queue(
-            QueueName=f"{prefix}-{queue.key}",
+            QueueName=f"{prefix}-{queue.key}{suffix}",
             Attributes={
                 "VisibilityTimeout": str(queue.visibility_timeout_seconds),
                 "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
+                **fifo,
+                **({"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"} if queue.fifo else {}),
             },
         )["QueueUrl"]
         res.queue_urls[queue.key] = url

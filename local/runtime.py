@@ -111,7 +111,10 @@ class LocalRuntime:
         self.resources = provision(self.prefix, {s: self.client(s) for s in SERVICES})
         os.environ.update(self.resources.env)  # in process, every handler sees every resource
         for function in topology.FUNCTIONS:
-            os.environ.update(topology.function_settings(function, LOCAL_ENV_NAME))
+            settings = topology.function_settings(function, LOCAL_ENV_NAME)
+            os.environ.update(settings)
+            # A plain number of seconds is a time limit: it scales with the schedules and the waits.
+            os.environ.update({k: str(float(v) * self.time_scale) for k, v in settings.items() if k.endswith("_SECONDS") and _is_number(v)})
         os.environ.update(self.settings)
         if self.data_dir is not None:
             if self.empty:
@@ -252,3 +255,11 @@ class LocalRuntime:
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -42,6 +42,22 @@ class StoreUnavailable(OmsError):
     """The store throttled or failed after the SDK's own retries; the workflow retries the step."""
 
 
+class DependencyUnavailable(OmsError):
+    """An AWS service throttled, answered with a 5xx, timed out or could not be reached after the
+    SDK's own retries: a transient failure. The workflow retries the step with backoff and jitter;
+    an error that is not classified so fails the step for good (EXCEPTION)."""
+
+
+class ReservationInProgress(OmsError):
+    """Another delivery of the same order is reserving its stock in chunks right now (it holds the
+    order's reservation claim). The workflow retries; if the claim outlives the retries the run
+    ends quietly, as for OrderMovedOn, and the claimant (or stuck-order detection) carries on."""
+
+    def __init__(self, order_id: str, claimed_by: str):
+        super().__init__(f"order {order_id}: another delivery ({claimed_by}) is reserving its stock")
+        self.order_id, self.claimed_by = order_id, claimed_by
+
+
 class EventPublishFailed(OmsError):
     """EventBridge refused some entries; the step is retried (events carry stable ids)."""
 

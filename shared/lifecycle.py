@@ -60,10 +60,12 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.EXCEPTION, S.RESERVED): "operator retried after an exception: release the reserved stock to the warehouse",
     (S.EXCEPTION, S.RELEASED): "operator retried after an exception: announce the outbound notes again",
 }
-# Cancellation is allowed until the parcel leaves; an exception can strike any open order.
+# Cancellation is allowed until the parcel leaves; an exception can strike any open order whose
+# outbound note is not written yet (a RELEASED order's note is with the warehouse or its outbox:
+# a later failure is a timeline note, not EXCEPTION; docs/decisions.md, decision 28).
 for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED, S.EXCEPTION):
     TRANSITIONS[(_status, S.CANCELLED)] = "cancelled"
-for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.RELEASED, S.BACKORDERED):
+for _status in (S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED):
     TRANSITIONS[(_status, S.EXCEPTION)] = "workflow step failed"
 
 TERMINAL = frozenset({S.REJECTED, S.DELIVERED, S.CANCELLED})

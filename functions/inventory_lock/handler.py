@@ -8,12 +8,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store, order_store
+from shared.aws.transient import transient_errors_named
 from shared.observability import logger
 from shared.usecases.reserve_stock import reserve_stock
 from shared.workflow_io import OrderRef
 
 
 
+@transient_errors_named
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)

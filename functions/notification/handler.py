@@ -1,4 +1,4 @@
-"""Workflow task: create the outbound notes (出库单) and publish OutboundNoteCreated."""
+"""Workflow task: create the outbound notes (出库单) with their outbox messages, then publish them."""
 
 from __future__ import annotations
 
@@ -7,20 +7,20 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws.messaging import publish
-from shared.aws.stores import order_store
+from shared.aws.stores import order_store, outbox_publisher
+from shared.aws.transient import transient_errors_named
 from shared.clock import utc_now
 from shared.observability import ORDER_TO_OUTBOUND_METRIC, logger, metrics
 from shared.usecases.release_to_warehouse import release_to_warehouse
 from shared.workflow_io import OrderRef
 
 
-
+@transient_errors_named
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)
-    note_ids = release_to_warehouse(request.order_id, order_store(), publish)
+    note_ids = release_to_warehouse(request.order_id, order_store(), outbox_publisher())
     metrics.add_metric(name="OrdersReleased", unit="Count", value=1)
     if note_ids:
         # Order to outbound note: the promise the platform keeps at a promotion's peak (alarmed

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
-from shared.aws.stores import inventory_store, order_store
+from shared.aws.stores import inventory_store, order_store, outbox_publisher
 from shared.http_api import build_resolver, json_response
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
@@ -83,7 +83,7 @@ def get_order(order_id: str) -> OrderDetails:
 def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
     logger.append_keys(order_id=order_id)
     actor = Actor(kind=ActorKind.OPERATOR, name=request.operator)
-    cancellation = cancel_order(order_id, request.reason, actor, order_store(), inventory_store(), publish)
+    cancellation = cancel_order(order_id, request.reason, actor, order_store(), inventory_store(), publish, outbox_publisher())
     return json_response(200, cancellation.model_dump(mode="json"))
 
 

@@ -7,12 +7,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import order_history, order_store, reference_store, rule_set_store
+from shared.aws.transient import transient_errors_named
 from shared.observability import logger
 from shared.usecases.review_order import review_order
 from shared.workflow_io import OrderRef
 
 
 
+@transient_errors_named
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = OrderRef.model_validate(event)

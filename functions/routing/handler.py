@@ -7,12 +7,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store, order_store
+from shared.aws.transient import transient_errors_named
 from shared.observability import logger
 from shared.usecases.route_order import route_order
 from shared.workflow_io import RouteRequest
 
 
 
+@transient_errors_named
 @logger.inject_lambda_context(correlation_id_path="order_id", clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RouteRequest.model_validate(event)

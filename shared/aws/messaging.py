@@ -10,16 +10,29 @@ from botocore.exceptions import ClientError
 from shared.aws.clients import client, resource_name
 from shared.errors import EventPublishFailed
 from shared.events import SOURCE, DomainEvent
+from shared.outbox.messages import OutboxMessage
 
 INTAKE_QUEUE_ENV = "INTAKE_QUEUE_URL"
 EVENT_BUS_ENV = "EVENT_BUS_NAME"
 WORKFLOW_ENV = "FULFILMENT_STATE_MACHINE_ARN"
+WMS_QUEUE_ENV = "WMS_OUTBOUND_QUEUE_URL"
 _PUT_EVENTS_BATCH = 10  # EventBridge's limit per PutEvents call
 
 
 def enqueue_for_fulfilment(order_id: str) -> None:
     client("sqs").send_message(
         QueueUrl=resource_name(INTAKE_QUEUE_ENV), MessageBody=json.dumps({"order_id": order_id})
+    )
+
+
+def send_to_wms(message: OutboxMessage) -> None:
+    """One message on the WMS FIFO queue: its id deduplicates (SQS drops a repeat for five
+    minutes), its order keeps one order's messages in sequence (a note before its voiding)."""
+    client("sqs").send_message(
+        QueueUrl=resource_name(WMS_QUEUE_ENV),
+        MessageBody=json.dumps(message.envelope()),
+        MessageDeduplicationId=message.message_id,
+        MessageGroupId=message.order_id,
     )
 
 

@@ -14,6 +14,8 @@ if TYPE_CHECKING:  # each store is imported by the accessor that builds it: a ha
     from shared.aws.order_store import OrderStore
     from shared.aws.reference_store import ReferenceStore
     from shared.aws.rule_set_store import RuleSetStore
+    from shared.outbox.publish import OutboxPublisher
+    from shared.outbox.store import OutboxStore
 
 T = TypeVar("T")
 
@@ -67,6 +69,18 @@ def channel_secrets() -> ChannelSecrets:
     from shared.aws.channel_secrets import ChannelSecrets
 
     return _one(ChannelSecrets)
+
+
+def outbox_publisher() -> OutboxPublisher:
+    from shared.outbox.publish import OutboxPublisher
+
+    found = _stores.get(OutboxPublisher)
+    if found is None:
+        from shared.aws.messaging import publish, send_to_wms
+        from shared.outbox.store import OutboxStore
+
+        found = _stores[OutboxPublisher] = OutboxPublisher(OutboxStore(), send_to_wms, publish)
+    return found
 
 
 def reset() -> None:

@@ -1,6 +1,7 @@
 """Cancel an order up to shipment, with its compensation: outbound notes not yet shipped are
 voided (in the same transaction as the status change), reserved stock is given back, and the
-warehouse and partners hear of it. After shipment the answer is a refusal with the reason."""
+warehouse and partners hear of it: each voiding is an outbox message written with the status
+change and sent to the WMS once by the outbox publisher (shared/outbox/). After shipment the answer is a refusal with the reason."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from shared.aws.order_store import NoteState, OrderStore, StoredOrder
 from shared.aws.dynamo import TransactionCancelled
 from shared.errors import OmsError, VersionConflict
 from shared.events import DomainEvent, OrderCancelled, OutboundNoteVoided
+from shared.clock import now_iso
+from shared.outbox.messages import OutboxMessage
+from shared.outbox.publish import OutboxPublisher
 from shared.lifecycle import Actor, OrderStatus, is_allowed, transition_entry
 from shared.usecases.retry import on_version_conflict
 from shared.usecases.settle_reservations import release_reservation
@@ -39,20 +43,26 @@ class CancelRefused(OmsError):
 
 
 def cancel_order(
-    order_id: str, reason: str, actor: Actor, orders: OrderStore, inventory: InventoryStore, publish: Callable[[Sequence[DomainEvent]], None]
+    order_id: str,
+    reason: str,
+    actor: Actor,
+    orders: OrderStore,
+    inventory: InventoryStore,
+    publish: Callable[[Sequence[DomainEvent]], None],
+    publisher: OutboxPublisher,
 ) -> Cancellation:
-    cancellation = on_version_conflict(lambda: _cancel(orders.load(order_id), reason, actor, orders))
+    cancellation = on_version_conflict(lambda: _cancel(orders.load(order_id), reason, actor, orders, publisher))
     # After the status change: a retried cancel of a CANCELLED order lands here again and gives
     # back whatever a crash left HELD, so the stock always comes back.
     released = release_reservation(order_id, f"order cancelled: {reason}", inventory)
     publish(
         [OrderCancelled(event_id=f"{order_id}:cancelled", order_id=order_id, cancelled_status=cancellation.cancelled_status, reason=reason, actor=actor.name)]
-        + [OutboundNoteVoided(event_id=f"{n.note_id}:voided", order_id=order_id, note_id=n.note_id, warehouse_id=n.warehouse_id) for n in cancellation.voided_notes]
     )
+    publisher.publish_order(order_id)  # the voidings, and whatever a crash left pending
     return cancellation.model_copy(update={"released_lines": len(released)})
 
 
-def _cancel(current: StoredOrder, reason: str, actor: Actor, orders: OrderStore) -> Cancellation:
+def _cancel(current: StoredOrder, reason: str, actor: Actor, orders: OrderStore, publisher: OutboxPublisher) -> Cancellation:
     if current.status == OrderStatus.CANCELLED:
         cancelled_from = next((e.from_status for e in reversed(orders.details(current.order_id).timeline) if e.to_status == OrderStatus.CANCELLED), current.status)
         return Cancellation(order_id=current.order_id, cancelled_status=cancelled_from, voided_notes=[], released_lines=0)
@@ -64,6 +74,7 @@ def _cancel(current: StoredOrder, reason: str, actor: Actor, orders: OrderStore)
         raise CancelRefused(current.order_id, "a parcel of this order has left the warehouse")
     voided = [VoidedNote(note_id=n.note_id, warehouse_id=n.warehouse_id) for n in notes if n.state == NoteState.SENT]
     voids = [orders.note_update_item(n.model_copy(update={"state": NoteState.VOIDED}), NoteState.SENT) for n in notes if n.state == NoteState.SENT]
+    voids += [publisher.outbox.put_item(OutboxMessage.of(_voiding(current.order_id, v), now_iso())) for v in voided]
     try:
         orders.transition(
             current,
@@ -74,3 +85,7 @@ def _cancel(current: StoredOrder, reason: str, actor: Actor, orders: OrderStore)
     except TransactionCancelled as cancelled:  # a parcel shipped while we decided: decide again
         raise VersionConflict(current.order_id, current.version) from cancelled
     return Cancellation(order_id=current.order_id, cancelled_status=current.status, voided_notes=voided, released_lines=0)
+
+
+def _voiding(order_id: str, note: VoidedNote) -> OutboundNoteVoided:
+    return OutboundNoteVoided(event_id=f"{note.note_id}:voided", order_id=order_id, note_id=note.note_id, warehouse_id=note.warehouse_id)

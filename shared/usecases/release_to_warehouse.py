@@ -1,33 +1,33 @@
-"""Workflow step: create the outbound notes (出库单) of a RESERVED order and announce them.
+"""Workflow step: create the outbound notes (出库单) of a RESERVED order and send them.
 
-Notes and the RELEASED status are written in one transaction; the events go out afterwards and
-again on every retry (they carry the note id, so the warehouse drops repeats)."""
+The notes, their outbox messages and the RELEASED status are written in one transaction, so only
+the execution whose transition wins creates messages; the outbox publisher then puts each on the
+WMS queue exactly once (shared/outbox/). A retried or duplicate step finds the order RELEASED and
+only publishes what is still pending."""
 
 from __future__ import annotations
-
-from collections.abc import Callable, Sequence
 
 from shared.aws.order_store import OrderStore, OutboundNote, StoredOrder
 from shared.clock import now_iso
 from shared.errors import OrderMovedOn
-from shared.events import DomainEvent, OutboundNoteCreated
+from shared.events import OutboundNoteCreated
 from shared.ids import outbound_note_id
 from shared.lifecycle import Actor, OrderStatus, transition_entry
 from shared.orders import ReceiverAddress
+from shared.outbox.messages import OutboxMessage
+from shared.outbox.publish import OutboxPublisher
 from shared.usecases.retry import on_version_conflict
 
-Publish = Callable[[Sequence[DomainEvent]], None]
 
-
-def release_to_warehouse(order_id: str, orders: OrderStore, publish: Publish) -> list[str]:
-    stored, notes = on_version_conflict(lambda: _release(orders.load(order_id), orders))
-    publish([_announcement(stored, note) for note in notes])
+def release_to_warehouse(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> list[str]:
+    notes = on_version_conflict(lambda: _release(orders.load(order_id), orders, publisher))
+    publisher.publish_order(order_id)
     return [note.note_id for note in notes]
 
 
-def _release(current: StoredOrder, orders: OrderStore) -> tuple[StoredOrder, list[OutboundNote]]:
+def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublisher) -> list[OutboundNote]:
     if current.status in (OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        return current, orders.details(current.order_id).outbound_notes  # a retried step: announce again
+        return orders.details(current.order_id).outbound_notes  # a retried step: publish what is pending
     if current.status != OrderStatus.RESERVED or current.plan is None:
         raise OrderMovedOn(current.order_id, current.status, "release to warehouse")
     created_at = now_iso()
@@ -41,7 +41,7 @@ def _release(current: StoredOrder, orders: OrderStore) -> tuple[StoredOrder, lis
         )
         for shipment in current.plan.shipments
     ]
-    released = orders.transition(
+    orders.transition(
         current,
         OrderStatus.RELEASED,
         transition_entry(
@@ -51,9 +51,10 @@ def _release(current: StoredOrder, orders: OrderStore) -> tuple[StoredOrder, lis
             outbound_notes=[{"note_id": n.note_id, "warehouse_id": n.warehouse_id} for n in notes],
         ),
         set_fields={"outbound_note_ids": [n.note_id for n in notes]},
-        extra_items=[orders.outbound_note_put(note) for note in notes],
+        extra_items=[orders.outbound_note_put(note) for note in notes]
+        + [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes],
     )
-    return released, notes
+    return notes
 
 
 def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:

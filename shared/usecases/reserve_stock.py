@@ -2,28 +2,41 @@
 
 An order whose lines fit in one transaction with its status change (49 lines on unbucketed stock;
 fewer when lines on a hot SKU's buckets span several of them) is reserved in that transaction:
-both happen or neither. A larger order is reserved in chunks of up to 50 lines, then moved to
-RESERVED; a chunk that runs short gives the earlier chunks back (compensation), and a crash
+both happen or neither. A larger order is reserved in chunks, then moved to RESERVED.
+
+Chunks under concurrent duplicates (two deliveries of one order, which SQS and Express workflows
+allow): one delivery at a time claims the order (a lease on the order item, CLAIM_SECONDS long)
+and every chunk, every give-back and the final status change is fenced by that claim in its own
+transaction. Reservation records have deterministic keys (order, warehouse, SKU), so a delivery
+that takes over a lapsed claim (its claimant crashed) adopts the lines found HELD instead of
+writing them twice. A delivery that finds a live claim raises ReservationInProgress (the workflow
+retries it, then ends quietly); one that loses the final status change gives nothing back (the
+winner counts every line); a chunk that runs short gives back what this claim holds. A crash
 between chunks leaves HELD lines whose hold expires, which the sweeper releases."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
+from shared.aws.reservation_claims import ReservationClaims
 from shared.clock import iso, utc_now
-from shared.errors import OrderMovedOn, StockShortage, VersionConflict
-from shared.inventory import HOLD_SECONDS, LINES_PER_CHUNK, ReservationLine, reservation_lines, transaction_batches
+from shared.errors import OrderMovedOn, ReservationInProgress, StockShortage, VersionConflict
+from shared.inventory import HOLD_SECONDS, LINES_PER_CHUNK, TRANSACTION_ITEMS, ReservationLine, ReservationState, reservation_lines, transaction_batches
 from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
 from shared.usecases.stock_allocation import reserve_lines
 
 _OWNING = (OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 _ACTOR = Actor.system("inventory-lock")
+# Twice the inventory-lock function's timeout: a live claimant never loses its claim, a crashed
+# one's lapses in time for the workflow's ReservationInProgress retries (about 80 s at most).
+CLAIM_SECONDS = 20
 
 
 def reservation_id_for(order_id: str) -> str:
@@ -53,7 +66,7 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     order_items += inventory.package_count_items(current.plan, int(time.time()))
     try:
         if _reserve_with_order(current, inventory, lines, order_items) is None:
-            _reserve_in_chunks(current, orders, inventory, lines, order_items)
+            _reserve_in_chunks(current, orders, inventory, lines, order_items, f"{reservation_id}#{uuid.uuid4().hex[:12]}")
     except StockShortage as shortage:
         orders.add_note(current, note_entry(current.status, _ACTOR, "stock ran short while reserving; routing again", short_lines=shortage.short_lines))
         raise
@@ -72,18 +85,29 @@ def _reserve_with_order(
 
 
 def _reserve_in_chunks(
-    current: StoredOrder, orders: OrderStore, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict]
+    current: StoredOrder, orders: OrderStore, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict], claimant: str
 ) -> None:
-    """Chunks of up to 50 lines, each in its own transaction, then the order's status change.
-    Compensation gives back only the lines this invocation wrote: lines found HELD already
-    belong to an earlier attempt or a concurrent duplicate, and expire if nobody owns them."""
-    written: list[ReservationLine] = []
-    pending = list(lines)
-    size = LINES_PER_CHUNK
+    """Chunks under this delivery's claim, each in its own transaction fenced by the claim, then
+    the order's status change, also fenced by it."""
+    claims = ReservationClaims(orders)
+    now = utc_now()
+    if not claims.claim(current, claimant, iso(now), iso(now + timedelta(seconds=CLAIM_SECONDS))):
+        fresh = orders.load(current.order_id)
+        if (fresh.version, fresh.status) != (current.version, current.status):
+            raise VersionConflict(current.order_id, current.version)  # re-read: a replay, or moved on
+        raise ReservationInProgress(current.order_id, claims.claimant(current.order_id) or "another delivery")
+    claim = claims.check_item(current, claimant)
+    written = _adopt_held(current, inventory, lines, claim)
+    adopted = {_line_key(line) for line in written}
+    pending = [line for line in lines if _line_key(line) not in adopted]
+    size = LINES_PER_CHUNK - 1  # and the claim's condition
     try:
         while pending:
             chunk = pending[:size]
-            reserved = reserve_lines(inventory, chunk, expires=True)
+            try:
+                reserved = reserve_lines(inventory, chunk, expires=True, lead_items=[claim])
+            except TransactionCancelled as cancelled:  # the claim lapsed and another delivery took it
+                raise VersionConflict(current.order_id, current.version) from cancelled
             if reserved is None:  # its lines span so many buckets that they need more items
                 size = len(chunk) // 2
                 if not size:
@@ -92,17 +116,39 @@ def _reserve_in_chunks(
             written.extend(reserved)
             pending = pending[len(chunk) :]
     except StockShortage:
-        _give_back(inventory, written)
+        _give_back(current, inventory, written, claim)
+        claims.release(current.order_id, claimant)  # routing re-plans; the next attempt claims afresh
         raise
     try:
-        transact_write(orders.db, order_items)
+        transact_write(orders.db, claims.fenced_by_claim(order_items, claimant))
     except TransactionCancelled as cancelled:
-        _give_back(inventory, written)
+        # Another delivery won (it counts every line: give nothing back), or the order moved on
+        # (a cancellation gives back every HELD line itself; the sweeper catches the rest).
         raise VersionConflict(current.order_id, current.version) from cancelled
     for line in lines:  # the order owns them now: out of the sweeper's sight
         inventory.confirm_hold(line)
 
 
-def _give_back(inventory: InventoryStore, lines: Sequence[ReservationLine]) -> None:
-    for batch in transaction_batches(lines):
-        transact_write(inventory.db, inventory.release_items(batch, "reservation of the order failed", int(time.time())))
+def _adopt_held(current: StoredOrder, inventory: InventoryStore, lines: Sequence[ReservationLine], claim: dict) -> list[ReservationLine]:
+    """Lines a crashed claimant left HELD: those the plan wants as they are become this claim's;
+    others (an earlier plan's) are given back first."""
+    wanted = {_line_key(line): line for line in lines}
+    held = [line for line in inventory.reservations(current.order_id) if line.state == ReservationState.HELD]
+    kept = [line for line in held if _line_key(line) in wanted and line.quantity == wanted[_line_key(line)].quantity]
+    _give_back(current, inventory, [line for line in held if line not in kept], claim)
+    return kept
+
+
+def _line_key(line: ReservationLine) -> tuple[str, str]:
+    return (line.warehouse_id, line.sku)
+
+
+def _give_back(current: StoredOrder, inventory: InventoryStore, lines: Sequence[ReservationLine], claim: dict) -> None:
+    """Only while the claim holds: a delivery that lost it gives back nothing another relies on."""
+    for batch in transaction_batches(lines, room=TRANSACTION_ITEMS - 1):
+        try:
+            transact_write(inventory.db, [claim, *inventory.release_items(batch, "reservation of the order failed", int(time.time()))])
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(0):
+                raise VersionConflict(current.order_id, current.version) from cancelled
+            raise

@@ -52,7 +52,7 @@ def test_happy_path_reaches_outbound_note_and_announces_it(seeded, shanghai_orde
     assert statuses(order_id) == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"]
     assert [n.warehouse_id for n in details.outbound_notes] == ["WH-SH"]
     assert details.order.reservation_id == reserved["reservation_id"]
-    [message] = drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])  # via the EventBridge rule
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])  # via the outbox publisher
     event = json.loads(message["Body"])
     assert event["detail-type"] == "OutboundNoteCreated"
     assert event["detail"]["note_id"] == released["outbound_note_ids"][0]
@@ -113,9 +113,9 @@ def test_every_step_repeated_changes_nothing_twice(seeded, shanghai_order):
     assert notes[0] == notes[1]
     assert statuses(order_id) == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"]
     assert len(order_store().details(order_id).outbound_notes) == 1
-    # The announcement goes out again on a repeat; it carries the same note id for the WMS to drop.
+    # The repeat finds the outbox message published: the WMS queue holds the note once.
     bodies = [json.loads(m["Body"])["detail"]["note_id"] for m in drain(boto3.client("sqs"), seeded.queue_urls["wms_outbound"])]
-    assert len(bodies) == 2 and len(set(bodies)) == 1
+    assert bodies == notes[0]
 
 
 def test_shortage_at_reservation_is_named_recorded_and_rerouted(seeded, shanghai_order):
@@ -196,3 +196,34 @@ def test_two_writers_on_one_version_one_wins_one_conflicts(seeded, shanghai_orde
     final = order_store().details(order_id)
     assert final.order.status == winner and final.order.version == 2
     assert [e.to_status for e in final.timeline] == [OrderStatus.RECEIVED, winner]
+
+
+def test_exception_before_the_note_gives_held_stock_back_once(seeded, shanghai_order):
+    order_id = accept(shanghai_order)
+    review({"order_id": order_id}, context())
+    routing({"order_id": order_id, "route_attempt": 0}, context())
+    before = stock("TEA-LONGJING-250G", "WH-SH")
+    inventory_lock({"order_id": order_id}, context())
+    assert stock("TEA-LONGJING-250G", "WH-SH").reserved == before.reserved + 2
+    failure = {"order_id": order_id, "error": {"Error": "ClientError", "Cause": "AccessDenied"}}
+    assert order_exception(failure, context())["failed_status"] == "RESERVED"
+    assert order_exception(failure, context())["failed_status"] == "EXCEPTION"  # retried: the stock comes back once
+    assert order_store().load(order_id).status == OrderStatus.EXCEPTION
+    after = stock("TEA-LONGJING-250G", "WH-SH")
+    assert (after.reserved, after.available) == (before.reserved, before.available)
+    causes = [e.cause for e in order_store().details(order_id).timeline]
+    assert causes.count("held stock given back") == 1 and "workflow step failed" in causes
+
+
+def test_a_released_order_never_moves_to_exception_and_keeps_its_stock_with_a_reason(seeded, shanghai_order):
+    order_id = accept(shanghai_order)
+    review({"order_id": order_id}, context())
+    routing({"order_id": order_id, "route_attempt": 0}, context())
+    inventory_lock({"order_id": order_id}, context())
+    notification({"order_id": order_id}, context())
+    reserved = stock("TEA-LONGJING-250G", "WH-SH").reserved
+    answer = order_exception({"order_id": order_id, "error": {"Error": "States.Timeout", "Cause": "late failure"}}, context())
+    assert answer["failed_status"] == "RELEASED" and order_store().load(order_id).status == OrderStatus.RELEASED
+    assert stock("TEA-LONGJING-250G", "WH-SH").reserved == reserved  # the warehouse ships against it
+    last = order_store().details(order_id).timeline[-1]
+    assert last.kind == "note" and "status and stock kept" in last.cause and last.details["message"] == "late failure"

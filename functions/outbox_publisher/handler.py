@@ -1,0 +1,24 @@
+"""Scheduled every minute: publish outbox messages whose writer crashed before publishing them."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws.stores import outbox_publisher
+from shared.observability import logger, metrics
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    report = outbox_publisher().publish_stale(float(os.environ.get("OUTBOX_GRACE_SECONDS", "30")))
+    metrics.add_metric(name="OutboxMessagesRecovered", unit="Count", value=len(report.published))
+    metrics.add_metric(name="OutboxMessagesUnconfirmed", unit="Count", value=len(report.unconfirmed))
+    if report.unconfirmed:  # an operator must check the WMS for these ids (runbook)
+        logger.error("outbox messages unconfirmed", extra=report.model_dump())
+    elif report.published:
+        logger.warning("published outbox messages a crash left pending", extra=report.model_dump())
+    return report.model_dump()

@@ -1,0 +1,176 @@
+"""Fault injection for the local runtime and the tests: AWS's failure modes, on purpose.
+
+A `FaultPlan` names, per order, what goes wrong in which workflow step (a function key):
+
+- `transient_error`: the step's first AWS call fails with a network error (after the SDK's own
+  retries: EndpointConnectionError), in its first invocation only;
+- `throttle`: the same with a ThrottlingException ClientError;
+- `permanent_failure`: every AWS call of the step is refused (AccessDeniedException), every time;
+- `crash_after_write`: the step's process dies (Sandbox.Timedout) right after its first committed
+  write, before anything else (for notification: after RELEASED + note + outbox, before the
+  publish), in its first invocation only;
+- `publisher_down`: every WMS send from the step dies (Sandbox.Timedout), every time, so only the
+  scheduled outbox publisher can deliver.
+
+The faults are raised where AWS raises them: inside the handler, at the boto3 call, through
+botocore's `before-call` event on the process's clients, so the handler's own classification
+(shared/aws/transient.py) and the workflow's Retry/Catch see exactly what they would on AWS.
+`FaultInjector.install(runtime)` wraps the runtime's workflow task handlers (moto's Lambda
+invocations); `wrap(key, handler)` wraps one handler for in-process tests. Scenario-level faults
+(duplicate deliveries and executions) live with the scenarios (local/fault_scenarios.py); a new
+fault kind is a new entry in `KINDS` and a branch in `_before_call`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from botocore.exceptions import EndpointConnectionError
+
+from local import moto_patches
+from shared.aws import clients
+
+KINDS = ("transient_error", "throttle", "permanent_failure", "crash_after_write", "publisher_down")
+ONCE_KINDS = frozenset({"transient_error", "throttle", "crash_after_write"})  # first invocation only
+WORKFLOW_STEPS = ("review", "routing", "inventory_lock", "notification")
+_SERVICES = ("dynamodb", "sqs", "events", "stepfunctions")
+
+Handler = Callable[[Any, Any], Any]
+
+
+class ProcessCrashed(Exception):
+    """The function's process died (timed out, ran out of memory): its answer never arrives."""
+
+    lambda_error_type = "Sandbox.Timedout"
+
+
+@dataclass(frozen=True)
+class Fault:
+    step: str  # a function key (infra/topology.py)
+    kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {KINDS}")
+
+
+@dataclass
+class _Armed:
+    fault: Fault
+    wrote: bool = False
+
+
+@dataclass
+class FaultPlan:
+    by_order: dict[str, Fault] = field(default_factory=dict)
+
+    def add(self, order_ids: list[str], fault: Fault) -> None:
+        for order_id in order_ids:
+            self.by_order[order_id] = fault
+
+
+class FaultInjector:
+    def __init__(self, plan: FaultPlan | None = None):
+        self.plan = plan or FaultPlan()
+        self.fired: Counter[tuple[str, str]] = Counter()  # (step, kind) -> faults raised
+        self._invocations: Counter[tuple[str, str]] = Counter()  # (step, order) -> invocations
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._hooked: set[int] = set()
+        self._restore: dict[str, Handler] = {}
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def install(self, runtime: Any, steps: tuple[str, ...] = WORKFLOW_STEPS) -> FaultInjector:
+        """Wraps the runtime's workflow task handlers (what moto's ASL engine invokes)."""
+        for key in steps:
+            name = runtime.resources.function_names[key]
+            original = moto_patches._handlers[name]
+            self._restore[name] = original
+            moto_patches._handlers[name] = self.wrap(key, original)
+        return self
+
+    def uninstall(self) -> None:
+        moto_patches._handlers.update(self._restore)
+        self._restore.clear()
+
+    def wrap(self, step: str, handler: Handler) -> Handler:
+        def faulty(event: Any, context: Any) -> Any:
+            order_id = event.get("order_id") if isinstance(event, dict) else None
+            fault = self.plan.by_order.get(order_id or "")
+            if fault is None or fault.step != step:
+                return handler(event, context)
+            with self._lock:
+                self._invocations[(step, order_id)] += 1
+                first = self._invocations[(step, order_id)] == 1
+            if fault.kind in ONCE_KINDS and not first:
+                return handler(event, context)
+            self._hook_clients()
+            self._local.armed = armed = _Armed(fault)
+            try:
+                answer = handler(event, context)
+            finally:
+                self._local.armed = None
+            if fault.kind == "crash_after_write" and armed.wrote:
+                self._count(fault)
+                raise ProcessCrashed(f"{step} died after its write, before answering (fault injected)")
+            return answer
+
+        return faulty
+
+    # -- the faults, at the boto3 call -------------------------------------------------------
+
+    def _hook_clients(self) -> None:
+        for service in _SERVICES:
+            found = clients.client(service)
+            if id(found) not in self._hooked:
+                with self._lock:
+                    if id(found) not in self._hooked:
+                        found.meta.events.register("before-call", self._before_call)
+                        found.meta.events.register("after-call", self._after_call)
+                        self._hooked.add(id(found))
+
+    def _before_call(self, model: Any, params: Any, **_: Any) -> Any:
+        armed: _Armed | None = getattr(self._local, "armed", None)
+        if armed is None:
+            return None
+        fault, operation = armed.fault, model.name
+        if fault.kind == "transient_error":
+            self._disarm(fault)
+            raise EndpointConnectionError(endpoint_url=f"https://{model.service_model.endpoint_prefix}.fault-injected")
+        if fault.kind == "throttle":
+            self._disarm(fault)
+            return _error_response(400, "ThrottlingException", "Rate exceeded (fault injected)")
+        if fault.kind == "permanent_failure":
+            self._count(fault)
+            return _error_response(400, "AccessDeniedException", f"not authorized to perform {operation} (fault injected)")
+        if fault.kind == "crash_after_write" and armed.wrote:
+            self._disarm(fault)
+            raise ProcessCrashed(f"{fault.step} died after its write, before {operation} (fault injected)")
+        if fault.kind == "publisher_down" and operation == "SendMessage" and "MessageDeduplicationId" in str(params.get("body", "")):
+            self._count(fault)
+            raise ProcessCrashed(f"{fault.step} died before sending to the WMS (fault injected)")
+        return None
+
+    def _after_call(self, model: Any, http_response: Any, **_: Any) -> None:
+        armed: _Armed | None = getattr(self._local, "armed", None)
+        if armed is not None and model.name == "TransactWriteItems" and getattr(http_response, "status_code", 500) < 300:
+            armed.wrote = True
+
+    def _disarm(self, fault: Fault) -> None:
+        self._count(fault)
+        self._local.armed = None
+
+    def _count(self, fault: Fault) -> None:
+        with self._lock:
+            self.fired[(fault.step, fault.kind)] += 1
+
+
+def _error_response(status: int, code: str, message: str) -> tuple[Any, dict[str, Any]]:
+    """What botocore makes a ClientError of, as if the service had answered it."""
+    return SimpleNamespace(status_code=status, headers={}), {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}

@@ -1,0 +1,74 @@
+"""The outbox publisher: puts each pending message on the WMS queue once, then announces it.
+
+Called right after the write that created the messages (the fast path: the note reaches the
+warehouse in milliseconds) and every minute by the scheduled publisher for whatever a crash left
+pending. Both run the same steps, each idempotent, so any number of them may race:
+
+1. record the first attempt's time (kept on later attempts);
+2. send to the WMS FIFO queue with MessageDeduplicationId = the message id: SQS drops a second
+   message with that id for five minutes, so a publisher that crashed between the send and step 3
+   re-sends harmlessly. Past that window a re-send could duplicate, so a message whose first
+   attempt is older than SAFE_RESEND_SECONDS and not known sent is parked UNCONFIRMED for an
+   operator (runbook) instead of being sent again;
+3. note the send; 4. publish the domain event on the bus (consumers drop repeats by event id);
+5. mark it published (it leaves the pending index)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from shared.clock import iso, utc_now
+from shared.events import DomainEvent
+from shared.outbox.messages import OutboxMessage
+from shared.outbox.store import OutboxStore
+
+DEDUPLICATION_WINDOW_SECONDS = 300  # SQS FIFO
+SAFE_RESEND_SECONDS = 270  # a margin inside the window for clock skew between publishers
+
+SendToWms = Callable[[OutboxMessage], None]
+PublishEvents = Callable[[Sequence[DomainEvent]], None]
+
+
+class PublishReport(BaseModel):
+    published: list[str] = []
+    unconfirmed: list[str] = []
+
+
+class OutboxPublisher:
+    def __init__(self, outbox: OutboxStore, send_to_wms: SendToWms, publish_events: PublishEvents):
+        self.outbox, self.send_to_wms, self.publish_events = outbox, send_to_wms, publish_events
+
+    def publish_order(self, order_id: str) -> PublishReport:
+        """Publishes the order's pending messages (after the write that created them)."""
+        return self.publish(self.outbox.pending_of(order_id))
+
+    def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
+        """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep)."""
+        return self.publish(self.outbox.pending_before(iso(utc_now() - timedelta(seconds=older_than_seconds)), limit))
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> PublishReport:
+        report = PublishReport()
+        for message in messages:
+            if self._publish_one(message):
+                report.published.append(message.message_id)
+            else:
+                report.unconfirmed.append(message.message_id)
+        return report
+
+    def _publish_one(self, message: OutboxMessage) -> bool:
+        now = utc_now()
+        if message.wms_sent_at is None:
+            message = self.outbox.note_attempt(message, iso(now))
+        if message.wms_sent_at is None:
+            first = message.first_attempt_at or iso(now)
+            if first < iso(now - timedelta(seconds=SAFE_RESEND_SECONDS)):
+                self.outbox.mark_unconfirmed(message, iso(now))
+                return False
+            self.send_to_wms(message)
+            self.outbox.mark_wms_sent(message, iso(utc_now()))
+        self.publish_events([message.domain_event()])
+        self.outbox.mark_published(message, iso(utc_now()))
+        return True

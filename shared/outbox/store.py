@@ -1,0 +1,87 @@
+"""Outbox items on the orders table, beside their order (docs/data-model.md):
+
+  pk = ORDER#<order_id>  sk = OUTBOX#<message_id>   one message for the WMS and its publication state
+  GSI by_outbox: outbox_key = PENDING, created_at    sparse: unpublished items only (the publisher's scan)
+
+An item is put in the transaction of the status change that decided it, so it exists exactly when
+that change won; publication only updates it (conditioned on it existing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.aws.dynamo import TableAdapter, from_item, query_prefix, raise_if_transient, to_item, to_value
+from shared.outbox.messages import OutboxMessage
+
+PENDING = "PENDING"
+PUBLISHED = "PUBLISHED"
+UNCONFIRMED = "UNCONFIRMED"  # its first send is older than the queue's deduplication window
+INDEX = "by_outbox"
+
+
+def _key(order_id: str, message_id: str) -> dict[str, str]:
+    return {"pk": f"ORDER#{order_id}", "sk": f"OUTBOX#{message_id}"}
+
+
+class OutboxStore(TableAdapter):
+    TABLE_ENV = "ORDERS_TABLE"
+
+    def put_item(self, message: OutboxMessage) -> dict[str, Any]:
+        """The transaction item that records a message to publish (with the decision's write)."""
+        item = {**_key(message.order_id, message.message_id), **message.model_dump(mode="json", exclude_none=True), "state": PENDING, "outbox_key": PENDING}
+        return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def pending_of(self, order_id: str) -> list[OutboxMessage]:
+        items = query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")
+        return [OutboxMessage.model_validate(i) for i in items if i.get("state") == PENDING]
+
+    def all_of(self, order_id: str) -> list[dict[str, Any]]:
+        return query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")
+
+    def pending_before(self, before: str, limit: int = 200) -> list[OutboxMessage]:
+        """Unpublished messages created before `before`, oldest first (the publisher's sweep)."""
+        try:
+            page = self.db.query(
+                TableName=self.table,
+                IndexName=INDEX,
+                KeyConditionExpression="outbox_key = :pending AND created_at < :before",
+                ExpressionAttributeValues={":pending": to_value(PENDING), ":before": to_value(before)},
+                Limit=limit,
+            )
+        except ClientError as error:
+            raise_if_transient(error)
+            raise
+        return [OutboxMessage.model_validate(from_item(i)) for i in page["Items"]]
+
+    def note_attempt(self, message: OutboxMessage, at: str) -> OutboxMessage:
+        """Records the first send attempt (kept on later ones); returns the message as stored."""
+        answer = self._update(message, "SET first_attempt_at = if_not_exists(first_attempt_at, :at)", {":at": to_value(at)})
+        return OutboxMessage.model_validate(from_item(answer)) if answer else message
+
+    def mark_wms_sent(self, message: OutboxMessage, at: str) -> None:
+        self._update(message, "SET wms_sent_at = if_not_exists(wms_sent_at, :at)", {":at": to_value(at)})
+
+    def mark_published(self, message: OutboxMessage, at: str) -> None:
+        self._update(message, "SET #state = :done, published_at = :at REMOVE outbox_key", {":done": to_value(PUBLISHED), ":at": to_value(at)}, names={"#state": "state"})
+
+    def mark_unconfirmed(self, message: OutboxMessage, at: str) -> None:
+        self._update(message, "SET #state = :state, unconfirmed_at = :at REMOVE outbox_key", {":state": to_value(UNCONFIRMED), ":at": to_value(at)}, names={"#state": "state"})
+
+    def _update(self, message: OutboxMessage, expression: str, values: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any] | None:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item(_key(message.order_id, message.message_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            return self.db.update_item(**kwargs).get("Attributes")
+        except ClientError as error:
+            raise_if_transient(error)
+            raise
