@@ -58,6 +58,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderStatus], str] = {
     (S.EXCEPTION, S.RECEIVED): "operator retried after an exception: review again",
     (S.EXCEPTION, S.ON_HOLD): "operator retried after an exception: back to manual review",
     (S.EXCEPTION, S.RESERVED): "operator retried after an exception: release the reserved stock to the warehouse",
+    # Only orders that reached EXCEPTION from RELEASED before decision 28 made that impossible.
     (S.EXCEPTION, S.RELEASED): "operator retried after an exception: announce the outbound notes again",
 }
 # Cancellation is allowed until the parcel leaves; an exception can strike any open order whose
