@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.moto_patches import LocalLambdaContext
+from shared.http_api import error_body
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 STAGE = "local"
@@ -105,7 +106,9 @@ class LocalApiGateway:
         route = next((r for r, _ in matches if r.method == request.command), None)
         if route is None:
             status = 405 if matches else 404
-            self._answer(request, {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "no such route" if status == 404 else "method not allowed"})})
+            message = f"no route {split.path}" if status == 404 else f"{request.command} is not allowed on {split.path}"
+            body = error_body(message, "path" if status == 404 else "method", "no_route" if status == 404 else "method_not_allowed")
+            self._answer(request, {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body, ensure_ascii=False)})
             return
         params = route.pattern.match(split.path).groupdict()
         headers = {k: v for k, v in request.headers.items()}
@@ -113,7 +116,7 @@ class LocalApiGateway:
         try:
             answer = route.handler(event, LocalLambdaContext(route.function_name))
         except Exception as error:  # what API Gateway shows when the function itself crashes
-            answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Internal server error", "error": type(error).__name__})}
+            answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps(error_body("Internal server error", "function", type(error).__name__))}
         self._answer(request, answer)
 
     @staticmethod

@@ -17,7 +17,7 @@ from shared.aws.import_files import ImportFileTooLarge, objects_in_notification,
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, order_store
 from shared.channels.erp_csv import read_batch
-from shared.http_api import build_resolver, json_response, raw_body, unreadable_body
+from shared.http_api import build_resolver, json_response, raw_body, serve
 from shared.observability import logger
 from shared.problems import InputRejected, Problem
 from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_ROWS_PER_FILE, MAX_IMPORT_ROWS_PER_REQUEST
@@ -87,4 +87,4 @@ def _report(bucket: str, key: str, report: BaseModel) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the import bucket's notifications, through the queue
         return process_partial_response(event=event, record_handler=import_dropped_file, processor=processor, context=context)
-    return unreadable_body(event, MAX_IMPORT_BODY_BYTES) or app.resolve(event, context)
+    return serve(app, event, context, max_bytes=MAX_IMPORT_BODY_BYTES, json_body=False)

@@ -14,7 +14,7 @@ from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, channel_secrets, order_store
 from shared.channels import WEBHOOK_CHANNELS, WebhookChannel
 from shared.channels.common import ChannelOrder
-from shared.http_api import build_resolver, json_response, raw_body, unparsable_json, unreadable_body
+from shared.http_api import build_resolver, json_response, raw_body, serve
 from shared.observability import logger, metrics
 from shared.orders import OrderIn
 from shared.payloads import load_json
@@ -67,5 +67,4 @@ def _take(channel_order: ChannelOrder):
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    canonical = event.get("resource") == CANONICAL_ROUTE
-    return unreadable_body(event) or (canonical and unparsable_json(event)) or app.resolve(event, context)
+    return serve(app, event, context)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from shared.aws.stores import inventory_store
 from shared.errors import StockLayoutRefused
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, serve
 from shared.observability import logger
 from shared.stock_buckets import MAX_BUCKETS
 from shared.usecases.bucket_stock import StockLayout, merge_stock_buckets, split_into_stock_buckets
@@ -36,7 +36,7 @@ class SplitRequest(BaseModel):
 
 @app.exception_handler(StockLayoutRefused)
 def _refused(error: StockLayoutRefused):
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "buckets", "reservations_held")
 
 
 @app.get("/stock/<sku>/<warehouse_id>", summary="A SKU's stock in one warehouse, summed over its buckets")
@@ -64,4 +64,4 @@ def delete_buckets(sku: str, warehouse_id: str) -> StockLayout:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)

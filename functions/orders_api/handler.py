@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
 from shared.aws.stores import inventory_store, order_store
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
 from shared.usecases.cancel_order import CancelRefused, cancel_order
@@ -38,12 +38,12 @@ class ReviewQueue(BaseModel):
 
 @app.exception_handler([CancelRefused, NotOnHold])
 def _conflict(error: Exception):
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "order_id", "status_conflict")
 
 
 @app.exception_handler(ValueError)
 def _bad_query(error: ValueError):
-    return json_response(400, {"message": str(error)})
+    return error_response(400, str(error), "query", "query_invalid")
 
 
 @app.get("/orders", summary="Orders by status, channel or customer, newest first, paginated")
@@ -96,4 +96,4 @@ def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)

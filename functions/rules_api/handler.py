@@ -15,7 +15,6 @@ GET  /rulesets/openapi              this API's OpenAPI document
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,7 +25,7 @@ from pydantic import BaseModel, Field, model_validator
 from shared.aws.rule_set_store import ActiveRuleSet, AuditEntry, RuleSetVersion, StoredRuleSet
 from shared.aws.stores import order_history, reference_store, rule_set_store
 from shared.errors import RuleSetConflict, RuleSetNotFound
-from shared.http_api import build_resolver, json_response, unreadable_body
+from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.observability import logger
 from shared.review_rules.document import json_schema
 from shared.review_rules.problems import RuleSetInvalid
@@ -82,18 +81,19 @@ class Stored(BaseModel):
 
 @app.exception_handler(RuleSetInvalid)
 def _refused(error: RuleSetInvalid) -> Response:
-    problems = [p.model_dump() for p in error.problems]
+    # The shared error shape; `location` and `rule_id` say where in the rule set, for the editor.
+    problems = [{"field": p.location, "rule": "rule_language", **p.model_dump()} for p in error.problems]
     return json_response(400, {"message": "the rule set is refused; the rule set in force is unchanged", "errors": problems})
 
 
 @app.exception_handler(RuleSetNotFound)
 def _no_version(error: RuleSetNotFound) -> Response:
-    return json_response(404, {"message": str(error)})
+    return error_response(404, str(error), "version", "not_found")
 
 
 @app.exception_handler(RuleSetConflict)
 def _conflict(error: RuleSetConflict) -> Response:
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "expected_revision", "revision_conflict")
 
 
 def operator() -> str:
@@ -167,19 +167,6 @@ def activate(version: Annotated[int, Path(ge=0)], request: Annotated[Activation,
     return active
 
 
-def unparsable_json(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A rule set with a JSON syntax error is refused naming its line and column."""
-    body = event.get("body")
-    if event.get("httpMethod") != "POST" or not body or event.get("isBase64Encoded"):
-        return None
-    try:
-        json.loads(body)
-    except json.JSONDecodeError as error:
-        problem = {"location": f"line {error.lineno}, column {error.colno}", "rule_id": None, "message": f"not valid JSON: {error.msg}"}
-        return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "the request is not JSON; nothing changed", "errors": [problem]})}
-    return None
-
-
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return unreadable_body(event) or unparsable_json(event) or app.resolve(event, context)
+    return serve(app, event, context)

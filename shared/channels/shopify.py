@@ -84,7 +84,7 @@ class Order(PlatformModel):
     created_at: datetime
     financial_status: Text | None = None
     cancelled_at: datetime | None = None
-    total_price: Money | None = None
+    total_price: Money  # Shopify always sends it: an order without it is malformed
     email: Text | None = None
     customer: Customer | None = None
     shipping_address: Address | None = None
