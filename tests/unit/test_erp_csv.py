@@ -70,3 +70,21 @@ def test_too_many_rows_is_413_and_blank_lines_and_a_bom_are_fine():
 def test_a_row_with_more_values_than_the_header_is_reported():
     [bad] = batch(f"{HEADER}\nA,B,S,1,1.00,2026-11-11 10:00,surplus\n").rejected
     assert bad.errors[0].rule == "too_many_values"
+
+
+def test_every_demo_b2b_buyer_is_stored_as_b2b():
+    for name in ("batch_api.csv", "batch_s3.csv"):
+        for entry in batch(csv_sample(name).decode()).orders:
+            buyer = entry.channel_order.order.buyer
+            assert buyer.customer_type.value == ("B2B" if buyer.buyer_id.startswith("B2B-") else "B2C"), (name, buyer)
+
+
+def test_a_formula_like_cell_is_flagged_per_row_and_the_order_still_imported():
+    text = f"{HEADER},buyer_name,receiver_phone\nA,B1,TEA-LONGJING-250G,1,150.00,2026-11-11 10:00,=HYPERLINK(\"http://x\"),+86 138 0013 8000\nB,B2,TEA-LONGJING-250G,2,150.00,2026-11-11 10:00,-3,@SUM(A1)\n"
+    result = batch(text)
+    assert [o.order_no for o in result.orders] == ["A", "B"] and result.rejected == []
+    assert [(w.row, w.order_no, [(p.field, p.rule) for p in w.warnings]) for w in result.warnings] == [
+        (2, "A", [("buyer_name", "formula_like")]),
+        (3, "B", [("receiver_phone", "formula_like")]),
+    ]
+    assert result.orders[0].channel_order.order.buyer.name == '=HYPERLINK("http://x")'  # stored as sent
