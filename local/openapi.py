@@ -18,8 +18,7 @@ def http_functions() -> list[topology.Function]:
 
 
 def render(function: topology.Function) -> str:
-    app = importlib.import_module(function.module).app
-    document = json.loads(app.get_openapi_json_schema(title=f"oms {function.key}", version="1", description=function.description))
+    document = importlib.import_module(function.module).openapi_document(f"oms {function.key}", function.description)
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 

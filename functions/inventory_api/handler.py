@@ -14,6 +14,8 @@ from shared.aws.stores import inventory_store
 from shared.errors import StockLayoutRefused
 from shared.http_api import build_resolver, error_response, serve
 from shared.observability import logger
+from shared.orders import WholeNumber
+from shared.openapi_contract import document
 from shared.stock_buckets import MAX_BUCKETS
 from shared.usecases.bucket_stock import StockLayout, merge_stock_buckets, split_into_stock_buckets
 
@@ -31,7 +33,7 @@ class StockView(BaseModel):
 
 
 class SplitRequest(BaseModel):
-    buckets: int = Field(ge=2, le=MAX_BUCKETS, description="8 lifts one SKU's DynamoDB ceiling about 8x")
+    buckets: WholeNumber = Field(ge=2, le=MAX_BUCKETS, description="8 lifts one SKU's DynamoDB ceiling about 8x")
 
 
 @app.exception_handler(StockLayoutRefused)
@@ -60,6 +62,18 @@ def delete_buckets(sku: str, warehouse_id: str) -> StockLayout:
     layout = merge_stock_buckets(sku, warehouse_id, inventory_store())
     logger.info("stock buckets merged", extra=layout.model_dump())
     return layout
+
+
+REFUSED = "refused now: reservations are held on it, there is no stock to lay out, or it is laid out so already"
+ANSWERS = {
+    "GET /stock/{sku}/{warehouse_id}": {404: "no stock is recorded for the SKU in the warehouse"},
+    "POST /stock/{sku}/{warehouse_id}/buckets": {409: REFUSED},
+    "DELETE /stock/{sku}/{warehouse_id}/buckets": {409: REFUSED},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -15,6 +15,7 @@ from shared.aws.stores import inventory_store, order_store
 from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.usecases.cancel_order import CancelRefused, cancel_order
 from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
@@ -92,6 +93,19 @@ def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
     logger.append_keys(order_id=order_id)
     decided = decide_held_order(order_id, decision, order_store(), lambda oid, run: start_fulfilment(oid, resume_at="Route", run_name=run))
     return json_response(200, {"order_id": order_id, "status": decided.status.value, "version": decided.version})
+
+
+NO_ORDER = "no order has this id"
+ANSWERS = {
+    "GET /orders": {400: "a parameter breaks a rule, or none of status, channel, customer is given"},
+    "GET /orders/{order_id}": {404: NO_ORDER},
+    "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered, already cancelled or rejected)"},
+    "POST /orders/{order_id}/review": {404: NO_ORDER, 409: "the order is not on hold (decided already, or never held)"},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
 
 
 @logger.inject_lambda_context(clear_state=True)
