@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from local.demo_channels import post_channel_samples
-from local.runtime import LocalRuntime
+from local.runtime import LocalRuntime, log_order_events
 from local.seed import load_seed
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -145,6 +145,7 @@ def run(serve: bool, api_port: int) -> int:
             print(f"NOT SETTLED: {unsettled}", file=sys.stderr)
             return 1
         if serve:
+            log_order_events()
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review); Ctrl-C stops")
             try:
                 while True:

@@ -66,12 +66,13 @@ def serve(empty: bool, port: int) -> None:
         from local.demo import run
 
         sys.exit(run(serve=True, api_port=port))
-    from local.runtime import LocalRuntime
+    from local.runtime import LocalRuntime, log_order_events
     from local.seed import load_seed
 
     started = time.monotonic()
     with LocalRuntime(api_port=port) as runtime:
         seeded = load_seed()
+        log_order_events()
         click.echo(f"oms local runtime on {runtime.api_url} in {time.monotonic() - started:.1f} s, seeds only: {seeded.warehouses} warehouses, {seeded.stock} stock records, {seeded.products} products; Ctrl-C stops")
         try:
             while True:

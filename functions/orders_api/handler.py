@@ -82,8 +82,10 @@ def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token
     held, token = store.list_orders(OrderQuery(status=OrderStatus.ON_HOLD, limit=limit, next_token=next_token))
     views = []
     for order in held:
-        timeline = store.details(order.order_id).timeline
-        hold = next((e for e in reversed(timeline) if e.to_status == OrderStatus.ON_HOLD and e.kind == "transition"), None)
+        hold = None
+        if order.hold is None:  # held before the order item kept its hold: read it from the timeline
+            timeline = store.details(order.order_id).timeline
+            hold = next((e for e in reversed(timeline) if e.to_status == OrderStatus.ON_HOLD and e.kind == "transition"), None)
         views.append(held_order_view(order, hold))
     return ReviewQueue(held=sorted(views, key=lambda v: v.held_since), next_token=token)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +57,9 @@ class StoredOrder(BaseModel):
     plan: RoutingPlan | None = None
     reservation_id: str | None = None
     escalated_at: str | None = None  # a held order nobody decided on in time
+    # Why and since when it was last put ON_HOLD (the transition's findings), kept on the order item
+    # so the review queue reads one item per order, not each timeline.
+    hold: dict[str, Any] | None = None
 
 
 class NoteState(StrEnum):
@@ -95,6 +99,13 @@ class OrderDetails(BaseModel):
     timeline: list[TimelineEntry]
     outbound_notes: list[OutboundNote]
 
+
+# One line per order event (stored, each status change): what `oms serve` shows at INFO.
+ORDER_EVENTS = logging.getLogger("oms.orders")
+
+
+def log_order_event(order_id: str, from_status: OrderStatus | None, to_status: OrderStatus, cause: str) -> None:
+    ORDER_EVENTS.info("%s %s → %s (%s)", order_id, from_status.value if from_status else "·", to_status.value, cause)
 
 def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
@@ -181,6 +192,7 @@ class OrderStore:
             )
         except TransactionCancelled:
             return self.load(stored.order_id), False
+        log_order_event(stored.order_id, None, stored.status, entry.cause)
         return stored, True
 
     def transition_items(
@@ -193,7 +205,8 @@ class OrderStore:
         """The two transaction items of a status change, for callers that add their own items."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
-        fields = {"status": to_status.value, "status_key": to_status.value, "updated_at": entry.at, **(set_fields or {})}
+        held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
+        fields = {"status": to_status.value, "status_key": to_status.value, "updated_at": entry.at, **held, **(set_fields or {})}
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
@@ -230,6 +243,7 @@ class OrderStore:
             if cancelled.failed(0) or cancelled.failed(1):
                 raise VersionConflict(current.order_id, current.version) from cancelled
             raise
+        log_order_event(current.order_id, current.status, to_status, entry.cause)
         return StoredOrder.model_validate(
             {
                 **current.model_dump(mode="json"),
