@@ -18,6 +18,10 @@
    (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
    EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
    and only an ARN as an ARN, as EventBridge does.
+6. Request dispatch. moto's server finds the service of every request under one process-wide lock
+   by listing its own package directory (~200 `isdir` calls) and trying hundreds of URL patterns:
+   the lock was where the workflow benchmark spent two thirds of its samples. The host-to-service
+   answer never changes, so we remember it per host (the lock and everything else unchanged).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -226,6 +231,16 @@ def install_partner_bus_names() -> None:
         EventsBackend._normalize_event_bus_arn = _event_bus_name
 
 
+_original_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+_backend_of_host: dict[str | None, Any] = {}
+
+
+def _remembered_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+    if host not in _backend_of_host:
+        _backend_of_host[host] = _original_backend_for_host(self, host)
+    return _backend_of_host[host]
+
+
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
     """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
     global _installed, _time_scale
@@ -241,5 +256,6 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         retrier_decl.time = SimpleNamespace(sleep=_scaled_sleep, time=time.time, monotonic=time.monotonic)
         WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
         lambda_eval_utils.boto_client_for = _reused_boto_client
+        DomainDispatcherApplication.get_backend_for_host = _remembered_backend_for_host
         _installed = True
     install_dynamodb_fidelity()
