@@ -118,26 +118,21 @@ def _decide(settings: Settings, order_id: str, decision: str, operator: str, not
     console.print(f"{order_id}: {decision} → {answer['status']} (version {answer['version']})", highlight=False)
 
 
-@review.command("approve")
-@click.argument("order_id")
-@click.option("--operator", required=True, envvar="OMS_OPERATOR")
-@click.option("--note", default="")
-@pass_settings
-@api_command
-def approve(settings: Settings, order_id: str, operator: str, note: str) -> None:
-    """Approve a held order: it goes on to routing."""
-    _decide(settings, order_id, "approve", operator, note)
+def _decision_command(decision: str, help_text: str) -> Any:
+    @review.command(decision, help=help_text)
+    @click.argument("order_id")
+    @click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who decides (OMS_OPERATOR)")
+    @click.option("--note", default="")
+    @pass_settings
+    @api_command
+    def command(settings: Settings, order_id: str, operator: str, note: str) -> None:
+        _decide(settings, order_id, decision, operator, note)
+
+    return command
 
 
-@review.command("reject")
-@click.argument("order_id")
-@click.option("--operator", required=True, envvar="OMS_OPERATOR")
-@click.option("--note", default="")
-@pass_settings
-@api_command
-def reject(settings: Settings, order_id: str, operator: str, note: str) -> None:
-    """Reject a held order."""
-    _decide(settings, order_id, "reject", operator, note)
+approve = _decision_command("approve", "Approve a held order: it goes on to routing.")
+reject = _decision_command("reject", "Reject a held order.")
 
 
 @cli.group()

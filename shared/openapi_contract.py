@@ -3,7 +3,7 @@ handler's routes and models, with every status a route answers (the shared error
 4xx and the 503), the request bodies read raw (signed webhooks, CSV) and the security schemes
 (IAM SigV4; the webhooks' HMAC-SHA256 signature). One place, used by `make openapi` and by
 GET /rulesets/openapi, so the documents and the behaviour cannot drift apart (schemathesis runs
-them against the local runtime in tests/e2e/test_api_contract.py)."""
+them against the local runtime in tests/e2e/test_schemathesis_contract.py)."""
 
 from __future__ import annotations
 

@@ -74,11 +74,11 @@ def test_a_6_mb_cancel_is_a_413(runtime):
         ("GET", "/rulesets/999", 404, "not_found"),
         ("GET", "/no-such-route", 404, "no_route"),
         ("PATCH", "/orders", 405, "method_not_allowed"),
-        ("POST", "/rulesets/rollback", 409, "revision_conflict"),
+        ("POST", "/rulesets/0/activate", 409, "revision_conflict"),
     ],
 )
 def test_404_405_409_have_the_one_shape(runtime, method, path, status, rule):
-    body = json.dumps({"comment": "try"}).encode() if method == "POST" else None
+    body = json.dumps({"comment": "try", "expected_revision": 999_999}).encode() if method == "POST" else None
     got, answer, _ = call(runtime.api_url + path, body, method=method)
     assert got == status, answer
     assert_shape(answer)

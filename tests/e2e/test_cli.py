@@ -89,3 +89,17 @@ def test_parts_keep_an_orders_rows_together_and_map_row_numbers():
     pieces = parts(header + rows, rows_per_part=2)
     assert [p.file_rows for p in pieces] == [[2, 4], [3, 5], [6]]
     assert all(p.part_rows == list(range(2, 2 + len(p.file_rows))) for p in pieces)
+
+
+def test_review_queue_shows_a_held_order_with_its_reasons_and_reject_decides_it(runtime):
+    from local.demo import EVENTS
+
+    order = unique(json.loads((EVENTS / "orders" / "06_shopify_unknown_province.json").read_text("utf-8")))
+    order_id = post_order(runtime, order)
+    assert settle(runtime, order_id)["order"]["status"] == "ON_HOLD"
+    queue = json.loads(oms(runtime, "--json", "review", "queue", "--limit", "200"))
+    [held] = [h for h in queue["held"] if h["order_id"] == order_id]
+    assert held["reasons"] and held["reasons"][0]["reason_zh"]
+    assert "REJECTED" in oms(runtime, "review", "reject", order_id, "--operator", "ops-test", "--note", "地址不存在")
+    out = CliRunner().invoke(cli, ["--api", runtime.api_url, "review", "approve", order_id, "--operator", "ops-test"])
+    assert out.exit_code == 1 and "HTTP 409" in out.output
