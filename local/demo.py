@@ -100,10 +100,12 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
 
 
 def run(serve: bool, api_port: int) -> int:
+    began = time.monotonic()
+    print("starting oms on the embedded runtime: moto server, tables, queues, workflow, API ...", flush=True)
     with LocalRuntime(api_port=api_port) as runtime:
         api = runtime.api_url
         seeded = load_seed()
-        print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
+        print(f"[{time.monotonic() - began:4.1f} s] oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
         print(
             f"seeded from events/seed/: {seeded.warehouses} warehouses, {seeded.stock} stock records, "
             f"{seeded.products} products, {seeded.mappings} channel SKU mappings, {seeded.shops} shops' signing secrets"
