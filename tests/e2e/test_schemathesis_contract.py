@@ -31,15 +31,20 @@ def raw_call(method: str, url: str) -> tuple[int, dict, dict]:
 
 
 def local(name: str):
-    """A document as the local runtime serves it: API Gateway checks the IAM signature (SigV4)
-    before any handler runs; the local runtime has no IAM, so its routes carry no such requirement.
-    Everything else (the webhooks' HMAC signature included) is checked as documented."""
+    """A document as the local runtime serves it: API Gateway checks the IAM signature (SigV4) and
+    the API keys before any handler runs; the local runtime has neither, so its routes carry no such
+    requirement. Everything else (the webhooks' HMAC signature included) is checked as documented."""
     document = json.loads((OPENAPI / f"{name}.json").read_text("utf-8"))
+    gateway_only = {"sigv4", "apiKey"}
     for operations in document["paths"].values():
         for operation in operations.values():
-            if operation.get("security") == [{"sigv4": []}]:
-                del operation["security"]
-    document["components"].get("securitySchemes", {}).pop("sigv4", None)
+            kept = [{k: v for k, v in requirement.items() if k not in gateway_only} for requirement in operation.get("security", [])]
+            if any(kept):
+                operation["security"] = [r for r in kept if r]
+            else:
+                operation.pop("security", None)
+    for scheme in gateway_only:
+        document["components"].get("securitySchemes", {}).pop(scheme, None)
     return schemathesis.openapi.from_dict(document)
 
 
