@@ -45,7 +45,7 @@ def post_import():
     if report.orders_accepted:
         return json_response(202, report.model_dump(mode="json"))
     # 422 when no order of the file was importable: nothing was stored. The shared error shape, with the report.
-    problems = [{"field": f"row {r.row}: {p.field}", "rule": p.rule, "message": p.message} for r in report.rejected for p in r.errors]
+    problems = [{"field": f"rows.{r.row}.{p.field}", "rule": p.rule, "message": p.message} for r in report.rejected for p in r.errors]
     return json_response(422, {"message": "no order of the file could be imported; nothing was stored", "errors": problems, **report.model_dump(mode="json")})
 
 
