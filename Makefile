@@ -1,4 +1,5 @@
 # Everything installs itself: a fresh machine needs only Python 3.11 and Node 20.
+SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -7,10 +8,16 @@ ENV    ?= dev
 
 .PHONY: install demo serve test test-fast synth deploy bench bench-intake clean schemas openapi
 
+# A line per step with the time so far; pip's own "Collecting"/"Installing" lines show the long step moving.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $@
+	@start=$$SECONDS; step() { printf '[%3ds] %s\n' $$((SECONDS - start)) "$$1"; }; \
+	step "creating the virtual environment in $(VENV)"; $(PYTHON) -m venv $(VENV) || exit 1; \
+	step "installing oms with its local runtime, CDK and test dependencies (1-4 minutes on a fresh machine)"; \
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' 2>&1 \
+	  | while IFS= read -r line; do case "$$line" in Collecting*|Installing*|Successfully*|ERROR*|error*) step "  $${line:0:110}";; esac; done; \
+	status=$${PIPESTATUS[0]}; [ $$status -eq 0 ] || { step "pip failed ($$status)"; exit $$status; }; \
+	step "installed: the oms command is $(VENV)/bin/oms"
+	@touch $@
 
 node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
@@ -21,9 +28,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m local.demo $(ARGS)
 
-## Keep the local runtime running (HTTP API on 127.0.0.1) after the demo.
+## Keep the local runtime running (HTTP API on 127.0.0.1:8080) after the demo; ARGS=--empty starts it with seeds only.
 serve: $(STAMP)
-	$(PY) -m local.demo --serve
+	$(VENV)/bin/oms serve $(ARGS)
 
 ## The whole suite: unit, integration (moto), infra (synthesized template, cdk-nag), e2e (local runtime).
 test: $(STAMP)

@@ -35,7 +35,18 @@ Sample = tuple[str, tuple[str, ...] | None, OrderIn]
 
 def load(path: Path = SAMPLES) -> list[Sample]:
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return [(r["label"], tuple(r["expect_rule"]) if r["expect_rule"] else None, OrderIn.model_validate(r["order"])) for r in rows]
+    return [(r["label"], tuple(r["expect_rule"]) if r["expect_rule"] else None, as_stored(r["order"])) for r in rows]
+
+
+def as_stored(order: dict) -> OrderIn:
+    """The order as review reads it from the store. A line of quantity 0 is refused at the door
+    (decisions.md 36); review's rule for it guards orders stored before: such a line is built
+    valid, then given its stored quantity."""
+    zero = [i for i, line in enumerate(order["lines"]) if line.get("quantity") == 0]
+    valid = OrderIn.model_validate({**order, "lines": [{**line, "quantity": 1} if i in zero else line for i, line in enumerate(order["lines"])]})
+    for i in zero:
+        valid.lines[i] = valid.lines[i].model_copy(update={"quantity": 0})
+    return valid
 
 
 def quality(samples: list[Sample], rules: CompiledRuleSet | None = None) -> dict:

@@ -4,9 +4,12 @@ moto's ASL engine bounds what one machine can do (DESIGN.md: ~13 executions/s of
 Express workflow). This benchmark measures, on one LocalRuntime:
   B  the baseline: a 5-task no-op workflow whose Lambda tasks run in process, N executions;
   W  the fulfilment workflow alone: N stored orders, N executions started directly;
-  E  end to end: N orders POSTed over HTTP on 127.0.0.1 until every one is RELEASED.
-and prints executions/s and orders/s with W/B and E/B. Usage:
-  python -m benchmarks.workflow_throughput [--orders 60]
+  E  end to end: N orders POSTed over HTTP on 127.0.0.1 until every one is RELEASED;
+  P  paced: --paced orders POSTed at --rate orders/s, each order's time from POST to its outbound
+     note (RELEASED), as percentiles;
+and prints executions/s and orders/s with W/B and E/B, the latency percentiles, and the process's
+resident memory (RSS) after each phase (--paced 2000 shows whether it stays flat). Usage:
+  python -m benchmarks.workflow_throughput [--orders 60] [--paced 100] [--rate 5]
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ import argparse
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from local import moto_patches
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
 from shared.aws.catalog_store import Product
+from shared.aws.order_store import StoredOrder
 from shared.aws.stores import catalog_store, inventory_store, order_store
 from shared.inventory import StockRecord
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
@@ -62,11 +67,63 @@ def wait_all_done(runtime: LocalRuntime, arn: str, names: set[str], timeout: flo
     raise TimeoutError(f"{len(names - done)} executions still running")
 
 
+def rss_mib() -> float:
+    """The process's resident memory now (Linux /proc), in MiB."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
+
+
+def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]]]:
+    """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED, and RSS on the way."""
+    posted: dict[str, float] = {}
+    latencies: list[float] = []
+    memory: list[tuple[int, float]] = [(0, rss_mib())]
+    step = max(1, n // 4)
+    start = time.perf_counter()
+
+    def settle(pending: dict[str, float]) -> None:
+        for order_id, sent in list(pending.items()):
+            stored = order_store().load(order_id)
+            if stored.status in SETTLED:
+                latencies.append(_settled_after(stored, sent))
+                del pending[order_id]
+
+    for i in range(n):
+        time.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        sent = time.perf_counter()
+        status, answer = http("POST", f"{runtime.api_url}/orders", json.dumps(sample_order(i, run)).encode())
+        if status == 202:
+            posted[answer["order_id"]] = time.time() - (time.perf_counter() - sent)  # when it was sent, wall clock
+        if (i + 1) % step == 0:
+            memory.append((i + 1, rss_mib()))
+        if i % 10 == 0:
+            settle(posted)
+    deadline = time.monotonic() + 600
+    while posted and time.monotonic() < deadline:
+        settle(posted)
+        time.sleep(0.05)
+    memory.append((n, rss_mib()))
+    return latencies, memory
+
+
+def _settled_after(stored: StoredOrder, sent_epoch: float) -> float:
+    """Seconds from the POST to the status change that settled it (RELEASED: the outbound note)."""
+    return datetime.fromisoformat(stored.updated_at.replace("Z", "+00:00")).timestamp() - sent_epoch
+
+
 def start_all(runtime: LocalRuntime, arn: str, names: list[str]) -> float:
     sfn = runtime.client("stepfunctions")
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda n: sfn.start_execution(stateMachineArn=arn, name=n, input=json.dumps({"order_id": n})), names))
+        # Every run says where it starts, as start_fulfilment does (no missing-path errors from moto).
+        list(pool.map(lambda n: sfn.start_execution(stateMachineArn=arn, name=n, input=json.dumps({"order_id": n, "resume_at": "Review"})), names))
     wait_all_done(runtime, arn, set(names))
     return time.perf_counter() - started
 
@@ -86,7 +143,11 @@ def sample_order(i: int, run: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=60)
-    n = parser.parse_args().orders
+    parser.add_argument("--paced", type=int, default=100, help="orders of the paced run (0: none)")
+    parser.add_argument("--rate", type=float, default=5.0, help="orders per second of the paced run")
+    args = parser.parse_args()
+    n = args.orders
+    memory = {"start": rss_mib()}
 
     with LocalRuntime() as runtime:
         load_seed()
@@ -106,6 +167,7 @@ def main() -> None:
             name="bench-noop", definition=noop_definition(noop_arn), roleArn=role, type="EXPRESS"
         )["stateMachineArn"]
         baseline_s = start_all(runtime, baseline_arn, [f"noop-{i}" for i in range(n)])
+        memory["after B"] = rss_mib()
 
         # W: the fulfilment workflow alone, on orders already stored.
         orders = [OrderIn.model_validate(sample_order(i, "w")) for i in range(n)]
@@ -113,6 +175,7 @@ def main() -> None:
             order_store().create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="benchmark", actor=Actor(kind=ActorKind.CHANNEL, name="bench")))
         workflow_s = start_all(runtime, runtime.resources.state_machine_arns["fulfilment"], [o.order_id for o in orders])
         released = sum(order_store().load(o.order_id).status == OrderStatus.RELEASED for o in orders)
+        memory["after W"] = rss_mib()
 
         # E: end to end over HTTP.
         started = time.perf_counter()
@@ -126,12 +189,18 @@ def main() -> None:
             time.sleep(0.05)
         e2e_s = time.perf_counter() - started
         e2e_released = sum(order_store().load(i).status == OrderStatus.RELEASED for i in ids)
+        memory["after E"] = rss_mib()
+        latencies, paced_memory = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [])
 
     b, w, e = n / baseline_s, n / workflow_s, n / e2e_s
     print(f"orders per run: {n}  (no-op baseline: {NOOP_TASKS} Lambda tasks; fulfilment: 4 Lambda tasks + Pass/Choice states)")
     print(f"B  no-op workflow baseline      {baseline_s:6.2f} s  {b:6.1f} executions/s")
     print(f"W  fulfilment workflow alone    {workflow_s:6.2f} s  {w:6.1f} executions/s  W/B = {w / b:.2f}  ({released}/{n} RELEASED)")
     print(f"E  HTTP intake → RELEASED       {e2e_s:6.2f} s  {e:6.1f} orders/s      E/B = {e / b:.2f}  ({e2e_released}/{len(ids)} RELEASED, {n - len(ids)} refused)")
+    if latencies:
+        print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
+        print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))
+    print("RSS: " + ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in memory.items()))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from local.moto_patches import LocalLambdaContext
+from shared.http_api import error_body
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 STAGE = "local"
@@ -79,7 +80,11 @@ class LocalApiGateway:
             def _serve(self) -> None:
                 gateway.serve(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+            def __getattr__(self, name: str) -> Any:
+                # Every method (TRACE, QUERY...) reaches the dispatcher: one not on a route is a 405 in the error shape.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
         self.server = ThreadingHTTPServer((host, port), RequestHandler)
         self.server.daemon_threads = True
@@ -102,10 +107,16 @@ class LocalApiGateway:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         matches = [(r, m) for r in self.routes if (m := r.pattern.match(split.path))]
+        if matches:  # like API Gateway, a literal resource (/rulesets/rollback) wins over a parameter (/rulesets/{version})
+            fewest = min(r.resource.count("{") for r, _ in matches)
+            matches = [(r, m) for r, m in matches if r.resource.count("{") == fewest]
         route = next((r for r, _ in matches if r.method == request.command), None)
         if route is None:
             status = 405 if matches else 404
-            self._answer(request, {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "no such route" if status == 404 else "method not allowed"})})
+            message = f"no route {split.path}" if status == 404 else f"{request.command} is not allowed on {split.path}"
+            body = error_body(message, "path" if status == 404 else "method", "no_route" if status == 404 else "method_not_allowed")
+            headers = {"Content-Type": "application/json"} | ({"Allow": ", ".join(sorted({r.method for r, _ in matches}))} if matches else {})
+            self._answer(request, {"statusCode": status, "headers": headers, "body": json.dumps(body, ensure_ascii=False)})
             return
         params = route.pattern.match(split.path).groupdict()
         headers = {k: v for k, v in request.headers.items()}
@@ -113,7 +124,7 @@ class LocalApiGateway:
         try:
             answer = route.handler(event, LocalLambdaContext(route.function_name))
         except Exception as error:  # what API Gateway shows when the function itself crashes
-            answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Internal server error", "error": type(error).__name__})}
+            answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps(error_body("Internal server error", "function", type(error).__name__))}
         self._answer(request, answer)
 
     @staticmethod
@@ -128,4 +139,5 @@ class LocalApiGateway:
                 request.send_header(name, str(value))
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
-        request.wfile.write(data)
+        if request.command != "HEAD":
+            request.wfile.write(data)

@@ -21,7 +21,7 @@ from typing import Any
 
 from local.demo_channels import post_channel_samples
 from local import persistence
-from local.runtime import LocalRuntime
+from local.runtime import LocalRuntime, log_order_events
 from local.seed import load_channel_secrets, load_seed
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -104,9 +104,11 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
 
 
 def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = False, demo: bool = True) -> int:
+    began = time.monotonic()
+    print("starting oms on the embedded runtime: moto server, tables, queues, workflow, API ...", flush=True)
     with LocalRuntime(api_port=api_port, data_dir=data_dir, empty=empty) as runtime:
         api = runtime.api_url
-        print(f"oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
+        print(f"[{time.monotonic() - began:4.1f} s] oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
         if runtime.restored:
             restored = runtime.restored
             print(
@@ -126,6 +128,7 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
             if code:
                 return code
         if serve:
+            log_order_events()
             kept = f"; state kept in {data_dir}" if data_dir else ""
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review, /retry){kept}; Ctrl-C stops")
             signal.signal(signal.SIGTERM, _stop_serving)  # `kill` stops as cleanly as Ctrl-C: state saved

@@ -26,6 +26,10 @@
    it, so two executions of one order run at once there. `allow_duplicate_executions(True)` makes
    moto accept it too, so tests see what AWS allows (both runs share moto's ARN for the name; on
    AWS each Express run has its own, and nothing in oms reads it).
+7. Request dispatch. moto's server finds the service of every request under one process-wide lock
+   by listing its own package directory (~200 `isdir` calls) and trying hundreds of URL patterns:
+   the lock was where the workflow benchmark spent two thirds of its samples. The host-to-service
+   answer never changes, so we remember it per host (the lock and everything else unchanged).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
 from moto.stepfunctions.models import StateMachine
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -273,6 +278,16 @@ def allow_duplicate_executions(enabled: bool) -> None:
         _duplicate_executions.clear()
 
 
+_original_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+_backend_of_host: dict[str | None, Any] = {}
+
+
+def _remembered_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+    if host not in _backend_of_host:
+        _backend_of_host[host] = _original_backend_for_host(self, host)
+    return _backend_of_host[host]
+
+
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
     """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
     global _installed, _time_scale
@@ -288,6 +303,7 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         retrier_decl.time = SimpleNamespace(sleep=_scaled_sleep, time=time.time, monotonic=time.monotonic)
         WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
         lambda_eval_utils.boto_client_for = _reused_boto_client
+        DomainDispatcherApplication.get_backend_for_host = _remembered_backend_for_host
         _installed = True
     install_dynamodb_fidelity()
 

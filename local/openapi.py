@@ -18,9 +18,27 @@ def http_functions() -> list[topology.Function]:
 
 
 def render(function: topology.Function) -> str:
-    app = importlib.import_module(function.module).app
-    document = json.loads(app.get_openapi_json_schema(title=f"oms {function.key}", version="1", description=function.description))
+    document = with_api_keys(function.key, importlib.import_module(function.module).openapi_document(f"oms {function.key}", function.description))
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+API_KEY = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "x-api-key",
+    "description": "On AWS, the API Gateway usage-plan key of the sending system (each channel's client is throttled on its own); Shopify's webhooks carry none. The local runtime does not check it.",
+}
+
+
+def with_api_keys(function_key: str, document: dict) -> dict:
+    """Routes whose client sends an API key (infra/topology.py) require it besides their own scheme."""
+    for route in topology.ROUTES:
+        if route.function != function_key or route.client is None or not topology.api_client(route.client).sends_api_key:
+            continue
+        operation = document["paths"][route.path][route.method.lower()]
+        operation["security"] = [{**requirement, "apiKey": []} for requirement in operation.get("security") or [{}]]
+        document["components"].setdefault("securitySchemes", {})["apiKey"] = API_KEY
+    return document
 
 
 def main() -> None:

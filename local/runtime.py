@@ -17,7 +17,9 @@ import json
 import logging
 import os
 import threading
+import sys
 import time
+import warnings
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
 from shared.aws import stores
 from shared.clock import now_iso
+from shared.observability import logger, metrics
 
 REGION = "us-east-1"
 LOCAL_ENV = {
@@ -49,7 +52,32 @@ LOCAL_ENV = {
 
 
 def handler_of(function: topology.Function) -> Any:
-    return importlib.import_module(function.module).handler
+    handler = importlib.import_module(function.module).handler
+
+    def invoke(event: dict[str, Any], context: Any) -> Any:
+        try:
+            return handler(event, context)
+        finally:
+            # Powertools keeps the metrics it does not publish (they are disabled here) for ever:
+            # memory that grows with every order, printed in one burst once metrics are enabled again.
+            metrics.clear_metrics()
+
+    return invoke
+
+
+def log_order_events() -> None:
+    """What a served runtime prints: one line per order event (stored, each status change) at INFO,
+    everything else at WARNING and above; library warnings (deprecations and the like) not at all."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    events = logging.getLogger("oms.orders")
+    if not events.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        events.addHandler(handler)
+    events.setLevel(logging.INFO)
+    events.propagate = False
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(moto|botocore|boto3|aws_lambda_powertools|werkzeug)\b")
 
 
 # A schedule runs every `every_minutes` scaled by the time scale, but not more often than this.
@@ -98,6 +126,7 @@ class LocalRuntime:
         self._saved_env = dict(os.environ)
         os.environ.update(LOCAL_ENV)
         os.environ["POWERTOOLS_LOG_LEVEL"] = self.log_level
+        logger.setLevel(self.log_level)  # created on import, before the variable was set
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()

@@ -1,15 +1,21 @@
-"""What every REST handler answers the same way: input problems as 4xx naming each field and rule
-(400 malformed, 401 unsigned, 413 too large, 422 unusable), unknown orders as 404, a store that
-is down as 503 so the channel retries; never a 500 for anything a sender did."""
+"""What every REST handler answers the same way: every 4xx (and the 503) in one shape,
+`{"message", "errors": [{"field", "rule", "message"}]}` (docs/architecture.md, "Errors"): 400
+malformed, 401 unsigned, 404 unknown, 409 conflicting, 413 too large, 415 not JSON, 422 unusable,
+503 busy. Every body-reading route shares the same limits (size, UTF-8, media type, JSON depth),
+checked before routing so a hostile body never reaches a parser; never a 500 for anything a
+sender did. JSON answers carry UTF-8 text (Chinese as Chinese, not \\uXXXX escapes)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
+from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from shared.errors import OrderNotFound, StoreUnavailable
 from shared.payloads import load_json
@@ -27,12 +33,30 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
+def error_body(message: str, field: str, rule: str) -> dict[str, Any]:
+    """The one error shape, for an answer with a single problem (404, 409, 415, 503...)."""
+    return {"message": message, "errors": [{"field": field, "rule": rule, "message": message}]}
+
+
+def error_response(status: int, message: str, field: str, rule: str, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, error_body(message, field, rule), headers)
+
+
+def dumps(value: Any) -> str:
+    """JSON as every handler writes it: compact, UTF-8 text (no \\uXXXX), Decimal and pydantic aware."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
+
+
 def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, serializer=partial(dumps))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         return json_response(400, validation_problem(list(error.errors())))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(error: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "the body must be JSON (Content-Type: application/json)", "Content-Type", "media_type")
 
     @app.exception_handler(InputRejected)
     def _rejected(error: InputRejected) -> Response:
@@ -40,13 +64,40 @@ def build_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(OrderNotFound)
     def _not_found(error: OrderNotFound) -> Response:
-        return json_response(404, {"message": str(error)})
+        return error_response(404, str(error), "order_id", "not_found")
+
+    @app.exception_handler(ServiceError)  # Powertools' own: no such route (404), and the like
+    def _service_error(error: ServiceError) -> Response:
+        message = error.msg if isinstance(error.msg, str) else json.dumps(error.msg, ensure_ascii=False)
+        return error_response(int(error.status_code), message, "path", "not_found" if int(error.status_code) == 404 else "refused")
 
     @app.exception_handler(StoreUnavailable)
     def _unavailable(error: StoreUnavailable) -> Response:
-        return json_response(503, {"message": "oms is busy; nothing was stored, send the request again"}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return error_response(503, "oms is busy; nothing was stored, send the request again", "store", "unavailable", {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     return app
+
+
+def serve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any, *, max_bytes: int = MAX_BODY_BYTES, json_body: bool = True) -> dict[str, Any]:
+    """What every HTTP handler does: the shared body limits first, then the route."""
+    return body_refused(event, max_bytes=max_bytes, json_body=json_body) or app.resolve(event, context)
+
+
+def body_refused(event: dict[str, Any], *, max_bytes: int = MAX_BODY_BYTES, json_body: bool = True) -> dict[str, Any] | None:
+    """A proxy answer for a body no route may read (too large, not UTF-8; for JSON routes: not
+    declared JSON, nested too deep, not JSON at all), or None."""
+    refused = unreadable_body(event, max_bytes)
+    if refused or not json_body or not event.get("body"):
+        return refused
+    return wrong_media_type(event) or unparsable_json(event)
+
+
+def wrong_media_type(event: dict[str, Any]) -> dict[str, Any] | None:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    declared = (headers.get("content-type") or "").split(";")[0].strip().lower()
+    if declared in ("", content_types.APPLICATION_JSON) or declared.endswith("+json"):
+        return None
+    return _proxy(415, error_body(f"the body must be JSON (Content-Type: application/json), not {declared}", "Content-Type", "media_type"))
 
 
 def raw_body(event: dict[str, Any]) -> bytes:
@@ -96,4 +147,8 @@ def unparsable_json(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _proxy_answer(refused: InputRejected) -> dict[str, Any]:
-    return {"statusCode": refused.status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(refused.answer(), ensure_ascii=False)}
+    return _proxy(refused.status, refused.answer())
+
+
+def _proxy(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": dumps(body)}

@@ -104,7 +104,7 @@ class OrderLine(BaseModel, defer_build=True):
     # and the channel's own reports speak of it).
     channel_sku: str | None = Field(default=None, max_length=200)
     # Zero passes intake (some channels send cancelled lines as 0) and review rejects it; negative is malformed.
-    quantity: WholeNumber = Field(ge=0, le=100_000)
+    quantity: WholeNumber = Field(ge=1, le=100_000)
     unit_price: Amount = Field(ge=0)
     discount: Amount = Field(default=Decimal("0.00"), ge=0)
     # 赠品: the platform marks the line as a free gift (price 0, or fully discounted).

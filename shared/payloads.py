@@ -13,7 +13,7 @@ def load_json(raw: str | bytes) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
-        raise InputRejected.one(400, "body", "json_invalid", f"the body is not JSON: {error.msg} at character {error.pos}") from None
+        raise InputRejected.one(400, "body", "json_invalid", f"the body is not JSON: {error.msg} at line {error.lineno}, column {error.colno} (character {error.pos})") from None
     except UnicodeDecodeError as error:
         raise InputRejected.one(400, "body", "utf8", f"the body is not valid UTF-8 (byte {error.start})") from None
     except RecursionError:

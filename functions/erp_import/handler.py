@@ -16,8 +16,9 @@ from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.notified_files import notified_objects, read_notified
 from shared.aws.stores import catalog_store, order_store
 from shared.channels.erp_csv import read_batch
-from shared.http_api import build_resolver, json_response, raw_body, unreadable_body
+from shared.http_api import build_resolver, json_response, raw_body, serve
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.problems import InputRejected, Problem
 from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_ROWS_PER_FILE, MAX_IMPORT_ROWS_PER_REQUEST
 from shared.usecases.import_orders import ImportReport, import_batch
@@ -40,8 +41,11 @@ class FileRefused(BaseModel):
 def post_import():
     text = raw_body(app.current_event.raw_event).decode("utf-8")  # UTF-8 checked before routing
     report = _import(text, f"POST {IMPORT_ROUTE}", MAX_IMPORT_ROWS_PER_REQUEST)
-    # 422 when no order of the file was importable: then nothing was stored.
-    return json_response(202 if report.orders_accepted else 422, report.model_dump(mode="json"))
+    if report.orders_accepted:
+        return json_response(202, report.model_dump(mode="json"))
+    # 422 when no order of the file was importable: nothing was stored. The shared error shape, with the report.
+    problems = [{"field": f"rows.{r.row}.{p.field}", "rule": p.rule, "message": p.message} for r in report.rejected for p in r.errors]
+    return json_response(422, {"message": "no order of the file could be imported; nothing was stored", "errors": problems, **report.model_dump(mode="json")})
 
 
 def import_dropped_file(record: SQSRecord) -> None:
@@ -74,8 +78,23 @@ def _report(bucket: str, key: str, report: BaseModel) -> None:
     logger.info("import report written", extra={"file": key, "report": written})
 
 
+ANSWERS = {
+    f"POST {IMPORT_ROUTE}": {
+        202: "at least one order imported: the per-row report (accepted, rejected, warnings)",
+        400: "the file is unusable: not CSV, missing or unknown columns, no rows, not UTF-8",
+        413: f"the body is larger than {MAX_IMPORT_BODY_BYTES} bytes or has more than {MAX_IMPORT_ROWS_PER_REQUEST} rows (use the import bucket)",
+        422: "no order of the file could be imported (nothing stored): the error shape plus the per-row report",
+    }
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    csv = {"text/csv": {"schema": {"type": "string", "description": "UTF-8 CSV, first row the column names (docs/data-model.md)"}}}
+    return document(app, title=title, description=description, answers=ANSWERS, raw_bodies={f"POST {IMPORT_ROUTE}": csv})
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the import bucket's notifications, through the queue
         return process_partial_response(event=event, record_handler=import_dropped_file, processor=processor, context=context)
-    return unreadable_body(event, MAX_IMPORT_BODY_BYTES) or app.resolve(event, context)
+    return serve(app, event, context, max_bytes=MAX_IMPORT_BODY_BYTES, json_body=False)

@@ -7,15 +7,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, channel_secrets, order_store
 from shared.channels import WEBHOOK_CHANNELS, WebhookChannel
 from shared.channels.common import ChannelOrder
-from shared.http_api import build_resolver, json_response, raw_body, unparsable_json, unreadable_body
+from shared.http_api import build_resolver, json_response, raw_body, serve
 from shared.observability import logger, metrics
+from shared.openapi_contract import document
 from shared.orders import OrderIn
 from shared.payloads import load_json
 from shared.problems import InputRejected
@@ -35,7 +36,7 @@ def post_order(order: Annotated[OrderIn, Body()]):
 
 
 def _webhook_route(webhook: WebhookChannel):
-    def post_channel_order(shop: str):
+    def post_channel_order(shop: Annotated[str, Path(pattern=SHOP.pattern, description="The shop's handle or domain, as registered with its signing secret")]):
         if not SHOP.fullmatch(shop):
             raise InputRejected.one(400, "shop", "shop_name", "the shop in the path must be 1-100 letters, digits, '.', '_' or '-'")
         body = raw_body(app.current_event.raw_event)
@@ -64,8 +65,21 @@ def _take(channel_order: ChannelOrder):
     return json_response(202, acceptance.model_dump(mode="json"))
 
 
+ACCEPTED = "accepted: the order's oms id (the same order sent again answers the same id, duplicate: true)"
+UNKNOWN_SKU = "well-formed but unusable: a SKU oms does not know, or an order not waiting to be shipped"
+ANSWERS = {f"POST {CANONICAL_ROUTE}": {202: ACCEPTED, 422: UNKNOWN_SKU}} | {
+    f"POST /channels/{w.channel.value}/{{shop}}/orders": {202: ACCEPTED, 401: "the signature is missing or wrong, or the shop has no secret", 422: UNKNOWN_SKU}
+    for w in WEBHOOK_CHANNELS
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    webhooks = {f"POST /channels/{w.channel.value}/{{shop}}/orders": w.signature_header for w in WEBHOOK_CHANNELS}
+    platform_payload = {"application/json": {"schema": {"type": "object", "description": "The platform's order, byte for byte as it sent it (the signature covers these bytes)"}}}
+    return document(app, title=title, description=description, answers=ANSWERS, raw_bodies=dict.fromkeys(webhooks, platform_payload), signed=webhooks)
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    canonical = event.get("resource") == CANONICAL_ROUTE
-    return unreadable_body(event) or (canonical and unparsable_json(event)) or app.resolve(event, context)
+    return serve(app, event, context)

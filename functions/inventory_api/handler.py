@@ -12,8 +12,10 @@ from pydantic import BaseModel, Field
 
 from shared.aws.stores import inventory_store
 from shared.errors import StockLayoutRefused
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, serve
 from shared.observability import logger
+from shared.orders import WholeNumber
+from shared.openapi_contract import document
 from shared.stock_buckets import MAX_BUCKETS
 from shared.usecases.bucket_stock import StockLayout, merge_stock_buckets, split_into_stock_buckets
 
@@ -31,12 +33,12 @@ class StockView(BaseModel):
 
 
 class SplitRequest(BaseModel):
-    buckets: int = Field(ge=2, le=MAX_BUCKETS, description="8 lifts one SKU's DynamoDB ceiling about 8x")
+    buckets: WholeNumber = Field(ge=2, le=MAX_BUCKETS, description="8 lifts one SKU's DynamoDB ceiling about 8x")
 
 
 @app.exception_handler(StockLayoutRefused)
 def _refused(error: StockLayoutRefused):
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "buckets", "reservations_held")
 
 
 @app.get("/stock/<sku>/<warehouse_id>", summary="A SKU's stock in one warehouse, summed over its buckets")
@@ -62,6 +64,18 @@ def delete_buckets(sku: str, warehouse_id: str) -> StockLayout:
     return layout
 
 
+REFUSED = "refused now: reservations are held on it, there is no stock to lay out, or it is laid out so already"
+ANSWERS = {
+    "GET /stock/{sku}/{warehouse_id}": {404: "no stock is recorded for the SKU in the warehouse"},
+    "POST /stock/{sku}/{warehouse_id}/buckets": {409: REFUSED},
+    "DELETE /stock/{sku}/{warehouse_id}/buckets": {409: REFUSED},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)

@@ -12,9 +12,10 @@ from pydantic import BaseModel, Field
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.problems import NonBlank
 from shared.recovery.operator import MAX_BULK, BulkResult, BulkRetryRequest, NotInException, Retried, RetryRequest, for_each, retry_order
 from shared.usecases.cancel_order import CancelRefused, cancel_order
@@ -50,12 +51,12 @@ class ReviewQueue(BaseModel):
 
 @app.exception_handler([CancelRefused, NotOnHold, NotInException])
 def _conflict(error: Exception):
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "order_id", "status_conflict")
 
 
 @app.exception_handler(ValueError)
 def _bad_query(error: ValueError):
-    return json_response(400, {"message": str(error)})
+    return error_response(400, str(error), "query", "query_invalid")
 
 
 @app.get("/orders", summary="Orders by status, channel or customer, newest first, paginated")
@@ -93,8 +94,10 @@ def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token
     held, token = store.list_orders(OrderQuery(status=OrderStatus.ON_HOLD, limit=limit, next_token=next_token))
     views = []
     for order in held:
-        timeline = store.details(order.order_id).timeline
-        hold = next((e for e in reversed(timeline) if e.to_status == OrderStatus.ON_HOLD and e.kind == "transition"), None)
+        hold = None
+        if order.hold is None:  # held before the order item kept its hold: read it from the timeline
+            timeline = store.details(order.order_id).timeline
+            hold = next((e for e in reversed(timeline) if e.to_status == OrderStatus.ON_HOLD and e.kind == "transition"), None)
         views.append(held_order_view(order, hold))
     return ReviewQueue(held=sorted(views, key=lambda v: v.held_since), next_token=token)
 
@@ -131,6 +134,22 @@ def _start_run(order_id: str, resume_at: str, run: str) -> None:
     start_fulfilment(order_id, resume_at=resume_at, run_name=run)
 
 
+NO_ORDER = "no order has this id"
+ANSWERS = {
+    "GET /orders": {400: "a parameter breaks a rule, or none of status, channel, customer is given"},
+    "GET /orders/{order_id}": {404: NO_ORDER},
+    "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered, already cancelled or rejected)"},
+    "POST /orders/{order_id}/review": {404: NO_ORDER, 409: "the order is not on hold (decided already, or never held)"},
+    "POST /orders/{order_id}/retry": {404: NO_ORDER, 409: "the order is not in EXCEPTION (retried already, or never failed)"},
+    "POST /orders/retry": {400: "a parameter breaks a rule (no ids, over 100 ids, a blank operator or reason)"},
+    "POST /review-queue/approve": {400: "a parameter breaks a rule (no ids, over 100 ids, a blank operator)"},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)

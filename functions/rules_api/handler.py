@@ -15,7 +15,6 @@ GET  /rulesets/openapi              this API's OpenAPI document
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,8 +25,10 @@ from pydantic import BaseModel, Field, model_validator
 from shared.aws.rule_set_store import ActiveRuleSet, AuditEntry, RuleSetVersion, StoredRuleSet
 from shared.aws.stores import order_history, reference_store, rule_set_store
 from shared.errors import RuleSetConflict, RuleSetNotFound
-from shared.http_api import build_resolver, json_response, operator_of, unreadable_body
+from shared.http_api import build_resolver, error_response, json_response, operator_of, serve
 from shared.observability import logger
+from shared.orders import WholeNumber
+from shared.openapi_contract import document
 from shared.review_rules.document import json_schema
 from shared.review_rules.problems import RuleSetInvalid
 from shared.review_rules.replay import WhatIfReport
@@ -45,17 +46,17 @@ class NewRuleSet(BaseModel):
 
 class Activation(BaseModel):
     comment: str = Field(min_length=1, max_length=500)
-    expected_revision: int | None = Field(default=None, description="The active revision you looked at; refused with 409 if it moved on")
+    expected_revision: WholeNumber | None = Field(default=None, description="The active revision you looked at; refused with 409 if it moved on")
 
 
 class Rollback(Activation):
-    to_version: int | None = Field(default=None, ge=0, description="Default: the version in force before the current one")
+    to_version: WholeNumber | None = Field(default=None, ge=0, description="Default: the version in force before the current one")
 
 
 class WhatIf(BaseModel):
     candidate: dict[str, Any] | None = Field(default=None, description="A rule set document to try (not stored)")
-    candidate_version: int | None = Field(default=None, ge=0, description="Or a stored version")
-    last: int = Field(default=500, ge=1, le=MAX_REPLAY_ORDERS, description="How many of the most recently stored orders")
+    candidate_version: WholeNumber | None = Field(default=None, ge=0, description="Or a stored version")
+    last: WholeNumber = Field(default=500, ge=1, le=MAX_REPLAY_ORDERS, description="How many of the most recently stored orders")
 
     @model_validator(mode="after")
     def _one_candidate(self) -> WhatIf:
@@ -81,18 +82,19 @@ class Stored(BaseModel):
 
 @app.exception_handler(RuleSetInvalid)
 def _refused(error: RuleSetInvalid) -> Response:
-    problems = [p.model_dump() for p in error.problems]
+    # The shared error shape; `location` and `rule_id` say where in the rule set, for the editor.
+    problems = [{"field": p.location, "rule": "rule_language", **p.model_dump()} for p in error.problems]
     return json_response(400, {"message": "the rule set is refused; the rule set in force is unchanged", "errors": problems})
 
 
 @app.exception_handler(RuleSetNotFound)
 def _no_version(error: RuleSetNotFound) -> Response:
-    return json_response(404, {"message": str(error)})
+    return error_response(404, str(error), "version", "not_found")
 
 
 @app.exception_handler(RuleSetConflict)
 def _conflict(error: RuleSetConflict) -> Response:
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "expected_revision", "revision_conflict")
 
 
 def operator() -> str:
@@ -132,7 +134,7 @@ def get_schema() -> dict[str, Any]:
 
 @app.get("/rulesets/openapi", summary="OpenAPI document of this API")
 def get_openapi() -> dict[str, Any]:
-    return app.get_openapi_schema(title="oms review rules API", version="1").model_dump(mode="json", by_alias=True, exclude_none=True)
+    return openapi_document("oms rules_api", "Review rules: change them at run time, without a deploy")
 
 
 @app.post("/rulesets/validate", summary="Check a rule set without storing it")
@@ -162,19 +164,22 @@ def activate(version: Annotated[int, Path(ge=0)], request: Annotated[Activation,
     return active
 
 
-def unparsable_json(event: dict[str, Any]) -> dict[str, Any] | None:
-    """A rule set with a JSON syntax error is refused naming its line and column."""
-    body = event.get("body")
-    if event.get("httpMethod") != "POST" or not body or event.get("isBase64Encoded"):
-        return None
-    try:
-        json.loads(body)
-    except json.JSONDecodeError as error:
-        problem = {"location": f"line {error.lineno}, column {error.colno}", "rule_id": None, "message": f"not valid JSON: {error.msg}"}
-        return {"statusCode": 400, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "the request is not JSON; nothing changed", "errors": [problem]})}
-    return None
+NO_VERSION = "no stored rule set has this version"
+MOVED_ON = "the active rule set moved on (expected_revision) or there is nothing to roll back to: re-read and decide again"
+ANSWERS = {
+    "POST /rulesets": {201: "stored (and activated when asked)", 400: "the rule set is refused; each mistake with its location", 409: MOVED_ON},
+    "POST /rulesets/validate": {200: "the rule set is valid", 400: "the rule set is refused; each mistake with its location"},
+    "POST /rulesets/whatif": {400: "the candidate is refused; each mistake with its location", 404: NO_VERSION},
+    "POST /rulesets/rollback": {404: NO_VERSION, 409: MOVED_ON},
+    "GET /rulesets/{version}": {404: NO_VERSION},
+    "POST /rulesets/{version}/activate": {404: NO_VERSION, 409: MOVED_ON},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
 
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return unreadable_body(event) or unparsable_json(event) or app.resolve(event, context)
+    return serve(app, event, context)

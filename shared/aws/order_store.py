@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
+import logging
 from enum import StrEnum
 from typing import Any
 
@@ -69,6 +70,9 @@ class StoredOrder(BaseModel, defer_build=True):
     redrives: int = 0
     redriven_at: str | None = None
     stuck_escalated_version: int | None = None
+    # Why and since when it was last put ON_HOLD (the transition's findings), kept on the order item
+    # so the review queue reads one item per order, not each timeline.
+    hold: dict[str, Any] | None = None
 
 
 class NoteState(StrEnum):
@@ -108,6 +112,13 @@ class OrderDetails(BaseModel, defer_build=True):
     timeline: list[TimelineEntry]
     outbound_notes: list[OutboundNote]
 
+
+# One line per order event (stored, each status change): what `oms serve` shows at INFO.
+ORDER_EVENTS = logging.getLogger("oms.orders")
+
+
+def log_order_event(order_id: str, from_status: OrderStatus | None, to_status: OrderStatus, cause: str) -> None:
+    ORDER_EVENTS.info("%s %s → %s (%s)", order_id, from_status.value if from_status else "·", to_status.value, cause)
 
 def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
@@ -215,6 +226,7 @@ class OrderStore:
             )
         except TransactionCancelled:
             return self.load(stored.order_id), False
+        log_order_event(stored.order_id, None, stored.status, entry.cause)
         return stored, True
 
     def transition_items(
@@ -227,10 +239,12 @@ class OrderStore:
         """The two transaction items of a status change, for callers that add their own items."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
+        held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
         fields = {
             "status": to_status.value,
             "status_key": status_index.status_key(to_status.value, current.order_id),
             "updated_at": entry.at,
+            **held,
             **(set_fields or {}),
         }
         names = {f"#f{i}": name for i, name in enumerate(fields)}
@@ -269,6 +283,7 @@ class OrderStore:
             if cancelled.failed(0) or cancelled.failed(1):
                 raise VersionConflict(current.order_id, current.version) from cancelled
             raise
+        log_order_event(current.order_id, current.status, to_status, entry.cause)
         return StoredOrder.model_validate(
             {
                 **current.model_dump(mode="json"),

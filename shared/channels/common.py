@@ -23,7 +23,7 @@ def _in_china_time_when_naive(moment: datetime) -> datetime:
 
 
 ChinaTime = Annotated[datetime, AfterValidator(_in_china_time_when_naive)]
-Count = Annotated[WholeNumber, Field(ge=0, le=100_000)]
+Count = Annotated[WholeNumber, Field(ge=1, le=100_000)]  # a line's quantity: 0 is no line
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
 Fen = Annotated[WholeNumber, Field(ge=0, le=10**13)]  # Douyin's amounts: whole fen (1/100 yuan)
 Text = Annotated[str, Field(max_length=500)]

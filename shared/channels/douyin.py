@@ -71,7 +71,7 @@ class ShopOrder(PlatformModel):
     post_receiver: Text = ""
     post_tel: Text = ""
     post_addr: PostAddress
-    pay_amount: Fen | None = None
+    pay_amount: Fen  # the order's amount paid: Douyin always sends it
     post_amount: Fen | None = None  # 运费, inside pay_amount
     sku_order_list: list[SkuOrder] = Field(min_length=1, max_length=500)
 
@@ -107,7 +107,7 @@ def parse(document: Any) -> ChannelOrder:
             "currency": "CNY",
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if order.pay_type == _CASH_ON_DELIVERY else PaymentStatus.PAID,
-            "order_total": yuan(order.pay_amount) if order.pay_amount is not None else None,
+            "order_total": yuan(order.pay_amount),
             "shipping_fee": yuan(order.post_amount or 0),
             "placed_at": order.create_time,
         },

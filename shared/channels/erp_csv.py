@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from shared.channels.common import ChannelOrder, ChinaTime, Count, Money, PlatformModel, Text, canonical
 from shared.orders import Channel, CustomerType, InvoiceKind, PaymentStatus
 from shared.problems import InputRejected, Problem, problems_from_validation
+from shared.spreadsheet import looks_like_formula
 
 CHANNEL = Channel.ERP
 REQUIRED_COLUMNS = ("order_no", "buyer_id", "sku", "quantity", "unit_price", "placed_at")
@@ -74,6 +75,14 @@ class RowRejection(BaseModel, defer_build=True):
     errors: list[Problem]
 
 
+class RowWarning(BaseModel, defer_build=True):
+    """Something an operator should look at in a row that was still imported (text kept as sent)."""
+
+    row: int
+    order_no: str | None = None
+    warnings: list[Problem]
+
+
 class BatchOrder(BaseModel, defer_build=True):
     order_no: str
     rows: list[int]  # rows[i] is the file row of line i
@@ -84,6 +93,7 @@ class Batch(BaseModel, defer_build=True):
     rows: int
     orders: list[BatchOrder]
     rejected: list[RowRejection]
+    warnings: list[RowWarning] = []
 
 
 def read_batch(text: str, max_rows: int) -> Batch:
@@ -91,8 +101,11 @@ def read_batch(text: str, max_rows: int) -> Batch:
     records = _records(text, max_rows)
     rows_of: dict[str, list[tuple[int, Row]]] = defaultdict(list)
     rejected: dict[int, RowRejection] = {}
+    warnings: list[RowWarning] = []
     for number, record in records:
         order_no = (record.get("order_no") or "").strip() or None
+        if formulas := formula_cells(record):
+            warnings.append(RowWarning(row=number, order_no=order_no, warnings=formulas))
         extra = record.pop(None, None)  # values beyond the header's columns
         problems = [Problem(field="row", rule="too_many_values", message=f"the row has {len(extra)} value(s) more than the header")] if extra else []
         try:
@@ -122,7 +135,16 @@ def read_batch(text: str, max_rows: int) -> Batch:
                     if number in by_row
                     else held_back(number, order_no, sorted(by_row))
                 )
-    return Batch(rows=len(records), orders=orders, rejected=sorted(rejected.values(), key=lambda r: r.row))
+    return Batch(rows=len(records), orders=orders, rejected=sorted(rejected.values(), key=lambda r: r.row), warnings=warnings)
+
+
+def formula_cells(record: dict[str | None, Any]) -> list[Problem]:
+    """Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first; not numbers or phones)."""
+    return [
+        Problem(field=column, rule="formula_like", message=f"'{column}' starts like a spreadsheet formula; stored as text, neutralised in every CSV export")
+        for column, value in record.items()
+        if isinstance(column, str) and isinstance(value, str) and looks_like_formula(value)
+    ]
 
 
 def _records(text: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:

@@ -97,7 +97,7 @@ class Order(PlatformModel):
     created_at: datetime
     financial_status: Text | None = None
     cancelled_at: datetime | None = None
-    total_price: Money | None = None
+    total_price: Money  # Shopify always sends it: an order without it is malformed
     total_discounts: Money | None = None
     total_tax: Money | None = None
     taxes_included: bool | None = None

@@ -69,7 +69,7 @@ class Trade(PlatformModel):
     receiver_town: Text | None = None
     receiver_address: Text | None = None
     receiver_zip: Text | None = None
-    payment: Money | None = None
+    payment: Money  # the trade's amount paid: Taobao always sends it
     post_fee: Money | None = None  # 运费, inside `payment`
     invoice_name: Text | None = None
     invoice_kind: Text | None = None

@@ -61,13 +61,15 @@ class HeldOrder(BaseModel, defer_build=True):
     escalated: bool = False
 
 
-def held_order_view(order: StoredOrder, hold: TimelineEntry | None) -> HeldOrder:
+def held_order_view(order: StoredOrder, hold: TimelineEntry | None = None) -> HeldOrder:
+    """From the hold kept on the order item; `hold` (its timeline entry) for orders held before that."""
+    since, reasons = (order.hold["since"], order.hold.get("findings", [])) if order.hold else (hold.at if hold else order.updated_at, hold.details.get("findings", []) if hold else [])
     return HeldOrder(
         order_id=order.order_id,
         channel=order.order.channel.value,
         external_id=order.order.external_id,
-        held_since=hold.at if hold else order.updated_at,
-        reasons=hold.details.get("findings", []) if hold else [],
+        held_since=since,
+        reasons=reasons,
         escalated=order.escalated_at is not None,
     )
 

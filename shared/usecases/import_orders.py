@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from shared.aws.order_store import OrderStore
-from shared.channels.erp_csv import Batch, BatchOrder, RowRejection, held_back
+from shared.channels.erp_csv import Batch, BatchOrder, RowRejection, RowWarning, held_back
 from shared.sku_mapping import SkuCatalog, unknown_sku, unmapped_lines
 from shared.usecases.accept_order import Acceptance, accept_order
 
@@ -27,6 +27,7 @@ class ImportReport(BaseModel, defer_build=True):
     orders_accepted: int
     accepted: list[AcceptedOrder]
     rejected: list[RowRejection]
+    warnings: list[RowWarning] = []  # rows imported with something to look at (formula-like cells)
 
 
 def import_batch(batch: Batch, source: str, catalog: SkuCatalog, store: OrderStore, enqueue: Callable[[str], None]) -> ImportReport:
@@ -50,6 +51,7 @@ def import_batch(batch: Batch, source: str, catalog: SkuCatalog, store: OrderSto
         orders_accepted=len(accepted),
         accepted=accepted,
         rejected=sorted(rejected, key=lambda r: r.row),
+        warnings=batch.warnings,
     )
 
 

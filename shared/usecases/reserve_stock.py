@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
-from shared.aws.order_store import OrderStore, StoredOrder
+from shared.aws.order_store import OrderStore, StoredOrder, log_order_event
 from shared.aws.reservation_claims import ReservationClaims
 from shared.clock import iso, utc_now
 from shared.errors import OrderMovedOn, ReservationInProgress, StockShortage, VersionConflict
@@ -56,12 +56,8 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     now = utc_now()
     lines = reservation_lines(current.order_id, current.plan, iso(now), iso(now + timedelta(seconds=HOLD_SECONDS)))
     reservation_id = reservation_id_for(current.order_id)
-    order_items = orders.transition_items(
-        current,
-        OrderStatus.RESERVED,
-        transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[line.summary() for line in lines]),
-        set_fields={"reservation_id": reservation_id},
-    )
+    entry = transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[line.summary() for line in lines])
+    order_items = orders.transition_items(current, OrderStatus.RESERVED, entry, set_fields={"reservation_id": reservation_id})
     # The day's package counts (routing's capacity figures) go with the order's status change.
     order_items += inventory.package_count_items(current.plan, int(time.time()))
     try:
@@ -70,6 +66,7 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     except StockShortage as shortage:
         orders.add_note(current, note_entry(current.status, _ACTOR, "stock ran short while reserving; routing again", short_lines=shortage.short_lines))
         raise
+    log_order_event(current.order_id, current.status, OrderStatus.RESERVED, entry.cause)
     return reservation_id
 
 

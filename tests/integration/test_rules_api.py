@@ -98,7 +98,7 @@ def test_a_bad_rule_set_is_refused_with_locations_and_nothing_changes(seeded):
     status, answer = call("POST", "/rulesets", {"document": document, "comment": "typo", "activate": True})
     assert status == 400
     assert answer["errors"] == [
-        {"location": "rules[3].when.all[1].field", "rule_id": "price.below_floor", "message": "unknown field 'line.net_unit_prce'; did you mean 'line.net_unit_price'?"}
+        {"field": "rules[3].when.all[1].field", "rule": "rule_language", "location": "rules[3].when.all[1].field", "rule_id": "price.below_floor", "message": "unknown field 'line.net_unit_prce'; did you mean 'line.net_unit_price'?"}
     ]
     assert call("GET", "/rulesets") == (200, {"active": {"version": 0, "revision": 0, "previous_version": None, "activated_at": None, "activated_by": None}, "versions": []})
     assert call("GET", "/rulesets/audit") == (200, [])
@@ -106,7 +106,7 @@ def test_a_bad_rule_set_is_refused_with_locations_and_nothing_changes(seeded):
 
 def test_validate_names_a_json_syntax_error_by_line_and_column(seeded):
     status, answer = call("POST", "/rulesets/validate", '{\n  "rules": [\n    {"id": "x",}\n  ]\n}')
-    assert status == 400 and answer["errors"][0]["location"] == "line 3, column 16"
+    assert status == 400 and "line 3, column 16" in answer["errors"][0]["message"] and answer["errors"][0]["rule"] == "json_invalid"
     assert call("POST", "/rulesets/validate", default_document())[1] == {"valid": True, "rules": 40, "enabled_rules": 40, "lookback_minutes": 1440}
 
 

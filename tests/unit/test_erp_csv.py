@@ -86,3 +86,21 @@ def test_freight_coupon_gift_country_and_the_buyers_id_number_columns():
     assert (canonical.shipping_fee, canonical.order_discount, canonical.expected_total, canonical.order_total) == (Decimal("12.00"), Decimal("20.00"), Decimal("588.00"), Decimal("588.00"))
     assert [line.gift for line in canonical.lines] == [False, True]
     assert (canonical.receiver.country, canonical.buyer.id_number, canonical.cross_border) == ("CN", "11010519491231002X", True)
+
+
+def test_every_demo_b2b_buyer_is_stored_as_b2b():
+    for name in ("batch_api.csv", "batch_s3.csv"):
+        for entry in batch(csv_sample(name).decode()).orders:
+            buyer = entry.channel_order.order.buyer
+            assert buyer.customer_type.value == ("B2B" if buyer.buyer_id.startswith("B2B-") else "B2C"), (name, buyer)
+
+
+def test_a_formula_like_cell_is_flagged_per_row_and_the_order_still_imported():
+    text = f"{HEADER},buyer_name,receiver_phone\nA,B1,TEA-LONGJING-250G,1,150.00,2026-11-11 10:00,=HYPERLINK(\"http://x\"),+86 138 0013 8000\nB,B2,TEA-LONGJING-250G,2,150.00,2026-11-11 10:00,-3,@SUM(A1)\n"
+    result = batch(text)
+    assert [o.order_no for o in result.orders] == ["A", "B"] and result.rejected == []
+    assert [(w.row, w.order_no, [(p.field, p.rule) for p in w.warnings]) for w in result.warnings] == [
+        (2, "A", [("buyer_name", "formula_like")]),
+        (3, "B", [("receiver_phone", "formula_like")]),
+    ]
+    assert result.orders[0].channel_order.order.buyer.name == '=HYPERLINK("http://x")'  # stored as sent

@@ -26,6 +26,10 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     transact = inspect.getsource(moto_patches._original_transact_write_items)
     assert "copy.deepcopy(" in transact and "self.tables[table_name] = original_table_state[table_name]" in transact
     assert "call_action" in vars(moto_patches.DynamoHandler)
+    # The per-request service lookup (a directory listing) that is remembered per host.
+    lookup = inspect.getsource(moto_patches._original_backend_for_host)
+    assert list(inspect.signature(moto_patches._original_backend_for_host).parameters) == ["self", "host"]
+    assert "backends.list_of_moto_modules()" in lookup
     # The base-table Query that filters all_items() by hash key, which the fidelity patch scopes.
     query = inspect.getsource(moto_patches._original_query)
     assert "for item in self.all_items()\n                if isinstance(item, Item) and item.hash_key == hash_key" in query

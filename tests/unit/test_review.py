@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from local.seed import review_reference
 from shared.orders import OrderIn
@@ -45,8 +46,12 @@ def test_zero_price_is_rejected_with_reasons_in_both_languages(shanghai_order):
     assert finding.reason_zh == "第1行（TEA-LONGJING-250G）：单价 0.00 不是正数"
 
 
-def test_zero_quantity_is_rejected(shanghai_order):
-    result = reviewed(shanghai_order, lines=[{**shanghai_order["lines"][1], "quantity": 0}])
+def test_zero_quantity_is_refused_at_the_door_and_rejected_if_stored_before(shanghai_order):
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        order(shanghai_order, lines=[{**shanghai_order["lines"][1], "quantity": 0}])
+    stored_before = order(shanghai_order, lines=[shanghai_order["lines"][1]])
+    stored_before.lines[0] = stored_before.lines[0].model_copy(update={"quantity": 0})  # stored when the door let 0 in
+    result = review(stored_before, context=ReviewContext(REFERENCE, RecentOrders()))
     assert result.decision == Decision.REJECTED
     assert fired(result) == {"line.quantity.positive": Severity.REJECT}
 

@@ -1,0 +1,178 @@
+"""`oms orders`, `oms review`, `oms stock`: what operations do every day."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+import click
+
+from oms_cli.main import Settings, api_command, cli, pass_settings
+from oms_cli.output import as_json, console, fields, table
+from shared.spreadsheet import neutralised
+
+STATUSES = ["RECEIVED", "REVIEWING", "ON_HOLD", "ROUTING", "RESERVED", "RELEASED", "SHIPPED", "DELIVERED", "CANCELLED", "REJECTED", "BACKORDERED", "EXCEPTION"]
+CSV_COLUMNS = ("order_id", "status", "channel", "external_id", "buyer_id", "buyer_name", "receiver", "lines", "total", "created_at")
+
+
+@cli.group()
+def orders() -> None:
+    """Find orders, see one with its timeline, cancel one."""
+
+
+def _row(order: dict[str, Any]) -> tuple[Any, ...]:
+    o = order["order"]
+    receiver = o.get("receiver") or {}
+    lines = " ".join(f"{line['sku']}×{line['quantity']}" for line in o["lines"])
+    return (order["order_id"], order["status"], o["channel"], o["external_id"], o["buyer"]["buyer_id"], o["buyer"].get("name") or "", " ".join(receiver.get(k) or "" for k in ("province", "city", "district")).strip(), lines, o.get("order_total") or "", order["created_at"])
+
+
+@orders.command("list")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False))
+@click.option("--channel")
+@click.option("--customer", help="A buyer id")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@click.option("--next-token", help="The next page (printed under the table)")
+@click.option("--csv", "csv_file", type=click.File("w", encoding="utf-8-sig"), help="Write the page as CSV (formula-like cells neutralised); - for stdout")
+@pass_settings
+@api_command
+def list_orders(settings: Settings, status: str | None, channel: str | None, customer: str | None, limit: int, next_token: str | None, csv_file: Any) -> None:
+    """Orders by status, channel or customer, newest first (give at least one)."""
+    page = settings.client.get("/orders", status=status and status.upper(), channel=channel, customer=customer, limit=limit, next_token=next_token)
+    if csv_file:
+        writer = csv.writer(csv_file)
+        writer.writerow(CSV_COLUMNS)
+        writer.writerows([neutralised(cell) for cell in _row(order)] for order in page["orders"])
+        return
+    if settings.json:
+        return as_json(page)
+    shown = ("order_id", "status", "channel", "external_id", "buyer_name", "lines", "created_at")
+    table(f"{len(page['orders'])} order(s)", shown, ([r[CSV_COLUMNS.index(c)] for c in shown] for r in map(_row, page["orders"])))
+    if page.get("next_token"):
+        console.print(f"more: --next-token {page['next_token']}", highlight=False)
+
+
+@orders.command("show")
+@click.argument("order_id")
+@pass_settings
+@api_command
+def show_order(settings: Settings, order_id: str) -> None:
+    """One order with its lines, outbound notes and timeline."""
+    details = settings.client.get(f"/orders/{order_id}")
+    if settings.json:
+        return as_json(details)
+    stored, o = details["order"], details["order"]["order"]
+    receiver = o.get("receiver") or {}
+    fields(
+        f"{stored['order_id']}  {stored['status']}",
+        [
+            ("channel", f"{o['channel']} {o['external_id']}"),
+            ("buyer", f"{o['buyer']['buyer_id']} {o['buyer'].get('name') or ''} ({o['buyer']['customer_type']})"),
+            ("receiver", " ".join(receiver.get(k) or "" for k in ("name", "phone", "province", "city", "district", "detail"))),
+            ("total", f"{o.get('order_total') or ''} {o['currency']}"),
+            ("placed / stored", f"{o['placed_at']} / {stored['created_at']}"),
+        ],
+    )
+    table("lines", ("sku", "quantity", "unit price", "discount"), ((line["sku"], line["quantity"], line["unit_price"], line["discount"]) for line in o["lines"]))
+    if details["outbound_notes"]:
+        table("outbound notes", ("note", "warehouse", "state", "lines", "tracking"), ((n["note_id"], n["warehouse_id"], n.get("state"), ", ".join(f"{x['sku']}×{x['quantity']}" for x in n["lines"]), n.get("tracking_number") or "") for n in details["outbound_notes"]))
+    table("timeline", ("at", "from → to", "by", "cause"), ((e["at"], f"{e['from_status'] or '·'} → {e['to_status']}", f"{e['actor']['kind']}:{e['actor']['name']}", e["cause"]) for e in details["timeline"]))
+
+
+@orders.command("cancel")
+@click.argument("order_id")
+@click.option("--reason", required=True)
+@click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who cancels (OMS_OPERATOR)")
+@pass_settings
+@api_command
+def cancel_order(settings: Settings, order_id: str, reason: str, operator: str) -> None:
+    """Cancel up to shipment: outbound notes voided, stock released."""
+    answer = settings.client.post(f"/orders/{order_id}/cancel", {"reason": reason, "operator": operator})
+    if settings.json:
+        return as_json(answer)
+    console.print(f"{order_id} cancelled; voided notes: {', '.join(n['note_id'] for n in answer.get('voided_notes', [])) or 'none'}; released lines: {answer.get('released_lines')}", highlight=False)
+
+
+@cli.group()
+def review() -> None:
+    """The manual review queue: held orders and the decisions on them."""
+
+
+@review.command("queue")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@pass_settings
+@api_command
+def review_queue(settings: Settings, limit: int) -> None:
+    """Held orders, oldest first, with the reasons (Chinese and English)."""
+    queue = settings.client.get("/review-queue", limit=limit)
+    if settings.json:
+        return as_json(queue)
+    rows = ((h["order_id"], h["channel"], h["external_id"], h["held_since"], "yes" if h.get("escalated") else "", "\n".join(f"{r.get('reason_zh', '')} / {r.get('reason_en', '')}" for r in h["reasons"])) for h in queue["held"])
+    table(f"{len(queue['held'])} held order(s)", ("order", "channel", "external id", "held since", "escalated", "reasons"), rows)
+
+
+def _decide(settings: Settings, order_id: str, decision: str, operator: str, note: str) -> None:
+    answer = settings.client.post(f"/orders/{order_id}/review", {"decision": decision, "operator": operator, "note": note})
+    if settings.json:
+        return as_json(answer)
+    console.print(f"{order_id}: {decision} → {answer['status']} (version {answer['version']})", highlight=False)
+
+
+def _decision_command(decision: str, help_text: str) -> Any:
+    @review.command(decision, help=help_text)
+    @click.argument("order_id")
+    @click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who decides (OMS_OPERATOR)")
+    @click.option("--note", default="")
+    @pass_settings
+    @api_command
+    def command(settings: Settings, order_id: str, operator: str, note: str) -> None:
+        _decide(settings, order_id, decision, operator, note)
+
+    return command
+
+
+approve = _decision_command("approve", "Approve a held order: it goes on to routing.")
+reject = _decision_command("reject", "Reject a held order.")
+
+
+@cli.group()
+def stock() -> None:
+    """A SKU's stock in a warehouse; split it into buckets before a flash sale, merge after."""
+
+
+def _layout(settings: Settings, answer: dict[str, Any], title: str) -> None:
+    if settings.json:
+        return as_json(answer)
+    fields(title, list(answer.items()))
+
+
+@stock.command("show")
+@click.argument("sku")
+@click.argument("warehouse_id")
+@pass_settings
+@api_command
+def show_stock(settings: Settings, sku: str, warehouse_id: str) -> None:
+    """On hand, reserved, safety stock and available, summed over buckets."""
+    _layout(settings, settings.client.get(f"/stock/{sku}/{warehouse_id}"), f"{sku} in {warehouse_id}")
+
+
+@stock.command("split")
+@click.argument("sku")
+@click.argument("warehouse_id")
+@click.option("--buckets", required=True, type=int, help="2-… (8 lifts one SKU's write ceiling about 8x)")
+@pass_settings
+@api_command
+def split(settings: Settings, sku: str, warehouse_id: str, buckets: int) -> None:
+    """Split the stock into buckets (refused while reservations are held)."""
+    _layout(settings, settings.client.post(f"/stock/{sku}/{warehouse_id}/buckets", {"buckets": buckets}), f"{sku} in {warehouse_id}: split")
+
+
+@stock.command("merge")
+@click.argument("sku")
+@click.argument("warehouse_id")
+@pass_settings
+@api_command
+def merge(settings: Settings, sku: str, warehouse_id: str) -> None:
+    """Merge the buckets back into one stock item (refused while reservations are held)."""
+    _layout(settings, settings.client.delete(f"/stock/{sku}/{warehouse_id}/buckets"), f"{sku} in {warehouse_id}: merged")
+
