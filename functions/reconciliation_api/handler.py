@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.problems import InputRejected
 from shared.reconciliation.credentials import UnknownShop
 from shared.reconciliation.domain import Difference, RunKind, RunRequest, RunState, RunSummary, Window
@@ -51,7 +52,7 @@ class Resolve(BaseModel):
 
 @app.exception_handler([RunNotFound, DifferenceNotFound])
 def _not_found(error: Exception):
-    return json_response(404, {"message": str(error)})
+    return error_response(404, str(error), "run_id", "not_found")
 
 
 @app.post("/reconciliation/runs", summary="Run a reconciliation now for a shop and a window (202; the same window is the same run)")
@@ -103,6 +104,17 @@ def resolve(run_id: str, difference_id: str, decision: Annotated[Resolve, Body()
     return json_response(200, resolved.model_dump(mode="json"))
 
 
+NO_RUN = "no reconciliation run has this id"
+ANSWERS = {
+    "POST /reconciliation/runs": {422: "the window is not a window (until before since, over a day) or the shop has no credentials"},
+    "GET /reconciliation/runs/{run_id}": {404: NO_RUN},
+    "POST /reconciliation/runs/{run_id}/differences/{difference_id}/resolve": {404: "no such run, or no such difference in it"},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)

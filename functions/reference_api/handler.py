@@ -23,8 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import reference_store
-from shared.http_api import build_resolver, json_response, operator_of, unparsable_json, unreadable_body
+from shared.http_api import build_resolver, error_response, json_response, operator_of, serve
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.reference_admin import usecases
 from shared.reference_admin.kinds import KINDS
 from shared.reference_admin.usecases import EntryConflict, EntryNotFound, ReferenceChange, UnknownKind
@@ -56,12 +57,12 @@ def _unknown_kind(error: UnknownKind) -> Response:
 
 @app.exception_handler(EntryNotFound)
 def _no_entry(error: EntryNotFound) -> Response:
-    return json_response(404, {"message": str(error)})
+    return error_response(404, str(error), "key", "not_found")
 
 
 @app.exception_handler(EntryConflict)
 def _conflict(error: EntryConflict) -> Response:
-    return json_response(409, {"message": str(error)})
+    return error_response(409, str(error), "entry", "changed_meanwhile")
 
 
 @app.get("/reference", summary="The kinds of reference data, with each entry's JSON Schema")
@@ -76,7 +77,7 @@ def get_audit(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Referen
 
 @app.get("/reference/openapi", summary="OpenAPI document of this API")
 def get_openapi() -> dict[str, Any]:
-    return app.get_openapi_schema(title="oms reference data API", version="1").model_dump(mode="json", by_alias=True, exclude_none=True)
+    return openapi_document("oms reference_api", "Reference data the review consults, maintained and audited")
 
 
 @app.get("/reference/<kind>", summary="A kind's entries, a page at a time")
@@ -104,6 +105,18 @@ def delete_entry(kind: Annotated[str, Path()], key: Annotated[str, Path()], comm
     return change
 
 
+UNKNOWN_KIND = "no such kind of reference data (GET /reference lists them)"
+ANSWERS = {
+    "GET /reference/{kind}": {404: UNKNOWN_KIND},
+    "PUT /reference/{kind}": {404: UNKNOWN_KIND, 409: "the entry changed since it was read"},
+    "GET /reference/{kind}/{key}": {404: "no such kind, or no entry with this key"},
+    "DELETE /reference/{kind}/{key}": {404: "no such kind, or no entry with this key", 409: "the entry changed since it was read"},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return unreadable_body(event) or unparsable_json(event) or app.resolve(event, context)
+    return serve(app, event, context)

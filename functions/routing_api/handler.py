@@ -14,8 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import inventory_store, order_history
-from shared.http_api import build_resolver, json_response, unreadable_body
+from shared.http_api import build_resolver, json_response, serve
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.routing import RoutingConfigError
 from shared.routing_whatif.candidate import CandidatePolicy
 from shared.routing_whatif.replay import RoutingWhatIfReport
@@ -42,6 +43,14 @@ def post_what_if(request: Annotated[RoutingWhatIf, Body()]) -> RoutingWhatIfRepo
     return report
 
 
+ANSWERS = {
+    "POST /routing/whatif": {400: "the candidate policy is refused (each problem named), or a parameter breaks a rule"},
+}
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return unreadable_body(event) or app.resolve(event, context)
+    return serve(app, event, context)
