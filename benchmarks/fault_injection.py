@@ -26,10 +26,11 @@ COLUMNS = ("scenario", "accepted", "final statuses", "stuck", "lost", "duplicate
 
 
 def stuck_detection_column() -> str:
-    """This branch has no stuck-order detector (rel-b builds it): say so rather than invent a figure."""
+    """No scenario here leaves an order stuck for the detector (each ends in a named status on its
+    own): the detection delay is measured by benchmarks/stuck_detection.py, named rather than invented."""
     if any("stuck" in f.key for f in topology.FUNCTIONS):
-        return "n/a (stuck detector present but not wired to this benchmark)"
-    return "n/a (stuck detector not on this branch)"
+        return "none stuck (delay: python -m benchmarks.stuck_detection)"
+    return "n/a (no stuck-order detector)"
 
 
 def row(outcome: Outcome, detection: str) -> list[str]:

@@ -13,6 +13,7 @@ the signing secrets (stand-ins, seeded from events/seed/ at every start).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -76,7 +77,7 @@ def write(folder: Path, snapshot: dict[str, Any]) -> None:
     descriptor, temporary = tempfile.mkstemp(prefix=".snapshot-", suffix=".json", dir=folder)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(snapshot, out, ensure_ascii=False, separators=(",", ":"))
+            json.dump(snapshot, out, ensure_ascii=False, separators=(",", ":"), default=_binary_out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, folder / SNAPSHOT_FILE)
@@ -85,11 +86,24 @@ def write(folder: Path, snapshot: dict[str, Any]) -> None:
         raise
 
 
+_BINARY = "$base64"  # a DynamoDB binary value (a compressed timeline entry) in the JSON snapshot
+
+
+def _binary_out(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return {_BINARY: base64.b64encode(bytes(value)).decode("ascii")}
+    raise TypeError(f"cannot keep a {type(value).__name__} in the snapshot")
+
+
+def _binary_in(value: dict[str, Any]) -> Any:
+    return base64.b64decode(value[_BINARY]) if len(value) == 1 and _BINARY in value else value
+
+
 def read(folder: Path) -> dict[str, Any] | None:
     path = folder / SNAPSHOT_FILE
     if not path.exists():
         return None
-    snapshot = json.loads(path.read_text("utf-8"))
+    snapshot = json.loads(path.read_text("utf-8"), object_hook=_binary_in)
     if snapshot.get("format") != FORMAT:
         raise RuntimeError(f"{path} has format {snapshot.get('format')}, this runtime reads {FORMAT}: start with --empty")
     return snapshot

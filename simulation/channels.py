@@ -50,8 +50,7 @@ def tmall_trade(o: dict[str, Any], world: World) -> dict[str, Any]:
             for l in o["lines"]
         ]},
     }  # fmt: skip
-    if o.get("order_total"):
-        trade["payment"] = o["order_total"]
+    trade["payment"] = _declared_total(o)  # Taobao always sends the trade's payment
     if o.get("invoice"):
         trade["invoice_name"] = o["invoice"]["title"]
         trade["invoice_kind"] = "3" if o["invoice"]["kind"] == "vat_special" else "1"
@@ -106,8 +105,7 @@ def douyin_order(o: dict[str, Any], world: World) -> dict[str, Any]:
             for l in o["lines"]
         ],
     }  # fmt: skip
-    if o.get("order_total"):
-        detail["pay_amount"] = _fen(o["order_total"])
+    detail["pay_amount"] = _fen(_declared_total(o))  # Douyin always sends the amount paid
     return {"code": 10000, "msg": "success", "data": {"shop_order_detail": detail}}
 
 
@@ -123,8 +121,7 @@ def shopify_order(o: dict[str, Any], world: World, channel: str = "shopify") -> 
         "shipping_address": {"name": r["name"], "phone": r["phone"], "address1": " ".join(p for p in (r["district"], r["detail"]) if p), "city": r["city"], "province": r["province"], "country_code": "CN"},
         "line_items": [{"sku": world.channel_code(channel, l["sku"]), "quantity": l["quantity"], "price": l["unit_price"], "total_discount": l["discount"]} for l in o["lines"]],
     }
-    if o.get("order_total"):
-        order["total_price"] = o["order_total"]
+    order["total_price"] = _declared_total(o)  # Shopify always sends it
     return order
 
 
@@ -200,3 +197,9 @@ def intake(channel: str, payload: Any, catalog: SimCatalog) -> OrderIn:
     """The payload read by the channel's adapter, its SKUs mapped to oms's."""
     channel_order = CHANNELS[channel][1](payload)
     return to_internal(channel_order, mapping_for(channel_order, catalog))
+
+
+def _declared_total(o: dict[str, Any]) -> str:
+    """What the platform declares the order comes to: the generated total where the order has one
+    (an error kind may make it disagree with the lines), else the lines' amounts."""
+    return str(o["order_total"]) if o.get("order_total") else str(sum((_amount(l) for l in o["lines"]), Decimal("0")))

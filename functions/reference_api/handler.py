@@ -52,7 +52,7 @@ class Entries(BaseModel):
 
 @app.exception_handler(UnknownKind)
 def _unknown_kind(error: UnknownKind) -> Response:
-    return json_response(404, {"message": str(error), "errors": [{"field": "kind", "rule": "known_kind", "message": str(error)}]})
+    return error_response(404, str(error), "kind", "known_kind")
 
 
 @app.exception_handler(EntryNotFound)
@@ -86,7 +86,7 @@ def list_entries(kind: Annotated[str, Path()], limit: Annotated[int, Query(ge=1,
     return Entries(kind=kind, entries=entries, next=following)
 
 
-@app.put("/reference/<kind>", summary="Create or replace one entry", responses={400: {"description": "the entry is refused, naming each wrong field"}})
+@app.put("/reference/<kind>", summary="Create or replace one entry")
 def put_entry(kind: Annotated[str, Path()], request: Annotated[EntryChange, Body()]) -> ReferenceChange:
     change = usecases.put(reference_store(), kind, request.entry, operator_of(app), request.comment)
     logger.info("reference entry stored", extra={"kind": kind, "key": change.key, "fields": [c.field for c in change.changes]})
@@ -108,7 +108,7 @@ def delete_entry(kind: Annotated[str, Path()], key: Annotated[str, Path()], comm
 UNKNOWN_KIND = "no such kind of reference data (GET /reference lists them)"
 ANSWERS = {
     "GET /reference/{kind}": {404: UNKNOWN_KIND},
-    "PUT /reference/{kind}": {404: UNKNOWN_KIND, 409: "the entry changed since it was read"},
+    "PUT /reference/{kind}": {400: "the entry is refused, naming each wrong field", 404: UNKNOWN_KIND, 409: "the entry changed since it was read"},
     "GET /reference/{kind}/{key}": {404: "no such kind, or no entry with this key"},
     "DELETE /reference/{kind}/{key}": {404: "no such kind, or no entry with this key", 409: "the entry changed since it was read"},
 }

@@ -9,7 +9,6 @@ import json
 import boto3
 import pytest
 
-from functions.notification.handler import handler as notification
 from functions.order_exception.handler import handler as order_exception
 from functions.review.handler import handler as review
 from shared.aws.stores import inventory_store, order_store
@@ -47,8 +46,8 @@ def runs_of(order_id: str) -> list[dict]:
         ("RECEIVED", "RECEIVED", "Review"),
         ("APPROVED", "APPROVED", "Route"),
         ("ROUTED", "APPROVED", "Route"),
-        ("RESERVED", "RESERVED", "ReleaseToWarehouse"),
-        ("RELEASED", "RELEASED", "ReleaseToWarehouse"),
+        # Entering EXCEPTION gave the held stock back (decision 28): the retry reserves afresh.
+        ("RESERVED", "APPROVED", "Route"),
     ],
 )
 def test_retry_resumes_at_the_step_that_failed(seeded, shanghai_order, stage, back_to, resume_at):
@@ -62,10 +61,16 @@ def test_retry_resumes_at_the_step_that_failed(seeded, shanghai_order, stage, ba
     assert entry.actor.name == "ops-zhao" and entry.details["reason"] == "WMS connector fixed"
     assert retry(order_id)[0] == 409  # not in EXCEPTION any more: nothing to retry, no second run
     assert len(runs_of(order_id)) == 1
-    if back_to == "RESERVED":  # the stock stayed held; the resumed step releases the order
-        assert tea_reserved() == 2
-        notification({"order_id": order_id}, context())
-        assert order_store().load(order_id).status == OrderStatus.RELEASED
+    if stage == "RESERVED":  # nothing stays held while the order routes again
+        assert tea_reserved() == 0
+
+
+def test_a_failure_after_release_keeps_the_order_released_with_nothing_to_retry(seeded, shanghai_order):
+    order_id = drive(shanghai_order, "RELEASED")
+    order_exception({"order_id": order_id, "error": LAMBDA_TIMEOUT}, context())
+    assert order_store().load(order_id).status == OrderStatus.RELEASED  # its note is with the warehouse
+    assert tea_reserved() == 2  # the stock stays held for that shipment
+    assert retry(order_id)[0] == 409
 
 
 def test_a_failed_reservation_gives_back_what_it_held_and_routes_again(seeded, shanghai_order):

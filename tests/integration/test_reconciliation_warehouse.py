@@ -27,7 +27,13 @@ from tests.integration.conftest import api_request, context, drain
 
 
 def released(order: dict, serial: str) -> str:
-    unique = {**order, "external_id": f"{order['external_id']}-wms-{serial}", "buyer": {**order["buyer"], "buyer_id": f"wms-buyer-{serial}"}}
+    # Another buyer at another door: review would hold the same lines to the same receiver as a duplicate.
+    unique = {
+        **order,
+        "external_id": f"{order['external_id']}-wms-{serial}",
+        "buyer": {**order["buyer"], "buyer_id": f"wms-buyer-{serial}"},
+        "receiver": {**order["receiver"], "detail": f"{order['receiver']['detail']} {serial}座"},
+    }
     status, answer = api_request(intake, "POST", "/orders", "/orders", json.dumps(unique))
     assert status == 202, answer
     order_id = answer["order_id"]

@@ -20,6 +20,7 @@ CHANNELS = ("shared.channels",)
 USES = {
     "routing": ROUTING,
     "routing_api": ROUTING,  # the routing what-if replays decisions
+    "reconciler": CHANNELS,  # a pulled order enters through the channel adapters
     "review": REVIEW,
     "rules_api": REVIEW,
     "intake": CHANNELS,
