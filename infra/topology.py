@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from shared.operations.access import CONSOLE_PREFIX
 from shared.request_limits import MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,23 @@ class Table:
     sort_key: str = "sk"
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
+    stream: str | None = None  # a DynamoDB stream's view type (e.g. NEW_AND_OLD_IMAGES), or none
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by a table's change stream: batches in order per item, a failed batch
+    retried from its first failed record (ReportBatchItemFailures) `retry_attempts` times, then
+    its coordinates sent to `failure_queue` (the stream's dead-letter queue)."""
+
+    key: str
+    table: str
+    function: str
+    failure_queue: str
+    sort_key_equals: str | None = None  # an event filter: only items with this sort key
+    batch_size: int = 100
+    max_batching_window_seconds: int = 1
+    retry_attempts: int = 10
 
 
 @dataclass(frozen=True)
@@ -158,8 +176,9 @@ class Route:
     method: str
     path: str  # API Gateway resource path, e.g. /orders/{order_id}
     function: str
-    # Who may call it: "NONE" (public; the handler authenticates) or "IAM" (SigV4-signed
-    # callers, e.g. operations tools). The local runtime may ignore it.
+    # Who may call it: "NONE" (public; the handler authenticates), "IAM" (SigV4-signed
+    # callers, e.g. operations tools; the local runtime ignores it) or "COGNITO" (console users'
+    # tokens; the local runtime accepts its development sign-in, local/console_auth.py).
     authorization: str = "NONE"
     client: str | None = None  # the ApiClient whose key and throttle apply
     max_body_bytes: int | None = None  # the handler refuses more (413); the WAF enforces it at the edge
@@ -191,6 +210,8 @@ ORDERS = Table(
         # The last N stored orders (what-if replay): day and shard, newest first.
         Index("by_day", "day_key", "created_at", projection=()),
     ),
+    # Every change of an order feeds the operations aggregates (shared/operations/).
+    stream="NEW_AND_OLD_IMAGES",
 )
 INVENTORY = Table(
     key="inventory",
@@ -202,7 +223,9 @@ INVENTORY = Table(
 # (price list, credit accounts, buyer profiles, blacklists, remote areas).
 REVIEW = Table(key="review", env_var="REVIEW_TABLE")
 CATALOG = Table(key="catalog", env_var="CATALOG_TABLE")  # oms's SKUs and the channel SKU mapping
-TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG)
+# The operations aggregates: counters, open-order gauges, health history (shared/operations/store.py).
+OPERATIONS = Table(key="operations", env_var="OPERATIONS_TABLE", ttl_attribute="expires_at_epoch")
+TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, OPERATIONS)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -249,6 +272,12 @@ QUEUES = (
         batch_size=1,  # a file is minutes of work
         max_receive_count=3,
         visibility_timeout_seconds=6 * 900,  # six times the consumer's timeout, as AWS advises
+    ),
+    Queue(
+        key="order_changes_failed",
+        env_var="ORDER_CHANGES_FAILED_QUEUE_URL",
+        purpose="Order-change stream batches the operations aggregator gave up on (shard, sequence numbers): replay them",
+        consumer=None,
     ),
     Queue(
         key="wms_outbound",
@@ -416,10 +445,41 @@ FUNCTIONS = (
         settings=(("HOLD_ESCALATION_MINUTES", "120"),),
     ),
     Function(
+        key="operations_aggregator",
+        module="functions.operations_aggregator.handler",
+        description="Counts every order change into the operations aggregates (health index, KPIs), once",
+        uses=(Uses("operations", Access.WRITE), Uses("order_changes_failed", Access.SEND)),
+        timeout_seconds=60,
+    ),
+    Function(
+        key="operations_api",
+        module="functions.operations_api.handler",
+        description="Operations figures API: overview, KPIs, order search, a SKU's stock everywhere",
+        uses=(Uses("operations", Access.READ), Uses("orders", Access.READ), Uses("inventory", Access.READ)),
+        memory_mb=512,
+    ),
+    Function(
+        key="operations_snapshot",
+        module="functions.operations_snapshot.handler",
+        description="Records the order health index each minute and publishes it to CloudWatch",
+        uses=(Uses("operations", Access.WRITE),),
+        timeout_seconds=60,
+    ),
+    Function(
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
         uses=(Uses("inventory", Access.WRITE),),
+    ),
+)
+
+STREAM_CONSUMERS = (
+    StreamConsumer(
+        key="order_changes_to_aggregates",
+        table="orders",
+        function="operations_aggregator",
+        failure_queue="order_changes_failed",
+        sort_key_equals="META",  # the order items; timeline and note items are not counted
     ),
 )
 
@@ -429,6 +489,12 @@ SCHEDULES = (
         description="Every 5 minutes: escalate held orders nobody decided on in time",
         function="hold_escalator",
         every_minutes=5,
+    ),
+    Schedule(
+        key="snapshot_order_health",
+        description="Every minute: the order health index into its history and CloudWatch",
+        function="operations_snapshot",
+        every_minutes=1,
     ),
     Schedule(
         key="sweep_expired_reservations",
@@ -474,7 +540,20 @@ ROUTES = (
     Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
     Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
+    # Operations figures (shared/operations/): the console's overview and the seed's KPIs.
+    Route("GET", "/operations/overview", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/kpis", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/session", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/orders", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/stock/{sku}", "operations_api", authorization="IAM"),
 )
+# The console's route family: every IAM route again under /console, for console users signed
+# in with Cognito (groups operator and supervisor; the handlers check the supervisor-only
+# actions). A route added above for operations tools reaches the console with no further entry.
+CONSOLE_ROUTES = tuple(
+    Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO") for r in ROUTES if r.authorization == "IAM"
+)
+ROUTES = ROUTES + CONSOLE_ROUTES
 
 FULFILMENT = Workflow(
     key="fulfilment",

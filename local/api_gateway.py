@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.console_auth import claims_of
 from local.moto_patches import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -27,6 +28,7 @@ class LocalRoute:
     resource: str  # /orders/{order_id}
     function_name: str
     handler: Handler
+    authorization: str = "NONE"
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -34,7 +36,7 @@ class LocalRoute:
         return re.compile(f"^{regex}$")
 
 
-def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str], headers: dict[str, str], query: str, body: bytes) -> dict[str, Any]:
+def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str], headers: dict[str, str], query: str, body: bytes, claims: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:  # API Gateway hands undecodable bodies on as base64
@@ -59,6 +61,7 @@ def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {"sourceIp": "127.0.0.1"},
             "protocol": "HTTP/1.1",
+            **({"authorizer": {"claims": claims}} if claims else {}),
         },
         "body": text if body else None,
         "isBase64Encoded": is_base64,
@@ -66,8 +69,9 @@ def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str
 
 
 class LocalApiGateway:
-    def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0, static: StaticFiles | None = None):
         self.routes = routes
+        self.static = static
         gateway = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -79,7 +83,7 @@ class LocalApiGateway:
             def _serve(self) -> None:
                 gateway.serve(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+            do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
         self.server = ThreadingHTTPServer((host, port), RequestHandler)
         self.server.daemon_threads = True
@@ -103,13 +107,21 @@ class LocalApiGateway:
         body = request.rfile.read(length) if length else b""
         matches = [(r, m) for r in self.routes if (m := r.pattern.match(split.path))]
         route = next((r for r, _ in matches if r.method == request.command), None)
+        if route is None and not matches and request.command in ("GET", "HEAD") and self.static and self.static.serve(request, split.path):
+            return
         if route is None:
             status = 405 if matches else 404
             self._answer(request, {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "no such route" if status == 404 else "method not allowed"})})
             return
         params = route.pattern.match(split.path).groupdict()
         headers = {k: v for k, v in request.headers.items()}
-        event = proxy_event(request.command, route, split.path, params, headers, split.query, body)
+        claims = None
+        if route.authorization == "COGNITO":  # what API Gateway's user-pool authorizer does
+            claims = claims_of(request.headers.get("Authorization"))
+            if claims is None:
+                self._answer(request, {"statusCode": 401, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Unauthorized"})})
+                return
+        event = proxy_event(request.command, route, split.path, params, headers, split.query, body, claims)
         try:
             answer = route.handler(event, LocalLambdaContext(route.function_name))
         except Exception as error:  # what API Gateway shows when the function itself crashes
@@ -129,3 +141,31 @@ class LocalApiGateway:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         request.wfile.write(data)
+
+
+class StaticFiles:
+    """The console's built files (console/web/dist) for paths no API route claims, as CloudFront
+    serves them from S3 on AWS; an unknown path gets index.html (the single-page app routes)."""
+
+    TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json", ".ico": "image/x-icon"}
+
+    def __init__(self, root: Any):
+        from pathlib import Path
+
+        self.root = Path(root).resolve()
+
+    def serve(self, request: BaseHTTPRequestHandler, path: str) -> bool:
+        if not (self.root / "index.html").is_file():
+            return False
+        wanted = (self.root / path.lstrip("/")).resolve()
+        if not wanted.is_relative_to(self.root) or not wanted.is_file():
+            wanted = self.root / "index.html"
+        data = wanted.read_bytes()
+        request.send_response(200)
+        request.send_header("Content-Type", self.TYPES.get(wanted.suffix, "application/octet-stream"))
+        request.send_header("Content-Length", str(len(data)))
+        request.send_header("Cache-Control", "no-cache" if wanted.name == "index.html" else "max-age=31536000, immutable")
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(data)
+        return True

@@ -20,13 +20,15 @@ import boto3
 
 from infra import topology
 from local import moto_patches
-from local.api_gateway import LocalApiGateway, LocalRoute
+from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
+from local.stream_poller import StreamPoller
 from shared.aws import stores
 
 REGION = "us-east-1"
+CONSOLE_DIST = topology.ROOT / "console" / "web" / "dist"  # built by make console (npm ci + vite build)
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -50,7 +52,7 @@ class LocalRuntime:
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
         self.resources: LocalResources | None = None
         self.gateway: LocalApiGateway | None = None
-        self.pollers: list[SqsPoller] = []
+        self.pollers: list[SqsPoller | StreamPoller] = []
         self.schedules: list[LocalSchedule] = []
         self._moto: Any = None
         self._saved_env: dict[str, str] | None = None
@@ -93,6 +95,21 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
 
+        for consumer in topology.STREAM_CONSUMERS:
+            stream_poller = StreamPoller(
+                self.client("dynamodbstreams"),
+                self.client("sqs"),
+                self.resources.stream_arns[consumer.table],
+                self.resources.function_names[consumer.function],
+                handlers[consumer.function],
+                self.resources.queue_urls[consumer.failure_queue],
+                sort_key_equals=consumer.sort_key_equals,
+                batch_size=consumer.batch_size,
+                retry_attempts=consumer.retry_attempts,
+            )
+            stream_poller.start()
+            self.pollers.append(stream_poller)
+
         for schedule in topology.SCHEDULES:
             timer = LocalSchedule(
                 f"{self.prefix}-{schedule.key}",
@@ -105,10 +122,10 @@ class LocalRuntime:
             self.schedules.append(timer)
 
         routes = [
-            LocalRoute(r.method, r.path, self.resources.function_names[r.function], handlers[r.function])
+            LocalRoute(r.method, r.path, self.resources.function_names[r.function], handlers[r.function], r.authorization)
             for r in topology.ROUTES
         ]
-        self.gateway = LocalApiGateway(routes, port=self.api_port)
+        self.gateway = LocalApiGateway(routes, port=self.api_port, static=StaticFiles(CONSOLE_DIST))
         self.gateway.start()
         return self
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from shared.errors import OrderNotFound, StoreUnavailable
+from shared.operations.access import CONSOLE_PREFIX, Forbidden
 from shared.payloads import load_json
 from shared.problems import InputRejected, problems_from_validation
 from shared.request_limits import MAX_BODY_BYTES
@@ -28,7 +31,13 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 
 
 def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    # Chinese names and addresses travel as UTF-8 text, not \uXXXX escapes. The console's route
+    # family (/console/...: Cognito users) reaches the same routes as the IAM one.
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        serializer=partial(json.dumps, separators=(",", ":"), cls=Encoder, ensure_ascii=False),
+        strip_prefixes=[CONSOLE_PREFIX],
+    )
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
@@ -41,6 +50,10 @@ def build_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(OrderNotFound)
     def _not_found(error: OrderNotFound) -> Response:
         return json_response(404, {"message": str(error)})
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(error: Forbidden) -> Response:
+        return json_response(403, {"message": str(error), "errors": [{"field": "group", "rule": error.group, "message": str(error)}]})
 
     @app.exception_handler(StoreUnavailable)
     def _unavailable(error: StoreUnavailable) -> Response:

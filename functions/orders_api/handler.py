@@ -15,6 +15,7 @@ from shared.aws.stores import inventory_store, order_store
 from shared.http_api import build_resolver, json_response
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
+from shared.operations.access import caller_of
 from shared.usecases.cancel_order import CancelRefused, cancel_order
 from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
@@ -70,7 +71,8 @@ def get_order(order_id: str) -> OrderDetails:
 @app.post("/orders/<order_id>/cancel", summary="Cancel up to shipment: notes voided, stock released")
 def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
     logger.append_keys(order_id=order_id)
-    actor = Actor(kind=ActorKind.OPERATOR, name=request.operator)
+    caller = caller_of(app.current_event.raw_event)
+    actor = Actor(kind=ActorKind.OPERATOR, name=caller.name if caller.console else request.operator)
     cancellation = cancel_order(order_id, request.reason, actor, order_store(), inventory_store(), publish)
     return json_response(200, cancellation.model_dump(mode="json"))
 
@@ -90,6 +92,9 @@ def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token
 @app.post("/orders/<order_id>/review", summary="Approve (optionally correcting address/invoice) or reject a held order")
 def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
     logger.append_keys(order_id=order_id)
+    caller = caller_of(app.current_event.raw_event)
+    if caller.console:  # a console user is who the token says, whatever the body claims
+        decision = decision.model_copy(update={"operator": caller.name})
     decided = decide_held_order(order_id, decision, order_store(), lambda oid, run: start_fulfilment(oid, resume_at="Route", run_name=run))
     return json_response(200, {"order_id": order_id, "status": decided.status.value, "version": decided.version})
 

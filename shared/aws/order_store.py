@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +29,7 @@ from pydantic import BaseModel, Field
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import (
     TransactionCancelled,
+    batch_get,
     from_item,
     query_partition,
     raise_if_transient,
@@ -39,7 +41,7 @@ from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
 from shared.orders import OrderIn
-from shared.recent_orders import index_attributes
+from shared.recent_orders import DAY_SHARDS, day_key, index_attributes
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -263,7 +265,7 @@ class OrderStore:
         elif query.status:
             index, key, value, sort = "by_status", "status_key", query.status, "updated_at"
         else:
-            raise ValueError("give at least one of status, channel or customer")
+            return self.newest(query)
         names, values = {"#k": key}, {":k": to_value(value)}
         condition = "#k = :k"
         filters = []
@@ -296,6 +298,39 @@ class OrderStore:
         page = self.db.query(**kwargs)
         token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if "LastEvaluatedKey" in page else None
         return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]], token
+
+    def newest(self, query: OrderQuery, max_days: int = 31) -> tuple[list[StoredOrder], str | None]:
+        """The newest stored orders (no filter but dates), through the by_day index: each day's
+        shards newest first, merged, walking back a day at a time. The token is the last order's
+        stored time: the next page starts before it."""
+        before = json.loads(base64.urlsafe_b64decode(query.next_token.encode()))["before"] if query.next_token else (query.created_to or "~")
+        start_day = min(before[:10], now_iso()[:10]) if before != "~" else now_iso()[:10]
+        floor = query.created_from or "0"
+        found: list[tuple[str, str]] = []
+        day = datetime.fromisoformat(start_day)
+        for _ in range(max_days):
+            name = day.strftime("%Y-%m-%d")
+            if floor and name < floor[:10]:
+                break
+            for shard in range(DAY_SHARDS):
+                page = self.db.query(
+                    TableName=self.table,
+                    IndexName="by_day",
+                    KeyConditionExpression="day_key = :d AND created_at BETWEEN :from AND :before",
+                    ExpressionAttributeValues={":d": to_value(day_key(name, shard)), ":from": to_value(floor), ":before": to_value(before)},
+                    ScanIndexForward=False,
+                    Limit=query.limit + 1,
+                )
+                found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] < before or before == "~"]
+            if len(found) >= query.limit:
+                break
+            day -= timedelta(days=1)
+        found.sort(reverse=True)
+        chosen = found[: query.limit]
+        items = {i["order_id"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
+        orders = [StoredOrder.model_validate(items[pk.removeprefix("ORDER#")]) for _, pk in chosen if pk.removeprefix("ORDER#") in items]
+        token = base64.urlsafe_b64encode(json.dumps({"before": chosen[-1][0]}).encode()).decode() if len(found) > query.limit else None
+        return orders, token
 
     def waiting_since(self, status: OrderStatus, before: str, limit: int = 100) -> list[StoredOrder]:
         """Orders in `status` whose last change is older than `before` (oldest first): stuck orders."""
