@@ -113,6 +113,7 @@ class Bucket:
     notify_queue: str | None = None  # queue told of each new object under notify_prefix
     notify_prefix: str = ""
     notify_suffix: str = ""
+    expire_objects: bool = True  # False: objects stay until replaced (the console's files)
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,12 @@ RULES = (
 )
 
 BUCKETS = (
+    Bucket(
+        key="console_site",
+        env_var="CONSOLE_SITE_BUCKET",
+        purpose="The operations console's built files (console/web/dist), served through CloudFront",
+        expire_objects=False,
+    ),
     Bucket(
         key="erp_imports",
         env_var="ERP_IMPORTS_BUCKET",
@@ -546,6 +553,7 @@ ROUTES = (
     Route("GET", "/operations/session", "operations_api", authorization="IAM"),
     Route("GET", "/operations/orders", "operations_api", authorization="IAM"),
     Route("GET", "/operations/stock/{sku}", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/stuck", "operations_api", authorization="IAM"),
 )
 # The console's route family: every IAM route again under /console, for console users signed
 # in with Cognito (groups operator and supervisor; the handlers check the supervisor-only

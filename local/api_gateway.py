@@ -72,6 +72,10 @@ class LocalApiGateway:
     def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0, static: StaticFiles | None = None):
         self.routes = routes
         self.static = static
+        # One request at a time per function, as in one Lambda container: a handler's resolver
+        # keeps the current event on itself (Powertools is not thread-safe), so two requests to
+        # the same function at once would answer each other's questions.
+        self._function_locks = {r.function_name: threading.Lock() for r in routes}
         gateway = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -123,7 +127,8 @@ class LocalApiGateway:
                 return
         event = proxy_event(request.command, route, split.path, params, headers, split.query, body, claims)
         try:
-            answer = route.handler(event, LocalLambdaContext(route.function_name))
+            with self._function_locks[route.function_name]:
+                answer = route.handler(event, LocalLambdaContext(route.function_name))
         except Exception as error:  # what API Gateway shows when the function itself crashes
             answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Internal server error", "error": type(error).__name__})}
         self._answer(request, answer)

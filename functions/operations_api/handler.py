@@ -4,6 +4,7 @@ figure comes from the aggregates the order-change stream maintains: no order sca
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -15,6 +16,7 @@ from shared.clock import utc_now
 from shared.http_api import build_resolver, json_response
 from shared.observability import logger
 from shared.operations.access import caller_of
+from shared.operations.domain import STAGE_LIMIT_MINUTES
 from shared.operations.order_search import SearchRequest, SearchResult, search
 from shared.operations.store import OperationsStore
 from shared.operations.usecases import kpis, overview
@@ -94,6 +96,31 @@ def get_sku_stock(sku: str) -> SkuStock:
             continue
         rows.append(WarehouseStock(warehouse_id=warehouse.warehouse_id, name=getattr(warehouse, "name", None), on_hand=total.on_hand, reserved=total.reserved, safety_stock=total.safety_stock, available=total.available, buckets=len(stock.buckets) if stock.bucketed else 0))
     return SkuStock(sku=sku, warehouses=rows)
+
+
+class StuckOrder(BaseModel):
+    order_id: str
+    status: str
+    channel: str
+    external_id: str
+    since: str
+    limit_minutes: int
+
+
+class StuckOrders(BaseModel):
+    orders: list[StuckOrder]
+    limits: dict[str, int]
+
+
+@app.get("/operations/stuck", summary="Open orders past their stage's time limit, oldest first, per status")
+def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
+    now, found = utc_now(), []
+    for status, minutes in STAGE_LIMIT_MINUTES.items():
+        before = (now - timedelta(minutes=minutes)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for order in order_store().waiting_since(status, before, limit):
+            found.append(StuckOrder(order_id=order.order_id, status=status.value, channel=order.order.channel.value, external_id=order.order.external_id, since=order.updated_at, limit_minutes=minutes))
+    found.sort(key=lambda o: o.since)
+    return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in STAGE_LIMIT_MINUTES.items()})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -299,18 +299,18 @@ class OrderStore:
         token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if "LastEvaluatedKey" in page else None
         return [StoredOrder.model_validate(from_item(i)) for i in page["Items"]], token
 
-    def newest(self, query: OrderQuery, max_days: int = 31) -> tuple[list[StoredOrder], str | None]:
+    def newest(self, query: OrderQuery, max_days: int = 7) -> tuple[list[StoredOrder], str | None]:
         """The newest stored orders (no filter but dates), through the by_day index: each day's
-        shards newest first, merged, walking back a day at a time. The token is the last order's
-        stored time: the next page starts before it."""
-        before = json.loads(base64.urlsafe_b64decode(query.next_token.encode()))["before"] if query.next_token else (query.created_to or "~")
-        start_day = min(before[:10], now_iso()[:10]) if before != "~" else now_iso()[:10]
+        shards newest first, merged, walking back a day at a time, at most `max_days` per page.
+        The token says where the next page starts: before an order's stored time, on a day."""
+        cursor = json.loads(base64.urlsafe_b64decode(query.next_token.encode())) if query.next_token else {}
+        before = cursor.get("before") or query.created_to or "~"
+        day = datetime.fromisoformat(cursor.get("day") or min(now_iso()[:10], before[:10] if before != "~" else "9999"))
         floor = query.created_from or "0"
         found: list[tuple[str, str]] = []
-        day = datetime.fromisoformat(start_day)
         for _ in range(max_days):
             name = day.strftime("%Y-%m-%d")
-            if floor and name < floor[:10]:
+            if name < floor[:10]:
                 break
             for shard in range(DAY_SHARDS):
                 page = self.db.query(
@@ -321,7 +321,7 @@ class OrderStore:
                     ScanIndexForward=False,
                     Limit=query.limit + 1,
                 )
-                found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] < before or before == "~"]
+                found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] != before]
             if len(found) >= query.limit:
                 break
             day -= timedelta(days=1)
@@ -329,8 +329,13 @@ class OrderStore:
         chosen = found[: query.limit]
         items = {i["order_id"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
         orders = [StoredOrder.model_validate(items[pk.removeprefix("ORDER#")]) for _, pk in chosen if pk.removeprefix("ORDER#") in items]
-        token = base64.urlsafe_b64encode(json.dumps({"before": chosen[-1][0]}).encode()).decode() if len(found) > query.limit else None
-        return orders, token
+        if len(chosen) == query.limit:  # the page is full: go on before its last order
+            cursor = {"before": chosen[-1][0], "day": chosen[-1][0][:10]}
+        elif day.strftime("%Y-%m-%d") >= floor[:10]:  # older days not read yet
+            cursor = {"before": before, "day": day.strftime("%Y-%m-%d")}
+        else:
+            return orders, None
+        return orders, base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
 
     def waiting_since(self, status: OrderStatus, before: str, limit: int = 100) -> list[StoredOrder]:
         """Orders in `status` whose last change is older than `before` (oldest first): stuck orders."""

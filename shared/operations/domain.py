@@ -254,6 +254,8 @@ def change_deltas(change: OrderChange, memory: OrderMemory) -> tuple[Deltas, Ord
         for warehouse in new.warehouses:
             wdim = [dim("warehouse", warehouse)]
             count("released", 1, wdim)
+            count("o2o_ms", milliseconds, wdim)
+            count(f"o2o_b{o2o_bin(seconds)}", 1, wdim)
             count("packages", new.shipment_packages.get(warehouse, 1), wdim)
             if warehouse in new.shipment_costs:
                 count("cost", new.shipment_costs[warehouse], wdim)

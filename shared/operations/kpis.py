@@ -2,7 +2,7 @@
 
     avg_processing_seconds   Σ order-to-outbound time / orders released   (intake -> 出库单)
     manual_intervention_pct  orders a person had to touch (held or in exception) / orders reviewed
-    order_error_pct          orders that went into EXCEPTION or DELIVERY_EXCEPTION / orders received
+    order_error_pct          orders that went into EXCEPTION or DELIVERY_EXCEPTION / orders reviewed
     cost_per_order           Σ planned fulfilment cost / orders released  (yuan)
     packages_per_order       packages / orders released
     automation_pct           orders released that no person touched / orders released
@@ -48,9 +48,9 @@ def sum_counters(items: Iterable[Counters]) -> dict[str, Decimal]:
 
 
 def percentile_seconds(counters: Counters, share: Decimal) -> Decimal | None:
-    """The upper bound of the histogram bin holding the given share of released orders; None
-    without releases (and for the open last bin, its lower bound)."""
-    released = int(counters.get("released", 0))
+    """The upper bound of the histogram bin holding the given share of released orders (for the
+    open last bin, its lower bound); None without releases."""
+    released = sum(int(counters.get(f"o2o_b{i}", 0)) for i in range(len(O2O_BINS_SECONDS) + 1))
     if not released:
         return None
     wanted = Decimal(released) * share
@@ -69,7 +69,7 @@ def kpi_values(counters: Counters) -> dict[str, Decimal | None]:
     return {
         "avg_processing_seconds": _ratio(get("o2o_ms"), get("released") * 1000, places="0.001"),
         "manual_intervention_pct": _ratio(get("touched"), get("reviewed"), 100),
-        "order_error_pct": _ratio(get("errors"), get("received"), 100),
+        "order_error_pct": _ratio(get("errors"), get("reviewed"), 100),
         "cost_per_order": _ratio(get("cost"), get("released")),
         "peak_orders_per_second": get("peak_per_second") if "peak_per_second" in c else None,
         "automation_pct": _ratio(get("released_auto"), get("released"), 100),
