@@ -145,7 +145,10 @@ class LocalApiGateway:
                 request.send_header(name, str(value))
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the browser left the page meanwhile
+            pass
 
 
 class StaticFiles:

@@ -146,6 +146,7 @@ def run(serve: bool, api_port: int) -> int:
             return 1
         if serve:
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review); Ctrl-C stops")
+            print(f"the operations console: {api}/ (development sign-in: a user name and a group)")
             try:
                 while True:
                     time.sleep(3600)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -124,20 +124,27 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _utc_text(text: str) -> str:
+    """YYYY-MM-DDTHH:MM:SS of a time: sliced when it is oms's own UTC form (…Z), else converted."""
+    if len(text) >= 20 and text[10] == "T" and text.endswith("Z"):
+        return text[:19]
+    return parse_time(text).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def minute_of(text: str) -> str:
-    return parse_time(text).strftime("%Y-%m-%dT%H:%M")
+    return _utc_text(text)[:16]
 
 
 def hour_of(text: str) -> str:
-    return parse_time(text).strftime("%Y-%m-%dT%H")
+    return _utc_text(text)[:13]
 
 
 def day_of(text: str) -> str:
-    return parse_time(text).strftime("%Y-%m-%d")
+    return _utc_text(text)[:10]
 
 
 def second_of(text: str) -> str:
-    return parse_time(text).strftime("%Y-%m-%dT%H:%M:%S")
+    return _utc_text(text)
 
 
 def counter_key(dimension: str) -> str:
@@ -145,7 +152,8 @@ def counter_key(dimension: str) -> str:
 
 
 def period_keys(at: str) -> list[str]:
-    return [f"M#{minute_of(at)}", f"H#{hour_of(at)}", f"D#{day_of(at)}"]
+    moment = _utc_text(at)
+    return [f"M#{moment[:16]}", f"H#{moment[:13]}", f"D#{moment[:10]}"]
 
 
 def gauge_key(dimension: str) -> tuple[str, str]:
@@ -170,7 +178,7 @@ class Deltas:
     sets: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
 
     def add(self, key: tuple[str, str], attribute: str, amount: Decimal | int) -> None:
-        self.numbers[key][attribute] += Decimal(amount)
+        self.numbers[key][attribute] += amount if isinstance(amount, Decimal) else Decimal(amount)
 
     def add_to_set(self, key: tuple[str, str], attribute: str, value: str) -> None:
         self.sets[key][attribute].add(value)
@@ -201,10 +209,11 @@ def o2o_bin(seconds: float) -> int:
     return len(O2O_BINS_SECONDS)
 
 
-def change_deltas(change: OrderChange, memory: OrderMemory) -> tuple[Deltas, OrderMemory]:
-    """The counters one change moves, and what to remember of the order afterwards."""
+def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None = None) -> tuple[Deltas, OrderMemory]:
+    """The counters one change moves (added to `into` when given), and what to remember of the
+    order afterwards."""
     old, new = change.old, change.new
-    deltas = Deltas()
+    deltas = into if into is not None else Deltas()
     remembered = OrderMemory(version=new.version, touched=memory.touched, rule_set_version=memory.rule_set_version, strategy=memory.strategy)
     if new.rule_set_version is not None:
         remembered.rule_set_version = new.rule_set_version
@@ -221,9 +230,11 @@ def change_deltas(change: OrderChange, memory: OrderMemory) -> tuple[Deltas, Ord
     if remembered.strategy:
         flow_dims.append(dim("policy", remembered.strategy))
 
+    periods = period_keys(at)
+
     def count(attribute: str, amount: Decimal | int = 1, dims: list[str] = flow_dims) -> None:
         for d in dims:
-            for period in period_keys(at):
+            for period in periods:
                 deltas.add((counter_key(d), period), attribute, amount)
 
     for d in (*flow_dims, *(dim("warehouse", w) for w in new.warehouses)):

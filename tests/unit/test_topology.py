@@ -54,4 +54,11 @@ def test_each_functions_resolver_serves_exactly_its_topology_routes(function_key
     app = importlib.import_module(topology.function(function_key).module).app
     paths = app.get_openapi_schema().paths
     served = {(method.upper(), path) for path, item in paths.items() for method in ("get", "post", "put", "patch", "delete") if getattr(item, method)}
-    assert served == {(r.method, r.path) for r in topology.ROUTES if r.function == function_key}
+    # The console's twins (/console/...) reach the same resolver with the prefix stripped.
+    assert served == {(r.method, r.path.removeprefix(topology.CONSOLE_PREFIX)) for r in topology.ROUTES if r.function == function_key}
+
+
+def test_every_iam_route_has_a_console_twin_for_cognito_users():
+    iam = {(r.method, r.path, r.function) for r in topology.ROUTES if r.authorization == "IAM"}
+    console = {(r.method, r.path.removeprefix(topology.CONSOLE_PREFIX), r.function) for r in topology.ROUTES if r.authorization == "COGNITO"}
+    assert iam == console and all(r.path.startswith(topology.CONSOLE_PREFIX + "/") for r in topology.ROUTES if r.authorization == "COGNITO")
