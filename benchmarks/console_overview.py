@@ -20,7 +20,7 @@ import random
 import statistics
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -184,7 +184,18 @@ def main() -> None:
             assert answer["statusCode"] == 200, answer
             return answer
 
-        sample = metas[len(metas) // 2]["order_id"]
+        # The reference: one complete stored order (the bench's order items carry only what the
+        # indexes and the overview need), read as the console's order page reads it.
+        import json as json_
+        from pathlib import Path
+
+        from shared.aws.stores import order_store
+        from shared.lifecycle import Actor, TimelineEntry
+        from shared.orders import OrderIn
+
+        document = json_.loads((Path(__file__).resolve().parent.parent / "events" / "orders" / "01_own_shop_shanghai.json").read_text("utf-8"))
+        stored, _ = order_store().create(OrderIn.model_validate(document), TimelineEntry(from_status=None, to_status="RECEIVED", cause="bench", actor=Actor.system("bench")))
+        sample = stored.order_id
         one = timed(lambda: call(orders, "orders_api", "GET", "/orders/{order_id}", f"/orders/{sample}", {"order_id": sample}))
         overview = timed(lambda: call(operations, "operations_api", "GET", "/operations/overview", "/operations/overview"))
         kpis = timed(lambda: call(operations, "operations_api", "GET", "/operations/kpis", "/operations/kpis"))

@@ -9,19 +9,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aws.stores import operations_store
 from shared.observability import logger
-from shared.operations.store import OperationsStore
 from shared.operations.stream import change_of, sequence_number
 from shared.operations.usecases import AggregationFailed, aggregate
 
-_store: OperationsStore | None = None
 
-
-def store() -> OperationsStore:
-    global _store
-    if _store is None:
-        _store = OperationsStore()
-    return _store
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -41,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:
         records_failed = None
     try:
-        counted = aggregate(changes, store())
+        counted = aggregate(changes, operations_store())
     except AggregationFailed as failed:
         logger.warning("order changes not counted", extra={"error": str(failed.cause)})
         return {"batchItemFailures": [{"itemIdentifier": sequence_number(records[positions[failed.first_failed]])}]}

@@ -11,25 +11,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from shared.aws.stores import inventory_store, order_store
+from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
 from shared.http_api import build_resolver, json_response
 from shared.observability import logger
 from shared.operations.access import caller_of
 from shared.operations.domain import STAGE_LIMIT_MINUTES
 from shared.operations.order_search import SearchRequest, SearchResult, search
-from shared.operations.store import OperationsStore
 from shared.operations.usecases import kpis, overview
 
 app = build_resolver()
-_store: OperationsStore | None = None
 
-
-def store() -> OperationsStore:
-    global _store
-    if _store is None:
-        _store = OperationsStore()
-    return _store
 
 
 class Session(BaseModel):
@@ -55,12 +47,12 @@ class SkuStock(BaseModel):
 
 @app.get("/operations/overview", summary="The console's overview: health index, queues, flow, today's KPIs")
 def get_overview():
-    return json_response(200, overview(store(), utc_now()))
+    return json_response(200, overview(operations_store(), utc_now()))
 
 
 @app.get("/operations/kpis", summary="The seed's KPIs: baseline, target, today, trend; per rule-set version and routing strategy")
 def get_kpis(days: Annotated[int, Query(ge=1, le=90)] = 14):
-    return json_response(200, kpis(store(), utc_now(), days))
+    return json_response(200, kpis(operations_store(), utc_now(), days))
 
 
 @app.get("/operations/session", summary="Who is calling and in which groups")

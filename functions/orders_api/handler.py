@@ -47,7 +47,7 @@ def _bad_query(error: ValueError):
     return json_response(400, {"message": str(error)})
 
 
-@app.get("/orders", summary="Orders by status, channel or customer, newest first, paginated")
+@app.get("/orders", summary="Orders by status, channel or customer (without a filter: the newest), newest first, paginated")
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,

@@ -12,6 +12,7 @@ from shared.aws.order_history import OrderHistory
 from shared.aws.order_store import OrderStore
 from shared.aws.reference_store import ReferenceStore
 from shared.aws.rule_set_store import RuleSetStore
+from shared.operations.store import OperationsStore
 
 T = TypeVar("T")
 
@@ -47,6 +48,10 @@ def reference_store() -> ReferenceStore:
 
 def catalog_store() -> CatalogStore:
     return _one(CatalogStore)
+
+
+def operations_store() -> OperationsStore:
+    return _one(OperationsStore)
 
 
 def channel_secrets() -> ChannelSecrets:

@@ -73,8 +73,40 @@ export async function ordersPage() {
 
 function costExplanation(timeline) {
   const routed = [...timeline].reverse().find((e) => e.kind === "transition" && e.to_status === "ROUTED");
-  if (!routed || !Object.keys(routed.details || {}).length) return h("p", { class: "muted" }, t("no_data"));
-  return h("pre", { class: "details", "data-section": "cost-explanation" }, JSON.stringify(routed.details, null, 2));
+  const decision = routed && routed.details && routed.details.decision;
+  if (!decision) return h("p", { class: "muted" }, t("no_data"));
+  const money = (v) => `¥ ${num(v)}`;
+  return h(
+    "div",
+    { "data-section": "cost-explanation" },
+    h("p", {}, `${t("strategy")}: ${decision.strategy} · ${t("objective")}: ${decision.objective.join(" → ")} · ${t("total_cost")}: ${money(decision.chosen.total_cost)} (${t("extra_package_penalty")}: ${money(decision.chosen.extra_package_penalty)})`),
+    table(
+      [
+        { key: "warehouse_id", label: t("warehouse") },
+        { key: "carrier", label: t("carrier") },
+        { key: "zone", label: t("zone") },
+        { key: "billed_kg", label: t("billed_kg") },
+        { key: "handling", label: t("handling"), cell: (c) => money(c.handling) },
+        { key: "first_kg", label: t("first_kg"), cell: (c) => money(c.first_kg) },
+        { key: "additional_kg", label: t("additional_kg"), cell: (c) => money(c.additional_kg) },
+        { key: "late_penalty", label: t("late_penalty"), cell: (c) => money(c.late_penalty) },
+        { key: "total", label: t("package_cost"), cell: (c) => money(c.total) },
+      ],
+      decision.chosen.costs || [],
+      { attributes: { "data-table": "package-costs" } },
+    ),
+    h("h3", {}, t("runners_up")),
+    table(
+      [
+        { key: "warehouses", label: t("warehouse"), cell: (r) => r.warehouses.join(" + ") },
+        { key: "total_cost", label: t("total_cost"), cell: (r) => money(r.total_cost) },
+        { key: "why_not", label: t("why_not") },
+      ],
+      decision.runners_up || [],
+      { attributes: { "data-table": "runners-up" } },
+    ),
+    (decision.excluded || []).length ? h("p", { class: "muted" }, `${t("excluded")}: ${decision.excluded.map((x) => `${x.warehouse_id} (${x.reason})`).join("; ")}`) : null,
+  );
 }
 
 export async function orderPage(orderId) {
@@ -166,7 +198,7 @@ export async function orderPage(orderId) {
       table(
         [
           { key: "at", label: t("at"), cell: (e) => when(e.at) },
-          { key: "change", label: t("from_to"), cell: (e) => (e.kind === "note" ? `${statusName(e.to_status)} (note)` : `${e.from_status ? statusName(e.from_status) : "∅"} → ${statusName(e.to_status)}`) },
+          { key: "change", label: t("from_to"), cell: (e) => (e.kind === "note" ? `${statusName(e.to_status)} (${t("timeline_note")})` : `${e.from_status ? statusName(e.from_status) : "∅"} → ${statusName(e.to_status)}`) },
           { key: "cause", label: t("cause") },
           { key: "actor", label: t("actor"), cell: (e) => `${e.actor.kind}: ${e.actor.name}` },
           { key: "details", label: t("details"), cell: (e) => (Object.keys(e.details || {}).length ? h("details", {}, h("summary", {}, t("details")), h("pre", {}, JSON.stringify(e.details, null, 2))) : "") },

@@ -84,7 +84,7 @@ export async function overviewPage() {
       "div",
       { class: "row" },
       section(t("health_history_minutes"), lines(minutes.map((m) => m.at.slice(11)), [{ name: t("health_index"), data: minutes.map((m) => Number(m.index)) }], { name: "health-minutes", min: 0, max: 100 })),
-      section(t("health_history_days"), lines(days.map((d) => d.day), [{ name: t("today"), data: days.map((d) => Number(d.last)) }, { name: "min", data: days.map((d) => Number(d.worst)) }], { name: "health-days", min: 0, max: 100 })),
+      section(t("health_history_days"), lines(days.map((d) => d.day), [{ name: t("today"), data: days.map((d) => Number(d.last)) }, { name: t("worst"), data: days.map((d) => Number(d.worst)) }], { name: "health-days", min: 0, max: 100 })),
     ),
     h(
       "div",
