@@ -130,7 +130,7 @@ def peaks(deltas: Any) -> dict[tuple[str, str], int]:
     """The day's busiest second, as the aggregator's conditional max leaves it."""
     best: dict[str, int] = defaultdict(int)
     for (pk, sk), attributes in deltas.numbers.items():
-        if pk == "C#all" and sk.startswith("S#"):
+        if pk == "C#all#S":
             best[sk[2:12]] = max(best[sk[2:12]], int(attributes.get("received", 0)))
     return {("C#all", f"D#{day}"): n for day, n in best.items()}
 

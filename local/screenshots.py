@@ -21,7 +21,7 @@ PAGES = (
     ("queues-exceptions", "#/queues/exceptions", "[data-table=exception]"),
     ("queues-stuck", "#/queues/stuck", "main section.panel h2"),
     ("queues-backorders", "#/queues/backorders", "[data-table=backordered]"),
-    ("rules", "#/rules", "[data-table=versions]"),
+    ("rules", "#/rules", "[data-field=document]"),
 )
 
 
@@ -30,7 +30,7 @@ def main() -> int:
         print("console/web/dist is missing: make console", file=sys.stderr)
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
-    with LocalRuntime() as runtime:
+    with LocalRuntime(prefix="oms-console") as runtime:
         load_seed()
         scene = populate(runtime, copies=2)
         time.sleep(1.5)  # the minute snapshot has run: the health history has a point

@@ -151,9 +151,11 @@ def counter_key(dimension: str) -> str:
     return f"C#{dimension}"
 
 
-def period_keys(at: str) -> list[str]:
+def period_keys(dimension: str, at: str) -> list[tuple[str, str]]:
+    """The minute, hour and day counter items of a dimension. Minute items sit in a partition of
+    their own: the hour and day items the overview reads stay a small partition."""
     moment = _utc_text(at)
-    return [f"M#{moment[:16]}", f"H#{moment[:13]}", f"D#{moment[:10]}"]
+    return [(f"C#{dimension}#M", f"M#{moment[:16]}"), (f"C#{dimension}", f"H#{moment[:13]}"), (f"C#{dimension}", f"D#{moment[:10]}")]
 
 
 def gauge_key(dimension: str) -> tuple[str, str]:
@@ -161,13 +163,16 @@ def gauge_key(dimension: str) -> tuple[str, str]:
 
 
 def bucket_key(dimension: str, status: OrderStatus, entered_at: str) -> tuple[str, str]:
+    """Minute buckets are partitioned per day (a window reads at most two small partitions)."""
     if minute_bucketed(status):
-        return (f"B#{dimension}#M", f"{minute_of(entered_at)}#{status.value}")
+        minute = minute_of(entered_at)
+        return (f"B#{dimension}#M#{minute[:10]}", f"{minute}#{status.value}")
     return (f"B#{dimension}#H", f"{hour_of(entered_at)}#{status.value}")
 
 
 DIMS_KEY = ("DIMS", "ALL")  # the set of dimensions seen, so the overview knows what to read
 PEAK_SECOND_PREFIX = "S#"
+PEAK_SECONDS_KEY = "C#all#S"  # the partition of the per-second received counters
 
 
 @dataclass
@@ -230,19 +235,17 @@ def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None 
     if remembered.strategy:
         flow_dims.append(dim("policy", remembered.strategy))
 
-    periods = period_keys(at)
-
     def count(attribute: str, amount: Decimal | int = 1, dims: list[str] = flow_dims) -> None:
         for d in dims:
-            for period in periods:
-                deltas.add((counter_key(d), period), attribute, amount)
+            for key in period_keys(d, at):
+                deltas.add(key, attribute, amount)
 
     for d in (*flow_dims, *(dim("warehouse", w) for w in new.warehouses)):
         deltas.add_to_set(DIMS_KEY, "dims", d)
 
     if old is None:
         count("received")
-        deltas.add((counter_key(ALL), PEAK_SECOND_PREFIX + second_of(at)), "received", 1)
+        deltas.add((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + second_of(at)), "received", 1)
     count(f"entered_{new.status.value}")
     if old is not None and old.status == S.RECEIVED and new.status in (S.APPROVED, S.ON_HOLD, S.REJECTED):
         count("reviewed")

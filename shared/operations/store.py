@@ -1,8 +1,11 @@
 """The operations aggregates on DynamoDB (table `operations`, docs/data-model.md):
 
-  pk = C#<dim>          sk = M#<minute> | H#<hour> | D#<day> | S#<second>   counters (ADD)
+  pk = C#<dim>          sk = H#<hour> | D#<day>                            counters (ADD)
+  pk = C#<dim>#M        sk = M#<minute>                                    minute counters
+  pk = C#all#S          sk = S#<second>                                    received per second (peak)
   pk = G#<dim>          sk = OPEN                                          open orders per status
-  pk = B#<dim>#M|H      sk = <minute|hour>#<status>                         entry buckets (n)
+  pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
+  pk = B#<dim>#H        sk = <hour>#<status>
   pk = O#<order_id>     sk = AGG                                           the order's memory
   pk = HIST#<dim>       sk = M#<minute> | D#<day>                           health index history
   pk = DIMS             sk = ALL                                           dimensions seen
@@ -28,6 +31,7 @@ from shared.operations.domain import (
     HOUR_WINDOW_HOURS,
     MINUTE_WINDOW_MINUTES,
     PEAK_SECOND_PREFIX,
+    PEAK_SECONDS_KEY,
     Deltas,
     OrderMemory,
     counter_key,
@@ -98,7 +102,7 @@ class OperationsStore:
     def refresh_peaks(self, seconds: set[str]) -> None:
         """The day's busiest second: a conditional max, safe to repeat."""
         for second in seconds:
-            item = self.db.get_item(TableName=self.table, Key=to_item({"pk": counter_key("all"), "sk": PEAK_SECOND_PREFIX + second}))
+            item = self.db.get_item(TableName=self.table, Key=to_item({"pk": PEAK_SECONDS_KEY, "sk": PEAK_SECOND_PREFIX + second}))
             count = int(from_item(item.get("Item", {})).get("received", 0))
             if not count:
                 continue
@@ -167,8 +171,9 @@ class OperationsStore:
         buckets: dict[str, dict[str, int]] = {}
         minute_from = (now - timedelta(minutes=MINUTE_WINDOW_MINUTES)).strftime("%Y-%m-%dT%H:%M")
         hour_from = (now - timedelta(hours=HOUR_WINDOW_HOURS)).strftime("%Y-%m-%dT%H")
-        for suffix, start in (("M", minute_from), ("H", hour_from)):
-            for bucket in self._query(f"B#{dimension}#{suffix}", start, "~"):
+        partitions = [(f"B#{dimension}#M#{day}", minute_from) for day in sorted({minute_from[:10], now.strftime("%Y-%m-%d")})]
+        for partition, start in [*partitions, (f"B#{dimension}#H", hour_from)]:
+            for bucket in self._query(partition, start, "~"):
                 moment, status = bucket["sk"].rsplit("#", 1)
                 if int(bucket.get("n", 0)):
                     buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])

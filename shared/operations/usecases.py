@@ -10,6 +10,7 @@ from typing import Any
 from shared.operations.domain import (
     ALL,
     PEAK_SECOND_PREFIX,
+    PEAK_SECONDS_KEY,
     Deltas,
     OrderChange,
     OrderMemory,
@@ -95,7 +96,7 @@ def _one_by_one(changes: list[OrderChange], store: OperationsStore, memories: di
 
 def _collect_peaks(deltas: Deltas, peaks: set[str]) -> None:
     for pk, sk in deltas.numbers:
-        if pk == counter_key(ALL) and sk.startswith(PEAK_SECOND_PREFIX):
+        if pk == PEAK_SECONDS_KEY and sk.startswith(PEAK_SECOND_PREFIX):
             peaks.add(sk[len(PEAK_SECOND_PREFIX):])
 
 

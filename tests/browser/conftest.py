@@ -39,7 +39,7 @@ def console() -> tuple[LocalRuntime, Scene]:
         pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install -y chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is missing: pip install -e '.[dev]'")
     _build_console()
-    with LocalRuntime() as runtime:
+    with LocalRuntime(prefix="oms-console") as runtime:
         load_seed()
         yield runtime, populate(runtime, copies=1)
 
