@@ -153,7 +153,8 @@ class LocalApiGateway:
 
 class StaticFiles:
     """The console's built files (console/web/dist) for paths no API route claims, as CloudFront
-    serves them from S3 on AWS; an unknown path gets index.html (the single-page app routes)."""
+    serves them from S3 on AWS: / is index.html (the app routes in the URL fragment); a path that
+    is no file stays a 404."""
 
     TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json", ".ico": "image/x-icon"}
 
@@ -165,9 +166,9 @@ class StaticFiles:
     def serve(self, request: BaseHTTPRequestHandler, path: str) -> bool:
         if not (self.root / "index.html").is_file():
             return False
-        wanted = (self.root / path.lstrip("/")).resolve()
+        wanted = (self.root / (path.lstrip("/") or "index.html")).resolve()
         if not wanted.is_relative_to(self.root) or not wanted.is_file():
-            wanted = self.root / "index.html"
+            return False
         data = wanted.read_bytes()
         request.send_response(200)
         request.send_header("Content-Type", self.TYPES.get(wanted.suffix, "application/octet-stream"))
