@@ -12,6 +12,7 @@ from shared.ids import order_id_for
 from shared.orders import Channel
 
 PHONE_SCAN_LIMIT = 1000
+PHONE_SCAN_PAGES = 10  # pages of the other filters' results (an empty page of older days counts too)
 
 
 class SearchRequest(BaseModel):
@@ -58,7 +59,9 @@ def search(store: OrderStore, request: SearchRequest) -> SearchResult:
         return SearchResult(orders=orders, next_token=token, searched="index")
     matches: list[StoredOrder] = []
     seen, token = 0, request.next_token
-    while seen < PHONE_SCAN_LIMIT and len(matches) < request.limit:
+    for _ in range(PHONE_SCAN_PAGES):
+        if seen >= PHONE_SCAN_LIMIT or len(matches) >= request.limit:
+            break
         page, token = store.list_orders(query.model_copy(update={"limit": 200, "next_token": token}))
         seen += len(page)
         matches += [o for o in page if o.order.receiver and o.order.receiver.phone.replace(" ", "").endswith(request.phone_last4)]
