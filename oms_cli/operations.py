@@ -93,6 +93,27 @@ def cancel_order(settings: Settings, order_id: str, reason: str, operator: str) 
     console.print(f"{order_id} cancelled; voided notes: {', '.join(n['note_id'] for n in answer.get('voided_notes', [])) or 'none'}; released lines: {answer.get('released_lines')}", highlight=False)
 
 
+@orders.command("retry")
+@click.argument("order_ids", nargs=-1, required=True)
+@click.option("--reason", required=True, help="What was fixed")
+@click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who retries (OMS_OPERATOR)")
+@pass_settings
+@api_command
+def retry_orders(settings: Settings, order_ids: tuple[str, ...], reason: str, operator: str) -> None:
+    """Resume EXCEPTION orders at the step that failed (one id, or many: a result per order)."""
+    if len(order_ids) == 1:
+        answer = settings.client.post(f"/orders/{order_ids[0]}/retry", {"reason": reason, "operator": operator})
+        if settings.json:
+            return as_json(answer)
+        console.print(f"{answer['order_id']}: failed in {answer['failed_status']} → {answer['status']}, resumes at {answer.get('resume_at') or 'a person (review queue)'}", highlight=False)
+        return None
+    answer = settings.client.post("/orders/retry", {"order_ids": list(order_ids), "reason": reason, "operator": operator})
+    if settings.json:
+        return as_json(answer)
+    table(f"{len(answer['results'])} order(s)", ("order", "outcome", "status", "message"), ((r["order_id"], r["outcome"], r.get("status") or "", r.get("message", "")) for r in answer["results"]))
+    return None
+
+
 @cli.group()
 def review() -> None:
     """The manual review queue: held orders and the decisions on them."""

@@ -49,8 +49,11 @@ def test_approve_a_held_order_with_a_reason(console, page):
     order_id = scene.by_name["held#extra"]
     sign_in(page, runtime, group="operator")
     page.goto(f"{runtime.api_url}/#/queues/review")
-    page.click(f"[data-action=approve][data-for='{order_id}']")
-    page.fill("dialog [data-field=reason]", "买家电话确认地址无误")
+    # Held for an unknown province: approving it takes a corrected address (an approval as it is is refused).
+    page.click(f"[data-action=approve-corrections][data-for='{order_id}']")
+    for field, value in (("province", "浙江省"), ("city", "杭州市"), ("district", "西湖区"), ("detail", "文三路90号")):
+        page.fill(f"dialog [data-field={field}]", value)
+    page.fill("dialog [data-field=reason]", "买家电话确认地址")
     page.click("dialog [data-action=confirm]")
     page.wait_for_selector("[data-table=results] [data-outcome]")
     assert page.get_attribute("[data-table=results] [data-outcome]", "data-outcome") == "done"

@@ -103,3 +103,12 @@ def test_review_queue_shows_a_held_order_with_its_reasons_and_reject_decides_it(
     assert "REJECTED" in oms(runtime, "review", "reject", order_id, "--operator", "ops-test", "--note", "地址不存在")
     out = CliRunner().invoke(cli, ["--api", runtime.api_url, "review", "approve", order_id, "--operator", "ops-test"])
     assert out.exit_code == 1 and "HTTP 409" in out.output
+
+
+def test_retry_says_why_an_order_not_in_exception_has_nothing_to_retry(runtime, shanghai_order):
+    order_id = post_order(runtime, unique(shanghai_order))
+    settle(runtime, order_id)
+    refused = CliRunner().invoke(cli, ["--api", runtime.api_url, "orders", "retry", order_id, "--reason", "fixed", "--operator", "ops-li"])
+    assert refused.exit_code == 1 and "HTTP 409" in refused.output and "not EXCEPTION" in refused.output
+    many = json.loads(oms(runtime, "--json", "orders", "retry", order_id, "OMS-NONE", "--reason", "fixed", "--operator", "ops-li"))
+    assert [(r["order_id"], r["outcome"]) for r in many["results"]] == [(order_id, "refused"), ("OMS-NONE", "not_found")]
