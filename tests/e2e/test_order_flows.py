@@ -80,7 +80,8 @@ def test_a_step_that_keeps_failing_leaves_the_order_in_exception(runtime, shangh
     monkeypatch.setitem(moto_patches._handlers, name, wms_down)
     details = settle(runtime, post_order(runtime, unique(shanghai_order)))
     assert details["order"]["status"] == "EXCEPTION"
-    entry = details["timeline"][-1]
+    # The transition into EXCEPTION carries the error; the note after it says the held stock went back (decision 28).
+    entry = next(e for e in reversed(details["timeline"]) if e["kind"] == "transition" and e["to_status"] == "EXCEPTION")
     assert (entry["from_status"], entry["details"]["error"]) == ("RESERVED", "ConnectionError")
     assert entry["details"]["cause"] == "WMS gateway unreachable"
     assert execution_status(runtime, details["order"]["order_id"]) == "FAILED"  # and the alarm on it fires
