@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 
 from local import persistence
 from local.demo import http
@@ -51,4 +52,8 @@ def test_state_survives_a_restart_and_a_cut_off_order_is_redriven_to_released(tm
         assert any(e["actor"]["name"] == "stuck-order-detector" for e in finished["timeline"])
         now = inventory_store().stock_record("TEA-LONGJING-250G", "WH-SH")
         assert (now.on_hand, now.reserved) == (tea.on_hand, tea.reserved + 2)  # its two tins, once
-        assert second.queue_depth("wms_outbound") == notes_waiting + 1  # kept (the WMS has not pulled them) plus its note
+        # kept (the WMS has not pulled them) plus its note, which the outbox sends just after RELEASED is written
+        deadline = time.monotonic() + 15
+        while second.queue_depth("wms_outbound") < notes_waiting + 1 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert second.queue_depth("wms_outbound") == notes_waiting + 1
