@@ -79,6 +79,14 @@ class Workflows(Construct):
             tracing_enabled=True,
         )
         mark(machine, spec.key)
+        if settings.workflow_log_level != "ALL":
+            acknowledge(
+                machine.node.default_child,
+                "SF1",
+                "This environment logs workflow errors only, without execution data (cdk.json "
+                "workflow_log_level): every order's history is its timeline in DynamoDB, and ALL "
+                "logging cost 17% of the per-order bill at promotion scale (decision 59).",
+            )
         task_functions = sorted(set(spec.function_placeholders.values()))
         for function_key in task_functions:
             functions[function_key].grant_invoke(machine)
