@@ -6,7 +6,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 ENV    ?= dev
 
-.PHONY: install demo serve test test-fast synth deploy bench bench-intake clean schemas openapi
+.PHONY: install demo serve test test-fast synth deploy bench bench-intake clean schemas openapi console screenshots chromium deploy-console bench-console
+CONSOLE := console/web
+CONSOLE_DIST := $(CONSOLE)/dist/index.html
 
 # A line per step with the time so far; pip's own "Collecting"/"Installing" lines show the long step moving.
 $(STAMP): pyproject.toml
@@ -24,17 +26,43 @@ node_modules/.package-lock.json: package.json
 
 install: $(STAMP)
 
+## The operations console's front end: npm ci + vite build into console/web/dist (served at / by the local runtime).
+$(CONSOLE)/node_modules/.package-lock.json: $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund --loglevel=error
+
+$(CONSOLE_DIST): $(CONSOLE)/node_modules/.package-lock.json $(CONSOLE)/index.html $(CONSOLE)/vite.config.js $(wildcard $(CONSOLE)/src/*.js $(CONSOLE)/src/*.css $(CONSOLE)/src/pages/*.js)
+	cd $(CONSOLE) && npx vite build --logLevel warn
+
+console: $(CONSOLE_DIST)
+
+## Debian's chromium (and a CJK font) for the browser tests; never a browser download.
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || apt-get install -y fonts-wqy-microhei
+
 ## Run the whole system on the embedded local runtime and push the sample orders through it.
-demo: $(STAMP)
+demo: $(STAMP) $(CONSOLE_DIST)
 	$(PY) -m local.demo $(ARGS)
 
 ## Keep the local runtime running (HTTP API on 127.0.0.1:8080) after the demo; ARGS=--empty starts it with seeds only.
-serve: $(STAMP)
+serve: $(STAMP) $(CONSOLE_DIST)
 	$(VENV)/bin/oms serve $(ARGS)
 
-## The whole suite: unit, integration (moto), infra (synthesized template, cdk-nag), e2e (local runtime).
-test: $(STAMP)
+## The whole suite: unit, integration (moto), infra (synthesized template, cdk-nag), e2e (local runtime), browser (chromium).
+test: $(STAMP) $(CONSOLE_DIST) chromium
 	$(PY) -m pytest
+
+## Screenshots of each console page in docs/console/ (local runtime, chromium).
+screenshots: $(STAMP) $(CONSOLE_DIST) chromium
+	$(PY) -m local.screenshots
+
+## Upload the built console to the deployed stack's bucket with its sign-in settings (after make deploy).
+deploy-console: $(CONSOLE_DIST)
+	$(PY) -m local.deploy_console --env $(ENV)
+
+## The console overview's load time with 100,000 orders' aggregates stored.
+bench-console: $(STAMP)
+	$(PY) -m benchmarks.console_overview
 
 ## Synthesize the CloudFormation template for one environment with the CDK CLI.
 synth: $(STAMP) node_modules/.package-lock.json
@@ -47,7 +75,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.workflow_throughput
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache
+	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache $(CONSOLE)/node_modules $(CONSOLE)/dist
 
 ## Regenerate events/schemas/*.json from shared/events.py.
 schemas: $(STAMP)

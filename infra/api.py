@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -19,6 +20,7 @@ from infra.request_size import RequestSizeGuard
 _AUTHORIZATION = {
     "NONE": apigw.AuthorizationType.NONE,
     "IAM": apigw.AuthorizationType.IAM,
+    "COGNITO": apigw.AuthorizationType.COGNITO,
 }
 
 
@@ -30,6 +32,7 @@ class Api(Construct):
         *,
         settings: EnvironmentSettings,
         functions: dict[str, lambda_.Function],
+        user_pool: cognito.IUserPool,
     ) -> None:
         super().__init__(scope, id_)
         access_logs = logs.LogGroup(
@@ -73,6 +76,11 @@ class Api(Construct):
                 method_options=_keyless_throttles(settings),
             ),
         )
+        # The console's route family: API Gateway checks the user's Cognito ID token; the
+        # handlers read its groups (supervisor-only actions are refused there with 403).
+        self.console_authorizer = apigw.CognitoUserPoolsAuthorizer(
+            self, "ConsoleAuthorizer", cognito_user_pools=[user_pool], authorizer_name=f"{settings.stack_name}-console-users"
+        )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
         for route in topology.ROUTES:
             self.methods[(route.method, route.path)] = self._add_route(route, functions)
@@ -103,6 +111,7 @@ class Api(Construct):
             route.method,
             apigw.LambdaIntegration(functions[route.function]),
             authorization_type=_AUTHORIZATION[route.authorization],
+            authorizer=self.console_authorizer if route.authorization == "COGNITO" else None,
             api_key_required=_requires_api_key(route),
         )
         if route.authorization == "NONE":
@@ -119,7 +128,7 @@ class Api(Construct):
                 "Channels are systems, not Cognito users; they authenticate with per-shop HMAC "
                 "signatures (webhooks) or their channel's API key.",
             )
-        else:
+        elif route.authorization == "IAM":
             acknowledge(
                 method,
                 "COG4",

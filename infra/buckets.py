@@ -45,7 +45,7 @@ class Buckets(Construct):
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            lifecycle_rules=[s3.LifecycleRule(expiration=OBJECT_RETENTION)],
+            lifecycle_rules=[s3.LifecycleRule(expiration=OBJECT_RETENTION)] if spec.expire_objects else None,
             removal_policy=settings.removal_policy,
         )
         mark(bucket, spec.key)

@@ -41,12 +41,21 @@ STUCK_METRICS = ("OrdersStuck", "OrdersRedriven", "StuckOrdersEscalated", "Order
 def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
     """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
     return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=period)
+
+
 # Reconciliation (shared/reconciliation): the scheduler counts differences waiting for a person for
 # over a day every 5 minutes; the runner counts runs the platform kept failing.
 RECONCILIATION_ALARMS = {
     "ReconciliationUnresolvedOverADay": "Reconciliation differences have waited for a person for over a day (GET /reconciliation/runs).",
     "ReconciliationRunsFailed": "A reconciliation run failed: the platform stayed unreachable or refused the credentials.",
 }
+
+# The order health index (订单健康度), 0-100, published each minute by operations_snapshot.
+ORDER_HEALTH_INDEX = cloudwatch.Metric(
+    namespace="oms", metric_name="OrderHealthIndex", dimensions_map={"service": "oms"}, statistic="Minimum", period=ONE_MINUTE
+)
+HEALTH_INDEX_ALARM_BELOW = 80
+STREAM_LAG_ALARM_MS = 60_000
 
 
 class Monitoring(Construct):
@@ -62,6 +71,7 @@ class Monitoring(Construct):
         functions: dict[str, lambda_.Function],
         api_stage: apigw.Stage,
         tables: dict[str, dynamodb.Table] | None = None,
+        stream_consumers: dict[str, lambda_.Function] | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._prefix = settings.stack_name
@@ -202,12 +212,37 @@ class Monitoring(Construct):
             description="The API answered 5xx.",
         )
 
+        for key, function in (stream_consumers or {}).items():
+            self._alarm(
+                f"{key} stream lag",
+                function.metric("IteratorAge", period=ONE_MINUTE, statistic="Maximum"),
+                threshold=STREAM_LAG_ALARM_MS,
+                description=f"The {key} function reads the order-change stream more than "
+                f"{STREAM_LAG_ALARM_MS // 1000} s behind: the console's figures are late.",
+            )
+        self._alarm(
+            "order health index low",
+            ORDER_HEALTH_INDEX,
+            threshold=HEALTH_INDEX_ALARM_BELOW,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=5,
+            description=f"The order health index (订单健康度) stayed below {HEALTH_INDEX_ALARM_BELOW} "
+            "for 5 minutes: orders are stuck, in exception, held too long or backordered (docs/console.md).",
+        )
+
         self.dashboard = _dashboard(
             self, settings, queues, dead_letter_queues, state_machines, functions, api_stage
         )
 
     def _alarm(
-        self, subject: str, metric: cloudwatch.IMetric, *, threshold: float, description: str
+        self,
+        subject: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        comparison: cloudwatch.ComparisonOperator = GTE,
+        evaluation_periods: int = 1,
     ) -> cloudwatch.Alarm:
         construct_id = pascal(subject.replace(" ", "_")) + "Alarm"
         alarm = cloudwatch.Alarm(
@@ -217,8 +252,8 @@ class Monitoring(Construct):
             alarm_description=description,
             metric=metric,
             threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=GTE,
+            evaluation_periods=evaluation_periods,
+            comparison_operator=comparison,
             # No data means no traffic, not trouble.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
@@ -313,6 +348,14 @@ def _dashboard(
             ],
             [
                 graph("Stuck orders", [oms_metric(name, "Maximum", ONE_MINUTE) for name in STUCK_METRICS]),
+                cloudwatch.GraphWidget(
+                    title="Order health index (订单健康度)",
+                    left=[ORDER_HEALTH_INDEX],
+                    left_y_axis=cloudwatch.YAxisProps(min=0, max=100),
+                    left_annotations=[cloudwatch.HorizontalAnnotation(value=HEALTH_INDEX_ALARM_BELOW, label="alarm")],
+                    width=8,
+                    height=6,
+                ),
                 graph(
                     "Function errors",
                     [

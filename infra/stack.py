@@ -9,13 +9,14 @@ from infra import topology
 from infra.api import Api
 from infra.buckets import Buckets
 from infra.config import EnvironmentSettings
+from infra.console import ConsoleSite, ConsoleUsers
 from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
 from infra.schedules import Schedules
 from infra.secrets import Secrets
 from infra.store import Store
-from infra.wiring import Resources, connect_consumers, grant_uses
+from infra.wiring import Resources, connect_consumers, connect_streams, grant_uses
 from infra.workflow import Workflows
 
 
@@ -61,10 +62,22 @@ class OmsStack(Stack):
         )
         grant_uses(functions, resources)
         connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
+        connect_streams(functions, self.store.tables, self.messaging.queues)
 
         self.schedules = Schedules(self, "Schedules", functions=functions)
 
-        self.api = Api(self, "Api", settings=settings, functions=functions)
+        # Console users (Cognito groups operator, supervisor) sign in beside IAM callers; the
+        # console's files and its API share one CloudFront origin.
+        self.console_users = ConsoleUsers(self, "ConsoleUsers", settings=settings)
+        self.api = Api(self, "Api", settings=settings, functions=functions, user_pool=self.console_users.user_pool)
+        self.console_site = ConsoleSite(
+            self,
+            "ConsoleSite",
+            settings=settings,
+            rest_api=self.api.rest_api,
+            user_pool=self.console_users.user_pool,
+            bucket=self.buckets.buckets["console_site"],
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -75,6 +88,7 @@ class OmsStack(Stack):
             functions=functions,
             api_stage=self.api.rest_api.deployment_stage,
             tables=self.store.tables,
+            stream_consumers={s.function: functions[s.function] for s in topology.STREAM_CONSUMERS},
         )
 
 

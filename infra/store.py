@@ -33,6 +33,7 @@ class Store(Construct):
             # AWS-managed KMS key: encrypted at rest, auditable in CloudTrail, no key to run.
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             time_to_live_attribute=spec.ttl_attribute,
+            stream=dynamodb.StreamViewType[spec.stream] if spec.stream else None,
             deletion_protection=settings.table_deletion_protection,
             removal_policy=settings.removal_policy,
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from shared.operations.access import CONSOLE_PREFIX
 from shared.request_limits import MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,23 @@ class Table:
     sort_key: str = "sk"
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
+    stream: str | None = None  # a DynamoDB stream's view type (e.g. NEW_AND_OLD_IMAGES), or none
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by a table's change stream: batches in order per item, a failed batch
+    retried from its first failed record (ReportBatchItemFailures) `retry_attempts` times, then
+    its coordinates sent to `failure_queue` (the stream's dead-letter queue)."""
+
+    key: str
+    table: str
+    function: str
+    failure_queue: str
+    sort_key_equals: str | None = None  # an event filter: only items with this sort key
+    batch_size: int = 100
+    max_batching_window_seconds: int = 1
+    retry_attempts: int = 10
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,7 @@ class Bucket:
     notify_queue: str | None = None  # queue told of each new object under notify_prefix
     notify_prefix: str = ""
     notify_suffix: str = ""
+    expire_objects: bool = True  # False: objects stay until replaced (the console's files)
 
 
 @dataclass(frozen=True)
@@ -168,8 +187,9 @@ class Route:
     method: str
     path: str  # API Gateway resource path, e.g. /orders/{order_id}
     function: str
-    # Who may call it: "NONE" (public; the handler authenticates) or "IAM" (SigV4-signed
-    # callers, e.g. operations tools). The local runtime may ignore it.
+    # Who may call it: "NONE" (public; the handler authenticates), "IAM" (SigV4-signed
+    # callers, e.g. operations tools; the local runtime ignores it) or "COGNITO" (console users'
+    # tokens; the local runtime accepts its development sign-in, local/console_auth.py).
     authorization: str = "NONE"
     client: str | None = None  # the ApiClient whose key and throttle apply
     max_body_bytes: int | None = None  # the handler refuses more (413); the WAF enforces it at the edge
@@ -208,6 +228,8 @@ ORDERS = Table(
         # Sparse: outbox items not yet published (shared/outbox/), oldest first.
         Index("by_outbox", "outbox_key", "created_at"),
     ),
+    # Every change of an order feeds the operations aggregates (shared/operations/).
+    stream="NEW_AND_OLD_IMAGES",
 )
 INVENTORY = Table(
     key="inventory",
@@ -229,7 +251,9 @@ RECONCILIATION = Table(
     ),
     ttl_attribute="expires_at_epoch",  # reports after 90 days; never a difference waiting for a person
 )
-TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION)
+# The operations aggregates: counters, open-order gauges, health history (shared/operations/store.py).
+OPERATIONS = Table(key="operations", env_var="OPERATIONS_TABLE", ttl_attribute="expires_at_epoch")
+TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION, OPERATIONS)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -304,6 +328,12 @@ QUEUES = (
         visibility_timeout_seconds=6 * 300,
     ),
     Queue(
+        key="order_changes_failed",
+        env_var="ORDER_CHANGES_FAILED_QUEUE_URL",
+        purpose="Order-change stream batches the operations aggregator gave up on (shard, sequence numbers): replay them",
+        consumer=None,
+    ),
+    Queue(
         key="wms_outbound",
         env_var="WMS_OUTBOUND_QUEUE_URL",
         purpose="Outbound notes (出库单) and their voiding for the warehouses, each once (FIFO, deduplicated on the note id by the outbox publisher); the WMS connector pulls from it",
@@ -341,6 +371,12 @@ RULES = (
 )
 
 BUCKETS = (
+    Bucket(
+        key="console_site",
+        env_var="CONSOLE_SITE_BUCKET",
+        purpose="The operations console's built files (console/web/dist), served through CloudFront",
+        expire_objects=False,
+    ),
     Bucket(
         key="erp_imports",
         env_var="ERP_IMPORTS_BUCKET",
@@ -510,6 +546,27 @@ FUNCTIONS = (
         timeout_seconds=60,
     ),
     Function(
+        key="operations_aggregator",
+        module="functions.operations_aggregator.handler",
+        description="Counts every order change into the operations aggregates (health index, KPIs), once",
+        uses=(Uses("operations", Access.WRITE), Uses("order_changes_failed", Access.SEND)),
+        timeout_seconds=60,
+    ),
+    Function(
+        key="operations_api",
+        module="functions.operations_api.handler",
+        description="Operations figures API: overview, KPIs, order search, a SKU's stock everywhere",
+        uses=(Uses("operations", Access.READ), Uses("orders", Access.READ), Uses("inventory", Access.READ)),
+        memory_mb=512,
+    ),
+    Function(
+        key="operations_snapshot",
+        module="functions.operations_snapshot.handler",
+        description="Records the order health index each minute and publishes it to CloudWatch",
+        uses=(Uses("operations", Access.WRITE),),
+        timeout_seconds=60,
+    ),
+    Function(
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
@@ -552,6 +609,16 @@ FUNCTIONS = (
     ),
 )
 
+STREAM_CONSUMERS = (
+    StreamConsumer(
+        key="order_changes_to_aggregates",
+        table="orders",
+        function="operations_aggregator",
+        failure_queue="order_changes_failed",
+        sort_key_equals="META",  # the order items; timeline and note items are not counted
+    ),
+)
+
 SCHEDULES = (
     Schedule(
         key="publish_pending_outbox",
@@ -569,6 +636,12 @@ SCHEDULES = (
         key="detect_stuck_orders",
         description="Every minute: find orders past their status's time limit (re-drive, escalate)",
         function="stuck_orders",
+        every_minutes=1,
+    ),
+    Schedule(
+        key="snapshot_order_health",
+        description="Every minute: the order health index into its history and CloudWatch",
+        function="operations_snapshot",
         every_minutes=1,
     ),
     Schedule(
@@ -647,7 +720,21 @@ ROUTES = (
     Route("POST", "/reconciliation/runs", "reconciliation_api", authorization="IAM"),
     Route("GET", "/reconciliation/runs/{run_id}", "reconciliation_api", authorization="IAM"),
     Route("POST", "/reconciliation/runs/{run_id}/differences/{difference_id}/resolve", "reconciliation_api", authorization="IAM"),
+    # Operations figures (shared/operations/): the console's overview and the seed's KPIs.
+    Route("GET", "/operations/overview", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/kpis", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/session", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/orders", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/stock/{sku}", "operations_api", authorization="IAM"),
+    Route("GET", "/operations/stuck", "operations_api", authorization="IAM"),
 )
+# The console's route family: every IAM route again under /console, for console users signed
+# in with Cognito (groups operator and supervisor; the handlers check the supervisor-only
+# actions). A route added above for operations tools reaches the console with no further entry.
+CONSOLE_ROUTES = tuple(
+    Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO") for r in ROUTES if r.authorization == "IAM"
+)
+ROUTES = ROUTES + CONSOLE_ROUTES
 
 FULFILMENT = Workflow(
     key="fulfilment",

@@ -158,6 +158,41 @@ def connect_consumers(
         )
 
 
+def connect_streams(
+    functions: dict[str, lambda_.Function],
+    tables: dict[str, dynamodb.Table],
+    queues: dict[str, sqs.Queue],
+) -> None:
+    """Each stream consumer reads its table's change stream in order: only the items its filter
+    names, a failed batch retried from its first failed record, then its coordinates sent to
+    the failure queue (whose depth and age alarm)."""
+    for spec in topology.STREAM_CONSUMERS:
+        filters = (
+            [lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"sk": {"S": lambda_.FilterRule.is_equal(spec.sort_key_equals)}}}})]
+            if spec.sort_key_equals
+            else None
+        )
+        functions[spec.function].add_event_source(
+            event_sources.DynamoEventSource(
+                tables[spec.table],
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=spec.batch_size,
+                max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
+                retry_attempts=spec.retry_attempts,
+                report_batch_item_failures=True,
+                on_failure=event_sources.SqsDlq(queues[spec.failure_queue]),
+                filters=filters,
+            )
+        )
+        acknowledge(
+            functions[spec.function].role,
+            "IAM5",
+            "Reading a DynamoDB stream needs dynamodb:ListStreams on every stream (*): the "
+            "action has no resource scope. The other stream actions are scoped to this table's stream.",
+            "Resource::*",
+        )
+
+
 def _acknowledge_bucket_grant(function: lambda_.Function, bucket: s3.Bucket, access: Access) -> None:
     findings = [
         "Action::s3:GetObject*",

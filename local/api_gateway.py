@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.console_auth import claims_of
 from local.moto_patches import LocalLambdaContext
 from shared.http_api import error_body
 
@@ -28,6 +29,7 @@ class LocalRoute:
     resource: str  # /orders/{order_id}
     function_name: str
     handler: Handler
+    authorization: str = "NONE"
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -35,7 +37,7 @@ class LocalRoute:
         return re.compile(f"^{regex}$")
 
 
-def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str], headers: dict[str, str], query: str, body: bytes) -> dict[str, Any]:
+def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str], headers: dict[str, str], query: str, body: bytes, claims: dict[str, Any] | None = None) -> dict[str, Any]:
     try:
         text, is_base64 = body.decode("utf-8"), False
     except UnicodeDecodeError:  # API Gateway hands undecodable bodies on as base64
@@ -60,6 +62,7 @@ def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {"sourceIp": "127.0.0.1"},
             "protocol": "HTTP/1.1",
+            **({"authorizer": {"claims": claims}} if claims else {}),
         },
         "body": text if body else None,
         "isBase64Encoded": is_base64,
@@ -67,8 +70,13 @@ def proxy_event(method: str, route: LocalRoute, path: str, params: dict[str, str
 
 
 class LocalApiGateway:
-    def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0, static: StaticFiles | None = None):
         self.routes = routes
+        self.static = static
+        # One request at a time per function, as in one Lambda container: a handler's resolver
+        # keeps the current event on itself (Powertools is not thread-safe), so two requests to
+        # the same function at once would answer each other's questions.
+        self._function_locks = {r.function_name: threading.Lock() for r in routes}
         gateway = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -111,6 +119,8 @@ class LocalApiGateway:
             fewest = min(r.resource.count("{") for r, _ in matches)
             matches = [(r, m) for r, m in matches if r.resource.count("{") == fewest]
         route = next((r for r, _ in matches if r.method == request.command), None)
+        if route is None and not matches and request.command in ("GET", "HEAD") and self.static and self.static.serve(request, split.path):
+            return
         if route is None:
             status = 405 if matches else 404
             message = f"no route {split.path}" if status == 404 else f"{request.command} is not allowed on {split.path}"
@@ -120,9 +130,16 @@ class LocalApiGateway:
             return
         params = route.pattern.match(split.path).groupdict()
         headers = {k: v for k, v in request.headers.items()}
-        event = proxy_event(request.command, route, split.path, params, headers, split.query, body)
+        claims = None
+        if route.authorization == "COGNITO":  # what API Gateway's user-pool authorizer does
+            claims = claims_of(request.headers.get("Authorization"))
+            if claims is None:
+                self._answer(request, {"statusCode": 401, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"message": "Unauthorized"})})
+                return
+        event = proxy_event(request.command, route, split.path, params, headers, split.query, body, claims)
         try:
-            answer = route.handler(event, LocalLambdaContext(route.function_name))
+            with self._function_locks[route.function_name]:
+                answer = route.handler(event, LocalLambdaContext(route.function_name))
         except Exception as error:  # what API Gateway shows when the function itself crashes
             answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps(error_body("Internal server error", "function", type(error).__name__))}
         self._answer(request, answer)
@@ -139,5 +156,37 @@ class LocalApiGateway:
                 request.send_header(name, str(value))
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
+        try:
+            if request.command != "HEAD":
+                request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the browser left the page meanwhile
+            pass
+
+
+class StaticFiles:
+    """The console's built files (console/web/dist) for paths no API route claims, as CloudFront
+    serves them from S3 on AWS: / is index.html (the app routes in the URL fragment); a path that
+    is no file stays a 404."""
+
+    TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json", ".ico": "image/x-icon"}
+
+    def __init__(self, root: Any):
+        from pathlib import Path
+
+        self.root = Path(root).resolve()
+
+    def serve(self, request: BaseHTTPRequestHandler, path: str) -> bool:
+        if not (self.root / "index.html").is_file():
+            return False
+        wanted = (self.root / (path.lstrip("/") or "index.html")).resolve()
+        if not wanted.is_relative_to(self.root) or not wanted.is_file():
+            return False
+        data = wanted.read_bytes()
+        request.send_response(200)
+        request.send_header("Content-Type", self.TYPES.get(wanted.suffix, "application/octet-stream"))
+        request.send_header("Content-Length", str(len(data)))
+        request.send_header("Cache-Control", "no-cache" if wanted.name == "index.html" else "max-age=31536000, immutable")
+        request.end_headers()
         if request.command != "HEAD":
             request.wfile.write(data)
+        return True

@@ -132,6 +132,7 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
             kept = f"; state kept in {data_dir}" if data_dir else ""
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review, /retry){kept}; Ctrl-C stops")
             signal.signal(signal.SIGTERM, _stop_serving)  # `kill` stops as cleanly as Ctrl-C: state saved
+            print(f"the operations console: {api}/ (development sign-in: a user name and a group)")
             try:
                 while True:
                     time.sleep(3600)

@@ -31,6 +31,7 @@ class LocalResources:
     state_machine_arns: dict[str, str] = field(default_factory=dict)
     bus_names: dict[str, str] = field(default_factory=dict)  # bus key (partner buses too) -> name
     bucket_names: dict[str, str] = field(default_factory=dict)
+    stream_arns: dict[str, str] = field(default_factory=dict)  # table key -> its change stream
 
     def env_for(self, function: Function) -> dict[str, str]:
         env = {topology.env_var_of(u.resource): self.env[topology.env_var_of(u.resource)] for u in function.uses}
@@ -85,7 +86,11 @@ def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) 
                 }
                 for index in table.indexes
             ]
-        c["dynamodb"].create_table(**spec)
+        if table.stream:
+            spec["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream}
+        created = c["dynamodb"].create_table(**spec)["TableDescription"]
+        if table.stream:
+            res.stream_arns[table.key] = created["LatestStreamArn"]
         if table.ttl_attribute:
             c["dynamodb"].update_time_to_live(
                 TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute}

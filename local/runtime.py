@@ -28,15 +28,17 @@ import boto3
 
 from infra import topology
 from local import moto_patches, persistence
-from local.api_gateway import LocalApiGateway, LocalRoute
+from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
+from local.stream_poller import StreamPoller
 from shared.aws import stores
 from shared.clock import now_iso
 from shared.observability import logger, metrics
 
 REGION = "us-east-1"
+CONSOLE_DIST = topology.ROOT / "console" / "web" / "dist"  # built by make console (npm ci + vite build)
 LOCAL_ENV = {
     "AWS_ACCESS_KEY_ID": "local",
     "AWS_SECRET_ACCESS_KEY": "local",
@@ -112,7 +114,7 @@ class LocalRuntime:
         self._snapshot_lock = threading.Lock()
         self.resources: LocalResources | None = None
         self.gateway: LocalApiGateway | None = None
-        self.pollers: list[SqsPoller] = []
+        self.pollers: list[SqsPoller | StreamPoller] = []
         self.schedules: list[LocalSchedule] = []
         self._moto: Any = None
         self._saved_env: dict[str, str] | None = None
@@ -167,6 +169,21 @@ class LocalRuntime:
                 poller.start()
                 self.pollers.append(poller)
 
+        for consumer in topology.STREAM_CONSUMERS:
+            stream_poller = StreamPoller(
+                self.client("dynamodbstreams"),
+                self.client("sqs"),
+                self.resources.stream_arns[consumer.table],
+                self.resources.function_names[consumer.function],
+                handlers[consumer.function],
+                self.resources.queue_urls[consumer.failure_queue],
+                sort_key_equals=consumer.sort_key_equals,
+                batch_size=consumer.batch_size,
+                retry_attempts=consumer.retry_attempts,
+            )
+            stream_poller.start()
+            self.pollers.append(stream_poller)
+
         for schedule in topology.SCHEDULES:
             timer = LocalSchedule(
                 f"{self.prefix}-{schedule.key}",
@@ -180,10 +197,10 @@ class LocalRuntime:
             self.schedules.append(timer)
 
         routes = [
-            LocalRoute(r.method, r.path, self.resources.function_names[r.function], handlers[r.function])
+            LocalRoute(r.method, r.path, self.resources.function_names[r.function], handlers[r.function], r.authorization)
             for r in topology.ROUTES
         ]
-        self.gateway = LocalApiGateway(routes, port=self.api_port)
+        self.gateway = LocalApiGateway(routes, port=self.api_port, static=StaticFiles(CONSOLE_DIST))
         self.gateway.start()
         if self.data_dir is not None:
             if self.restored is not None:

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
 from shared.errors import OrderNotFound, StoreUnavailable
+from shared.operations.access import CONSOLE_PREFIX, Forbidden
 from shared.payloads import load_json
 from shared.problems import InputRejected, problems_from_validation
 from shared.request_limits import MAX_BODY_BYTES
@@ -48,7 +49,9 @@ def dumps(value: Any) -> str:
 
 
 def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, serializer=partial(dumps))
+    # Chinese names and addresses travel as UTF-8 text, not \uXXXX escapes (dumps). The console's
+    # route family (/console/...: Cognito users) reaches the same routes as the IAM one.
+    app = APIGatewayRestResolver(enable_validation=True, serializer=partial(dumps), strip_prefixes=[CONSOLE_PREFIX])
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
@@ -70,6 +73,10 @@ def build_resolver() -> APIGatewayRestResolver:
     def _service_error(error: ServiceError) -> Response:
         message = error.msg if isinstance(error.msg, str) else json.dumps(error.msg, ensure_ascii=False)
         return error_response(int(error.status_code), message, "path", "not_found" if int(error.status_code) == 404 else "refused")
+
+    @app.exception_handler(Forbidden)
+    def _forbidden(error: Forbidden) -> Response:
+        return error_response(403, str(error), "group", error.group)
 
     @app.exception_handler(StoreUnavailable)
     def _unavailable(error: StoreUnavailable) -> Response:

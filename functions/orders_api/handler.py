@@ -18,6 +18,7 @@ from shared.observability import logger
 from shared.openapi_contract import document
 from shared.problems import NonBlank
 from shared.recovery.operator import MAX_BULK, BulkResult, BulkRetryRequest, NotInException, Retried, RetryRequest, for_each, retry_order
+from shared.operations.access import caller_of
 from shared.usecases.cancel_order import CancelRefused, cancel_order
 from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
@@ -59,7 +60,7 @@ def _bad_query(error: ValueError):
     return error_response(400, str(error), "query", "query_invalid")
 
 
-@app.get("/orders", summary="Orders by status, channel or customer, newest first, paginated")
+@app.get("/orders", summary="Orders by status, channel or customer (without a filter: the newest), newest first, paginated")
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
@@ -83,7 +84,8 @@ def get_order(order_id: str) -> OrderDetails:
 @app.post("/orders/<order_id>/cancel", summary="Cancel up to shipment: notes voided, stock released")
 def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
     logger.append_keys(order_id=order_id)
-    actor = Actor(kind=ActorKind.OPERATOR, name=request.operator)
+    caller = caller_of(app.current_event.raw_event)
+    actor = Actor(kind=ActorKind.OPERATOR, name=caller.name if caller.console else request.operator)
     cancellation = cancel_order(order_id, request.reason, actor, order_store(), inventory_store(), publish, outbox_publisher())
     return json_response(200, cancellation.model_dump(mode="json"))
 
@@ -105,6 +107,9 @@ def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token
 @app.post("/orders/<order_id>/review", summary="Approve (optionally correcting address/invoice) or reject a held order")
 def post_review(order_id: str, decision: Annotated[ReviewDecision, Body()]):
     logger.append_keys(order_id=order_id)
+    caller = caller_of(app.current_event.raw_event)
+    if caller.console:  # a console user is who the token says, whatever the body claims
+        decision = decision.model_copy(update={"operator": caller.name})
     decided = decide_held_order(order_id, decision, order_store(), _resume_at_route)
     return json_response(200, {"order_id": order_id, "status": decided.status.value, "version": decided.version})
 
@@ -136,7 +141,7 @@ def _start_run(order_id: str, resume_at: str, run: str) -> None:
 
 NO_ORDER = "no order has this id"
 ANSWERS = {
-    "GET /orders": {400: "a parameter breaks a rule, or none of status, channel, customer is given"},
+    "GET /orders": {400: "a parameter breaks a rule"},
     "GET /orders/{order_id}": {404: NO_ORDER},
     "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered, already cancelled or rejected)"},
     "POST /orders/{order_id}/review": {404: NO_ORDER, 409: "the order is not on hold (decided already, or never held)"},

@@ -29,6 +29,7 @@ from shared.http_api import build_resolver, error_response, json_response, opera
 from shared.observability import logger
 from shared.orders import WholeNumber
 from shared.openapi_contract import document
+from shared.operations.access import SUPERVISOR, caller_of
 from shared.review_rules.document import json_schema
 from shared.review_rules.problems import RuleSetInvalid
 from shared.review_rules.replay import WhatIfReport
@@ -98,8 +99,10 @@ def _conflict(error: RuleSetConflict) -> Response:
 
 
 def operator() -> str:
-    """Who asks: the IAM identity that signed the request; locally, the X-Operator header."""
-    return operator_of(app)
+    """Who asks: the console user (Cognito); else the IAM identity that signed the request;
+    locally, the X-Operator header."""
+    caller = caller_of(app.current_event.raw_event)
+    return caller.name if caller.console else operator_of(app)
 
 
 @app.get("/rulesets", summary="Stored rule-set versions and the one in force")
@@ -110,6 +113,8 @@ def list_versions() -> Versions:
 
 @app.post("/rulesets", summary="Store a new rule-set version", responses={201: {"description": "stored"}, 400: {"description": "refused, with each mistake's location"}})
 def create_version(request: Annotated[NewRuleSet, Body()]):
+    if request.activate:
+        caller_of(app.current_event.raw_event).require(SUPERVISOR, "putting a rule set in force")
     version, active = rule_sets.propose(rule_set_store(), request.document, operator(), request.comment, request.activate)
     logger.info("rule set stored", extra={"version": version.version, "activated": active is not None})
     return json_response(201, Stored(version=version, active=active).model_dump(mode="json"))
@@ -144,6 +149,7 @@ def validate(document: Annotated[dict[str, Any], Body()]) -> rule_sets.Validatio
 
 @app.post("/rulesets/rollback", summary="Put the previous rule set back in force")
 def rollback(request: Annotated[Rollback, Body()]) -> ActiveRuleSet:
+    caller_of(app.current_event.raw_event).require(SUPERVISOR, "rolling back the rules in force")
     return rule_sets.rollback(rule_set_store(), operator(), request.comment, request.to_version, request.expected_revision)
 
 
@@ -159,6 +165,7 @@ def get_version(version: Annotated[int, Path(ge=0)]) -> StoredRuleSet:
 
 @app.post("/rulesets/<version>/activate", summary="Put a stored version in force")
 def activate(version: Annotated[int, Path(ge=0)], request: Annotated[Activation, Body()]) -> ActiveRuleSet:
+    caller_of(app.current_event.raw_event).require(SUPERVISOR, "putting a rule set in force")
     active = rule_sets.activate(rule_set_store(), version, operator(), request.comment, request.expected_revision)
     logger.info("rule set activated", extra={"version": version, "revision": active.revision})
     return active

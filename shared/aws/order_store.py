@@ -19,10 +19,12 @@ timeline put, so history and state never disagree and a lost race is a VersionCo
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-import zlib
 import logging
+import zlib
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -46,7 +48,7 @@ from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
 from shared.orders import OrderIn
-from shared.recent_orders import index_attributes
+from shared.recent_orders import DAY_SHARDS, day_key, index_attributes
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -318,7 +320,7 @@ class OrderStore:
         elif query.status:
             index, key, partitions, sort = "by_status", "status_key", status_index.partitions(query.status), "updated_at"
         else:
-            raise ValueError("give at least one of status, channel or customer")
+            return self.newest(query)
         low, high = query.created_from or "", query.created_to or "~"
         ranged = bool(query.created_from or query.created_to)
 
@@ -334,6 +336,44 @@ class OrderStore:
             sort_range=(low, high) if ranged and sort == "created_at" else None, token=query.next_token, keep=keep,
         )
         return [StoredOrder.model_validate(i) for i in items], token
+
+    def newest(self, query: OrderQuery, max_days: int = 7) -> tuple[list[StoredOrder], str | None]:
+        """The newest stored orders (no filter but dates), through the by_day index: each day's
+        shards newest first, merged, walking back a day at a time, at most `max_days` per page.
+        The token says where the next page starts: before an order's stored time, on a day."""
+        cursor = json.loads(base64.urlsafe_b64decode(query.next_token.encode())) if query.next_token else {}
+        before = cursor.get("before") or query.created_to or "~"
+        day = datetime.fromisoformat(cursor.get("day") or min(now_iso()[:10], before[:10] if before != "~" else "9999"))
+        floor = query.created_from or "0"
+        found: list[tuple[str, str]] = []
+        for _ in range(max_days):
+            name = day.strftime("%Y-%m-%d")
+            if name < floor[:10]:
+                break
+            for shard in range(DAY_SHARDS):
+                page = self.db.query(
+                    TableName=self.table,
+                    IndexName="by_day",
+                    KeyConditionExpression="day_key = :d AND created_at BETWEEN :from AND :before",
+                    ExpressionAttributeValues={":d": to_value(day_key(name, shard)), ":from": to_value(floor), ":before": to_value(before)},
+                    ScanIndexForward=False,
+                    Limit=query.limit + 1,
+                )
+                found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] != before]
+            if len(found) >= query.limit:
+                break
+            day -= timedelta(days=1)
+        found.sort(reverse=True)
+        chosen = found[: query.limit]
+        items = {i["order_id"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
+        orders = [StoredOrder.model_validate(items[pk.removeprefix("ORDER#")]) for _, pk in chosen if pk.removeprefix("ORDER#") in items]
+        if len(chosen) == query.limit:  # the page is full: go on before its last order
+            cursor = {"before": chosen[-1][0], "day": chosen[-1][0][:10]}
+        elif day.strftime("%Y-%m-%d") >= floor[:10]:  # older days not read yet
+            cursor = {"before": before, "day": day.strftime("%Y-%m-%d")}
+        else:
+            return orders, None
+        return orders, base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
 
     def waiting_since(
         self, status: OrderStatus, before: str, limit: int = 100, next_token: str | None = None

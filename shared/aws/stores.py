@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # each store is imported by the accessor that builds it: a ha
     from shared.aws.rule_set_store import RuleSetStore
     from shared.outbox.publish import OutboxPublisher
     from shared.outbox.store import OutboxStore
+    from shared.operations.store import OperationsStore
 
 T = TypeVar("T")
 
@@ -63,6 +64,12 @@ def catalog_store() -> CatalogStore:
     from shared.aws.catalog_store import CatalogStore
 
     return _one(CatalogStore)
+
+
+def operations_store() -> OperationsStore:
+    from shared.operations.store import OperationsStore
+
+    return _one(OperationsStore)
 
 
 def channel_secrets() -> ChannelSecrets:

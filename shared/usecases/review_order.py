@@ -49,5 +49,6 @@ def _review(current: StoredOrder, store: OrderStore, rule_sets: RuleSetStore | N
     to_status = _STATUS_OF[result.decision]
     findings = [f.model_dump(mode="json") for f in result.findings]
     entry = transition_entry(current.status, to_status, Actor.system("review"), findings=findings, rule_set_version=result.rule_set_version)
-    store.transition(current, to_status, entry)
+    # On the order item too: the operations aggregates count KPIs per rule-set version from it.
+    store.transition(current, to_status, entry, set_fields={"rule_set_version": result.rule_set_version})
     return result.decision

@@ -54,7 +54,7 @@ WRITE_ACTIONS = {
 }
 CONSUME_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 # topology's Route.authorization -> CloudFormation's AuthorizationType
-AUTHORIZATION_TYPES = {"NONE": "NONE", "IAM": "AWS_IAM"}
+AUTHORIZATION_TYPES = {"NONE": "NONE", "IAM": "AWS_IAM", "COGNITO": "COGNITO_USER_POOLS"}
 
 
 class Built:
@@ -190,7 +190,8 @@ def test_function_may_touch_only_what_it_uses_at_its_access_level(
     consumed = {built.queues[queue.key] for queue in topology.QUEUES if queue.consumer == spec.key}
     dead_letters = set(built.consumed_dead_letter_queues(spec.key).values())
     used = {built.resources[uses.resource] for uses in spec.uses}
-    assert set(actions_on) == used | consumed | dead_letters | {own_log_group}
+    streamed = {built.tables[s.table] for s in topology.STREAM_CONSUMERS if s.function == spec.key}
+    assert set(actions_on) == used | consumed | dead_letters | streamed | {own_log_group}
 
     for uses in spec.uses:
         granted = actions_on[built.resources[uses.resource]]
@@ -200,6 +201,8 @@ def test_function_may_touch_only_what_it_uses_at_its_access_level(
             assert not granted & WRITE_ACTIONS, (uses, granted & WRITE_ACTIONS)
     for queue_id in consumed:
         assert CONSUME_ACTIONS <= actions_on[queue_id]
+    for table_id in streamed:
+        assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator"} <= actions_on[table_id]
     for queue_id in dead_letters:
         assert actions_on[queue_id] >= {"sqs:SendMessage"}
         assert not actions_on[queue_id] & CONSUME_ACTIONS
@@ -250,6 +253,8 @@ def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
     mappings = {}
     for mapping in built.dev.of_type("AWS::Lambda::EventSourceMapping").values():
         properties = mapping["Properties"]
+        if referenced_id(properties["EventSourceArn"]) in built.tables.values():
+            continue  # a table's change stream (test_stream_consumer_...)
         queue = queue_key_of[referenced_id(properties["EventSourceArn"])]
         function = built.function_key_of[referenced_id(properties["FunctionName"])]
         assert queue not in mappings, f"queue {queue} has two event source mappings"
@@ -269,6 +274,23 @@ def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
         for queue in topology.QUEUES
         if queue.consumer is not None
     }
+
+
+@pytest.mark.parametrize("spec", topology.STREAM_CONSUMERS, ids=lambda s: s.key)
+def test_stream_consumer_reads_its_table_in_order_and_parks_failures(built: Built, spec: topology.StreamConsumer) -> None:
+    table_id = built.tables[spec.table]
+    assert built.properties(table_id)["StreamSpecification"] == {"StreamViewType": topology.ORDERS.stream}
+    [properties] = [
+        m["Properties"]
+        for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
+        if referenced_id(m["Properties"]["EventSourceArn"]) == table_id
+    ]
+    assert built.function_key_of[referenced_id(properties["FunctionName"])] == spec.function
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (properties["BatchSize"], properties["MaximumRetryAttempts"]) == (spec.batch_size, spec.retry_attempts)
+    assert referenced_id(properties["DestinationConfig"]["OnFailure"]["Destination"]) == built.queues[spec.failure_queue]
+    [criteria] = properties["FilterCriteria"]["Filters"]
+    assert json.loads(criteria["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": [spec.sort_key_equals]}}}}
 
 
 @pytest.mark.parametrize("spec", topology.RULES, ids=lambda r: r.key)

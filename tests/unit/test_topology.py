@@ -73,3 +73,11 @@ def test_every_environment_sets_a_limit_for_every_status_the_detector_acts_on(en
 def test_an_environment_without_stuck_order_limits_is_named():
     with pytest.raises(KeyError, match="no environment 'qa'"):
         topology.stuck_order_limits("qa")
+    # The console's twins (/console/...) reach the same resolver with the prefix stripped.
+    assert served == {(r.method, r.path.removeprefix(topology.CONSOLE_PREFIX)) for r in topology.ROUTES if r.function == function_key}
+
+
+def test_every_iam_route_has_a_console_twin_for_cognito_users():
+    iam = {(r.method, r.path, r.function) for r in topology.ROUTES if r.authorization == "IAM"}
+    console = {(r.method, r.path.removeprefix(topology.CONSOLE_PREFIX), r.function) for r in topology.ROUTES if r.authorization == "COGNITO"}
+    assert iam == console and all(r.path.startswith(topology.CONSOLE_PREFIX + "/") for r in topology.ROUTES if r.authorization == "COGNITO")

@@ -1,0 +1,120 @@
+"""Operations figures API: the console's overview (health index, queues, flow), the seed's KPIs
+with their targets, the signed-in user, order search and a SKU's stock across warehouses. Every
+figure comes from the aggregates the order-change stream maintains: no order scan."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from shared.aws.stores import inventory_store, operations_store, order_store
+from shared.clock import utc_now
+from shared.http_api import build_resolver, json_response
+from shared.observability import logger
+from shared.operations.access import caller_of
+from shared.operations.domain import STAGE_LIMIT_MINUTES
+from shared.operations.order_search import SearchRequest, SearchResult, search
+from shared.operations.usecases import kpis, overview
+
+app = build_resolver()
+
+
+
+class Session(BaseModel):
+    name: str
+    groups: list[str]
+    console: bool
+
+
+class WarehouseStock(BaseModel):
+    warehouse_id: str
+    name: str | None
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    available: int
+    buckets: int
+
+
+class SkuStock(BaseModel):
+    sku: str
+    warehouses: list[WarehouseStock]
+
+
+@app.get("/operations/overview", summary="The console's overview: health index, queues, flow, today's KPIs")
+def get_overview():
+    return json_response(200, overview(operations_store(), utc_now()))
+
+
+@app.get("/operations/kpis", summary="The seed's KPIs: baseline, target, today, trend; per rule-set version and routing strategy")
+def get_kpis(days: Annotated[int, Query(ge=1, le=90)] = 14):
+    return json_response(200, kpis(operations_store(), utc_now(), days))
+
+
+@app.get("/operations/session", summary="Who is calling and in which groups")
+def get_session() -> Session:
+    caller = caller_of(app.current_event.raw_event)
+    return Session(name=caller.name, groups=sorted(caller.groups), console=caller.console)
+
+
+@app.get("/operations/orders", summary="Search orders: id or channel order id, buyer, status, channel, dates, phone's last 4 digits")
+def get_orders(
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    channel: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=40)] = None,
+    buyer: Annotated[str | None, Query(max_length=100)] = None,
+    phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
+    created_from: Annotated[str | None, Query(max_length=40)] = None,
+    created_to: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query()] = None,
+) -> SearchResult:
+    request = SearchRequest(q=q, channel=channel, status=status, buyer=buyer, phone_last4=phone_last4, created_from=created_from, created_to=created_to, limit=limit, next_token=next_token)
+    return search(order_store(), request)
+
+
+@app.get("/operations/stock/<sku>", summary="A SKU's stock in every warehouse, summed over its buckets")
+def get_sku_stock(sku: str) -> SkuStock:
+    inventory = inventory_store()
+    rows = []
+    for warehouse in inventory.warehouses():
+        stock = inventory.warehouse_stock(sku, warehouse.warehouse_id, consistent=False)
+        total = stock.total()
+        if total is None:
+            continue
+        rows.append(WarehouseStock(warehouse_id=warehouse.warehouse_id, name=getattr(warehouse, "name", None), on_hand=total.on_hand, reserved=total.reserved, safety_stock=total.safety_stock, available=total.available, buckets=len(stock.buckets) if stock.bucketed else 0))
+    return SkuStock(sku=sku, warehouses=rows)
+
+
+class StuckOrder(BaseModel):
+    order_id: str
+    status: str
+    channel: str
+    external_id: str
+    since: str
+    limit_minutes: int
+
+
+class StuckOrders(BaseModel):
+    orders: list[StuckOrder]
+    limits: dict[str, int]
+
+
+@app.get("/operations/stuck", summary="Open orders past their stage's time limit, oldest first, per status")
+def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
+    now, found = utc_now(), []
+    for status, minutes in STAGE_LIMIT_MINUTES.items():
+        before = (now - timedelta(minutes=minutes)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        for order in order_store().waiting_since(status, before, limit):
+            found.append(StuckOrder(order_id=order.order_id, status=status.value, channel=order.order.channel.value, external_id=order.order.external_id, since=order.updated_at, limit_minutes=minutes))
+    found.sort(key=lambda o: o.since)
+    return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in STAGE_LIMIT_MINUTES.items()})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,127 @@
+"""A Lambda DynamoDB-stream event source, locally: read each shard of a table's stream in order,
+hand the consumer batches (after the event filter), and on a reported failure retry from the
+first failed record; after `retry_attempts` the batch's coordinates go to the failure queue and
+reading goes on, as the event source mapping's on-failure destination does on AWS."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from local.moto_patches import LocalLambdaContext
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class StreamPoller:
+    def __init__(
+        self,
+        streams: Any,
+        sqs: Any,
+        stream_arn: str,
+        function_name: str,
+        handler: Handler,
+        failure_queue_url: str,
+        *,
+        sort_key_equals: str | None = None,
+        batch_size: int = 100,
+        retry_attempts: int = 10,
+        poll_seconds: float = 0.1,
+    ):
+        self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
+        self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
+        self.sort_key_equals, self.batch_size, self.retry_attempts = sort_key_equals, batch_size, retry_attempts
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"stream-{function_name}", daemon=True)
+        self._iterators: dict[str, str] = {}
+        self._pending: list[dict[str, Any]] = []
+        self._attempts = 0
+        self.caught_up = False  # the last read found nothing new and nothing waits for a retry
+        self.batches = 0
+        self.failed_batches = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    @property
+    def busy(self) -> bool:
+        return not self.caught_up
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        if self.sort_key_equals is None:
+            return True
+        return record["dynamodb"].get("Keys", {}).get("sk", {}).get("S") == self.sort_key_equals
+
+    def _read(self) -> list[dict[str, Any]]:
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            answer = self.streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
+            self._iterators[shard_id] = answer["NextShardIterator"]
+            for record in answer["Records"]:
+                record = {**record, "eventSourceARN": self.stream_arn}
+                if self._wanted(record):
+                    records.append(record)
+        return records
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self._pending:
+                    self._pending = self._read()
+                if not self._pending:
+                    self.caught_up = True
+                    self._stop.wait(self.poll_seconds)
+                    continue
+                self.caught_up = False
+                self._deliver()
+            except Exception:  # the server is stopping
+                if self._stop.wait(0.2):
+                    return
+
+    def _deliver(self) -> None:
+        batch = self._pending[: self.batch_size]
+        try:
+            result = self.handler({"Records": batch}, LocalLambdaContext(self.function_name)) or {}
+            failures = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
+        except Exception:
+            failures = [batch[0]["dynamodb"]["SequenceNumber"]]
+        self.batches += 1
+        if not failures:
+            self._pending = self._pending[len(batch):]
+            self._attempts = 0
+            return
+        self.failed_batches += 1
+        first = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failures), 0)
+        self._pending = self._pending[first:]
+        self._attempts += 1
+        if self._attempts > self.retry_attempts:
+            failed = self._pending[: self.batch_size]
+            self.sqs.send_message(
+                QueueUrl=self.failure_queue_url,
+                MessageBody=json.dumps({
+                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function_name},
+                    "DDBStreamBatchInfo": {
+                        "streamArn": self.stream_arn,
+                        "startSequenceNumber": failed[0]["dynamodb"]["SequenceNumber"],
+                        "endSequenceNumber": failed[-1]["dynamodb"]["SequenceNumber"],
+                        "batchSize": len(failed),
+                    },
+                }),
+            )
+            self._pending = self._pending[len(failed):]
+            self._attempts = 0
+        else:
+            self._stop.wait(min(2.0, 0.05 * 2 ** self._attempts))

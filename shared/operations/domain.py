@@ -1,0 +1,303 @@
+"""An order's change (the order item before and after one write) becomes counter deltas.
+
+Counters live per dimension (all orders, a channel, a warehouse, a review rule-set version, a
+routing strategy) and per period (minute, hour, day). Gauges hold what is open now: per dimension
+the open count per status, and "entry buckets" (how many of today's open orders entered their
+status in each minute or hour) from which the health index reads who is past its stage's limit.
+Pure: no boto3; shared/operations/store.py writes the deltas.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.lifecycle import TERMINAL, OrderStatus
+
+S = OrderStatus
+
+# How long an order may stay in each open status before it counts as stuck (overdue). The
+# automated steps take seconds; a person has two hours for a hold; the warehouse a day to ship.
+STAGE_LIMIT_MINUTES: dict[OrderStatus, int] = {
+    S.RECEIVED: 5,
+    S.APPROVED: 5,
+    S.ROUTED: 5,
+    S.RESERVED: 5,
+    S.EXCEPTION: 30,
+    S.ON_HOLD: 120,
+    S.RELEASED: 24 * 60,
+    S.DELIVERY_EXCEPTION: 24 * 60,
+    S.BACKORDERED: 72 * 60,
+    S.SHIPPED: 7 * 24 * 60,
+}
+OPEN_STATUSES = tuple(STAGE_LIMIT_MINUTES)
+# Statuses whose limit fits in MINUTE_WINDOW are bucketed per minute, the others per hour.
+MINUTE_WINDOW_MINUTES = 180
+HOUR_WINDOW_HOURS = 7 * 24
+
+
+def minute_bucketed(status: OrderStatus) -> bool:
+    return STAGE_LIMIT_MINUTES[status] <= MINUTE_WINDOW_MINUTES
+
+
+# Order-to-outbound time histogram (seconds): upper bounds of the bins; the last bin is open.
+O2O_BINS_SECONDS = (1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 12 * 3600, 24 * 3600, 72 * 3600)
+
+ALL = "all"
+
+
+def dim(kind: str, value: Any) -> str:
+    return f"{kind}#{value}"
+
+
+class OrderImage(BaseModel):
+    """What the aggregates need of a stored order item (its META item)."""
+
+    order_id: str
+    status: OrderStatus
+    version: int
+    channel: str
+    created_at: str
+    updated_at: str
+    warehouses: list[str] = []
+    packages: int = 0
+    shipment_costs: dict[str, Decimal] = {}  # warehouse -> cost of its package(s)
+    shipment_packages: dict[str, int] = {}  # warehouse -> its packages
+    total_cost: Decimal | None = None
+    strategy: str | None = None
+    rule_set_version: int | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> OrderImage:
+        plan = item.get("plan") or {}
+        shipments = plan.get("shipments") or []
+        costs: dict[str, Decimal] = defaultdict(Decimal)
+        packages: dict[str, int] = defaultdict(int)
+        for shipment in shipments:
+            packages[shipment["warehouse_id"]] += 1
+            if shipment.get("cost") is not None:
+                costs[shipment["warehouse_id"]] += Decimal(str(shipment["cost"]))
+        total = plan.get("total_cost")
+        return cls(
+            order_id=item["order_id"],
+            status=item["status"],
+            version=int(item["version"]),
+            channel=str((item.get("order") or {}).get("channel") or item.get("channel_key") or "unknown"),
+            created_at=item["created_at"],
+            updated_at=item["updated_at"],
+            warehouses=sorted({s["warehouse_id"] for s in shipments}),
+            packages=len(shipments),
+            shipment_costs=dict(costs),
+            shipment_packages=dict(packages),
+            total_cost=Decimal(str(total)) if total is not None else None,
+            strategy=plan.get("strategy"),
+            rule_set_version=item.get("rule_set_version"),
+        )
+
+    def gauge_dims(self) -> list[str]:
+        """Where this order counts while it is open: everywhere, its channel, its warehouses."""
+        return [ALL, dim("channel", self.channel), *(dim("warehouse", w) for w in self.warehouses)]
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    old: OrderImage | None  # None: the order was just stored
+    new: OrderImage
+
+
+@dataclass
+class OrderMemory:
+    """What the aggregator remembers of one order between its changes (one small item)."""
+
+    version: int = 0
+    touched: bool = False  # a person had to act (held, or in exception) at least once
+    rule_set_version: int | None = None
+    strategy: str | None = None
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _utc_text(text: str) -> str:
+    """YYYY-MM-DDTHH:MM:SS of a time: sliced when it is oms's own UTC form (…Z), else converted."""
+    if len(text) >= 20 and text[10] == "T" and text.endswith("Z"):
+        return text[:19]
+    return parse_time(text).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def minute_of(text: str) -> str:
+    return _utc_text(text)[:16]
+
+
+def hour_of(text: str) -> str:
+    return _utc_text(text)[:13]
+
+
+def day_of(text: str) -> str:
+    return _utc_text(text)[:10]
+
+
+def second_of(text: str) -> str:
+    return _utc_text(text)
+
+
+def counter_key(dimension: str) -> str:
+    return f"C#{dimension}"
+
+
+def period_keys(dimension: str, at: str) -> list[tuple[str, str]]:
+    """The minute, hour and day counter items of a dimension. Minute items sit in a partition of
+    their own: the hour and day items the overview reads stay a small partition."""
+    moment = _utc_text(at)
+    return [(f"C#{dimension}#M", f"M#{moment[:16]}"), (f"C#{dimension}", f"H#{moment[:13]}"), (f"C#{dimension}", f"D#{moment[:10]}")]
+
+
+def gauge_key(dimension: str) -> tuple[str, str]:
+    return (f"G#{dimension}", "OPEN")
+
+
+def bucket_key(dimension: str, status: OrderStatus, entered_at: str) -> tuple[str, str]:
+    """Minute buckets are partitioned per day (a window reads at most two small partitions)."""
+    if minute_bucketed(status):
+        minute = minute_of(entered_at)
+        return (f"B#{dimension}#M#{minute[:10]}", f"{minute}#{status.value}")
+    return (f"B#{dimension}#H", f"{hour_of(entered_at)}#{status.value}")
+
+
+DIMS_KEY = ("DIMS", "ALL")  # the set of dimensions seen, so the overview knows what to read
+PEAK_SECOND_PREFIX = "S#"
+PEAK_SECONDS_KEY = "C#all#S"  # the partition of the per-second received counters
+
+
+@dataclass
+class Deltas:
+    """Numbers to ADD per item and attribute, and strings to add to string sets, merged."""
+
+    numbers: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
+    sets: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
+
+    def add(self, key: tuple[str, str], attribute: str, amount: Decimal | int) -> None:
+        self.numbers[key][attribute] += amount if isinstance(amount, Decimal) else Decimal(amount)
+
+    def add_to_set(self, key: tuple[str, str], attribute: str, value: str) -> None:
+        self.sets[key][attribute].add(value)
+
+    def merge(self, other: Deltas) -> None:
+        for key, attributes in other.numbers.items():
+            for attribute, amount in attributes.items():
+                self.numbers[key][attribute] += amount
+        for key, attributes in other.sets.items():
+            for attribute, values in attributes.items():
+                self.sets[key][attribute] |= values
+
+    def keys(self) -> set[tuple[str, str]]:
+        return {k for k, a in self.numbers.items() if any(a.values())} | set(self.sets)
+
+    def updates(self) -> dict[tuple[str, str], tuple[dict[str, Decimal], dict[str, set[str]]]]:
+        """Per item: the non-zero numbers and the sets (zero sums need no write)."""
+        return {
+            key: ({a: n for a, n in self.numbers.get(key, {}).items() if n}, dict(self.sets.get(key, {})))
+            for key in sorted(self.keys())
+        }
+
+
+def o2o_bin(seconds: float) -> int:
+    for index, bound in enumerate(O2O_BINS_SECONDS):
+        if seconds <= bound:
+            return index
+    return len(O2O_BINS_SECONDS)
+
+
+def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None = None) -> tuple[Deltas, OrderMemory]:
+    """The counters one change moves (added to `into` when given), and what to remember of the
+    order afterwards."""
+    old, new = change.old, change.new
+    deltas = into if into is not None else Deltas()
+    remembered = OrderMemory(version=new.version, touched=memory.touched, rule_set_version=memory.rule_set_version, strategy=memory.strategy)
+    if new.rule_set_version is not None:
+        remembered.rule_set_version = new.rule_set_version
+    if new.strategy:
+        remembered.strategy = new.strategy
+    if old is not None and old.status == new.status:
+        _move_gauges(deltas, old, new)  # a re-route within ROUTED or an amendment: dims may change
+        return deltas, remembered
+
+    at = new.updated_at if old is not None else new.created_at
+    flow_dims = [ALL, dim("channel", new.channel)]
+    if remembered.rule_set_version is not None:
+        flow_dims.append(dim("ruleset", remembered.rule_set_version))
+    if remembered.strategy:
+        flow_dims.append(dim("policy", remembered.strategy))
+
+    def count(attribute: str, amount: Decimal | int = 1, dims: list[str] = flow_dims) -> None:
+        for d in dims:
+            for key in period_keys(d, at):
+                deltas.add(key, attribute, amount)
+
+    for d in (*flow_dims, *(dim("warehouse", w) for w in new.warehouses)):
+        deltas.add_to_set(DIMS_KEY, "dims", d)
+
+    if old is None:
+        count("received")
+        deltas.add((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + second_of(at)), "received", 1)
+    count(f"entered_{new.status.value}")
+    if old is not None and old.status == S.RECEIVED and new.status in (S.APPROVED, S.ON_HOLD, S.REJECTED):
+        count("reviewed")
+    if new.status in (S.EXCEPTION, S.DELIVERY_EXCEPTION):
+        count("errors")
+    if new.status in (S.ON_HOLD, S.EXCEPTION) and not remembered.touched:
+        remembered.touched = True
+        count("touched")
+    if new.status == S.RELEASED:
+        seconds = max(0.0, (parse_time(at) - parse_time(new.created_at)).total_seconds())
+        milliseconds = int(round(seconds * 1000))
+        count("released")
+        count("o2o_ms", milliseconds)
+        count(f"o2o_b{o2o_bin(seconds)}")
+        if not remembered.touched:
+            count("released_auto")
+        if new.total_cost is not None:
+            count("cost", new.total_cost)
+        count("packages", new.packages)
+        for warehouse in new.warehouses:
+            wdim = [dim("warehouse", warehouse)]
+            count("released", 1, wdim)
+            count("o2o_ms", milliseconds, wdim)
+            count(f"o2o_b{o2o_bin(seconds)}", 1, wdim)
+            count("packages", new.shipment_packages.get(warehouse, 1), wdim)
+            if warehouse in new.shipment_costs:
+                count("cost", new.shipment_costs[warehouse], wdim)
+            if not remembered.touched:
+                count("released_auto", 1, wdim)
+    _move_gauges(deltas, old, new)
+    return deltas, remembered
+
+
+def _move_gauges(deltas: Deltas, old: OrderImage | None, new: OrderImage) -> None:
+    """Leaves the old status's gauges and entry bucket, enters the new ones'."""
+    if old is not None and old.status in STAGE_LIMIT_MINUTES:
+        for d in old.gauge_dims():
+            deltas.add(gauge_key(d), f"open_{old.status.value}", -1)
+            deltas.add(bucket_key(d, old.status, old.updated_at), "n", -1)
+    if new.status in STAGE_LIMIT_MINUTES:
+        entered = new.updated_at if old is not None else new.created_at
+        for d in new.gauge_dims():
+            deltas.add(gauge_key(d), f"open_{new.status.value}", 1)
+            deltas.add(bucket_key(d, new.status, entered), "n", 1)
+
+
+def is_open(status: OrderStatus) -> bool:
+    return status not in TERMINAL
+
+
+def window_start(now: datetime, status: OrderStatus) -> str:
+    """The oldest entry bucket still within the status's limit at `now`."""
+    limit = timedelta(minutes=STAGE_LIMIT_MINUTES[status])
+    start = now - limit
+    return start.strftime("%Y-%m-%dT%H:%M") if minute_bucketed(status) else start.strftime("%Y-%m-%dT%H")

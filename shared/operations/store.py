@@ -1,0 +1,233 @@
+"""The operations aggregates on DynamoDB (table `operations`, docs/data-model.md):
+
+  pk = C#<dim>          sk = H#<hour> | D#<day>                            counters (ADD)
+  pk = C#<dim>#M        sk = M#<minute>                                    minute counters
+  pk = C#all#S          sk = S#<second>                                    received per second (peak)
+  pk = G#<dim>          sk = OPEN                                          open orders per status
+  pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
+  pk = B#<dim>#H        sk = <hour>#<status>
+  pk = O#<order_id>     sk = AGG                                           the order's memory
+  pk = HIST#<dim>       sk = M#<minute> | D#<day>                           health index history
+  pk = DIMS             sk = ALL                                           dimensions seen
+Every write of a batch's counters goes in one transaction with the memory items of its orders,
+each conditioned on the version the aggregator read: a redelivered change fails the condition
+and counts nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.aws.clients import client, resource_name
+from shared.aws.dynamo import TransactionCancelled, batch_get, from_item, to_item, to_value, transact_write
+from shared.operations.domain import (
+    DIMS_KEY,
+    HOUR_WINDOW_HOURS,
+    MINUTE_WINDOW_MINUTES,
+    PEAK_SECOND_PREFIX,
+    PEAK_SECONDS_KEY,
+    Deltas,
+    OrderMemory,
+    counter_key,
+    gauge_key,
+)
+from shared.operations.health import Gauges
+
+TABLE_ENV = "OPERATIONS_TABLE"
+MAX_TRANSACTION_ITEMS = 100
+DAY = 86400
+# Fine-grained items expire (TTL); day counters and open-order gauges stay.
+TTL_SECONDS = {"M#": 8 * DAY, "S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "O#": 90 * DAY, "HIST_M": 8 * DAY}
+
+
+def _ttl_for(pk: str, sk: str) -> int | None:
+    if pk.startswith("B#"):
+        return TTL_SECONDS["B#"]
+    if pk.startswith("C#"):
+        return TTL_SECONDS.get(sk[:2])
+    return None
+
+
+class MemoryConflict(Exception):
+    """Another delivery of the same change (or a later one) was counted first."""
+
+
+class OperationsStore:
+    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
+        self._table = table_name
+        self._client = dynamodb
+
+    @property
+    def table(self) -> str:
+        return self._table or resource_name(TABLE_ENV)
+
+    @property
+    def db(self) -> Any:
+        return self._client or client("dynamodb")
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def memories(self, order_ids: list[str]) -> dict[str, OrderMemory]:
+        keys = [{"pk": f"O#{o}", "sk": "AGG"} for o in dict.fromkeys(order_ids)]
+        found = {i["pk"][2:]: i for i in batch_get(self.db, self.table, keys)} if keys else {}
+        return {
+            order_id: OrderMemory(
+                version=int(item.get("version", 0)),
+                touched=bool(item.get("touched", False)),
+                rule_set_version=item.get("rule_set_version"),
+                strategy=item.get("strategy"),
+            )
+            for order_id, item in found.items()
+        }
+
+    def apply(self, memories: dict[str, tuple[OrderMemory, OrderMemory]], deltas: Deltas) -> None:
+        """One transaction: each order's memory moves from what was read to what follows, and the
+        counters move by the deltas. Raises MemoryConflict when any order's memory moved meanwhile."""
+        now = int(time.time())
+        items = [self._memory_put(order_id, before, after, now) for order_id, (before, after) in memories.items()]
+        items += [self._counter_update(key, numbers, sets, now) for key, (numbers, sets) in deltas.updates().items()]
+        if len(items) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"{len(items)} items do not fit one transaction")
+        try:
+            transact_write(self.db, items)
+        except TransactionCancelled as cancelled:
+            raise MemoryConflict(str(cancelled)) from cancelled
+
+    def refresh_peaks(self, seconds: set[str]) -> None:
+        """The day's busiest second: a conditional max, safe to repeat."""
+        for second in seconds:
+            item = self.db.get_item(TableName=self.table, Key=to_item({"pk": PEAK_SECONDS_KEY, "sk": PEAK_SECOND_PREFIX + second}))
+            count = int(from_item(item.get("Item", {})).get("received", 0))
+            if not count:
+                continue
+            try:
+                self.db.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": counter_key("all"), "sk": f"D#{second[:10]}"}),
+                    UpdateExpression="SET peak_per_second = :v",
+                    ConditionExpression="attribute_not_exists(peak_per_second) OR peak_per_second < :v",
+                    ExpressionAttributeValues={":v": to_value(count)},
+                )
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+
+    def _memory_put(self, order_id: str, before: OrderMemory, after: OrderMemory, now: int) -> dict[str, Any]:
+        item = {"pk": f"O#{order_id}", "sk": "AGG", "version": after.version, "touched": after.touched, "expires_at_epoch": now + TTL_SECONDS["O#"]}
+        if after.rule_set_version is not None:
+            item["rule_set_version"] = after.rule_set_version
+        if after.strategy:
+            item["strategy"] = after.strategy
+        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
+        if before.version:
+            put["ConditionExpression"] = "#v = :seen"
+            put["ExpressionAttributeNames"] = {"#v": "version"}
+            put["ExpressionAttributeValues"] = {":seen": to_value(before.version)}
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        return {"Put": put}
+
+    def _counter_update(self, key: tuple[str, str], numbers: dict[str, Decimal], sets: dict[str, set[str]], now: int) -> dict[str, Any]:
+        pk, sk = key
+        names, values, adds = {}, {}, []
+        for i, (attribute, amount) in enumerate(sorted(numbers.items())):
+            names[f"#n{i}"], values[f":n{i}"] = attribute, to_value(amount)
+            adds.append(f"#n{i} :n{i}")
+        for i, (attribute, members) in enumerate(sorted(sets.items())):
+            names[f"#s{i}"], values[f":s{i}"] = attribute, {"SS": sorted(members)}
+            adds.append(f"#s{i} :s{i}")
+        expression = "ADD " + ", ".join(adds)
+        ttl = _ttl_for(pk, sk)
+        if ttl:
+            names["#ttl"], values[":ttl"] = "expires_at_epoch", to_value(now + ttl)
+            expression += " SET #ttl = if_not_exists(#ttl, :ttl)"
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"pk": pk, "sk": sk}),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def dims(self) -> set[str]:
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": DIMS_KEY[0], "sk": DIMS_KEY[1]})).get("Item")
+        return set(from_item(item).get("dims", set())) if item else set()
+
+    def gauges(self, dimension: str, now: datetime) -> Gauges:
+        pk, sk = gauge_key(dimension)
+        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": sk})).get("Item")
+        gauge = from_item(item) if item else {}
+        open_counts = {k.removeprefix("open_"): int(v) for k, v in gauge.items() if k.startswith("open_")}
+        buckets: dict[str, dict[str, int]] = {}
+        minute_from = (now - timedelta(minutes=MINUTE_WINDOW_MINUTES)).strftime("%Y-%m-%dT%H:%M")
+        hour_from = (now - timedelta(hours=HOUR_WINDOW_HOURS)).strftime("%Y-%m-%dT%H")
+        partitions = [(f"B#{dimension}#M#{day}", minute_from) for day in sorted({minute_from[:10], now.strftime("%Y-%m-%d")})]
+        for partition, start in [*partitions, (f"B#{dimension}#H", hour_from)]:
+            for bucket in self._query(partition, start, "~"):
+                moment, status = bucket["sk"].rsplit("#", 1)
+                if int(bucket.get("n", 0)):
+                    buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])
+        return Gauges(open=open_counts, buckets=buckets)
+
+    def counters(self, dimension: str, first: str, last: str) -> list[dict[str, Any]]:
+        """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..)."""
+        return self._query(counter_key(dimension), first, last)
+
+    def counter_items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = batch_get(self.db, self.table, [{"pk": pk, "sk": sk} for pk, sk in keys]) if keys else []
+        return {(i["pk"], i["sk"]): i for i in found}
+
+    def record_health(self, dimension: str, minute: str, index: Decimal, now_epoch: int) -> None:
+        """The minute's value, and the day's last, worst and mean (one schedule writes it: a
+        second run in the same minute overwrites the minute and counts once in the mean)."""
+        self.db.put_item(
+            TableName=self.table,
+            Item=to_item({"pk": f"HIST#{dimension}", "sk": f"M#{minute}", "index": index, "expires_at_epoch": now_epoch + TTL_SECONDS["HIST_M"]}),
+        )
+        key = {"pk": f"HIST#{dimension}", "sk": f"D#{minute[:10]}"}
+        found = self.db.get_item(TableName=self.table, Key=to_item(key)).get("Item")
+        day = from_item(found) if found else {"sum": 0, "n": 0}
+        new_minute = day.get("minute", "") < minute
+        day.update(
+            key,
+            last=index,
+            minute=max(minute, day.get("minute", "")),
+            worst=min(Decimal(str(day.get("worst", index))), index),
+            sum=Decimal(str(day["sum"])) + (index if new_minute else 0),
+            n=int(day["n"]) + (1 if new_minute else 0),
+        )
+        self.db.put_item(TableName=self.table, Item=to_item(day))
+
+    def history(self, dimension: str, first: str, last: str) -> list[dict[str, Any]]:
+        return self._query(f"HIST#{dimension}", first, last)
+
+    def _query(self, pk: str, first: str, last: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {":pk": to_value(pk), ":a": to_value(first), ":b": to_value(last)},
+        }
+        while True:
+            page = self.db.query(**kwargs)
+            items += [from_item(i) for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def in_parallel(calls: dict[str, Any], workers: int = 8) -> dict[str, Any]:
+    """Runs independent reads at once (the overview's dozens of small queries)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}

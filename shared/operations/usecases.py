@@ -1,0 +1,222 @@
+"""Use cases of the operations aggregates: count a batch of order changes, read the overview and
+the KPIs, take the minute's health snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.operations.domain import (
+    ALL,
+    PEAK_SECOND_PREFIX,
+    PEAK_SECONDS_KEY,
+    Deltas,
+    OrderChange,
+    OrderMemory,
+    change_deltas,
+    counter_key,
+)
+from shared.operations.health import Health, health
+from shared.operations.kpis import kpi_statuses, kpi_values, sum_counters
+from shared.operations.store import MAX_TRANSACTION_ITEMS, MemoryConflict, OperationsStore, in_parallel
+
+CONFLICT_ATTEMPTS = 3
+
+
+class AggregationFailed(Exception):
+    def __init__(self, first_failed: int, cause: Exception):
+        super().__init__(f"change {first_failed} and the ones after it were not counted: {cause}")
+        self.first_failed, self.cause = first_failed, cause
+
+
+def aggregate(changes: list[OrderChange], store: OperationsStore) -> int:
+    """Counts each change once, in order. Returns how many were counted (duplicates are not);
+    raises AggregationFailed naming the first change not counted (the stream retries from it)."""
+    counted = 0
+    memories = store.memories([c.new.order_id for c in changes])
+    chunk: list[int] = []
+    chunk_memories: dict[str, tuple[OrderMemory, OrderMemory]] = {}
+    chunk_deltas = Deltas()
+    peaks: set[str] = set()
+
+    def flush() -> None:
+        nonlocal counted, chunk, chunk_memories, chunk_deltas
+        if not chunk:
+            return
+        try:
+            store.apply(chunk_memories, chunk_deltas)
+            counted += len(chunk)
+        except MemoryConflict:
+            counted += _one_by_one([changes[i] for i in chunk], store, memories)
+        except Exception as error:
+            raise AggregationFailed(chunk[0], error) from error
+        _collect_peaks(chunk_deltas, peaks)
+        chunk, chunk_memories, chunk_deltas = [], {}, Deltas()
+
+    for index, change in enumerate(changes):
+        order_id = change.new.order_id
+        memory = memories.get(order_id, OrderMemory())
+        if change.new.version <= memory.version:
+            continue  # counted before: a redelivery
+        deltas, after = change_deltas(change, memory)
+        keys = chunk_deltas.keys() | deltas.keys()
+        if chunk and len(keys) + len(chunk_memories | {order_id: None}) > MAX_TRANSACTION_ITEMS:
+            flush()
+        before = chunk_memories.get(order_id, (memory, memory))[0]
+        chunk.append(index)
+        chunk_memories[order_id] = (before, after)
+        chunk_deltas.merge(deltas)
+        memories[order_id] = after
+    flush()
+    store.refresh_peaks(peaks)
+    return counted
+
+
+def _one_by_one(changes: list[OrderChange], store: OperationsStore, memories: dict[str, OrderMemory]) -> int:
+    """After a conflict: each change alone, on fresh memories; the duplicates drop out."""
+    counted = 0
+    for change in changes:
+        order_id = change.new.order_id
+        for _ in range(CONFLICT_ATTEMPTS):
+            memory = store.memories([order_id]).get(order_id, OrderMemory())
+            memories[order_id] = memory
+            if change.new.version <= memory.version:
+                break
+            deltas, after = change_deltas(change, memory)
+            try:
+                store.apply({order_id: (memory, after)}, deltas)
+                memories[order_id] = after
+                counted += 1
+                break
+            except MemoryConflict:
+                continue
+    return counted
+
+
+def _collect_peaks(deltas: Deltas, peaks: set[str]) -> None:
+    for pk, sk in deltas.numbers:
+        if pk == PEAK_SECONDS_KEY and sk.startswith(PEAK_SECOND_PREFIX):
+            peaks.add(sk[len(PEAK_SECOND_PREFIX):])
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+
+def _dims_by_kind(store: OperationsStore) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {"channel": [], "warehouse": [], "ruleset": [], "policy": []}
+    for d in store.dims():
+        kind, _, value = d.partition("#")
+        if kind in kinds:
+            kinds[kind].append(value)
+    return {k: sorted(v) for k, v in kinds.items()}
+
+
+def health_now(store: OperationsStore, now: datetime, dims: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    dims = dims if dims is not None else _dims_by_kind(store)
+    calls: dict[str, Any] = {ALL: lambda: store.gauges(ALL, now)}
+    for kind in ("channel", "warehouse"):
+        for value in dims[kind]:
+            calls[f"{kind}#{value}"] = (lambda d=f"{kind}#{value}": store.gauges(d, now))
+    gauges = in_parallel(calls)
+    figures = {d: health(g, now) for d, g in gauges.items()}
+    return {
+        "all": figures[ALL],
+        "by_channel": {v: figures[f"channel#{v}"] for v in dims["channel"]},
+        "by_warehouse": {v: figures[f"warehouse#{v}"] for v in dims["warehouse"]},
+        "open_by_status": {k: v for k, v in gauges[ALL].open.items() if v},
+    }
+
+
+def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
+    """Everything the console's overview shows, from a few dozen small reads (no order scan)."""
+    dims = _dims_by_kind(store)
+    today, day_from = now.strftime("%Y-%m-%d"), (now - timedelta(days=30)).strftime("%Y-%m-%d")
+    first_hour = now - timedelta(hours=23)
+    hours = [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(24)]
+    minute_from = (now - timedelta(minutes=180)).strftime("%Y-%m-%dT%H:%M")
+    today_keys = [(counter_key(ALL), f"D#{today}")] + [
+        (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
+    ]
+    reads: dict[str, Any] = {
+        "health": lambda: health_now(store, now, dims),
+        "today": lambda: store.counter_items(today_keys),
+        "minutes": lambda: store.history(ALL, f"M#{minute_from}", "M#~"),
+        "days": lambda: store.history(ALL, f"D#{day_from}", f"D#{today}"),
+    }
+    for channel in dims["channel"]:
+        reads[f"hours#{channel}"] = (lambda c=channel: store.counters(f"channel#{c}", f"H#{hours[0]}", f"H#{hours[-1]}"))
+    got = in_parallel(reads)
+    figures = got["health"]
+    everything: Health = figures["all"]
+    today_items = got["today"]
+
+    def today_of(d: str) -> dict[str, Any]:
+        return today_items.get((counter_key(d), f"D#{today}"), {})
+
+    per_hour = {}
+    for channel in dims["channel"]:
+        counts = {i["sk"][2:]: int(i.get("received", 0)) for i in got[f"hours#{channel}"]}
+        per_hour[channel] = [counts.get(h, 0) for h in hours]
+    today_all = today_of(ALL)
+    return {
+        "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "health": {
+            "index": everything.index,
+            "detail": everything,
+            "by_channel": {c: h.index for c, h in figures["by_channel"].items()},
+            "by_warehouse": {w: h.index for w, h in figures["by_warehouse"].items()},
+        },
+        "health_history": {
+            "minutes": [{"at": i["sk"][2:], "index": i["index"]} for i in got["minutes"]],
+            "days": [{"day": i["sk"][2:], "last": i["last"], "worst": i["worst"], "mean": (Decimal(str(i["sum"])) / i["n"]).quantize(Decimal("0.1")) if i.get("n") else None} for i in got["days"]],
+        },
+        "open_by_status": figures["open_by_status"],
+        "today_by_status": {k.removeprefix("entered_"): int(v) for k, v in today_all.items() if k.startswith("entered_")},
+        "stuck_by_status": everything.overdue,
+        "exceptions": everything.exceptions,
+        "holds_by_age": everything.holds_by_age,
+        "backorders": everything.backorders,
+        "orders_per_hour": {"hours": hours, "by_channel": per_hour},
+        "today": {
+            "received": int(today_all.get("received", 0)),
+            "all": kpi_values(today_all),
+            "by_channel": {c: {"health": figures["by_channel"][c].index, **kpi_values(today_of(f"channel#{c}"))} for c in dims["channel"]},
+            "by_warehouse": {w: {"health": figures["by_warehouse"][w].index, **kpi_values(today_of(f"warehouse#{w}"))} for w in dims["warehouse"]},
+        },
+    }
+
+
+def kpis(store: OperationsStore, now: datetime, days: int = 14) -> dict[str, Any]:
+    """The seed's KPIs: today's value, the window's value and trend, against baseline and target,
+    and each one per review rule-set version and per routing strategy over the window."""
+    dims = _dims_by_kind(store)
+    first = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
+    last = now.strftime("%Y-%m-%d")
+    reads: dict[str, Any] = {ALL: lambda: store.counters(ALL, f"D#{first}", f"D#{last}")}
+    for kind in ("ruleset", "policy"):
+        for value in dims[kind]:
+            reads[f"{kind}#{value}"] = (lambda d=f"{kind}#{value}": store.counters(d, f"D#{first}", f"D#{last}"))
+    got = in_parallel(reads)
+    by_day = {i["sk"][2:]: i for i in got[ALL]}
+    day_names = [(now - timedelta(days=days - 1 - n)).strftime("%Y-%m-%d") for n in range(days)]
+    window = sum_counters(got[ALL])
+    return {
+        "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "window": {"from": first, "to": last},
+        "kpis": kpi_statuses(by_day.get(last, {}), window, [(d, by_day.get(d, {})) for d in day_names]),
+        "by_ruleset": {v: kpi_values(sum_counters(got[f"ruleset#{v}"])) for v in dims["ruleset"]},
+        "by_policy": {v: kpi_values(sum_counters(got[f"policy#{v}"])) for v in dims["policy"]},
+    }
+
+
+def snapshot(store: OperationsStore, now: datetime) -> dict[str, Decimal]:
+    """The minute's health index per dimension, written to the history; returns them (metrics)."""
+    figures = health_now(store, now)
+    minute = now.strftime("%Y-%m-%dT%H:%M")
+    values = {ALL: figures["all"].index}
+    values |= {f"channel#{c}": h.index for c, h in figures["by_channel"].items()}
+    values |= {f"warehouse#{w}": h.index for w, h in figures["by_warehouse"].items()}
+    for dimension, index in values.items():
+        store.record_health(dimension, minute, index, int(now.timestamp()))
+    return values

@@ -1,0 +1,128 @@
+"""The order health index and each KPI on a hand-made day of orders, to the exact figure
+(docs/console.md works the same example by hand), through the aggregator's real path: order
+changes -> idempotent transactions on the operations table -> the overview and KPI reads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from shared.operations.domain import OrderChange, OrderImage
+from shared.operations.store import OperationsStore
+from shared.operations.usecases import aggregate, kpis, overview, snapshot
+
+NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
+DAY = "2026-12-01"
+
+
+def plan(*shipments: tuple[str, str], strategy: str = "lowest-cost") -> dict:
+    costs = [Decimal(c) for _, c in shipments]
+    return {
+        "strategy": strategy,
+        "shipments": [{"warehouse_id": w, "distance_km": 10.0, "lines": [], "cost": c} for w, c in shipments],
+        "total_cost": str(sum(costs)),
+    }
+
+
+def lifecycle(order_id: str, channel: str, created: str, steps: list[tuple[str, str, dict]]) -> list[OrderChange]:
+    """The changes of one order: created at `created`, then each (status, at, extra fields)."""
+    base = {"order_id": order_id, "channel": channel, "created_at": f"{DAY}T{created}Z"}
+    image = OrderImage(**base, status="RECEIVED", version=1, updated_at=base["created_at"])
+    changes = [OrderChange(old=None, new=image)]
+    fields: dict = {}
+    for version, (status, at, extra) in enumerate(steps, start=2):
+        fields |= extra
+        item = {**base, "status": status, "version": version, "updated_at": f"{DAY}T{at}Z", "order": {"channel": channel}, **fields}
+        new = OrderImage.of(item)
+        changes.append(OrderChange(old=image, new=new))
+        image = new
+    return changes
+
+
+RULES = {"rule_set_version": 3}
+DAY_OF_ORDERS = [
+    # A: automatic all the way, 4 s from intake to the outbound note
+    lifecycle("A", "tmall", "10:00:00", [("APPROVED", "10:00:01", RULES), ("ROUTED", "10:00:02", {"plan": plan(("WH-SH", "8.00"))}), ("RESERVED", "10:00:03", {}), ("RELEASED", "10:00:04", {})]),
+    # B: held, approved an hour later, shipped from two warehouses
+    lifecycle("B", "tmall", "10:00:00", [("ON_HOLD", "10:00:01", RULES), ("APPROVED", "11:00:00", {}), ("ROUTED", "11:00:01", {"plan": plan(("WH-SH", "6.00"), ("WH-BJ", "7.00"))}), ("RESERVED", "11:00:02", {}), ("RELEASED", "11:00:03", {})]),
+    # C: refused by review
+    lifecycle("C", "jd", "10:00:00", [("REJECTED", "10:00:01", RULES)]),
+    # D: the WMS failed: in EXCEPTION since 11:50
+    lifecycle("D", "jd", "11:50:00", [("APPROVED", "11:50:01", RULES), ("ROUTED", "11:50:02", {"plan": plan(("WH-BJ", "9.00"))}), ("RESERVED", "11:50:03", {}), ("EXCEPTION", "11:50:04", {})]),
+    # E: just received; F: received an hour ago and stuck there
+    lifecycle("E", "tmall", "11:58:00", []),
+    lifecycle("F", "tmall", "11:00:00", []),
+    # G: held since 09:00, nobody decided (an aged hold)
+    lifecycle("G", "jd", "09:00:00", [("ON_HOLD", "09:00:01", RULES)]),
+    # H: approved, no stock anywhere
+    lifecycle("H", "tmall", "11:30:00", [("APPROVED", "11:30:01", RULES), ("BACKORDERED", "11:30:02", {})]),
+]
+
+
+@pytest.fixture
+def store(aws) -> OperationsStore:
+    operations = OperationsStore()
+    # Interleaved as a stream delivers them: each order's changes in order, orders mixed.
+    changes = [c for round_ in zip(*[o + [None] * (6 - len(o)) for o in DAY_OF_ORDERS]) for c in round_ if c]
+    assert aggregate(changes, operations) == len(changes)
+    return operations
+
+
+def test_health_index_and_queues_on_a_hand_made_day(store):
+    figures = overview(store, NOW)
+    detail = figures["health"]["detail"]
+    # on time 11/15 (weighted) − exceptions 1/7 − ½·aged holds 1/7 − ¼·backorders 1/7 = 29/60
+    assert figures["health"]["index"] == Decimal("48.3")
+    assert detail.on_time_share == Decimal("0.7333")
+    assert figures["open_by_status"] == {"RELEASED": 2, "EXCEPTION": 1, "RECEIVED": 2, "ON_HOLD": 1, "BACKORDERED": 1}
+    assert figures["stuck_by_status"] == {"RECEIVED": 1, "ON_HOLD": 1}
+    assert (figures["exceptions"], figures["backorders"]) == (1, 1)
+    assert figures["holds_by_age"] == {"under_30m": 0, "30m_to_2h": 0, "over_2h": 1}
+    assert figures["health"]["by_channel"] == {"jd": Decimal("0.0"), "tmall": Decimal("67.7")}
+    assert figures["health"]["by_warehouse"] == {"WH-BJ": Decimal("50.0"), "WH-SH": Decimal("100.0")}
+    hours = dict(zip(figures["orders_per_hour"]["hours"], figures["orders_per_hour"]["by_channel"]["tmall"]))
+    assert (hours["2026-12-01T10"], hours["2026-12-01T11"]) == (2, 3)
+    assert figures["today"]["received"] == 8
+
+
+def test_each_kpi_on_a_hand_made_day(store):
+    today = overview(store, NOW)["today"]
+    figures = today["all"]
+    assert figures["avg_processing_seconds"] == Decimal("1803.500")  # (4 s + 3603 s) / 2
+    assert figures["manual_intervention_pct"] == Decimal("50.00")  # B, D, G touched of 6 reviewed
+    assert figures["order_error_pct"] == Decimal("16.67")  # D of 6 reviewed
+    assert figures["cost_per_order"] == Decimal("10.50")  # (8.00 + 13.00) / 2
+    assert figures["packages_per_order"] == Decimal("1.50")
+    assert figures["automation_pct"] == Decimal("50.00")  # A of A, B
+    assert figures["peak_orders_per_second"] == 3  # A, B, C at 10:00:00
+    assert (figures["o2o_p50_seconds"], figures["o2o_p95_seconds"]) == (Decimal(5), Decimal(14400))
+    assert today["by_warehouse"]["WH-SH"]["cost_per_order"] == Decimal("7.00")  # (8.00 + 6.00) / 2
+    assert today["by_warehouse"]["WH-BJ"]["packages_per_order"] == Decimal("1.00")
+
+    report = kpis(store, NOW, days=7)
+    by_name = {k.name: k for k in report["kpis"]}
+    cost = by_name["cost_per_order"]
+    assert (cost.baseline, cost.target, cost.today, cost.anchor_met) == (Decimal("13.8"), Decimal("10.07"), Decimal("10.50"), True)
+    manual = by_name["manual_intervention_pct"]
+    assert (manual.today, manual.meets_target, manual.anchor_met) == (Decimal("50.00"), False, False)
+    assert [t["value"] for t in manual.trend] == [None] * 6 + [Decimal("50.00")]
+    assert report["by_ruleset"]["3"]["manual_intervention_pct"] == Decimal("50.00")
+    assert report["by_policy"]["lowest-cost"]["automation_pct"] == Decimal("50.00")
+
+
+def test_a_redelivered_batch_counts_nothing_twice(store):
+    before = overview(store, NOW)
+    again = [c for order in DAY_OF_ORDERS for c in order]
+    assert aggregate(again, store) == 0
+    after = overview(store, NOW)
+    assert (after["today"], after["open_by_status"], after["health"]["index"]) == (before["today"], before["open_by_status"], before["health"]["index"])
+
+
+def test_the_minute_snapshot_keeps_the_history(store):
+    values = snapshot(store, NOW)
+    assert values["all"] == Decimal("48.3")
+    history = overview(store, NOW)["health_history"]
+    assert history["minutes"] == [{"at": "2026-12-01T12:00", "index": Decimal("48.3")}]
+    assert history["days"][0]["worst"] == Decimal("48.3")
