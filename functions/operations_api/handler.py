@@ -13,8 +13,9 @@ from pydantic import BaseModel
 
 from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, json_response, serve
 from shared.observability import logger
+from shared.openapi_contract import document
 from shared.operations.access import caller_of
 from shared.operations.domain import STAGE_LIMIT_MINUTES
 from shared.operations.order_search import SearchRequest, SearchResult, search
@@ -115,6 +116,13 @@ def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
     return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in STAGE_LIMIT_MINUTES.items()})
 
 
+ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)
+
+
+def openapi_document(title: str, description: str) -> dict[str, Any]:
+    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return serve(app, event, context)
