@@ -1,6 +1,10 @@
-"""The REST API: one Lambda proxy integration per route of topology.ROUTES; per channel an API key
-and a usage plan (or, for a channel that cannot send a key, a method throttle); the request size
-limit at the edge (infra/request_size.py)."""
+"""A REST API: one Lambda proxy integration per route given (topology.ROUTES split by caller: the
+channels' and operations tools' API, and the console's API with its Cognito authorizer); per
+channel an API key and a usage plan (or, for a channel that cannot send a key, a method throttle);
+the request size limit at the edge (infra/request_size.py).
+
+Each function gets ONE invoke permission per API (scoped to that API's ARN), not two per method:
+a method added costs a method and perhaps a resource, never a Lambda::Permission (decision 71)."""
 
 from __future__ import annotations
 
@@ -31,10 +35,15 @@ class Api(Construct):
         id_: str,
         *,
         settings: EnvironmentSettings,
-        functions: dict[str, lambda_.Function],
-        user_pool: cognito.IUserPool,
+        functions: dict[str, lambda_.IFunction],
+        routes: tuple[topology.Route, ...],
+        name: str,
+        description: str,
+        user_pool: cognito.IUserPool | None = None,
+        owns_account_role: bool = True,
     ) -> None:
         super().__init__(scope, id_)
+        self.routes = routes
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -44,13 +53,13 @@ class Api(Construct):
         self.rest_api = apigw.RestApi(
             self,
             "RestApi",
-            rest_api_name=settings.stack_name,
-            description="oms: channel order intake and the operations API",
+            rest_api_name=name,
+            description=description,
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # The role lets API Gateway write execution logs; it is an account-wide setting, so
-            # it outlives any one environment's stack.
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            # it outlives any one environment's stack; one API of the stack sets it.
+            cloud_watch_role=owns_account_role,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN if owns_account_role else None,
             deploy_options=apigw.StageOptions(
                 stage_name=settings.name,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -73,33 +82,39 @@ class Api(Construct):
                 # Stage-wide ceiling, sized per environment for promotion peaks (cdk.json).
                 throttling_rate_limit=settings.api_throttle_rate_limit,
                 throttling_burst_limit=settings.api_throttle_burst_limit,
-                method_options=_keyless_throttles(settings),
+                method_options=_keyless_throttles(settings, routes),
             ),
         )
-        # The console's route family: API Gateway checks the user's Cognito ID token; the
-        # handlers read its groups (supervisor-only actions are refused there with 403).
-        self.console_authorizer = apigw.CognitoUserPoolsAuthorizer(
-            self, "ConsoleAuthorizer", cognito_user_pools=[user_pool], authorizer_name=f"{settings.stack_name}-console-users"
+        # The console's API: API Gateway checks the user's Cognito ID token; the handlers read
+        # its groups (supervisor-only actions are refused there with 403).
+        self.console_authorizer = (
+            apigw.CognitoUserPoolsAuthorizer(
+                self, "ConsoleAuthorizer", cognito_user_pools=[user_pool], authorizer_name=f"{settings.stack_name}-console-users"
+            )
+            if user_pool is not None
+            else None
         )
         self.methods: dict[tuple[str, str], apigw.Method] = {}
-        for route in topology.ROUTES:
+        for route in routes:
             self.methods[(route.method, route.path)] = self._add_route(route, functions)
+        clients = {route.client for route in routes if route.client is not None}
         self.usage_plans = {
             client.key: self._add_usage_plan(client, settings)
             for client in topology.API_CLIENTS
-            if client.sends_api_key
+            if client.sends_api_key and client.key in clients
         }
         self.size_guard = RequestSizeGuard(
             self,
             "RequestSizeGuard",
             stage=self.rest_api.deployment_stage,
-            name=f"{settings.stack_name}-api",
+            name=f"{name}-api" if name == settings.stack_name else name,
+            routes=routes,
             stage_rate_per_second=settings.api_throttle_rate_limit,
         )
-        self._acknowledge_api_findings()
+        self._acknowledge_api_findings(owns_account_role)
 
     def _add_route(
-        self, route: topology.Route, functions: dict[str, lambda_.Function]
+        self, route: topology.Route, functions: dict[str, lambda_.IFunction]
     ) -> apigw.Method:
         if route.authorization not in _AUTHORIZATION:
             raise ValueError(
@@ -109,7 +124,8 @@ class Api(Construct):
         resource = self.rest_api.root.resource_for_path(route.path)
         method = resource.add_method(
             route.method,
-            apigw.LambdaIntegration(functions[route.function]),
+            # One permission per function and API (scoped to this API), not two per method.
+            apigw.LambdaIntegration(functions[route.function], scope_permission_to_method=False),
             authorization_type=_AUTHORIZATION[route.authorization],
             authorizer=self.console_authorizer if route.authorization == "COGNITO" else None,
             api_key_required=_requires_api_key(route),
@@ -154,13 +170,15 @@ class Api(Construct):
         plan.add_api_key(key)
         return plan
 
-    def _acknowledge_api_findings(self) -> None:
+    def _acknowledge_api_findings(self, owns_account_role: bool) -> None:
         acknowledge(
             self.rest_api,
             "APIG2",
             "Handlers validate every request body with pydantic and answer 400 naming the field "
             "and the rule it broke; an API Gateway model would be a second schema to keep equal.",
         )
+        if not owns_account_role:
+            return
         cloud_watch_role = self.rest_api.node.find_child("CloudWatchRole")
         acknowledge(
             cloud_watch_role,
@@ -183,10 +201,12 @@ def _share(settings: EnvironmentSettings, client: topology.ApiClient) -> tuple[f
     return rate, burst
 
 
-def _keyless_throttles(settings: EnvironmentSettings) -> dict[str, apigw.MethodDeploymentOptions]:
+def _keyless_throttles(
+    settings: EnvironmentSettings, routes: tuple[topology.Route, ...]
+) -> dict[str, apigw.MethodDeploymentOptions]:
     """Routes of a channel that sends no API key are throttled per method in the stage instead."""
     throttles = {}
-    for route in topology.ROUTES:
+    for route in routes:
         if route.client is None or topology.api_client(route.client).sends_api_key:
             continue
         rate, burst = _share(settings, topology.api_client(route.client))

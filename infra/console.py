@@ -83,7 +83,6 @@ class ConsoleSite(Construct):
             "Distribution",
             comment=f"{settings.stack_name} operations console",
             default_root_object="index.html",
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -143,5 +142,5 @@ class ConsoleSite(Construct):
             "CFR4",
             "The distribution uses CloudFront's default certificate (*.cloudfront.net), which "
             "allows TLSv1 at the viewer; a custom domain with its own certificate lifts it to "
-            "TLS 1.2 (minimum_protocol_version is set for that case).",
+            "TLS 1.2 (set minimum_protocol_version with the certificate).",
         )

@@ -39,9 +39,18 @@ def route_path_regex(path: str) -> str:
 
 
 class RequestSizeGuard(Construct):
-    def __init__(self, scope: Construct, id_: str, *, stage: apigw.Stage, name: str, stage_rate_per_second: float = 1000.0) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        stage: apigw.Stage,
+        name: str,
+        routes: tuple[topology.Route, ...] = topology.ROUTES,
+        stage_rate_per_second: float = 1000.0,
+    ) -> None:
         super().__init__(scope, id_)
-        limited = [route for route in topology.ROUTES if route.max_body_bytes]
+        limited = [route for route in routes if route.max_body_bytes]
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",

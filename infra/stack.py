@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stack, Tags
+from aws_cdk import Environment, NestedStack, Stack, Tags
 from constructs import Construct
 
 from infra import topology
@@ -66,20 +66,47 @@ class OmsStack(Stack):
 
         self.schedules = Schedules(self, "Schedules", functions=functions)
 
-        # Console users (Cognito groups operator, supervisor) sign in beside IAM callers; the
-        # console's files and its API share one CloudFront origin.
-        self.console_users = ConsoleUsers(self, "ConsoleUsers", settings=settings)
-        self.api = Api(self, "Api", settings=settings, functions=functions, user_pool=self.console_users.user_pool)
+        # Everything at the edge and every alarm lives in a nested stack of its own, so no
+        # template comes near CloudFormation's 500 resources (decision 71; the infra tests
+        # fail above RESOURCE_BUDGET per template).
+        api_stack = NestedStack(self, "Api", description=f"oms {settings.name}: the channels' and operations tools' REST API")
+        self.api = Api(
+            api_stack,
+            "Api",
+            settings=settings,
+            functions=functions,
+            routes=tuple(r for r in topology.ROUTES if r.authorization != "COGNITO"),
+            name=settings.stack_name,
+            description="oms: channel order intake and the operations API",
+        )
+        # Console users (Cognito groups operator, supervisor) call an API of their own, with
+        # only the console's routes; the console's files and that API share one CloudFront origin.
+        console_stack = NestedStack(self, "Console", description=f"oms {settings.name}: the operations console (users, API, site)")
+        self.console_users = ConsoleUsers(console_stack, "ConsoleUsers", settings=settings)
+        self.console_api = Api(
+            console_stack,
+            "ConsoleApi",
+            settings=settings,
+            functions=functions,
+            routes=tuple(r for r in topology.ROUTES if r.authorization == "COGNITO"),
+            name=f"{settings.stack_name}-console",
+            description="oms: the operations console's API (Cognito users)",
+            user_pool=self.console_users.user_pool,
+            owns_account_role=False,
+        )
+        # The account's CloudWatch role for API Gateway comes with the first API.
+        console_stack.add_stack_dependency(api_stack)
         self.console_site = ConsoleSite(
-            self,
+            console_stack,
             "ConsoleSite",
             settings=settings,
-            rest_api=self.api.rest_api,
+            rest_api=self.console_api.rest_api,
             user_pool=self.console_users.user_pool,
             bucket=self.buckets.buckets["console_site"],
         )
+        monitoring_stack = NestedStack(self, "Monitoring", description=f"oms {settings.name}: alarms, their topic and the dashboard")
         self.monitoring = Monitoring(
-            self,
+            monitoring_stack,
             "Monitoring",
             settings=settings,
             queues=self.messaging.queues,
@@ -90,6 +117,7 @@ class OmsStack(Stack):
             tables=self.store.tables,
             stream_consumers={s.function: functions[s.function] for s in topology.STREAM_CONSUMERS},
         )
+        self.nested_stacks = {"Api": api_stack, "Console": console_stack, "Monitoring": monitoring_stack}
 
 
 def _check_no_workflow_starts_itself() -> None:

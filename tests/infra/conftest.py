@@ -20,14 +20,19 @@ from aws_cdk.assertions import Template  # noqa: E402
 
 from infra.app import build_app  # noqa: E402
 from infra.stack import OmsStack  # noqa: E402
+from tests.infra.nested_templates import flattened, stack_templates  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Synthesized:
+    """One environment's app; `template` is the root and its nested stacks flattened into one
+    (tests/infra/nested_templates.py), `templates` each template file on its own."""
+
     app: App
     stack: OmsStack
     template: Template
     outdir: Path
+    templates: dict[str, dict[str, Any]]
 
     @property
     def json(self) -> dict[str, Any]:
@@ -55,7 +60,11 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[s
             # cdk-nag runs in test_nag.py on the construct tree, where a finding can be listed
             # instead of failing every test at once.
             app, stack = build_app(env_name, outdir=str(outdir), nag=False)
-            cache[env_name] = Synthesized(app, stack, Template.from_stack(stack), outdir)
+            app.synth()
+            merged = flattened(outdir, stack.stack_name)
+            cache[env_name] = Synthesized(
+                app, stack, Template.from_json(merged), outdir, stack_templates(outdir, stack.stack_name)
+            )
         return cache[env_name]
 
     yield synth

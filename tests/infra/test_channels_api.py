@@ -56,8 +56,29 @@ def test_each_keyed_channel_has_its_key_in_its_own_usage_plan_with_its_throttle(
         assert (plan_id, keys[f"oms-dev-{client.key}"]) in links
 
 
+def _stage_of(dev: Synthesized, api_name: str) -> tuple[str, dict[str, Any]]:
+    """The stage of the REST API named `api_name` (the channels' API or the console's)."""
+    [api_id] = [i for i, api in dev.of_type("AWS::ApiGateway::RestApi").items() if api["Properties"]["Name"] == api_name]
+    [(stage_id, stage)] = [
+        (i, stage) for i, stage in dev.of_type("AWS::ApiGateway::Stage").items() if referenced_id(stage["Properties"]["RestApiId"]) == api_id
+    ]
+    return stage_id, stage
+
+
+def _acls_with_routes(dev: Synthesized) -> list[tuple[str, dict[str, Any], list[topology.Route]]]:
+    """Each API's web ACL, its stage's logical id and the routes of that API."""
+    console = [r for r in topology.ROUTES if r.authorization == "COGNITO"]
+    tools_and_channels = [r for r in topology.ROUTES if r.authorization != "COGNITO"]
+    acls = {acl["Properties"]["Name"]: acl for acl in dev.of_type("AWS::WAFv2::WebACL").values()}
+    assert set(acls) == {"oms-dev-api", "oms-dev-console"}
+    return [
+        (_stage_of(dev, "oms-dev")[0], acls["oms-dev-api"], tools_and_channels),
+        (_stage_of(dev, "oms-dev-console")[0], acls["oms-dev-console"], console),
+    ]
+
+
 def test_a_channel_without_a_key_is_throttled_per_method(dev: Synthesized, dev_settings) -> None:
-    [stage] = dev.of_type("AWS::ApiGateway::Stage").values()
+    _, stage = _stage_of(dev, "oms-dev")
     settings = {(m["ResourcePath"], m["HttpMethod"]): m for m in stage["Properties"]["MethodSettings"]}
     keyless = [r for r in topology.ROUTES if r.client and not topology.api_client(r.client).sends_api_key]
     assert keyless, "Shopify webhooks carry no API key"
@@ -68,9 +89,10 @@ def test_a_channel_without_a_key_is_throttled_per_method(dev: Synthesized, dev_s
         assert (found["ThrottlingRateLimit"], found["ThrottlingBurstLimit"]) == (rate, burst)
 
 
-def test_the_waf_refuses_bodies_over_each_routes_limit_and_guards_the_stage(dev: Synthesized) -> None:
-    [acl] = dev.of_type("AWS::WAFv2::WebACL").values()
-    limited = [r for r in topology.ROUTES if r.max_body_bytes]
+@pytest.mark.parametrize("api", [0, 1], ids=["channels and tools", "console"])
+def test_the_waf_refuses_bodies_over_each_routes_limit_and_guards_the_stage(dev: Synthesized, api: int) -> None:
+    stage_id, acl, routes = _acls_with_routes(dev)[api]
+    limited = [r for r in routes if r.max_body_bytes]
     rules = acl["Properties"]["Rules"][: len(limited)]  # the size rules come first (then infra/edge_rules.py's)
     for route, rule in zip(limited, rules, strict=True):
         method, path, length = rule["Statement"]["AndStatement"]["Statements"]
@@ -79,9 +101,12 @@ def test_the_waf_refuses_bodies_over_each_routes_limit_and_guards_the_stage(dev:
         assert length["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "content-length"}}
         assert length["RegexMatchStatement"]["RegexString"] == integer_greater_than(route.max_body_bytes)
         assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413
-    [association] = dev.of_type("AWS::WAFv2::WebACLAssociation").values()
-    [stage_id] = dev.of_type("AWS::ApiGateway::Stage")
-    assert stage_id in referenced_ids(association["Properties"]["ResourceArn"])
+    [association] = [
+        a for a in dev.of_type("AWS::WAFv2::WebACLAssociation").values() if stage_id in referenced_ids(a["Properties"]["ResourceArn"])
+    ]
+    assert referenced_id(association["Properties"]["WebACLArn"]) in {
+        i for i, candidate in dev.of_type("AWS::WAFv2::WebACL").items() if candidate == acl
+    }
 
 
 def test_the_partner_bus_is_associated_with_the_environments_partner_source(dev: Synthesized, cdk_context: dict[str, Any]) -> None:
@@ -97,10 +122,11 @@ def test_the_channel_secrets_start_empty(dev: Synthesized) -> None:
         assert secret["Properties"]["SecretString"] == "{}"
 
 
-def test_the_waf_applies_aws_managed_rule_groups_and_a_rate_per_client_ip(dev: Synthesized, cdk_context: dict[str, Any]) -> None:
+@pytest.mark.parametrize("api", [0, 1], ids=["channels and tools", "console"])
+def test_the_waf_applies_aws_managed_rule_groups_and_a_rate_per_client_ip(dev: Synthesized, cdk_context: dict[str, Any], api: int) -> None:
     from infra.edge_rules import MANAGED_RULE_GROUPS, RATE_WINDOW_SECONDS
 
-    [acl] = dev.of_type("AWS::WAFv2::WebACL").values()
+    _, acl, _ = _acls_with_routes(dev)[api]
     by_name = {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
     for group in MANAGED_RULE_GROUPS:
         statement = by_name[group]["Statement"]["ManagedRuleGroupStatement"]
