@@ -763,7 +763,8 @@ WORKFLOWS = (FULFILMENT,)
 STUCK_ORDERS_CONTEXT_KEY = "oms:stuckOrders"
 STUCK_LIMITS_ENV = "STUCK_LIMITS_SECONDS"  # JSON {"<STATUS>": seconds}
 STUCK_MAX_REDRIVES_ENV = "STUCK_MAX_REDRIVES"
-_STUCK_ORDER_FUNCTIONS = ("stuck_orders",)
+# The console's figures read the same limits (shared/operations/limits.py): one table.
+_STUCK_ORDER_FUNCTIONS = ("stuck_orders", "operations_aggregator", "operations_api", "operations_snapshot")
 
 
 def stuck_order_limits(env_name: str) -> tuple[dict[str, int], int]:

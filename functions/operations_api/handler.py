@@ -17,7 +17,7 @@ from shared.http_api import build_resolver, json_response, serve
 from shared.observability import logger
 from shared.openapi_contract import document
 from shared.operations.access import caller_of
-from shared.operations.domain import STAGE_LIMIT_MINUTES
+from shared.operations.limits import stage_limit_minutes
 from shared.operations.order_search import SearchRequest, SearchResult, search
 from shared.operations.usecases import kpis, overview
 
@@ -107,13 +107,13 @@ class StuckOrders(BaseModel):
 
 @app.get("/operations/stuck", summary="Open orders past their stage's time limit, oldest first, per status")
 def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
-    now, found = utc_now(), []
-    for status, minutes in STAGE_LIMIT_MINUTES.items():
+    now, found, limits = utc_now(), [], stage_limit_minutes()
+    for status, minutes in limits.items():
         before = (now - timedelta(minutes=minutes)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         for order in order_store().waiting_since(status, before, limit):
             found.append(StuckOrder(order_id=order.order_id, status=status.value, channel=order.order.channel.value, external_id=order.order.external_id, since=order.updated_at, limit_minutes=minutes))
     found.sort(key=lambda o: o.since)
-    return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in STAGE_LIMIT_MINUTES.items()})
+    return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in limits.items()})
 
 
 ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)

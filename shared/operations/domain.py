@@ -18,31 +18,23 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.lifecycle import TERMINAL, OrderStatus
+from shared.operations.limits import OPEN_STATUSES, limit_minutes, longest_limit_hours
 
 S = OrderStatus
 
-# How long an order may stay in each open status before it counts as stuck (overdue). The
-# automated steps take seconds; a person has two hours for a hold; the warehouse a day to ship.
-STAGE_LIMIT_MINUTES: dict[OrderStatus, int] = {
-    S.RECEIVED: 5,
-    S.APPROVED: 5,
-    S.ROUTED: 5,
-    S.RESERVED: 5,
-    S.EXCEPTION: 30,
-    S.ON_HOLD: 120,
-    S.RELEASED: 24 * 60,
-    S.DELIVERY_EXCEPTION: 24 * 60,
-    S.BACKORDERED: 72 * 60,
-    S.SHIPPED: 7 * 24 * 60,
-}
-OPEN_STATUSES = tuple(STAGE_LIMIT_MINUTES)
-# Statuses whose limit fits in MINUTE_WINDOW are bucketed per minute, the others per hour.
+# How long an order may stay in each open status before it counts as stuck (overdue): the
+# stuck-order limits of the environment (cdk.json oms:stuckOrders, shared/operations/limits.py).
+# Statuses whose limit fits in MINUTE_WINDOW are bucketed per minute, the others per hour; the
+# hour window reaches back to the longest hour-bucketed limit.
 MINUTE_WINDOW_MINUTES = 180
-HOUR_WINDOW_HOURS = 7 * 24
+
+
+def hour_window_hours() -> int:
+    return longest_limit_hours(tuple(s for s in OPEN_STATUSES if not minute_bucketed(s))) + 1
 
 
 def minute_bucketed(status: OrderStatus) -> bool:
-    return STAGE_LIMIT_MINUTES[status] <= MINUTE_WINDOW_MINUTES
+    return limit_minutes(status) <= MINUTE_WINDOW_MINUTES
 
 
 # Order-to-outbound time histogram (seconds): upper bounds of the bins; the last bin is open.
@@ -281,11 +273,11 @@ def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None 
 
 def _move_gauges(deltas: Deltas, old: OrderImage | None, new: OrderImage) -> None:
     """Leaves the old status's gauges and entry bucket, enters the new ones'."""
-    if old is not None and old.status in STAGE_LIMIT_MINUTES:
+    if old is not None and old.status in OPEN_STATUSES:
         for d in old.gauge_dims():
             deltas.add(gauge_key(d), f"open_{old.status.value}", -1)
             deltas.add(bucket_key(d, old.status, old.updated_at), "n", -1)
-    if new.status in STAGE_LIMIT_MINUTES:
+    if new.status in OPEN_STATUSES:
         entered = new.updated_at if old is not None else new.created_at
         for d in new.gauge_dims():
             deltas.add(gauge_key(d), f"open_{new.status.value}", 1)
@@ -298,6 +290,6 @@ def is_open(status: OrderStatus) -> bool:
 
 def window_start(now: datetime, status: OrderStatus) -> str:
     """The oldest entry bucket still within the status's limit at `now`."""
-    limit = timedelta(minutes=STAGE_LIMIT_MINUTES[status])
+    limit = timedelta(minutes=limit_minutes(status))
     start = now - limit
     return start.strftime("%Y-%m-%dT%H:%M") if minute_bucketed(status) else start.strftime("%Y-%m-%dT%H")

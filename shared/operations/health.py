@@ -16,7 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pydantic import BaseModel
 
 from shared.lifecycle import OrderStatus
-from shared.operations.domain import OPEN_STATUSES, STAGE_LIMIT_MINUTES, minute_bucketed, window_start
+from shared.operations.domain import minute_bucketed, window_start
+from shared.operations.limits import OPEN_STATUSES
 
 S = OrderStatus
 # A stuck automated step is a fault in oms: it weighs most. A late parcel weighs more than a
@@ -108,4 +109,4 @@ def health(gauges: Gauges, now: datetime) -> Health:
     )
 
 
-__all__ = ["Gauges", "Health", "health", "holds_by_age", "STAGE_LIMIT_MINUTES", "WEIGHTS"]
+__all__ = ["Gauges", "Health", "health", "holds_by_age", "WEIGHTS"]

@@ -7,7 +7,8 @@
   pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
   pk = B#<dim>#H        sk = <hour>#<status>
   pk = O#<order_id>     sk = AGG                                           the order's memory
-  pk = HIST#<dim>       sk = M#<minute> | D#<day>                           health index history
+  pk = HIST#<dim>#M#<day>  sk = M#<minute>                                health index per minute
+  pk = HIST#<dim>       sk = D#<day>                                       health index per day
   pk = DIMS             sk = ALL                                           dimensions seen
 Every write of a batch's counters goes in one transaction with the memory items of its orders,
 each conditioned on the version the aggregator read: a redelivered change fails the condition
@@ -28,7 +29,6 @@ from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import TransactionCancelled, batch_get, from_item, to_item, to_value, transact_write
 from shared.operations.domain import (
     DIMS_KEY,
-    HOUR_WINDOW_HOURS,
     MINUTE_WINDOW_MINUTES,
     PEAK_SECOND_PREFIX,
     PEAK_SECONDS_KEY,
@@ -36,6 +36,7 @@ from shared.operations.domain import (
     OrderMemory,
     counter_key,
     gauge_key,
+    hour_window_hours,
 )
 from shared.operations.health import Gauges
 
@@ -44,6 +45,10 @@ MAX_TRANSACTION_ITEMS = 100
 DAY = 86400
 # Fine-grained items expire (TTL); day counters and open-order gauges stay.
 TTL_SECONDS = {"M#": 8 * DAY, "S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "O#": 90 * DAY, "HIST_M": 8 * DAY}
+
+
+def minute_history_key(dimension: str, day: str) -> str:
+    return f"HIST#{dimension}#M#{day}"
 
 
 def _ttl_for(pk: str, sk: str) -> int | None:
@@ -164,20 +169,35 @@ class OperationsStore:
         return set(from_item(item).get("dims", set())) if item else set()
 
     def gauges(self, dimension: str, now: datetime) -> Gauges:
-        pk, sk = gauge_key(dimension)
-        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": sk})).get("Item")
-        gauge = from_item(item) if item else {}
-        open_counts = {k.removeprefix("open_"): int(v) for k, v in gauge.items() if k.startswith("open_")}
-        buckets: dict[str, dict[str, int]] = {}
+        return self.gauges_of([dimension], now)[dimension]
+
+    def gauges_of(self, dimensions: list[str], now: datetime) -> dict[str, Gauges]:
+        """What is open now in each dimension: every gauge item in one batch read, then each
+        dimension's entry buckets within the windows (one or two minute partitions of a day and
+        the hour partition), those queries at once."""
+        keys = [gauge_key(d) for d in dimensions]
+        items = self.counter_items(keys)
         minute_from = (now - timedelta(minutes=MINUTE_WINDOW_MINUTES)).strftime("%Y-%m-%dT%H:%M")
-        hour_from = (now - timedelta(hours=HOUR_WINDOW_HOURS)).strftime("%Y-%m-%dT%H")
-        partitions = [(f"B#{dimension}#M#{day}", minute_from) for day in sorted({minute_from[:10], now.strftime("%Y-%m-%d")})]
-        for partition, start in [*partitions, (f"B#{dimension}#H", hour_from)]:
-            for bucket in self._query(partition, start, "~"):
-                moment, status = bucket["sk"].rsplit("#", 1)
-                if int(bucket.get("n", 0)):
-                    buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])
-        return Gauges(open=open_counts, buckets=buckets)
+        hour_from = (now - timedelta(hours=hour_window_hours())).strftime("%Y-%m-%dT%H")
+        days = sorted({minute_from[:10], now.strftime("%Y-%m-%d")})
+        queries = {}
+        for d in dimensions:
+            for day in days:
+                queries[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~"))
+            queries[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~"))
+        found = in_parallel(queries)
+        result = {}
+        for d, key in zip(dimensions, keys, strict=True):
+            gauge = items.get(key, {})
+            open_counts = {k.removeprefix("open_"): int(v) for k, v in gauge.items() if k.startswith("open_")}
+            buckets: dict[str, dict[str, int]] = {}
+            for part in [*days, "H"]:
+                for bucket in found[(d, part)]:
+                    moment, status = bucket["sk"].rsplit("#", 1)
+                    if int(bucket.get("n", 0)):
+                        buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])
+            result[d] = Gauges(open=open_counts, buckets=buckets)
+        return result
 
     def counters(self, dimension: str, first: str, last: str) -> list[dict[str, Any]]:
         """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..)."""
@@ -188,11 +208,13 @@ class OperationsStore:
         return {(i["pk"], i["sk"]): i for i in found}
 
     def record_health(self, dimension: str, minute: str, index: Decimal, now_epoch: int) -> None:
-        """The minute's value, and the day's last, worst and mean (one schedule writes it: a
-        second run in the same minute overwrites the minute and counts once in the mean)."""
+        """The minute's value (in the day's partition of minutes: a 3-hour read touches one or
+        two small partitions, never 8 days of minutes), and the day's last, worst and mean (one
+        schedule writes it: a second run in the same minute overwrites the minute and counts once
+        in the mean)."""
         self.db.put_item(
             TableName=self.table,
-            Item=to_item({"pk": f"HIST#{dimension}", "sk": f"M#{minute}", "index": index, "expires_at_epoch": now_epoch + TTL_SECONDS["HIST_M"]}),
+            Item=to_item({"pk": minute_history_key(dimension, minute[:10]), "sk": f"M#{minute}", "index": index, "expires_at_epoch": now_epoch + TTL_SECONDS["HIST_M"]}),
         )
         key = {"pk": f"HIST#{dimension}", "sk": f"D#{minute[:10]}"}
         found = self.db.get_item(TableName=self.table, Key=to_item(key)).get("Item")
@@ -209,7 +231,18 @@ class OperationsStore:
         self.db.put_item(TableName=self.table, Item=to_item(day))
 
     def history(self, dimension: str, first: str, last: str) -> list[dict[str, Any]]:
+        """Day items (sk D#<day>) of the health index history."""
         return self._query(f"HIST#{dimension}", first, last)
+
+    def minute_history(self, dimension: str, first_minute: str, last_minute: str) -> list[dict[str, Any]]:
+        """The health index per minute in [first, last] (YYYY-MM-DDTHH:MM), oldest first."""
+        first_day = datetime.strptime(first_minute[:10], "%Y-%m-%d")
+        days = (datetime.strptime(last_minute[:10], "%Y-%m-%d") - first_day).days
+        found: list[dict[str, Any]] = []
+        for n in range(days + 1):
+            day = (first_day + timedelta(days=n)).strftime("%Y-%m-%d")
+            found += self._query(minute_history_key(dimension, day), f"M#{first_minute}", f"M#{last_minute}")
+        return found
 
     def _query(self, pk: str, first: str, last: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

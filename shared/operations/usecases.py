@@ -114,11 +114,8 @@ def _dims_by_kind(store: OperationsStore) -> dict[str, list[str]]:
 
 def health_now(store: OperationsStore, now: datetime, dims: dict[str, list[str]] | None = None) -> dict[str, Any]:
     dims = dims if dims is not None else _dims_by_kind(store)
-    calls: dict[str, Any] = {ALL: lambda: store.gauges(ALL, now)}
-    for kind in ("channel", "warehouse"):
-        for value in dims[kind]:
-            calls[f"{kind}#{value}"] = (lambda d=f"{kind}#{value}": store.gauges(d, now))
-    gauges = in_parallel(calls)
+    dimensions = [ALL] + [f"{kind}#{value}" for kind in ("channel", "warehouse") for value in dims[kind]]
+    gauges = store.gauges_of(dimensions, now)
     figures = {d: health(g, now) for d, g in gauges.items()}
     return {
         "all": figures[ALL],
@@ -135,13 +132,14 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     first_hour = now - timedelta(hours=23)
     hours = [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(24)]
     minute_from = (now - timedelta(minutes=180)).strftime("%Y-%m-%dT%H:%M")
+    minute_to = now.strftime("%Y-%m-%dT%H:%M")
     today_keys = [(counter_key(ALL), f"D#{today}")] + [
         (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
     ]
     reads: dict[str, Any] = {
         "health": lambda: health_now(store, now, dims),
         "today": lambda: store.counter_items(today_keys),
-        "minutes": lambda: store.history(ALL, f"M#{minute_from}", "M#~"),
+        "minutes": lambda: store.minute_history(ALL, minute_from, minute_to),
         "days": lambda: store.history(ALL, f"D#{day_from}", f"D#{today}"),
     }
     for channel in dims["channel"]:

@@ -76,7 +76,26 @@ def test_an_environment_without_stuck_order_limits_is_named():
         topology.stuck_order_limits("qa")
 
 
-def test_every_iam_route_has_a_console_twin_for_cognito_users():
+def test_the_console_api_is_the_iam_routes_of_the_consoles_areas():
     iam = {(r.method, r.path, r.function) for r in topology.ROUTES if r.authorization == "IAM"}
     console = {(r.method, r.path.removeprefix(topology.CONSOLE_PREFIX), r.function) for r in topology.ROUTES if r.authorization == "COGNITO"}
-    assert iam == console and all(r.path.startswith(topology.CONSOLE_PREFIX + "/") for r in topology.ROUTES if r.authorization == "COGNITO")
+    assert console == {
+        (method, path, function) for method, path, function in iam if any(path == a or path.startswith(a + "/") for a in topology.CONSOLE_AREAS)
+    }
+    assert all(r.path.startswith(topology.CONSOLE_PREFIX + "/") for r in topology.ROUTES if r.authorization == "COGNITO")
+    assert console < iam  # reference data, reconciliation and the routing what-if stay with tools
+
+
+def test_every_path_the_consoles_pages_call_is_a_console_route():
+    """Each API path written in console/web/src (a string or template literal) matches a route
+    of the console's API; a page calling a path the console's API lacks would fail on AWS."""
+    import re
+
+    sources = [p.read_text("utf-8") for p in (topology.ROOT / "console" / "web" / "src").rglob("*.js")]
+    literal = re.compile(r"""["'`](/(?:operations|orders|review-queue|rulesets|stock|reference|reconciliation|routing)[^"'`]*)["'`]""")
+    called = {m.group(1).split("?")[0] for text in sources for m in literal.finditer(text)}
+    assert len(called) >= 8, called
+    console_paths = [r.path.removeprefix(topology.CONSOLE_PREFIX) for r in topology.ROUTES if r.authorization == "COGNITO"]
+    for path in called:
+        pattern = "^" + "/".join("[^/]+" if "${" in part else re.escape(part) for part in path.rstrip("/").split("/")) + "$"
+        assert any(re.match(pattern, candidate) for candidate in console_paths), f"the console calls {path}, which its API does not serve"
