@@ -1,20 +1,28 @@
 """The console overview's load time with 100,000 stored orders.
 
-On moto in process (mock_aws): 100,000 orders of the last four days (seven channels, four
-warehouses, the usual mix: automatic, held then approved, still held, rejected, backordered, in
-exception, shipped, delivered, a few stuck) are stored as order items, and their lifecycle
-changes are folded by the aggregator's own domain code (shared/operations/domain.py
-change_deltas, exactly what the stream consumer computes per change) into the operations
-table's items, written once each. Then the operations API handler answers GET
-/operations/overview and GET /operations/kpis as Lambda would (proxy events, in process), five
-times each. Printed against two references from the same run:
+On moto in process (mock_aws, with the local runtime's DynamoDB fidelity: a Query reads its
+partition, as DynamoDB does, not moto's whole table). 100,000 orders of the last four days (seven
+channels, four warehouses, the usual mix: automatic, held then approved, still held, rejected,
+backordered, in exception, shipped, delivered, a few stuck) are stored as order items. Their
+aggregates are made the way production makes them:
+  - the newest --through-consumer orders (default 2,000: the last hours, which the health index's
+    entry buckets read) go through the real stream consumer: every transition becomes a DynamoDB
+    stream record (NEW_AND_OLD_IMAGES of the order item) and functions/operations_aggregator's
+    handler counts them in batches of the event source mapping's size, with its transactions;
+  - the older orders' transitions are folded by the same domain code the consumer runs
+    (shared/operations/domain.py change_deltas) and the resulting items are loaded directly;
+then every aggregate item is checked against a fold of ALL the orders (the consumer and the fold
+must agree to the unit). Then the operations API handler answers GET /operations/overview and
+GET /operations/kpis as Lambda would (proxy events, in process), five times each. References from
+the same run:
   one order   GET /orders/{id} (one partition read): the cheapest question the API answers;
-  scan        what a table scan of the order items alone takes (the way the overview is NOT built).
-Usage: python -m benchmarks.console_overview [--orders 100000]"""
+  scan        a table scan of the order items alone (the way the overview is NOT built).
+Usage: python -m benchmarks.console_overview [--orders 100000] [--through-consumer 2000]"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -77,34 +85,101 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def build(orders: int, now: datetime) -> tuple[list[dict[str, Any]], Any]:
-    from shared.operations.domain import Deltas, OrderChange, OrderImage, OrderMemory, change_deltas
+def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
+    """Per order, its order item after each write (version 1: RECEIVED, then each transition)."""
     from shared.recent_orders import DAY_SHARDS, day_key
 
     rng = random.Random(12)
-    deltas = Deltas()
-    metas = []
     span = timedelta(days=4).total_seconds()
+    histories = []
     for n in range(orders):
         order_id = f"OMS-BENCH{n:011d}"
         channel = CHANNELS[min(int(rng.expovariate(0.7)), len(CHANNELS) - 1)]
         created = now - timedelta(seconds=span * (rng.random() ** 1.3))
-        base = {"order_id": order_id, "created_at": iso(created), "order": {"channel": channel}}
-        image = OrderImage.of({**base, "status": "RECEIVED", "version": 1, "updated_at": iso(created)})
-        memory = OrderMemory()
-        _, memory = change_deltas(OrderChange(old=None, new=image), memory, into=deltas)
+        base = {
+            "pk": f"ORDER#{order_id}", "sk": "META", "order_id": order_id, "created_at": iso(created), "order": {"channel": channel},
+            "channel_key": channel, "day_key": day_key(iso(created)[:10], n % DAY_SHARDS),
+        }
+        writes = [{**base, "status": "RECEIVED", "status_key": "RECEIVED", "version": 1, "updated_at": iso(created)}]
         fields: dict[str, Any] = {}
         for version, (status, at, extra) in enumerate(lifecycle(rng, order_id, created, now), start=2):
             fields |= extra
-            new = OrderImage.of({**base, **fields, "status": status, "version": version, "updated_at": iso(at)})
-            _, memory = change_deltas(OrderChange(old=image, new=new), memory, into=deltas)
-            image = new
-        metas.append({
-            "pk": f"ORDER#{order_id}", "sk": "META", "order_id": order_id, "status": image.status.value, "status_key": image.status.value,
-            "version": image.version, "created_at": image.created_at, "updated_at": image.updated_at, "channel_key": channel,
-            "day_key": day_key(image.created_at[:10], n % DAY_SHARDS), **fields,
-        })
-    return metas, deltas
+            writes.append({**base, **fields, "status": status, "status_key": status, "version": version, "updated_at": iso(at)})
+        histories.append(writes)
+    return histories
+
+
+def fold(histories: list[list[dict[str, Any]]]) -> tuple[Any, dict[str, Any]]:
+    """The aggregates of these orders as the consumer's domain code computes them, and each
+    order's memory (what the consumer remembers of it)."""
+    from shared.operations.domain import Deltas, OrderChange, OrderImage, OrderMemory, change_deltas
+
+    deltas, memories = Deltas(), {}
+    for writes in histories:
+        memory, old = OrderMemory(), None
+        for write in writes:
+            new = OrderImage.of(write)
+            _, memory = change_deltas(OrderChange(old=old, new=new), memory, into=deltas)
+            old = new
+        memories[writes[0]["order_id"]] = memory
+    return deltas, memories
+
+
+def aggregate_items(deltas: Any, memories: dict[str, Any]) -> list[dict[str, Any]]:
+    items = []
+    for (pk, sk), (numbers, sets) in deltas.updates().items():
+        item: dict[str, Any] = {"pk": pk, "sk": sk, **numbers}
+        for attribute, values in sets.items():
+            item[attribute] = set(values)
+        items.append(item)
+    for (pk, sk), peak in peaks(deltas).items():
+        items.append({"pk": pk, "sk": sk, "peak_per_second": peak})
+    for order_id, memory in memories.items():
+        item = {"pk": f"O#{order_id}", "sk": "AGG", "version": memory.version, "touched": memory.touched}
+        if memory.rule_set_version is not None:
+            item["rule_set_version"] = memory.rule_set_version
+        if memory.strategy:
+            item["strategy"] = memory.strategy
+        items.append(item)
+    return merge_items(items)
+
+
+def merge_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        by_key.setdefault((item["pk"], item["sk"]), {}).update(item)
+    return list(by_key.values())
+
+
+def peaks(deltas: Any) -> dict[tuple[str, str], int]:
+    """The day's busiest second, as the aggregator's conditional max leaves it."""
+    best: dict[str, int] = defaultdict(int)
+    for (pk, sk), attributes in deltas.numbers.items():
+        if pk == "C#all#S":
+            best[sk[2:12]] = max(best[sk[2:12]], int(attributes.get("received", 0)))
+    return {("C#all", f"D#{day}"): n for day, n in best.items()}
+
+
+def stream_records(histories: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Each write as the order table's stream delivers it (NEW_AND_OLD_IMAGES), in write order."""
+    from shared.aws.dynamo import to_item
+
+    writes = []
+    for history in histories:
+        for old, new in zip([None, *history], history, strict=False):
+            writes.append((new["updated_at"], new["version"], old, new))
+    writes.sort(key=lambda w: (w[0], w[1]))
+    records = []
+    for sequence, (_, _, old, new) in enumerate(writes, start=1):
+        data: dict[str, Any] = {"Keys": to_item({"pk": new["pk"], "sk": "META"}), "NewImage": to_item(dynamo_safe(new)), "SequenceNumber": f"{sequence:021d}", "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        if old is not None:
+            data["OldImage"] = to_item(dynamo_safe(old))
+        records.append({"eventName": "INSERT" if old is None else "MODIFY", "eventSource": "aws:dynamodb", "dynamodb": data})
+    return records
+
+
+def dynamo_safe(item: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(item), parse_float=Decimal)
 
 
 def write(db: Any, table: str, items: list[dict[str, Any]]) -> None:
@@ -116,23 +191,38 @@ def write(db: Any, table: str, items: list[dict[str, Any]]) -> None:
             request = db.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
 
-def aggregate_items(deltas: Any) -> list[dict[str, Any]]:
-    items = []
-    for (pk, sk), (numbers, sets) in deltas.updates().items():
-        item: dict[str, Any] = {"pk": pk, "sk": sk, **numbers}
-        for attribute, values in sets.items():
-            item[attribute] = set(values)
-        items.append(item)
-    return items
+def table_items(db: Any, table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    from shared.aws.dynamo import from_item
+
+    found, kwargs = {}, {"TableName": table}
+    while True:
+        page = db.scan(**kwargs)
+        for raw in page["Items"]:
+            item = from_item(raw)
+            found[(item["pk"], item["sk"])] = item
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def peaks(deltas: Any) -> dict[tuple[str, str], int]:
-    """The day's busiest second, as the aggregator's conditional max leaves it."""
-    best: dict[str, int] = defaultdict(int)
-    for (pk, sk), attributes in deltas.numbers.items():
-        if pk == "C#all#S":
-            best[sk[2:12]] = max(best[sk[2:12]], int(attributes.get("received", 0)))
-    return {("C#all", f"D#{day}"): n for day, n in best.items()}
+def disagreements(expected: list[dict[str, Any]], stored: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """Where the stored aggregates differ from the fold of every order (TTL and peaks aside:
+    the consumer refreshes a day's peak from its per-second item, the fold takes the maximum)."""
+    ignored = {"expires_at_epoch", "peak_per_second"}
+    wrong = []
+    for item in expected:
+        key = (item["pk"], item["sk"])
+        have = stored.get(key, {})
+        for attribute, value in item.items():
+            if attribute in ("pk", "sk") or attribute in ignored:
+                continue
+            got = have.get(attribute, 0 if not isinstance(value, (set, str, bool)) else None)
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                if Decimal(str(got)) != Decimal(str(value)):
+                    wrong.append(f"{key} {attribute}: stored {got}, fold {value}")
+            elif got != value:
+                wrong.append(f"{key} {attribute}: stored {got!r}, fold {value!r}")
+    return wrong
 
 
 def timed(call: Any, runs: int = 5) -> list[float]:
@@ -147,7 +237,10 @@ def timed(call: Any, runs: int = 5) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--through-consumer", type=int, default=2_000, help="the newest orders counted by the real stream consumer")
     args = parser.parse_args()
+    from infra import topology
+    from local import moto_patches
     from local.api_gateway import LocalRoute, proxy_event
     from local.moto_patches import LocalLambdaContext
     from local.provision import provision
@@ -157,23 +250,45 @@ def main() -> None:
 
     now = utc_now()
     with mock_aws():
+        moto_patches.install_dynamodb_fidelity()  # a Query reads its partition, as on DynamoDB
         stores.reset()
         resources = provision("bench")
         os.environ.update(resources.env)
+        for name, value in topology.function_settings(topology.function("operations_api"), "local").items():
+            os.environ[name] = value  # the stuck-order limits (cdk.json), as the functions get them
         started = time.perf_counter()
-        metas, deltas = build(args.orders, now)
+        histories = sorted(generate(args.orders, now), key=lambda h: h[0]["created_at"])
+        through_consumer = min(args.through_consumer, len(histories))
+        older, newest = histories[: len(histories) - through_consumer], histories[len(histories) - through_consumer :]
+        older_deltas, older_memories = fold(older)
         folded = time.perf_counter() - started
-        items = aggregate_items(deltas)
-        by_key = {(i["pk"], i["sk"]): i for i in items}
-        for key, peak in peaks(deltas).items():
-            by_key.setdefault(key, {"pk": key[0], "sk": key[1]})["peak_per_second"] = peak
-        db = client("dynamodb")
         started = time.perf_counter()
-        write(db, resources.env["ORDERS_TABLE"], metas)
-        write(db, resources.env["OPERATIONS_TABLE"], list(by_key.values()))
+        orders_table, operations_table = resources.env["ORDERS_TABLE"], resources.env["OPERATIONS_TABLE"]
+        moto_patches.load_items(orders_table, [dynamo_safe(h[-1]) for h in histories])
+        moto_patches.load_items(operations_table, aggregate_items(older_deltas, older_memories))
         loaded = time.perf_counter() - started
-        print(f"{args.orders:,} orders stored ({len(metas):,} order items) and {len(by_key):,} aggregate items "
-              f"(folded in {folded:.1f} s, written in {loaded:.1f} s)")
+
+        from functions.operations_aggregator.handler import handler as aggregator
+
+        spec = next(s for s in topology.STREAM_CONSUMERS if s.function == "operations_aggregator")
+        records = stream_records(newest)
+        started = time.perf_counter()
+        for first in range(0, len(records), spec.batch_size):
+            answer = aggregator({"Records": records[first : first + spec.batch_size]}, LocalLambdaContext("operations_aggregator"))
+            assert not answer["batchItemFailures"], answer
+        consumed = time.perf_counter() - started
+        db = client("dynamodb")
+        newest_deltas, newest_memories = fold(newest)
+        older_deltas.merge(newest_deltas)
+        expected = aggregate_items(older_deltas, {**older_memories, **newest_memories})
+        stored = table_items(db, operations_table)
+        wrong = disagreements(expected, stored)
+        assert not wrong, f"{len(wrong)} aggregates differ from the fold of every order, e.g. {wrong[:5]}"
+        print(
+            f"{args.orders:,} orders stored; {len(stored):,} aggregate items: {len(older):,} orders folded ({folded:.1f} s) and loaded "
+            f"({loaded:.1f} s), the newest {through_consumer:,} through the stream consumer ({len(records):,} changes in "
+            f"{consumed:.1f} s); every aggregate equals the fold of all {args.orders:,} orders"
+        )
 
         from functions.operations_api.handler import handler as operations
         from functions.orders_api.handler import handler as orders
@@ -186,22 +301,23 @@ def main() -> None:
 
         # The reference: one complete stored order (the bench's order items carry only what the
         # indexes and the overview need), read as the console's order page reads it.
-        import json as json_
         from pathlib import Path
 
         from shared.aws.stores import order_store
         from shared.lifecycle import Actor, TimelineEntry
         from shared.orders import OrderIn
 
-        document = json_.loads((Path(__file__).resolve().parent.parent / "events" / "orders" / "01_own_shop_shanghai.json").read_text("utf-8"))
-        stored, _ = order_store().create(OrderIn.model_validate(document), TimelineEntry(from_status=None, to_status="RECEIVED", cause="bench", actor=Actor.system("bench")))
-        sample = stored.order_id
+        document = json.loads((Path(__file__).resolve().parent.parent / "events" / "orders" / "01_own_shop_shanghai.json").read_text("utf-8"))
+        stored_order, _ = order_store().create(OrderIn.model_validate(document), TimelineEntry(from_status=None, to_status="RECEIVED", cause="bench", actor=Actor.system("bench")))
+        sample = stored_order.order_id
         one = timed(lambda: call(orders, "orders_api", "GET", "/orders/{order_id}", f"/orders/{sample}", {"order_id": sample}))
+        first_answer = json.loads(call(operations, "operations_api", "GET", "/operations/overview", "/operations/overview")["body"])
         overview = timed(lambda: call(operations, "operations_api", "GET", "/operations/overview", "/operations/overview"))
         kpis = timed(lambda: call(operations, "operations_api", "GET", "/operations/kpis", "/operations/kpis"))
+        open_orders = sum(first_answer["open_by_status"].values())
 
         def scan() -> None:
-            kwargs = {"TableName": resources.env["ORDERS_TABLE"], "FilterExpression": "sk = :m", "ExpressionAttributeValues": {":m": {"S": "META"}}}
+            kwargs = {"TableName": orders_table, "FilterExpression": "sk = :m", "ExpressionAttributeValues": {":m": {"S": "META"}}}
             while True:
                 page = db.scan(**kwargs)
                 if "LastEvaluatedKey" not in page:
@@ -210,6 +326,7 @@ def main() -> None:
 
         scanned = timed(scan, runs=1)
     base = statistics.median(one)
+    print(f"overview: health index {first_answer['health']['index']}, {open_orders:,} open orders, {len(first_answer['orders_per_hour']['by_channel'])} channels")
     for label, times in (("GET /operations/overview", overview), ("GET /operations/kpis", kpis)):
         median = statistics.median(times)
         print(f"{label:<26} median {median * 1000:7.1f} ms  max {max(times) * 1000:7.1f} ms  = {median / base:5.1f}x one order's read; target under 1 s: {'met' if max(times) < 1 else 'NOT met'}")

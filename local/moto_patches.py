@@ -322,3 +322,17 @@ def stored_item(table_name: str, key: dict[str, Any], region: str = "us-east-1")
     with _dynamodb_lock:
         item = table.get_item(DynamoType(key[table.hash_key_attr]), range_value)
         return _real_deepcopy(item.to_json()["Attributes"]) if item is not None else None
+
+
+def load_items(table_name: str, items: list[dict[str, Any]], region: str = "us-east-1") -> None:
+    """Seeds a table with plain-Python items straight into moto's table, without a request per
+    item (benchmarks/console_overview.py stores 100,000 orders and their aggregates this way; what
+    it then measures goes through the API as usual). The table's stream sees each write."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from shared.aws.dynamo import to_item
+
+    table = dynamodb_models.dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table_name]
+    with _dynamodb_lock:
+        for item in items:
+            table.put_item(to_item(item))

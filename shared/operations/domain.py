@@ -171,11 +171,12 @@ PEAK_SECONDS_KEY = "C#all#S"  # the partition of the per-second received counter
 class Deltas:
     """Numbers to ADD per item and attribute, and strings to add to string sets, merged."""
 
-    numbers: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Decimal)))
+    # Counts stay int (cheap) until a Decimal amount joins them; updates() hands out Decimals.
+    numbers: dict[tuple[str, str], dict[str, Decimal | int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     sets: dict[tuple[str, str], dict[str, set[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(set)))
 
     def add(self, key: tuple[str, str], attribute: str, amount: Decimal | int) -> None:
-        self.numbers[key][attribute] += amount if isinstance(amount, Decimal) else Decimal(amount)
+        self.numbers[key][attribute] += amount
 
     def add_to_set(self, key: tuple[str, str], attribute: str, value: str) -> None:
         self.sets[key][attribute].add(value)
@@ -194,7 +195,7 @@ class Deltas:
     def updates(self) -> dict[tuple[str, str], tuple[dict[str, Decimal], dict[str, set[str]]]]:
         """Per item: the non-zero numbers and the sets (zero sums need no write)."""
         return {
-            key: ({a: n for a, n in self.numbers.get(key, {}).items() if n}, dict(self.sets.get(key, {})))
+            key: ({a: Decimal(n) for a, n in self.numbers.get(key, {}).items() if n}, dict(self.sets.get(key, {})))
             for key in sorted(self.keys())
         }
 

@@ -25,12 +25,16 @@ OPEN_STATUSES = (S.RECEIVED, S.APPROVED, S.ROUTED, S.RESERVED, S.EXCEPTION, S.ON
 
 def stage_limit_minutes() -> Mapping[OrderStatus, int]:
     """{open status: limit in minutes} of this environment."""
-    raw = os.environ.get(LIMITS_ENV) or _local_limits()
-    return _parse(raw)
+    return MappingProxyType(_limits())
 
 
 def limit_minutes(status: OrderStatus) -> int:
-    return stage_limit_minutes()[status]
+    return _limits()[status]
+
+
+def _limits() -> dict[OrderStatus, int]:
+    raw = os.environ.get(LIMITS_ENV) or _local_limits()
+    return _parse(raw)
 
 
 def longest_limit_hours(statuses: tuple[OrderStatus, ...]) -> int:
@@ -39,12 +43,12 @@ def longest_limit_hours(statuses: tuple[OrderStatus, ...]) -> int:
 
 
 @lru_cache(maxsize=8)
-def _parse(raw: str) -> Mapping[OrderStatus, int]:
+def _parse(raw: str) -> dict[OrderStatus, int]:  # cached: callers must not change it
     seconds = {OrderStatus(status): int(value) for status, value in json.loads(raw).items()}
     missing = [s.value for s in OPEN_STATUSES if s not in seconds]
     if missing:
         raise ValueError(f"{LIMITS_ENV} has no limit for {missing} (cdk.json oms:stuckOrders)")
-    return MappingProxyType({s: max(1, math.ceil(seconds[s] / 60)) for s in OPEN_STATUSES})
+    return {s: max(1, math.ceil(seconds[s] / 60)) for s in OPEN_STATUSES}
 
 
 @lru_cache(maxsize=1)

@@ -183,8 +183,8 @@ class OperationsStore:
         queries = {}
         for d in dimensions:
             for day in days:
-                queries[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~"))
-            queries[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~"))
+                queries[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~", ("n",), nonzero="n"))
+            queries[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~", ("n",), nonzero="n"))
         found = in_parallel(queries)
         result = {}
         for d, key in zip(dimensions, keys, strict=True):
@@ -199,9 +199,10 @@ class OperationsStore:
             result[d] = Gauges(open=open_counts, buckets=buckets)
         return result
 
-    def counters(self, dimension: str, first: str, last: str) -> list[dict[str, Any]]:
-        """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..)."""
-        return self._query(counter_key(dimension), first, last)
+    def counters(self, dimension: str, first: str, last: str, attributes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..),
+        only `attributes` of them when given."""
+        return self._query(counter_key(dimension), first, last, attributes)
 
     def counter_items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
         found = batch_get(self.db, self.table, [{"pk": pk, "sk": sk} for pk, sk in keys]) if keys else []
@@ -244,13 +245,24 @@ class OperationsStore:
             found += self._query(minute_history_key(dimension, day), f"M#{first_minute}", f"M#{last_minute}")
         return found
 
-    def _query(self, pk: str, first: str, last: str) -> list[dict[str, Any]]:
+    def _query(self, pk: str, first: str, last: str, attributes: tuple[str, ...] = (), nonzero: str | None = None) -> list[dict[str, Any]]:
+        """Items of one partition with sort keys in [first, last]; only `attributes` (and sk)
+        when given; only items whose number `nonzero` is not 0 when given (a bucket every order
+        has left again stays as an item with n = 0: it says nothing and is not sent)."""
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
             "ExpressionAttributeValues": {":pk": to_value(pk), ":a": to_value(first), ":b": to_value(last)},
         }
+        if attributes:
+            names = {f"#p{i}": a for i, a in enumerate(("sk", *attributes))}
+            kwargs["ProjectionExpression"] = ", ".join(names)
+            kwargs["ExpressionAttributeNames"] = names
+        if nonzero:
+            kwargs.setdefault("ExpressionAttributeNames", {})["#nz"] = nonzero
+            kwargs["FilterExpression"] = "#nz <> :zero"
+            kwargs["ExpressionAttributeValues"][":zero"] = to_value(0)
         while True:
             page = self.db.query(**kwargs)
             items += [from_item(i) for i in page["Items"]]

@@ -143,7 +143,7 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
         "days": lambda: store.history(ALL, f"D#{day_from}", f"D#{today}"),
     }
     for channel in dims["channel"]:
-        reads[f"hours#{channel}"] = (lambda c=channel: store.counters(f"channel#{c}", f"H#{hours[0]}", f"H#{hours[-1]}"))
+        reads[f"hours#{channel}"] = (lambda c=channel: store.counters(f"channel#{c}", f"H#{hours[0]}", f"H#{hours[-1]}", ("received",)))
     got = in_parallel(reads)
     figures = got["health"]
     everything: Health = figures["all"]
