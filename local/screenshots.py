@@ -54,7 +54,7 @@ def main() -> int:
                         continue
                     page.goto(f"{runtime.api_url}/{hash_}")
                     page.reload()
-                    page.wait_for_selector(ready, timeout=20_000)
+                    page.wait_for_selector(ready, timeout=60_000)  # a loaded machine: the first reads are slow
                     time.sleep(0.6)  # charts draw on the next frame
                     path = OUT / f"{name}{'' if language == 'zh' else '.en'}.png"
                     page.screenshot(path=str(path), full_page=True)

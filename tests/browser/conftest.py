@@ -53,7 +53,9 @@ def chromium():
 @pytest.fixture
 def page(chromium):
     page = chromium.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: on a machine shared by several test runs a what-if replay or the overview's first
+    # read (cold imports) has taken over 15 s; a page that never shows still fails.
+    page.set_default_timeout(60_000)
     yield page
     page.close()
 
