@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from shared.review import default_rule_set
@@ -96,8 +97,10 @@ def simulate(
     html_path: Path | None = None,
     show_progress: bool = True,
     out: TextIO = sys.stdout,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
 ) -> dict[str, Any]:
-    """Simulates the days, prints the KPI table and returns the report (what --json writes)."""
+    """Simulates the days, prints the KPI table and returns the report (what --json writes).
+    `progress(phase, total)` returns the phase's advance(n); the default draws a plain bar."""
     from simulation import html, report
     from simulation.day import simulate_days
     from simulation.world import load_assumptions, make_world
@@ -107,7 +110,7 @@ def simulate(
     policy = json.loads(routing_policy.read_text("utf-8")) if routing_policy else None
     started = time.process_time()
     world = make_world(a, orders, seed, warehouses, policy)
-    result = simulate_days(world, a, orders, days, seed, rules, progress_bar() if show_progress else None)
+    result = simulate_days(world, a, orders, days, seed, rules, progress or (progress_bar() if show_progress else None))
     cpu = dict(result.cpu_seconds, world=time.process_time() - started - sum(result.cpu_seconds.values()))
     kpis = report.kpis_of(result)
     document = report.as_json(result, kpis, cpu)
