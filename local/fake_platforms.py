@@ -222,6 +222,8 @@ def _jd(fake: FakePlatforms, path: str, query: dict[str, str], raw: str, headers
     _require(form, ("method", "app_key", "access_token", "timestamp", "sign", "360buy_param_json"), {"error_response": {"code": "67", "zh_desc": "缺少参数"}})
     business = json.loads(form["360buy_param_json"])
     _require(business, ("start_date", "end_date", "page", "page_size"), {"error_response": {"code": "67", "zh_desc": "缺少业务参数"}})
+    if str(business.get("dateType", "0")) == "1":  # JD: 1 searches by creation time; this fake keeps only the modified time
+        raise _Refused(200, {"error_response": {"code": "67", "zh_desc": "fake JD answers the modified-time search only (dateType 0)"}})
     shop = fake._shop(form["access_token"], "jd")
     page, size = int(business["page"]), int(business["page_size"])
     found = fake._window("jd", shop, _china(business["start_date"]), _china(business["end_date"]))

@@ -38,13 +38,17 @@ class Client:
     def get(self, path: str, **query: Any) -> Any:
         return self.request("GET", path, query=query)
 
+    def get_text(self, path: str, **query: Any) -> str:
+        """A GET whose answer is not JSON (a CSV report), as text."""
+        return self.request("GET", path, query=query, as_text=True)
+
     def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
         return self.request("POST", path, body=body, **kwargs)
 
     def delete(self, path: str) -> Any:
         return self.request("DELETE", path)
 
-    def request(self, method: str, path: str, *, body: Any = None, query: dict[str, Any] | None = None, raw: bytes | None = None, content_type: str = "application/json") -> Any:
+    def request(self, method: str, path: str, *, body: Any = None, query: dict[str, Any] | None = None, raw: bytes | None = None, content_type: str = "application/json", as_text: bool = False) -> Any:
         url = self.base_url.rstrip("/") + path
         params = {k: v for k, v in (query or {}).items() if v is not None}
         if params:
@@ -58,7 +62,7 @@ class Client:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return _decoded(response.read())
+                return response.read().decode("utf-8") if as_text else _decoded(response.read())
         except urllib.error.HTTPError as error:
             raise ApiError(error.code, _decoded(error.read())) from None
         except urllib.error.URLError as error:

@@ -81,7 +81,7 @@ def demo() -> None:
 
 
 def main() -> None:
-    from oms_cli import imports, operations, rules  # noqa: F401  (they add their commands to `cli`)
+    from oms_cli import imports, operations, reconcile, rules, simulate  # noqa: F401  (they add their commands to `cli`)
 
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     cli()

@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from shared.review import default_rule_set
@@ -51,6 +52,24 @@ def progress_bar(stream: TextIO = sys.stderr):
     return phase
 
 
+STEPS = {
+    "intake": "intake (channel adapters, SKU mapping)",
+    "oms_review": "oms review",
+    "oms": "oms routing and reservation",
+    "traditional_review": "traditional checks",
+    "traditional": "traditional routing and reservation",
+}
+
+
+def orders_per_cpu_second(orders: int, cpu: dict[str, float]) -> dict[str, int | None]:
+    """Orders per CPU second of one core: oms's own pipeline (what oms does per order), the whole
+    simulation (both policies) and with the generation of the orders."""
+    pipeline = cpu["intake"] + cpu["oms_review"] + cpu["oms"]
+    domain = cpu["intake_and_review"] + cpu["traditional"] + cpu["oms"]
+    per = lambda seconds: round(orders / seconds) if seconds else None  # noqa: E731
+    return {"oms_pipeline": per(pipeline), "domain": per(domain), "with_generation": per(domain + cpu["generate"])}
+
+
 ACTIVE = "active"  # --rules active: the rule set in force in the review table (REVIEW_TABLE, AWS credentials)
 
 
@@ -78,8 +97,10 @@ def simulate(
     html_path: Path | None = None,
     show_progress: bool = True,
     out: TextIO = sys.stdout,
+    progress: Callable[[str, int], Callable[[int], None]] | None = None,
 ) -> dict[str, Any]:
-    """Simulates the days, prints the KPI table and returns the report (what --json writes)."""
+    """Simulates the days, prints the KPI table and returns the report (what --json writes).
+    `progress(phase, total)` returns the phase's advance(n); the default draws a plain bar."""
     from simulation import html, report
     from simulation.day import simulate_days
     from simulation.world import load_assumptions, make_world
@@ -89,27 +110,26 @@ def simulate(
     policy = json.loads(routing_policy.read_text("utf-8")) if routing_policy else None
     started = time.process_time()
     world = make_world(a, orders, seed, warehouses, policy)
-    result = simulate_days(world, a, orders, days, seed, rules, progress_bar() if show_progress else None)
+    result = simulate_days(world, a, orders, days, seed, rules, progress or (progress_bar() if show_progress else None))
     cpu = dict(result.cpu_seconds, world=time.process_time() - started - sum(result.cpu_seconds.values()))
     kpis = report.kpis_of(result)
     document = report.as_json(result, kpis, cpu)
-    domain = cpu["intake_and_review"] + cpu["traditional"] + cpu["oms"]
-    document["orders_per_cpu_second"] = {
-        "domain": round(result.orders / domain) if domain else None,
-        "with_generation": round(result.orders / (domain + cpu["generate"])) if domain else None,
-    }
+    document["orders_per_cpu_second"] = speed = orders_per_cpu_second(result.orders, cpu)
     print(f"seed {seed}: {result.orders:,} orders over {days} day(s), {len(world.warehouse_ids)} warehouses, rule set {'default' if rule_set is None else rule_set}", file=out)
     print(report.table(result, kpis), file=out)
     cache = document["routing_cache"]
     print(
-        f"\nspeed: {document['orders_per_cpu_second']['domain']:,} orders per CPU second through the domain "
-        f"(intake, two reviews, two policies' routing and reservation; {document['orders_per_cpu_second']['with_generation']:,} with order generation); "
+        f"\nspeed, orders per CPU second (one core): oms's pipeline {speed['oms_pipeline']:,} (channel adapter, review, routing with splitting, reservation); "
+        f"the whole simulation {speed['domain']:,} (adds the traditional checks and the traditional policy's routing and reservation; "
+        f"{speed['with_generation']:,} with order generation)",
+        file=out,
+    )
+    print(
+        "per step, orders per CPU second: " + ", ".join(f"{name} {result.orders / cpu[key]:,.0f}" for key, name in STEPS.items() if cpu.get(key)) + "; "
         f"routing decision cache hits: traditional {cache['traditional']['hits']:,}/{cache['traditional']['hits'] + cache['traditional']['misses']:,}, "
         f"oms {cache['oms']['hits']:,}/{cache['oms']['hits'] + cache['oms']['misses']:,}",
         file=out,
     )
-    stages = {"intake and both reviews": cpu["intake_and_review"], "traditional routing and reservation": cpu["traditional"], "oms routing and reservation": cpu["oms"]}
-    print("per stage, orders per CPU second: " + ", ".join(f"{name} {result.orders / seconds:,.0f}" for name, seconds in stages.items() if seconds), file=out)
     if json_path:
         json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1, default=str), "utf-8")
         print(f"wrote {json_path}", file=out)

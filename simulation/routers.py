@@ -1,7 +1,8 @@
 """How each policy chooses warehouses, on the in-memory stock of its own run.
 
 oms: the routing domain's exact optimiser (shared/routing: prepare → problem → search), the
-  strategy by the order's channel as the policy file says; a decision is cached by its demand
+  strategy by the order's channel as the policy file says; lanes, carts and candidates are
+  remembered across decisions (shared/routing/memo.py); a decision is cached by its demand
   signature (lines, destination province, days to the promise, which warehouses are past their
   cut-off, the units each warehouse could take of each line, the warehouses at their daily
   capacity): equal signatures give equal decisions, because that is all the optimiser reads.
@@ -19,6 +20,7 @@ from benchmarks.routing_baselines import fixed_priority
 from benchmarks.routing_benchmark import price
 from shared.routing import Network, RoutingRequest, Unroutable, optimiser
 from shared.routing.costs import billed_kg, days_to_promise
+from shared.routing.memo import PlanningMemo
 from shared.routing.network import CHINA_TIME
 from shared.routing.planner import Prepared, prepare, problem_of
 from simulation.stock import SimStock
@@ -63,6 +65,7 @@ class Router:
         self.site_ids = tuple(s.warehouse_id for s in network.sites)
         self.cache: dict[tuple, Routed | None] = {}
         self.hits = self.misses = 0
+        self.memo = PlanningMemo(network)  # lanes, carts and candidates: the same values, computed once
 
     def route(self, request: RoutingRequest, stock: SimStock, packages_today: Mapping[str, int]) -> Routed | None:
         """The plan, or None: the order is backordered (short of stock, or no plan within the limits)."""
@@ -95,14 +98,14 @@ class Router:
         )
 
     def decide(self, request: RoutingRequest, stock: SimStock, strategy, packages_today: Mapping[str, int]) -> Routed | None:
-        prepared = prepare(request, self.network, stock.levels(sku for sku, _ in request.lines), strategy, packages_today)
+        prepared = prepare(request, self.network, stock.levels(sku for sku, _ in request.lines), strategy, packages_today, self.memo)
         if isinstance(prepared, Unroutable):
             return None
         if self.baseline is not None:
             allocation = self.baseline(prepared)
             outcome = price(prepared, allocation, self.network.extra_package_fen)
             return Routed(_shipments(prepared, allocation), outcome.cost_fen, outcome.late_packages)
-        result = optimiser.search(problem_of(prepared, self.network, keep=1))
+        result = optimiser.search(problem_of(prepared, self.network, keep=1, memo=self.memo))
         if not result.solutions:
             return None
         best = result.solutions[0]

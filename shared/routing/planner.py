@@ -16,6 +16,7 @@ from shared.routing import optimiser
 from shared.routing.costs import Lane, billed_kg, lane
 from shared.routing.demand import Demand
 from shared.routing.explain import decision
+from shared.routing.memo import PlanningMemo
 from shared.routing.model import ExcludedWarehouse, RoutingDecision, StockLevel, Unroutable
 from shared.routing.network import Destination, Network, Site, Strategy
 
@@ -63,9 +64,13 @@ def prepare(
     stock: Iterable[StockLevel],
     strategy: Strategy | None = None,
     packages_today: Mapping[str, int] | None = None,
+    memo: PlanningMemo | None = None,
 ) -> Prepared | Unroutable:
+    """`memo` (shared/routing/memo.py) remembers the stock-independent values across decisions."""
     strategy = strategy or network.strategy_for(request.channel)
-    demand = Demand.of(demand_by_sku(request.lines), network, strategy)
+    if memo is not None:
+        memo.check(network)
+    demand = memo.demand(demand_by_sku(request.lines), strategy) if memo else Demand.of(demand_by_sku(request.lines), network, strategy)
     available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
     excluded: list[ExcludedWarehouse] = []
     allowed: list[Site] = []  # what the strategy and capacity allow; their stock is what exists
@@ -86,7 +91,12 @@ def prepare(
     return Prepared(
         strategy=strategy,
         demand=demand,
-        lanes=tuple(lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible),
+        lanes=tuple(
+            memo.lane(site, request.destination, request.promised_delivery_date, request.now)
+            if memo
+            else lane(site, request.destination, network, request.promised_delivery_date, request.now)
+            for site, _ in eligible
+        ),
         holdings=tuple(holding for _, holding in eligible),
         excluded=tuple(excluded),
         stock=available,
@@ -94,11 +104,18 @@ def prepare(
     )
 
 
-def problem_of(prepared: Prepared, network: Network, keep: int = 1 + RUNNERS_UP, node_budget: int = optimiser.NODE_BUDGET) -> optimiser.Problem:
+def problem_of(
+    prepared: Prepared, network: Network, keep: int = 1 + RUNNERS_UP, node_budget: int = optimiser.NODE_BUDGET, memo: PlanningMemo | None = None
+) -> optimiser.Problem:
     strategy, demand = prepared.strategy, prepared.demand
+    if memo is None:
+        candidates = tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings))
+    else:
+        memo.check(network)
+        candidates = tuple(_candidate(l, h, demand, strategy, memo) for l, h in zip(prepared.lanes, prepared.holdings))
     return optimiser.Problem(
         items=demand.items,
-        candidates=tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings)),
+        candidates=candidates,
         objective=strategy.objective,
         extra_package_fen=network.extra_package_fen,
         max_packages=strategy.max_packages,
@@ -139,13 +156,19 @@ def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages
     return None
 
 
-def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy) -> optimiser.Candidate:
+def fen_by_kg(lane_: Lane, kg: int) -> tuple[int, ...]:
+    """A package's cost from this lane by billed kilograms, 1..kg (index 0 unused)."""
+    further_kgs = range(kg)
+    by_carrier = [[fixed + additional * k for k in further_kgs] for fixed, additional in ((q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes)]
+    return (0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0]))
+
+
+def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy, memo: PlanningMemo | None = None) -> optimiser.Candidate:
     most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
-    further_kgs = range(billed_kg(most_g))
-    by_carrier = [[q.fixed_fen + q.additional_kg_fen * k for k in further_kgs] for q in lane_.quotes]
+    kg = billed_kg(most_g)
     return optimiser.Candidate(
         available=holding,
-        fen_by_kg=(0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0])),
+        fen_by_kg=memo.fen_by_kg(lane_, kg) if memo else fen_by_kg(lane_, kg),
         min_fixed_fen=lane_.min_fixed_fen,
         min_additional_kg_fen=lane_.min_additional_kg_fen,
         distance_km=round(lane_.distance_km),

@@ -38,3 +38,29 @@ def test_one_run_recovers_every_dropped_webhook_and_doubles_nothing(runtime: Loc
         assert scenario.settled_queue() == outcome.queued  # nothing queued again
         status, listed = http("GET", f"{runtime.api_url}/reconciliation/runs?limit=5")
         assert status == 200 and outcome.run["run_id"] in [r["run_id"] for r in listed["runs"]]
+
+
+def test_the_oms_command_runs_a_reconciliation_follows_it_and_prints_its_report(runtime: LocalRuntime) -> None:
+    from click.testing import CliRunner
+
+    from oms_cli import reconcile  # noqa: F401  (its commands join the group)
+    from oms_cli.main import cli
+
+    since, until = datetime(2026, 11, 22, tzinfo=UTC), datetime(2026, 11, 22, 6, tzinfo=UTC)
+
+    def oms(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--api", runtime.api_url, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    with MissedWebhooks(runtime, SHOP, seed=15) as scenario:
+        outcome = scenario.run(40, since, until, drop_rate=0.1, prefix=4)
+        run_id = outcome.run["run_id"]
+        again = json.loads(oms("--json", "reconcile", "run", "shopify", SHOP, "--since", since.isoformat(), "--until", until.isoformat()))
+        assert again["run"]["run_id"] == run_id and again["run"]["state"] == "COMPLETED"  # the same window is the same run
+        assert {d["difference_id"] for d in again["differences"]} == {d["difference_id"] for d in outcome.differences}
+        shown = oms("reconcile", "show", run_id)
+        assert run_id in shown and "missing_in_oms" in shown and "auto_fixed" in shown
+        assert run_id in oms("reconcile", "list", "--limit", "5")
+        csv_text = oms("reconcile", "show", run_id, "--csv", "-")
+        assert csv_text.lstrip("\ufeff").splitlines()[0].startswith("run_id,") and len(csv_text.splitlines()) == 1 + len(outcome.differences)

@@ -44,12 +44,31 @@ def china_time(moment: datetime) -> str:
     return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def top_signature(params: dict[str, str], secret: str, body: str = "") -> str:
+def _joined(params: dict[str, str]) -> str:
+    return "".join(f"{k}{params[k]}" for k in sorted(params) if k != "sign")
+
+
+def top_signature(params: dict[str, str], secret: str) -> str:
     """Taobao's TOP signature (sign_method=hmac-sha256): the parameters sorted by name, each name
-    followed by its value, HMAC-SHA256 with the app secret, upper-case hex. JD and Douyin sign the
-    same way with their own parameter sets."""
-    text = "".join(f"{k}{params[k]}" for k in sorted(params) if k != "sign") + body
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
+    followed by its value, HMAC-SHA256 with the app secret, upper-case hex."""
+    return hmac.new(secret.encode(), _joined(params).encode(), hashlib.sha256).hexdigest().upper()
+
+
+def jos_signature(params: dict[str, str], secret: str) -> str:
+    """JD's JOS signature: the app secret, the parameters sorted by name (each name followed by its
+    value, 360buy_param_json included), the app secret again; MD5, upper-case hex."""
+    return hashlib.md5(f"{secret}{_joined(params)}{secret}".encode()).hexdigest().upper()
+
+
+DOUYIN_SIGNED = ("app_key", "method", "param_json", "timestamp", "v")
+
+
+def douyin_signature(params: dict[str, str], param_json: str, secret: str) -> str:
+    """抖店's signature (sign_method=hmac-sha256): only app_key, method, param_json, timestamp and
+    v, sorted by name, each name followed by its value, between the app secret twice; HMAC-SHA256
+    keyed with the app secret, lower-case hex. access_token and sign_method are not signed."""
+    signed = {**{k: params[k] for k in DOUYIN_SIGNED if k != "param_json"}, "param_json": param_json}
+    return hmac.new(secret.encode(), f"{secret}{_joined(signed)}{secret}".encode(), hashlib.sha256).hexdigest()
 
 
 class PagedLister:
@@ -61,6 +80,31 @@ class PagedLister:
     def __init__(self, http: PlatformHttp | None = None, page_size: int | None = None):
         self.http = http or PlatformHttp()
         self.page_size = min(page_size or self.max_page_size, self.max_page_size)
+
+
+class NumberedPages(PagedLister):
+    """Taobao, JD and Douyin page by number: page n is asked for, its orders read, and the answer
+    says whether another page follows (has_next, or a total to count against). The cursor is the
+    next page's number. A subclass says how to ask for one page and how to read its item."""
+
+    first_page = 1  # Douyin counts from 0
+
+    def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
+        number = int(cursor) if cursor else self.first_page
+        orders, more = self.fetch(credentials, window, number)
+        return Page(orders=[self.pulled(order) for order in orders], next_cursor=str(number + 1) if more else None)
+
+    def fetch(self, credentials: ShopCredentials, window: Window, number: int) -> tuple[list[dict[str, Any]], bool]:
+        """One page's order items and whether another page follows (the platform's refusals raised)."""
+        raise NotImplementedError
+
+    def pulled(self, order: dict[str, Any]) -> PulledOrder:
+        raise NotImplementedError
+
+    def counted_more(self, number: int, total: int, orders: list[Any]) -> bool:
+        """With a total instead of has_next: pages up to this one hold fewer orders than the total
+        (an empty page ends the run whatever the total says)."""
+        return (number - self.first_page + 1) * self.page_size < total and bool(orders)
 
 
 def pulled_order(channel: str, order: dict[str, Any], *, id_field: str, status_field: str, modified_field: str, states: dict[Any, ChannelState]) -> PulledOrder:

@@ -3,10 +3,16 @@ updated between update_time_start and update_time_end (Unix seconds), paged by p
 size (at most 100), the answer counting total. Its shop_order_list items carry the fields
 shared/channels/douyin.py reads from order.orderDetail's shop_order_detail.
 
-Hand-built from the 抖店 open platform's documentation as remembered (no SDK model was found in
-the search index): parameter names update_time_start, update_time_end, page, size, order_by,
-order_asc; answer {"code": 10000, "data": {"shop_order_list", "total", "page", "size"}}; the
-throttling code is an assumption. Verify against a real shop before going live."""
+Checked against two independent 抖店 clients in public code (a TypeScript platform adapter and a
+Java ERP's order puller with its signer tests): POST /order/searchList with method
+order.searchList; param_json {update_time_start, update_time_end (Unix seconds), order_by
+"update_time", order_asc, page (from 0), size (at most 100)}; the answer's data.shop_order_list;
+the signature over app_key, method, param_json, timestamp and v only, between the secret twice,
+HMAC-SHA256 in lower-case hex, with sign_method=hmac-sha256 and access_token beside it.
+
+Still hand-built (verify against a real shop before going live): how the last page is known (the
+Java client reads has_more, this adapter's fake answers total: both are read, has_more first), the
+status numbers in _STATES, and the throttling code."""
 
 from __future__ import annotations
 
@@ -14,8 +20,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, setting, top_signature
+from shared.reconciliation.domain import ChannelState, PulledOrder, Window
+from shared.reconciliation.pull.base import NumberedPages, ShopCredentials, douyin_signature, pulled_order, setting
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "douyin"
@@ -35,12 +41,12 @@ _STATES = {
 }
 
 
-class DouyinOrders(PagedLister):
+class DouyinOrders(NumberedPages):
     channel = CHANNEL
     max_page_size = PAGE_SIZE
+    first_page = 0
 
-    def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
-        page = int(cursor or "0")
+    def fetch(self, credentials: ShopCredentials, window: Window, page: int) -> tuple[list[dict[str, Any]], bool]:
         business = {
             "update_time_start": int(window.since.timestamp()),
             "update_time_end": int(window.until.timestamp()),
@@ -58,7 +64,7 @@ class DouyinOrders(PagedLister):
             "v": "2",
             "sign_method": "hmac-sha256",
         }
-        params["sign"] = top_signature(params, credentials.app_secret, body=param_json)
+        params["sign"] = douyin_signature(params, param_json, credentials.app_secret)
         url = setting(API_SETTING, DEFAULT_API) + "/order/searchList"
         answer = self.http.request("POST", url, params=params, json_body=json.loads(param_json), throttled=throttled)
         body = answer.body if isinstance(answer.body, dict) else {}
@@ -66,9 +72,12 @@ class DouyinOrders(PagedLister):
             raise PlatformRefused(f"douyin refused {METHOD}: code {body.get('code')} {body.get('msg')} {body.get('sub_msg', '')}")
         data = body.get("data") or {}
         orders = data.get("shop_order_list") or []
-        total = int(data.get("total") or 0)
-        more = (page + 1) * self.page_size < total and bool(orders)
-        return Page(orders=[pulled(order) for order in orders], next_cursor=str(page + 1) if more else None)
+        if "has_more" in data:
+            return orders, bool(data["has_more"]) and bool(orders)
+        return orders, self.counted_more(page, int(data.get("total") or 0), orders)
+
+    def pulled(self, order: dict[str, Any]) -> PulledOrder:
+        return pulled(order)
 
 
 def throttled(body: Any) -> float | None:

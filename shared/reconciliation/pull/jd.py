@@ -3,11 +3,19 @@
 the answer counting orderTotal. The list's orderInfo items carry the fields
 shared/channels/jd.py reads when optional_fields asks for them.
 
-Request names from the JOS SDK's PopOrderSearchRequest (start_date, end_date, order_state,
-optional_fields, page, page_size, sortType, dateType). The answer's envelope
-(jingdong_pop_order_search_responce → searchorderinfo_result → orderInfoList, orderTotal,
-apiResult) and dateType "1" for the modified time are hand-built from JD's documentation pages as
-remembered: verify against a real shop before going live."""
+Checked against JD's SDKs (the JOS PHP SDK's PopOrderSearch with its field documentation, and a
+Python RestApi PopOrderSearchRequest): the request names start_date, end_date, order_state,
+optional_fields, page, page_size (at most 100), sortType (1 descending, anything else ascending)
+and dateType (0 the modified time, 1 the creation time; this adapter asks for 0: an order cancelled
+or shipped today but created last week is in today's window). The JOS signature (MD5 of the secret,
+the sorted parameters, the secret; upper case) follows JD's protocol page as a public integration
+note quotes it.
+
+Still hand-built (verify against a real shop before going live): the answer's inner envelope
+(searchorderinfo_result → orderInfoList, orderTotal, apiResult; a 2026 note on the current JOS page
+names it orderInfoResult, so both are read), the rate-limit codes, and the newer request container
+paramOrderJSFQuery that the same note reports for the current API version (the flat fields above
+are the SDKs' and the fake platform's)."""
 
 from __future__ import annotations
 
@@ -15,8 +23,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.domain import ChannelState, PulledOrder, Window
+from shared.reconciliation.pull.base import NumberedPages, ShopCredentials, china_time, jos_signature, pulled_order, setting
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "jd"
@@ -26,7 +34,7 @@ DEFAULT_GATEWAY = "https://api.jd.com/routerjson"
 PAGE_SIZE = 100
 ORDER_STATES = "WAIT_SELLER_STOCK_OUT,WAIT_GOODS_RECEIVE_CONFIRM,FINISHED_L,TRADE_CANCELED,LOCKED"
 OPTIONAL_FIELDS = "orderId,orderState,payType,pin,orderTotalPrice,orderPayment,orderStartTime,modified,consigneeInfo,itemInfoList,couponDetailList,invoiceEasyInfo"
-MODIFIED_TIME = "1"
+MODIFIED_TIME = "0"  # dateType: 0 (or any but 1) the modified time, 1 the creation time
 _STATES = {
     "WAIT_SELLER_STOCK_OUT": ChannelState.AWAITING_SHIPMENT,
     "WAIT_GOODS_RECEIVE_CONFIRM": ChannelState.SHIPPED,
@@ -37,12 +45,11 @@ _STATES = {
 _RATE_LIMITED_CODES = {"19", "85"}  # "call frequency exceeded" answers (hand-built)
 
 
-class JdOrders(PagedLister):
+class JdOrders(NumberedPages):
     channel = CHANNEL
     max_page_size = PAGE_SIZE
 
-    def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
-        page = int(cursor or "1")
+    def fetch(self, credentials: ShopCredentials, window: Window, page: int) -> tuple[list[dict[str, Any]], bool]:
         business = {
             "start_date": china_time(window.since),
             "end_date": china_time(window.until),
@@ -61,21 +68,23 @@ class JdOrders(PagedLister):
             "v": "2.0",
             "360buy_param_json": json.dumps(business, ensure_ascii=False, separators=(",", ":")),
         }
-        params["sign"] = top_signature(params, credentials.app_secret)
+        params["sign"] = jos_signature(params, credentials.app_secret)
         answer = self.http.request("POST", setting(GATEWAY_SETTING, DEFAULT_GATEWAY), form=params, throttled=throttled)
         body = answer.body if isinstance(answer.body, dict) else {}
         if "error_response" in body:
             raise PlatformRefused(f"jd refused {METHOD}: {body['error_response']}")
-        result = (body.get("jingdong_pop_order_search_responce") or {}).get("searchorderinfo_result")
+        envelope = body.get("jingdong_pop_order_search_responce") or {}
+        result = envelope.get("searchorderinfo_result") or envelope.get("orderInfoResult")
         if not isinstance(result, dict):
             raise PlatformRefused(f"jd answered without searchorderinfo_result: {str(answer.body)[:200]}")
         api_result = result.get("apiResult") or {}
         if api_result and not api_result.get("success", True):
             raise PlatformRefused(f"jd refused {METHOD}: {api_result}")
         orders = result.get("orderInfoList") or []
-        total = int(result.get("orderTotal") or 0)
-        more = page * self.page_size < total and bool(orders)
-        return Page(orders=[pulled(order) for order in orders], next_cursor=str(page + 1) if more else None)
+        return orders, self.counted_more(page, int(result.get("orderTotal") or 0), orders)
+
+    def pulled(self, order: dict[str, Any]) -> PulledOrder:
+        return pulled(order)
 
 
 def throttled(body: Any) -> float | None:

@@ -14,8 +14,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
-from shared.reconciliation.pull.base import PagedLister, pulled_order, ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.domain import ChannelState, PulledOrder, Window
+from shared.reconciliation.pull.base import NumberedPages, ShopCredentials, china_time, pulled_order, setting, top_signature
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "tmall"
@@ -46,12 +46,11 @@ _BAN_SECONDS = re.compile(r"(\d+)\s*more seconds")
 _CALL_LIMITED = 7
 
 
-class TmallOrders(PagedLister):
+class TmallOrders(NumberedPages):
     channel = CHANNEL
     max_page_size = PAGE_SIZE
 
-    def page(self, shop: str, credentials: ShopCredentials, window: Window, cursor: str | None) -> Page:
-        page_no = int(cursor or "1")
+    def fetch(self, credentials: ShopCredentials, window: Window, page_no: int) -> tuple[list[dict[str, Any]], bool]:
         params = {
             "method": METHOD,
             "app_key": credentials.app_key,
@@ -76,7 +75,10 @@ class TmallOrders(PagedLister):
         if not isinstance(response, dict):
             raise PlatformRefused(f"taobao answered without trades_sold_increment_get_response: {str(answer.body)[:200]}")
         trades = (response.get("trades") or {}).get("trade") or []
-        return Page(orders=[pulled(trade) for trade in trades], next_cursor=str(page_no + 1) if response.get("has_next") else None)
+        return trades, bool(response.get("has_next"))
+
+    def pulled(self, order: dict[str, Any]) -> PulledOrder:
+        return pulled(order)
 
 
 def throttled(body: Any) -> float | None:

@@ -1,0 +1,58 @@
+"""The planning memo remembers only what a decision would compute again: with it, every decision
+on a simulated day (many carts, destinations, promises, both sides of the cut-off, stock that
+depletes) is the decision without it, and a memo refuses a network it was not made for."""
+
+from datetime import timedelta
+
+import pytest
+
+from shared.routing import Unroutable, optimiser
+from shared.routing.memo import PlanningMemo
+from shared.routing.planner import prepare, problem_of
+from shared.routing_whatif.replay import request_of
+from simulation.channels import SimCatalog, intake
+from simulation.day import placed_orders
+from simulation.demand import Demand
+from simulation.world import load_assumptions, make_world
+
+ASSUMPTIONS = load_assumptions()
+
+
+def _plan(request, network, stock, memo):
+    prepared = prepare(request, network, stock, memo=memo)
+    if isinstance(prepared, Unroutable):
+        return prepared
+    problem = problem_of(prepared, network, memo=memo)
+    return prepared.lanes, problem, optimiser.search(problem).solutions
+
+
+def test_decisions_with_the_memo_are_the_decisions_without_it():
+    world = make_world(ASSUMPTIONS, 400, seed=9, warehouses=6)
+    demand = Demand(world, ASSUMPTIONS, seed=9)
+    catalog = SimCatalog(world)
+    stock = {(s.warehouse_id, s.sku): s for s in world.stock_levels()}
+    memo = PlanningMemo(world.network)
+    compared = 0
+    for n, (placed, payload) in enumerate(placed_orders(world, demand, [400])):
+        order = intake(placed.order["channel"], payload, catalog)
+        # through the day: before and after every warehouse's cut-off
+        request = request_of(order, demand.start + timedelta(hours=n % 24, minutes=n % 60))
+        if request is None:
+            continue
+        levels = list(stock.values())
+        assert _plan(request, world.network, levels, memo) == _plan(request, world.network, levels, None)
+        compared += 1
+        for level in levels[n % 7 :: 7]:  # stock depletes between decisions
+            stock[(level.warehouse_id, level.sku)] = level.model_copy(update={"available": max(0, level.available - 3)})
+    assert compared > 300
+    assert memo.hits > 100  # it does remember
+
+
+def test_a_memo_serves_only_its_own_network():
+    first = make_world(ASSUMPTIONS, 50, seed=1, warehouses=4)
+    second = make_world(ASSUMPTIONS, 50, seed=2, warehouses=4)
+    demand = Demand(first, ASSUMPTIONS, seed=1)
+    placed, payload = placed_orders(first, demand, [5])[0]
+    request = request_of(intake(placed.order["channel"], payload, SimCatalog(first)), demand.start)
+    with pytest.raises(ValueError, match="one network"):
+        prepare(request, second.network, second.stock_levels(), memo=PlanningMemo(first.network))
