@@ -30,6 +30,12 @@
    by listing its own package directory (~200 `isdir` calls) and trying hundreds of URL patterns:
    the lock was where the workflow benchmark spent two thirds of its samples. The host-to-service
    answer never changes, so we remember it per host (the lock and everything else unchanged).
+8. The server's WSGI application (`server_app`), so this process's own boto3 calls reach it
+   without a socket (local/transport.py); the server keeps serving other processes.
+9. Parsed workflow definitions. moto's ASL engine parses the definition (an ANTLR grammar) again
+   for every execution: about a tenth of the fulfilment workflow's CPU. The parsed program is
+   read-only during evaluation (each execution's state is in its own Environment: the retry
+   counters live on its heap, keyed by component), so we parse each definition once.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
 from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -288,6 +296,25 @@ def _remembered_backend_for_host(self: DomainDispatcherApplication, host: str | 
     return _backend_of_host[host]
 
 
+def server_app(server: Any) -> Any:
+    """The WSGI application a started ThreadedMotoServer serves (see 8. above)."""
+    app = getattr(getattr(server, "_server", None), "app", None)
+    if app is None:
+        raise RuntimeError("moto's ThreadedMotoServer has no _server.app: re-check local/moto_patches.py")
+    return app
+
+
+_parsed_programs: dict[str, Any] = {}  # workflow definition -> its parsed program (see 9. above)
+
+
+def _parsed_once(self: ExecutionWorker) -> Any:
+    definition = self._evaluation_details.state_machine_details.definition
+    program = _parsed_programs.get(definition)
+    if program is None:
+        program = _parsed_programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+    return program
+
+
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
     """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
     global _installed, _time_scale
@@ -304,6 +331,7 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
         lambda_eval_utils.boto_client_for = _reused_boto_client
         DomainDispatcherApplication.get_backend_for_host = _remembered_backend_for_host
+        ExecutionWorker._get_evaluation_entrypoint = _parsed_once
         _installed = True
     install_dynamodb_fidelity()
 
