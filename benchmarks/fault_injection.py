@@ -63,6 +63,11 @@ def row(outcome: Outcome, detected: str) -> list[str]:
     ]
 
 
+def print_row(cells: list[str]) -> None:
+    """One finished scenario's row at once (a long run's table is read as it goes)."""
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
 def print_table(rows: list[list[str]]) -> None:
     widths = [max(len(COLUMNS[i]), *(len(r[i]) for r in rows)) for i in range(len(COLUMNS))]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
@@ -107,16 +112,17 @@ def main() -> int:
     timeout = max(600.0, args.orders * args.together * 2.0) + max(limits.values())
     started = time.monotonic()
     outcomes: list[Outcome] = []
+    print_row(list(COLUMNS))
     for i in range(0, len(scenarios), args.together):
         group = scenarios[i : i + args.together]
         for outcome in run_group(group, args.orders, options, limits, timeout):
             outcomes.append(outcome)
-            print(f"  {outcome.scenario}: {outcome.summary()} in {outcome.seconds:.1f} s; {detection(outcome, period)}", file=sys.stderr, flush=True)
+            print_row(row(outcome, detection(outcome, period)))
     if args.only in RESTART:
         with tempfile.TemporaryDirectory(prefix="oms-fault-restart-") as folder:
             outcome = run_restart_scenario(args.orders, Path(folder), timeout, options)
         outcomes.append(outcome)
-        print(f"  {outcome.scenario}: {outcome.summary()} in {outcome.seconds:.1f} s; {detection(outcome, period)}", file=sys.stderr, flush=True)
+        print_row(row(outcome, detection(outcome, period)))
     print(f"\nfault injection: {args.orders} orders per scenario, {len(outcomes)} scenarios ({args.together} at a time per runtime), "
           f"limits {', '.join(f'{s} {v:g} s' for s, v in limits.items())}, detector period {period:g} s, {time.monotonic() - started:.0f} s\n")
     print_table([row(o, detection(o, period)) for o in outcomes])
