@@ -14,7 +14,7 @@ runtime's, shared by the scenarios run with it. The detector runs with the local
 limits (cdk.json, minutes) and period unless --limit/--period say otherwise; its column is
 measured here: for each order the detector noted, the seconds from the order passing its limit
 to the note (for the restart row: from the restart to the re-drive). Usage:
-  python -m benchmarks.fault_injection [--orders 200] [--together 4] [--only <text in a scenario name>]
+  python -m benchmarks.fault_injection [--orders 200] [--together 4] [--only <text in a scenario name>[,<another>]]
 """
 
 from __future__ import annotations
@@ -101,12 +101,13 @@ def run_group(group: list[Scenario], orders: int, options: dict, limits: dict[st
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200, help="orders per scenario (default 200)")
-    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text (or one of these, comma-separated)")
     parser.add_argument("--together", type=int, default=4, help="scenarios run at once on one fresh runtime (default 4)")
     parser.add_argument("--limit", type=float, default=None, help="the re-drivable statuses' time limit, seconds (default: the local environment's, cdk.json)")
     parser.add_argument("--period", type=float, default=None, help="the detector's period, seconds (default: the local runtime's)")
     args = parser.parse_args()
-    scenarios = [s for s in matrix() + stuck_scenarios() if args.only in s.name]
+    wanted = [text.strip() for text in args.only.split(",")]
+    scenarios = [s for s in matrix() + stuck_scenarios() if any(text in s.name for text in wanted)]
     options, limits = runtime_options(args.limit, args.period)
     period = options["schedule_seconds"]["detect_stuck_orders"]
     timeout = max(600.0, args.orders * args.together * 2.0) + max(limits.values())
@@ -118,7 +119,7 @@ def main() -> int:
         for outcome in run_group(group, args.orders, options, limits, timeout):
             outcomes.append(outcome)
             print_row(row(outcome, detection(outcome, period)))
-    if args.only in RESTART:
+    if any(text in RESTART for text in wanted):
         with tempfile.TemporaryDirectory(prefix="oms-fault-restart-") as folder:
             outcome = run_restart_scenario(args.orders, Path(folder), timeout, options)
         outcomes.append(outcome)
