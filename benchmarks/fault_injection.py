@@ -1,39 +1,53 @@
 """The fault-injection matrix at scale: every scenario of local/fault_scenarios.py (for each
 workflow step a transient error once, a throttle, a crash after the write, a permanent failure; a
-crash before every publish; a duplicate SQS delivery; a duplicate execution) with N orders each
-(200 by default), on one LocalRuntime, and the table a reliability reviewer reads:
+crash before every publish; a duplicate SQS delivery; a duplicate execution), an intake crash
+between storing an order and queueing it that the channel does not re-send (only the stuck-order
+detector can take those orders on), and a process stop mid-flight (local/restart_scenario.py),
+with N orders each (200 by default), and the table a reliability reviewer reads:
 
   scenario | accepted | final statuses | stuck | lost | duplicate notes | DLQ depth | time to detect a stuck order
 
 "stuck" counts orders not in a named final or waiting status once the runtime is idle; "lost"
-counts accepted orders the store does not have. Usage:
-  python -m benchmarks.fault_injection [--orders 200] [--only <text in a scenario name>]
+counts accepted orders the store does not have. Scenarios run `--together` at a time on a fresh
+runtime (their faults are planned per order, so they do not meet); the DLQ depth is that
+runtime's, shared by the scenarios run with it. The detector runs with the local environment's
+limits (cdk.json, minutes) and period unless --limit/--period say otherwise; its column is
+measured here: for each order the detector noted, the seconds from the order passing its limit
+to the note (for the restart row: from the restart to the re-drive). Usage:
+  python -m benchmarks.fault_injection [--orders 200] [--together 4] [--only <text in a scenario name>[,<another>]]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from infra import topology
-from local.fault_scenarios import Outcome, matrix, run_scenario, stock_up
+from local.fault_scenarios import Outcome, Scenario, matrix, run_scenarios, stock_up, stuck_scenarios
 from local.faults import FaultInjector
-from local.runtime import LocalRuntime
+from local.provision import LOCAL_ENV_NAME
+from local.restart_scenario import NAME as RESTART, run_restart_scenario
+from local.runtime import LOCAL_SCHEDULE_SECONDS, LocalRuntime
 from local.seed import load_seed
 
+REDRIVABLE = ("RECEIVED", "APPROVED", "ROUTED", "RESERVED")
 COLUMNS = ("scenario", "accepted", "final statuses", "stuck", "lost", "duplicate notes", "DLQ depth", "time to detect a stuck order", "other problems", "seconds")
 
 
-def stuck_detection_column() -> str:
-    """No scenario here leaves an order stuck for the detector (each ends in a named status on its
-    own): the detection delay is measured by benchmarks/stuck_detection.py, named rather than invented."""
-    if any("stuck" in f.key for f in topology.FUNCTIONS):
-        return "none stuck (delay: python -m benchmarks.stuck_detection)"
-    return "n/a (no stuck-order detector)"
+def detection(outcome: Outcome, period: float) -> str:
+    if not outcome.detections:
+        return "none stuck"
+    found = sorted(outcome.detections)
+    return (f"{len(found)} found; median {statistics.median(found):.1f} s, max {found[-1]:.1f} s "
+            f"after {outcome.detected_from}" + (f" (period {period:g} s)" if outcome.detected_from == "the limit" else ""))
 
 
-def row(outcome: Outcome, detection: str) -> list[str]:
+def row(outcome: Outcome, detected: str) -> list[str]:
     other = len(outcome.unexpected) + len(outcome.missing_notes) + len(outcome.reservation_problems) + len(outcome.exceptions_without_error)
     return [
         outcome.scenario,
@@ -43,10 +57,15 @@ def row(outcome: Outcome, detection: str) -> list[str]:
         str(len(outcome.lost)),
         str(outcome.duplicate_notes),
         str(outcome.dead_letters),
-        detection,
+        detected,
         str(other),
         f"{outcome.seconds:.1f}",
     ]
+
+
+def print_row(cells: list[str]) -> None:
+    """One finished scenario's row at once (a long run's table is read as it goes)."""
+    print("| " + " | ".join(cells) + " |", flush=True)
 
 
 def print_table(rows: list[list[str]]) -> None:
@@ -58,30 +77,59 @@ def print_table(rows: list[list[str]]) -> None:
         print(line(r))
 
 
+def runtime_options(limit: float | None, period: float | None) -> tuple[dict, dict[str, float]]:
+    """The runtime's detector settings and the limits it applies (seconds per status)."""
+    limits, max_redrives = topology.stuck_order_limits(LOCAL_ENV_NAME)
+    if limit is not None:
+        limits.update(dict.fromkeys(REDRIVABLE, limit))
+    settings = {topology.STUCK_LIMITS_ENV: json.dumps(limits), topology.STUCK_MAX_REDRIVES_ENV: str(max_redrives)}
+    schedule = {"detect_stuck_orders": period if period is not None else LOCAL_SCHEDULE_SECONDS["detect_stuck_orders"]}
+    return {"settings": settings, "schedule_seconds": schedule}, {s: float(limits[s]) for s in REDRIVABLE}
+
+
+def run_group(group: list[Scenario], orders: int, options: dict, limits: dict[str, float], timeout: float) -> list[Outcome]:
+    with LocalRuntime(log_level="ERROR", **options) as runtime:
+        load_seed()
+        stock_up(orders * len(group))
+        injector = FaultInjector().install(runtime).install_intake(runtime)
+        try:
+            return run_scenarios(runtime, injector, group, orders, timeout=timeout, limits=limits)
+        finally:
+            injector.uninstall()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200, help="orders per scenario (default 200)")
-    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text (or one of these, comma-separated)")
+    parser.add_argument("--together", type=int, default=4, help="scenarios run at once on one fresh runtime (default 4)")
+    parser.add_argument("--limit", type=float, default=None, help="the re-drivable statuses' time limit, seconds (default: the local environment's, cdk.json)")
+    parser.add_argument("--period", type=float, default=None, help="the detector's period, seconds (default: the local runtime's)")
     args = parser.parse_args()
-    scenarios = [s for s in matrix() if args.only in s.name]
-    detection = stuck_detection_column()
+    wanted = [text.strip() for text in args.only.split(",")]
+    scenarios = [s for s in matrix() + stuck_scenarios() if any(text in s.name for text in wanted)]
+    options, limits = runtime_options(args.limit, args.period)
+    period = options["schedule_seconds"]["detect_stuck_orders"]
+    timeout = max(600.0, args.orders * args.together * 2.0) + max(limits.values())
     started = time.monotonic()
-    rows, problems = [], []
-    with LocalRuntime(log_level="ERROR") as runtime:
-        load_seed()
-        stock_up(args.orders * len(scenarios))
-        injector = FaultInjector().install(runtime)
-        for scenario in scenarios:
-            outcome = run_scenario(runtime, injector, scenario, args.orders, timeout=max(120.0, args.orders * 3.0))
-            rows.append(row(outcome, detection))
-            print(f"  {scenario.name}: {outcome.summary()} in {outcome.seconds:.1f} s", file=sys.stderr, flush=True)
-            if not outcome.clean:
-                problems.append((scenario.name, outcome))
-        injector.uninstall()
-    print(f"\nfault injection: {args.orders} orders per scenario, {len(scenarios)} scenarios, {time.monotonic() - started:.0f} s\n")
-    print_table(rows)
-    for name, outcome in problems:
-        print(f"\n{name}: stuck {outcome.stuck[:5]} lost {outcome.lost[:5]} unexpected {outcome.unexpected[:5]} missing notes {outcome.missing_notes[:5]} reservations {outcome.reservation_problems[:5]}")
+    outcomes: list[Outcome] = []
+    print_row(list(COLUMNS))
+    for i in range(0, len(scenarios), args.together):
+        group = scenarios[i : i + args.together]
+        for outcome in run_group(group, args.orders, options, limits, timeout):
+            outcomes.append(outcome)
+            print_row(row(outcome, detection(outcome, period)))
+    if any(text in RESTART for text in wanted):
+        with tempfile.TemporaryDirectory(prefix="oms-fault-restart-") as folder:
+            outcome = run_restart_scenario(args.orders, Path(folder), timeout, options)
+        outcomes.append(outcome)
+        print_row(row(outcome, detection(outcome, period)))
+    print(f"\nfault injection: {args.orders} orders per scenario, {len(outcomes)} scenarios ({args.together} at a time per runtime), "
+          f"limits {', '.join(f'{s} {v:g} s' for s, v in limits.items())}, detector period {period:g} s, {time.monotonic() - started:.0f} s\n")
+    print_table([row(o, detection(o, period)) for o in outcomes])
+    problems = [o for o in outcomes if not o.clean]
+    for outcome in problems:
+        print(f"\n{outcome.scenario}: stuck {outcome.stuck[:5]} lost {outcome.lost[:5]} unexpected {outcome.unexpected[:5]} missing notes {outcome.missing_notes[:5]} reservations {outcome.reservation_problems[:5]}")
     return 1 if problems else 0
 
 

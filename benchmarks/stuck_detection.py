@@ -22,6 +22,7 @@ from datetime import datetime
 from functions.stuck_orders.handler import handler as stuck_handler
 from local.moto_patches import LocalLambdaContext
 from local.runtime import LocalRuntime
+from local.samples import load_event
 from local.seed import load_seed
 from shared.aws.stores import inventory_store, order_store
 from shared.orders import OrderIn
@@ -29,7 +30,6 @@ from shared.usecases.accept_order import accept_order
 from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.review_order import review_order
 from shared.usecases.route_order import route_order
-from tests.conftest import load_event
 
 STAGES = ("RECEIVED", "APPROVED", "ROUTED", "RESERVED")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from datetime import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class Scenario:
     fault: Fault | None = None
     duplicate_delivery: bool = False  # the intake message arrives twice (SQS is at-least-once)
     duplicate_execution: bool = False  # a second execution of the order starts (AWS Express allows it)
+    channel_gives_up: bool = False  # a refused POST is not sent again: an order stored anyway counts as accepted
     expect: frozenset[str] = frozenset({"RELEASED"})  # the statuses every order must end in
 
 
@@ -53,6 +55,12 @@ def matrix() -> list[Scenario]:
     scenarios.append(Scenario("duplicate SQS delivery", duplicate_delivery=True))
     scenarios.append(Scenario("duplicate execution", duplicate_execution=True))
     return scenarios
+
+
+def stuck_scenarios() -> list[Scenario]:
+    """Faults no retry mends: the order waits, stored, until the stuck-order detector re-drives it
+    (needs the detector's limits short enough for the run: the benchmark sets them)."""
+    return [Scenario("intake: crash after the write, not re-sent", Fault("intake", "crash_after_write"), channel_gives_up=True)]
 
 
 @dataclass
@@ -69,6 +77,8 @@ class Outcome:
     reservation_problems: list[str] = field(default_factory=list)
     exceptions_without_error: list[str] = field(default_factory=list)
     dead_letters: int = 0
+    detections: list[float] = field(default_factory=list)  # per re-driven order: seconds from its limit passing to the detector's note
+    detected_from: str = "the limit"  # what `detections` count from ("the restart" when re-driven at a restart)
     faults_fired: int = 0
     seconds: float = 0.0
 
@@ -90,7 +100,9 @@ def run_scenario(runtime: LocalRuntime, injector: FaultInjector, scenario: Scena
     return run_scenarios(runtime, injector, [scenario], orders, timeout)[0]
 
 
-def run_scenarios(runtime: LocalRuntime, injector: FaultInjector, scenarios: list[Scenario], orders: int, timeout: float = 120.0) -> list[Outcome]:
+def run_scenarios(
+    runtime: LocalRuntime, injector: FaultInjector, scenarios: list[Scenario], orders: int, timeout: float = 120.0, limits: dict[str, float] | None = None
+) -> list[Outcome]:
     """Runs the scenarios at once (their faults are planned per order, so they do not meet) and
     reads each one's outcome. The duplicate-execution mode is on for all when one asks for it."""
     started = time.monotonic()
@@ -100,24 +112,19 @@ def run_scenarios(runtime: LocalRuntime, injector: FaultInjector, scenarios: lis
     moto_patches.allow_duplicate_executions(any(s.duplicate_delivery or s.duplicate_execution for s in scenarios))
     try:
         for scenario in scenarios:
-            bodies = [_unique(sample, scenario.name, n) for n in range(orders)]
+            bodies = [unique_order(sample, scenario.name, n) for n in range(orders)]
             ids = [order_id_for(body["channel"], body["external_id"]) for body in bodies]
             if scenario.fault:
                 injector.plan.add(ids, scenario.fault)
             outcome = Outcome(scenario.name)
-            outcome.order_ids = [order_id for order_id, body in zip(ids, bodies) if _post(runtime, body, scenario)]
+            outcome.order_ids = [order_id for order_id, body in zip(ids, bodies) if _post(runtime, body, scenario) or (scenario.channel_gives_up and order_status(order_id))]
             outcome.accepted = len(outcome.order_ids)
             runs.append((scenario, outcome))
-        _wait(runtime, [o for _, outcome in runs for o in outcome.order_ids], started + timeout)
+        wait_settled(runtime, [o for _, outcome in runs for o in outcome.order_ids], started + timeout)
     finally:
         moto_patches.allow_duplicate_executions(False)
-    notes = Counter(json.loads(m["Body"])["detail"]["note_id"] for m in _drain(runtime, runtime.resources.queue_urls["wms_outbound"]))
-    books = books_problems()
-    dead_letters = sum(runtime.queue_depth(q.key, dead_letter=True) for q in topology.QUEUES)
+    read_outcomes(runtime, runs, limits)
     for scenario, outcome in runs:
-        _read(outcome, scenario, notes)
-        outcome.reservation_problems += books
-        outcome.dead_letters = dead_letters
         if scenario.fault:
             key = (scenario.fault.step, scenario.fault.kind)
             outcome.faults_fired = injector.fired[key] - fired_before[key]
@@ -125,7 +132,18 @@ def run_scenarios(runtime: LocalRuntime, injector: FaultInjector, scenarios: lis
     return [outcome for _, outcome in runs]
 
 
-def _unique(sample: dict[str, Any], scenario: str, n: int) -> dict[str, Any]:
+def read_outcomes(runtime: LocalRuntime, runs: list[tuple[Scenario, Outcome]], limits: dict[str, float] | None = None) -> None:
+    """Once the runtime is idle: each order's status, notes, reservations, and the books and DLQs."""
+    notes = Counter(json.loads(m["Body"])["detail"]["note_id"] for m in _drain(runtime, runtime.resources.queue_urls["wms_outbound"]))
+    books = books_problems()
+    dead_letters = sum(runtime.queue_depth(q.key, dead_letter=True) for q in topology.QUEUES)
+    for scenario, outcome in runs:
+        _read(outcome, scenario, notes, limits)
+        outcome.reservation_problems += books
+        outcome.dead_letters = dead_letters
+
+
+def unique_order(sample: dict[str, Any], scenario: str, n: int) -> dict[str, Any]:
     serial = f"{abs(hash(scenario)) % 10**8}-{n}-{time.time_ns()}"
     receiver = {**sample["receiver"], "detail": f"{sample['receiver']['detail']} {serial}"}
     return {**sample, "external_id": f"FAULT-{serial}", "buyer": {**sample["buyer"], "buyer_id": f"C-{serial}"}, "receiver": receiver}
@@ -145,17 +163,17 @@ def _post(runtime: LocalRuntime, body: dict[str, Any], scenario: Scenario) -> bo
     return True
 
 
-def _wait(runtime: LocalRuntime, order_ids: list[str], deadline: float) -> None:
+def wait_settled(runtime: LocalRuntime, order_ids: list[str], deadline: float) -> None:
     """Until every order is settled, nothing runs and no outbox message waits (or the deadline)."""
     pending = set(order_ids)
     while time.monotonic() < deadline:
-        pending = {o for o in pending if _status(o) not in SETTLED}
+        pending = {o for o in pending if order_status(o) not in SETTLED}
         if not pending and runtime.wait_until_idle(timeout=max(0.1, deadline - time.monotonic())) and not _outbox_pending(order_ids):
             return
         time.sleep(0.1)
 
 
-def _status(order_id: str) -> str | None:
+def order_status(order_id: str) -> str | None:
     try:
         return order_store().load(order_id).status.value
     except OrderNotFound:
@@ -169,7 +187,7 @@ def _outbox_pending(order_ids: list[str]) -> bool:
     return any(i["pk"]["S"] in wanted for i in items)
 
 
-def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str]) -> None:
+def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str], limits: dict[str, float] | None = None) -> None:
     inventory = inventory_store()
     for order_id in outcome.order_ids:
         try:
@@ -177,6 +195,8 @@ def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str]) -> None:
         except OrderNotFound:
             outcome.lost.append(order_id)
             continue
+        if limits is not None and (delay := detection_delay(details.timeline, limits)) is not None:
+            outcome.detections.append(delay)
         status = details.order.status.value
         outcome.statuses[status] += 1
         if status not in SETTLED:
@@ -194,6 +214,26 @@ def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str]) -> None:
             outcome.reservation_problems.append(f"{order_id} {status} holds {sorted(held)} for plan {sorted(planned)}")
         elif status not in HOLDS_STOCK and held:
             outcome.reservation_problems.append(f"{order_id} {status} still holds {sorted(held)}")
+
+
+DETECTOR = "stuck-order-detector"
+
+
+def detection_delay(timeline: list[Any], limits: dict[str, float]) -> float | None:
+    """Seconds from the moment the order passed its status's limit to the detector's first note
+    on it (None when the detector never noted it, or re-drove it at a restart before any limit)."""
+    notes = [e for e in timeline if e.actor.name == DETECTOR]
+    if not notes:
+        return None
+    first = notes[0]
+    entered = [e for e in timeline if e.kind == "transition" and e.at <= first.at]
+    if not entered or entered[-1].to_status.value not in limits:
+        return None
+    return (moment(first.at) - moment(entered[-1].at)).total_seconds() - limits[entered[-1].to_status.value]
+
+
+def moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
 
 def books_problems() -> list[str]:

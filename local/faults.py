@@ -12,6 +12,10 @@ A `FaultPlan` names, per order, what goes wrong in which workflow step (a functi
 - `publisher_down`: every WMS send from the step dies (Sandbox.Timedout), every time, so only the
   scheduled outbox publisher can deliver.
 
+`INTAKE` (the API's POST /orders) takes the same kinds: its `crash_after_write` is the process
+dying between storing the order and queueing it (the channel sees a 502; if it does not send the
+order again, only the stuck-order detector can take it further).
+
 The faults are raised where AWS raises them: inside the handler, at the boto3 call, through
 botocore's `before-call` event on the process's clients, so the handler's own classification
 (shared/aws/transient.py) and the workflow's Retry/Catch see exactly what they would on AWS.
@@ -23,6 +27,8 @@ fault kind is a new entry in `KINDS` and a branch in `_before_call`.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -34,10 +40,12 @@ from botocore.exceptions import EndpointConnectionError
 
 from local import moto_patches
 from shared.aws import clients
+from shared.ids import order_id_for
 
 KINDS = ("transient_error", "throttle", "permanent_failure", "crash_after_write", "publisher_down")
 ONCE_KINDS = frozenset({"transient_error", "throttle", "crash_after_write"})  # first invocation only
 WORKFLOW_STEPS = ("review", "routing", "inventory_lock", "notification")
+INTAKE = "intake"
 _SERVICES = ("dynamodb", "sqs", "events", "stepfunctions")
 
 Handler = Callable[[Any, Any], Any]
@@ -95,13 +103,21 @@ class FaultInjector:
             moto_patches._handlers[name] = self.wrap(key, original)
         return self
 
+    def install_intake(self, runtime: Any) -> FaultInjector:
+        """Wraps the API's POST /orders (the order's id is read from the body it carries)."""
+        name = runtime.resources.function_names[INTAKE]
+        for i, route in enumerate(runtime.gateway.routes):
+            if route.function_name == name and route.method == "POST" and route.resource == "/orders":
+                runtime.gateway.routes[i] = dataclasses.replace(route, handler=self.wrap(INTAKE, route.handler, _posted_order_id))
+        return self
+
     def uninstall(self) -> None:
         moto_patches._handlers.update(self._restore)
         self._restore.clear()
 
-    def wrap(self, step: str, handler: Handler) -> Handler:
+    def wrap(self, step: str, handler: Handler, order_of: Callable[[Any], str | None] | None = None) -> Handler:
         def faulty(event: Any, context: Any) -> Any:
-            order_id = event.get("order_id") if isinstance(event, dict) else None
+            order_id = (order_of or _task_order_id)(event)
             fault = self.plan.by_order.get(order_id or "")
             if fault is None or fault.step != step:
                 return handler(event, context)
@@ -169,6 +185,18 @@ class FaultInjector:
     def _count(self, fault: Fault) -> None:
         with self._lock:
             self.fired[(fault.step, fault.kind)] += 1
+
+
+def _task_order_id(event: Any) -> str | None:
+    return event.get("order_id") if isinstance(event, dict) else None
+
+
+def _posted_order_id(event: Any) -> str | None:
+    try:
+        body = json.loads(event.get("body") or "{}")
+        return order_id_for(body["channel"], body["external_id"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _error_response(status: int, code: str, message: str) -> tuple[Any, dict[str, Any]]:

@@ -30,6 +30,18 @@
    by listing its own package directory (~200 `isdir` calls) and trying hundreds of URL patterns:
    the lock was where the workflow benchmark spent two thirds of its samples. The host-to-service
    answer never changes, so we remember it per host (the lock and everything else unchanged).
+8. The server's WSGI application (`server_app`), so this process's own boto3 calls reach it
+   without a socket (local/transport.py); the server keeps serving other processes.
+9. Parsed workflow definitions. moto's ASL engine parses the definition (an ANTLR grammar) again
+   for every execution: about a tenth of the fulfilment workflow's CPU. The parsed program is
+   read-only during evaluation (each execution's state is in its own Environment: the retry
+   counters live on its heap, keyed by component), so we parse each definition once.
+10. Index queries. moto answers a Query on a secondary index by testing every item of the table
+   (O(table) per Query, where DynamoDB reads the index's partition): the scheduled scans and the
+   duplicate check grew slower with every order stored. We keep, per table and per index hash
+   attribute, which items hold each string value (updated by every put, update and delete, and
+   by a cancelled transaction's undo) and hand the Query only those items; moto's own key
+   conditions, sorting, paging and filters then run on them unchanged.
 """
 
 from __future__ import annotations
@@ -54,6 +66,8 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.events.models import EventsBackend
 from moto.stepfunctions.models import StateMachine
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -177,6 +191,7 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
                     table.items[hash_value][range_value] = before
                 else:
                     table.items[hash_value] = before
+                _reindex(table, hash_value, range_value)
             raise
 
 
@@ -188,9 +203,23 @@ _query_partition = threading.local()  # (table, hash key) while a base-table Que
 
 def _query_reading_one_partition(self: Table, *args: Any, **kwargs: Any) -> Any:
     arguments = _QUERY_SIGNATURE.bind(self, *args, **kwargs).arguments
-    if arguments.get("index_name") is not None or arguments.get("hash_key") is None or not self.range_key_attr:
+    if arguments.get("index_name") is not None:
+        return _query_reading_one_index_value(self, arguments, args, kwargs)
+    if arguments.get("hash_key") is None or not self.range_key_attr:
         return _original_query(self, *args, **kwargs)
     _query_partition.scope = (self, arguments["hash_key"])
+    try:
+        return _original_query(self, *args, **kwargs)
+    finally:
+        _query_partition.scope = None
+
+
+def _query_reading_one_index_value(self: Table, arguments: dict[str, Any], args: Any, kwargs: Any) -> Any:
+    conditions = arguments.get("hash_key_conditions") or []
+    if len(conditions) != 1 or getattr(conditions[0][1], "type", None) != "S":
+        return _original_query(self, *args, **kwargs)
+    attribute, value = conditions[0]
+    _query_partition.scope = (self, None, _items_with(self, attribute, value.value))
     try:
         return _original_query(self, *args, **kwargs)
     finally:
@@ -201,8 +230,85 @@ def _all_items_of_the_queried_partition(self: Table) -> list[Any]:
     scope = getattr(_query_partition, "scope", None)
     if scope is None or scope[0] is not self:
         return _original_all_items(self)
+    if len(scope) == 3:  # an index Query: the items holding its hash key's value (see 10. above)
+        return scope[2]
     # moto then keeps the items whose hash key matches: these are exactly those, in key order
     return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+
+
+_original_put_item = Table.put_item
+_original_delete_item = Table.delete_item
+_original_update_item = DynamoDBBackend.update_item
+_INDEXED = "_oms_index_values"  # on a Table: {attribute: {value: {item key}}}
+_INDEXED_BY_KEY = "_oms_index_keys"  # on a Table: {item key: {attribute: value}}
+
+
+def _stored(table: Table, hash_value: DynamoType, range_value: DynamoType | None) -> Any:
+    if table.range_key_attr:
+        return table.items.get(hash_value, {}).get(range_value) if range_value is not None else None
+    return table.items.get(hash_value)
+
+
+def _string_value(item: Any, attribute: str) -> str | None:
+    value = item.attrs.get(attribute) if item is not None else None
+    return value.value if value is not None and value.type == "S" else None
+
+
+def _reindex(table: Table, hash_value: DynamoType, range_value: DynamoType | None) -> None:
+    """After a write to one item: its entries in the value maps of every attribute kept."""
+    indexed: dict[str, dict[str, set[Any]]] | None = table.__dict__.get(_INDEXED)
+    if not indexed:
+        return
+    key = (hash_value, range_value if table.range_key_attr else None)
+    item = _stored(table, hash_value, range_value)
+    before = table.__dict__[_INDEXED_BY_KEY].pop(key, {})
+    after = {}
+    for attribute, values in indexed.items():
+        old, new = before.get(attribute), _string_value(item, attribute)
+        if old is not None and old != new:
+            values[old].discard(key)
+        if new is not None:
+            values.setdefault(new, set()).add(key)
+            after[attribute] = new
+    if after:
+        table.__dict__[_INDEXED_BY_KEY][key] = after
+
+
+def _items_with(table: Table, attribute: str, value: str) -> list[Any]:
+    indexed = table.__dict__.setdefault(_INDEXED, {})
+    by_key = table.__dict__.setdefault(_INDEXED_BY_KEY, {})
+    if attribute not in indexed:  # first Query on this attribute: one pass over the table
+        values: dict[str, set[Any]] = {}
+        for item in _original_all_items(table):
+            found = _string_value(item, attribute)
+            if found is not None:
+                key = (item.hash_key, item.range_key if table.range_key_attr else None)
+                values.setdefault(found, set()).add(key)
+                by_key.setdefault(key, {})[attribute] = found
+        indexed[attribute] = values
+    items = (_stored(table, h, r) for h, r in indexed[attribute].get(value, ()))
+    return [item for item in items if item is not None]
+
+
+def _put_item_indexed(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    item = _original_put_item(self, item_attrs, *args, **kwargs)
+    _reindex(self, item.hash_key, item.range_key)
+    return item
+
+
+def _delete_item_indexed(self: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
+    item = _original_delete_item(self, hash_key, range_key)
+    _reindex(self, hash_key, range_key)
+    return item
+
+
+def _update_item_indexed(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return _original_update_item(self, table_name, key, *args, **kwargs)
+    finally:
+        table = self.tables.get(table_name)
+        if table is not None and table.hash_key_attr in key:
+            _reindex(table, DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None)
 
 
 def _deepcopy_except_tables(value: Any, memo: Any = None) -> Any:
@@ -220,6 +326,9 @@ def install_dynamodb_fidelity() -> None:
         DynamoDBBackend.transact_write_items = _transact_write_items
         Table.query = _query_reading_one_partition
         Table.all_items = _all_items_of_the_queried_partition
+        Table.put_item = _put_item_indexed
+        Table.delete_item = _delete_item_indexed
+        DynamoDBBackend.update_item = _update_item_indexed
         dynamodb_models.copy = SimpleNamespace(deepcopy=_deepcopy_except_tables, copy=copy.copy)
 
 
@@ -288,6 +397,26 @@ def _remembered_backend_for_host(self: DomainDispatcherApplication, host: str | 
     return _backend_of_host[host]
 
 
+def server_app(server: Any) -> Any:
+    """The WSGI application a started ThreadedMotoServer serves (see 8. above)."""
+    app = getattr(getattr(server, "_server", None), "app", None)
+    if app is None:
+        raise RuntimeError("moto's ThreadedMotoServer has no _server.app: re-check local/moto_patches.py")
+    return app
+
+
+_original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+_parsed_programs: dict[str, Any] = {}  # workflow definition -> its parsed program (see 9. above)
+
+
+def _parsed_once(self: ExecutionWorker) -> Any:
+    definition = self._evaluation_details.state_machine_details.definition
+    program = _parsed_programs.get(definition)
+    if program is None:
+        program = _parsed_programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+    return program
+
+
 def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
     """Routes moto's Lambda invocations to `handlers` and scales ASL waits by `time_scale`."""
     global _installed, _time_scale
@@ -304,6 +433,7 @@ def install(handlers: dict[str, Handler], time_scale: float = 0.01) -> None:
         WaitFunction._wait_interval = _scaled_wait_interval(WaitFunction._wait_interval)
         lambda_eval_utils.boto_client_for = _reused_boto_client
         DomainDispatcherApplication.get_backend_for_host = _remembered_backend_for_host
+        ExecutionWorker._get_evaluation_entrypoint = _parsed_once
         _installed = True
     install_dynamodb_fidelity()
 

@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 
 from infra import topology
-from local import moto_patches, persistence
+from local import moto_patches, persistence, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
@@ -82,8 +82,12 @@ def log_order_events() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(moto|botocore|boto3|aws_lambda_powertools|werkzeug)\b")
 
 
-# A schedule runs every `every_minutes` scaled by the time scale, but not more often than this.
-MIN_SCHEDULE_SECONDS = 2.0
+# A schedule runs every `every_minutes` scaled by the time scale, but not more often than this:
+# each run of a scan (outbox, holds, reservations, reconciliation) is a few index queries, and
+# moto reads a whole table for each, so at 2 s the four minute-rate scans took a fifth of the
+# runtime's CPU under load (decision 94). 5 s keeps a crashed publish or an expired hold handled
+# within seconds.
+MIN_SCHEDULE_SECONDS = 5.0
 # Unscaled local periods: a stuck-order scan reads every shard of the status index for each status
 # (dozens of queries, each O(table) on moto), and the local limits are minutes (cdk.json "local"),
 # so every 15 s keeps detection within the limit + 15 s without loading the machine.
@@ -134,6 +138,7 @@ class LocalRuntime:
         host, port = self._moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         os.environ["AWS_ENDPOINT_URL"] = endpoint
+        transport.install(moto_patches.server_app(self._moto), endpoint)  # our own calls skip the socket
         os.environ["MOTO_PORT"] = str(port)  # moto's ASL engine calls back into the server here
         self._post_moto_config(endpoint, {"stepfunctions": {"execute_state_machine": True}})
         stores.reset()
@@ -246,6 +251,7 @@ class LocalRuntime:
             # moto's backends live in this process: forget them as a stopped process would, so a
             # runtime started next in the same process begins from its snapshot or from nothing.
             self._post_moto_config(os.environ["AWS_ENDPOINT_URL"], None, path="reset")
+            transport.uninstall(os.environ["AWS_ENDPOINT_URL"])
             self._moto.stop()
         if self._saved_env is not None:  # leave the process as we found it (tests run on after us)
             os.environ.clear()

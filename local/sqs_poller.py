@@ -65,6 +65,9 @@ class SqsPoller:
         ]
         self.batches = 0
         self.failed_records = 0
+        # Like Lambda's pollers, extra threads join only while the queue has work: an idle queue
+        # costs one long poll at a time, not one per thread.
+        self._has_work = threading.Event()
         self._busy = 0
         self._lock = threading.Lock()
 
@@ -90,9 +93,12 @@ class SqsPoller:
 
     def _run(self) -> None:
         region = self.queue_arn.split(":")[3]
+        first = threading.current_thread() is self._threads[0]
         while not self._stop.is_set():
             if self._paused.is_set():
                 self._stop.wait(0.1)
+                continue
+            if not first and not self._has_work.wait(1.0):
                 continue
             try:
                 messages = self.sqs.receive_message(
@@ -106,6 +112,8 @@ class SqsPoller:
                 if self._stop.wait(0.2):
                     return
                 continue
+            if first:
+                (self._has_work.set if messages else self._has_work.clear)()
             if messages:
                 with self._lock:
                     self._busy += 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
+
+from local.samples import load_event  # noqa: F401  (shared with the benchmarks; the tests' name for it)
 
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -17,10 +18,6 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
-
-
-def load_event(relative: str) -> dict:
-    return json.loads((EVENTS / relative).read_text("utf-8"))
 
 
 @pytest.fixture

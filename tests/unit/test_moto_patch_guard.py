@@ -46,6 +46,20 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     assert "_handle_name_input_idempotency(" in inspect.getsource(StepFunctionsParserBackend.start_execution)
     # The bus-name reading install_partner_bus_names() replaces: the last path segment of anything.
     assert 'split("/")[-1]' in inspect.getsource(moto_patches._original_normalize_event_bus_arn)
+    # The server's WSGI application, handed to the in-process transport (local/transport.py).
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    assert "self._server = make_server(" in inspect.getsource(ThreadedMotoServer._server_entry)
+    # The per-execution parse that is done once per definition.
+    entrypoint = inspect.getsource(moto_patches._original_entrypoint)
+    assert "AmazonStateLanguageParser.parse(" in entrypoint and "state_machine_details.definition" in entrypoint
+    # The index Query that tests every item of the table, and the writes that keep our value maps.
+    assert "for item in self.all_items():" in inspect.getsource(moto_patches._original_query)
+    assert "hash_key_conditions" in moto_patches._QUERY_SIGNATURE.parameters
+    assert list(inspect.signature(moto_patches._original_put_item).parameters)[:2] == ["self", "item_attrs"]
+    assert list(inspect.signature(moto_patches._original_delete_item).parameters) == ["self", "hash_key", "range_key"]
+    assert list(inspect.signature(moto_patches._original_update_item).parameters)[:3] == ["self", "table_name", "key"]
+    assert "self.items[hash_value][range_value] = item" in inspect.getsource(moto_patches._original_put_item)
 
 
 def test_handler_errors_come_back_with_their_class_name():
