@@ -80,10 +80,11 @@ class ChannelLines:
         self.lines: list[dict[str, Any]] = []
         self.sku_fields: list[str] = []
 
-    def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal) -> None:
+    def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal, line_id: str | None = None) -> None:
         field, code = next(((f, c) for f, c in codes if c), (codes[0][0], ""))
         self.sku_fields.append(f"{self.list_path}.{index}.{field}")
-        self.lines.append({"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount})
+        line = {"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount}
+        self.lines.append(line | {"channel_line_id": line_id} if line_id else line)
 
 
 P = TypeVar("P", bound=BaseModel)

@@ -98,7 +98,7 @@ def parse(document: Any) -> ChannelOrder:
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
         platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
         codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
-        lines.add(index, codes, sub.num, sub.price, sub.discount)
+        lines.add(index, codes, sub.num, sub.price, sub.discount, line_id=sub.oid)
     return canonical(
         {
             "channel": CHANNEL,
