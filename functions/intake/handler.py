@@ -57,7 +57,7 @@ def _webhook_route(webhook: WebhookChannel):
         if after_sales is not None:  # a refund or a cancellation: not an order to fulfil
             return json_response(202, queue_refund(after_sales, {"route": "webhook", "shop": shop, "topic": topic or "order status"}))
         channel_order = webhook.parse(document)
-        return _take(channel_order.model_copy(update={"received_via": {"route": "webhook", "shop": shop}}))
+        return _take(channel_order.model_copy(update={"received_via": {**channel_order.received_via, "route": "webhook", "shop": shop}}))
 
     post_channel_order.__name__ = f"post_{webhook.channel.value}_order"
     return post_channel_order

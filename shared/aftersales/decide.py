@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from shared.aftersales.domain import AfterSalesRequest, RefundedUnits
-from shared.aftersales.records import RefundOutcome, RefundRecord, Stage
+from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
 from shared.events import RefundedLine
-from shared.lifecycle import OrderStatus
+from shared.lifecycle import OrderStatus, TimelineEntry
 
 S = OrderStatus
 BEFORE_RELEASE = frozenset({S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED, S.EXCEPTION})
@@ -45,4 +45,10 @@ def new_record(request: AfterSalesRequest, stage: Stage, units: list[RefundedUni
         outcome=outcome,
         reason=request.reason,
     )
-    return record.model_copy(update={"history": [{"at": record.received_at, "channel_status": request.channel_status, "state": request.state}]})
+    return record.model_copy(update={"history": [StatusSeen(at=record.received_at, channel_status=request.channel_status, state=request.state)]})
+
+
+def refunds_at_intake(timeline: list[TimelineEntry]) -> set[str]:
+    """Refunds a channel's order already carried when it arrived (their lines never entered it)."""
+    first = timeline[0].details.get("refunds_at_intake", "") if timeline else ""
+    return set(filter(None, str(first).split(",")))

@@ -63,6 +63,18 @@ class AfterSalesStore:
     def rma_update(self, rma: Rma, seen: Rma) -> dict[str, Any]:
         return self._replace(rma.order_id, f"RMA#{rma.rma_id}", rma, seen.updated_at)
 
+    def order_unchanged(self, order_id: str, version: int, status: str) -> dict[str, Any]:
+        """Holds only while the order is at the version and status the caller read."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(order_id), "sk": "META"}),
+                "ConditionExpression": "#version = :seen AND #status = :status",
+                "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
+                "ExpressionAttributeValues": {":seen": to_value(version), ":status": to_value(status)},
+            }
+        }
+
     # -- helpers -----------------------------------------------------------------------------------
 
     def _get(self, order_id: str, sk: str) -> dict[str, Any] | None:

@@ -155,6 +155,8 @@ def parse(document: Any) -> ChannelOrder:
             "placed_at": order.created_at,
         },
         lines.sku_fields,
+        # The refunds already subtracted: their refunds/create webhook, when it comes, is recorded only.
+        received_via={"refunds_at_intake": ",".join(r.id for r in order.refunds)} if order.refunds else {},
     )
 
 

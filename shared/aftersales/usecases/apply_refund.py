@@ -16,14 +16,14 @@ from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, StatusSeen
 from shared.aftersales.usecases import AfterSales
-from shared.aftersales.usecases.before_release import cancel_or_amend, finish_amendment
+from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
 from shared.aftersales.usecases.intercept import request_intercept
 from shared.aftersales.usecases.returns import expect_return
 from shared.aws.order_store import OrderDetails
 from shared.clock import now_iso
 from shared.errors import OrderNotFound
 from shared.events import OrderRefunded
-from shared.lifecycle import Actor, note_entry
+from shared.lifecycle import Actor, OrderStatus, note_entry
 from shared.usecases.retry import on_version_conflict
 
 
@@ -46,8 +46,10 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
     if seen is not None:
         return _seen_again(seen, request, actor, deps, details)
     stage = decide.stage_of(current.status)
-    if request.state == RefundState.CLOSED or stage == "order_closed":
+    at_intake = request.refund_id in decide.refunds_at_intake(details.timeline)
+    if request.state == RefundState.CLOSED or stage == "order_closed" or at_intake:
         why = f"the refund is {request.channel_status or 'closed'} on the platform" if request.state == RefundState.CLOSED else f"the order is {current.status.value}"
+        why = "its lines were left out when the order was received" if at_intake else why
         record = decide.new_record(request, stage, [], RefundOutcome.RECORDED, request.everything, current.order.currency)
         deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
@@ -71,6 +73,8 @@ def _seen_again(seen: RefundRecord, request: AfterSalesRequest, actor: Actor, de
     if (seen.channel_status, seen.state) == (request.channel_status, request.state):
         if seen.outcome == RefundOutcome.AMENDED:
             finish_amendment(current, seen, deps)
+        if seen.outcome == RefundOutcome.CANCELLED and current.status != OrderStatus.CANCELLED:
+            cancel(current.order_id, seen, actor, deps)
         deps.publisher.publish_order(current.order_id)
         return "duplicate"
     now = now_iso()

@@ -12,7 +12,6 @@ from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, RefundedUnits, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord
 from shared.aftersales.usecases import AfterSales
-from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.order_store import OrderDetails, StoredOrder
 from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.cancel_order import cancel_order
@@ -27,12 +26,10 @@ def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: li
     facts = {"refund_id": request.refund_id, "lines": [line.model_dump() for line in decide.refunded_lines(units)], "amount": None if request.amount is None else str(request.amount)}
     if everything:
         record = decide.new_record(request, "before_release", units, RefundOutcome.CANCELLED, True, current.order.currency)
-        reason = f"{request.channel.value} {request.kind.value} {request.refund_id}" + (f": {request.reason}" if request.reason else "")
-        cancel_order(current.order_id, reason, actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
-        try:  # after the cancellation (its own transaction); a repeat finds the order CANCELLED and the record here
-            transact_write(deps.orders.db, [deps.records.refund_put(record)])
-        except TransactionCancelled:
-            pass
+        # The record first, while the order is as read; then the cancellation (its own transaction).
+        # A repeat of the message finds the record and finishes a cancellation a crash left undone.
+        deps.orders.write_conditioned(current, [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)])
+        cancel(current.order_id, record, actor, deps)
         return RefundOutcome.CANCELLED.value
     left = what_is_left(current.order, units)
     assert left is not None  # everything is False
@@ -46,6 +43,11 @@ def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: li
     moved = deps.orders.transition(current, OrderStatus.RECEIVED, entry, set_fields=fields, extra_items=[deps.records.refund_put(record)])
     finish_amendment(moved, record, deps)
     return RefundOutcome.AMENDED.value
+
+
+def cancel(order_id: str, record: RefundRecord, actor: Actor, deps: AfterSales) -> None:
+    reason = f"{record.channel} {record.kind.value} {record.refund_id}" + (f": {record.reason}" if record.reason else "")
+    cancel_order(order_id, reason, actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
 
 
 def finish_amendment(current: StoredOrder, record: RefundRecord, deps: AfterSales) -> None:

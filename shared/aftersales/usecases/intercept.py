@@ -56,7 +56,7 @@ def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: 
         )
         for note, lines in asks
     ]
-    items = [_unchanged(deps, current.order_id, current.version), deps.records.refund_put(record)]
+    items = [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)]
     items += [deps.publisher.outbox.put_item(OutboxMessage.of(event, now)) for event in events]
     deps.orders.write_conditioned(current, items)
     warehouses = ", ".join(note.warehouse_id for note, _ in asks) or "none"
@@ -94,6 +94,8 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
     if record is None or answer.note_id not in record.intercept_notes:
         raise Nonsense("unknown_intercept", f"order {answer.order_id} asked no intercept of note {answer.note_id} for refund {answer.refund_id}")
     if answer.note_id in record.intercept_answers:
+        if record.everything and record.intercept_answers[answer.note_id] == "intercepted":  # finish what a crash left
+            cancel_order(answer.order_id, f"refund {record.refund_id}: intercepted at {answer.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
         return "duplicate"
     details = deps.orders.details(answer.order_id)
     current = details.order
@@ -107,10 +109,11 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record), deps.records.rma_put(rma)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; return {rma.rma_id} expected", rma_id=rma.rma_id, **facts))
     elif record.everything:
+        # The answer first (a repeat then finds it and only finishes the cancellation), then the cancellation.
         answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
+        deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"intercepted at {note.warehouse_id}: the parcel will not ship", **facts))
         cancel_order(current.order_id, f"refund {record.refund_id}: intercepted at {note.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
-        transact_write(deps.orders.db, [deps.records.refund_update(answered, record)])
     else:
         answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
         _take_out_of_note(current, note, record, answered, actor, facts, deps)
@@ -170,16 +173,3 @@ def release_reservation_line(line: ReservationLine, reason: str, deps: AfterSale
         transact_write(deps.inventory.db, deps.inventory.release_items([line], reason, int(time.time())))
     except TransactionCancelled:
         pass  # released meanwhile
-
-
-def _unchanged(deps: AfterSales, order_id: str, version: int) -> dict:
-    """A transaction item that holds only while the order is at the version the caller read."""
-    return {
-        "ConditionCheck": {
-            "TableName": deps.orders.table,
-            "Key": to_item({"pk": f"ORDER#{order_id}", "sk": "META"}),
-            "ConditionExpression": "#version = :seen AND #status = :released",
-            "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
-            "ExpressionAttributeValues": {":seen": to_value(version), ":released": to_value(OrderStatus.RELEASED.value)},
-        }
-    }
