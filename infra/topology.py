@@ -738,16 +738,16 @@ RULES = (
         pattern={"source": [{"prefix": "wms."}], "detail-type": ["InterceptResult", "ReturnReceipt"]},
         target_queue="aftersales",
     ),
-    Rule(
-        key="partner_refunds_to_aftersales",
-        description="Deliver the Shopify partner source's refund and cancellation webhooks to the after-sales queue",
-        bus="shopify_partner",
-        pattern={"detail-type": ["shopifyWebhook"], "detail": {"metadata": {"X-Shopify-Topic": ["refunds/create", "orders/cancelled"]}}},
-        target_queue="aftersales",
-    ),
+)
+# The partner source's refunds and cancellations take its order rule to partner intake, which hands
+# them to the after-sales queue (a rule more would cost the stack a rule, a DLQ and an alarm).
+RULES = tuple(
+    replace(r, pattern={**r.pattern, "detail": {"metadata": {"X-Shopify-Topic": ["orders/create", "orders/updated", "refunds/create", "orders/cancelled"]}}})
+    if r.key == "partner_orders_to_intake" else r
+    for r in RULES
 )
 FUNCTIONS = tuple(
-    replace(f, uses=(*f.uses, Uses("aftersales", Access.SEND))) if f.key == "intake" else f for f in FUNCTIONS
+    replace(f, uses=(*f.uses, Uses("aftersales", Access.SEND))) if f.key in ("intake", "partner_intake") else f for f in FUNCTIONS
 ) + (
     Function(
         key="aftersales",

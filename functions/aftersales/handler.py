@@ -1,5 +1,5 @@
-"""After-sales queue consumer: refunds and cancellations from every channel (queued by intake,
-or a Shopify partner event), the WMS's answers to intercept requests (InterceptResult) and its
+"""After-sales queue consumer: refunds and cancellations from every channel (queued by intake
+and partner intake), the WMS's answers to intercept requests (InterceptResult) and its
 return receipts (ReturnReceipt). A failed record is retried alone (partial batch failure); a
 message that can never apply (malformed, an unknown order, line, intercept or return, more units
 than ordered) goes to the dead-letter queue at once with the reason."""
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from shared.aftersales.domain import Nonsense
-from shared.aftersales.inbound import DEAD_LETTER_QUEUE_ENV, RefundMessage, envelope, partner_refund
+from shared.aftersales.messages import DEAD_LETTER_QUEUE_ENV, RefundMessage, envelope
 from shared.aftersales.usecases.apply_refund import apply_refund
 from shared.aftersales.usecases.intercept import InterceptAnswer, answer_intercept
 from shared.aftersales.usecases.returns import ReturnReceipt, receive_return
@@ -47,10 +47,6 @@ def _apply(document: dict[str, Any]) -> tuple[str, str, str]:
     kind, source, detail = document.get("detail-type"), str(document.get("source", "unknown")), document.get("detail")
     if not isinstance(detail, dict):
         raise ValueError("an after-sales event needs a detail object")
-    if kind == "shopifyWebhook":
-        request = partner_refund(detail)
-        actor = Actor(kind=ActorKind.PARTNER, name=source)
-        return "refund", apply_refund(request, actor, after_sales()), request.order_id
     if kind == "InterceptResult":
         answer = InterceptAnswer.model_validate(detail)
         return kind, answer_intercept(answer, source, after_sales()), answer.order_id

@@ -6,22 +6,17 @@ ReturnReceipt). All of them become one message on the after-sales queue."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
+from typing import Any
 
 from shared.aftersales.domain import AfterSalesRequest
+from shared.aftersales.messages import QUEUE_ENV, RefundMessage
 from shared.channels import douyin_refunds, jd_refunds, shopify_refunds, tmall_refunds
 from shared.orders import Channel
 from shared.problems import InputRejected
 
-QUEUE_ENV = "AFTERSALES_QUEUE_URL"
-DEAD_LETTER_QUEUE_ENV = "AFTERSALES_DEAD_LETTER_QUEUE_URL"
-WMS_KINDS = ("InterceptResult", "ReturnReceipt")
-PARTNER_TOPICS = (shopify_refunds.TOPIC_REFUND, shopify_refunds.TOPIC_CANCELLED)
+PARTNER_TOPICS = (shopify_refunds.TOPIC_REFUND, shopify_refunds.TOPIC_CANCELLED)  # besides the order topics
 
 
 @dataclass(frozen=True)
@@ -43,38 +38,26 @@ REFUND_CHANNELS = {
 }
 
 
-class RefundMessage(BaseModel, defer_build=True):
-    """What the refund routes put on the after-sales queue: the request as read, and its way in."""
-
-    kind: Literal["refund"] = "refund"
-    request: AfterSalesRequest
-    received_via: dict[str, str] = Field(default_factory=dict)
-
-    def body(self) -> str:
-        return self.model_dump_json()
-
-
-def partner_refund(detail: dict[str, Any]) -> AfterSalesRequest:
-    """A Shopify partner event's webhook (refunds/create, orders/cancelled), fields named where
-    they sit in the event."""
+def partner_after_sales(document: Any) -> AfterSalesRequest | None:
+    """A Shopify partner event that is a refund (refunds/create) or the order's cancellation
+    (orders/cancelled, or an orders/updated whose order is cancelled); None: an order event.
+    Fields are named where they sit in the event."""
+    if not isinstance(document, dict) or not isinstance(document.get("detail"), dict):
+        return None
+    detail = document["detail"]
     metadata = detail.get("metadata") if isinstance(detail.get("metadata"), dict) else {}
     topic = next((v for k, v in metadata.items() if k.lower() == "x-shopify-topic"), None)
     payload = detail.get("payload")
     try:
         if topic == shopify_refunds.TOPIC_REFUND:
             return shopify_refunds.parse_refund(payload)
-        if topic == shopify_refunds.TOPIC_CANCELLED:
+        if topic == shopify_refunds.TOPIC_CANCELLED or shopify_refunds.is_cancellation(payload):
             return shopify_refunds.parse_cancellation(payload)
     except InputRejected as refused:
         raise InputRejected(refused.status, [p.model_copy(update={"field": f"detail.payload.{p.field}"}) for p in refused.problems]) from None
-    raise InputRejected.one(422, "detail.metadata.X-Shopify-Topic", "not_an_after_sales_topic", f"topic {topic!r} is not one of {', '.join(PARTNER_TOPICS)}")
+    return None
 
 
-def envelope(body: str) -> dict[str, Any]:
-    document = json.loads(body)
-    if not isinstance(document, dict):
-        raise ValueError("an after-sales message is a JSON object")
-    return document
 
 
 def queue_refund(request: AfterSalesRequest, received_via: dict[str, str]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import AliasChoices, Field
 
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, RefundState, RequestedLine, read_request
+from shared.channels import douyin
 from shared.channels.common import Fen, PlatformId, PlatformModel, Text, read_platform, yuan
 from shared.orders import Channel
 
@@ -53,13 +54,12 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 
 def is_cancellation(document: Any) -> bool:
-    order = document.get("data", {}).get("shop_order_detail", document) if isinstance(document, dict) and isinstance(document.get("data"), dict) else document
+    order = douyin.unwrap(document)
     return isinstance(order, dict) and order.get("order_status") == _CANCELLED
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:
-    body = document["data"]["shop_order_detail"] if isinstance(document.get("data"), dict) else document
-    order = read_platform(CancelledOrder, body)
+    order = read_platform(CancelledOrder, douyin.unwrap(document))
     return read_request(
         {
             "channel": Channel.DOUYIN, "channel_order_id": order.order_id, "refund_id": f"cancelled-{order.order_id}", "kind": AfterSalesKind.CANCEL,

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, RefundState, read_request
+from shared.channels import jd
 from shared.channels.common import Fen, PlatformId, PlatformModel, Text, read_platform, yuan
 from shared.orders import Channel
 
 _STATE = {"0": RefundState.REQUESTED, "1": RefundState.AGREED, "2": RefundState.CLOSED, "3": RefundState.SUCCESS, "4": RefundState.CLOSED}
-CANCELLED_ORDER = frozenset({"TRADE_CANCELED", "LOCKED"})
 
 
 class RefundApply(PlatformModel):
@@ -44,11 +44,12 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 
 def is_cancellation(document: Any) -> bool:
-    return isinstance(document, dict) and document.get("orderState") == "TRADE_CANCELED"
+    order = jd.unwrap(document)
+    return isinstance(order, dict) and order.get("orderState") == "TRADE_CANCELED"
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:
-    order = read_platform(CancelledOrder, document)
+    order = read_platform(CancelledOrder, jd.unwrap(document))
     return read_request(
         {
             "channel": Channel.JD, "channel_order_id": order.orderId, "refund_id": f"canceled-{order.orderId}", "kind": AfterSalesKind.CANCEL,

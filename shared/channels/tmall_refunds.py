@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, RefundState, RequestedLine, read_request
+from shared.channels import tmall
 from shared.channels.common import Money, PlatformId, PlatformModel, Text, WholeNumber, read_platform
 from shared.orders import Channel
 
@@ -72,13 +73,12 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 
 def is_cancellation(document: Any) -> bool:
-    trade = document.get("trade_fullinfo_get_response", {}).get("trade", document) if isinstance(document, dict) else None
+    trade = tmall.unwrap(document)
     return isinstance(trade, dict) and trade.get("status") in CANCELLED_TRADE
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:
-    body = document.get("trade_fullinfo_get_response", {}).get("trade", document)
-    trade = read_platform(ClosedTrade, body)
+    trade = read_platform(ClosedTrade, tmall.unwrap(document))
     return read_request(
         {
             "channel": Channel.TMALL, "channel_order_id": trade.tid, "refund_id": f"closed-{trade.tid}", "kind": AfterSalesKind.CANCEL,

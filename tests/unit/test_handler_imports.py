@@ -26,7 +26,6 @@ USES = {
     "intake": CHANNELS,
     "partner_intake": CHANNELS,
     "erp_import": CHANNELS,
-    "aftersales": CHANNELS,  # a Shopify partner event is read by the channel's refund adapter
 }
 
 
