@@ -38,7 +38,7 @@ def refund(order: dict, refund_id: str, **fields) -> dict:
 
 def timeline_of(order_id: str) -> list[str]:
     lines = []
-    for entry in order_store().details(order_id).timeline:
+    for entry in sorted(order_store().details(order_id).timeline, key=lambda e: e.at):  # notes of one version sort by key
         change = f"{entry.from_status or '·'} → {entry.to_status}" if entry.kind == "transition" else f"[{entry.to_status}] note"
         facts = {k: v for k, v in entry.details.items() if k in ("refund_id", "reason", "rma_id", "receipt_id", "outcome", "lines", "voided_notes")}
         lines.append(f"{entry.at}  {change:28}  {entry.actor.kind.value}:{entry.actor.name}  {entry.cause}  {json.dumps(facts, ensure_ascii=False) if facts else ''}")

@@ -87,7 +87,8 @@ def test_shopify_order_arriving_with_its_refund_has_the_refunded_lines_left_out_
     post("shopify", real_sample("shopify_refund_python_api_fixture.json")["refund"], topic="refunds/create")
     assert consume(ipods) == []  # not a dead letter: the refund is known, its lines never entered the order
     [record] = AfterSalesStore().refunds(answer["order_id"])
-    assert record.outcome == "recorded" and "left out when the order was received" in order_store().details(answer["order_id"]).timeline[-1].cause
+    assert record.outcome == "recorded"
+    assert any("left out when the order was received" in e.cause for e in order_store().details(answer["order_id"]).timeline)
 
 
 def test_shopify_cancelled_order_webhook_is_a_cancellation_not_a_422(seeded):
