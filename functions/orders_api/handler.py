@@ -85,7 +85,7 @@ def get_order(order_id: str) -> OrderDetails:
 @app.get("/orders/<order_id>/aftersales", summary="The order's refunds (what oms did about each) and returns (RMAs: expected, received)")
 def get_after_sales(order_id: str) -> AfterSalesView:
     logger.append_keys(order_id=order_id)
-    return after_sales_of(order_id, order_store(), AfterSalesStore())
+    return after_sales_of(order_id, order_store(), AfterSalesStore(order_store()))
 
 
 @app.post("/orders/<order_id>/cancel", summary="Cancel up to shipment: notes voided, stock released")

@@ -7,7 +7,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.ids import order_id_for
 from shared.orders import Amount, Channel, OrderIn, OrderLine
@@ -35,6 +36,12 @@ class RequestedLine(BaseModel, defer_build=True):
     sku: str | None = Field(default=None, max_length=200, description="The SKU as the channel or oms names it, when there is no line id")
     quantity: int | None = Field(default=None, ge=1, le=100_000, description="Absent: the whole line")
 
+    @model_validator(mode="after")
+    def _named(self) -> RequestedLine:
+        if not (self.line_id or self.sku):
+            raise ValueError("a refunded line is named by its line_id or its sku")
+        return self
+
 
 class AfterSalesRequest(BaseModel, defer_build=True):
     """A refund or cancellation as oms reads it from any channel (also oms's own POST /refunds)."""
@@ -54,6 +61,12 @@ class AfterSalesRequest(BaseModel, defer_build=True):
     reason: str = Field(default="", max_length=500)
     restock: bool | None = Field(default=None, description="Shopify's restock flag, kept for the record")
 
+    @model_validator(mode="after")
+    def _says_what(self) -> AfterSalesRequest:
+        if not self.everything and not self.lines:
+            raise PydanticCustomError("no_lines", "a refund names its lines, or says it covers the whole order (whole_order: true)")
+        return self
+
     @property
     def order_id(self) -> str:
         return order_id_for(self.channel.value, self.channel_order_id)
@@ -71,8 +84,6 @@ def read_request(values: dict[str, Any], field_of: dict[str, str] | None = None)
     except ValidationError as error:
         problems = problems_from_validation(error.errors())
         raise InputRejected(400, [_renamed(p, field_of or {}) for p in problems]) from None
-    if not request.everything and not request.lines:
-        raise InputRejected.one(400, "lines", "no_lines", "a refund names its lines, or says it covers the whole order")
     return request
 
 

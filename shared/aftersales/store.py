@@ -13,10 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.aftersales.records import RefundRecord, Rma
-from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import from_item, to_item, to_value
-
-TABLE_ENV = "ORDERS_TABLE"
+from shared.aws.order_store import OrderStore
 
 
 def _pk(order_id: str) -> str:
@@ -24,13 +22,15 @@ def _pk(order_id: str) -> str:
 
 
 class AfterSalesStore:
-    def __init__(self, table_name: str | None = None, dynamodb: Any = None):
-        self.table = table_name or resource_name(TABLE_ENV)
-        self._client = dynamodb
+    """Writes in the orders table, beside the order (the same table and client as `orders`)."""
+
+    def __init__(self, orders: OrderStore | None = None):
+        self.orders = orders or OrderStore()
+        self.table = self.orders.table
 
     @property
     def db(self) -> Any:
-        return self._client or client("dynamodb")
+        return self.orders.db
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from shared.aws.stores import inventory_store, order_store, outbox_publisher
 def after_sales() -> AfterSales:
     return AfterSales(
         orders=order_store(),
-        records=AfterSalesStore(),
+        records=AfterSalesStore(order_store()),
         inventory=inventory_store(),
         publish=publish,
         publisher=outbox_publisher(),

@@ -112,3 +112,12 @@ def refuse_status(field: str, status: object, channel: str) -> InputRejected:
     return InputRejected.one(
         422, field, "status_not_fulfillable", f"{channel} order status {status!r} is not an order waiting to be shipped"
     )
+
+
+def unwrap_answer(document: Any, answer_key: str, inner_key: str) -> Any:
+    """The resource inside a TOP-style API answer ({"<api>_response": {"<resource>": {...}}}), or
+    the document itself when the connector forwards the bare resource."""
+    if isinstance(document, dict) and set(document) == {answer_key}:
+        response = document[answer_key]
+        return response.get(inner_key) if isinstance(response, dict) else response
+    return document

@@ -22,6 +22,7 @@ from shared.channels.common import (
     canonical,
     read_platform,
     refuse_status,
+    unwrap_answer,
 )
 from shared.orders import Channel, InvoiceKind, PaymentStatus
 
@@ -78,10 +79,7 @@ class Trade(PlatformModel):
 
 
 def unwrap(document: Any) -> Any:
-    if isinstance(document, dict) and set(document) == {"trade_fullinfo_get_response"}:
-        response = document["trade_fullinfo_get_response"]
-        return response.get("trade") if isinstance(response, dict) else response
-    return document
+    return unwrap_answer(document, "trade_fullinfo_get_response", "trade")
 
 
 def parse(document: Any) -> ChannelOrder:

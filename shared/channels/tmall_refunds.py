@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, RefundState, RequestedLine, read_request
 from shared.channels import tmall
-from shared.channels.common import Money, PlatformId, PlatformModel, Text, WholeNumber, read_platform
+from shared.channels.common import Money, PlatformId, PlatformModel, Text, WholeNumber, read_platform, unwrap_answer
 from shared.orders import Channel
 
 _STATE = {
@@ -46,10 +46,7 @@ class ClosedTrade(PlatformModel):
 
 
 def unwrap(document: Any) -> Any:
-    if isinstance(document, dict) and set(document) == {"refund_get_response"}:
-        response = document["refund_get_response"]
-        return response.get("refund") if isinstance(response, dict) else response
-    return document
+    return unwrap_answer(document, "refund_get_response", "refund")
 
 
 def parse_refund(document: Any) -> AfterSalesRequest:

@@ -31,7 +31,7 @@ RUNS: list[tuple[str, str]] = []  # what the workflow was asked to run
 @pytest.fixture
 def deps(seeded):
     RUNS.clear()
-    return AfterSales(order_store(), AfterSalesStore(), inventory_store(), publish, outbox_publisher(), lambda order_id, run: RUNS.append((order_id, run)) or True)
+    return AfterSales(order_store(), AfterSalesStore(order_store()), inventory_store(), publish, outbox_publisher(), lambda order_id, run: RUNS.append((order_id, run)) or True)
 
 
 def ask(order: dict, refund_id: str, **fields) -> AfterSalesRequest:

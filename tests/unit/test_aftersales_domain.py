@@ -90,3 +90,10 @@ def test_the_after_sales_statuses_lead_nowhere_else():
     assert ways == {p for p in AFTER_SALES if S.RETURN_PENDING in p or S.RETURNED in p}
     assert not is_allowed(S.RETURN_PENDING, S.CANCELLED) and not is_allowed(S.RELEASED, S.RETURN_PENDING)
     assert TERMINAL == {S.REJECTED, S.CANCELLED}  # a delivered parcel can still come back
+
+
+def test_a_refunded_line_is_named_by_line_id_or_sku():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="named by its line_id or its sku"):
+        ask(lines=[{"quantity": 1}])
