@@ -89,7 +89,7 @@ def test_refund_of_everything_before_release_cancels_the_order_and_gives_the_sto
     eventually(lambda: execution_done(runtime, order_id))
     details = settle(runtime, order_id)
     assert details["order"]["status"] == "CANCELLED" and details["outbound_notes"] == []
-    assert inventory_store().stock_record(a, "WH-SH").reserved == 0 and inventory_store().stock_record(a, "WH-SH").available == 10
+    eventually(lambda: inventory_store().stock_record(a, "WH-SH").reserved == 0 and inventory_store().stock_record(a, "WH-SH").available == 10)
     status, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")
     assert status == 200 and [(r["refund_id"], r["outcome"], r["stage"]) for r in after_sales["refunds"]] == [("RF-ALL-1", "cancelled", "before_release")]
     time.sleep(1)  # the repeat has been consumed: it changed nothing
@@ -111,7 +111,7 @@ def test_refund_of_one_line_before_release_amends_the_order_which_is_routed_agai
     assert [(line["sku"], line["quantity"]) for line in details["order"]["order"]["lines"]] == [(a, 2)]
     assert [(line["sku"], line["quantity"]) for line in details["outbound_notes"][0]["lines"]] == [(a, 2)]
     assert transitions(details)[-5:] == [("RESERVED", "RECEIVED"), ("RECEIVED", "APPROVED"), ("APPROVED", "ROUTED"), ("ROUTED", "RESERVED"), ("RESERVED", "RELEASED")]
-    assert inventory_store().stock_record(b, "WH-SH").available == 10  # the refunded line's stock is back
+    eventually(lambda: inventory_store().stock_record(b, "WH-SH").available == 10)  # the refunded line's stock is back
     assert inventory_store().stock_record(a, "WH-SH").reserved == 2
     timeline_of(order_id)
 
@@ -133,7 +133,7 @@ def test_refund_after_release_asks_the_warehouse_to_intercept_and_records_its_an
     publish(runtime, "wms.jiading", "InterceptResult", answer)  # the WMS answers twice
     details = settle(runtime, order_id)
     assert details["outbound_notes"][0]["state"] == "VOIDED"
-    assert inventory_store().stock_record(a, "WH-SH").available == 10
+    eventually(lambda: inventory_store().stock_record(a, "WH-SH").available == 10)  # given back after the status change
     status, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")
     [record] = after_sales["refunds"]
     assert (record["outcome"], record["intercept_answers"]) == ("intercepted", {note["note_id"]: "intercepted"})
@@ -149,7 +149,7 @@ def test_refund_after_shipment_expects_a_return_whose_receipt_restocks(runtime, 
     scan = {"order_id": order_id, "warehouse_id": "WH-SH", "carrier": "SF", "tracking_number": "SF1234509876", "occurred_at": "2026-11-25T10:00:00Z"}
     publish(runtime, "wms.jiading", "ParcelShipped", scan)
     eventually(lambda: order_store().load(order_id).status == "SHIPPED")
-    assert inventory_store().stock_record(a, "WH-SH").on_hand == 8
+    eventually(lambda: inventory_store().stock_record(a, "WH-SH").on_hand == 8)  # committed after the status change
     refund(order, "RF-SHIP-1", lines=[{"sku": a, "quantity": 2}], amount="100.00")
     eventually(lambda: order_store().load(order_id).status == "RETURN_PENDING")
     status, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")
