@@ -10,7 +10,7 @@ tests/infra/test_topology_agrees_with_template.py proves the synthesized templat
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -809,3 +809,50 @@ def env_var_of(resource_key: str) -> str:
         if resource.key == resource_key:
             return resource.env_var
     raise KeyError(resource_key)
+
+
+# -- After-sales: refunds, cancellations, intercepts, returns (issue 13, shared/aftersales/) ------
+# One queue takes every after-sales message (refunds queued by intake, the Shopify partner
+# source's refunds/create and orders/cancelled, the WMS's intercept answers and return receipts),
+# so that one consumer applies an order's after-sales in one place; its DLQ keeps what cannot apply.
+AFTERSALES_QUEUE = Queue(
+    key="aftersales",
+    env_var="AFTERSALES_QUEUE_URL",
+    purpose="Refunds and cancellations from the channels, intercept answers and return receipts from the WMS",
+    consumer="aftersales",
+    max_concurrency=10,
+)
+QUEUES = (*QUEUES, AFTERSALES_QUEUE)
+RULES = (
+    *RULES,
+    Rule(
+        key="wms_aftersales_to_aftersales",
+        description="Deliver the WMS's intercept answers and return receipts to the after-sales queue",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}], "detail-type": ["InterceptResult", "ReturnReceipt"]},
+        target_queue="aftersales",
+    ),
+)
+# The partner source's refunds and cancellations take its order rule to partner intake, which hands
+# them to the after-sales queue (a rule more would cost the stack a rule, a DLQ and an alarm).
+RULES = tuple(
+    replace(r, pattern={**r.pattern, "detail": {"metadata": {"X-Shopify-Topic": ["orders/create", "orders/updated", "refunds/create", "orders/cancelled"]}}})
+    if r.key == "partner_orders_to_intake" else r
+    for r in RULES
+)
+FUNCTIONS = tuple(
+    replace(f, uses=(*f.uses, Uses("aftersales", Access.SEND))) if f.key in ("intake", "partner_intake") else f for f in FUNCTIONS
+) + (
+    Function(
+        key="aftersales",
+        module="functions.aftersales.handler",
+        description="Applies refunds and cancellations at the order's stage (cancel, amend, intercept, expect a return) and the WMS's intercept answers and return receipts",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND), Uses("fulfilment", Access.START)),
+        memory_mb=512,
+    ),
+)
+ROUTES = (
+    *ROUTES,
+    Route("POST", "/refunds", "intake", client="own_api", max_body_bytes=MAX_BODY_BYTES),
+    Route("GET", "/orders/{order_id}/aftersales", "orders_api", authorization="IAM"),
+)

@@ -4,7 +4,7 @@ can drop the duplicates at-least-once delivery brings."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -108,3 +108,66 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     OrderStuck,
     StuckOrderEscalated,
 )
+
+
+# -- After-sales (issue 13; the contract between the three after-sales branches) -----------------
+
+
+class RefundedLine(BaseModel, defer_build=True):
+    line_id: str = Field(description="The channel's line id (Shopify line item, Tmall oid, Douyin sku order), else the SKU")
+    sku: str
+    quantity: int = Field(ge=1)
+
+
+class OrderRefunded(DomainEvent):
+    """A channel refunded lines of an order (or all of it); what oms does depends on the stage."""
+
+    detail_type: ClassVar[str] = "OrderRefunded"
+
+    channel: str
+    channel_order_id: str
+    refund_id: str
+    lines: list[RefundedLine]
+    amount: str = Field(description="Decimal as text, in the order's currency")
+    currency: str
+    stage: Literal["before_release", "after_release", "after_shipment"]
+
+
+class InterceptRequested(DomainEvent):
+    """oms asks the warehouse to stop a released note (拦截): its lines, or all of it, must not ship."""
+
+    detail_type: ClassVar[str] = "InterceptRequested"
+
+    warehouse_id: str
+    note_id: str
+    refund_id: str
+    lines: list[RefundedLine] = Field(description="The lines to take out of the parcel; all of the note's when the whole order is refunded")
+    whole_note: bool
+
+
+class InterceptAnswered(DomainEvent):
+    detail_type: ClassVar[str] = "InterceptAnswered"
+
+    warehouse_id: str
+    note_id: str
+    refund_id: str
+    outcome: Literal["intercepted", "too_late"]
+
+
+class ReturnedLine(BaseModel, defer_build=True):
+    sku: str
+    sellable: int = Field(ge=0)
+    unsellable: int = Field(ge=0)
+
+
+class ReturnReceived(DomainEvent):
+    """The warehouse received a return: sellable units are back in stock, unsellable ones are not."""
+
+    detail_type: ClassVar[str] = "ReturnReceived"
+
+    rma_id: str
+    warehouse_id: str
+    lines: list[ReturnedLine]
+
+
+ALL_EVENTS = (*ALL_EVENTS, OrderRefunded, InterceptRequested, InterceptAnswered, ReturnReceived)

@@ -29,6 +29,9 @@ class OrderStatus(StrEnum):
     BACKORDERED = "BACKORDERED"  # no stock anywhere: waits for replenishment
     CANCELLED = "CANCELLED"  # terminal
     EXCEPTION = "EXCEPTION"  # the workflow failed; operations must look
+    # After-sales (their transitions: the appended block at the end of this module)
+    RETURN_PENDING = "RETURN_PENDING"  # shipped; the buyer's return (RMA) is expected back
+    RETURNED = "RETURNED"  # the warehouse received every expected return
 
 
 S = OrderStatus
@@ -126,3 +129,20 @@ def transition_entry(from_status: OrderStatus, to_status: OrderStatus, actor: Ac
 def note_entry(status: OrderStatus, actor: Actor, cause: str, **details: Any) -> TimelineEntry:
     """A timeline note: something happened to the order that changes no status."""
     return TimelineEntry(kind="note", from_status=status, to_status=status, cause=cause, actor=actor, details=details)
+
+
+# -- After-sales (issue 13, docs/decisions.md 72-77) ---------------------------------------------
+# A refund or cancellation before release either cancels (above) or amends the order: refunded lines
+# leave it, and an order already reviewed or planned goes back to RECEIVED to be reviewed, routed
+# and reserved again for what is left (its reservation is given back first). After shipment a
+# return (RMA) is expected: RETURN_PENDING until the warehouse's receipt, then RETURNED. Neither
+# is terminal: the buyer may return the rest later. Money is the platform's business: the refund's
+# state is recorded on its refund record, not as an order status. DELIVERED stops being terminal
+# (a delivered parcel is what most returns start from).
+for _status in (S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED):
+    TRANSITIONS[(_status, S.RECEIVED)] = "refunded lines left the order: review and route what is left again"
+for _status in (S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED, S.RETURNED):
+    TRANSITIONS[(_status, S.RETURN_PENDING)] = "refund after shipment: a return (RMA) is expected"
+for _status in (S.RETURN_PENDING, S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED):
+    TRANSITIONS[(_status, S.RETURNED)] = "the warehouse received the return"
+TERMINAL = frozenset({S.REJECTED, S.CANCELLED})

@@ -103,6 +103,9 @@ class OrderLine(BaseModel, defer_build=True):
     # The SKU as the channel names it, kept when the SKU mapping turned it into `sku` (after-sales
     # and the channel's own reports speak of it).
     channel_sku: str | None = Field(default=None, max_length=200)
+    # The channel's own id of the line (Shopify line item id, Tmall oid, JD skuId, Douyin sku order
+    # id): refunds name the line by it. An identity, not content: left out of the fingerprint.
+    channel_line_id: str | None = Field(default=None, max_length=64)
     # Zero passes intake (some channels send cancelled lines as 0) and review rejects it; negative is malformed.
     quantity: WholeNumber = Field(ge=1, le=100_000)
     unit_price: Amount = Field(ge=0)
@@ -182,9 +185,7 @@ class OrderIn(BaseModel, defer_build=True):
             exclude["buyer"] = {"id_number"}
         if self.receiver is not None and self.receiver.country == "CN":
             exclude["receiver"] = {"country"}
-        plain_lines = {i: {"gift"} for i, line in enumerate(self.lines) if not line.gift}
-        if plain_lines:
-            exclude["lines"] = plain_lines
+        exclude["lines"] = {i: {"channel_line_id"} | (set() if line.gift else {"gift"}) for i, line in enumerate(self.lines)}
         return exclude
 
 

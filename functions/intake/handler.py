@@ -1,6 +1,8 @@
 """Order intake over HTTP: oms's own REST API (POST /orders, the canonical schema) and one signed
 webhook route per channel (POST /channels/<channel>/{shop}/orders). Each validates, stores the
-order once, queues it and answers 202 with its id."""
+order once, queues it and answers 202 with its id. A webhook that is a refund (its topic header)
+or a platform's cancellation of the order, and oms's own POST /refunds, go to the after-sales
+queue instead (shared/aftersales/inbound.py) and answer 202 with the refund's order id."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aftersales.domain import AfterSalesRequest
+from shared.aftersales.inbound import CONNECTOR_TOPIC_HEADER, TOPIC_HEADERS, after_sales_request, queue_refund
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, channel_secrets, order_store
 from shared.channels import WEBHOOK_CHANNELS, WebhookChannel
@@ -35,6 +39,11 @@ def post_order(order: Annotated[OrderIn, Body()]):
     return _take(channel_order)
 
 
+@app.post("/refunds", summary="Accept a refund or cancellation in oms's canonical after-sales schema (own shop, ERP)", responses={202: {"description": "queued"}})
+def post_refund(request: Annotated[AfterSalesRequest, Body()]):
+    return json_response(202, queue_refund(request, {"route": "POST /refunds"}))
+
+
 def _webhook_route(webhook: WebhookChannel):
     def post_channel_order(shop: Annotated[str, Path(pattern=SHOP.pattern, description="The shop's handle or domain, as registered with its signing secret")]):
         if not SHOP.fullmatch(shop):
@@ -42,8 +51,13 @@ def _webhook_route(webhook: WebhookChannel):
         body = raw_body(app.current_event.raw_event)
         header = app.current_event.get_header_value(webhook.signature_header, case_sensitive=False)
         channel_secrets().verify(webhook.channel.value, shop, body, webhook.signature_header, header)
-        channel_order = webhook.parse(load_json(body))
-        return _take(channel_order.model_copy(update={"received_via": {"route": "webhook", "shop": shop}}))
+        document = load_json(body)
+        topic = app.current_event.get_header_value(TOPIC_HEADERS.get(webhook.channel, CONNECTOR_TOPIC_HEADER), case_sensitive=False)
+        after_sales = after_sales_request(webhook.channel, topic, document)
+        if after_sales is not None:  # a refund or a cancellation: not an order to fulfil
+            return json_response(202, queue_refund(after_sales, {"route": "webhook", "shop": shop, "topic": topic or "order status"}))
+        channel_order = webhook.parse(document)
+        return _take(channel_order.model_copy(update={"received_via": {**channel_order.received_via, "route": "webhook", "shop": shop}}))
 
     post_channel_order.__name__ = f"post_{webhook.channel.value}_order"
     return post_channel_order
@@ -67,8 +81,9 @@ def _take(channel_order: ChannelOrder):
 
 ACCEPTED = "accepted: the order's oms id (the same order sent again answers the same id, duplicate: true)"
 UNKNOWN_SKU = "well-formed but unusable: a SKU oms does not know, or an order not waiting to be shipped"
-ANSWERS = {f"POST {CANONICAL_ROUTE}": {202: ACCEPTED, 422: UNKNOWN_SKU}} | {
-    f"POST /channels/{w.channel.value}/{{shop}}/orders": {202: ACCEPTED, 401: "the signature is missing or wrong, or the shop has no secret", 422: UNKNOWN_SKU}
+ACCEPTED_OR_AFTER_SALES = ACCEPTED + "; or a refund / cancellation queued for after-sales (after_sales: true)"
+ANSWERS = {f"POST {CANONICAL_ROUTE}": {202: ACCEPTED, 422: UNKNOWN_SKU}, "POST /refunds": {202: "queued for after-sales: the order's id and the refund's"}} | {
+    f"POST /channels/{w.channel.value}/{{shop}}/orders": {202: ACCEPTED_OR_AFTER_SALES, 401: "the signature is missing or wrong, or the shop has no secret", 422: UNKNOWN_SKU}
     for w in WEBHOOK_CHANNELS
 }
 

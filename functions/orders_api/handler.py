@@ -1,5 +1,5 @@
-"""Operations API (IAM-authorised): find orders, see one with its timeline, cancel, decide on
-held orders (the manual review queue, one by one or in bulk), retry orders out of EXCEPTION."""
+"""Operations API (IAM-authorised): find orders, see one with its timeline and its after-sales
+(refunds, returns), cancel, decide on held orders (the manual review queue, one by one or in bulk), retry orders out of EXCEPTION."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from shared.aftersales.store import AfterSalesStore
+from shared.aftersales.view import AfterSalesView, after_sales_of
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
@@ -81,6 +83,12 @@ def get_order(order_id: str) -> OrderDetails:
     return order_store().details(order_id)
 
 
+@app.get("/orders/<order_id>/aftersales", summary="The order's refunds (what oms did about each) and returns (RMAs: expected, received)")
+def get_after_sales(order_id: str) -> AfterSalesView:
+    logger.append_keys(order_id=order_id)
+    return after_sales_of(order_id, order_store(), AfterSalesStore(order_store()))
+
+
 @app.post("/orders/<order_id>/cancel", summary="Cancel up to shipment: notes voided, stock released")
 def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
     logger.append_keys(order_id=order_id)
@@ -143,6 +151,7 @@ NO_ORDER = "no order has this id"
 ANSWERS = {
     "GET /orders": {400: "a parameter breaks a rule"},
     "GET /orders/{order_id}": {404: NO_ORDER},
+    "GET /orders/{order_id}/aftersales": {404: NO_ORDER},
     "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered, already cancelled or rejected)"},
     "POST /orders/{order_id}/review": {404: NO_ORDER, 409: "the order is not on hold (decided already, or never held)"},
     "POST /orders/{order_id}/retry": {404: NO_ORDER, 409: "the order is not in EXCEPTION (retried already, or never failed)"},

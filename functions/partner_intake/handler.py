@@ -1,5 +1,6 @@
 """Partner SaaS intake: order events from an EventBridge partner event source, delivered by a rule
-through the partner_orders queue. A good event becomes an order exactly as a webhook would; an
+through the partner_orders queue. A good event becomes an order exactly as a webhook would (a
+refund or a cancellation goes to the after-sales queue, as from the webhook route); an
 event oms can never use goes to the queue's DLQ with the reason, and the batch moves on."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared.aftersales.inbound import partner_after_sales, queue_refund
 from shared.aws.dead_letters import dead_letter
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, order_store
@@ -26,7 +28,13 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def take_partner_event(record: SQSRecord) -> None:
     try:
-        channel_order = partner_events.parse(load_json(record.body))
+        document = load_json(record.body)
+        after_sales = partner_after_sales(document)
+        if after_sales is not None:  # a refund or the order's cancellation: after-sales, not intake
+            queue_refund(after_sales, {"route": "eventbridge partner event", "event_id": str(document.get("id", ""))})
+            logger.info("partner after-sales event queued", extra={"order_id": after_sales.order_id, "refund_id": after_sales.refund_id})
+            return
+        channel_order = partner_events.parse(document)
         acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment)
     except InputRejected as refused:  # retrying cannot fix the event itself
         logger.warning("partner event refused", extra={"message_id": record.message_id, "reason": str(refused)})

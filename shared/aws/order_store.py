@@ -466,7 +466,7 @@ class OrderStore:
             }
         }
 
-    def amend(self, current: StoredOrder, order: OrderIn, entry: TimelineEntry) -> StoredOrder:
+    def amend(self, current: StoredOrder, order: OrderIn, entry: TimelineEntry, extra_items: list[dict[str, Any]] | None = None) -> StoredOrder:
         """Replaces the order's content with a channel's correction: a new version without a status
         change, plus its timeline note, in one transaction conditioned on (version, status). A
         workflow step that read the old content then loses its race and reads the new one.
@@ -491,7 +491,7 @@ class OrderStore:
         }
         note = self._timeline_put(current.order_id, next_version, entry.model_copy(update={"kind": "note"}), note=True)
         try:
-            transact_write(self.db, [update, note])
+            transact_write(self.db, [update, note, *(extra_items or [])])
         except TransactionCancelled as cancelled:
             raise VersionConflict(current.order_id, current.version) from cancelled
         return current.model_copy(update={"order": order, "fingerprint": fingerprint, "version": next_version})

@@ -80,10 +80,11 @@ class ChannelLines:
         self.lines: list[dict[str, Any]] = []
         self.sku_fields: list[str] = []
 
-    def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal) -> None:
+    def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal, line_id: str | None = None) -> None:
         field, code = next(((f, c) for f, c in codes if c), (codes[0][0], ""))
         self.sku_fields.append(f"{self.list_path}.{index}.{field}")
-        self.lines.append({"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount})
+        line = {"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount}
+        self.lines.append(line | {"channel_line_id": line_id} if line_id else line)
 
 
 P = TypeVar("P", bound=BaseModel)
@@ -111,3 +112,12 @@ def refuse_status(field: str, status: object, channel: str) -> InputRejected:
     return InputRejected.one(
         422, field, "status_not_fulfillable", f"{channel} order status {status!r} is not an order waiting to be shipped"
     )
+
+
+def unwrap_answer(document: Any, answer_key: str, inner_key: str) -> Any:
+    """The resource inside a TOP-style API answer ({"<api>_response": {"<resource>": {...}}}), or
+    the document itself when the connector forwards the bare resource."""
+    if isinstance(document, dict) and set(document) == {answer_key}:
+        response = document[answer_key]
+        return response.get(inner_key) if isinstance(response, dict) else response
+    return document

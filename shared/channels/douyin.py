@@ -47,6 +47,7 @@ class PostAddress(PlatformModel):
 
 
 class SkuOrder(PlatformModel):
+    order_id: PlatformId | None = None  # the sku order's own id (a refund's s_id names it)
     sku_id: PlatformId
     out_sku_id: Text | None = None
     item_num: Count
@@ -89,7 +90,7 @@ def parse(document: Any) -> ChannelOrder:
         raise refuse_status("order_status", order.order_status, "douyin")
     lines = ChannelLines("sku_order_list")
     for index, sku in enumerate(order.sku_order_list):
-        lines.add(index, [("out_sku_id", sku.out_sku_id), ("sku_id", sku.sku_id)], sku.item_num, sku.unit_price, sku.discount)
+        lines.add(index, [("out_sku_id", sku.out_sku_id), ("sku_id", sku.sku_id)], sku.item_num, sku.unit_price, sku.discount, line_id=sku.order_id)
     address = order.post_addr
     return canonical(
         {

@@ -103,7 +103,7 @@ def parse(document: Any) -> ChannelOrder:
     for index, item in enumerate(order.itemInfoList):
         # A SKU's coupons count once, on its first line.
         discount = coupons.pop(item.skuId, Decimal("0.00"))
-        lines.add(index, [("outerSkuId", item.outerSkuId), ("skuId", item.skuId)], item.itemTotal, item.jdPrice, discount)
+        lines.add(index, [("outerSkuId", item.outerSkuId), ("skuId", item.skuId)], item.itemTotal, item.jdPrice, discount, line_id=item.skuId)
     consignee = order.consigneeInfo
     paid_on_delivery = (order.payType or "").startswith(_CASH_ON_DELIVERY)
     return canonical(

@@ -55,6 +55,7 @@ def parse(document: Any) -> ChannelOrder:
         update={
             "sku_fields": [f"detail.payload.{f}" for f in channel_order.sku_fields],
             "received_via": {
+                **channel_order.received_via,
                 "route": "eventbridge partner event",
                 "source": event.source,
                 "event_id": event.id,

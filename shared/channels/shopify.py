@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import Field
 
+from shared.channels import shopify_refunds
 from shared.channels.common import (
     ChannelLines,
     ChannelOrder,
@@ -21,6 +22,7 @@ from shared.channels.common import (
     canonical,
     read_platform,
     refuse_status,
+    to_cents,
 )
 from shared.orders import Channel, PaymentStatus
 
@@ -41,6 +43,7 @@ class DiscountAllocation(PlatformModel):
 
 
 class LineItem(PlatformModel):
+    id: PlatformId | None = None
     sku: Text | None = None
     variant_id: int | None = Field(default=None, strict=True)
     quantity: Count
@@ -98,6 +101,10 @@ class Order(PlatformModel):
     financial_status: Text | None = None
     cancelled_at: datetime | None = None
     total_price: Money  # Shopify always sends it: an order without it is malformed
+    # After refunds and edits: what is left of the order when some of it was refunded.
+    current_total_price: Money | None = None
+    current_total_tax: Money | None = None
+    current_total_discounts: Money | None = None
     total_discounts: Money | None = None
     total_tax: Money | None = None
     taxes_included: bool | None = None
@@ -107,6 +114,7 @@ class Order(PlatformModel):
     customer: Customer | None = None
     shipping_address: Address | None = None
     line_items: list[LineItem] = Field(min_length=1, max_length=500)
+    refunds: list[shopify_refunds.Refund] = Field(default_factory=list, max_length=100)
 
 
 def unwrap(document: Any) -> Any:
@@ -124,10 +132,15 @@ def parse(document: Any) -> ChannelOrder:
     if status not in _PAYMENT:
         raise refuse_status("financial_status", order.financial_status, "shopify")
     lines = ChannelLines("line_items")
+    refunded = shopify_refunds.refunded_quantities(order.refunds)  # refunded lines never ship
     for index, item in enumerate(order.line_items):
         # The merchant's SKU when the shop sets one; otherwise the variant is the only identity.
         variant = f"variant:{item.variant_id}" if item.variant_id else None
-        lines.add(index, [("sku", item.sku), ("variant_id", variant)], item.quantity, item.price, item.discount)
+        left = item.quantity - refunded.get(item.id or "", 0)
+        if left > 0:
+            lines.add(index, [("sku", item.sku), ("variant_id", variant)], left, item.price, item.discount if left == item.quantity else to_cents(item.discount * left / item.quantity), line_id=item.id)
+    if not lines.lines:
+        raise refuse_status("refunds", "every line refunded", "shopify")
     return canonical(
         {
             "channel": CHANNEL,
@@ -137,12 +150,20 @@ def parse(document: Any) -> ChannelOrder:
             "currency": order.currency,
             "lines": lines.lines,
             "payment_status": _PAYMENT[status],
-            "order_total": order.total_price,
-            **_charges(order, sum((item.discount for item in order.line_items), Decimal("0.00"))),
+            "order_total": order.current_total_price if refunded and order.current_total_price is not None else order.total_price,
+            **_charges(_what_is_left(order) if refunded else order, sum((line["discount"] for line in lines.lines), Decimal("0.00"))),
             "placed_at": order.created_at,
         },
         lines.sku_fields,
+        # The refunds already subtracted: their refunds/create webhook, when it comes, is recorded only.
+        received_via={"refunds_at_intake": ",".join(r.id for r in order.refunds)} if order.refunds else {},
     )
+
+
+def _what_is_left(order: Order) -> Order:
+    """A partly refunded order's totals are its current_* ones (Shopify keeps the originals too)."""
+    current = {"total_tax": order.current_total_tax, "total_discounts": order.current_total_discounts}
+    return order.model_copy(update={k: v for k, v in current.items() if v is not None})
 
 
 def _charges(order: Order, line_discounts: Decimal) -> dict[str, Any]:

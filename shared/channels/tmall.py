@@ -22,6 +22,7 @@ from shared.channels.common import (
     canonical,
     read_platform,
     refuse_status,
+    unwrap_answer,
 )
 from shared.orders import Channel, InvoiceKind, PaymentStatus
 
@@ -78,10 +79,7 @@ class Trade(PlatformModel):
 
 
 def unwrap(document: Any) -> Any:
-    if isinstance(document, dict) and set(document) == {"trade_fullinfo_get_response"}:
-        response = document["trade_fullinfo_get_response"]
-        return response.get("trade") if isinstance(response, dict) else response
-    return document
+    return unwrap_answer(document, "trade_fullinfo_get_response", "trade")
 
 
 def parse(document: Any) -> ChannelOrder:
@@ -98,7 +96,7 @@ def parse(document: Any) -> ChannelOrder:
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
         platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
         codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
-        lines.add(index, codes, sub.num, sub.price, sub.discount)
+        lines.add(index, codes, sub.num, sub.price, sub.discount, line_id=sub.oid)
     return canonical(
         {
             "channel": CHANNEL,

@@ -6,9 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.events import SOURCE, DomainEvent, OutboundNoteCreated, OutboundNoteVoided
+from shared.events import SOURCE, DomainEvent, InterceptRequested, OutboundNoteCreated, OutboundNoteVoided
 
-KINDS: dict[str, type[DomainEvent]] = {event.detail_type: event for event in (OutboundNoteCreated, OutboundNoteVoided)}
+# An intercept request (拦截, shared/aftersales/) travels the notes' way: once, in order after its note.
+KINDS: dict[str, type[DomainEvent]] = {event.detail_type: event for event in (OutboundNoteCreated, OutboundNoteVoided, InterceptRequested)}
 
 
 class OutboxMessage(BaseModel):

@@ -41,13 +41,23 @@ def test_shopify_rest_answers_wrapped_in_order_read_the_same_as_webhook_bodies(n
 
 
 def test_shopify_multi_line_order_with_discounts_per_line():
-    order = shopify.parse(real_sample("shopify_order_get_450789469.json")).order
-    assert [(line.sku, line.discount) for line in order.lines] == [
-        ("IPOD2008GREEN", Decimal("3.34")),
-        ("IPOD2008RED", Decimal("3.33")),
-        ("IPOD2008BLACK", Decimal("3.33")),
+    document = real_sample("shopify_order_get_450789469.json")
+    document["order"]["refunds"] = []  # as it was before its refund: three lines
+    order = shopify.parse(document).order
+    assert [(line.sku, line.discount, line.channel_line_id) for line in order.lines] == [
+        ("IPOD2008GREEN", Decimal("3.34"), "466157049"),
+        ("IPOD2008RED", Decimal("3.33"), "518995019"),
+        ("IPOD2008BLACK", Decimal("3.33"), "703073504"),
     ]
     assert order.total == Decimal("587.00")
+
+
+def test_shopify_refunded_lines_never_reach_the_order():
+    """The published order 450789469: two of its three lines are refunded (its `refunds`)."""
+    order = shopify.parse(real_sample("shopify_order_get_450789469.json")).order
+    assert [(line.sku, line.quantity, line.discount) for line in order.lines] == [("IPOD2008RED", 1, Decimal("3.33"))]
+    # What is left: 199.00 − 3.33 + 3.98 tax = current_total_price, so review sees no gap.
+    assert order.order_total == Decimal("199.65") == order.expected_total
 
 
 def test_shopify_older_order_schema_without_allocations_or_money_sets():

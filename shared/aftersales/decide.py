@@ -1,0 +1,54 @@
+"""Which stage an order is at for after-sales, and the facts a refund record starts from. Pure."""
+
+from __future__ import annotations
+
+from shared.aftersales.domain import AfterSalesRequest, RefundedUnits
+from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
+from shared.events import RefundedLine
+from shared.lifecycle import OrderStatus, TimelineEntry
+
+S = OrderStatus
+BEFORE_RELEASE = frozenset({S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED, S.EXCEPTION})
+AFTER_SHIPMENT = frozenset({S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED, S.RETURN_PENDING, S.RETURNED})
+# Amended in place: nothing reviewed or planned yet (RECEIVED), or a person decides (ON_HOLD, EXCEPTION).
+AMEND_IN_PLACE = frozenset({S.RECEIVED, S.ON_HOLD, S.EXCEPTION})
+
+
+def stage_of(status: OrderStatus) -> Stage:
+    if status in BEFORE_RELEASE:
+        return "before_release"
+    if status == S.RELEASED:
+        return "after_release"
+    if status in AFTER_SHIPMENT:
+        return "after_shipment"
+    return "order_closed"  # CANCELLED, REJECTED
+
+
+def refunded_lines(units: list[RefundedUnits]) -> list[RefundedLine]:
+    return [RefundedLine(line_id=u.line_id, sku=u.sku, quantity=u.quantity) for u in units]
+
+
+def new_record(request: AfterSalesRequest, stage: Stage, units: list[RefundedUnits], outcome: RefundOutcome, everything: bool, currency: str) -> RefundRecord:
+    record = RefundRecord(
+        order_id=request.order_id,
+        refund_id=request.refund_id,
+        channel=request.channel.value,
+        channel_order_id=request.channel_order_id,
+        kind=request.kind,
+        everything=everything,
+        stage=stage,
+        lines=refunded_lines(units),
+        amount=None if request.amount is None else str(request.amount),
+        currency=request.currency or currency,
+        state=request.state,
+        channel_status=request.channel_status,
+        outcome=outcome,
+        reason=request.reason,
+    )
+    return record.model_copy(update={"history": [StatusSeen(at=record.received_at, channel_status=request.channel_status, state=request.state)]})
+
+
+def refunds_at_intake(timeline: list[TimelineEntry]) -> set[str]:
+    """Refunds a channel's order already carried when it arrived (their lines never entered it)."""
+    first = timeline[0].details.get("refunds_at_intake", "") if timeline else ""
+    return set(filter(None, str(first).split(",")))

@@ -1,0 +1,112 @@
+"""Refund records and RMAs in the orders table, in their order's partition:
+
+  pk = ORDER#<order_id>  sk = REFUND#<refund_id>   one channel refund, what oms did about it
+                         sk = RMA#<rma_id>          one return expected, what came back
+
+Writes are transaction items so that each goes with the order change it records; a record is
+created once (a repeated refund message finds it) and moved on only from the state the caller saw."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared.aftersales.records import RefundRecord, Rma
+from shared.aws.dynamo import from_item, to_item, to_value
+from shared.aws.order_store import OrderStore
+
+
+def _pk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+class AfterSalesStore:
+    """Writes in the orders table, beside the order (the same table and client as `orders`)."""
+
+    def __init__(self, orders: OrderStore | None = None):
+        self.orders = orders or OrderStore()
+        self.table = self.orders.table
+
+    @property
+    def db(self) -> Any:
+        return self.orders.db
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def refund(self, order_id: str, refund_id: str) -> RefundRecord | None:
+        item = self._get(order_id, f"REFUND#{refund_id}")
+        return RefundRecord.model_validate(item) if item else None
+
+    def rma(self, order_id: str, rma_id: str) -> Rma | None:
+        item = self._get(order_id, f"RMA#{rma_id}")
+        return Rma.model_validate(item) if item else None
+
+    def refunds(self, order_id: str) -> list[RefundRecord]:
+        return [RefundRecord.model_validate(i) for i in self._under(order_id, "REFUND#")]
+
+    def rmas(self, order_id: str) -> list[Rma]:
+        return [Rma.model_validate(i) for i in self._under(order_id, "RMA#")]
+
+    # -- transaction items -----------------------------------------------------------------------
+
+    def refund_put(self, record: RefundRecord) -> dict[str, Any]:
+        return self._put(record.order_id, f"REFUND#{record.refund_id}", record)
+
+    def refund_update(self, record: RefundRecord, seen: RefundRecord) -> dict[str, Any]:
+        """Replaces the record, if it is still as the caller read it (its updated_at)."""
+        return self._replace(record.order_id, f"REFUND#{record.refund_id}", record, seen.updated_at)
+
+    def rma_put(self, rma: Rma) -> dict[str, Any]:
+        return self._put(rma.order_id, f"RMA#{rma.rma_id}", rma)
+
+    def rma_update(self, rma: Rma, seen: Rma) -> dict[str, Any]:
+        return self._replace(rma.order_id, f"RMA#{rma.rma_id}", rma, seen.updated_at)
+
+    def order_unchanged(self, order_id: str, version: int, status: str) -> dict[str, Any]:
+        """Holds only while the order is at the version and status the caller read."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(order_id), "sk": "META"}),
+                "ConditionExpression": "#version = :seen AND #status = :status",
+                "ExpressionAttributeNames": {"#version": "version", "#status": "status"},
+                "ExpressionAttributeValues": {":seen": to_value(version), ":status": to_value(status)},
+            }
+        }
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    def _get(self, order_id: str, sk: str) -> dict[str, Any] | None:
+        response = self.db.get_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": sk}), ConsistentRead=True)
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def _under(self, order_id: str, prefix: str) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": to_value(_pk(order_id)), ":prefix": to_value(prefix)},
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.db.query(**kwargs)
+            items.extend(from_item(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _put(self, order_id: str, sk: str, model: BaseModel) -> dict[str, Any]:
+        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True)}
+        return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def _replace(self, order_id: str, sk: str, model: BaseModel, seen_updated_at: str) -> dict[str, Any]:
+        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True)}
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": to_item(item),
+                "ConditionExpression": "updated_at = :seen",
+                "ExpressionAttributeValues": {":seen": to_value(seen_updated_at)},
+            }
+        }

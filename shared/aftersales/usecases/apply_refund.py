@@ -1,0 +1,103 @@
+"""Apply a channel's refund or cancellation to its order, at the order's stage:
+
+- before release: everything refunded → the order is cancelled (shared/usecases/cancel_order.py:
+  stock back, OrderCancelled); some lines → they leave the order (before_release.py);
+- after release: the warehouse is asked to intercept (拦截) the parcel (intercept.py);
+- after shipment: a return (RMA) is expected (returns.py).
+
+One refund id is applied once: a repeat changes nothing, a later status of the same refund (the
+seller agreed, the money went) is recorded on its record and timeline. A request that cannot
+apply (unknown order or line, more units than ordered) raises Nonsense: the handler sends it to
+the dead-letter queue with the reason."""
+
+from __future__ import annotations
+
+from shared.aftersales import decide
+from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
+from shared.aftersales.records import RefundOutcome, RefundRecord, StatusSeen
+from shared.aftersales.usecases import AfterSales
+from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
+from shared.aftersales.usecases.intercept import request_intercept
+from shared.aftersales.usecases.returns import expect_return
+from shared.aws.order_store import OrderDetails
+from shared.clock import now_iso
+from shared.errors import OrderNotFound
+from shared.events import OrderRefunded
+from shared.lifecycle import Actor, OrderStatus, note_entry
+from shared.usecases.retry import on_version_conflict
+
+
+def apply_refund(request: AfterSalesRequest, actor: Actor, deps: AfterSales) -> str:
+    """Returns what happened: cancelled, amended, intercept_requested, return_expected,
+    recorded (nothing to do), duplicate or status_recorded. Raises Nonsense."""
+    return on_version_conflict(lambda: _apply(request, actor, deps, _details(request, deps)))
+
+
+def _details(request: AfterSalesRequest, deps: AfterSales) -> OrderDetails:
+    try:
+        return deps.orders.details(request.order_id)
+    except OrderNotFound:
+        raise Nonsense("unknown_order", f"refund {request.refund_id}: {request.channel.value} order {request.channel_order_id} is not in oms (no {request.order_id})") from None
+
+
+def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails) -> str:
+    current = details.order
+    seen = deps.records.refund(current.order_id, request.refund_id)
+    if seen is not None:
+        return _seen_again(seen, request, actor, deps, details)
+    stage = decide.stage_of(current.status)
+    at_intake = request.refund_id in decide.refunds_at_intake(details.timeline)
+    if request.state == RefundState.CLOSED or stage == "order_closed" or at_intake:
+        why = f"the refund is {request.channel_status or 'closed'} on the platform" if request.state == RefundState.CLOSED else f"the order is {current.status.value}"
+        why = "its lines were left out when the order was received" if at_intake else why
+        record = decide.new_record(request, stage, [], RefundOutcome.RECORDED, request.everything, current.order.currency)
+        deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
+        deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
+        return RefundOutcome.RECORDED.value
+    units = refunded_units(current.order, request)
+    everything = request.everything or what_is_left(current.order, units) is None
+    if stage == "before_release":
+        outcome = cancel_or_amend(request, details, units, everything, actor, deps)
+    elif stage == "after_release":
+        outcome = request_intercept(request, details, units, everything, actor, deps)
+    else:
+        outcome = expect_return(request, details, units, everything, actor, deps)
+    deps.publish([_refunded(request, current.order.currency, units, stage)])
+    return outcome
+
+
+def _seen_again(seen: RefundRecord, request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails) -> str:
+    """The same refund again: a repeat changes nothing (what a crash may have left undone is
+    finished); a new platform status is recorded."""
+    current = details.order
+    if (seen.channel_status, seen.state) == (request.channel_status, request.state):
+        if seen.outcome == RefundOutcome.AMENDED:
+            finish_amendment(current, seen, deps)
+        if seen.outcome == RefundOutcome.CANCELLED and current.status != OrderStatus.CANCELLED:
+            cancel(current.order_id, seen, actor, deps)
+        deps.publisher.publish_order(current.order_id)
+        return "duplicate"
+    now = now_iso()
+    moved = seen.model_copy(
+        update={"state": request.state, "channel_status": request.channel_status, "updated_at": now, "history": [*seen.history, StatusSeen(at=now, channel_status=request.channel_status, state=request.state)]}
+    )
+    cause = f"refund {seen.refund_id} is now {request.channel_status or request.state.value} on {seen.channel}"
+    if request.state == RefundState.CLOSED and seen.outcome != RefundOutcome.RECORDED:
+        cause += f"; oms had already acted ({seen.outcome.value}): an operator decides what follows"
+    deps.orders.write_conditioned(current, [deps.records.refund_update(moved, seen)])
+    deps.orders.add_note(current, note_entry(current.status, actor, cause, refund_id=seen.refund_id, state=request.state.value))
+    return "status_recorded"
+
+
+def _refunded(request: AfterSalesRequest, currency: str, units, stage: str) -> OrderRefunded:
+    return OrderRefunded(
+        event_id=f"{request.order_id}:refund:{request.refund_id}",
+        order_id=request.order_id,
+        channel=request.channel.value,
+        channel_order_id=request.channel_order_id,
+        refund_id=request.refund_id,
+        lines=decide.refunded_lines(units),
+        amount=str(request.amount if request.amount is not None else "0.00"),
+        currency=request.currency or currency,
+        stage=stage,
+    )

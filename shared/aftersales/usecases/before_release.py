@@ -1,0 +1,64 @@
+"""A refund before the order is released to a warehouse: everything refunded cancels the order
+(the existing cancellation: stock back, OrderCancelled); some lines refunded leave the order. An
+order not reviewed yet, or waiting for a person, is amended in place; one already reviewed,
+planned or reserved goes back to RECEIVED with what is left, its reservation is given back, and
+a new workflow run reviews, routes and reserves it again (decision 73)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from shared.aftersales import decide
+from shared.aftersales.domain import AfterSalesRequest, RefundedUnits, what_is_left
+from shared.aftersales.records import RefundOutcome, RefundRecord
+from shared.aftersales.usecases import AfterSales
+from shared.aws.order_store import OrderDetails, StoredOrder
+from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
+from shared.usecases.cancel_order import cancel_order
+from shared.usecases.settle_reservations import release_reservation
+
+# A re-run may give back what the amendment's crash left held only while nothing re-reserved it.
+_NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
+
+
+def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
+    current = details.order
+    facts = {"refund_id": request.refund_id, "lines": [line.model_dump() for line in decide.refunded_lines(units)], "amount": None if request.amount is None else str(request.amount)}
+    if everything:
+        record = decide.new_record(request, "before_release", units, RefundOutcome.CANCELLED, True, current.order.currency)
+        # The record first, while the order is as read; then the cancellation (its own transaction).
+        # A repeat of the message finds the record and finishes a cancellation a crash left undone.
+        deps.orders.write_conditioned(current, [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)])
+        cancel(current.order_id, record, actor, deps)
+        return RefundOutcome.CANCELLED.value
+    left = what_is_left(current.order, units)
+    assert left is not None  # everything is False
+    record = decide.new_record(request, "before_release", units, RefundOutcome.AMENDED, False, current.order.currency)
+    if current.status in decide.AMEND_IN_PLACE:
+        entry = note_entry(current.status, actor, f"refund {request.refund_id}: refunded lines left the order", **facts)
+        deps.orders.amend(current, left, entry, extra_items=[deps.records.refund_put(record)])
+        return RefundOutcome.AMENDED.value
+    entry = transition_entry(current.status, OrderStatus.RECEIVED, actor, **facts)
+    fields = {"order": left.model_dump(mode="json", exclude_none=True), "fingerprint": left.content_fingerprint(), "plan": None, "reservation_id": None}
+    moved = deps.orders.transition(current, OrderStatus.RECEIVED, entry, set_fields=fields, extra_items=[deps.records.refund_put(record)])
+    finish_amendment(moved, record, deps)
+    return RefundOutcome.AMENDED.value
+
+
+def cancel(order_id: str, record: RefundRecord, actor: Actor, deps: AfterSales) -> None:
+    reason = f"{record.channel} {record.kind.value} {record.refund_id}" + (f": {record.reason}" if record.reason else "")
+    cancel_order(order_id, reason, actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
+
+
+def finish_amendment(current: StoredOrder, record: RefundRecord, deps: AfterSales) -> None:
+    """What follows the amendment's write: the old reservation back, the workflow again. Both
+    are idempotent (a repeat of the refund message finishes what a crash left)."""
+    if current.status not in _NOT_RESERVED_AGAIN:
+        return
+    release_reservation(current.order_id, f"refund {record.refund_id}: the order was amended", deps.inventory)
+    if current.status == OrderStatus.RECEIVED:
+        deps.start_run(current.order_id, run_name(current.order_id, record.refund_id))
+
+
+def run_name(order_id: str, refund_id: str) -> str:
+    return f"{order_id}-refund-{hashlib.sha256(refund_id.encode()).hexdigest()[:10]}"

@@ -1,0 +1,175 @@
+"""Intercept (拦截) after release: the warehouse is asked to stop the refunded lines (the whole
+note when everything is refunded). The request is an outbox message written with the refund
+record, so it reaches the WMS queue once, after its note (FIFO per order, deduplicated on
+`<note id>:intercept:<refund id>`). The warehouse answers:
+
+- intercepted: everything refunded → the order is cancelled (its notes voided, stock back); some
+  lines → they leave the note and the order, and their reserved units are given back;
+- too late: the parcel left; a return (RMA) is expected back (returns.py)."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.aftersales import decide
+from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits, line_key, what_is_left
+from shared.aftersales.records import RefundOutcome, RefundRecord
+from shared.aftersales.stock import give_back_units
+from shared.aftersales.usecases import AfterSales
+from shared.aftersales.usecases.returns import new_rma
+from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
+from shared.aws.order_store import NoteState, OrderDetails, OutboundNote
+from shared.clock import now_iso
+from shared.inventory import ReservationLine, ReservationState
+from shared.events import InterceptAnswered, InterceptRequested, RefundedLine
+from shared.lifecycle import Actor, ActorKind, OrderStatus, note_entry
+from shared.outbox.messages import OutboxMessage
+from shared.usecases.cancel_order import cancel_order
+from shared.usecases.retry import on_version_conflict
+
+
+class InterceptAnswer(BaseModel, defer_build=True):
+    """The WMS's answer (detail-type InterceptResult) to one InterceptRequested."""
+
+    order_id: str = Field(min_length=1)
+    warehouse_id: str = Field(min_length=1)
+    note_id: str = Field(min_length=1)
+    refund_id: str = Field(min_length=1)
+    outcome: Literal["intercepted", "too_late"]
+    answered_at: str | None = None
+
+
+def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
+    current = details.order
+    open_notes = [n for n in details.outbound_notes if n.state == NoteState.SENT]
+    asks = _per_note(open_notes, units, everything)
+    record = decide.new_record(request, "after_release", units, RefundOutcome.INTERCEPT_REQUESTED, everything, current.order.currency)
+    record = record.model_copy(update={"intercept_notes": [note.note_id for note, _ in asks]})
+    now = now_iso()
+    events = [
+        InterceptRequested(
+            event_id=f"{note.note_id}:intercept:{request.refund_id}", order_id=current.order_id, warehouse_id=note.warehouse_id,
+            note_id=note.note_id, refund_id=request.refund_id, lines=lines, whole_note=everything,
+        )
+        for note, lines in asks
+    ]
+    items = [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)]
+    items += [deps.publisher.outbox.put_item(OutboxMessage.of(event, now)) for event in events]
+    deps.orders.write_conditioned(current, items)
+    warehouses = ", ".join(note.warehouse_id for note, _ in asks) or "none"
+    deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id}: intercept (拦截) requested from {warehouses}", refund_id=request.refund_id, notes=record.intercept_notes, whole_note=everything))
+    deps.publisher.publish_order(current.order_id)
+    return RefundOutcome.INTERCEPT_REQUESTED.value
+
+
+def _per_note(notes: list[OutboundNote], units: list[RefundedUnits], everything: bool) -> list[tuple[OutboundNote, list[RefundedLine]]]:
+    """Which refunded units each open note holds (a SKU split over warehouses: note by note)."""
+    wanted = {}
+    for unit in units:
+        wanted[unit.sku] = wanted.get(unit.sku, 0) + unit.quantity
+    ids = {unit.sku: unit.line_id for unit in units}
+    asks = []
+    for note in notes:
+        lines = []
+        for planned in note.lines:
+            take = planned.quantity if everything else min(planned.quantity, wanted.get(planned.sku, 0))
+            if take:
+                wanted[planned.sku] = wanted.get(planned.sku, 0) - take
+                lines.append(RefundedLine(line_id=ids.get(planned.sku, planned.sku), sku=planned.sku, quantity=take))
+        if lines:
+            asks.append((note, lines))
+    return asks
+
+
+def answer_intercept(answer: InterceptAnswer, source: str, deps: AfterSales) -> str:
+    """Returns intercepted, too_late or duplicate. Raises Nonsense."""
+    return on_version_conflict(lambda: _answer(answer, Actor(kind=ActorKind.PARTNER, name=source), deps))
+
+
+def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
+    record = deps.records.refund(answer.order_id, answer.refund_id)
+    if record is None or answer.note_id not in record.intercept_notes:
+        raise Nonsense("unknown_intercept", f"order {answer.order_id} asked no intercept of note {answer.note_id} for refund {answer.refund_id}")
+    if answer.note_id in record.intercept_answers:
+        if record.everything and record.intercept_answers[answer.note_id] == "intercepted":  # finish what a crash left
+            cancel_order(answer.order_id, f"refund {record.refund_id}: intercepted at {answer.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
+        return "duplicate"
+    details = deps.orders.details(answer.order_id)
+    current = details.order
+    note = next(n for n in details.outbound_notes if n.note_id == answer.note_id)
+    now = now_iso()
+    answered = record.model_copy(update={"intercept_answers": {**record.intercept_answers, answer.note_id: answer.outcome}, "updated_at": now})
+    facts = {"refund_id": record.refund_id, "note_id": note.note_id, "warehouse_id": note.warehouse_id, "outcome": answer.outcome}
+    if answer.outcome == "too_late":
+        rma = new_rma(record, note.warehouse_id)
+        answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
+        deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record), deps.records.rma_put(rma)])
+        deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; return {rma.rma_id} expected", rma_id=rma.rma_id, **facts))
+    elif record.everything:
+        # The answer first (a repeat then finds it and only finishes the cancellation), then the cancellation.
+        answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
+        deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
+        deps.orders.add_note(current, note_entry(current.status, actor, f"intercepted at {note.warehouse_id}: the parcel will not ship", **facts))
+        cancel_order(current.order_id, f"refund {record.refund_id}: intercepted at {note.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
+    else:
+        answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
+        _take_out_of_note(current, note, record, answered, actor, facts, deps)
+    deps.publish([InterceptAnswered(event_id=f"{note.note_id}:intercept:{record.refund_id}:answered", order_id=current.order_id, warehouse_id=note.warehouse_id, note_id=note.note_id, refund_id=record.refund_id, outcome=answer.outcome)])
+    return answer.outcome
+
+
+def _take_out_of_note(current, note: OutboundNote, record: RefundRecord, answered: RefundRecord, actor: Actor, facts: dict, deps: AfterSales) -> None:
+    """Some lines intercepted: they leave the note and the order; their units come back."""
+    taken = {}
+    for line in record.lines:
+        taken[line.sku] = taken.get(line.sku, 0) + line.quantity
+    kept, out = [], {}
+    for planned in note.lines:
+        take = min(planned.quantity, taken.get(planned.sku, 0))
+        taken[planned.sku] = taken.get(planned.sku, 0) - take
+        out[planned.sku] = take
+        if planned.quantity > take:
+            kept.append(planned.model_copy(update={"quantity": planned.quantity - take}))
+    units = []
+    for i, line in enumerate(current.order.lines):
+        take = min(line.quantity, out.get(line.sku, 0))
+        if take:
+            out[line.sku] -= take
+            units.append(RefundedUnits(index=i, line_id=line_key(line), sku=line.sku, quantity=take))
+    left = what_is_left(current.order, units)
+    if left is None or not kept:
+        raise Nonsense("intercept_empties_order", f"refund {record.refund_id} was partial, yet intercepting it at {note.warehouse_id} leaves nothing")
+    note_update = {
+        "Update": {
+            "TableName": deps.orders.table,
+            "Key": to_item({"pk": f"ORDER#{current.order_id}", "sk": f"NOTE#{note.warehouse_id}"}),
+            "UpdateExpression": "SET #lines = :lines",
+            "ConditionExpression": "#state = :sent",
+            "ExpressionAttributeNames": {"#lines": "lines", "#state": "state"},
+            "ExpressionAttributeValues": {":lines": to_value([p.model_dump() for p in kept]), ":sent": to_value(NoteState.SENT.value)},
+        }
+    }
+    entry = note_entry(current.status, actor, f"intercepted at {note.warehouse_id}: refunded lines taken out of the parcel", kept=[p.model_dump() for p in kept], **facts)
+    deps.orders.amend(current, left, entry, extra_items=[note_update, deps.records.refund_update(answered, record)])
+    _give_back(current.order_id, note.warehouse_id, {u.sku: u.quantity for u in units}, record.refund_id, deps)
+
+
+def _give_back(order_id: str, warehouse_id: str, units: dict[str, int], refund_id: str, deps: AfterSales) -> None:
+    for line in deps.inventory.reservations(order_id):
+        wanted = units.get(line.sku, 0)
+        if line.warehouse_id != warehouse_id or not wanted or line.state != ReservationState.HELD:
+            continue
+        if wanted >= line.quantity:  # the whole line: released as a cancellation releases it
+            release_reservation_line(line, f"refund {refund_id}: intercepted", deps)
+        else:
+            give_back_units(deps.inventory, line, wanted)
+
+
+def release_reservation_line(line: ReservationLine, reason: str, deps: AfterSales) -> None:
+    try:
+        transact_write(deps.inventory.db, deps.inventory.release_items([line], reason, int(time.time())))
+    except TransactionCancelled:
+        pass  # released meanwhile

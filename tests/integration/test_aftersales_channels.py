@@ -1,0 +1,172 @@
+"""Refunds and cancellations per channel, on moto: the platforms' published payloads where they
+exist (Shopify's refund of order 450789469), hand-built ones from the documented field names
+elsewhere (events/channels/refunds/, marked hand-built), through the real handlers: the channel's
+signed order route (a topic header, or a cancelled status) → the after-sales queue → its consumer."""
+
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+
+import boto3
+import pytest
+
+from functions.aftersales.handler import handler as aftersales
+from functions.intake.handler import handler as intake
+from functions.partner_intake.handler import handler as partner_intake
+from local.sqs_poller import lambda_record
+from shared.aftersales.store import AfterSalesStore
+from shared.aws.catalog_store import Product, SkuMapping
+from shared.aws.stores import catalog_store, order_store
+from shared.ids import order_id_for
+from tests.channel_samples import SHOP, hand_built, real_sample, signed_headers, webhook_event
+from tests.conftest import load_event
+from tests.integration.conftest import context, drain
+
+
+def post(channel: str, document: dict, topic: str | None = None) -> tuple[int, dict]:
+    body = json.dumps(document, ensure_ascii=False).encode()
+    headers = signed_headers(channel, SHOP[channel], body)
+    if topic:
+        headers["X-Shopify-Topic" if channel == "shopify" else "X-Oms-Topic"] = topic
+    answer = intake(webhook_event(intake, channel, SHOP[channel], body, headers), context())
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def consume(resources) -> list[str]:
+    """Runs the after-sales consumer on what its queue holds; returns the DLQ's reasons."""
+    sqs = boto3.client("sqs")
+    messages = drain(sqs, resources.queue_urls["aftersales"])
+    if messages:
+        answer = aftersales({"Records": [lambda_record(m, resources.queue_arns["aftersales"], "us-east-1") for m in messages]}, context())
+        assert answer["batchItemFailures"] == []
+    return [m["MessageAttributes"]["reason"]["StringValue"] for m in drain(sqs, resources.dead_letter_queue_urls["aftersales"], attributes=True)]
+
+
+def lines_of(order_id: str) -> list[tuple[str, int]]:
+    return [(line.sku, line.quantity) for line in order_store().load(order_id).order.lines]
+
+
+@pytest.fixture
+def ipods(seeded):
+    for colour in ("GREEN", "RED", "BLACK"):
+        catalog_store().put_product(Product(sku=f"IPOD-NANO-{colour}"))
+        catalog_store().put_mapping(SkuMapping(channel="shopify", channel_sku=f"IPOD2008{colour}", sku=f"IPOD-NANO-{colour}"))
+    return seeded
+
+
+def order_450789469_before_its_refund() -> dict:
+    """The published order as it was before its refund: the same order without `refunds`."""
+    order = copy.deepcopy(real_sample("shopify_order_get_450789469.json")["order"])
+    order["refunds"], order["financial_status"] = [], "paid"
+    return order
+
+
+def test_shopify_published_refund_takes_two_of_three_lines_out_of_order_450789469(ipods):
+    status, answer = post("shopify", order_450789469_before_its_refund())
+    assert status == 202 and answer["order_id"] == order_id_for("shopify", "450789469")
+    assert len(lines_of(answer["order_id"])) == 3
+    refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]  # the refunds/create body
+    status, queued = post("shopify", refund, topic="refunds/create")
+    assert status == 202 and queued == {"after_sales": True, "order_id": answer["order_id"], "refund_id": "509562969", "kind": "refund"}
+    assert consume(ipods) == []
+    assert lines_of(answer["order_id"]) == [("IPOD-NANO-RED", 1)]  # RECEIVED: amended in place
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert (record.outcome, record.stage, record.amount, record.currency) == ("amended", "before_release", "209.00", "USD")
+    assert [(line.line_id, line.sku) for line in record.lines] == [("466157049", "IPOD-NANO-GREEN"), ("703073504", "IPOD-NANO-BLACK")]
+    timeline = len(order_store().details(answer["order_id"]).timeline)
+    post("shopify", refund, topic="refunds/create")  # Shopify delivers at least once
+    assert consume(ipods) == []
+    assert len(order_store().details(answer["order_id"]).timeline) == timeline and lines_of(answer["order_id"]) == [("IPOD-NANO-RED", 1)]
+
+
+def test_shopify_order_arriving_with_its_refund_has_the_refunded_lines_left_out_and_the_webhook_only_recorded(ipods):
+    status, answer = post("shopify", real_sample("shopify_order_get_450789469.json")["order"])
+    assert status == 202 and lines_of(answer["order_id"]) == [("IPOD-NANO-RED", 1)]
+    post("shopify", real_sample("shopify_refund_python_api_fixture.json")["refund"], topic="refunds/create")
+    assert consume(ipods) == []  # not a dead letter: the refund is known, its lines never entered the order
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert record.outcome == "recorded"
+    assert any("left out when the order was received" in e.cause for e in order_store().details(answer["order_id"]).timeline)
+
+
+def test_shopify_cancelled_order_webhook_is_a_cancellation_not_a_422(seeded):
+    order = real_sample("shopify_orders_create.json")["order"]
+    status, answer = post("shopify", order)
+    assert status == 202
+    cancelled = {**order, "cancelled_at": "2026-11-11T10:00:00-05:00", "cancel_reason": "customer"}  # hand-built: the published order, cancelled
+    status, queued = post("shopify", cancelled, topic="orders/cancelled")
+    assert status == 202 and queued["kind"] == "cancel"
+    assert consume(seeded) == []
+    assert order_store().load(answer["order_id"]).status == "CANCELLED"
+
+
+@pytest.mark.parametrize(
+    ("channel", "sample", "left"),
+    [
+        ("tmall", "tmall_refund_get_response.json", 1),  # one sub-order (oid) of two
+        ("douyin", "douyin_refund_created.json", 1),  # one sku order (s_id) of two
+        ("jd", "jd_refundapply.json", 0),  # JD's pre-shipment refund is the whole order
+    ],
+)
+def test_hand_built_refunds_of_tmall_douyin_and_jd_apply_to_their_orders(seeded, channel, sample, left):
+    status, answer = post(channel, hand_built(channel))
+    assert status == 202, answer
+    status, queued = post(channel, load_event(f"channels/refunds/{sample}"), topic="refund")
+    assert status == 202 and queued["order_id"] == answer["order_id"]
+    assert consume(seeded) == []
+    stored = order_store().load(answer["order_id"])
+    if left:
+        assert stored.status == "RECEIVED" and len(stored.order.lines) == left
+        assert stored.order.order_total < Decimal(str(hand_built_total(channel)))
+    else:
+        assert stored.status == "CANCELLED"
+
+
+def hand_built_total(channel: str) -> str:
+    document = hand_built(channel)
+    if channel == "tmall":
+        return document["trade_fullinfo_get_response"]["trade"]["payment"]
+    return str(Decimal(document["data"]["shop_order_detail"]["pay_amount"]) / 100)
+
+
+def test_a_closed_tmall_trade_delivered_as_an_order_cancels_it(seeded):
+    status, answer = post("tmall", hand_built("tmall"))
+    closed = copy.deepcopy(hand_built("tmall"))
+    closed["trade_fullinfo_get_response"]["trade"]["status"] = "TRADE_CLOSED"  # hand-built: the sample, closed
+    status, queued = post("tmall", closed)
+    assert status == 202 and queued["kind"] == "cancel"
+    assert consume(seeded) == []
+    assert order_store().load(answer["order_id"]).status == "CANCELLED"
+
+
+def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
+    refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
+    post("shopify", refund, topic="refunds/create")  # order 450789469 was never received
+    [reason] = consume(ipods)
+    assert "order 450789469 is not in oms" in reason
+    post("shopify", order_450789469_before_its_refund())
+    too_many = copy.deepcopy(refund)
+    too_many["id"], too_many["refund_line_items"][0]["quantity"] = 509562970, 3
+    post("shopify", too_many, topic="refunds/create")
+    [reason] = consume(ipods)
+    assert "3 units of IPOD-NANO-BLACK refunded, the order has 1" in reason
+    unknown = copy.deepcopy(refund)
+    unknown["id"], unknown["refund_line_items"] = 509562971, [{**refund["refund_line_items"][0], "line_item_id": 1, "line_item": {"sku": "NOPE"}}]
+    post("shopify", unknown, topic="refunds/create")
+    [reason] = consume(ipods)
+    assert "no line with line id '1'" in reason
+
+
+def test_partner_source_refund_reaches_the_after_sales_queue(ipods):
+    post("shopify", order_450789469_before_its_refund())
+    event = load_event("channels/partner/shopify_orders_create_event.json")
+    event["detail"]["metadata"]["X-Shopify-Topic"] = "refunds/create"
+    event["detail"]["payload"] = real_sample("shopify_refund_python_api_fixture.json")["refund"]
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=ipods.queue_urls["partner_orders"], MessageBody=json.dumps(event))
+    messages = drain(sqs, ipods.queue_urls["partner_orders"])
+    partner_intake({"Records": [lambda_record(m, ipods.queue_arns["partner_orders"], "us-east-1") for m in messages]}, context())
+    assert consume(ipods) == []
+    assert lines_of(order_id_for("shopify", "450789469")) == [("IPOD-NANO-RED", 1)]
