@@ -34,6 +34,8 @@ class OutboundNoteCreated(DomainEvent):
     external_id: str
     lines: list[PlannedLine]
     receiver: ReceiverAddress
+    carrier: str | None = Field(default=None, description="The carrier the warehouse hands the parcel to (快递策略)")
+    service: str | None = Field(default=None, description="The carrier's service, e.g. standard, express, heavy")
 
 
 class OrderFailed(DomainEvent):
