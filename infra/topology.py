@@ -229,7 +229,14 @@ RECONCILIATION = Table(
     ),
     ttl_attribute="expires_at_epoch",  # reports after 90 days; never a difference waiting for a person
 )
-TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION)
+# Write-backs to the channels, the channels' listings of each SKU, stock-change marks and the
+# quantities last pushed (shared/writeback/aws/store.py).
+CHANNEL_SYNC = Table(
+    key="channel_sync",
+    env_var="CHANNEL_SYNC_TABLE",
+    indexes=(Index("by_failed", "failed_key", "updated_at"),),  # sparse: write-backs waiting for a person
+)
+TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION, CHANNEL_SYNC)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -313,6 +320,24 @@ QUEUES = (
     ),
 )
 
+# Write-back (发货回传) and stock push (库存同步) to the channels: one queue per platform, so a
+# platform that is down or throttling holds back only its own calls, each with its own DLQ and
+# alarm; the ERP and partners share one (their write-back is an event on the bus).
+WRITEBACK_CHANNELS = ("shopify", "tmall", "jd", "douyin", "partner")
+QUEUES = QUEUES + tuple(
+    Queue(
+        key=f"writeback_{channel}",
+        env_var=f"WRITEBACK_{channel.upper()}_QUEUE_URL",
+        purpose=f"Shipping write-backs and stock pushes to {'the ERP and partners' if channel == 'partner' else channel}, retried with backoff (delayed re-sends); given up ones in the DLQ",
+        consumer="channel_writeback",
+        batch_size=5,
+        max_receive_count=3,  # the consumer retries itself; redelivery only after a crash
+        max_concurrency=5,  # platforms rate-limit each app: a few calls at a time per platform
+        visibility_timeout_seconds=6 * 30,
+    )
+    for channel in WRITEBACK_CHANNELS
+)
+
 RULES = (
     Rule(
         key="parcel_updates_to_orders",
@@ -373,6 +398,8 @@ SECRETS = (
 )
 
 _ORDERS_RW = Uses("orders", Access.WRITE)
+# ParcelShipped queues the package's write-back on its channel's queue (shared/writeback/).
+_WRITEBACK_QUEUES = tuple(Uses(f"writeback_{channel}", Access.SEND) for channel in WRITEBACK_CHANNELS)
 # What every intake path needs: store the order, map its SKUs, queue it.
 _INTAKE = (_ORDERS_RW, Uses("catalog", Access.READ), Uses("intake", Access.SEND))
 
@@ -493,7 +520,7 @@ FUNCTIONS = (
         key="parcel_updates",
         module="functions.parcel_updates.handler",
         description="Applies shipped, delivered and delivery-exception updates from warehouses and carriers",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES),
     ),
     Function(
         key="hold_escalator",
@@ -513,7 +540,7 @@ FUNCTIONS = (
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
-        uses=(Uses("inventory", Access.WRITE),),
+        uses=(Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE)),
     ),
     Function(
         key="reconciliation_api",
@@ -549,6 +576,36 @@ FUNCTIONS = (
         uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("reconciliation", Access.WRITE), Uses("wms_reports", Access.READ)),
         memory_mb=512,
         timeout_seconds=300,
+    ),
+)
+
+_PLATFORM_URLS = (
+    ("SHOPIFY_ADMIN_URL", "https://{shop}/admin/api/2025-07"),
+    ("TAOBAO_TOP_URL", "https://eco.taobao.com/router/rest"),
+    ("JD_API_URL", "https://api.jd.com/routerjson"),
+    ("DOUYIN_API_URL", "https://openapi-fxg.jinritemai.com"),
+)
+FUNCTIONS = FUNCTIONS + (
+    Function(
+        key="channel_writeback",
+        module="functions.channel_writeback.handler",
+        description="Tells each channel a package shipped (carrier, waybill) and its SKUs' sellable stock, in the platform's call shape, with retries",
+        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), Uses("platform_credentials", Access.READ), Uses("events", Access.PUBLISH), *_WRITEBACK_QUEUES),
+        timeout_seconds=30,  # three platform calls of at most 10 s each (Shopify's fulfillment)
+        settings=(*_PLATFORM_URLS, ("WRITEBACK_BASE_BACKOFF_SECONDS", "2")),
+    ),
+    Function(
+        key="channel_stock_push",
+        module="functions.channel_stock_push.handler",
+        description="Every minute: queues one stock push per channel for each SKU whose stock changed, the channel's buffer applied",
+        uses=(Uses("channel_sync", Access.WRITE), Uses("inventory", Access.READ), *_WRITEBACK_QUEUES),
+        timeout_seconds=60,
+    ),
+    Function(
+        key="writeback_api",
+        module="functions.writeback_api.handler",
+        description="Write-back operations API: failed write-backs, their redrive, the channels' listings of each SKU",
+        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES),
     ),
 )
 
@@ -591,6 +648,12 @@ SCHEDULES = (
         every_minutes=1440,
         cron="30 1 * * ? *",
         payload={"kind": "nightly"},
+    ),
+    Schedule(
+        key="push_channel_stock",
+        description="Every minute: push the stock of SKUs that changed to the channels (coalesced per SKU)",
+        function="channel_stock_push",
+        every_minutes=1,
     ),
 )
 
@@ -647,6 +710,10 @@ ROUTES = (
     Route("POST", "/reconciliation/runs", "reconciliation_api", authorization="IAM"),
     Route("GET", "/reconciliation/runs/{run_id}", "reconciliation_api", authorization="IAM"),
     Route("POST", "/reconciliation/runs/{run_id}/differences/{difference_id}/resolve", "reconciliation_api", authorization="IAM"),
+    # Write-back to the channels: operations people and their tools, signed with IAM credentials.
+    Route("GET", "/writebacks/failed", "writeback_api", authorization="IAM"),
+    Route("POST", "/writebacks/{writeback_id}/redrive", "writeback_api", authorization="IAM"),
+    Route("PUT", "/channel-listings/{sku}", "writeback_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(
