@@ -12,13 +12,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import order_store
-from shared.http_api import build_resolver, error_response, operator_of, serve
+from shared.http_api import build_resolver, operator_of, serve
 from shared.observability import logger
 from shared.openapi_contract import document
+from shared.problems import InputRejected
 from shared.writeback.aws import queues
 from shared.writeback.aws.stores import channel_sync_store
 from shared.writeback.channels import PLATFORMS
-from shared.writeback.domain import WriteBackRecord, WriteBackState
+from shared.writeback.domain import WriteBackRecord
 from shared.writeback.usecases.operations import failed_writebacks, redrive_writeback
 
 app = build_resolver()
@@ -44,11 +45,11 @@ def get_failed(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> FailedWriteB
 
 @app.post("/writebacks/<writeback_id>/redrive", summary="Queue a failed write-back again, with a fresh count of attempts")
 def post_redrive(writeback_id: str) -> WriteBackRecord:
-    record = redrive_writeback(writeback_id, operator_of(app), channel_sync_store(), order_store(), queues.send)
+    record, redriven = redrive_writeback(writeback_id, operator_of(app), channel_sync_store(), order_store(), queues.send)
     if record is None:
         raise NotFoundError(f"no write-back {writeback_id}")
-    if record.state != WriteBackState.PENDING:
-        return error_response(409, f"write-back {writeback_id} is {record.state.value}, not FAILED", "writeback_id", "not_failed")
+    if not redriven:
+        raise InputRejected.one(409, "writeback_id", "not_failed", f"write-back {writeback_id} is {record.state.value}, not FAILED")
     logger.info("write-back redriven", extra={"writeback_id": writeback_id})
     return record
 
@@ -57,7 +58,7 @@ def post_redrive(writeback_id: str) -> WriteBackRecord:
 def put_listing(sku: str, listing: Annotated[Listing, Body()]) -> Listing:
     missing = sorted(LISTING_KEYS[listing.channel] - set(listing.listing))
     if missing:
-        return error_response(400, f"a {listing.channel} listing needs {', '.join(missing)}", "listing", "required")
+        raise InputRejected.one(400, "listing", "required", f"a {listing.channel} listing needs {', '.join(missing)}")
     channel_sync_store().put_listing(sku, listing.channel, listing.shop, listing.listing)
     return listing
 

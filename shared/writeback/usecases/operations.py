@@ -16,15 +16,15 @@ def failed_writebacks(store: ChannelSyncStore, limit: int = 100) -> list[WriteBa
     return store.failed(limit)
 
 
-def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None]) -> WriteBackRecord | None:
-    """None when there is no such write-back; the record unchanged when it is not FAILED."""
+def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None]) -> tuple[WriteBackRecord | None, bool]:
+    """(None, False) when there is no such write-back; (the record, False) when it is not FAILED."""
     try:
         record = store.get(writeback_id)
     except KeyError:
-        return None
+        return None, False
     if not store.reopen(writeback_id):
-        return record
+        return record, False
     send(record.channel, {"kind": "writeback", "writeback_id": writeback_id})
     current = orders.load(record.order_id)
     orders.add_note(current, note_entry(current.status, Actor(kind="operator", name=operator), f"write-back to {record.channel} redriven", writeback_id=writeback_id, previous_error=record.last_error))
-    return store.get(writeback_id)
+    return store.get(writeback_id), True
