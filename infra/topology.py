@@ -320,22 +320,21 @@ QUEUES = (
     ),
 )
 
-# Write-back (发货回传) and stock push (库存同步) to the channels: one queue per platform, so a
-# platform that is down or throttling holds back only its own calls, each with its own DLQ and
-# alarm; the ERP and partners share one (their write-back is an event on the bus).
-WRITEBACK_CHANNELS = ("shopify", "tmall", "jd", "douyin", "partner")
-QUEUES = QUEUES + tuple(
+# Write-back (发货回传) and stock push (库存同步) to the channels: one queue whose messages name
+# their channel (shared/writeback/channels/: queue_key). A failing or throttling platform's calls
+# wait out their backoff as delayed re-sends, out of the other channels' way; per-platform queues
+# are a change of queue_key once the stack has room (docs/decisions.md 80).
+QUEUES = QUEUES + (
     Queue(
-        key=f"writeback_{channel}",
-        env_var=f"WRITEBACK_{channel.upper()}_QUEUE_URL",
-        purpose=f"Shipping write-backs and stock pushes to {'the ERP and partners' if channel == 'partner' else channel}, retried with backoff (delayed re-sends); given up ones in the DLQ",
+        key="channel_writeback",
+        env_var="CHANNEL_WRITEBACK_QUEUE_URL",
+        purpose="Shipping write-backs and stock pushes to the channels, retried with backoff (delayed re-sends); given up ones in the DLQ with their reason",
         consumer="channel_writeback",
         batch_size=5,
         max_receive_count=3,  # the consumer retries itself; redelivery only after a crash
-        max_concurrency=5,  # platforms rate-limit each app: a few calls at a time per platform
+        max_concurrency=10,  # platforms rate-limit each app: a few calls at a time
         visibility_timeout_seconds=6 * 30,
-    )
-    for channel in WRITEBACK_CHANNELS
+    ),
 )
 
 RULES = (
@@ -398,8 +397,8 @@ SECRETS = (
 )
 
 _ORDERS_RW = Uses("orders", Access.WRITE)
-# ParcelShipped queues the package's write-back on its channel's queue (shared/writeback/).
-_WRITEBACK_QUEUES = tuple(Uses(f"writeback_{channel}", Access.SEND) for channel in WRITEBACK_CHANNELS)
+# ParcelShipped queues the package's write-back on the channel write-back queue (shared/writeback/).
+_WRITEBACK_QUEUES = (Uses("channel_writeback", Access.SEND),)
 # What every intake path needs: store the order, map its SKUs, queue it.
 _INTAKE = (_ORDERS_RW, Uses("catalog", Access.READ), Uses("intake", Access.SEND))
 
@@ -601,12 +600,6 @@ FUNCTIONS = FUNCTIONS + (
         uses=(Uses("channel_sync", Access.WRITE), Uses("inventory", Access.READ), *_WRITEBACK_QUEUES),
         timeout_seconds=60,
     ),
-    Function(
-        key="writeback_api",
-        module="functions.writeback_api.handler",
-        description="Write-back operations API: failed write-backs, their redrive, the channels' listings of each SKU",
-        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES),
-    ),
 )
 
 SCHEDULES = (
@@ -710,10 +703,6 @@ ROUTES = (
     Route("POST", "/reconciliation/runs", "reconciliation_api", authorization="IAM"),
     Route("GET", "/reconciliation/runs/{run_id}", "reconciliation_api", authorization="IAM"),
     Route("POST", "/reconciliation/runs/{run_id}/differences/{difference_id}/resolve", "reconciliation_api", authorization="IAM"),
-    # Write-back to the channels: operations people and their tools, signed with IAM credentials.
-    Route("GET", "/writebacks/failed", "writeback_api", authorization="IAM"),
-    Route("POST", "/writebacks/{writeback_id}/redrive", "writeback_api", authorization="IAM"),
-    Route("PUT", "/channel-listings/{sku}", "writeback_api", authorization="IAM"),
 )
 
 FULFILMENT = Workflow(

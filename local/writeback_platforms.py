@@ -23,6 +23,19 @@ class _Faulted(Exception):
     pass
 
 
+_WRITEBACK_METHODS = {
+    "taobao.logistics.offline.send", "taobao.trade.fullinfo.get", "taobao.item.quantity.update",
+    "jingdong.pop.order.shipment", "jingdong.stock.write.updateSkuStock", "order.logisticsAdd", "sku.syncStock",
+}
+
+
+def _is_writeback_call(channel: str, path: str, query: dict[str, str], raw: str) -> bool:
+    if channel == "shopify":
+        return "fulfillment" in path or "inventory_levels" in path or "/orders/" in path
+    method = query.get("method") if channel == "douyin" else (parse_qs(raw).get("method") or [""])[-1]
+    return method in _WRITEBACK_METHODS
+
+
 class FakeChannelApis:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
@@ -64,7 +77,8 @@ class FakeChannelApis:
         self._faults[channel].extend([(429, retry_after)] * times)
 
     def accepted(self, channel: str, api: str | None = None) -> list[dict[str, Any]]:
-        return [c for c in self.calls if c["channel"] == channel and c["status"] in (200, 201) and (api is None or c["api"] == api)]
+        """The calls the platform took (TOP, JOS and Douyin refuse with HTTP 200 and an error body)."""
+        return [c for c in self.calls if c["channel"] == channel and c["status"] in (200, 201) and not c["problems"] and (api is None or c["api"] == api)]
 
     # -- server --------------------------------------------------------------------------------
 
@@ -118,7 +132,9 @@ class FakeChannelApis:
         channel = {"taobao": "tmall"}.get(parsed.path.split("/")[1], parsed.path.split("/")[1])
         headers: dict[str, str] = {}
         api, params = parsed.path, {}
-        fault = self._fault(channel)  # a failing platform does nothing with the call
+        # A failing platform does nothing with the call. Only the write-back and stock calls fail
+        # on demand: other callers of the platform (the reconciler's schedules) do not eat the faults.
+        fault = self._fault(channel) if _is_writeback_call(channel, parsed.path, query, raw) else None
         try:
             if fault:
                 status, headers, body = fault

@@ -10,13 +10,13 @@ import pytest
 
 from functions.channel_stock_push.handler import handler as push_handler
 from functions.stock_sync.handler import handler as stock_sync_handler
-from functions.writeback_api.handler import handler as api_handler
 from local.writeback_platforms import FakeChannelApis
+from local.writebacks import main as writebacks_cli
 from shared.aws.clients import client
 from shared.aws.stores import inventory_store
 from shared.inventory import StockRecord
 from shared.writeback.usecases.stock_push import ChannelStockConfig, shipped_stock_config
-from tests.integration.conftest import api_request, context
+from tests.integration.conftest import context
 
 LISTINGS = {
     "shopify": {"inventory_item_id": "808950810", "location_id": "655441491"},
@@ -46,19 +46,17 @@ def deliver_all(aws) -> None:
     from tests.integration.conftest import drain
     from functions.channel_writeback.handler import handler as writeback_handler
 
-    for channel in LISTINGS:
-        messages = drain(client("sqs"), aws.queue_urls[f"writeback_{channel}"])
-        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns[f"writeback_{channel}"], "awsRegion": "us-east-1"} for m in messages]
-        if records:
-            assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
+    messages = drain(client("sqs"), aws.queue_urls["channel_writeback"])
+    records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["channel_writeback"], "awsRegion": "us-east-1"} for m in messages]
+    if records:
+        assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
 
 
 def test_many_stock_changes_make_one_push_per_channel_with_its_buffer(aws, fake):
     inventory_store().put_stock(StockRecord(sku="TEA-E2E", warehouse_id="WH-SH", on_hand=20, safety_stock=2))
     inventory_store().put_stock(StockRecord(sku="TEA-E2E", warehouse_id="WH-GZ", on_hand=5))
     for channel, listing in LISTINGS.items():
-        status, _ = api_request(api_handler, "PUT", "/channel-listings/{sku}", "/channel-listings/TEA-E2E", json.dumps({"channel": channel, "shop": "main", "listing": listing}), sku="TEA-E2E")
-        assert status == 200
+        assert writebacks_cli(["listing", "TEA-E2E", channel, "main", *(f"{k}={v}" for k, v in listing.items())]) == 0
     events = [stock_event("StockMovement", {"delta_id": f"GRN-{i}", "sku": "TEA-E2E", "warehouse_id": "WH-SH", "change": 1, "reason": "goods received"}, i) for i in range(5)]
     events.append(stock_event("StockMovement", {"delta_id": "GRN-OTHER", "sku": "CUP-UNLISTED", "warehouse_id": "WH-SH", "change": 3}, 99))
     inventory_store().put_stock(StockRecord(sku="CUP-UNLISTED", warehouse_id="WH-SH", on_hand=1))
@@ -92,8 +90,10 @@ def test_the_buffer_never_takes_a_channel_below_zero_and_the_config_is_checked()
         ChannelStockConfig.model_validate({"channels": {"jd": {"buffer": -1, "share": "1"}}})
 
 
-def test_a_listing_without_the_channel_s_ids_is_refused(aws):
-    status, answer = api_request(api_handler, "PUT", "/channel-listings/{sku}", "/channel-listings/TEA", json.dumps({"channel": "shopify", "shop": "main", "listing": {"location_id": "1"}}), sku="TEA")
-    assert status == 400 and answer["errors"][0]["field"] == "listing" and "inventory_item_id" in answer["errors"][0]["message"]
+def test_a_listing_without_the_channel_s_ids_is_refused(aws, capsys):
+    assert writebacks_cli(["listing", "TEA", "shopify", "main", "location_id=1"]) == 1
+    assert "a shopify listing needs inventory_item_id" in capsys.readouterr().err
+    assert writebacks_cli(["listing", "TEA", "erp", "main", "x=1"]) == 1
+    assert "erp has no stock call" in capsys.readouterr().err
 
 

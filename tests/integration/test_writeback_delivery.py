@@ -10,8 +10,8 @@ import json
 import pytest
 
 from functions.channel_writeback.handler import handler as writeback_handler
-from functions.writeback_api.handler import handler as api_handler
 from local.writeback_platforms import FakeChannelApis
+from local.writebacks import main as writebacks_cli
 from shared.aws.clients import client
 from shared.aws.order_store import NoteState, OutboundNote
 from shared.aws.stores import order_store
@@ -23,7 +23,7 @@ from shared.writeback.aws import queues
 from shared.writeback.aws.stores import channel_sync_store
 from shared.writeback.domain import MAX_ATTEMPTS, WriteBackState
 from shared.writeback.usecases.request import request_writeback
-from tests.integration.conftest import api_request, context, drain
+from tests.integration.conftest import context, drain
 
 TID = "3891207745120938811"
 
@@ -61,9 +61,9 @@ def shipped_order(warehouses=("WH-GZ",)) -> str:
 def deliver_queued(aws) -> list[dict]:
     """What the queue holds, each delivered once to the consumer (as Lambda's event source would)."""
     sqs = client("sqs")
-    messages = drain(sqs, aws.queue_urls["writeback_tmall"])
+    messages = drain(sqs, aws.queue_urls["channel_writeback"])
     if messages:
-        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["writeback_tmall"], "awsRegion": "us-east-1"} for m in messages]
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["channel_writeback"], "awsRegion": "us-east-1"} for m in messages]
         assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
     return messages
 
@@ -92,7 +92,7 @@ def test_a_repeated_parcel_shipped_makes_one_call_and_a_failing_platform_is_retr
     assert "write-back to tmall queued for the parcel from WH-GZ" in causes and "shipment written back to tmall (attempt 3)" in causes
 
 
-def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aws, fake):
+def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aws, fake, capsys):
     order_id = shipped_order()
     request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
     fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
@@ -101,20 +101,23 @@ def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aw
     writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
     record = channel_sync_store().get(writeback_id)
     assert record.state == WriteBackState.FAILED and record.attempts == MAX_ATTEMPTS and "500" in record.last_error
-    dead = drain(client("sqs"), aws.dead_letter_queue_urls["writeback_tmall"], attributes=True)
+    dead = drain(client("sqs"), aws.dead_letter_queue_urls["channel_writeback"], attributes=True)
     assert len(dead) == 1 and "500" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
     assert any("FAILED after 6 attempt(s)" in e.cause for e in order_store().details(order_id).timeline)
 
-    status, listed = api_request(api_handler, "GET", "/writebacks/failed", "/writebacks/failed")
-    assert status == 200 and [w["writeback_id"] for w in listed["writebacks"]] == [writeback_id]
-    status, redriven = api_request(api_handler, "POST", "/writebacks/{writeback_id}/redrive", f"/writebacks/{writeback_id}/redrive", writeback_id=writeback_id)
-    assert status == 200 and redriven["state"] == "PENDING" and redriven["attempts"] == 0
-    status, again = api_request(api_handler, "POST", "/writebacks/{writeback_id}/redrive", f"/writebacks/{writeback_id}/redrive", writeback_id=writeback_id)
-    assert status == 409 and again["errors"][0]["rule"] == "not_failed"
+    assert writebacks_cli(["failed"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [w["writeback_id"] for w in listed] == [writeback_id]
+    assert writebacks_cli(["redrive", writeback_id, "--operator", "ops-wang"]) == 0
+    redriven = json.loads(capsys.readouterr().out)
+    assert redriven["redriven"] and redriven["state"] == "PENDING" and redriven["attempts"] == 0
+    assert writebacks_cli(["redrive", writeback_id]) == 1  # not FAILED any more: nothing to do
+    capsys.readouterr()
     deliver_queued(aws)
     assert channel_sync_store().get(writeback_id).state == WriteBackState.DONE
-    assert api_request(api_handler, "GET", "/writebacks/failed", "/writebacks/failed")[1]["writebacks"] == []
-    assert api_request(api_handler, "POST", "/writebacks/{writeback_id}/redrive", "/writebacks/WB-nope/redrive", writeback_id="WB-nope")[0] == 404
+    assert writebacks_cli(["failed"]) == 0 and json.loads(capsys.readouterr().out) == []
+    assert writebacks_cli(["redrive", "WB-nope"]) == 1
+    assert any(e.cause == "write-back to tmall redriven" and e.actor.name == "ops-wang" for e in order_store().details(order_id).timeline)
 
 
 def test_a_refused_call_fails_at_once_without_retrying(aws, fake):

@@ -29,8 +29,10 @@ def platform(channel: str) -> PlatformChannel:
 
 
 def queue_key(channel: str) -> str:
-    """The topology key of the channel's write-back queue: one per platform, one for the event channels."""
-    return f"writeback_{channel}" if channel in PLATFORMS else "writeback_partner"
+    """The topology key of the queue carrying the channel's write-backs and stock pushes. One for
+    all today (the stack is at CloudFormation's 500 resources: docs/decisions.md 80); a queue per
+    platform is this function's answer plus the queues in infra/topology.py."""
+    return "channel_writeback"
 
 
 def queue_env(channel: str) -> str:

@@ -74,6 +74,7 @@ def deliver_writeback(message: dict[str, Any], ports: Ports) -> str:
 
 def _failed(record: WriteBackRecord, message: dict[str, Any], attempt: int, reason: str, ports: Ports) -> str:
     ports.store.finish(record.writeback_id, WriteBackState.FAILED, attempt, error=reason)
+    ports.give_up(record.channel, message, reason)
     ports.publish([
         WriteBackFailed(
             event_id=f"{record.writeback_id}-failed-{attempt}",
@@ -86,7 +87,6 @@ def _failed(record: WriteBackRecord, message: dict[str, Any], attempt: int, reas
         )
     ])
     _note(ports, record, f"write-back to {record.channel} FAILED after {attempt} attempt(s): operations must redrive it", reason=reason, attempts=attempt)
-    ports.give_up(record.channel, message, reason)
     return f"failed ({reason})"
 
 
