@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from local.fake_http import LocalHttpFake
 from local.writeback_shapes import Refused, check_douyin, check_jd, check_shopify, check_top
 
 
@@ -36,7 +37,9 @@ def _is_writeback_call(channel: str, path: str, query: dict[str, str], raw: str)
     return method in _WRITEBACK_METHODS
 
 
-class FakeChannelApis:
+class FakeChannelApis(LocalHttpFake):
+    thread_name = "fake-channel-apis"
+
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, external id) -> the platform's order
@@ -44,7 +47,6 @@ class FakeChannelApis:
         self.shops: dict[str, tuple[str, str]] = {}  # access token -> (channel, shop)
         self._faults: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
         self.lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- fixtures and faults -------------------------------------------------------------------
 
@@ -79,50 +81,6 @@ class FakeChannelApis:
     def accepted(self, channel: str, api: str | None = None) -> list[dict[str, Any]]:
         """The calls the platform took (TOP, JOS and Douyin refuse with HTTP 200 and an error body)."""
         return [c for c in self.calls if c["channel"] == channel and c["status"] in (200, 201) and not c["problems"] and (api is None or c["api"] == api)]
-
-    # -- server --------------------------------------------------------------------------------
-
-    def start(self) -> FakeChannelApis:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                fake._serve(self)
-
-            do_POST = do_GET
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, name="fake-channel-apis", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakeChannelApis:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def env(self) -> dict[str, str]:
-        """The platforms' base-URL settings pointing here."""
-        return {
-            "SHOPIFY_ADMIN_URL": f"{self.url}/shopify/{{shop}}/admin/api/2025-07",
-            "TAOBAO_TOP_URL": f"{self.url}/taobao/router/rest",
-            "JD_API_URL": f"{self.url}/jd/routerjson",
-            "DOUYIN_API_URL": f"{self.url}/douyin",
-        }
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
         parsed = urlparse(request.path)

@@ -66,3 +66,38 @@ def test_every_routing_carrier_has_a_code_on_every_platform():
     with pytest.raises(UnknownCarrier, match="no jd code"):
         codes_of("ufo", "jd")
     assert len(carrier_table().carriers) >= 5
+
+
+# -- the strategy on a routed plan (the optimiser's decision is the input, not changed) --------------
+
+from shared.routing import RoutingDecision, plan_order  # noqa: E402
+from shared.writeback.domain import backoff_seconds  # noqa: E402
+from shared.writeback.plan_carriers import plan_with_carriers  # noqa: E402
+from tests.unit.routing_network import network, request, stock  # noqa: E402
+
+NET = network()
+
+
+def test_a_routed_plan_gets_each_package_s_carrier_service_and_rule_and_its_cost_follows():
+    light = request(("TEA", 2), to="上海")
+    decided = plan_order(light, NET, stock(("TEA", "WH-SH", 10)))
+    assert isinstance(decided, RoutingDecision)
+    plan = plan_with_carriers(decided, light, NET)
+    [shipment] = plan.shipments
+    assert (shipment.carrier, shipment.service, shipment.carrier_rule) == (decided.chosen.costs[0].carrier, "economy", "lowest-cost")
+    assert plan.total_cost == decided.chosen.total_cost  # the router's choice stands: same cost
+
+    heavy = request(("IRON", 3), to="上海")  # 27 kg: the heavy-parcel rule
+    decided = plan_order(heavy, NET, stock(("IRON", "WH-SH", 10)))
+    plan = plan_with_carriers(decided, heavy, NET)
+    [shipment] = plan.shipments
+    assert (shipment.carrier, shipment.service, shipment.carrier_rule) == ("deppon", "heavy", "heavy-parcels")
+    router = decided.chosen.costs[0]
+    assert plan.total_cost - decided.chosen.total_cost == shipment.cost - decided.plan().shipments[0].cost
+    assert (router.carrier == "deppon") == (plan.total_cost == decided.chosen.total_cost)
+
+
+def test_backoff_doubles_from_the_base_and_honours_the_platform_s_retry_after():
+    assert [backoff_seconds(n, 2.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
+    assert backoff_seconds(3, 2.0, retry_after=7) == 7
+    assert backoff_seconds(20, 2.0) == 900.0  # SQS delays a message by at most 15 minutes

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from shared.reconciliation.pull.base import ShopCredentials, china_time, setting, top_signature
-from shared.reconciliation.pull.http import retry_after
+from shared.reconciliation.pull.http import _json, retry_after
 from shared.writeback.domain import CallFailed, StockPush, WriteBack
 
 TIMEOUT_SECONDS = 10.0
@@ -88,11 +88,3 @@ def top_call(gateway_setting: str, default_gateway: str, api: str, credentials: 
         raise CallFailed(f"{api} refused: {error}", retryable=limited, retry_after=1.0 if limited else None)
     return body
 
-
-def _json(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace")
