@@ -456,7 +456,7 @@ FUNCTIONS = (
         key="inventory_lock",
         module="functions.inventory_lock.handler",
         description="Reserves the stock of a routing plan atomically",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE)),
         memory_mb=512,
     ),
     Function(

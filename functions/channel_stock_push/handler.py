@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.aws.stores import inventory_store
 from shared.observability import logger
 from shared.writeback.aws import queues
-from shared.writeback.aws.stores import channel_sync_store
+from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.usecases.stock_push import push_changed_stock
 
 

@@ -14,7 +14,7 @@ from shared.aws.stores import inventory_store, order_store
 from shared.observability import logger
 from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
 from shared.writeback.aws import queues
-from shared.writeback.aws.stores import channel_sync_store
+from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.usecases.request import request_writeback
 
 processor = BatchProcessor(event_type=EventType.SQS)

@@ -13,8 +13,8 @@ from shared.aws.stores import inventory_store
 from shared.inventory import StockDelta, StockSnapshot
 from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
-from shared.writeback.aws.stores import channel_sync_store
-from shared.writeback.usecases.stock_push import mark_stock_changed
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.stock_marks import mark_stock_changed
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -39,15 +39,15 @@ def fake(aws, monkeypatch):
         yield apis
 
 
-def shipped_order(warehouses=("WH-GZ",)) -> str:
+def shipped_order(warehouses=("WH-GZ",), channel: str = "tmall") -> str:
     order = OrderIn.model_validate(
         {
-            "channel": "tmall", "external_id": TID, "buyer": {"buyer_id": "tb_lin**"},
+            "channel": channel, "external_id": TID, "buyer": {"buyer_id": "tb_lin**"},
             "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 2, "unit_price": "89.00"}], "placed_at": "2026-11-11T00:00:41+08:00",
         }
     )
     orders = order_store()
-    entry = TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=Actor(kind=ActorKind.CHANNEL, name="tmall"), details={"shop": "tmall-flagship"})
+    entry = TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause=f"order received from {channel}", actor=Actor(kind=ActorKind.CHANNEL, name=channel), details={"shop": "tmall-flagship"})
     stored, _ = orders.create(order, entry)
     for warehouse in warehouses:
         note = OutboundNote(
@@ -131,3 +131,14 @@ def test_a_refused_call_fails_at_once_without_retrying(aws, fake):
     record = channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
     assert record.state == WriteBackState.FAILED and record.attempts == 1 and "no tmall code" in record.last_error
     assert fake.calls == []
+
+
+def test_the_erp_hears_through_the_event_bus_and_oms_s_own_shop_needs_no_write_back(aws, fake):
+    order_id = shipped_order(channel="erp")
+    assert request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send) == "queued"
+    deliver_queued(aws)
+    record = channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
+    assert record.state == WriteBackState.DONE and record.platform_reference == "announced on the event bus (ShipmentWrittenBack)"
+    assert fake.calls == []
+    own = shipped_order(channel="own_shop")
+    assert request_writeback(own, "WH-GZ", order_store(), channel_sync_store(), queues.send) == "not needed"

@@ -4,7 +4,7 @@ each SKU, the stock-change marks that coalesce pushes, and the last quantity pus
   pk = WB#<writeback id>       sk = RECORD           one package's write-back; failed_key = FAILED
                                                      while it waits for a person (index by_failed)
   pk = LISTING#<sku>           sk = <channel>#<shop> the platform's ids of the item the SKU is sold as
-  pk = CHANGED#<shard>         sk = <sku>            the SKU's stock changed since its last push
+  pk = CHANGED#<0..7>          sk = <sku>            the SKU's stock changed since its last push
   pk = PUSHED#<sku>            sk = <channel>#<shop> the quantity last pushed there
 """
 
@@ -21,7 +21,7 @@ from shared.writeback.domain import WriteBackRecord, WriteBackState
 
 TABLE_ENV = "CHANNEL_SYNC_TABLE"
 FAILED = "FAILED"
-CHANGE_SHARDS = 4  # stock-change marks spread over this many partitions (a hot SKU burst)
+CHANGE_SHARDS = 8  # stock-change marks spread over this many partitions (every reservation may mark)
 LEASE_SECONDS = 60  # one delivery works a write-back at a time; a crashed one's lease runs out
 
 
@@ -153,3 +153,10 @@ class ChannelSyncStore(TableAdapter):
     def remember_pushed(self, sku: str, channel: str, shop: str, quantity: int) -> None:
         item = {"pk": f"PUSHED#{sku}", "sk": f"{channel}#{shop}", "quantity": quantity, "pushed_at": now_iso()}
         self.db.put_item(TableName=self.table, Item=to_item(item))
+
+
+def channel_sync_store() -> ChannelSyncStore:
+    """The process's one store (a Lambda container keeps it warm), forgotten with the others."""
+    from shared.aws.stores import _one
+
+    return _one(ChannelSyncStore)

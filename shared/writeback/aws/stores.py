@@ -1,5 +1,4 @@
-"""One channel sync store and one credentials reader per process, and the queue/bus ports the
-write-back use cases take."""
+"""One credentials reader per process, and the queue/bus ports the write-back use cases take."""
 
 from __future__ import annotations
 
@@ -9,14 +8,10 @@ from shared.aws.messaging import publish
 from shared.aws.stores import _one, order_store
 from shared.reconciliation.credentials import PlatformCredentials
 from shared.writeback.aws import queues
-from shared.writeback.aws.store import ChannelSyncStore
+from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.usecases.deliver import Ports
 
 BASE_BACKOFF_ENV = "WRITEBACK_BASE_BACKOFF_SECONDS"
-
-
-def channel_sync_store() -> ChannelSyncStore:
-    return _one(ChannelSyncStore)
 
 
 def platform_credentials() -> PlatformCredentials:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -52,12 +52,6 @@ def shipped_stock_config() -> ChannelStockConfig:
     document = json.loads(CONFIG_FILE.read_text("utf-8"))
     document.pop("_source", None)
     return ChannelStockConfig.model_validate(document)
-
-
-def mark_stock_changed(skus: Iterable[str], store: ChannelSyncStore) -> None:
-    at = now_iso()
-    for sku in sorted(set(skus)):
-        store.mark_changed(sku, at)
 
 
 def push_changed_stock(store: ChannelSyncStore, available_of: Callable[[str], int], send: Callable[[str, dict[str, Any]], None], config: ChannelStockConfig | None = None) -> dict[str, int]:
