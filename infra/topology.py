@@ -253,7 +253,14 @@ RECONCILIATION = Table(
 )
 # The operations aggregates: counters, open-order gauges, health history (shared/operations/store.py).
 OPERATIONS = Table(key="operations", env_var="OPERATIONS_TABLE", ttl_attribute="expires_at_epoch")
-TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION, OPERATIONS)
+# Write-backs to the channels, the channels' listings of each SKU, stock-change marks and the
+# quantities last pushed (shared/writeback/aws/store.py).
+CHANNEL_SYNC = Table(
+    key="channel_sync",
+    env_var="CHANNEL_SYNC_TABLE",
+    indexes=(Index("by_failed", "failed_key", "updated_at"),),  # sparse: write-backs waiting for a person
+)
+TABLES = (ORDERS, INVENTORY, REVIEW, CATALOG, RECONCILIATION, OPERATIONS, CHANNEL_SYNC)
 
 BUS = Bus(key="events", env_var="EVENT_BUS_NAME", source="oms.orders")
 BUSES = (BUS,)
@@ -343,6 +350,23 @@ QUEUES = (
     ),
 )
 
+# Write-back (发货回传) and stock push (库存同步) to the channels: one queue whose messages name
+# their channel (shared/writeback/channels/: queue_key). A failing or throttling platform's calls
+# wait out their backoff as delayed re-sends, out of the other channels' way; per-platform queues
+# are a change of queue_key once the stack has room (docs/decisions.md 80).
+QUEUES = QUEUES + (
+    Queue(
+        key="channel_writeback",
+        env_var="CHANNEL_WRITEBACK_QUEUE_URL",
+        purpose="Shipping write-backs and stock pushes to the channels, retried with backoff (delayed re-sends); given up ones in the DLQ with their reason",
+        consumer="channel_writeback",
+        batch_size=5,
+        max_receive_count=3,  # the consumer retries itself; redelivery only after a crash
+        max_concurrency=10,  # platforms rate-limit each app: a few calls at a time
+        visibility_timeout_seconds=6 * 30,
+    ),
+)
+
 RULES = (
     Rule(
         key="parcel_updates_to_orders",
@@ -409,6 +433,8 @@ SECRETS = (
 )
 
 _ORDERS_RW = Uses("orders", Access.WRITE)
+# ParcelShipped queues the package's write-back on the channel write-back queue (shared/writeback/).
+_WRITEBACK_QUEUES = (Uses("channel_writeback", Access.SEND),)
 # What every intake path needs: store the order, map its SKUs, queue it.
 _INTAKE = (_ORDERS_RW, Uses("catalog", Access.READ), Uses("intake", Access.SEND))
 
@@ -466,7 +492,7 @@ FUNCTIONS = (
         key="inventory_lock",
         module="functions.inventory_lock.handler",
         description="Reserves the stock of a routing plan atomically",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE)),
         memory_mb=512,
     ),
     Function(
@@ -529,7 +555,7 @@ FUNCTIONS = (
         key="parcel_updates",
         module="functions.parcel_updates.handler",
         description="Applies shipped, delivered and delivery-exception updates from warehouses and carriers",
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES),
     ),
     Function(
         key="hold_escalator",
@@ -570,7 +596,7 @@ FUNCTIONS = (
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
-        uses=(Uses("inventory", Access.WRITE),),
+        uses=(Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE)),
     ),
     Function(
         key="reconciliation_api",
@@ -619,6 +645,30 @@ STREAM_CONSUMERS = (
     ),
 )
 
+_PLATFORM_URLS = (
+    ("SHOPIFY_ADMIN_URL", "https://{shop}/admin/api/2025-07"),
+    ("TAOBAO_TOP_URL", "https://eco.taobao.com/router/rest"),
+    ("JD_API_URL", "https://api.jd.com/routerjson"),
+    ("DOUYIN_API_URL", "https://openapi-fxg.jinritemai.com"),
+)
+FUNCTIONS = FUNCTIONS + (
+    Function(
+        key="channel_writeback",
+        module="functions.channel_writeback.handler",
+        description="Tells each channel a package shipped (carrier, waybill) and its SKUs' sellable stock, in the platform's call shape, with retries",
+        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), Uses("platform_credentials", Access.READ), Uses("events", Access.PUBLISH), *_WRITEBACK_QUEUES),
+        timeout_seconds=30,  # three platform calls of at most 10 s each (Shopify's fulfillment)
+        settings=(*_PLATFORM_URLS, ("WRITEBACK_BASE_BACKOFF_SECONDS", "2")),
+    ),
+    Function(
+        key="channel_stock_push",
+        module="functions.channel_stock_push.handler",
+        description="Every minute: queues one stock push per channel for each SKU whose stock changed, the channel's buffer applied",
+        uses=(Uses("channel_sync", Access.WRITE), Uses("inventory", Access.READ), *_WRITEBACK_QUEUES),
+        timeout_seconds=60,
+    ),
+)
+
 SCHEDULES = (
     Schedule(
         key="publish_pending_outbox",
@@ -664,6 +714,12 @@ SCHEDULES = (
         every_minutes=1440,
         cron="30 1 * * ? *",
         payload={"kind": "nightly"},
+    ),
+    Schedule(
+        key="push_channel_stock",
+        description="Every minute: push the stock of SKUs that changed to the channels (coalesced per SKU)",
+        function="channel_stock_push",
+        every_minutes=1,
     ),
 )
 

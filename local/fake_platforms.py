@@ -13,15 +13,16 @@ import json
 import threading
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from local.fake_http import LocalHttpFake
 from local.platform_orders import external_id, modified_at
 from shared.reconciliation.pull.base import CHINA_TIME
 
 
-class FakePlatforms:
+class FakePlatforms(LocalHttpFake):
     def __init__(self) -> None:
         self.orders: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)  # (channel, shop) -> id -> order
         self.tokens: dict[str, tuple[str, str]] = {}  # access token -> (channel, shop)
@@ -29,7 +30,6 @@ class FakePlatforms:
         self._throttles: dict[str, list[tuple[float, str]]] = defaultdict(list)
         self._failures: dict[tuple[str, int], list[int]] = defaultdict(list)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     # -- fixtures and faults -------------------------------------------------------------------
 
@@ -58,50 +58,6 @@ class FakePlatforms:
 
     def pages_served(self, channel: str) -> list[int]:
         return [c["page"] for c in self.calls if c["channel"] == channel and c["status"] == 200]
-
-    # -- server --------------------------------------------------------------------------------
-
-    def start(self) -> FakePlatforms:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                fake._serve(self)
-
-            do_POST = do_GET
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, name="fake-platforms", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakePlatforms:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def env(self) -> dict[str, str]:
-        """The reconciler's base-URL settings pointing here."""
-        return {
-            "SHOPIFY_ADMIN_URL": f"{self.url}/shopify/{{shop}}/admin/api/2025-07",
-            "TAOBAO_TOP_URL": f"{self.url}/taobao/router/rest",
-            "JD_API_URL": f"{self.url}/jd/routerjson",
-            "DOUYIN_API_URL": f"{self.url}/douyin",
-        }
 
     # -- one request ---------------------------------------------------------------------------
 

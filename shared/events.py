@@ -34,6 +34,8 @@ class OutboundNoteCreated(DomainEvent):
     external_id: str
     lines: list[PlannedLine]
     receiver: ReceiverAddress
+    carrier: str | None = Field(default=None, description="The carrier the warehouse hands the parcel to (快递策略)")
+    service: str | None = Field(default=None, description="The carrier's service, e.g. standard, express, heavy")
 
 
 class OrderFailed(DomainEvent):
@@ -99,6 +101,40 @@ class StuckOrderEscalated(DomainEvent):
     redrives: int = Field(description="Re-drives tried in this status before escalating")
 
 
+# -- after-sales: write-back to the channels (shared/writeback/) ---------------------------------
+
+
+class ShipmentWrittenBack(DomainEvent):
+    """A channel was told one package shipped (发货回传): the platform took the logistics call, or
+    for the ERP and partners this event is the write-back. One per package of a split order."""
+
+    detail_type: ClassVar[str] = "ShipmentWrittenBack"
+
+    channel: str
+    external_id: str = Field(description="The order's id in its channel")
+    note_id: str
+    warehouse_id: str
+    carrier: str | None
+    service: str | None = None
+    tracking_number: str
+    lines: list[dict] = Field(description="The package's lines: sku, channel_sku, quantity")
+    attempts: int
+    platform_reference: str | None = None
+
+
+class WriteBackFailed(DomainEvent):
+    """A package's write-back was given up (refused, or still failing after every retry): it waits
+    in the failed list (GET /writebacks/failed) and the channel's dead-letter queue for a redrive."""
+
+    detail_type: ClassVar[str] = "WriteBackFailed"
+
+    channel: str
+    note_id: str
+    tracking_number: str | None
+    attempts: int
+    reason: str
+
+
 ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     OutboundNoteCreated,
     OrderFailed,
@@ -107,6 +143,8 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     HeldOrderEscalated,
     OrderStuck,
     StuckOrderEscalated,
+    ShipmentWrittenBack,
+    WriteBackFailed,
 )
 
 

@@ -13,6 +13,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.aws.stores import inventory_store, order_store
 from shared.observability import logger
 from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
+from shared.writeback.aws import queues
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.usecases.request import request_writeback
 
 processor = BatchProcessor(event_type=EventType.SQS)
 KINDS = ("ParcelShipped", "ParcelDelivered", "DeliveryException")
@@ -26,6 +29,9 @@ def apply_one(record: SQSRecord) -> None:
     update = ParcelUpdate.model_validate(envelope.get("detail", {}))
     outcome = apply_parcel_update(kind, update, envelope.get("source", "unknown"), order_store(), inventory_store())
     logger.info("parcel update", extra={"order_id": update.order_id, "kind": kind, "outcome": outcome})
+    if kind in ("ParcelShipped", "ParcelDelivered"):  # also on a repeat: a write-back whose send was lost is queued again
+        writeback = request_writeback(update.order_id, update.warehouse_id, order_store(), channel_sync_store(), queues.send)
+        logger.info("write-back", extra={"order_id": update.order_id, "outcome": writeback})
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,6 +13,8 @@ from shared.aws.stores import inventory_store
 from shared.inventory import StockDelta, StockSnapshot
 from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.stock_marks import mark_stock_changed
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -24,12 +26,15 @@ def apply_one(record: SQSRecord) -> None:
         snapshot = StockSnapshot.model_validate(detail)
         outcome = apply_snapshot(snapshot, inventory_store())
         logger.info("stock snapshot", extra={"sku": snapshot.sku, "warehouse_id": snapshot.warehouse_id, "outcome": outcome})
+        mark_stock_changed([snapshot.sku], channel_sync_store())  # 库存同步: the channels hear of it
     elif kind == "StockMovement":
         delta = StockDelta.model_validate(detail)
         outcome = apply_delta(delta, inventory_store())
         logger.info("stock movement", extra={"delta_id": delta.delta_id, "outcome": outcome})
         if outcome == "refused":
             logger.warning("movement would take on hand below zero; not applied", extra=delta.model_dump())
+        else:
+            mark_stock_changed([delta.sku], channel_sync_store())  # 库存同步: the channels hear of it
     else:
         raise ValueError(f"unsupported detail-type {kind!r}: expected StockSnapshot or StockMovement")
 

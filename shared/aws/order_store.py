@@ -95,6 +95,7 @@ class OutboundNote(BaseModel, defer_build=True):
     tracking_number: str | None = None
     shipped_at: str | None = None
     delivered_at: str | None = None
+    service: str | None = None  # the carrier's service the strategy chose (快递策略)
 
 
 class OrderQuery(BaseModel, defer_build=True):

@@ -49,6 +49,9 @@ class Shipment(BaseModel, defer_build=True):
     lines: list[PlannedLine]
     carrier: str | None = None
     cost: Yuan | None = Field(default=None, description="This package's share: handling, freight, late penalty")
+    # 快递策略 (shared/writeback/carrier_strategy.py): the carrier's service and the rule that chose them.
+    service: str | None = None
+    carrier_rule: str | None = None
 
 
 class RoutingPlan(BaseModel, defer_build=True):

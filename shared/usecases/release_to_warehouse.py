@@ -38,6 +38,8 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
             warehouse_id=shipment.warehouse_id,
             lines=shipment.lines,
             created_at=created_at,
+            carrier=shipment.carrier,
+            service=shipment.service,
         )
         for shipment in current.plan.shipments
     ]
@@ -68,4 +70,6 @@ def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreate
         external_id=stored.order.external_id,
         lines=note.lines,
         receiver=stored.order.receiver or ReceiverAddress(),
+        carrier=note.carrier,
+        service=note.service,
     )

@@ -27,6 +27,7 @@ from shared.routing import (
 )
 from shared.routing.network import CHINA_TIME
 from shared.usecases.retry import on_version_conflict
+from shared.writeback.plan_carriers import plan_with_carriers
 from shared.usecases.split_backorder import MISSING_LINES, backorder_mode, shippable_now, split_off_backorder
 
 MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
@@ -105,7 +106,7 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
         )
         return RouteOutcome(outcome="BACKORDERED")
 
-    plan = decided.plan()
+    plan = plan_with_carriers(decided, request if backorder_id is None else replace(request, lines=covered), routing_network(inventory.warehouses()))
     orders.transition(
         current,
         OrderStatus.ROUTED,
@@ -116,6 +117,7 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
             strategy=plan.strategy,
             warehouses=[s.warehouse_id for s in plan.shipments],
             distance_km=[s.distance_km for s in plan.shipments],
+            carriers=[{"warehouse_id": s.warehouse_id, "carrier": s.carrier, "service": s.service, "rule": s.carrier_rule} for s in plan.shipments],
             total_cost=str(plan.total_cost),
             route_attempt=route_attempt,
             decision=decided.model_dump(mode="json"),

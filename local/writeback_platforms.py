@@ -1,0 +1,133 @@
+"""A fake of the four platforms' write-back and stock APIs on 127.0.0.1, for the local runtime and
+the tests: Shopify's orders, fulfillment_orders, fulfillments and inventory_levels/set; TOP's
+taobao.logistics.offline.send, taobao.trade.fullinfo.get and taobao.item.quantity.update; JOS's
+jingdong.pop.order.shipment and jingdong.stock.write.updateSkuStock; Douyin's order/logisticsAdd
+and sku/syncStock. It CHECKS each call's shape — the shop's token, the TOP/Douyin signature, the
+required fields and their types, carrier codes the platform knows, quantities a fulfillment order
+still holds — and answers a bad call as the platform would refuse it; it records every call, and
+on demand fails the next calls (5xx) or throttles them (429 with Retry-After)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from local.fake_http import LocalHttpFake
+from local.writeback_shapes import Refused, check_douyin, check_jd, check_shopify, check_top
+
+
+class _Faulted(Exception):
+    pass
+
+
+_WRITEBACK_METHODS = {
+    "taobao.logistics.offline.send", "taobao.trade.fullinfo.get", "taobao.item.quantity.update",
+    "jingdong.pop.order.shipment", "jingdong.stock.write.updateSkuStock", "order.logisticsAdd", "sku.syncStock",
+}
+
+
+def _is_writeback_call(channel: str, path: str, query: dict[str, str], raw: str) -> bool:
+    if channel == "shopify":
+        return "fulfillment" in path or "inventory_levels" in path or "/orders/" in path
+    method = query.get("method") if channel == "douyin" else (parse_qs(raw).get("method") or [""])[-1]
+    return method in _WRITEBACK_METHODS
+
+
+class FakeChannelApis(LocalHttpFake):
+    thread_name = "fake-channel-apis"
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.orders: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, external id) -> the platform's order
+        self.fulfilled: dict[int, int] = defaultdict(int)  # Shopify line item id -> units fulfilled
+        self.shops: dict[str, tuple[str, str]] = {}  # access token -> (channel, shop)
+        self._faults: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
+        self.lock = threading.Lock()
+
+    # -- fixtures and faults -------------------------------------------------------------------
+
+    def add_shop(self, channel: str, shop: str) -> None:
+        self.shops[self.token(channel, shop)] = (channel, shop)
+
+    @staticmethod
+    def token(channel: str, shop: str) -> str:
+        return f"wb-{channel}-token-{shop}"
+
+    @staticmethod
+    def secret(channel: str) -> str:
+        return f"wb-{channel}-secret"
+
+    def credentials(self) -> dict[str, dict[str, dict[str, str]]]:
+        """The platform credentials secret's value for every shop added."""
+        value: dict[str, dict[str, dict[str, str]]] = defaultdict(dict)
+        for token, (channel, shop) in self.shops.items():
+            value[channel][shop] = {"access_token": token, "app_key": f"wb-{channel}-app", "app_secret": self.secret(channel)}
+        return dict(value)
+
+    def add_order(self, channel: str, external_id: str, order: dict[str, Any]) -> None:
+        """The platform's own order (Shopify: its line_items; Taobao: the trade with orders.order)."""
+        self.orders[(channel, str(external_id))] = order
+
+    def fail(self, channel: str, times: int = 1, status: int = 500) -> None:
+        self._faults[channel].extend([(status, None)] * times)
+
+    def throttle(self, channel: str, times: int = 1, retry_after: float = 1) -> None:
+        self._faults[channel].extend([(429, retry_after)] * times)
+
+    def accepted(self, channel: str, api: str | None = None) -> list[dict[str, Any]]:
+        """The calls the platform took (TOP, JOS and Douyin refuse with HTTP 200 and an error body)."""
+        return [c for c in self.calls if c["channel"] == channel and c["status"] in (200, 201) and not c["problems"] and (api is None or c["api"] == api)]
+
+    def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        parsed = urlparse(request.path)
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode() if length else ""
+        channel = {"taobao": "tmall"}.get(parsed.path.split("/")[1], parsed.path.split("/")[1])
+        headers: dict[str, str] = {}
+        api, params = parsed.path, {}
+        # A failing platform does nothing with the call. Only the write-back and stock calls fail
+        # on demand: other callers of the platform (the reconciler's schedules) do not eat the faults.
+        fault = self._fault(channel) if _is_writeback_call(channel, parsed.path, query, raw) else None
+        try:
+            if fault:
+                status, headers, body = fault
+                problems: list[str] = []
+                raise _Faulted
+            if channel == "shopify":
+                api, params, status, body = check_shopify(self, request.command, parsed.path, query, raw, request.headers)
+            elif channel == "tmall":
+                api, params, status, body = check_top(self, {k: v[-1] for k, v in parse_qs(raw).items()})
+            elif channel == "jd":
+                api, params, status, body = check_jd(self, {k: v[-1] for k, v in parse_qs(raw).items()})
+            elif channel == "douyin":
+                api, params, status, body = check_douyin(self, parsed.path, query, raw)
+            else:
+                raise Refused(404, {"errors": "Not Found"}, [f"no platform at {parsed.path}"])
+            problems = []
+        except _Faulted:
+            pass
+        except Refused as refused:
+            status, body, problems = refused.status, refused.body, refused.problems
+        self.calls.append({"channel": channel, "api": api, "params": params, "status": status, "problems": problems})
+        data = json.dumps(body, ensure_ascii=False).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _fault(self, channel: str) -> tuple[int, dict[str, str], Any] | None:
+        with self.lock:
+            if not self._faults[channel]:
+                return None
+            status, retry_after = self._faults[channel].pop(0)
+        if status == 429:
+            return 429, {"Retry-After": f"{retry_after:g}"}, {"errors": "Exceeded the rate limit (injected)"}
+        return status, {}, {"errors": "Internal Server Error (injected)"}

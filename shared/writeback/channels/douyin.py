@@ -1,0 +1,56 @@
+"""Douyin 抖店 open platform: POST {api}/<path> with the system parameters (method, app_key,
+access_token, timestamp, v=2, sign_method, sign over them and the JSON body) in the query and the
+business parameters as the JSON body. A package ships with order.logisticsAdd (order_id,
+company_code, logistics_code = the waybill); stock: sku.syncStock (product_id, sku_id, stock_num,
+incremental=false). Parameter names from the doudian SDK (OrderLogisticsAddParam,
+SkuSyncStockParam); the answer {code: 10000, msg, data} as the order list's."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.reconciliation.pull.base import ShopCredentials, setting, top_signature
+from shared.writeback.carriers import codes_of
+from shared.writeback.channels.base import call
+from shared.writeback.domain import CallFailed, StockPush, WriteBack
+
+CHANNEL = "douyin"
+API_SETTING = "DOUYIN_API_URL"
+DEFAULT_API = "https://openapi-fxg.jinritemai.com"
+_OK = 10000
+_THROTTLED = {30001, 30002}  # hand-built: "too many calls" answers
+
+
+class DouyinChannel:
+    channel = CHANNEL
+
+    def ship(self, writeback: WriteBack, credentials: ShopCredentials) -> str:
+        business = {"order_id": writeback.external_id, "company_code": codes_of(writeback.carrier, CHANNEL).douyin, "logistics_code": writeback.tracking_number}
+        _call("order.logisticsAdd", "/order/logisticsAdd", business, credentials)
+        return f"order_id {writeback.external_id} logistics_code {writeback.tracking_number}"
+
+    def push_stock(self, push: StockPush, credentials: ShopCredentials) -> str:
+        business = {"product_id": int(push.listing["product_id"]), "sku_id": int(push.listing["sku_id"]), "stock_num": push.quantity, "incremental": False}
+        _call("sku.syncStock", "/sku/syncStock", business, credentials)
+        return f"sku_id {push.listing['sku_id']} = {push.quantity}"
+
+
+def _call(method: str, path: str, business: dict[str, Any], credentials: ShopCredentials) -> dict[str, Any]:
+    param_json = json.dumps(business, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    params = {
+        "method": method,
+        "app_key": credentials.app_key,
+        "access_token": credentials.access_token,
+        "timestamp": str(int(datetime.now(UTC).timestamp())),
+        "v": "2",
+        "sign_method": "hmac-sha256",
+    }
+    params["sign"] = top_signature(params, credentials.app_secret, body=param_json)
+    body = call("POST", setting(API_SETTING, DEFAULT_API) + path, params=params, json_body=business)
+    code = body.get("code") if isinstance(body, dict) else None
+    if code != _OK:
+        limited = code in _THROTTLED
+        raise CallFailed(f"douyin refused {method}: code {code} {(body or {}).get('msg') if isinstance(body, dict) else body}", retryable=limited, retry_after=1.0 if limited else None)
+    return body

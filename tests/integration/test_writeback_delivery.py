@@ -1,0 +1,144 @@
+"""A package's write-back through its channel queue against moto and the fake platform server:
+queued once per note however often ParcelShipped comes, retried with backoff through a failing
+platform until it takes the call, given up after MAX_ATTEMPTS into the failed list, the DLQ and
+the timeline, and redriven by an operator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.channel_writeback.handler import handler as writeback_handler
+from local.writeback_platforms import FakeChannelApis
+from local.writebacks import main as writebacks_cli
+from shared.aws.clients import client
+from shared.aws.order_store import NoteState, OutboundNote
+from shared.aws.stores import order_store
+from shared.ids import outbound_note_id
+from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
+from shared.orders import OrderIn
+from shared.routing import PlannedLine
+from shared.writeback.aws import queues
+from shared.writeback.aws.stores import channel_sync_store
+from shared.writeback.domain import MAX_ATTEMPTS, WriteBackState
+from shared.writeback.usecases.request import request_writeback
+from tests.integration.conftest import context, drain
+
+TID = "3891207745120938811"
+
+
+@pytest.fixture
+def fake(aws, monkeypatch):
+    with FakeChannelApis() as apis:
+        apis.add_shop("tmall", "tmall-flagship")
+        for name, value in apis.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("WRITEBACK_BASE_BACKOFF_SECONDS", "0")
+        client("secretsmanager").put_secret_value(SecretId=aws.env["PLATFORM_CREDENTIALS_ARN"], SecretString=json.dumps(apis.credentials()))
+        yield apis
+
+
+def shipped_order(warehouses=("WH-GZ",), channel: str = "tmall") -> str:
+    order = OrderIn.model_validate(
+        {
+            "channel": channel, "external_id": TID, "buyer": {"buyer_id": "tb_lin**"},
+            "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 2, "unit_price": "89.00"}], "placed_at": "2026-11-11T00:00:41+08:00",
+        }
+    )
+    orders = order_store()
+    entry = TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause=f"order received from {channel}", actor=Actor(kind=ActorKind.CHANNEL, name=channel), details={"shop": "tmall-flagship"})
+    stored, _ = orders.create(order, entry)
+    for warehouse in warehouses:
+        note = OutboundNote(
+            note_id=outbound_note_id(stored.order_id, warehouse), order_id=stored.order_id, warehouse_id=warehouse, lines=[PlannedLine(sku="CUP-CELADON-6PK", quantity=2)],
+            created_at="2026-11-11T01:00:00Z", state=NoteState.SHIPPED, carrier="SF", service="standard", tracking_number=f"SF{warehouse[-2:]}0001", shipped_at="2026-11-11T08:00:00Z",
+        )
+        orders.db.put_item(**orders.outbound_note_put(note)["Put"])
+    return stored.order_id
+
+
+def deliver_queued(aws) -> list[dict]:
+    """What the queue holds, each delivered once to the consumer (as Lambda's event source would)."""
+    sqs = client("sqs")
+    messages = drain(sqs, aws.queue_urls["channel_writeback"])
+    if messages:
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["channel_writeback"], "awsRegion": "us-east-1"} for m in messages]
+        assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
+    return messages
+
+
+def test_a_repeated_parcel_shipped_makes_one_call_and_a_failing_platform_is_retried_until_it_takes_it(aws, fake):
+    order_id = shipped_order()
+    store = channel_sync_store()
+    assert request_writeback(order_id, "WH-GZ", order_store(), store, queues.send) == "queued"
+    assert request_writeback(order_id, "WH-GZ", order_store(), store, queues.send) == "already pending"  # a repeat
+    fake.fail("tmall", times=1, status=502)
+    fake.throttle("tmall", times=1, retry_after=0)
+    for _ in range(3):
+        deliver_queued(aws)
+    record = store.get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
+    assert record.state == WriteBackState.DONE and record.attempts == 3
+    assert [c["status"] for c in fake.calls] == [502, 429, 200]
+    sent = fake.accepted("tmall", "taobao.logistics.offline.send")
+    assert len(sent) == 1 and sent[0]["params"]["tid"] == TID and sent[0]["params"]["company_code"] == "SF"
+    assert not deliver_queued(aws)
+    # Later copies change nothing: the record is DONE, the platform hears nothing more.
+    assert request_writeback(order_id, "WH-GZ", order_store(), store, queues.send) == "already done"
+    queues.send("tmall", {"kind": "writeback", "writeback_id": record.writeback_id})
+    deliver_queued(aws)
+    assert len(fake.accepted("tmall")) == 1
+    causes = [e.cause for e in order_store().details(order_id).timeline]
+    assert "write-back to tmall queued for the parcel from WH-GZ" in causes and "shipment written back to tmall (attempt 3)" in causes
+
+
+def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aws, fake, capsys):
+    order_id = shipped_order()
+    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
+    for _ in range(MAX_ATTEMPTS):
+        deliver_queued(aws)
+    writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+    record = channel_sync_store().get(writeback_id)
+    assert record.state == WriteBackState.FAILED and record.attempts == MAX_ATTEMPTS and "500" in record.last_error
+    dead = drain(client("sqs"), aws.dead_letter_queue_urls["channel_writeback"], attributes=True)
+    assert len(dead) == 1 and "500" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
+    assert any("FAILED after 6 attempt(s)" in e.cause for e in order_store().details(order_id).timeline)
+
+    assert writebacks_cli(["failed"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [w["writeback_id"] for w in listed] == [writeback_id]
+    assert writebacks_cli(["redrive", writeback_id, "--operator", "ops-wang"]) == 0
+    redriven = json.loads(capsys.readouterr().out)
+    assert redriven["redriven"] and redriven["state"] == "PENDING" and redriven["attempts"] == 0
+    assert writebacks_cli(["redrive", writeback_id]) == 1  # not FAILED any more: nothing to do
+    capsys.readouterr()
+    deliver_queued(aws)
+    assert channel_sync_store().get(writeback_id).state == WriteBackState.DONE
+    assert writebacks_cli(["failed"]) == 0 and json.loads(capsys.readouterr().out) == []
+    assert writebacks_cli(["redrive", "WB-nope"]) == 1
+    assert any(e.cause == "write-back to tmall redriven" and e.actor.name == "ops-wang" for e in order_store().details(order_id).timeline)
+
+
+def test_a_refused_call_fails_at_once_without_retrying(aws, fake):
+    order_id = shipped_order()
+    order_store().db.update_item(
+        TableName=aws.env["ORDERS_TABLE"], Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "NOTE#WH-GZ"}},
+        UpdateExpression="SET carrier = :c", ExpressionAttributeValues={":c": {"S": "ufo-express"}},
+    )
+    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    deliver_queued(aws)
+    record = channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
+    assert record.state == WriteBackState.FAILED and record.attempts == 1 and "no tmall code" in record.last_error
+    assert fake.calls == []
+
+
+def test_the_erp_hears_through_the_event_bus_and_oms_s_own_shop_needs_no_write_back(aws, fake):
+    order_id = shipped_order(channel="erp")
+    assert request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send) == "queued"
+    deliver_queued(aws)
+    record = channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
+    assert record.state == WriteBackState.DONE and record.platform_reference == "announced on the event bus (ShipmentWrittenBack)"
+    assert fake.calls == []
+    own = shipped_order(channel="own_shop")
+    assert request_writeback(own, "WH-GZ", order_store(), channel_sync_store(), queues.send) == "not needed"
