@@ -513,7 +513,7 @@ FUNCTIONS = (
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
-        uses=(Uses("inventory", Access.WRITE),),
+        uses=(Uses("inventory", Access.WRITE), Uses("backorder_release", Access.SEND)),
     ),
     Function(
         key="reconciliation_api",
@@ -715,3 +715,32 @@ def env_var_of(resource_key: str) -> str:
         if resource.key == resource_key:
             return resource.env_var
     raise KeyError(resource_key)
+
+
+# --- After-sales: backorders released on restock, customer notices, order merging (合单) -------
+# (shared/backorders/, shared/notices/, shared/merging/; docs/decisions.md 84-89)
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="backorder_release",
+        env_var="BACKORDER_RELEASE_QUEUE_URL",
+        purpose="Restocked SKUs (FIFO, group = SKU): waiting BACKORDERED orders are re-routed oldest first, one reservation at a time per SKU",
+        consumer="backorder_release",
+        batch_size=1,  # a signal is a pass over the SKU's waiting orders
+        max_concurrency=5,
+        visibility_timeout_seconds=6 * 60,
+        fifo=True,
+    ),
+)
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="backorder_release",
+        module="functions.backorder_release.handler",
+        description="Re-routes and reserves BACKORDERED orders when their SKU is restocked, oldest first",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("fulfilment", Access.START), Uses("backorder_release", Access.SEND)),
+        memory_mb=1024,  # routes orders (CPU-bound optimiser)
+        timeout_seconds=60,
+        settings=(("BACKORDER_MODE", "order"),),  # as the routing step's
+    ),
+)

@@ -108,3 +108,30 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
     OrderStuck,
     StuckOrderEscalated,
 )
+
+
+# --- Customer notices, backorders and merging (shared/notices/, shared/backorders/, shared/merging/) ---
+
+
+class OrderAccepted(DomainEvent):
+    """The order passed review (automatic or a person's approval): oms will fulfil it. The
+    customer's "accepted" notice hangs on it."""
+
+    detail_type: ClassVar[str] = "OrderAccepted"
+
+    channel: str
+    external_id: str
+    by: str = Field(description="review (automatic) or the operator who approved")
+
+
+class OrdersMerged(DomainEvent):
+    """合单: the members now ship inside one shipment order (order_id); each keeps its id and lines."""
+
+    detail_type: ClassVar[str] = "OrdersMerged"
+
+    merge_id: str
+    members: list[str]
+    saving: str = Field(description="Yuan saved against shipping the members apart (Decimal as str)")
+
+
+ALL_EVENTS = (*ALL_EVENTS, OrderAccepted, OrdersMerged)

@@ -29,6 +29,7 @@ class OrderStatus(StrEnum):
     BACKORDERED = "BACKORDERED"  # no stock anywhere: waits for replenishment
     CANCELLED = "CANCELLED"  # terminal
     EXCEPTION = "EXCEPTION"  # the workflow failed; operations must look
+    MERGED = "MERGED"  # 合单: ships inside a merged shipment order (shared/merging/, decision 87)
 
 
 S = OrderStatus
@@ -126,3 +127,14 @@ def transition_entry(from_status: OrderStatus, to_status: OrderStatus, actor: Ac
 def note_entry(status: OrderStatus, actor: Actor, cause: str, **details: Any) -> TimelineEntry:
     """A timeline note: something happened to the order that changes no status."""
     return TimelineEntry(kind="note", from_status=status, to_status=status, cause=cause, actor=actor, details=details)
+
+
+# --- Order merging (合单; shared/merging/, docs/decisions.md 87) ------------------------------
+# A member of a merged shipment waits in MERGED while the shipment order (an order of its own,
+# holding every member's lines) is routed, reserved and released; it keeps its own id and lines
+# for write-back. Unmerging (a member cancelled or refunded before release) routes it alone again.
+for _status in (S.APPROVED, S.BACKORDERED):
+    TRANSITIONS[(_status, S.MERGED)] = "merged into one shipment with other orders of the buyer"
+TRANSITIONS[(S.MERGED, S.APPROVED)] = "unmerged before release: routes on its own again"
+TRANSITIONS[(S.MERGED, S.SHIPPED)] = "its merged shipment shipped"
+TRANSITIONS[(S.MERGED, S.CANCELLED)] = "cancelled"
