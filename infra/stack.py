@@ -15,6 +15,7 @@ from infra.monitoring import Monitoring
 from infra.schedules import Schedules
 from infra.secrets import Secrets
 from infra.store import Store
+from infra.customer_messaging import grant_customer_messaging
 from infra.wiring import Resources, connect_consumers, grant_uses
 from infra.workflow import Workflows
 
@@ -60,6 +61,7 @@ class OmsStack(Stack):
             secrets=self.secrets.secrets,
         )
         grant_uses(functions, resources)
+        grant_customer_messaging(functions)
         connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
 
         self.schedules = Schedules(self, "Schedules", functions=functions)

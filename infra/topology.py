@@ -415,14 +415,14 @@ FUNCTIONS = (
         key="review",
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
-        uses=(_ORDERS_RW, Uses("review", Access.READ)),
+        uses=(_ORDERS_RW, Uses("review", Access.READ), Uses("events", Access.PUBLISH)),
         memory_mb=1024,  # CPU-bound (rules): below 1,769 MB a function gets memory/1,769 of a vCPU
     ),
     Function(
         key="routing",
         module="functions.routing.handler",
         description="Chooses the warehouses that ship the order, or backorders it",
-        uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.READ), Uses("events", Access.PUBLISH)),
         memory_mb=1024,  # CPU-bound (the optimiser)
         settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),
@@ -744,3 +744,45 @@ FUNCTIONS = (
         settings=(("BACKORDER_MODE", "order"),),  # as the routing step's
     ),
 )
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="customer_notices",
+        env_var="CUSTOMER_NOTICES_QUEUE_URL",
+        purpose="Events that ask for a notice to the customer (accepted, shipped, delayed, cancelled, refunded), each sent once",
+        consumer="customer_notices",
+        max_concurrency=10,  # SNS's SMS rate per account is the real limit (20/s by default)
+    ),
+)
+RULES = (
+    *RULES,
+    Rule(
+        key="order_events_to_customer_notices",
+        description="Deliver the order events a customer hears about to the customer notices queue (OrderRefunded: published by after-sales)",
+        bus="events",
+        pattern={
+            "source": ["oms.orders"],
+            "detail-type": ["OrderAccepted", "OrderBackordered", "OrderStuck", "StuckOrderEscalated", "OrderCancelled", "OrderRefunded"],
+        },
+        target_queue="customer_notices",
+    ),
+    Rule(
+        key="parcels_shipped_to_customer_notices",
+        description="Deliver the warehouses' shipped parcels (with tracking) to the customer notices queue",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "carrier."}], "detail-type": ["ParcelShipped"]},
+        target_queue="customer_notices",
+    ),
+)
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="customer_notices",
+        module="functions.customer_notices.handler",
+        description="Sends each customer notice once by SMS (SNS), records it and notes it on the order's timeline",
+        uses=(_ORDERS_RW,),
+    ),
+)
+# Functions that text customers: SNS Publish to phone numbers (no topic, so no resource to name;
+# infra/customer_messaging.py grants it, acknowledged for cdk-nag). Locally moto's SNS takes them.
+CUSTOMER_MESSAGING_FUNCTIONS = ("customer_notices",)

@@ -119,9 +119,15 @@ class OrderAccepted(DomainEvent):
 
     detail_type: ClassVar[str] = "OrderAccepted"
 
-    channel: str
-    external_id: str
     by: str = Field(description="review (automatic) or the operator who approved")
+
+
+class OrderBackordered(DomainEvent):
+    """No warehouse can ship the order now: it waits for stock (the customer's delay notice)."""
+
+    detail_type: ClassVar[str] = "OrderBackordered"
+
+    status: str = "BACKORDERED"
 
 
 class OrdersMerged(DomainEvent):
@@ -134,4 +140,4 @@ class OrdersMerged(DomainEvent):
     saving: str = Field(description="Yuan saved against shipping the members apart (Decimal as str)")
 
 
-ALL_EVENTS = (*ALL_EVENTS, OrderAccepted, OrdersMerged)
+ALL_EVENTS = (*ALL_EVENTS, OrderAccepted, OrderBackordered, OrdersMerged)
