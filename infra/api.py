@@ -101,7 +101,10 @@ class Api(Construct):
         resource = self.rest_api.root.resource_for_path(route.path)
         method = resource.add_method(
             route.method,
-            apigw.LambdaIntegration(functions[route.function]),
+            # One invoke permission per function for this API (any of its methods, the console's
+            # test included): per-method permissions were two resources per route, and the stack
+            # must stay under CloudFormation's 500 resources (decision 89).
+            apigw.LambdaIntegration(functions[route.function], scope_permission_to_method=False),
             authorization_type=_AUTHORIZATION[route.authorization],
             api_key_required=_requires_api_key(route),
         )

@@ -786,3 +786,68 @@ FUNCTIONS = (
 # Functions that text customers: SNS Publish to phone numbers (no topic, so no resource to name;
 # infra/customer_messaging.py grants it, acknowledged for cdk-nag). Locally moto's SNS takes them.
 CUSTOMER_MESSAGING_FUNCTIONS = ("customer_notices",)
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="merge_events",
+        env_var="MERGE_EVENTS_QUEUE_URL",
+        purpose="合单 follow-up: a member cancelled or refunded before release unmerges; the merged shipment shipped or delivered carries its members",
+        consumer="order_merger",
+        max_concurrency=5,
+        visibility_timeout_seconds=6 * 60,
+    ),
+)
+RULES = (
+    *RULES,
+    Rule(
+        key="order_events_to_merging",
+        description="Deliver cancellations and refunds to merging (a member leaving before release unmerges its group)",
+        bus="events",
+        pattern={"source": ["oms.orders"], "detail-type": ["OrderCancelled", "OrderRefunded"]},
+        target_queue="merge_events",
+    ),
+    Rule(
+        key="parcels_to_merging",
+        description="Deliver shipped and delivered parcels to merging (a merged shipment's members follow it)",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "carrier."}], "detail-type": ["ParcelShipped", "ParcelDelivered"]},
+        target_queue="merge_events",
+    ),
+)
+_MERGING = (_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START), Uses("wms_outbound", Access.SEND))
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="order_merger",
+        module="functions.order_merger.handler",
+        description="合单: the automatic merge rule on a schedule; unmerges on a member's cancel or refund; members follow their merged shipment",
+        uses=_MERGING,
+        memory_mb=1024,  # prices plans with the router (CPU-bound)
+        timeout_seconds=60,
+    ),
+    Function(
+        key="merging_api",
+        module="functions.merging_api.handler",
+        description="合单 API: price a merge, merge on an operator's decision, read a merge, unmerge before release",
+        uses=_MERGING,
+        memory_mb=1024,
+        timeout_seconds=30,
+    ),
+)
+SCHEDULES = (
+    *SCHEDULES,
+    Schedule(
+        key="merge_waiting_orders",
+        description="Every 5 minutes: merge waiting orders of one buyer to one address when the merge rule's saving is met",
+        function="order_merger",
+        every_minutes=5,
+        payload={"kind": "sweep"},
+    ),
+)
+ROUTES = (
+    *ROUTES,
+    Route("POST", "/merges/preview", "merging_api", authorization="IAM"),
+    Route("POST", "/merges", "merging_api", authorization="IAM"),
+    Route("GET", "/merges/{merge_id}", "merging_api", authorization="IAM"),
+    Route("POST", "/merges/{merge_id}/unmerge", "merging_api", authorization="IAM"),
+)

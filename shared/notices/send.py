@@ -29,6 +29,8 @@ class NotYetRecorded(Exception):
 
 def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -> Outcome:
     details = orders.details(request.order_id)  # OrderNotFound: the caller dead-letters it
+    if request.kind == "cancelled" and _merged_shipment(details.order):
+        return "not_applicable"  # unmerged (shared/merging/): each member's own cancellation is told, not this
     if request.kind == "shipped":
         note = next((n for n in details.outbound_notes if n.warehouse_id == request.reference), None)
         if note is None or note.state == NoteState.VOIDED:
@@ -58,3 +60,8 @@ def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -
         note_entry(details.order.status, _ACTOR, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="sms", language=language, to=record.to, text=record.text),
     )
     return "sent"
+
+
+def _merged_shipment(stored) -> bool:
+    """A merged shipment order (合单) carries its merge id and an external id ending in it."""
+    return bool(stored.merge_id) and stored.status != "MERGED" and stored.order.external_id.endswith("#" + stored.merge_id[-6:])
