@@ -70,6 +70,9 @@ def release_backorders(
     max_read: int = 500,
 ) -> ReleaseReport:
     report = ReleaseReport(sku=signal.sku, trigger=signal.trigger)
+    if _available(inventory, signal.sku) <= 0:  # a count that left nothing free: no order to read
+        report.stopped_because = f"no {signal.sku} left in any warehouse"
+        return report
     cutoff, token, place, read = now_iso(), signal.next_token, 0, 0
     while True:
         page, token = orders.waiting_page(OrderStatus.BACKORDERED, cutoff, PAGE, token)
