@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from shared.aws.dynamo import to_item, to_value
 from shared.aws.order_store import NoteState, OrderStore
 from shared.clock import now_iso
 from shared.lifecycle import Actor, note_entry
 from shared.notices.compose import NoticeRequest, language_for, masked, phone_e164, render
 from shared.notices.records import NoticeRecord, NoticeRecords
+from shared.usecases.retry import on_version_conflict
 
 SendSms = Callable[[str, str], str]  # (phone in E.164, text) -> message id
 Outcome = Literal["sent", "duplicate", "unconfirmed", "not_sent", "not_applicable"]
@@ -51,15 +53,27 @@ def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -
         return "unconfirmed" if found.state == "CLAIMED" else "duplicate"
     if phone is None:
         records.finish(record, "NOT_SENT", now_iso(), why_not_sent="the receiver has no phone a text can reach")
-        orders.add_note(details.order, note_entry(details.order.status, _ACTOR, f"customer notice '{request.kind}' not sent: no reachable phone", notice_id=request.notice_id))
+        _note(orders, request.order_id, f"customer notice '{request.kind}' not sent: no reachable phone", notice_id=request.notice_id)
         return "not_sent"
     message_id = send_sms(phone, record.text)
     records.finish(record, "SENT", now_iso(), message_id=message_id)
-    orders.add_note(
-        details.order,
-        note_entry(details.order.status, _ACTOR, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="sms", language=language, to=record.to, text=record.text),
-    )
+    _note(orders, request.order_id, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="sms", language=language, to=record.to, text=record.text)
     return "sent"
+
+
+def _note(orders: OrderStore, order_id: str, cause: str, **details: str | None) -> None:
+    """The timeline note under the order's version as it is when written (a condition on it), so
+    the timeline, kept in version order, stays in time order while the workflow moves on."""
+
+    def write() -> None:
+        current = orders.load(order_id)
+        entry = note_entry(current.status, _ACTOR, cause, **details)
+        put = orders._timeline_put(order_id, current.version, entry.model_copy(update={"kind": "note"}), note=True)
+        put["Put"].pop("ConditionExpression")
+        check = {"ConditionCheck": {"TableName": orders.table, "Key": to_item({"pk": f"ORDER#{order_id}", "sk": "META"}), "ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":v": to_value(current.version)}}}
+        orders.write_conditioned(current, [check, put])
+
+    on_version_conflict(write, attempts=5)
 
 
 def _merged_shipment(stored) -> bool:
