@@ -124,7 +124,8 @@ class Api(Construct):
         resource = self.rest_api.root.resource_for_path(route.path)
         method = resource.add_method(
             route.method,
-            # One permission per function and API (scoped to this API), not two per method.
+            # One invoke permission per function for this API (any of its methods, the console's
+            # test included): per-method permissions were two resources per route (decisions 66-71).
             apigw.LambdaIntegration(functions[route.function], scope_permission_to_method=False),
             authorization_type=_AUTHORIZATION[route.authorization],
             authorizer=self.console_authorizer if route.authorization == "COGNITO" else None,

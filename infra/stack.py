@@ -10,6 +10,7 @@ from infra.api import Api
 from infra.buckets import Buckets
 from infra.config import EnvironmentSettings
 from infra.console import ConsoleSite, ConsoleUsers
+from infra.customer_messaging import grant_customer_messaging
 from infra.functions import Functions
 from infra.messaging import Messaging
 from infra.monitoring import Monitoring
@@ -61,6 +62,7 @@ class OmsStack(Stack):
             secrets=self.secrets.secrets,
         )
         grant_uses(functions, resources)
+        grant_customer_messaging(functions)
         connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
         connect_streams(functions, self.store.tables, self.messaging.queues)
 

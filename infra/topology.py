@@ -477,14 +477,14 @@ FUNCTIONS = (
         key="review",
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
-        uses=(_ORDERS_RW, Uses("review", Access.READ)),
+        uses=(_ORDERS_RW, Uses("review", Access.READ), Uses("events", Access.PUBLISH)),
         memory_mb=1024,  # CPU-bound (rules): below 1,769 MB a function gets memory/1,769 of a vCPU
     ),
     Function(
         key="routing",
         module="functions.routing.handler",
         description="Chooses the warehouses that ship the order, or backorders it",
-        uses=(_ORDERS_RW, Uses("inventory", Access.READ)),
+        uses=(_ORDERS_RW, Uses("inventory", Access.READ), Uses("events", Access.PUBLISH)),
         memory_mb=1024,  # CPU-bound (the optimiser)
         settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),
@@ -596,7 +596,7 @@ FUNCTIONS = (
         key="stock_sync",
         module="functions.stock_sync.handler",
         description="Applies WMS/ERP stock counts and movements without losing reservations",
-        uses=(Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE)),
+        uses=(Uses("inventory", Access.WRITE), Uses("channel_sync", Access.WRITE), Uses("backorder_release", Access.SEND)),
     ),
     Function(
         key="reconciliation_api",
@@ -907,8 +907,140 @@ FUNCTIONS = tuple(
         memory_mb=512,
     ),
 )
+
+# --- After-sales: backorders released on restock, customer notices, order merging (合单) -------
+# (shared/backorders/, shared/notices/, shared/merging/; docs/decisions.md 84-89)
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="backorder_release",
+        env_var="BACKORDER_RELEASE_QUEUE_URL",
+        purpose="Restocked SKUs (FIFO, group = SKU): waiting BACKORDERED orders are re-routed oldest first, one reservation at a time per SKU",
+        consumer="backorder_release",
+        batch_size=1,  # a signal is a pass over the SKU's waiting orders
+        max_concurrency=5,
+        visibility_timeout_seconds=6 * 60,
+        fifo=True,
+    ),
+)
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="backorder_release",
+        module="functions.backorder_release.handler",
+        description="Re-routes and reserves BACKORDERED orders when their SKU is restocked, oldest first",
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("fulfilment", Access.START), Uses("backorder_release", Access.SEND)),
+        memory_mb=1024,  # routes orders (CPU-bound optimiser)
+        timeout_seconds=60,
+        settings=(("BACKORDER_MODE", "order"),),  # as the routing step's
+    ),
+)
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="customer_notices",
+        env_var="CUSTOMER_NOTICES_QUEUE_URL",
+        purpose="Events that ask for a notice to the customer (accepted, shipped, delayed, cancelled, refunded), each sent once",
+        consumer="customer_notices",
+        max_concurrency=10,  # SNS's SMS rate per account is the real limit (20/s by default)
+    ),
+)
+RULES = (
+    *RULES,
+    Rule(
+        key="order_events_to_customer_notices",
+        description="Deliver the order events a customer hears about to the customer notices queue (OrderRefunded: published by after-sales)",
+        bus="events",
+        pattern={
+            "source": ["oms.orders"],
+            "detail-type": ["OrderAccepted", "OrderBackordered", "OrderStuck", "StuckOrderEscalated", "OrderCancelled", "OrderRefunded"],
+        },
+        target_queue="customer_notices",
+    ),
+    Rule(
+        key="parcels_shipped_to_customer_notices",
+        description="Deliver the warehouses' shipped parcels (with tracking) to the customer notices queue",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "carrier."}], "detail-type": ["ParcelShipped"]},
+        target_queue="customer_notices",
+    ),
+)
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="customer_notices",
+        module="functions.customer_notices.handler",
+        description="Sends each customer notice once by SMS (SNS), records it and notes it on the order's timeline",
+        uses=(_ORDERS_RW,),
+    ),
+)
+# Functions that text customers: SNS Publish to phone numbers (no topic, so no resource to name;
+# infra/customer_messaging.py grants it, acknowledged for cdk-nag). Locally moto's SNS takes them.
+CUSTOMER_MESSAGING_FUNCTIONS = ("customer_notices",)
+QUEUES = (
+    *QUEUES,
+    Queue(
+        key="merge_events",
+        env_var="MERGE_EVENTS_QUEUE_URL",
+        purpose="合单 follow-up: a member cancelled or refunded before release unmerges; the merged shipment shipped or delivered carries its members",
+        consumer="order_merger",
+        max_concurrency=5,
+        visibility_timeout_seconds=6 * 60,
+    ),
+)
+RULES = (
+    *RULES,
+    Rule(
+        key="order_events_to_merging",
+        description="Deliver cancellations and refunds to merging (a member leaving before release unmerges its group)",
+        bus="events",
+        pattern={"source": ["oms.orders"], "detail-type": ["OrderCancelled", "OrderRefunded"]},
+        target_queue="merge_events",
+    ),
+    Rule(
+        key="parcels_to_merging",
+        description="Deliver shipped and delivered parcels to merging (a merged shipment's members follow it)",
+        bus="events",
+        pattern={"source": [{"prefix": "wms."}, {"prefix": "carrier."}], "detail-type": ["ParcelShipped", "ParcelDelivered"]},
+        target_queue="merge_events",
+    ),
+)
+_MERGING = (_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("events", Access.PUBLISH), Uses("fulfilment", Access.START), Uses("wms_outbound", Access.SEND))
+FUNCTIONS = (
+    *FUNCTIONS,
+    Function(
+        key="order_merger",
+        module="functions.order_merger.handler",
+        description="合单: the automatic merge rule on a schedule; unmerges on a member's cancel or refund; members follow their merged shipment",
+        uses=_MERGING,
+        memory_mb=1024,  # prices plans with the router (CPU-bound)
+        timeout_seconds=60,
+    ),
+    Function(
+        key="merging_api",
+        module="functions.merging_api.handler",
+        description="合单 API: price a merge, merge on an operator's decision, read a merge, unmerge before release",
+        uses=_MERGING,
+        memory_mb=1024,
+        timeout_seconds=30,
+    ),
+)
+SCHEDULES = (
+    *SCHEDULES,
+    Schedule(
+        key="merge_waiting_orders",
+        description="Every 5 minutes: merge waiting orders of one buyer to one address when the merge rule's saving is met",
+        function="order_merger",
+        every_minutes=5,
+        payload={"kind": "sweep"},
+    ),
+)
 ROUTES = (
     *ROUTES,
     Route("POST", "/refunds", "intake", client="own_api", max_body_bytes=MAX_BODY_BYTES),
     Route("GET", "/orders/{order_id}/aftersales", "orders_api", authorization="IAM"),
+    Route("POST", "/merges/preview", "merging_api", authorization="IAM"),
+    Route("POST", "/merges", "merging_api", authorization="IAM"),
+    Route("GET", "/merges/{merge_id}", "merging_api", authorization="IAM"),
+    Route("POST", "/merges/{merge_id}/unmerge", "merging_api", authorization="IAM"),
 )

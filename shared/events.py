@@ -209,3 +209,34 @@ class ReturnReceived(DomainEvent):
 
 
 ALL_EVENTS = (*ALL_EVENTS, OrderRefunded, InterceptRequested, InterceptAnswered, ReturnReceived)
+# --- Customer notices, backorders and merging (shared/notices/, shared/backorders/, shared/merging/) ---
+
+
+class OrderAccepted(DomainEvent):
+    """The order passed review (automatic or a person's approval): oms will fulfil it. The
+    customer's "accepted" notice hangs on it."""
+
+    detail_type: ClassVar[str] = "OrderAccepted"
+
+    by: str = Field(description="review (automatic) or the operator who approved")
+
+
+class OrderBackordered(DomainEvent):
+    """No warehouse can ship the order now: it waits for stock (the customer's delay notice)."""
+
+    detail_type: ClassVar[str] = "OrderBackordered"
+
+    status: str = "BACKORDERED"
+
+
+class OrdersMerged(DomainEvent):
+    """合单: the members now ship inside one shipment order (order_id); each keeps its id and lines."""
+
+    detail_type: ClassVar[str] = "OrdersMerged"
+
+    merge_id: str
+    members: list[str]
+    saving: str = Field(description="Yuan saved against shipping the members apart (Decimal as str)")
+
+
+ALL_EVENTS = (*ALL_EVENTS, OrderAccepted, OrderBackordered, OrdersMerged)

@@ -32,6 +32,7 @@ class OrderStatus(StrEnum):
     # After-sales (their transitions: the appended block at the end of this module)
     RETURN_PENDING = "RETURN_PENDING"  # shipped; the buyer's return (RMA) is expected back
     RETURNED = "RETURNED"  # the warehouse received every expected return
+    MERGED = "MERGED"  # 合单: ships inside a merged shipment order (shared/merging/, decision 87)
 
 
 S = OrderStatus
@@ -146,3 +147,12 @@ for _status in (S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED, S.RETURNED):
 for _status in (S.RETURN_PENDING, S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED):
     TRANSITIONS[(_status, S.RETURNED)] = "the warehouse received the return"
 TERMINAL = frozenset({S.REJECTED, S.CANCELLED})
+# --- Order merging (合单; shared/merging/, docs/decisions.md 87) ------------------------------
+# A member of a merged shipment waits in MERGED while the shipment order (an order of its own,
+# holding every member's lines) is routed, reserved and released; it keeps its own id and lines
+# for write-back. Unmerging (a member cancelled or refunded before release) routes it alone again.
+for _status in (S.APPROVED, S.BACKORDERED):
+    TRANSITIONS[(_status, S.MERGED)] = "merged into one shipment with other orders of the buyer"
+TRANSITIONS[(S.MERGED, S.APPROVED)] = "unmerged before release: routes on its own again"
+TRANSITIONS[(S.MERGED, S.SHIPPED)] = "its merged shipment shipped"
+TRANSITIONS[(S.MERGED, S.CANCELLED)] = "cancelled"

@@ -22,6 +22,7 @@ from shared.problems import NonBlank
 from shared.recovery.operator import MAX_BULK, BulkResult, BulkRetryRequest, NotInException, Retried, RetryRequest, for_each, retry_order
 from shared.operations.access import caller_of
 from shared.usecases.cancel_order import CancelRefused, cancel_order
+from shared.notices.announce import announce_accepted
 from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecision, decide_held_order, held_order_view
 
 app = build_resolver()
@@ -141,6 +142,7 @@ def post_bulk_retry(request: Annotated[BulkRetryRequest, Body()]) -> BulkResults
 
 def _resume_at_route(order_id: str, run: str) -> None:
     start_fulfilment(order_id, resume_at="Route", run_name=run)
+    announce_accepted(order_id, "operator")  # an approved held order: the customer's "accepted" notice
 
 
 def _start_run(order_id: str, resume_at: str, run: str) -> None:

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.aws.stores import inventory_store, order_store
 from shared.aws.transient import transient_errors_named
 from shared.observability import logger
+from shared.notices.announce import announce_backordered
 from shared.usecases.route_order import route_order
 from shared.workflow_io import RouteRequest
 
@@ -20,4 +21,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RouteRequest.model_validate(event)
     outcome = route_order(request.order_id, request.route_attempt, order_store(), inventory_store())
     logger.info("routed", extra={"outcome": outcome.outcome})
+    if outcome.outcome == "BACKORDERED":  # the customer's delay notice (shared/notices/)
+        announce_backordered(request.order_id)
     return {"order_id": request.order_id, **outcome.model_dump(mode="json")}

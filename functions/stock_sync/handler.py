@@ -10,6 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store
+from shared.backorders.queue import send_restock
+from shared.backorders.signals import after_count, after_movement
 from shared.inventory import StockDelta, StockSnapshot
 from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
@@ -27,16 +29,20 @@ def apply_one(record: SQSRecord) -> None:
         outcome = apply_snapshot(snapshot, inventory_store())
         logger.info("stock snapshot", extra={"sku": snapshot.sku, "warehouse_id": snapshot.warehouse_id, "outcome": outcome})
         mark_stock_changed([snapshot.sku], channel_sync_store())  # 库存同步: the channels hear of it
+        signal = after_count(snapshot, outcome)
     elif kind == "StockMovement":
         delta = StockDelta.model_validate(detail)
         outcome = apply_delta(delta, inventory_store())
         logger.info("stock movement", extra={"delta_id": delta.delta_id, "outcome": outcome})
+        signal = after_movement(delta, outcome)
         if outcome == "refused":
             logger.warning("movement would take on hand below zero; not applied", extra=delta.model_dump())
         else:
             mark_stock_changed([delta.sku], channel_sync_store())  # 库存同步: the channels hear of it
     else:
         raise ValueError(f"unsupported detail-type {kind!r}: expected StockSnapshot or StockMovement")
+    if signal is not None:  # backordered orders waiting for this SKU are looked at (shared/backorders/)
+        send_restock(signal)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -75,6 +75,8 @@ class StoredOrder(BaseModel, defer_build=True):
     # Why and since when it was last put ON_HOLD (the transition's findings), kept on the order item
     # so the review queue reads one item per order, not each timeline.
     hold: dict[str, Any] | None = None
+    # 合单 (shared/merging/): the merge a MERGED member ships in, or that a shipment order carries.
+    merge_id: str | None = None
 
 
 class NoteState(StrEnum):

@@ -15,8 +15,10 @@ from shared.clock import utc_now
 from shared.errors import OrderMovedOn
 from shared.geo import find_province
 from shared.lifecycle import Actor, OrderStatus, transition_entry
+from shared.orders import OrderIn
 from shared.routing import (
     Network,
+    RoutingDecision,
     RoutingPlan,
     RoutingRequest,
     Unroutable,
@@ -52,6 +54,28 @@ def _network_for(warehouses_json: str) -> Network:
     return build_network(json.loads(warehouses_json))
 
 
+def routing_request(order_id: str, order: OrderIn) -> RoutingRequest:
+    destination = find_province(order.receiver.province) if order.receiver else None
+    if destination is None:  # review holds such orders; reaching here is a defect, not a backorder
+        raise ValueError(f"order {order_id} has no known destination province")
+    return RoutingRequest(
+        lines=tuple((line.sku, line.quantity) for line in order.lines),
+        destination=destination_of(destination),
+        now=utc_now(),
+        promised_delivery_date=order.promised_delivery_date,
+        channel=order.channel.value,
+    )
+
+
+def plan_now(order: OrderIn, inventory: InventoryStore) -> RoutingDecision | None:
+    """The plan routing would choose for the order on the stock as it is now, writing nothing;
+    None when the stock cannot cover it (backorder release asks before it touches an order)."""
+    request = routing_request(order.order_id, order)
+    today = request.now.astimezone(CHINA_TIME).date().isoformat()
+    decided = plan_order(request, routing_network(inventory.warehouses()), inventory.stock_levels(sku for sku, _ in request.lines), packages_today=inventory.packages_on(today))
+    return None if isinstance(decided, Unroutable) else decided
+
+
 def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
     if current.status == OrderStatus.BACKORDERED:
         return RouteOutcome(outcome="BACKORDERED")
@@ -60,19 +84,8 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
     if current.status not in (OrderStatus.APPROVED, OrderStatus.ROUTED):
         raise OrderMovedOn(current.order_id, current.status, "routing")
 
-    order = current.order
-    destination = find_province(order.receiver.province) if order.receiver else None
-    if destination is None:  # review holds such orders; reaching here is a defect, not a backorder
-        raise ValueError(f"order {current.order_id} has no known destination province")
-    lines = tuple((line.sku, line.quantity) for line in order.lines)
-    now = utc_now()
-    request = RoutingRequest(
-        lines=lines,
-        destination=destination_of(destination),
-        now=now,
-        promised_delivery_date=order.promised_delivery_date,
-        channel=order.channel.value,
-    )
+    request = routing_request(current.order_id, current.order)
+    lines, now = request.lines, request.now
     decided = plan_order(
         request,
         routing_network(inventory.warehouses()),

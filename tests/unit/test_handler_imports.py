@@ -26,6 +26,9 @@ USES = {
     "intake": CHANNELS,
     "partner_intake": CHANNELS,
     "erp_import": CHANNELS,
+    "backorder_release": ROUTING,  # routes and reserves the released orders itself, one at a time
+    "merging_api": ROUTING,  # prices separate plans against the merged one
+    "order_merger": ROUTING,
 }
 
 

@@ -1,0 +1,42 @@
+"""Customer notices queue consumer: domain events (EventBridge envelopes) that ask for a notice to
+the customer; each notice is sent once per (order, kind, reference) and noted on the timeline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
+
+from shared.aws.dead_letters import dead_letter
+from shared.aws.stores import order_store
+from shared.errors import OrderNotFound
+from shared.notices.compose import request_for
+from shared.notices.send import send_notice
+from shared.notices.sms import send_sms
+from shared.observability import logger
+
+processor = BatchProcessor(event_type=EventType.SQS)
+DEAD_LETTER_ENV = "CUSTOMER_NOTICES_DEAD_LETTER_QUEUE_URL"
+
+
+def notify_one(record: SQSRecord) -> None:
+    try:
+        envelope = json.loads(record.body)
+        request = request_for(str(envelope.get("detail-type")), envelope.get("detail") or {})
+        if request is None:
+            logger.info("no notice for this event", extra={"detail_type": envelope.get("detail-type")})
+            return
+        outcome = send_notice(request, order_store(), send_sms)
+    except (ValueError, ValidationError, OrderNotFound, AttributeError) as error:
+        dead_letter(DEAD_LETTER_ENV, record.body, reason=f"no notice can be sent: {error}"[:500])
+        return
+    logger.info("customer notice", extra={"order_id": request.order_id, "notice": request.notice_id, "outcome": outcome})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=notify_one, processor=processor, context=context)
