@@ -207,6 +207,9 @@ ORDERS = Table(
         Index("by_day", "day_key", "created_at", projection=()),
         # Sparse: outbox items not yet published (shared/outbox/), oldest first.
         Index("by_outbox", "outbox_key", "created_at"),
+        # Sparse: orders in a workflow status (RECEIVED..RESERVED), write-sharded "FLOW#<shard>";
+        # entered and left once per pass, where by_status moved on each transition (decision 92).
+        Index("by_flow", "flow_key", "created_at", projection=()),
     ),
 )
 INVENTORY = Table(

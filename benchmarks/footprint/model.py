@@ -23,7 +23,7 @@ OUTSIDE = "-"
 # Key classes whose partition key is shared by many orders (the rest are one order's or one
 # buyer's): base-table prefixes and whole indexes.
 SHARED_PREFIXES = ("PACKAGES#", "STOCK#", "WAREHOUSE", "EXPIRY#")
-SHARED_INDEXES = ("by_status", "by_channel", "by_day", "by_expiry")
+SHARED_INDEXES = ("by_status", "by_flow", "by_channel", "by_day", "by_expiry", "by_outbox")
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
@@ -71,15 +71,24 @@ def model(
         if function in per_order:
             rcu_by_place[f"{table}{'.' + index if index else ''}"] += units / n
     wcu = sum(wcu_by_place.values())
+    by_operation: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    for table, index, function, operation, kind, units in tally.get("write_units_by_operation", []):
+        by_operation[(f"{table}{'.' + index if index else ''}", function, operation, kind)] += units / n
+    wcu_by_operation = [
+        {"place": place, "function": function, "operation": operation, "item": kind, "wcu_per_order": units}
+        for (place, function, operation, kind), units in sorted(by_operation.items(), key=lambda kv: -kv[1])
+    ]
     rcu = sum(rcu_by_place.values())
 
     hot = []
     for (table, index, key), units in key_units.items():
         per_second = units / n * rate
         note = ""
-        if index == "by_status":
+        if index == "by_status" and "#" not in key:  # a run before the keys were sharded
             per_second /= status_shards
             note = f"status key over {status_shards} shard(s)"
+        elif index in ("by_status", "by_flow", "by_outbox") and "#" in key:
+            note = "one shard of a write-sharded key"
         elif index == "by_channel":
             # The run's orders all came from one channel: the busiest channel carries its share
             # (spread over the channel's shards as the run wrote them).
@@ -198,6 +207,7 @@ def model(
         "wcu_per_order": wcu,
         "rcu_per_order": rcu,
         "wcu_by_place": dict(sorted(wcu_by_place.items())),
+        "wcu_by_operation": wcu_by_operation,
         "rcu_by_place": dict(sorted(rcu_by_place.items())),
         "hot_keys": hot[:6],
         "tables": tables,

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store, order_store
 from shared.observability import logger
 from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 KINDS = ("ParcelShipped", "ParcelDelivered", "DeliveryException")
 
 
@@ -30,4 +29,4 @@ def apply_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=apply_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=apply_one, context=context)

@@ -14,6 +14,7 @@ import heapq
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from shared.aws import order_items
 from shared.aws.dynamo import TableAdapter, batch_get, query_index
 from shared.aws.order_store import TABLE_ENV, StoredOrder
 from shared.clock import iso, utc_now
@@ -73,5 +74,6 @@ class OrderHistory(TableAdapter):
             if len(keys) >= count:
                 break
             day -= timedelta(days=1)
-        items = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in keys])}
+        metas = batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in keys])
+        items = {i["pk"]: i for i in order_items.hydrate(self.db, self.table, metas)}
         return [StoredOrder.model_validate(items[pk]) for _, pk in keys if pk in items]
