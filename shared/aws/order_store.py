@@ -12,11 +12,12 @@
                    statuses outside the workflow only)
   GSI by_flow:     flow_key = FLOW#<shard>, created_at              KEYS_ONLY (META of orders in a workflow
                    status: RECEIVED, APPROVED, ROUTED, RESERVED; entered and left once, decision 92)
-  GSI by_customer: customer_key = <buyer_id>, created_at            KEYS_ONLY (META items only)
+  GSI by_customer, by_day: retired (decision 92): no longer written or read; dropped by a later deploy
   (keys only: a status change rewrites only by_status; listings read keys, then the orders:
   shared/aws/order_listing.py, which also scatters a listing over its shards)
 A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
-  GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
+  GSI by_buyer / by_address: review's recent-order lookups (shared/recent_orders.py); by_buyer
+                   also lists a customer's orders, by_channel the last stored ones (what-if)
 
 Every status change is one transaction: the META update conditioned on (version, status) plus the
 timeline put (and the content or plan item when the change sets them), so history and state never
@@ -51,7 +52,7 @@ from shared.aws.order_listing import channel_key, channel_partitions, list_page
 from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
-from shared.orders import OrderIn
+from shared.orders import Channel, OrderIn
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -228,7 +229,7 @@ class OrderStore:
             "sk": order_items.META,
             **stored.model_dump(mode="json", exclude_none=True, exclude=set(order_items.MOVED)),
             "channel_key": channel_key(order.channel.value, stored.order_id),  # write-sharded
-            "customer_key": order.buyer.buyer_id,
+            # No customer_key or day_key since decision 92: by_buyer and by_channel answer those.
             **status_index.key_fields(stored.status.value, stored.order_id)[0],  # in the flow: by_flow
             **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
         }
@@ -338,7 +339,10 @@ class OrderStore:
         """One page of orders, newest first, through the index that fits the most selective filter.
         The other filters apply to the page read (a page may hold fewer than `limit`)."""
         if query.customer:
-            index, key, partitions, sort = "by_customer", "customer_key", [query.customer], "created_at"
+            # by_buyer (review's index, keyed "<channel>#<buyer id>") over every channel: the
+            # customer listing needs no index of its own (decision 92). Newest placed first.
+            index, key, sort = "by_buyer", "buyer_key", "placed_key"
+            partitions = [f"{channel.value}#{query.customer}" for channel in Channel]
         elif query.channel:
             index, key, partitions, sort = "by_channel", "channel_key", channel_partitions(query.channel), "created_at"
         elif query.status:
