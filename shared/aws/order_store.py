@@ -159,6 +159,18 @@ def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     return f"TL#{version:06d}#{digest}"
 
 
+def _unless_condition_fails(write: Any) -> bool:
+    """Runs a conditioned single-item write: False when its condition failed."""
+    try:
+        write()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise_if_transient(error)
+        raise
+    return True
+
+
 class OrderStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None):
         self.table = table_name or resource_name(TABLE_ENV)
@@ -239,14 +251,7 @@ class OrderStore:
         return stored, True
 
     def _put_if_absent(self, item: dict[str, Any]) -> bool:
-        try:
-            self.db.put_item(TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise_if_transient(error)
-            raise
-        return True
+        return _unless_condition_fails(lambda: self.db.put_item(TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"))
 
     def transition_items(
         self,
@@ -405,8 +410,8 @@ class OrderStore:
             else:
                 values[f":e{i}"] = to_value(seen)
                 conditions.append(f"#e{i} = :e{i}")
-        try:
-            self.db.update_item(
+        return _unless_condition_fails(
+            lambda: self.db.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
                 UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
@@ -414,12 +419,7 @@ class OrderStore:
                 ExpressionAttributeNames={**names, "#version": "version"},
                 ExpressionAttributeValues={**values, ":seen": to_value(current.version)},
             )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise_if_transient(error)
-            raise
-        return True
+        )
 
     def mark_escalated(self, current: StoredOrder, at: str) -> bool:
         """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""

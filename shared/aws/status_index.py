@@ -178,31 +178,47 @@ def migrate_status_keys(db: Any, table: str) -> int:
     """Rewrites META items whose status_key is still the raw status (before sharding) to their
     shard's key; conditioned on the status unchanged, so it can run beside live traffic and be
     repeated. Returns how many items it rewrote."""
+    return _rekey(
+        db,
+        table,
+        "attribute_exists(status_key) AND NOT contains(status_key, :hash)",
+        {":hash": to_value("#")},
+        lambda status, order_id: ("SET status_key = :key", status_key(status, order_id)),
+    )
+
+
+def _rekey(db: Any, table: str, condition: str, values: dict[str, Any], rekey: Any) -> int:
+    """Scans META items matching `condition` and rewrites each with `rekey(status, order_id)` ->
+    (update expression setting :key, the key) or None to skip, conditioned on the status
+    unchanged (its change wrote the right key meanwhile). Returns how many it rewrote."""
     rewritten = 0
     kwargs: dict[str, Any] = {
         "TableName": table,
-        "FilterExpression": "sk = :meta AND attribute_exists(status_key) AND NOT contains(status_key, :hash)",
-        "ExpressionAttributeValues": {":meta": to_value("META"), ":hash": to_value("#")},
+        "FilterExpression": f"sk = :meta AND {condition}",
+        "ExpressionAttributeValues": {":meta": to_value("META"), **values},
         "ProjectionExpression": "pk, sk, #s",
         "ExpressionAttributeNames": {"#s": "status"},
     }
     while True:
         page = db.scan(**kwargs)
         for item in page["Items"]:
-            order_id = item["pk"]["S"].removeprefix("ORDER#")
             status = item["status"]["S"]
+            change = rekey(status, item["pk"]["S"].removeprefix("ORDER#"))
+            if change is None:
+                continue
+            expression, key = change
             try:
                 db.update_item(
                     TableName=table,
                     Key={"pk": item["pk"], "sk": item["sk"]},
-                    UpdateExpression="SET status_key = :key",
+                    UpdateExpression=expression,
                     ConditionExpression="#s = :status",
                     ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues={":key": to_value(status_key(status, order_id)), ":status": to_value(status)},
+                    ExpressionAttributeValues={":key": to_value(key), ":status": to_value(status)},
                 )
                 rewritten += 1
             except db.exceptions.ConditionalCheckFailedException:
-                pass  # its status changed meanwhile, and with it the key (already sharded)
+                pass  # its status changed meanwhile, and with it the key
         if "LastEvaluatedKey" not in page:
             return rewritten
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -212,33 +228,10 @@ def migrate_flow_keys(db: Any, table: str) -> int:
     """Moves orders stored before by_flow (decision 92) that are in a workflow status from
     by_status to by_flow: sets flow_key and removes status_key, conditioned on the status
     unchanged (repeatable, beside live traffic). Returns how many it moved."""
-    moved = 0
-    kwargs: dict[str, Any] = {
-        "TableName": table,
-        "FilterExpression": "sk = :meta AND attribute_exists(status_key)",
-        "ExpressionAttributeValues": {":meta": to_value("META")},
-        "ProjectionExpression": "pk, sk, #s",
-        "ExpressionAttributeNames": {"#s": "status"},
-    }
-    while True:
-        page = db.scan(**kwargs)
-        for item in page["Items"]:
-            status = item["status"]["S"]
-            if not in_flow(status):
-                continue
-            order_id = item["pk"]["S"].removeprefix("ORDER#")
-            try:
-                db.update_item(
-                    TableName=table,
-                    Key={"pk": item["pk"], "sk": item["sk"]},
-                    UpdateExpression="SET flow_key = :key REMOVE status_key",
-                    ConditionExpression="#s = :status",
-                    ExpressionAttributeNames={"#s": "status"},
-                    ExpressionAttributeValues={":key": to_value(flow_key(order_id)), ":status": to_value(status)},
-                )
-                moved += 1
-            except db.exceptions.ConditionalCheckFailedException:
-                pass  # its status changed meanwhile, and the change wrote the right key
-        if "LastEvaluatedKey" not in page:
-            return moved
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return _rekey(
+        db,
+        table,
+        "attribute_exists(status_key)",
+        {},
+        lambda status, order_id: ("SET flow_key = :key REMOVE status_key", flow_key(order_id)) if in_flow(status) else None,
+    )
