@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--status-shards", type=int, help="assume by_status written over this many shards")
     parser.add_argument("--from-tally", action="store_true", help="re-price the stored run instead of running orders")
     parser.add_argument("--tally", type=Path, default=TALLY_FILE, help="with --from-tally: the stored run to re-price")
+    parser.add_argument("--save-tally", type=Path, help="also store this run's counts here (re-price later with --from-tally --tally)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args()
@@ -78,6 +79,8 @@ def main() -> None:
 
         memory = {f.key: f.memory_mb for f in topology.FUNCTIONS}
         stored = {"orders": outcome["accepted"], "outcome": outcome, "assumed": assumptions(), "memory_mb": memory, "tally": recorder.tally.to_json()}
+    if args.save_tally and not args.from_tally:
+        args.save_tally.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n", "utf-8")
     overrides = {"status_shards": args.status_shards} if args.status_shards else {}
     result = priced(stored, args.rate, **overrides)
     if args.json:

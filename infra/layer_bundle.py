@@ -5,10 +5,12 @@ The staging directory is named after a hash of shared/'s content: two synths run
 unchanged shared/ is not copied again.
 
 Bytecode: Lambda's /opt is read-only, so a layer of .py files is compiled again by every new
-container (benchmarks/cold_import.py measures the difference). When the synthesizing Python is the
-functions' runtime version (LAYER_PYTHON), the staged copy is compiled with unchecked-hash .pyc
-files (valid whatever the files' timestamps in the zip); with another version the .pyc would be
-ignored by the runtime, so none is shipped and the synth says so.
+container (benchmarks/cold_import.py measures the difference). The staged copy is compiled with
+unchecked-hash .pyc files (valid whatever the files' timestamps in the zip) by an interpreter of
+the functions' runtime version (LAYER_PYTHON): the synthesizing one when it is that version, else
+the one named by OMS_LAYER_PYTHON, else a `python3.12` found on PATH or under pyenv
+(`layer_compiler`). Without one the .pyc would be ignored by the runtime, so none is shipped and
+the synth says so.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import hashlib
 import os
 import py_compile
 import shutil
+import subprocess
 import sys
 import time
 import uuid
+from functools import cache
 from pathlib import Path
 
 from infra.topology import ROOT
@@ -34,8 +38,36 @@ _STALE_AFTER_SECONDS = 3600
 LAYER_PYTHON = (3, 12)  # infra/functions.py RUNTIME: the bytecode must be this version's
 
 
+def layer_compiler() -> str | None:
+    """An interpreter of LAYER_PYTHON that can compile the layer, or None."""
+    if sys.version_info[:2] == LAYER_PYTHON:
+        return sys.executable
+    wanted = "python{}.{}".format(*LAYER_PYTHON)
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [os.environ.get("OMS_LAYER_PYTHON"), shutil.which(wanted)]
+    candidates += [str(p) for p in sorted(pyenv.glob("{}.{}.*/bin/{}".format(*LAYER_PYTHON, wanted)))]
+    for candidate in filter(None, candidates):
+        try:
+            answer = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, timeout=30, check=False)
+        except OSError:
+            continue
+        if answer.returncode == 0 and answer.stdout.strip() == str(LAYER_PYTHON):
+            return candidate
+    return None
+
+
+@cache
 def ships_bytecode() -> bool:
-    return sys.version_info[:2] == LAYER_PYTHON
+    return layer_compiler() is not None
+
+
+def compile_for_runtime(directory: Path) -> None:
+    """Unchecked-hash .pyc files for LAYER_PYTHON beside the sources under `directory`."""
+    compiler = layer_compiler()
+    if compiler == sys.executable:
+        compileall.compile_dir(directory, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    elif compiler:
+        subprocess.run([compiler, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(directory)], check=True, capture_output=True, timeout=600)
 
 
 def stage_shared_layer(
@@ -80,7 +112,7 @@ def _copy_atomically(source: Path, files: list[Path], target: Path, staging_root
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, destination)
     if ships_bytecode():
-        compileall.compile_dir(package, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        compile_for_runtime(package)
     try:
         scratch.rename(target)
     except OSError:

@@ -219,6 +219,8 @@ ORDERS = Table(
         # by_channel's key is write-sharded: "<channel>#<shard>".
         Index("by_channel", "channel_key", "created_at", projection=()),
         Index("by_status", "status_key", "updated_at", projection=()),
+        # Retired (decision 92): nothing writes customer_key or day_key any more (a customer's orders
+        # come from by_buyer, the last stored ones from by_channel); removed by the next deploy.
         Index("by_customer", "customer_key", "created_at", projection=()),
         # Review's windowed checks: the same buyer's / the same address's orders around a time.
         Index("by_buyer", "buyer_key", "placed_key", projection=_RECENT_ORDER_ATTRIBUTES),
@@ -227,6 +229,9 @@ ORDERS = Table(
         Index("by_day", "day_key", "created_at", projection=()),
         # Sparse: outbox items not yet published (shared/outbox/), oldest first.
         Index("by_outbox", "outbox_key", "created_at"),
+        # Sparse: orders in a workflow status (RECEIVED..RESERVED), write-sharded "FLOW#<shard>";
+        # entered and left once per pass, where by_status moved on each transition (decision 92).
+        Index("by_flow", "flow_key", "created_at", projection=()),
     ),
     # Every change of an order feeds the operations aggregates (shared/operations/).
     stream="NEW_AND_OLD_IMAGES",

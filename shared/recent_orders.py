@@ -52,18 +52,17 @@ def lines_key(order: OrderIn) -> str:
     return hashlib.sha256("\x1e".join(lines).encode()).hexdigest()[:24]
 
 
-DAY_SHARDS = 8  # spreads one day's writes to the by_day index over this many partitions (150 WCU/s each at 1,200 orders/s)
+DAY_SHARDS = 8  # by_day's shards, while it was written (retired, decision 92; the footprint model re-prices old runs)
 
 
 def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str, str]:
     """Top-level attributes of a stored order that put it into the sparse indexes review reads:
-    by_buyer and by_address (keyed on placed time) and by_day (keyed on stored time)."""
-    shard = int(hashlib.sha256(order_id.encode()).hexdigest()[:8], 16) % DAY_SHARDS
+    by_buyer and by_address (keyed on placed time). (by_day is retired, decision 92: the what-if
+    replay reads the last stored orders through by_channel.)"""
     attributes = {
         "buyer_key": buyer_key(order),
         "lines_key": lines_key(order),
         "placed_key": iso(order.placed_at),
-        "day_key": day_key(created_at[:10], shard),
     }
     address = address_key(order)
     if address:
@@ -72,10 +71,6 @@ def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str
     if receiver:
         attributes["receiver_key"] = receiver
     return attributes
-
-
-def day_key(day: str, shard: int) -> str:
-    return f"{day}#{shard}"
 
 
 class RecentOrder(BaseModel, defer_build=True):

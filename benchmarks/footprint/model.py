@@ -23,7 +23,7 @@ OUTSIDE = "-"
 # Key classes whose partition key is shared by many orders (the rest are one order's or one
 # buyer's): base-table prefixes and whole indexes.
 SHARED_PREFIXES = ("PACKAGES#", "STOCK#", "WAREHOUSE", "EXPIRY#")
-SHARED_INDEXES = ("by_status", "by_channel", "by_day", "by_expiry")
+SHARED_INDEXES = ("by_status", "by_flow", "by_channel", "by_day", "by_expiry", "by_outbox")
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
@@ -35,10 +35,26 @@ def _per_order_functions() -> set[str]:
     return {f.key for f in topology.FUNCTIONS} - scheduled
 
 
+def _shard_counts() -> dict[str, int]:
+    """Write-sharded index keys ("<family>#<shard>", the shard a hash of the order or message id)
+    and their shard counts, from the code that writes them."""
+    from shared.aws.order_listing import CHANNEL_SHARDS
+    from shared.aws.status_index import FLOW_SHARDS, STATUS_SHARDS
+    from shared.outbox.store import PENDING_SHARDS
+    from shared.recent_orders import DAY_SHARDS
+
+    return {"by_status": STATUS_SHARDS, "by_flow": FLOW_SHARDS, "by_outbox": PENDING_SHARDS, "by_channel": CHANNEL_SHARDS, "by_day": DAY_SHARDS}
+
+
 def _key_class(table: str, index: str, key: str) -> str | None:
-    """The shared key this write lands on, or None for a key of one order or one buyer."""
+    """The shared key this write lands on, or None for a key of one order or one buyer. A
+    write-sharded key counts as its family ("FLOW" for "FLOW#3"): a hash spreads a peak's orders
+    evenly over the shards, where a run of a few dozen orders does not."""
     if index:
-        return key if index in SHARED_INDEXES else None
+        if index not in SHARED_INDEXES:
+            return None
+        family, _, shard = key.rpartition("#")
+        return family if index in _shard_counts() and family and shard.isdigit() else key
     return key if key.startswith(SHARED_PREFIXES) else None
 
 
@@ -71,20 +87,31 @@ def model(
         if function in per_order:
             rcu_by_place[f"{table}{'.' + index if index else ''}"] += units / n
     wcu = sum(wcu_by_place.values())
+    by_operation: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    for table, index, function, operation, kind, units in tally.get("write_units_by_operation", []):
+        by_operation[(f"{table}{'.' + index if index else ''}", function, operation, kind)] += units / n
+    wcu_by_operation = [
+        {"place": place, "function": function, "operation": operation, "item": kind, "wcu_per_order": units}
+        for (place, function, operation, kind), units in sorted(by_operation.items(), key=lambda kv: -kv[1])
+    ]
     rcu = sum(rcu_by_place.values())
 
     hot = []
+    shards = _shard_counts()
+    sharded = {(t, i, k) for t, i, key, _ in tally["write_units"] if (k := _key_class(t, i, key)) is not None and k != key}
     for (table, index, key), units in key_units.items():
         per_second = units / n * rate
         note = ""
-        if index == "by_status":
+        if (table, index, key) in sharded:
+            per_second /= shards[index]
+            note = f"each of {shards[index]} shards"
+        elif index == "by_status":  # a run before the keys were sharded
             per_second /= status_shards
             note = f"status key over {status_shards} shard(s)"
-        elif index == "by_channel":
-            # The run's orders all came from one channel: the busiest channel carries its share
-            # (spread over the channel's shards as the run wrote them).
+        if index == "by_channel":
+            # The run's orders all came from one channel: the busiest channel carries its share.
             per_second *= top_channel_share
-            note = f"busiest channel at {top_channel_share:.0%} of orders"
+            note += f"{'; ' if note else ''}busiest channel at {top_channel_share:.0%} of orders"
         elif key.startswith("STOCK#"):
             note = "one SKU's stock: depends on the SKU mix (hot SKUs are bucketed)"
         hot.append({"table": table, "index": index, "key": key, "wcu_per_s": per_second, "of_partition_limit": per_second / quota["dynamodb_partition_wcu_per_second"], "note": note})
@@ -198,6 +225,7 @@ def model(
         "wcu_per_order": wcu,
         "rcu_per_order": rcu,
         "wcu_by_place": dict(sorted(wcu_by_place.items())),
+        "wcu_by_operation": wcu_by_operation,
         "rcu_by_place": dict(sorted(rcu_by_place.items())),
         "hot_keys": hot[:6],
         "tables": tables,

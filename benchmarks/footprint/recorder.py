@@ -50,6 +50,8 @@ class Tally:
     read_units: Counter = field(default_factory=Counter)  # (table, index or "", function) -> units
     write_units_by_function: Counter = field(default_factory=Counter)
     index_rewrites: Counter = field(default_factory=Counter)  # (table, index) -> entries written
+    # (table, index or "", function, operation, item kind) -> units: where each write unit comes from
+    write_units_by_operation: Counter = field(default_factory=Counter)
     messages: Counter = field(default_factory=Counter)  # (service, function) -> 64 KB chunks sent
     invocations: dict[str, Invocations] = field(default_factory=lambda: defaultdict(Invocations))
     key_orders: dict[tuple[str, str, str], set] = field(default_factory=lambda: defaultdict(set))  # key -> functions' orders touching it
@@ -60,8 +62,23 @@ class Tally:
             "write_units": [[*k, v] for k, v in sorted(self.write_units.items())],
             "read_units": [[*k, v] for k, v in sorted(self.read_units.items())],
             "messages": [[*k, v] for k, v in sorted(self.messages.items())],
+            "write_units_by_operation": [[*k, v] for k, v in sorted(self.write_units_by_operation.items())],
             "invocations": {k: vars(v) for k, v in sorted(self.invocations.items())},
         }
+
+
+def item_kind(key: dict[str, Any]) -> str:
+    """An item's kind from its key: each key attribute's value up to its first '#' (ORDER/META,
+    ORDER/TL, RESERVATION/...), so the per-operation table groups items, not orders."""
+    def kind(value: str) -> str:
+        words = []
+        for word in value.split("#"):
+            if not (word.isalpha() and word.isupper()):
+                break
+            words.append(word)
+        return "#".join(words) or "*"
+
+    return "/".join(kind(str(next(iter(v.values())))) for v in key.values())
 
 
 def table_shapes() -> dict[str, TableShape]:
@@ -161,6 +178,7 @@ class Recorder:
                     if shape is not None:
                         key_value = str(next(iter(key[shape.partition_key].values())))
                         self.tally.write_units[(shape.key, "", key_value)] += 2 if transactional else 1
+                        self.tally.write_units_by_operation[(shape.key, "", function, operation + " (refused)", item_kind(key))] += 2 if transactional else 1
             raise
         with self._lock:
             for (table, key, transactional), old in zip(writes, before):
@@ -171,8 +189,11 @@ class Recorder:
                 priced = price_write(shape, old, new, transactional)
                 self.tally.write_units[(shape.key, "", priced.table_key)] += priced.table_units
                 self.tally.write_units_by_function[function] += priced.table_units
+                kind = item_kind(key)
+                self.tally.write_units_by_operation[(shape.key, "", function, operation, kind)] += priced.table_units
                 for index, key_value, units in priced.index_units:
                     self.tally.write_units[(shape.key, index, key_value)] += units
+                    self.tally.write_units_by_operation[(shape.key, index, function, operation, kind)] += units
                     self.tally.write_units_by_function[function] += units
                     self.tally.index_rewrites[(shape.key, index)] += 1
             self._reads(operation, params, response, function)

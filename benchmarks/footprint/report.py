@@ -37,6 +37,14 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|" + "---|" * len(result["wcu_by_place"]),
         "| | " + " | ".join(f"{v:.2f}" for v in result["wcu_by_place"].values()) + " |",
         "",
+    ]
+    if result.get("wcu_by_operation"):
+        lines += ["Where the write units come from (per order; item kind from its key, index writes under the index):", "",
+                  "| table.index | function | operation | item | WCU/order |", "|---|---|---|---|---|"]
+        lines += [f"| {r['place']} | {r['function']} | {r['operation']} | {r['item']} | {r['wcu_per_order']:.2f} |"
+                  for r in result["wcu_by_operation"] if r["wcu_per_order"] >= 0.005]
+        lines.append("")
+    lines += [
         f"**Cost per 1,000 orders**: ${result['cost_per_1000_total']:.4f}",
         "",
         "| service | $ per 1,000 orders | share |",

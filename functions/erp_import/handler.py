@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -22,12 +21,12 @@ from shared.openapi_contract import document
 from shared.problems import InputRejected, Problem
 from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_ROWS_PER_FILE, MAX_IMPORT_ROWS_PER_REQUEST
 from shared.usecases.import_orders import ImportReport, import_batch
+from shared.sqs_batch import process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "ERP_IMPORT_FILES_DEAD_LETTER_QUEUE_URL"
 IMPORT_ROUTE = "/channels/erp/imports"
 
 app = build_resolver()
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 class FileRefused(BaseModel):
@@ -96,5 +95,5 @@ def openapi_document(title: str, description: str) -> dict[str, Any]:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the import bucket's notifications, through the queue
-        return process_partial_response(event=event, record_handler=import_dropped_file, processor=processor, context=context)
+        return process_partial_response(event=event, record_handler=import_dropped_file, context=context)
     return serve(app, event, context, max_bytes=MAX_IMPORT_BODY_BYTES, json_body=False)

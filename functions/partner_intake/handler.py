@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,10 +19,10 @@ from shared.observability import logger
 from shared.payloads import load_json
 from shared.problems import InputRejected
 from shared.usecases.intake_order import intake_order
+from shared.sqs_batch import process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "PARTNER_ORDERS_DEAD_LETTER_QUEUE_URL"
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def take_partner_event(record: SQSRecord) -> None:
@@ -45,4 +44,4 @@ def take_partner_event(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=take_partner_event, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=take_partner_event, context=context)

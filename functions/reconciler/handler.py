@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -23,10 +22,10 @@ from shared.reconciliation.pull import lister_for
 from shared.reconciliation.queue import request_run
 from shared.reconciliation.stores import platform_credentials, reconciliation_store
 from shared.reconciliation.usecases.run_channel import RunPorts, run_channel_reconciliation
+from shared.sqs_batch import process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "RECONCILIATION_RUNS_DEAD_LETTER_QUEUE_URL"
 BUSY_SHOP_DELAY_SECONDS = 60
-processor = BatchProcessor(event_type=EventType.SQS)
 _context: LambdaContext | None = None
 
 
@@ -62,4 +61,4 @@ def run_one(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     global _context
     _context = context
-    return process_partial_response(event=event, record_handler=run_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=run_one, context=context)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,8 +16,8 @@ from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.stock_marks import mark_stock_changed
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def apply_one(record: SQSRecord) -> None:
@@ -47,4 +46,4 @@ def apply_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=apply_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=apply_one, context=context)

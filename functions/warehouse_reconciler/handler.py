@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,10 +16,10 @@ from shared.reconciliation.metrics import emit_difference_metrics
 from shared.reconciliation.stores import reconciliation_store
 from shared.reconciliation.usecases.check_warehouse import check_shipped_list
 from shared.reconciliation.warehouse import read_shipped_list
+from shared.sqs_batch import process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "WMS_SHIPPED_LISTS_DEAD_LETTER_QUEUE_URL"
 MAX_LIST_BYTES = 50 * 1024 * 1024
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def check_list(record: SQSRecord) -> None:
@@ -41,4 +40,4 @@ def check_list(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=check_list, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=check_list, context=context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -18,10 +17,10 @@ from shared.errors import OrderNotFound
 from shared.lifecycle import OrderStatus
 from shared.observability import logger
 from shared.workflow_io import OrderRef
+from shared.sqs_batch import process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "INTAKE_DEAD_LETTER_QUEUE_URL"
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def start_one(record: SQSRecord) -> None:
@@ -42,4 +41,4 @@ def start_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=start_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=start_one, context=context)

@@ -3,25 +3,26 @@ docs/data-model.md):
 
   GSI by_buyer   buyer_key   = <channel>#<buyer_id>   placed_key = placed_at (UTC)   INCLUDE review attributes
   GSI by_address address_key = address fingerprint     placed_key                     INCLUDE review attributes
-  GSI by_day     day_key     = <created day>#<shard>   created_at                     KEYS_ONLY
+  GSI by_channel channel_key = <channel>#<shard>       created_at                     KEYS_ONLY (the last stored orders)
 
-All three are sparse: only order META items carry these attributes (set once, at intake).
+All are sparse: only order META items carry these attributes (set once, at intake).
 """
 
 from __future__ import annotations
 
 import heapq
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
+from shared.aws import order_items
 from shared.aws.dynamo import TableAdapter, batch_get, query_index
 from shared.aws.order_store import TABLE_ENV, StoredOrder
-from shared.clock import iso, utc_now
-from shared.orders import OrderIn
-from shared.recent_orders import DAY_SHARDS, RecentOrder, RecentOrders, address_key, buyer_key, day_key
+from shared.clock import iso
+from shared.aws.order_listing import channel_partitions
+from shared.orders import Channel, OrderIn
+from shared.recent_orders import RecentOrder, RecentOrders, address_key, buyer_key
 
 MAX_RECENT_PER_KEY = 200  # a buyer or address with more orders in the window is held anyway
-MAX_REPLAY_DAYS = 31
 
 
 class OrderHistory(TableAdapter):
@@ -60,18 +61,16 @@ class OrderHistory(TableAdapter):
         return query_index(self.db, self.table, index, key, value, "placed_key", low, high, limit=MAX_RECENT_PER_KEY)
 
     def last_stored(self, count: int, now: datetime | None = None) -> list[StoredOrder]:
-        """The `count` most recently stored orders, newest first (looking back at most 31 days)."""
-        day = (now or utc_now()).astimezone(timezone.utc).date()
-        keys: list[tuple[str, str]] = []  # (created_at, pk)
-        for _ in range(MAX_REPLAY_DAYS):
-            shards = [
-                query_index(self.db, self.table, "by_day", "day_key", day_key(day.isoformat(), shard), "created_at", "0", "~", newest_first=True, limit=count - len(keys))
-                for shard in range(DAY_SHARDS)
-            ]
-            newest = heapq.merge(*[[(i["created_at"], i["pk"]) for i in items] for items in shards], reverse=True)
-            keys.extend(list(newest)[: count - len(keys)])
-            if len(keys) >= count:
-                break
-            day -= timedelta(days=1)
-        items = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in keys])}
-        return [StoredOrder.model_validate(items[pk]) for _, pk in keys if pk in items]
+        """The `count` most recently stored orders, newest first: every channel's by_channel shards
+        read newest first and merged (decision 92; `now` is kept for callers, the index needs no
+        day window)."""
+        partitions = [p for channel in Channel for p in channel_partitions(channel.value)]
+        pages = [
+            query_index(self.db, self.table, "by_channel", "channel_key", partition, "created_at", "0", "~", newest_first=True, limit=count)
+            for partition in partitions
+        ]
+        newest = heapq.merge(*[[(i["created_at"], i["pk"]) for i in items] for items in pages], reverse=True)
+        keys = [pk for _, pk in list(newest)[:count]]
+        metas = batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for pk in keys])
+        items = {i["pk"]: i for i in order_items.hydrate(self.db, self.table, metas)}
+        return [StoredOrder.model_validate(items[pk]) for pk in keys if pk in items]

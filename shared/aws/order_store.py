@@ -1,20 +1,27 @@
 """The order store on DynamoDB. Key design (docs/data-model.md):
 
-  pk = ORDER#<order_id>  sk = META             the order, its status and version
+  pk = ORDER#<order_id>  sk = META             the order's state: status, version, index keys (small)
+                         sk = META#ORDER       its content and first timeline entry (shared/aws/order_items.py)
+                         sk = META#PLAN        its routing plan
                          sk = TL#<version>     the timeline entry that produced that version
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
   GSI by_channel:  channel_key = <channel>#<shard>, created_at      KEYS_ONLY (META items only)
   GSI by_status:   status_key = <status>#<shard>, updated_at        KEYS_ONLY (META items only: queues,
-                   stuck orders; write-sharded, read by scatter-gather: shared/aws/status_index.py)
-  GSI by_customer: customer_key = <buyer_id>, created_at            KEYS_ONLY (META items only)
+                   stuck orders; write-sharded, read by scatter-gather: shared/aws/status_index.py;
+                   statuses outside the workflow only)
+  GSI by_flow:     flow_key = FLOW#<shard>, created_at              KEYS_ONLY (META of orders in a workflow
+                   status: RECEIVED, APPROVED, ROUTED, RESERVED; entered and left once, decision 92)
+  GSI by_customer, by_day: retired (decision 92): no longer written or read; dropped by a later deploy
   (keys only: a status change rewrites only by_status; listings read keys, then the orders:
   shared/aws/order_listing.py, which also scatters a listing over its shards)
 A channel order's id is computed from channel + external id (shared/ids.py): no index needed.
-  GSI by_buyer / by_address / by_day: review's recent-order lookups (shared/recent_orders.py)
+  GSI by_buyer / by_address: review's recent-order lookups (shared/recent_orders.py); by_buyer
+                   also lists a customer's orders, by_channel the last stored ones (what-if)
 
 Every status change is one transaction: the META update conditioned on (version, status) plus the
-timeline put, so history and state never disagree and a lost race is a VersionConflict.
+timeline put (and the content or plan item when the change sets them), so history and state never
+disagree and a lost race is a VersionConflict.
 """
 
 from __future__ import annotations
@@ -24,7 +31,6 @@ import hashlib
 import json
 import logging
 import zlib
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -32,7 +38,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
-from shared.aws import status_index
+from shared.aws import order_items, status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -47,8 +53,7 @@ from shared.aws.order_listing import channel_key, channel_partitions, list_page
 from shared.clock import now_iso
 from shared.errors import OrderNotFound, VersionConflict
 from shared.lifecycle import OrderStatus, TimelineEntry, check_transition
-from shared.orders import OrderIn
-from shared.recent_orders import DAY_SHARDS, day_key, index_attributes
+from shared.orders import Channel, OrderIn
 from shared.routing import PlannedLine, RoutingPlan
 
 TABLE_ENV = "ORDERS_TABLE"
@@ -158,6 +163,18 @@ def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     return f"TL#{version:06d}#{digest}"
 
 
+def _unless_condition_fails(write: Any) -> bool:
+    """Runs a conditioned single-item write: False when its condition failed."""
+    try:
+        write()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise_if_transient(error)
+        raise
+    return True
+
+
 class OrderStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None):
         self.table = table_name or resource_name(TABLE_ENV)
@@ -170,32 +187,49 @@ class OrderStore:
     # -- reads -------------------------------------------------------------------------------
 
     def load(self, order_id: str) -> StoredOrder:
-        try:
-            response = self.db.get_item(
-                TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": "META"}), ConsistentRead=True
-            )
-        except ClientError as error:
-            raise_if_transient(error)
-            raise
-        if "Item" not in response:
+        meta, _ = order_items.read_order(self.db, self.table, order_id)
+        if meta is None:
             raise OrderNotFound(order_id)
-        return StoredOrder.model_validate(from_item(response["Item"]))
+        return StoredOrder.model_validate(meta)
 
     def details(self, order_id: str) -> OrderDetails:
         items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
-        meta = next((i for i in items if i["sk"] == "META"), None)
+        by_sk = {i["sk"]: i for i in items}
+        meta = by_sk.get(order_items.META)
         if meta is None:
             raise OrderNotFound(order_id)
+        timeline = [_entry_of(i) for i in items if i["sk"].startswith("TL#")]
+        content = by_sk.get(order_items.CONTENT, {})
+        if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
+            timeline.insert(0, _entry_of(content))  # the RECEIVED entry, stored with the content
         return OrderDetails(
-            order=StoredOrder.model_validate(meta),
-            timeline=[_entry_of(i) for i in items if i["sk"].startswith("TL#")],
+            order=StoredOrder.model_validate(order_items.merged(meta, by_sk)),
+            timeline=timeline,
             outbound_notes=[OutboundNote.model_validate(i) for i in items if i["sk"].startswith("NOTE#")],
         )
 
     # -- writes ------------------------------------------------------------------------------
 
     def create(self, order: OrderIn, entry: TimelineEntry) -> tuple[StoredOrder, bool]:
-        """Stores a new order once. Returns (the stored order, whether this call created it)."""
+        """Stores a new order once. Returns (the stored order, whether this call created it).
+
+        Two single-item writes, no transaction (decision 90): the content with its RECEIVED entry
+        first, then META, each only if absent. The order exists once META does; a retry after a
+        crash between the two finds the content and writes META from it (the first content wins)."""
+        content = {
+            "pk": _pk(order.order_id),
+            "sk": order_items.CONTENT,
+            "order": order.model_dump(mode="json", exclude_none=True),
+            **_entry_attribute(entry),
+        }
+        from shared.recent_orders import index_attributes  # address data: only intake pays for it (cold import)
+
+        if not self._put_if_absent(content):
+            meta, stored_content = order_items.read_order(self.db, self.table, order.order_id)
+            if meta is not None:
+                return StoredOrder.model_validate(meta), False
+            if stored_content is not None:
+                order = OrderIn.model_validate(stored_content["order"])
         now = now_iso()
         stored = StoredOrder(
             order_id=order.order_id,
@@ -208,31 +242,20 @@ class OrderStore:
         )
         meta = {
             "pk": _pk(stored.order_id),
-            "sk": "META",
-            **stored.model_dump(mode="json", exclude_none=True),
+            "sk": order_items.META,
+            **stored.model_dump(mode="json", exclude_none=True, exclude=set(order_items.MOVED)),
             "channel_key": channel_key(order.channel.value, stored.order_id),  # write-sharded
-            "customer_key": order.buyer.buyer_id,
-            "status_key": status_index.status_key(stored.status.value, stored.order_id),
+            # No customer_key or day_key since decision 92: by_buyer and by_channel answer those.
+            **status_index.key_fields(stored.status.value, stored.order_id)[0],  # in the flow: by_flow
             **index_attributes(stored.order_id, order, now),  # review's recent-order indexes
         }
-        try:
-            transact_write(
-                self.db,
-                [
-                    {
-                        "Put": {
-                            "TableName": self.table,
-                            "Item": to_item(meta),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    self._timeline_put(stored.order_id, 1, entry, note=False),
-                ],
-            )
-        except TransactionCancelled:
+        if not self._put_if_absent(meta):
             return self.load(stored.order_id), False
         log_order_event(stored.order_id, None, stored.status, entry.cause)
         return stored, True
+
+    def _put_if_absent(self, item: dict[str, Any]) -> bool:
+        return _unless_condition_fails(lambda: self.db.put_item(TableName=self.table, Item=to_item(item), ConditionExpression="attribute_not_exists(pk)"))
 
     def transition_items(
         self,
@@ -241,25 +264,33 @@ class OrderStore:
         entry: TimelineEntry,
         set_fields: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """The two transaction items of a status change, for callers that add their own items."""
+        """The transaction items of a status change, for callers that add their own items: the
+        META update first, the timeline put second, then the content or plan item it sets."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
         held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
+        kept, moved_items = order_items.moved_writes(self.table, current.order_id, set_fields or {})
+        index_keys, unindexed = status_index.key_fields(to_status.value, current.order_id)
         fields = {
             "status": to_status.value,
-            "status_key": status_index.status_key(to_status.value, current.order_id),
+            **index_keys,  # by_flow's key is the same all through the workflow: no index write
             "updated_at": entry.at,
             **held,
-            **(set_fields or {}),
+            **kept,
         }
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        # Content written to its own item leaves META (an order stored before the split, decision 90).
+        removed = [name for name in order_items.MOVED if name in (set_fields or {})] + unindexed
+        for i, name in enumerate(removed):
+            names[f"#m{i}"] = name
+        remove = (" REMOVE " + ", ".join(f"#m{i}" for i in range(len(removed)))) if removed else ""
         update = {
             "Update": {
                 "TableName": self.table,
                 "Key": to_item({"pk": _pk(current.order_id), "sk": "META"}),
-                "UpdateExpression": f"SET {assignments}, #version = :next",
+                "UpdateExpression": f"SET {assignments}, #version = :next{remove}",
                 "ConditionExpression": "#version = :expected AND #status = :from",
                 "ExpressionAttributeNames": {**names, "#version": "version", "#status": "status"},
                 "ExpressionAttributeValues": {
@@ -270,7 +301,7 @@ class OrderStore:
                 },
             }
         }
-        return [update, self._timeline_put(current.order_id, next_version, entry, note=False)]
+        return [update, self._timeline_put(current.order_id, next_version, entry, note=False), *moved_items]
 
     def transition(
         self,
@@ -317,11 +348,14 @@ class OrderStore:
         """One page of orders, newest first, through the index that fits the most selective filter.
         The other filters apply to the page read (a page may hold fewer than `limit`)."""
         if query.customer:
-            index, key, partitions, sort = "by_customer", "customer_key", [query.customer], "created_at"
+            # by_buyer (review's index, keyed "<channel>#<buyer id>") over every channel: the
+            # customer listing needs no index of its own (decision 92). Newest placed first.
+            index, key, sort = "by_buyer", "buyer_key", "placed_key"
+            partitions = [f"{channel.value}#{query.customer}" for channel in Channel]
         elif query.channel:
             index, key, partitions, sort = "by_channel", "channel_key", channel_partitions(query.channel), "created_at"
         elif query.status:
-            index, key, partitions, sort = "by_status", "status_key", status_index.partitions(query.status), "updated_at"
+            index, key, partitions, sort = status_index.listing(query.status)
         else:
             return self.newest(query)
         low, high = query.created_from or "", query.created_to or "~"
@@ -330,7 +364,7 @@ class OrderStore:
         def keep(item: dict[str, Any]) -> bool:
             if query.status and item.get("status") != query.status:
                 return False
-            if query.channel and item.get("order", {}).get("channel") != query.channel:
+            if query.channel and str(item.get("channel_key", "")).split("#")[0] != query.channel:
                 return False
             return not ranged or low <= item.get("created_at", "") <= high
 
@@ -338,45 +372,35 @@ class OrderStore:
             self.db, self.table, index, key, partitions, sort, limit=query.limit,
             sort_range=(low, high) if ranged and sort == "created_at" else None, token=query.next_token, keep=keep,
         )
-        return [StoredOrder.model_validate(i) for i in items], token
+        return [StoredOrder.model_validate(i) for i in order_items.hydrate(self.db, self.table, items)], token
 
-    def newest(self, query: OrderQuery, max_days: int = 7) -> tuple[list[StoredOrder], str | None]:
-        """The newest stored orders (no filter but dates), through the by_day index: each day's
-        shards newest first, merged, walking back a day at a time, at most `max_days` per page.
-        The token says where the next page starts: before an order's stored time, on a day."""
+    def newest(self, query: OrderQuery) -> tuple[list[StoredOrder], str | None]:
+        """The newest stored orders (no filter but dates): every channel's by_channel shards read
+        newest first and merged (the by_day index is retired, decision 92). The token is the stored
+        time the next page starts before."""
         cursor = json.loads(base64.urlsafe_b64decode(query.next_token.encode())) if query.next_token else {}
         before = cursor.get("before") or query.created_to or "~"
-        day = datetime.fromisoformat(cursor.get("day") or min(now_iso()[:10], before[:10] if before != "~" else "9999"))
         floor = query.created_from or "0"
         found: list[tuple[str, str]] = []
-        for _ in range(max_days):
-            name = day.strftime("%Y-%m-%d")
-            if name < floor[:10]:
-                break
-            for shard in range(DAY_SHARDS):
+        for channel in Channel:
+            for partition in channel_partitions(channel.value):
                 page = self.db.query(
                     TableName=self.table,
-                    IndexName="by_day",
-                    KeyConditionExpression="day_key = :d AND created_at BETWEEN :from AND :before",
-                    ExpressionAttributeValues={":d": to_value(day_key(name, shard)), ":from": to_value(floor), ":before": to_value(before)},
+                    IndexName="by_channel",
+                    KeyConditionExpression="channel_key = :c AND created_at BETWEEN :from AND :before",
+                    ExpressionAttributeValues={":c": to_value(partition), ":from": to_value(floor), ":before": to_value(before)},
                     ScanIndexForward=False,
                     Limit=query.limit + 1,
                 )
                 found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] != before]
-            if len(found) >= query.limit:
-                break
-            day -= timedelta(days=1)
         found.sort(reverse=True)
         chosen = found[: query.limit]
-        items = {i["order_id"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
-        orders = [StoredOrder.model_validate(items[pk.removeprefix("ORDER#")]) for _, pk in chosen if pk.removeprefix("ORDER#") in items]
-        if len(chosen) == query.limit:  # the page is full: go on before its last order
-            cursor = {"before": chosen[-1][0], "day": chosen[-1][0][:10]}
-        elif day.strftime("%Y-%m-%d") >= floor[:10]:  # older days not read yet
-            cursor = {"before": before, "day": day.strftime("%Y-%m-%d")}
-        else:
-            return orders, None
-        return orders, base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode()
+        metas = {m["pk"]: m for m in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
+        items = order_items.hydrate(self.db, self.table, [metas[pk] for _, pk in chosen if pk in metas])
+        orders = [StoredOrder.model_validate(i) for i in items]
+        if len(found) > query.limit:  # more than a page: go on before its last order
+            return orders, base64.urlsafe_b64encode(json.dumps({"before": chosen[-1][0]}).encode()).decode()
+        return orders, None
 
     def waiting_since(
         self, status: OrderStatus, before: str, limit: int = 100, next_token: str | None = None
@@ -393,8 +417,10 @@ class OrderStore:
         # The index holds keys only: read the orders, and drop any that moved on since.
         keys = [from_item(i)["pk"] for i in entries]
         found = {i["pk"]: i for i in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for pk in keys])}
-        orders = [StoredOrder.model_validate(found[pk]) for pk in keys if pk in found and found[pk].get("status") == status.value]
-        return orders, token
+        # A workflow status's entries are the flow's, read on created_at: keep those in `status`
+        # since before `before`.
+        still = [found[pk] for pk in keys if pk in found and found[pk].get("status") == status.value and found[pk].get("updated_at", "") < before]
+        return [StoredOrder.model_validate(i) for i in order_items.hydrate(self.db, self.table, still)], token
 
     def count_in(self, status: OrderStatus) -> int:
         return status_index.count_status(self.db, self.table, status.value)
@@ -402,7 +428,10 @@ class OrderStore:
     def set_if_unchanged(self, current: StoredOrder, fields: dict[str, Any], expect: dict[str, Any] | None = None) -> bool:
         """Sets attributes that change no status (bookkeeping: re-drives, escalations) if the order
         is still at the version the caller saw and each `expect` attribute still has the value the
-        caller saw (None: absent); else False. A concurrent second run then does nothing."""
+        caller saw (None: absent); else False. A concurrent second run then does nothing.
+        Only META's own attributes: content and plan change with a status change or `amend`."""
+        if set(fields) & set(order_items.MOVED):
+            raise ValueError(f"set_if_unchanged sets META attributes only, not {sorted(set(fields) & set(order_items.MOVED))}")
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
         conditions = ["#version = :seen"]
@@ -413,8 +442,8 @@ class OrderStore:
             else:
                 values[f":e{i}"] = to_value(seen)
                 conditions.append(f"#e{i} = :e{i}")
-        try:
-            self.db.update_item(
+        return _unless_condition_fails(
+            lambda: self.db.update_item(
                 TableName=self.table,
                 Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
                 UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
@@ -422,12 +451,7 @@ class OrderStore:
                 ExpressionAttributeNames={**names, "#version": "version"},
                 ExpressionAttributeValues={**values, ":seen": to_value(current.version)},
             )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise_if_transient(error)
-            raise
-        return True
+        )
 
     def mark_escalated(self, current: StoredOrder, at: str) -> bool:
         """Flags a held order as escalated once; False when it was flagged or moved on meanwhile."""
@@ -480,11 +504,12 @@ class OrderStore:
             "Update": {
                 "TableName": self.table,
                 "Key": to_item({"pk": _pk(current.order_id), "sk": "META"}),
-                "UpdateExpression": "SET #order = :order, #fingerprint = :fingerprint, #version = :next",
+                # The content lives on its own item (decision 90); an order stored before the split
+                # loses its copy on META here.
+                "UpdateExpression": "SET #fingerprint = :fingerprint, #version = :next REMOVE #order",
                 "ConditionExpression": "#version = :expected AND #status = :status",
                 "ExpressionAttributeNames": {"#order": "order", "#fingerprint": "fingerprint", "#version": "version", "#status": "status"},
                 "ExpressionAttributeValues": {
-                    ":order": to_value(order.model_dump(mode="json", exclude_none=True)),
                     ":fingerprint": to_value(fingerprint),
                     ":next": to_value(next_version),
                     ":expected": to_value(current.version),
@@ -492,9 +517,10 @@ class OrderStore:
                 },
             }
         }
+        content = order_items.content_update(self.table, current.order_id, order.model_dump(mode="json", exclude_none=True))
         note = self._timeline_put(current.order_id, next_version, entry.model_copy(update={"kind": "note"}), note=True)
         try:
-            transact_write(self.db, [update, note, *(extra_items or [])])
+            transact_write(self.db, [update, note, content, *(extra_items or [])])
         except TransactionCancelled as cancelled:
             raise VersionConflict(current.order_id, current.version) from cancelled
         return current.model_copy(update={"order": order, "fingerprint": fingerprint, "version": next_version})

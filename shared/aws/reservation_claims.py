@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws.dynamo import from_item, raise_if_transient, to_item, to_value
+from shared.aws.dynamo import from_item, to_item, to_value
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.lifecycle import OrderStatus
 
@@ -29,28 +29,19 @@ class ReservationClaims:
     def claim(self, current: StoredOrder, claimant: str, now: str, until: str) -> bool:
         """Claims the right to reserve a ROUTED order's stock in chunks until `until`, unless
         another claimant holds a live claim. The claim changes no version: it fences the chunk
-        writes (check_item), not the order's other writers."""
-        try:
-            self.db.update_item(
-                TableName=self.table,
-                Key=to_item({"pk": _pk(current.order_id), "sk": "META"}),
-                UpdateExpression="SET reserving_by = :me, reserving_until = :until",
-                ConditionExpression="#version = :v AND #status = :routed AND (attribute_not_exists(reserving_by) OR reserving_by = :me OR reserving_until < :now)",
-                ExpressionAttributeNames={"#version": "version", "#status": "status"},
-                ExpressionAttributeValues={
-                    ":me": to_value(claimant),
-                    ":until": to_value(until),
-                    ":now": to_value(now),
-                    ":v": to_value(current.version),
-                    ":routed": to_value(OrderStatus.ROUTED.value),
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise_if_transient(error)
-            raise
-        return True
+        writes (check_item), not the order's other writers. Written with OrderStore's
+        set_if_unchanged: first as the order's first claim; when one exists, read it and take it
+        over only if it is this claimant's or lapsed, conditioned on it being unchanged."""
+        claim = {"reserving_by": claimant, "reserving_until": until}
+        routed = {"status": OrderStatus.ROUTED.value}
+        if self._orders.set_if_unchanged(current, claim, expect={**routed, "reserving_by": None}):
+            return True
+        seen = self._claim_of(current.order_id)
+        if seen is None or not seen.get("reserving_by"):
+            return False  # moved on (a new version or status), not claimed
+        if seen["reserving_by"] != claimant and seen.get("reserving_until", "") >= now:
+            return False  # another delivery's live claim
+        return self._orders.set_if_unchanged(current, claim, expect={**routed, "reserving_by": seen["reserving_by"], "reserving_until": seen.get("reserving_until")})
 
     def release(self, order_id: str, claimant: str) -> None:
         """Gives the claim up (a shortage ends this delivery's attempt); a no-op once it lapsed."""
@@ -67,8 +58,14 @@ class ReservationClaims:
                 raise
 
     def claimant(self, order_id: str) -> str | None:
-        item = self.db.get_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": "META"}), ConsistentRead=True, ProjectionExpression="reserving_by").get("Item")
-        return from_item(item).get("reserving_by") if item else None
+        seen = self._claim_of(order_id)
+        return seen.get("reserving_by") if seen else None
+
+    def _claim_of(self, order_id: str) -> dict[str, Any] | None:
+        item = self.db.get_item(
+            TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": "META"}), ConsistentRead=True, ProjectionExpression="reserving_by, reserving_until"
+        ).get("Item")
+        return from_item(item) if item else None
 
     def check_item(self, current: StoredOrder, claimant: str) -> dict[str, Any]:
         """A transaction item that holds only while this claimant's claim on the ROUTED order does."""

@@ -10,8 +10,10 @@ pending. Both run the same steps, each idempotent, so any number of them may rac
    re-sends harmlessly. Past that window a re-send could duplicate, so a message whose first
    attempt is older than SAFE_RESEND_SECONDS and not known sent is parked UNCONFIRMED for an
    operator (runbook) instead of being sent again;
-3. note the send; 4. publish the domain event on the bus (consumers drop repeats by event id);
-5. mark it published (it leaves the pending index)."""
+3. publish the domain event on the bus (consumers drop repeats by event id);
+4. mark it published with the send's time (it leaves the pending index): one write for both on
+   the happy path; when the announcement fails, the send is noted alone first, so the next
+   attempt only announces it."""
 
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ class OutboxPublisher:
 
     def _publish_one(self, message: OutboxMessage) -> bool:
         now = utc_now()
+        sent_at = None
         if message.wms_sent_at is None:
             message = self.outbox.note_attempt(message, iso(now))
         if message.wms_sent_at is None:
@@ -68,7 +71,15 @@ class OutboxPublisher:
                 self.outbox.mark_unconfirmed(message, iso(now))
                 return False
             self.send_to_wms(message)
-            self.outbox.mark_wms_sent(message, iso(utc_now()))
-        self.publish_events([message.domain_event()])
-        self.outbox.mark_published(message, iso(utc_now()))
+            sent_at = iso(utc_now())
+            try:
+                self.publish_events([message.domain_event()])
+            except Exception:
+                self.outbox.mark_wms_sent(message, sent_at)  # the next attempt only announces it
+                raise
+        else:
+            self.publish_events([message.domain_event()])
+        # Steps 3 and 5 in one write on the happy path (decision 91): a publisher that dies between
+        # the send and this write leaves it PENDING, and the next one re-sends inside the window.
+        self.outbox.mark_published(message, iso(utc_now()), wms_sent_at=sent_at)
         return True

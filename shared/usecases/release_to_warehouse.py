@@ -7,6 +7,8 @@ only publishes what is still pending."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from shared.aws.order_store import OrderStore, OutboundNote, StoredOrder
 from shared.clock import now_iso
 from shared.errors import OrderMovedOn
@@ -19,15 +21,25 @@ from shared.outbox.publish import OutboxPublisher
 from shared.usecases.retry import on_version_conflict
 
 
+class Released(NamedTuple):
+    note_ids: list[str]
+    order_created_at: str  # for the order-to-outbound latency, without reading the order again
+
+
 def release_to_warehouse(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> list[str]:
-    notes = on_version_conflict(lambda: _release(orders.load(order_id), orders, publisher))
+    return release_order(order_id, orders, publisher).note_ids
+
+
+def release_order(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> Released:
+    released = on_version_conflict(lambda: _release(orders.load(order_id), orders, publisher))
     publisher.publish_order(order_id)
-    return [note.note_id for note in notes]
+    return released
 
 
-def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublisher) -> list[OutboundNote]:
+def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublisher) -> Released:
     if current.status in (OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        return orders.details(current.order_id).outbound_notes  # a retried step: publish what is pending
+        # a retried step: publish what is pending
+        return Released([n.note_id for n in orders.details(current.order_id).outbound_notes], current.created_at)
     if current.status != OrderStatus.RESERVED or current.plan is None:
         raise OrderMovedOn(current.order_id, current.status, "release to warehouse")
     created_at = now_iso()
@@ -56,7 +68,7 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
         extra_items=[orders.outbound_note_put(note) for note in notes]
         + [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes],
     )
-    return notes
+    return Released([n.note_id for n in notes], current.created_at)
 
 
 def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:

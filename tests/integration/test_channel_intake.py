@@ -233,7 +233,8 @@ def test_partner_events_become_orders_and_an_unusable_one_goes_to_the_dlq_with_i
     answer = partner_intake(sqs_records(channels, "partner_orders", good, json.dumps(unmapped), "{broken"), context())
     assert answer["batchItemFailures"] == []
     [order] = meta_items(channels)
-    assert order["order"]["M"]["channel"]["S"] == "shopify"
+    content = boto3.client("dynamodb").get_item(TableName=channels.env["ORDERS_TABLE"], Key={"pk": order["pk"], "sk": {"S": "META#ORDER"}})["Item"]
+    assert content["order"]["M"]["channel"]["S"] == "shopify" and order["channel_key"]["S"].startswith("shopify#")
     dead = {m["MessageId"]: m for m in drain(boto3.client("sqs"), channels.dead_letter_queue_urls["partner_orders"], attributes=True)}
     reasons = sorted(m["MessageAttributes"]["rules"]["StringValue"] for m in dead.values())
     assert reasons == ["json_invalid", "unknown_sku"]

@@ -47,11 +47,11 @@ class CrashAfterSend(OutboxStore):
 
     crashed = False
 
-    def mark_wms_sent(self, message, at):
+    def mark_published(self, message, at, wms_sent_at=None):
         if not self.crashed:
             self.crashed = True
             raise ConnectionError("publisher died after SendMessage")
-        super().mark_wms_sent(message, at)
+        super().mark_published(message, at, wms_sent_at)
 
 
 def test_a_publisher_that_dies_between_send_and_mark_sends_again_and_the_queue_drops_it(aws):
@@ -62,6 +62,22 @@ def test_a_publisher_that_dies_between_send_and_mark_sends_again_and_the_queue_d
     report = OutboxPublisher(OutboxStore(), send_to_wms, publish).publish_order(message.order_id)
     assert report.published == [message.message_id] and state_of(message) == PUBLISHED
     assert wms_note_ids(aws) == [message.message_id]  # the re-send was deduplicated on the note id
+
+
+def test_when_the_announcement_fails_the_send_is_noted_and_the_next_attempt_only_announces(aws):
+    message = pending_message()
+    announced = []
+
+    def failing(events):
+        raise ConnectionError("EventBridge unavailable")
+
+    with pytest.raises(ConnectionError):
+        OutboxPublisher(OutboxStore(), send_to_wms, failing).publish_order(message.order_id)
+    [item] = OutboxStore().all_of(message.order_id)
+    assert item["state"] == "PENDING" and item["wms_sent_at"]
+    report = OutboxPublisher(OutboxStore(), lambda m: pytest.fail("sent twice"), announced.extend).publish_order(message.order_id)
+    assert report.published == [message.message_id] and [e.event_id for e in announced] == [message.message_id]
+    assert wms_note_ids(aws) == [message.message_id] and state_of(message) == PUBLISHED
 
 
 def test_racing_publishers_put_the_note_on_the_queue_once(aws):

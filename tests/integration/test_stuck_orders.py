@@ -77,7 +77,8 @@ def test_the_status_index_is_sharded_and_read_across_shards_in_pages(seeded, sha
     shards = {status_index.shard_of(i) for i in ids}
     assert len(shards) > 1  # twelve orders land on several partitions
     raw = order_store().db.get_item(TableName=order_store().table, Key={"pk": {"S": f"ORDER#{ids[0]}"}, "sk": {"S": "META"}})["Item"]
-    assert raw["status_key"]["S"] == f"RECEIVED#{status_index.shard_of(ids[0])}"
+    # A workflow status lives in by_flow (decision 92): the same shard, one key for the whole flow.
+    assert raw["flow_key"]["S"] == status_index.flow_key(ids[0]) and "status_key" not in raw
     seen, token = [], None
     while True:
         page, token = order_store().list_orders(OrderQuery(status="RECEIVED", limit=5, next_token=token))
@@ -97,8 +98,11 @@ def test_items_keyed_before_sharding_are_migrated(seeded, shanghai_order):
     order_id = accept(shanghai_order)
     store = order_store()
     key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "META"}}
-    store.db.update_item(TableName=store.table, Key=key, UpdateExpression="SET status_key = :raw", ExpressionAttributeValues={":raw": {"S": "RECEIVED"}})
+    # As stored before sharding (and before by_flow): the raw status as status_key.
+    store.db.update_item(TableName=store.table, Key=key, UpdateExpression="SET status_key = :raw REMOVE flow_key", ExpressionAttributeValues={":raw": {"S": "RECEIVED"}})
     assert store.count_in(OrderStatus.RECEIVED) == 0  # invisible to the sharded reads
     assert status_index.migrate_status_keys(store.db, store.table) == 1
     assert status_index.migrate_status_keys(store.db, store.table) == 0  # repeatable
+    assert status_index.migrate_flow_keys(store.db, store.table) == 1  # then into by_flow (decision 92)
+    assert status_index.migrate_flow_keys(store.db, store.table) == 0
     assert [o.order_id for o in store.waiting_since(OrderStatus.RECEIVED, "~")] == [order_id]

@@ -79,3 +79,14 @@ def test_no_shared_partition_key_takes_more_than_a_third_of_its_limit_at_the_pea
     for key in expected["hot_keys"]:
         if not key["key"].startswith("STOCK#"):  # one SKU's stock: the hot-SKU buckets' concern
             assert key["of_partition_limit"] <= limit_share + 0.05, key  # +5%: the sample's hash spread
+
+
+def test_a_write_sharded_key_is_priced_as_its_family_spread_over_its_shards():
+    from benchmarks.footprint.model import model
+    from shared.aws.status_index import FLOW_SHARDS
+
+    # 10 orders, each writing 2 units on its by_flow shard; the run hit only two shards.
+    tally = {"calls": [], "invocations": {}, "messages": [], "read_units": [], "write_units": [["orders", "by_flow", "FLOW#3", 12], ["orders", "by_flow", "FLOW#7", 8]]}
+    result = model(tally, 10, rate=1200.0)
+    [hot] = [h for h in result["hot_keys"] if h["index"] == "by_flow"]
+    assert hot["key"] == "FLOW" and hot["wcu_per_s"] == pytest.approx(20 / 10 * 1200 / FLOW_SHARDS)

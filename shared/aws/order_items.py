@@ -1,0 +1,129 @@
+"""How one order is laid out in items of the orders table (docs/data-model.md, decision 90).
+
+  pk = ORDER#<order_id>  sk = META         the order's state: status, version, times, bookkeeping and
+                                           the index keys; rewritten on every status change, so small
+                         sk = META#ORDER   the order's content (lines, buyer, addresses) and its first
+                                           timeline entry (RECEIVED); written at intake, rewritten only
+                                           by an amendment or a reviewer's correction
+                         sk = META#PLAN    the routing plan; written by the transition that decided it
+
+A status change then rewrites ~0.7 KB instead of the whole order (1-2 KB, more with a plan),
+and index entries, conditions and the by_status key stay on META. `load` reads the three items
+with one consistent Query (begins_with "META"); batch readers (listings, the stuck scan, the
+what-if replay) read META through the indexes, then the content items of the orders they keep
+(`hydrate`).
+
+Orders stored before the split hold `order` and `plan` on META itself: readers take the content
+items where they exist and META's own attributes otherwise, and every write of content moves it
+to its item (and removes it from META), so old and new orders live side by side
+(`migrate_order_content` moves the rest in the background).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.aws.dynamo import batch_get, from_item, query_prefix, to_item, to_value
+
+META = "META"
+CONTENT = "META#ORDER"
+PLAN = "META#PLAN"
+# Attributes that live on their own item, not on META: attribute -> sort key of its item.
+MOVED = {"order": CONTENT, "plan": PLAN}
+
+
+def pk(order_id: str) -> str:
+    return f"ORDER#{order_id}"
+
+
+def read_order(db: Any, table: str, order_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(META with its content merged in, the content item) read consistently in one Query, or
+    (None, content) when the order's state is not stored (yet)."""
+    items = {item["sk"]: item for item in query_prefix(db, table, pk(order_id), META)}
+    meta = items.get(META)
+    return (merged(meta, items) if meta is not None else None), items.get(CONTENT)
+
+
+def merged(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """META with its moved attributes taken from their items (sort key -> item), where present."""
+    document = dict(meta)
+    for attribute, sk in MOVED.items():
+        if sk in items and attribute in items[sk]:
+            document[attribute] = items[sk][attribute]
+    return document
+
+
+def hydrate(db: Any, table: str, metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """META items (from a batch read) with their content and plan, read in batches of 100 keys."""
+    wanted = [{"pk": m["pk"], "sk": sk} for m in metas for sk in MOVED.values()]
+    if not wanted:
+        return metas
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for item in batch_get(db, table, wanted):
+        found.setdefault(item["pk"], {})[item["sk"]] = item
+    return [merged(m, found.get(m["pk"], {})) for m in metas]
+
+
+def moved_writes(table: str, order_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Splits a status change's fields into those META keeps and the transaction items that write
+    the moved ones (content: an update that keeps the first timeline entry; plan: a put)."""
+    kept = {k: v for k, v in fields.items() if k not in MOVED}
+    items: list[dict[str, Any]] = []
+    if "order" in fields:
+        items.append(content_update(table, order_id, fields["order"]))
+    if "plan" in fields:
+        item = {"pk": pk(order_id), "sk": PLAN, "plan": fields["plan"]}
+        items.append({"Put": {"TableName": table, "Item": to_item(item)}})
+    return kept, items
+
+
+def content_update(table: str, order_id: str, order: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_item({"pk": pk(order_id), "sk": CONTENT}),
+            "UpdateExpression": "SET #order = :order",
+            "ExpressionAttributeNames": {"#order": "order"},
+            "ExpressionAttributeValues": {":order": to_value(order)},
+        }
+    }
+
+
+def migrate_order_content(db: Any, table: str) -> int:
+    """Moves `order` and `plan` off the META items of orders stored before the split (decision
+    90) into their own items; each order in one transaction conditioned on its version, so it runs
+    beside live traffic and can be repeated. Returns how many orders it moved."""
+    from botocore.exceptions import ClientError
+
+    moved = 0
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": "sk = :meta AND (attribute_exists(#order) OR attribute_exists(#plan))",
+        "ExpressionAttributeNames": {"#order": "order", "#plan": "plan"},
+        "ExpressionAttributeValues": {":meta": to_value(META)},
+    }
+    while True:
+        page = db.scan(**kwargs)
+        for raw in page["Items"]:
+            meta = from_item(raw)
+            order_id = meta["pk"].removeprefix("ORDER#")
+            _, writes = moved_writes(table, order_id, {k: meta[k] for k in MOVED if k in meta})
+            strip = {
+                "Update": {
+                    "TableName": table,
+                    "Key": to_item({"pk": meta["pk"], "sk": META}),
+                    "UpdateExpression": "REMOVE #order, #plan",
+                    "ConditionExpression": "#version = :seen",
+                    "ExpressionAttributeNames": {"#order": "order", "#plan": "plan", "#version": "version"},
+                    "ExpressionAttributeValues": {":seen": to_value(meta["version"])},
+                }
+            }
+            try:
+                db.transact_write_items(TransactItems=[strip, *writes])
+                moved += 1
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise  # cancelled: the order moved on meanwhile (and its writer moved the content)
+        if "LastEvaluatedKey" not in page:
+            return moved
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

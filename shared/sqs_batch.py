@@ -1,0 +1,41 @@
+"""Partial batch responses for SQS-triggered handlers, as Powertools' BatchProcessor gives them
+(`process_partial_response`), without importing its batch package: that package loads
+Powertools' pydantic parser models on import, ~100 ms of a new container's CPU
+(`python -m benchmarks.cold_import`, decision 93).
+
+Each record goes to `record_handler` as Powertools' `SQSRecord`; a record whose handler raises is
+reported in `batchItemFailures` (SQS makes it visible again, then the queue's DLQ takes it), the
+others are deleted. When every record of the batch failed, BatchFailed is raised (as Powertools
+does), so the invocation fails and Lambda's retry and the event source mapping's backoff apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from shared.observability import logger
+
+
+class BatchFailed(Exception):
+    """Every record of a batch failed; the messages return to the queue."""
+
+    def __init__(self, errors: list[tuple[str, BaseException]]):
+        self.errors = errors
+        super().__init__(f"all {len(errors)} record(s) of the batch failed: " + "; ".join(f"{mid}: {error!r}" for mid, error in errors[:5]))
+
+
+def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any = None) -> dict[str, Any]:
+    records = event.get("Records") or []
+    failed: list[tuple[str, BaseException]] = []
+    for raw in records:
+        record = SQSRecord(raw)
+        try:
+            record_handler(record)
+        except Exception as error:  # noqa: BLE001 - reported per record, as the batch contract wants
+            logger.exception("record failed", extra={"message_id": record.message_id})
+            failed.append((record.message_id, error))
+    if records and len(failed) == len(records):
+        raise BatchFailed(failed)
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id, _ in failed]}
