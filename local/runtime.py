@@ -91,7 +91,10 @@ MIN_SCHEDULE_SECONDS = 5.0
 # Unscaled local periods: a stuck-order scan reads every shard of the status index for each status
 # (dozens of queries, each O(table) on moto), and the local limits are minutes (cdk.json "local"),
 # so every 15 s keeps detection within the limit + 15 s without loading the machine.
-LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0}
+# The health snapshot reads every dimension's gauges and writes its history (about 75 requests):
+# every 2 s it kept the serialised local DynamoDB busy enough to slow every page; every 10 s
+# still gives each minute of the history its point.
+LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0, "snapshot_order_health": 10.0}
 
 
 class LocalRuntime:
