@@ -55,7 +55,7 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 def is_cancellation(document: Any) -> bool:
     order = douyin.unwrap(document)
-    return isinstance(order, dict) and order.get("order_status") == _CANCELLED
+    return isinstance(order, dict) and type(order.get("order_status")) is int and order["order_status"] == _CANCELLED
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:

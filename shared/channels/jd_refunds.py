@@ -45,7 +45,7 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 def is_cancellation(document: Any) -> bool:
     order = jd.unwrap(document)
-    return isinstance(order, dict) and order.get("orderState") == "TRADE_CANCELED"
+    return isinstance(order, dict) and isinstance(order.get("orderState"), str) and order["orderState"] == "TRADE_CANCELED"
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:

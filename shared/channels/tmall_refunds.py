@@ -71,7 +71,7 @@ def parse_refund(document: Any) -> AfterSalesRequest:
 
 def is_cancellation(document: Any) -> bool:
     trade = tmall.unwrap(document)
-    return isinstance(trade, dict) and trade.get("status") in CANCELLED_TRADE
+    return isinstance(trade, dict) and isinstance(trade.get("status"), str) and trade["status"] in CANCELLED_TRADE
 
 
 def parse_cancellation(document: Any) -> AfterSalesRequest:
