@@ -8,10 +8,14 @@ from shared.events import RefundedLine
 from shared.lifecycle import OrderStatus, TimelineEntry
 
 S = OrderStatus
-BEFORE_RELEASE = frozenset({S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED, S.EXCEPTION})
+# MERGED (合单): the member waits for its merged shipment; a refund applies to the member, and its
+# OrderRefunded/OrderCancelled event takes the merge apart (shared/merging/aftermath.py), so the
+# shipment is planned again without the refunded lines (too late once the shipment is released).
+BEFORE_RELEASE = frozenset({S.RECEIVED, S.ON_HOLD, S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED, S.EXCEPTION, S.MERGED})
 AFTER_SHIPMENT = frozenset({S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED, S.RETURN_PENDING, S.RETURNED})
-# Amended in place: nothing reviewed or planned yet (RECEIVED), or a person decides (ON_HOLD, EXCEPTION).
-AMEND_IN_PLACE = frozenset({S.RECEIVED, S.ON_HOLD, S.EXCEPTION})
+# Amended in place: nothing reviewed or planned yet (RECEIVED), a person decides (ON_HOLD, EXCEPTION),
+# or the unmerge that follows routes what is left (MERGED).
+AMEND_IN_PLACE = frozenset({S.RECEIVED, S.ON_HOLD, S.EXCEPTION, S.MERGED})
 
 
 def stage_of(status: OrderStatus) -> Stage:
