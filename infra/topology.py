@@ -789,19 +789,6 @@ ROUTES = (
     Route("GET", "/operations/stock/{sku}", "operations_api", authorization="IAM"),
     Route("GET", "/operations/stuck", "operations_api", authorization="IAM"),
 )
-# The console's API: the IAM routes of the areas the console's pages use, again under /console,
-# for console users signed in with Cognito (groups operator and supervisor; the handlers check the
-# supervisor-only actions). On AWS it is a REST API of its own in the console's nested stack
-# (decisions 69 and 71). A route added above in one of these areas reaches the console with no
-# further entry; an area the console does not show (reference data, reconciliation, the routing
-# what-if) stays with operations tools.
-CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations")
-CONSOLE_ROUTES = tuple(
-    Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO")
-    for r in ROUTES
-    if r.authorization == "IAM" and any(r.path == a or r.path.startswith(a + "/") for a in CONSOLE_AREAS)
-)
-ROUTES = ROUTES + CONSOLE_ROUTES
 
 FULFILMENT = Workflow(
     key="fulfilment",
@@ -1049,3 +1036,19 @@ ROUTES = (
     Route("GET", "/merges/{merge_id}", "merging_api", authorization="IAM"),
     Route("POST", "/merges/{merge_id}/unmerge", "merging_api", authorization="IAM"),
 )
+
+
+# Last, so that every IAM route of the console's areas above (after-sales included) is in it.
+# The console's API: the IAM routes of the areas the console's pages use, again under /console,
+# for console users signed in with Cognito (groups operator and supervisor; the handlers check the
+# supervisor-only actions). On AWS it is a REST API of its own in the console's nested stack
+# (decisions 69 and 71). A route added above in one of these areas reaches the console with no
+# further entry; an area the console does not show (reference data, reconciliation, the routing
+# what-if) stays with operations tools.
+CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations")
+CONSOLE_ROUTES = tuple(
+    Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO")
+    for r in ROUTES
+    if r.authorization == "IAM" and any(r.path == a or r.path.startswith(a + "/") for a in CONSOLE_AREAS)
+)
+ROUTES = ROUTES + CONSOLE_ROUTES

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
-from shared.reconciliation.pull.base import top_signature
+from shared.reconciliation.pull.base import douyin_signature, jos_signature, top_signature
 from shared.writeback.carriers import carrier_table
 
 DIGITS = re.compile(r"^\d+$")
@@ -157,8 +158,8 @@ def check_top(fake: Any, form: dict[str, str]) -> tuple[str, dict, int, Any]:
     return api, params, 200, {"logistics_offline_send_response": {"shipping": {"is_success": True}}}
 
 
-def _signed(params: dict[str, str], secret: str, refusal: Any, body: str = "") -> None:
-    if params.get("sign") != top_signature(params, secret, body=body):
+def _signed(params: dict[str, str], secret: str, refusal: Any, sign: Callable[[dict[str, str], str], str] = top_signature) -> None:
+    if params.get("sign") != sign(params, secret):
         raise Refused(200, refusal, ["the signature does not match"])
 
 
@@ -168,7 +169,7 @@ def _signed(params: dict[str, str], secret: str, refusal: Any, body: str = "") -
 def check_jd(fake: Any, form: dict[str, str]) -> tuple[str, dict, int, Any]:
     api = form.get("method", "")
     _shop_of(fake, form.get("access_token"), "jd", {"error_response": {"code": "19", "zh_desc": "token已过期或者不存在"}})
-    _signed(form, fake.secret("jd"), {"error_response": {"code": "9", "zh_desc": "签名无效"}})
+    _signed(form, fake.secret("jd"), {"error_response": {"code": "9", "zh_desc": "签名无效"}}, jos_signature)
     try:
         business = json.loads(form.get("360buy_param_json") or "")
     except ValueError:
@@ -194,7 +195,8 @@ def check_douyin(fake: Any, path: str, query: dict[str, str], raw: str) -> tuple
     api = query.get("method", "")
     _shop_of(fake, query.get("access_token"), "douyin", {"code": 30002, "msg": "access_token不存在"})
     body = _json_body(raw)
-    _signed(query, fake.secret("douyin"), {"code": 30003, "msg": "签名校验失败"}, body=json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False))
+    param_json = json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    _signed(query, fake.secret("douyin"), {"code": 30003, "msg": "签名校验失败"}, lambda params, secret: douyin_signature(params, param_json, secret))
     shapes = {
         ("/douyin/order/logisticsAdd", "order.logisticsAdd"): {"order_id": str, "company_code": str, "logistics_code": str},
         ("/douyin/sku/syncStock", "sku.syncStock"): {"product_id": int, "sku_id": int, "stock_num": int, "incremental": bool},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -23,8 +22,8 @@ from shared.aws.dead_letters import dead_letter
 from shared.lifecycle import Actor, ActorKind
 from shared.observability import logger, metrics
 from shared.problems import InputRejected
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def apply_one(record: SQSRecord) -> None:
@@ -70,4 +69,4 @@ def _why(poison: Exception) -> tuple[str, str]:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=apply_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=apply_one, context=context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -18,8 +17,8 @@ from shared.backorders.queue import QUEUE_ENV, send_restock
 from shared.backorders.release import release_backorders
 from shared.backorders.signals import RestockSignal
 from shared.observability import logger
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 DEAD_LETTER_ENV = QUEUE_ENV.removesuffix("_QUEUE_URL") + "_DEAD_LETTER_QUEUE_URL"
 
 
@@ -39,4 +38,4 @@ def release_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=release_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=release_one, context=context)

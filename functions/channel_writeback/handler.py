@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import logger
+from shared.sqs_batch import process_partial_response
 from shared.writeback.aws.stores import delivery_ports
 from shared.writeback.usecases.deliver import deliver
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def deliver_one(record: SQSRecord) -> None:
@@ -25,4 +24,4 @@ def deliver_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=deliver_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=deliver_one, context=context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -18,8 +17,8 @@ from shared.notices.compose import request_for
 from shared.notices.send import send_notice
 from shared.notices.sms import send_sms
 from shared.observability import logger
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 DEAD_LETTER_ENV = "CUSTOMER_NOTICES_DEAD_LETTER_QUEUE_URL"
 
 
@@ -39,4 +38,4 @@ def notify_one(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=notify_one, processor=processor, context=context)
+    return process_partial_response(event=event, record_handler=notify_one, context=context)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,8 +19,8 @@ from shared.merging.aftermath import follow_shipment, unmerge
 from shared.merging.sweep import sweep
 from shared.observability import logger
 from shared.usecases.cancel_order import cancel_order
+from shared.sqs_batch import process_partial_response
 
-processor = BatchProcessor(event_type=EventType.SQS)
 DEAD_LETTER_ENV = "MERGE_EVENTS_DEAD_LETTER_QUEUE_URL"
 _ACTOR = Actor.system("merging")
 
@@ -56,7 +55,7 @@ def handle_event(record: SQSRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:
-        return process_partial_response(event=event, record_handler=handle_event, processor=processor, context=context)
+        return process_partial_response(event=event, record_handler=handle_event, context=context)
     report = sweep(order_store(), inventory_store(), _start, publish)  # the schedule
     logger.info("merge sweep", extra=report.model_dump())
     return report.model_dump()

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from infra import topology
+from infra.layer_bundle import LAYER_PYTHON, ships_bytecode
 from tests.infra.conftest import Synthesized
 from tests.infra.template_reading import (
     as_list,
@@ -235,7 +236,13 @@ def test_functions_get_the_shared_layer_and_the_matching_powertools_layer(
     [shared_layer_id] = dev.of_type("AWS::Lambda::LayerVersion")
     staged = dev.asset_path(dev.resources[shared_layer_id]["Properties"]["Content"]["S3Key"])
     assert (staged / "python" / "shared" / "__init__.py").is_file()
-    assert not list(staged.rglob("__pycache__"))
+    # Bytecode only for the functions' runtime (infra/layer_bundle.py), and only when an
+    # interpreter of that version compiled it: a .pyc of another version would be ignored.
+    compiled = [p.name for p in staged.rglob("*.pyc")]
+    if ships_bytecode():
+        assert compiled and all(name.endswith(".cpython-{}{}.pyc".format(*LAYER_PYTHON)) for name in compiled)
+    else:
+        assert not compiled
     for function in dev.of_type("AWS::Lambda::Function").values():
         properties = function["Properties"]
         layers = properties["Layers"]

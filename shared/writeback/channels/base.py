@@ -14,7 +14,7 @@ import urllib.request
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from shared.reconciliation.pull.base import ShopCredentials, china_time, setting, top_signature
+from shared.reconciliation.pull.base import ShopCredentials, china_time, jos_signature, setting, top_signature
 from shared.reconciliation.pull.http import _json, retry_after
 from shared.writeback.domain import CallFailed, StockPush, WriteBack
 
@@ -70,13 +70,13 @@ def top_call(gateway_setting: str, default_gateway: str, api: str, credentials: 
         token_name: credentials.access_token,
         "timestamp": china_time(datetime.now(UTC)),
         "v": "2.0",
-        "sign_method": "hmac-sha256",
     }
-    if token_name == "access_token":  # JD
+    if token_name == "access_token":  # JD: JOS signs MD5(secret + parameters + secret)
         params["360buy_param_json"] = json.dumps(business, ensure_ascii=False, separators=(",", ":"))
-    else:
-        params.update({"format": "json", **business})
-    params["sign"] = top_signature(params, credentials.app_secret)
+        params["sign"] = jos_signature(params, credentials.app_secret)
+    else:  # Taobao: HMAC-SHA256
+        params.update({"format": "json", "sign_method": "hmac-sha256", **business})
+        params["sign"] = top_signature(params, credentials.app_secret)
     body = call("POST", setting(gateway_setting, default_gateway), form=params)
     if not isinstance(body, dict):
         raise CallFailed(f"{api} answered something that is not JSON: {str(body)[:200]}", retryable=True)

@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.reconciliation.pull.base import ShopCredentials, setting, top_signature
+from shared.reconciliation.pull.base import ShopCredentials, douyin_signature, setting
 from shared.writeback.carriers import codes_of
 from shared.writeback.channels.base import call
 from shared.writeback.domain import CallFailed, StockPush, WriteBack
@@ -47,7 +47,7 @@ def _call(method: str, path: str, business: dict[str, Any], credentials: ShopCre
         "v": "2",
         "sign_method": "hmac-sha256",
     }
-    params["sign"] = top_signature(params, credentials.app_secret, body=param_json)
+    params["sign"] = douyin_signature(params, param_json, credentials.app_secret)
     body = call("POST", setting(API_SETTING, DEFAULT_API) + path, params=params, json_body=business)
     code = body.get("code") if isinstance(body, dict) else None
     if code != _OK:
