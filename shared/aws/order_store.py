@@ -473,6 +473,18 @@ class OrderStore:
             }
         }
 
+    def note_state_check(self, note: OutboundNote) -> dict[str, Any]:
+        """A transaction item that only checks a note is still in the state the caller saw."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}"}),
+                "ConditionExpression": "#state = :expected",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {":expected": to_value(note.state.value)},
+            }
+        }
+
     def outbound_note_put(self, note: OutboundNote) -> dict[str, Any]:
         item = {"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}", **note.model_dump(mode="json")}
         return {

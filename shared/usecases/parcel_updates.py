@@ -73,7 +73,9 @@ def _apply(kind: UpdateKind, update: ParcelUpdate, actor: Actor, details: OrderD
     if all_there and current.status != order_target and is_allowed(current.status, order_target):
         orders.transition(current, order_target, transition_entry(current.status, order_target, actor, **_facts(update)), extra_items=[note_item])
     else:
-        orders.write_conditioned(current, [note_item])
+        # The other notes as seen: two parcels of one order shipped at the same moment each see the
+        # other still SENT; the second to commit fails here, reads again and moves the order on.
+        orders.write_conditioned(current, [note_item, *(orders.note_state_check(n) for n in others)])
         orders.add_note(current, _entry(current.status, actor, f"{kind} for the parcel from {update.warehouse_id}", _facts(update)))
     return "applied"
 
