@@ -87,7 +87,8 @@ def iso(moment: datetime) -> str:
 
 def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
     """Per order, its order item after each write (version 1: RECEIVED, then each transition)."""
-    from shared.recent_orders import DAY_SHARDS, day_key
+    from shared.aws.order_items import plan_summary
+    from shared.aws.order_listing import channel_key
 
     rng = random.Random(12)
     span = timedelta(days=4).total_seconds()
@@ -97,13 +98,14 @@ def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
         channel = CHANNELS[min(int(rng.expovariate(0.7)), len(CHANNELS) - 1)]
         created = now - timedelta(seconds=span * (rng.random() ** 1.3))
         base = {
-            "pk": f"ORDER#{order_id}", "sk": "META", "order_id": order_id, "created_at": iso(created), "order": {"channel": channel},
-            "channel_key": channel, "day_key": day_key(iso(created)[:10], n % DAY_SHARDS),
+            # META as decision 90 lays it out: no content, the plan as its summary.
+            "pk": f"ORDER#{order_id}", "sk": "META", "order_id": order_id, "created_at": iso(created),
+            "channel_key": channel_key(channel, order_id),
         }
         writes = [{**base, "status": "RECEIVED", "status_key": "RECEIVED", "version": 1, "updated_at": iso(created)}]
         fields: dict[str, Any] = {}
         for version, (status, at, extra) in enumerate(lifecycle(rng, order_id, created, now), start=2):
-            fields |= extra
+            fields |= {"plan_summary": plan_summary(extra["plan"])} if "plan" in extra else extra
             writes.append({**base, **fields, "status": status, "status_key": status, "version": version, "updated_at": iso(at)})
         histories.append(writes)
     return histories

@@ -72,9 +72,22 @@ def moved_writes(table: str, order_id: str, fields: dict[str, Any]) -> tuple[dic
     if "order" in fields:
         items.append(content_update(table, order_id, fields["order"]))
     if "plan" in fields:
+        kept["plan_summary"] = plan_summary(fields["plan"])
         item = {"pk": pk(order_id), "sk": PLAN, "plan": fields["plan"]}
         items.append({"Put": {"TableName": table, "Item": to_item(item)}})
     return kept, items
+
+
+def plan_summary(plan: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What META keeps of a plan for the readers of its change stream (the operations aggregates:
+    warehouses, packages and cost per order, shared/operations/domain.py), which see META only."""
+    if plan is None:
+        return None
+    return {
+        "shipments": [{"warehouse_id": s["warehouse_id"], "cost": s.get("cost")} for s in plan.get("shipments") or []],
+        "total_cost": plan.get("total_cost"),
+        "strategy": plan.get("strategy"),
+    }
 
 
 def content_update(table: str, order_id: str, order: dict[str, Any]) -> dict[str, Any]:
@@ -107,15 +120,16 @@ def migrate_order_content(db: Any, table: str) -> int:
         for raw in page["Items"]:
             meta = from_item(raw)
             order_id = meta["pk"].removeprefix("ORDER#")
-            _, writes = moved_writes(table, order_id, {k: meta[k] for k in MOVED if k in meta})
+            kept, writes = moved_writes(table, order_id, {k: meta[k] for k in MOVED if k in meta})
+            summary = {":summary": to_value(kept["plan_summary"])} if "plan_summary" in kept else {}
             strip = {
                 "Update": {
                     "TableName": table,
                     "Key": to_item({"pk": meta["pk"], "sk": META}),
-                    "UpdateExpression": "REMOVE #order, #plan",
+                    "UpdateExpression": ("SET #summary = :summary " if summary else "") + "REMOVE #order, #plan",
                     "ConditionExpression": "#version = :seen",
-                    "ExpressionAttributeNames": {"#order": "order", "#plan": "plan", "#version": "version"},
-                    "ExpressionAttributeValues": {":seen": to_value(meta["version"])},
+                    "ExpressionAttributeNames": {"#order": "order", "#plan": "plan", "#version": "version", **({"#summary": "plan_summary"} if summary else {})},
+                    "ExpressionAttributeValues": {":seen": to_value(meta["version"]), **summary},
                 }
             }
             try:

@@ -66,7 +66,8 @@ class OrderImage(BaseModel):
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> OrderImage:
-        plan = item.get("plan") or {}
+        # META carries a summary of the plan since the plan has its own item (decision 90).
+        plan = item.get("plan") or item.get("plan_summary") or {}
         shipments = plan.get("shipments") or []
         costs: dict[str, Decimal] = defaultdict(Decimal)
         packages: dict[str, int] = defaultdict(int)
@@ -79,7 +80,8 @@ class OrderImage(BaseModel):
             order_id=item["order_id"],
             status=item["status"],
             version=int(item["version"]),
-            channel=str((item.get("order") or {}).get("channel") or item.get("channel_key") or "unknown"),
+            # The content lives on its own item too: the channel is the sharded channel_key's prefix.
+            channel=str((item.get("order") or {}).get("channel") or str(item.get("channel_key") or "unknown").split("#")[0]),
             created_at=item["created_at"],
             updated_at=item["updated_at"],
             warehouses=sorted({s["warehouse_id"] for s in shipments}),
