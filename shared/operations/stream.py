@@ -7,6 +7,7 @@ from typing import Any
 from shared.aws.dynamo import from_item
 from shared.operations.domain import OrderChange, OrderImage
 
+ORDER_KEY_PREFIX = "ORDER#"
 ORDER_ITEM_SORT_KEY = "META"  # the stream also carries timeline and note items: not counted
 
 
@@ -16,6 +17,8 @@ def change_of(record: dict[str, Any]) -> OrderChange | None:
     keys = data.get("Keys") or {}
     if keys.get("sk", {}).get("S") != ORDER_ITEM_SORT_KEY or record.get("eventName") == "REMOVE":
         return None
+    if not keys.get("pk", {}).get("S", "").startswith(ORDER_KEY_PREFIX):
+        return None  # another record kept beside the orders under sk META (a 合单 merge: MERGE#<id>)
     new = OrderImage.of(from_item(data["NewImage"]))
     old = OrderImage.of(from_item(data["OldImage"])) if data.get("OldImage") else None
     return OrderChange(old=old, new=new)
