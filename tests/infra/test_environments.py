@@ -15,6 +15,7 @@ from infra.config import UnknownEnvironmentError
 from infra.synth_timer import app_command, run_app
 from infra.topology import ROOT
 from tests.infra.conftest import Synthesized
+from tests.infra.nested_templates import flattened
 
 
 def _stack_artifacts(outdir: Path) -> dict[str, dict[str, Any]]:
@@ -59,8 +60,8 @@ def test_prod_synthesizes_with_the_cdk_json_app_command(prod_by_app_command: Pat
 def test_prod_keeps_its_data_and_uses_prod_settings(
     prod_by_app_command: Path, cdk_context: dict[str, Any]
 ) -> None:
-    template = json.loads((prod_by_app_command / "oms-prod.template.json").read_text())
-    resources = template["Resources"]
+    # The root template and its nested ones (the APIs and the alarms live in nested stacks).
+    resources = flattened(prod_by_app_command, "oms-prod")["Resources"]
     prod = cdk_context["oms:environments"]["prod"]
     tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert tables
@@ -69,12 +70,14 @@ def test_prod_keeps_its_data_and_uses_prod_settings(
         assert table["Properties"]["DeletionProtectionEnabled"] is True
     log_groups = [r for r in resources.values() if r["Type"] == "AWS::Logs::LogGroup"]
     assert all(group["DeletionPolicy"] == "Retain" for group in log_groups)
-    [stage] = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
-    assert stage["Properties"]["StageName"] == "prod"
-    # The stage-wide throttle; channels' own method throttles come on top (test_channels_api.py).
-    [method_settings] = [m for m in stage["Properties"]["MethodSettings"] if m["ResourcePath"] == "/*"]
-    assert method_settings["ThrottlingRateLimit"] == prod["api_throttle_rate_limit"]
-    assert method_settings["ThrottlingBurstLimit"] == prod["api_throttle_burst_limit"]
+    stages = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    assert len(stages) == 2  # the channels' and tools' API, the console's API
+    for stage in stages:
+        assert stage["Properties"]["StageName"] == "prod"
+        # The stage-wide throttle; channels' own method throttles come on top (test_channels_api.py).
+        [method_settings] = [m for m in stage["Properties"]["MethodSettings"] if m["ResourcePath"] == "/*"]
+        assert method_settings["ThrottlingRateLimit"] == prod["api_throttle_rate_limit"]
+        assert method_settings["ThrottlingBurstLimit"] == prod["api_throttle_burst_limit"]
     functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     assert {f["Properties"]["Environment"]["Variables"]["OMS_ENV"] for f in functions} == {"prod"}
 
