@@ -34,7 +34,10 @@ def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQ
         try:
             record_handler(record)
         except Exception as error:  # noqa: BLE001 - reported per record, as the batch contract wants
-            logger.exception("record failed", extra={"message_id": record.message_id})
+            if getattr(error, "retry_later", False):  # expected: the message ran ahead of what it needs
+                logger.warning("record retried later", extra={"message_id": record.message_id, "reason": str(error)})
+            else:
+                logger.exception("record failed", extra={"message_id": record.message_id})
             failed.append((record.message_id, error))
     if records and len(failed) == len(records):
         raise BatchFailed(failed)

@@ -18,6 +18,8 @@ _ACTOR = Actor.system("merging")
 class ShipmentNotThereYet(Exception):
     """A parcel event ran ahead of the shipment order's own status: retried until it catches up."""
 
+    retry_later = True  # shared/sqs_batch.py: one warning line, not an error with its stack
+
 
 def record_of(order: StoredOrder, orders: OrderStore) -> MergeRecord | None:
     return MergeStore(orders).load(order.merge_id) if order.merge_id else None

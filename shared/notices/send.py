@@ -28,6 +28,8 @@ class NotYetRecorded(Exception):
     """The event ran ahead of oms's own record of it (a parcel's shipment not applied yet):
     the message is retried until it is."""
 
+    retry_later = True  # shared/sqs_batch.py: one warning line, not an error with its stack
+
 
 def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -> Outcome:
     details = orders.details(request.order_id)  # OrderNotFound: the caller dead-letters it

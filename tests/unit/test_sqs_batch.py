@@ -36,3 +36,16 @@ def test_a_batch_that_failed_whole_fails_the_invocation():
 
 def test_an_empty_batch_is_an_empty_answer():
     assert process_partial_response({"Records": []}, lambda record: None) == {"batchItemFailures": []}
+
+
+def test_a_record_that_ran_ahead_is_retried_with_one_warning_line_not_an_error(caplog):
+    from shared.notices.send import NotYetRecorded
+
+    def handle(record):
+        if record.body == "early":
+            raise NotYetRecorded("the parcel is not recorded as shipped yet")
+
+    with caplog.at_level("WARNING"):
+        answer = process_partial_response(records("a", "early"), handle)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}  # still retried by SQS
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "oms" or "retried" in r.getMessage()] == [("WARNING", "record retried later")]
