@@ -5,6 +5,7 @@ base-URL settings pointing at it."""
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -58,3 +59,15 @@ class LocalHttpFake:
             "JD_API_URL": f"{self.url}/jd/routerjson",
             "DOUYIN_API_URL": f"{self.url}/douyin",
         }
+
+    @staticmethod
+    def answer(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: Any) -> None:
+        """Sends `body` as the platform's JSON answer, with its status and extra headers."""
+        data = json.dumps(body, ensure_ascii=False).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)

@@ -77,14 +77,7 @@ class FakePlatforms(LocalHttpFake):
             if fault:
                 status, headers, body = fault
         self.calls.append({"channel": channel, "path": parsed.path, "query": query, "body": raw, "page": page, "status": status})
-        data = json.dumps(body, ensure_ascii=False).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+        self.answer(request, status, headers, body)
 
     def _fault(self, channel: str, page: int) -> tuple[int, dict[str, str], Any] | None:
         with self._lock:

@@ -114,14 +114,7 @@ class FakeChannelApis(LocalHttpFake):
         except Refused as refused:
             status, body, problems = refused.status, refused.body, refused.problems
         self.calls.append({"channel": channel, "api": api, "params": params, "status": status, "problems": problems})
-        data = json.dumps(body, ensure_ascii=False).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(data)
+        self.answer(request, status, headers, body)
 
     def _fault(self, channel: str) -> tuple[int, dict[str, str], Any] | None:
         with self.lock:
