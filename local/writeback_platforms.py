@@ -9,7 +9,6 @@ on demand fails the next calls (5xx) or throttles them (429 with Retry-After).""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler
