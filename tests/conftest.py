@@ -16,6 +16,9 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "oms")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "oms")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
+# Which tests share a worker under pytest-xdist, and the order the groups are handed out in.
+pytest_plugins = ["tests.scheduling"]
+
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
