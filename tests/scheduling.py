@@ -18,6 +18,8 @@ used and nothing else changes.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 # The packages whose tests share a package- or session-scoped fixture.
@@ -33,6 +35,15 @@ E2E_GROUPS = {
 
 # Slowest first (longest-processing-time order); a package not named here comes after these.
 RANK = ["browser", "e2e-flows", "e2e-contract", "infra", "faults", "recovery", "integration", "runtime", "property", "unit"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per CPU this process may run on (a 1-CPU machine gets one worker).
+    xdist would ask psutil for *physical* cores, which some 2-vCPU machines report as 1.
+    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when it is set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def _parts(item: pytest.Item) -> tuple[str, str]:
