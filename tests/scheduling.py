@@ -34,7 +34,7 @@ E2E_GROUPS = {
 }
 
 # Slowest first (longest-processing-time order); a package not named here comes after these.
-RANK = ["browser", "e2e-flows", "e2e-contract", "infra", "faults", "recovery", "integration", "runtime", "property", "unit"]
+RANK = ["browser", "e2e-flows", "e2e-contract", "infra", "faults", "recovery", "property", "integration", "runtime", "unit"]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
