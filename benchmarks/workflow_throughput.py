@@ -218,7 +218,7 @@ def main() -> None:
     print(f"W  fulfilment workflow alone    {workflow_s:6.2f} s  {w:6.1f} executions/s  W/B = {w / b:.2f}  ({released}/{n} RELEASED)")
     print(f"E  HTTP intake → RELEASED       {e2e_s:6.2f} s  {e:6.1f} orders/s      E/B = {e / b:.2f}  ({e2e_released}/{len(ids)} RELEASED, {n - len(ids)} refused)" + ("" if e2e_released == len(ids) else f"  {dict(e2e_statuses)}"))
     if latencies:
-        print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
+        print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
         print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))
         print(f"   RSS growth over P's second half: {growth_per_thousand(paced_memory):+.1f} MiB per 1,000 orders")
     print("RSS: " + ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in memory.items()))
