@@ -25,18 +25,27 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    finished runs per state machine (enough for `oms`, the tests and the benchmarks to read a
    recent run's status and input) and every running one; older finished runs are forgotten.
    A forgotten run's name can be used again, as on AWS Express.
+5. The ASL engine's failure dumps. Every error a task raises, including the ones the workflow's
+   own Retry and Catch handle (a stock shortage that becomes a backorder, a duplicate run's
+   OrderMovedOn, a reservation still in progress), was logged at ERROR by every component it
+   passed through, each with the component's whole repr: hundreds of lines per order in a served
+   log, and the reprs' CPU. The run's history and the order's timeline already record these, so
+   they are logged only when the engine's logger is set to DEBUG (to debug the engine itself);
+   exceptions that are not workflow errors (an engine failure) are logged as before.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import logging
 import threading
 from typing import Any
 
 import moto.core.responses as core_responses
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 _lock = threading.Lock()
@@ -137,9 +146,18 @@ def _start_execution(self: StepFunctionsParserBackend, state_machine_arn: str, *
     return execution
 
 
+_original_log_failure = eval_component.EvalComponent._log_failure_event_exception
+
+
+def _log_failure_when_debugging(self: Any, failure_event_exception: Any) -> None:
+    if eval_component.LOG.isEnabledFor(logging.DEBUG):  # else not even the repr is built
+        _original_log_failure(self, failure_event_exception=failure_event_exception)
+
+
 def install() -> None:
     with _lock:
         BaseJSONSerializer._serialize_type_structure = _serialize_structure
         UpdateExpressionParser.make = classmethod(_make_update_expression)
         core_responses.method_names_from_class = _method_names
         StepFunctionsParserBackend.start_execution = _start_execution
+        eval_component.EvalComponent._log_failure_event_exception = _log_failure_when_debugging

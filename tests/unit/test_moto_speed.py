@@ -135,3 +135,25 @@ def test_a_state_machine_keeps_its_newest_finished_runs(monkeypatch):
                 __import__("time").sleep(0.01)
         names = sorted(e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"])
         assert len(names) <= 3 + 10 and "run-19" in names and "run-00" not in names
+
+
+def test_a_handled_workflow_error_is_not_dumped_unless_the_engine_is_debugged(caplog):
+    from moto.stepfunctions.parser.asl.component import eval_component
+
+    moto_speed.install()
+
+    class Component:
+        def __repr__(self):
+            raise AssertionError("the repr is built only when debugging the engine")
+
+    failure = __import__("types").SimpleNamespace(failure_event=__import__("types").SimpleNamespace(error_name=None, event_details=None))
+    eval_component.LOG.setLevel("WARNING")
+    eval_component.EvalComponent._log_failure_event_exception(Component(), failure)
+    assert not caplog.records
+    eval_component.LOG.setLevel("DEBUG")
+    try:
+        with pytest.raises(AssertionError, match="only when debugging"):
+            eval_component.EvalComponent._log_failure_event_exception(Component(), failure)
+    finally:
+        eval_component.LOG.setLevel("NOTSET")
+    assert "_log_failure_event_exception(\n                    failure_event_exception=failure_event_exception" in inspect.getsource(eval_component.EvalComponent.eval)
