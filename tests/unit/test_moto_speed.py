@@ -30,6 +30,15 @@ ITEM = {
 }
 
 
+@pytest.fixture
+def fake_aws(monkeypatch):
+    """moto in process (no local server), with credentials that reach nothing real."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "t")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
 def _serializer(operation: str, service: str) -> serialize.JSONSerializer:
     model = get_service_model(service).operation_model(operation)
     return serialize.JSONSerializer(operation_model=model, value_picker=serialize.XFormedAttributePicker())
@@ -82,10 +91,7 @@ def test_an_update_expression_is_parsed_once_and_a_bad_one_still_fails():
         UpdateExpressionParser.make("SET = :broken")
 
 
-def test_updates_through_the_cached_parse_still_resolve_each_request(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def test_updates_through_the_cached_parse_still_resolve_each_request(fake_aws):
     moto_speed.install()
     with mock_aws():
         db = boto3.client("dynamodb", region_name="us-east-1")
@@ -119,10 +125,7 @@ def test_only_the_oldest_finished_runs_beyond_the_kept_number_are_forgotten():
     assert moto_speed.forget_old_finished_runs(runs, kept=2) == 0
 
 
-def test_a_state_machine_keeps_its_newest_finished_runs(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def test_a_state_machine_keeps_its_newest_finished_runs(fake_aws, monkeypatch):
     monkeypatch.setattr(moto_speed, "FINISHED_EXECUTIONS_KEPT", 3)
     moto_speed.install()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
