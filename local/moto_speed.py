@@ -32,6 +32,14 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    log, and the reprs' CPU. The run's history and the order's timeline already record these, so
    they are logged only when the engine's logger is set to DEBUG (to debug the engine itself);
    exceptions that are not workflow errors (an engine failure) are logged as before.
+6. DynamoDB stream records and iterators. moto keeps every record a table's stream ever had (each
+   with the item's old and new images) and every shard iterator it ever handed out (one per
+   GetRecords): memory that grows with every write and every poll. DynamoDB trims a stream's
+   records after 24 hours; locally a shard keeps its newest `STREAM_RECORDS_KEPT` records (the
+   sequence numbers go on unchanged) and the backend its newest `SHARD_ITERATORS_KEPT` iterators
+   (each poll uses the one the last read returned). An iterator older than the trimmed records
+   reads from the oldest kept one (DynamoDB would answer TrimmedDataAccessException; the local
+   consumer reads within a quarter of a second, thousands of records behind the trim).
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ from typing import Any
 import moto.core.responses as core_responses
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.models.table import StreamShard
+from moto.dynamodbstreams.models import ShardIterator
 from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -154,6 +164,38 @@ def _log_failure_when_debugging(self: Any, failure_event_exception: Any) -> None
         _original_log_failure(self, failure_event_exception=failure_event_exception)
 
 
+STREAM_RECORDS_KEPT = 10_000  # per shard
+SHARD_ITERATORS_KEPT = 1_000  # per region's streams backend
+_stream_lock = threading.RLock()  # a trim and a read of a shard's records do not interleave
+_original_shard_add = StreamShard.add
+_original_shard_get = StreamShard.get
+_original_iterator_get = ShardIterator.get
+
+
+def _add_keeping_recent(self: StreamShard, old: Any, new: Any) -> None:
+    with _stream_lock:
+        _original_shard_add(self, old, new)
+        extra = len(self.items) - STREAM_RECORDS_KEPT
+        if extra > STREAM_RECORDS_KEPT // 10:  # in batches, not a list shift per write
+            del self.items[:extra]
+            self.starting_sequence_number += extra  # the next record's number is unchanged
+
+
+def _get_from_kept(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    with _stream_lock:
+        return _original_shard_get(self, max(start, self.starting_sequence_number), quantity)
+
+
+def _iterator_get_keeping_recent(self: ShardIterator, limit: int = 1000) -> dict[str, Any]:
+    with _stream_lock:
+        answer = _original_iterator_get(self, limit)
+        iterators = self.streams_backend.shard_iterators
+        if len(iterators) > SHARD_ITERATORS_KEPT + SHARD_ITERATORS_KEPT // 10:
+            for arn in list(iterators)[: len(iterators) - SHARD_ITERATORS_KEPT]:  # oldest first
+                iterators.pop(arn, None)
+        return answer
+
+
 def install() -> None:
     with _lock:
         BaseJSONSerializer._serialize_type_structure = _serialize_structure
@@ -161,3 +203,6 @@ def install() -> None:
         core_responses.method_names_from_class = _method_names
         StepFunctionsParserBackend.start_execution = _start_execution
         eval_component.EvalComponent._log_failure_event_exception = _log_failure_when_debugging
+        StreamShard.add = _add_keeping_recent
+        StreamShard.get = _get_from_kept
+        ShardIterator.get = _iterator_get_keeping_recent

@@ -160,3 +160,31 @@ def test_a_handled_workflow_error_is_not_dumped_unless_the_engine_is_debugged(ca
     finally:
         eval_component.LOG.setLevel("NOTSET")
     assert "_log_failure_event_exception(\n                    failure_event_exception=failure_event_exception" in inspect.getsource(eval_component.EvalComponent.eval)
+
+
+def test_a_stream_keeps_its_newest_records_and_iterators_with_their_numbers(fake_aws, monkeypatch):
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import ShardIterator, dynamodbstreams_backends
+
+    monkeypatch.setattr(moto_speed, "STREAM_RECORDS_KEPT", 20)
+    monkeypatch.setattr(moto_speed, "SHARD_ITERATORS_KEPT", 5)
+    moto_speed.install()
+    with mock_aws():  # the records and iterators read through moto's models (its GetRecords route is server-mode only)
+        db = boto3.client("dynamodb", region_name="us-east-1")
+        db.create_table(
+            TableName="s", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        shard = dynamodb_backends["123456789012"]["us-east-1"].tables["s"].stream_shard
+        streams = dynamodbstreams_backends["123456789012"]["us-east-1"]
+        iterator = ShardIterator(streams, shard, "TRIM_HORIZON")
+        seen = []
+        for i in range(60):
+            db.put_item(TableName="s", Item={"pk": {"S": f"k{i:02d}"}})
+            answer = iterator.get()  # a consumer that keeps up reads every record
+            seen += [r["dynamodb"]["NewImage"]["pk"]["S"] for r in answer["Records"]]
+            iterator = streams.shard_iterators[answer["NextShardIterator"]]
+        assert seen == [f"k{i:02d}" for i in range(60)]
+        numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in ShardIterator(streams, shard, "TRIM_HORIZON").get()["Records"]]
+        assert 20 <= len(numbers) <= 22 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # the newest, numbered as before
+        assert numbers[-1] == numbers[0] + len(numbers) - 1 and len(streams.shard_iterators) <= 6
