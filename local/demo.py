@@ -29,10 +29,10 @@ EVENTS = Path(__file__).resolve().parent.parent / "events"
 SETTLED = {"RELEASED", "REJECTED", "ON_HOLD", "BACKORDERED", "EXCEPTION", "CANCELLED"}
 
 
-def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+def http(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 30) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")

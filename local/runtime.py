@@ -95,6 +95,11 @@ MIN_SCHEDULE_SECONDS = 5.0
 # every 2 s it kept the serialised local DynamoDB busy enough to slow every page; every 10 s
 # still gives each minute of the history its point.
 LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0, "snapshot_order_health": 10.0}
+# Scaled time limits that must still cover a local step's real duration: the outbox sweep leaves a
+# message this long to its own writer, and at 30 s × 0.01 = 0.3 s a loaded runtime's release step
+# was still between its write and its publish, so the sweep published it a second time and warned
+# that a crash had left it pending (decision 108).
+LOCAL_SETTING_FLOORS = {"OUTBOX_GRACE_SECONDS": 2.0}
 
 
 class LocalRuntime:
@@ -153,7 +158,7 @@ class LocalRuntime:
             settings = topology.function_settings(function, LOCAL_ENV_NAME)
             os.environ.update(settings)
             # A plain number of seconds is a time limit: it scales with the schedules and the waits.
-            os.environ.update({k: str(float(v) * self.time_scale) for k, v in settings.items() if k.endswith("_SECONDS") and _is_number(v)})
+            os.environ.update({k: str(max(float(v) * self.time_scale, LOCAL_SETTING_FLOORS.get(k, 0.0))) for k, v in settings.items() if k.endswith("_SECONDS") and _is_number(v)})
         os.environ.update(self.settings)
         if self.data_dir is not None:
             if self.empty:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,12 +29,15 @@ class StreamPoller:
         sort_key_equals: str | None = None,
         batch_size: int = 100,
         retry_attempts: int = 10,
-        poll_seconds: float = 0.1,
+        poll_seconds: float = 0.25,  # Lambda reads a stream's shard four times a second
+        shard_refresh_seconds: float = 5.0,
     ):
         self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
         self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
         self.sort_key_equals, self.batch_size, self.retry_attempts = sort_key_equals, batch_size, retry_attempts
-        self.poll_seconds = poll_seconds
+        self.poll_seconds, self.shard_refresh_seconds = poll_seconds, shard_refresh_seconds
+        self._shards: list[dict[str, Any]] = []
+        self._shards_read_at = float("-inf")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function_name}", daemon=True)
         self._iterators: dict[str, str] = {}
@@ -60,7 +64,12 @@ class StreamPoller:
         return record["dynamodb"].get("Keys", {}).get("sk", {}).get("S") == self.sort_key_equals
 
     def _read(self) -> list[dict[str, Any]]:
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        # The shard list changes rarely (a new shard when one closes): read it every few seconds,
+        # not with every poll (an idle poll was a describe and a read, ten times a second).
+        if time.monotonic() - self._shards_read_at >= self.shard_refresh_seconds:
+            self._shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            self._shards_read_at = time.monotonic()
+        shards = self._shards
         records: list[dict[str, Any]] = []
         for shard in shards:
             shard_id = shard["ShardId"]

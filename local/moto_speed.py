@@ -1,0 +1,208 @@
+"""Where moto spends CPU without doing anything AWS does, made cheap (a sibling of
+local/moto_patches.py, installed with it and guarded by the same pinned-version test).
+
+1. DynamoDB answers. moto 5.2 serialises every response through its generic, model-driven
+   serializer, which walks botocore's shapes and looks every member up through an alias picker:
+   for an AttributeValue (`{"S": "..."}`) that is about twenty calls, and an order's partition
+   holds hundreds of them. A Query of one order cost 25 ms, two thirds of it serialising; the
+   workflow's DynamoDB reads were half of the local runtime's CPU. An AttributeValue's JSON form
+   is fixed by the DynamoDB API (strings and numbers as strings, binaries base64, sets and lists
+   item by item, maps recursively), so it is written directly; everything around it (the item
+   maps, Count, LastEvaluatedKey, consumed capacity, errors) still goes through moto's
+   serializer. tests/unit/test_moto_speed.py compares both writers on every attribute type.
+2. DynamoDB update expressions. moto parses an UpdateExpression (its own tokenizer and parser)
+   twice per update, once to check the names and values it uses and once to apply it, and oms's
+   writes use a handful of expressions thousands of times. The parsed tree is only read: the
+   validator that resolves it against an item works on its own deep copy. So each expression
+   text is parsed once (a bounded cache); a malformed one still raises on every request.
+3. Request dispatch. For every request moto lists its handler class's methods with
+   `inspect.getmembers` to see whether the action exists. A class's methods do not change while
+   the server runs, so the list is taken once per class.
+4. Finished workflow runs. moto keeps every execution it ever started, each with its whole event
+   history (every state's input and output), and scans them all for each StartExecution's name
+   check: memory and start time grew with every order. Express workflows on AWS keep no history
+   that the API can list at all, so the local runtime keeps the newest `FINISHED_EXECUTIONS_KEPT`
+   finished runs per state machine (enough for `oms`, the tests and the benchmarks to read a
+   recent run's status and input) and every running one; older finished runs are forgotten.
+   A forgotten run's name can be used again, as on AWS Express.
+5. The ASL engine's failure dumps. Every error a task raises, including the ones the workflow's
+   own Retry and Catch handle (a stock shortage that becomes a backorder, a duplicate run's
+   OrderMovedOn, a reservation still in progress), was logged at ERROR by every component it
+   passed through, each with the component's whole repr: hundreds of lines per order in a served
+   log, and the reprs' CPU. The run's history and the order's timeline already record these, so
+   they are logged only when the engine's logger is set to DEBUG (to debug the engine itself);
+   exceptions that are not workflow errors (an engine failure) are logged as before.
+6. DynamoDB stream records and iterators. moto keeps every record a table's stream ever had (each
+   with the item's old and new images) and every shard iterator it ever handed out (one per
+   GetRecords): memory that grows with every write and every poll. DynamoDB trims a stream's
+   records after 24 hours; locally a shard keeps its newest `STREAM_RECORDS_KEPT` records (the
+   sequence numbers go on unchanged) and the backend its newest `SHARD_ITERATORS_KEPT` iterators
+   (each poll uses the one the last read returned). An iterator older than the trimmed records
+   reads from the oldest kept one (DynamoDB would answer TrimmedDataAccessException; the local
+   consumer reads within a quarter of a second, thousands of records behind the trim).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import threading
+from typing import Any
+
+import moto.core.responses as core_responses
+from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+from moto.dynamodb.models.table import StreamShard
+from moto.dynamodbstreams.models import ShardIterator
+from moto.stepfunctions.parser.asl.component import eval_component
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+_lock = threading.Lock()
+_original_structure = BaseJSONSerializer._serialize_type_structure
+_ATTRIBUTE_VALUE_SERVICES = frozenset({"dynamodb", "dynamodbstreams"})
+_EMPTY = (None, {}, [])
+
+
+def _string(value: Any) -> Any:
+    # as moto's string serializer: str() of anything but None, {} and []
+    return str(value) if value not in _EMPTY else value
+
+
+def _blob(value: Any) -> str:
+    return base64.b64encode(value.encode("utf-8") if isinstance(value, str) else value).strip().decode("utf-8")
+
+
+def attribute_value(value: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB AttributeValue as moto holds it ({type: value}, binaries as bytes) in its wire
+    JSON form: the form moto's generic serializer writes, member by member."""
+    out: dict[str, Any] = {}
+    for kind, inner in value.items():
+        if inner is None:
+            continue
+        if kind in ("S", "N"):
+            out[kind] = _string(inner)
+        elif kind == "B":
+            out[kind] = _blob(inner)
+        elif kind in ("SS", "NS"):
+            out[kind] = [_string(v) for v in inner]
+        elif kind == "BS":
+            out[kind] = [_blob(v) for v in inner]
+        elif kind == "M":
+            out[kind] = {k: attribute_value(v) for k, v in inner.items() if v is not None}
+        elif kind == "L":
+            out[kind] = [attribute_value(v) if v is not None else None for v in inner]
+        elif kind in ("NULL", "BOOL"):
+            out[kind] = inner
+    return out
+
+
+def _serialize_structure(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    if (
+        key
+        and shape.name == "AttributeValue"
+        and isinstance(value, dict)
+        and self.operation_model.service_model.service_name in _ATTRIBUTE_VALUE_SERVICES
+    ):
+        serialized[self.get_serialized_name(shape, key)] = attribute_value(value)
+        return
+    _original_structure(self, serialized, value, shape, key)
+
+
+_original_make = UpdateExpressionParser.make  # a bound classmethod
+_original_method_names = core_responses.method_names_from_class
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_update_expression(expression: str) -> Any:
+    return _original_make(expression)
+
+
+def _make_update_expression(cls: type, expression_str: str) -> Any:
+    return _parsed_update_expression(expression_str)
+
+
+@functools.lru_cache(maxsize=None)
+def _method_names(clazz: object) -> list[str]:
+    return _original_method_names(clazz)
+
+
+FINISHED_EXECUTIONS_KEPT = 500  # per state machine; None keeps every run (moto's behaviour)
+_original_start_execution = StepFunctionsParserBackend.start_execution
+
+
+def forget_old_finished_runs(executions: list[Any], kept: int) -> int:
+    """Removes the oldest finished runs beyond the newest `kept` from moto's list of a state
+    machine's executions (in start order), in place; returns how many went. Only finished runs
+    are removed, one by one, so a run appended meanwhile by another thread is never lost."""
+    finished = [e for e in list(executions) if e.stop_date is not None]
+    extra = len(finished) - kept
+    for execution in finished[: max(0, extra)]:
+        try:
+            executions.remove(execution)
+        except ValueError:  # another thread removed it first
+            pass
+    return max(0, extra)
+
+
+def _start_execution(self: StepFunctionsParserBackend, state_machine_arn: str, *args: Any, **kwargs: Any) -> Any:
+    execution = _original_start_execution(self, state_machine_arn, *args, **kwargs)
+    kept = FINISHED_EXECUTIONS_KEPT
+    if kept is not None:
+        executions = self.describe_state_machine(state_machine_arn).executions
+        if len(executions) > kept + max(10, kept // 10):  # in batches: not a list scan per start
+            with _lock:
+                forget_old_finished_runs(executions, kept)
+    return execution
+
+
+_original_log_failure = eval_component.EvalComponent._log_failure_event_exception
+
+
+def _log_failure_when_debugging(self: Any, failure_event_exception: Any) -> None:
+    if eval_component.LOG.isEnabledFor(logging.DEBUG):  # else not even the repr is built
+        _original_log_failure(self, failure_event_exception=failure_event_exception)
+
+
+STREAM_RECORDS_KEPT = 10_000  # per shard
+SHARD_ITERATORS_KEPT = 1_000  # per region's streams backend
+_stream_lock = threading.RLock()  # a trim and a read of a shard's records do not interleave
+_original_shard_add = StreamShard.add
+_original_shard_get = StreamShard.get
+_original_iterator_get = ShardIterator.get
+
+
+def _add_keeping_recent(self: StreamShard, old: Any, new: Any) -> None:
+    with _stream_lock:
+        _original_shard_add(self, old, new)
+        extra = len(self.items) - STREAM_RECORDS_KEPT
+        if extra > STREAM_RECORDS_KEPT // 10:  # in batches, not a list shift per write
+            del self.items[:extra]
+            self.starting_sequence_number += extra  # the next record's number is unchanged
+
+
+def _get_from_kept(self: StreamShard, start: int, quantity: int) -> list[dict[str, Any]]:
+    with _stream_lock:
+        return _original_shard_get(self, max(start, self.starting_sequence_number), quantity)
+
+
+def _iterator_get_keeping_recent(self: ShardIterator, limit: int = 1000) -> dict[str, Any]:
+    with _stream_lock:
+        answer = _original_iterator_get(self, limit)
+        iterators = self.streams_backend.shard_iterators
+        if len(iterators) > SHARD_ITERATORS_KEPT + SHARD_ITERATORS_KEPT // 10:
+            for arn in list(iterators)[: len(iterators) - SHARD_ITERATORS_KEPT]:  # oldest first
+                iterators.pop(arn, None)
+        return answer
+
+
+def install() -> None:
+    with _lock:
+        BaseJSONSerializer._serialize_type_structure = _serialize_structure
+        UpdateExpressionParser.make = classmethod(_make_update_expression)
+        core_responses.method_names_from_class = _method_names
+        StepFunctionsParserBackend.start_execution = _start_execution
+        eval_component.EvalComponent._log_failure_event_exception = _log_failure_when_debugging
+        StreamShard.add = _add_keeping_recent
+        StreamShard.get = _get_from_kept
+        ShardIterator.get = _iterator_get_keeping_recent
