@@ -24,8 +24,8 @@ PAGES = (
     ("orders", "#/orders", "[data-table=orders] tbody tr"),
     ("queues-review", "#/queues/review", "[data-table=review] tbody tr"),
     ("queues-exceptions", "#/queues/exceptions", "[data-table=exception] tbody tr"),
-    ("queues-stuck", "#/queues/stuck", "[data-table=stuck]"),
-    ("queues-backorders", "#/queues/backorders", "[data-table=backordered]"),
+    ("queues-stuck", "#/queues/stuck", "[data-table=stuck], section.panel [data-empty]"),
+    ("queues-backorders", "#/queues/backorders", "[data-table=backordered], section.panel [data-empty]"),
     ("rules", "#/rules", "[data-field=document]"),
 )
 PAGE_TIMEOUT_MS = 90_000  # a loaded machine: the first reads are slow

@@ -19,7 +19,7 @@ from shared.operations.access import caller_of
 from shared.operations.limits import stage_limit_minutes
 from shared.operations.domain import ALL
 from shared.operations.order_search import SearchRequest, SearchResult, search
-from shared.operations.stuck import stuck_orders
+from shared.operations.stuck import StuckOrder, stuck_orders
 from shared.operations.usecases import kpis, overview
 
 app = build_resolver()
@@ -92,15 +92,6 @@ def get_sku_stock(sku: str) -> SkuStock:
     return SkuStock(sku=sku, warehouses=rows)
 
 
-class StuckOrder(BaseModel):
-    order_id: str
-    status: str
-    channel: str
-    external_id: str
-    since: str
-    limit_minutes: int
-
-
 class StuckOrders(BaseModel):
     orders: list[StuckOrder]
     limits: dict[str, int]
@@ -112,7 +103,7 @@ def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
     # The aggregates' gauges say which statuses can hold a stuck order: only those are read.
     gauges = operations_store().gauges_of([ALL], now)[ALL]
     found = stuck_orders(store.db, store.table, limits, now, limit, gauges)
-    return StuckOrders(orders=[StuckOrder(**vars(o)) for o in found], limits={s.value: m for s, m in limits.items()})
+    return StuckOrders(orders=found, limits={s.value: m for s, m in limits.items()})
 
 
 ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)

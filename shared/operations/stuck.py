@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
 from shared.aws import order_items, status_index
 from shared.aws.dynamo import batch_get, to_value
 from shared.lifecycle import OrderStatus
@@ -33,8 +35,9 @@ _META_FIELDS = "pk, #s, updated_at, channel_key, #o.external_id"  # `order` on M
 _CONTENT_FIELDS = "pk, #o.external_id"
 
 
-@dataclass(frozen=True)
-class Stuck:
+class StuckOrder(BaseModel):
+    """One line of the list (the API's answer shape)."""
+
     order_id: str
     status: str
     channel: str
@@ -71,7 +74,7 @@ def _iso(moment: datetime) -> str:
 
 def stuck_orders(
     db: Any, table: str, limits: Mapping[OrderStatus, int], now: datetime, limit: int, gauges: Gauges | None = None
-) -> list[Stuck]:
+) -> list[StuckOrder]:
     """The `limit` orders longest past their status's limit (minutes), oldest first. With the
     aggregates' gauges (all orders), a status none of whose open orders can be past its limit is
     not read (see may_be_stuck)."""
@@ -88,7 +91,7 @@ def stuck_orders(
     chosen = _top(candidates, limit)
     references = _references(db, table, [c.meta for c in chosen if c.meta is not None])
     return [
-        Stuck(
+        StuckOrder(
             order_id=c.pk.removeprefix("ORDER#"),
             status=c.meta["status"],
             channel=references[c.pk][0],
