@@ -1,6 +1,6 @@
 """Screenshots of each console page (docs/console/*.png, `.en.png` in English), in Chinese and
 English: the local runtime with a day of sample orders (local/console_scene.py), including one
-that shipped, was written back, refunded and returned (its order page), in Debian's chromium.
+that shipped, was refunded after shipment and returned (its order page), in Debian's chromium.
 
 Each shot waits for its page's data (the page's table or figure, and every chart drawn), never
 a fixed time; a page that does not show its data in time stops the run with the page's name.
