@@ -89,6 +89,7 @@ def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
     """Per order, its order item after each write (version 1: RECEIVED, then each transition)."""
     from shared.aws.order_items import plan_summary
     from shared.aws.order_listing import channel_key
+    from shared.aws.status_index import key_fields
 
     rng = random.Random(12)
     span = timedelta(days=4).total_seconds()
@@ -102,11 +103,12 @@ def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
             "pk": f"ORDER#{order_id}", "sk": "META", "order_id": order_id, "created_at": iso(created),
             "channel_key": channel_key(channel, order_id),
         }
-        writes = [{**base, "status": "RECEIVED", "status_key": "RECEIVED", "version": 1, "updated_at": iso(created)}]
+        # The index keys as the order store writes them: by_flow in a workflow status, else by_status's shard.
+        writes = [{**base, "status": "RECEIVED", **key_fields("RECEIVED", order_id)[0], "version": 1, "updated_at": iso(created)}]
         fields: dict[str, Any] = {}
         for version, (status, at, extra) in enumerate(lifecycle(rng, order_id, created, now), start=2):
             fields |= {"plan_summary": plan_summary(extra["plan"])} if "plan" in extra else extra
-            writes.append({**base, **fields, "status": status, "status_key": status, "version": version, "updated_at": iso(at)})
+            writes.append({**base, **fields, "status": status, **key_fields(status, order_id)[0], "version": version, "updated_at": iso(at)})
         histories.append(writes)
     return histories
 

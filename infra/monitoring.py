@@ -38,6 +38,10 @@ ORDER_TO_OUTBOUND_P99_SECONDS = 300
 STUCK_METRICS = ("OrdersStuck", "OrdersRedriven", "StuckOrdersEscalated", "OrdersInException")
 
 
+CONSOLE_4XX_RATE_ALARM = 0.25
+CONSOLE_4XX_MIN_REQUESTS = 20
+
+
 def oms_metric(name: str, statistic: str, period: Duration) -> cloudwatch.Metric:
     """A business metric the handlers emit through Powertools (EMF, namespace and service oms)."""
     return cloudwatch.Metric(namespace="oms", metric_name=name, dimensions_map={"service": "oms"}, statistic=statistic, period=period)
@@ -72,6 +76,7 @@ class Monitoring(Construct):
         api_stage: apigw.Stage,
         tables: dict[str, dynamodb.Table] | None = None,
         stream_consumers: dict[str, lambda_.Function] | None = None,
+        console_stage: apigw.Stage | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._prefix = settings.stack_name
@@ -212,6 +217,9 @@ class Monitoring(Construct):
             description="The API answered 5xx.",
         )
 
+        if console_stage is not None:
+            self._console_api_alarms(console_stage, settings)
+
         for key, function in (stream_consumers or {}).items():
             self._alarm(
                 f"{key} stream lag",
@@ -232,6 +240,34 @@ class Monitoring(Construct):
 
         self.dashboard = _dashboard(
             self, settings, queues, dead_letter_queues, state_machines, functions, api_stage
+        )
+
+    def _console_api_alarms(self, stage: apigw.Stage, settings: EnvironmentSettings) -> None:
+        """The console's own REST API (Console nested stack, behind CloudFront): its 5xx, and a
+        4xx rate that says the console is broken for its users (a bad deploy of the site or of
+        Cognito: every call refused), not one operator's mistyped search. Same topic as the rest."""
+        self._alarm(
+            "console api server errors",
+            stage.metric_server_error(period=FIVE_MINUTES, statistic="Sum"),
+            threshold=settings.alarm_api_server_errors,
+            description="The console's API answered 5xx: operators see errors on their pages.",
+        )
+        self._alarm(
+            "console api client error rate",
+            cloudwatch.MathExpression(
+                # Only with enough calls to mean something: one operator's two 404s are not 100%.
+                expression=f"IF(requests >= {CONSOLE_4XX_MIN_REQUESTS}, errors / requests, 0)",
+                using_metrics={
+                    "errors": stage.metric_client_error(period=FIVE_MINUTES, statistic="Sum"),
+                    "requests": stage.metric_count(period=FIVE_MINUTES, statistic="Sum"),
+                },
+                period=FIVE_MINUTES,
+                label="console API 4xx share",
+            ),
+            threshold=CONSOLE_4XX_RATE_ALARM,
+            evaluation_periods=3,
+            description=f"Over {CONSOLE_4XX_RATE_ALARM:.0%} of the console API's calls were refused (4xx) for "
+            "15 minutes: sign-in (Cognito tokens, the authoriser) or the site's build is broken.",
         )
 
     def _alarm(

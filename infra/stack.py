@@ -118,6 +118,7 @@ class OmsStack(Stack):
             api_stage=self.api.rest_api.deployment_stage,
             tables=self.store.tables,
             stream_consumers={s.function: functions[s.function] for s in topology.STREAM_CONSUMERS},
+            console_stage=self.console_api.rest_api.deployment_stage,
         )
         self.nested_stacks = {"Api": api_stack, "Console": console_stack, "Monitoring": monitoring_stack}
 

@@ -76,6 +76,41 @@ def populate(runtime: LocalRuntime, copies: int = 2) -> Scene:
     return scene
 
 
+def after_sales(runtime: LocalRuntime, scene: Scene, name: str = "01_own_shop_shanghai#1") -> str:
+    """One released order through after-sales, as the warehouse and the shop report it: shipped
+    (the write-back to the shop follows), a line refunded after shipment (a return expected), the
+    return received. Its timeline and after-sales show each step. Returns its order id."""
+    api, order_id = runtime.api_url, scene.by_name[name]
+    order = scene.details[name]["order"]
+    if order["status"] != "RELEASED":
+        raise RuntimeError(f"{name} is {order['status']}, not RELEASED: it cannot ship")
+    note = scene.details[name]["outbound_notes"][0]
+    line = note["lines"][0]
+    _wms(runtime, "ParcelShipped", {"order_id": order_id, "warehouse_id": note["warehouse_id"], "carrier": "SF", "tracking_number": "SF1234509876", "occurred_at": order["updated_at"]})
+    wait_settled(api, order_id, statuses={"SHIPPED"})
+    content = order["order"]
+    refund = {"channel": content["channel"], "channel_order_id": content["external_id"], "refund_id": f"RF-{order_id[-6:]}", "amount": "30.00", "currency": content.get("currency", "CNY"), "lines": [{"sku": line["sku"], "quantity": line["quantity"]}]}
+    status, answer = http("POST", f"{api}/refunds", json.dumps(refund, ensure_ascii=False).encode())
+    if status != 202:
+        raise RuntimeError(f"the refund was refused: {status} {answer}")
+    wait_settled(api, order_id, statuses={"RETURN_PENDING"})
+    _, sales = http("GET", f"{api}/orders/{order_id}/aftersales")
+    rma = sales["returns"][0]
+    receipt = {"order_id": order_id, "rma_id": rma["rma_id"], "warehouse_id": note["warehouse_id"], "receipt_id": f"RR-{order_id[-6:]}", "lines": [{"sku": line["sku"], "sellable": line["quantity"], "unsellable": 0}]}
+    _wms(runtime, "ReturnReceipt", receipt)
+    scene.details["after_sales"] = wait_settled(api, order_id, statuses={"RETURNED"})
+    scene.by_name["after_sales"] = order_id
+    return order_id
+
+
+def _wms(runtime: LocalRuntime, detail_type: str, detail: dict[str, Any]) -> None:
+    answer = runtime.client("events").put_events(
+        Entries=[{"Source": "wms.jiading", "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": runtime.resources.env["EVENT_BUS_NAME"]}]
+    )
+    if answer["FailedEntryCount"]:
+        raise RuntimeError(f"the WMS event {detail_type} was not accepted: {answer}")
+
+
 @contextmanager
 def wms_down(runtime: LocalRuntime) -> Iterator[None]:
     """The notification step fails while inside: orders that reach it end in EXCEPTION."""

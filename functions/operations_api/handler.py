@@ -4,7 +4,6 @@ figure comes from the aggregates the order-change stream maintains: no order sca
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -18,7 +17,9 @@ from shared.observability import logger
 from shared.openapi_contract import document
 from shared.operations.access import caller_of
 from shared.operations.limits import stage_limit_minutes
+from shared.operations.domain import ALL
 from shared.operations.order_search import SearchRequest, SearchResult, search
+from shared.operations.stuck import StuckOrder, stuck_orders
 from shared.operations.usecases import kpis, overview
 
 app = build_resolver()
@@ -91,15 +92,6 @@ def get_sku_stock(sku: str) -> SkuStock:
     return SkuStock(sku=sku, warehouses=rows)
 
 
-class StuckOrder(BaseModel):
-    order_id: str
-    status: str
-    channel: str
-    external_id: str
-    since: str
-    limit_minutes: int
-
-
 class StuckOrders(BaseModel):
     orders: list[StuckOrder]
     limits: dict[str, int]
@@ -107,13 +99,11 @@ class StuckOrders(BaseModel):
 
 @app.get("/operations/stuck", summary="Open orders past their stage's time limit, oldest first, per status")
 def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
-    now, found, limits = utc_now(), [], stage_limit_minutes()
-    for status, minutes in limits.items():
-        before = (now - timedelta(minutes=minutes)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        for order in order_store().waiting_since(status, before, limit):
-            found.append(StuckOrder(order_id=order.order_id, status=status.value, channel=order.order.channel.value, external_id=order.order.external_id, since=order.updated_at, limit_minutes=minutes))
-    found.sort(key=lambda o: o.since)
-    return StuckOrders(orders=found[:limit], limits={s.value: m for s, m in limits.items()})
+    store, limits, now = order_store(), stage_limit_minutes(), utc_now()
+    # The aggregates' gauges say which statuses can hold a stuck order: only those are read.
+    gauges = operations_store().gauges_of([ALL], now)[ALL]
+    found = stuck_orders(store.db, store.table, limits, now, limit, gauges)
+    return StuckOrders(orders=found, limits={s.value: m for s, m in limits.items()})
 
 
 ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)
