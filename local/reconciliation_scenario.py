@@ -57,6 +57,7 @@ class MissedWebhooks:
         self.fake = FakePlatforms().start()
         self._saved_env: dict[str, str | None] = {}
         self.queued: Counter[str] = Counter()
+        self._seen: set[str] = set()  # message ids counted
         self._stop = threading.Event()
         self._drainer = threading.Thread(target=self._drain_intake, name="intake-counter", daemon=True)
 
@@ -170,6 +171,9 @@ class MissedWebhooks:
         while not self._stop.is_set():
             batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
             for message in batch:
+                if message["MessageId"] in self._seen:
+                    continue  # delivered again (SQS is at-least-once: a slow delete under load): not queued again
+                self._seen.add(message["MessageId"])
                 self.queued[json.loads(message["Body"])["order_id"]] += 1
             if batch:
                 sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
