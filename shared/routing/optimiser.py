@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import permutations
 from operator import add
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -409,7 +408,7 @@ class _Allocation:
         # Too many ways (a large quantity over several warehouses): only the fills in each order
         # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
         self.search.restricted = True
-        return sorted({_fill(item.quantity, caps, order) for order in permutations(range(len(caps)))}, reverse=True)
+        return _fills(item.quantity, caps)
 
 
 MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
@@ -433,7 +432,31 @@ def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | 
     return out
 
 
+@lru_cache(maxsize=4096)
+def _fills(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The distinct `_fill`s over every order of the warehouses, largest first, without walking
+    the orders: a fill is what filling warehouses one at a time leaves when the units run out (or
+    every warehouse holding some was filled), so the fills are the ends of the walks that fill any
+    not yet filled warehouse next, each partial fill walked on once (at most 2^n of them, not n!)."""
+    ends: set[tuple[int, ...]] = set()
+    seen: set[tuple[int, ...]] = set()
+    todo = [((0,) * len(caps), total)]
+    while todo:
+        taken, left = todo.pop()
+        nexts = [k for k, cap in enumerate(caps) if cap and not taken[k]] if left else []
+        if not nexts:
+            ends.add(taken)
+            continue
+        for k in nexts:
+            step = taken[:k] + (min(caps[k], left),) + taken[k + 1 :]
+            if step not in seen:
+                seen.add(step)
+                todo.append((step, left - step[k]))
+    return sorted(ends, reverse=True)
+
+
 def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:
+    """The warehouses filled in this order until the units run out (the definition `_fills` walks)."""
     taken = [0] * len(caps)
     for k in order:
         taken[k] = min(caps[k], total)
