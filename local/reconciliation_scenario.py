@@ -28,7 +28,9 @@ from shared.aws.stores import catalog_store, order_store
 from shared.ids import order_id_for
 from shared.usecases.intake_order import intake_order
 
-RECONCILIATION_SCHEDULES = ("reconcile_recent", "reconcile_yesterday")
+# Paused with the workflow: the runs the scenario asks for itself, and the stuck-orders sweep,
+# which would re-queue the orders the paused workflow leaves RECEIVED (counted as queued twice).
+PAUSED_SCHEDULES = ("reconcile_recent", "reconcile_yesterday", "detect_stuck_orders")
 
 
 @dataclass
@@ -153,7 +155,7 @@ class MissedWebhooks:
             if poller.function_name == starter:
                 poller.pause() if paused else poller.resume()
         for schedule in self.runtime.schedules:
-            if schedule.rule_name.endswith(RECONCILIATION_SCHEDULES):
+            if schedule.rule_name.endswith(PAUSED_SCHEDULES):
                 schedule.paused.set() if paused else schedule.paused.clear()
 
     def _put_credentials(self, value: dict[str, Any]) -> None:
