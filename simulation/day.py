@@ -155,7 +155,10 @@ def run_policy(policy: str, reviewed: list[Reviewed], world: World, a: dict[str,
         request = request_of(r.order, now)
         day = now.astimezone(CHINA_TIME).date().isoformat()
         today = packages_by_day.setdefault(day, {})
-        routed = router.route(request, stock, today) if request else None
+        # An order waiting for stock is routed again only when all warehouses together could cover
+        # it: otherwise routing would find it short (the same None, without the search).
+        short = outcome.backordered and request is not None and stock.short_in_total(request.lines)
+        routed = router.route(request, stock, today) if request and not short else None
         took = stock.reserve(routed.reservation(), at) if routed else None
         done = at
         if routed is None or took is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from benchmarks.routing_baselines import fixed_priority
 from benchmarks.routing_benchmark import price
 from shared.routing import Network, RoutingRequest, Unroutable, optimiser
-from shared.routing.costs import billed_kg, days_to_promise
+from shared.routing.costs import billed_kg
 from shared.routing.memo import PlanningMemo
 from shared.routing.network import CHINA_TIME
 from shared.routing.planner import Prepared, prepare, problem_of
@@ -63,6 +63,8 @@ class Router:
         self.network, self.policy = network, policy
         self.baseline = fixed_priority(priority) if policy == "traditional" else None
         self.site_ids = tuple(s.warehouse_id for s in network.sites)
+        self.cut_offs = tuple(s.cut_off_minute for s in network.sites)
+        self.capped_sites = tuple(s for s in network.sites if s.daily_capacity is not None)
         self.cache: dict[tuple, Routed | None] = {}
         self.hits = self.misses = 0
         self.memo = PlanningMemo(network)  # lanes, carts and candidates: the same values, computed once
@@ -86,14 +88,15 @@ class Router:
         lines: dict[str, int] = {}
         for sku, quantity in request.lines:
             lines[sku] = lines.get(sku, 0) + quantity
-        full = tuple(s.warehouse_id for s in self.network.sites if s.daily_capacity is not None and packages_today.get(s.warehouse_id, 0) >= s.daily_capacity)
+        full = tuple(s.warehouse_id for s in self.capped_sites if packages_today.get(s.warehouse_id, 0) >= s.daily_capacity)  # type: ignore[operator]
+        cart = tuple(sorted(lines.items()))
         return (
             strategy,
             request.destination.province_code,
-            days_to_promise(request.promised_delivery_date, request.now),
-            tuple(minute >= s.cut_off_minute for s in self.network.sites),
-            tuple(sorted(lines.items())),
-            tuple(stock.capped(sku, quantity, self.site_ids) for sku, quantity in sorted(lines.items())),
+            None if request.promised_delivery_date is None else (request.promised_delivery_date - local.date()).days,  # costs.days_to_promise
+            tuple(minute >= cut_off for cut_off in self.cut_offs),
+            cart,
+            tuple(stock.capped(sku, quantity, self.site_ids) for sku, quantity in cart),
             full,
         )
 

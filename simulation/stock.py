@@ -88,12 +88,28 @@ class SimStock:
 
     def capped(self, sku: str, quantity: int, warehouse_ids: tuple[str, ...]) -> tuple[int, ...]:
         """Per warehouse, the units routing could take (at most the quantity): a decision's key."""
-        cells = self.cells
+        get = self.cells.get
         out = []
         for w in warehouse_ids:
-            cell = cells.get((w, sku))
-            out.append(0 if cell is None else max(0, min(quantity, cell.available)))
+            cell = get((w, sku))
+            if cell is None:
+                out.append(0)
+            else:
+                available = cell.on_hand - cell.reserved - cell.safety  # Cell.available
+                out.append(quantity if available >= quantity else available if available > 0 else 0)
         return tuple(out)
+
+    def short_in_total(self, lines: Iterable[tuple[str, int]]) -> bool:
+        """Whether all warehouses together hold fewer available units of one of these SKUs than the
+        lines ask for: then no plan exists whatever the strategy (routing finds every item short)."""
+        wanted: dict[str, int] = {}
+        for sku, quantity in lines:
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        cells = self.cells
+        for sku, quantity in wanted.items():
+            if sum(max(0, cells[(w, sku)].available) for w in self.by_sku.get(sku, ())) < quantity:
+                return True
+        return False
 
     def reserve(self, lines: dict[tuple[str, str], int], now: float) -> bool | None:
         """All or nothing: None when a line's condition fails (nothing changes); else whether the

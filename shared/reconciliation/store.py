@@ -127,6 +127,21 @@ class ReconciliationStore(TableAdapter):
             if not _failed_condition(error):
                 raise
 
+    def withdraw_difference(self, run_id: str, difference_id: str) -> None:
+        """Removes a difference that turned out not to be one, while it still waits for a person
+        (a difference already resolved, by reconciliation or by a person, stays)."""
+        try:
+            self.db.delete_item(
+                TableName=self.table,
+                Key=to_item({"pk": _run_pk(run_id), "sk": f"DIFF#{difference_id}"}),
+                ConditionExpression="resolution = :waiting",
+                ExpressionAttributeValues={":waiting": to_value(Resolution.NEEDS_PERSON.value)},
+            )
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise_if_transient(error)
+                raise
+
     def differences(self, run_id: str) -> list[Difference]:
         return [Difference.model_validate(i) for i in query_prefix(self.db, self.table, _run_pk(run_id), "DIFF#", limit=100_000)]
 

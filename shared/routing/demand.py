@@ -51,14 +51,15 @@ class Demand:
     def availability(self, site: Site, stock: Stock) -> tuple[int, ...]:
         """Per item, the units this warehouse can ship (at most what the order needs)."""
         out = []
+        warehouse, capabilities, get = site.warehouse_id, site.capabilities, stock.get
         for item, lines, needs in zip(self.items, self.parts, self.requires):
-            if not needs <= site.capabilities:
+            if needs and not needs <= capabilities:
                 out.append(0)
             elif len(lines) == 1:
-                sku, _ = lines[0]
-                out.append(min(item.quantity, stock.get((site.warehouse_id, sku), 0)))
+                held, quantity = get((warehouse, lines[0][0]), 0), item.quantity
+                out.append(quantity if held >= quantity else held)  # min(quantity, held)
             else:
-                out.append(int(all(stock.get((site.warehouse_id, s), 0) >= q for s, q in lines)))
+                out.append(int(all(get((warehouse, s), 0) >= q for s, q in lines)))
         return tuple(out)
 
     def why_nothing(self, site: Site, stock: Stock) -> str:

@@ -11,7 +11,10 @@ value that would have been computed:
   the strategy: key (strategy, units per SKU);
 - a lane's price table by billed kilograms (planner.fen_by_kg) reads the lane's quotes: the table
   up to k kilograms is the first k+1 entries of any longer one; a lane's identity stands for its key (the memo keeps
-  every lane it keyed alive, so no other lane takes its id).
+  every lane it keyed alive, so no other lane takes its id);
+- what an optimiser candidate (planner._candidate) takes from its lane and strategy alone (the
+  cheapest package and further kilogram, the rounded distance, the warehouse's priority rank):
+  key (lane, strategy).
 
 Opt-in: `prepare(..., memo=PlanningMemo(network))` and `problem_of(..., memo=...)`; one memo per
 network (it holds the network it was made for and refuses another). Unbounded: meant for a run,
@@ -23,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from shared.routing.costs import Lane, days_to_promise, lane
+from shared.routing.costs import Lane, lane
 from shared.routing.demand import Demand
-from shared.routing.network import Destination, Network, Site, Strategy
+from shared.routing.network import CHINA_TIME, Destination, Network, Site, Strategy
 
 
 class PlanningMemo:
@@ -36,6 +39,8 @@ class PlanningMemo:
         self._fens: dict[int, tuple[int, ...]] = {}  # lane -> its price table by billed kilograms
         self._strategies: dict[int, Strategy] = {}  # keeps every keyed strategy alive, so its id stays its own
         self._lanes_by_id: dict[int, Lane] = {}  # the same for lanes
+        self._tables: dict[tuple[int, int], tuple[int, ...]] = {}  # (lane, kg) -> its table up to kg
+        self._lane_terms: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (lane, strategy) -> lane_terms
         self.hits = self.misses = 0
 
     def check(self, network: Network) -> None:
@@ -62,17 +67,42 @@ class PlanningMemo:
         return found
 
     def lane(self, site: Site, destination: Destination, promised: date | None, now: datetime) -> Lane:
-        key = (site.warehouse_id, destination.province_code, destination.lat, destination.lon, days_to_promise(promised, now), site.ships_in_days(now))
-        found = self._lanes.get(key)
+        return self.lanes((site,), destination, promised, now)[0]
+
+    def lanes(self, sites: tuple[Site, ...] | list[Site], destination: Destination, promised: date | None, now: datetime) -> list[Lane]:
+        """The lanes from these warehouses; the clock is read once for all of them (the value of
+        Site.ships_in_days and costs.days_to_promise at `now`)."""
+        local = now.astimezone(CHINA_TIME)
+        minute = local.hour * 60 + local.minute
+        days = None if promised is None else (promised - local.date()).days
+        out = []
+        for site in sites:
+            key = (site.warehouse_id, destination.province_code, destination.lat, destination.lon, days, 0 if minute < site.cut_off_minute else 1)
+            found = self._lanes.get(key)
+            if found is None:
+                self.misses += 1
+                found = self._lanes[key] = lane(site, destination, self.network, promised, now)
+            else:
+                self.hits += 1
+            out.append(found)
+        return out
+
+    def lane_terms(self, lane_: Lane, strategy: Strategy) -> tuple[int, int, int, int]:
+        """planner.lane_terms(lane, strategy), once per (lane, strategy)."""
+        key = (self._kept(lane_), self._strategy_key(strategy))
+        found = self._lane_terms.get(key)
         if found is None:
-            self.misses += 1
-            found = self._lanes[key] = lane(site, destination, self.network, promised, now)
-        else:
-            self.hits += 1
+            from shared.routing.planner import lane_terms  # the planner builds on this module
+
+            found = self._lane_terms[key] = lane_terms(lane_, strategy)
         return found
 
     def fen_by_kg(self, lane_: Lane, kg: int) -> tuple[int, ...]:
         """The lane's table up to `kg`: a prefix of its longest table built so far."""
+        found = self._tables.get((id(lane_), kg))
+        if found is not None and self._lanes_by_id.get(id(lane_)) is lane_:
+            self.hits += 1
+            return found
         key = self._kept(lane_)
         table = self._fens.get(key)
         if table is None or len(table) <= kg:
@@ -82,4 +112,6 @@ class PlanningMemo:
             table = self._fens[key] = fen_by_kg(lane_, max(kg, 2 * (len(table) - 1) if table else kg))
         else:
             self.hits += 1
-        return table if len(table) == kg + 1 else table[: kg + 1]
+        table = table if len(table) == kg + 1 else table[: kg + 1]
+        self._tables[(key, kg)] = table
+        return table

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import permutations
 from operator import add
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -131,6 +130,7 @@ class _Search:
     restricted: bool = False  # a line had too many ways to split: allocations were not all tried
     weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
     ahead: list[tuple[int, ...]] = field(default_factory=list)  # per count r: what r more warehouses add at least
+    weight_floors: dict[int, int] = field(default_factory=dict)  # weight_floor_of, by size
 
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
@@ -216,19 +216,24 @@ class _Search:
         """What a set of `size` packages adds, at the least, for the order's kilograms beyond one
         per package."""
         more = max(0, self.total_kg - size)
-        return min(_addition(c.fen_by_kg, c.min_additional_kg_fen, 1, more) for c in self.problem.candidates) if more else 0
+        return min(_addition(fens, rate, 1, more) for fens, rate in zip(self.fens, self.cheapest_kg)) if more else 0
 
-    def size_floor(self, size: int) -> tuple[int, ...]:
-        """No set of `size` warehouses ranks above this key: per criterion, the sum of the `size`
-        least steps (each set's floor is at least that, criterion by criterion, hence also in the
-        objective's lexicographic order), with the extra-package penalty and the weight floor."""
-        floor = []
-        for at, name in enumerate(self.problem.objective):
-            least = sum(sorted(step[at] for step in self.steps)[:size])
-            if name == COST:
-                least += self.problem.extra_package_fen * (size - 1) + self.weight_floor_of(size)
-            floor.append(least)
-        return tuple(floor)
+    def size_floors(self, sizes: range) -> list[tuple[int, ...]]:
+        """Per size, no set of that many warehouses ranks above this key: per criterion, the sum
+        of the `size` least steps (each set's floor is at least that, criterion by criterion, hence
+        also in the objective's lexicographic order), with the extra-package penalty and the
+        weight floor (`weight_floors`, by size)."""
+        columns = [sorted(step[at] for step in self.steps) for at in range(len(self.problem.objective))]
+        floors = []
+        for size in sizes:
+            floor = []
+            for at, name in enumerate(self.problem.objective):
+                least = sum(columns[at][:size])
+                if name == COST:
+                    least += self.problem.extra_package_fen * (size - 1) + self.weight_floors[size]
+                floor.append(least)
+            floors.append(tuple(floor))
+        return floors
 
     # -- one set ----------------------------------------------------------------------------
 
@@ -403,7 +408,7 @@ class _Allocation:
         # Too many ways (a large quantity over several warehouses): only the fills in each order
         # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
         self.search.restricted = True
-        return sorted({_fill(item.quantity, caps, order) for order in permutations(range(len(caps)))}, reverse=True)
+        return _fills(item.quantity, caps)
 
 
 MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
@@ -427,7 +432,31 @@ def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | 
     return out
 
 
+@lru_cache(maxsize=4096)
+def _fills(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The distinct `_fill`s over every order of the warehouses, largest first, without walking
+    the orders: a fill is what filling warehouses one at a time leaves when the units run out (or
+    every warehouse holding some was filled), so the fills are the ends of the walks that fill any
+    not yet filled warehouse next, each partial fill walked on once (at most 2^n of them, not n!)."""
+    ends: set[tuple[int, ...]] = set()
+    seen: set[tuple[int, ...]] = set()
+    todo = [((0,) * len(caps), total)]
+    while todo:
+        taken, left = todo.pop()
+        nexts = [k for k, cap in enumerate(caps) if cap and not taken[k]] if left else []
+        if not nexts:
+            ends.add(taken)
+            continue
+        for k in nexts:
+            step = taken[:k] + (min(caps[k], left),) + taken[k + 1 :]
+            if step not in seen:
+                seen.add(step)
+                todo.append((step, left - step[k]))
+    return sorted(ends, reverse=True)
+
+
 def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:
+    """The warehouses filled in this order until the units run out (the definition `_fills` walks)."""
     taken = [0] * len(caps)
     for k in order:
         taken[k] = min(caps[k], total)
@@ -435,12 +464,13 @@ def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[in
     return tuple(taken)
 
 
-def _steps(problem: Problem) -> list[tuple[int, ...]]:
-    def step(c: Candidate) -> tuple[int, ...]:
-        values = {COST: c.min_fixed_fen, PACKAGES: 1, DISTANCE: c.distance_km, PRIORITY: c.priority_rank}
-        return tuple(values[name] for name in problem.objective)
+_STEP_OF = {COST: lambda c: c.min_fixed_fen, PACKAGES: lambda c: 1, DISTANCE: lambda c: c.distance_km, PRIORITY: lambda c: c.priority_rank}
 
-    return [step(c) for c in problem.candidates]
+
+def _steps(problem: Problem) -> list[tuple[int, ...]]:
+    """Per candidate: what joining a set adds to each criterion's floor."""
+    of = [_STEP_OF[name] for name in problem.objective]
+    return [tuple(value(c) for value in of) for c in problem.candidates]
 
 
 def search(problem: Problem) -> SearchResult:
@@ -452,7 +482,10 @@ def search(problem: Problem) -> SearchResult:
     penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
     order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
     holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
-    holders = [sum(1 << p for p, index in enumerate(order) if holds[index] >> i & 1) for i in range(len(problem.items))]
+    holders = [0] * len(problem.items)
+    for position, index in enumerate(order):
+        for i in _members(holds[index]):
+            holders[i] |= 1 << position
     all_items = (1 << len(problem.items)) - 1
     total_g = sum(item.quantity * item.unit_g for item in problem.items)
     searcher = _Search(
@@ -478,14 +511,15 @@ def search(problem: Problem) -> SearchResult:
     # larger than that count is a smaller set with idle warehouses, so it is never walked.
     most = sum(item.quantity if item.splittable else 1 for item in problem.items)
     sizes = range(1, min(problem.max_packages, len(order), most) + 1)
-    floors = [searcher.size_floor(size) for size in sizes]  # no set of that size ranks above its floor
+    searcher.weight_floors = {size: searcher.weight_floor_of(size) for size in sizes}
+    floors = searcher.size_floors(sizes)  # no set of that size ranks above its floor
     for size in sizes:
         bound = searcher.bound()
         if bound is not None and min(floors[size - 1 :]) > bound:
             break  # no set of this size or larger can rank among the kept plans: proven, exact
         # Whatever the set, its packages bill the order's kilograms beyond one each: at the least,
         # what they add to one package (prices are concave in kilograms).
-        searcher.weight_floor = searcher.weight_floor_of(size)
+        searcher.weight_floor = searcher.weight_floors[size]
         start = tuple(searcher.weight_floor if name == COST else 0 for name in problem.objective)
         try:
             searcher.walk(size, [], 0, start, all_items, [0] * len(problem.items))

@@ -92,10 +92,9 @@ def prepare(
         strategy=strategy,
         demand=demand,
         lanes=tuple(
-            memo.lane(site, request.destination, request.promised_delivery_date, request.now)
+            memo.lanes([site for site, _ in eligible], request.destination, request.promised_delivery_date, request.now)
             if memo
-            else lane(site, request.destination, network, request.promised_delivery_date, request.now)
-            for site, _ in eligible
+            else (lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible)
         ),
         holdings=tuple(holding for _, holding in eligible),
         excluded=tuple(excluded),
@@ -163,14 +162,21 @@ def fen_by_kg(lane_: Lane, kg: int) -> tuple[int, ...]:
     return (0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0]))
 
 
+def lane_terms(lane_: Lane, strategy: Strategy) -> tuple[int, int, int, int]:
+    """What a candidate takes from its lane and the strategy alone: the cheapest package, the
+    cheapest further kilogram, the distance in whole kilometres, the warehouse's priority rank."""
+    return lane_.min_fixed_fen, lane_.min_additional_kg_fen, round(lane_.distance_km), strategy.priority_rank(lane_.site.warehouse_id)
+
+
 def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy, memo: PlanningMemo | None = None) -> optimiser.Candidate:
     most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
     kg = billed_kg(most_g)
+    least, rate, km, rank = memo.lane_terms(lane_, strategy) if memo else lane_terms(lane_, strategy)
     return optimiser.Candidate(
         available=holding,
         fen_by_kg=memo.fen_by_kg(lane_, kg) if memo else fen_by_kg(lane_, kg),
-        min_fixed_fen=lane_.min_fixed_fen,
-        min_additional_kg_fen=lane_.min_additional_kg_fen,
-        distance_km=round(lane_.distance_km),
-        priority_rank=strategy.priority_rank(lane_.site.warehouse_id),
+        min_fixed_fen=least,
+        min_additional_kg_fen=rate,
+        distance_km=km,
+        priority_rank=rank,
     )

@@ -241,3 +241,28 @@ def test_the_cli_function_runs_one_in_process_and_describes_it(platform, aws, tm
     out = tmp_path / "report.csv"
     assert main(["--channel", "shopify", "--shop", SHOP, "--since", since, "--until", until, "--csv", str(out)]) == 0  # the same run, done
     assert out.read_text("utf-8").count("missing_in_oms") == 1
+
+
+def test_a_webhook_arriving_while_the_run_reads_is_not_counted_missing(platform, aws, monkeypatch) -> None:
+    """A late webhook (oms lacks the order when the page is read, holds it when the run re-ingests
+    it) is not a missed order: the run counts only what oms never received."""
+    from shared.reconciliation.usecases import run_channel
+
+    missed = platform.generated[3::9]
+    late = missed[0]  # its webhook comes while the run reads oms's copies of its page
+    deliver_webhooks([o for o in platform.generated if o not in missed])
+    read = run_channel.oms_copies
+
+    def read_then_the_late_webhook(orders, channel, external_ids):
+        copies = read(orders, channel, external_ids)
+        if external_id("shopify", late) in external_ids:
+            deliver_webhooks([late])
+        return copies
+
+    monkeypatch.setattr(run_channel, "oms_copies", read_then_the_late_webhook)
+    run = run_channel_reconciliation(request(), ports(platform)).run
+
+    assert run.differences == {DifferenceKind.MISSING_IN_OMS.value: len(missed) - 1} and run.auto_fixed == len(missed) - 1
+    subjects = {d.subject for d in ReconciliationStore().differences(run.run_id)}
+    assert external_id("shopify", late) not in subjects and len(subjects) == len(missed) - 1
+    assert len(stored_ids()) == ORDERS

@@ -142,3 +142,18 @@ def test_no_set_has_more_warehouses_than_the_order_has_units():
     result = optimiser.search(optimiser.Problem((one,), candidates, ("cost", "packages", "distance"), 200, 10, keep=40))
     assert result.exact and result.warehouse_sets == 30  # single warehouses only, never a pair
     assert len(result.solutions) == 30 and all(len(s.sites) == 1 for s in result.solutions)
+
+
+def test_the_fills_are_the_fills_of_every_order_of_the_warehouses():
+    """A line with too many ways to split tries the fills in each order of the warehouses; they
+    are found without walking the n! orders, and are the same fills."""
+    import random
+    from itertools import permutations
+
+    from shared.routing.optimiser import _fill, _fills
+
+    rng = random.Random(7)
+    for _ in range(400):
+        caps = tuple(rng.choice([0, 1, 2, 3, 5, 12, 40]) for _ in range(rng.randint(1, 6)))
+        total = rng.randint(1, 70)
+        assert _fills(total, caps) == sorted({_fill(total, caps, order) for order in permutations(range(len(caps)))}, reverse=True), (total, caps)

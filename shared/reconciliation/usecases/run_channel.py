@@ -152,7 +152,7 @@ def _reconcile_order(run: RunSummary, pulled: PulledOrder, copy: OmsCopy | None,
     if pulled.external_id in pending and channel_order and not any(f.kind == DifferenceKind.MISSING_IN_OMS for f in findings):
         findings.append(Finding(kind=DifferenceKind.MISSING_IN_OMS, action=Action.INGEST, detail=f"{pulled.channel} has order {pulled.external_id}; oms never received it", channel_value=pulled.platform_status))
     for finding in findings:
-        _act(run, pulled, channel_order, finding, ports, copy)
+        _act(run, pulled, channel_order, finding, ports, copy, resumed=pulled.external_id in pending)
 
 
 def _fingerprint(channel_order: ChannelOrder, catalog: SkuCatalog) -> str | None:
@@ -171,7 +171,7 @@ def _read(pulled: PulledOrder) -> tuple[ChannelOrder | None, str | None]:
         return None, "; ".join(f"{p.field}: {p.message}" for p in refused.problems)
 
 
-def _act(run: RunSummary, pulled: PulledOrder, channel_order: ChannelOrder | None, finding: Finding, ports: RunPorts, oms: OmsCopy | None) -> None:
+def _act(run: RunSummary, pulled: PulledOrder, channel_order: ChannelOrder | None, finding: Finding, ports: RunPorts, oms: OmsCopy | None, resumed: bool = False) -> None:
     difference = Difference(
         run_id=run.run_id,
         kind=finding.kind,
@@ -195,6 +195,11 @@ def _act(run: RunSummary, pulled: PulledOrder, channel_order: ChannelOrder | Non
     except InputRejected as refused:
         reasons = "; ".join(f"{p.field}: {p.message}" for p in refused.problems)
         ports.runs.put_difference(difference.model_copy(update={"detail": f"{finding.detail}; intake refused it: {reasons}"}))
+        return
+    if finding.action == Action.INGEST and acceptance.duplicate and not resumed:
+        # oms held the order by the time it was re-ingested, though not when the page was read:
+        # its webhook arrived while the run went on. Not a missed order; the run does not count it.
+        ports.runs.withdraw_difference(run.run_id, difference.difference_id)
         return
     if finding.action == Action.INGEST:
         fixed = difference.model_copy(
