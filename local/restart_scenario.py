@@ -20,12 +20,12 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from local import persistence
-from local.demo import http
-from local.fault_scenarios import DETECTOR, SAMPLE, Outcome, Scenario, moment, read_outcomes, stock_up, unique_order, wait_settled
+from local.fault_scenarios import DETECTOR, POSTERS, SAMPLE, Outcome, Scenario, moment, order_status, post_order, read_outcomes, stock_up, unique_order, wait_settled
 from local.runtime import LocalRuntime
 from local.seed import load_seed
 from shared.aws.stores import order_store
@@ -71,12 +71,21 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
     child, api = _serve(data_dir, data_dir / "served.log")
     sample = json.loads(SAMPLE.read_text("utf-8"))
     outcome = Outcome(NAME)
+    bodies = [unique_order(sample, NAME, n) for n in range(orders)]
+    unanswered: list[str] = []
+
+    def post(body: dict[str, Any]) -> str | None:
+        status, _ = post_order(api, body)
+        order_id = order_id_for(body["channel"], body["external_id"])
+        if status == 0:
+            unanswered.append(order_id)  # accepted if the restarted runtime has it
+        return order_id if status == 202 else None
+
     try:
-        for n in range(orders):
-            body = unique_order(sample, NAME, n)
-            status, _ = http("POST", f"{api}/orders", json.dumps(body).encode())
-            if status == 202:
-                outcome.order_ids.append(order_id_for(body["channel"], body["external_id"]))
+        # Posted by several channel connections at once, so that the stop finds orders at every
+        # step (posted one by one, a loaded machine had finished them all before the last POST).
+        with ThreadPoolExecutor(max_workers=POSTERS) as posters:
+            outcome.order_ids = [order_id for order_id in posters.map(post, bodies) if order_id]
     finally:
         child.send_signal(signal.SIGTERM)  # mid-flight: right after the last order was accepted
         try:
@@ -84,9 +93,10 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    outcome.accepted = len(outcome.order_ids)
     restart_at = now_iso()
     with LocalRuntime(data_dir=data_dir, log_level="ERROR", **runtime_options) as runtime:
+        outcome.order_ids += [order_id for order_id in unanswered if order_status(order_id)]
+        outcome.accepted = len(outcome.order_ids)
         wait_settled(runtime, outcome.order_ids, time.monotonic() + timeout)
         read_outcomes(runtime, [(scenario, outcome)])
         recovered = set(runtime.recovered)
