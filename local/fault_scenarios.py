@@ -120,7 +120,10 @@ def run_scenarios(
             if scenario.fault:
                 injector.plan.add(ids, scenario.fault)
             outcome = Outcome(scenario.name)
-            with ThreadPoolExecutor(max_workers=POSTERS) as posters:  # channels post at once, as in a burst
+            # Channels post at once, as in a burst; a duplicate execution's scenario one by one, so
+            # that the intake queue's own start runs before the duplicate moves the order on (the
+            # starter does not start an order already under way: the duplicate would not run).
+            with ThreadPoolExecutor(max_workers=1 if scenario.duplicate_execution else POSTERS) as posters:
                 posted = list(posters.map(lambda body: _post(runtime, body, scenario), bodies))
             # Stored counts as accepted even unanswered (a crash after the write, a lost answer).
             outcome.order_ids = [order_id for order_id, ok in zip(ids, posted) if ok or order_status(order_id)]

@@ -131,3 +131,28 @@ def test_a_snapshot_taken_while_a_step_commits_is_of_one_moment_and_its_order_is
         assert not [e for e in details["timeline"] if e.get("to_status") == "EXCEPTION"]
         after = inventory_store().stock_record("TEA-LONGJING-250G", "WH-SH")
         assert (after.on_hand, after.reserved) == (tea.on_hand, tea.reserved + 2)  # its two tins, once
+
+
+def test_a_second_sigterm_while_stopping_does_not_cut_the_last_snapshot(tmp_path):
+    """An impatient operator or a process manager signals again while the served runtime stops:
+    the stop still ends with its snapshot (the orders accepted since the periodic one were lost
+    when the second signal interrupted it), and the process exits cleanly."""
+    import signal
+
+    from local.restart_scenario import _serve
+
+    with LocalRuntime(data_dir=tmp_path, empty=True):  # the state the server starts from
+        load_seed()
+    child, api = _serve(tmp_path, tmp_path / "served.log")
+    try:
+        status, answer = http("POST", f"{api}/orders", json.dumps(unique(load_event("orders/01_own_shop_shanghai.json"))).encode())
+        assert status == 202, answer
+    finally:
+        child.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        child.send_signal(signal.SIGTERM)  # while the first stop runs
+        returncode = child.wait(timeout=180)
+    assert returncode == 0, (tmp_path / "served.log").read_text()
+    assert not (tmp_path / persistence.RUNTIME_FILE).exists()  # removed after the stop's snapshot
+    kept = persistence.read(tmp_path)
+    assert any(i["pk"]["S"] == f"ORDER#{answer['order_id']}" for i in kept["tables"]["orders"])
