@@ -5,9 +5,10 @@ tests/recovery/test_restart.py does in process). A real process is stopped, so n
 first run (threads, executions, clients) survives into the second, as on a developer's machine.
 
 Orders are posted over HTTP to the first process, several at once; the stop comes in the middle of
-the burst, once half of them are accepted, so some orders are RELEASED, some mid-workflow, some
-still in the intake queue (posted one by one, and stopped after the last, a loaded machine had
-finished every order before the stop). The orders the stopped process did not answer are sent
+the burst, once half of them are sent (answered or not: an answer takes long on a loaded
+machine), so some orders are RELEASED, some mid-workflow, some still in the intake queue (posted
+one by one, and stopped after the last, a loaded machine had finished every order before the
+stop). The orders the stopped process did not answer are sent
 again to the restarted one, as a channel does. The restarted runtime (in this process) restores
 tables and queues, re-drives the orders whose run the stop cut off, and the outcome is read as for
 every other row. `detections` here are seconds from the restart to the re-drive note of each
@@ -78,8 +79,8 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
     bodies = [unique_order(sample, NAME, n) for n in range(orders)]
     ids = [order_id_for(body["channel"], body["external_id"]) for body in bodies]
     accepted: set[str] = set()
+    sent: list[str] = []
     lock = threading.Lock()
-
     stopped = threading.Event()
 
     def stop() -> None:  # once, as an operator does (a second SIGTERM is tested on its own)
@@ -92,10 +93,11 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
             return  # stopped: the channel sends it again later
         status, answer = post_order(api, body, attempts=1)
         with lock:
+            sent.append(body["external_id"])
             if status == 202:
                 accepted.add(answer["order_id"])
-            if len(accepted) >= orders // 2:
-                stop()  # mid-flight: half of the burst accepted, the rest on its way
+            if len(sent) >= orders // 2:
+                stop()  # mid-flight: half of the burst sent (answered or not), the rest on its way
 
     try:
         with ThreadPoolExecutor(max_workers=POSTERS) as posters:
