@@ -188,8 +188,8 @@ def wait_settled(runtime: LocalRuntime, order_ids: list[str], deadline: float, p
     """Until every order is settled, nothing runs and no outbox message waits (or the deadline).
 
     Read sparingly, so that the waiting does not slow what it waits for (the runtime shares this
-    process): each round reads orders oldest first only until one is not settled yet (reading all
-    of 800 pending orders ten times a second took most of the local DynamoDB's time), and the idle
+    process): each round reads orders oldest first only until one is not settled yet (a round of
+    800 loads ten times a second competed with the runtime for the local DynamoDB), and the idle
     check asks for running executions only, once every order is settled."""
     pending = list(order_ids)
     while time.monotonic() < deadline:
