@@ -9,22 +9,25 @@ with N orders each (200 by default), and the table a reliability reviewer reads:
 
 "stuck" counts orders not in a named final or waiting status once the runtime is idle; "lost"
 counts accepted orders the store does not have. Scenarios run `--together` at a time on a fresh
-runtime (their faults are planned per order, so they do not meet); the DLQ depth is that
-runtime's, shared by the scenarios run with it. The detector runs with the local environment's
+runtime (their faults are planned per order, so they do not meet), `--jobs` runtimes at once, each in
+its own process; the DLQ depth is that runtime's, shared by the scenarios run with it. The detector runs with the local environment's
 limits (cdk.json, minutes) and period unless --limit/--period say otherwise; its column is
 measured here: for each order the detector noted, the seconds from the order passing its limit
 to the note (for the restart row: from the restart to the re-drive). Usage:
-  python -m benchmarks.fault_injection [--orders 200] [--together 4] [--only <text in a scenario name>[,<another>]]
+  python -m benchmarks.fault_injection [--orders 200] [--together 4] [--jobs 1] [--only <text in a scenario name>[,<another>]]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 from infra import topology
@@ -36,6 +39,11 @@ from local.runtime import LOCAL_SCHEDULE_SECONDS, LocalRuntime
 from local.seed import load_seed
 
 REDRIVABLE = ("RECEIVED", "APPROVED", "ROUTED", "RESERVED")
+# Scheduled work no scenario relies on (the console's health history, merging, holds, channel
+# stock, reconciliation): each run reads tables the matrix fills, CPU the runtime under test
+# needs. The outbox publisher, the reservation sweeper and the stuck-order detector keep their periods.
+UNUSED_SCHEDULES = ("snapshot_order_health", "merge_waiting_orders", "escalate_stale_holds", "push_channel_stock", "reconcile_recent", "reconcile_yesterday")
+UNUSED_SCHEDULE_SECONDS = 600.0
 COLUMNS = ("scenario", "accepted", "final statuses", "stuck", "lost", "duplicate notes", "DLQ depth", "time to detect a stuck order", "other problems", "seconds")
 
 
@@ -84,6 +92,7 @@ def runtime_options(limit: float | None, period: float | None) -> tuple[dict, di
         limits.update(dict.fromkeys(REDRIVABLE, limit))
     settings = {topology.STUCK_LIMITS_ENV: json.dumps(limits), topology.STUCK_MAX_REDRIVES_ENV: str(max_redrives)}
     schedule = {"detect_stuck_orders": period if period is not None else LOCAL_SCHEDULE_SECONDS["detect_stuck_orders"]}
+    schedule.update(dict.fromkeys(UNUSED_SCHEDULES, UNUSED_SCHEDULE_SECONDS))
     return {"settings": settings, "schedule_seconds": schedule}, {s: float(limits[s]) for s in REDRIVABLE}
 
 
@@ -98,11 +107,18 @@ def run_group(group: list[Scenario], orders: int, options: dict, limits: dict[st
             injector.uninstall()
 
 
+def run_restart(orders: int, timeout: float, options: dict) -> list[Outcome]:
+    with tempfile.TemporaryDirectory(prefix="oms-fault-restart-") as folder:
+        return [run_restart_scenario(orders, Path(folder), timeout, options)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=200, help="orders per scenario (default 200)")
     parser.add_argument("--only", default="", help="run only the scenarios whose name contains this text (or one of these, comma-separated)")
     parser.add_argument("--together", type=int, default=4, help="scenarios run at once on one fresh runtime (default 4)")
+    parser.add_argument("--jobs", type=int, default=1, help="runtimes run at once, each in its own process (default 1)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds a runtime waits for its orders to settle (default: 8 s per order and the longest limit)")
     parser.add_argument("--limit", type=float, default=None, help="the re-drivable statuses' time limit, seconds (default: the local environment's, cdk.json)")
     parser.add_argument("--period", type=float, default=None, help="the detector's period, seconds (default: the local runtime's)")
     args = parser.parse_args()
@@ -110,21 +126,27 @@ def main() -> int:
     scenarios = [s for s in matrix() + stuck_scenarios() if any(text in s.name for text in wanted)]
     options, limits = runtime_options(args.limit, args.period)
     period = options["schedule_seconds"]["detect_stuck_orders"]
-    timeout = max(600.0, args.orders * args.together * 2.0) + max(limits.values())
+    # Generous: a settled group ends the wait at once; only a stuck order waits this long.
+    timeout = args.timeout or max(600.0, args.orders * args.together * 8.0) + max(limits.values())
     started = time.monotonic()
+    groups = [scenarios[i : i + args.together] for i in range(0, len(scenarios), args.together)]
+    tasks = [partial(run_group, group, args.orders, options, limits, timeout) for group in groups]
+    if any(text in RESTART for text in wanted):
+        tasks.append(partial(run_restart, args.orders, timeout, options))
     outcomes: list[Outcome] = []
     print_row(list(COLUMNS))
-    for i in range(0, len(scenarios), args.together):
-        group = scenarios[i : i + args.together]
-        for outcome in run_group(group, args.orders, options, limits, timeout):
+    if args.jobs == 1:
+        finished = (task() for task in tasks)
+    else:  # each runtime in its own process (fork: nothing runs in this one yet)
+        pool = ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("fork"))
+        finished = (future.result() for future in as_completed([pool.submit(task) for task in tasks]))
+    for group_outcomes in finished:
+        for outcome in group_outcomes:
             outcomes.append(outcome)
             print_row(row(outcome, detection(outcome, period)))
-    if any(text in RESTART for text in wanted):
-        with tempfile.TemporaryDirectory(prefix="oms-fault-restart-") as folder:
-            outcome = run_restart_scenario(args.orders, Path(folder), timeout, options)
-        outcomes.append(outcome)
-        print_row(row(outcome, detection(outcome, period)))
-    print(f"\nfault injection: {args.orders} orders per scenario, {len(outcomes)} scenarios ({args.together} at a time per runtime), "
+    names = [s.name for s in scenarios] + [RESTART]
+    outcomes.sort(key=lambda o: names.index(o.scenario))
+    print(f"\nfault injection: {args.orders} orders per scenario, {len(outcomes)} scenarios ({args.together} at a time per runtime, {args.jobs} runtime(s) at once), "
           f"limits {', '.join(f'{s} {v:g} s' for s, v in limits.items())}, detector period {period:g} s, {time.monotonic() - started:.0f} s\n")
     print_table([row(o, detection(o, period)) for o in outcomes])
     problems = [o for o in outcomes if not o.clean]

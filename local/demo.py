@@ -137,7 +137,13 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
-                pass
+                # A second Ctrl-C or SIGTERM while stopping (an impatient user, a process manager
+                # sending its signal again) interrupted the stop before its last snapshot: the
+                # orders accepted since the periodic one were lost. Until the state is saved, they
+                # are ignored (`kill -9` still ends it).
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                print("stopping: saving the state (a second Ctrl-C waits for it)", flush=True)
     return 0
 
 

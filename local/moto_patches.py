@@ -16,7 +16,8 @@
    partition's items.
 6. Snapshots of the local runtime's queues (local/persistence.py) read each queue's messages,
    in flight or not, from moto's SQS backend: through the API a read is a receive, which would
-   hide the message from its consumer and count a delivery.
+   hide the message from its consumer and count a delivery. The tables and queues are read at one
+   moment, under the DynamoDB lock and every queue's message lock (see 11. below).
 5. EventBridge partner buses. A partner bus is named after its source, which has slashes
    (aws.partner/shopify.com/<id>/<name>); moto takes everything after the last slash of an
    EventBusName as the bus, so rules and events could not reach it. We read a bus name as a name
@@ -46,6 +47,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import copy
 import functools
 import inspect
@@ -352,18 +355,6 @@ def install_partner_bus_names() -> None:
         EventsBackend._normalize_event_bus_arn = _event_bus_name
 
 
-def queued_messages(queue_name: str, account: str = "123456789012", region: str = "us-east-1") -> list[tuple[str, dict[str, Any], dict[str, str]]]:
-    """(body, message attributes, FIFO ids) of every message of a queue, visible, delayed or in
-    flight; the FIFO ids (MessageGroupId, MessageDeduplicationId) are empty on a standard queue."""
-    from moto.sqs.models import sqs_backends
-
-    queue = sqs_backends[account][region].queues.get(queue_name)
-    if queue is None:
-        return []
-    with queue._messages_lock:
-        return [(m.body, copy.deepcopy(m.message_attributes), _fifo_ids(m)) for m in queue._messages]
-
-
 def _fifo_ids(message: Any) -> dict[str, str]:
     ids = {"MessageGroupId": message.group_id, "MessageDeduplicationId": message.deduplication_id}
     return {k: v for k, v in ids.items() if v}
@@ -487,3 +478,50 @@ def table_items(table_name: str, region: str = "us-east-1") -> list[dict[str, An
     table = dynamodb_models.dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[table_name]
     with _dynamodb_lock:
         return [_real_deepcopy(item.to_json()["Attributes"]) for item in _original_all_items(table)]
+
+
+# 11. One-moment reads for snapshots (local/persistence.py). A running runtime's snapshot read
+# table by table, queue by queue, is torn: a transaction that commits between two reads (the
+# inventory lock moving an order to RESERVED with its stock) is half in it (the order still
+# ROUTED, its lines HELD), and the restarted runtime's re-drive then finds lines held by an order
+# that does not own them. Reading every table and queue under the DynamoDB request lock and every
+# queue's message lock gives the state of one moment, as a stopped process leaves it.
+
+
+def state_at_one_moment(
+    table_names: list[str], queue_names: list[str], account: str = "123456789012", region: str = "us-east-1"
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[tuple[str, dict[str, Any], dict[str, str]]]]]:
+    """Every item of the tables (DynamoDB JSON, binary values as bytes: what a Scan gives boto3)
+    and every message of the queues, visible, delayed or in flight, as (body, message attributes,
+    FIFO ids; empty on a standard queue), read while no DynamoDB request runs and no message is queued."""
+    from moto.sqs.models import sqs_backends
+
+    tables = dynamodb_models.dynamodb_backends[account][region].tables
+    queues = {name: sqs_backends[account][region].queues.get(name) for name in queue_names}
+    with _dynamodb_lock, contextlib.ExitStack() as held:
+        for queue in queues.values():
+            if queue is not None:
+                held.enter_context(queue._messages_lock)
+        items = {
+            name: [{k: _scanned(v) for k, v in _real_deepcopy(item.to_json()["Attributes"]).items()} for item in _original_all_items(tables[name])]
+            for name in table_names
+        }
+        messages = {
+            name: [(m.body, copy.deepcopy(m.message_attributes), _fifo_ids(m)) for m in queue._messages] if queue is not None else []
+            for name, queue in queues.items()
+        }
+    return items, messages
+
+
+def _scanned(value: dict[str, Any]) -> dict[str, Any]:
+    """A stored attribute value as boto3 reads it from a Scan: binary as bytes, not base64."""
+    kind, inner = next(iter(value.items()))
+    if kind == "B":
+        return {"B": inner if isinstance(inner, bytes) else base64.b64decode(inner)}
+    if kind == "BS":
+        return {"BS": [v if isinstance(v, bytes) else base64.b64decode(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _scanned(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_scanned(v) for v in inner]}
+    return value

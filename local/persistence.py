@@ -3,7 +3,8 @@
 What is kept: every item of every table (orders with their timelines and notes, stock and
 reservations, rule sets and review reference data, the catalog) and every message of every queue
 and dead-letter queue, in flight or not. It is written as one JSON file in the data folder,
-atomically (a temporary file, fsync, rename) on a timer and at a clean stop, and loaded at start
+read at one moment (no request runs meanwhile), written atomically (a temporary
+file, fsync, rename) on a timer and at a clean stop, and loaded at start
 into the freshly provisioned resources before the API and the consumers start.
 
 What is not kept: workflow executions (a restarted moto has none; an order whose run was cut off
@@ -52,23 +53,22 @@ def _queues(resources: LocalResources) -> dict[str, str]:
     }
 
 
-def take(resources: LocalResources, dynamodb: Any, taken_at: str) -> dict[str, Any]:
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for table in topology.TABLES:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"TableName": resources.env[table.env_var], "ConsistentRead": True}
-        while True:
-            page = dynamodb.scan(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        tables[table.key] = items
-    queues = {
-        label: [{"body": body, "attributes": attributes, "fifo": fifo} for body, attributes, fifo in moto_patches.queued_messages(url.rsplit("/", 1)[-1])]
-        for label, url in _queues(resources).items()
+def take(resources: LocalResources, taken_at: str) -> dict[str, Any]:
+    """The state of one moment, even while orders run (moto_patches.state_at_one_moment): a
+    snapshot read table by table could hold half of a transaction that committed between two
+    reads, a state no process ever had, which the restarted runtime cannot take further."""
+    queues = _queues(resources)
+    names = {table.key: resources.env[table.env_var] for table in topology.TABLES}
+    items, messages = moto_patches.state_at_one_moment(list(names.values()), [url.rsplit("/", 1)[-1] for url in queues.values()])
+    return {
+        "format": FORMAT,
+        "taken_at": taken_at,
+        "tables": {key: items[name] for key, name in names.items()},
+        "queues": {
+            label: [{"body": body, "attributes": attributes, "fifo": fifo} for body, attributes, fifo in messages[url.rsplit("/", 1)[-1]]]
+            for label, url in queues.items()
+        },
     }
-    return {"format": FORMAT, "taken_at": taken_at, "tables": tables, "queues": queues}
 
 
 def write(folder: Path, snapshot: dict[str, Any]) -> None:

@@ -4,11 +4,15 @@ queued and running, then started again from its data folder (local/persistence.p
 tests/recovery/test_restart.py does in process). A real process is stopped, so nothing of the
 first run (threads, executions, clients) survives into the second, as on a developer's machine.
 
-Orders are posted over HTTP to the first process; the stop comes right after the last POST, so
-some orders are RELEASED, some mid-workflow, some still in the intake queue. The restarted runtime
-(in this process) restores tables and queues, re-drives the orders whose run the stop cut off, and
-the outcome is read as for every other row. `detections` here are seconds from the restart to the
-re-drive note of each cut-off order.
+Orders are posted over HTTP to the first process, several at once; the stop comes in the middle of
+the burst, once half of them are sent (answered or not: an answer takes long on a loaded
+machine), so some orders are RELEASED, some mid-workflow, some still in the intake queue (posted
+one by one, and stopped after the last, a loaded machine had finished every order before the
+stop). The orders the stopped process did not answer are sent
+again to the restarted one, as a channel does. The restarted runtime (in this process) restores
+tables and queues, re-drives the orders whose run the stop cut off, and the outcome is read as for
+every other row. `detections` here are seconds from the restart to the re-drive note of each
+cut-off order.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from local import persistence
-from local.demo import http
-from local.fault_scenarios import DETECTOR, SAMPLE, Outcome, Scenario, moment, read_outcomes, stock_up, unique_order, wait_settled
+from local.fault_scenarios import DETECTOR, POSTERS, SAMPLE, Outcome, Scenario, moment, order_status, post_order, read_outcomes, stock_up, unique_order, wait_settled
 from local.runtime import LocalRuntime
 from local.seed import load_seed
 from shared.aws.stores import order_store
@@ -71,22 +76,47 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
     child, api = _serve(data_dir, data_dir / "served.log")
     sample = json.loads(SAMPLE.read_text("utf-8"))
     outcome = Outcome(NAME)
-    try:
-        for n in range(orders):
-            body = unique_order(sample, NAME, n)
-            status, _ = http("POST", f"{api}/orders", json.dumps(body).encode())
+    bodies = [unique_order(sample, NAME, n) for n in range(orders)]
+    ids = [order_id_for(body["channel"], body["external_id"]) for body in bodies]
+    accepted: set[str] = set()
+    sent: list[str] = []
+    lock = threading.Lock()
+    stopped = threading.Event()
+
+    def stop() -> None:  # once, as an operator does (a second SIGTERM is tested on its own)
+        if not stopped.is_set():
+            stopped.set()
+            child.send_signal(signal.SIGTERM)
+
+    def post(body: dict[str, Any]) -> None:
+        if stopped.is_set():
+            return  # stopped: the channel sends it again later
+        status, answer = post_order(api, body, attempts=1)
+        with lock:
+            sent.append(body["external_id"])
             if status == 202:
-                outcome.order_ids.append(order_id_for(body["channel"], body["external_id"]))
+                accepted.add(answer["order_id"])
+            if len(sent) >= orders // 2:
+                stop()  # mid-flight: half of the burst sent (answered or not), the rest on its way
+
+    try:
+        with ThreadPoolExecutor(max_workers=POSTERS) as posters:
+            list(posters.map(post, bodies))
     finally:
-        child.send_signal(signal.SIGTERM)  # mid-flight: right after the last order was accepted
+        stop()
         try:
             child.wait(timeout=120)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    outcome.accepted = len(outcome.order_ids)
     restart_at = now_iso()
     with LocalRuntime(data_dir=data_dir, log_level="ERROR", **runtime_options) as runtime:
+        for order_id, body in zip(ids, bodies):
+            # Stored though unanswered, it is accepted; never stored, the channel sends it again.
+            if order_id not in accepted and (order_status(order_id) or post_order(runtime.api_url, body)[0] == 202):
+                accepted.add(order_id)
+        outcome.order_ids = [order_id for order_id in ids if order_id in accepted]
+        outcome.accepted = len(outcome.order_ids)
         wait_settled(runtime, outcome.order_ids, time.monotonic() + timeout)
         read_outcomes(runtime, [(scenario, outcome)])
         recovered = set(runtime.recovered)

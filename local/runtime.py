@@ -231,7 +231,7 @@ class LocalRuntime:
     def save_snapshot(self) -> None:
         assert self.resources and self.data_dir is not None
         with self._snapshot_lock:
-            persistence.write(self.data_dir, persistence.take(self.resources, self.client("dynamodb"), now_iso()))
+            persistence.write(self.data_dir, persistence.take(self.resources, now_iso()))
 
     @staticmethod
     def _redrive_cut_off_orders() -> list[str]:

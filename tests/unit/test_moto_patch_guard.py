@@ -33,7 +33,7 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     query = inspect.getsource(moto_patches._original_query)
     assert "for item in self.all_items()\n                if isinstance(item, Item) and item.hash_key == hash_key" in query
     assert "index_name" in moto_patches._QUERY_SIGNATURE.parameters and "hash_key" in moto_patches._QUERY_SIGNATURE.parameters
-    # The queue internals snapshots read (queued_messages).
+    # The queue internals snapshots read (state_at_one_moment).
     from moto.sqs.models import Message, Queue
 
     assert "_messages" in inspect.getsource(Queue.__init__) and "_messages_lock" in inspect.getsource(Queue.__init__)
