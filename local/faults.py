@@ -39,7 +39,7 @@ from typing import Any
 from botocore.exceptions import EndpointConnectionError
 
 from local import moto_patches
-from shared.aws import clients
+from shared.aws import clients, order_items
 from shared.ids import order_id_for
 
 KINDS = ("transient_error", "throttle", "permanent_failure", "crash_after_write", "publisher_down")
@@ -71,6 +71,7 @@ class Fault:
 class _Armed:
     fault: Fault
     wrote: bool = False
+    writing_meta: bool = False  # intake's call in flight is the put of the order's META item
 
 
 @dataclass
@@ -168,6 +169,8 @@ class FaultInjector:
         if fault.kind == "crash_after_write" and armed.wrote:
             self._disarm(fault)
             raise ProcessCrashed(f"{fault.step} died after its write, before {operation} (fault injected)")
+        if fault.kind == "crash_after_write" and fault.step == INTAKE:
+            armed.writing_meta = operation == "PutItem" and _puts_meta(params)
         if fault.kind == "publisher_down" and operation == "SendMessage" and "MessageDeduplicationId" in str(params.get("body", "")):
             self._count(fault)
             raise ProcessCrashed(f"{fault.step} died before sending to the WMS (fault injected)")
@@ -175,7 +178,11 @@ class FaultInjector:
 
     def _after_call(self, model: Any, http_response: Any, **_: Any) -> None:
         armed: _Armed | None = getattr(self._local, "armed", None)
-        if armed is not None and model.name == "TransactWriteItems" and getattr(http_response, "status_code", 500) < 300:
+        if armed is None or getattr(http_response, "status_code", 500) >= 300:
+            return
+        # A workflow step's write is its transaction; intake's is the put of META (decision 90: two
+        # single-item writes, content then META; the order exists once META does).
+        if model.name == "TransactWriteItems" or (model.name == "PutItem" and armed.writing_meta):
             armed.wrote = True
 
     def _disarm(self, fault: Fault) -> None:
@@ -185,6 +192,14 @@ class FaultInjector:
     def _count(self, fault: Fault) -> None:
         with self._lock:
             self.fired[(fault.step, fault.kind)] += 1
+
+
+def _puts_meta(params: Any) -> bool:
+    try:
+        body = params.get("body") or b"{}"
+        return json.loads(body if isinstance(body, (str, bytes)) else "{}")["Item"]["sk"]["S"] == order_items.META
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _task_order_id(event: Any) -> str | None:
