@@ -1038,6 +1038,49 @@ ROUTES = (
 )
 
 
+# --- Per-channel write-back queues (decision 123; shared/writeback/channels.queue_key) ----------
+# One queue, DLQ and alarm per platform: a platform that is down or throttling holds back only its
+# own write-backs and stock pushes (its delayed re-sends wait in its own queue), and its DLQ and
+# alarm name it. The event channels (ERP, partner) stay on `channel_writeback`. The failed
+# write-backs (the by_failed index) have an API beside `python -m local.writebacks`, in the
+# console's operations area.
+WRITEBACK_PLATFORMS = ("shopify", "tmall", "jd", "douyin")  # shared/writeback/channels.PLATFORMS
+QUEUES = (
+    *QUEUES,
+    *(
+        Queue(
+            key=f"writeback_{platform}",
+            env_var=f"WRITEBACK_{platform.upper()}_QUEUE_URL",
+            purpose=f"Shipping write-backs and stock pushes to {platform}, retried with backoff (delayed re-sends); given up ones in its DLQ with their reason",
+            consumer="channel_writeback",
+            batch_size=5,
+            max_receive_count=3,  # the consumer retries itself; redelivery only after a crash
+            max_concurrency=3,  # the platform rate-limits the app: a few calls at a time
+            visibility_timeout_seconds=6 * 30,
+        )
+        for platform in WRITEBACK_PLATFORMS
+    ),
+)
+_EVERY_WRITEBACK_QUEUE = tuple(Uses(f"writeback_{platform}", Access.SEND) for platform in WRITEBACK_PLATFORMS)
+FUNCTIONS = tuple(
+    replace(f, uses=(*f.uses, *_EVERY_WRITEBACK_QUEUE)) if any(u.resource == "channel_writeback" and u.access == Access.SEND for u in f.uses) else f
+    for f in FUNCTIONS
+) + (
+    Function(
+        key="writeback_api",
+        module="functions.writeback_api.handler",
+        description="Failed write-backs to the channels: list them with the reason, redrive one or all (of a channel) after fixing the cause",
+        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES, *_EVERY_WRITEBACK_QUEUE),
+        timeout_seconds=30,
+    ),
+)
+ROUTES = (
+    *ROUTES,
+    Route("GET", "/operations/writebacks", "writeback_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/redrive", "writeback_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/{writeback_id}/redrive", "writeback_api", authorization="IAM"),
+)
+
 # Last, so that every IAM route of the console's areas above (after-sales included) is in it.
 # The console's API: the IAM routes of the areas the console's pages use, again under /console,
 # for console users signed in with Cognito (groups operator and supervisor; the handlers check the

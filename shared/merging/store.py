@@ -57,19 +57,3 @@ class MergeStore:
         except self.orders.db.exceptions.ConditionalCheckFailedException:
             return False
         return True
-
-    def drop_member(self, record: MergeRecord, order_id: str) -> bool:
-        """A member leaves the merge (its refund intercepted everything it had in the parcel):
-        the shipment ships without it and it does not follow. From the members the caller read."""
-        members = [m for m in record.members if m != order_id]
-        try:
-            self.orders.db.update_item(
-                TableName=self.orders.table,
-                Key=self._key(record.merge_id),
-                UpdateExpression="SET members = :to",
-                ConditionExpression="members = :from",
-                ExpressionAttributeValues={":to": to_value(members), ":from": to_value(record.members)},
-            )
-        except self.orders.db.exceptions.ConditionalCheckFailedException:
-            return False
-        return True

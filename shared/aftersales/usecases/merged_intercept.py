@@ -27,7 +27,7 @@ from shared.aws.order_store import NoteState, OrderDetails, OutboundNote, Stored
 from shared.clock import now_iso
 from shared.events import InterceptRequested
 from shared.lifecycle import Actor, OrderStatus, note_entry
-from shared.merging.store import MergeRecord, MergeStore
+from shared.merging.membership import Membership, drop_member, membership
 from shared.outbox.messages import OutboxMessage
 from shared.usecases.cancel_order import cancel_order
 
@@ -41,12 +41,12 @@ class MemberNotFollowedYet(Exception):
     retry_later = True
 
 
-def released_shipment(member: StoredOrder, deps: AfterSales) -> tuple[MergeRecord, OrderDetails] | None:
+def released_shipment(member: StoredOrder, deps: AfterSales) -> tuple[Membership, OrderDetails] | None:
     """The member's merge and its shipment, when the shipment is released (its notes at the
     warehouses); None when the member is not merged or the shipment is not released yet."""
     if member.status != OrderStatus.MERGED or not member.merge_id:
         return None
-    merge = MergeStore(deps.orders).load(member.merge_id)
+    merge = membership(deps.orders, member.merge_id)
     if merge is None or merge.state != "MERGED" or member.order_id not in merge.members:
         return None
     shipment = deps.orders.details(merge.shipment_order_id)
@@ -74,7 +74,7 @@ def shipment_units(shipment: StoredOrder, units: list[RefundedUnits]) -> list[Re
 
 
 def request_merged_intercept(
-    request: AfterSalesRequest, member: StoredOrder, merge: MergeRecord, shipment: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales
+    request: AfterSalesRequest, member: StoredOrder, merge: Membership, shipment: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales
 ) -> str:  # fmt: skip
     from shared.aftersales.usecases.intercept import _per_note  # one way to split units over notes
 
@@ -160,7 +160,7 @@ def _member_units(member: StoredOrder, record: RefundRecord) -> list[RefundedUni
 def _cancel_member(member: StoredOrder, record: RefundRecord, note: OutboundNote, actor: Actor, deps: AfterSales) -> None:
     """Everything of the member intercepted: it leaves the merge (the shipment ships without it
     and it never follows), then it is cancelled (nothing of its own is reserved: no stock moves)."""
-    merge = MergeStore(deps.orders).load(member.merge_id or "")
+    merge = membership(deps.orders, member.merge_id or "")
     if merge is not None and member.order_id in merge.members:
-        MergeStore(deps.orders).drop_member(merge, member.order_id)
+        drop_member(deps.orders, merge, member.order_id)
     cancel_order(member.order_id, f"{record.channel} {record.kind.value} {record.refund_id}: intercepted at {note.warehouse_id} (merged shipment)", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
