@@ -1038,6 +1038,11 @@ ROUTES = (
 )
 
 
+# --- Open returns across orders (decision 124; shared/aftersales/store.py) -----------------------
+# Sparse: only RMA items carry return_key = RETURN#<state>; sorted on created_at, oldest first.
+# Returns are a few percent of orders: one partition per state is far below a partition's limits.
+TABLES = tuple(replace(t, indexes=(*t.indexes, Index("by_return", "return_key", "created_at"))) if t.key == "orders" else t for t in TABLES)
+
 # --- Per-channel write-back queues (decision 123; shared/writeback/channels.queue_key) ----------
 # One queue, DLQ and alarm per platform: a platform that is down or throttling holds back only its
 # own write-backs and stock pushes (its delayed re-sends wait in its own queue), and its DLQ and
@@ -1067,18 +1072,19 @@ FUNCTIONS = tuple(
     for f in FUNCTIONS
 ) + (
     Function(
-        key="writeback_api",
-        module="functions.writeback_api.handler",
-        description="Failed write-backs to the channels: list them with the reason, redrive one or all (of a channel) after fixing the cause",
+        key="aftersales_api",
+        module="functions.aftersales_api.handler",
+        description="After-sales for operations: the open returns across orders; failed write-backs to the channels, listed and redriven",
         uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES, *_EVERY_WRITEBACK_QUEUE),
         timeout_seconds=30,
     ),
 )
 ROUTES = (
     *ROUTES,
-    Route("GET", "/operations/writebacks", "writeback_api", authorization="IAM"),
-    Route("POST", "/operations/writebacks/redrive", "writeback_api", authorization="IAM"),
-    Route("POST", "/operations/writebacks/{writeback_id}/redrive", "writeback_api", authorization="IAM"),
+    Route("GET", "/operations/writebacks", "aftersales_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/redrive", "aftersales_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/{writeback_id}/redrive", "aftersales_api", authorization="IAM"),
+    Route("GET", "/returns", "aftersales_api", authorization="IAM"),
 )
 
 # Last, so that every IAM route of the console's areas above (after-sales included) is in it.
@@ -1088,7 +1094,7 @@ ROUTES = (
 # (decisions 69 and 71). A route added above in one of these areas reaches the console with no
 # further entry; an area the console does not show (reference data, reconciliation, the routing
 # what-if) stays with operations tools.
-CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations")
+CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations", "/returns")
 CONSOLE_ROUTES = tuple(
     Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO")
     for r in ROUTES

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from functions.writeback_api.handler import handler as writeback_api
+from functions.aftersales_api.handler import handler as aftersales_api
 from shared.aws.clients import client
 from shared.aws.stores import order_store
 from shared.writeback.aws import queues
@@ -41,24 +41,24 @@ def test_operations_list_the_failed_write_backs_and_redrive_one_or_all_over_the_
     writeback_id, second = fail_for_good(fake, aws, monkeypatch, "3891207745120938812"), fail_for_good(fake, aws, monkeypatch, "3891207745120938813")
     drain(client("sqs"), aws.dead_letter_queue_urls["writeback_tmall"])  # its DLQ holds it, with the reason
 
-    status, listed = api_request(writeback_api, "GET", "/operations/writebacks", "/operations/writebacks")
+    status, listed = api_request(aftersales_api, "GET", "/operations/writebacks", "/operations/writebacks")
     assert status == 200 and sorted(w["writeback_id"] for w in listed["writebacks"]) == [writeback_id, second]
     assert listed["writebacks"][0]["attempts"] == MAX_ATTEMPTS and "500" in listed["writebacks"][0]["last_error"]
 
     path = f"/operations/writebacks/{writeback_id}/redrive"
-    status, record = api_request(writeback_api, "POST", "/operations/writebacks/{writeback_id}/redrive", path, json.dumps({"reason": "token renewed"}), writeback_id=writeback_id)
+    status, record = api_request(aftersales_api, "POST", "/operations/writebacks/{writeback_id}/redrive", path, json.dumps({"reason": "token renewed"}), writeback_id=writeback_id)
     assert status == 200 and record["state"] == "PENDING" and record["attempts"] == 0
-    status, refused = api_request(writeback_api, "POST", "/operations/writebacks/{writeback_id}/redrive", path, json.dumps({}), writeback_id=writeback_id)
+    status, refused = api_request(aftersales_api, "POST", "/operations/writebacks/{writeback_id}/redrive", path, json.dumps({}), writeback_id=writeback_id)
     assert status == 409 and refused["errors"][0] == {"field": "writeback_id", "rule": "not_failed", "message": refused["errors"][0]["message"]}
-    status, missing = api_request(writeback_api, "POST", "/operations/writebacks/{writeback_id}/redrive", "/operations/writebacks/WB-NONE/redrive", json.dumps({}), writeback_id="WB-NONE")
+    status, missing = api_request(aftersales_api, "POST", "/operations/writebacks/{writeback_id}/redrive", "/operations/writebacks/WB-NONE/redrive", json.dumps({}), writeback_id="WB-NONE")
     assert status == 404, missing
     deliver_queued(aws)  # the platform takes it now
     assert channel_sync_store().get(writeback_id).state == WriteBackState.DONE, channel_sync_store().get(writeback_id)
     assert any(e.cause == "write-back to tmall redriven" for e in order_store().details(channel_sync_store().get(writeback_id).order_id).timeline)
 
-    status, answer = api_request(writeback_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "jd"}))
+    status, answer = api_request(aftersales_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "jd"}))
     assert (status, answer) == (200, {"redriven": [], "skipped": []})  # another channel's: untouched
-    status, answer = api_request(writeback_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "tmall", "reason": "platform back"}))
+    status, answer = api_request(aftersales_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "tmall", "reason": "platform back"}))
     assert (status, answer) == (200, {"redriven": [second], "skipped": []})
-    status, bad = api_request(writeback_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "myspace"}))
+    status, bad = api_request(aftersales_api, "POST", "/operations/writebacks/redrive", "/operations/writebacks/redrive", json.dumps({"channel": "myspace"}))
     assert status == 400 and bad["errors"][0]["field"].endswith("channel")

@@ -1,5 +1,8 @@
-"""Failed write-backs to the channels (发货回传), IAM-authorised and in the console's operations
-area (decision 123): what `python -m local.writebacks failed|redrive` does, for operations.
+"""After-sales for operations, IAM-authorised and in the console's areas: the returns (退货)
+across orders (decision 124), and the failed write-backs to the channels (发货回传, decision 123):
+what `python -m local.writebacks failed|redrive` does.
+
+GET  /returns?status=expected&limit=&next_token=             returns in that state across orders, oldest first, paged
 
 GET  /operations/writebacks?channel=&limit=                 the FAILED write-backs, newest first, with the reason and attempts
 POST /operations/writebacks/{writeback_id}/redrive {"reason"}       queue one again after fixing its cause
@@ -8,13 +11,17 @@ POST /operations/writebacks/redrive {"channel", "limit", "reason"}  queue every 
 
 from __future__ import annotations
 
+import binascii
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
+from shared.aftersales.records import Rma, RmaState
+from shared.aftersales.store import AfterSalesStore
 from shared.aws.stores import order_store
 from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.observability import logger
@@ -27,6 +34,33 @@ from shared.writeback.usecases.operations import failed_writebacks, redrive_fail
 
 app = build_resolver()
 Platform = Literal["shopify", "tmall", "jd", "douyin", "erp", "partner"]
+
+
+class Returns(BaseModel):
+    returns: list[Rma]
+    next_token: str | None = Field(default=None, description="Present when there are more: pass it back for the next page")
+
+
+@app.get("/returns", summary="Returns (RMAs) in one state across orders, oldest first: the open ones are expected or partly_received")
+def get_returns(
+    status: Annotated[RmaState, Query()] = RmaState.EXPECTED,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next_token: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Returns:
+    try:
+        found, token = AfterSalesStore(order_store()).returns(status, limit, next_token)
+    except (ValueError, binascii.Error, TypeError, AttributeError, ClientError) as error:  # a token not ours
+        raise BadToken from error
+    return Returns(returns=found, next_token=token)
+
+
+class BadToken(Exception):
+    pass
+
+
+@app.exception_handler(BadToken)
+def _bad_token(error: BadToken):
+    return error_response(400, "next_token is not one this API gave", "next_token", "invalid_token")
 
 
 class FailedWriteBacks(BaseModel):
@@ -76,6 +110,7 @@ def post_redrive_all(request: Annotated[RedriveAll, Body()]) -> Redriven:
 
 
 ANSWERS = {
+    "GET /returns": {400: "an unknown status, a limit out of range or a next_token this API did not give"},
     "GET /operations/writebacks": {},
     "POST /operations/writebacks/{writeback_id}/redrive": {404: "no such write-back", 409: "the write-back is not FAILED"},
     "POST /operations/writebacks/redrive": {},
