@@ -85,7 +85,10 @@ class AfterSalesStore:
             "Limit": limit,
         }
         if next_token:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(next_token.encode()))
+            start = json.loads(base64.urlsafe_b64decode(next_token.encode()))
+            if not isinstance(start, dict) or set(start) != {"pk", "sk", "return_key", "created_at"} or not all(isinstance(v, dict) for v in start.values()):
+                raise ValueError("next_token is not a position in the returns")
+            kwargs["ExclusiveStartKey"] = start
         page = self.db.query(**kwargs)
         token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if page.get("LastEvaluatedKey") else None
         return [Rma.model_validate(from_item(i)) for i in page["Items"]], token
