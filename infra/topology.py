@@ -1043,6 +1043,17 @@ ROUTES = (
 # Returns are a few percent of orders: one partition per state is far below a partition's limits.
 TABLES = tuple(replace(t, indexes=(*t.indexes, Index("by_return", "return_key", "created_at"))) if t.key == "orders" else t for t in TABLES)
 
+# --- Stock given back reaches the channels (decision 125) ----------------------------------------
+# Every function that may give reserved stock back (a cancellation, an expired hold, an amendment,
+# an intercept, a return restocked) marks the SKUs for the channel stock push
+# (shared/usecases/settle_reservations.py): it writes the channel sync table's change marks.
+FUNCTIONS = tuple(
+    replace(f, uses=(*f.uses, Uses("channel_sync", Access.WRITE)))
+    if any(u.resource == "inventory" and u.access == Access.WRITE for u in f.uses) and not any(u.resource == "channel_sync" and u.access == Access.WRITE for u in f.uses)
+    else f
+    for f in FUNCTIONS
+)
+
 # --- Per-channel write-back queues (decision 123; shared/writeback/channels.queue_key) ----------
 # One queue, DLQ and alarm per platform: a platform that is down or throttling holds back only its
 # own write-backs and stock pushes (its delayed re-sends wait in its own queue), and its DLQ and

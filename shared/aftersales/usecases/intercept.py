@@ -20,6 +20,8 @@ from shared.aftersales.records import RefundOutcome, RefundRecord
 from shared.aftersales.stock import give_back_units
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.merged_intercept import answer_on_member
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.stock_marks import mark_stock_changed
 from shared.aftersales.usecases.returns import new_rma
 from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
 from shared.aws.order_store import NoteState, OrderDetails, OutboundNote
@@ -171,6 +173,7 @@ def _take_out_of_note(current, note: OutboundNote, record: RefundRecord, answere
 
 
 def _give_back(order_id: str, warehouse_id: str, units: dict[str, int], refund_id: str, deps: AfterSales) -> None:
+    mark_stock_changed([sku for sku, n in units.items() if n], channel_sync_store())  # the channels see it back (decision 125)
     for line in deps.inventory.reservations(order_id):
         wanted = units.get(line.sku, 0)
         if line.warehouse_id != warehouse_id or not wanted or line.state != ReservationState.HELD:
