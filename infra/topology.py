@@ -1054,6 +1054,13 @@ FUNCTIONS = tuple(
     for f in FUNCTIONS
 )
 
+# --- Customer notices by email (decision 126; shared/notices/email.py) ---------------------------
+# A buyer who gave an email (Shopify's email/contact_email) is told by SES, others by SMS. The
+# sender is an SES-verified identity of the account (verified outside the stack, as a domain is);
+# infra/customer_messaging.py grants ses:SendEmail on that identity only.
+NOTICE_EMAIL_FROM = "notices@oms.example.cn"
+FUNCTIONS = tuple(replace(f, settings=(*f.settings, ("NOTICE_EMAIL_FROM", NOTICE_EMAIL_FROM))) if f.key in CUSTOMER_MESSAGING_FUNCTIONS else f for f in FUNCTIONS)
+
 # --- Per-channel write-back queues (decision 123; shared/writeback/channels.queue_key) ----------
 # One queue, DLQ and alarm per platform: a platform that is down or throttling holds back only its
 # own write-backs and stock pushes (its delayed re-sends wait in its own queue), and its DLQ and
