@@ -5,6 +5,7 @@ publishing to any topic, so the grant texts people and nothing else."""
 
 from __future__ import annotations
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
@@ -24,3 +25,7 @@ def grant_customer_messaging(functions: dict[str, lambda_.Function]) -> None:
             "a deny on every topic ARN keeps the grant to texting customers.",
             "Resource::*",
         )
+        # Email (decision 126): SES SendEmail from the notices sender's identity only.
+        domain = topology.NOTICE_EMAIL_FROM.rsplit("@", 1)[1]
+        identity = Stack.of(function).format_arn(service="ses", resource="identity", resource_name=domain)
+        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=[identity], conditions={"StringEquals": {"ses:FromAddress": topology.NOTICE_EMAIL_FROM}}))

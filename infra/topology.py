@@ -1038,6 +1038,73 @@ ROUTES = (
 )
 
 
+# --- Open returns across orders (decision 124; shared/aftersales/store.py) -----------------------
+# Sparse: only RMA items carry return_key = RETURN#<state>; sorted on created_at, oldest first.
+# Returns are a few percent of orders: one partition per state is far below a partition's limits.
+TABLES = tuple(replace(t, indexes=(*t.indexes, Index("by_return", "return_key", "created_at"))) if t.key == "orders" else t for t in TABLES)
+
+# --- Stock given back reaches the channels (decision 125) ----------------------------------------
+# Every function that may give reserved stock back (a cancellation, an expired hold, an amendment,
+# an intercept, a return restocked) marks the SKUs for the channel stock push
+# (shared/usecases/settle_reservations.py): it writes the channel sync table's change marks.
+FUNCTIONS = tuple(
+    replace(f, uses=(*f.uses, Uses("channel_sync", Access.WRITE)))
+    if any(u.resource == "inventory" and u.access == Access.WRITE for u in f.uses) and not any(u.resource == "channel_sync" and u.access == Access.WRITE for u in f.uses)
+    else f
+    for f in FUNCTIONS
+)
+
+# --- Customer notices by email (decision 126; shared/notices/email.py) ---------------------------
+# A buyer who gave an email (Shopify's email/contact_email) is told by SES, others by SMS. The
+# sender is an SES-verified identity of the account (verified outside the stack, as a domain is);
+# infra/customer_messaging.py grants ses:SendEmail on that identity only.
+NOTICE_EMAIL_FROM = "notices@oms.example.cn"
+FUNCTIONS = tuple(replace(f, settings=(*f.settings, ("NOTICE_EMAIL_FROM", NOTICE_EMAIL_FROM))) if f.key in CUSTOMER_MESSAGING_FUNCTIONS else f for f in FUNCTIONS)
+
+# --- Per-channel write-back queues (decision 123; shared/writeback/channels.queue_key) ----------
+# One queue, DLQ and alarm per platform: a platform that is down or throttling holds back only its
+# own write-backs and stock pushes (its delayed re-sends wait in its own queue), and its DLQ and
+# alarm name it. The event channels (ERP, partner) stay on `channel_writeback`. The failed
+# write-backs (the by_failed index) have an API beside `python -m local.writebacks`, in the
+# console's operations area.
+WRITEBACK_PLATFORMS = ("shopify", "tmall", "jd", "douyin")  # shared/writeback/channels.PLATFORMS
+QUEUES = (
+    *QUEUES,
+    *(
+        Queue(
+            key=f"writeback_{platform}",
+            env_var=f"WRITEBACK_{platform.upper()}_QUEUE_URL",
+            purpose=f"Shipping write-backs and stock pushes to {platform}, retried with backoff (delayed re-sends); given up ones in its DLQ with their reason",
+            consumer="channel_writeback",
+            batch_size=5,
+            max_receive_count=3,  # the consumer retries itself; redelivery only after a crash
+            max_concurrency=3,  # the platform rate-limits the app: a few calls at a time
+            visibility_timeout_seconds=6 * 30,
+        )
+        for platform in WRITEBACK_PLATFORMS
+    ),
+)
+_EVERY_WRITEBACK_QUEUE = tuple(Uses(f"writeback_{platform}", Access.SEND) for platform in WRITEBACK_PLATFORMS)
+FUNCTIONS = tuple(
+    replace(f, uses=(*f.uses, *_EVERY_WRITEBACK_QUEUE)) if any(u.resource == "channel_writeback" and u.access == Access.SEND for u in f.uses) else f
+    for f in FUNCTIONS
+) + (
+    Function(
+        key="aftersales_api",
+        module="functions.aftersales_api.handler",
+        description="After-sales for operations: the open returns across orders; failed write-backs to the channels, listed and redriven",
+        uses=(_ORDERS_RW, Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES, *_EVERY_WRITEBACK_QUEUE),
+        timeout_seconds=30,
+    ),
+)
+ROUTES = (
+    *ROUTES,
+    Route("GET", "/operations/writebacks", "aftersales_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/redrive", "aftersales_api", authorization="IAM"),
+    Route("POST", "/operations/writebacks/{writeback_id}/redrive", "aftersales_api", authorization="IAM"),
+    Route("GET", "/returns", "aftersales_api", authorization="IAM"),
+)
+
 # Last, so that every IAM route of the console's areas above (after-sales included) is in it.
 # The console's API: the IAM routes of the areas the console's pages use, again under /console,
 # for console users signed in with Cognito (groups operator and supervisor; the handlers check the
@@ -1045,7 +1112,7 @@ ROUTES = (
 # (decisions 69 and 71). A route added above in one of these areas reaches the console with no
 # further entry; an area the console does not show (reference data, reconciliation, the routing
 # what-if) stays with operations tools.
-CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations")
+CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations", "/returns")
 CONSOLE_ROUTES = tuple(
     Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO")
     for r in ROUTES

@@ -157,6 +157,9 @@ def provision(prefix: str = "oms-local", clients: dict[str, Any] | None = None) 
         arn = c["secretsmanager"].create_secret(Name=f"{prefix}/{secret.key}", SecretString="{}")["ARN"]
         res.env[secret.env_var] = arn
 
+    # The notices' email sender, verified as the account has it on AWS (decision 126).
+    (c.get("ses") or client("ses")).verify_email_identity(EmailAddress=topology.NOTICE_EMAIL_FROM)
+
     role_arn = c["iam"].create_role(
         RoleName=f"{prefix}-local",
         AssumeRolePolicyDocument=json.dumps(

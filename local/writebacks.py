@@ -10,7 +10,7 @@
                                   jd sku_id=, douyin product_id= sku_id=
 
 Locally it finds the running runtime through its data folder (runtime.json, written by `make
-serve`). Against AWS give the stack's names: --channel-sync-table, --orders-table, --queue-url
+serve`). Against AWS give the stack's names: --channel-sync-table, --orders-table and --queue-url KEY=URL per write-back queue
 (credentials and region from the usual AWS environment)."""
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--operator", default=os.environ.get("USER", "operator"))
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--data-dir", help="the local runtime's data folder (default: $OMS_DATA_DIR or .oms-data)")
-    for name in ("channel-sync-table", "orders-table", "queue-url"):
+    for name in ("channel-sync-table", "orders-table"):
         parser.add_argument(f"--{name}", help="AWS: the stack's resource")
+    parser.add_argument("--queue-url", action="append", default=[], help="AWS: KEY=URL, once per write-back queue (channel_writeback, writeback_<platform>)")
     args = parser.parse_args(argv)
     problem = _configure(args)
     if problem:
@@ -69,10 +70,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _configure(args: argparse.Namespace) -> str | None:
     """Points the stores at the running local runtime, or at the given AWS resources."""
+    from infra import topology
+    from shared.writeback.channels import queue_keys
+
+    env_of = {key: topology.env_var_of(key) for key in queue_keys()}
     if args.channel_sync_table and args.orders_table and args.queue_url:
-        os.environ.update({"CHANNEL_SYNC_TABLE": args.channel_sync_table, "ORDERS_TABLE": args.orders_table, "CHANNEL_WRITEBACK_QUEUE_URL": args.queue_url})
+        given = dict(pair.split("=", 1) for pair in args.queue_url if "=" in pair)
+        if set(given) != set(env_of):
+            return f"--queue-url takes KEY=URL for each write-back queue: {', '.join(env_of)}"
+        os.environ.update({"CHANNEL_SYNC_TABLE": args.channel_sync_table, "ORDERS_TABLE": args.orders_table, **{env_of[k]: url for k, url in given.items()}})
         return None
-    if "CHANNEL_SYNC_TABLE" in os.environ and "CHANNEL_WRITEBACK_QUEUE_URL" in os.environ:
+    if "CHANNEL_SYNC_TABLE" in os.environ and all(env in os.environ for env in env_of.values()):
         return None  # already configured (the tests, or an operator's shell)
     runtime_file = data_dir(args.data_dir) / RUNTIME_FILE
     if not runtime_file.exists():
@@ -83,7 +91,7 @@ def _configure(args: argparse.Namespace) -> str | None:
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": running["moto_endpoint"], "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-            "CHANNEL_SYNC_TABLE": f"{prefix}-channel_sync", "ORDERS_TABLE": f"{prefix}-orders", "CHANNEL_WRITEBACK_QUEUE_URL": queue_url,
+            "CHANNEL_SYNC_TABLE": f"{prefix}-channel_sync", "ORDERS_TABLE": f"{prefix}-orders", **{env: running["queues"][key] for key, env in env_of.items()},
         }
     )
     return None

@@ -62,6 +62,9 @@ class Buyer(BaseModel, defer_build=True):
     customer_type: CustomerType = CustomerType.CONSUMER
     # 订购人身份证号: customs needs the payer's resident ID on a cross-border import parcel.
     id_number: str | None = Field(default=None, max_length=30, description="The buyer's ID number, sent by cross-border channels")
+    # Personal data like the receiver's phone: kept in the order's content only (no index holds
+    # it), masked wherever oms writes it elsewhere (notice records, timeline). Decision 126.
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="The buyer's email, where the channel gives it: customer notices go there")
 
 
 class InvoiceKind(StrEnum):

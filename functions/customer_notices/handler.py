@@ -15,6 +15,7 @@ from shared.aws.stores import order_store
 from shared.errors import OrderNotFound
 from shared.notices.compose import request_for
 from shared.notices.send import send_notice
+from shared.notices.email import send_email
 from shared.notices.sms import send_sms
 from shared.observability import logger
 from shared.sqs_batch import process_partial_response
@@ -29,7 +30,7 @@ def notify_one(record: SQSRecord) -> None:
         if request is None:
             logger.info("no notice for this event", extra={"detail_type": envelope.get("detail-type")})
             return
-        outcome = send_notice(request, order_store(), send_sms)
+        outcome = send_notice(request, order_store(), send_sms, send_email)
     except (ValueError, ValidationError, OrderNotFound, AttributeError) as error:
         dead_letter(DEAD_LETTER_ENV, record.body, reason=f"no notice can be sent: {error}"[:500])
         return

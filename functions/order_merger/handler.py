@@ -40,6 +40,8 @@ def handle_event(record: SQSRecord) -> None:
     try:
         if kind == "OrderCancelled":
             outcome = unmerge(order_id, f"order {order_id} cancelled: {detail.get('reason', '')}", order_store(), _start, _cancel)
+        elif kind == "OrderRefunded" and detail.get("stage") != "before_release":
+            outcome = "not_before_release"  # intercepted in the released shipment, or a return (decision 122)
         elif kind == "OrderRefunded":
             outcome = unmerge(order_id, f"order {order_id} refunded ({detail.get('stage', '')})", order_store(), _start, _cancel)
         elif kind in ("ParcelShipped", "ParcelDelivered"):

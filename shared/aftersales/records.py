@@ -54,6 +54,10 @@ class RefundRecord(BaseModel, defer_build=True):
     intercept_notes: list[str] = Field(default_factory=list, description="Notes the warehouse was asked to stop")
     intercept_answers: dict[str, str] = Field(default_factory=dict, description="note id -> intercepted | too_late")
     rma_id: str | None = None
+    # 合单 (decision 122): a merged member's refund after its shipment's release is intercepted on
+    # the shipment order; each record names the other side.
+    merged_into: str | None = Field(default=None, description="On a member's record: the merged shipment order asked to intercept")
+    for_member: str | None = Field(default=None, description="On the shipment order's record: the member whose refund it carries")
     history: list[StatusSeen] = Field(default_factory=list, description="The platform's statuses of this refund, as they arrived")
 
 

@@ -1,24 +1,35 @@
 """Refund records and RMAs in the orders table, in their order's partition:
 
   pk = ORDER#<order_id>  sk = REFUND#<refund_id>   one channel refund, what oms did about it
-                         sk = RMA#<rma_id>          one return expected, what came back
+                         sk = RMA#<rma_id>          one return expected, what came back;
+                                                    return_key = RETURN#<state> (index by_return,
+                                                    sorted on created_at: the returns across orders)
 
 Writes are transaction items so that each goes with the order change it records; a record is
 created once (a repeated refund message finds it) and moved on only from the state the caller saw."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from pydantic import BaseModel
 
-from shared.aftersales.records import RefundRecord, Rma
+from shared.aftersales.records import RefundRecord, Rma, RmaState
 from shared.aws.dynamo import from_item, to_item, to_value
 from shared.aws.order_store import OrderStore
 
 
+RETURNS_INDEX = "by_return"
+
+
 def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
+
+
+def return_key(state: RmaState) -> str:
+    return f"RETURN#{state.value}"
 
 
 class AfterSalesStore:
@@ -58,10 +69,29 @@ class AfterSalesStore:
         return self._replace(record.order_id, f"REFUND#{record.refund_id}", record, seen.updated_at)
 
     def rma_put(self, rma: Rma) -> dict[str, Any]:
-        return self._put(rma.order_id, f"RMA#{rma.rma_id}", rma)
+        return self._put(rma.order_id, f"RMA#{rma.rma_id}", rma, return_key(rma.state))
 
     def rma_update(self, rma: Rma, seen: Rma) -> dict[str, Any]:
-        return self._replace(rma.order_id, f"RMA#{rma.rma_id}", rma, seen.updated_at)
+        return self._replace(rma.order_id, f"RMA#{rma.rma_id}", rma, seen.updated_at, return_key(rma.state))
+
+    def returns(self, state: RmaState, limit: int = 50, next_token: str | None = None) -> tuple[list[Rma], str | None]:
+        """The returns in `state` across orders, oldest first (the backlog's head), a page at a
+        time (decision 124): the index by_return, partition RETURN#<state>."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": RETURNS_INDEX,
+            "KeyConditionExpression": "return_key = :k",
+            "ExpressionAttributeValues": {":k": to_value(return_key(state))},
+            "Limit": limit,
+        }
+        if next_token:
+            start = json.loads(base64.urlsafe_b64decode(next_token.encode()))
+            if not isinstance(start, dict) or set(start) != {"pk", "sk", "return_key", "created_at"} or not all(isinstance(v, dict) for v in start.values()):
+                raise ValueError("next_token is not a position in the returns")
+            kwargs["ExclusiveStartKey"] = start
+        page = self.db.query(**kwargs)
+        token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if page.get("LastEvaluatedKey") else None
+        return [Rma.model_validate(from_item(i)) for i in page["Items"]], token
 
     def order_unchanged(self, order_id: str, version: int, status: str) -> dict[str, Any]:
         """Holds only while the order is at the version and status the caller read."""
@@ -96,12 +126,12 @@ class AfterSalesStore:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def _put(self, order_id: str, sk: str, model: BaseModel) -> dict[str, Any]:
-        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True)}
+    def _put(self, order_id: str, sk: str, model: BaseModel, index_key: str | None = None) -> dict[str, Any]:
+        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True), **({"return_key": index_key} if index_key else {})}
         return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def _replace(self, order_id: str, sk: str, model: BaseModel, seen_updated_at: str) -> dict[str, Any]:
-        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True)}
+    def _replace(self, order_id: str, sk: str, model: BaseModel, seen_updated_at: str, index_key: str | None = None) -> dict[str, Any]:
+        item = {"pk": _pk(order_id), "sk": sk, **model.model_dump(mode="json", exclude_none=True), **({"return_key": index_key} if index_key else {})}
         return {
             "Put": {
                 "TableName": self.table,

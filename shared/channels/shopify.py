@@ -4,6 +4,8 @@ currency; line discounts come as `discount_allocations` (older payloads: `total_
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -111,6 +113,7 @@ class Order(PlatformModel):
     total_shipping_price_set: PriceSet | None = None
     shipping_lines: list[ShippingLine] = Field(default_factory=list, max_length=50)
     email: Text | None = None
+    contact_email: Text | None = None
     customer: Customer | None = None
     shipping_address: Address | None = None
     line_items: list[LineItem] = Field(min_length=1, max_length=500)
@@ -184,10 +187,17 @@ def _charges(order: Order, line_discounts: Decimal) -> dict[str, Any]:
 
 
 def _buyer(order: Order) -> dict[str, Any]:
+    email = _email(order.email or order.contact_email)
     if order.customer is None:  # a guest checkout
-        return {"buyer_id": f"shopify-guest-{order.email or order.id}"}
+        return {"buyer_id": f"shopify-guest-{order.email or order.id}", "email": email}
     name = " ".join(p for p in (order.customer.first_name, order.customer.last_name) if p)
-    return {"buyer_id": f"shopify-{order.customer.id}", "name": name or None}
+    return {"buyer_id": f"shopify-{order.customer.id}", "name": name or None, "email": email}
+
+
+def _email(value: str | None) -> str | None:
+    """The buyer's email for notices (decision 126); one that is not an address is left out."""
+    value = (value or "").strip()
+    return value if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) and len(value) <= 254 else None
 
 
 def _receiver(address: Address | None) -> dict[str, Any] | None:

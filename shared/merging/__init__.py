@@ -6,6 +6,7 @@ less than shipping them apart.
   pricing    pure: the router's cost model on the separate plans and on the merged plan, explained
   groups     pure: which waiting orders are candidates together (same address, same buyer/receiver, window)
   store      AWS adapter: the merge record (members, their own lines, the plan) in the orders table
+  membership AWS adapter: who is in a merge, without the plan (after-sales reads it; decision 122)
   merge      use cases: preview, merge (operator or rule), unmerge (a member cancelled or refunded
              before release), follow the merged shipment (members ship with it)
   sweep      use case: the automatic rule over the orders waiting in APPROVED and BACKORDERED

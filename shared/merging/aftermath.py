@@ -28,8 +28,8 @@ def record_of(order: StoredOrder, orders: OrderStore) -> MergeRecord | None:
 def unmerge(order_id: str, why: str, orders: OrderStore, start_run: StartRun, cancel: Cancel, actor: Actor = _ACTOR) -> str:
     """`order_id`: a member or the shipment order. Returns unmerged, too_late or not_merged."""
     record = record_of(orders.load(order_id), orders)
-    if record is None or record.state != "MERGED":
-        return "not_merged"
+    if record is None or record.state != "MERGED" or order_id not in (record.shipment_order_id, *record.members):
+        return "not_merged"  # (a member whose refund was intercepted left the merge: decision 122)
     shipment = orders.load(record.shipment_order_id)
     if shipment.status in _RELEASED:
         # The parcel carries every member's lines: stopping it is an intercept (after-sales).

@@ -25,7 +25,7 @@ class NoticeRecord(BaseModel, defer_build=True):
     kind: str
     language: str
     text: str
-    channel: Literal["sms"] = "sms"
+    channel: Literal["sms", "email"] = "sms"
     to: str | None = None  # masked
     state: State = "CLAIMED"
     claimed_at: str

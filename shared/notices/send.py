@@ -16,10 +16,12 @@ from shared.aws.order_store import NoteState, OrderStore
 from shared.clock import now_iso
 from shared.lifecycle import Actor, note_entry
 from shared.notices.compose import NoticeRequest, language_for, masked, phone_e164, render
+from shared.notices.email import SUBJECTS, masked_email
 from shared.notices.records import NoticeRecord, NoticeRecords
 from shared.usecases.retry import on_version_conflict
 
 SendSms = Callable[[str, str], str]  # (phone in E.164, text) -> message id
+SendEmail = Callable[[str, str, str], str]  # (address, subject, text) -> message id
 Outcome = Literal["sent", "duplicate", "unconfirmed", "not_sent", "not_applicable"]
 _ACTOR = Actor.system("customer-notices")
 
@@ -31,7 +33,8 @@ class NotYetRecorded(Exception):
     retry_later = True  # shared/sqs_batch.py: one warning line, not an error with its stack
 
 
-def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -> Outcome:
+def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms, send_email: SendEmail | None = None) -> Outcome:
+    """By email (SES) when the buyer gave one and an email sender is wired, else by text (decision 126)."""
     details = orders.details(request.order_id)  # OrderNotFound: the caller dead-letters it
     if request.kind == "cancelled" and _merged_shipment(details.order):
         return "not_applicable"  # unmerged (shared/merging/): each member's own cancellation is told, not this
@@ -44,15 +47,21 @@ def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms) -
         request = request.model_copy(update={"facts": {**request.facts, "carrier": request.facts.get("carrier") or note.carrier or "", "tracking_number": request.facts.get("tracking_number") or note.tracking_number or ""}})
     order = details.order.order
     language = language_for(order)
+    email = order.buyer.email if send_email is not None else None
     phone = phone_e164(order.receiver)
     record = NoticeRecord(
-        order_id=request.order_id, notice_id=request.notice_id, kind=request.kind, language=language,
-        text=render(request, order, language), to=masked(phone) if phone else None, claimed_at=now_iso(),
+        order_id=request.order_id, notice_id=request.notice_id, kind=request.kind, language=language, channel="email" if email else "sms",
+        text=render(request, order, language), to=masked_email(email) if email else masked(phone) if phone else None, claimed_at=now_iso(),
     )  # fmt: skip
     records = NoticeRecords(orders)
     found = records.claim(record)
     if found is not None:
         return "unconfirmed" if found.state == "CLAIMED" else "duplicate"
+    if email is not None and send_email is not None:
+        message_id = send_email(email, SUBJECTS[language].format(external_id=order.external_id), record.text)
+        records.finish(record, "SENT", now_iso(), message_id=message_id)
+        _note(orders, request.order_id, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="email", language=language, to=record.to, text=record.text)
+        return "sent"
     if phone is None:
         records.finish(record, "NOT_SENT", now_iso(), why_not_sent="the receiver has no phone a text can reach")
         _note(orders, request.order_id, f"customer notice '{request.kind}' not sent: no reachable phone", notice_id=request.notice_id)

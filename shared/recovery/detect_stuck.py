@@ -159,6 +159,7 @@ def _waits_on(status: OrderStatus) -> str:
         OrderStatus.SHIPPED: "the carrier's delivery update",
         OrderStatus.DELIVERY_EXCEPTION: "the carrier",
         OrderStatus.BACKORDERED: "replenishment",
+        OrderStatus.RETURN_PENDING: "the buyer's return (RMA) reaching the warehouse",
     }.get(status, "a person")
 
 

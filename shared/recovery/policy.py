@@ -36,7 +36,8 @@ REDRIVE: dict[OrderStatus, Resume] = {
     OrderStatus.ROUTED: Resume.ROUTE,
     OrderStatus.RESERVED: Resume.RELEASE,
 }
-ESCALATE_ONLY = frozenset({OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERY_EXCEPTION, OrderStatus.BACKORDERED})
+# RETURN_PENDING waits on the buyer sending the goods back and the warehouse receiving them (decision 124).
+ESCALATE_ONLY = frozenset({OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERY_EXCEPTION, OrderStatus.BACKORDERED, OrderStatus.RETURN_PENDING})
 COUNTED = frozenset({OrderStatus.EXCEPTION})
 OWN_ESCALATOR = frozenset({OrderStatus.ON_HOLD})
 

@@ -17,8 +17,17 @@ Settle = Callable[[Sequence[ReservationLine], int], list[dict[str, Any]]]
 
 
 def release_reservation(order_id: str, reason: str, inventory: InventoryStore, warehouse_id: str | None = None) -> list[ReservationLine]:
-    """Gives back every HELD line of the order (of one warehouse, if given); returns what it released."""
-    return _settle(order_id, inventory, warehouse_id, lambda lines, now: inventory.release_items(lines, reason, now))
+    """Gives back every HELD line of the order (of one warehouse, if given); returns what it released.
+    Its SKUs are marked for the channel stock push first (decision 125): a crash after the mark
+    pushes an unchanged quantity; a mark after the release could be lost with the retry."""
+    return _settle(order_id, inventory, warehouse_id, lambda lines, now: inventory.release_items(lines, reason, now), before=_mark_for_channels)
+
+
+def _mark_for_channels(lines: Sequence[ReservationLine]) -> None:
+    from shared.writeback.aws.store import channel_sync_store
+    from shared.writeback.stock_marks import mark_stock_changed
+
+    mark_stock_changed((line.sku for line in lines), channel_sync_store())
 
 
 def commit_shipment(order_id: str, warehouse_id: str, inventory: InventoryStore) -> list[ReservationLine]:
@@ -26,7 +35,7 @@ def commit_shipment(order_id: str, warehouse_id: str, inventory: InventoryStore)
     return _settle(order_id, inventory, warehouse_id, inventory.commit_items)
 
 
-def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, settle: Settle) -> list[ReservationLine]:
+def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, settle: Settle, before: Callable[[Sequence[ReservationLine]], None] | None = None) -> list[ReservationLine]:
     settled: list[ReservationLine] = []
     for _ in range(3):  # a line settled concurrently cancels our transaction: re-read and go on
         held = [
@@ -36,6 +45,8 @@ def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, 
         ]
         if not held:
             return settled
+        if before is not None:
+            before(held)
         try:
             for batch in transaction_batches(held):  # a line on buckets takes an item per bucket
                 transact_write(inventory.db, settle(batch, int(time.time())))

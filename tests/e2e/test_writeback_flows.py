@@ -136,7 +136,7 @@ def test_a_platform_that_keeps_failing_ends_in_the_dead_letter_queue_and_the_fai
     ship(runtime, order_id, details["outbound_notes"][0], "JDV0001")
     failed = eventually(lambda: [w for w in failed_list(capsys) if w["order_id"] == order_id], timeout=30)
     assert failed[0]["attempts"] == 6 and "500" in failed[0]["last_error"]
-    eventually(lambda: runtime.queue_depth("channel_writeback", dead_letter=True) >= 1)
+    eventually(lambda: runtime.queue_depth("writeback_jd", dead_letter=True) >= 1)
     eventually(lambda: any("FAILED after 6 attempt(s)" in line for line in timeline(order_id, runtime)))
 
     assert writebacks_cli(["redrive", failed[0]["writeback_id"], "--operator", "ops-wang"]) == 0

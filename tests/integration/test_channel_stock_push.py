@@ -46,10 +46,13 @@ def deliver_all(aws) -> None:
     from tests.integration.conftest import drain
     from functions.channel_writeback.handler import handler as writeback_handler
 
-    messages = drain(client("sqs"), aws.queue_urls["channel_writeback"])
-    records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["channel_writeback"], "awsRegion": "us-east-1"} for m in messages]
-    if records:
-        assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
+    from shared.writeback.channels import queue_keys
+
+    for key in queue_keys():  # one queue per platform (decision 123)
+        messages = drain(client("sqs"), aws.queue_urls[key])
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns[key], "awsRegion": "us-east-1"} for m in messages]
+        if records:
+            assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
 
 
 def test_many_stock_changes_make_one_push_per_channel_with_its_buffer(aws, fake):

@@ -102,3 +102,30 @@ def test_an_order_without_a_reachable_phone_is_recorded_not_sent_and_an_unknown_
     deliver([{"Body": json.dumps({"detail-type": "OrderAccepted", "detail": {"order_id": "OMS-NOBODY"}})}])
     [dead] = drain(boto3.client("sqs"), aws.env["CUSTOMER_NOTICES_DEAD_LETTER_QUEUE_URL"], attributes=True)
     assert "OMS-NOBODY" in dead["MessageAttributes"]["reason"]["StringValue"]
+
+
+def emails_sent() -> list[dict]:
+    from moto.backends import get_backend
+
+    return [{"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body, "source": m.source} for m in get_backend("ses")["123456789012"]["us-east-1"].sent_messages]
+
+
+def test_a_buyer_with_an_email_is_told_by_email_and_the_address_is_masked_in_the_record(seeded, shanghai_order, aws, monkeypatch):
+    """Decision 126: SES when the channel gave the buyer's email, SMS otherwise."""
+    from shared.notices.email import send_email
+
+    monkeypatch.setenv("NOTICE_EMAIL_FROM", "notices@oms.example.cn")  # the function's setting (infra/topology.py)
+    order = {**shanghai_order, "external_id": "SHOP-MAIL-1", "buyer": {**shanghai_order["buyer"], "buyer_id": "C-MAIL-1", "email": "wang.xiaoming@example.com"}}
+    order_id = accept(order)
+    texts_before, emails_before = len(texts_sent()), len(emails_sent())
+    request = NoticeRequest(order_id=order_id, kind="accepted")
+    assert send_notice(request, order_store(), lambda phone, text: "sms-id", send_email) == "sent"
+    assert send_notice(request, order_store(), lambda phone, text: "sms-id", send_email) == "duplicate"
+    [sent] = emails_sent()[emails_before:]
+    assert sent["to"] == ["wang.xiaoming@example.com"] and sent["subject"] == "您的订单 SHOP-MAIL-1" and sent["source"] == "notices@oms.example.cn"
+    assert len(texts_sent()) == texts_before
+    [record] = NoticeRecords(order_store()).of_order(order_id)
+    assert (record.channel, record.to, record.state) == ("email", "w***@example.com", "SENT")
+    note = order_store().details(order_id).timeline[-1]
+    assert note.details["channel"] == "email" and note.details["to"] == "w***@example.com"
+    assert "wang.xiaoming" not in json.dumps(note.details)

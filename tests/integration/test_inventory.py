@@ -79,6 +79,9 @@ def test_crash_between_reserving_and_recording_leaves_nothing_after_the_sweeper(
     assert report.released_lines == len(skus) and report.orders == [order_id]
     assert all(store.stock_record(sku, "WH-A").reserved == 0 for sku in skus)
     assert_books_balance([(sku, "WH-A") for sku in skus])
+    from shared.writeback.aws.store import channel_sync_store  # the expired holds' stock reaches the channels (decision 125)
+
+    assert set(skus) <= {item["sk"] for item in channel_sync_store().changed()}
 
 
 def test_large_order_reserves_in_chunks_and_shortage_gives_earlier_chunks_back(aws):

@@ -10,6 +10,7 @@ import json
 import pytest
 
 from functions.channel_writeback.handler import handler as writeback_handler
+from shared.writeback.channels import queue_keys
 from local.writeback_platforms import FakeChannelApis
 from local.writebacks import main as writebacks_cli
 from shared.aws.clients import client
@@ -61,9 +62,13 @@ def shipped_order(warehouses=("WH-GZ",), channel: str = "tmall") -> str:
 def deliver_queued(aws) -> list[dict]:
     """What the queue holds, each delivered once to the consumer (as Lambda's event source would)."""
     sqs = client("sqs")
-    messages = drain(sqs, aws.queue_urls["channel_writeback"])
-    if messages:
-        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns["channel_writeback"], "awsRegion": "us-east-1"} for m in messages]
+    messages = []
+    for key in queue_keys():  # one queue per platform (decision 123)
+        found = drain(sqs, aws.queue_urls[key])
+        messages += found
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"], "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": aws.queue_arns[key], "awsRegion": "us-east-1"} for m in found]
+        if not records:
+            continue
         assert writeback_handler({"Records": records}, context()) == {"batchItemFailures": []}
     return messages
 
@@ -101,7 +106,7 @@ def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aw
     writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
     record = channel_sync_store().get(writeback_id)
     assert record.state == WriteBackState.FAILED and record.attempts == MAX_ATTEMPTS and "500" in record.last_error
-    dead = drain(client("sqs"), aws.dead_letter_queue_urls["channel_writeback"], attributes=True)
+    dead = drain(client("sqs"), aws.dead_letter_queue_urls["writeback_tmall"], attributes=True)
     assert len(dead) == 1 and "500" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
     assert any("FAILED after 6 attempt(s)" in e.cause for e in order_store().details(order_id).timeline)
 

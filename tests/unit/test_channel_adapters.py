@@ -238,3 +238,12 @@ def test_douyin_post_amount_is_shipping_in_fen():
     detail.update(post_amount=800, pay_amount=detail["pay_amount"] + 800)
     order = douyin.parse(document).order
     assert (order.shipping_fee, order.expected_total, order.order_total) == (Decimal("8.00"), Decimal("317.60"), Decimal("317.60"))
+
+
+def test_shopify_keeps_the_buyers_email_for_notices_and_drops_one_that_is_no_address():
+    """Decision 126: the published orders' `email` (or `contact_email`) reaches the canonical buyer."""
+    assert shopify.parse(real_sample("shopify_orders_create.json")).order.buyer.email == "jane@example.com"
+    document = real_sample("shopify_order_get_450789469.json")["order"]
+    assert shopify.parse(document).order.buyer.email == "bob.norman@mail.example.com"
+    assert shopify.parse({**document, "email": None}).order.buyer.email == "bob.norman@mail.example.com"  # contact_email
+    assert shopify.parse({**document, "email": "not an address", "contact_email": None}).order.buyer.email is None

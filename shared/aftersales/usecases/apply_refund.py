@@ -2,7 +2,8 @@
 
 - before release: everything refunded → the order is cancelled (shared/usecases/cancel_order.py:
   stock back, OrderCancelled); some lines → they leave the order (before_release.py);
-- after release: the warehouse is asked to intercept (拦截) the parcel (intercept.py);
+- after release: the warehouse is asked to intercept (拦截) the parcel (intercept.py); a merged
+  member (合单) whose shipment is released likewise, in the shipment's notes (merged_intercept.py);
 - after shipment: a return (RMA) is expected (returns.py).
 
 One refund id is applied once: a repeat changes nothing, a later status of the same refund (the
@@ -18,6 +19,7 @@ from shared.aftersales.records import RefundOutcome, RefundRecord, StatusSeen
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
 from shared.aftersales.usecases.intercept import request_intercept
+from shared.aftersales.usecases.merged_intercept import released_shipment, request_merged_intercept
 from shared.aftersales.usecases.returns import expect_return
 from shared.aws.order_store import OrderDetails
 from shared.clock import now_iso
@@ -56,7 +58,11 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
         return RefundOutcome.RECORDED.value
     units = refunded_units(current.order, request)
     everything = request.everything or what_is_left(current.order, units) is None
-    if stage == "before_release":
+    merged = released_shipment(current, deps) if stage == "before_release" else None
+    if merged is not None:  # 合单: the member's lines are in a released parcel (decision 122)
+        stage = "after_release"
+        outcome = request_merged_intercept(request, current, merged[0], merged[1], units, everything, actor, deps)
+    elif stage == "before_release":
         outcome = cancel_or_amend(request, details, units, everything, actor, deps)
     elif stage == "after_release":
         outcome = request_intercept(request, details, units, everything, actor, deps)

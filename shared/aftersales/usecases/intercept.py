@@ -19,6 +19,9 @@ from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits,
 from shared.aftersales.records import RefundOutcome, RefundRecord
 from shared.aftersales.stock import give_back_units
 from shared.aftersales.usecases import AfterSales
+from shared.aftersales.usecases.merged_intercept import answer_on_member
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.stock_marks import mark_stock_changed
 from shared.aftersales.usecases.returns import new_rma
 from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
 from shared.aws.order_store import NoteState, OrderDetails, OutboundNote
@@ -93,17 +96,25 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
     record = deps.records.refund(answer.order_id, answer.refund_id)
     if record is None or answer.note_id not in record.intercept_notes:
         raise Nonsense("unknown_intercept", f"order {answer.order_id} asked no intercept of note {answer.note_id} for refund {answer.refund_id}")
+    details = deps.orders.details(answer.order_id)
+    note = next((n for n in details.outbound_notes if n.note_id == answer.note_id), None)
+    if note is None:
+        raise Nonsense("unknown_intercept", f"order {answer.order_id} has no note {answer.note_id}")
+    if record.for_member:  # a merged member's refund (合单): its side first, idempotent
+        answer_on_member(record, note, answer.outcome, actor, deps)
     if answer.note_id in record.intercept_answers:
         if record.everything and record.intercept_answers[answer.note_id] == "intercepted":  # finish what a crash left
             cancel_order(answer.order_id, f"refund {record.refund_id}: intercepted at {answer.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
         return "duplicate"
-    details = deps.orders.details(answer.order_id)
     current = details.order
-    note = next(n for n in details.outbound_notes if n.note_id == answer.note_id)
     now = now_iso()
     answered = record.model_copy(update={"intercept_answers": {**record.intercept_answers, answer.note_id: answer.outcome}, "updated_at": now})
     facts = {"refund_id": record.refund_id, "note_id": note.note_id, "warehouse_id": note.warehouse_id, "outcome": answer.outcome}
-    if answer.outcome == "too_late":
+    if answer.outcome == "too_late" and record.for_member:  # the return is the member's (its RMA)
+        answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE})
+        deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
+        deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; member {record.for_member} expects the return", **facts))
+    elif answer.outcome == "too_late":
         rma = new_rma(record, note.warehouse_id)
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record), deps.records.rma_put(rma)])
@@ -140,24 +151,29 @@ def _take_out_of_note(current, note: OutboundNote, record: RefundRecord, answere
             out[line.sku] -= take
             units.append(RefundedUnits(index=i, line_id=line_key(line), sku=line.sku, quantity=take))
     left = what_is_left(current.order, units)
-    if left is None or not kept:
+    if left is None:
         raise Nonsense("intercept_empties_order", f"refund {record.refund_id} was partial, yet intercepting it at {note.warehouse_id} leaves nothing")
+    # Every line of this note intercepted while the order keeps lines in its other notes: the
+    # note alone is voided (the warehouse stopped it already: no void message follows).
+    shrink = ("SET #lines = :lines", {":lines": to_value([p.model_dump() for p in kept])}) if kept else ("SET #state = :voided", {":voided": to_value(NoteState.VOIDED.value)})
     note_update = {
         "Update": {
             "TableName": deps.orders.table,
             "Key": to_item({"pk": f"ORDER#{current.order_id}", "sk": f"NOTE#{note.warehouse_id}"}),
-            "UpdateExpression": "SET #lines = :lines",
+            "UpdateExpression": shrink[0],
             "ConditionExpression": "#state = :sent",
-            "ExpressionAttributeNames": {"#lines": "lines", "#state": "state"},
-            "ExpressionAttributeValues": {":lines": to_value([p.model_dump() for p in kept]), ":sent": to_value(NoteState.SENT.value)},
+            "ExpressionAttributeNames": {"#state": "state", **({"#lines": "lines"} if kept else {})},
+            "ExpressionAttributeValues": {**shrink[1], ":sent": to_value(NoteState.SENT.value)},
         }
     }
-    entry = note_entry(current.status, actor, f"intercepted at {note.warehouse_id}: refunded lines taken out of the parcel", kept=[p.model_dump() for p in kept], **facts)
+    what = "refunded lines taken out of the parcel" if kept else "the whole parcel stopped, the note voided"
+    entry = note_entry(current.status, actor, f"intercepted at {note.warehouse_id}: {what}", kept=[p.model_dump() for p in kept], **facts)
     deps.orders.amend(current, left, entry, extra_items=[note_update, deps.records.refund_update(answered, record)])
     _give_back(current.order_id, note.warehouse_id, {u.sku: u.quantity for u in units}, record.refund_id, deps)
 
 
 def _give_back(order_id: str, warehouse_id: str, units: dict[str, int], refund_id: str, deps: AfterSales) -> None:
+    mark_stock_changed([sku for sku, n in units.items() if n], channel_sync_store())  # the channels see it back (decision 125)
     for line in deps.inventory.reservations(order_id):
         wanted = units.get(line.sku, 0)
         if line.warehouse_id != warehouse_id or not wanted or line.state != ReservationState.HELD:

@@ -17,6 +17,8 @@ from shared.clock import now_iso
 from shared.events import ReturnedLine, ReturnReceived
 from shared.lifecycle import Actor, ActorKind, OrderStatus, is_allowed, note_entry, transition_entry
 from shared.usecases.retry import on_version_conflict
+from shared.writeback.aws.store import channel_sync_store
+from shared.writeback.stock_marks import mark_stock_changed
 
 
 class ReceiptLine(BaseModel, defer_build=True):
@@ -74,6 +76,7 @@ def receive_return(receipt: ReturnReceipt, source: str, deps: AfterSales) -> str
         raise Nonsense("unknown_rma", f"order {receipt.order_id} expects no return {receipt.rma_id}")
     if receipt.receipt_id not in rma.receipts:
         _check(receipt, rma)
+    mark_stock_changed([line.sku for line in receipt.lines if line.sellable], channel_sync_store())  # back on sale: the channels see it (decision 125)
     for line in receipt.lines:  # each receipt's units once, however often it arrives
         restock(deps.inventory, receipt.receipt_id, receipt.warehouse_id, line.sku, line.sellable, line.unsellable)
     if receipt.receipt_id in rma.receipts:

@@ -29,10 +29,16 @@ def platform(channel: str) -> PlatformChannel:
 
 
 def queue_key(channel: str) -> str:
-    """The topology key of the queue carrying the channel's write-backs and stock pushes. One for
-    all today (the stack is at CloudFormation's 500 resources: docs/decisions.md 80); a queue per
-    platform is this function's answer plus the queues in infra/topology.py."""
-    return "channel_writeback"
+    """The topology key of the queue carrying the channel's write-backs and stock pushes: one per
+    platform (decision 123), so that a platform down or throttling delays only its own calls, with
+    its own DLQ and alarm; the event channels (ERP, partner: a bus publish) share
+    `channel_writeback`."""
+    return f"writeback_{channel}" if channel in PLATFORMS else "channel_writeback"
+
+
+def queue_keys() -> tuple[str, ...]:
+    """Every write-back queue (infra/topology.py declares each)."""
+    return (*(queue_key(channel) for channel in PLATFORMS), "channel_writeback")
 
 
 def queue_env(channel: str) -> str:

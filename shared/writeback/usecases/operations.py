@@ -46,3 +46,17 @@ def put_listing(sku: str, channel: str, shop: str, listing: dict[str, str], stor
     if not sku or not shop:
         raise ValueError("sku and shop must not be empty")
     store.put_listing(sku, channel, shop, listing)
+
+
+def redrive_failed(operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None], channel: str | None = None, limit: int = 100) -> tuple[list[str], list[str]]:
+    """Redrives every FAILED write-back (of one channel, when named), newest first, up to `limit`:
+    (redriven ids, ids another redrive took first)."""
+    redriven, skipped = [], []
+    for record in store.failed(limit if channel is None else 1000):
+        if channel is not None and record.channel != channel:
+            continue
+        if len(redriven) + len(skipped) >= limit:
+            break
+        _, done = redrive_writeback(record.writeback_id, operator, store, orders, send)
+        (redriven if done else skipped).append(record.writeback_id)
+    return redriven, skipped
