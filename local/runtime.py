@@ -188,6 +188,7 @@ class LocalRuntime:
                 sort_key_equals=consumer.sort_key_equals,
                 batch_size=consumer.batch_size,
                 retry_attempts=consumer.retry_attempts,
+                batching_window_seconds=consumer.max_batching_window_seconds,
             )
             stream_poller.start()
             self.pollers.append(stream_poller)

@@ -155,6 +155,35 @@ def _entry_of(item: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry.model_validate(item["entry"])
 
 
+# A timeline note kept on the item it is about (a customer notice's record, decision 118) rather
+# than as a TL item of its own: `timeline_note` is the entry, `note_from_item` the details it takes from the
+# item's own attributes (stored once). OrderStore.details places it by time.
+NOTE_ATTRIBUTE = "timeline_note"
+_NOTE_FROM_ITEM = "note_from_item"
+
+
+def note_attribute(entry: TimelineEntry, from_item: tuple[str, ...] = ()) -> dict[str, Any]:
+    document = entry.model_copy(update={"kind": "note"}).model_dump(mode="json")
+    return {**document, _NOTE_FROM_ITEM: list(from_item)} if from_item else document
+
+
+def _item_note(item: dict[str, Any]) -> TimelineEntry:
+    document = dict(item[NOTE_ATTRIBUTE])
+    taken = document.pop(_NOTE_FROM_ITEM, [])
+    document["details"] = {**document.get("details", {}), **{name: item[name] for name in taken if name in item}}
+    return TimelineEntry.model_validate(document)
+
+
+def _with_item_notes(timeline: list[TimelineEntry], notes: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Each note after the last entry at or before its time (the timeline is in time order)."""
+    for note in sorted(notes, key=lambda n: n.at):
+        place = len(timeline)
+        while place and timeline[place - 1].at > note.at:
+            place -= 1
+        timeline.insert(place, note)
+    return timeline
+
+
 def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     if entry is None:
         return f"TL#{version:06d}"
@@ -202,6 +231,7 @@ class OrderStore:
         content = by_sk.get(order_items.CONTENT, {})
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
             timeline.insert(0, _entry_of(content))  # the RECEIVED entry, stored with the content
+        timeline = _with_item_notes(timeline, [_item_note(i) for i in items if NOTE_ATTRIBUTE in i and not i["sk"].startswith("TL#")])
         return OrderDetails(
             order=StoredOrder.model_validate(order_items.merged(meta, by_sk)),
             timeline=timeline,
