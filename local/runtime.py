@@ -115,11 +115,13 @@ class LocalRuntime:
         snapshot_seconds: float = 5.0,
         settings: dict[str, str] | None = None,  # function settings over the topology's (tests)
         schedule_seconds: dict[str, float] | None = None,  # schedule key -> period, over the scaled one
+        stream_windows: dict[str, float] | None = None,  # stream consumer key -> batching window, over the topology's
     ):
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.empty, self.snapshot_seconds = empty, snapshot_seconds
         self.settings, self.schedule_seconds = dict(settings or {}), dict(schedule_seconds or {})
+        self.stream_windows = dict(stream_windows or {})
         self.restored: persistence.Restored | None = None
         self.recovered: list[str] = []  # orders re-driven at start (their run died with the last process)
         self._snapshots: persistence.PeriodicSnapshots | None = None
@@ -193,6 +195,7 @@ class LocalRuntime:
                 sort_key_equals=consumer.sort_key_equals,
                 batch_size=consumer.batch_size,
                 retry_attempts=consumer.retry_attempts,
+                batching_window_seconds=self.stream_windows.get(consumer.key, consumer.max_batching_window_seconds),
             )
             stream_poller.start()
             self.pollers.append(stream_poller)

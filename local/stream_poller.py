@@ -1,7 +1,11 @@
 """A Lambda DynamoDB-stream event source, locally: read each shard of a table's stream in order,
 hand the consumer batches (after the event filter), and on a reported failure retry from the
 first failed record; after `retry_attempts` the batch's coordinates go to the failure queue and
-reading goes on, as the event source mapping's on-failure destination does on AWS."""
+reading goes on, as the event source mapping's on-failure destination does on AWS.
+
+Like the event source mapping, it gathers records for up to the consumer's batching window
+(MaximumBatchingWindowInSeconds) before it invokes, unless a full batch is there sooner: the
+batches a consumer sees, and so what it writes per record, are AWS's (decision 116)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class StreamPoller:
         retry_attempts: int = 10,
         poll_seconds: float = 0.25,  # Lambda reads a stream's shard four times a second
         shard_refresh_seconds: float = 5.0,
+        batching_window_seconds: float = 0.0,
     ):
         self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
         self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
@@ -38,6 +43,8 @@ class StreamPoller:
         self.poll_seconds, self.shard_refresh_seconds = poll_seconds, shard_refresh_seconds
         self._shards: list[dict[str, Any]] = []
         self._shards_read_at = float("-inf")
+        self.batching_window_seconds = batching_window_seconds
+        self._first_seen: float | None = None  # when the oldest record not yet delivered was read
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function_name}", daemon=True)
         self._iterators: dict[str, str] = {}
@@ -88,14 +95,23 @@ class StreamPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                if not self._pending:
-                    self._pending = self._read()
+                if self._attempts == 0 and len(self._pending) < self.batch_size:
+                    self._pending += self._read()
                 if not self._pending:
                     self.caught_up = True
+                    self._first_seen = None
                     self._stop.wait(self.poll_seconds)
                     continue
                 self.caught_up = False
+                if self._first_seen is None:
+                    self._first_seen = time.monotonic()
+                waited = time.monotonic() - self._first_seen
+                if self._attempts == 0 and len(self._pending) < self.batch_size and waited < self.batching_window_seconds:
+                    self._stop.wait(min(self.poll_seconds, self.batching_window_seconds - waited))
+                    continue  # gather more, as the mapping's batching window does
                 self._deliver()
+                if not self._pending:
+                    self._first_seen = None
             except Exception:  # the server is stopping
                 if self._stop.wait(0.2):
                     return

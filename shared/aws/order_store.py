@@ -155,6 +155,49 @@ def _entry_of(item: dict[str, Any]) -> TimelineEntry:
     return TimelineEntry.model_validate(item["entry"])
 
 
+# A timeline note kept on the item it is about (a customer notice's record, decision 118) rather
+# than as a TL item of its own: `timeline_note` is the entry, `note_from_item` the details it takes from the
+# item's own attributes (stored once). OrderStore.details places it by time.
+NOTE_ATTRIBUTE = "timeline_note"
+_NOTE_FROM_ITEM = "note_from_item"
+
+
+def note_attribute(entry: TimelineEntry, from_item: tuple[str, ...] = ()) -> dict[str, Any]:
+    document = entry.model_copy(update={"kind": "note"}).model_dump(mode="json")
+    return {**document, _NOTE_FROM_ITEM: list(from_item)} if from_item else document
+
+
+def _item_note(item: dict[str, Any]) -> TimelineEntry:
+    document = dict(item[NOTE_ATTRIBUTE])
+    taken = document.pop(_NOTE_FROM_ITEM, [])
+    document["details"] = {**document.get("details", {}), **{name: item[name] for name in taken if name in item}}
+    return TimelineEntry.model_validate(document)
+
+
+def _with_item_notes(timeline: list[TimelineEntry], notes: list[TimelineEntry]) -> list[TimelineEntry]:
+    """Each note after the last entry at or before its time (the timeline is in time order)."""
+    for note in sorted(notes, key=lambda n: n.at):
+        place = len(timeline)
+        while place and timeline[place - 1].at > note.at:
+            place -= 1
+        timeline.insert(place, note)
+    return timeline
+
+
+# A transition's entry carried by an item its transaction creates anyway (release's first outbound
+# note, decision 119) instead of a TL item: `carried_entry` = the entry and its version.
+CARRIED_ENTRY = "carried_entry"
+
+
+def carried_entry(entry: TimelineEntry, version: int) -> dict[str, Any]:
+    return {**entry.model_dump(mode="json"), "version": version}
+
+
+def _carried(item: dict[str, Any]) -> tuple[str, TimelineEntry]:
+    document = dict(item[CARRIED_ENTRY])
+    return _timeline_sk(int(document.pop("version"))), TimelineEntry.model_validate(document)
+
+
 def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     if entry is None:
         return f"TL#{version:06d}"
@@ -198,10 +241,14 @@ class OrderStore:
         meta = by_sk.get(order_items.META)
         if meta is None:
             raise OrderNotFound(order_id)
-        timeline = [_entry_of(i) for i in items if i["sk"].startswith("TL#")]
+        keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#")]
         content = by_sk.get(order_items.CONTENT, {})
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
-            timeline.insert(0, _entry_of(content))  # the RECEIVED entry, stored with the content
+            keyed.append((_timeline_sk(1), _entry_of(content)))  # the RECEIVED entry, stored with the content
+        keyed += [_carried(i) for i in items if CARRIED_ENTRY in i and not i["sk"].startswith("TL#")]
+        keyed.sort(key=lambda pair: pair[0])  # stable: a version's entry, then its notes
+        timeline = [entry for _, entry in keyed]
+        timeline = _with_item_notes(timeline, [_item_note(i) for i in items if NOTE_ATTRIBUTE in i and not i["sk"].startswith("TL#")])
         return OrderDetails(
             order=StoredOrder.model_validate(order_items.merged(meta, by_sk)),
             timeline=timeline,
@@ -310,9 +357,18 @@ class OrderStore:
         entry: TimelineEntry,
         set_fields: dict[str, Any] | None = None,
         extra_items: list[dict[str, Any]] | None = None,
+        entry_on_first_extra: bool = False,
     ) -> StoredOrder:
-        """Applies one status change; raises IllegalTransition or VersionConflict."""
+        """Applies one status change; raises IllegalTransition or VersionConflict.
+
+        With `entry_on_first_extra`, the first extra item (a Put the change creates, conditioned on
+        its absence: release's first outbound note) carries the timeline entry instead of a TL item
+        of its own: one item fewer in the transaction (decision 119)."""
         items = self.transition_items(current, to_status, entry, set_fields) + list(extra_items or [])
+        if entry_on_first_extra and extra_items and "Put" in extra_items[0]:
+            carrier = items.pop(len(items) - len(extra_items))
+            carrier["Put"]["Item"][CARRIED_ENTRY] = to_value(carried_entry(entry, current.version + 1))
+            items[1] = carrier  # in the TL put's place: its failed condition is a lost race too
         try:
             transact_write(self.db, items)
         except TransactionCancelled as cancelled:

@@ -1,4 +1,5 @@
-"""Send one customer notice at most once, record it, and note it on the order's timeline.
+"""Send one customer notice at most once, record it, and note it on the order's timeline (the
+record carries the note: decision 118).
 
 Events arrive at least once (EventBridge, SQS): the sent-notices record is claimed with a
 conditional put before the text leaves, so a repeat finds the claim and sends nothing. A claim
@@ -11,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from shared.aws.dynamo import to_item, to_value
 from shared.aws.order_store import NoteState, OrderStore
 from shared.clock import now_iso
 from shared.lifecycle import Actor, note_entry
 from shared.notices.compose import NoticeRequest, language_for, masked, phone_e164, render
 from shared.notices.email import SUBJECTS, masked_email
 from shared.notices.records import NoticeRecord, NoticeRecords
-from shared.usecases.retry import on_version_conflict
 
 SendSms = Callable[[str, str], str]  # (phone in E.164, text) -> message id
 SendEmail = Callable[[str, str, str], str]  # (address, subject, text) -> message id
@@ -57,34 +56,25 @@ def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms, s
     found = records.claim(record)
     if found is not None:
         return "unconfirmed" if found.state == "CLAIMED" else "duplicate"
+    status = details.order.status
     if email is not None and send_email is not None:
         message_id = send_email(email, SUBJECTS[language].format(external_id=order.external_id), record.text)
-        records.finish(record, "SENT", now_iso(), message_id=message_id)
-        _note(orders, request.order_id, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="email", language=language, to=record.to, text=record.text)
+        at = now_iso()
+        note = note_entry(status, _ACTOR, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="email", language=language, to=record.to)
+        records.finish(record, "SENT", at, message_id=message_id, note=note.model_copy(update={"at": at}), note_from_record=("text",))
         return "sent"
     if phone is None:
-        records.finish(record, "NOT_SENT", now_iso(), why_not_sent="the receiver has no phone a text can reach")
-        _note(orders, request.order_id, f"customer notice '{request.kind}' not sent: no reachable phone", notice_id=request.notice_id)
+        at = now_iso()
+        note = note_entry(status, _ACTOR, f"customer notice '{request.kind}' not sent: no reachable phone", notice_id=request.notice_id)
+        records.finish(record, "NOT_SENT", at, why_not_sent="the receiver has no phone a text can reach", note=note.model_copy(update={"at": at}))
         return "not_sent"
     message_id = send_sms(phone, record.text)
-    records.finish(record, "SENT", now_iso(), message_id=message_id)
-    _note(orders, request.order_id, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="sms", language=language, to=record.to, text=record.text)
+    at = now_iso()
+    # The order's timeline note is the record itself (decision 118): written with the send's
+    # record, read into the timeline by OrderStore.details in time order; its text is the record's.
+    note = note_entry(status, _ACTOR, f"customer notified: {request.kind}", notice_id=request.notice_id, channel="sms", language=language, to=record.to)
+    records.finish(record, "SENT", at, message_id=message_id, note=note.model_copy(update={"at": at}), note_from_record=("text",))
     return "sent"
-
-
-def _note(orders: OrderStore, order_id: str, cause: str, **details: str | None) -> None:
-    """The timeline note under the order's version as it is when written (a condition on it), so
-    the timeline, kept in version order, stays in time order while the workflow moves on."""
-
-    def write() -> None:
-        current = orders.load(order_id)
-        entry = note_entry(current.status, _ACTOR, cause, **details)
-        put = orders._timeline_put(order_id, current.version, entry.model_copy(update={"kind": "note"}), note=True)
-        put["Put"].pop("ConditionExpression")
-        check = {"ConditionCheck": {"TableName": orders.table, "Key": to_item({"pk": f"ORDER#{order_id}", "sk": "META"}), "ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version"}, "ExpressionAttributeValues": {":v": to_value(current.version)}}}
-        orders.write_conditioned(current, [check, put])
-
-    on_version_conflict(write, attempts=5)
 
 
 def _merged_shipment(stored) -> bool:

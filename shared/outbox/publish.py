@@ -4,7 +4,8 @@ Called right after the write that created the messages (the fast path: the note 
 warehouse in milliseconds) and every minute by the scheduled publisher for whatever a crash left
 pending. Both run the same steps, each idempotent, so any number of them may race:
 
-1. record the first attempt's time (kept on later attempts);
+1. know the first attempt's time: written with the message (its creation: the writer publishes
+   right away), noted here only for a message stored without it (before decision 117);
 2. send to the WMS FIFO queue with MessageDeduplicationId = the message id: SQS drops a second
    message with that id for five minutes, so a publisher that crashed between the send and step 3
    re-sends harmlessly. Past that window a re-send could duplicate, so a message whose first
@@ -63,7 +64,8 @@ class OutboxPublisher:
     def _publish_one(self, message: OutboxMessage) -> bool:
         now = utc_now()
         sent_at = None
-        if message.wms_sent_at is None:
+        if message.wms_sent_at is None and message.first_attempt_at is None:
+            # a message stored before decision 117, without its first attempt's bound
             message = self.outbox.note_attempt(message, iso(now))
         if message.wms_sent_at is None:
             first = message.first_attempt_at or iso(now)

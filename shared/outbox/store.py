@@ -43,6 +43,10 @@ class OutboxStore(TableAdapter):
     def put_item(self, message: OutboxMessage) -> dict[str, Any]:
         """The transaction item that records a message to publish (with the decision's write)."""
         item = {**_key(message.order_id, message.message_id), **message.model_dump(mode="json", exclude_none=True), "state": PENDING, "outbox_key": pending_key(message.message_id)}
+        # The writer publishes right after its write (the fast path), so a send may happen from the
+        # message's creation on: that is its first attempt's bound, written here rather than by a
+        # second write before the send (decision 117).
+        item.setdefault("first_attempt_at", message.created_at)
         return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def pending_of(self, order_id: str) -> list[OutboxMessage]:

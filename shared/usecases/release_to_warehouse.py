@@ -67,6 +67,7 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
         set_fields={"outbound_note_ids": [n.note_id for n in notes]},
         extra_items=[orders.outbound_note_put(note) for note in notes]
         + [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes],
+        entry_on_first_extra=True,  # the RELEASED entry rides on the first note (decision 119)
     )
     return Released([n.note_id for n in notes], current.created_at)
 
