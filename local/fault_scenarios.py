@@ -30,6 +30,7 @@ from shared.aws.stores import inventory_store, order_store
 from shared.errors import OrderNotFound
 from shared.ids import order_id_for
 from shared.inventory import ReservationState, StockRecord
+from shared.outbox.store import OutboxStore
 
 SAMPLE = Path(__file__).resolve().parent.parent / "events" / "orders" / "01_own_shop_shanghai.json"
 # The sample's lines ship from Shanghai: the scenarios top this stock up before the first order.
@@ -218,10 +219,11 @@ def order_status(order_id: str) -> str | None:
 
 
 def _outbox_pending(order_ids: list[str]) -> bool:
-    store = order_store()
-    items = store.db.query(TableName=store.table, IndexName="by_outbox", KeyConditionExpression="outbox_key = :p", ExpressionAttributeValues={":p": {"S": "PENDING"}})["Items"]
-    wanted = {f"ORDER#{o}" for o in order_ids}
-    return any(i["pk"]["S"] in wanted for i in items)
+    """Whether any of these orders has a message not yet published: read per order (the index is
+    sharded, PENDING#0..15, decision 91: a read of the old single key found nothing and ended the
+    wait before the sweep had published what a crashed step left behind)."""
+    store = OutboxStore()
+    return any(store.pending_of(order_id) for order_id in order_ids)
 
 
 def _read(outcome: Outcome, scenario: Scenario, notes: Counter[str], limits: dict[str, float] | None = None) -> None:
