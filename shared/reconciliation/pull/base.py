@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
@@ -69,6 +70,22 @@ def douyin_signature(params: dict[str, str], param_json: str, secret: str) -> st
     keyed with the app secret, lower-case hex. access_token and sign_method are not signed."""
     signed = {**{k: params[k] for k in DOUYIN_SIGNED if k != "param_json"}, "param_json": param_json}
     return hmac.new(secret.encode(), f"{secret}{_joined(signed)}{secret}".encode(), hashlib.sha256).hexdigest()
+
+
+def douyin_signed_params(method: str, business: dict[str, Any], credentials: ShopCredentials) -> dict[str, str]:
+    """The query parameters of one 抖店 call, signed over `business` as its param_json (compact,
+    keys sorted, UTF-8 text): what the reconciliation pull and the write-back both send."""
+    param_json = json.dumps(business, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    params = {
+        "method": method,
+        "app_key": credentials.app_key,
+        "access_token": credentials.access_token,
+        "timestamp": str(int(datetime.now(timezone.utc).timestamp())),
+        "v": "2",
+        "sign_method": "hmac-sha256",
+    }
+    params["sign"] = douyin_signature(params, param_json, credentials.app_secret)
+    return params
 
 
 class PagedLister:

@@ -16,12 +16,10 @@ status numbers in _STATES, and the throttling code."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 from shared.reconciliation.domain import ChannelState, PulledOrder, Window
-from shared.reconciliation.pull.base import NumberedPages, ShopCredentials, douyin_signature, pulled_order, setting
+from shared.reconciliation.pull.base import NumberedPages, ShopCredentials, douyin_signed_params, pulled_order, setting
 from shared.reconciliation.pull.http import PlatformRefused
 
 CHANNEL = "douyin"
@@ -55,18 +53,9 @@ class DouyinOrders(NumberedPages):
             "order_by": "update_time",
             "order_asc": True,
         }
-        param_json = json.dumps(business, separators=(",", ":"), sort_keys=True)
-        params = {
-            "method": METHOD,
-            "app_key": credentials.app_key,
-            "access_token": credentials.access_token,
-            "timestamp": str(int(datetime.now(UTC).timestamp())),
-            "v": "2",
-            "sign_method": "hmac-sha256",
-        }
-        params["sign"] = douyin_signature(params, param_json, credentials.app_secret)
+        params = douyin_signed_params(METHOD, business, credentials)
         url = setting(API_SETTING, DEFAULT_API) + "/order/searchList"
-        answer = self.http.request("POST", url, params=params, json_body=json.loads(param_json), throttled=throttled)
+        answer = self.http.request("POST", url, params=params, json_body=dict(sorted(business.items())), throttled=throttled)
         body = answer.body if isinstance(answer.body, dict) else {}
         if body.get("code") != _OK:
             raise PlatformRefused(f"douyin refused {METHOD}: code {body.get('code')} {body.get('msg')} {body.get('sub_msg', '')}")

@@ -7,11 +7,9 @@ SkuSyncStockParam); the answer {code: 10000, msg, data} as the order list's."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
-from shared.reconciliation.pull.base import ShopCredentials, douyin_signature, setting
+from shared.reconciliation.pull.base import ShopCredentials, douyin_signed_params, setting
 from shared.writeback.carriers import codes_of
 from shared.writeback.channels.base import call
 from shared.writeback.domain import CallFailed, StockPush, WriteBack
@@ -38,16 +36,7 @@ class DouyinChannel:
 
 
 def _call(method: str, path: str, business: dict[str, Any], credentials: ShopCredentials) -> dict[str, Any]:
-    param_json = json.dumps(business, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    params = {
-        "method": method,
-        "app_key": credentials.app_key,
-        "access_token": credentials.access_token,
-        "timestamp": str(int(datetime.now(UTC).timestamp())),
-        "v": "2",
-        "sign_method": "hmac-sha256",
-    }
-    params["sign"] = douyin_signature(params, param_json, credentials.app_secret)
+    params = douyin_signed_params(method, business, credentials)
     body = call("POST", setting(API_SETTING, DEFAULT_API) + path, params=params, json_body=business)
     code = body.get("code") if isinstance(body, dict) else None
     if code != _OK:
