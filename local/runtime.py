@@ -208,6 +208,7 @@ class LocalRuntime:
                 every_seconds=self._period(schedule),
                 region=REGION,
                 payload=schedule.payload,
+                timeout_seconds=topology.function(schedule.function).timeout_seconds,
             )
             timer.start()
             self.schedules.append(timer)

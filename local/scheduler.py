@@ -30,10 +30,18 @@ def scheduled_event(rule_name: str, region: str, payload: dict[str, Any] | None 
 
 class LocalSchedule:
     def __init__(
-        self, rule_name: str, function_name: str, handler: Callable[[dict, Any], Any], every_seconds: float, region: str, payload: dict[str, Any] | None = None
+                self,
+        rule_name: str,
+        function_name: str,
+        handler: Callable[[dict, Any], Any],
+        every_seconds: float,
+        region: str,
+        payload: dict[str, Any] | None = None,
+        timeout_seconds: int = 10,
     ):
         self.rule_name, self.function_name, self.handler, self.payload = rule_name, function_name, handler, payload
         self.every_seconds, self.region = every_seconds, region
+        self.timeout_seconds = timeout_seconds  # the function's, as its context tells the handler
         self.runs = 0
         self.failures = 0
         self._stop = threading.Event()
@@ -52,7 +60,7 @@ class LocalSchedule:
             if self.paused.is_set():
                 continue
             try:
-                self.handler(scheduled_event(self.rule_name, self.region, self.payload), LocalLambdaContext(self.function_name))
+                self.handler(scheduled_event(self.rule_name, self.region, self.payload), LocalLambdaContext(self.function_name, timeout_s=self.timeout_seconds))
             except Exception:  # EventBridge would retry; the next tick is our retry
                 self.failures += 1
             self.runs += 1

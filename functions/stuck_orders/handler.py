@@ -23,6 +23,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         enqueue_for_fulfilment,
         lambda order_id, resume_at, run: start_fulfilment(order_id, resume_at=resume_at, run_name=run),
         publish,
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
     metrics.add_metric(name="OrdersStuck", unit="Count", value=sum(report.stuck.values()))
     metrics.add_metric(name="OrdersRedriven", unit="Count", value=len(report.redriven))

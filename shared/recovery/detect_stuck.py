@@ -7,11 +7,18 @@ bookkeeping fields, written conditioned on the version the detector saw, so two 
 cannot both act), noted in its timeline and announced (OrderStuck). When re-driving has not helped,
 or cannot help, the order is escalated once per status: a note and StuckOrderEscalated. Every
 step the re-drive starts is idempotent and every write version-conditioned, so a re-drive that
-races a slow original run is harmless."""
+races a slow original run is harmless.
+
+A run acts on a page's orders at once (`workers` threads: each act is three or four calls, and a
+backlog of thousands after an intake outage must be worked off within minutes, not one order at a
+time), and keeps reading pages, oldest first, until its time is nearly up (`time_left`, from the
+Lambda context) or it has acted on MAX_PER_STATUS_PER_RUN orders of one status; the next run takes
+the rest (decision 152)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,7 +31,9 @@ from shared.recovery.policy import COUNTED, REDRIVE, Resume, StuckPolicy
 Publish = Callable[[Sequence[DomainEvent]], None]
 Enqueue = Callable[[str], None]
 StartRun = Callable[[str, str, str], bool]  # (order id, resume_at, run name) -> started
-PER_STATUS_PER_RUN = 200  # a backlog is worked off over several runs, oldest first
+MAX_PER_STATUS_PER_RUN = 5000  # a backlog beyond this is worked off over several runs, oldest first
+ACT_WORKERS = 16  # orders of one page acted on at once
+RESERVE_SECONDS = 15.0  # no new page is read with less time than this left (a page's acts finish in it)
 _ACTOR = Actor.system("stuck-order-detector")
 
 
@@ -49,21 +58,33 @@ def detect_stuck_orders(
     start_run: StartRun,
     publish: Publish,
     now: datetime | None = None,
+    *,
+    time_left: Callable[[], float] | None = None,
+    workers: int = ACT_WORKERS,
 ) -> StuckReport:
     now = now or utc_now()
     report = StuckReport()
-    for status, limit in policy.scanned():
-        token, seen = None, 0
-        while seen < PER_STATUS_PER_RUN:
-            page, token = orders.waiting_page(status, iso(now - timedelta(seconds=limit)), limit=100, next_token=token)
-            for order in page:
-                if order.stuck_escalated_version == order.version:
-                    continue  # operations have it: no longer counted (the alarm clears)
-                report.stuck[status.value] = report.stuck.get(status.value, 0) + 1
-                _act(order, limit, policy, orders, enqueue, start_run, publish, now, report)
-            seen += len(page)
-            if token is None:
-                break
+
+    def act(order: StoredOrder, limit: int) -> tuple[str, float] | None:
+        return _act(order, limit, policy, orders, enqueue, start_run, publish, now)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="stuck-act") as pool:
+        for status, limit in policy.scanned():
+            token, seen = None, 0
+            while seen < MAX_PER_STATUS_PER_RUN and (time_left is None or time_left() > RESERVE_SECONDS):
+                page, token = orders.waiting_page(status, iso(now - timedelta(seconds=limit)), limit=100, next_token=token)
+                # Escalated at this version: operations have it, no longer counted (the alarm clears).
+                open_ = [order for order in page if order.stuck_escalated_version != order.version]
+                if open_:
+                    report.stuck[status.value] = report.stuck.get(status.value, 0) + len(open_)
+                for order, acted in zip(open_, pool.map(lambda o: act(o, limit), open_)):
+                    if acted is not None:
+                        kind, delay = acted
+                        (report.redriven if kind == "redriven" else report.escalated).append(order.order_id)
+                        report.detection_delays.append(delay)
+                seen += len(page)
+                if token is None:
+                    break
     for status in COUNTED:
         report.counted[status.value] = orders.count_in(status)
     return report
@@ -78,22 +99,22 @@ def _act(
     start_run: StartRun,
     publish: Publish,
     now: datetime,
-    report: StuckReport,
-) -> None:
+) -> tuple[str, float] | None:
+    """What this run did to the order ("redriven" or "escalated", with the seconds since it became
+    overdue), or None when it was left alone."""
     same_version = order.redrive_version == order.version
     redrives = order.redrives if same_version else 0
     last_redrive = _parse(order.redriven_at) if same_version and order.redriven_at else None
     if last_redrive and (now - last_redrive).total_seconds() < limit:
-        return  # the last re-drive gets a whole limit to work
+        return None  # the last re-drive gets a whole limit to work
     overdue_since = (last_redrive or _parse(order.updated_at)) + timedelta(seconds=limit)
     resume = REDRIVE.get(order.status)
     if resume is not None and redrives < policy.max_redrives:
         if _redrive(order, resume, redrives + 1, limit, orders, enqueue, start_run, publish, now):
-            report.redriven.append(order.order_id)
-            report.detection_delays.append((now - overdue_since).total_seconds())
-        return
+            return "redriven", (now - overdue_since).total_seconds()
+        return None
     if not orders.set_if_unchanged(order, {"stuck_escalated_version": order.version}, expect={"stuck_escalated_version": order.stuck_escalated_version}):
-        return  # moved on, or another run escalated it
+        return None  # moved on, or another run escalated it
     why = (
         f"re-driven {redrives} times without moving on" if resume is not None else f"waits on {_waits_on(order.status)}"
     )
@@ -102,8 +123,7 @@ def _act(
         note_entry(order.status, _ACTOR, f"{order.status.value} for longer than {_duration(limit)}: {why}; escalated to operations", redrives=redrives),
     )
     publish([StuckOrderEscalated(event_id=f"{order.order_id}:stuck-escalated:{order.version}", redrives=redrives, **_facts(order, limit))])
-    report.escalated.append(order.order_id)
-    report.detection_delays.append((now - overdue_since).total_seconds())
+    return "escalated", (now - overdue_since).total_seconds()
 
 
 def _redrive(

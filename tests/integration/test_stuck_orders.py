@@ -4,6 +4,7 @@ EXCEPTION counted; and the sharded status index's scatter-gather paging."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from shared.aws import status_index
@@ -106,3 +107,27 @@ def test_items_keyed_before_sharding_are_migrated(seeded, shanghai_order):
     assert status_index.migrate_flow_keys(store.db, store.table) == 1  # then into by_flow (decision 92)
     assert status_index.migrate_flow_keys(store.db, store.table) == 0
     assert [o.order_id for o in store.waiting_since(OrderStatus.RECEIVED, "~")] == [order_id]
+
+
+def test_a_backlog_is_acted_on_at_once_and_a_run_stops_reading_when_its_time_is_nearly_up(seeded, shanghai_order):
+    ids = [accept({**shanghai_order, "external_id": f"{shanghai_order['external_id']}-b{n}"}) for n in range(6)]
+    later = utc_now() + timedelta(seconds=61)
+    # With its time nearly up, a run reads no page: the backlog waits for the next run, untouched.
+    calls = Recorder()
+    report = detect_stuck_orders(order_store(), POLICY, calls.enqueued.append, lambda *a: True, calls.events.extend, now=later, time_left=lambda: 5.0)
+    assert report.stuck == {} and report.redriven == [] and calls.enqueued == []
+    # With time, a page's orders are acted on at once: each queueing waits for two others to be
+    # under way (a barrier of three), which one order at a time would never reach.
+    together = threading.Barrier(3, timeout=20)
+    queued: list[str] = []
+
+    def enqueue(order_id: str) -> None:
+        together.wait()
+        queued.append(order_id)
+
+    report = detect_stuck_orders(order_store(), POLICY, enqueue, lambda *a: True, calls.events.extend, now=later, time_left=lambda: 60.0, workers=3)
+    assert sorted(report.redriven) == sorted(ids) == sorted(queued)
+    assert report.stuck == {"RECEIVED": 6} and len(report.detection_delays) == 6
+    assert [e.detail_type for e in calls.events] == ["OrderStuck"] * 6
+    # Each was counted once: a second run at the same moment leaves them their limit to work.
+    assert detect_stuck_orders(order_store(), POLICY, enqueue, lambda *a: True, calls.events.extend, now=later, time_left=lambda: 60.0).redriven == []
