@@ -161,20 +161,22 @@ class _Search:
             positions = list(range(max(extra_from, 0), len(self.order)))
         problem = self.problem
         steps = self.steps_after_first if chosen else self.steps
+        order, best, keep, budget = self.order, self.best, problem.keep, problem.node_budget
+        ahead = self.ahead[size - len(chosen) - 1]
         tried = 0
         for n, position in enumerate(positions):
             if blocked >> position & 1:
                 continue
-            index = self.order[position]
+            index = order[position]
             self.nodes += 1
-            if self.nodes > problem.node_budget:
+            if self.nodes > budget:
                 # The budget holds here too: sets are many more than allocations on a wide network.
                 self.note_unexplored([p for p in positions[n:] if not blocked >> p & 1], floor, steps, size - len(chosen) - 1)
                 raise BudgetExhausted
             new_floor = tuple(map(add, floor, steps[index]))
-            bound = self.bound()
+            bound = best[-1][0] if len(best) >= keep else None  # self.bound(), inlined
             # The warehouses still to join add at least the least steps: the set's floor, seen ahead.
-            seen = tuple(map(add, new_floor, self.ahead[size - len(chosen) - 1])) if bound is not None else new_floor
+            seen = tuple(map(add, new_floor, ahead)) if bound is not None else new_floor
             if bound is not None and seen > bound:
                 if seen[0] > bound[0]:
                     break  # positions follow the first criterion's step: the rest are no better
@@ -297,6 +299,7 @@ class _Allocation:
         self.fens = [search.fens[s] for s in sites]
         self.least = [search.least[s] for s in sites]
         self.rates = [search.cheapest_kg[s] for s in sites]  # beyond a package's price table
+        self.tops = [len(fens) - 1 for fens in self.fens]
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.total_g = search.total_g
         # What a warehouse must ship because no other of the set holds it: placed up front.
@@ -317,8 +320,10 @@ class _Allocation:
         kilograms (the cheapest of several carriers' straight lines), so adding them all to one
         package is the cheapest way: the least such addition bounds any way."""
         total, kgs, billed_now = self.penalty, 0, []
+        weight = remaining_g
         for fens, least, g in zip(self.fens, self.least, grams):
             if g:
+                weight += g
                 kg = (g + 999) // GRAMS_PER_KG
                 total += fens[kg]
             else:
@@ -326,10 +331,17 @@ class _Allocation:
                 total += least
             kgs += kg
             billed_now.append(kg)
-        beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - kgs
+        beyond = (weight + 999) // GRAMS_PER_KG - kgs
         if beyond <= 0:
             return total
-        return total + min(_addition(fens, rate, kg, beyond) for fens, kg, rate in zip(self.fens, billed_now, self.rates))
+        # _addition, inlined: this runs for every branch of every allocation
+        cheapest = None
+        for fens, kg, rate, top in zip(self.fens, billed_now, self.rates, self.tops):
+            to = kg + beyond
+            added = fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
+            if cheapest is None or added < cheapest:
+                cheapest = added
+        return total + cheapest
 
     def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
@@ -343,6 +355,8 @@ class _Allocation:
         # The heaviest choices first: they decide the most.
         self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
         self.options = [self.splits(i, problem.items[i]) for i in self.free]
+        # per depth and split: the grams it adds to each warehouse's package
+        self.added = [[tuple([units * problem.items[i].unit_g for units in split]) for split in options] for i, options in zip(self.free, self.options)]
         self.remaining_g = [0] * (len(self.free) + 1)  # from each depth on: the weight still to place
         for depth in range(len(self.free) - 1, -1, -1):
             item = problem.items[self.free[depth]]
@@ -381,15 +395,14 @@ class _Allocation:
             return  # the cost ahead depends only on the weights so far
         self.seen.add(state)
         item_index = self.free[depth]
-        item = self.problem.items[item_index]
         # Cheapest-looking branch first: a good plan early makes the cap bite sooner.
         children = []
         rest_g = self.remaining_g[depth + 1]
-        unit_g = item.unit_g
-        for split in self.options[depth]:
-            after = [g + units * unit_g for g, units in zip(grams, split)]
-            child_bound = self.lower_bound(after, rest_g)
-            if child_bound <= self.cap:
+        lower_bound, cap = self.lower_bound, self.cap
+        for split, added in zip(self.options[depth], self.added[depth]):
+            after = list(map(add, grams, added))
+            child_bound = lower_bound(after, rest_g)
+            if child_bound <= cap:
                 children.append((child_bound, split, after))
         children.sort(key=lambda child: child[0])
         for child_bound, split, after in children:
