@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from operator import add
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -102,10 +103,6 @@ def _members(mask: int) -> list[int]:
         out.append(low.bit_length() - 1)
         mask ^= low
     return out
-
-
-def _ships(units: int, item: Item) -> bool:
-    return units >= (1 if item.splittable else item.quantity)
 
 
 @dataclass(slots=True)
@@ -225,7 +222,7 @@ class _Search:
         of the `size` least steps (each set's floor is at least that, criterion by criterion, hence
         also in the objective's lexicographic order), with the extra-package penalty and the
         weight floor (`weight_floors`, by size)."""
-        columns = [sorted(step[at] for step in self.steps) for at in range(len(self.problem.objective))]
+        columns = [sorted(column) for column in zip(*self.steps)]  # per criterion
         floors = []
         for size in sizes:
             floor = []
@@ -482,8 +479,8 @@ _STEP_OF = {COST: lambda c: c.min_fixed_fen, PACKAGES: lambda c: 1, DISTANCE: la
 
 def _steps(problem: Problem) -> list[tuple[int, ...]]:
     """Per candidate: what joining a set adds to each criterion's floor."""
-    of = [_STEP_OF[name] for name in problem.objective]
-    return [tuple(value(c) for value in of) for c in problem.candidates]
+    columns = [[value(c) for c in problem.candidates] for value in (_STEP_OF[name] for name in problem.objective)]
+    return list(zip(*columns))
 
 
 def search(problem: Problem) -> SearchResult:
@@ -494,7 +491,14 @@ def search(problem: Problem) -> SearchResult:
     steps = _steps(problem)
     penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
     order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
-    holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
+    least_shipped = [1 if item.splittable else item.quantity for item in problem.items]  # what shipping an item takes
+    holds = []
+    for c in problem.candidates:
+        mask = 0
+        for i, (units, least) in enumerate(zip(c.available, least_shipped)):
+            if units >= least:
+                mask |= 1 << i
+        holds.append(mask)
     holders = [0] * len(problem.items)
     for position, index in enumerate(order):
         for i in _members(holds[index]):
@@ -517,8 +521,9 @@ def search(problem: Problem) -> SearchResult:
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
     after_first = searcher.steps_after_first
-    least_steps = [sorted(step[at] for step in after_first) for at in range(len(problem.objective))]
-    searcher.ahead = [tuple(sum(column[:r]) for column in least_steps) for r in range(len(order) + 1)]
+    least_steps = [sorted(column) for column in zip(*after_first)]  # per criterion
+    # per count r: the sums of the r least steps of each criterion
+    searcher.ahead = list(zip(*(accumulate(column, initial=0) for column in least_steps)))
     exact = True
     # Every warehouse of a set ships at least one unit (a whole item if it cannot split): a set
     # larger than that count is a smaller set with idle warehouses, so it is never walked.
