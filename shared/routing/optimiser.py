@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import add
+from operator import add, itemgetter
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
@@ -401,12 +401,21 @@ class _Allocation:
             child_bound = lower_bound(after, rest_g)
             if child_bound <= cap:
                 children.append((child_bound, split, after))
-        children.sort(key=lambda child: child[0])
+        children.sort(key=itemgetter(0))
+        leaf = depth + 1 == len(self.free)
         for child_bound, split, after in children:
             if child_bound > self.cap:
                 break
             self.choice[item_index] = split
-            self.descend(depth + 1, after, child_bound)
+            if leaf:  # descend(depth + 1, ...) at a leaf, inlined: one node, then the plan if every warehouse ships
+                search.nodes += 1
+                if search.nodes > self.problem.node_budget:
+                    raise BudgetExhausted
+                if all(after):
+                    self.best = (child_bound, tuple(self.choice))
+                    self.cap = child_bound - 1
+            else:
+                self.descend(depth + 1, after, child_bound)
 
     def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
         caps = tuple(c.available[item_index] for c in self.candidates)
