@@ -95,14 +95,22 @@ def _addition(fens: tuple[int, ...], rate: int, kg: int, more: int) -> int:
     return fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
 
 
-def _members(mask: int) -> list[int]:
+def _members_of(mask: int) -> tuple[int, ...]:
     """The item indices in a bit set."""
     out = []
     while mask:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
-    return out
+    return tuple(out)
+
+
+_MEMBERS = tuple(_members_of(mask) for mask in range(1 << 10))  # the sets of up to 10 items or warehouses, listed once
+
+
+def _members(mask: int) -> tuple[int, ...]:
+    """The item indices in a bit set (the walk asks for them at every node)."""
+    return _MEMBERS[mask] if mask < 1024 else _members_of(mask)
 
 
 @dataclass(slots=True)
@@ -343,14 +351,14 @@ class _Allocation:
     def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
         self.candidates = [problem.candidates[s] for s in self.sites]
-        self.free = _members(self.once & ~self.only)  # items whose placement is a choice
-        if not self.free:  # typical for a single warehouse: nothing to choose
+        free = _members(self.once & ~self.only)  # items whose placement is a choice
+        if not free:  # typical for a single warehouse: nothing to choose
             if not all(self.forced):
                 return None
             cost = self.lower_bound(self.forced, 0)
             return (cost, self.forced_allocation()) if cost <= cap else None
         # The heaviest choices first: they decide the most.
-        self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
+        self.free = sorted(free, key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
         self.options = [self.splits(i, problem.items[i]) for i in self.free]
         # per depth and split: the grams it adds to each warehouse's package
         self.added = [[tuple([units * problem.items[i].unit_g for units in split]) for split in options] for i, options in zip(self.free, self.options)]
