@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -12,6 +13,7 @@ _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 _EXTENSION = re.compile(r"(?:转|ext\.?|#)\d{1,6}$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # pure: review (blacklist, receiver key) and the recent-order keys ask for the same phone in turn
 def normalized(phone: str) -> str:
     """Digits only, without the country code: the form blacklists are kept in."""
     digits = _SEPARATORS.sub("", _EXTENSION.sub("", unicodedata.normalize("NFKC", phone).strip()))

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -192,7 +193,12 @@ def _plain_text(text: str) -> str:
 def address_fingerprint(receiver: ReceiverAddress) -> str:
     """Equal for two spellings of the same delivery address (province suffixes, spaces, full-width
     characters); the key of the address blacklist and of "many orders to one address"."""
-    resolved = resolve(receiver.province, receiver.city, receiver.district)
-    place = resolved.district_code or resolved.city_code or "|".join(_plain_text(p) for p in (receiver.province, receiver.city, receiver.district))
-    return hashlib.sha256(f"{place}|{_plain_text(receiver.detail)}".encode()).hexdigest()[:24]
+    return _fingerprint(receiver.province, receiver.city, receiver.district, receiver.detail)
+
+
+@lru_cache(maxsize=4096)  # pure in its four texts: review and the recent-order keys fingerprint the same address in turn
+def _fingerprint(province: str, city: str, district: str, detail: str) -> str:
+    resolved = resolve(province, city, district)
+    place = resolved.district_code or resolved.city_code or "|".join(_plain_text(p) for p in (province, city, district))
+    return hashlib.sha256(f"{place}|{_plain_text(detail)}".encode()).hexdigest()[:24]
 

@@ -14,7 +14,7 @@ value that would have been computed:
   every lane it keyed alive, so no other lane takes its id);
 - what an optimiser candidate (planner._candidate) takes from its lane and strategy alone (the
   cheapest package and further kilogram, the rounded distance, the warehouse's priority rank):
-  key (lane, strategy).
+  key (lane, strategy); with the price table, key (lane, strategy, billed kilograms).
 
 Opt-in: `prepare(..., memo=PlanningMemo(network))` and `problem_of(..., memo=...)`; one memo per
 network (it holds the network it was made for and refuses another). Unbounded: meant for a run,
@@ -41,6 +41,7 @@ class PlanningMemo:
         self._lanes_by_id: dict[int, Lane] = {}  # the same for lanes
         self._tables: dict[tuple[int, int], tuple[int, ...]] = {}  # (lane, kg) -> its table up to kg
         self._lane_terms: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (lane, strategy) -> lane_terms
+        self._candidate_terms: dict[tuple[int, int, int], tuple] = {}  # (lane, strategy, kg) -> (table up to kg, *lane_terms)
         self.hits = self.misses = 0
 
     def check(self, network: Network) -> None:
@@ -95,6 +96,17 @@ class PlanningMemo:
             from shared.routing.planner import lane_terms  # the planner builds on this module
 
             found = self._lane_terms[key] = lane_terms(lane_, strategy)
+        return found
+
+    def candidate_terms(self, lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
+        """(fen_by_kg(lane, kg), *lane_terms(lane, strategy)): all an optimiser candidate takes
+        from its lane, strategy and billed kilograms, in one look-up (a decision asks it for every
+        warehouse). An entry is made only after lane_terms kept the lane and the strategy alive,
+        so the ids in its key stay theirs."""
+        key = (id(lane_), id(strategy), kg)
+        found = self._candidate_terms.get(key)
+        if found is None:
+            found = self._candidate_terms[key] = (self.fen_by_kg(lane_, kg), *self.lane_terms(lane_, strategy))
         return found
 
     def fen_by_kg(self, lane_: Lane, kg: int) -> tuple[int, ...]:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import add
+from itertools import accumulate
+from operator import add, itemgetter
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
@@ -94,18 +95,22 @@ def _addition(fens: tuple[int, ...], rate: int, kg: int, more: int) -> int:
     return fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
 
 
-def _members(mask: int) -> list[int]:
+def _members_of(mask: int) -> tuple[int, ...]:
     """The item indices in a bit set."""
     out = []
     while mask:
         low = mask & -mask
         out.append(low.bit_length() - 1)
         mask ^= low
-    return out
+    return tuple(out)
 
 
-def _ships(units: int, item: Item) -> bool:
-    return units >= (1 if item.splittable else item.quantity)
+_MEMBERS = tuple(_members_of(mask) for mask in range(1 << 10))  # the sets of up to 10 items or warehouses, listed once
+
+
+def _members(mask: int) -> tuple[int, ...]:
+    """The item indices in a bit set (the walk asks for them at every node)."""
+    return _MEMBERS[mask] if mask < 1024 else _members_of(mask)
 
 
 @dataclass(slots=True)
@@ -161,20 +166,22 @@ class _Search:
             positions = list(range(max(extra_from, 0), len(self.order)))
         problem = self.problem
         steps = self.steps_after_first if chosen else self.steps
+        order, best, keep, budget = self.order, self.best, problem.keep, problem.node_budget
+        ahead = self.ahead[size - len(chosen) - 1]
         tried = 0
         for n, position in enumerate(positions):
             if blocked >> position & 1:
                 continue
-            index = self.order[position]
+            index = order[position]
             self.nodes += 1
-            if self.nodes > problem.node_budget:
+            if self.nodes > budget:
                 # The budget holds here too: sets are many more than allocations on a wide network.
                 self.note_unexplored([p for p in positions[n:] if not blocked >> p & 1], floor, steps, size - len(chosen) - 1)
                 raise BudgetExhausted
             new_floor = tuple(map(add, floor, steps[index]))
-            bound = self.bound()
+            bound = best[-1][0] if len(best) >= keep else None  # self.bound(), inlined
             # The warehouses still to join add at least the least steps: the set's floor, seen ahead.
-            seen = tuple(map(add, new_floor, self.ahead[size - len(chosen) - 1])) if bound is not None else new_floor
+            seen = tuple(map(add, new_floor, ahead)) if bound is not None else new_floor
             if bound is not None and seen > bound:
                 if seen[0] > bound[0]:
                     break  # positions follow the first criterion's step: the rest are no better
@@ -223,7 +230,7 @@ class _Search:
         of the `size` least steps (each set's floor is at least that, criterion by criterion, hence
         also in the objective's lexicographic order), with the extra-package penalty and the
         weight floor (`weight_floors`, by size)."""
-        columns = [sorted(step[at] for step in self.steps) for at in range(len(self.problem.objective))]
+        columns = [sorted(column) for column in zip(*self.steps)]  # per criterion
         floors = []
         for size in sizes:
             floor = []
@@ -297,6 +304,7 @@ class _Allocation:
         self.fens = [search.fens[s] for s in sites]
         self.least = [search.least[s] for s in sites]
         self.rates = [search.cheapest_kg[s] for s in sites]  # beyond a package's price table
+        self.tops = [len(fens) - 1 for fens in self.fens]
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.total_g = search.total_g
         # What a warehouse must ship because no other of the set holds it: placed up front.
@@ -317,8 +325,10 @@ class _Allocation:
         kilograms (the cheapest of several carriers' straight lines), so adding them all to one
         package is the cheapest way: the least such addition bounds any way."""
         total, kgs, billed_now = self.penalty, 0, []
+        weight = remaining_g
         for fens, least, g in zip(self.fens, self.least, grams):
             if g:
+                weight += g
                 kg = (g + 999) // GRAMS_PER_KG
                 total += fens[kg]
             else:
@@ -326,23 +336,32 @@ class _Allocation:
                 total += least
             kgs += kg
             billed_now.append(kg)
-        beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - kgs
+        beyond = (weight + 999) // GRAMS_PER_KG - kgs
         if beyond <= 0:
             return total
-        return total + min(_addition(fens, rate, kg, beyond) for fens, kg, rate in zip(self.fens, billed_now, self.rates))
+        # _addition, inlined: this runs for every branch of every allocation
+        cheapest = None
+        for fens, kg, rate, top in zip(self.fens, billed_now, self.rates, self.tops):
+            to = kg + beyond
+            added = fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
+            if cheapest is None or added < cheapest:
+                cheapest = added
+        return total + cheapest
 
     def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
         self.candidates = [problem.candidates[s] for s in self.sites]
-        self.free = _members(self.once & ~self.only)  # items whose placement is a choice
-        if not self.free:  # typical for a single warehouse: nothing to choose
+        free = _members(self.once & ~self.only)  # items whose placement is a choice
+        if not free:  # typical for a single warehouse: nothing to choose
             if not all(self.forced):
                 return None
             cost = self.lower_bound(self.forced, 0)
             return (cost, self.forced_allocation()) if cost <= cap else None
         # The heaviest choices first: they decide the most.
-        self.free.sort(key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
+        self.free = sorted(free, key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
         self.options = [self.splits(i, problem.items[i]) for i in self.free]
+        # per depth and split: the grams it adds to each warehouse's package
+        self.added = [[tuple([units * problem.items[i].unit_g for units in split]) for split in options] for i, options in zip(self.free, self.options)]
         self.remaining_g = [0] * (len(self.free) + 1)  # from each depth on: the weight still to place
         for depth in range(len(self.free) - 1, -1, -1):
             item = problem.items[self.free[depth]]
@@ -381,22 +400,30 @@ class _Allocation:
             return  # the cost ahead depends only on the weights so far
         self.seen.add(state)
         item_index = self.free[depth]
-        item = self.problem.items[item_index]
         # Cheapest-looking branch first: a good plan early makes the cap bite sooner.
         children = []
         rest_g = self.remaining_g[depth + 1]
-        unit_g = item.unit_g
-        for split in self.options[depth]:
-            after = [g + units * unit_g for g, units in zip(grams, split)]
-            child_bound = self.lower_bound(after, rest_g)
-            if child_bound <= self.cap:
+        lower_bound, cap = self.lower_bound, self.cap
+        for split, added in zip(self.options[depth], self.added[depth]):
+            after = list(map(add, grams, added))
+            child_bound = lower_bound(after, rest_g)
+            if child_bound <= cap:
                 children.append((child_bound, split, after))
-        children.sort(key=lambda child: child[0])
+        children.sort(key=itemgetter(0))
+        leaf = depth + 1 == len(self.free)
         for child_bound, split, after in children:
             if child_bound > self.cap:
                 break
             self.choice[item_index] = split
-            self.descend(depth + 1, after, child_bound)
+            if leaf:  # descend(depth + 1, ...) at a leaf, inlined: one node, then the plan if every warehouse ships
+                search.nodes += 1
+                if search.nodes > self.problem.node_budget:
+                    raise BudgetExhausted
+                if all(after):
+                    self.best = (child_bound, tuple(self.choice))
+                    self.cap = child_bound - 1
+            else:
+                self.descend(depth + 1, after, child_bound)
 
     def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
         caps = tuple(c.available[item_index] for c in self.candidates)
@@ -469,8 +496,8 @@ _STEP_OF = {COST: lambda c: c.min_fixed_fen, PACKAGES: lambda c: 1, DISTANCE: la
 
 def _steps(problem: Problem) -> list[tuple[int, ...]]:
     """Per candidate: what joining a set adds to each criterion's floor."""
-    of = [_STEP_OF[name] for name in problem.objective]
-    return [tuple(value(c) for value in of) for c in problem.candidates]
+    columns = [[value(c) for c in problem.candidates] for value in (_STEP_OF[name] for name in problem.objective)]
+    return list(zip(*columns))
 
 
 def search(problem: Problem) -> SearchResult:
@@ -481,7 +508,14 @@ def search(problem: Problem) -> SearchResult:
     steps = _steps(problem)
     penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
     order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
-    holds = [sum(1 << i for i, (units, item) in enumerate(zip(c.available, problem.items)) if _ships(units, item)) for c in problem.candidates]
+    least_shipped = [1 if item.splittable else item.quantity for item in problem.items]  # what shipping an item takes
+    holds = []
+    for c in problem.candidates:
+        mask = 0
+        for i, (units, least) in enumerate(zip(c.available, least_shipped)):
+            if units >= least:
+                mask |= 1 << i
+        holds.append(mask)
     holders = [0] * len(problem.items)
     for position, index in enumerate(order):
         for i in _members(holds[index]):
@@ -504,8 +538,9 @@ def search(problem: Problem) -> SearchResult:
         cost_at=problem.objective.index(COST) if COST in problem.objective else None,
     )
     after_first = searcher.steps_after_first
-    least_steps = [sorted(step[at] for step in after_first) for at in range(len(problem.objective))]
-    searcher.ahead = [tuple(sum(column[:r]) for column in least_steps) for r in range(len(order) + 1)]
+    least_steps = [sorted(column) for column in zip(*after_first)]  # per criterion
+    # per count r: the sums of the r least steps of each criterion
+    searcher.ahead = list(zip(*(accumulate(column, initial=0) for column in least_steps)))
     exact = True
     # Every warehouse of a set ships at least one unit (a whole item if it cannot split): a set
     # larger than that count is a smaller set with idle warehouses, so it is never walked.

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import mul
 
 from shared.geo import Province
 from shared.routing import optimiser
@@ -111,7 +112,10 @@ def problem_of(
         candidates = tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings))
     else:
         memo.check(network)
-        candidates = tuple(_candidate(l, h, demand, strategy, memo) for l, h in zip(prepared.lanes, prepared.holdings))
+        # _candidate with the memo, in one look-up per warehouse: the table up to the kilograms its
+        # holding bills, and its lane terms
+        weights, terms = [item.unit_g for item in demand.items], memo.candidate_terms
+        candidates = tuple(optimiser.Candidate(h, *terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
     return optimiser.Problem(
         items=demand.items,
         candidates=candidates,
@@ -168,13 +172,12 @@ def lane_terms(lane_: Lane, strategy: Strategy) -> tuple[int, int, int, int]:
     return lane_.min_fixed_fen, lane_.min_additional_kg_fen, round(lane_.distance_km), strategy.priority_rank(lane_.site.warehouse_id)
 
 
-def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy, memo: PlanningMemo | None = None) -> optimiser.Candidate:
+def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy) -> optimiser.Candidate:
     most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
-    kg = billed_kg(most_g)
-    least, rate, km, rank = memo.lane_terms(lane_, strategy) if memo else lane_terms(lane_, strategy)
+    least, rate, km, rank = lane_terms(lane_, strategy)
     return optimiser.Candidate(
         available=holding,
-        fen_by_kg=memo.fen_by_kg(lane_, kg) if memo else fen_by_kg(lane_, kg),
+        fen_by_kg=fen_by_kg(lane_, billed_kg(most_g)),
         min_fixed_fen=least,
         min_additional_kg_fen=rate,
         distance_km=km,

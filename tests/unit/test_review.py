@@ -258,3 +258,16 @@ def test_placed_at_is_compared_across_time_zones(shanghai_order):
     twin = recent(shanghai_order, "SHOP-UTC", minutes_before=0)
     twin = twin.model_copy(update={"placed_at": datetime.fromisoformat("2026-11-10T15:55:05+00:00")})
     assert "duplicate.same_lines" in fired(reviewed(shanghai_order, recent=RecentOrders([twin])))
+
+
+def test_the_recent_order_keys_built_once_are_the_keys_each_function_gives(shanghai_order):
+    # RecentOrder.of and index_attributes fingerprint the address once and build the receiver key on it
+    from shared.recent_orders import address_key, index_attributes, lines_key, receiver_key
+
+    for changes in ({}, {"receiver": {**shanghai_order["receiver"], "phone": "+86 138-0013-8000", "detail": "  南京西路 1 号 "}}, {"receiver": {**shanghai_order["receiver"], "detail": ""}}):
+        o = order(shanghai_order, **changes)
+        recent = RecentOrder.of("OMS-1", o, "APPROVED")
+        assert (recent.address_key, recent.receiver_key, recent.lines_key) == (address_key(o), receiver_key(o), lines_key(o))
+        attributes = index_attributes("OMS-1", o, "2026-11-11T00:00:00Z")
+        assert attributes.get("address_key") == address_key(o) and attributes.get("receiver_key") == receiver_key(o)
+    assert RecentOrder.of("OMS-1", order(shanghai_order), "APPROVED").receiver_key is not None

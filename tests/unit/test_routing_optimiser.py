@@ -157,3 +157,10 @@ def test_the_fills_are_the_fills_of_every_order_of_the_warehouses():
         caps = tuple(rng.choice([0, 1, 2, 3, 5, 12, 40]) for _ in range(rng.randint(1, 6)))
         total = rng.randint(1, 70)
         assert _fills(total, caps) == sorted({_fill(total, caps, order) for order in permutations(range(len(caps)))}, reverse=True), (total, caps)
+
+
+def test_the_members_of_a_bit_set_from_the_table_and_beyond_it_are_its_set_bits_in_order():
+    from shared.routing.optimiser import _members
+
+    for mask in [0, 1, 2, 5, 0b1011, 1023, 1024, 1025, 2**12 - 1, 2**20 + 3, *random.Random(7).sample(range(2**16), 200)]:
+        assert _members(mask) == tuple(i for i in range(mask.bit_length()) if mask >> i & 1), mask
