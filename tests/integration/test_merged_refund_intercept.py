@@ -34,6 +34,11 @@ CHANNEL = Actor(kind=ActorKind.CHANNEL, name="own_shop")
 def released_merge(shanghai_order: dict, first_n: int, quantity: int = 1) -> tuple[str, str, str, dict]:
     first = approved({**shanghai_order, "external_id": f"M-{first_n}"}, first_n, quantity=quantity)
     second = approved(shanghai_order, first_n + 1, sku="CUP-CELADON-6PK")
+    return (first, second, *release_merge(first, second))
+
+
+def release_merge(first: str, second: str) -> tuple[str, dict]:
+    """Merges the two approved orders and releases the shipment: (its order id, the merge record)."""
     status, record = api_request(merging_api, "POST", "/merges", "/merges", json.dumps({"order_ids": [first, second], "operator": "li.lei", "reason": "same parcel"}))
     assert status == 201, record
     shipment_id = record["shipment_order_id"]
@@ -41,7 +46,7 @@ def released_merge(shanghai_order: dict, first_n: int, quantity: int = 1) -> tup
     inventory_lock({"order_id": shipment_id}, context())
     notification({"order_id": shipment_id}, context())
     assert order_store().load(shipment_id).status == OrderStatus.RELEASED
-    return first, second, shipment_id, record
+    return shipment_id, record
 
 
 def refund_of(n: int, refund_id: str, **fields) -> AfterSalesRequest:
@@ -118,13 +123,7 @@ def test_a_member_intercept_too_late_expects_the_return_on_the_member(deps, shan
 def test_a_member_refund_over_two_notes_one_intercepted_one_too_late_settles_itself(deps, shanghai_order):  # noqa: F811
     # No warehouse holds both: the cups are shipped from Shanghai, the kettle from Beijing (decision 139).
     first = approved(shanghai_order, 47, lines=[{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}])
-    second = approved(shanghai_order, 48, sku="CUP-CELADON-6PK")
-    status, record = api_request(merging_api, "POST", "/merges", "/merges", json.dumps({"order_ids": [first, second], "operator": "li.lei", "reason": "same parcel"}))
-    assert status == 201, record
-    shipment_id = record["shipment_order_id"]
-    routing({"order_id": shipment_id, "route_attempt": 0}, context())
-    inventory_lock({"order_id": shipment_id}, context())
-    notification({"order_id": shipment_id}, context())
+    shipment_id, _ = release_merge(first, approved(shanghai_order, 48, sku="CUP-CELADON-6PK"))
     notes = {n.warehouse_id: n for n in order_store().details(shipment_id).outbound_notes}
     assert set(notes) == {"WH-BJ", "WH-SH"}
     kettles = inventory_store().stock_record("KETTLE-IRON-1L", "WH-BJ").available
