@@ -51,6 +51,8 @@ def parse_refund(document: Any) -> AfterSalesRequest:
     refund = read_platform(RefundApply, body)
     if refund.customerExpect == _REPAIR:
         raise InputRejected(400, [Problem(field="customerExpect", rule="not_a_refund", message="customerExpect 30 (维修, repair) is not a refund or an exchange: oms takes 10 (退货) and 20 (换货)")])
+    if refund.status is None and refund.customerExpect is None:  # a RefundApplyVo always has its status
+        raise InputRejected(400, [Problem(field="status", rule="missing", message="a refund application has a status (0 未审核, 1 审核通过, …)")])
     line = refund.skuId is not None
     status = refund.status or ""
     if refund.customerExpect:

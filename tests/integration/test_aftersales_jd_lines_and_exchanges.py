@@ -140,6 +140,7 @@ def test_douyin_exchange_after_shipment_expects_the_item_back_and_ships_a_replac
     replacement = order_store().details(replacement_id)
     assert replacement.order.status == "RECEIVED" and replacement.timeline[0].details["exchange_of"] == order_id
     assert [(line.sku, line.quantity, str(line.discount)) for line in replacement.order.order.lines] == [("TEA-LONGJING-250G", 2, "0.00")]
+    assert replacement.order.order.placed_at > original.order.order.placed_at  # placed at the exchange: no duplicate of the original
     assert RUNS == [(replacement_id, RUNS[0][1])]  # the replacement's workflow, once
     assert apply_refund(request, DOUYIN, deps) == "duplicate" and len(RUNS) == 2  # a repeat finds the same replacement, still RECEIVED
     advance(replacement_id, "RELEASED")  # the normal workflow: reviewed, routed, reserved, a note of its own

@@ -133,3 +133,11 @@ def test_douyin_exchange_is_its_own_kind_not_a_refund():
     assert [(line.line_id, line.quantity) for line in request.lines] == [("6923041825071238767", None)]
     refund = after_sales_request(Channel.DOUYIN, "refund", load_event("channels/refunds/douyin_refund_created.json"))
     assert refund.kind == "refund"  # aftersale_type 2 (未发货仅退款)
+
+
+def test_a_jd_refund_apply_without_its_status_is_a_400_naming_it():
+    document = copy.deepcopy(load_event("channels/refunds/jd_refundapply.json"))
+    del document["refundApplyVo"]["status"]
+    with pytest.raises(InputRejected) as refused:
+        after_sales_request(Channel.JD, "refund", document)
+    assert refused.value.status == 400 and refused.value.problems[0].field == "status"

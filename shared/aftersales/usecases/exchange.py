@@ -18,6 +18,7 @@ only while it is still RECEIVED."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from decimal import Decimal
 
 from shared.aftersales import decide
@@ -64,7 +65,10 @@ def send_replacement(original: StoredOrder, record: RefundRecord, actor: Actor, 
         source = source or next(line for line in order.lines if line.sku == exchanged.sku)
         # The same item at its price (the buyer paid for it once); the discount stays on the original's invoice.
         lines.append(source.model_copy(update={"quantity": exchanged.quantity, "discount": Decimal("0.00")}))
-    replacement = order.model_copy(update={"external_id": replacement_external_id(order.external_id, record.refund_id), "lines": lines, "order_total": None, "invoice": None})
+    # Placed when the exchange was made: its promise counts from then, and review does not take it
+    # for a duplicate of the original (the same buyer, the same lines, placed at the same time).
+    placed_at = datetime.fromisoformat(record.received_at)
+    replacement = order.model_copy(update={"external_id": replacement_external_id(order.external_id, record.refund_id), "lines": lines, "order_total": None, "invoice": None, "placed_at": placed_at})
     entry = TimelineEntry(
         from_status=None,
         to_status=OrderStatus.RECEIVED,
