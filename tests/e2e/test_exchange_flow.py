@@ -5,20 +5,14 @@ outbound note at the warehouse; the return's receipt restocks and closes the ori
 prints both timelines."""
 
 from local.demo import http
-from shared.aws.stores import inventory_store, order_store
-from tests.e2e.conftest import post_order, settle
-from tests.e2e.test_aftersales_flows import _api, refund, stocked, timeline_of, two_line_order
+from shared.aws.stores import order_store
+from tests.e2e.conftest import settle
+from tests.e2e.test_aftersales_flows import refund, shipped_order, timeline_of
 from tests.e2e.test_inventory_flows import eventually, publish
 
 
 def test_an_exchange_after_shipment_ships_a_replacement_and_expects_the_item_back(runtime, shanghai_order):
-    _api(runtime)
-    a, b = stocked("E2E-EX-A1", 10), stocked("E2E-EX-B1", 10)
-    order = two_line_order(shanghai_order, a, b)
-    order_id = post_order(runtime, order)
-    assert settle(runtime, order_id)["order"]["status"] == "RELEASED"
-    publish(runtime, "wms.jiading", "ParcelShipped", {"order_id": order_id, "warehouse_id": "WH-SH", "carrier": "SF", "tracking_number": "SF1234500001", "occurred_at": "2026-11-25T10:00:00Z"})
-    eventually(lambda: inventory_store().stock_record(a, "WH-SH").on_hand == 8)
+    a, order, order_id = shipped_order(runtime, shanghai_order, "E2E-EX-A1", "E2E-EX-B1", "SF1234500001")
 
     answer = refund(order, "EX-1", kind="exchange", lines=[{"sku": a, "quantity": 1}], amount="0.00")
     assert answer["kind"] == "exchange"
