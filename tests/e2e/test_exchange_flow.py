@@ -17,7 +17,7 @@ def test_an_exchange_after_shipment_ships_a_replacement_and_expects_the_item_bac
     answer = refund(order, "EX-1", kind="exchange", lines=[{"sku": a, "quantity": 1}], amount="0.00")
     assert answer["kind"] == "exchange"
     eventually(lambda: order_store().load(order_id).status == "RETURN_PENDING")
-    status, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")
+    _, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")
     [rma] = after_sales["returns"]
     replacement_id = rma["replacement_order_id"]
     assert [(line["sku"], line["expected"]) for line in rma["lines"]] == [(a, 1)]

@@ -132,3 +132,20 @@ def test_a_refunds_later_statuses_are_recorded_and_a_closed_refund_before_oms_ac
     record = AfterSalesStore().refund(order_id, "RF-6")
     assert [h.channel_status for h in record.history] == ["WAIT_SELLER_AGREE", "SUCCESS"] and record.outcome == "intercept_requested"
     assert any("now SUCCESS on own_shop" in e.cause for e in order_store().details(order_id).timeline)
+
+
+def test_a_refund_over_two_parcels_both_too_late_expects_one_return(deps, shanghai_order):
+    # No warehouse holds both: the cups leave Shanghai, the kettle Beijing; both parcels have left.
+    order = {**shanghai_order, "external_id": "SPLIT-LATE-1", "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}]}
+    order_id = drive(order, "RELEASED")
+    assert apply_refund(ask(order, "RF-6", whole_order=True), CHANNEL, deps) == "intercept_requested"
+    notes = order_store().details(order_id).outbound_notes
+    assert len(notes) == 2
+    for note in notes:
+        answer = InterceptAnswer(order_id=order_id, warehouse_id=note.warehouse_id, note_id=note.note_id, refund_id="RF-6", outcome="too_late")
+        assert answer_intercept(answer, "wms", deps) == "too_late"
+        assert answer_intercept(answer, "wms", deps) == "duplicate"
+    [rma] = AfterSalesStore().rmas(order_id)
+    assert {(line.sku, line.expected) for line in rma.lines} == {("CUP-CELADON-6PK", 1), ("KETTLE-IRON-1L", 1)}
+    [record] = AfterSalesStore().refunds(order_id)
+    assert set(record.intercept_answers.values()) == {"too_late"} and len(record.intercept_answers) == 2 and record.rma_id == rma.rma_id

@@ -114,6 +114,10 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE})
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; member {record.for_member} expects the return", **facts))
+    elif answer.outcome == "too_late" and record.rma_id:  # another note of the refund came too late first: one return
+        answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE})
+        deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
+        deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; return {record.rma_id} expected", rma_id=record.rma_id, **facts))
     elif answer.outcome == "too_late":
         rma = new_rma(record, note.warehouse_id)
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
