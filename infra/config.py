@@ -17,7 +17,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.topology import PARTNER_BUSES, ROOT
+from infra.topology import NOTICE_EMAIL_FROM, PARTNER_BUSES, ROOT
 
 CDK_JSON = ROOT / "cdk.json"
 ENV_CONTEXT_KEY = "env"
@@ -49,6 +49,9 @@ class EnvironmentSettings:
     account: str | None = None
     region: str | None = None
     workflow_log_level: str = "ALL"  # Step Functions: ALL (with execution data) or ERROR (without)
+    # The customer notices' SES sender (decision 138): an identity verified in SES in the
+    # environment's account and region; staging and prod refuse to synthesize without one.
+    notice_email_from: str = NOTICE_EMAIL_FROM
 
     @property
     def stack_name(self) -> str:
@@ -98,6 +101,7 @@ def parse_settings(
             account=raw.get("account"),
             region=raw.get("region"),
             workflow_log_level=_workflow_log_level(env_name, raw.get("workflow_log_level", "ALL")),
+            notice_email_from=_notice_sender(env_name, raw.get("notice_email_from")),
         )
     except KeyError as missing:
         raise ValueError(
@@ -161,3 +165,27 @@ def _retention(value: str) -> logs.RetentionDays:
         raise ValueError(
             f"log_retention must name a RetentionDays member (e.g. ONE_MONTH), not {value!r}"
         ) from None
+
+
+# --- The customer notices' SES sender per environment (decision 138) ---------------------------
+ENVIRONMENTS_NEEDING_A_NOTICE_SENDER = ("staging", "prod")
+
+
+class NoNoticeSenderError(ValueError):
+    pass
+
+
+def _notice_sender(env_name: str, value: Any) -> str:
+    """The address customer emails come from. Staging and prod must name theirs (verified in SES
+    before go-live, runbook); dev falls back to the topology's placeholder."""
+    sender = str(value or "").strip()
+    if not sender:
+        if env_name in ENVIRONMENTS_NEEDING_A_NOTICE_SENDER:
+            raise NoNoticeSenderError(
+                f"environment {env_name!r} has no notice sender: set notice_email_from in cdk.json "
+                "(context oms:environments) to the SES-verified address customer emails come from"
+            )
+        return NOTICE_EMAIL_FROM
+    if sender.count("@") != 1 or "." not in sender.split("@")[1] or " " in sender:
+        raise ValueError(f"environment {env_name!r}: notice_email_from is not an email address: {sender!r}")
+    return sender

@@ -13,7 +13,8 @@ from infra import topology
 from infra.nag import acknowledge
 
 
-def grant_customer_messaging(functions: dict[str, lambda_.Function]) -> None:
+def grant_customer_messaging(functions: dict[str, lambda_.Function], sender: str = topology.NOTICE_EMAIL_FROM) -> None:
+    """`sender`: the environment's notice sender (cdk.json notice_email_from, decision 138)."""
     for key in topology.CUSTOMER_MESSAGING_FUNCTIONS:
         function = functions[key]
         function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
@@ -26,6 +27,6 @@ def grant_customer_messaging(functions: dict[str, lambda_.Function]) -> None:
             "Resource::*",
         )
         # Email (decision 126): SES SendEmail from the notices sender's identity only.
-        domain = topology.NOTICE_EMAIL_FROM.rsplit("@", 1)[1]
+        domain = sender.rsplit("@", 1)[1]
         identity = Stack.of(function).format_arn(service="ses", resource="identity", resource_name=domain)
-        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=[identity], conditions={"StringEquals": {"ses:FromAddress": topology.NOTICE_EMAIL_FROM}}))
+        function.add_to_role_policy(iam.PolicyStatement(actions=["ses:SendEmail"], resources=[identity], conditions={"StringEquals": {"ses:FromAddress": sender}}))

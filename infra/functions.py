@@ -107,6 +107,8 @@ class Functions(Construct):
                 "LOG_LEVEL": settings.log_level,
                 "OMS_ENV": settings.name,
                 **topology.function_settings(spec, settings.name),
+                # The environment's notice sender (cdk.json notice_email_from, decision 138).
+                **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
             },
         )
         mark(function, spec.key)

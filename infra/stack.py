@@ -62,7 +62,7 @@ class OmsStack(Stack):
             secrets=self.secrets.secrets,
         )
         grant_uses(functions, resources)
-        grant_customer_messaging(functions)
+        grant_customer_messaging(functions, settings.notice_email_from)
         connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
         connect_streams(functions, self.store.tables, self.messaging.queues)
 

@@ -1057,7 +1057,9 @@ FUNCTIONS = tuple(
 # --- Customer notices by email (decision 126; shared/notices/email.py) ---------------------------
 # A buyer who gave an email (Shopify's email/contact_email) is told by SES, others by SMS. The
 # sender is an SES-verified identity of the account (verified outside the stack, as a domain is);
-# infra/customer_messaging.py grants ses:SendEmail on that identity only.
+# infra/customer_messaging.py grants ses:SendEmail on that identity only. Per environment (decision
+# 138): cdk.json oms:environments.<env>.notice_email_from (required in staging and prod); this
+# constant is the local runtime's sender and dev's fallback.
 NOTICE_EMAIL_FROM = "notices@oms.example.cn"
 FUNCTIONS = tuple(replace(f, settings=(*f.settings, ("NOTICE_EMAIL_FROM", NOTICE_EMAIL_FROM))) if f.key in CUSTOMER_MESSAGING_FUNCTIONS else f for f in FUNCTIONS)
 

@@ -6,5 +6,6 @@ released note, returns (RMA) and the warehouse's return receipt that restocks th
   records.py     refund records and RMAs (pure models)
   store.py       their items in the orders table (AWS adapter)
   messages.py    the after-sales queue's message kinds
-  usecases/      apply a refund, answer an intercept, receive a return
-docs/architecture.md#after-sales and docs/decisions.md 72-77 explain the choices."""
+  usecases/      apply a refund, answer an intercept, receive a return, an exchange (换货)
+  backfill.py    the one-off return_key backfill (decision 139)
+docs/architecture.md#after-sales and docs/decisions.md 72-77 and 136-139 explain the choices."""

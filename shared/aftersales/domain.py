@@ -18,6 +18,12 @@ from shared.problems import InputRejected, Problem, problems_from_validation
 class AfterSalesKind(StrEnum):
     CANCEL = "cancel"  # the whole order is called off
     REFUND = "refund"  # money back for lines (or all of them); goods stay or come back
+    EXCHANGE = "exchange"  # 换货: the goods come back and the same item ships again (decision 137)
+
+
+# In a replacement order's external id (an exchange after shipment, decision 137): the channel's
+# order id, this, then a digest of the exchange's id. The channel knows no such order: no write-back.
+REPLACEMENT_MARK = "#exchange-"
 
 
 class RefundState(StrEnum):

@@ -53,7 +53,9 @@ class RefundRecord(BaseModel, defer_build=True):
     updated_at: str = Field(default_factory=now_iso)
     intercept_notes: list[str] = Field(default_factory=list, description="Notes the warehouse was asked to stop")
     intercept_answers: dict[str, str] = Field(default_factory=dict, description="note id -> intercepted | too_late")
+    intercept_lines: dict[str, list[RefundedLine]] = Field(default_factory=dict, description="note id -> the units asked of it (a merged member's, decision 139)")
     rma_id: str | None = None
+    replacement_order_id: str | None = Field(default=None, description="An exchange (换货) after shipment: the order that ships the replacement (decision 137)")
     # 合单 (decision 122): a merged member's refund after its shipment's release is intercepted on
     # the shipment order; each record names the other side.
     merged_into: str | None = Field(default=None, description="On a member's record: the merged shipment order asked to intercept")
@@ -92,6 +94,7 @@ class Rma(BaseModel, defer_build=True):
     updated_at: str = Field(default_factory=now_iso)
     receipts: list[str] = Field(default_factory=list, description="The warehouse's receipt ids applied, each once")
     refund_state: RefundState = RefundState.REQUESTED
+    replacement_order_id: str | None = Field(default=None, description="An exchange's return: the order shipping the replacement (decision 137)")
 
 
 def rma_id_for(order_id: str, refund_id: str) -> str:

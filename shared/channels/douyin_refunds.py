@@ -4,7 +4,8 @@ aftersale_type (0 退货退款, 1 已发货仅退款, 2 未发货仅退款, 3 �
 refund_amount and refund_post_amount (fen); oms's connector forwards the message's data with its
 tag as `tag`. The after-sales API (afterSale/Detail) names the same things aftersale_id,
 order_id / shop_order_id, aftersale_type, refund_amount: both are read. An order delivered with
-order_status 4 (已取消) is a cancellation."""
+order_status 4 (已取消) is a cancellation. aftersale_type 3 (换货) is an exchange, its own kind
+(decision 137): the item comes back and the same item ships again."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from shared.orders import Channel
 
 _TAG_STATE = {"200": RefundState.REQUESTED, "201": RefundState.AGREED, "202": RefundState.REQUESTED, "204": RefundState.CLOSED, "205": RefundState.CLOSED, "206": RefundState.SUCCESS, "207": RefundState.CLOSED, "208": RefundState.REQUESTED}
 _CANCELLED = 4  # order_status 4: 已取消
+_EXCHANGE = 3  # aftersale_type 3: 换货
 
 
 class Aftersale(PlatformModel):
@@ -43,7 +45,8 @@ def parse_refund(document: Any) -> AfterSalesRequest:
     line = sale.sku_order_id not in (None, sale.shop_order_id)
     return read_request(
         {
-            "channel": Channel.DOUYIN, "channel_order_id": sale.shop_order_id, "refund_id": sale.aftersale_id, "kind": AfterSalesKind.REFUND,
+            "channel": Channel.DOUYIN, "channel_order_id": sale.shop_order_id, "refund_id": sale.aftersale_id,
+            "kind": AfterSalesKind.EXCHANGE if sale.aftersale_type == _EXCHANGE else AfterSalesKind.REFUND,
             "whole_order": not line, "lines": [RequestedLine(line_id=sale.sku_order_id)] if line else [],
             "amount": None if sale.refund_amount is None else yuan(sale.refund_amount), "currency": "CNY",
             "channel_status": f"type {sale.aftersale_type}, status {sale.aftersale_status}" + (f", tag {sale.tag}" if sale.tag else ""),

@@ -141,16 +141,22 @@ def test_refund_after_release_asks_the_warehouse_to_intercept_and_records_its_an
     timeline_of(order_id)
 
 
-def test_refund_after_shipment_expects_a_return_whose_receipt_restocks(runtime, shanghai_order):
+def shipped_order(runtime, shanghai_order: dict, a: str, b: str, tracking_number: str) -> tuple[str, dict, str]:
+    """A two-line order (2 × a, 1 × b, 10 of each in stock) released and shipped: (a, the order, its id)."""
     _api(runtime)
-    a, b = stocked("E2E-AS-A4", 10), stocked("E2E-AS-B4", 10)
+    a, b = stocked(a, 10), stocked(b, 10)
     order = two_line_order(shanghai_order, a, b)
     order_id = post_order(runtime, order)
     assert settle(runtime, order_id)["order"]["status"] == "RELEASED"
-    scan = {"order_id": order_id, "warehouse_id": "WH-SH", "carrier": "SF", "tracking_number": "SF1234509876", "occurred_at": "2026-11-25T10:00:00Z"}
+    scan = {"order_id": order_id, "warehouse_id": "WH-SH", "carrier": "SF", "tracking_number": tracking_number, "occurred_at": "2026-11-25T10:00:00Z"}
     publish(runtime, "wms.jiading", "ParcelShipped", scan)
     eventually(lambda: order_store().load(order_id).status == "SHIPPED")
     eventually(lambda: inventory_store().stock_record(a, "WH-SH").on_hand == 8)  # committed after the status change
+    return a, order, order_id
+
+
+def test_refund_after_shipment_expects_a_return_whose_receipt_restocks(runtime, shanghai_order):
+    a, order, order_id = shipped_order(runtime, shanghai_order, "E2E-AS-A4", "E2E-AS-B4", "SF1234509876")
     refund(order, "RF-SHIP-1", lines=[{"sku": a, "quantity": 2}], amount="100.00")
     eventually(lambda: order_store().load(order_id).status == "RETURN_PENDING")
     status, after_sales = http("GET", f"{runtime.api_url}/orders/{order_id}/aftersales")

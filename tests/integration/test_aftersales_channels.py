@@ -108,6 +108,7 @@ def test_shopify_cancelled_order_webhook_is_a_cancellation_not_a_422(seeded):
         ("tmall", "tmall_refund_get_response.json", 1),  # one sub-order (oid) of two
         ("douyin", "douyin_refund_created.json", 1),  # one sku order (s_id) of two
         ("jd", "jd_refundapply.json", 0),  # JD's pre-shipment refund is the whole order
+        ("jd", "jd_asc_service_line.json", 1),  # JD's service bill names one item (skuId, serviceCount; decision 136)
     ],
 )
 def test_hand_built_refunds_of_tmall_douyin_and_jd_apply_to_their_orders(seeded, channel, sample, left):
@@ -128,6 +129,8 @@ def hand_built_total(channel: str) -> str:
     document = hand_built(channel)
     if channel == "tmall":
         return document["trade_fullinfo_get_response"]["trade"]["payment"]
+    if channel == "jd":
+        return document["orderPayment"]
     return str(Decimal(document["data"]["shop_order_detail"]["pay_amount"]) / 100)
 
 

@@ -132,3 +132,46 @@ def test_a_refunds_later_statuses_are_recorded_and_a_closed_refund_before_oms_ac
     record = AfterSalesStore().refund(order_id, "RF-6")
     assert [h.channel_status for h in record.history] == ["WAIT_SELLER_AGREE", "SUCCESS"] and record.outcome == "intercept_requested"
     assert any("now SUCCESS on own_shop" in e.cause for e in order_store().details(order_id).timeline)
+
+
+def test_a_refund_over_two_parcels_both_too_late_expects_one_return(deps, shanghai_order):
+    # No warehouse holds both: the cups leave Shanghai, the kettle Beijing; both parcels have left.
+    order = {**shanghai_order, "external_id": "SPLIT-LATE-1", "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}]}
+    order_id = drive(order, "RELEASED")
+    assert apply_refund(ask(order, "RF-6", whole_order=True), CHANNEL, deps) == "intercept_requested"
+    notes = order_store().details(order_id).outbound_notes
+    assert len(notes) == 2
+    for note in notes:
+        answer = InterceptAnswer(order_id=order_id, warehouse_id=note.warehouse_id, note_id=note.note_id, refund_id="RF-6", outcome="too_late")
+        assert answer_intercept(answer, "wms", deps) == "too_late"
+        assert answer_intercept(answer, "wms", deps) == "duplicate"
+    [rma] = AfterSalesStore().rmas(order_id)
+    assert {(line.sku, line.expected) for line in rma.lines} == {("CUP-CELADON-6PK", 1), ("KETTLE-IRON-1L", 1)}
+    [record] = AfterSalesStore().refunds(order_id)
+    assert set(record.intercept_answers.values()) == {"too_late"} and len(record.intercept_answers) == 2 and record.rma_id == rma.rma_id
+
+
+@pytest.mark.parametrize("late_first", [False, True])
+def test_a_refund_over_two_parcels_one_stopped_one_gone_expects_back_only_what_left(deps, shanghai_order, late_first):
+    # Everything refunded, the kettle's parcel (Beijing) stopped, the cups' (Shanghai) gone: the
+    # order is not cancelled under a parcel on its way; the kettle leaves it, the cups come back.
+    order = {**shanghai_order, "external_id": f"SPLIT-MIX-{late_first}", "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}]}
+    order_id = drive(order, "RELEASED")
+    kettles = inventory_store().stock_record("KETTLE-IRON-1L", "WH-BJ").available
+    apply_refund(ask(order, "RF-7", whole_order=True), CHANNEL, deps)
+    notes = {n.warehouse_id: n for n in order_store().details(order_id).outbound_notes}
+    answers = [
+        InterceptAnswer(order_id=order_id, warehouse_id="WH-BJ", note_id=notes["WH-BJ"].note_id, refund_id="RF-7", outcome="intercepted"),
+        InterceptAnswer(order_id=order_id, warehouse_id="WH-SH", note_id=notes["WH-SH"].note_id, refund_id="RF-7", outcome="too_late"),
+    ]
+    for answer in reversed(answers) if late_first else answers:
+        assert answer_intercept(answer, "wms", deps) == answer.outcome
+        assert answer_intercept(answer, "wms", deps) == "duplicate"
+    details = order_store().details(order_id)
+    assert details.order.status == "RELEASED" and [line.sku for line in details.order.order.lines] == ["CUP-CELADON-6PK"]
+    assert {n.warehouse_id: n.state for n in details.outbound_notes} == {"WH-BJ": "VOIDED", "WH-SH": "SENT"}
+    assert inventory_store().stock_record("KETTLE-IRON-1L", "WH-BJ").available == kettles + 1
+    [rma] = AfterSalesStore().rmas(order_id)
+    assert (rma.warehouse_id, [(line.sku, line.expected) for line in rma.lines]) == ("WH-SH", [("CUP-CELADON-6PK", 1)])
+    apply_parcel_update("ParcelShipped", ParcelUpdate(order_id=order_id, warehouse_id="WH-SH", occurred_at="2026-11-25T10:00:00Z"), "wms", order_store(), inventory_store())
+    assert order_store().load(order_id).status == "SHIPPED"

@@ -34,6 +34,11 @@ CHANNEL = Actor(kind=ActorKind.CHANNEL, name="own_shop")
 def released_merge(shanghai_order: dict, first_n: int, quantity: int = 1) -> tuple[str, str, str, dict]:
     first = approved({**shanghai_order, "external_id": f"M-{first_n}"}, first_n, quantity=quantity)
     second = approved(shanghai_order, first_n + 1, sku="CUP-CELADON-6PK")
+    return (first, second, *release_merge(first, second))
+
+
+def release_merge(first: str, second: str) -> tuple[str, dict]:
+    """Merges the two approved orders and releases the shipment: (its order id, the merge record)."""
     status, record = api_request(merging_api, "POST", "/merges", "/merges", json.dumps({"order_ids": [first, second], "operator": "li.lei", "reason": "same parcel"}))
     assert status == 201, record
     shipment_id = record["shipment_order_id"]
@@ -41,7 +46,7 @@ def released_merge(shanghai_order: dict, first_n: int, quantity: int = 1) -> tup
     inventory_lock({"order_id": shipment_id}, context())
     notification({"order_id": shipment_id}, context())
     assert order_store().load(shipment_id).status == OrderStatus.RELEASED
-    return first, second, shipment_id, record
+    return shipment_id, record
 
 
 def refund_of(n: int, refund_id: str, **fields) -> AfterSalesRequest:
@@ -111,5 +116,48 @@ def test_a_member_intercept_too_late_expects_the_return_on_the_member(deps, shan
     follow_shipment(shipment_id, order_store())
     assert order_store().load(first).status == OrderStatus.SHIPPED
     receipt = ReturnReceipt(order_id=first, rma_id=rma.rma_id, warehouse_id=note.warehouse_id, receipt_id="RR-M5", lines=[{"sku": "TEA-LONGJING-250G", "sellable": 1}])
+    assert receive_return(receipt, "wms.jiading", deps) == "received"
+    assert order_store().load(first).status == OrderStatus.RETURNED
+
+
+def test_a_member_refund_over_two_notes_one_intercepted_one_too_late_settles_itself(deps, shanghai_order):  # noqa: F811
+    # No warehouse holds both: the cups are shipped from Shanghai, the kettle from Beijing (decision 139).
+    first = approved(shanghai_order, 47, lines=[{"sku": "CUP-CELADON-6PK", "quantity": 1, "unit_price": "89.00"}, {"sku": "KETTLE-IRON-1L", "quantity": 1, "unit_price": "399.00"}])
+    shipment_id, _ = release_merge(first, approved(shanghai_order, 48, sku="CUP-CELADON-6PK"))
+    notes = {n.warehouse_id: n for n in order_store().details(shipment_id).outbound_notes}
+    assert set(notes) == {"WH-BJ", "WH-SH"}
+    kettles = inventory_store().stock_record("KETTLE-IRON-1L", "WH-BJ").available
+
+    assert apply_refund(refund_of(47, "RF-M7", whole_order=True), CHANNEL, deps) == "intercept_requested"
+    [mine] = AfterSalesStore().refunds(first)
+    assert {n: [(l.sku, l.quantity) for l in lines] for n, lines in mine.intercept_lines.items()} == {
+        notes["WH-BJ"].note_id: [("KETTLE-IRON-1L", 1)],
+        notes["WH-SH"].note_id: [("CUP-CELADON-6PK", 1)],
+    }
+    caught = InterceptAnswer(order_id=shipment_id, warehouse_id="WH-BJ", note_id=notes["WH-BJ"].note_id, refund_id="RF-M7", outcome="intercepted")
+    late = InterceptAnswer(order_id=shipment_id, warehouse_id="WH-SH", note_id=notes["WH-SH"].note_id, refund_id="RF-M7", outcome="too_late")
+    assert answer_intercept(late, "wms.sh", deps) == "too_late"
+    assert AfterSalesStore().rmas(first) == []  # waits for the other parcel's answer
+    assert any("waiting for the answer of its other parcel" in e.cause for e in order_store().details(first).timeline)
+    assert answer_intercept(caught, "wms.bj", deps) == "intercepted"
+    assert answer_intercept(caught, "wms.bj", deps) == "duplicate" and answer_intercept(late, "wms.sh", deps) == "duplicate"
+
+    member = order_store().details(first)
+    assert member.order.status == OrderStatus.MERGED  # what was too late still rides in the parcel
+    assert [(line.sku, line.quantity) for line in member.order.order.lines] == [("CUP-CELADON-6PK", 1)]
+    [split] = [e.cause for e in member.timeline if "split: intercepted at WH-BJ" in e.cause]
+    assert "too late at WH-SH" in split
+    [rma] = AfterSalesStore().rmas(first)
+    assert (rma.warehouse_id, [(line.sku, line.expected) for line in rma.lines]) == ("WH-SH", [("CUP-CELADON-6PK", 1)])
+    [mine] = AfterSalesStore().refunds(first)
+    assert (mine.outcome, mine.rma_id) == ("too_late", rma.rma_id)
+    shipment = order_store().details(shipment_id)
+    assert {n.warehouse_id: n.state for n in shipment.outbound_notes} == {"WH-BJ": "VOIDED", "WH-SH": "SENT"}
+    assert inventory_store().stock_record("KETTLE-IRON-1L", "WH-BJ").available == kettles + 1
+
+    apply_parcel_update("ParcelShipped", ParcelUpdate(order_id=shipment_id, warehouse_id="WH-SH", occurred_at="2026-11-11T09:00:00Z", carrier="SF", tracking_number="SF47"), "wms.test", order_store(), inventory_store())
+    assert follow_shipment(shipment_id, order_store()) == "followed"
+    assert order_store().load(first).status == OrderStatus.SHIPPED
+    receipt = ReturnReceipt(order_id=first, rma_id=rma.rma_id, warehouse_id="WH-SH", receipt_id="RR-M7", lines=[{"sku": "CUP-CELADON-6PK", "sellable": 1}])
     assert receive_return(receipt, "wms.jiading", deps) == "received"
     assert order_store().load(first).status == OrderStatus.RETURNED

@@ -76,3 +76,20 @@ def test_an_order_waiting_for_its_return_past_the_limit_is_escalated(deps, shang
     [escalated] = [e for e in published if getattr(e, "order_id", None) == order_id]
     assert type(escalated).__name__ == "StuckOrderEscalated" and escalated.status == "RETURN_PENDING"
     assert "the buyer's return" in order_store().details(order_id).timeline[-1].cause
+
+
+def test_rmas_written_before_return_key_are_backfilled_once_and_then_listed(deps, shanghai_order):  # noqa: F811
+    from shared.aftersales.backfill import backfill_return_keys
+    from shared.aws.dynamo import to_item
+
+    order_id, order = returned_order(shanghai_order, 7)
+    assert apply_refund(ask(order, "RF-B7", whole_order=True), CHANNEL, deps) == "return_expected"
+    [rma] = AfterSalesStore().rmas(order_id)
+    store = order_store()
+    key = to_item({"pk": f"ORDER#{order_id}", "sk": f"RMA#{rma.rma_id}"})
+    store.db.update_item(TableName=store.table, Key=key, UpdateExpression="REMOVE return_key")  # as written before decision 124
+    assert rma.rma_id not in [r["rma_id"] for r in returns("status=expected")[1]["returns"]]
+    assert backfill_return_keys(store.db, store.table) == 1
+    assert backfill_return_keys(store.db, store.table) == 0  # repeatable: nothing left
+    assert rma.rma_id in [r["rma_id"] for r in returns("status=expected")[1]["returns"]]
+    assert store.db.get_item(TableName=store.table, Key=key)["Item"]["return_key"]["S"] == "RETURN#expected"

@@ -84,3 +84,60 @@ def test_partner_event_refund_fields_are_named_where_they_sit_in_the_event():
     with pytest.raises(InputRejected) as refused:
         partner_after_sales(event)
     assert refused.value.problems[0].field.startswith("detail.payload.")
+
+
+# -- JD line-level refunds and exchanges, Douyin exchanges (decisions 136, 137) -------------------
+# Hand-built from the documented field names (README of events/channels: JD's after-sales service
+# bill serviceId / orderId / skuId / serviceCount / customerExpect; Douyin's aftersale_type 3 换货).
+
+
+def test_jd_service_bill_names_the_item_and_its_units():
+    request = after_sales_request(Channel.JD, "refund", load_event("channels/refunds/jd_asc_service_line.json"))
+    assert (request.channel_order_id, request.refund_id, request.kind, str(request.amount)) == ("286403917265", "2391847561", "refund", "399.00")
+    assert [(line.line_id, line.sku, line.quantity) for line in request.lines] == [("100012043978", None, 1)]
+    assert not request.everything and request.channel_status == "customerExpect 10, serviceStatus 10005"
+
+
+@pytest.mark.parametrize(
+    ("fields", "line"),
+    [
+        ({"skuId": "100009871234", "applyCount": "2"}, ("100009871234", 2)),  # a refund apply naming its item (JD sends numbers as text)
+        ({"wareId": "100009871234"}, ("100009871234", None)),  # the older afsService message's name; no count: the whole line
+    ],
+)
+def test_jd_refund_apply_naming_an_item_refunds_that_line(fields, line):
+    document = copy.deepcopy(load_event("channels/refunds/jd_refundapply.json"))
+    document["refundApplyVo"].update(fields)  # hand-built: the sample with the item named
+    request = after_sales_request(Channel.JD, "refund", document)
+    assert [(l.line_id, l.quantity) for l in request.lines] == [line] and not request.everything
+    assert request.state == "requested" and request.channel_status == "0"
+
+
+def test_jd_exchange_is_its_own_kind_and_a_repair_is_refused_naming_the_field():
+    bill = copy.deepcopy(load_event("channels/refunds/jd_asc_service_line.json"))
+    bill["customerExpect"] = "20"
+    assert after_sales_request(Channel.JD, "refund", bill).kind == "exchange"
+    bill["customerExpect"] = "30"
+    with pytest.raises(InputRejected) as refused:
+        after_sales_request(Channel.JD, "refund", bill)
+    assert refused.value.status == 400 and (refused.value.problems[0].field, refused.value.problems[0].rule) == ("customerExpect", "not_a_refund")
+    bill["customerExpect"], bill["serviceCount"] = "10", 0
+    with pytest.raises(InputRejected) as refused:
+        after_sales_request(Channel.JD, "refund", bill)
+    assert refused.value.problems[0].field == "serviceCount"
+
+
+def test_douyin_exchange_is_its_own_kind_not_a_refund():
+    request = after_sales_request(Channel.DOUYIN, "refund", load_event("channels/refunds/douyin_exchange_created.json"))
+    assert (request.kind, request.refund_id) == ("exchange", "7315800000012349999")
+    assert [(line.line_id, line.quantity) for line in request.lines] == [("6923041825071238767", None)]
+    refund = after_sales_request(Channel.DOUYIN, "refund", load_event("channels/refunds/douyin_refund_created.json"))
+    assert refund.kind == "refund"  # aftersale_type 2 (未发货仅退款)
+
+
+def test_a_jd_refund_apply_without_its_status_is_a_400_naming_it():
+    document = copy.deepcopy(load_event("channels/refunds/jd_refundapply.json"))
+    del document["refundApplyVo"]["status"]
+    with pytest.raises(InputRejected) as refused:
+        after_sales_request(Channel.JD, "refund", document)
+    assert refused.value.status == 400 and refused.value.problems[0].field == "status"

@@ -6,6 +6,8 @@
   member (合单) whose shipment is released likewise, in the shipment's notes (merged_intercept.py);
 - after shipment: a return (RMA) is expected (returns.py).
 
+An exchange (换货) is its own kind (exchange.py): after shipment a return and a replacement order.
+
 One refund id is applied once: a repeat changes nothing, a later status of the same refund (the
 seller agreed, the money went) is recorded on its record and timeline. A request that cannot
 apply (unknown order or line, more units than ordered) raises Nonsense: the handler sends it to
@@ -14,10 +16,11 @@ the dead-letter queue with the reason."""
 from __future__ import annotations
 
 from shared.aftersales import decide
-from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
+from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, StatusSeen
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
+from shared.aftersales.usecases.exchange import apply_exchange, send_replacement
 from shared.aftersales.usecases.intercept import request_intercept
 from shared.aftersales.usecases.merged_intercept import released_shipment, request_merged_intercept
 from shared.aftersales.usecases.returns import expect_return
@@ -56,6 +59,8 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
         deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
         return RefundOutcome.RECORDED.value
+    if request.kind == AfterSalesKind.EXCHANGE:
+        return apply_exchange(request, details, stage, actor, deps)
     units = refunded_units(current.order, request)
     everything = request.everything or what_is_left(current.order, units) is None
     merged = released_shipment(current, deps) if stage == "before_release" else None
@@ -81,6 +86,8 @@ def _seen_again(seen: RefundRecord, request: AfterSalesRequest, actor: Actor, de
             finish_amendment(current, seen, deps)
         if seen.outcome == RefundOutcome.CANCELLED and current.status != OrderStatus.CANCELLED:
             cancel(current.order_id, seen, actor, deps)
+        if seen.replacement_order_id:  # an exchange: the replacement a crash may have left unmade
+            send_replacement(current, seen, actor, deps)
         deps.publisher.publish_order(current.order_id)
         return "duplicate"
     now = now_iso()

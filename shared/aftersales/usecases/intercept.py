@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits, line_key, what_is_left
-from shared.aftersales.records import RefundOutcome, RefundRecord
+from shared.aftersales.records import RefundOutcome, RefundRecord, Rma, RmaLine
 from shared.aftersales.stock import give_back_units
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.merged_intercept import answer_on_member
@@ -50,7 +50,7 @@ def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: 
     open_notes = [n for n in details.outbound_notes if n.state == NoteState.SENT]
     asks = _per_note(open_notes, units, everything)
     record = decide.new_record(request, "after_release", units, RefundOutcome.INTERCEPT_REQUESTED, everything, current.order.currency)
-    record = record.model_copy(update={"intercept_notes": [note.note_id for note, _ in asks]})
+    record = record.model_copy(update={"intercept_notes": [note.note_id for note, _ in asks], "intercept_lines": {note.note_id: lines for note, lines in asks}})
     now = now_iso()
     events = [
         InterceptRequested(
@@ -103,7 +103,7 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
     if record.for_member:  # a merged member's refund (合单): its side first, idempotent
         answer_on_member(record, note, answer.outcome, actor, deps)
     if answer.note_id in record.intercept_answers:
-        if record.everything and record.intercept_answers[answer.note_id] == "intercepted":  # finish what a crash left
+        if record.everything and _all_intercepted(record, record.intercept_answers):  # finish what a crash left
             cancel_order(answer.order_id, f"refund {record.refund_id}: intercepted at {answer.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)
         return "duplicate"
     current = details.order
@@ -114,12 +114,20 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE})
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; member {record.for_member} expects the return", **facts))
-    elif answer.outcome == "too_late":
-        rma = new_rma(record, note.warehouse_id)
+    elif answer.outcome == "too_late" and record.rma_id:  # another note of the refund came too late first: one return
+        answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE})
+        items = [deps.records.refund_update(answered, record)]
+        rma = deps.records.rma(current.order_id, record.rma_id) if answer.note_id in record.intercept_lines else None
+        if rma is not None:  # the return grows by this parcel's units (decision 139)
+            items.append(deps.records.rma_update(_with_lines(rma, record.intercept_lines[answer.note_id]), rma))
+        deps.orders.write_conditioned(current, items)
+        deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; return {record.rma_id} expected", rma_id=record.rma_id, **facts))
+    elif answer.outcome == "too_late":  # this parcel's units come back (all of them on a record from before decision 139)
+        rma = new_rma(record.model_copy(update={"lines": record.intercept_lines.get(answer.note_id) or record.lines}), note.warehouse_id)
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record), deps.records.rma_put(rma)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"intercept too late: the parcel left {note.warehouse_id}; return {rma.rma_id} expected", rma_id=rma.rma_id, **facts))
-    elif record.everything:
+    elif record.everything and _all_intercepted(record, answered.intercept_answers):
         # The answer first (a repeat then finds it and only finishes the cancellation), then the cancellation.
         answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
         deps.orders.write_conditioned(current, [deps.records.refund_update(answered, record)])
@@ -130,6 +138,23 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
         _take_out_of_note(current, note, record, answered, actor, facts, deps)
     deps.publish([InterceptAnswered(event_id=f"{note.note_id}:intercept:{record.refund_id}:answered", order_id=current.order_id, warehouse_id=note.warehouse_id, note_id=note.note_id, refund_id=record.refund_id, outcome=answer.outcome)])
     return answer.outcome
+
+
+def _all_intercepted(record: RefundRecord, answers: dict[str, str]) -> bool:
+    """Every note of the refund stopped: an everything-refund may cancel the order. Until then (a
+    note pending or gone), each intercepted note only leaves the order (decision 139)."""
+    return all(answers.get(n) == "intercepted" for n in record.intercept_notes)
+
+
+def _with_lines(rma: Rma, lines: list[RefundedLine]) -> Rma:
+    expected = [line.model_copy() for line in rma.lines]
+    for added in lines:
+        same = next((line for line in expected if line.sku == added.sku and line.line_id == added.line_id), None)
+        if same is not None:
+            same.expected += added.quantity
+        else:
+            expected.append(RmaLine(line_id=added.line_id, sku=added.sku, expected=added.quantity))
+    return rma.model_copy(update={"lines": expected, "updated_at": now_iso()})
 
 
 def _take_out_of_note(current, note: OutboundNote, record: RefundRecord, answered: RefundRecord, actor: Actor, facts: dict, deps: AfterSales) -> None:

@@ -12,7 +12,10 @@ warehouse is asked to intercept (拦截) the member's refunded units in the ship
   members, which are routed again alone), the units come back; then the member is amended in
   place (some lines) or leaves the merge and is cancelled (everything): the remaining members
   ship in the shrunk parcel, and a cancelled member never follows the shipment;
-- too late: a return (RMA) of the member's refunded units is expected, as for any order.
+- too late: a return (RMA) of the member's refunded units is expected, as for any order;
+- units spread over several notes: the member settles once every note has answered; some
+  intercepted and some too late (decision 139), the intercepted units leave the member (as a
+  partial intercept) and a return of the late units only is expected, in one write.
 
 Every step is on both timelines; a repeated answer finishes what a crash left (the member's side)."""
 
@@ -25,7 +28,7 @@ from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.returns import new_rma
 from shared.aws.order_store import NoteState, OrderDetails, OutboundNote, StoredOrder
 from shared.clock import now_iso
-from shared.events import InterceptRequested
+from shared.events import InterceptRequested, RefundedLine
 from shared.lifecycle import Actor, OrderStatus, note_entry
 from shared.merging.membership import Membership, drop_member, membership
 from shared.outbox.messages import OutboxMessage
@@ -83,7 +86,7 @@ def request_merged_intercept(
     asks = _per_note([n for n in shipment.outbound_notes if n.state == NoteState.SENT], on_shipment, False)
     note_ids = [note.note_id for note, _ in asks]
     mine = decide.new_record(request, "after_release", units, RefundOutcome.INTERCEPT_REQUESTED, everything, member.order.currency)
-    mine = mine.model_copy(update={"intercept_notes": note_ids, "merged_into": ship.order_id})
+    mine = mine.model_copy(update={"intercept_notes": note_ids, "intercept_lines": {note.note_id: lines for note, lines in asks}, "merged_into": ship.order_id})
     theirs = mine.model_copy(update={"order_id": ship.order_id, "everything": what_is_left(ship.order, on_shipment) is None, "merged_into": None, "for_member": member.order_id})
     now = now_iso()
     events = [
@@ -119,34 +122,67 @@ def answer_on_member(theirs: RefundRecord, note: OutboundNote, outcome: str, act
     answers = {**mine.intercept_answers, note.note_id: outcome}
     answered = mine.model_copy(update={"intercept_answers": answers, "updated_at": now_iso()})
     facts = {"refund_id": mine.refund_id, "note_id": note.note_id, "warehouse_id": note.warehouse_id, "outcome": outcome, "shipment_order_id": theirs.order_id}
-    if outcome == "too_late":
-        if mine.rma_id:  # another note of the same refund came too late first: one return expected
-            deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])
-            return
+    what = "intercepted" if outcome == "intercepted" else "intercept too late"
+    caught = [n for n in mine.intercept_notes if answers.get(n) == "intercepted"]
+    late = [n for n in mine.intercept_notes if answers.get(n) == "too_late"]
+    if set(answers) != set(mine.intercept_notes) or (caught and late and not mine.intercept_lines):
+        # Waits for its other notes; a record from before per-note lines with a mixed answer: a person decides.
+        deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])
+        waits = "waiting for the answer of its other parcel(s)" if set(answers) != set(mine.intercept_notes) else "part intercepted, part too late: an operator decides"
+        deps.orders.add_note(member, note_entry(member.status, actor, f"{what} at {note.warehouse_id} (merged shipment {theirs.order_id}); {waits}", **facts))
+        return
+    if mine.rma_id:  # a return was expected already (a record from before decision 139): one return
+        deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])
+        return
+    if late and caught:
+        _settle_split(member, mine, answered, theirs.order_id, caught, late, actor, facts, deps)
+        return
+    if late:  # every note too late: the whole refund comes back
         rma = new_rma(mine, note.warehouse_id)
         answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
         deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine), deps.records.rma_put(rma)])
         deps.orders.add_note(member, note_entry(member.status, actor, f"intercept too late: the merged parcel left {note.warehouse_id}; return {rma.rma_id} expected", rma_id=rma.rma_id, **facts))
-        return
-    if set(answers) != set(mine.intercept_notes) or any(a != "intercepted" for a in answers.values()):
-        deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])  # waits for its other notes
-        deps.orders.add_note(member, note_entry(member.status, actor, f"intercepted at {note.warehouse_id} (merged shipment {theirs.order_id})", **facts))
         return
     answered = answered.model_copy(update={"outcome": RefundOutcome.INTERCEPTED})
     if mine.everything:
         deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])
         _cancel_member(member, answered, note, actor, deps)
         return
-    units = _member_units(member, mine)
+    units = _member_units(member, mine.lines)
     left = what_is_left(member.order, units)
     assert left is not None  # not everything
     entry = note_entry(member.status, actor, f"intercepted at {note.warehouse_id}: refunded lines left the order and the merged parcel", lines=[line.model_dump() for line in mine.lines], **facts)
     deps.orders.amend(member, left, entry, extra_items=[deps.records.refund_update(answered, mine)])
 
 
-def _member_units(member: StoredOrder, record: RefundRecord) -> list[RefundedUnits]:
+def _settle_split(member: StoredOrder, mine: RefundRecord, answered: RefundRecord, shipment_id: str, caught: list[str], late: list[str], actor: Actor, facts: dict, deps: AfterSales) -> None:
+    """The member's refunded units spanned notes, some intercepted, some too late (decision 139):
+    the intercepted units leave the member (as a partial intercept), the late ones are expected
+    back (an RMA of those only), in one write with the record."""
+    caught_lines, late_lines = _lines_of(mine, caught), _lines_of(mine, late)
+    warehouses = {n.note_id: n.warehouse_id for n in deps.orders.details(shipment_id).outbound_notes}
+    rma = new_rma(mine.model_copy(update={"lines": late_lines}), warehouses.get(late[0], "unknown"))
+    answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
+    left = what_is_left(member.order, _member_units(member, caught_lines))
+    if left is None:
+        raise Nonsense("intercept_empties_order", f"refund {mine.refund_id}: the units intercepted leave nothing of member {member.order_id}, yet some were too late")
+    cause = f"refund {mine.refund_id} split: intercepted at {', '.join(warehouses.get(n, n) for n in caught)} (those units left the order and the merged parcel), too late at {', '.join(warehouses.get(n, n) for n in late)}: return {rma.rma_id} expected"
+    entry = note_entry(member.status, actor, cause, intercepted=[line.model_dump() for line in caught_lines], too_late=[line.model_dump() for line in late_lines], **{**facts, "rma_id": rma.rma_id})
+    deps.orders.amend(member, left, entry, extra_items=[deps.records.refund_update(answered, mine), deps.records.rma_put(rma)])
+
+
+def _lines_of(record: RefundRecord, note_ids: list[str]) -> list[RefundedLine]:
+    """The units asked of these notes, one line per (line id, SKU)."""
+    summed: dict[tuple[str, str], int] = {}
+    for note_id in note_ids:
+        for line in record.intercept_lines.get(note_id, []):
+            summed[(line.line_id, line.sku)] = summed.get((line.line_id, line.sku), 0) + line.quantity
+    return [RefundedLine(line_id=line_id, sku=sku, quantity=quantity) for (line_id, sku), quantity in summed.items()]
+
+
+def _member_units(member: StoredOrder, lines: list[RefundedLine]) -> list[RefundedUnits]:
     found, room = [], {i: line.quantity for i, line in enumerate(member.order.lines)}
-    for refunded in record.lines:
+    for refunded in lines:
         wanted = refunded.quantity
         for i, line in enumerate(member.order.lines):
             if line.sku == refunded.sku and line_key(line) == refunded.line_id and wanted and room[i]:

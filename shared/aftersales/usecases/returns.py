@@ -49,22 +49,27 @@ def new_rma(record: RefundRecord, warehouse_id: str) -> Rma:
     )
 
 
-def expect_return(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
-    """After shipment: the refunded units are expected back at the warehouse that shipped them."""
+def expect_return(
+    request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, replacement_order_id: str | None = None
+) -> str:  # fmt: skip
+    """After shipment: the refunded units are expected back at the warehouse that shipped them
+    (an exchange's too: its record and RMA name the order shipping the replacement)."""
     current = details.order
     shipped = [n for n in details.outbound_notes if n.state in (NoteState.SHIPPED, NoteState.DELIVERED)] or details.outbound_notes
     skus = {u.sku for u in units}
     warehouse = next((n.warehouse_id for n in shipped if any(p.sku in skus for p in n.lines)), shipped[0].warehouse_id if shipped else "unknown")
     record = decide.new_record(request, "after_shipment", units, RefundOutcome.RETURN_EXPECTED, everything, current.order.currency)
-    rma = new_rma(record, warehouse)
-    record = record.model_copy(update={"rma_id": rma.rma_id})
+    rma = new_rma(record, warehouse).model_copy(update={"replacement_order_id": replacement_order_id})
+    record = record.model_copy(update={"rma_id": rma.rma_id, "replacement_order_id": replacement_order_id})
     items = [deps.records.refund_put(record), deps.records.rma_put(rma)]
     facts = {"refund_id": request.refund_id, "rma_id": rma.rma_id, "warehouse_id": warehouse, "lines": [line.model_dump() for line in record.lines]}
+    if replacement_order_id:
+        facts |= {"kind": request.kind.value, "replacement_order_id": replacement_order_id}
     if current.status != OrderStatus.RETURN_PENDING and is_allowed(current.status, OrderStatus.RETURN_PENDING):
         deps.orders.transition(current, OrderStatus.RETURN_PENDING, transition_entry(current.status, OrderStatus.RETURN_PENDING, actor, **facts), extra_items=items)
     else:
         deps.orders.write_conditioned(current, items)
-        deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id}: return {rma.rma_id} expected", **facts))
+        deps.orders.add_note(current, note_entry(current.status, actor, f"{request.kind.value} {request.refund_id}: return {rma.rma_id} expected", **facts))
     return RefundOutcome.RETURN_EXPECTED.value
 
 

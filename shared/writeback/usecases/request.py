@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shared.aftersales.domain import REPLACEMENT_MARK
 from shared.aws.order_store import NoteState, OrderDetails, OrderStore
 from shared.clock import now_iso
 from shared.lifecycle import Actor, OrderStatus, note_entry
@@ -33,6 +34,11 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
     channel = order.channel.value
     if channel in NO_WRITEBACK:
         return "not needed"
+    if REPLACEMENT_MARK in order.external_id:  # an exchange's replacement (decision 137): the platform has no such order
+        if not any(e.details.get("writeback") == "exchange_replacement" for e in details.timeline):
+            cause = f"no write-back: the replacement of an exchange; its tracking number {note.tracking_number} is given to {channel} on the exchange by an operator"
+            orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), cause, writeback="exchange_replacement", tracking_number=note.tracking_number, carrier=note.carrier))
+        return "not needed (exchange replacement)"
     channel_skus = {line.sku: line.channel_sku for line in order.lines}
     now = now_iso()
     record = WriteBackRecord(
