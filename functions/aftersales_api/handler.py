@@ -7,6 +7,9 @@ GET  /returns?status=expected&limit=&next_token=             returns in that sta
 GET  /operations/writebacks?channel=&limit=                 the FAILED write-backs, newest first, with the reason and attempts
 POST /operations/writebacks/{writeback_id}/redrive {"reason"}       queue one again after fixing its cause
 POST /operations/writebacks/redrive {"channel", "limit", "reason"}  queue every failed one (of a channel) again
+
+GET  /operations/orders/{order_id}/aftersales               the order page's after-sales: refunds, intercepts,
+                                                             returns, its parcels' write-backs, customer notices
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.observability import logger
 from shared.openapi_contract import document
 from shared.operations.access import caller_of
+from shared.operations.order_aftersales import OrderAfterSales, order_after_sales
 from shared.writeback.aws import queues
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.domain import WriteBackRecord
@@ -109,7 +113,13 @@ def post_redrive_all(request: Annotated[RedriveAll, Body()]) -> Redriven:
     return Redriven(redriven=redriven, skipped=skipped)
 
 
+@app.get("/operations/orders/<order_id>/aftersales", summary="An order's after-sales for its page: refunds, intercepts, returns, its parcels' write-backs (failed ones with why), customer notices")
+def get_order_aftersales(order_id: str) -> OrderAfterSales:
+    return order_after_sales(order_id, order_store(), channel_sync_store())
+
+
 ANSWERS = {
+    "GET /operations/orders/{order_id}/aftersales": {404: "no such order"},
     "GET /returns": {400: "an unknown status, a limit out of range or a next_token this API did not give"},
     "GET /operations/writebacks": {},
     "POST /operations/writebacks/{writeback_id}/redrive": {404: "no such write-back", 409: "the write-back is not FAILED"},
