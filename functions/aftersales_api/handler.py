@@ -72,7 +72,7 @@ class FailedWriteBacks(BaseModel):
 
 
 class Redrive(BaseModel):
-    reason: str = Field(default="", max_length=500, description="What was fixed (kept in the log)")
+    reason: str = Field(default="", max_length=500, description="What was fixed (kept in the log and in the order's timeline note)")
 
 
 class RedriveAll(Redrive):
@@ -97,7 +97,7 @@ def get_failed(channel: Annotated[Platform | None, Query()] = None, limit: Annot
 
 @app.post("/operations/writebacks/<writeback_id>/redrive", summary="Queue a failed write-back again after fixing its cause (a carrier code, a shop's token)")
 def post_redrive(writeback_id: str, request: Annotated[Redrive, Body()]):
-    record, redriven = redrive_writeback(writeback_id, _operator(), channel_sync_store(), order_store(), queues.send)
+    record, redriven = redrive_writeback(writeback_id, _operator(), channel_sync_store(), order_store(), queues.send, request.reason)
     if record is None:
         raise NotFoundError(f"no write-back {writeback_id}")
     if not redriven:
@@ -108,7 +108,7 @@ def post_redrive(writeback_id: str, request: Annotated[Redrive, Body()]):
 
 @app.post("/operations/writebacks/redrive", summary="Queue every failed write-back (of one channel) again, newest first")
 def post_redrive_all(request: Annotated[RedriveAll, Body()]) -> Redriven:
-    redriven, skipped = redrive_failed(_operator(), channel_sync_store(), order_store(), queues.send, request.channel, request.limit)
+    redriven, skipped = redrive_failed(_operator(), channel_sync_store(), order_store(), queues.send, request.channel, request.limit, request.reason)
     logger.info("failed write-backs redriven", extra={"channel": request.channel, "redriven": len(redriven), "reason": request.reason})
     return Redriven(redriven=redriven, skipped=skipped)
 

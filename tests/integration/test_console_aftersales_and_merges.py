@@ -81,3 +81,19 @@ def test_a_parcels_failed_write_back_shows_on_its_order_with_the_reason(aws, fak
     assert (writeback["state"], writeback["attempts"]) == ("FAILED", MAX_ATTEMPTS) and "500" in writeback["last_error"]
     assert writeback["writeback_id"] == f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
     json.dumps(view, ensure_ascii=False)
+
+
+def test_each_redrive_keeps_its_reason_in_the_orders_timeline(aws, fake, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(delivery, "TID", "3891207745120938898")
+    order_id = shipped_order()
+    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+    for n, (path, body) in enumerate(((f"/operations/writebacks/{writeback_id}/redrive", {"reason": "店铺授权已更新"}), ("/operations/writebacks/redrive", {"channel": "tmall", "reason": "平台恢复"}))):
+        fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
+        for _ in range(MAX_ATTEMPTS):
+            deliver_queued(aws)
+        template = "/operations/writebacks/{writeback_id}/redrive" if n == 0 else path
+        status, answer = api_request(aftersales_api, "POST", template, path, json.dumps(body, ensure_ascii=False), writeback_id=writeback_id)
+        assert status == 200, answer
+    redrives = [e for e in order_store().details(order_id).timeline if e.cause == "write-back to tmall redriven"]
+    assert sorted(e.details["reason"] for e in redrives) == sorted(["店铺授权已更新", "平台恢复"])

@@ -10,7 +10,8 @@ function orderLink(id) {
   return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
 }
 
-function showResult(results, rows) {
+function showResult(results, action, rows) {
+  results.setAttribute("data-for-action", action);
   results.replaceChildren(
     h("h3", {}, t("result")),
     table(
@@ -33,9 +34,9 @@ export async function writebacksTab(results, channel = "") {
     if (!values) return;
     try {
       const answer = await post(`/operations/writebacks/${encodeURIComponent(w.writeback_id)}/redrive`, { reason: values.reason });
-      showResult(results, [{ id: w.writeback_id, ok: true, outcome: "done", text: `${t("redriven")} → ${t(`wb_${answer.state}`)}` }]);
+      showResult(results, "redrive", [{ id: w.writeback_id, ok: true, outcome: "done", text: `${t("redriven")} → ${t(`wb_${answer.state}`)}` }]);
     } catch (error) {
-      showResult(results, [{ id: w.writeback_id, ok: false, outcome: "failed", text: errorText(error) }]);
+      showResult(results, "redrive", [{ id: w.writeback_id, ok: false, outcome: "failed", text: errorText(error) }]);
     }
     await reload();
   };
@@ -45,12 +46,12 @@ export async function writebacksTab(results, channel = "") {
     if (!values) return;
     try {
       const answer = await post("/operations/writebacks/redrive", { reason: values.reason, limit: 500, ...(which ? { channel: which } : {}) });
-      showResult(results, [
+      showResult(results, "redrive-all", [
         ...answer.redriven.map((id) => ({ id, ok: true, outcome: "done", text: t("redriven") })),
         ...answer.skipped.map((id) => ({ id, ok: false, outcome: "skipped", text: t("skipped_meanwhile") })),
       ]);
     } catch (error) {
-      showResult(results, [{ id: which || t("all_channels"), ok: false, outcome: "failed", text: errorText(error) }]);
+      showResult(results, "redrive-all", [{ id: which || t("all_channels"), ok: false, outcome: "failed", text: errorText(error) }]);
     }
     await reload();
   };
