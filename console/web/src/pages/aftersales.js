@@ -3,7 +3,7 @@
 // redrive) and the notices sent to the customer. Each from the record that holds it.
 import { currentLanguage, has, t } from "../i18n.js";
 import { get, post } from "../api.js";
-import { ask, errorText, h, message, section, table, when } from "../ui.js";
+import { ask, errorText, h, message, orderLink, section, table, when } from "../ui.js";
 
 const tr = (prefix, value) => (!value ? "—" : has(`${prefix}_${value}`) ? t(`${prefix}_${value}`) : value);
 
@@ -35,10 +35,6 @@ function refunds(sales) {
     sales.refunds,
     { empty: t("no_refunds"), attributes: { "data-table": "refunds" } },
   );
-}
-
-function orderLink(id) {
-  return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
 }
 
 function related(r) {

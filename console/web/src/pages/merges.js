@@ -3,13 +3,9 @@
 // the priced plan explains (apart against together).
 import { currentLanguage, statusName, t } from "../i18n.js";
 import { get } from "../api.js";
-import { card, errorText, h, message, num, section, table, when } from "../ui.js";
+import { card, errorText, h, message, num, orderLink, section, table, when } from "../ui.js";
 
 const money = (v) => `¥ ${num(v, 2)}`;
-
-function orderLink(id) {
-  return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
-}
 
 function mergeBlock(m) {
   const plan = m.plan;

@@ -2,13 +2,9 @@
 // failed one of a channel, each with a reason, and the result shown as the other queues do.
 import { t } from "../i18n.js";
 import { get, post } from "../api.js";
-import { ask, errorText, h, message, table, when } from "../ui.js";
+import { ask, errorText, h, message, orderLink, table, when } from "../ui.js";
 
 const CHANNELS = ["shopify", "tmall", "jd", "douyin", "erp", "partner"];
-
-function orderLink(id) {
-  return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
-}
 
 function showResult(results, action, rows) {
   results.setAttribute("data-for-action", action);
