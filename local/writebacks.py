@@ -2,7 +2,7 @@
 
   failed                          the write-backs given up (refused, or failing through every
                                   retry), newest first, with the reason and attempts
-  redrive WRITEBACK_ID --operator NAME
+  redrive WRITEBACK_ID --operator NAME [--reason TEXT]
                                   queue a failed one again after fixing the cause
   listing SKU CHANNEL SHOP key=value...
                                   record which platform item the SKU is sold as (stock push):
