@@ -80,7 +80,6 @@ def test_a_parcels_failed_write_back_shows_on_its_order_with_the_reason(aws, fak
     [writeback] = [w for w in view["writebacks"] if w["warehouse_id"] == "WH-GZ"]
     assert (writeback["state"], writeback["attempts"]) == ("FAILED", MAX_ATTEMPTS) and "500" in writeback["last_error"]
     assert writeback["writeback_id"] == f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
-    json.dumps(view, ensure_ascii=False)
 
 
 def test_each_redrive_keeps_its_reason_in_the_orders_timeline(aws, fake, monkeypatch):  # noqa: F811
