@@ -1107,6 +1107,15 @@ ROUTES = (
     Route("GET", "/returns", "aftersales_api", authorization="IAM"),
 )
 
+# --- The console's after-sales and 合单 pages (decisions 132 and 134) ----------------------------
+# An order's after-sales in one answer (refunds, intercepts, returns, its parcels' write-backs,
+# notices), and the open merges; both under /operations, so in the console's API below.
+ROUTES = (
+    *ROUTES,
+    Route("GET", "/operations/orders/{order_id}/aftersales", "aftersales_api", authorization="IAM"),
+    Route("GET", "/operations/merges", "merging_api", authorization="IAM"),
+)
+
 # Last, so that every IAM route of the console's areas above (after-sales included) is in it.
 # The console's API: the IAM routes of the areas the console's pages use, again under /console,
 # for console users signed in with Cognito (groups operator and supervisor; the handlers check the

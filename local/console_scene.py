@@ -140,3 +140,62 @@ def browser(width: int = 1400, height: int = 1000) -> Iterator[Any]:
             yield context
         finally:
             context.close()
+
+
+def failed_writeback(runtime: LocalRuntime, scene: Scene, name: str = "03_tmall_guangzhou#0", timeout: float = 60.0) -> dict[str, Any]:
+    """A platform order shipped whose write-back fails: the local runtime configures no shop for
+    the platforms, so the write-back is refused at once (no shop to write back to) and listed in
+    the failed write-backs. Returns the failed write-back as GET /operations/writebacks lists it."""
+    api, order_id = runtime.api_url, scene.by_name[name]
+    details = scene.details[name]
+    if details["order"]["status"] != "RELEASED":
+        raise RuntimeError(f"{name} is {details['order']['status']}, not RELEASED: it cannot ship")
+    note = details["outbound_notes"][0]
+    _wms(runtime, "ParcelShipped", {"order_id": order_id, "warehouse_id": note["warehouse_id"], "carrier": note.get("carrier") or "SF", "tracking_number": f"SF{order_id[-8:]}", "occurred_at": details["order"]["updated_at"]})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, listed = http("GET", f"{api}/operations/writebacks?limit=500")
+        found = [w for w in listed.get("writebacks", []) if w["order_id"] == order_id]
+        if found:
+            scene.by_name["failed_writeback"] = order_id
+            return found[0]
+        time.sleep(0.2)
+    raise RuntimeError(f"the write-back of {name} ({order_id}) did not fail within {timeout:.0f} s")
+
+
+def merged(runtime: LocalRuntime, scene: Scene) -> dict[str, Any]:
+    """Two orders of one buyer to one address waiting for stock (backordered), merged by an
+    operator through the merging API (合单): one parcel instead of two. Returns the merge record."""
+    api, stamp = runtime.api_url, str(time.time_ns())[-8:]
+    base = _sample("04_douyin_sold_out.json", f"m-{stamp}")
+    members = []
+    for n in range(2):
+        order = {**base, "external_id": f"{base['external_id'][:10]}{n}", "lines": [{**base["lines"][0], "quantity": 3}]}
+        order_id = _post(api, order)
+        settled = wait_settled(api, order_id, statuses=SETTLED | {"MERGED"})
+        if settled["order"]["status"] == "ON_HOLD":  # review holds the second: "mergeable with ..."; approved, it waits for stock
+            decision = {"decision": "approve", "operator": "ops-chen", "note": "合单前放行"}
+            http("POST", f"{api}/orders/{order_id}/review", json.dumps(decision, ensure_ascii=False).encode())
+            settled = wait_settled(api, order_id, statuses={"BACKORDERED", "MERGED"})
+        if settled["order"]["status"] not in ("BACKORDERED", "MERGED"):
+            raise RuntimeError(f"merge member {order_id} is {settled['order']['status']}, not waiting for stock")
+        scene.details[f"merge_member#{n}"] = settled
+        scene.by_name[f"merge_member#{n}"] = order_id
+        members.append(order_id)
+    decision = {"order_ids": members, "operator": "ops-chen", "reason": "同一买家同一地址，合并发货"}
+    status, record = http("POST", f"{api}/merges", json.dumps(decision, ensure_ascii=False).encode())
+    if status == 409:  # the automatic rule merged them first
+        merge_id = wait_settled(api, members[0], statuses={"MERGED"})["order"]["merge_id"]
+        status, record = http("GET", f"{api}/merges/{merge_id}")
+    if status not in (200, 201):
+        raise RuntimeError(f"the merge was refused: {status} {record}")
+    scene.by_name["merge_shipment"] = record["shipment_order_id"]
+    wait_settled(api, record["shipment_order_id"], statuses=SETTLED)
+    return record
+
+
+def extra_order(runtime: LocalRuntime, scene: Scene, name: str, sample: str = "01_own_shop_shanghai.json") -> str:
+    """One more sample order (its own buyer and address), settled; under `name` in the scene."""
+    order_id = _post(runtime.api_url, _sample(sample, f"e-{str(time.time_ns())[-8:]}"))
+    scene.by_name[name], scene.details[name] = order_id, wait_settled(runtime.api_url, order_id)
+    return order_id

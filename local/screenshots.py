@@ -1,6 +1,8 @@
 """Screenshots of each console page (docs/console/*.png, `.en.png` in English), in Chinese and
 English: the local runtime with a day of sample orders (local/console_scene.py), including one
-that shipped, was refunded after shipment and returned (its order page), in Debian's chromium.
+that shipped, was refunded after shipment and returned (its order page), a tmall parcel whose
+write-back failed (the failed write-backs queue) and two backordered orders merged into one
+shipment (the merges page), in Debian's chromium.
 
 Each shot waits for its page's data (the page's table or figure, and every chart drawn), never
 a fixed time; a page that does not show its data in time stops the run with the page's name.
@@ -13,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from local.console_scene import after_sales, browser, populate
+from local.console_scene import after_sales, browser, failed_writeback, merged, populate
 from local.demo import http
 from local.runtime import CONSOLE_DIST, LocalRuntime
 from local.seed import load_seed
@@ -26,6 +28,8 @@ PAGES = (
     ("queues-exceptions", "#/queues/exceptions", "[data-table=exception] tbody tr"),
     ("queues-stuck", "#/queues/stuck", "[data-table=stuck], section.panel [data-empty]"),
     ("queues-backorders", "#/queues/backorders", "[data-table=backordered], section.panel [data-empty]"),
+    ("queues-writebacks", "#/queues/writebacks", "[data-table=writebacks] tbody tr"),
+    ("merges", "#/merges", "[data-merge] [data-table=members] tbody tr"),
     ("rules", "#/rules", "[data-field=document]"),
 )
 PAGE_TIMEOUT_MS = 90_000  # a loaded machine: the first reads are slow
@@ -72,11 +76,18 @@ def main() -> int:
         load_seed()
         scene = populate(runtime, copies=2)
         returned = after_sales(runtime, scene)
+        failed = failed_writeback(runtime, scene)
+        merged(runtime, scene)
         runtime.wait_until_idle(timeout=60)
         wait_for_health_history(runtime.api_url)
         order = scene.details["01_own_shop_shanghai#0"]["order"]
         sku = order["order"]["lines"][0]["sku"]
-        pages = (*PAGES, ("order", f"#/order/{returned}", "[data-table=timeline] tbody tr"), ("stock", f"#/stock/{sku}", "[data-table=stock] tbody tr"))
+        pages = (
+            *PAGES,
+            ("order", f"#/order/{returned}", "[data-section=aftersales][data-loaded] [data-table=refunds] tbody tr"),
+            ("order-writeback", f"#/order/{failed['order_id']}", "[data-table=writebacks] [data-state=FAILED]"),
+            ("stock", f"#/stock/{sku}", "[data-table=stock] tbody tr"),
+        )
         with browser(width=1440, height=900) as context:
             page = context.new_page()
             page.goto(f"{runtime.api_url}/")

@@ -2,7 +2,7 @@
 
   failed                          the write-backs given up (refused, or failing through every
                                   retry), newest first, with the reason and attempts
-  redrive WRITEBACK_ID --operator NAME
+  redrive WRITEBACK_ID --operator NAME [--reason TEXT]
                                   queue a failed one again after fixing the cause
   listing SKU CHANNEL SHOP key=value...
                                   record which platform item the SKU is sold as (stock push):
@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("args", nargs="*")
     parser.add_argument("--operator", default=os.environ.get("USER", "operator"))
     parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--reason", default="", help="redrive: what was fixed (written on the order's timeline note)")
     parser.add_argument("--data-dir", help="the local runtime's data folder (default: $OMS_DATA_DIR or .oms-data)")
     for name in ("channel-sync-table", "orders-table"):
         parser.add_argument(f"--{name}", help="AWS: the stack's resource")
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "redrive":
         if len(args.args) != 1:
             parser.error("redrive takes one WRITEBACK_ID")
-        record, redriven = redrive_writeback(args.args[0], args.operator, channel_sync_store(), order_store(), queues.send)
+        record, redriven = redrive_writeback(args.args[0], args.operator, channel_sync_store(), order_store(), queues.send, args.reason)
         if record is None:
             print(f"no write-back {args.args[0]}", file=sys.stderr)
             return 1

@@ -7,6 +7,9 @@ GET  /returns?status=expected&limit=&next_token=             returns in that sta
 GET  /operations/writebacks?channel=&limit=                 the FAILED write-backs, newest first, with the reason and attempts
 POST /operations/writebacks/{writeback_id}/redrive {"reason"}       queue one again after fixing its cause
 POST /operations/writebacks/redrive {"channel", "limit", "reason"}  queue every failed one (of a channel) again
+
+GET  /operations/orders/{order_id}/aftersales               the order page's after-sales: refunds, intercepts,
+                                                             returns, its parcels' write-backs, customer notices
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.observability import logger
 from shared.openapi_contract import document
 from shared.operations.access import caller_of
+from shared.operations.order_aftersales import OrderAfterSales, order_after_sales
 from shared.writeback.aws import queues
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.domain import WriteBackRecord
@@ -68,7 +72,7 @@ class FailedWriteBacks(BaseModel):
 
 
 class Redrive(BaseModel):
-    reason: str = Field(default="", max_length=500, description="What was fixed (kept in the log)")
+    reason: str = Field(default="", max_length=500, description="What was fixed (kept in the log and in the order's timeline note)")
 
 
 class RedriveAll(Redrive):
@@ -93,7 +97,7 @@ def get_failed(channel: Annotated[Platform | None, Query()] = None, limit: Annot
 
 @app.post("/operations/writebacks/<writeback_id>/redrive", summary="Queue a failed write-back again after fixing its cause (a carrier code, a shop's token)")
 def post_redrive(writeback_id: str, request: Annotated[Redrive, Body()]):
-    record, redriven = redrive_writeback(writeback_id, _operator(), channel_sync_store(), order_store(), queues.send)
+    record, redriven = redrive_writeback(writeback_id, _operator(), channel_sync_store(), order_store(), queues.send, request.reason)
     if record is None:
         raise NotFoundError(f"no write-back {writeback_id}")
     if not redriven:
@@ -104,12 +108,18 @@ def post_redrive(writeback_id: str, request: Annotated[Redrive, Body()]):
 
 @app.post("/operations/writebacks/redrive", summary="Queue every failed write-back (of one channel) again, newest first")
 def post_redrive_all(request: Annotated[RedriveAll, Body()]) -> Redriven:
-    redriven, skipped = redrive_failed(_operator(), channel_sync_store(), order_store(), queues.send, request.channel, request.limit)
+    redriven, skipped = redrive_failed(_operator(), channel_sync_store(), order_store(), queues.send, request.channel, request.limit, request.reason)
     logger.info("failed write-backs redriven", extra={"channel": request.channel, "redriven": len(redriven), "reason": request.reason})
     return Redriven(redriven=redriven, skipped=skipped)
 
 
+@app.get("/operations/orders/<order_id>/aftersales", summary="An order's after-sales for its page: refunds, intercepts, returns, its parcels' write-backs (failed ones with why), customer notices")
+def get_order_aftersales(order_id: str) -> OrderAfterSales:
+    return order_after_sales(order_id, order_store(), channel_sync_store())
+
+
 ANSWERS = {
+    "GET /operations/orders/{order_id}/aftersales": {404: "no such order"},
     "GET /returns": {400: "an unknown status, a limit out of range or a next_token this API did not give"},
     "GET /operations/writebacks": {},
     "POST /operations/writebacks/{writeback_id}/redrive": {404: "no such write-back", 409: "the write-back is not FAILED"},

@@ -5,6 +5,8 @@ POST /merges/preview            {"order_ids": [...]}                       the p
 POST /merges                    {"order_ids", "operator", "reason"}        merge (201); 409 with the reason
 GET  /merges/{merge_id}                                                      the merge record
 POST /merges/{merge_id}/unmerge {"operator", "reason"}                     the members route alone again
+
+GET  /operations/merges?limit=         the open merges (members waiting in MERGED), newest first: the console's page
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
@@ -21,6 +23,7 @@ from shared.aws.stores import inventory_store, order_store, outbox_publisher
 from shared.http_api import build_resolver, error_response, json_response, serve
 from shared.lifecycle import Actor, ActorKind
 from shared.merging.aftermath import unmerge
+from shared.merging.open_merges import OpenMerges, open_merges
 from shared.merging.merge import MergeRefused, load_members, merge_orders, price
 from shared.merging.pricing import MergePlan
 from shared.merging.rule import merge_rule
@@ -92,7 +95,13 @@ def post_unmerge(merge_id: str, request: Annotated[Unmerge, Body()]):
     return json_response(200, {"merge_id": merge_id, "outcome": outcome})
 
 
+@app.get("/operations/merges", summary="Open merges (members waiting in MERGED for their shipment), newest first, with members, saving and explanation")
+def get_open_merges(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> OpenMerges:
+    return open_merges(order_store(), limit)
+
+
 ANSWERS = {
+    "GET /operations/merges": {},
     "POST /merges/preview": {400: "fewer than two orders, or more than the rule allows", 404: "an order is unknown", 409: "the orders may not merge (status, address, person, window) or cannot be priced"},
     "POST /merges": {201: "merged", 400: "fewer than two orders, or more than the rule allows", 404: "an order is unknown", 409: "the orders may not merge, or merging saves nothing"},
     "GET /merges/{merge_id}": {404: "no such merge"},

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from shared.aws.dynamo import from_item, to_item, to_value
+from shared.aws.dynamo import batch_get, from_item, to_item, to_value
 from shared.aws.order_store import OrderStore
 from shared.merging.pricing import MergePlan
 
@@ -42,6 +42,11 @@ class MergeStore:
     def load(self, merge_id: str) -> MergeRecord | None:
         found = self.orders.db.get_item(TableName=self.orders.table, Key=self._key(merge_id), ConsistentRead=True)
         return MergeRecord.model_validate(from_item(found["Item"])) if "Item" in found else None
+
+    def load_many(self, merge_ids: list[str]) -> list[MergeRecord]:
+        """The merges with these ids that exist, in one batch read (eventually consistent)."""
+        items = batch_get(self.orders.db, self.orders.table, [{"pk": f"MERGE#{m}", "sk": "META"} for m in merge_ids])
+        return [MergeRecord.model_validate(i) for i in items]
 
     def set_state(self, record: MergeRecord, state: State, why: str | None = None) -> bool:
         """From the state the caller read only; False when another delivery moved it first."""

@@ -9,11 +9,13 @@ import { ordersPage, orderPage } from "./pages/orders.js";
 import { queuesPage } from "./pages/queues.js";
 import { rulesPage } from "./pages/rules.js";
 import { stockPage } from "./pages/stock.js";
+import { mergesPage } from "./pages/merges.js";
 
 const PAGES = [
   ["overview", "nav_overview", overviewPage],
   ["orders", "nav_orders", ordersPage],
   ["queues", "nav_queues", queuesPage],
+  ["merges", "nav_merges", mergesPage],
   ["rules", "nav_rules", rulesPage],
   ["stock", "nav_stock", stockPage],
 ];

@@ -27,6 +27,11 @@ export function table(columns, rows, options = {}) {
   );
 }
 
+// A link to an order's page.
+export function orderLink(id) {
+  return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
+}
+
 export function fmt(value) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "object") return JSON.stringify(value);

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws.dynamo import TableAdapter, from_item, query_index, query_partition, to_item, to_value
+from shared.aws.dynamo import TableAdapter, batch_get, from_item, query_index, query_partition, to_item, to_value
 from shared.clock import now_iso
 from shared.writeback.domain import WriteBackRecord, WriteBackState
 
@@ -87,6 +87,11 @@ class ChannelSyncStore(TableAdapter):
             "#state = :failed",
             {":pending": WriteBackState.PENDING.value, ":zero": 0, ":now": now_iso(), ":failed": WriteBackState.FAILED.value},
         )
+
+    def records(self, writeback_ids: list[str]) -> list[WriteBackRecord]:
+        """The write-backs with these ids that exist (an order's parcels), in one batch read."""
+        items = batch_get(self.db, self.table, [{"pk": f"WB#{w}", "sk": "RECORD"} for w in writeback_ids])
+        return sorted((WriteBackRecord.model_validate(i) for i in items), key=lambda r: r.created_at)
 
     def failed(self, limit: int = 100) -> list[WriteBackRecord]:
         items = query_index(self.db, self.table, "by_failed", "failed_key", FAILED, "updated_at", "0", "9999", newest_first=True, limit=limit)

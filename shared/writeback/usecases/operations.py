@@ -18,8 +18,9 @@ def failed_writebacks(store: ChannelSyncStore, limit: int = 100) -> list[WriteBa
     return store.failed(limit)
 
 
-def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None]) -> tuple[WriteBackRecord | None, bool]:
-    """(None, False) when there is no such write-back; (the record, False) when it is not FAILED."""
+def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None], reason: str = "") -> tuple[WriteBackRecord | None, bool]:
+    """(None, False) when there is no such write-back; (the record, False) when it is not FAILED.
+    The operator's reason (what was fixed) goes into the order's timeline note."""
     try:
         record = store.get(writeback_id)
     except KeyError:
@@ -28,7 +29,7 @@ def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore,
         return record, False
     send(record.channel, {"kind": "writeback", "writeback_id": writeback_id})
     current = orders.load(record.order_id)
-    orders.add_note(current, note_entry(current.status, Actor(kind="operator", name=operator), f"write-back to {record.channel} redriven", writeback_id=writeback_id, previous_error=record.last_error))
+    orders.add_note(current, note_entry(current.status, Actor(kind="operator", name=operator), f"write-back to {record.channel} redriven", writeback_id=writeback_id, previous_error=record.last_error, **({"reason": reason} if reason else {})))
     return store.get(writeback_id), True
 
 
@@ -48,7 +49,7 @@ def put_listing(sku: str, channel: str, shop: str, listing: dict[str, str], stor
     store.put_listing(sku, channel, shop, listing)
 
 
-def redrive_failed(operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None], channel: str | None = None, limit: int = 100) -> tuple[list[str], list[str]]:
+def redrive_failed(operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None], channel: str | None = None, limit: int = 100, reason: str = "") -> tuple[list[str], list[str]]:
     """Redrives every FAILED write-back (of one channel, when named), newest first, up to `limit`:
     (redriven ids, ids another redrive took first)."""
     redriven, skipped = [], []
@@ -57,6 +58,6 @@ def redrive_failed(operator: str, store: ChannelSyncStore, orders: Any, send: Ca
             continue
         if len(redriven) + len(skipped) >= limit:
             break
-        _, done = redrive_writeback(record.writeback_id, operator, store, orders, send)
+        _, done = redrive_writeback(record.writeback_id, operator, store, orders, send, reason)
         (redriven if done else skipped).append(record.writeback_id)
     return redriven, skipped

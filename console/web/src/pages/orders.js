@@ -1,6 +1,7 @@
 import { STATUSES, statusName, t } from "../i18n.js";
 import { get, post } from "../api.js";
 import { ask, errorText, fmt, h, message, num, section, table, when } from "../ui.js";
+import { afterSalesSections, loadAfterSales } from "./aftersales.js";
 
 const CHANNELS = ["own_shop", "erp", "shopify", "tmall", "jd", "douyin", "partner"];
 
@@ -111,11 +112,13 @@ function costExplanation(timeline) {
 
 export async function orderPage(orderId) {
   let details;
+  const afterSales = loadAfterSales(orderId); // read beside the order: the page shows both at once
   try {
     details = await get(`/orders/${encodeURIComponent(orderId)}`);
   } catch (error) {
     return message(errorText(error), "error");
   }
+  const sales = await afterSales;
   const { order, timeline, outbound_notes: notes } = details;
   const content = order.order;
   const result = h("div", { "data-result": "" });
@@ -147,6 +150,8 @@ export async function orderPage(orderId) {
       h("dt", {}, t("buyer")), h("dd", {}, `${content.buyer.buyer_id} ${content.buyer.name || ""}`),
       h("dt", {}, t("receiver")), h("dd", {}, [receiver.name, receiver.phone, receiver.province, receiver.city, receiver.district, receiver.detail].filter(Boolean).join(" ")),
       h("dt", {}, t("created_at")), h("dd", {}, when(order.created_at)),
+      order.merge_id ? h("dt", {}, t("merge_record")) : null,
+      order.merge_id ? h("dd", {}, h("a", { href: "#/merges", "data-merge": order.merge_id }, order.merge_id)) : null,
     ),
     h(
       "div",
@@ -193,6 +198,7 @@ export async function orderPage(orderId) {
         { attributes: { "data-table": "notes" } },
       ),
     ),
+    afterSalesSections(orderId, sales),
     section(
       t("timeline"),
       table(

@@ -2,12 +2,14 @@ import { statusName, t } from "../i18n.js";
 import { get, post } from "../api.js";
 import { session } from "../session.js";
 import { ask, errorText, h, message, table, when } from "../ui.js";
+import { writebacksTab } from "./writebacks.js";
 
 const TABS = [
   ["review", "review_queue"],
   ["exceptions", "exception_queue"],
   ["stuck", "stuck_queue"],
   ["backorders", "backorder_queue"],
+  ["writebacks", "writeback_queue"],
 ];
 
 function orderLink(id) {
@@ -145,6 +147,7 @@ export async function queuesPage(args) {
     if (current === "review") body = await reviewTab(results);
     else if (current === "exceptions") body = await statusTab("EXCEPTION", results, { retry: true });
     else if (current === "stuck") body = await stuckTab();
+    else if (current === "writebacks") body = await writebacksTab(results);
     else body = await statusTab("BACKORDERED", results);
   } catch (error) {
     body = message(errorText(error), "error");

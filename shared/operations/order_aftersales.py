@@ -1,0 +1,81 @@
+"""The order page's after-sales (售后) sections (decision 132): what became of one order after it
+was placed, each from the record that holds it, not from the timeline's notes:
+
+  refunds      the channel's refunds and what oms did about each (cancelled, amended, intercepted, ...)
+  intercepts   the notes a refund asked a warehouse to stop (拦截), and the warehouse's answer
+  returns      the RMAs: units expected back, what came, sellable or not
+  writebacks   the shipping write-backs (发货回传) of its parcels: done, pending or FAILED with why
+  notices      the messages sent to the customer (or why not)
+
+Two reads: the order's partition (refunds, RMAs, notices, notes all live there) and one batch read
+of its parcels' write-backs in the channel-sync table."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shared.aftersales.records import RefundRecord, Rma
+from shared.aws import order_items
+from shared.aws.dynamo import query_partition
+from shared.aws.order_store import OrderStore
+from shared.errors import OrderNotFound
+from shared.lifecycle import OrderStatus
+from shared.notices.records import PREFIX as NOTICE_PREFIX
+from shared.notices.records import NoticeRecord
+from shared.writeback.aws.store import ChannelSyncStore
+from shared.writeback.channels import NO_WRITEBACK
+from shared.writeback.domain import WriteBackRecord, writeback_id
+
+
+class Intercept(BaseModel):
+    refund_id: str
+    note_id: str
+    answer: Literal["requested", "intercepted", "too_late"] = Field(description="requested: the warehouse has not answered yet")
+    merged_into: str | None = Field(default=None, description="The merged shipment order asked to stop its parcel (合单)")
+
+
+class OrderAfterSales(BaseModel):
+    order_id: str
+    status: OrderStatus
+    channel: str
+    writeback_needed: bool = Field(description="False for oms's own shop: nobody to tell")
+    refunds: list[RefundRecord]
+    intercepts: list[Intercept]
+    returns: list[Rma]
+    writebacks: list[WriteBackRecord]
+    notices: list[NoticeRecord]
+
+
+def intercepts_of(refunds: list[RefundRecord]) -> list[Intercept]:
+    found = []
+    for refund in refunds:
+        for note_id in refund.intercept_notes:
+            answer = refund.intercept_answers.get(note_id, "requested")
+            found.append(Intercept(refund_id=refund.refund_id, note_id=note_id, answer=answer if answer in ("intercepted", "too_late") else "requested", merged_into=refund.merged_into))
+    return found
+
+
+def order_after_sales(order_id: str, orders: OrderStore, sync: ChannelSyncStore) -> OrderAfterSales:
+    """Raises OrderNotFound (404)."""
+    items = query_partition(orders.db, orders.table, f"ORDER#{order_id}", consistent=True)
+    by_sk = {i["sk"]: i for i in items}
+    if order_items.META not in by_sk:
+        raise OrderNotFound(order_id)
+    meta = order_items.merged(by_sk[order_items.META], by_sk)
+    channel = str(meta["order"]["channel"])
+    refunds = sorted((RefundRecord.model_validate(i) for i in items if i["sk"].startswith("REFUND#")), key=lambda r: r.received_at)
+    notes = [str(i["note_id"]) for i in items if i["sk"].startswith("NOTE#") and "note_id" in i]
+    return OrderAfterSales(
+        order_id=order_id,
+        status=OrderStatus(meta["status"]),
+        channel=channel,
+        writeback_needed=channel not in NO_WRITEBACK,
+        refunds=refunds,
+        intercepts=intercepts_of(refunds),
+        returns=sorted((Rma.model_validate(i) for i in items if i["sk"].startswith("RMA#")), key=lambda r: r.created_at),
+        writebacks=sync.records([writeback_id(n) for n in notes]) if notes else [],
+        notices=sorted((NoticeRecord.model_validate(i) for i in items if i["sk"].startswith(NOTICE_PREFIX)), key=lambda n: n.claimed_at),
+    )
+
