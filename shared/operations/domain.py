@@ -1,7 +1,7 @@
 """An order's change (the order item before and after one write) becomes counter deltas.
 
 Counters live per dimension (all orders, a channel, a warehouse, a review rule-set version, a
-routing strategy) and per period (minute, hour, day). Gauges hold what is open now: per dimension
+routing strategy) per day, and a channel's per hour too (what readers read). Gauges hold what is open now: per dimension
 the open count per status, and "entry buckets" (how many of today's open orders entered their
 status in each minute or hour) from which the health index reads who is past its stage's limit.
 Pure: no boto3; shared/operations/store.py writes the deltas.
@@ -140,10 +140,16 @@ def counter_key(dimension: str) -> str:
 
 
 def period_keys(dimension: str, at: str) -> list[tuple[str, str]]:
-    """The minute, hour and day counter items of a dimension. Minute items sit in a partition of
-    their own: the hour and day items the overview reads stay a small partition."""
+    """The counter items of a dimension a change moves: the day's (the overview's today, the KPIs'
+    days), and the hour's for a channel (the overview's orders per hour by channel). Only what a
+    reader reads is written (decision 142): no minute counters, no hour counters of the other
+    dimensions (the per-minute view is the health index's history, the peak its second items)."""
     moment = _utc_text(at)
-    return [(f"C#{dimension}#M", f"M#{moment[:16]}"), (f"C#{dimension}", f"H#{moment[:13]}"), (f"C#{dimension}", f"D#{moment[:10]}")]
+    day = (f"C#{dimension}", f"D#{moment[:10]}")
+    return [(f"C#{dimension}", f"H#{moment[:13]}"), day] if dimension.startswith(HOURLY_KIND) else [day]
+
+
+HOURLY_KIND = "channel#"  # the dimensions whose counters are also kept per hour
 
 
 def gauge_key(dimension: str) -> tuple[str, str]:

@@ -1,7 +1,6 @@
 """The operations aggregates on DynamoDB (table `operations`, docs/data-model.md):
 
-  pk = C#<dim>          sk = H#<hour> | D#<day>                            counters (ADD)
-  pk = C#<dim>#M        sk = M#<minute>                                    minute counters
+  pk = C#<dim>          sk = D#<day> | H#<hour> (channels only)            counters (ADD)
   pk = C#all#S          sk = S#<second>                                    received per second (peak)
   pk = G#<dim>          sk = OPEN                                          open orders per status
   pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
