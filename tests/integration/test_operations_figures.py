@@ -170,3 +170,20 @@ def test_the_minute_snapshot_keeps_the_history(store):
     history = overview(store, NOW)["health_history"]
     assert history["minutes"] == [{"at": "2026-12-01T12:00", "index": Decimal("48.3")}]
     assert history["days"][0]["worst"] == Decimal("48.3")
+
+
+def test_the_days_peak_is_written_only_when_a_second_beats_it(store, monkeypatch):
+    writes: list[dict] = []
+    db = store.db
+    real = db.update_item
+    monkeypatch.setattr(db, "update_item", lambda **kwargs: (writes.append(kwargs), real(**kwargs))[1])
+
+    def received_at(second: str, *names: str) -> list[OrderChange]:
+        return [OrderChange(old=None, new=OrderImage(order_id=n, channel="jd", created_at=f"{DAY}T{second}Z", updated_at=f"{DAY}T{second}Z", status="RECEIVED", version=1)) for n in names]
+
+    quiet = received_at("11:59:00", "P1")  # 1 in its second: under the day's 3
+    assert aggregate(quiet, store, ["9" * 21]) == 1
+    assert writes == [] and overview(store, NOW)["today"]["all"]["peak_orders_per_second"] == 3
+    busy = received_at("11:59:30", "P2", "P3", "P4", "P5")
+    assert aggregate(busy, store, [f"8{n:020d}" for n in range(4)]) == 4
+    assert len(writes) == 1 and overview(store, NOW)["today"]["all"]["peak_orders_per_second"] == 4
