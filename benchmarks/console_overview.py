@@ -57,7 +57,7 @@ def lifecycle(rng: random.Random, order_id: str, created: datetime, now: datetim
     if fate < 0.02:
         return [("REJECTED", t, rules)]
     if fate < 0.10:
-        steps.append(("ON_HOLD", t, rules))
+        steps.append(("ON_HOLD", t, rules | {"hold": {"findings": []}}))  # META keeps its hold
         t += timedelta(minutes=rng.uniform(5, 180))
         if t > now:
             return steps  # still held
@@ -70,7 +70,7 @@ def lifecycle(rng: random.Random, order_id: str, created: datetime, now: datetim
     steps += [("ROUTED", t, plan), ("RESERVED", t + timedelta(seconds=0.3), {})]
     t += timedelta(seconds=rng.uniform(0.5, 2.0))
     if 0.96 < fate <= 0.97:
-        return [*steps, ("EXCEPTION", t, {})]
+        return [*steps, ("EXCEPTION", t, {"failed_status": "RESERVED"})]
     steps.append(("RELEASED", t, {}))
     shipped = t + timedelta(hours=rng.uniform(2, 20))
     if shipped < now:
@@ -116,17 +116,16 @@ def generate(orders: int, now: datetime) -> list[list[dict[str, Any]]]:
 def fold(histories: list[list[dict[str, Any]]]) -> tuple[Any, dict[str, Any]]:
     """The aggregates of these orders as the consumer's domain code computes them, and each
     order's memory (what the consumer remembers of it)."""
-    from shared.operations.domain import Deltas, OrderChange, OrderImage, OrderMemory, change_deltas
+    from shared.operations.domain import Deltas, OrderChange, OrderImage, change_deltas
 
-    deltas, memories = Deltas(), {}
+    deltas = Deltas()
     for writes in histories:
-        memory, old = OrderMemory(), None
+        old = None
         for write in writes:
             new = OrderImage.of(write)
-            _, memory = change_deltas(OrderChange(old=old, new=new), memory, into=deltas)
+            change_deltas(OrderChange(old=old, new=new), into=deltas)
             old = new
-        memories[writes[0]["order_id"]] = memory
-    return deltas, memories
+    return deltas, {}
 
 
 def _fold_part(histories: list[list[dict[str, Any]]]) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, set[str]]]]:
@@ -164,13 +163,6 @@ def aggregate_items(deltas: Any, memories: dict[str, Any]) -> list[dict[str, Any
         items.append(item)
     for (pk, sk), peak in peaks(deltas).items():
         items.append({"pk": pk, "sk": sk, "peak_per_second": peak})
-    for order_id, memory in memories.items():
-        item = {"pk": f"O#{order_id}", "sk": "AGG", "version": memory.version, "touched": memory.touched}
-        if memory.rule_set_version is not None:
-            item["rule_set_version"] = memory.rule_set_version
-        if memory.strategy:
-            item["strategy"] = memory.strategy
-        items.append(item)
     return merge_items(items)
 
 

@@ -32,7 +32,7 @@ from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
-from local.stream_poller import StreamPoller
+from local.stream_poller import StreamPoller, iterators_after_present
 from shared.aws import stores
 from shared.clock import now_iso
 from shared.observability import logger, metrics
@@ -162,12 +162,16 @@ class LocalRuntime:
             # A plain number of seconds is a time limit: it scales with the schedules and the waits.
             os.environ.update({k: str(max(float(v) * self.time_scale, LOCAL_SETTING_FLOORS.get(k, 0.0))) for k, v in settings.items() if k.endswith("_SECONDS") and _is_number(v)})
         os.environ.update(self.settings)
+        restored_through: dict[str, dict[str, str]] = {}  # the restore's own stream records are skipped
         if self.data_dir is not None:
             if self.empty:
                 persistence.clear(self.data_dir)
             snapshot = persistence.read(self.data_dir)
             if snapshot is not None:  # before any consumer, schedule or route can touch the state
                 self.restored = persistence.restore(snapshot, self.resources, self.client("dynamodb"), self.client("sqs"))
+                restored_through = {
+                    c.table: iterators_after_present(self.client("dynamodbstreams"), self.resources.stream_arns[c.table]) for c in topology.STREAM_CONSUMERS
+                }
         moto_patches.install({self.resources.function_names[k]: h for k, h in handlers.items()}, self.time_scale)
 
         for queue in topology.QUEUES:
@@ -196,6 +200,7 @@ class LocalRuntime:
                 batch_size=consumer.batch_size,
                 retry_attempts=consumer.retry_attempts,
                 batching_window_seconds=self.stream_windows.get(consumer.key, consumer.max_batching_window_seconds),
+                iterators=restored_through.get(consumer.table),
             )
             stream_poller.start()
             self.pollers.append(stream_poller)

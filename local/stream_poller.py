@@ -20,6 +20,16 @@ from local.moto_patches import LocalLambdaContext
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+def iterators_after_present(streams: Any, stream_arn: str) -> dict[str, str]:
+    """Where each shard's next record will be: a restart's restore writes every kept item again,
+    and those writes are the state being restored, not changes to count (decision 140)."""
+    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
+    return {
+        shard["ShardId"]: streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
+        for shard in shards
+    }
+
+
 class StreamPoller:
     def __init__(
         self,
@@ -36,6 +46,7 @@ class StreamPoller:
         poll_seconds: float = 0.25,  # Lambda reads a stream's shard four times a second
         shard_refresh_seconds: float = 5.0,
         batching_window_seconds: float = 0.0,
+        iterators: dict[str, str] | None = None,
     ):
         self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
         self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
@@ -47,7 +58,7 @@ class StreamPoller:
         self._first_seen: float | None = None  # when the oldest record not yet delivered was read
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"stream-{function_name}", daemon=True)
-        self._iterators: dict[str, str] = {}
+        self._iterators: dict[str, str] = dict(iterators or {})  # shard -> where to read on; others from the start
         self._pending: list[dict[str, Any]] = []
         self._attempts = 0
         self.caught_up = False  # the last read found nothing new and nothing waits for a retry

@@ -23,6 +23,7 @@ OUTSIDE = "-"
 # Key classes whose partition key is shared by many orders (the rest are one order's or one
 # buyer's): base-table prefixes and whole indexes.
 SHARED_PREFIXES = ("PACKAGES#", "STOCK#", "WAREHOUSE", "EXPIRY#", "CHANGED#")
+DEBOUNCED_PREFIX = "CHANGED#"  # stock-push marks: one item per SKU, debounced per container
 SHARED_INDEXES = ("by_status", "by_flow", "by_channel", "by_day", "by_expiry", "by_outbox")
 
 
@@ -106,29 +107,6 @@ def model(
     ]
     rcu = sum(rcu_by_place.values())
 
-    hot = []
-    shards = _shard_counts()
-    sharded = {(t, i, k) for t, i, key, _ in tally["write_units"] if (k := _key_class(t, i, key)) is not None and k != key}
-    for (table, index, key), units in key_units.items():
-        per_second = units / n * rate
-        note = ""
-        if (table, index, key) in sharded:
-            per_second /= shards[index]
-            note = f"each of {shards[index]} shards"
-        elif index == "by_status":  # a run before the keys were sharded
-            per_second /= status_shards
-            note = f"status key over {status_shards} shard(s)"
-        if index == "by_channel":
-            # The run's orders all came from one channel: the busiest channel carries its share.
-            per_second *= top_channel_share
-            note += f"{'; ' if note else ''}busiest channel at {top_channel_share:.0%} of orders"
-        elif key.startswith("STOCK#"):
-            note = "one SKU's stock: depends on the SKU mix (hot SKUs are bucketed)"
-        elif key.startswith("CHANGED#"):
-            note = "stock-push marks of the run's few SKUs (a SKU hashes to one of 8): depends on the SKU mix"
-        hot.append({"table": table, "index": index, "key": key, "wcu_per_s": per_second, "of_partition_limit": per_second / quota["dynamodb_partition_wcu_per_second"], "note": note})
-    hot.sort(key=lambda h: -h["wcu_per_s"])
-
     # -- Lambda ----------------------------------------------------------------------------
     calls_by_function: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for service, operation, function, count in tally["calls"]:
@@ -156,6 +134,36 @@ def model(
             "log_bytes_per_order": (record["log_bytes"] + count * assume["lambda_platform_log_bytes_per_invocation"]) / n,
             "payload_bytes": (record["event_bytes"] + record["result_bytes"]) / count,
         }
+
+    # Stock-push marks are debounced per container (shared/writeback/stock_marks.py): a SKU is
+    # marked at most once per MARK_EVERY_SECONDS by each container of the functions that mark.
+    marked_items = {(t, k): n for t, k, n in tally.get("key_items", []) if k.startswith(DEBOUNCED_PREFIX)}
+    marking = {f for t, _i, f, _o, kind, _u in tally.get("write_units_by_operation", []) if kind.startswith(DEBOUNCED_PREFIX.rstrip("#") + "/") and f in lambdas}
+    marking_containers = {f: lambdas[f]["concurrency"] for f in sorted(marking)}
+    hot = []
+    shards = _shard_counts()
+    sharded = {(t, i, k) for t, i, key, _ in tally["write_units"] if (k := _key_class(t, i, key)) is not None and k != key}
+    for (table, index, key), units in key_units.items():
+        per_second = units / n * rate
+        note = ""
+        if (table, index, key) in sharded:
+            per_second /= shards[index]
+            note = f"each of {shards[index]} shards"
+        elif index == "by_status":  # a run before the keys were sharded
+            per_second /= status_shards
+            note = f"status key over {status_shards} shard(s)"
+        if index == "by_channel":
+            # The run's orders all came from one channel: the busiest channel carries its share.
+            per_second *= top_channel_share
+            note += f"{'; ' if note else ''}busiest channel at {top_channel_share:.0%} of orders"
+        elif key.startswith("STOCK#"):
+            note = "one SKU's stock: depends on the SKU mix (hot SKUs are bucketed)"
+        elif key.startswith(DEBOUNCED_PREFIX) and (table, key) in marked_items:
+            per_second, note = _debounced(per_second, marked_items[(table, key)], marking_containers)
+        elif key.startswith(DEBOUNCED_PREFIX):
+            note = "stock-push marks, scaled linearly (a run counted before the debounce was modelled)"
+        hot.append({"table": table, "index": index, "key": key, "wcu_per_s": per_second, "of_partition_limit": per_second / quota["dynamodb_partition_wcu_per_second"], "note": note})
+    hot.sort(key=lambda h: -h["wcu_per_s"])
 
     # -- Step Functions Express ------------------------------------------------------------
     starts = sum(c for s, o, f, c in tally["calls"] if s == "stepfunctions" and o == "StartExecution" and f in per_order) / n
@@ -252,6 +260,19 @@ def model(
         "cost_per_1000_total": sum(cost.values()),
         "capacity": capacity,
     }
+
+
+def _debounced(linear: float, skus: int, containers: dict[str, float]) -> tuple[float, str]:
+    """A mark key's write units per second at the peak: what the run's count scales to, bounded by
+    the debounce (each of its SKUs at most once per MARK_EVERY_SECONDS in each container: at the
+    peak about the functions' modelled concurrency). A mark is one small item: 1 unit a write."""
+    from shared.writeback.stock_marks import MARK_EVERY_SECONDS
+
+    running = max(1.0, sum(containers.values()))
+    bound = skus * running / MARK_EVERY_SECONDS
+    who = ", ".join(containers) or "no function"
+    note = f"stock-push marks, debounced: ≤ {skus} SKU(s) × {running:,.0f} {who} containers / {MARK_EVERY_SECONDS:g} s (linear {linear:,.0f}); depends on the SKU mix"
+    return min(linear, bound), note
 
 
 def _released_path_length(definition: dict[str, Any]) -> int:

@@ -23,6 +23,7 @@ from typing import Any
 from botocore.client import BaseClient
 
 from benchmarks.footprint.units import IndexShape, TableShape, item_size, price_write, read_units
+from benchmarks.footprint.model import DEBOUNCED_PREFIX
 from infra import topology
 
 _current = threading.local()
@@ -55,6 +56,7 @@ class Tally:
     messages: Counter = field(default_factory=Counter)  # (service, function) -> 64 KB chunks sent
     invocations: dict[str, Invocations] = field(default_factory=lambda: defaultdict(Invocations))
     key_orders: dict[tuple[str, str, str], set] = field(default_factory=lambda: defaultdict(set))  # key -> functions' orders touching it
+    key_items: dict[tuple[str, str], set] = field(default_factory=lambda: defaultdict(set))  # debounced mark key -> its items' sort keys
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class Tally:
             "messages": [[*k, v] for k, v in sorted(self.messages.items())],
             "write_units_by_operation": [[*k, v] for k, v in sorted(self.write_units_by_operation.items())],
             "invocations": {k: vars(v) for k, v in sorted(self.invocations.items())},
+            "key_items": [[*k, len(v)] for k, v in sorted(self.key_items.items())],
         }
 
 
@@ -188,6 +191,8 @@ class Recorder:
                 new = self._stored(table, key)
                 priced = price_write(shape, old, new, transactional)
                 self.tally.write_units[(shape.key, "", priced.table_key)] += priced.table_units
+                if priced.table_key.startswith(DEBOUNCED_PREFIX) and shape.sort_key in key:
+                    self.tally.key_items[(shape.key, priced.table_key)].add(str(next(iter(key[shape.sort_key].values()))))
                 self.tally.write_units_by_function[function] += priced.table_units
                 kind = item_kind(key)
                 self.tally.write_units_by_operation[(shape.key, "", function, operation, kind)] += priced.table_units

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import operations_store
 from shared.observability import logger
-from shared.operations.stream import change_of, sequence_number
+from shared.operations.stream import change_of, sequence_number, stream_id
 from shared.operations.usecases import AggregationFailed, aggregate
 
 
@@ -34,7 +34,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     else:
         records_failed = None
     try:
-        counted = aggregate(changes, operations_store())
+        counted = aggregate(changes, operations_store(), [sequence_number(records[p]) for p in positions], stream_id(records[0]) if records else "")
     except AggregationFailed as failed:
         logger.warning("order changes not counted", extra={"error": str(failed.cause)})
         return {"batchItemFailures": [{"itemIdentifier": sequence_number(records[positions[failed.first_failed]])}]}

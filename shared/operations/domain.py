@@ -1,7 +1,7 @@
 """An order's change (the order item before and after one write) becomes counter deltas.
 
 Counters live per dimension (all orders, a channel, a warehouse, a review rule-set version, a
-routing strategy) and per period (minute, hour, day). Gauges hold what is open now: per dimension
+routing strategy) per day, and a channel's per hour too (what readers read). Gauges hold what is open now: per dimension
 the open count per status, and "entry buckets" (how many of today's open orders entered their
 status in each minute or hour) from which the health index reads who is past its stage's limit.
 Pure: no boto3; shared/operations/store.py writes the deltas.
@@ -63,6 +63,9 @@ class OrderImage(BaseModel):
     total_cost: Decimal | None = None
     strategy: str | None = None
     rule_set_version: int | None = None
+    # A person had to act at least once: the order item keeps its hold (set when it went ON_HOLD)
+    # and its failed_status (set when it went to EXCEPTION) for good (decision 140).
+    touched: bool = False
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> OrderImage:
@@ -91,6 +94,7 @@ class OrderImage(BaseModel):
             total_cost=Decimal(str(total)) if total is not None else None,
             strategy=plan.get("strategy"),
             rule_set_version=item.get("rule_set_version"),
+            touched=bool(item.get("hold") or item.get("failed_status")),
         )
 
     def gauge_dims(self) -> list[str]:
@@ -102,16 +106,6 @@ class OrderImage(BaseModel):
 class OrderChange:
     old: OrderImage | None  # None: the order was just stored
     new: OrderImage
-
-
-@dataclass
-class OrderMemory:
-    """What the aggregator remembers of one order between its changes (one small item)."""
-
-    version: int = 0
-    touched: bool = False  # a person had to act (held, or in exception) at least once
-    rule_set_version: int | None = None
-    strategy: str | None = None
 
 
 def parse_time(text: str) -> datetime:
@@ -146,10 +140,16 @@ def counter_key(dimension: str) -> str:
 
 
 def period_keys(dimension: str, at: str) -> list[tuple[str, str]]:
-    """The minute, hour and day counter items of a dimension. Minute items sit in a partition of
-    their own: the hour and day items the overview reads stay a small partition."""
+    """The counter items of a dimension a change moves: the day's (the overview's today, the KPIs'
+    days), and the hour's for a channel (the overview's orders per hour by channel). Only what a
+    reader reads is written (decision 142): no minute counters, no hour counters of the other
+    dimensions (the per-minute view is the health index's history, the peak its second items)."""
     moment = _utc_text(at)
-    return [(f"C#{dimension}#M", f"M#{moment[:16]}"), (f"C#{dimension}", f"H#{moment[:13]}"), (f"C#{dimension}", f"D#{moment[:10]}")]
+    day = (f"C#{dimension}", f"D#{moment[:10]}")
+    return [(f"C#{dimension}", f"H#{moment[:13]}"), day] if dimension.startswith(HOURLY_KIND) else [day]
+
+
+HOURLY_KIND = "channel#"  # the dimensions whose counters are also kept per hour
 
 
 def gauge_key(dimension: str) -> tuple[str, str]:
@@ -209,26 +209,22 @@ def o2o_bin(seconds: float) -> int:
     return len(O2O_BINS_SECONDS)
 
 
-def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None = None) -> tuple[Deltas, OrderMemory]:
-    """The counters one change moves (added to `into` when given), and what to remember of the
-    order afterwards."""
+def change_deltas(change: OrderChange, into: Deltas | None = None) -> Deltas:
+    """The counters one change moves (added to `into` when given). Everything it needs is on the
+    order item's images: no memory of the order between its changes (decision 140)."""
     old, new = change.old, change.new
     deltas = into if into is not None else Deltas()
-    remembered = OrderMemory(version=new.version, touched=memory.touched, rule_set_version=memory.rule_set_version, strategy=memory.strategy)
-    if new.rule_set_version is not None:
-        remembered.rule_set_version = new.rule_set_version
-    if new.strategy:
-        remembered.strategy = new.strategy
     if old is not None and old.status == new.status:
         _move_gauges(deltas, old, new)  # a re-route within ROUTED or an amendment: dims may change
-        return deltas, remembered
+        return deltas
 
     at = new.updated_at if old is not None else new.created_at
     flow_dims = [ALL, dim("channel", new.channel)]
-    if remembered.rule_set_version is not None:
-        flow_dims.append(dim("ruleset", remembered.rule_set_version))
-    if remembered.strategy:
-        flow_dims.append(dim("policy", remembered.strategy))
+    if new.rule_set_version is not None:
+        flow_dims.append(dim("ruleset", new.rule_set_version))
+    if new.strategy:
+        flow_dims.append(dim("policy", new.strategy))
+    touched_before = old is not None and old.touched
 
     def count(attribute: str, amount: Decimal | int = 1, dims: list[str] = flow_dims) -> None:
         for d in dims:
@@ -246,8 +242,7 @@ def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None 
         count("reviewed")
     if new.status in (S.EXCEPTION, S.DELIVERY_EXCEPTION):
         count("errors")
-    if new.status in (S.ON_HOLD, S.EXCEPTION) and not remembered.touched:
-        remembered.touched = True
+    if new.status in (S.ON_HOLD, S.EXCEPTION) and not touched_before:
         count("touched")
     if new.status == S.RELEASED:
         seconds = max(0.0, (parse_time(at) - parse_time(new.created_at)).total_seconds())
@@ -255,7 +250,7 @@ def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None 
         count("released")
         count("o2o_ms", milliseconds)
         count(f"o2o_b{o2o_bin(seconds)}")
-        if not remembered.touched:
+        if not (new.touched or touched_before):
             count("released_auto")
         if new.total_cost is not None:
             count("cost", new.total_cost)
@@ -268,10 +263,10 @@ def change_deltas(change: OrderChange, memory: OrderMemory, into: Deltas | None 
             count("packages", new.shipment_packages.get(warehouse, 1), wdim)
             if warehouse in new.shipment_costs:
                 count("cost", new.shipment_costs[warehouse], wdim)
-            if not remembered.touched:
+            if not (new.touched or touched_before):
                 count("released_auto", 1, wdim)
     _move_gauges(deltas, old, new)
-    return deltas, remembered
+    return deltas
 
 
 def _move_gauges(deltas: Deltas, old: OrderImage | None, new: OrderImage) -> None:

@@ -1,18 +1,17 @@
 """The operations aggregates on DynamoDB (table `operations`, docs/data-model.md):
 
-  pk = C#<dim>          sk = H#<hour> | D#<day>                            counters (ADD)
-  pk = C#<dim>#M        sk = M#<minute>                                    minute counters
+  pk = C#<dim>          sk = D#<day> | H#<hour> (channels only)            counters (ADD)
   pk = C#all#S          sk = S#<second>                                    received per second (peak)
   pk = G#<dim>          sk = OPEN                                          open orders per status
   pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
   pk = B#<dim>#H        sk = <hour>#<status>
-  pk = O#<order_id>     sk = AGG                                           the order's memory
+  pk = Q#<stream>#<seq> sk = COUNTED                                       a counted run of changes
   pk = HIST#<dim>#M#<day>  sk = M#<minute>                                health index per minute
   pk = HIST#<dim>       sk = D#<day>                                       health index per day
   pk = DIMS             sk = ALL                                           dimensions seen
-Every write of a batch's counters goes in one transaction with the memory items of its orders,
-each conditioned on the version the aggregator read: a redelivered change fails the condition
-and counts nothing twice.
+Every write of a run of a stream batch's changes goes in one transaction with one guard item,
+keyed on the run's first record and naming its last, put only if absent: a redelivered batch
+starts at a counted run's first record, finds its guard and skips through it (decision 140).
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ from shared.operations.domain import (
     PEAK_SECOND_PREFIX,
     PEAK_SECONDS_KEY,
     Deltas,
-    OrderMemory,
     counter_key,
     gauge_key,
     hour_window_hours,
@@ -44,7 +42,8 @@ TABLE_ENV = "OPERATIONS_TABLE"
 MAX_TRANSACTION_ITEMS = 100
 DAY = 86400
 # Fine-grained items expire (TTL); day counters and open-order gauges stay.
-TTL_SECONDS = {"M#": 8 * DAY, "S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "O#": 90 * DAY, "HIST_M": 8 * DAY}
+TTL_SECONDS = {"M#": 8 * DAY, "S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "Q#": 2 * DAY, "HIST_M": 8 * DAY}
+GUARD_SORT_KEY = "COUNTED"  # a stream keeps its records 24 h: a guard is not needed after two days
 
 
 def minute_history_key(dimension: str, day: str) -> str:
@@ -59,8 +58,12 @@ def _ttl_for(pk: str, sk: str) -> int | None:
     return None
 
 
-class MemoryConflict(Exception):
-    """Another delivery of the same change (or a later one) was counted first."""
+class AlreadyCounted(Exception):
+    """The run's guard exists: another delivery of the same records was counted first."""
+
+
+def guard_key(stream: str, first_sequence: str) -> dict[str, str]:
+    return {"pk": f"Q#{stream}#{first_sequence}", "sk": GUARD_SORT_KEY}
 
 
 class OperationsStore:
@@ -78,65 +81,52 @@ class OperationsStore:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def memories(self, order_ids: list[str]) -> dict[str, OrderMemory]:
-        keys = [{"pk": f"O#{o}", "sk": "AGG"} for o in dict.fromkeys(order_ids)]
-        found = {i["pk"][2:]: i for i in batch_get(self.db, self.table, keys)} if keys else {}
-        return {
-            order_id: OrderMemory(
-                version=int(item.get("version", 0)),
-                touched=bool(item.get("touched", False)),
-                rule_set_version=item.get("rule_set_version"),
-                strategy=item.get("strategy"),
-            )
-            for order_id, item in found.items()
-        }
+    def counted_through(self, stream: str, first_sequence: str) -> str | None:
+        """The last record of the run counted from this record on, or None when no run starts
+        here (a strongly consistent read: a guard just written must be seen)."""
+        found = self.db.get_item(TableName=self.table, Key=to_item(guard_key(stream, first_sequence)), ConsistentRead=True).get("Item")
+        return str(from_item(found)["last"]) if found else None
 
-    def apply(self, memories: dict[str, tuple[OrderMemory, OrderMemory]], deltas: Deltas) -> None:
-        """One transaction: each order's memory moves from what was read to what follows, and the
-        counters move by the deltas. Raises MemoryConflict when any order's memory moved meanwhile."""
+    def apply(self, stream: str, first_sequence: str, last_sequence: str, deltas: Deltas) -> None:
+        """One transaction: the run's guard (only if absent) and the counters moved by the deltas.
+        Raises AlreadyCounted when the guard exists."""
         now = int(time.time())
-        items = [self._memory_put(order_id, before, after, now) for order_id, (before, after) in memories.items()]
+        guard = {**guard_key(stream, first_sequence), "last": last_sequence, "expires_at_epoch": now + TTL_SECONDS["Q#"]}
+        items = [{"Put": {"TableName": self.table, "Item": to_item(guard), "ConditionExpression": "attribute_not_exists(pk)"}}]
         items += [self._counter_update(key, numbers, sets, now) for key, (numbers, sets) in deltas.updates().items()]
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"{len(items)} items do not fit one transaction")
         try:
             transact_write(self.db, items)
         except TransactionCancelled as cancelled:
-            raise MemoryConflict(str(cancelled)) from cancelled
+            if cancelled.failed(0):
+                raise AlreadyCounted(first_sequence) from cancelled
+            raise
 
     def refresh_peaks(self, seconds: set[str]) -> None:
-        """The day's busiest second: a conditional max, safe to repeat."""
-        for second in seconds:
-            item = self.db.get_item(TableName=self.table, Key=to_item({"pk": PEAK_SECONDS_KEY, "sk": PEAK_SECOND_PREFIX + second}))
-            count = int(from_item(item.get("Item", {})).get("received", 0))
-            if not count:
+        """The day's busiest second: a conditional max, safe to repeat. The seconds' counts and
+        their days' peaks in one batch read; a day is written only when one of its seconds beats
+        the peak read (a refused conditional write costs a write unit; decision 143)."""
+        if not seconds:
+            return
+        days = {second[:10] for second in seconds}
+        keys = [{"pk": PEAK_SECONDS_KEY, "sk": PEAK_SECOND_PREFIX + s} for s in seconds] + [{"pk": counter_key("all"), "sk": f"D#{d}"} for d in days]
+        found = {(i["pk"], i["sk"]): i for i in batch_get(self.db, self.table, keys, projection="pk, sk, received, peak_per_second")}
+        for day in sorted(days):
+            best = max(int(found.get((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + s), {}).get("received", 0)) for s in seconds if s[:10] == day)
+            if not best or best <= int(found.get((counter_key("all"), f"D#{day}"), {}).get("peak_per_second", 0)):
                 continue
             try:
                 self.db.update_item(
                     TableName=self.table,
-                    Key=to_item({"pk": counter_key("all"), "sk": f"D#{second[:10]}"}),
+                    Key=to_item({"pk": counter_key("all"), "sk": f"D#{day}"}),
                     UpdateExpression="SET peak_per_second = :v",
                     ConditionExpression="attribute_not_exists(peak_per_second) OR peak_per_second < :v",
-                    ExpressionAttributeValues={":v": to_value(count)},
+                    ExpressionAttributeValues={":v": to_value(best)},
                 )
             except ClientError as error:
                 if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
-
-    def _memory_put(self, order_id: str, before: OrderMemory, after: OrderMemory, now: int) -> dict[str, Any]:
-        item = {"pk": f"O#{order_id}", "sk": "AGG", "version": after.version, "touched": after.touched, "expires_at_epoch": now + TTL_SECONDS["O#"]}
-        if after.rule_set_version is not None:
-            item["rule_set_version"] = after.rule_set_version
-        if after.strategy:
-            item["strategy"] = after.strategy
-        put: dict[str, Any] = {"TableName": self.table, "Item": to_item(item)}
-        if before.version:
-            put["ConditionExpression"] = "#v = :seen"
-            put["ExpressionAttributeNames"] = {"#v": "version"}
-            put["ExpressionAttributeValues"] = {":seen": to_value(before.version)}
-        else:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        return {"Put": put}
 
     def _counter_update(self, key: tuple[str, str], numbers: dict[str, Decimal], sets: dict[str, set[str]], now: int) -> dict[str, Any]:
         pk, sk = key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from shared.aws.dynamo import from_item
@@ -26,3 +27,9 @@ def change_of(record: dict[str, Any]) -> OrderChange | None:
 
 def sequence_number(record: dict[str, Any]) -> str:
     return record["dynamodb"]["SequenceNumber"]
+
+
+def stream_id(record: dict[str, Any]) -> str:
+    """A short name of the stream a record comes from (its ARN carries the stream's label):
+    sequence numbers are unique within one stream, not across a table's successive streams."""
+    return hashlib.sha256(record.get("eventSourceARN", "").encode()).hexdigest()[:12]

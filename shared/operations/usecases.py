@@ -13,15 +13,13 @@ from shared.operations.domain import (
     PEAK_SECONDS_KEY,
     Deltas,
     OrderChange,
-    OrderMemory,
     change_deltas,
     counter_key,
+    second_of,
 )
 from shared.operations.health import Health, health
 from shared.operations.kpis import kpi_statuses, kpi_values, sum_counters
-from shared.operations.store import MAX_TRANSACTION_ITEMS, MemoryConflict, OperationsStore, in_parallel
-
-CONFLICT_ATTEMPTS = 3
+from shared.operations.store import MAX_TRANSACTION_ITEMS, OperationsStore, in_parallel
 
 
 class AggregationFailed(Exception):
@@ -30,67 +28,47 @@ class AggregationFailed(Exception):
         self.first_failed, self.cause = first_failed, cause
 
 
-def aggregate(changes: list[OrderChange], store: OperationsStore) -> int:
-    """Counts each change once, in order. Returns how many were counted (duplicates are not);
-    raises AggregationFailed naming the first change not counted (the stream retries from it)."""
-    counted = 0
-    memories = store.memories([c.new.order_id for c in changes])
-    chunk: list[int] = []
-    chunk_memories: dict[str, tuple[OrderMemory, OrderMemory]] = {}
-    chunk_deltas = Deltas()
-    peaks: set[str] = set()
+def aggregate(changes: list[OrderChange], store: OperationsStore, sequence_numbers: list[str], stream: str = "") -> int:
+    """Counts each change once, in order, in runs of one transaction each. `sequence_numbers`
+    are the stream records' of the changes, `stream` names the stream (its numbers are unique
+    within it). Returns how many were counted (a redelivery's are not); raises AggregationFailed
+    naming the first change not counted (the stream retries from its record).
 
-    def flush() -> None:
-        nonlocal counted, chunk, chunk_memories, chunk_deltas
-        if not chunk:
+    Exactly once without a memory per order (decision 140): each run's transaction puts a guard
+    keyed on its first record naming its last. A stream batch, first delivered or retried, starts
+    at a run's first record (the mapping's checkpoint: where a batch began or the record this
+    function reported failed; no bisecting), so the guards found from the batch's first change
+    on chain through what an earlier delivery counted."""
+    if len(sequence_numbers) != len(changes):
+        raise ValueError("one sequence number per change")
+    peaks: set[str] = set()
+    start = 0
+    while start < len(changes) and (last := store.counted_through(stream, sequence_numbers[start])) is not None:
+        through = sequence_numbers.index(last, start) + 1 if last in sequence_numbers[start:] else len(changes)
+        peaks |= {second_of(c.new.created_at) for c in changes[start:through] if c.old is None}  # its peak may not be refreshed
+        start = through
+    counted = 0
+    chunk_start, chunk_deltas = start, Deltas()
+
+    def flush(end: int) -> None:
+        nonlocal counted
+        if end == chunk_start:
             return
         try:
-            store.apply(chunk_memories, chunk_deltas)
-            counted += len(chunk)
-        except MemoryConflict:
-            counted += _one_by_one([changes[i] for i in chunk], store, memories)
-        except Exception as error:
-            raise AggregationFailed(chunk[0], error) from error
+            store.apply(stream, sequence_numbers[chunk_start], sequence_numbers[end - 1], chunk_deltas)
+        except Exception as error:  # AlreadyCounted: another delivery counted it meanwhile, the retry skips it
+            raise AggregationFailed(chunk_start, error) from error
+        counted += end - chunk_start
         _collect_peaks(chunk_deltas, peaks)
-        chunk, chunk_memories, chunk_deltas = [], {}, Deltas()
 
-    for index, change in enumerate(changes):
-        order_id = change.new.order_id
-        memory = memories.get(order_id, OrderMemory())
-        if change.new.version <= memory.version:
-            continue  # counted before: a redelivery
-        deltas, after = change_deltas(change, memory)
-        keys = chunk_deltas.keys() | deltas.keys()
-        if chunk and len(keys) + len(chunk_memories | {order_id: None}) > MAX_TRANSACTION_ITEMS:
-            flush()
-        before = chunk_memories.get(order_id, (memory, memory))[0]
-        chunk.append(index)
-        chunk_memories[order_id] = (before, after)
+    for index in range(start, len(changes)):
+        deltas = change_deltas(changes[index])
+        if index > chunk_start and len(chunk_deltas.keys() | deltas.keys()) + 1 > MAX_TRANSACTION_ITEMS:
+            flush(index)
+            chunk_start, chunk_deltas = index, Deltas()
         chunk_deltas.merge(deltas)
-        memories[order_id] = after
-    flush()
+    flush(len(changes))
     store.refresh_peaks(peaks)
-    return counted
-
-
-def _one_by_one(changes: list[OrderChange], store: OperationsStore, memories: dict[str, OrderMemory]) -> int:
-    """After a conflict: each change alone, on fresh memories; the duplicates drop out."""
-    counted = 0
-    for change in changes:
-        order_id = change.new.order_id
-        for _ in range(CONFLICT_ATTEMPTS):
-            memory = store.memories([order_id]).get(order_id, OrderMemory())
-            memories[order_id] = memory
-            if change.new.version <= memory.version:
-                break
-            deltas, after = change_deltas(change, memory)
-            try:
-                store.apply({order_id: (memory, after)}, deltas)
-                memories[order_id] = after
-                counted += 1
-                break
-            except MemoryConflict:
-                continue
     return counted
 
 

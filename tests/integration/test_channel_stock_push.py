@@ -100,3 +100,24 @@ def test_a_listing_without_the_channel_s_ids_is_refused(aws, capsys):
     assert "erp has no stock call" in capsys.readouterr().err
 
 
+
+
+def test_a_mark_left_under_the_old_eight_shards_is_pushed_and_cleared_where_it_is(aws, fake):
+    """Decision 141 raised the marks' shards from 8 to 32: a mark written before the deploy sits
+    under hash % 8; the push reads it (shards 0..7 are among the 32) and deletes it there."""
+    import hashlib
+
+    from shared.aws.dynamo import to_item
+    from shared.writeback.aws.store import CHANGE_SHARDS, change_shard, channel_sync_store
+
+    sku = next(f"TEA-OLD-{n}" for n in range(100) if int(hashlib.sha256(f"TEA-OLD-{n}".encode()).hexdigest(), 16) % 8 != change_shard(f"TEA-OLD-{n}"))
+    old_pk = f"CHANGED#{int(hashlib.sha256(sku.encode()).hexdigest(), 16) % 8}"
+    assert CHANGE_SHARDS == 32 and old_pk != f"CHANGED#{change_shard(sku)}"
+    inventory_store().put_stock(StockRecord(sku=sku, warehouse_id="WH-SH", on_hand=9))
+    assert writebacks_cli(["listing", sku, "tmall", "main", "num_iid=600012345679"]) == 0
+    store = channel_sync_store()
+    store.db.put_item(TableName=store.table, Item=to_item({"pk": old_pk, "sk": sku, "first_changed_at": "2026-12-01T00:00:00Z", "changes": 3}))
+
+    assert push_handler({}, context()) == {"skus": 1, "pushes": 1, "unchanged": 0}
+    assert store.changed() == []  # cleared under the pk it was read from
+    assert push_handler({}, context())["skus"] == 0

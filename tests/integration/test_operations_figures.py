@@ -11,7 +11,7 @@ import pytest
 
 from shared.operations.domain import OrderChange, OrderImage
 from shared.operations.store import OperationsStore
-from shared.operations.usecases import aggregate, kpis, overview, snapshot
+from shared.operations.usecases import AggregationFailed, aggregate, kpis, overview, snapshot
 
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
 DAY = "2026-12-01"
@@ -42,31 +42,35 @@ def lifecycle(order_id: str, channel: str, created: str, steps: list[tuple[str, 
 
 
 RULES = {"rule_set_version": 3}
+HOLD = {"hold": {"since": f"{DAY}T10:00:01Z", "findings": []}}  # the order item keeps its hold for good
 DAY_OF_ORDERS = [
     # A: automatic all the way, 4 s from intake to the outbound note
     lifecycle("A", "tmall", "10:00:00", [("APPROVED", "10:00:01", RULES), ("ROUTED", "10:00:02", {"plan": plan(("WH-SH", "8.00"))}), ("RESERVED", "10:00:03", {}), ("RELEASED", "10:00:04", {})]),
     # B: held, approved an hour later, shipped from two warehouses
-    lifecycle("B", "tmall", "10:00:00", [("ON_HOLD", "10:00:01", RULES), ("APPROVED", "11:00:00", {}), ("ROUTED", "11:00:01", {"plan": plan(("WH-SH", "6.00"), ("WH-BJ", "7.00"))}), ("RESERVED", "11:00:02", {}), ("RELEASED", "11:00:03", {})]),
+    lifecycle("B", "tmall", "10:00:00", [("ON_HOLD", "10:00:01", RULES | HOLD), ("APPROVED", "11:00:00", {}), ("ROUTED", "11:00:01", {"plan": plan(("WH-SH", "6.00"), ("WH-BJ", "7.00"))}), ("RESERVED", "11:00:02", {}), ("RELEASED", "11:00:03", {})]),
     # C: refused by review
     lifecycle("C", "jd", "10:00:00", [("REJECTED", "10:00:01", RULES)]),
     # D: the WMS failed: in EXCEPTION since 11:50
-    lifecycle("D", "jd", "11:50:00", [("APPROVED", "11:50:01", RULES), ("ROUTED", "11:50:02", {"plan": plan(("WH-BJ", "9.00"))}), ("RESERVED", "11:50:03", {}), ("EXCEPTION", "11:50:04", {})]),
+    lifecycle("D", "jd", "11:50:00", [("APPROVED", "11:50:01", RULES), ("ROUTED", "11:50:02", {"plan": plan(("WH-BJ", "9.00"))}), ("RESERVED", "11:50:03", {}), ("EXCEPTION", "11:50:04", {"failed_status": "RESERVED"})]),
     # E: just received; F: received an hour ago and stuck there
     lifecycle("E", "tmall", "11:58:00", []),
     lifecycle("F", "tmall", "11:00:00", []),
     # G: held since 09:00, nobody decided (an aged hold)
-    lifecycle("G", "jd", "09:00:00", [("ON_HOLD", "09:00:01", RULES)]),
+    lifecycle("G", "jd", "09:00:00", [("ON_HOLD", "09:00:01", RULES | HOLD)]),
     # H: approved, no stock anywhere
     lifecycle("H", "tmall", "11:30:00", [("APPROVED", "11:30:01", RULES), ("BACKORDERED", "11:30:02", {})]),
 ]
 
 
+# Interleaved as a stream delivers them: each order's changes in order, orders mixed.
+CHANGES = [c for round_ in zip(*[o + [None] * (6 - len(o)) for o in DAY_OF_ORDERS]) for c in round_ if c]
+SEQUENCE = [f"{n:021d}" for n in range(100, 100 + len(CHANGES))]
+
+
 @pytest.fixture
 def store(aws) -> OperationsStore:
     operations = OperationsStore()
-    # Interleaved as a stream delivers them: each order's changes in order, orders mixed.
-    changes = [c for round_ in zip(*[o + [None] * (6 - len(o)) for o in DAY_OF_ORDERS]) for c in round_ if c]
-    assert aggregate(changes, operations) == len(changes)
+    assert aggregate(CHANGES, operations, SEQUENCE) == len(CHANGES)
     return operations
 
 
@@ -112,12 +116,52 @@ def test_each_kpi_on_a_hand_made_day(store):
     assert report["by_policy"]["lowest-cost"]["automation_pct"] == Decimal("50.00")
 
 
+def figures_of(store: OperationsStore) -> tuple:
+    figures = overview(store, NOW)
+    return figures["today"], figures["open_by_status"], figures["health"]["index"]
+
+
 def test_a_redelivered_batch_counts_nothing_twice(store):
-    before = overview(store, NOW)
-    again = [c for order in DAY_OF_ORDERS for c in order]
-    assert aggregate(again, store) == 0
-    after = overview(store, NOW)
-    assert (after["today"], after["open_by_status"], after["health"]["index"]) == (before["today"], before["open_by_status"], before["health"]["index"])
+    before = figures_of(store)
+    assert aggregate(CHANGES, store, SEQUENCE) == 0  # the same batch again (a crash after the commit)
+    assert aggregate(CHANGES[:7], store, SEQUENCE[:7]) == 0  # a shorter one from the same record
+    assert figures_of(store) == before
+
+
+def test_a_batch_counted_in_runs_then_retried_counts_each_change_once(aws, monkeypatch):
+    """Counted in runs of a few changes, each its own transaction; the third run fails. The stream
+    retries from the record the function named (the failed run's first), then a whole batch is
+    delivered again from its first record after a crash: what was counted is skipped."""
+    expected = OperationsStore("expected")
+    _create_table(expected)
+    aggregate(CHANGES, expected, SEQUENCE, stream="other")
+    store = OperationsStore()
+    monkeypatch.setattr("shared.operations.usecases.MAX_TRANSACTION_ITEMS", 30)
+    real_apply, calls = OperationsStore.apply, []
+
+    def failing_third(self, stream, first, last, deltas):
+        calls.append(first)
+        if len(calls) == 3:
+            raise RuntimeError("throttled")
+        return real_apply(self, stream, first, last, deltas)
+
+    monkeypatch.setattr(OperationsStore, "apply", failing_third)
+    with pytest.raises(AggregationFailed) as failed:
+        aggregate(CHANGES, store, SEQUENCE)
+    retry_from = failed.value.first_failed
+    assert 0 < retry_from < len(CHANGES) and SEQUENCE[retry_from] == calls[2]
+    counted = aggregate(CHANGES[retry_from:], store, SEQUENCE[retry_from:])
+    assert counted == len(CHANGES) - retry_from
+    assert aggregate(CHANGES, store, SEQUENCE) == 0  # the whole batch again: every run is skipped
+    assert figures_of(store) == figures_of(expected)
+
+
+def _create_table(store: OperationsStore) -> None:
+    from shared.aws.clients import client, resource_name
+
+    db = client("dynamodb")
+    spec = db.describe_table(TableName=resource_name("OPERATIONS_TABLE"))["Table"]
+    db.create_table(TableName=store.table, KeySchema=spec["KeySchema"], AttributeDefinitions=spec["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST")
 
 
 def test_the_minute_snapshot_keeps_the_history(store):
@@ -126,3 +170,20 @@ def test_the_minute_snapshot_keeps_the_history(store):
     history = overview(store, NOW)["health_history"]
     assert history["minutes"] == [{"at": "2026-12-01T12:00", "index": Decimal("48.3")}]
     assert history["days"][0]["worst"] == Decimal("48.3")
+
+
+def test_the_days_peak_is_written_only_when_a_second_beats_it(store, monkeypatch):
+    writes: list[dict] = []
+    db = store.db
+    real = db.update_item
+    monkeypatch.setattr(db, "update_item", lambda **kwargs: (writes.append(kwargs), real(**kwargs))[1])
+
+    def received_at(second: str, *names: str) -> list[OrderChange]:
+        return [OrderChange(old=None, new=OrderImage(order_id=n, channel="jd", created_at=f"{DAY}T{second}Z", updated_at=f"{DAY}T{second}Z", status="RECEIVED", version=1)) for n in names]
+
+    quiet = received_at("11:59:00", "P1")  # 1 in its second: under the day's 3
+    assert aggregate(quiet, store, ["9" * 21]) == 1
+    assert writes == [] and overview(store, NOW)["today"]["all"]["peak_orders_per_second"] == 3
+    busy = received_at("11:59:30", "P2", "P3", "P4", "P5")
+    assert aggregate(busy, store, [f"8{n:020d}" for n in range(4)]) == 4
+    assert len(writes) == 1 and overview(store, NOW)["today"]["all"]["peak_orders_per_second"] == 4

@@ -126,7 +126,7 @@ def test_an_index_entry_the_order_has_moved_on_from_is_not_listed(orders):
 
 def test_the_gauges_skip_only_statuses_with_nothing_past_their_limit(orders):
     operations = OperationsStore()
-    aggregate(orders.changes, operations)
+    aggregate(orders.changes, operations, [f"{i:021d}" for i in range(1, len(orders.changes) + 1)])
     gauges = operations.gauges_of([ALL], NOW)[ALL]
     limits = stage_limit_minutes()
     skipped = {s.value for s, m in limits.items() if not may_be_stuck(gauges, s.value, at(NOW - timedelta(minutes=m)))}

@@ -24,9 +24,28 @@ from tests.recovery.conftest import FAST_RECOVERY, wait_for_status
 from tests.e2e.test_review_rules import rules
 
 
+# Every open status with a limit: the operations aggregator buckets each status by its limit.
+COUNTED_RECOVERY = {
+    **FAST_RECOVERY,
+    "settings": {
+        **FAST_RECOVERY["settings"],
+        "STUCK_LIMITS_SECONDS": json.dumps({**json.loads(FAST_RECOVERY["settings"]["STUCK_LIMITS_SECONDS"]), "ON_HOLD": 3600, "EXCEPTION": 3600, "DELIVERY_EXCEPTION": 3600, "SHIPPED": 3600}),
+    },
+}
+
+
+def _received_today() -> int:
+    from datetime import datetime, timezone
+
+    from shared.operations.store import OperationsStore
+
+    key = ("C#all", f"D#{datetime.now(timezone.utc):%Y-%m-%d}")  # the day's counters of all orders
+    return int(OperationsStore().counter_items([key]).get(key, {}).get("received", 0))
+
+
 def test_state_survives_a_restart_and_a_cut_off_order_is_redriven_to_released(tmp_path):
     shanghai = load_event("orders/01_own_shop_shanghai.json")
-    with LocalRuntime(data_dir=tmp_path, **FAST_RECOVERY) as first:
+    with LocalRuntime(data_dir=tmp_path, **COUNTED_RECOVERY) as first:
         load_seed()
         released = post_order(first, unique(shanghai))
         wait_for_status(first.api_url, released, "RELEASED")
@@ -40,9 +59,11 @@ def test_state_survives_a_restart_and_a_cut_off_order_is_redriven_to_released(tm
         tea = inventory_store().stock_record("TEA-LONGJING-250G", "WH-SH")
         notes_waiting = first.queue_depth("wms_outbound")
         versions = [v.version for v in rule_set_store().versions()]
+        assert first.wait_until_idle()
+        received = _received_today()
     assert (tmp_path / persistence.SNAPSHOT_FILE).exists() and not (tmp_path / persistence.RUNTIME_FILE).exists()
 
-    with LocalRuntime(data_dir=tmp_path, **FAST_RECOVERY) as second:
+    with LocalRuntime(data_dir=tmp_path, **COUNTED_RECOVERY) as second:
         assert second.restored is not None and second.restored.items["orders"] > 0
         assert json.loads((tmp_path / persistence.RUNTIME_FILE).read_text())["api_url"] == second.api_url
         status, details = http("GET", f"{second.api_url}/orders/{released}")
@@ -58,6 +79,9 @@ def test_state_survives_a_restart_and_a_cut_off_order_is_redriven_to_released(tm
         while second.queue_depth("wms_outbound") < notes_waiting + 1 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert second.queue_depth("wms_outbound") == notes_waiting + 1
+        # The restore writes every kept order again: state, not changes to count (decision 140).
+        assert second.wait_until_idle()
+        assert _received_today() == received == 2
 
 
 def test_a_snapshot_taken_while_a_step_commits_is_of_one_moment_and_its_order_is_released_after_the_restart(tmp_path):

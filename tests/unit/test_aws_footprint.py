@@ -92,3 +92,28 @@ def test_a_write_sharded_key_is_priced_as_its_family_spread_over_its_shards():
     result = model(tally, 10, rate=1200.0)
     [hot] = [h for h in result["hot_keys"] if h["index"] == "by_flow"]
     assert hot["key"] == "FLOW" and hot["wcu_per_s"] == pytest.approx(20 / 10 * 1200 / FLOW_SHARDS)
+
+
+def test_a_stock_mark_key_is_bounded_by_the_debounce_of_the_containers_that_mark():
+    from benchmarks.footprint.model import model
+    from shared.writeback.stock_marks import MARK_EVERY_SECONDS
+
+    # 10 orders, 30 mark writes of 2 SKUs on one key; inventory_lock ran 10 times, 50 ms of CPU each.
+    invocations = {"inventory_lock": {"count": 10, "cpu_s": 0.5, "wall_s": 1.0, "event_bytes": 0, "result_bytes": 0, "log_bytes": 0}}
+    tally = {
+        "calls": [],
+        "invocations": invocations,
+        "messages": [],
+        "read_units": [],
+        "write_units": [["channel_sync", "", "CHANGED#3", 30]],
+        "write_units_by_operation": [["channel_sync", "", "inventory_lock", "UpdateItem", "CHANGED/*", 30]],
+        "key_items": [["channel_sync", "CHANGED#3", 2]],
+    }
+    result = model(tally, 10, rate=1200.0)
+    [hot] = [h for h in result["hot_keys"] if h["key"] == "CHANGED#3"]
+    containers = result["lambdas"]["inventory_lock"]["concurrency"]
+    assert 1 < containers < 1200  # 1 per order at 1,200 orders/s, each a few ms
+    assert hot["wcu_per_s"] == pytest.approx(2 * containers / MARK_EVERY_SECONDS)
+    assert hot["wcu_per_s"] < 30 / 10 * 1200  # under the linear figure
+    unbounded = model({**tally, "key_items": []}, 10, rate=1200.0)
+    assert [h["wcu_per_s"] for h in unbounded["hot_keys"] if h["key"] == "CHANGED#3"] == [pytest.approx(3600)]  # a run before key_items: linear

@@ -4,7 +4,7 @@ each SKU, the stock-change marks that coalesce pushes, and the last quantity pus
   pk = WB#<writeback id>       sk = RECORD           one package's write-back; failed_key = FAILED
                                                      while it waits for a person (index by_failed)
   pk = LISTING#<sku>           sk = <channel>#<shop> the platform's ids of the item the SKU is sold as
-  pk = CHANGED#<0..7>          sk = <sku>            the SKU's stock changed since its last push
+  pk = CHANGED#<0..31>         sk = <sku>            the SKU's stock changed since its last push
   pk = PUSHED#<sku>            sk = <channel>#<shop> the quantity last pushed there
 """
 
@@ -21,7 +21,9 @@ from shared.writeback.domain import WriteBackRecord, WriteBackState
 
 TABLE_ENV = "CHANNEL_SYNC_TABLE"
 FAILED = "FAILED"
-CHANGE_SHARDS = 8  # stock-change marks spread over this many partitions (every reservation may mark)
+# Stock-change marks spread over this many partitions (every reservation may mark; decision 141).
+# Raised from 8: a mark left under the old shard is read (0..7 are still read) and cleared where it is.
+CHANGE_SHARDS = 32
 LEASE_SECONDS = 60  # one delivery works a write-back at a time; a crashed one's lease runs out
 
 
@@ -137,12 +139,13 @@ class ChannelSyncStore(TableAdapter):
     def changed(self) -> list[dict[str, Any]]:
         return [i for shard in range(CHANGE_SHARDS) for i in query_partition(self.db, self.table, f"CHANGED#{shard}", consistent=True)]
 
-    def clear_changed(self, sku: str, changes: int) -> bool:
-        """Removes the mark only if no change came after it was read (else the next window pushes)."""
+    def clear_changed(self, sku: str, changes: int, partition: str | None = None) -> bool:
+        """Removes the mark only if no change came after it was read (else the next window pushes).
+        `partition`: the mark's pk as read (a mark written under an older shard count)."""
         try:
             self.db.delete_item(
                 TableName=self.table,
-                Key=to_item({"pk": f"CHANGED#{change_shard(sku)}", "sk": sku}),
+                Key=to_item({"pk": partition or f"CHANGED#{change_shard(sku)}", "sk": sku}),
                 ConditionExpression="changes = :seen",
                 ExpressionAttributeValues={":seen": to_value(changes)},
             )

@@ -75,6 +75,6 @@ def push_changed_stock(store: ChannelSyncStore, available_of: Callable[[str], in
             store.remember_pushed(sku, channel, shop, quantity)  # before the send: a push overtaken by this one is dropped
             send(channel, {"kind": "stock", "push": push.model_dump(mode="json"), "attempt": 1})
             counts["pushes"] += 1
-        store.clear_changed(sku, int(mark["changes"]))
+        store.clear_changed(sku, int(mark["changes"]), mark["pk"])
         counts["skus"] += 1
     return counts
