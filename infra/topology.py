@@ -489,7 +489,8 @@ FUNCTIONS = (
         key="routing",
         module="functions.routing.handler",
         description="Chooses the warehouses that ship the order, or backorders it",
-        uses=(_ORDERS_RW, Uses("inventory", Access.READ), Uses("events", Access.PUBLISH)),
+        # backorder_release: a backordered order restocked while it was routed wakes itself (shared/backorders/wake.py)
+        uses=(_ORDERS_RW, Uses("inventory", Access.READ), Uses("events", Access.PUBLISH), Uses("backorder_release", Access.SEND)),
         memory_mb=1024,  # CPU-bound (the optimiser)
         settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),

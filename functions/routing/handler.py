@@ -8,6 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store, order_store
 from shared.aws.transient import transient_errors_named
+from shared.backorders.queue import send_restock
+from shared.backorders.wake import wake_if_restocked
 from shared.observability import logger
 from shared.notices.announce import announce_backordered
 from shared.usecases.route_order import route_order
@@ -23,4 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.info("routed", extra={"outcome": outcome.outcome})
     if outcome.outcome == "BACKORDERED":  # the customer's delay notice (shared/notices/)
         announce_backordered(request.order_id)
+        # A receipt handled while this step routed would be missed: look at the stock once more.
+        if (woken := wake_if_restocked(request.order_id, order_store(), inventory_store(), send_restock)) is not None:
+            logger.info("backordered, but restocked meanwhile: release signalled", extra={"sku": woken.sku})
     return {"order_id": request.order_id, **outcome.model_dump(mode="json")}

@@ -4,4 +4,5 @@
   release   the use case: waiting BACKORDERED orders that need the SKU, oldest first, one at a
             time: each is routed and reserved before the next is looked at
   queue     the AWS adapter: the per-SKU FIFO queue (MessageGroupId = SKU) that serialises releases
+  wake      an order backordered just after a restock was handled signals its own release
 """

@@ -146,3 +146,37 @@ def test_two_deliveries_of_one_signal_at_once_release_the_stock_once(seeded, sha
     # (Which one is not promised here: oldest first is the FIFO queue's promise, one pass at a time.)
     assert inventory_store().stock_record(SKU, WAREHOUSE).available == 0
     assert len({run[0] for run in started}) == 1
+
+
+def test_an_order_backordered_just_after_a_receipt_was_handled_signals_its_own_release(seeded, shanghai_order, aws, monkeypatch):
+    """The lost wake-up: routing read the stock before a receipt and committed BACKORDERED after the
+    receipt's signal was handled (which found no waiting order). The routing step looks again."""
+    import boto3
+
+    import functions.routing.handler as routing_handler
+
+    inventory_store().put_stock(StockRecord(sku=SKU, warehouse_id=WAREHOUSE, on_hand=1, safety_stock=1))
+    sqs = boto3.client("sqs")
+    drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    # The receipt lands (and its signal is handled, finding nobody) after routing committed
+    # BACKORDERED and before the step returns: where the customer's delay notice is announced.
+    monkeypatch.setattr(routing_handler, "announce_backordered", lambda order_id: receipt("GRN-RACE", 2))
+    order_id = waiting_order(shanghai_order, 11)
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED
+    [message] = drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    signal = RestockSignal.model_validate_json(message["Body"])
+    assert signal.sku == SKU and signal.trigger == f"backordered:{order_id}:v{order_store().load(order_id).version}"
+    started: list = []
+    assert release(signal, started).released() == [order_id]
+    assert order_store().load(order_id).status == OrderStatus.RESERVED
+
+
+def test_a_backordered_order_the_stock_still_cannot_cover_signals_nothing(seeded, shanghai_order, aws):
+    import boto3
+
+    inventory_store().put_stock(StockRecord(sku=SKU, warehouse_id=WAREHOUSE, on_hand=1, safety_stock=1))
+    sqs = boto3.client("sqs")
+    drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    order_id = waiting_order(shanghai_order, 12)
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED
+    assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
