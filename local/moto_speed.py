@@ -40,6 +40,15 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    (each poll uses the one the last read returned). An iterator older than the trimmed records
    reads from the oldest kept one (DynamoDB would answer TrimmedDataAccessException; the local
    consumer reads within a quarter of a second, thousands of records behind the trim).
+7. Update expression validation (decision 144). moto validates every update with ten tree walks
+   over a deep copy of the parsed expression, and two of them (clause counts, overlapping paths)
+   re-walk the whole subtree at every UpdateExpression node of it (quadratic in the number of
+   actions): about two thirds of an update's CPU. Those two and the key-attribute check read
+   nothing but the expression, its attribute names and the table's key attributes, so once an
+   expression has passed them with those names on that table, they are not walked again (one that
+   fails is never remembered: it raises on every request, as before). The other walks, which read
+   the item and the values, run on every request unchanged. Each walk also rebuilt its map of node
+   types at every node; the types are those of its class, so they are listed once per class.
 """
 
 from __future__ import annotations
@@ -51,7 +60,11 @@ import threading
 from typing import Any
 
 import moto.core.responses as core_responses
+import moto.sqs.models as sqs_models
+from moto.core.base_backend import BackendDict
 from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.parsing import validators as update_validators
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
@@ -196,8 +209,77 @@ def _iterator_get_keeping_recent(self: ShardIterator, limit: int = 1000) -> dict
         return answer
 
 
+_EXPRESSION_ONLY_CHECKS = (
+    update_validators.ActionCountValidator,
+    update_validators.OverlappingPathsValidator,
+    update_validators.UpdateHashRangeKeyValidator,
+)
+_original_validator_init = update_validators.UpdateExpressionValidator.__init__
+_original_processors = update_validators.UpdateExpressionValidator.get_ast_processors
+_original_validate = update_validators.UpdateExpressionValidator.validate
+# (id of the parsed expression, attribute names, table key attributes) -> the parsed expression
+# (held, so its id is not reused while the entry lives), for the expressions that passed the checks
+_passed_expression_checks: dict[tuple[Any, ...], Any] = {}
+PASSED_CHECKS_KEPT = 4096
+
+
+def _checks_key(validator: Any) -> tuple[Any, ...]:
+    names = tuple(sorted((validator.expression_attribute_names or {}).items()))
+    return (id(validator._oms_expression), names, tuple(validator.table.table_key_attrs))
+
+
+def _validator_init(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
+    self._oms_expression = expression  # the shared parsed tree (never changed: the walks use a copy)
+    _original_validator_init(self, expression, *args, **kwargs)
+
+
+def _processors(self: Any) -> list[Any]:
+    processors = _original_processors(self)
+    if _checks_key(self) in _passed_expression_checks:
+        return [p for p in processors if not isinstance(p, _EXPRESSION_ONLY_CHECKS)]
+    return processors
+
+
+def _validate(self: Any) -> Any:
+    key = _checks_key(self)
+    checked = key not in _passed_expression_checks
+    validated = _original_validate(self)  # raises if a check fails: nothing is remembered then
+    if checked:
+        with _lock:
+            if len(_passed_expression_checks) >= PASSED_CHECKS_KEPT:
+                _passed_expression_checks.clear()
+            _passed_expression_checks[key] = self._oms_expression
+    return validated
+
+
+_node_types_of: dict[type, tuple[type, ...]] = {}
+_original_camelcase_to_underscores = core_responses.camelcase_to_underscores
+_camelcase_to_underscores = functools.lru_cache(maxsize=4096)(_original_camelcase_to_underscores)
+_original_backend_getitem = BackendDict.__getitem__
+
+
+def _backend_getitem(self: BackendDict, account_id: str) -> Any:
+    if dict.__contains__(self, account_id):  # created already: no lock, no listing
+        return dict.__getitem__(self, account_id)
+    return _original_backend_getitem(self, account_id)
+
+
+def _nodes_to_be_processed(self: DepthFirstTraverser) -> tuple[type, ...]:
+    types = _node_types_of.get(type(self))
+    if types is None:
+        types = _node_types_of[type(self)] = tuple(self._processing_map().keys())
+    return types
+
+
 def install() -> None:
     with _lock:
+        update_validators.UpdateExpressionValidator.__init__ = _validator_init
+        update_validators.UpdateExpressionValidator.get_ast_processors = _processors
+        update_validators.UpdateExpressionValidator.validate = _validate
+        DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed
+        core_responses.camelcase_to_underscores = _camelcase_to_underscores
+        sqs_models.camelcase_to_underscores = _camelcase_to_underscores
+        BackendDict.__getitem__ = _backend_getitem
         BaseJSONSerializer._serialize_type_structure = _serialize_structure
         UpdateExpressionParser.make = classmethod(_make_update_expression)
         core_responses.method_names_from_class = _method_names
@@ -206,3 +288,30 @@ def install() -> None:
         StreamShard.add = _add_keeping_recent
         StreamShard.get = _get_from_kept
         ShardIterator.get = _iterator_get_keeping_recent
+
+
+def held_in_memory() -> dict[str, int]:
+    """What the local runtime's moto holds now, store by store (benchmarks/workflow_throughput.py
+    prints it beside the process's memory): the bounded stores above, each with its bound, and
+    the ones that grow with the data, as on AWS (the tables' items) or with every message."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+    from moto.sqs.models import sqs_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    def backends(backend_dict: Any) -> list[Any]:
+        return [backend for account in list(backend_dict.values()) for backend in list(account.values())]
+
+    machines = [m for b in backends(stepfunctions_parser_backends) for m in b.state_machines]
+    tables = [t for b in backends(dynamodb_backends) for t in b.tables.values()]
+    shards = [t.stream_shard for t in tables if t.stream_shard is not None]
+    queues = [q for b in backends(sqs_backends) for q in b.queues.values()]
+    return {
+        f"workflow runs kept, most per state machine (bound {FINISHED_EXECUTIONS_KEPT} finished + the running)": max((len(m.executions) for m in machines), default=0),
+        f"stream records, most per shard (bound {STREAM_RECORDS_KEPT})": max((len(s.items) for s in shards), default=0),
+        f"stream iterators (bound {SHARD_ITERATORS_KEPT} + 10%)": sum(len(b.shard_iterators) for b in backends(dynamodbstreams_backends)),
+        f"parsed update expressions (bound {_parsed_update_expression.cache_info().maxsize})": _parsed_update_expression.cache_info().currsize,
+        "queued messages (drain as consumers keep up)": sum(len(q._messages) for q in queues),
+        "deleted messages' receipt handles (moto keeps every one)": sum(len(q.deleted_messages) for q in queues),
+        "table items (the data: DynamoDB keeps it too)": sum(len(t) for t in tables),
+    }

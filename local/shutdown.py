@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 
-log = logging.getLogger("oms.runtime")
+log = logging.getLogger("local.runtime")  # not under "oms": no Lambda context in its lines
 
 
 def within(step: Callable[[], object], seconds: float, what: str, left_undone: str) -> bool:

@@ -52,7 +52,7 @@ def test_stop_survives_a_moto_reset_that_does_not_answer_in_time(monkeypatch, ca
 
     monkeypatch.setattr(LocalRuntime, "_post_moto_config", staticmethod(starved))
     endpoint_before = os.environ.get("AWS_ENDPOINT_URL")
-    caplog.set_level(logging.WARNING, logger="oms.runtime")
+    caplog.set_level(logging.WARNING, logger="local.runtime")
     runtime = LocalRuntime().start()
     runtime.reset_wait_seconds = 0.3
     try:
@@ -62,7 +62,7 @@ def test_stop_survives_a_moto_reset_that_does_not_answer_in_time(monkeypatch, ca
         answer_may_come.set()
     assert os.environ.get("AWS_ENDPOINT_URL") == endpoint_before
     assert not runtime._moto._thread.is_alive()  # moto's server stopped all the same
-    warnings = [r.getMessage() for r in caplog.records if r.name == "oms.runtime"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "local.runtime"]
     assert any("moto's reset did not finish within 0.3 s" in w for w in warnings), warnings
 
 
@@ -76,8 +76,8 @@ def test_stop_survives_a_moto_reset_that_fails(monkeypatch, caplog):
         raise TimeoutError("timed out")  # the answer lost
 
     monkeypatch.setattr(LocalRuntime, "_post_moto_config", staticmethod(refused))
-    caplog.set_level(logging.WARNING, logger="oms.runtime")
+    caplog.set_level(logging.WARNING, logger="local.runtime")
     with LocalRuntime():
         pass  # leaving the block stops it: no exception comes out of __exit__
-    warnings = [r.getMessage() for r in caplog.records if r.name == "oms.runtime"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "local.runtime"]
     assert any("moto's reset failed after" in w and "TimeoutError" in w for w in warnings), warnings
