@@ -48,7 +48,10 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    expression has passed them with those names on that table, they are not walked again (one that
    fails is never remembered: it raises on every request, as before). The other walks, which read
    the item and the values, run on every request unchanged. Each walk also rebuilt its map of node
-   types at every node; the types are those of its class, so they are listed once per class.
+   types at every node; the types are those of its class, so they are listed once per class. And
+   the validator's private copy of the parsed tree is made node by node (each node's attributes,
+   its children copied the same way, its parent the new parent; any other value deep-copied)
+   instead of by `copy.deepcopy`'s generic reduce-and-memo walk: the same tree, a third of the cost.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ import moto.sqs.models as sqs_models
 from moto.core.base_backend import BackendDict
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.parsing import validators as update_validators
-from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
@@ -253,6 +256,39 @@ def _validate(self: Any) -> Any:
 
 
 _node_types_of: dict[type, tuple[type, ...]] = {}
+_real_deepcopy = update_validators.deepcopy
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+class _NotATree(Exception):
+    """A node whose child names another parent: copied by deepcopy instead, as moto does."""
+
+
+def _clone(node: Node, parent: Node | None) -> Node:
+    new = object.__new__(type(node))
+    new.__dict__ = dict(node.__dict__)
+    new.parent = parent
+    if node.children is not None:
+        children = []
+        for child in node.children:
+            if isinstance(child, Node):
+                if child.parent is not node:
+                    raise _NotATree
+                children.append(_clone(child, new))
+            else:
+                children.append(child if isinstance(child, _IMMUTABLE) else _real_deepcopy(child))
+        new.children = children
+    return new
+
+
+def copy_tree(value: Any, memo: Any = None) -> Any:
+    """deepcopy for the update validators: a parsed expression tree node by node (see 7. above)."""
+    if isinstance(value, Node) and value.parent is None:
+        try:
+            return _clone(value, None)
+        except _NotATree:
+            pass
+    return _real_deepcopy(value, memo)
 _original_camelcase_to_underscores = core_responses.camelcase_to_underscores
 _camelcase_to_underscores = functools.lru_cache(maxsize=4096)(_original_camelcase_to_underscores)
 _original_backend_getitem = BackendDict.__getitem__
@@ -277,6 +313,7 @@ def install() -> None:
         update_validators.UpdateExpressionValidator.get_ast_processors = _processors
         update_validators.UpdateExpressionValidator.validate = _validate
         DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed
+        update_validators.deepcopy = copy_tree
         core_responses.camelcase_to_underscores = _camelcase_to_underscores
         sqs_models.camelcase_to_underscores = _camelcase_to_underscores
         BackendDict.__getitem__ = _backend_getitem

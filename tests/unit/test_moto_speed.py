@@ -138,6 +138,38 @@ def test_an_expression_that_passed_its_checks_is_checked_again_with_other_names_
                 db.update_item(TableName="t", Key={"pk": {"S": "p"}}, UpdateExpression="SET x = :a SET y = :b", ExpressionAttributeValues={":a": {"S": "1"}, ":b": {"S": "2"}})
 
 
+def _shape(node, parent=None):
+    """A tree as nested tuples (class, attributes but the links, children), checking every parent link."""
+    from moto.dynamodb.parsing.ast_nodes import Node
+
+    if not isinstance(node, Node):
+        return node
+    assert node.parent is parent
+    attributes = tuple(sorted((k, v) for k, v in vars(node).items() if k not in ("parent", "children")))
+    return (type(node).__name__, attributes, tuple(_shape(c, node) for c in node.children or []))
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "SET #s = :s, version = version + :one REMOVE #order, #plan",
+        "SET a.b[2].c = if_not_exists(a.b[2].c, :zero) + :n, l = list_append(l, :more) ADD n :one DELETE tags :old",
+        "SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
+    ],
+)
+def test_the_validators_copy_of_a_tree_is_deepcopys(expression):
+    import copy
+
+    parsed = moto_speed._original_make(expression)
+    copied = moto_speed.copy_tree(parsed)
+    assert _shape(copied) == _shape(copy.deepcopy(parsed)) == _shape(parsed)
+    assert not {id(n) for n in _nodes(copied)} & {id(n) for n in _nodes(parsed)}  # nothing shared: the walks change their copy
+
+
+def _nodes(node) -> list:
+    return [node] + [n for child in getattr(node, "children", None) or [] if hasattr(child, "children") for n in _nodes(child)]
+
+
 def test_remembered_name_conversions_are_moto_own():
     moto_speed.install()
     for name in ("ReceiveMessage", "ApproximateNumberOfMessagesNotVisible", "TransactWriteItems", "KmsMasterKeyId", "FifoQueue", ""):
