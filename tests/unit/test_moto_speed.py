@@ -180,6 +180,10 @@ def test_the_patched_spots_still_exist():
     assert "self.node_to_validate = deepcopy(expression)" in inspect.getsource(__import__("moto.dynamodb.parsing.validators", fromlist=["Validator"]).Validator.__init__)
     assert "method_names_from_class(self.__class__)" in inspect.getsource(__import__("moto.core.responses", fromlist=["BaseResponse"]).BaseResponse.call_action)
     assert "shape.is_document_type" in inspect.getsource(moto_speed._original_structure)
+    processors = inspect.getsource(moto_speed._original_processors)
+    assert all(f"{check.__name__}(" in processors for check in moto_speed._EXPRESSION_ONLY_CHECKS)
+    assert "self._create_account_specific_backend(account_id)" in inspect.getsource(moto_speed._original_backend_getitem)
+    assert "camelcase_to_underscores(attribute)" in inspect.getsource(__import__("moto.sqs.models", fromlist=["Queue"]).Queue.attributes.fget)
 
 
 class _Run:
