@@ -40,18 +40,13 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    (each poll uses the one the last read returned). An iterator older than the trimmed records
    reads from the oldest kept one (DynamoDB would answer TrimmedDataAccessException; the local
    consumer reads within a quarter of a second, thousands of records behind the trim).
-7. Update expression validation (decision 144). moto validates every update with ten tree walks
-   over a deep copy of the parsed expression, and two of them (clause counts, overlapping paths)
-   re-walk the whole subtree at every UpdateExpression node of it (quadratic in the number of
-   actions): about two thirds of an update's CPU. Those two and the key-attribute check read
-   nothing but the expression, its attribute names and the table's key attributes, so once an
-   expression has passed them with those names on that table, they are not walked again (one that
-   fails is never remembered: it raises on every request, as before). The other walks, which read
-   the item and the values, run on every request unchanged. Each walk also rebuilt its map of node
-   types at every node; the types are those of its class, so they are listed once per class. And
-   the validator's private copy of the parsed tree is made node by node (each node's attributes,
-   its children copied the same way, its parent the new parent; any other value deep-copied)
-   instead of by `copy.deepcopy`'s generic reduce-and-memo walk: the same tree, a third of the cost.
+7. Update expression validation (decision 144): local/moto_validation.py, installed from here.
+8. Per-request bookkeeping (decision 145). moto converts the action's name (and, on every SQS
+   receive, each of the queue's attribute names) from CamelCase to snake_case character by
+   character: a pure function of a few dozen names, so each answer is remembered. And every
+   look-up of a service's backend takes a process-wide lock and lists the accounts to see whether
+   the account's backend exists; once it does, the look-up reads it without the lock (creating
+   one, and moto's reset, are unchanged).
 """
 
 from __future__ import annotations
@@ -66,13 +61,13 @@ import moto.core.responses as core_responses
 import moto.sqs.models as sqs_models
 from moto.core.base_backend import BackendDict
 from moto.core.serialize import BaseJSONSerializer
-from moto.dynamodb.parsing import validators as update_validators
-from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
 from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from local import moto_validation
 
 _lock = threading.Lock()
 _original_structure = BaseJSONSerializer._serialize_type_structure
@@ -212,83 +207,6 @@ def _iterator_get_keeping_recent(self: ShardIterator, limit: int = 1000) -> dict
         return answer
 
 
-_EXPRESSION_ONLY_CHECKS = (
-    update_validators.ActionCountValidator,
-    update_validators.OverlappingPathsValidator,
-    update_validators.UpdateHashRangeKeyValidator,
-)
-_original_validator_init = update_validators.UpdateExpressionValidator.__init__
-_original_processors = update_validators.UpdateExpressionValidator.get_ast_processors
-_original_validate = update_validators.UpdateExpressionValidator.validate
-# (id of the parsed expression, attribute names, table key attributes) -> the parsed expression
-# (held, so its id is not reused while the entry lives), for the expressions that passed the checks
-_passed_expression_checks: dict[tuple[Any, ...], Any] = {}
-PASSED_CHECKS_KEPT = 4096
-
-
-def _checks_key(validator: Any) -> tuple[Any, ...]:
-    names = tuple(sorted((validator.expression_attribute_names or {}).items()))
-    return (id(validator._oms_expression), names, tuple(validator.table.table_key_attrs))
-
-
-def _validator_init(self: Any, expression: Any, *args: Any, **kwargs: Any) -> None:
-    self._oms_expression = expression  # the shared parsed tree (never changed: the walks use a copy)
-    _original_validator_init(self, expression, *args, **kwargs)
-
-
-def _processors(self: Any) -> list[Any]:
-    processors = _original_processors(self)
-    if _checks_key(self) in _passed_expression_checks:
-        return [p for p in processors if not isinstance(p, _EXPRESSION_ONLY_CHECKS)]
-    return processors
-
-
-def _validate(self: Any) -> Any:
-    key = _checks_key(self)
-    checked = key not in _passed_expression_checks
-    validated = _original_validate(self)  # raises if a check fails: nothing is remembered then
-    if checked:
-        with _lock:
-            if len(_passed_expression_checks) >= PASSED_CHECKS_KEPT:
-                _passed_expression_checks.clear()
-            _passed_expression_checks[key] = self._oms_expression
-    return validated
-
-
-_node_types_of: dict[type, tuple[type, ...]] = {}
-_real_deepcopy = update_validators.deepcopy
-_IMMUTABLE = (str, int, float, bool, type(None))
-
-
-class _NotATree(Exception):
-    """A node whose child names another parent: copied by deepcopy instead, as moto does."""
-
-
-def _clone(node: Node, parent: Node | None) -> Node:
-    new = object.__new__(type(node))
-    new.__dict__ = dict(node.__dict__)
-    new.parent = parent
-    if node.children is not None:
-        children = []
-        for child in node.children:
-            if isinstance(child, Node):
-                if child.parent is not node:
-                    raise _NotATree
-                children.append(_clone(child, new))
-            else:
-                children.append(child if isinstance(child, _IMMUTABLE) else _real_deepcopy(child))
-        new.children = children
-    return new
-
-
-def copy_tree(value: Any, memo: Any = None) -> Any:
-    """deepcopy for the update validators: a parsed expression tree node by node (see 7. above)."""
-    if isinstance(value, Node) and value.parent is None:
-        try:
-            return _clone(value, None)
-        except _NotATree:
-            pass
-    return _real_deepcopy(value, memo)
 _original_camelcase_to_underscores = core_responses.camelcase_to_underscores
 _camelcase_to_underscores = functools.lru_cache(maxsize=4096)(_original_camelcase_to_underscores)
 _original_backend_getitem = BackendDict.__getitem__
@@ -300,20 +218,9 @@ def _backend_getitem(self: BackendDict, account_id: str) -> Any:
     return _original_backend_getitem(self, account_id)
 
 
-def _nodes_to_be_processed(self: DepthFirstTraverser) -> tuple[type, ...]:
-    types = _node_types_of.get(type(self))
-    if types is None:
-        types = _node_types_of[type(self)] = tuple(self._processing_map().keys())
-    return types
-
-
 def install() -> None:
+    moto_validation.install()
     with _lock:
-        update_validators.UpdateExpressionValidator.__init__ = _validator_init
-        update_validators.UpdateExpressionValidator.get_ast_processors = _processors
-        update_validators.UpdateExpressionValidator.validate = _validate
-        DepthFirstTraverser.nodes_to_be_processed = _nodes_to_be_processed
-        update_validators.deepcopy = copy_tree
         core_responses.camelcase_to_underscores = _camelcase_to_underscores
         sqs_models.camelcase_to_underscores = _camelcase_to_underscores
         BackendDict.__getitem__ = _backend_getitem

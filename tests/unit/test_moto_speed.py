@@ -12,7 +12,7 @@ from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import get_service_model
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
-from local import moto_speed
+from local import moto_speed, moto_validation
 
 ITEM = {
     "pk": {"S": "ORDER#1"},
@@ -161,7 +161,7 @@ def test_the_validators_copy_of_a_tree_is_deepcopys(expression):
     import copy
 
     parsed = moto_speed._original_make(expression)
-    copied = moto_speed.copy_tree(parsed)
+    copied = moto_validation.copy_tree(parsed)
     assert _shape(copied) == _shape(copy.deepcopy(parsed)) == _shape(parsed)
     assert not {id(n) for n in _nodes(copied)} & {id(n) for n in _nodes(parsed)}  # nothing shared: the walks change their copy
 
@@ -180,8 +180,8 @@ def test_the_patched_spots_still_exist():
     assert "self.node_to_validate = deepcopy(expression)" in inspect.getsource(__import__("moto.dynamodb.parsing.validators", fromlist=["Validator"]).Validator.__init__)
     assert "method_names_from_class(self.__class__)" in inspect.getsource(__import__("moto.core.responses", fromlist=["BaseResponse"]).BaseResponse.call_action)
     assert "shape.is_document_type" in inspect.getsource(moto_speed._original_structure)
-    processors = inspect.getsource(moto_speed._original_processors)
-    assert all(f"{check.__name__}(" in processors for check in moto_speed._EXPRESSION_ONLY_CHECKS)
+    processors = inspect.getsource(moto_validation._original_processors)
+    assert all(f"{check.__name__}(" in processors for check in moto_validation._EXPRESSION_ONLY_CHECKS)
     assert "self._create_account_specific_backend(account_id)" in inspect.getsource(moto_speed._original_backend_getitem)
     assert "camelcase_to_underscores(attribute)" in inspect.getsource(__import__("moto.sqs.models", fromlist=["Queue"]).Queue.attributes.fget)
 
