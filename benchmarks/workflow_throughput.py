@@ -9,7 +9,9 @@ Express workflow). This benchmark measures, on one LocalRuntime:
      note (RELEASED), as percentiles;
 and prints executions/s and orders/s with W/B and E/B, the latency percentiles, and the process's
 resident memory (RSS) after each phase and after every tenth of P's orders, with its growth over
-P's second half in MiB per 1,000 orders (--paced 2000 is the memory pass). Usage:
+P's second half in MiB per 1,000 orders, and (M) RSS at P's start, after half its orders and after
+all, with what moto holds then store by store, each bounded store with its bound
+(local/moto_speed.held_in_memory; --paced 2000 is the memory pass). Usage:
   python -m benchmarks.workflow_throughput [--orders 60] [--paced 100] [--rate 5]
   python -m benchmarks.workflow_throughput --orders 20 --paced 2000 --rate 5   # memory over 2,000 orders
 """
@@ -23,7 +25,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from local import moto_patches
+from local import moto_patches, moto_speed
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
@@ -91,12 +93,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
 
 
-def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]]]:
-    """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED, and RSS
-    after every tenth of them (and once all are settled)."""
+def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]], list[tuple[str, float, dict[str, int]]]]:
+    """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED, RSS after
+    every tenth of them (and once all are settled), and RSS with what moto holds store by store
+    at the start, after N/2 and after N (settled)."""
     posted: dict[str, float] = {}
     latencies: list[float] = []
     memory: list[tuple[int, float]] = [(0, rss_mib())]
+    held = [("start", memory[0][1], moto_speed.held_in_memory())]
     step = max(1, n // 10)
     start = time.perf_counter()
 
@@ -115,6 +119,8 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
             posted[answer["order_id"]] = time.time() - (time.perf_counter() - sent)  # when it was sent, wall clock
         if (i + 1) % step == 0:
             memory.append((i + 1, rss_mib()))
+        if i + 1 == n // 2:
+            held.append((f"after {n // 2}", rss_mib(), moto_speed.held_in_memory()))
         if i % 10 == 0:
             settle(posted)
     deadline = time.monotonic() + 600
@@ -122,7 +128,8 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
         settle(posted)
         time.sleep(0.25)  # the latencies come from the stored timestamps, not from this loop
     memory.append((n, rss_mib()))
-    return latencies, memory
+    held.append((f"after {n}", memory[-1][1], moto_speed.held_in_memory()))
+    return latencies, memory, held
 
 
 def growth_per_thousand(memory: list[tuple[int, float]]) -> float:
@@ -213,7 +220,7 @@ def main() -> None:
         e2e_statuses = Counter(order_store().load(i).status.value for i in ids)
         e2e_released = e2e_statuses["RELEASED"]
         memory["after E"] = rss_mib()
-        latencies, paced_memory = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [])
+        latencies, paced_memory, held = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [], [])
 
     b, w, e = n / baseline_s, n / workflow_s, n / e2e_s
     print(f"orders per run: {n}  (no-op baseline: {NOOP_TASKS} Lambda tasks; fulfilment: 4 Lambda tasks + Pass/Choice states)")
@@ -224,6 +231,9 @@ def main() -> None:
         print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
         print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))
         print(f"   RSS growth over P's second half: {growth_per_thousand(paced_memory):+.1f} MiB per 1,000 orders")
+        print("M  memory over P: " + ", ".join(f"{when} {mib:.0f} MiB" for when, mib, _ in held) + "; what moto holds then:")
+        for store in held[0][2]:
+            print(f"   {store}: " + " → ".join(str(counts[store]) for _, _, counts in held))
     print("RSS: " + ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in memory.items()))
 
 

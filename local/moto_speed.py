@@ -40,6 +40,13 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    (each poll uses the one the last read returned). An iterator older than the trimmed records
    reads from the oldest kept one (DynamoDB would answer TrimmedDataAccessException; the local
    consumer reads within a quarter of a second, thousands of records behind the trim).
+7. Update expression validation (decision 144): local/moto_validation.py, installed from here.
+8. Per-request bookkeeping (decision 145). moto converts the action's name (and, on every SQS
+   receive, each of the queue's attribute names) from CamelCase to snake_case character by
+   character: a pure function of a few dozen names, so each answer is remembered. And every
+   look-up of a service's backend takes a process-wide lock and lists the accounts to see whether
+   the account's backend exists; once it does, the look-up reads it without the lock (creating
+   one, and moto's reset, are unchanged).
 """
 
 from __future__ import annotations
@@ -51,12 +58,16 @@ import threading
 from typing import Any
 
 import moto.core.responses as core_responses
+import moto.sqs.models as sqs_models
+from moto.core.base_backend import BackendDict
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
 from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+from local import moto_validation
 
 _lock = threading.Lock()
 _original_structure = BaseJSONSerializer._serialize_type_structure
@@ -196,8 +207,23 @@ def _iterator_get_keeping_recent(self: ShardIterator, limit: int = 1000) -> dict
         return answer
 
 
+_original_camelcase_to_underscores = core_responses.camelcase_to_underscores
+_camelcase_to_underscores = functools.lru_cache(maxsize=4096)(_original_camelcase_to_underscores)
+_original_backend_getitem = BackendDict.__getitem__
+
+
+def _backend_getitem(self: BackendDict, account_id: str) -> Any:
+    if dict.__contains__(self, account_id):  # created already: no lock, no listing
+        return dict.__getitem__(self, account_id)
+    return _original_backend_getitem(self, account_id)
+
+
 def install() -> None:
+    moto_validation.install()
     with _lock:
+        core_responses.camelcase_to_underscores = _camelcase_to_underscores
+        sqs_models.camelcase_to_underscores = _camelcase_to_underscores
+        BackendDict.__getitem__ = _backend_getitem
         BaseJSONSerializer._serialize_type_structure = _serialize_structure
         UpdateExpressionParser.make = classmethod(_make_update_expression)
         core_responses.method_names_from_class = _method_names
@@ -206,3 +232,30 @@ def install() -> None:
         StreamShard.add = _add_keeping_recent
         StreamShard.get = _get_from_kept
         ShardIterator.get = _iterator_get_keeping_recent
+
+
+def held_in_memory() -> dict[str, int]:
+    """What the local runtime's moto holds now, store by store (benchmarks/workflow_throughput.py
+    prints it beside the process's memory): the bounded stores above, each with its bound, and
+    the ones that grow with the data, as on AWS (the tables' items) or with every message."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+    from moto.sqs.models import sqs_backends
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    def backends(backend_dict: Any) -> list[Any]:
+        return [backend for account in list(backend_dict.values()) for backend in list(account.values())]
+
+    machines = [m for b in backends(stepfunctions_parser_backends) for m in b.state_machines]
+    tables = [t for b in backends(dynamodb_backends) for t in b.tables.values()]
+    shards = [t.stream_shard for t in tables if t.stream_shard is not None]
+    queues = [q for b in backends(sqs_backends) for q in b.queues.values()]
+    return {
+        f"workflow runs kept, most per state machine (bound {FINISHED_EXECUTIONS_KEPT} finished + the running)": max((len(m.executions) for m in machines), default=0),
+        f"stream records, most per shard (bound {STREAM_RECORDS_KEPT})": max((len(s.items) for s in shards), default=0),
+        f"stream iterators (bound {SHARD_ITERATORS_KEPT} + 10%)": sum(len(b.shard_iterators) for b in backends(dynamodbstreams_backends)),
+        f"parsed update expressions (bound {_parsed_update_expression.cache_info().maxsize})": _parsed_update_expression.cache_info().currsize,
+        "queued messages (drain as consumers keep up)": sum(len(q._messages) for q in queues),
+        "deleted messages' receipt handles (moto keeps every one)": sum(len(q.deleted_messages) for q in queues),
+        "table items (the data: DynamoDB keeps it too)": sum(len(t) for t in tables),
+    }

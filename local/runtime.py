@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 
 from infra import topology
-from local import moto_patches, persistence, transport
+from local import moto_patches, persistence, shutdown, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
@@ -100,6 +100,9 @@ LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0, "snapshot_order_health": 
 # was still between its write and its publish, so the sweep published it a second time and warned
 # that a crash had left it pending (decision 108).
 LOCAL_SETTING_FLOORS = {"OUTBOX_GRACE_SECONDS": 2.0}
+# How long stop() waits for moto to forget its state: after a long run on a starved machine the
+# reset took more than the 10 s its request was given (local/shutdown.py).
+RESET_WAIT_SECONDS = 60.0
 
 
 class LocalRuntime:
@@ -131,6 +134,7 @@ class LocalRuntime:
         self.pollers: list[SqsPoller | StreamPoller] = []
         self.schedules: list[LocalSchedule] = []
         self._moto: Any = None
+        self.reset_wait_seconds = RESET_WAIT_SECONDS
         self._saved_env: dict[str, str] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -272,13 +276,24 @@ class LocalRuntime:
         if self._moto:
             # moto's backends live in this process: forget them as a stopped process would, so a
             # runtime started next in the same process begins from its snapshot or from nothing.
-            self._post_moto_config(os.environ["AWS_ENDPOINT_URL"], None, path="reset")
+            # Bounded: after a long run on a starved machine the reset outlasted its request's
+            # timeout, and the exception crashed a benchmark after it had printed its figures.
+            self._reset_moto(os.environ["AWS_ENDPOINT_URL"])
             transport.uninstall(os.environ["AWS_ENDPOINT_URL"])
             self._moto.stop()
         if self._saved_env is not None:  # leave the process as we found it (tests run on after us)
             os.environ.clear()
             os.environ.update(self._saved_env)
             stores.reset()
+
+    def _reset_moto(self, endpoint: str) -> bool:
+        """moto's reset, waited for at most `reset_wait_seconds` (local/shutdown.py)."""
+        return shutdown.within(
+            lambda: self._post_moto_config(endpoint, None, path="reset", timeout=self.reset_wait_seconds),
+            self.reset_wait_seconds,
+            "moto's reset",
+            "this process's moto keeps the run's tables, queues and executions (a runtime started next in this process would see them; a new process starts empty)",
+        )
 
     def __enter__(self) -> LocalRuntime:
         return self.start()
@@ -323,11 +338,11 @@ class LocalRuntime:
         return False
 
     @staticmethod
-    def _post_moto_config(endpoint: str, config: dict[str, Any] | None, path: str = "config") -> None:
+    def _post_moto_config(endpoint: str, config: dict[str, Any] | None, path: str = "config", timeout: float = 10) -> None:
         request = urllib.request.Request(
             f"{endpoint}/moto-api/{path}", data=json.dumps(config or {}).encode(), headers={"Content-Type": "application/json"}, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
 
 

@@ -8,10 +8,13 @@ them against the local runtime in tests/e2e/test_schemathesis_contract.py)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from shared.http_api import serve
+from shared.observability import logger
 
 # "POST /orders/{order_id}/cancel" -> {status: what it means}; the statuses every route of its kind
 # answers (below) need not be repeated.
@@ -97,3 +100,18 @@ def document(app: APIGatewayRestResolver, *, title: str, description: str, answe
     if security_schemes:
         openapi["components"]["securitySchemes"] = security_schemes
     return openapi
+
+
+def iam_http_function(app: APIGatewayRestResolver, answers: Answers) -> tuple[Callable[[str, str], dict[str, Any]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """The two entry points of an HTTP function whose every route needs SigV4 (IAM) and reads a JSON
+    body within the shared limits: its OpenAPI document (`openapi_document(title, description)`,
+    read by `make openapi` and the handler's own GET .../openapi) and its Lambda handler."""
+
+    def openapi_document(title: str, description: str) -> dict[str, Any]:
+        return document(app, title=title, description=description, answers=answers, iam=True)
+
+    @logger.inject_lambda_context(clear_state=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return serve(app, event, context)
+
+    return openapi_document, handler

@@ -15,20 +15,19 @@ GET  /operations/orders/{order_id}/aftersales               the order page's aft
 from __future__ import annotations
 
 import binascii
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aftersales.records import Rma, RmaState
 from shared.aftersales.store import AfterSalesStore
 from shared.aws.stores import order_store
-from shared.http_api import build_resolver, error_response, json_response, serve
+from shared.http_api import build_resolver, error_response, json_response
 from shared.observability import logger
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.operations.access import caller_of
 from shared.operations.order_aftersales import OrderAfterSales, order_after_sales
 from shared.writeback.aws import queues
@@ -127,10 +126,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

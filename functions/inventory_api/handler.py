@@ -3,19 +3,18 @@ buckets before a flash sale or merge the buckets back after it (docs/decisions.m
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import inventory_store
 from shared.errors import StockLayoutRefused
-from shared.http_api import build_resolver, error_response, serve
+from shared.http_api import build_resolver, error_response
 from shared.observability import logger
 from shared.orders import WholeNumber
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.stock_buckets import MAX_BUCKETS
 from shared.usecases.bucket_stock import StockLayout, merge_stock_buckets, split_into_stock_buckets
 
@@ -72,10 +71,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

@@ -11,16 +11,15 @@ GET  /operations/merges?limit=         the open merges (members waiting in MERGE
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
-from shared.http_api import build_resolver, error_response, json_response, serve
+from shared.http_api import build_resolver, error_response, json_response
 from shared.lifecycle import Actor, ActorKind
 from shared.merging.aftermath import unmerge
 from shared.merging.open_merges import OpenMerges, open_merges
@@ -29,7 +28,7 @@ from shared.merging.pricing import MergePlan
 from shared.merging.rule import merge_rule
 from shared.merging.store import MergeRecord, MergeStore
 from shared.observability import logger
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.problems import NonBlank
 from shared.usecases.cancel_order import cancel_order
 
@@ -109,10 +108,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

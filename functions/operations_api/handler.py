@@ -4,17 +4,15 @@ figure comes from the aggregates the order-change stream maintains: no order sca
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
-from shared.http_api import build_resolver, json_response, serve
-from shared.observability import logger
-from shared.openapi_contract import document
+from shared.http_api import build_resolver, json_response
+from shared.openapi_contract import iam_http_function
 from shared.operations.access import caller_of
 from shared.operations.limits import stage_limit_minutes
 from shared.operations.domain import ALL
@@ -23,7 +21,6 @@ from shared.operations.stuck import StuckOrder, stuck_orders
 from shared.operations.usecases import kpis, overview
 
 app = build_resolver()
-
 
 
 class Session(BaseModel):
@@ -109,10 +106,5 @@ def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
 ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

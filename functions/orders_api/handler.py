@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aftersales.store import AfterSalesStore
@@ -14,10 +13,10 @@ from shared.aftersales.view import AfterSalesView, after_sales_of
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
-from shared.http_api import build_resolver, error_response, json_response, serve
+from shared.http_api import build_resolver, error_response, json_response
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.problems import NonBlank
 from shared.recovery.operator import MAX_BULK, BulkResult, BulkRetryRequest, NotInException, Retried, RetryRequest, for_each, retry_order
 from shared.operations.access import caller_of
@@ -162,10 +161,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

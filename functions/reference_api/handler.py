@@ -19,13 +19,12 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import reference_store
-from shared.http_api import build_resolver, error_response, json_response, operator_of, serve
+from shared.http_api import build_resolver, error_response, json_response, operator_of
 from shared.observability import logger
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.reference_admin import usecases
 from shared.reference_admin.kinds import KINDS
 from shared.reference_admin.usecases import EntryConflict, EntryNotFound, ReferenceChange, UnknownKind
@@ -114,9 +113,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

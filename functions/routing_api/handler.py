@@ -7,16 +7,15 @@ POST /routing/whatif   {"candidate": {...}, "last": 500}
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from shared.aws.stores import inventory_store, order_history
-from shared.http_api import build_resolver, json_response, serve
+from shared.http_api import build_resolver, json_response
 from shared.observability import logger
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.routing import RoutingConfigError
 from shared.routing_whatif.candidate import CandidatePolicy
 from shared.routing_whatif.replay import RoutingWhatIfReport
@@ -48,9 +47,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

@@ -19,16 +19,15 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, model_validator
 
 from shared.aws.rule_set_store import ActiveRuleSet, AuditEntry, RuleSetVersion, StoredRuleSet
 from shared.aws.stores import order_history, reference_store, rule_set_store
 from shared.errors import RuleSetConflict, RuleSetNotFound
-from shared.http_api import build_resolver, error_response, json_response, operator_of, serve
+from shared.http_api import build_resolver, error_response, json_response, operator_of
 from shared.observability import logger
 from shared.orders import WholeNumber
-from shared.openapi_contract import document
+from shared.openapi_contract import iam_http_function
 from shared.operations.access import SUPERVISOR, caller_of
 from shared.review_rules.document import json_schema
 from shared.review_rules.problems import RuleSetInvalid
@@ -183,10 +182,5 @@ ANSWERS = {
 }
 
 
-def openapi_document(title: str, description: str) -> dict[str, Any]:
-    return document(app, title=title, description=description, answers=ANSWERS, iam=True)
-
-
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return serve(app, event, context)
+# The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.
+openapi_document, handler = iam_http_function(app, ANSWERS)

@@ -12,7 +12,7 @@ from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import get_service_model
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 
-from local import moto_speed
+from local import moto_speed, moto_validation
 
 ITEM = {
     "pk": {"S": "ORDER#1"},
@@ -107,10 +107,83 @@ def test_updates_through_the_cached_parse_still_resolve_each_request(fake_aws):
         assert item["n"] == {"N": "2"}
 
 
+def _table(db, name: str, keys: list[str]) -> None:
+    db.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": k, "KeyType": kind} for k, kind in zip(keys, ("HASH", "RANGE"))],
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def test_an_expression_that_passed_its_checks_is_checked_again_with_other_names_or_keys(fake_aws):
+    """The remembered checks (clause counts, overlapping paths, key attributes) are per expression,
+    attribute names and table keys: the same text with names that collide, or on a table where it
+    would change a key, is still refused, every time, as by DynamoDB."""
+    moto_speed.install()
+    with mock_aws():
+        db = boto3.client("dynamodb", region_name="us-east-1")
+        _table(db, "t", ["pk"])
+        _table(db, "keyed_by_x", ["x"])
+        update = {"UpdateExpression": "SET #a = :a, #b = :b", "ExpressionAttributeValues": {":a": {"S": "1"}, ":b": {"S": "2"}}}
+        for _ in range(2):
+            db.update_item(TableName="t", Key={"pk": {"S": "p"}}, ExpressionAttributeNames={"#a": "x", "#b": "y"}, **update)
+        assert db.get_item(TableName="t", Key={"pk": {"S": "p"}})["Item"] == {"pk": {"S": "p"}, "x": {"S": "1"}, "y": {"S": "2"}}
+        for _ in range(2):
+            with pytest.raises(db.exceptions.ClientError, match="Two document paths overlap"):
+                db.update_item(TableName="t", Key={"pk": {"S": "p"}}, ExpressionAttributeNames={"#a": "x", "#b": "x"}, **update)
+            with pytest.raises(db.exceptions.ClientError, match="part of the key"):
+                db.update_item(TableName="keyed_by_x", Key={"x": {"S": "p"}}, ExpressionAttributeNames={"#a": "x", "#b": "y"}, **update)
+            with pytest.raises(db.exceptions.ClientError, match="section can only be used once"):
+                db.update_item(TableName="t", Key={"pk": {"S": "p"}}, UpdateExpression="SET x = :a SET y = :b", ExpressionAttributeValues={":a": {"S": "1"}, ":b": {"S": "2"}})
+
+
+def _shape(node, parent=None):
+    """A tree as nested tuples (class, attributes but the links, children), checking every parent link."""
+    from moto.dynamodb.parsing.ast_nodes import Node
+
+    if not isinstance(node, Node):
+        return node
+    assert node.parent is parent
+    attributes = tuple(sorted((k, v) for k, v in vars(node).items() if k not in ("parent", "children")))
+    return (type(node).__name__, attributes, tuple(_shape(c, node) for c in node.children or []))
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "SET #s = :s, version = version + :one REMOVE #order, #plan",
+        "SET a.b[2].c = if_not_exists(a.b[2].c, :zero) + :n, l = list_append(l, :more) ADD n :one DELETE tags :old",
+        "SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
+    ],
+)
+def test_the_validators_copy_of_a_tree_is_deepcopys(expression):
+    import copy
+
+    parsed = moto_speed._original_make(expression)
+    copied = moto_validation.copy_tree(parsed)
+    assert _shape(copied) == _shape(copy.deepcopy(parsed)) == _shape(parsed)
+    assert not {id(n) for n in _nodes(copied)} & {id(n) for n in _nodes(parsed)}  # nothing shared: the walks change their copy
+
+
+def _nodes(node) -> list:
+    return [node] + [n for child in getattr(node, "children", None) or [] if hasattr(child, "children") for n in _nodes(child)]
+
+
+def test_remembered_name_conversions_are_moto_own():
+    moto_speed.install()
+    for name in ("ReceiveMessage", "ApproximateNumberOfMessagesNotVisible", "TransactWriteItems", "KmsMasterKeyId", "FifoQueue", ""):
+        assert moto_speed._camelcase_to_underscores(name) == moto_speed._original_camelcase_to_underscores(name)
+
+
 def test_the_patched_spots_still_exist():
     assert "self.node_to_validate = deepcopy(expression)" in inspect.getsource(__import__("moto.dynamodb.parsing.validators", fromlist=["Validator"]).Validator.__init__)
     assert "method_names_from_class(self.__class__)" in inspect.getsource(__import__("moto.core.responses", fromlist=["BaseResponse"]).BaseResponse.call_action)
     assert "shape.is_document_type" in inspect.getsource(moto_speed._original_structure)
+    processors = inspect.getsource(moto_validation._original_processors)
+    assert all(f"{check.__name__}(" in processors for check in moto_validation._EXPRESSION_ONLY_CHECKS)
+    assert "self._create_account_specific_backend(account_id)" in inspect.getsource(moto_speed._original_backend_getitem)
+    assert "camelcase_to_underscores(attribute)" in inspect.getsource(__import__("moto.sqs.models", fromlist=["Queue"]).Queue.attributes.fget)
 
 
 class _Run:
