@@ -113,16 +113,27 @@ def _dims_by_kind(store: OperationsStore) -> dict[str, list[str]]:
 
 
 def health_now(store: OperationsStore, now: datetime, dims: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    dims = dims if dims is not None else _dims_by_kind(store)
+    reads, combine = health_reads(store, now, dims if dims is not None else _dims_by_kind(store))
+    return combine(in_parallel(reads))
+
+
+def health_reads(store: OperationsStore, now: datetime, dims: dict[str, list[str]]) -> tuple[dict[Any, Any], Any]:
+    """The reads of the health index now (everywhere, per channel, per warehouse), and what makes
+    the figures of their results: the overview runs them in its one round of reads."""
     dimensions = [ALL] + [f"{kind}#{value}" for kind in ("channel", "warehouse") for value in dims[kind]]
-    gauges = store.gauges_of(dimensions, now)
-    figures = {d: health(g, now) for d, g in gauges.items()}
-    return {
-        "all": figures[ALL],
-        "by_channel": {v: figures[f"channel#{v}"] for v in dims["channel"]},
-        "by_warehouse": {v: figures[f"warehouse#{v}"] for v in dims["warehouse"]},
-        "open_by_status": {k: v for k, v in gauges[ALL].open.items() if v},
-    }
+    reads, gauges_of = store.gauge_reads(dimensions, now)
+
+    def combine(found: dict[Any, Any]) -> dict[str, Any]:
+        gauges = gauges_of(found)
+        figures = {d: health(g, now) for d, g in gauges.items()}
+        return {
+            "all": figures[ALL],
+            "by_channel": {v: figures[f"channel#{v}"] for v in dims["channel"]},
+            "by_warehouse": {v: figures[f"warehouse#{v}"] for v in dims["warehouse"]},
+            "open_by_status": {k: v for k, v in gauges[ALL].open.items() if v},
+        }
+
+    return {("health", *key): read for key, read in reads.items()}, lambda got: combine({key[1:]: value for key, value in got.items() if key[0] == "health"})
 
 
 def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
@@ -136,8 +147,9 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     today_keys = [(counter_key(ALL), f"D#{today}")] + [
         (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
     ]
-    reads: dict[str, Any] = {
-        "health": lambda: health_now(store, now, dims),
+    # One round of independent reads: the health index's gauges and buckets with the rest.
+    reads, health_of = health_reads(store, now, dims)
+    reads |= {
         "today": lambda: store.counter_items(today_keys),
         "minutes": lambda: store.minute_history(ALL, minute_from, minute_to),
         "days": lambda: store.history(ALL, f"D#{day_from}", f"D#{today}"),
@@ -145,7 +157,7 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     for channel in dims["channel"]:
         reads[f"hours#{channel}"] = (lambda c=channel: store.counters(f"channel#{c}", f"H#{hours[0]}", f"H#{hours[-1]}", ("received",)))
     got = in_parallel(reads)
-    figures = got["health"]
+    figures = health_of(got)
     everything: Health = figures["all"]
     today_items = got["today"]
 
