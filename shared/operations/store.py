@@ -59,6 +59,9 @@ def _ttl_for(pk: str, sk: str) -> int | None:
     return None
 
 
+ITEMS = ("items",)  # gauge_reads: the batch read of the gauge items (and any others asked for)
+
+
 class MemoryConflict(Exception):
     """Another delivery of the same change (or a later one) was counted first."""
 
@@ -176,23 +179,24 @@ class OperationsStore:
         reads, combine = self.gauge_reads(dimensions, now)
         return combine(in_parallel(reads))
 
-    def gauge_reads(self, dimensions: list[str], now: datetime) -> tuple[dict[Any, Any], Any]:
+    def gauge_reads(self, dimensions: list[str], now: datetime, also: list[tuple[str, str]] | tuple[()] = ()) -> tuple[dict[Any, Any], Any]:
         """The reads of what is open now in each dimension, and what makes the Gauges of their
         results: every gauge item in one batch read, and each dimension's entry buckets within the
         windows (one or two minute partitions of a day, from the oldest minute a figure reads, and
-        the hour partition). A caller may run them in one round with its own reads."""
+        the hour partition). A caller may run them in one round with its own reads; the items of
+        `also` come in the gauges' batch read (its result under ITEMS: {(pk, sk): item})."""
         keys = [gauge_key(d) for d in dimensions]
         minute_from = (now - timedelta(minutes=minutes_read())).strftime("%Y-%m-%dT%H:%M")
         hour_from = (now - timedelta(hours=hour_window_hours())).strftime("%Y-%m-%dT%H")
         days = sorted({minute_from[:10], now.strftime("%Y-%m-%d")})
-        reads: dict[Any, Any] = {("gauges",): lambda: self.counter_items(keys)}
+        reads: dict[Any, Any] = {ITEMS: lambda: self.counter_items([*keys, *also])}
         for d in dimensions:
             for day in days:
                 reads[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~", ("n",), nonzero="n"))
             reads[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~", ("n",), nonzero="n"))
 
         def combine(found: dict[Any, Any]) -> dict[str, Gauges]:
-            items = found[("gauges",)]
+            items = found[ITEMS]
             result = {}
             for d, key in zip(dimensions, keys, strict=True):
                 gauge = items.get(key, {})
