@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from shared.lifecycle import OrderStatus
 from shared.operations.domain import minute_bucketed, window_start
-from shared.operations.limits import OPEN_STATUSES
+from shared.operations.limits import OPEN_STATUSES, limit_minutes
 
 S = OrderStatus
 # A stuck automated step is a fault in oms: it weighs most. A late parcel weighs more than a
@@ -35,6 +35,12 @@ WEIGHTS: dict[OrderStatus, int] = {
     S.SHIPPED: 1,
 }
 HOLD_AGE_BINS_MINUTES = (30, 120)  # 0-30 min, 30 min-2 h, over 2 h (past the limit)
+
+
+def minutes_read() -> int:
+    """How far back any figure looks into the minute buckets: the longest limit of a
+    minute-bucketed status, and the holds' age bins (older minute buckets change no figure)."""
+    return max([limit_minutes(s) for s in OPEN_STATUSES if minute_bucketed(s)] + [HOLD_AGE_BINS_MINUTES[-1]])
 
 
 class Gauges(BaseModel):

@@ -16,6 +16,7 @@ starts at a counted run's first record, finds its guard and skips through it (de
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -28,7 +29,6 @@ from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import TransactionCancelled, batch_get, from_item, to_item, to_value, transact_write
 from shared.operations.domain import (
     DIMS_KEY,
-    MINUTE_WINDOW_MINUTES,
     PEAK_SECOND_PREFIX,
     PEAK_SECONDS_KEY,
     Deltas,
@@ -36,7 +36,7 @@ from shared.operations.domain import (
     gauge_key,
     hour_window_hours,
 )
-from shared.operations.health import Gauges
+from shared.operations.health import Gauges, minutes_read
 
 TABLE_ENV = "OPERATIONS_TABLE"
 MAX_TRANSACTION_ITEMS = 100
@@ -56,6 +56,9 @@ def _ttl_for(pk: str, sk: str) -> int | None:
     if pk.startswith("C#"):
         return TTL_SECONDS.get(sk[:2])
     return None
+
+
+ITEMS = ("items",)  # gauge_reads: the batch read of the gauge items (and any others asked for)
 
 
 class AlreadyCounted(Exception):
@@ -162,32 +165,42 @@ class OperationsStore:
         return self.gauges_of([dimension], now)[dimension]
 
     def gauges_of(self, dimensions: list[str], now: datetime) -> dict[str, Gauges]:
-        """What is open now in each dimension: every gauge item in one batch read, then each
-        dimension's entry buckets within the windows (one or two minute partitions of a day and
-        the hour partition), those queries at once."""
+        """What is open now in each dimension (gauge_reads' reads, at once)."""
+        reads, combine = self.gauge_reads(dimensions, now)
+        return combine(in_parallel(reads))
+
+    def gauge_reads(self, dimensions: list[str], now: datetime, also: list[tuple[str, str]] | tuple[()] = ()) -> tuple[dict[Any, Any], Any]:
+        """The reads of what is open now in each dimension, and what makes the Gauges of their
+        results: every gauge item in one batch read, and each dimension's entry buckets within the
+        windows (one or two minute partitions of a day, from the oldest minute a figure reads, and
+        the hour partition). A caller may run them in one round with its own reads; the items of
+        `also` come in the gauges' batch read (its result under ITEMS: {(pk, sk): item})."""
         keys = [gauge_key(d) for d in dimensions]
-        items = self.counter_items(keys)
-        minute_from = (now - timedelta(minutes=MINUTE_WINDOW_MINUTES)).strftime("%Y-%m-%dT%H:%M")
+        minute_from = (now - timedelta(minutes=minutes_read())).strftime("%Y-%m-%dT%H:%M")
         hour_from = (now - timedelta(hours=hour_window_hours())).strftime("%Y-%m-%dT%H")
         days = sorted({minute_from[:10], now.strftime("%Y-%m-%d")})
-        queries = {}
+        reads: dict[Any, Any] = {ITEMS: lambda: self.counter_items([*keys, *also])}
         for d in dimensions:
             for day in days:
-                queries[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~", ("n",), nonzero="n"))
-            queries[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~", ("n",), nonzero="n"))
-        found = in_parallel(queries)
-        result = {}
-        for d, key in zip(dimensions, keys, strict=True):
-            gauge = items.get(key, {})
-            open_counts = {k.removeprefix("open_"): int(v) for k, v in gauge.items() if k.startswith("open_")}
-            buckets: dict[str, dict[str, int]] = {}
-            for part in [*days, "H"]:
-                for bucket in found[(d, part)]:
-                    moment, status = bucket["sk"].rsplit("#", 1)
-                    if int(bucket.get("n", 0)):
-                        buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])
-            result[d] = Gauges(open=open_counts, buckets=buckets)
-        return result
+                reads[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~", ("n",), nonzero="n"))
+            reads[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~", ("n",), nonzero="n"))
+
+        def combine(found: dict[Any, Any]) -> dict[str, Gauges]:
+            items = found[ITEMS]
+            result = {}
+            for d, key in zip(dimensions, keys, strict=True):
+                gauge = items.get(key, {})
+                open_counts = {k.removeprefix("open_"): int(v) for k, v in gauge.items() if k.startswith("open_")}
+                buckets: dict[str, dict[str, int]] = {}
+                for part in [*days, "H"]:
+                    for bucket in found[(d, part)]:
+                        moment, status = bucket["sk"].rsplit("#", 1)
+                        if int(bucket.get("n", 0)):
+                            buckets.setdefault(status, {})[moment] = buckets.get(status, {}).get(moment, 0) + int(bucket["n"])
+                result[d] = Gauges(open=open_counts, buckets=buckets)
+            return result
+
+        return reads, combine
 
     def counters(self, dimension: str, first: str, last: str, attributes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..),
@@ -261,8 +274,28 @@ class OperationsStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def in_parallel(calls: dict[str, Any], workers: int = 8) -> dict[str, Any]:
-    """Runs independent reads at once (the overview's dozens of small queries)."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {name: pool.submit(call) for name, call in calls.items()}
-        return {name: future.result() for name, future in futures.items()}
+PARALLEL_READS = 10  # botocore's connection pool per client holds 10
+
+
+def in_parallel(calls: dict[Any, Any], workers: int = PARALLEL_READS) -> dict[Any, Any]:
+    """Runs independent reads at once (the overview's dozens of small queries) on a pool kept
+    for the process's life (a warm Lambda reuses its threads instead of starting new ones on
+    every request). Called from one of the pool's own threads it runs the calls in turn: a read
+    waiting on reads queued behind it in the same pool would wait forever."""
+    if threading.current_thread().name.startswith(_POOL_PREFIX):
+        return {name: call() for name, call in calls.items()}
+    pool = _pool(workers)
+    futures = {name: pool.submit(call) for name, call in calls.items()}
+    return {name: future.result() for name, future in futures.items()}
+
+
+_POOL_PREFIX = "oms-reads"
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    with _pools_lock:
+        if workers not in _pools:
+            _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{_POOL_PREFIX}-{workers}")
+        return _pools[workers]

@@ -19,7 +19,7 @@ from shared.operations.domain import (
 )
 from shared.operations.health import Health, health
 from shared.operations.kpis import kpi_statuses, kpi_values, sum_counters
-from shared.operations.store import MAX_TRANSACTION_ITEMS, OperationsStore, in_parallel
+from shared.operations.store import ITEMS, MAX_TRANSACTION_ITEMS, OperationsStore, in_parallel
 
 
 class AggregationFailed(Exception):
@@ -90,17 +90,32 @@ def _dims_by_kind(store: OperationsStore) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in kinds.items()}
 
 
+HEALTH_ITEMS = ("health", *ITEMS)
+
+
 def health_now(store: OperationsStore, now: datetime, dims: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    dims = dims if dims is not None else _dims_by_kind(store)
+    reads, combine = health_reads(store, now, dims if dims is not None else _dims_by_kind(store))
+    return combine(in_parallel(reads))
+
+
+def health_reads(store: OperationsStore, now: datetime, dims: dict[str, list[str]], also: list[tuple[str, str]] | tuple[()] = ()) -> tuple[dict[Any, Any], Any]:
+    """The reads of the health index now (everywhere, per channel, per warehouse), and what makes
+    the figures of their results: the overview runs them in its one round of reads. The items of
+    `also` come in the gauges' batch read, under HEALTH_ITEMS of the results."""
     dimensions = [ALL] + [f"{kind}#{value}" for kind in ("channel", "warehouse") for value in dims[kind]]
-    gauges = store.gauges_of(dimensions, now)
-    figures = {d: health(g, now) for d, g in gauges.items()}
-    return {
-        "all": figures[ALL],
-        "by_channel": {v: figures[f"channel#{v}"] for v in dims["channel"]},
-        "by_warehouse": {v: figures[f"warehouse#{v}"] for v in dims["warehouse"]},
-        "open_by_status": {k: v for k, v in gauges[ALL].open.items() if v},
-    }
+    reads, gauges_of = store.gauge_reads(dimensions, now, also)
+
+    def combine(found: dict[Any, Any]) -> dict[str, Any]:
+        gauges = gauges_of(found)
+        figures = {d: health(g, now) for d, g in gauges.items()}
+        return {
+            "all": figures[ALL],
+            "by_channel": {v: figures[f"channel#{v}"] for v in dims["channel"]},
+            "by_warehouse": {v: figures[f"warehouse#{v}"] for v in dims["warehouse"]},
+            "open_by_status": {k: v for k, v in gauges[ALL].open.items() if v},
+        }
+
+    return {("health", *key): read for key, read in reads.items()}, lambda got: combine({key[1:]: value for key, value in got.items() if key[0] == "health"})
 
 
 def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
@@ -114,18 +129,19 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     today_keys = [(counter_key(ALL), f"D#{today}")] + [
         (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
     ]
-    reads: dict[str, Any] = {
-        "health": lambda: health_now(store, now, dims),
-        "today": lambda: store.counter_items(today_keys),
+    # One round of independent reads: the health index's gauges and buckets with the rest, today's
+    # counters in the gauges' batch read.
+    reads, health_of = health_reads(store, now, dims, also=today_keys)
+    reads |= {
         "minutes": lambda: store.minute_history(ALL, minute_from, minute_to),
         "days": lambda: store.history(ALL, f"D#{day_from}", f"D#{today}"),
     }
     for channel in dims["channel"]:
         reads[f"hours#{channel}"] = (lambda c=channel: store.counters(f"channel#{c}", f"H#{hours[0]}", f"H#{hours[-1]}", ("received",)))
     got = in_parallel(reads)
-    figures = got["health"]
+    figures = health_of(got)
     everything: Health = figures["all"]
-    today_items = got["today"]
+    today_items = got[HEALTH_ITEMS]
 
     def today_of(d: str) -> dict[str, Any]:
         return today_items.get((counter_key(d), f"D#{today}"), {})
