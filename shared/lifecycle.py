@@ -143,7 +143,7 @@ def note_entry(status: OrderStatus, actor: Actor, cause: str, **details: Any) ->
 for _status in (S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED):
     TRANSITIONS[(_status, S.RECEIVED)] = "refunded lines left the order: review and route what is left again"
 for _status in (S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED, S.RETURNED):
-    TRANSITIONS[(_status, S.RETURN_PENDING)] = "refund after shipment: a return (RMA) is expected"
+    TRANSITIONS[(_status, S.RETURN_PENDING)] = "refunded or exchanged after shipment: a return (RMA) is expected"
 for _status in (S.RETURN_PENDING, S.SHIPPED, S.DELIVERY_EXCEPTION, S.DELIVERED):
     TRANSITIONS[(_status, S.RETURNED)] = "the warehouse received the return"
 TERMINAL = frozenset({S.REJECTED, S.CANCELLED})
