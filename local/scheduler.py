@@ -30,7 +30,7 @@ def scheduled_event(rule_name: str, region: str, payload: dict[str, Any] | None 
 
 class LocalSchedule:
     def __init__(
-                self,
+        self,
         rule_name: str,
         function_name: str,
         handler: Callable[[dict, Any], Any],

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from datetime import datetime, timedelta
 
 from shared.aws.order_store import OrderStore, StoredOrder
@@ -77,7 +78,7 @@ def detect_stuck_orders(
                 open_ = [order for order in page if order.stuck_escalated_version != order.version]
                 if open_:
                     report.stuck[status.value] = report.stuck.get(status.value, 0) + len(open_)
-                for order, acted in zip(open_, pool.map(lambda o: act(o, limit), open_)):
+                for order, acted in zip(open_, pool.map(act, open_, repeat(limit))):
                     if acted is not None:
                         kind, delay = acted
                         (report.redriven if kind == "redriven" else report.escalated).append(order.order_id)
