@@ -25,7 +25,6 @@ from shared.aftersales import decide
 from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, line_key, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage
 from shared.aftersales.usecases import AfterSales
-from shared.aftersales.usecases.before_release import run_name
 from shared.aftersales.usecases.returns import expect_return
 from shared.aws.order_store import OrderDetails, StoredOrder
 from shared.ids import order_id_for
@@ -77,6 +76,6 @@ def send_replacement(original: StoredOrder, record: RefundRecord, actor: Actor, 
         details={"exchange_of": original.order_id, "refund_id": record.refund_id, "rma_id": record.rma_id, "lines": [line.model_dump() for line in record.lines]},
     )
     stored, _ = deps.orders.create(replacement, entry)
-    if stored.status == OrderStatus.RECEIVED:
-        deps.start_run(stored.order_id, run_name(stored.order_id, record.refund_id))
+    if stored.status == OrderStatus.RECEIVED:  # its first run, named after it as intake names every new order's
+        deps.start_run(stored.order_id, stored.order_id)
     return stored.order_id
