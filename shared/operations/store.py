@@ -42,7 +42,7 @@ TABLE_ENV = "OPERATIONS_TABLE"
 MAX_TRANSACTION_ITEMS = 100
 DAY = 86400
 # Fine-grained items expire (TTL); day counters and open-order gauges stay.
-TTL_SECONDS = {"M#": 8 * DAY, "S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "Q#": 2 * DAY, "HIST_M": 8 * DAY}
+TTL_SECONDS = {"S#": 2 * DAY, "H#": 100 * DAY, "B#": 30 * DAY, "Q#": 2 * DAY, "HIST_M": 8 * DAY}
 GUARD_SORT_KEY = "COUNTED"  # a stream keeps its records 24 h: a guard is not needed after two days
 
 
