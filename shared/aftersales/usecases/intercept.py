@@ -101,7 +101,7 @@ def _answer(answer: InterceptAnswer, actor: Actor, deps: AfterSales) -> str:
     if note is None:
         raise Nonsense("unknown_intercept", f"order {answer.order_id} has no note {answer.note_id}")
     if record.for_member:  # a merged member's refund (合单): its side first, idempotent
-        answer_on_member(record, note, answer.outcome, actor, deps)
+        answer_on_member(record, note, answer.outcome, actor, deps, details.outbound_notes)
     if answer.note_id in record.intercept_answers:
         if record.everything and _all_intercepted(record, record.intercept_answers):  # finish what a crash left
             cancel_order(answer.order_id, f"refund {record.refund_id}: intercepted at {answer.warehouse_id}", actor, deps.orders, deps.inventory, deps.publish, deps.publisher)

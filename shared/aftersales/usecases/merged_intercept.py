@@ -107,8 +107,9 @@ def request_merged_intercept(
     return RefundOutcome.INTERCEPT_REQUESTED.value
 
 
-def answer_on_member(theirs: RefundRecord, note: OutboundNote, outcome: str, actor: Actor, deps: AfterSales) -> None:
-    """The member's side of an answer the shipment's record took: idempotent (a repeat finds it done)."""
+def answer_on_member(theirs: RefundRecord, note: OutboundNote, outcome: str, actor: Actor, deps: AfterSales, shipment_notes: list[OutboundNote]) -> None:
+    """The member's side of an answer the shipment's record took: idempotent (a repeat finds it done).
+    `shipment_notes`: the shipment's notes as the caller read them (their warehouses name a split)."""
     assert theirs.for_member is not None
     details = deps.orders.details(theirs.for_member)
     member = details.order
@@ -135,7 +136,7 @@ def answer_on_member(theirs: RefundRecord, note: OutboundNote, outcome: str, act
         deps.orders.write_conditioned(member, [deps.records.refund_update(answered, mine)])
         return
     if late and caught:
-        _settle_split(member, mine, answered, theirs.order_id, caught, late, actor, facts, deps)
+        _settle_split(member, mine, answered, shipment_notes, caught, late, actor, facts, deps)
         return
     if late:  # every note too late: the whole refund comes back
         rma = new_rma(mine, note.warehouse_id)
@@ -155,12 +156,12 @@ def answer_on_member(theirs: RefundRecord, note: OutboundNote, outcome: str, act
     deps.orders.amend(member, left, entry, extra_items=[deps.records.refund_update(answered, mine)])
 
 
-def _settle_split(member: StoredOrder, mine: RefundRecord, answered: RefundRecord, shipment_id: str, caught: list[str], late: list[str], actor: Actor, facts: dict, deps: AfterSales) -> None:
+def _settle_split(member: StoredOrder, mine: RefundRecord, answered: RefundRecord, shipment_notes: list[OutboundNote], caught: list[str], late: list[str], actor: Actor, facts: dict, deps: AfterSales) -> None:
     """The member's refunded units spanned notes, some intercepted, some too late (decision 139):
     the intercepted units leave the member (as a partial intercept), the late ones are expected
     back (an RMA of those only), in one write with the record."""
     caught_lines, late_lines = _lines_of(mine, caught), _lines_of(mine, late)
-    warehouses = {n.note_id: n.warehouse_id for n in deps.orders.details(shipment_id).outbound_notes}
+    warehouses = {n.note_id: n.warehouse_id for n in shipment_notes}
     rma = new_rma(mine.model_copy(update={"lines": late_lines}), warehouses.get(late[0], "unknown"))
     answered = answered.model_copy(update={"outcome": RefundOutcome.TOO_LATE, "rma_id": rma.rma_id})
     left = what_is_left(member.order, _member_units(member, caught_lines))
