@@ -6,7 +6,13 @@ Powertools' pydantic parser models on import, ~100 ms of a new container's CPU
 Each record goes to `record_handler` as Powertools' `SQSRecord`; a record whose handler raises is
 reported in `batchItemFailures` (SQS makes it visible again, then the queue's DLQ takes it), the
 others are deleted. When every record of the batch failed, BatchFailed is raised (as Powertools
-does), so the invocation fails and Lambda's retry and the event source mapping's backoff apply."""
+does), so the invocation fails and Lambda's retry and the event source mapping's backoff apply.
+
+On a FIFO queue (records carry `MessageGroupId`) a batch may hold several messages of one group,
+in order. Once one fails, the later records of its group are reported failed without being
+handled (as Powertools' SqsFifoPartialProcessor with skip_group_on_error): handling them would
+apply a group's messages out of order, since the failed one comes back after them. Other groups
+go on."""
 
 from __future__ import annotations
 
@@ -16,6 +22,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shared.observability import logger
+
+
+class HeldBehindFailure(Exception):
+    """A FIFO record not handled because an earlier record of its message group failed."""
+
+    def __init__(self, group: str):
+        self.group = group
+        super().__init__(f"an earlier message of group {group} failed in this batch")
 
 
 class BatchFailed(Exception):
@@ -29,8 +43,13 @@ class BatchFailed(Exception):
 def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any = None) -> dict[str, Any]:
     records = event.get("Records") or []
     failed: list[tuple[str, BaseException]] = []
+    failed_groups: set[str] = set()  # FIFO message groups with a failed record in this batch
     for raw in records:
         record = SQSRecord(raw)
+        group = (raw.get("attributes") or {}).get("MessageGroupId")
+        if group is not None and group in failed_groups:
+            failed.append((record.message_id, HeldBehindFailure(group)))
+            continue
         try:
             record_handler(record)
         except Exception as error:  # noqa: BLE001 - reported per record, as the batch contract wants
@@ -39,6 +58,8 @@ def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQ
             else:
                 logger.exception("record failed", extra={"message_id": record.message_id})
             failed.append((record.message_id, error))
+            if group is not None:
+                failed_groups.add(group)
     if records and len(failed) == len(records):
         raise BatchFailed(failed)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id, _ in failed]}

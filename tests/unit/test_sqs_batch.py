@@ -49,3 +49,38 @@ def test_a_record_that_ran_ahead_is_retried_with_one_warning_line_not_an_error(c
         answer = process_partial_response(records("a", "early"), handle)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}  # still retried by SQS
     assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "oms" or "retried" in r.getMessage()] == [("WARNING", "record retried later")]
+
+
+def fifo_records(*grouped: tuple[str, str]) -> dict:
+    """FIFO records as Lambda delivers them: MessageGroupId among the record's attributes."""
+    return {
+        "Records": [
+            {"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": body, "attributes": {"MessageGroupId": group}, "eventSource": "aws:sqs"}
+            for i, (group, body) in enumerate(grouped)
+        ]
+    }
+
+
+def test_on_a_fifo_queue_the_later_records_of_a_failed_records_group_are_held_back_unhandled():
+    seen = []
+
+    def handle(record):
+        if record.body == "bad":
+            raise ValueError("cannot use it yet")
+        seen.append(record.body)
+
+    answer = process_partial_response(fifo_records(("sku-1", "a1"), ("sku-1", "bad"), ("sku-2", "b1"), ("sku-1", "a3"), ("sku-2", "b2")), handle)
+    # sku-1's third message waits for its second (SQS re-delivers both, in order); sku-2 goes on
+    assert seen == ["a1", "b1", "b2"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m3"}]}
+
+
+def test_a_fifo_batch_whose_records_all_failed_or_were_held_back_fails_the_invocation():
+    from shared.sqs_batch import HeldBehindFailure
+
+    def handle(record):
+        raise ConnectionError("store unavailable")
+
+    with pytest.raises(BatchFailed) as failed:
+        process_partial_response(fifo_records(("g", "a"), ("g", "b")), handle)
+    assert [type(error) for _, error in failed.value.errors] == [ConnectionError, HeldBehindFailure]
