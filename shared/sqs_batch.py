@@ -54,7 +54,8 @@ def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQ
             record_handler(record)
         except Exception as error:  # noqa: BLE001 - reported per record, as the batch contract wants
             if getattr(error, "retry_later", False):  # expected: the message ran ahead of what it needs
-                logger.warning("record retried later", extra={"message_id": record.message_id, "reason": str(error)})
+                # not a fault: SQS re-delivers it (decision 171); its DLQ and alarm catch one that never catches up
+                logger.info("record retried later", extra={"message_id": record.message_id, "reason": str(error)})
             else:
                 logger.exception("record failed", extra={"message_id": record.message_id})
             failed.append((record.message_id, error))

@@ -18,7 +18,7 @@ _ACTOR = Actor.system("merging")
 class ShipmentNotThereYet(Exception):
     """A parcel event ran ahead of the shipment order's own status: retried until it catches up."""
 
-    retry_later = True  # shared/sqs_batch.py: one warning line, not an error with its stack
+    retry_later = True  # shared/sqs_batch.py: one INFO line with the reason, not an error with its stack
 
 
 def record_of(order: StoredOrder, orders: OrderStore) -> MergeRecord | None:

@@ -29,7 +29,7 @@ class NotYetRecorded(Exception):
     """The event ran ahead of oms's own record of it (a parcel's shipment not applied yet):
     the message is retried until it is."""
 
-    retry_later = True  # shared/sqs_batch.py: one warning line, not an error with its stack
+    retry_later = True  # shared/sqs_batch.py: one INFO line with the reason, not an error with its stack
 
 
 def send_notice(request: NoticeRequest, orders: OrderStore, send_sms: SendSms, send_email: SendEmail | None = None) -> Outcome:

@@ -38,17 +38,18 @@ def test_an_empty_batch_is_an_empty_answer():
     assert process_partial_response({"Records": []}, lambda record: None) == {"batchItemFailures": []}
 
 
-def test_a_record_that_ran_ahead_is_retried_with_one_warning_line_not_an_error(caplog):
+def test_a_record_that_ran_ahead_is_retried_with_one_info_line_naming_the_reason_not_a_warning(caplog):
     from shared.notices.send import NotYetRecorded
 
     def handle(record):
         if record.body == "early":
             raise NotYetRecorded("the parcel is not recorded as shipped yet")
 
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("INFO", logger="oms"):
         answer = process_partial_response(records("a", "early"), handle)
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}  # still retried by SQS
-    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "oms" or "retried" in r.getMessage()] == [("WARNING", "record retried later")]
+    lines = [r for r in caplog.records if r.name == "oms" or "retried" in r.getMessage()]
+    assert [(r.levelname, r.getMessage(), r.reason) for r in lines] == [("INFO", "record retried later", "the parcel is not recorded as shipped yet")]
 
 
 def fifo_records(*grouped: tuple[str, str]) -> dict:
