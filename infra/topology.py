@@ -66,6 +66,7 @@ class StreamConsumer:
     function: str
     failure_queue: str
     sort_key_equals: str | None = None  # an event filter: only items with this sort key
+    partition_key_prefix: str | None = None  # and (an event filter) only items whose partition key begins so
     batch_size: int = 100
     max_batching_window_seconds: int = 1
     retry_attempts: int = 10
@@ -648,6 +649,7 @@ STREAM_CONSUMERS = (
         function="operations_aggregator",
         failure_queue="order_changes_failed",
         sort_key_equals="META",  # the order items; timeline and note items are not counted
+        partition_key_prefix="ORDER#",  # not the merge records (MERGE#<id>, also sk META): decision 172
     ),
 )
 

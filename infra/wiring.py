@@ -167,11 +167,12 @@ def connect_streams(
     names, a failed batch retried from its first failed record, then its coordinates sent to
     the failure queue (whose depth and age alarm)."""
     for spec in topology.STREAM_CONSUMERS:
-        filters = (
-            [lambda_.FilterCriteria.filter({"dynamodb": {"Keys": {"sk": {"S": lambda_.FilterRule.is_equal(spec.sort_key_equals)}}}})]
-            if spec.sort_key_equals
-            else None
-        )
+        keys = {}
+        if spec.sort_key_equals:
+            keys["sk"] = {"S": lambda_.FilterRule.is_equal(spec.sort_key_equals)}
+        if spec.partition_key_prefix:
+            keys["pk"] = {"S": lambda_.FilterRule.begins_with(spec.partition_key_prefix)}
+        filters = [lambda_.FilterCriteria.filter({"dynamodb": {"Keys": keys}})] if keys else None
         functions[spec.function].add_event_source(
             event_sources.DynamoEventSource(
                 tables[spec.table],

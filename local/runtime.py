@@ -201,6 +201,7 @@ class LocalRuntime:
                 handlers[consumer.function],
                 self.resources.queue_urls[consumer.failure_queue],
                 sort_key_equals=consumer.sort_key_equals,
+                partition_key_prefix=consumer.partition_key_prefix,
                 batch_size=consumer.batch_size,
                 retry_attempts=consumer.retry_attempts,
                 batching_window_seconds=self.stream_windows.get(consumer.key, consumer.max_batching_window_seconds),

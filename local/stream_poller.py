@@ -41,6 +41,7 @@ class StreamPoller:
         failure_queue_url: str,
         *,
         sort_key_equals: str | None = None,
+        partition_key_prefix: str | None = None,
         batch_size: int = 100,
         retry_attempts: int = 10,
         poll_seconds: float = 0.25,  # Lambda reads a stream's shard four times a second
@@ -51,6 +52,7 @@ class StreamPoller:
         self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
         self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
         self.sort_key_equals, self.batch_size, self.retry_attempts = sort_key_equals, batch_size, retry_attempts
+        self.partition_key_prefix = partition_key_prefix
         self.poll_seconds, self.shard_refresh_seconds = poll_seconds, shard_refresh_seconds
         self._shards: list[dict[str, Any]] = []
         self._shards_read_at = float("-inf")
@@ -77,9 +79,11 @@ class StreamPoller:
         return not self.caught_up
 
     def _wanted(self, record: dict[str, Any]) -> bool:
-        if self.sort_key_equals is None:
-            return True
-        return record["dynamodb"].get("Keys", {}).get("sk", {}).get("S") == self.sort_key_equals
+        """The event source mapping's filter (infra/wiring.py): the sort key, the partition key's prefix."""
+        keys = record["dynamodb"].get("Keys", {})
+        if self.sort_key_equals is not None and keys.get("sk", {}).get("S") != self.sort_key_equals:
+            return False
+        return self.partition_key_prefix is None or keys.get("pk", {}).get("S", "").startswith(self.partition_key_prefix)
 
     def _read(self) -> list[dict[str, Any]]:
         # The shard list changes rarely (a new shard when one closes): read it every few seconds,

@@ -290,7 +290,39 @@ def test_stream_consumer_reads_its_table_in_order_and_parks_failures(built: Buil
     assert (properties["BatchSize"], properties["MaximumRetryAttempts"]) == (spec.batch_size, spec.retry_attempts)
     assert referenced_id(properties["DestinationConfig"]["OnFailure"]["Destination"]) == built.queues[spec.failure_queue]
     [criteria] = properties["FilterCriteria"]["Filters"]
-    assert json.loads(criteria["Pattern"]) == {"dynamodb": {"Keys": {"sk": {"S": [spec.sort_key_equals]}}}}
+    keys = {"sk": {"S": [spec.sort_key_equals]}} if spec.sort_key_equals else {}
+    keys |= {"pk": {"S": [{"prefix": spec.partition_key_prefix}]}} if spec.partition_key_prefix else {}
+    assert json.loads(criteria["Pattern"]) == {"dynamodb": {"Keys": keys}}
+
+
+def _stream_filter_admits(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
+    """A Lambda event filter over a stream record's keys: exact strings and {"prefix": ...}."""
+    keys = record["dynamodb"]["Keys"]
+    for name, typed in pattern["dynamodb"]["Keys"].items():
+        value = keys.get(name, {}).get("S")
+        if value is None or not any(rule == value if isinstance(rule, str) else value.startswith(rule["prefix"]) for rule in typed["S"]):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("spec", topology.STREAM_CONSUMERS, ids=lambda s: s.key)
+def test_stream_filter_on_aws_and_locally_admits_the_same_records_and_no_merge_record(built: Built, spec: topology.StreamConsumer) -> None:
+    from local.stream_poller import StreamPoller
+
+    [properties] = [
+        m["Properties"]
+        for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
+        if referenced_id(m["Properties"]["EventSourceArn"]) == built.tables[spec.table]
+    ]
+    [criteria] = properties["FilterCriteria"]["Filters"]
+    pattern = json.loads(criteria["Pattern"])
+    # built as local/runtime.py builds it from the same topology entry (never started)
+    poller = StreamPoller(None, None, "arn", spec.function, lambda event, context: None, "queue", sort_key_equals=spec.sort_key_equals, partition_key_prefix=spec.partition_key_prefix)
+    keys = [("ORDER#o-1", "META"), ("MERGE#m-1", "META"), ("ORDER#o-1", "TL#2026-12-02T08:00:00Z"), ("ORDER#o-1", "NOTE#w-1")]
+    records = {key: {"dynamodb": {"Keys": {"pk": {"S": key[0]}, "sk": {"S": key[1]}}}} for key in keys}
+    on_aws = {key for key, record in records.items() if _stream_filter_admits(pattern, record)}
+    locally = {key for key, record in records.items() if poller._wanted(record)}
+    assert on_aws == locally == {("ORDER#o-1", "META")}  # a merge record is no order change: the aggregator ignores it
 
 
 @pytest.mark.parametrize("spec", topology.RULES, ids=lambda r: r.key)
