@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from shared.backoff import doubling
+
 MAX_ATTEMPTS = 6  # calls before a write-back is given up, recorded as failed and dead-lettered
 
 
@@ -89,4 +91,4 @@ def backoff_seconds(attempt: int, base: float, retry_after: float | None = None,
     `base` (SQS delays a message by at most 900 s)."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), cap)
-    return min(base * 2 ** max(attempt - 1, 0), cap)
+    return doubling(attempt, base, cap)

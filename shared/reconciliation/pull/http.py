@@ -5,7 +5,6 @@ and broken connections. Standard library only: it ships to Lambda without a depe
 from __future__ import annotations
 
 import json
-import random
 import time
 import urllib.error
 import urllib.parse
@@ -13,6 +12,8 @@ import urllib.request
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from shared.backoff import full_jitter
 
 MAX_ATTEMPTS = 6
 BASE_BACKOFF_SECONDS = 0.5
@@ -110,7 +111,7 @@ class PlatformHttp:
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter: many shops' runs retrying at once do not stampede the platform together.
-        return random.uniform(0, self.base_backoff * 2 ** (attempt - 1))
+        return full_jitter(attempt, self.base_backoff)
 
 
 def retry_after(value: str | None, default: float) -> float:
