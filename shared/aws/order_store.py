@@ -236,11 +236,7 @@ class OrderStore:
         return StoredOrder.model_validate(meta)
 
     def details(self, order_id: str) -> OrderDetails:
-        items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
-        by_sk = {i["sk"]: i for i in items}
-        meta = by_sk.get(order_items.META)
-        if meta is None:
-            raise OrderNotFound(order_id)
+        items, by_sk, merged = self.partition(order_id)
         keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#")]
         content = by_sk.get(order_items.CONTENT, {})
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
@@ -250,7 +246,7 @@ class OrderStore:
         timeline = [entry for _, entry in keyed]
         timeline = _with_item_notes(timeline, [_item_note(i) for i in items if NOTE_ATTRIBUTE in i and not i["sk"].startswith("TL#")])
         return OrderDetails(
-            order=StoredOrder.model_validate(order_items.merged(meta, by_sk)),
+            order=StoredOrder.model_validate(merged),
             timeline=timeline,
             outbound_notes=[OutboundNote.model_validate(i) for i in items if i["sk"].startswith("NOTE#")],
         )
@@ -592,3 +588,12 @@ class OrderStore:
         except TransactionCancelled as cancelled:
             raise VersionConflict(current.order_id, current.version) from cancelled
         return current.model_copy(update={"order": order, "fingerprint": fingerprint, "version": next_version})
+
+    def partition(self, order_id: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
+        """The order's whole partition, read consistently: its items, the same by sort key, and its
+        META merged with the order's content and items (`order_items.merged`). Raises OrderNotFound."""
+        items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
+        by_sk = {i["sk"]: i for i in items}
+        if order_items.META not in by_sk:
+            raise OrderNotFound(order_id)
+        return items, by_sk, order_items.merged(by_sk[order_items.META], by_sk)

@@ -17,10 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.aftersales.records import RefundRecord, Rma
-from shared.aws import order_items
-from shared.aws.dynamo import query_partition
 from shared.aws.order_store import OrderStore
-from shared.errors import OrderNotFound
 from shared.lifecycle import OrderStatus
 from shared.notices.records import PREFIX as NOTICE_PREFIX
 from shared.notices.records import NoticeRecord
@@ -59,11 +56,7 @@ def intercepts_of(refunds: list[RefundRecord]) -> list[Intercept]:
 
 def order_after_sales(order_id: str, orders: OrderStore, sync: ChannelSyncStore) -> OrderAfterSales:
     """Raises OrderNotFound (404)."""
-    items = query_partition(orders.db, orders.table, f"ORDER#{order_id}", consistent=True)
-    by_sk = {i["sk"]: i for i in items}
-    if order_items.META not in by_sk:
-        raise OrderNotFound(order_id)
-    meta = order_items.merged(by_sk[order_items.META], by_sk)
+    items, _, meta = orders.partition(order_id)
     channel = str(meta["order"]["channel"])
     refunds = sorted((RefundRecord.model_validate(i) for i in items if i["sk"].startswith("REFUND#")), key=lambda r: r.received_at)
     notes = [str(i["note_id"]) for i in items if i["sk"].startswith("NOTE#") and "note_id" in i]

@@ -137,3 +137,17 @@ def test_outbox_pending_keys_are_sharded_and_the_unsharded_ones_still_swept(seed
     )
     assert [m.message_id for m in OutboxStore().pending_before("2021-01-01T00:00:00Z")] == [message.message_id]
     assert order_id
+
+
+def test_the_partition_read_is_the_order_merged_from_its_items_and_a_missing_order_is_not_found(seeded, shanghai_order):
+    import pytest
+
+    from shared.errors import OrderNotFound
+
+    order_id = advance(accept(shanghai_order), "RELEASED")
+    items, by_sk, merged = order_store().partition(order_id)
+    assert {i["sk"] for i in items} == set(by_sk) >= {"META", order_items.CONTENT, order_items.PLAN}
+    assert merged["order"]["channel"] == "own_shop" and merged["plan"]["shipments"]  # META with its content and plan
+    assert order_store().details(order_id).order == order_store().load(order_id)
+    with pytest.raises(OrderNotFound):
+        order_store().partition("no-such-order")
