@@ -96,3 +96,33 @@ def test_each_redrive_keeps_its_reason_in_the_orders_timeline(aws, fake, monkeyp
         assert status == 200, answer
     redrives = [e for e in order_store().details(order_id).timeline if e.cause == "write-back to tmall redriven"]
     assert sorted(e.details["reason"] for e in redrives) == sorted(["店铺授权已更新", "平台恢复"])
+
+
+class _RecordingDb:
+    """The DynamoDB client, with the keys each batch read asked for and whether it projected."""
+
+    def __init__(self, db):
+        self.db, self.batch_reads = db, []
+
+    def __getattr__(self, name):
+        return getattr(self.db, name)
+
+    def batch_get_item(self, RequestItems):  # noqa: N803 (boto3's name)
+        for wanted in RequestItems.values():
+            self.batch_reads.append(([k["pk"]["S"] + "|" + k["sk"]["S"] for k in wanted["Keys"]], "ProjectionExpression" in wanted))
+        return self.db.batch_get_item(RequestItems=RequestItems)
+
+
+def test_the_open_merges_read_their_members_merge_ids_by_projection_not_the_members_orders(deps, shanghai_order):  # noqa: F811
+    import boto3
+
+    from shared.aws.order_store import OrderStore
+    from shared.merging.open_merges import open_merges
+
+    first, second, shipment_id, record = released_merge(shanghai_order, 64)
+    recording = _RecordingDb(boto3.client("dynamodb"))
+    listed = open_merges(OrderStore(order_store().table, recording))
+    assert record["merge_id"] in [m.merge_id for m in listed.merges]
+    member_keys = {f"ORDER#{first}", f"ORDER#{second}"}
+    member_reads = [(keys, projected) for keys, projected in recording.batch_reads if {k.split("|")[0] for k in keys} & member_keys]
+    assert member_reads and all(projected and all(k.endswith("|META") for k in keys) for keys, projected in member_reads)  # no content, no plan
