@@ -171,3 +171,16 @@ def test_a_jd_exchange_after_shipment_ships_a_replacement_of_its_units(deps, sha
     [record] = AfterSalesStore().refunds(order_id)
     replacement = order_store().load(record.replacement_order_id)
     assert [(line.sku, line.quantity, line.channel_line_id) for line in replacement.order.lines] == [("TEA-LONGJING-250G", 1, TEA_SKU_ID)]
+
+
+def test_an_exchange_ships_its_replacement_from_the_refund_record_it_wrote_without_reading_it_back(deps, shanghai_order, monkeypatch):  # noqa: F811
+    order_id = drive(channel_order(shanghai_order, "douyin", "6923041825071230009", (TEA_S_ID, CUP_S_ID)), "RELEASED")
+    shipped(order_id)
+    reads = []
+    read = deps.records.refund
+    monkeypatch.setattr(deps.records, "refund", lambda order, refund_id: reads.append(refund_id) or read(order, refund_id))
+    assert apply_refund(douyin_exchange("6923041825071230009"), DOUYIN, deps) == "return_expected"
+    [record] = AfterSalesStore().refunds(order_id)
+    assert reads == [record.refund_id]  # the one look for a repeat, before anything was written
+    replacement = order_store().details(record.replacement_order_id)
+    assert replacement.timeline[0].details["refund_id"] == record.refund_id and replacement.timeline[0].details["rma_id"] == record.rma_id

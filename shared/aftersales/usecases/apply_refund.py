@@ -72,7 +72,7 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
     elif stage == "after_release":
         outcome = request_intercept(request, details, units, everything, actor, deps)
     else:
-        outcome = expect_return(request, details, units, everything, actor, deps)
+        outcome = expect_return(request, details, units, everything, actor, deps).outcome.value
     deps.publish([_refunded(request, current.order.currency, units, stage)])
     return outcome
 

@@ -47,11 +47,9 @@ def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Sta
         deps.orders.add_note(current, note_entry(current.status, actor, cause, refund_id=request.refund_id, kind=request.kind.value, lines=[line.model_dump() for line in decide.refunded_lines(units)]))
         return RefundOutcome.RECORDED.value
     replacement_id = order_id_for(request.channel.value, replacement_external_id(current.order.external_id, request.refund_id))
-    outcome = expect_return(request, details, units, everything, actor, deps, replacement_order_id=replacement_id)
-    record = deps.records.refund(current.order_id, request.refund_id)
-    assert record is not None  # written just now
+    record = expect_return(request, details, units, everything, actor, deps, replacement_order_id=replacement_id)
     send_replacement(current, record, actor, deps)
-    return outcome
+    return record.outcome.value
 
 
 def send_replacement(original: StoredOrder, record: RefundRecord, actor: Actor, deps: AfterSales) -> str:

@@ -51,9 +51,10 @@ def new_rma(record: RefundRecord, warehouse_id: str) -> Rma:
 
 def expect_return(
     request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, replacement_order_id: str | None = None
-) -> str:  # fmt: skip
+) -> RefundRecord:  # fmt: skip
     """After shipment: the refunded units are expected back at the warehouse that shipped them
-    (an exchange's too: its record and RMA name the order shipping the replacement)."""
+    (an exchange's too: its record and RMA name the order shipping the replacement). Returns the
+    refund record as written (outcome RETURN_EXPECTED)."""
     current = details.order
     shipped = [n for n in details.outbound_notes if n.state in (NoteState.SHIPPED, NoteState.DELIVERED)] or details.outbound_notes
     skus = {u.sku for u in units}
@@ -70,7 +71,7 @@ def expect_return(
     else:
         deps.orders.write_conditioned(current, items)
         deps.orders.add_note(current, note_entry(current.status, actor, f"{request.kind.value} {request.refund_id}: return {rma.rma_id} expected", **facts))
-    return RefundOutcome.RETURN_EXPECTED.value
+    return record
 
 
 def receive_return(receipt: ReturnReceipt, source: str, deps: AfterSales) -> str:
