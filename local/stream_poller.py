@@ -20,14 +20,19 @@ from local.moto_patches import LocalLambdaContext
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
+def shard_ids(streams: Any, stream_arn: str) -> list[str]:
+    return [shard["ShardId"] for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]]
+
+
+def shard_iterator(streams: Any, stream_arn: str, shard_id: str, position: str) -> str:
+    """An iterator at TRIM_HORIZON (the shard's oldest record kept) or LATEST (its next record)."""
+    return streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType=position)["ShardIterator"]
+
+
 def iterators_after_present(streams: Any, stream_arn: str) -> dict[str, str]:
     """Where each shard's next record will be: a restart's restore writes every kept item again,
     and those writes are the state being restored, not changes to count (decision 140)."""
-    shards = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
-    return {
-        shard["ShardId"]: streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
-        for shard in shards
-    }
+    return {shard_id: shard_iterator(streams, stream_arn, shard_id, "LATEST") for shard_id in shard_ids(streams, stream_arn)}
 
 
 class StreamPoller:
@@ -54,7 +59,7 @@ class StreamPoller:
         self.sort_key_equals, self.batch_size, self.retry_attempts = sort_key_equals, batch_size, retry_attempts
         self.partition_key_prefix = partition_key_prefix
         self.poll_seconds, self.shard_refresh_seconds = poll_seconds, shard_refresh_seconds
-        self._shards: list[dict[str, Any]] = []
+        self._shards: list[str] = []
         self._shards_read_at = float("-inf")
         self.batching_window_seconds = batching_window_seconds
         self._first_seen: float | None = None  # when the oldest record not yet delivered was read
@@ -89,16 +94,12 @@ class StreamPoller:
         # The shard list changes rarely (a new shard when one closes): read it every few seconds,
         # not with every poll (an idle poll was a describe and a read, ten times a second).
         if time.monotonic() - self._shards_read_at >= self.shard_refresh_seconds:
-            self._shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            self._shards = shard_ids(self.streams, self.stream_arn)
             self._shards_read_at = time.monotonic()
-        shards = self._shards
         records: list[dict[str, Any]] = []
-        for shard in shards:
-            shard_id = shard["ShardId"]
+        for shard_id in self._shards:
             if shard_id not in self._iterators:
-                self._iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
+                self._iterators[shard_id] = shard_iterator(self.streams, self.stream_arn, shard_id, "TRIM_HORIZON")
             answer = self.streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
             self._iterators[shard_id] = answer["NextShardIterator"]
             for record in answer["Records"]:

@@ -1,0 +1,54 @@
+"""The local stream poller's shard reading (local/stream_poller.py), on an in-memory stream shaped
+as DynamoDB Streams answers: a new poller reads each shard from its oldest record kept; one given
+the iterators a restart's restore took first (iterators_after_present) reads only what came after."""
+
+from __future__ import annotations
+
+from local.stream_poller import StreamPoller, iterators_after_present
+
+
+class Stream:
+    """Two shards; an iterator is (shard, position): TRIM_HORIZON at 0, LATEST at the shard's end."""
+
+    def __init__(self):
+        self.shards: dict[str, list[dict]] = {"shard-1": [], "shard-2": []}
+
+    def write(self, shard: str, pk: str, sk: str = "META") -> None:
+        number = str(sum(len(records) for records in self.shards.values()) + 1)
+        self.shards[shard].append({"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": sk}}, "SequenceNumber": number}})
+
+    def describe_stream(self, StreamArn):  # noqa: N803 (boto3's names)
+        return {"StreamDescription": {"Shards": [{"ShardId": shard} for shard in self.shards]}}
+
+    def get_shard_iterator(self, StreamArn, ShardId, ShardIteratorType):  # noqa: N803
+        return {"ShardIterator": f"{ShardId}@{0 if ShardIteratorType == 'TRIM_HORIZON' else len(self.shards[ShardId])}"}
+
+    def get_records(self, ShardIterator, Limit):  # noqa: N803
+        shard, at = ShardIterator.split("@")
+        records = self.shards[shard][int(at) : int(at) + Limit]
+        return {"Records": records, "NextShardIterator": f"{shard}@{int(at) + len(records)}"}
+
+
+def poller(stream: Stream, iterators: dict[str, str] | None = None) -> StreamPoller:
+    return StreamPoller(stream, None, "arn:stream", "consumer", lambda event, context: None, "queue", sort_key_equals="META", iterators=iterators)
+
+
+def test_a_new_poller_reads_every_shard_from_its_oldest_record_then_only_new_ones():
+    stream = Stream()
+    stream.write("shard-1", "ORDER#a")
+    stream.write("shard-2", "ORDER#b")
+    stream.write("shard-2", "ORDER#b", sk="TL#000002")  # not the filter's
+    reading = poller(stream)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in reading._read()] == ["ORDER#a", "ORDER#b"]
+    stream.write("shard-1", "ORDER#c")
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in reading._read()] == ["ORDER#c"]
+
+
+def test_a_poller_started_after_a_restore_reads_only_what_was_written_after_it():
+    stream = Stream()
+    stream.write("shard-1", "ORDER#restored")  # the restore's writes: state, not changes
+    stream.write("shard-2", "ORDER#restored-too")
+    present = iterators_after_present(stream, "arn:stream")
+    assert set(present) == {"shard-1", "shard-2"}
+    stream.write("shard-2", "ORDER#new")
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in poller(stream, present)._read()] == ["ORDER#new"]
