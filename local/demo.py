@@ -47,12 +47,20 @@ def wait_settled(api: str, order_id: str, timeout: float = 60.0, statuses: set[s
         time.sleep(0.05)
 
 
+def timeline_change(entry: dict[str, Any]) -> str:
+    """A timeline entry's change in a line: "RELEASED → SHIPPED" for a status change; a note
+    (which keeps the status it was written under) reads "SHIPPED · note", not "SHIPPED → SHIPPED"."""
+    if entry.get("kind") == "note":
+        return f"{entry['to_status']} · note"
+    return f"{entry['from_status'] or '·'} → {entry['to_status']}"
+
+
 def print_order(name: str, details: dict[str, Any], seconds: float) -> None:
     order = details["order"]
     print(f"\n{name}  {order['order_id']}  ({order['order']['channel']} {order['order']['external_id']})")
     print(f"  final status: {order['status']}   order → settled in {seconds:.2f} s")
     for entry in details["timeline"]:
-        arrow = f"{entry['from_status'] or '·'} → {entry['to_status']}"
+        arrow = timeline_change(entry)
         detail = _summary(entry["details"])
         print(f"  {entry['at']}  {arrow:<26} {entry['actor']['kind']}:{entry['actor']['name']:<15} {entry['cause']}{detail}")
     for note in details["outbound_notes"]:

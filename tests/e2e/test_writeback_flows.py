@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from local.demo import http
+from local.demo import http, timeline_change
 from local.writeback_platforms import FakeChannelApis
 from local.writebacks import main as writebacks_cli
 from shared.aws import stores
@@ -70,7 +70,7 @@ def timeline(order_id: str, runtime) -> list[str]:
     entries = sorted(details["timeline"], key=lambda e: e["at"])
     shown = ("tracking_number", "carrier", "platform_reference", "reason")
     return [
-        f"{e['at'][11:23]} {e['from_status'] or '-':>9} → {e['to_status']:<9} {e['cause']}"
+        f"{e['at'][11:23]} {timeline_change(e):<22} {e['cause']}"
         + "".join(f" {k}={e['details'][k]}" for k in shown if e["details"].get(k) and e["actor"]["name"] == "writeback")
         for e in entries
     ]
