@@ -49,15 +49,15 @@ def day_records(orders: int = ORDERS, seed: int = SEED, warehouses: int = WAREHO
 
 
 class _Recorded:
-    """A compiled rule set whose every review's findings are written down."""
+    """A compiled rule set whose every review's findings are written down, by order."""
 
-    def __init__(self, rules, name: str, out: list[str]):
+    def __init__(self, rules, name: str, out: dict[str, list[str]]):
         self.rules, self.name, self.out = rules, name, out
+        self.lookback_minutes = rules.lookback_minutes
 
     def review(self, order, context, order_id):
         result = self.rules.review(order, context, order_id)
-        for f in result.findings:
-            self.out.append(f"  {self.name} {f.rule_id} {f.severity.value} {f.reason_en} | {f.reason_zh}")
+        self.out.setdefault(order_id, []).extend(f"  {self.name} {f.rule_id} {f.severity.value} {f.reason_en} | {f.reason_zh}" for f in result.findings)
         return result
 
 
@@ -69,14 +69,15 @@ def review_records(orders: int = ORDERS, seed: int = SEED) -> list[str]:
     a = load_assumptions()
     world = make_world(a, orders, seed, WAREHOUSES, None)
     placed = placed_orders(world, Demand(world, a, seed), orders_by_day(orders, 1, 1))
-    found: list[str] = []
-    rules, traditional = _Recorded(default_rule_set(), "oms", found), _Recorded(traditional_rules(a["traditional"]["checks"]), "traditional", found)
+    oms_found: dict[str, list[str]] = {}
+    traditional_found: dict[str, list[str]] = {}
+    rules, traditional = _Recorded(default_rule_set(), "oms", oms_found), _Recorded(traditional_rules(a["traditional"]["checks"]), "traditional", traditional_found)
     out = []
     for r in review_all(world, placed, rules, traditional, a["people"]["catch_probability"], seed, lambda n: None):  # type: ignore[arg-type]
+        order_id = r.order.order_id
         content = hashlib.sha256(r.order.model_dump_json().encode()).hexdigest()[:16]
-        out.append(f"{r.placed.seq} {r.order.order_id} {content} {r.oms.value} flagged {int(r.traditional_flagged)}")
-        out += found
-        found.clear()
+        out.append(f"{r.placed.seq} {order_id} {content} {r.oms.value} flagged {int(r.traditional_flagged)}")
+        out += oms_found.pop(order_id, []) + traditional_found.pop(order_id, [])
     return out
 
 

@@ -158,14 +158,40 @@ def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages
 
 def fen_by_kg(lane_: Lane, kg: int) -> tuple[int, ...]:
     """A package's cost from this lane by billed kilograms, 1..kg (index 0 unused)."""
-    further_kgs = range(kg)
-    by_carrier = [[fixed + additional * k for k in further_kgs] for fixed, additional in ((q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes)]
-    return (0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0]))
+    return _price_table([(q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes], kg)
+
+
+def _price_table(carriers: list[tuple[int, int]], kg: int) -> tuple[int, ...]:
+    """The cheapest of the carriers' straight lines (one kilogram's price, each further kilogram's)
+    at 1..kg billed kilograms (index 0 unused): min over carriers of fixed + additional × (kg − 1).
+    Built a stretch at a time: from each kilogram on, the carrier cheapest there (the flattest of
+    equals) stays cheapest until a flatter one undercuts it, so its stretch is one range."""
+    out = [0]
+    k = 0
+    while k < kg:
+        fixed, additional = min(carriers, key=lambda c: (c[0] + c[1] * k, c[1]))
+        end = kg
+        for other_fixed, other_additional in carriers:
+            if other_additional < additional:  # undercuts from the first k where it is strictly cheaper
+                end = min(end, (other_fixed - fixed) // (additional - other_additional) + 1)
+        if additional:
+            out += range(fixed + additional * k, fixed + additional * end, additional)
+        else:
+            out += [fixed] * (end - k)
+        k = end
+    return tuple(out)
 
 
 def candidate_terms(lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
     """What an optimiser candidate takes from its lane, the strategy and the kilograms its holding
-    bills (optimiser.Candidate's fields after `available`): the lane's price table up to them, the
-    cheapest package, the cheapest further kilogram, the distance in whole kilometres, the
-    warehouse's priority rank."""
-    return fen_by_kg(lane_, kg), lane_.min_fixed_fen, lane_.min_additional_kg_fen, round(lane_.distance_km), strategy.priority_rank(lane_.site.warehouse_id)
+    bills (optimiser.Candidate's fields after `available`): the lane's price table up to them
+    (fen_by_kg), the cheapest package (Lane.min_fixed_fen), the cheapest further kilogram
+    (Lane.min_additional_kg_fen), the distance in whole kilometres, the warehouse's priority rank."""
+    carriers = [(q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes]
+    return (
+        _price_table(carriers, kg),
+        min(fixed for fixed, _ in carriers),
+        min(additional for _, additional in carriers),
+        round(lane_.distance_km),
+        strategy.priority_rank(lane_.site.warehouse_id),
+    )
