@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from operator import add, itemgetter
+from typing import NamedTuple
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
@@ -39,9 +40,10 @@ class Item:
     splittable: bool  # may its quantity come from more than one warehouse
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A warehouse that can ship part of the order, priced for this order's buyer."""
+class Candidate(NamedTuple):
+    """A warehouse that can ship part of the order, priced for this order's buyer. A named tuple,
+    not a frozen dataclass: a decision builds one per warehouse, and a tuple is built in one step
+    where a frozen dataclass sets each field through object.__setattr__ (decision 167)."""
 
     available: tuple[int, ...]  # per item, at most the item's quantity
     fen_by_kg: tuple[int, ...]  # a package's cost by billed kilograms (index 0 unused)
