@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import add, itemgetter
+from operator import add, attrgetter, itemgetter
 from typing import NamedTuple
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -493,12 +493,13 @@ def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[in
     return tuple(taken)
 
 
-_STEP_OF = {COST: lambda c: c.min_fixed_fen, PACKAGES: lambda c: 1, DISTANCE: lambda c: c.distance_km, PRIORITY: lambda c: c.priority_rank}
+_STEP_OF = {COST: attrgetter("min_fixed_fen"), PACKAGES: None, DISTANCE: attrgetter("distance_km"), PRIORITY: attrgetter("priority_rank")}  # None: 1 each
 
 
 def _steps(problem: Problem) -> list[tuple[int, ...]]:
     """Per candidate: what joining a set adds to each criterion's floor."""
-    columns = [[value(c) for c in problem.candidates] for value in (_STEP_OF[name] for name in problem.objective)]
+    candidates = problem.candidates
+    columns = [[1] * len(candidates) if value is None else list(map(value, candidates)) for value in (_STEP_OF[name] for name in problem.objective)]
     return list(zip(*columns))
 
 
