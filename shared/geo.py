@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -45,6 +45,7 @@ def _index() -> dict[str, Province]:
     return index
 
 
+@lru_cache(maxsize=1024)  # pure in the name (the index is fixed); routing asks it for every decision
 def find_province(name: str) -> Province | None:
     """Accepts 上海, 上海市, Shanghai, shanghai, the GB/T 2260 code 31, and the variants buyers
     write: 内蒙, 广西省, 宁夏回族, full-width forms."""

@@ -36,13 +36,10 @@ def address_key(order: OrderIn) -> str | None:
 
 
 def receiver_key(order: OrderIn) -> str | None:
-    """Equal for two orders to the same phone at the same address, whatever the channel."""
-    return receiver_key_at(order, address_key(order))
-
-
-def receiver_key_at(order: OrderIn, address: str | None) -> str | None:
-    """receiver_key(order) when its address key is known already (fingerprinting it is the cost)."""
-    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address)
+    """Equal for two orders to the same phone at the same address, whatever the channel. The
+    address fingerprint and the phone's normal form are each computed once per text (their own
+    caches, shared/reference.py and shared/phone.py), however often an order's keys are asked for."""
+    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address_key(order))
 
 
 def receiver_key_of(phone_digits: str | None, address: str | None) -> str | None:
@@ -72,7 +69,7 @@ def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str
     address = address_key(order)
     if address:
         attributes["address_key"] = address
-    receiver = receiver_key_at(order, address)
+    receiver = receiver_key(order)
     if receiver:
         attributes["receiver_key"] = receiver
     return attributes
@@ -89,15 +86,14 @@ class RecentOrder(BaseModel, defer_build=True):
 
     @classmethod
     def of(cls, order_id: str, order: OrderIn, status: str) -> RecentOrder:
-        address = address_key(order)  # once: the receiver key is built on it
         return cls(
             order_id=order_id,
             buyer_key=buyer_key(order),
-            address_key=address,
+            address_key=address_key(order),
             lines_key=lines_key(order),
             placed_at=order.placed_at,
             status=status,
-            receiver_key=receiver_key_at(order, address),
+            receiver_key=receiver_key(order),
         )
 
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from shared.inventory import StockRecord
 from shared.routing import StockLevel
 
 
-@dataclass(frozen=True, slots=True)
-class Level:
-    """A StockLevel's three values (shared.routing.StockLevel), without validation."""
+class Level(NamedTuple):
+    """A StockLevel's three values (shared.routing.StockLevel), without validation (a named tuple:
+    built in one step, one per SKU and warehouse of every decision)."""
 
     sku: str
     warehouse_id: str

@@ -1,5 +1,6 @@
-"""Turns a rule-set document into closures once, so that reviewing an order is a few dozen function
-calls and dictionary lookups: no parsing, no I/O and no model building per rule.
+"""Turns a rule-set document into one plain Python function once (codegen.py, decision 166), so
+that reviewing an order is a run of straight-line code over the facts it needs: no parsing, no I/O,
+no model building and no closure per rule.
 
 Compiling also checks what the schema cannot: that every field is in the fact catalogue, that an
 operator suits the field, that each value fits (a number for money, a listed channel for
@@ -10,10 +11,10 @@ a rule set with any mistake is refused whole.
 from __future__ import annotations
 
 import difflib
-import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -21,11 +22,12 @@ from pydantic import ValidationError
 
 from shared.orders import OrderIn
 from shared.review_rules.document import UNARY_OPS, AllOf, AnyOf, Comparison, Condition, FieldRef, NotOf, Op, ParamRef, RuleSetDocument, RuleSpec
+from shared.review_rules.codegen import FALSE, Program, Value
 from shared.review_rules.facts import CATALOGUE, NUMERIC, Fact, Kind, LineView, ReviewContext, Subject
 from shared.review_rules.outcome import Decision, Finding, ReviewResult, Severity, decide
 from shared.review_rules.problems import Problem, RuleSetInvalid, from_validation_error, location
 
-Check = Callable[[Subject, LineView | None], bool]
+Check = str  # a condition as a Python expression over the generated function's locals (codegen.py)
 Getter = Callable[[Subject, LineView | None], Any]
 Path = tuple[str | int, ...]
 
@@ -42,7 +44,6 @@ _OPS_FOR_KIND: dict[Kind, frozenset[Op]] = {
     Kind.ORDER_IDS: frozenset({Op.NOT_EMPTY, Op.EMPTY, Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE}),
     **{k: frozenset({Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE, Op.EXISTS, Op.MISSING}) for k in NUMERIC},
 }
-_COMPARE = {Op.EQ: operator.eq, Op.NE: operator.ne, Op.LT: operator.lt, Op.LE: operator.le, Op.GT: operator.gt, Op.GE: operator.ge}
 
 
 # -- rendering values in reasons ------------------------------------------------------------
@@ -74,7 +75,7 @@ class CompiledRule:
     id: str
     severity: Severity
     per_line: bool
-    check: Check
+    condition: Check  # the rule's condition as generated code (codegen.py)
     reason_en: Callable[[Subject, LineView | None], str]
     reason_zh: Callable[[Subject, LineView | None], str]
 
@@ -88,19 +89,27 @@ class CompiledRuleSet:
     rules: tuple[CompiledRule, ...]
     lookback_minutes: int  # the widest window a rule looks back for other orders; 0: none needed
     version: int | None = None
+    program: Program = field(default_factory=Program, repr=False, compare=False)  # the conditions' namespace and fact locals
+
+    @cached_property
+    def _check(self) -> Callable[[Subject], list[tuple[int, LineView | None]]]:
+        """The rules' conditions as one generated function, built on the first review."""
+        return self.program.function([(rule.condition, rule.per_line) for rule in self.rules])
 
     def review(self, order: OrderIn, context: ReviewContext | None = None, order_id: str | None = None) -> ReviewResult:
         s = Subject(order_id or order.order_id, order, context or ReviewContext.empty())
-        findings: list[Finding] = []
-        lines = None
-        for rule in self.rules:
-            if rule.per_line:
-                for line in lines or (lines := s.lines):
-                    if rule.check(s, line):
-                        findings.append(rule.finding(s, line))
-            elif rule.check(s, None):
-                findings.append(rule.finding(s, None))
-        return ReviewResult(decide(findings) if findings else Decision.APPROVED, findings, self.version)
+        hits = self._check(s)
+        if not hits:
+            return ReviewResult(Decision.APPROVED, [], self.version)
+        if len(hits) > 1:
+            hits.sort(key=_listed_order)  # the rules' order, then the lines' (line rules were checked line by line)
+        rules = self.rules
+        findings = [rules[index].finding(s, line) for index, line in hits]
+        return ReviewResult(decide(findings), findings, self.version)
+
+
+def _listed_order(hit: tuple[int, LineView | None]) -> tuple[int, int]:
+    return hit[0], 0 if hit[1] is None else hit[1].number
 
 
 # -- compiling ------------------------------------------------------------------------------
@@ -116,11 +125,12 @@ def compile_rule_set(document: Any, version: int | None = None) -> CompiledRuleS
     compiled: list[CompiledRule] = []
     lookback = 0
     seen: dict[str, int] = {}
+    program = Program()
     for index, spec in enumerate(parsed.rules):
         if spec.id in seen:
             problems.append(Problem(location=location(("rules", index, "id")), rule_id=spec.id, message=f"rule id '{spec.id}' is already used by rules[{seen[spec.id]}]"))
         seen.setdefault(spec.id, index)
-        rule_compiler = _RuleCompiler(spec, ("rules", index))
+        rule_compiler = _RuleCompiler(spec, ("rules", index), program)
         rule = rule_compiler.compile()
         problems.extend(rule_compiler.problems)
         lookback = max(lookback, rule_compiler.widest_window)
@@ -128,12 +138,12 @@ def compile_rule_set(document: Any, version: int | None = None) -> CompiledRuleS
             compiled.append(rule)
     if problems:
         raise RuleSetInvalid(problems)
-    return CompiledRuleSet(document=parsed, rules=tuple(compiled), lookback_minutes=lookback, version=version)
+    return CompiledRuleSet(document=parsed, rules=tuple(compiled), lookback_minutes=lookback, version=version, program=program)
 
 
 class _RuleCompiler:
-    def __init__(self, spec: RuleSpec, path: Path):
-        self.spec, self.path = spec, path
+    def __init__(self, spec: RuleSpec, path: Path, program: Program):
+        self.spec, self.path, self.program = spec, path, program
         self.problems: list[Problem] = []
         self.per_line = False
         self.widest_window = 0
@@ -158,60 +168,58 @@ class _RuleCompiler:
 
     def condition(self, node: Condition, path: Path) -> Check:
         if isinstance(node, AllOf):
-            return _all([self.condition(c, (*path, "all", i)) for i, c in enumerate(node.all)])
+            return self.program.all_of([self.condition(c, (*path, "all", i)) for i, c in enumerate(node.all)])
         if isinstance(node, AnyOf):
-            return _any([self.condition(c, (*path, "any", i)) for i, c in enumerate(node.any)])
+            return self.program.any_of([self.condition(c, (*path, "any", i)) for i, c in enumerate(node.any)])
         if isinstance(node, NotOf):
-            inner = self.condition(node.not_, (*path, "not"))
-            return lambda s, v: not inner(s, v)
+            return self.program.not_of(self.condition(node.not_, (*path, "not")))
         return self.comparison(node, path)
 
     def comparison(self, node: Comparison, path: Path) -> Check:
         fact = self.fact(node.field, (*path, "field"))
         if fact is None:
-            return _never
-        getter = self.getter(fact, node.args, path)
+            return FALSE
+        got = self.value(fact, node.args, path)
         allowed = _OPS_FOR_KIND[fact.kind]
         if node.op not in allowed:
             self.problem((*path, "op"), f"'{node.op.value}' does not apply to {fact.name} ({fact.kind.value}); use one of {', '.join(sorted(o.value for o in allowed))}")
-            return _never
+            return FALSE
         if node.op in UNARY_OPS:
             if node.value is not None:
                 self.problem((*path, "value"), f"'{node.op.value}' takes no value")
-            return _unary(node.op, getter)
+            return self.program.unary(node.op, got)
         if node.value is None:
             self.problem((*path, "value"), f"'{node.op.value}' needs a value to compare with")
-            return _never
+            return FALSE
         if fact.kind is Kind.ORDER_IDS:  # compare how many other orders there are
-            getter, kind = _count_of(getter), Kind.COUNT
+            got, kind = got.count(), Kind.COUNT
         else:
             kind = fact.kind
-        return self.binary(node.op, getter, fact, kind, node.value, (*path, "value"))
+        return self.binary(node.op, got, fact, kind, node.value, (*path, "value"))
 
-    def binary(self, op: Op, getter: Getter, fact: Fact, kind: Kind, operand: Any, path: Path) -> Check:
+    def binary(self, op: Op, got: Value, fact: Fact, kind: Kind, operand: Any, path: Path) -> Check:
         many = op in (Op.IN, Op.NOT_IN)
         if isinstance(operand, FieldRef):
             other = self.fact(operand.field, (*path, "field"))
             if other is None:
-                return _never
+                return FALSE
             if many or not _comparable(kind, other.kind) or other.args:
                 self.problem(path, f"{fact.name} ({kind.value}) cannot be compared with {other.name} ({other.kind.value})")
-                return _never
-            return _compare_facts(op, getter, _getter(other))
+                return FALSE
+            return self.program.compare_facts(op, got, self.program.fact(other))
         if isinstance(operand, ParamRef):
             if operand.param not in self.spec.params:
                 self.problem((*path, "param"), f"no parameter '{operand.param}' in this rule's params")
-                return _never
+                return FALSE
             self.used_params.setdefault(operand.param, kind)
             value = self.coerce(self.spec.params[operand.param], kind, fact, many, (*self.path, "params", operand.param))
         else:
             value = self.coerce(operand, kind, fact, many, path)
         if value is _MISSING:
-            return _never
+            return FALSE
         if many:
-            members = frozenset(value)
-            return (lambda s, v: (a := getter(s, v)) is not None and a in members) if op is Op.IN else (lambda s, v: (a := getter(s, v)) is not None and a not in members)
-        return _compare_constant(op, getter, value)
+            return self.program.member(op, got, frozenset(value))
+        return self.program.compare(op, got, value)
 
     def coerce(self, raw: Any, kind: Kind, fact: Fact, many: bool, path: Path) -> Any:
         if many:
@@ -241,7 +249,7 @@ class _RuleCompiler:
         self.per_line = self.per_line or fact.per_line
         return fact
 
-    def getter(self, fact: Fact, args: Mapping[str, Any], path: Path) -> Getter:
+    def value(self, fact: Fact, args: Mapping[str, Any], path: Path) -> Value:
         for name in args:
             if name not in fact.args:
                 self.problem((*path, "args", name), f"{fact.name} takes no argument '{name}'" + (f" (it takes {', '.join(fact.args)})" if fact.args else ""))
@@ -249,8 +257,8 @@ class _RuleCompiler:
             minutes = self.minutes(fact, args.get("minutes"), (*path, "args"))
             self.windows.setdefault(fact.name, minutes)
             self.widest_window = max(self.widest_window, minutes)
-            return _windowed_getter(fact, minutes)
-        return _getter(fact)
+            return self.program.fact(fact, minutes)
+        return self.program.fact(fact)
 
     def minutes(self, fact: Fact, raw: Any, path: Path) -> int:
         if raw is None:
@@ -326,32 +334,6 @@ class _RuleCompiler:
 # -- building blocks ------------------------------------------------------------------------
 
 
-def _never(s: Subject, v: LineView | None) -> bool:
-    return False
-
-
-def _all(parts: list[Check]) -> Check:
-    return _first_deciding(parts, decides=False)
-
-
-def _any(parts: list[Check]) -> Check:
-    return _first_deciding(parts, decides=True)
-
-
-def _first_deciding(parts: list[Check], decides: bool) -> Check:
-    """all: the first false part decides; any: the first true one. Otherwise the other answer."""
-    if len(parts) == 1:
-        return parts[0]
-
-    def check(s: Subject, v: LineView | None) -> bool:
-        for part in parts:
-            if part(s, v) is decides:
-                return decides
-        return not decides
-
-    return check
-
-
 def _getter(fact: Fact) -> Getter:
     if fact.costly:
         return _line_getter(fact) if fact.per_line else _order_getter(fact)
@@ -398,34 +380,6 @@ def _windowed_getter(fact: Fact, minutes: int) -> Getter:
         return value
 
     return get
-
-
-def _count_of(getter: Getter) -> Getter:
-    return lambda s, v: len(getter(s, v))
-
-
-def _unary(op: Op, get: Getter) -> Check:
-    if op is Op.IS_TRUE:
-        return lambda s, v: get(s, v) is True
-    if op is Op.IS_FALSE:
-        return lambda s, v: get(s, v) is False
-    if op is Op.EXISTS:
-        return lambda s, v: get(s, v) is not None
-    if op is Op.MISSING:
-        return lambda s, v: get(s, v) is None
-    if op is Op.NOT_EMPTY:
-        return lambda s, v: bool(get(s, v))
-    return lambda s, v: (a := get(s, v)) is not None and not a  # EMPTY
-
-
-def _compare_constant(op: Op, get: Getter, constant: Any) -> Check:
-    compare = _COMPARE[op]
-    return lambda s, v: (a := get(s, v)) is not None and compare(a, constant)
-
-
-def _compare_facts(op: Op, get: Getter, get_other: Getter) -> Check:
-    compare = _COMPARE[op]
-    return lambda s, v: (a := get(s, v)) is not None and (b := get_other(s, v)) is not None and compare(a, b)
 
 
 def _comparable(kind: Kind, other: Kind) -> bool:

@@ -58,7 +58,7 @@ class LineView:
 class Subject:
     """One order under review: its facts are computed on first use and kept."""
 
-    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key")
+    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key", "_lines_key")
 
     def __init__(self, order_id: str, order: OrderIn, context: ReviewContext):
         self.order_id, self.order, self.context = order_id, order, context
@@ -70,6 +70,7 @@ class Subject:
         self._phone_digits: str | None | bool = False
         self._buyer_key: str | None = None
         self._receiver_key: str | None | bool = False
+        self._lines_key: str | None = None
 
     @property
     def lines(self) -> list[LineView]:
@@ -128,12 +129,14 @@ class Subject:
         if self._buyer_key is None:
             self._buyer_key = buyer_key(order)
         buyer = self._buyer_key
+        if question in ("duplicates", "same_lines_to_address") and self._lines_key is None:
+            self._lines_key = lines_key(order)
         if question == "duplicates":
-            return recent.duplicates(self.order_id, buyer, self.receiver_key, self.address_key, lines_key(order), order.placed_at, minutes)
+            return recent.duplicates(self.order_id, buyer, self.receiver_key, self.address_key, self._lines_key, order.placed_at, minutes)
         if question == "merge_candidates":
             return recent.merge_candidates(self.order_id, buyer, self.receiver_key, self.address_key, order.placed_at, minutes)
         if question == "same_lines_to_address":
-            return recent.same_lines_to_address(self.order_id, buyer, self.receiver_key, self.address_key, lines_key(order), order.placed_at, minutes)
+            return recent.same_lines_to_address(self.order_id, buyer, self.receiver_key, self.address_key, self._lines_key, order.placed_at, minutes)
         return recent.to_same_address(self.order_id, self.address_key, order.placed_at, minutes)
 
 

@@ -9,12 +9,11 @@ value that would have been computed:
   warehouse's cut-off has passed: key (warehouse, destination, days to promise, ships in days);
 - an order's demand (shared/routing/demand.Demand.of) reads the units per SKU, the catalogue and
   the strategy: key (strategy, units per SKU);
-- a lane's price table by billed kilograms (planner.fen_by_kg) reads the lane's quotes: the table
-  up to k kilograms is the first k+1 entries of any longer one; a lane's identity stands for its key (the memo keeps
-  every lane it keyed alive, so no other lane takes its id);
-- what an optimiser candidate (planner._candidate) takes from its lane and strategy alone (the
-  cheapest package and further kilogram, the rounded distance, the warehouse's priority rank):
-  key (lane, strategy); with the price table, key (lane, strategy, billed kilograms).
+- everything an optimiser candidate (planner.candidate_terms) takes from its lane, the strategy
+  and the kilograms its holding bills: the lane's price table up to those kilograms and its
+  cheapest package and further kilogram, distance and priority rank; key (lane, strategy, billed
+  kilograms), one look-up per warehouse of a decision. A lane's and a strategy's identity stand
+  for them in the key (the memo keeps every one it keyed alive, so no other takes its id).
 
 Opt-in: `prepare(..., memo=PlanningMemo(network))` and `problem_of(..., memo=...)`; one memo per
 network (it holds the network it was made for and refuses another). Unbounded: meant for a run,
@@ -36,29 +35,21 @@ class PlanningMemo:
         self.network = network
         self._lanes: dict[tuple, Lane] = {}
         self._demands: dict[tuple, Demand] = {}
-        self._fens: dict[int, tuple[int, ...]] = {}  # lane -> its price table by billed kilograms
-        self._strategies: dict[int, Strategy] = {}  # keeps every keyed strategy alive, so its id stays its own
-        self._lanes_by_id: dict[int, Lane] = {}  # the same for lanes
-        self._tables: dict[tuple[int, int], tuple[int, ...]] = {}  # (lane, kg) -> its table up to kg
-        self._lane_terms: dict[tuple[int, int], tuple[int, int, int, int]] = {}  # (lane, strategy) -> lane_terms
-        self._candidate_terms: dict[tuple[int, int, int], tuple] = {}  # (lane, strategy, kg) -> (table up to kg, *lane_terms)
+        self._kept: dict[int, object] = {}  # every lane and strategy keyed by its id, kept alive so the id stays its own
+        self._candidate_terms: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int, int, int]] = {}  # (lane, strategy, kg)
         self.hits = self.misses = 0
 
     def check(self, network: Network) -> None:
         if network is not self.network:
             raise ValueError("a PlanningMemo serves the one network it was made for")
 
-    def _strategy_key(self, strategy: Strategy) -> int:
-        self._strategies.setdefault(id(strategy), strategy)
-        return id(strategy)
-
-    def _kept(self, lane_: Lane) -> int:
-        """A lane's identity as its key: kept alive here, so no other lane ever takes its id."""
-        self._lanes_by_id.setdefault(id(lane_), lane_)
-        return id(lane_)
+    def _key(self, value: object) -> int:
+        """A value's identity as a key, the value kept alive here so no other ever takes its id."""
+        self._kept.setdefault(id(value), value)
+        return id(value)
 
     def demand(self, requested: Mapping[str, int], strategy: Strategy) -> Demand:
-        key = (self._strategy_key(strategy), tuple(sorted(requested.items())))
+        key = (self._key(strategy), tuple(sorted(requested.items())))
         found = self._demands.get(key)
         if found is None:
             self.misses += 1
@@ -88,42 +79,15 @@ class PlanningMemo:
             out.append(found)
         return out
 
-    def lane_terms(self, lane_: Lane, strategy: Strategy) -> tuple[int, int, int, int]:
-        """planner.lane_terms(lane, strategy), once per (lane, strategy)."""
-        key = (self._kept(lane_), self._strategy_key(strategy))
-        found = self._lane_terms.get(key)
-        if found is None:
-            from shared.routing.planner import lane_terms  # the planner builds on this module
-
-            found = self._lane_terms[key] = lane_terms(lane_, strategy)
-        return found
-
     def candidate_terms(self, lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
-        """(fen_by_kg(lane, kg), *lane_terms(lane, strategy)): all an optimiser candidate takes
-        from its lane, strategy and billed kilograms, in one look-up (a decision asks it for every
-        warehouse). An entry is made only after lane_terms kept the lane and the strategy alive,
-        so the ids in its key stay theirs."""
+        """planner.candidate_terms(lane, strategy, kg), once per (lane, strategy, kg)."""
         key = (id(lane_), id(strategy), kg)
         found = self._candidate_terms.get(key)
-        if found is None:
-            found = self._candidate_terms[key] = (self.fen_by_kg(lane_, kg), *self.lane_terms(lane_, strategy))
-        return found
-
-    def fen_by_kg(self, lane_: Lane, kg: int) -> tuple[int, ...]:
-        """The lane's table up to `kg`: a prefix of its longest table built so far."""
-        found = self._tables.get((id(lane_), kg))
-        if found is not None and self._lanes_by_id.get(id(lane_)) is lane_:
-            self.hits += 1
-            return found
-        key = self._kept(lane_)
-        table = self._fens.get(key)
-        if table is None or len(table) <= kg:
-            from shared.routing.planner import fen_by_kg  # the planner builds on this module
+        if found is None:  # an entry's lane and strategy are kept alive: an id in a key is still theirs
+            from shared.routing.planner import candidate_terms  # the planner builds on this module
 
             self.misses += 1
-            table = self._fens[key] = fen_by_kg(lane_, max(kg, 2 * (len(table) - 1) if table else kg))
+            found = self._candidate_terms[(self._key(lane_), self._key(strategy), kg)] = candidate_terms(lane_, strategy, kg)
         else:
             self.hits += 1
-        table = table if len(table) == kg + 1 else table[: kg + 1]
-        self._tables[(key, kg)] = table
-        return table
+        return found

@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import add, itemgetter
+from operator import add, attrgetter, itemgetter
+from typing import NamedTuple
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
 from shared.routing.network import GRAMS_PER_KG
@@ -39,9 +40,10 @@ class Item:
     splittable: bool  # may its quantity come from more than one warehouse
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A warehouse that can ship part of the order, priced for this order's buyer."""
+class Candidate(NamedTuple):
+    """A warehouse that can ship part of the order, priced for this order's buyer. A named tuple,
+    not a frozen dataclass: a decision builds one per warehouse, and a tuple is built in one step
+    where a frozen dataclass sets each field through object.__setattr__ (decision 167)."""
 
     available: tuple[int, ...]  # per item, at most the item's quantity
     fen_by_kg: tuple[int, ...]  # a package's cost by billed kilograms (index 0 unused)
@@ -491,12 +493,13 @@ def _fill(total: int, caps: tuple[int, ...], order: tuple[int, ...]) -> tuple[in
     return tuple(taken)
 
 
-_STEP_OF = {COST: lambda c: c.min_fixed_fen, PACKAGES: lambda c: 1, DISTANCE: lambda c: c.distance_km, PRIORITY: lambda c: c.priority_rank}
+_STEP_OF = {COST: attrgetter("min_fixed_fen"), PACKAGES: None, DISTANCE: attrgetter("distance_km"), PRIORITY: attrgetter("priority_rank")}  # None: 1 each
 
 
 def _steps(problem: Problem) -> list[tuple[int, ...]]:
     """Per candidate: what joining a set adds to each criterion's floor."""
-    columns = [[value(c) for c in problem.candidates] for value in (_STEP_OF[name] for name in problem.objective)]
+    candidates = problem.candidates
+    columns = [[1] * len(candidates) if value is None else list(map(value, candidates)) for value in (_STEP_OF[name] for name in problem.objective)]
     return list(zip(*columns))
 
 

@@ -107,17 +107,14 @@ def prepare(
 def problem_of(
     prepared: Prepared, network: Network, keep: int = 1 + RUNNERS_UP, node_budget: int = optimiser.NODE_BUDGET, memo: PlanningMemo | None = None
 ) -> optimiser.Problem:
-    strategy, demand = prepared.strategy, prepared.demand
-    if memo is None:
-        candidates = tuple(_candidate(l, h, demand, strategy) for l, h in zip(prepared.lanes, prepared.holdings))
-    else:
+    if memo is not None:
         memo.check(network)
-        # _candidate with the memo, in one look-up per warehouse: the table up to the kilograms its
-        # holding bills, and its lane terms
-        weights, terms = [item.unit_g for item in demand.items], memo.candidate_terms
-        candidates = tuple(optimiser.Candidate(h, *terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
+    # per warehouse, in one look-up with the memo: what its lane, the strategy and the kilograms its holding bills give
+    strategy, terms = prepared.strategy, candidate_terms if memo is None else memo.candidate_terms
+    weights = [item.unit_g for item in prepared.demand.items]
+    candidates = tuple(optimiser.Candidate(h, *terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
     return optimiser.Problem(
-        items=demand.items,
+        items=prepared.demand.items,
         candidates=candidates,
         objective=strategy.objective,
         extra_package_fen=network.extra_package_fen,
@@ -161,25 +158,40 @@ def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages
 
 def fen_by_kg(lane_: Lane, kg: int) -> tuple[int, ...]:
     """A package's cost from this lane by billed kilograms, 1..kg (index 0 unused)."""
-    further_kgs = range(kg)
-    by_carrier = [[fixed + additional * k for k in further_kgs] for fixed, additional in ((q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes)]
-    return (0, *(map(min, *by_carrier) if len(by_carrier) > 1 else by_carrier[0]))
+    return _price_table([(q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes], kg)
 
 
-def lane_terms(lane_: Lane, strategy: Strategy) -> tuple[int, int, int, int]:
-    """What a candidate takes from its lane and the strategy alone: the cheapest package, the
-    cheapest further kilogram, the distance in whole kilometres, the warehouse's priority rank."""
-    return lane_.min_fixed_fen, lane_.min_additional_kg_fen, round(lane_.distance_km), strategy.priority_rank(lane_.site.warehouse_id)
+def _price_table(carriers: list[tuple[int, int]], kg: int) -> tuple[int, ...]:
+    """The cheapest of the carriers' straight lines (one kilogram's price, each further kilogram's)
+    at 1..kg billed kilograms (index 0 unused): min over carriers of fixed + additional × (kg − 1).
+    Built a stretch at a time: from each kilogram on, the carrier cheapest there (the flattest of
+    equals) stays cheapest until a flatter one undercuts it, so its stretch is one range."""
+    out = [0]
+    k = 0
+    while k < kg:
+        fixed, additional = min(carriers, key=lambda c: (c[0] + c[1] * k, c[1]))
+        end = kg
+        for other_fixed, other_additional in carriers:
+            if other_additional < additional:  # undercuts from the first k where it is strictly cheaper
+                end = min(end, (other_fixed - fixed) // (additional - other_additional) + 1)
+        if additional:
+            out += range(fixed + additional * k, fixed + additional * end, additional)
+        else:
+            out += [fixed] * (end - k)
+        k = end
+    return tuple(out)
 
 
-def _candidate(lane_: Lane, holding: tuple[int, ...], demand: Demand, strategy: Strategy) -> optimiser.Candidate:
-    most_g = sum(units * item.unit_g for units, item in zip(holding, demand.items))
-    least, rate, km, rank = lane_terms(lane_, strategy)
-    return optimiser.Candidate(
-        available=holding,
-        fen_by_kg=fen_by_kg(lane_, billed_kg(most_g)),
-        min_fixed_fen=least,
-        min_additional_kg_fen=rate,
-        distance_km=km,
-        priority_rank=rank,
+def candidate_terms(lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
+    """What an optimiser candidate takes from its lane, the strategy and the kilograms its holding
+    bills (optimiser.Candidate's fields after `available`): the lane's price table up to them
+    (fen_by_kg), the cheapest package (Lane.min_fixed_fen), the cheapest further kilogram
+    (Lane.min_additional_kg_fen), the distance in whole kilometres, the warehouse's priority rank."""
+    carriers = [(q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes]
+    return (
+        _price_table(carriers, kg),
+        min(fixed for fixed, _ in carriers),
+        min(additional for _, additional in carriers),
+        round(lane_.distance_km),
+        strategy.priority_rank(lane_.site.warehouse_id),
     )
