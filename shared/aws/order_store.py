@@ -38,7 +38,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
-from shared.aws import order_items, status_index
+from shared.aws import order_items, plain_transition, status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -241,7 +241,7 @@ class OrderStore:
         meta = by_sk.get(order_items.META)
         if meta is None:
             raise OrderNotFound(order_id)
-        keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#")]
+        keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#") and plain_transition.shown(i["sk"], meta)]
         content = by_sk.get(order_items.CONTENT, {})
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
             keyed.append((_timeline_sk(1), _entry_of(content)))  # the RECEIVED entry, stored with the content
@@ -313,6 +313,15 @@ class OrderStore:
     ) -> list[dict[str, Any]]:
         """The transaction items of a status change, for callers that add their own items: the
         META update first, the timeline put second, then the content or plan item it sets."""
+        update, moved_items = self._meta_update(current, to_status, entry, set_fields, plan_in_place=True)
+        return [update, self._timeline_put(current.order_id, current.version + 1, entry, note=False), *moved_items]
+
+    def _meta_update(
+        self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, *, plan_in_place: bool
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The conditioned META update of a status change and the items of the content or plan it
+        sets. `plan_in_place`: the plan goes to META#PLAN (a transaction), so a `plan_key` left by
+        a change written without one (decision 154) is removed."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
         held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
@@ -330,6 +339,8 @@ class OrderStore:
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         # Content written to its own item leaves META (an order stored before the split, decision 90).
         removed = [name for name in order_items.MOVED if name in (set_fields or {})] + unindexed
+        if plan_in_place and "plan" in (set_fields or {}):
+            removed.append(plain_transition.PLAN_KEY)
         for i, name in enumerate(removed):
             names[f"#m{i}"] = name
         remove = (" REMOVE " + ", ".join(f"#m{i}" for i in range(len(removed)))) if removed else ""
@@ -348,7 +359,7 @@ class OrderStore:
                 },
             }
         }
-        return [update, self._timeline_put(current.order_id, next_version, entry, note=False), *moved_items]
+        return update, moved_items
 
     def transition(
         self,
@@ -363,7 +374,46 @@ class OrderStore:
 
         With `entry_on_first_extra`, the first extra item (a Put the change creates, conditioned on
         its absence: release's first outbound note) carries the timeline entry instead of a TL item
-        of its own: one item fewer in the transaction (decision 119)."""
+        of its own: one item fewer in the transaction (decision 119).
+
+        A change that writes only the order's own items, and not its content, is plain writes
+        (decision 154, shared/aws/plain_transition.py): no transaction."""
+        if not extra_items and "order" not in (set_fields or {}):
+            self._plain_transition(current, to_status, entry, set_fields)
+        else:
+            self._transact_transition(current, to_status, entry, set_fields, extra_items, entry_on_first_extra)
+        log_order_event(current.order_id, current.status, to_status, entry.cause)
+        return StoredOrder.model_validate(
+            {
+                **current.model_dump(mode="json"),
+                **{k: v for k, v in (set_fields or {}).items() if k in StoredOrder.model_fields},
+                "status": to_status,
+                "version": current.version + 1,
+                "updated_at": entry.at,
+            }
+        )
+
+    def _plain_transition(self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None) -> None:
+        update, _ = self._meta_update(current, to_status, entry, set_fields, plan_in_place=False)
+        with_plan = "plan" in (set_fields or {})
+        puts, meta_update = plain_transition.writes(
+            self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry),
+            (set_fields or {}).get("plan"), with_plan,
+        )
+        for put in puts:  # the entry and the plan under keys of their own, adopted by META below
+            _unless_condition_fails(lambda: self.db.put_item(**put))
+        if not _unless_condition_fails(lambda: self.db.update_item(**meta_update)):
+            raise VersionConflict(current.order_id, current.version)
+
+    def _transact_transition(
+        self,
+        current: StoredOrder,
+        to_status: OrderStatus,
+        entry: TimelineEntry,
+        set_fields: dict[str, Any] | None,
+        extra_items: list[dict[str, Any]] | None,
+        entry_on_first_extra: bool,
+    ) -> None:
         items = self.transition_items(current, to_status, entry, set_fields) + list(extra_items or [])
         if entry_on_first_extra and extra_items and "Put" in extra_items[0]:
             carrier = items.pop(len(items) - len(extra_items))
@@ -375,16 +425,6 @@ class OrderStore:
             if cancelled.failed(0) or cancelled.failed(1):
                 raise VersionConflict(current.order_id, current.version) from cancelled
             raise
-        log_order_event(current.order_id, current.status, to_status, entry.cause)
-        return StoredOrder.model_validate(
-            {
-                **current.model_dump(mode="json"),
-                **{k: v for k, v in (set_fields or {}).items() if k in StoredOrder.model_fields},
-                "status": to_status,
-                "version": current.version + 1,
-                "updated_at": entry.at,
-            }
-        )
 
     def write_conditioned(self, current: StoredOrder, items: list[dict[str, Any]]) -> None:
         """Writes items that change no status; a failed condition means the order moved on."""
