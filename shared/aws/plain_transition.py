@@ -44,10 +44,17 @@ def plan_sk(version: int, plan: Any) -> str:
     return f"{order_items.PLAN}!{version:06d}{_token(plan)}"
 
 
+def _adopted(sk: str) -> str:
+    """What META's `tl_keys` holds of an entry's key (TL#000003!59080504 -> 3!59080504): short,
+    as META is rewritten by every change and billed by the KB."""
+    version, token = sk.removeprefix("TL#").split("!", 1)
+    return f"{int(version)}!{token}"
+
+
 def shown(sk: str, meta: dict[str, Any]) -> bool:
     """Whether a timeline item belongs to the order's history: an entry written outside a
     transaction only when META adopted it."""
-    return "!" not in sk or sk in (meta.get(ENTRY_KEYS) or ())
+    return "!" not in sk or _adopted(sk) in (meta.get(ENTRY_KEYS) or ())
 
 
 def writes(
@@ -59,7 +66,7 @@ def writes(
     puts = [{"TableName": table, "Item": to_item({"pk": pk, "sk": sk, **entry_attribute})}]
     update = dict(update)
     names = {**update["ExpressionAttributeNames"], "#tlk": ENTRY_KEYS}
-    values = {**update["ExpressionAttributeValues"], ":tlk": to_value([sk]), ":nokeys": to_value([])}
+    values = {**update["ExpressionAttributeValues"], ":tlk": to_value([_adopted(sk)]), ":nokeys": to_value([])}
     added = "#tlk = list_append(if_not_exists(#tlk, :nokeys), :tlk)"
     if with_plan:
         key = plan_sk(version, plan)

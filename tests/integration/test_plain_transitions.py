@@ -46,7 +46,7 @@ def test_a_losing_duplicate_neither_replaces_the_plan_nor_shows_in_the_timeline(
     meta = raw(order_id, "META")
     assert len([k for k in keys if k.startswith(f"{order_items.PLAN}!")]) == 2 and meta["plan_key"] in keys
     assert len([k for k in keys if k.startswith("TL#000003!")]) == 2
-    assert [k for k in meta["tl_keys"] if k.startswith("TL#000003!")] == [k for k in keys if k.startswith("TL#000003!") and k in meta["tl_keys"]]
+    assert len([k for k in meta["tl_keys"] if k.startswith("3!")]) == 1
     # The order goes on from the winner's plan.
     for stage in ("RESERVED", "RELEASED"):
         STEPS[stage][0](order_id)
