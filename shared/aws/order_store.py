@@ -378,7 +378,7 @@ class OrderStore:
 
         A change that writes only the order's own items, and not its content, is plain writes
         (decision 154, shared/aws/plain_transition.py): no transaction."""
-        if not extra_items and "order" not in (set_fields or {}):
+        if not extra_items and "order" not in (set_fields or {}) and plain_transition.enabled():
             self._plain_transition(current, to_status, entry, set_fields)
         else:
             self._transact_transition(current, to_status, entry, set_fields, extra_items, entry_on_first_extra)

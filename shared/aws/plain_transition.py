@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from typing import Any
 
 from shared.aws import order_items
 from shared.aws.dynamo import to_item, to_value
 
+# Off ("0") only for the first deploy of this layout, so every function reads it before any writes
+# it (docs/data-model.md, "Migration").
+SWITCH_ENV = "ORDER_PLAIN_TRANSITIONS"
 ENTRY_KEYS = "tl_keys"  # on META: the sort keys of the entries written outside a transaction
 PLAN_KEY = "plan_key"  # on META: the sort key of the plan item in force, when not META#PLAN
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH_ENV, "1") != "0"
 
 
 def _token(document: Any) -> str:

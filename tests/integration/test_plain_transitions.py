@@ -97,3 +97,15 @@ def test_a_transaction_that_sets_the_plan_takes_back_the_plain_plan_key(seeded, 
     assert store.load(order_id).plan is not None and raw(order_id, "META")["plan_key"]
     statuses = [e.to_status.value for e in store.details(order_id).timeline if e.kind == "transition"]
     assert statuses == ["RECEIVED", "APPROVED", "ROUTED", "RECEIVED", "APPROVED", "ROUTED"]
+
+
+def test_switched_off_a_change_is_one_transaction_as_before(seeded, shanghai_order, monkeypatch):
+    monkeypatch.setenv(plain_transition.SWITCH_ENV, "0")
+    order_id = drive(shanghai_order, "ROUTED")
+    meta = raw(order_id, "META")
+    assert "tl_keys" not in meta and "plan_key" not in meta and raw(order_id, order_items.PLAN)["plan"] and raw(order_id, "TL#000003")
+    monkeypatch.delenv(plain_transition.SWITCH_ENV)
+    for stage in ("RESERVED", "RELEASED"):  # switched on mid-flight: the same order reads on
+        STEPS[stage][0](order_id)
+    statuses = [e.to_status.value for e in order_store().details(order_id).timeline if e.kind == "transition"]
+    assert statuses == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"] and order_store().load(order_id).plan
