@@ -310,11 +310,25 @@ class OrderStore:
         to_status: OrderStatus,
         entry: TimelineEntry,
         set_fields: dict[str, Any] | None = None,
+        entry_first: bool = False,
     ) -> list[dict[str, Any]]:
         """The transaction items of a status change, for callers that add their own items: the
-        META update first, the timeline put second, then the content or plan item it sets."""
+        META update first, the timeline put second, then the content or plan item it sets.
+
+        `entry_first` (decision 155): the timeline entry is put now, on its own, under a key of its
+        own (`TL#<v>!<token>`, shared/aws/plain_transition.py) that the META update adopts, and is
+        not an item of the transaction (billed once, not twice); an attempt whose transaction then
+        fails leaves it unadopted, unread. The items are then the META update and the moved ones."""
         update, moved_items = self._meta_update(current, to_status, entry, set_fields, plan_in_place=True)
-        return [update, self._timeline_put(current.order_id, current.version + 1, entry, note=False), *moved_items]
+        if not entry_first:
+            return [update, self._timeline_put(current.order_id, current.version + 1, entry, note=False), *moved_items]
+        puts, adopting = plain_transition.writes(self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry), None, False)
+        self._put_all(puts)
+        return [{"Update": adopting}, *moved_items]
+
+    def _put_all(self, puts: list[dict[str, Any]]) -> None:
+        for put in puts:
+            _unless_condition_fails(lambda: self.db.put_item(**put))
 
     def _meta_update(
         self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, *, plan_in_place: bool
@@ -400,8 +414,7 @@ class OrderStore:
             self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry),
             (set_fields or {}).get("plan"), with_plan,
         )
-        for put in puts:  # the entry and the plan under keys of their own, adopted by META below
-            _unless_condition_fails(lambda: self.db.put_item(**put))
+        self._put_all(puts)  # the entry and the plan under keys of their own, adopted by META below
         if not _unless_condition_fails(lambda: self.db.update_item(**meta_update)):
             raise VersionConflict(current.order_id, current.version)
 
@@ -414,15 +427,17 @@ class OrderStore:
         extra_items: list[dict[str, Any]] | None,
         entry_on_first_extra: bool,
     ) -> None:
-        items = self.transition_items(current, to_status, entry, set_fields) + list(extra_items or [])
-        if entry_on_first_extra and extra_items and "Put" in extra_items[0]:
+        carried = bool(entry_on_first_extra and extra_items and "Put" in extra_items[0])
+        entry_first = not carried and plain_transition.enabled()
+        items = self.transition_items(current, to_status, entry, set_fields, entry_first=entry_first) + list(extra_items or [])
+        if carried:
             carrier = items.pop(len(items) - len(extra_items))
             carrier["Put"]["Item"][CARRIED_ENTRY] = to_value(carried_entry(entry, current.version + 1))
             items[1] = carrier  # in the TL put's place: its failed condition is a lost race too
         try:
             transact_write(self.db, items)
         except TransactionCancelled as cancelled:
-            if cancelled.failed(0) or cancelled.failed(1):
+            if cancelled.failed(0) or (not entry_first and cancelled.failed(1)):  # META, or the entry's put
                 raise VersionConflict(current.order_id, current.version) from cancelled
             raise
 
