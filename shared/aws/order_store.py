@@ -339,6 +339,10 @@ class OrderStore:
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
         held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
+        if current.status == OrderStatus.ON_HOLD and to_status != OrderStatus.ON_HOLD and current.hold:
+            # Decided: the findings (in the ON_HOLD entry too) leave META, which every later change
+            # rewrites; `since` stays, so the order still counts as touched by a person (decision 157).
+            held = {"hold": {"since": current.hold["since"]}}
         kept, moved_items = order_items.moved_writes(self.table, current.order_id, set_fields or {})
         index_keys, unindexed = status_index.key_fields(to_status.value, current.order_id)
         fields = {

@@ -109,3 +109,21 @@ def test_switched_off_a_change_is_one_transaction_as_before(seeded, shanghai_ord
         STEPS[stage][0](order_id)
     statuses = [e.to_status.value for e in order_store().details(order_id).timeline if e.kind == "transition"]
     assert statuses == ["RECEIVED", "APPROVED", "ROUTED", "RESERVED", "RELEASED"] and order_store().load(order_id).plan
+
+
+def test_a_decided_hold_keeps_its_time_and_leaves_its_findings_to_the_timeline(seeded, shanghai_order):
+    from shared.operations.domain import OrderImage
+    from tests.integration.test_review_step import accept, review_of
+
+    accept(shanghai_order)
+    held = accept({**shanghai_order, "external_id": "SHOP-20261111-000002", "placed_at": "2026-11-11T00:12:00+08:00"})
+    assert review_of(held)[0] == "ON_HOLD"
+    store = order_store()
+    current = store.load(held)
+    assert current.hold and current.hold["findings"]
+    store.transition(current, OrderStatus.APPROVED, transition_entry(current.status, OrderStatus.APPROVED, Actor.system("a reviewer")))
+    meta = raw(held, "META")
+    assert meta["hold"] == {"since": current.hold["since"]}  # META stays small for the changes to come
+    assert OrderImage.of(meta).touched  # still an order a person decided on (operations' automation rate)
+    entries = store.details(held).timeline
+    assert next(e for e in entries if e.to_status == OrderStatus.ON_HOLD).details["findings"] == current.hold["findings"]
