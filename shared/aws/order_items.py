@@ -6,6 +6,8 @@
                                            timeline entry (RECEIVED); written at intake, rewritten only
                                            by an amendment or a reviewer's correction
                          sk = META#PLAN    the routing plan; written by the transition that decided it
+                                           (in a transaction; a plain one writes META#PLAN!<v><token>
+                                           and names it in META's plan_key, decision 154)
 
 A status change then rewrites ~0.7 KB instead of the whole order (1-2 KB, more with a plan),
 and index entries, conditions and the by_status key stay on META. `load` reads the three items

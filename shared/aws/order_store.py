@@ -2,8 +2,9 @@
 
   pk = ORDER#<order_id>  sk = META             the order's state: status, version, index keys (small)
                          sk = META#ORDER       its content and first timeline entry (shared/aws/order_items.py)
-                         sk = META#PLAN        its routing plan
+                         sk = META#PLAN        its routing plan (META#PLAN!<v><token>: decision 154)
                          sk = TL#<version>     the timeline entry that produced that version
+                         sk = TL#<version>!<t> the same, written outside a transaction (decision 154)
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
   GSI by_channel:  channel_key = <channel>#<shard>, created_at      KEYS_ONLY (META items only)
@@ -19,9 +20,11 @@ A channel order's id is computed from channel + external id (shared/ids.py): no 
   GSI by_buyer / by_address: review's recent-order lookups (shared/recent_orders.py); by_buyer
                    also lists a customer's orders, by_channel the last stored ones (what-if)
 
-Every status change is one transaction: the META update conditioned on (version, status) plus the
-timeline put (and the content or plan item when the change sets them), so history and state never
-disagree and a lost race is a VersionConflict.
+Every status change is decided by the META update conditioned on (version, status): a lost race
+is a VersionConflict. A change that writes only the order's own items puts its timeline entry (and
+plan) first under keys of their own, which META adopts (decision 154, shared/aws/plain_transition.py);
+one that writes other items too is one transaction, its entry put before it (decision 155). History
+and state never disagree: an entry or plan META did not adopt is never read.
 """
 
 from __future__ import annotations
