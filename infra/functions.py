@@ -109,6 +109,8 @@ class Functions(Construct):
                 **topology.function_settings(spec, settings.name),
                 # The environment's notice sender (cdk.json notice_email_from, decision 138).
                 **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
+                # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`.
+                **({"ORDER_PLAIN_TRANSITIONS": "0"} if self.node.try_get_context("order_plain_transitions") == "off" else {}),
             },
         )
         mark(function, spec.key)

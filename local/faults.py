@@ -9,6 +9,9 @@ A `FaultPlan` names, per order, what goes wrong in which workflow step (a functi
 - `crash_after_write`: the step's process dies (Sandbox.Timedout) right after its first committed
   write, before anything else (for notification: after RELEASED + note + outbox, before the
   publish), in its first invocation only;
+- `crash_before_decision`: the step's process dies after a write that comes before its decision
+  (a status change's timeline entry or plan, put on its own before META: decision 154) and before
+  the decision itself, in its first invocation only;
 - `publisher_down`: every WMS send from the step dies (Sandbox.Timedout), every time, so only the
   scheduled outbox publisher can deliver.
 
@@ -42,8 +45,8 @@ from local import moto_patches
 from shared.aws import clients, order_items
 from shared.ids import order_id_for
 
-KINDS = ("transient_error", "throttle", "permanent_failure", "crash_after_write", "publisher_down")
-ONCE_KINDS = frozenset({"transient_error", "throttle", "crash_after_write"})  # first invocation only
+KINDS = ("transient_error", "throttle", "permanent_failure", "crash_after_write", "crash_before_decision", "publisher_down")
+ONCE_KINDS = frozenset({"transient_error", "throttle", "crash_after_write", "crash_before_decision"})  # first invocation only
 WORKFLOW_STEPS = ("review", "routing", "inventory_lock", "notification")
 INTAKE = "intake"
 _SERVICES = ("dynamodb", "sqs", "events", "stepfunctions")
@@ -70,7 +73,8 @@ class Fault:
 @dataclass
 class _Armed:
     fault: Fault
-    wrote: bool = False
+    wrote: bool = False  # the step's decision is committed (its transaction, or META's write)
+    wrote_before: bool = False  # a write before the decision is committed
     writing_meta: bool = False  # intake's call in flight is the put of the order's META item
 
 
@@ -169,8 +173,13 @@ class FaultInjector:
         if fault.kind == "crash_after_write" and armed.wrote:
             self._disarm(fault)
             raise ProcessCrashed(f"{fault.step} died after its write, before {operation} (fault injected)")
+        if fault.kind == "crash_before_decision" and armed.wrote_before and not armed.wrote:
+            self._disarm(fault)
+            raise ProcessCrashed(f"{fault.step} died after a write, before its decision {operation} (fault injected)")
         if fault.kind == "crash_after_write" and fault.step == INTAKE:
             armed.writing_meta = operation == "PutItem" and _puts_meta(params)
+        elif fault.kind in ("crash_after_write", "crash_before_decision"):
+            armed.writing_meta = operation in ("PutItem", "UpdateItem") and _puts_meta(params)
         if fault.kind == "publisher_down" and operation == "SendMessage" and "MessageDeduplicationId" in str(params.get("body", "")):
             self._count(fault)
             raise ProcessCrashed(f"{fault.step} died before sending to the WMS (fault injected)")
@@ -180,10 +189,15 @@ class FaultInjector:
         armed: _Armed | None = getattr(self._local, "armed", None)
         if armed is None or getattr(http_response, "status_code", 500) >= 300:
             return
-        # A workflow step's write is its transaction; intake's is the put of META (decision 90: two
-        # single-item writes, content then META; the order exists once META does).
-        if model.name == "TransactWriteItems" or (model.name == "PutItem" and armed.writing_meta):
+        # A workflow step's decision is its transaction or its write of META (decision 154: a
+        # status change's entry and plan are put first, on their own); intake's is the put of META
+        # (decision 90: two single-item writes, content then META; the order exists once META does).
+        if armed.fault.step == INTAKE:
+            armed.wrote = armed.wrote or model.name == "TransactWriteItems" or (model.name == "PutItem" and armed.writing_meta)
+        elif model.name == "TransactWriteItems" or (model.name in ("PutItem", "UpdateItem") and armed.writing_meta):
             armed.wrote = True
+        elif model.name in ("PutItem", "UpdateItem"):
+            armed.wrote_before = True
 
     def _disarm(self, fault: Fault) -> None:
         self._count(fault)
@@ -197,7 +211,8 @@ class FaultInjector:
 def _puts_meta(params: Any) -> bool:
     try:
         body = params.get("body") or b"{}"
-        return json.loads(body if isinstance(body, (str, bytes)) else "{}")["Item"]["sk"]["S"] == order_items.META
+        request = json.loads(body if isinstance(body, (str, bytes)) else "{}")
+        return (request.get("Item") or request["Key"])["sk"]["S"] == order_items.META  # a put, or an update
     except (ValueError, KeyError, TypeError):
         return False
 

@@ -6,6 +6,8 @@
                                            timeline entry (RECEIVED); written at intake, rewritten only
                                            by an amendment or a reviewer's correction
                          sk = META#PLAN    the routing plan; written by the transition that decided it
+                                           (in a transaction; a plain one writes META#PLAN!<v><token>
+                                           and names it in META's plan_key, decision 154)
 
 A status change then rewrites ~0.7 KB instead of the whole order (1-2 KB, more with a plan),
 and index entries, conditions and the by_status key stay on META. `load` reads the three items
@@ -47,15 +49,21 @@ def read_order(db: Any, table: str, order_id: str) -> tuple[dict[str, Any] | Non
 def merged(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """META with its moved attributes taken from their items (sort key -> item), where present."""
     document = dict(meta)
-    for attribute, sk in MOVED.items():
+    for attribute, sk in _moved_keys(meta):
         if sk in items and attribute in items[sk]:
             document[attribute] = items[sk][attribute]
     return document
 
 
+def _moved_keys(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """(attribute, sort key of its item): the plan in force is the one META's `plan_key` names
+    when a change written without a transaction set it (decision 154), META#PLAN otherwise."""
+    return [(attribute, meta.get("plan_key") or sk if attribute == "plan" else sk) for attribute, sk in MOVED.items()]
+
+
 def hydrate(db: Any, table: str, metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """META items (from a batch read) with their content and plan, read in batches of 100 keys."""
-    wanted = [{"pk": m["pk"], "sk": sk} for m in metas for sk in MOVED.values()]
+    wanted = [{"pk": m["pk"], "sk": sk} for m in metas for _, sk in _moved_keys(m)]
     if not wanted:
         return metas
     found: dict[str, dict[str, dict[str, Any]]] = {}

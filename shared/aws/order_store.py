@@ -2,8 +2,9 @@
 
   pk = ORDER#<order_id>  sk = META             the order's state: status, version, index keys (small)
                          sk = META#ORDER       its content and first timeline entry (shared/aws/order_items.py)
-                         sk = META#PLAN        its routing plan
+                         sk = META#PLAN        its routing plan (META#PLAN!<v><token>: decision 154)
                          sk = TL#<version>     the timeline entry that produced that version
+                         sk = TL#<version>!<t> the same, written outside a transaction (decision 154)
                          sk = TL#<version>#<h> a timeline note without a status change
                          sk = NOTE#<warehouse> an outbound note
   GSI by_channel:  channel_key = <channel>#<shard>, created_at      KEYS_ONLY (META items only)
@@ -19,9 +20,11 @@ A channel order's id is computed from channel + external id (shared/ids.py): no 
   GSI by_buyer / by_address: review's recent-order lookups (shared/recent_orders.py); by_buyer
                    also lists a customer's orders, by_channel the last stored ones (what-if)
 
-Every status change is one transaction: the META update conditioned on (version, status) plus the
-timeline put (and the content or plan item when the change sets them), so history and state never
-disagree and a lost race is a VersionConflict.
+Every status change is decided by the META update conditioned on (version, status): a lost race
+is a VersionConflict. A change that writes only the order's own items puts its timeline entry (and
+plan) first under keys of their own, which META adopts (decision 154, shared/aws/plain_transition.py);
+one that writes other items too is one transaction, its entry put before it (decision 155). History
+and state never disagree: an entry or plan META did not adopt is never read.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
-from shared.aws import order_items, status_index
+from shared.aws import order_items, plain_transition, status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -237,7 +240,8 @@ class OrderStore:
 
     def details(self, order_id: str) -> OrderDetails:
         items, by_sk, merged = self.partition(order_id)
-        keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#")]
+        meta = by_sk[order_items.META]
+        keyed = [(i["sk"], _entry_of(i)) for i in items if i["sk"].startswith("TL#") and plain_transition.shown(i["sk"], meta)]
         content = by_sk.get(order_items.CONTENT, {})
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
             keyed.append((_timeline_sk(1), _entry_of(content)))  # the RECEIVED entry, stored with the content
@@ -306,12 +310,39 @@ class OrderStore:
         to_status: OrderStatus,
         entry: TimelineEntry,
         set_fields: dict[str, Any] | None = None,
+        entry_first: bool = False,
     ) -> list[dict[str, Any]]:
         """The transaction items of a status change, for callers that add their own items: the
-        META update first, the timeline put second, then the content or plan item it sets."""
+        META update first, the timeline put second, then the content or plan item it sets.
+
+        `entry_first` (decision 155): the timeline entry is put now, on its own, under a key of its
+        own (`TL#<v>!<token>`, shared/aws/plain_transition.py) that the META update adopts, and is
+        not an item of the transaction (billed once, not twice); an attempt whose transaction then
+        fails leaves it unadopted, unread. The items are then the META update and the moved ones."""
+        update, moved_items = self._meta_update(current, to_status, entry, set_fields, plan_in_place=True)
+        if not entry_first:
+            return [update, self._timeline_put(current.order_id, current.version + 1, entry, note=False), *moved_items]
+        puts, adopting = plain_transition.writes(self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry), None, False)
+        self._put_all(puts)
+        return [{"Update": adopting}, *moved_items]
+
+    def _put_all(self, puts: list[dict[str, Any]]) -> None:
+        for put in puts:
+            _unless_condition_fails(lambda: self.db.put_item(**put))
+
+    def _meta_update(
+        self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, *, plan_in_place: bool
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The conditioned META update of a status change and the items of the content or plan it
+        sets. `plan_in_place`: the plan goes to META#PLAN (a transaction), so a `plan_key` left by
+        a change written without one (decision 154) is removed."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
         held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
+        if current.status == OrderStatus.ON_HOLD and to_status != OrderStatus.ON_HOLD and current.hold:
+            # Decided: the findings (in the ON_HOLD entry too) leave META, which every later change
+            # rewrites; `since` stays, so the order still counts as touched by a person (decision 157).
+            held = {"hold": {"since": current.hold["since"]}}
         kept, moved_items = order_items.moved_writes(self.table, current.order_id, set_fields or {})
         index_keys, unindexed = status_index.key_fields(to_status.value, current.order_id)
         fields = {
@@ -326,6 +357,8 @@ class OrderStore:
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         # Content written to its own item leaves META (an order stored before the split, decision 90).
         removed = [name for name in order_items.MOVED if name in (set_fields or {})] + unindexed
+        if plan_in_place and "plan" in (set_fields or {}):
+            removed.append(plain_transition.PLAN_KEY)
         for i, name in enumerate(removed):
             names[f"#m{i}"] = name
         remove = (" REMOVE " + ", ".join(f"#m{i}" for i in range(len(removed)))) if removed else ""
@@ -344,7 +377,7 @@ class OrderStore:
                 },
             }
         }
-        return [update, self._timeline_put(current.order_id, next_version, entry, note=False), *moved_items]
+        return update, moved_items
 
     def transition(
         self,
@@ -359,18 +392,14 @@ class OrderStore:
 
         With `entry_on_first_extra`, the first extra item (a Put the change creates, conditioned on
         its absence: release's first outbound note) carries the timeline entry instead of a TL item
-        of its own: one item fewer in the transaction (decision 119)."""
-        items = self.transition_items(current, to_status, entry, set_fields) + list(extra_items or [])
-        if entry_on_first_extra and extra_items and "Put" in extra_items[0]:
-            carrier = items.pop(len(items) - len(extra_items))
-            carrier["Put"]["Item"][CARRIED_ENTRY] = to_value(carried_entry(entry, current.version + 1))
-            items[1] = carrier  # in the TL put's place: its failed condition is a lost race too
-        try:
-            transact_write(self.db, items)
-        except TransactionCancelled as cancelled:
-            if cancelled.failed(0) or cancelled.failed(1):
-                raise VersionConflict(current.order_id, current.version) from cancelled
-            raise
+        of its own: one item fewer in the transaction (decision 119).
+
+        A change that writes only the order's own items, and not its content, is plain writes
+        (decision 154, shared/aws/plain_transition.py): no transaction."""
+        if not extra_items and "order" not in (set_fields or {}) and plain_transition.enabled():
+            self._plain_transition(current, to_status, entry, set_fields)
+        else:
+            self._transact_transition(current, to_status, entry, set_fields, extra_items, entry_on_first_extra)
         log_order_event(current.order_id, current.status, to_status, entry.cause)
         return StoredOrder.model_validate(
             {
@@ -381,6 +410,40 @@ class OrderStore:
                 "updated_at": entry.at,
             }
         )
+
+    def _plain_transition(self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None) -> None:
+        update, _ = self._meta_update(current, to_status, entry, set_fields, plan_in_place=False)
+        with_plan = "plan" in (set_fields or {})
+        puts, meta_update = plain_transition.writes(
+            self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry),
+            (set_fields or {}).get("plan"), with_plan,
+        )
+        self._put_all(puts)  # the entry and the plan under keys of their own, adopted by META below
+        if not _unless_condition_fails(lambda: self.db.update_item(**meta_update)):
+            raise VersionConflict(current.order_id, current.version)
+
+    def _transact_transition(
+        self,
+        current: StoredOrder,
+        to_status: OrderStatus,
+        entry: TimelineEntry,
+        set_fields: dict[str, Any] | None,
+        extra_items: list[dict[str, Any]] | None,
+        entry_on_first_extra: bool,
+    ) -> None:
+        carried = bool(entry_on_first_extra and extra_items and "Put" in extra_items[0])
+        entry_first = not carried and plain_transition.enabled()
+        items = self.transition_items(current, to_status, entry, set_fields, entry_first=entry_first) + list(extra_items or [])
+        if carried:
+            carrier = items.pop(len(items) - len(extra_items))
+            carrier["Put"]["Item"][CARRIED_ENTRY] = to_value(carried_entry(entry, current.version + 1))
+            items[1] = carrier  # in the TL put's place: its failed condition is a lost race too
+        try:
+            transact_write(self.db, items)
+        except TransactionCancelled as cancelled:
+            if cancelled.failed(0) or (not entry_first and cancelled.failed(1)):  # META, or the entry's put
+                raise VersionConflict(current.order_id, current.version) from cancelled
+            raise
 
     def write_conditioned(self, current: StoredOrder, items: list[dict[str, Any]]) -> None:
         """Writes items that change no status; a failed condition means the order moved on."""

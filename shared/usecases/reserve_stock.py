@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
+from shared.aws import plain_transition
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder, log_order_event
@@ -57,7 +58,7 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     lines = reservation_lines(current.order_id, current.plan, iso(now), iso(now + timedelta(seconds=HOLD_SECONDS)))
     reservation_id = reservation_id_for(current.order_id)
     entry = transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[line.summary() for line in lines])
-    order_items = orders.transition_items(current, OrderStatus.RESERVED, entry, set_fields={"reservation_id": reservation_id})
+    order_items = orders.transition_items(current, OrderStatus.RESERVED, entry, set_fields={"reservation_id": reservation_id}, entry_first=plain_transition.enabled())
     # The day's package counts (routing's capacity figures) go with the order's status change.
     order_items += inventory.package_count_items(current.plan, int(time.time()))
     try:

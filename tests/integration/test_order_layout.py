@@ -43,8 +43,9 @@ def test_meta_holds_the_state_and_the_content_and_plan_live_on_their_own_items(s
     assert content["order"]["channel"] == "own_shop" and ("entry" in content or "entry_z" in content)
     assert raw(order_id, "TL#000001") is None  # the RECEIVED entry is stored with the content
     advance(order_id, "RELEASED")
-    meta, plan = raw(order_id, "META"), raw(order_id, order_items.PLAN)
-    assert "plan" not in meta and plan["plan"]["shipments"]
+    meta = raw(order_id, "META")
+    plan = raw(order_id, meta["plan_key"])  # routing's plan, under a key of its own (decision 154)
+    assert "plan" not in meta and plan["plan"]["shipments"] and raw(order_id, order_items.PLAN) is None
     stored = order_store().load(order_id)
     assert stored.order.channel.value == "own_shop" and stored.plan is not None and stored.plan.shipments
     details = order_store().details(order_id)
@@ -76,14 +77,15 @@ def _to_old_layout(order_id: str) -> None:
     store = order_store()
     meta = raw(order_id, "META")
     meta["order"] = raw(order_id, order_items.CONTENT)["order"]
-    plan = raw(order_id, order_items.PLAN)
+    plan_sk = meta.pop("plan_key", None) or order_items.PLAN  # no plan_key before decision 154
+    plan = raw(order_id, plan_sk)
     if plan:
         meta["plan"] = plan["plan"]
     meta["status_key"] = status_index.status_key(meta["status"], order_id)
     meta.pop("flow_key", None)
     db = boto3.client("dynamodb")
     db.put_item(TableName=store.table, Item=to_item(meta))
-    for sk in (order_items.CONTENT, order_items.PLAN):
+    for sk in (order_items.CONTENT, plan_sk):
         db.delete_item(TableName=store.table, Key=to_item({"pk": f"ORDER#{order_id}", "sk": sk}))
 
 
@@ -109,7 +111,7 @@ def test_an_old_layout_order_moves_its_content_when_a_transition_sets_it(seeded,
     advance(order_id, "ROUTED")  # routing writes the plan item, drops META's
     meta = raw(order_id, "META")
     assert "plan" not in meta and "status_key" not in meta and meta["flow_key"]
-    assert order_store().load(order_id).plan is not None and raw(order_id, order_items.PLAN)
+    assert order_store().load(order_id).plan is not None and raw(order_id, meta["plan_key"])
 
 
 def test_a_retried_intake_after_a_crash_between_content_and_meta_creates_the_order_once(seeded, shanghai_order):

@@ -1,0 +1,90 @@
+"""A status change as plain single-item writes instead of a transaction (decision 154).
+
+A transaction bills every item twice. A status change that writes only the order's own items
+(META, its timeline entry and, at routing, its plan) needs no transaction when the items written
+before META cannot be mistaken for the winner's by a loser, a retry or a crash:
+
+1. the timeline entry is put under a key of its own, `TL#<version>!<token>` (the token hashes the
+   entry), unconditioned: a retry writing the same entry rewrites the same item;
+2. a plan is put under `META#PLAN!<version><token>` the same way;
+3. then META is updated, conditioned on (version, status) as before, and records the keys it
+   adopted: the entry's key appended to `tl_keys`, the plan's key as `plan_key`.
+
+An entry or a plan written by an attempt that then lost its race, or crashed before step 3, stays
+as an orphan that no reader shows: a `TL#…!…` item counts only when META's `tl_keys` names it, a
+plan only when META's `plan_key` does (`META#PLAN` otherwise, the layout of orders stored before
+this decision and of changes still written in a transaction). No key is shared by two attempts with
+different content, so a loser can never overwrite what the winner wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Any
+
+from shared.aws import order_items
+from shared.aws.dynamo import to_item, to_value
+
+# Off ("0") only for the first deploy of this layout, so every function reads it before any writes
+# it (docs/data-model.md, "Migration").
+SWITCH_ENV = "ORDER_PLAIN_TRANSITIONS"
+ENTRY_KEYS = "tl_keys"  # on META: the sort keys of the entries written outside a transaction
+PLAN_KEY = "plan_key"  # on META: the sort key of the plan item in force, when not META#PLAN
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH_ENV, "1") != "0"
+
+
+def _token(document: Any) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()[:8]
+
+
+def entry_sk(version: int, entry_attribute: dict[str, Any]) -> str:
+    """'!' sorts before '#': the version's entry before its notes (TL#<version>#<hash>)."""
+    raw = entry_attribute.get("entry_z")
+    return f"TL#{version:06d}!{_token(raw.hex() if raw is not None else entry_attribute['entry'])}"
+
+
+def plan_sk(version: int, plan: Any) -> str:
+    return f"{order_items.PLAN}!{version:06d}{_token(plan)}"
+
+
+def _adopted(sk: str) -> str:
+    """What META's `tl_keys` holds of an entry's key (TL#000003!59080504 -> 3!59080504): short,
+    as META is rewritten by every change and billed by the KB."""
+    version, token = sk.removeprefix("TL#").split("!", 1)
+    return f"{int(version)}!{token}"
+
+
+def shown(sk: str, meta: dict[str, Any]) -> bool:
+    """Whether a timeline item belongs to the order's history: an entry written outside a
+    transaction only when META adopted it."""
+    return "!" not in sk or _adopted(sk) in (meta.get(ENTRY_KEYS) or ())
+
+
+def writes(
+    table: str, pk: str, update: dict[str, Any], version: int, entry_attribute: dict[str, Any], plan: Any | None, with_plan: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The puts that go first and the META update (a transaction's Update item, adapted) that
+    adopts them: (puts, update_item kwargs)."""
+    sk = entry_sk(version, entry_attribute)
+    puts = [{"TableName": table, "Item": to_item({"pk": pk, "sk": sk, **entry_attribute})}]
+    update = dict(update)
+    names = {**update["ExpressionAttributeNames"], "#tlk": ENTRY_KEYS}
+    values = {**update["ExpressionAttributeValues"], ":tlk": to_value([_adopted(sk)]), ":nokeys": to_value([])}
+    added = "#tlk = list_append(if_not_exists(#tlk, :nokeys), :tlk)"
+    if with_plan:
+        key = plan_sk(version, plan)
+        puts.append({"TableName": table, "Item": to_item({"pk": pk, "sk": key, "plan": plan})})
+        names["#plk"] = PLAN_KEY
+        values[":plk"] = to_value(key)
+        added += ", #plk = :plk"
+    expression = update["UpdateExpression"]
+    head, remove = (expression.split(" REMOVE ", 1) + [""])[:2]
+    update["UpdateExpression"] = f"{head}, {added}" + (f" REMOVE {remove}" if remove else "")
+    update["ExpressionAttributeNames"] = names
+    update["ExpressionAttributeValues"] = values
+    return puts, update

@@ -1,0 +1,31 @@
+"""The first deploy of decision 154's layout (docs/runbook.md): `-c order_plain_transitions=off`
+gives every function ORDER_PLAIN_TRANSITIONS=0; without it no function has the variable."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from infra.config import ENV_CONTEXT_KEY, cdk_json_context, settings_from_context
+from infra.stack import OmsStack
+from tests.infra.conftest import Synthesized
+from tests.infra.nested_templates import flattened
+
+
+def _environments(resources: dict) -> list[dict]:
+    """Our functions' variables (CDK's own helper functions have no OMS_ENV)."""
+    found = [r["Properties"].get("Environment", {}).get("Variables", {}) for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    return [v for v in found if "OMS_ENV" in v]
+
+
+def test_without_the_flag_no_function_is_switched_off(dev: Synthesized) -> None:
+    variables = _environments(dev.resources)
+    assert variables and all("ORDER_PLAIN_TRANSITIONS" not in v for v in variables)
+
+
+def test_the_flag_switches_every_function_off(tmp_path) -> None:
+    # As `-c order_plain_transitions=off` gives it (the CLI's context, over cdk.json's).
+    app = cdk.App(context={**cdk_json_context(), "order_plain_transitions": "off"}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+    stack = OmsStack(app, settings=settings_from_context(app))
+    app.synth()
+    variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
+    assert variables and all(v.get("ORDER_PLAIN_TRANSITIONS") == "0" for v in variables)
