@@ -1134,9 +1134,9 @@ ROUTES = ROUTES + CONSOLE_ROUTES
 
 # --- Lambda's own log lines (decision 160) ------------------------------------------------------
 # Lambda's platform lines (START, END, REPORT: about 350 bytes per invocation, a third of an
-# order's logs) are INFO; the functions' system log level is WARN, so only platform warnings and
-# errors (a timeout, a crash) reach CloudWatch. Duration, errors and throttles stay as Lambda's
-# metrics; the functions' own INFO lines (one per order event) are kept.
+# order's logs) are INFO; the functions' system log level is WARN, so only the platform's warnings
+# and errors reach CloudWatch. Duration, errors, timeouts and throttles stay as Lambda's metrics;
+# the functions' own INFO lines (one per order event) are kept.
 LAMBDA_SYSTEM_LOG_LEVEL = "WARN"
 
 # --- Lambda memory from measured durations (decision 159) -------------------------------------
