@@ -52,10 +52,13 @@ _PROBE = r"""
 import json, sys, time
 started = time.process_time()
 module = sys.argv[1]
-if module == "-floor":
+if module.startswith("-floor"):
     import botocore.session, botocore.client  # noqa: F401
     from pydantic import BaseModel  # noqa: F401
     from aws_lambda_powertools import Logger, Metrics  # noqa: F401
+    if module == "-floor-http":  # what an HTTP handler adds: Powertools' REST resolver with its OpenAPI validation
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver  # noqa: F401
+        from aws_lambda_powertools.event_handler.openapi.params import Body  # noqa: F401
 else:
     handler = __import__(module, fromlist=["handler"])
     from shared.aws import stores
@@ -110,6 +113,7 @@ def measure(names: list[str], runs: int) -> dict:
         with_pyc = environment(stage(scratch / "bytecode", compiled=True))
         without = environment(stage(scratch / "source", compiled=False))
         floor = statistics.median(probe("-floor", with_pyc)["cpu_ms"] for _ in range(runs))
+        floor_http = statistics.median(probe("-floor-http", with_pyc)["cpu_ms"] for _ in range(runs))
         rows = {}
         for name in names:
             module = f"functions.{name}.handler"
@@ -123,7 +127,7 @@ def measure(names: list[str], runs: int) -> dict:
                 "boto3": "boto3" in loaded,
                 **{kind: any(m in loaded for m in modules) for kind, modules in HEAVY.items()},
             }
-        return {"floor_ms": round(floor, 1), "budget_ms": BUDGET_MS, "handlers": rows}
+        return {"floor_ms": round(floor, 1), "floor_http_ms": round(floor_http, 1), "budget_ms": BUDGET_MS, "handlers": rows}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -153,6 +157,11 @@ def main() -> None:
     worst = max(row[column] for row in result["handlers"].values())
     shipped = f"shipped, compiled by {layer_compiler()}" if ships_bytecode() else "NOT shipped: no interpreter of the runtime's version here"
     print(f"worst as deployed from this machine (bytecode {shipped}): {worst:.0f} ms against {BUDGET_MS:.0f} ms")
+    http = [r["bytecode_ms"] for r in result["handlers"].values() if r["http"]]
+    other = [r["bytecode_ms"] for r in result["handlers"].values() if not r["http"]]
+    print(f"floor of an HTTP handler (the floor + Powertools' REST resolver and OpenAPI params): {result['floor_http_ms']:.0f} ms")
+    if other:
+        print(f"worst with bytecode: {max(other):.0f} ms without Powertools' event_handler, {max(http, default=0):.0f} ms with it")
     print(f"own code above the floor (worst, bytecode / no bytecode): {max(r['bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} / {max(r['no_bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} ms")
 
 
