@@ -73,8 +73,10 @@ def sizing(stored: dict[str, Any]) -> dict[str, Any]:
     return {"lambda_per_1000": base["cost_per_1000"]["Lambda"], "concurrency": base["lambda_concurrency"], "functions": rows}
 
 
-def _should_change(row: dict[str, Any]) -> bool:
+def _should_change(function: str, row: dict[str, Any]) -> bool:
     deployed = row["deployed_mb"]
+    if function in OFF_PATH:
+        return deployed != FLOOR_MB
     if deployed not in row["at"]:
         return True
     if row["at"][deployed]["duration_ms"] > STEP_BUDGET_MS and deployed < SIZES[-1]:
@@ -98,7 +100,7 @@ def main() -> None:
     for function, row in sorted(result["functions"].items(), key=lambda kv: -kv[1]["at"][kv[1]["deployed_mb"]]["concurrency"]):
         here = row["at"][row["deployed_mb"]]["lambda_per_1000"]
         cells = " ".join(f"{a['duration_ms']:>6.0f} {1e5 * (a['lambda_per_1000'] - here):+6.1f}e-5 {a['concurrency']:>4.0f}" for a in row["at"].values())
-        mark = " *" if _should_change(row) else ""
+        mark = " *" if _should_change(function, row) else ""
         print(f"{function:<22} {row['invocations_per_order']:>7.2f} {row['cpu_ms']:>7.1f} {row['wait_ms']:>7.1f} {row['deployed_mb']:>8} {row['rule_mb']:>5}  {cells}{mark}")
 
 
