@@ -4,6 +4,7 @@ each in a fresh interpreter.
 
   python -m benchmarks.cold_import                 # every handler, 5 runs each, median
   python -m benchmarks.cold_import --runs 3 --only parcel_updates routing
+  python -m benchmarks.cold_import --against /work/main --runs 9 --only intake orders_api   # A/B, in turn
 
 Two columns per handler:
 - `no bytecode`: shared/ and functions/ compiled from source on import, which is what a container
@@ -75,10 +76,10 @@ def handlers() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
 
 
-def stage(target: Path, compiled: bool) -> Path:
+def stage(target: Path, compiled: bool, source: Path = ROOT) -> Path:
     """A copy of shared/ and functions/ as the layer and the function bundles hold them."""
     for package in ("shared", "functions"):
-        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(source / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if compiled:
         import compileall
 
@@ -132,12 +133,37 @@ def measure(names: list[str], runs: int) -> dict:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def against(other: Path, names: list[str], runs: int) -> dict[str, dict[str, list[float]]]:
+    """CPU ms with bytecode of this tree's handlers and another checkout's (e.g. main), the two
+    probed in turn for each run, so that the machine's load falls on both alike."""
+    scratch = Path(tempfile.mkdtemp(prefix="oms-cold-import-ab-"))
+    try:
+        envs = {"this": environment(stage(scratch / "this", compiled=True)), "other": environment(stage(scratch / "other", compiled=True, source=other))}
+        found: dict[str, dict[str, list[float]]] = {name: {"this": [], "other": []} for name in ["-floor", *names]}
+        for run in range(runs):
+            for name in found:
+                module = name if name.startswith("-") else f"functions.{name}.handler"
+                for side in ("this", "other") if run % 2 == 0 else ("other", "this"):
+                    found[name][side].append(probe(module, envs[side])["cpu_ms"])
+        return found
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", nargs="*", help="handler names (functions/<name>)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--against", type=Path, help="another checkout (e.g. /work/main): both probed in turn, medians and minimums side by side")
     args = parser.parse_args()
+    if args.against:
+        found = against(args.against, args.only or handlers(), args.runs)
+        print(f"cold import with bytecode, CPU ms over {args.runs} runs each, probed in turn; the floor is this tree's (botocore + BaseModel + Logger)")
+        print(f"{'handler':<22} {'other median':>12} {'this median':>11} {'other min':>9} {'this min':>8}")
+        for name, sides in found.items():
+            print(f"{name:<22} {statistics.median(sides['other']):>12.0f} {statistics.median(sides['this']):>11.0f} {min(sides['other']):>9.0f} {min(sides['this']):>8.0f}")
+        return
     result = measure(args.only or handlers(), args.runs)
     if args.json:
         print(json.dumps(result, indent=2))
