@@ -5,6 +5,7 @@ each in a fresh interpreter.
   python -m benchmarks.cold_import                 # every handler, 5 runs each, median
   python -m benchmarks.cold_import --runs 3 --only parcel_updates routing
   python -m benchmarks.cold_import --against /work/main --runs 9 --only intake orders_api   # A/B, in turn
+  python -m benchmarks.cold_import --only intake --then shared.channels.shopify shared.channels.shopify_refunds  # a first call's imports
 
 Two columns per handler:
 - `no bytecode`: shared/ and functions/ compiled from source on import, which is what a container
@@ -155,8 +156,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", nargs="*", help="handler names (functions/<name>)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--then", nargs="*", help="modules a first call imports (a channel's adapter...): the CPU ms their import adds after each --only handler's")
     parser.add_argument("--against", type=Path, help="another checkout (e.g. /work/main): both probed in turn, medians and minimums side by side")
     args = parser.parse_args()
+    if args.then:
+        env = environment(stage(Path(tempfile.mkdtemp(prefix="oms-cold-import-then-")) / "bytecode", compiled=True))
+        code = "import sys, time\n__import__(sys.argv[1])\nstarted = time.process_time()\nfor m in sys.argv[2:]: __import__(m)\nprint((time.process_time() - started) * 1000)"
+        for name in args.only or handlers():
+            added = [float(subprocess.run([sys.executable, "-c", code, f"functions.{name}.handler", *args.then], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True, check=True).stdout.split()[-1]) for _ in range(args.runs)]
+            print(f"{name}: importing {' '.join(args.then)} adds {statistics.median(added):.1f} ms (median of {args.runs}, bytecode) to a call")
+        shutil.rmtree(Path(env["PYTHONPATH"]).parent, ignore_errors=True)
+        return
     if args.against:
         found = against(args.against, args.only or handlers(), args.runs)
         print(f"cold import with bytecode, CPU ms over {args.runs} runs each, probed in turn; the floor is this tree's (botocore + BaseModel + Logger)")
