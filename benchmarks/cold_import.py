@@ -4,6 +4,8 @@ each in a fresh interpreter.
 
   python -m benchmarks.cold_import                 # every handler, 5 runs each, median
   python -m benchmarks.cold_import --runs 3 --only parcel_updates routing
+  python -m benchmarks.cold_import --against /work/main --runs 9 --only intake orders_api   # A/B, in turn
+  python -m benchmarks.cold_import --only intake --then shared.channels.shopify shared.channels.shopify_refunds  # a first call's imports
 
 Two columns per handler:
 - `no bytecode`: shared/ and functions/ compiled from source on import, which is what a container
@@ -15,9 +17,13 @@ Two columns per handler:
 Third-party packages (boto3 from the Lambda runtime, pydantic and Powertools from the AWS-managed
 layer) are loaded from the virtualenv's compiled files in both columns, as on Lambda.
 
-The floor (boto3 + pydantic + Powertools' Logger and Metrics, what every handler needs) is
-measured in the same run: the machine is shared, so it is the reference for the rest. The
-columns `routing`/`review`/`channels` say whether those packages' heavy modules were loaded.
+The floor is what every handler pays whatever it does, measured in the same run (the machine is
+shared, so it is the reference for the rest): botocore's session and client (the functions use no
+boto3, decision 158), pydantic with BaseModel (a bare `import pydantic` is lazy and loads none of
+what defining a model costs) and Powertools' Logger (its package imports Metrics and Tracer with
+it). The columns `routing`/`review`/`channels` say whether those packages' heavy modules were
+loaded; `http` whether Powertools' event_handler (the REST resolver with its OpenAPI validation,
+and the package's other resolvers it imports) was.
 """
 
 from __future__ import annotations
@@ -41,15 +47,20 @@ HEAVY = {
     "routing": ("shared.routing.optimiser", "shared.routing.config", "shared.routing.planner"),
     "review": ("shared.review", "shared.review_rules.compiler"),
     "channels": ("shared.channels",),
+    "http": ("aws_lambda_powertools.event_handler",),
 }
 
 _PROBE = r"""
 import json, sys, time
 started = time.process_time()
 module = sys.argv[1]
-if module == "-floor":
-    import boto3, pydantic  # noqa: F401
+if module.startswith("-floor"):
+    import botocore.session, botocore.client  # noqa: F401
+    from pydantic import BaseModel  # noqa: F401
     from aws_lambda_powertools import Logger, Metrics  # noqa: F401
+    if module == "-floor-http":  # what an HTTP handler adds: Powertools' REST resolver with its OpenAPI validation
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver  # noqa: F401
+        from aws_lambda_powertools.event_handler.openapi.params import Body  # noqa: F401
 else:
     handler = __import__(module, fromlist=["handler"])
     from shared.aws import stores
@@ -58,7 +69,7 @@ else:
         if getattr(value, "__module__", None) == "shared.aws.stores" and name in dir(stores) and callable(value) and name != "reset":
             value()
 cpu_ms = (time.process_time() - started) * 1000
-print(json.dumps({"cpu_ms": cpu_ms, "modules": sorted(m for m in sys.modules if m.startswith(("shared", "functions")))}))
+print(json.dumps({"cpu_ms": cpu_ms, "modules": sorted(m for m in sys.modules if m.startswith(("shared", "functions", "aws_lambda_powertools.event_handler", "boto3")))}))
 """
 
 
@@ -66,10 +77,10 @@ def handlers() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "functions").glob("*/handler.py"))
 
 
-def stage(target: Path, compiled: bool) -> Path:
+def stage(target: Path, compiled: bool, source: Path = ROOT) -> Path:
     """A copy of shared/ and functions/ as the layer and the function bundles hold them."""
     for package in ("shared", "functions"):
-        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(source / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     if compiled:
         import compileall
 
@@ -104,6 +115,7 @@ def measure(names: list[str], runs: int) -> dict:
         with_pyc = environment(stage(scratch / "bytecode", compiled=True))
         without = environment(stage(scratch / "source", compiled=False))
         floor = statistics.median(probe("-floor", with_pyc)["cpu_ms"] for _ in range(runs))
+        floor_http = statistics.median(probe("-floor-http", with_pyc)["cpu_ms"] for _ in range(runs))
         rows = {}
         for name in names:
             module = f"functions.{name}.handler"
@@ -114,9 +126,27 @@ def measure(names: list[str], runs: int) -> dict:
                 "no_bytecode_ms": round(statistics.median(r["cpu_ms"] for r in cold), 1),
                 "bytecode_ms": round(statistics.median(r["cpu_ms"] for r in warmed), 1),
                 "shared_modules": len([m for m in loaded if m.startswith("shared")]),
+                "boto3": "boto3" in loaded,
                 **{kind: any(m in loaded for m in modules) for kind, modules in HEAVY.items()},
             }
-        return {"floor_ms": round(floor, 1), "budget_ms": BUDGET_MS, "handlers": rows}
+        return {"floor_ms": round(floor, 1), "floor_http_ms": round(floor_http, 1), "budget_ms": BUDGET_MS, "handlers": rows}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def against(other: Path, names: list[str], runs: int) -> dict[str, dict[str, list[float]]]:
+    """CPU ms with bytecode of this tree's handlers and another checkout's (e.g. main), the two
+    probed in turn for each run, so that the machine's load falls on both alike."""
+    scratch = Path(tempfile.mkdtemp(prefix="oms-cold-import-ab-"))
+    try:
+        envs = {"this": environment(stage(scratch / "this", compiled=True)), "other": environment(stage(scratch / "other", compiled=True, source=other))}
+        found: dict[str, dict[str, list[float]]] = {name: {"this": [], "other": []} for name in ["-floor", *names]}
+        for run in range(runs):
+            for name in found:
+                module = name if name.startswith("-") else f"functions.{name}.handler"
+                for side in ("this", "other") if run % 2 == 0 else ("other", "this"):
+                    found[name][side].append(probe(module, envs[side])["cpu_ms"])
+        return found
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -126,19 +156,36 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", nargs="*", help="handler names (functions/<name>)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--then", nargs="*", help="modules a first call imports (a channel's adapter...): the CPU ms their import adds after each --only handler's")
+    parser.add_argument("--against", type=Path, help="another checkout (e.g. /work/main): both probed in turn, medians and minimums side by side")
     args = parser.parse_args()
+    if args.then:
+        env = environment(stage(Path(tempfile.mkdtemp(prefix="oms-cold-import-then-")) / "bytecode", compiled=True))
+        code = "import sys, time\n__import__(sys.argv[1])\nstarted = time.process_time()\nfor m in sys.argv[2:]: __import__(m)\nprint((time.process_time() - started) * 1000)"
+        for name in args.only or handlers():
+            added = [float(subprocess.run([sys.executable, "-c", code, f"functions.{name}.handler", *args.then], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True, check=True).stdout.split()[-1]) for _ in range(args.runs)]
+            print(f"{name}: importing {' '.join(args.then)} adds {statistics.median(added):.1f} ms (median of {args.runs}, bytecode) to a call")
+        shutil.rmtree(Path(env["PYTHONPATH"]).parent, ignore_errors=True)
+        return
+    if args.against:
+        found = against(args.against, args.only or handlers(), args.runs)
+        print(f"cold import with bytecode, CPU ms over {args.runs} runs each, probed in turn; the floor is this tree's (botocore + BaseModel + Logger)")
+        print(f"{'handler':<22} {'other median':>12} {'this median':>11} {'other min':>9} {'this min':>8}")
+        for name, sides in found.items():
+            print(f"{name:<22} {statistics.median(sides['other']):>12.0f} {statistics.median(sides['this']):>11.0f} {min(sides['other']):>9.0f} {min(sides['this']):>8.0f}")
+        return
     result = measure(args.only or handlers(), args.runs)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     floor = result["floor_ms"]
-    print(f"cold import, CPU ms (median of {args.runs} fresh interpreters); floor (boto3 + pydantic + Powertools) {floor:.0f} ms")
-    print(f"{'handler':<20} {'no bytecode':>11} {'bytecode':>9} {'× floor':>8} {'own ms':>7} {'modules':>8} {'routing':>8} {'review':>7} {'channels':>8}")
+    print(f"cold import, CPU ms (median of {args.runs} fresh interpreters); floor (botocore + pydantic's BaseModel + Powertools' Logger) {floor:.0f} ms")
+    print(f"{'handler':<20} {'no bytecode':>11} {'bytecode':>9} {'× floor':>8} {'own ms':>7} {'modules':>8} {'routing':>8} {'review':>7} {'channels':>8} {'http':>5}")
     for name, row in result["handlers"].items():
         flags = ["yes" if row[k] else "-" for k in HEAVY]
         print(
             f"{name:<20} {row['no_bytecode_ms']:>11.0f} {row['bytecode_ms']:>9.0f} {row['bytecode_ms'] / floor:>8.2f} {row['bytecode_ms'] - floor:>7.0f} "
-            f"{row['shared_modules']:>8} {flags[0]:>8} {flags[1]:>7} {flags[2]:>8}"
+            f"{row['shared_modules']:>8} {flags[0]:>8} {flags[1]:>7} {flags[2]:>8} {flags[3]:>5}" + ("  boto3!" if row["boto3"] else "")
         )
     from infra.layer_bundle import layer_compiler, ships_bytecode
 
@@ -146,6 +193,11 @@ def main() -> None:
     worst = max(row[column] for row in result["handlers"].values())
     shipped = f"shipped, compiled by {layer_compiler()}" if ships_bytecode() else "NOT shipped: no interpreter of the runtime's version here"
     print(f"worst as deployed from this machine (bytecode {shipped}): {worst:.0f} ms against {BUDGET_MS:.0f} ms")
+    http = [r["bytecode_ms"] for r in result["handlers"].values() if r["http"]]
+    other = [r["bytecode_ms"] for r in result["handlers"].values() if not r["http"]]
+    print(f"floor of an HTTP handler (the floor + Powertools' REST resolver and OpenAPI params): {result['floor_http_ms']:.0f} ms")
+    if other:
+        print(f"worst with bytecode: {max(other):.0f} ms without Powertools' event_handler, {max(http, default=0):.0f} ms with it")
     print(f"own code above the floor (worst, bytecode / no bytecode): {max(r['bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} / {max(r['no_bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} ms")
 
 

@@ -99,6 +99,11 @@ class Functions(Construct):
             timeout=Duration.seconds(spec.timeout_seconds),
             role=role,
             log_group=log_group,
+            # JSON (Powertools writes JSON anyway) so that Lambda can filter by level: the
+            # platform's INFO lines are dropped (topology.LAMBDA_SYSTEM_LOG_LEVEL, decision 160).
+            logging_format=lambda_.LoggingFormat.JSON,
+            system_log_level_v2=lambda_.SystemLogLevel[topology.LAMBDA_SYSTEM_LOG_LEVEL],
+            application_log_level_v2=lambda_.ApplicationLogLevel[{"WARNING": "WARN", "CRITICAL": "FATAL"}.get(settings.log_level, settings.log_level)],
             tracing=lambda_.Tracing.ACTIVE,
             layers=[self.shared_layer, self.powertools_layer],
             environment={

@@ -1133,3 +1133,26 @@ CONSOLE_ROUTES = tuple(
     if r.authorization == "IAM" and any(r.path == a or r.path.startswith(a + "/") for a in CONSOLE_AREAS)
 )
 ROUTES = ROUTES + CONSOLE_ROUTES
+
+# --- Lambda's own log lines (decision 160) ------------------------------------------------------
+# Lambda's platform lines (START, END, REPORT: about 350 bytes per invocation, a third of an
+# order's logs) are INFO; the functions' system log level is WARN, so only the platform's warnings
+# and errors reach CloudWatch. Duration, errors, timeouts and throttles stay as Lambda's metrics;
+# the functions' own INFO lines (one per order event) are kept.
+LAMBDA_SYSTEM_LOG_LEVEL = "WARN"
+
+# --- Lambda memory from measured durations (decision 159) -------------------------------------
+# `python -m benchmarks.lambda_sizing` prints, per function the footprint run exercises, its CPU
+# and AWS waits and, at each size, the modelled duration, cost and peak concurrency. Below a vCPU
+# memory is paid only while a function waits; it buys duration. The rule: the smallest size whose
+# modelled duration is ≤ 150 ms for a step on an order's path or an API (256 MB floor). These
+# sizes override the ones written above. inventory_lock stays at 512 MB: 126 ms there in one run,
+# 171 ms in another (its CPU measured 28 and 41 ms on this shared machine), at the budget's edge.
+SIZED_MEMORY_MB = {
+    "intake": 256,  # 17 ms CPU, 24 ms waiting: 144 ms at 256 MB
+    "workflow_starter": 256,  # 16 ms CPU, 26 ms waiting: 134 ms
+    "customer_notices": 512,  # 21-24 ms CPU: 181-195 ms at 256 MB, 107-112 ms at 512
+    "notification": 1024,  # 41-49 ms CPU (notes, outbox, events), not waiting-bound: 198-228 ms at 512, 128-143 at 1,024
+    "orders_api": 1024,  # 29 ms CPU, 56 ms waiting: 257 ms at 256 MB for a person at the console
+}
+FUNCTIONS = tuple(replace(f, memory_mb=SIZED_MEMORY_MB.get(f.key, f.memory_mb)) for f in FUNCTIONS)

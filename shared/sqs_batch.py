@@ -3,7 +3,9 @@
 Powertools' pydantic parser models on import, ~100 ms of a new container's CPU
 (`python -m benchmarks.cold_import`, decision 93).
 
-Each record goes to `record_handler` as Powertools' `SQSRecord`; a record whose handler raises is
+Each record goes to `record_handler` as a `QueueMessage` (its body and message id: all the handlers
+read; Powertools' SQSRecord would load its whole data_classes package, ~25 ms of a new container's
+CPU, decision 158); a record whose handler raises is
 reported in `batchItemFailures` (SQS makes it visible again, then the queue's DLQ takes it), the
 others are deleted. When every record of the batch failed, BatchFailed is raised (as Powertools
 does), so the invocation fails and Lambda's retry and the event source mapping's backoff apply.
@@ -19,9 +21,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from shared.observability import logger
+
+
+class QueueMessage:
+    """One SQS record of a Lambda event: what a record handler reads of it."""
+
+    __slots__ = ("raw_event",)
+
+    def __init__(self, raw_event: dict[str, Any]):
+        self.raw_event = raw_event
+
+    @property
+    def body(self) -> str:
+        return self.raw_event["body"]
+
+    @property
+    def message_id(self) -> str:
+        return self.raw_event["messageId"]
 
 
 class HeldBehindFailure(Exception):
@@ -40,12 +57,12 @@ class BatchFailed(Exception):
         super().__init__(f"all {len(errors)} record(s) of the batch failed: " + "; ".join(f"{mid}: {error!r}" for mid, error in errors[:5]))
 
 
-def process_partial_response(event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], context: Any = None) -> dict[str, Any]:
+def process_partial_response(event: dict[str, Any], record_handler: Callable[[QueueMessage], Any], context: Any = None) -> dict[str, Any]:
     records = event.get("Records") or []
     failed: list[tuple[str, BaseException]] = []
     failed_groups: set[str] = set()  # FIFO message groups with a failed record in this batch
     for raw in records:
-        record = SQSRecord(raw)
+        record = QueueMessage(raw)
         group = (raw.get("attributes") or {}).get("MessageGroupId")
         if group is not None and group in failed_groups:
             failed.append((record.message_id, HeldBehindFailure(group)))

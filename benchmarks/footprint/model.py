@@ -114,6 +114,8 @@ def model(
         calls_by_function[function][kind] += count
     memory = {f.key: f.memory_mb for f in topology.FUNCTIONS} | (memory_mb or {})  # as the run deployed them
     lambdas = {}
+    # START/END/REPORT are INFO: a system log level above INFO drops them (decision 160).
+    platform_log_bytes = assume["lambda_platform_log_bytes_per_invocation"] if topology.LAMBDA_SYSTEM_LOG_LEVEL in ("DEBUG", "INFO") else 0
     for function, record in tally["invocations"].items():
         if function not in per_order or not record["count"]:
             continue
@@ -131,7 +133,7 @@ def model(
             "duration_ms": duration_ms,
             "gb_s_per_order": per_order_invocations * math.ceil(duration_ms) / 1000 * mb / 1024,
             "concurrency": per_order_invocations * rate * duration_ms / 1000,
-            "log_bytes_per_order": (record["log_bytes"] + count * assume["lambda_platform_log_bytes_per_invocation"]) / n,
+            "log_bytes_per_order": (record["log_bytes"] + count * platform_log_bytes) / n,
             "payload_bytes": (record["event_bytes"] + record["result_bytes"]) / count,
         }
 

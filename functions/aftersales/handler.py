@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -22,11 +21,11 @@ from shared.aws.dead_letters import dead_letter
 from shared.lifecycle import Actor, ActorKind
 from shared.observability import logger, metrics
 from shared.problems import InputRejected
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 
 
-def apply_one(record: SQSRecord) -> None:
+def apply_one(record: QueueMessage) -> None:
     try:
         kind, outcome, order_id = _apply(envelope(record.body))
     except (Nonsense, ValidationError, InputRejected, ValueError) as poison:

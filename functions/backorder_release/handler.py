@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -17,12 +16,12 @@ from shared.backorders.queue import QUEUE_ENV, send_restock
 from shared.backorders.release import release_backorders
 from shared.backorders.signals import RestockSignal
 from shared.observability import logger
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_ENV = QUEUE_ENV.removesuffix("_QUEUE_URL") + "_DEAD_LETTER_QUEUE_URL"
 
 
-def release_one(record: SQSRecord) -> None:
+def release_one(record: QueueMessage) -> None:
     try:
         signal = RestockSignal.model_validate(json.loads(record.body))
     except (ValueError, ValidationError) as error:

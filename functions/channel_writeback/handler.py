@@ -6,17 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.observability import logger
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 from shared.writeback.aws.stores import delivery_ports
 from shared.writeback.usecases.deliver import deliver
 
 
 
-def deliver_one(record: SQSRecord) -> None:
+def deliver_one(record: QueueMessage) -> None:
     message = json.loads(record.body)
     outcome = deliver(message, delivery_ports())
     logger.info("channel delivery", extra={"kind": message.get("kind"), "writeback_id": message.get("writeback_id"), "outcome": outcome})

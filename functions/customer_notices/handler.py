@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -18,12 +17,12 @@ from shared.notices.send import send_notice
 from shared.notices.email import send_email
 from shared.notices.sms import send_sms
 from shared.observability import logger
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_ENV = "CUSTOMER_NOTICES_DEAD_LETTER_QUEUE_URL"
 
 
-def notify_one(record: SQSRecord) -> None:
+def notify_one(record: QueueMessage) -> None:
     try:
         envelope = json.loads(record.body)
         request = request_for(str(envelope.get("detail-type")), envelope.get("detail") or {})

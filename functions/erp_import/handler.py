@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -21,7 +20,7 @@ from shared.openapi_contract import document
 from shared.problems import InputRejected, Problem
 from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_FILE_BYTES, MAX_IMPORT_ROWS_PER_FILE, MAX_IMPORT_ROWS_PER_REQUEST
 from shared.usecases.import_orders import ImportReport, import_batch
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "ERP_IMPORT_FILES_DEAD_LETTER_QUEUE_URL"
 IMPORT_ROUTE = "/channels/erp/imports"
@@ -47,7 +46,7 @@ def post_import():
     return json_response(422, {"message": "no order of the file could be imported; nothing was stored", "errors": problems, **report.model_dump(mode="json")})
 
 
-def import_dropped_file(record: SQSRecord) -> None:
+def import_dropped_file(record: QueueMessage) -> None:
     for bucket, key in notified_objects(record.body, record.message_id, DEAD_LETTER_QUEUE_ENV):
         try:
             data = read_notified(bucket, key, MAX_IMPORT_FILE_BYTES, record.body, record.message_id, DEAD_LETTER_QUEUE_ENV)

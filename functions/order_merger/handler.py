@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.dead_letters import dead_letter
@@ -19,7 +18,7 @@ from shared.merging.aftermath import follow_shipment, unmerge
 from shared.merging.sweep import sweep
 from shared.observability import logger
 from shared.usecases.cancel_order import cancel_order
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_ENV = "MERGE_EVENTS_DEAD_LETTER_QUEUE_URL"
 _ACTOR = Actor.system("merging")
@@ -33,7 +32,7 @@ def _cancel(order_id: str, reason: str) -> None:
     cancel_order(order_id, reason, _ACTOR, order_store(), inventory_store(), publish, outbox_publisher())
 
 
-def handle_event(record: SQSRecord) -> None:
+def handle_event(record: QueueMessage) -> None:
     envelope = json.loads(record.body)
     kind, detail = envelope.get("detail-type"), envelope.get("detail") or {}
     order_id = str(detail.get("order_id") or "")

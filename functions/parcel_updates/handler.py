@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store, order_store
@@ -15,12 +14,12 @@ from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
 from shared.writeback.aws import queues
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.usecases.request import request_writeback
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 KINDS = ("ParcelShipped", "ParcelDelivered", "DeliveryException")
 
 
-def apply_one(record: SQSRecord) -> None:
+def apply_one(record: QueueMessage) -> None:
     envelope = json.loads(record.body)
     kind = envelope.get("detail-type")
     if kind not in KINDS:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aftersales.inbound import partner_after_sales, queue_refund
@@ -19,13 +18,13 @@ from shared.observability import logger
 from shared.payloads import load_json
 from shared.problems import InputRejected
 from shared.usecases.intake_order import intake_order
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "PARTNER_ORDERS_DEAD_LETTER_QUEUE_URL"
 
 
 
-def take_partner_event(record: SQSRecord) -> None:
+def take_partner_event(record: QueueMessage) -> None:
     try:
         document = load_json(record.body)
         after_sales = partner_after_sales(document)

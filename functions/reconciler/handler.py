@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -22,7 +21,7 @@ from shared.reconciliation.pull import lister_for
 from shared.reconciliation.queue import request_run
 from shared.reconciliation.stores import platform_credentials, reconciliation_store
 from shared.reconciliation.usecases.run_channel import RunPorts, run_channel_reconciliation
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "RECONCILIATION_RUNS_DEAD_LETTER_QUEUE_URL"
 BUSY_SHOP_DELAY_SECONDS = 60
@@ -33,7 +32,7 @@ def _time_left() -> float:
     return _context.get_remaining_time_in_millis() / 1000 if _context is not None else float("inf")
 
 
-def run_one(record: SQSRecord) -> None:
+def run_one(record: QueueMessage) -> None:
     try:
         request = RunRequest.model_validate_json(record.body)
         credentials = platform_credentials().for_shop(request.channel, request.shop)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import inventory_store
@@ -16,11 +15,11 @@ from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.stock_marks import mark_stock_changed
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 
 
-def apply_one(record: SQSRecord) -> None:
+def apply_one(record: QueueMessage) -> None:
     envelope = json.loads(record.body)
     kind, detail = envelope.get("detail-type"), envelope.get("detail", {})
     if kind == "StockSnapshot":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.dead_letters import dead_letter
@@ -16,13 +15,13 @@ from shared.reconciliation.metrics import emit_difference_metrics
 from shared.reconciliation.stores import reconciliation_store
 from shared.reconciliation.usecases.check_warehouse import check_shipped_list
 from shared.reconciliation.warehouse import read_shipped_list
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "WMS_SHIPPED_LISTS_DEAD_LETTER_QUEUE_URL"
 MAX_LIST_BYTES = 50 * 1024 * 1024
 
 
-def check_list(record: SQSRecord) -> None:
+def check_list(record: QueueMessage) -> None:
     for bucket, key in notified_objects(record.body, record.message_id, DEAD_LETTER_QUEUE_ENV):
         data = read_notified(bucket, key, MAX_LIST_BYTES, record.body, record.message_id, DEAD_LETTER_QUEUE_ENV)
         if data is None:  # deleted since: dead-lettered with the reason

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -17,13 +16,13 @@ from shared.errors import OrderNotFound
 from shared.lifecycle import OrderStatus
 from shared.observability import logger
 from shared.workflow_io import OrderRef
-from shared.sqs_batch import process_partial_response
+from shared.sqs_batch import QueueMessage, process_partial_response
 
 DEAD_LETTER_QUEUE_ENV = "INTAKE_DEAD_LETTER_QUEUE_URL"
 
 
 
-def start_one(record: SQSRecord) -> None:
+def start_one(record: QueueMessage) -> None:
     try:
         ref = OrderRef.model_validate_json(record.body)
         current = order_store().load(ref.order_id)

@@ -6,36 +6,22 @@ ReturnReceipt). All of them become one message on the after-sales queue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 from shared.aftersales.domain import AfterSalesRequest
 from shared.aftersales.messages import QUEUE_ENV, RefundMessage
-from shared.channels import douyin_refunds, jd_refunds, shopify_refunds, tmall_refunds
 from shared.orders import Channel
 from shared.problems import InputRejected
 
-PARTNER_TOPICS = (shopify_refunds.TOPIC_REFUND, shopify_refunds.TOPIC_CANCELLED)  # besides the order topics
+# Each channel's refund reader: a module of shared/channels with parse_refund, is_cancellation and
+# parse_cancellation, imported when a webhook of that channel first needs it (decision 158).
+REFUND_CHANNELS = {Channel.SHOPIFY: "shopify_refunds", Channel.TMALL: "tmall_refunds", Channel.JD: "jd_refunds", Channel.DOUYIN: "douyin_refunds"}
 
 
-@dataclass(frozen=True)
-class RefundChannel:
-    channel: Channel
-    parse_refund: Callable[[Any], AfterSalesRequest]
-    is_cancellation: Callable[[Any], bool]
-    parse_cancellation: Callable[[Any], AfterSalesRequest]
-
-
-REFUND_CHANNELS = {
-    c.channel: c
-    for c in (
-        RefundChannel(Channel.SHOPIFY, shopify_refunds.parse_refund, shopify_refunds.is_cancellation, shopify_refunds.parse_cancellation),
-        RefundChannel(Channel.TMALL, tmall_refunds.parse_refund, tmall_refunds.is_cancellation, tmall_refunds.parse_cancellation),
-        RefundChannel(Channel.JD, jd_refunds.parse_refund, jd_refunds.is_cancellation, jd_refunds.parse_cancellation),
-        RefundChannel(Channel.DOUYIN, douyin_refunds.parse_refund, douyin_refunds.is_cancellation, douyin_refunds.parse_cancellation),
-    )
-}
+def _refunds(channel: Channel) -> ModuleType:
+    return import_module(f"shared.channels.{REFUND_CHANNELS[channel]}")
 
 
 def partner_after_sales(document: Any) -> AfterSalesRequest | None:
@@ -48,6 +34,7 @@ def partner_after_sales(document: Any) -> AfterSalesRequest | None:
     metadata = detail.get("metadata") if isinstance(detail.get("metadata"), dict) else {}
     topic = next((v for k, v in metadata.items() if k.lower() == "x-shopify-topic"), None)
     payload = detail.get("payload")
+    shopify_refunds = _refunds(Channel.SHOPIFY)
     try:
         if topic == shopify_refunds.TOPIC_REFUND:
             return shopify_refunds.parse_refund(payload)
@@ -73,16 +60,16 @@ def queue_refund(request: AfterSalesRequest, received_via: dict[str, str]) -> di
 # connectors for Tmall, JD and Douyin say "refund" for a refund (an order is the default).
 TOPIC_HEADERS = {Channel.SHOPIFY: "X-Shopify-Topic"}
 CONNECTOR_TOPIC_HEADER = "X-Oms-Topic"
-REFUND_TOPICS = {Channel.SHOPIFY: shopify_refunds.TOPIC_REFUND}
+REFUND_TOPIC = "refund"  # the connectors' topic header value for a refund
 
 
 def after_sales_request(channel: Channel, topic: str | None, document: Any) -> AfterSalesRequest | None:
     """What an order webhook is when it is not an order to fulfil: a refund (by its topic) or the
     platform's cancellation of the order (by its status). None: an order."""
-    reader = REFUND_CHANNELS.get(channel)
-    if reader is None:
+    if channel not in REFUND_CHANNELS:
         return None
-    if topic and topic.lower() == REFUND_TOPICS.get(channel, "refund"):
+    reader = _refunds(channel)
+    if topic and topic.lower() == getattr(reader, "TOPIC_REFUND", REFUND_TOPIC):  # Shopify's own topic names
         return reader.parse_refund(document)
     if reader.is_cancellation(document):
         return reader.parse_cancellation(document)

@@ -1,6 +1,8 @@
-"""boto3 clients, created once per process and reused (creating one costs ~50 ms of model loading).
+"""botocore clients, created once per process and reused (creating one costs ~50 ms of model loading).
 
-The endpoint comes from boto3's own AWS_ENDPOINT_URL, which the local runtime points at moto.
+botocore, not boto3: the functions use clients only, and importing boto3 adds its session,
+resources and s3transfer to every cold start (decision 158). The endpoint comes from botocore's
+own AWS_ENDPOINT_URL, which the local runtime points at moto.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ import os
 import threading
 from typing import Any
 
-import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.loaders import create_loader
@@ -26,11 +27,11 @@ def client(service: str) -> Any:
     found = _clients.get(service)
     if found is not None:
         return found
-    with _lock:  # boto3's default session is not safe to build clients from many threads at once
+    with _lock:  # botocore's session is not safe to build clients from many threads at once
         if service not in _clients:
             session = botocore.session.get_session()
             session.register_component("data_loader", _models)
-            _clients[service] = boto3.session.Session(botocore_session=session).client(service, config=_CONFIG)
+            _clients[service] = session.create_client(service, config=_CONFIG)
         return _clients[service]
 
 

@@ -6,14 +6,11 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from shared.aws.attribute_values import deserialize, serialize
 from shared.aws.clients import client, resource_name
 from shared.errors import StoreUnavailable
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 _TRANSIENT = {
     "ProvisionedThroughputExceededException",
@@ -36,15 +33,15 @@ def _dynamo_safe(value: Any) -> Any:
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(_dynamo_safe(v)) for k, v in values.items()}
+    return {k: serialize(_dynamo_safe(v)) for k, v in values.items()}
 
 
 def to_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_dynamo_safe(value))
+    return serialize(_dynamo_safe(value))
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+    return {k: _plain(deserialize(v)) for k, v in item.items()}
 
 
 def _plain(value: Any) -> Any:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from shared.aws.clients import client, resource_name
 from shared.errors import EventPublishFailed
-from shared.events import SOURCE, DomainEvent
-from shared.outbox.messages import OutboxMessage
+
+if TYPE_CHECKING:  # a function that only queues or starts runs does not load the event models (decision 158)
+    from shared.events import DomainEvent
+    from shared.outbox.messages import OutboxMessage
 
 INTAKE_QUEUE_ENV = "INTAKE_QUEUE_URL"
 EVENT_BUS_ENV = "EVENT_BUS_NAME"
@@ -37,6 +40,8 @@ def send_to_wms(message: OutboxMessage) -> None:
 
 
 def publish(events: Sequence[DomainEvent]) -> None:
+    from shared.events import SOURCE  # loaded already by whoever made the events
+
     bus = resource_name(EVENT_BUS_ENV)
     for start in range(0, len(events), _PUT_EVENTS_BATCH):
         batch = events[start : start + _PUT_EVENTS_BATCH]

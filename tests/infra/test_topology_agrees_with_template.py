@@ -450,3 +450,14 @@ def _files(directory: Path) -> dict[str, bytes]:
         and not CACHE_PARTS.intersection(path.relative_to(directory).parts)
         and path.suffix != ".pyc"
     }
+
+
+@pytest.mark.parametrize("spec", topology.FUNCTIONS, ids=lambda f: f.key)
+def test_function_has_its_sized_memory_and_drops_the_platform_info_lines(built: Built, spec: topology.Function, cdk_context: dict[str, Any]) -> None:
+    """Decisions 159 and 160: the memory the sizing rule chose, JSON logs filtered by level."""
+    properties = built.properties(built.functions[spec.key])
+    assert properties["MemorySize"] == spec.memory_mb == topology.SIZED_MEMORY_MB.get(spec.key, spec.memory_mb)
+    logging = properties["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"
+    assert logging["SystemLogLevel"] == topology.LAMBDA_SYSTEM_LOG_LEVEL == "WARN"
+    assert logging["ApplicationLogLevel"] == cdk_context["oms:environments"]["dev"]["log_level"].upper()

@@ -247,3 +247,29 @@ def test_shopify_keeps_the_buyers_email_for_notices_and_drops_one_that_is_no_add
     assert shopify.parse(document).order.buyer.email == "bob.norman@mail.example.com"
     assert shopify.parse({**document, "email": None}).order.buyer.email == "bob.norman@mail.example.com"  # contact_email
     assert shopify.parse({**document, "email": "not an address", "contact_email": None}).order.buyer.email is None
+
+
+def test_each_webhook_channel_names_its_adapter_with_the_adapter_s_own_channel_and_header():
+    """shared/channels lists the webhook channels without importing their adapters (decision 158):
+    the list's channel and signature header must be the adapter's."""
+    from importlib import import_module
+
+    from shared.channels import WEBHOOK_CHANNELS
+
+    for webhook in WEBHOOK_CHANNELS:
+        adapter = import_module(f"shared.channels.{webhook.module}")
+        assert (adapter.CHANNEL, adapter.SIGNATURE_HEADER) == (webhook.channel, webhook.signature_header)
+
+
+def test_listing_the_channels_loads_no_adapter():
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = "import json, sys; import shared.channels, shared.aftersales.inbound; print(json.dumps(sorted(m for m in sys.modules if m.startswith('shared.channels.'))))"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(root)}, cwd=root, capture_output=True, text=True, check=True)
+    loaded = json.loads(done.stdout)
+    assert loaded == []

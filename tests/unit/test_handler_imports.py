@@ -63,3 +63,13 @@ def test_the_routing_package_still_exports_its_names_lazily():
     assert routing.plan_order.__module__ == "shared.routing.planner"
     with pytest.raises(AttributeError):
         routing.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["intake", "notification", "orders_api", "operations_aggregator", "partner_intake"])
+def test_a_handler_talks_to_aws_through_botocore_without_boto3(name):
+    """boto3's session, resources and s3transfer cost every new container ~25 ms (decision 158);
+    nor does an SQS handler load Powertools' data_classes package for its records."""
+    loaded = _loaded(f"functions.{name}.handler")
+    assert "boto3" not in loaded
+    if name in ("partner_intake", "notification", "operations_aggregator"):
+        assert "aws_lambda_powertools.utilities.data_classes" not in loaded

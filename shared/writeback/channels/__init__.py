@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from shared.writeback.channels.base import PlatformChannel
-from shared.writeback.channels.douyin import DouyinChannel
-from shared.writeback.channels.jd import JdChannel
-from shared.writeback.channels.partner import PartnerChannel
-from shared.writeback.channels.shopify import ShopifyChannel
-from shared.writeback.channels.tmall import TmallChannel
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # an adapter is imported by platform() when a channel is called (cold import, decision 158)
+    from shared.writeback.channels.base import PlatformChannel
 
 PLATFORMS = ("shopify", "tmall", "jd", "douyin")  # an API to call, credentials per shop
 EVENT_CHANNELS = ("erp", "partner")  # told through the event bus
 NO_WRITEBACK = ("own_shop",)  # oms is the shop: nobody to tell
 
 
+# The platform's adapter: its module under shared/writeback/channels and its class.
+_ADAPTERS = {"shopify": "ShopifyChannel", "tmall": "TmallChannel", "jd": "JdChannel", "douyin": "DouyinChannel"}
+
+
 def platform(channel: str) -> PlatformChannel:
-    adapters: dict[str, PlatformChannel] = {
-        "shopify": ShopifyChannel(),
-        "tmall": TmallChannel(),
-        "jd": JdChannel(),
-        "douyin": DouyinChannel(),
-    }
-    if channel in adapters:
-        return adapters[channel]
+    if channel in _ADAPTERS:
+        return getattr(import_module(f"{__name__}.{channel}"), _ADAPTERS[channel])()
     if channel in EVENT_CHANNELS:
+        from shared.writeback.channels.partner import PartnerChannel
+
         return PartnerChannel(channel)
     raise KeyError(f"channel {channel!r} has no write-back")
 
