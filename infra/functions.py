@@ -28,6 +28,12 @@ SERVICE_NAME = "oms"
 CODE_EXCLUDES = ["__pycache__", "*.pyc", ".pytest_cache"]
 
 
+def application_log_level(log_level: str) -> str:
+    """Lambda's application log filter for a stage's LOG_LEVEL: DEBUG or INFO as set, INFO for
+    anything higher (metric lines have no level and count as INFO; dropping them loses alarms)."""
+    return log_level if log_level in ("TRACE", "DEBUG", "INFO") else "INFO"
+
+
 def lambda_handler(spec: topology.Function) -> str:
     """`functions.intake.handler` -> `handler.handler`: module file inside the code asset, then
     the function named `handler` in it."""
@@ -103,7 +109,10 @@ class Functions(Construct):
             # platform's INFO lines are dropped (topology.LAMBDA_SYSTEM_LOG_LEVEL, decision 160).
             logging_format=lambda_.LoggingFormat.JSON,
             system_log_level_v2=lambda_.SystemLogLevel[topology.LAMBDA_SYSTEM_LOG_LEVEL],
-            application_log_level_v2=lambda_.ApplicationLogLevel[{"WARNING": "WARN", "CRITICAL": "FATAL"}.get(settings.log_level, settings.log_level)],
+            # Lambda's own filter never above INFO: the metric lines (EMF) carry no level, so Lambda
+            # classes them INFO and a WARN filter would drop every metric and the alarms built on
+            # them. A stage's higher LOG_LEVEL still applies inside Powertools' Logger.
+            application_log_level_v2=lambda_.ApplicationLogLevel[application_log_level(settings.log_level)],
             tracing=lambda_.Tracing.ACTIVE,
             layers=[self.shared_layer, self.powertools_layer],
             environment={

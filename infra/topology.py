@@ -1146,10 +1146,11 @@ LAMBDA_SYSTEM_LOG_LEVEL = "WARN"
 # and AWS waits and, at each size, the modelled duration, cost and peak concurrency. Below a vCPU
 # memory is paid only while a function waits; it buys duration. The rule: the smallest size whose
 # modelled duration is ≤ 150 ms for a step on an order's path or an API (256 MB floor). These
-# sizes override the ones written above. inventory_lock stays at 512 MB: 126 ms there in one run,
+# sizes override the ones written above. inventory_lock (and intake, below) stay at 512 MB: 126 ms there in one run,
 # 171 ms in another (its CPU measured 28 and 41 ms on this shared machine), at the budget's edge.
 SIZED_MEMORY_MB = {
-    "intake": 256,  # 17 ms CPU, 24 ms waiting: 144 ms at 256 MB
+    # intake stays at 512 MB: 144 ms at 256 MB is at the budget's edge like inventory_lock, and a
+    # cold container answering a platform's signed webhook also pays its init at 256/1,769 of a vCPU
     "workflow_starter": 256,  # 16 ms CPU, 26 ms waiting: 134 ms
     "customer_notices": 512,  # 21-24 ms CPU: 181-195 ms at 256 MB, 107-112 ms at 512
     "notification": 1024,  # 41-49 ms CPU (notes, outbox, events), not waiting-bound: 198-228 ms at 512, 128-143 at 1,024

@@ -28,5 +28,7 @@ class _Formatter(LambdaPowertoolsFormatter):
         return super().serialize(log)
 
 
-logger = Logger(service=SERVICE, logger_formatter=_Formatter())
+# RFC 3339 timestamps: with Lambda's JSON log format, a line whose timestamp is not RFC 3339 is
+# classed INFO whatever its level (AWS's log-level filtering), so ERROR lines would be filtered as INFO.
+logger = Logger(service=SERVICE, logger_formatter=_Formatter(use_rfc3339=True))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "oms"), service=SERVICE)

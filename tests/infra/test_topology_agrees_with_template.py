@@ -461,3 +461,24 @@ def test_function_has_its_sized_memory_and_drops_the_platform_info_lines(built: 
     assert logging["LogFormat"] == "JSON"
     assert logging["SystemLogLevel"] == topology.LAMBDA_SYSTEM_LOG_LEVEL == "WARN"
     assert logging["ApplicationLogLevel"] == cdk_context["oms:environments"]["dev"]["log_level"].upper()
+
+
+def test_lambda_never_filters_the_metric_lines() -> None:
+    """EMF metric lines carry no level: Lambda classes them INFO, so its filter stays at INFO or below."""
+    from infra.functions import application_log_level
+
+    assert [application_log_level(level) for level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")] == ["DEBUG", "INFO", "INFO", "INFO", "INFO"]
+
+
+def test_log_lines_carry_an_rfc3339_timestamp_and_their_level() -> None:
+    """Lambda's JSON filter reads `level` only from a line whose timestamp is RFC 3339."""
+    import json
+    import logging
+    import re
+
+    from shared.observability import logger
+
+    record = logging.LogRecord("oms", logging.ERROR, __file__, 1, "probe for the log format", None, None)
+    line = json.loads(logger.registered_formatter.format(record))
+    assert line["level"] == "ERROR"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", line["timestamp"]), line["timestamp"]
