@@ -18,6 +18,9 @@ _TRANSIENT = {
     "RequestLimitExceeded",
     "InternalServerError",
     "ServiceUnavailable",
+    # A single-item write meeting a transaction in progress on the same item (since decision 154 a
+    # status change is often a plain write beside another step's transaction): retried, not a 500.
+    "TransactionConflictException",
 }
 
 

@@ -420,7 +420,9 @@ class OrderStore:
         )
         self._put_all(puts)  # the entry and the plan under keys of their own, adopted by META below
         if not _unless_condition_fails(lambda: self.db.update_item(**meta_update)):
-            raise VersionConflict(current.order_id, current.version)
+            meta = self.db.get_item(TableName=self.table, Key=to_item({"pk": _pk(current.order_id), "sk": order_items.META}), ConsistentRead=True).get("Item")
+            if not plain_transition.adopted_by(from_item(meta) if meta else None, current.version + 1, puts):
+                raise VersionConflict(current.order_id, current.version)
 
     def _transact_transition(
         self,

@@ -88,3 +88,15 @@ def writes(
     update["ExpressionAttributeNames"] = names
     update["ExpressionAttributeValues"] = values
     return puts, update
+
+
+def adopted_by(meta: dict[str, Any] | None, version: int, puts: list[dict[str, Any]]) -> bool:
+    """Whether META, read after this attempt's update failed its condition, is this attempt's own
+    change: SDK retries resend an update whose first send committed but whose answer was lost
+    (a timeout, a closed connection), and the resend fails its own condition. The entry's token
+    hashes the entry (its time included), so no other attempt adopts the same key."""
+    if not meta or int(meta.get("version", -1)) != version:
+        return False
+    if _adopted(puts[0]["Item"]["sk"]["S"]) not in (meta.get(ENTRY_KEYS) or ()):
+        return False
+    return len(puts) < 2 or meta.get(PLAN_KEY) == puts[1]["Item"]["sk"]["S"]

@@ -27,6 +27,7 @@ THROTTLING_CODES = frozenset(
         "ProvisionedThroughputExceededException",
         "RequestLimitExceeded",
         "TransactionInProgressException",
+        "TransactionConflictException",
         "LimitExceededException",
         "SlowDown",
     }

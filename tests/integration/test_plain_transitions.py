@@ -127,3 +127,20 @@ def test_a_decided_hold_keeps_its_time_and_leaves_its_findings_to_the_timeline(s
     assert OrderImage.of(meta).touched  # still an order a person decided on (operations' automation rate)
     entries = store.details(held).timeline
     assert next(e for e in entries if e.to_status == OrderStatus.ON_HOLD).details["findings"] == current.hold["findings"]
+
+
+def test_a_resent_update_whose_first_send_committed_is_the_change_not_a_lost_race(seeded, shanghai_order):
+    """The SDK resends an update whose answer was lost (a timeout after the commit); the resend fails
+    its own version condition. The change is the caller's: META adopted this very entry."""
+    order_id = drive(shanghai_order, "APPROVED")
+    store = order_store()
+    current = store.load(order_id)
+    entry = transition_entry(current.status, OrderStatus.BACKORDERED, Actor.system("routing"), why="no stock")
+    store.transition(current, OrderStatus.BACKORDERED, entry)
+    again = store.transition(current, OrderStatus.BACKORDERED, entry)  # the same request, sent again
+    assert again.status == OrderStatus.BACKORDERED and again.version == current.version + 1
+    assert [e.to_status.value for e in store.details(order_id).timeline if e.kind == "transition"] == ["RECEIVED", "APPROVED", "BACKORDERED"]
+    # Another attempt from the same stale read, with its own entry, lost its race.
+    other = transition_entry(current.status, OrderStatus.BACKORDERED, _LOSER, why="lost its race")
+    with pytest.raises(VersionConflict):
+        store.transition(current, OrderStatus.BACKORDERED, other)
