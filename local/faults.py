@@ -212,7 +212,11 @@ def _puts_meta(params: Any) -> bool:
     try:
         body = params.get("body") or b"{}"
         request = json.loads(body if isinstance(body, (str, bytes)) else "{}")
-        return (request.get("Item") or request["Key"])["sk"]["S"] == order_items.META  # a put, or an update
+        if "Item" in request:
+            return request["Item"]["sk"]["S"] == order_items.META  # intake's put of META
+        # An update of META is the decision only when it moves the version (a status change):
+        # the reservation claim's META update before the lock's transaction is not.
+        return request["Key"]["sk"]["S"] == order_items.META and "#version = :next" in request.get("UpdateExpression", "")
     except (ValueError, KeyError, TypeError):
         return False
 
