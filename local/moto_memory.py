@@ -97,11 +97,11 @@ def _new_tracked_weakly(cls: Any, *args: Any, **kwargs: Any) -> Any:
 FINISHED_THREADS_KEPT = 100  # the engine's list is pruned of finished threads beyond this length
 
 
-def forget_finished_threads(threads: list[threading.Thread], kept: int = FINISHED_THREADS_KEPT) -> int:
+def forget_finished_threads(threads: list[threading.Thread], kept: int | None = None) -> int:
     """Removes the finished threads from the workflow engine's list of the threads it started, in
     place, once it is longer than `kept`; returns how many went. One by one, so a thread appended
     meanwhile by another execution is never lost; a running one always stays."""
-    if len(threads) <= kept:
+    if len(threads) <= (FINISHED_THREADS_KEPT if kept is None else kept):
         return 0
     with _lock:
         finished = [thread for thread in list(threads) if thread.ident is not None and not thread.is_alive()]

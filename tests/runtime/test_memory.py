@@ -52,6 +52,20 @@ def _orders(shanghai_order: dict, run: str) -> list[dict]:
     ]
 
 
+def _post_and_settle(runtime: LocalRuntime, orders: list[dict]) -> None:
+    ids = []
+    for order in orders:
+        status, answer = http("POST", f"{runtime.api_url}/orders", json.dumps(order).encode())
+        assert status == 202, answer
+        ids.append(answer["order_id"])
+    deadline = time.monotonic() + 120
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        pending = {i for i in pending if order_store().load(i).status not in SETTLED}
+        time.sleep(0.25)
+    assert not pending, f"{len(pending)} orders not settled"
+
+
 @pytest.fixture
 def small_bounds(monkeypatch):
     monkeypatch.setattr(moto_speed, "FINISHED_EXECUTIONS_KEPT", RUNS_KEPT)
@@ -61,17 +75,10 @@ def small_bounds(monkeypatch):
 def test_what_moto_holds_after_orders_is_bounded_not_per_order(shanghai_order, small_bounds):
     with LocalRuntime() as runtime:
         load_seed()
-        ids = []
-        for order in _orders(shanghai_order, str(time.time_ns())):
-            status, answer = http("POST", f"{runtime.api_url}/orders", json.dumps(order).encode())
-            assert status == 202, answer
-            ids.append(answer["order_id"])
-        deadline = time.monotonic() + 120
-        pending = set(ids)
-        while pending and time.monotonic() < deadline:
-            pending = {i for i in pending if order_store().load(i).status not in SETTLED}
-            time.sleep(0.25)
-        assert not pending, f"{len(pending)} orders not settled"
+        orders = _orders(shanghai_order, str(time.time_ns()))
+        _post_and_settle(runtime, orders[:-1])
+        # one more once the others are done: the engine forgets finished threads when a run starts
+        _post_and_settle(runtime, orders[-1:])
         runtime.wait_until_idle(timeout=30)
 
         gc.collect()
