@@ -127,3 +127,14 @@ def install() -> None:
 def tracked_objects(class_: type) -> int:
     """How many objects of a moto model class moto's tracking lists now (the live ones)."""
     return len(class_.__dict__.get("instances_tracked") or ())
+
+
+def held_in_memory() -> dict[str, int]:
+    """The two lists above, for local/moto_speed.held_in_memory (the benchmark's M lines)."""
+    from moto.core.model_instances import model_data
+
+    classes = [model for models in list(model_data.values()) for model in list(models.values())]
+    return {
+        "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
+        f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
+    }

@@ -261,4 +261,5 @@ def held_in_memory() -> dict[str, int]:
         "queued messages (drain as consumers keep up)": sum(len(q._messages) for q in queues),
         "deleted messages' receipt handles (moto keeps every one)": sum(len(q.deleted_messages) for q in queues),
         "table items (the data: DynamoDB keeps it too)": sum(len(t) for t in tables),
+        **moto_memory.held_in_memory(),
     }

@@ -126,3 +126,11 @@ def test_only_finished_engine_threads_are_forgotten_and_only_past_the_bound():
     assert threads == [running, not_started]
     release.set()
     running.join()
+
+
+def test_the_patched_spots_still_exist():
+    """A moto upgrade that moves what local/moto_memory.py replaces fails here first."""
+    import inspect
+
+    assert "cls.instances_tracked.append(instance)" in inspect.getsource(moto_memory._original_new)
+    assert "TMP_THREADS.append(execution_logic_thread)" in inspect.getsource(moto_memory._original_worker_start)
