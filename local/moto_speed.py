@@ -47,6 +47,8 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    look-up of a service's backend takes a process-wide lock and lists the accounts to see whether
    the account's backend exists; once it does, the look-up reads it without the lock (creating
    one, and moto's reset, are unchanged).
+9. moto's list of every model object it ever built (decision 162): local/moto_memory.py,
+   installed from here.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ from moto.dynamodbstreams.models import ShardIterator
 from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from local import moto_validation
+from local import moto_memory, moto_validation
 
 _lock = threading.Lock()
 _original_structure = BaseJSONSerializer._serialize_type_structure
@@ -220,6 +222,7 @@ def _backend_getitem(self: BackendDict, account_id: str) -> Any:
 
 def install() -> None:
     moto_validation.install()
+    moto_memory.install()
     with _lock:
         core_responses.camelcase_to_underscores = _camelcase_to_underscores
         sqs_models.camelcase_to_underscores = _camelcase_to_underscores
@@ -258,4 +261,5 @@ def held_in_memory() -> dict[str, int]:
         "queued messages (drain as consumers keep up)": sum(len(q._messages) for q in queues),
         "deleted messages' receipt handles (moto keeps every one)": sum(len(q.deleted_messages) for q in queues),
         "table items (the data: DynamoDB keeps it too)": sum(len(t) for t in tables),
+        **moto_memory.held_in_memory(),
     }

@@ -1,0 +1,140 @@
+"""What moto holds that nothing of AWS's behaviour reads, let go (decision 162; a sibling of
+local/moto_speed.py, installed by it, same pinned moto).
+
+moto's `BaseModel.__new__` appends every model object it ever builds to a list on the object's
+class (`instances_tracked`), for its server's `/moto-api/data.json` dashboard; only moto's reset
+empties the lists. Every DynamoDB `Item` (each write's new item, each update's working copy,
+each transaction's undo copy, each item a Query hands out), every stream record, every SQS
+message, every shard iterator and every workflow execution (with its whole event history and
+its engine's finished threads) therefore stayed in memory for the life of the process, long
+after its table, shard, queue or state machine had let go of it: the local runtime grew about
+half a megabyte per order (1,640 `DynamoType`s and 87 `Item`s per order, 9 of every 10 `Item`s
+in no table; `benchmarks/workflow_throughput.py --paced 2000` is the memory pass).
+
+Each class's list becomes a `WeakInstances`: it still lists, in creation order, every object of
+the class that something else still holds (the dashboard shows the live state, and S3's reset
+still disposes every live key and upload through it), but it no longer keeps one alive. An
+object whose class refuses weak references (`__slots__` without `__weakref__`) is held as moto
+holds it. moto's reset, which puts a fresh list on every class, is followed: the next object
+built turns that list into a `WeakInstances` again.
+
+moto's workflow engine also appends every thread it starts (one per execution, one per state
+that runs a task, ...: about seven per order) to a module-level list, `TMP_THREADS`, that nothing
+in moto reads (its origin, LocalStack, joins them at shutdown). Once the list is longer than
+`FINISHED_THREADS_KEPT`, each execution's start removes the threads that have finished from it;
+the running ones stay listed.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from moto.core.common_models import BaseModel
+from moto.stepfunctions.parser import utils as workflow_utils
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+_lock = threading.Lock()
+_original_new = BaseModel.__new__
+_original_worker_start = ExecutionWorker.start
+
+
+class _Ref(weakref.ref):  # type: ignore[type-arg]
+    __slots__ = ("key",)
+
+
+class WeakInstances:
+    """A class's tracked objects, by weak reference: an append-and-iterate list to moto's code."""
+
+    def __init__(self, existing: Any = ()) -> None:
+        self._refs: dict[int, _Ref] = {}  # id -> weak reference, in creation order
+        self._held: list[Any] = []  # objects that cannot be weakly referenced, kept as moto keeps them
+        self._callback = self._forget  # one bound method for every reference, not one each
+        for instance in existing:
+            self.append(instance)
+
+    def _forget(self, ref: _Ref) -> None:
+        if self._refs.get(ref.key) is ref:  # not a newer object that reuses the id
+            self._refs.pop(ref.key, None)
+
+    def append(self, instance: Any) -> None:
+        try:
+            ref = _Ref(instance, self._callback)
+        except TypeError:
+            self._held.append(instance)
+            return
+        ref.key = id(instance)
+        self._refs[ref.key] = ref
+
+    def __iter__(self) -> Iterator[Any]:
+        live = [ref() for ref in list(self._refs.values())]
+        return iter([instance for instance in live if instance is not None] + list(self._held))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _tracked_weakly(cls: Any) -> WeakInstances:
+    tracked = cls.__dict__.get("instances_tracked")
+    if isinstance(tracked, WeakInstances):
+        return tracked
+    with _lock:  # first object of the class, or the first since moto's reset put a new list on it
+        tracked = cls.__dict__.get("instances_tracked")
+        if not isinstance(tracked, WeakInstances):
+            tracked = WeakInstances(tracked or ())
+            cls.instances_tracked = tracked
+        return tracked
+
+
+def _new_tracked_weakly(cls: Any, *args: Any, **kwargs: Any) -> Any:
+    instance = super(BaseModel, cls).__new__(cls)  # as moto's __new__: no arguments to object's
+    _tracked_weakly(cls).append(instance)
+    return instance
+
+
+FINISHED_THREADS_KEPT = 100  # the engine's list is pruned of finished threads beyond this length
+
+
+def forget_finished_threads(threads: list[threading.Thread], kept: int | None = None) -> int:
+    """Removes the finished threads from the workflow engine's list of the threads it started, in
+    place, once it is longer than `kept`; returns how many went. One by one, so a thread appended
+    meanwhile by another execution is never lost; a running one always stays."""
+    if len(threads) <= (FINISHED_THREADS_KEPT if kept is None else kept):
+        return 0
+    with _lock:
+        finished = [thread for thread in list(threads) if thread.ident is not None and not thread.is_alive()]
+        for thread in finished:
+            try:
+                threads.remove(thread)
+            except ValueError:  # another thread removed it first
+                pass
+    return len(finished)
+
+
+def _start_worker_forgetting_finished_threads(self: ExecutionWorker) -> None:
+    _original_worker_start(self)
+    forget_finished_threads(workflow_utils.TMP_THREADS)
+
+
+def install() -> None:
+    with _lock:
+        BaseModel.__new__ = staticmethod(_new_tracked_weakly)  # type: ignore[method-assign,assignment]
+        ExecutionWorker.start = _start_worker_forgetting_finished_threads
+
+
+def tracked_objects(class_: type) -> int:
+    """How many objects of a moto model class moto's tracking lists now (the live ones)."""
+    return len(class_.__dict__.get("instances_tracked") or ())
+
+
+def held_in_memory() -> dict[str, int]:
+    """The two lists above, for local/moto_speed.held_in_memory (the benchmark's M lines)."""
+    from moto.core.model_instances import model_data
+
+    classes = [model for models in list(model_data.values()) for model in list(models.values())]
+    return {
+        "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
+        f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
+    }
