@@ -1,7 +1,8 @@
-"""The one backoff shape of oms's retries of a platform call: doubling from a base, capped. The
+"""The one backoff shape of oms's retries: doubling from a base, capped. The
 channel write-back delays its re-sends by it (shared/writeback/domain.py); the reconciliation
 pull's HTTP client draws its waits below it, with full jitter, since many shops' runs retry at
-once (shared/reconciliation/pull/http.py)."""
+once (shared/reconciliation/pull/http.py), as do the reservation's retries of a transaction that
+lost to other clients on the same stock buckets (shared/usecases/stock_allocation.py)."""
 
 from __future__ import annotations
 

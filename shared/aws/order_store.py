@@ -327,8 +327,13 @@ class OrderStore:
         return [{"Update": adopting}, *moved_items]
 
     def _put_all(self, puts: list[dict[str, Any]]) -> None:
+        """Unconditioned puts (an entry or a plan under a key of its own): a throttle is StoreUnavailable."""
         for put in puts:
-            _unless_condition_fails(lambda: self.db.put_item(**put))
+            try:
+                self.db.put_item(**put)
+            except ClientError as error:
+                raise_if_transient(error)
+                raise
 
     def _meta_update(
         self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, *, plan_in_place: bool

@@ -11,12 +11,12 @@ false shortage (a needless re-route or backorder).
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from shared.aws.dynamo import TransactionCancelled, transact_write
+from shared.backoff import full_jitter
 from shared.aws.inventory_store import InventoryStore
 from shared.errors import StockShortage, StoreUnavailable
 from shared.inventory import TRANSACTION_ITEMS, BucketShare, ReservationLine
@@ -50,7 +50,7 @@ def reserve_lines(
     fresh: dict[StockKey, WarehouseStock] = {}  # read consistently after a failed attempt
     for attempt in range(RESERVE_ATTEMPTS):
         if attempt:
-            time.sleep(random.uniform(0, min(_MAX_BACKOFF_SECONDS, _BACKOFF_SECONDS * 2**attempt)))
+            time.sleep(full_jitter(attempt + 1, _BACKOFF_SECONDS, _MAX_BACKOFF_SECONDS))
         placed = _place(inventory, pending, attempt, fresh)
         items = lead + inventory.reserve_items(placed, expires=expires)
         if len(items) > TRANSACTION_ITEMS:
