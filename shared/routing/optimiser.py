@@ -385,18 +385,14 @@ class _Allocation:
         )
 
     def descend(self, depth: int, grams: list[int], bound: int) -> None:
-        """`bound`: the least any completion of `grams` can cost (exact at a leaf). Once a plan
-        is found only a cheaper one is of interest; before, one costing `cap` still ranks."""
+        """`bound`: the least any completion of `grams` can cost. Once a plan is found only a
+        cheaper one is of interest; before, one costing `cap` still ranks. `depth` is never a leaf:
+        the leaves are taken inline below, and `solve` descends only when some item is free."""
         search = self.search
         # One node, plus one per split bounded below: a line with many ways to split is that much work.
-        search.nodes += 1 if depth == len(self.free) else 1 + len(self.options[depth])
+        search.nodes += 1 + len(self.options[depth])
         if search.nodes > self.problem.node_budget:
             raise BudgetExhausted
-        if depth == len(self.free):
-            if all(grams):
-                self.best = (bound, tuple(self.choice))
-                self.cap = bound - 1
-            return
         state = (depth, tuple(grams))
         if state in self.seen:
             return  # the cost ahead depends only on the weights so far
