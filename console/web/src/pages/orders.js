@@ -1,6 +1,6 @@
 import { STATUSES, statusName, t } from "../i18n.js";
 import { get, post } from "../api.js";
-import { ask, errorText, fmt, h, message, num, section, table, when } from "../ui.js";
+import { ask, errorText, fmt, h, message, num, orderLink, section, table, when } from "../ui.js";
 import { afterSalesSections, loadAfterSales } from "./aftersales.js";
 
 const CHANNELS = ["own_shop", "erp", "shopify", "tmall", "jd", "douyin", "partner"];
@@ -8,7 +8,7 @@ const CHANNELS = ["own_shop", "erp", "shopify", "tmall", "jd", "douyin", "partne
 function orderTable(orders) {
   return table(
     [
-      { key: "order_id", label: t("order_id"), cell: (o) => h("a", { href: `#/order/${encodeURIComponent(o.order_id)}`, "data-order": o.order_id }, o.order_id) },
+      { key: "order_id", label: t("order_id"), cell: (o) => orderLink(o.order_id) },
       { key: "channel", label: t("channel"), cell: (o) => o.order.channel },
       { key: "external_id", label: t("external_id"), cell: (o) => o.order.external_id },
       { key: "status", label: t("status"), cell: (o) => h("span", { class: `status s-${o.status}` }, statusName(o.status)) },

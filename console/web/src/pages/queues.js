@@ -1,7 +1,7 @@
 import { statusName, t } from "../i18n.js";
 import { get, post } from "../api.js";
 import { session } from "../session.js";
-import { ask, errorText, h, message, table, when } from "../ui.js";
+import { ask, errorText, h, message, orderLink, table, when } from "../ui.js";
 import { writebacksTab } from "./writebacks.js";
 
 const TABS = [
@@ -11,10 +11,6 @@ const TABS = [
   ["backorders", "backorder_queue"],
   ["writebacks", "writeback_queue"],
 ];
-
-function orderLink(id) {
-  return h("a", { href: `#/order/${encodeURIComponent(id)}`, "data-order": id }, id);
-}
 
 // Runs one action per order, one after the other, and lists each order's result.
 async function runEach(ids, call, results) {
