@@ -187,11 +187,10 @@ def candidate_terms(lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int
     bills (optimiser.Candidate's fields after `available`): the lane's price table up to them
     (fen_by_kg), the cheapest package (Lane.min_fixed_fen), the cheapest further kilogram
     (Lane.min_additional_kg_fen), the distance in whole kilometres, the warehouse's priority rank."""
-    carriers = [(q.fixed_fen, q.additional_kg_fen) for q in lane_.quotes]
     return (
-        _price_table(carriers, kg),
-        min(fixed for fixed, _ in carriers),
-        min(additional for _, additional in carriers),
+        fen_by_kg(lane_, kg),
+        lane_.min_fixed_fen,
+        lane_.min_additional_kg_fen,
         round(lane_.distance_km),
         strategy.priority_rank(lane_.site.warehouse_id),
     )
