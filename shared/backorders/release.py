@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.backorders.signals import RestockSignal
+from shared.backorders.wake import wake_if_restocked
 from shared.clock import now_iso
 from shared.errors import StockShortage, VersionConflict
 from shared.lifecycle import Actor, OrderStatus, transition_entry
@@ -85,7 +86,7 @@ def release_backorders(
                 return report
             place += 1
             report.looked_at += 1
-            outcome = _release_one(waiting, place, signal, orders, inventory, start_run)
+            outcome = _release_one(waiting, place, signal, orders, inventory, start_run, continue_later)
             report.releases.append(Release(order_id=waiting.order_id, place=place, waited_since=waiting.updated_at, outcome=outcome))
             if len(report.released()) >= max_releases:
                 # Start again from the oldest: the released ones left the line, the others keep their place.
@@ -104,7 +105,9 @@ def _available(inventory: InventoryStore, sku: str) -> int:
     return sum(max(0, level.available) for level in inventory.stock_levels([sku]))
 
 
-def _release_one(waiting: StoredOrder, place: int, signal: RestockSignal, orders: OrderStore, inventory: InventoryStore, start_run: StartRun) -> Outcome:
+def _release_one(
+    waiting: StoredOrder, place: int, signal: RestockSignal, orders: OrderStore, inventory: InventoryStore, start_run: StartRun, send: ContinueLater
+) -> Outcome:
     if plan_now(waiting.order, inventory) is None:
         return "waits"  # untouched: it keeps its place
     entry = transition_entry(
@@ -121,17 +124,20 @@ def _release_one(waiting: StoredOrder, place: int, signal: RestockSignal, orders
         orders.transition(waiting, OrderStatus.APPROVED, entry)
     except VersionConflict:
         return "moved_on"  # amended, cancelled or released by another SKU's signal meanwhile
-    if not _route_and_reserve(waiting.order_id, orders, inventory):
+    if not _route_and_reserve(waiting.order_id, orders, inventory, send):
         return "backordered_again"
     reserved = orders.load(waiting.order_id)
     start_run(waiting.order_id, "ReleaseToWarehouse", f"{waiting.order_id}-restock-v{reserved.version}")
     return "released"
 
 
-def _route_and_reserve(order_id: str, orders: OrderStore, inventory: InventoryStore) -> bool:
+def _route_and_reserve(order_id: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> bool:
     """The workflow's Route → ReserveStock loop, run here so the next order sees what is left."""
     for attempt in range(MAX_ROUTE_ATTEMPTS + 2):
-        if route_order(order_id, attempt, orders, inventory).outcome == "BACKORDERED":
+        routed = route_order(order_id, attempt, orders, inventory)
+        if routed.waiting_order_id not in (None, order_id):  # a child of missing lines (BACKORDER_MODE=lines)
+            wake_if_restocked(routed.waiting_order_id, orders, inventory, send)  # decision 186
+        if routed.outcome == "BACKORDERED":
             return False
         try:
             reserve_stock(order_id, orders, inventory)

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from shared.aws.order_store import OrderStore, StoredOrder
+from shared.ids import order_id_for
 from shared.lifecycle import Actor, OrderStatus, TimelineEntry, transition_entry
+from shared.orders import OrderIn
 from shared.routing import ShortLine
 
 BACKORDER_MODE_ENV = "BACKORDER_MODE"
@@ -38,6 +40,15 @@ def shippable_now(lines: tuple[tuple[str, int], ...], short_lines: list[ShortLin
     return tuple((sku, q) for sku, q in covered.items() if q > 0), missing
 
 
+def backorder_child_id(order: OrderIn) -> str:
+    """The id of the child order that holds this order's missing lines (whether or not it exists)."""
+    return order_id_for(order.channel.value, _child_external_id(order.external_id))
+
+
+def _child_external_id(external_id: str) -> str:
+    return f"{external_id}#backorder"
+
+
 def split_off_backorder(parent: StoredOrder, missing: Mapping[str, int], orders: OrderStore) -> str:
     """Creates (once) the child order of the missing quantities, BACKORDERED; returns its id."""
     order = parent.order
@@ -46,7 +57,7 @@ def split_off_backorder(parent: StoredOrder, missing: Mapping[str, int], orders:
         source = next(line for line in order.lines if line.sku == sku)
         # The price carries over; the parent's discount stays with the parent's invoice.
         child_lines.append(source.model_copy(update={"quantity": quantity, "discount": Decimal("0.00")}))
-    child = order.model_copy(update={"external_id": f"{order.external_id}#backorder", "lines": child_lines, "order_total": None, "invoice": None})
+    child = order.model_copy(update={"external_id": _child_external_id(order.external_id), "lines": child_lines, "order_total": None, "invoice": None})
     entry = TimelineEntry(
         from_status=None,
         to_status=OrderStatus.RECEIVED,

@@ -171,6 +171,41 @@ def test_an_order_backordered_just_after_a_receipt_was_handled_signals_its_own_r
     assert order_store().load(order_id).status == OrderStatus.RESERVED
 
 
+def test_a_line_level_child_backordered_just_after_a_receipt_was_handled_signals_its_own_release(seeded, shanghai_order, aws, monkeypatch):
+    """The same lost wake-up for BACKORDER_MODE=lines (decision 186): the parent comes out ROUTED,
+    and the child of its missing lines is the order left BACKORDERED. The receipt lands between
+    routing's read of the stock and the child's BACKORDERED write; its signal, handled then, found
+    no child waiting. The routing step must look at the stock once more for the child."""
+    import boto3
+
+    import shared.usecases.route_order as routing_use_case
+
+    monkeypatch.setenv("BACKORDER_MODE", "lines")  # 2 mooncake boxes exist in the seed: 3 of 5 wait
+    sqs = boto3.client("sqs")
+    drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    split_off = routing_use_case.split_off_backorder
+
+    def receipt_then_split(parent, missing, orders):
+        receipt("GRN-RACE-LINES", 3)  # applied after the plan read the stock; its signal is not delivered
+        return split_off(parent, missing, orders)
+
+    monkeypatch.setattr(routing_use_case, "split_off_backorder", receipt_then_split)
+    parent = waiting_order(shanghai_order, 13, quantity=5)
+    child = order_id_for("own_shop", "BO-13#backorder")
+    assert order_store().load(parent).status == OrderStatus.ROUTED
+    assert order_store().load(child).status == OrderStatus.BACKORDERED
+    [message] = drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    signal = RestockSignal.model_validate_json(message["Body"])
+    assert signal.sku == SKU and signal.trigger == f"backordered:{child}:v{order_store().load(child).version}"
+    started: list = []
+    assert release(signal, started).released() == [child]
+    assert order_store().load(child).status == OrderStatus.RESERVED
+
+    monkeypatch.setattr(routing_use_case, "split_off_backorder", split_off)
+    routing({"order_id": parent, "route_attempt": 0}, context())  # a retried step: the child moved on, nothing to signal
+    assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
+
+
 def test_a_backordered_order_the_stock_still_cannot_cover_signals_nothing(seeded, shanghai_order, aws):
     import boto3
 
