@@ -15,7 +15,18 @@ import botocore.session
 from botocore.config import Config
 from botocore.loaders import create_loader
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=30)
+# One client per service is shared by every thread of the process, and botocore keeps at most
+# max_pool_connections open connections per client (10 by default); a thread beyond that opens a
+# connection and drops it after its call (urllib3 logs "Connection pool is full"), paying a new TLS
+# handshake each time under load. So the pool covers the most threads any oms process runs against
+# one client: the stuck-order detector's act threads (recovery/detect_stuck.ACT_WORKERS) and the
+# console's stuck list (operations/stuck.PARALLEL_QUERIES), 16 each. A new thread pool that uses
+# these clients keeps within it (tests/unit/test_client_pool.py, decision 187). Connections open
+# only when used, so an idle slot costs nothing.
+MAX_POOL_CONNECTIONS = 16
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=30, max_pool_connections=MAX_POOL_CONNECTIONS
+)
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 # Decoded service models, kept for the process: a new session (after reset()) then builds its

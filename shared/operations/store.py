@@ -274,7 +274,7 @@ class OperationsStore:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-PARALLEL_READS = 10  # botocore's connection pool per client holds 10
+PARALLEL_READS = 10  # within the clients' connection pool (shared/aws/clients.MAX_POOL_CONNECTIONS)
 
 
 def in_parallel(calls: dict[Any, Any], workers: int = PARALLEL_READS) -> dict[Any, Any]:
