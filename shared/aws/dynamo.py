@@ -10,18 +10,8 @@ from botocore.exceptions import ClientError
 
 from shared.aws.attribute_values import deserialize, serialize
 from shared.aws.clients import client, resource_name
+from shared.aws.transient import TRANSIENT_CANCELLATION_REASONS, is_transient_answer
 from shared.errors import StoreUnavailable
-
-_TRANSIENT = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    # A single-item write meeting a transaction in progress on the same item (since decision 154 a
-    # status change is often a plain write beside another step's transaction): retried, not a 500.
-    "TransactionConflictException",
-}
 
 
 def _dynamo_safe(value: Any) -> Any:
@@ -76,7 +66,7 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
         code = error.response["Error"]["Code"]
         if code == "TransactionCanceledException":
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if any(r in _TRANSIENT or r == "TransactionConflict" for r in reasons):
+            if any(r in TRANSIENT_CANCELLATION_REASONS for r in reasons):
                 raise StoreUnavailable(f"transaction conflicted or throttled: {reasons}") from error
             raise TransactionCancelled(reasons) from error
         raise_if_transient(error)
@@ -84,7 +74,9 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
 
 
 def raise_if_transient(error: ClientError) -> None:
-    if error.response["Error"]["Code"] in _TRANSIENT:
+    """A throttle or a server-side failure (shared/aws/transient.py's one list, decision 188) is
+    StoreUnavailable: 503 with Retry-After on the API, retried with backoff in the workflow."""
+    if is_transient_answer(error):
         raise StoreUnavailable(str(error)) from error
 
 

@@ -33,6 +33,10 @@ THROTTLING_CODES = frozenset(
     }
 )
 SERVER_ERROR_CODES = frozenset({"InternalServerError", "InternalFailure", "InternalError", "ServiceUnavailable", "ServiceUnavailableException", "RequestTimeout", "RequestTimeoutException"})
+# A cancelled DynamoDB transaction names a reason per item, in codes of their own (not the
+# exceptions' names): these three say the transaction met another one or a throttle, not a failed
+# condition, so it may be sent again (decision 188).
+TRANSIENT_CANCELLATION_REASONS = frozenset({"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"})
 NETWORK_ERRORS = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError, TimeoutError, ConnectionError)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,10 +46,16 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, NETWORK_ERRORS):
         return True
     if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "")
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return code in THROTTLING_CODES or code in SERVER_ERROR_CODES or status >= 500
+        return is_transient_answer(error)
     return False
+
+
+def is_transient_answer(error: ClientError) -> bool:
+    """A throttle or a server-side failure: the one list the workflow's DependencyUnavailable and
+    the stores' StoreUnavailable (shared/aws/dynamo.py) are both built from."""
+    code = error.response.get("Error", {}).get("Code", "")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return code in THROTTLING_CODES or code in SERVER_ERROR_CODES or status >= 500
 
 
 def describe(error: BaseException) -> str:
