@@ -32,6 +32,8 @@ CONTENT = "META#ORDER"
 PLAN = "META#PLAN"
 # Attributes that live on their own item, not on META: attribute -> sort key of its item.
 MOVED = {"order": CONTENT, "plan": PLAN}
+PLAN_KEY = "plan_key"  # on META: the sort key of the plan item in force, when not META#PLAN (decision 154)
+_READS = 3  # reads of one order at most while its named plan is being replaced (decision 189)
 
 
 def pk(order_id: str) -> str:
@@ -41,9 +43,20 @@ def pk(order_id: str) -> str:
 def read_order(db: Any, table: str, order_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(META with its content merged in, the content item) read consistently in one Query, or
     (None, content) when the order's state is not stored (yet)."""
-    items = {item["sk"]: item for item in query_prefix(db, table, pk(order_id), META)}
-    meta = items.get(META)
+    for _ in range(_READS):
+        items = {item["sk"]: item for item in query_prefix(db, table, pk(order_id), META)}
+        meta = items.get(META)
+        if meta is None or not plan_replaced_meanwhile(meta, items):
+            break
     return (merged(meta, items) if meta is not None else None), items.get(CONTENT)
+
+
+def plan_replaced_meanwhile(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> bool:
+    """META names a plan the same read did not find. A plan is put before META names it, and the
+    plan it replaces is deleted only after (decision 189), so a read that met META before a
+    re-route and the plan items after it misses the plan it was given: read again."""
+    named = meta.get(PLAN_KEY)
+    return bool(named) and named not in items
 
 
 def merged(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -58,7 +71,7 @@ def merged(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, 
 def _moved_keys(meta: dict[str, Any]) -> list[tuple[str, str]]:
     """(attribute, sort key of its item): the plan in force is the one META's `plan_key` names
     when a change written without a transaction set it (decision 154), META#PLAN otherwise."""
-    return [(attribute, meta.get("plan_key") or sk if attribute == "plan" else sk) for attribute, sk in MOVED.items()]
+    return [(attribute, meta.get(PLAN_KEY) or sk if attribute == "plan" else sk) for attribute, sk in MOVED.items()]
 
 
 def hydrate(db: Any, table: str, metas: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,16 +85,19 @@ def hydrate(db: Any, table: str, metas: list[dict[str, Any]]) -> list[dict[str, 
     return [merged(m, found.get(m["pk"], {})) for m in metas]
 
 
-def moved_writes(table: str, order_id: str, fields: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def moved_writes(table: str, order_id: str, fields: dict[str, Any], plan_sk: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Splits a status change's fields into those META keeps and the transaction items that write
-    the moved ones (content: an update that keeps the first timeline entry; plan: a put)."""
+    the moved ones (content: an update that keeps the first timeline entry; plan: a put, under
+    `plan_sk` when given, which META then names as `plan_key`, decision 154)."""
     kept = {k: v for k, v in fields.items() if k not in MOVED}
     items: list[dict[str, Any]] = []
     if "order" in fields:
         items.append(content_update(table, order_id, fields["order"]))
     if "plan" in fields:
         kept["plan_summary"] = plan_summary(fields["plan"])
-        item = {"pk": pk(order_id), "sk": PLAN, "plan": fields["plan"]}
+        if plan_sk is not None:
+            kept[PLAN_KEY] = plan_sk
+        item = {"pk": pk(order_id), "sk": plan_sk or PLAN, "plan": fields["plan"]}
         items.append({"Put": {"TableName": table, "Item": to_item(item)}})
     return kept, items
 

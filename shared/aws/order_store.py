@@ -37,7 +37,7 @@ import zlib
 from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
@@ -319,12 +319,13 @@ class OrderStore:
         own (`TL#<v>!<token>`, shared/aws/plain_transition.py) that the META update adopts, and is
         not an item of the transaction (billed once, not twice); an attempt whose transaction then
         fails leaves it unadopted, unread. The items are then the META update and the moved ones."""
-        update, moved_items = self._meta_update(current, to_status, entry, set_fields, plan_in_place=True)
         if not entry_first:
+            update, moved_items = self._meta_update(current, to_status, entry, set_fields)
             return [update, self._timeline_put(current.order_id, current.version + 1, entry, note=False), *moved_items]
-        puts, adopting = plain_transition.writes(self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry), None, False)
-        self._put_all(puts)
-        return [{"Update": adopting}, *moved_items]
+        put = plain_transition.entry_put(self.table, _pk(current.order_id), current.version + 1, _entry_attribute(entry))
+        update, moved_items = self._meta_update(current, to_status, entry, set_fields, adopt_entry=put["Item"]["sk"]["S"])
+        self._put_all([put])
+        return [update, *moved_items]
 
     def _put_all(self, puts: list[dict[str, Any]]) -> None:
         """Unconditioned puts (an entry or a plan under a key of its own): a throttle is StoreUnavailable."""
@@ -336,11 +337,19 @@ class OrderStore:
                 raise
 
     def _meta_update(
-        self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, *, plan_in_place: bool
+        self,
+        current: StoredOrder,
+        to_status: OrderStatus,
+        entry: TimelineEntry,
+        set_fields: dict[str, Any] | None,
+        *,
+        plan_sk: str | None = None,
+        adopt_entry: str | None = None,
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The conditioned META update of a status change and the items of the content or plan it
-        sets. `plan_in_place`: the plan goes to META#PLAN (a transaction), so a `plan_key` left by
-        a change written without one (decision 154) is removed."""
+        sets. Written without a transaction (decision 154), the plan goes under `plan_sk`, which
+        META names as `plan_key`, and META adopts the entry put under `adopt_entry`; otherwise the
+        plan goes to META#PLAN and a `plan_key` left by a plain change is removed."""
         check_transition(current.order_id, current.status, to_status)
         next_version = current.version + 1
         held = {"hold": {"since": entry.at, "findings": entry.details.get("findings", [])}} if to_status == OrderStatus.ON_HOLD else {}
@@ -348,7 +357,7 @@ class OrderStore:
             # Decided: the findings (in the ON_HOLD entry too) leave META, which every later change
             # rewrites; `since` stays, so the order still counts as touched by a person (decision 157).
             held = {"hold": {"since": current.hold["since"]}}
-        kept, moved_items = order_items.moved_writes(self.table, current.order_id, set_fields or {})
+        kept, moved_items = order_items.moved_writes(self.table, current.order_id, set_fields or {}, plan_sk)
         index_keys, unindexed = status_index.key_fields(to_status.value, current.order_id)
         fields = {
             "status": to_status.value,
@@ -360,9 +369,12 @@ class OrderStore:
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": to_value(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        if adopt_entry is not None:
+            adopting, adopt_names, adopt_values = plain_transition.adoption(adopt_entry)
+            assignments, names, values = f"{assignments}, {adopting}", {**names, **adopt_names}, {**values, **adopt_values}
         # Content written to its own item leaves META (an order stored before the split, decision 90).
         removed = [name for name in order_items.MOVED if name in (set_fields or {})] + unindexed
-        if plan_in_place and "plan" in (set_fields or {}):
+        if plan_sk is None and "plan" in (set_fields or {}):
             removed.append(plain_transition.PLAN_KEY)
         for i, name in enumerate(removed):
             names[f"#m{i}"] = name
@@ -417,17 +429,36 @@ class OrderStore:
         )
 
     def _plain_transition(self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None) -> None:
-        update, _ = self._meta_update(current, to_status, entry, set_fields, plan_in_place=False)
-        with_plan = "plan" in (set_fields or {})
-        puts, meta_update = plain_transition.writes(
-            self.table, _pk(current.order_id), update["Update"], current.version + 1, _entry_attribute(entry),
-            (set_fields or {}).get("plan"), with_plan,
-        )
+        version, pk = current.version + 1, _pk(current.order_id)
+        entry_put = plain_transition.entry_put(self.table, pk, version, _entry_attribute(entry))
+        plan_key = plain_transition.plan_sk(version, set_fields["plan"]) if "plan" in (set_fields or {}) else None
+        update, moved_items = self._meta_update(current, to_status, entry, set_fields, plan_sk=plan_key, adopt_entry=entry_put["Item"]["sk"]["S"])
+        puts = [entry_put, *(item["Put"] for item in moved_items)]
         self._put_all(puts)  # the entry and the plan under keys of their own, adopted by META below
-        if not _unless_condition_fails(lambda: self.db.update_item(**meta_update)):
-            meta = self.db.get_item(TableName=self.table, Key=to_item({"pk": _pk(current.order_id), "sk": order_items.META}), ConsistentRead=True).get("Item")
-            if not plain_transition.adopted_by(from_item(meta) if meta else None, current.version + 1, puts):
+        # With a new plan, META's old plan_key comes back with the answer: the plan it replaces.
+        meta_update = {**update["Update"], "ReturnValues": "UPDATED_OLD"} if plan_key else update["Update"]
+        answer: dict[str, Any] = {}
+        if not _unless_condition_fails(lambda: answer.update(self.db.update_item(**meta_update))):
+            meta = self.db.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": order_items.META}), ConsistentRead=True).get("Item")
+            meta = from_item(meta) if meta else None
+            if not plain_transition.adopted_by(meta, version, puts):
+                if plan_key and meta and meta.get(plain_transition.PLAN_KEY) != plan_key:
+                    self._delete_plan(current.order_id, plan_key)  # a loser's plan: nobody names it
                 raise VersionConflict(current.order_id, current.version)
+            return
+        if plan_key:
+            replaced = from_item(answer.get("Attributes") or {}).get(plain_transition.PLAN_KEY)
+            if replaced or current.plan is not None:
+                self._delete_plan(current.order_id, replaced or order_items.PLAN)
+
+    def _delete_plan(self, order_id: str, sk: str) -> None:
+        """Deletes a plan no META names any more (decision 189), so a re-routed order's reads stay
+        one plan long. Best effort: the change is made already; a plan left by a failure here, or
+        by a crash, is an orphan as before (read, never shown)."""
+        try:
+            self.db.delete_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": sk}))
+        except (ClientError, BotoCoreError) as error:
+            ORDER_EVENTS.warning("%s: superseded plan %s not deleted (%s)", order_id, sk, error)
 
     def _transact_transition(
         self,
@@ -662,8 +693,11 @@ class OrderStore:
     def partition(self, order_id: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
         """The order's whole partition, read consistently: its items, the same by sort key, and its
         META merged with the order's content and items (`order_items.merged`). Raises OrderNotFound."""
-        items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
-        by_sk = {i["sk"]: i for i in items}
+        for _ in range(3):  # once more while a re-route replaced the plan META named (decision 189)
+            items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
+            by_sk = {i["sk"]: i for i in items}
+            if order_items.META not in by_sk or not order_items.plan_replaced_meanwhile(by_sk[order_items.META], by_sk):
+                break
         if order_items.META not in by_sk:
             raise OrderNotFound(order_id)
         return items, by_sk, order_items.merged(by_sk[order_items.META], by_sk)

@@ -15,6 +15,13 @@ as an orphan that no reader shows: a `TL#…!…` item counts only when META's `
 plan only when META's `plan_key` does (`META#PLAN` otherwise, the layout of orders stored before
 this decision and of changes still written in a transaction). No key is shared by two attempts with
 different content, so a loser can never overwrite what the winner wrote.
+
+A plan stops being read once no META names it (decision 189): a change that adopts a new plan
+deletes the one META named before (its old `plan_key`, returned by the update itself, or
+META#PLAN), and a loser deletes its own plan unless META names it (a duplicate with the same
+plan at the same version writes the same key). A re-routed order therefore reads one plan, not
+every plan it ever had. Both deletes come after META's update and are best effort; a reader
+that met META before a re-route and the plans after it reads again (`order_items.read_order`).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from shared.aws.dynamo import to_item, to_value
 # it (docs/data-model.md, "Migration").
 SWITCH_ENV = "ORDER_PLAIN_TRANSITIONS"
 ENTRY_KEYS = "tl_keys"  # on META: the sort keys of the entries written outside a transaction
-PLAN_KEY = "plan_key"  # on META: the sort key of the plan item in force, when not META#PLAN
+PLAN_KEY = order_items.PLAN_KEY  # on META: the sort key of the plan item in force, when not META#PLAN
 
 
 def enabled() -> bool:
@@ -65,29 +72,19 @@ def shown(sk: str, meta: dict[str, Any]) -> bool:
     return "!" not in sk or _adopted(sk) in (meta.get(ENTRY_KEYS) or ())
 
 
-def writes(
-    table: str, pk: str, update: dict[str, Any], version: int, entry_attribute: dict[str, Any], plan: Any | None, with_plan: bool
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The puts that go first and the META update (a transaction's Update item, adapted) that
-    adopts them: (puts, update_item kwargs)."""
-    sk = entry_sk(version, entry_attribute)
-    puts = [{"TableName": table, "Item": to_item({"pk": pk, "sk": sk, **entry_attribute})}]
-    update = dict(update)
-    names = {**update["ExpressionAttributeNames"], "#tlk": ENTRY_KEYS}
-    values = {**update["ExpressionAttributeValues"], ":tlk": to_value([_adopted(sk)]), ":nokeys": to_value([])}
-    added = "#tlk = list_append(if_not_exists(#tlk, :nokeys), :tlk)"
-    if with_plan:
-        key = plan_sk(version, plan)
-        puts.append({"TableName": table, "Item": to_item({"pk": pk, "sk": key, "plan": plan})})
-        names["#plk"] = PLAN_KEY
-        values[":plk"] = to_value(key)
-        added += ", #plk = :plk"
-    expression = update["UpdateExpression"]
-    head, remove = (expression.split(" REMOVE ", 1) + [""])[:2]
-    update["UpdateExpression"] = f"{head}, {added}" + (f" REMOVE {remove}" if remove else "")
-    update["ExpressionAttributeNames"] = names
-    update["ExpressionAttributeValues"] = values
-    return puts, update
+def entry_put(table: str, pk: str, version: int, entry_attribute: dict[str, Any]) -> dict[str, Any]:
+    """The put_item request of a status change's entry under a key of its own, written before META."""
+    return {"TableName": table, "Item": to_item({"pk": pk, "sk": entry_sk(version, entry_attribute), **entry_attribute})}
+
+
+def adoption(entry_key: str) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The SET assignment by which META adopts an entry put on its own (appended to `tl_keys`),
+    with its attribute names and values."""
+    return (
+        "#tlk = list_append(if_not_exists(#tlk, :nokeys), :tlk)",
+        {"#tlk": ENTRY_KEYS},
+        {":tlk": to_value([_adopted(entry_key)]), ":nokeys": to_value([])},
+    )
 
 
 def adopted_by(meta: dict[str, Any] | None, version: int, puts: list[dict[str, Any]]) -> bool:

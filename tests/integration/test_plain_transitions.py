@@ -31,6 +31,15 @@ def _routed_twice(order: dict) -> tuple[str, object]:
     return order_id, winner
 
 
+def _keys(order_id: str) -> list[str]:
+    return [
+        i["sk"]["S"]
+        for i in boto3.client("dynamodb").query(
+            TableName=order_store().table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": f"ORDER#{order_id}"}}
+        )["Items"]
+    ]
+
+
 def test_a_losing_duplicate_neither_replaces_the_plan_nor_shows_in_the_timeline(seeded, shanghai_order):
     order_id, winner = _routed_twice(shanghai_order)
     store = order_store()
@@ -38,13 +47,10 @@ def test_a_losing_duplicate_neither_replaces_the_plan_nor_shows_in_the_timeline(
     timeline = store.details(order_id).timeline
     assert [e.to_status.value for e in timeline if e.kind == "transition"] == ["RECEIVED", "APPROVED", "ROUTED"]
     assert all(e.actor != _LOSER for e in timeline)
-    # Its items are there, as orphans nobody reads; META adopted only the winner's.
-    partition = boto3.client("dynamodb").query(
-        TableName=store.table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": f"ORDER#{order_id}"}}
-    )["Items"]
-    keys = [i["sk"]["S"] for i in partition]
+    # Its entry is there, an orphan nobody reads; its plan it deleted (decision 189). META adopted only the winner's.
+    keys = _keys(order_id)
     meta = raw(order_id, "META")
-    assert len([k for k in keys if k.startswith(f"{order_items.PLAN}!")]) == 2 and meta["plan_key"] in keys
+    assert [k for k in keys if k.startswith(order_items.PLAN)] == [meta["plan_key"]]
     assert len([k for k in keys if k.startswith("TL#000003!")]) == 2
     assert len([k for k in meta["tl_keys"] if k.startswith("3!")]) == 1
     # The order goes on from the winner's plan.
@@ -144,3 +150,77 @@ def test_a_resent_update_whose_first_send_committed_is_the_change_not_a_lost_rac
     other = transition_entry(current.status, OrderStatus.BACKORDERED, _LOSER, why="lost its race")
     with pytest.raises(VersionConflict):
         store.transition(current, OrderStatus.BACKORDERED, other)
+
+
+def _reroute(order_id: str, attempt: int) -> None:
+    from functions.routing.handler import handler as routing
+    from tests.integration.conftest import context
+
+    assert routing({"order_id": order_id, "route_attempt": attempt}, context())["outcome"] == "ROUTED"
+
+
+def test_a_re_routed_order_keeps_one_plan_item_the_one_meta_names(seeded, shanghai_order):
+    """Decision 189: each re-route (a reservation that found the stock gone, a backorder cycle)
+    deletes the plan it replaces, so `load` reads one plan, not every plan the order ever had."""
+    order_id = drive(shanghai_order, "ROUTED")
+    for attempt in (1, 2, 3):
+        _reroute(order_id, attempt)
+    meta = raw(order_id, "META")
+    assert [k for k in _keys(order_id) if k.startswith(order_items.PLAN)] == [meta["plan_key"]]
+    assert meta["plan_key"].startswith(f"{order_items.PLAN}!{meta['version']:06d}")
+    assert order_store().load(order_id).plan is not None
+
+
+def test_a_plan_written_in_place_is_deleted_when_a_plain_change_replaces_it(seeded, shanghai_order, monkeypatch):
+    monkeypatch.setenv(plain_transition.SWITCH_ENV, "0")
+    order_id = drive(shanghai_order, "ROUTED")  # the plan in META#PLAN, no plan_key
+    monkeypatch.delenv(plain_transition.SWITCH_ENV)
+    _reroute(order_id, 1)
+    assert [k for k in _keys(order_id) if k.startswith(order_items.PLAN)] == [raw(order_id, "META")["plan_key"]]
+
+
+class _Client:
+    """The moto client, with one answer changed."""
+
+    def __init__(self, **changed):
+        self._real, self._changed = boto3.client("dynamodb"), changed
+
+    def __getattr__(self, name):
+        return self._changed.get(name) or getattr(self._real, name)
+
+
+def test_a_read_that_missed_the_plan_meta_names_reads_again(seeded, shanghai_order):
+    """A reader that met META before a re-route and the plan items after it (the plan META named
+    deleted meanwhile) does not hand out a ROUTED order without its plan: it reads again."""
+    order_id = drive(shanghai_order, "ROUTED")
+    reads: list[int] = []
+
+    def query(**kwargs):
+        answer = boto3.client("dynamodb").query(**kwargs)
+        reads.append(1)
+        if len(reads) == 1:  # the first read misses the plan META names
+            named = next(i["plan_key"]["S"] for i in answer["Items"] if i["sk"]["S"] == "META")
+            answer = {**answer, "Items": [i for i in answer["Items"] if i["sk"]["S"] != named]}
+        return answer
+
+    store = type(order_store())(order_store().table, _Client(query=query))
+    assert store.load(order_id).plan == order_store().load(order_id).plan is not None and len(reads) == 2
+    reads.clear()
+    assert store.details(order_id).order.plan is not None and len(reads) == 2
+
+
+def test_a_plan_delete_that_fails_leaves_an_orphan_not_a_failed_change(seeded, shanghai_order):
+    from botocore.exceptions import ClientError
+
+    order_id = drive(shanghai_order, "ROUTED")
+    replaced = raw(order_id, "META")["plan_key"]
+
+    def delete_item(**_):
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "DeleteItem")
+
+    store = type(order_store())(order_store().table, _Client(delete_item=delete_item))
+    current = store.load(order_id)
+    entry = transition_entry(current.status, OrderStatus.ROUTED, Actor.system("routing"), why="stock gone, planned again")
+    other = current.plan.model_copy(update={"strategy": "again"})
+    assert store.transition(current, OrderStatus.ROUTED, entry, set_fields={"plan": other.model_dump(mode="json")}).version == current.version + 1
+    assert store.load(order_id).plan == other and replaced in _keys(order_id)
