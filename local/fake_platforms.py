@@ -196,3 +196,15 @@ def _douyin(fake: FakePlatforms, path: str, query: dict[str, str], raw: str, hea
 
 
 _ROUTES = {"shopify": _shopify, "tmall": _taobao, "jd": _jd, "douyin": _douyin}
+
+
+def answer_listing(fake: FakePlatforms, channel: str, path: str, query: dict[str, str], raw: str, headers: Any) -> tuple[int, dict[str, str], Any]:
+    """(status, headers, body) of one order-list call, as the platform answers it for the shops
+    and orders `fake` holds; a call that is not a listing is refused as the platform refuses it."""
+    if channel not in _ROUTES:
+        return 404, {}, {"errors": "Not Found"}
+    try:
+        status, headers_out, body, _ = _ROUTES[channel](fake, path, query, raw, headers)
+    except _Refused as refused:
+        return refused.status, {}, refused.body
+    return status, headers_out, body

@@ -5,7 +5,11 @@ jingdong.pop.order.shipment and jingdong.stock.write.updateSkuStock; Douyin's or
 and sku/syncStock. It CHECKS each call's shape — the shop's token, the TOP/Douyin signature, the
 required fields and their types, carrier codes the platform knows, quantities a fulfillment order
 still holds — and answers a bad call as the platform would refuse it; it records every call, and
-on demand fails the next calls (5xx) or throttles them (429 with Retry-After)."""
+on demand fails the next calls (5xx) or throttles them (429 with Retry-After).
+
+The reconciler's schedules list the same shops' orders meanwhile: those calls are answered by the
+order-list fake (local/fake_platforms.py) with empty pages, as a platform with no new orders
+answers, recorded apart in `listed`, so a refusal logged by the reconciler in a test is a fault."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from local.fake_http import LocalHttpFake
+from local.fake_platforms import FakePlatforms, answer_listing
 from local.writeback_shapes import Refused, check_douyin, check_jd, check_shopify, check_top
 
 
@@ -40,7 +45,9 @@ class FakeChannelApis(LocalHttpFake):
     thread_name = "fake-channel-apis"
 
     def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []  # the write-back and stock calls
+        self.listed: list[dict[str, Any]] = []  # the reconciler's order-list calls, answered with empty pages
+        self._lists = FakePlatforms()  # its list handlers, with this fake's shops and no orders
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, external id) -> the platform's order
         self.fulfilled: dict[int, int] = defaultdict(int)  # Shopify line item id -> units fulfilled
         self.shops: dict[str, tuple[str, str]] = {}  # access token -> (channel, shop)
@@ -51,6 +58,7 @@ class FakeChannelApis(LocalHttpFake):
 
     def add_shop(self, channel: str, shop: str) -> None:
         self.shops[self.token(channel, shop)] = (channel, shop)
+        self._lists.tokens[self.token(channel, shop)] = (channel, shop)
 
     @staticmethod
     def token(channel: str, shop: str) -> str:
@@ -89,9 +97,13 @@ class FakeChannelApis(LocalHttpFake):
         channel = {"taobao": "tmall"}.get(parsed.path.split("/")[1], parsed.path.split("/")[1])
         headers: dict[str, str] = {}
         api, params = parsed.path, {}
-        # A failing platform does nothing with the call. Only the write-back and stock calls fail
-        # on demand: other callers of the platform (the reconciler's schedules) do not eat the faults.
-        fault = self._fault(channel) if _is_writeback_call(channel, parsed.path, query, raw) else None
+        if not _is_writeback_call(channel, parsed.path, query, raw):
+            # The reconciler's schedules list orders: an empty page; they do not eat the faults either.
+            status, headers, body = answer_listing(self._lists, channel, parsed.path, query, raw, request.headers)
+            self.listed.append({"channel": channel, "path": parsed.path, "status": status})
+            self.answer(request, status, headers, body)
+            return
+        fault = self._fault(channel)  # a failing platform does nothing with the call
         try:
             if fault:
                 status, headers, body = fault

@@ -114,3 +114,19 @@ def test_a_wrong_call_is_refused_for_good_and_a_failing_platform_is_retryable(fa
         platform("shopify").ship(package("shopify", "450789469", [PackageLine(sku="IPOD2008GREEN", quantity=1)]), creds(fake, "shopify"))
     assert down.value.retryable and "503" in down.value.reason
     assert not fake.accepted("shopify", "POST fulfillments")  # the failing platform did nothing
+
+
+@pytest.mark.parametrize("channel", ["shopify", "tmall", "jd", "douyin"])
+def test_the_reconciler_s_list_call_gets_an_empty_page_not_a_refusal(fake, channel):
+    """The reconciler's schedules list the same shops while write-backs run (the e2e): the fake
+    answers them as a platform with no new orders would, so a refusal in a test's log is a fault."""
+    from datetime import UTC, datetime, timedelta
+
+    from shared.reconciliation.domain import Window
+    from shared.reconciliation.pull import PlatformHttp, lister_for
+
+    since = datetime(2026, 11, 11, tzinfo=UTC)
+    lister = lister_for(channel, PlatformHttp(sleep=lambda s: None, base_backoff=0.001))
+    page = lister.page("shop-1", creds(fake, channel), Window(since=since, until=since + timedelta(hours=12)), None)
+    assert page.orders == [] and page.next_cursor is None
+    assert [c["status"] for c in fake.listed] == [200] and not fake.calls  # apart from the write-back calls
