@@ -17,6 +17,7 @@ from infra import topology
 from infra.config import EnvironmentSettings
 from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
+from infra.store_layout import plain_transitions_off
 from infra.naming import mark, pascal
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
@@ -123,8 +124,9 @@ class Functions(Construct):
                 **topology.function_settings(spec, settings.name),
                 # The environment's notice sender (cdk.json notice_email_from, decision 138).
                 **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
-                # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`.
-                **({"ORDER_PLAIN_TRANSITIONS": "0"} if self.node.try_get_context("order_plain_transitions") == "off" else {}),
+                # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`;
+                # a stage that has not recorded it is refused (infra/store_layout.py, decision 189).
+                **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
             },
         )
         mark(function, spec.key)

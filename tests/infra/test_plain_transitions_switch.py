@@ -1,12 +1,15 @@
 """The first deploy of decision 154's layout (docs/runbook.md): `-c order_plain_transitions=off`
-gives every function ORDER_PLAIN_TRANSITIONS=0; without it no function has the variable."""
+gives every function ORDER_PLAIN_TRANSITIONS=0; without it no function has the variable, and a
+stage whose cdk.json entry does not record that first deploy (`order_layout`) is refused."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
+import pytest
 
 from infra.config import ENV_CONTEXT_KEY, cdk_json_context, settings_from_context
 from infra.stack import OmsStack
+from infra.store_layout import LayoutSwitchSkipped
 from tests.infra.conftest import Synthesized
 from tests.infra.nested_templates import flattened
 
@@ -22,10 +25,33 @@ def test_without_the_flag_no_function_is_switched_off(dev: Synthesized) -> None:
     assert variables and all("ORDER_PLAIN_TRANSITIONS" not in v for v in variables)
 
 
-def test_the_flag_switches_every_function_off(tmp_path) -> None:
-    # As `-c order_plain_transitions=off` gives it (the CLI's context, over cdk.json's).
-    app = cdk.App(context={**cdk_json_context(), "order_plain_transitions": "off"}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+def _app_for(tmp_path, environment_change: dict, **context) -> cdk.App:
+    base = cdk_json_context()
+    environments = {**base["oms:environments"], "dev": {**base["oms:environments"]["dev"], **environment_change}}
+    environments["dev"] = {k: v for k, v in environments["dev"].items() if v is not None}
+    return cdk.App(context={**base, "oms:environments": environments, **context}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+
+
+def test_a_stage_that_has_not_recorded_the_first_deploy_is_refused_without_the_flag(tmp_path) -> None:
+    """Decision 189: the switch is no longer the operator's memory; cdk.json records each stage's
+    passage through the first deploy (`order_layout`), and a synth that would skip it fails."""
+    for recorded in (None, 153):
+        with pytest.raises(LayoutSwitchSkipped, match="order_plain_transitions=off"):
+            app = _app_for(tmp_path / str(recorded), {"order_layout": recorded})
+            OmsStack(app, settings=settings_from_context(app))
+
+
+def test_the_flag_switches_every_function_off_even_where_nothing_is_recorded(tmp_path) -> None:
+    # As `-c order_plain_transitions=off` gives it (the CLI's context, over cdk.json's): the first
+    # deploy of a stage that records no order_layout yet.
+    app = _app_for(tmp_path, {"order_layout": None}, order_plain_transitions="off")
     stack = OmsStack(app, settings=settings_from_context(app))
     app.synth()
     variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
     assert variables and all(v.get("ORDER_PLAIN_TRANSITIONS") == "0" for v in variables)
+
+
+def test_a_mistyped_switch_is_refused_not_read_as_on(tmp_path) -> None:
+    app = _app_for(tmp_path, {}, order_plain_transitions="of")
+    with pytest.raises(ValueError, match="must be 'off'"):
+        OmsStack(app, settings=settings_from_context(app))
