@@ -206,6 +206,30 @@ def test_a_line_level_child_backordered_just_after_a_receipt_was_handled_signals
     assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
 
 
+def test_a_child_split_off_by_the_release_s_own_routing_signals_its_release_too(seeded, shanghai_order, monkeypatch):
+    """The release routes a released order itself; in lines mode that routing can split off a
+    child (the stock moved between the release's look and its routing). A receipt landing before
+    the child's BACKORDERED write must not be missed there either (decision 186)."""
+    import shared.backorders.release as release_module
+    import shared.usecases.route_order as routing_use_case
+
+    order_id = waiting_order(shanghai_order, 14, quantity=5)  # whole-order mode: 2 of 5 exist, it waits
+    monkeypatch.setenv("BACKORDER_MODE", "lines")
+    monkeypatch.setattr(release_module, "plan_now", lambda order, inventory: True)  # the look saw stock that then went
+    split_off = routing_use_case.split_off_backorder
+
+    def receipt_then_split(parent, missing, orders):
+        receipt("GRN-RACE-RELEASE", 3)  # its own signal is not delivered
+        return split_off(parent, missing, orders)
+
+    monkeypatch.setattr(routing_use_case, "split_off_backorder", receipt_then_split)
+    started, continued = [], []
+    assert release(RestockSignal(sku=SKU, trigger="movement:GRN-SEEN"), started, continued).released() == [order_id]
+    child = order_id_for("own_shop", "BO-14#backorder")
+    assert order_store().load(child).status == OrderStatus.BACKORDERED
+    assert [s.trigger for s in continued] == [f"backordered:{child}:v{order_store().load(child).version}"]
+
+
 def test_a_backordered_order_the_stock_still_cannot_cover_signals_nothing(seeded, shanghai_order, aws):
     import boto3
 
