@@ -36,3 +36,17 @@ def test_every_client_is_built_with_the_pool(service, monkeypatch):
         assert clients.client(service).meta.config.max_pool_connections == clients.MAX_POOL_CONNECTIONS
     finally:
         clients.reset()
+
+
+def test_every_thread_pool_that_calls_aws_is_in_the_list():
+    """A new ThreadPoolExecutor in the functions' code must name its worker count above."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    pools = sorted(
+        str(path.relative_to(root))
+        for folder in ("shared", "functions")
+        for path in (root / folder).rglob("*.py")
+        if "ThreadPoolExecutor(" in path.read_text(encoding="utf-8")
+    )
+    assert pools == ["shared/operations/store.py", "shared/reconciliation/usecases/run_channel.py", "shared/recovery/detect_stuck.py"]
