@@ -120,6 +120,11 @@ class RecentOrders:
     def __bool__(self) -> bool:
         return bool(self.by_buyer)
 
+    def any_of(self, buyer: str, address: str | None) -> bool:
+        """Whether any recent order has this buyer or this address: every question below finds
+        its candidates among those, so without any each answers nothing."""
+        return buyer in self.by_buyer or (address is not None and address in self.by_address)
+
     @staticmethod
     def _near(candidates: list[RecentOrder], order_id: str, placed_at: datetime, minutes: int) -> list[RecentOrder]:
         window = timedelta(minutes=minutes)

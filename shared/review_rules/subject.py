@@ -58,7 +58,7 @@ class LineView:
 class Subject:
     """One order under review: its facts are computed on first use and kept."""
 
-    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key", "_lines_key")
+    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key", "_lines_key", "_near_others")
 
     def __init__(self, order_id: str, order: OrderIn, context: ReviewContext):
         self.order_id, self.order, self.context = order_id, order, context
@@ -71,6 +71,7 @@ class Subject:
         self._buyer_key: str | None = None
         self._receiver_key: str | None | bool = False
         self._lines_key: str | None = None
+        self._near_others: bool | None = None
 
     @property
     def lines(self) -> list[LineView]:
@@ -135,9 +136,11 @@ class Subject:
         return self._lines_key
 
     def recent(self, question: str, minutes: int) -> tuple[str, ...]:
-        recent, order = self.context.recent, self.order
-        if not recent:
+        if self._near_others is None:  # asked once per order: most orders share neither buyer nor address with another
+            self._near_others = self.context.recent.any_of(self.buyer_key, self.address_key)
+        if not self._near_others:
             return ()
+        recent, order = self.context.recent, self.order
         buyer = self.buyer_key
         if question == "duplicates":
             return recent.duplicates(self.order_id, buyer, self.receiver_key, self.address_key, self.lines_key, order.placed_at, minutes)
