@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -13,10 +12,11 @@ _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 _EXTENSION = re.compile(r"(?:转|ext\.?|#)\d{1,6}$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=4096)  # pure: review (blacklist, receiver key) and the recent-order keys ask for the same phone in turn
 def normalized(phone: str) -> str:
-    """Digits only, without the country code: the form blacklists are kept in."""
-    digits = _SEPARATORS.sub("", _EXTENSION.sub("", unicodedata.normalize("NFKC", phone).strip()))
+    """Digits only, without the country code: the form blacklists are kept in. Computed once per
+    order by whoever holds its keys (review's Subject, RecentOrder.of): no process-wide cache."""
+    # ASCII digits alone (most phones) are their own NFKC form, without separators or extension
+    digits = phone if phone.isdigit() and phone.isascii() else _SEPARATORS.sub("", _EXTENSION.sub("", unicodedata.normalize("NFKC", phone).strip()))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             return digits[len(prefix):]

@@ -35,11 +35,15 @@ def address_key(order: OrderIn) -> str | None:
     return address_fingerprint(receiver)
 
 
-def receiver_key(order: OrderIn) -> str | None:
-    """Equal for two orders to the same phone at the same address, whatever the channel. The
-    address fingerprint and the phone's normal form are each computed once per text (their own
-    caches, shared/reference.py and shared/phone.py), however often an order's keys are asked for."""
-    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address_key(order))
+def receiver_key(order: OrderIn, address: str | None | bool = False) -> str | None:
+    """Equal for two orders to the same phone at the same address, whatever the channel.
+    `address`: the order's address_key where the caller has it (False: compute it), so each key
+    is computed once per order (review's Subject holds them all, decision 177)."""
+    if address is False:
+        address = address_key(order)
+    if not address:
+        return None
+    return receiver_key_of(normalized_phone(order.receiver.phone) if order.receiver is not None else "", address)  # type: ignore[arg-type]
 
 
 def receiver_key_of(phone_digits: str | None, address: str | None) -> str | None:
@@ -69,7 +73,7 @@ def index_attributes(order_id: str, order: OrderIn, created_at: str) -> dict[str
     address = address_key(order)
     if address:
         attributes["address_key"] = address
-    receiver = receiver_key(order)
+    receiver = receiver_key(order, address)
     if receiver:
         attributes["receiver_key"] = receiver
     return attributes
@@ -86,14 +90,16 @@ class RecentOrder(BaseModel, defer_build=True):
 
     @classmethod
     def of(cls, order_id: str, order: OrderIn, status: str) -> RecentOrder:
+        """An order with its keys (a review holding the order's Subject: Subject.recent_order)."""
+        address = address_key(order)
         return cls(
             order_id=order_id,
             buyer_key=buyer_key(order),
-            address_key=address_key(order),
+            address_key=address,
             lines_key=lines_key(order),
             placed_at=order.placed_at,
             status=status,
-            receiver_key=receiver_key(order),
+            receiver_key=receiver_key(order, address),
         )
 
 
@@ -113,6 +119,11 @@ class RecentOrders:
 
     def __bool__(self) -> bool:
         return bool(self.by_buyer)
+
+    def any_of(self, buyer: str, address: str | None) -> bool:
+        """Whether any recent order has this buyer or this address: every question below finds
+        its candidates among those, so without any each answers nothing."""
+        return buyer in self.by_buyer or (address is not None and address in self.by_address)
 
     @staticmethod
     def _near(candidates: list[RecentOrder], order_id: str, placed_at: datetime, minutes: int) -> list[RecentOrder]:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -192,11 +191,12 @@ def _plain_text(text: str) -> str:
 
 def address_fingerprint(receiver: ReceiverAddress) -> str:
     """Equal for two spellings of the same delivery address (province suffixes, spaces, full-width
-    characters); the key of the address blacklist and of "many orders to one address"."""
+    characters); the key of the address blacklist and of "many orders to one address". Computed
+    once per order by whoever holds its keys (review's Subject, RecentOrder.of, index_attributes):
+    no process-wide cache (decision 177)."""
     return _fingerprint(receiver.province, receiver.city, receiver.district, receiver.detail)
 
 
-@lru_cache(maxsize=4096)  # pure in its four texts: review and the recent-order keys fingerprint the same address in turn
 def _fingerprint(province: str, city: str, district: str, detail: str) -> str:
     resolved = resolve(province, city, district)
     place = resolved.district_code or resolved.city_code or "|".join(_plain_text(p) for p in (province, city, district))

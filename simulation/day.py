@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.orders import CustomerType, OrderIn
-from shared.recent_orders import RecentOrder, RecentOrders
+from shared.recent_orders import RecentOrders
 from shared.review import Decision, ReviewContext, default_document
 from shared.review_rules.compiler import CompiledRuleSet, compile_rule_set
+from shared.review_rules.subject import Subject
 from shared.routing.network import CHINA_TIME
 from shared.routing_whatif.replay import request_of
 from simulation.channels import SimCatalog, intake, payload_of
@@ -114,8 +115,9 @@ def review_all(world: World, placed_payloads: list[tuple[PlacedOrder, Any]], rul
         decisions, flagged = [], []
         for order in orders:
             order_id = order.order_id
-            decided = rules.review(order, context, order_id).decision
-            recent.add(RecentOrder.of(order_id, order, decided.value))
+            subject = Subject(order_id, order, context)
+            decided = rules.review_subject(subject).decision
+            recent.add(subject.recent_order(decided.value))  # on the keys the review computed
             decisions.append(decided)
             if alongside:
                 checked = clock()

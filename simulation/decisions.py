@@ -56,7 +56,12 @@ class _Recorded:
         self.lookback_minutes = rules.lookback_minutes
 
     def review(self, order, context, order_id):
-        result = self.rules.review(order, context, order_id)
+        return self._written(order_id, self.rules.review(order, context, order_id))
+
+    def review_subject(self, subject):
+        return self._written(subject.order_id, self.rules.review_subject(subject))
+
+    def _written(self, order_id, result):
         self.out.setdefault(order_id, []).extend(f"  {self.name} {f.rule_id} {f.severity.value} {f.reason_en} | {f.reason_zh}" for f in result.findings)
         return result
 

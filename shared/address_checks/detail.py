@@ -16,19 +16,23 @@ PROBLEMS = {"pickup": "门店自提", "po_box": "邮政信箱", "see_note": "详
 _PICKUP = re.compile(r"自提|自取|到店取")
 _PO_BOX = re.compile(r"邮政信箱|信箱\s*\d|\bp\.?\s*o\.?\s*box\b|\bpost\s+office\s+box\b", re.IGNORECASE)
 _SEE_NOTE = re.compile(r"(?:详|请)?见(?:订单)?(?:备注|留言)|看备注|地址在备注")
+# Any of the three, each with its own flags: most detail lines match none, one search says so
+_ANY_PROBLEM = re.compile(f"(?:{_PICKUP.pattern})|(?i:{_PO_BOX.pattern})|(?:{_SEE_NOTE.pattern})")
+_SPACE = re.compile(r"\s")
 
 
 def detail_problem(detail: str) -> str | None:
     text = plain(detail)
     if not text:
         return None  # an empty detail is the completeness rule's
-    if _PICKUP.search(text):
-        return "pickup"
-    if _PO_BOX.search(text):
-        return "po_box"
-    if _SEE_NOTE.search(text):
-        return "see_note"
-    if not has_letter(text) or len(re.sub(r"\s", "", text)) < 3:
+    if _ANY_PROBLEM.search(text):
+        if _PICKUP.search(text):
+            return "pickup"
+        if _PO_BOX.search(text):
+            return "po_box"
+        if _SEE_NOTE.search(text):
+            return "see_note"
+    if not has_letter(text) or len(_SPACE.sub("", text)) < 3:
         return "no_place"
     return None
 

@@ -47,6 +47,8 @@ class Phone:
 
 
 def _strip(phone: str) -> str:
+    if phone.isdigit() and phone.isascii():  # most phones: their own NFKC form, no separator or extension
+        return phone
     return _SEPARATORS.sub("", _EXTENSION.sub("", plain(phone)))
 
 
@@ -96,5 +98,5 @@ def check(phone: str, region: str = "CN") -> Phone:
     else:
         # a mainland mobile is reachable from Hong Kong, Macau and Taiwan too (buyers give theirs)
         valid = bool(local.match(national)) or (region in ("HK", "MO", "TW") and bool(_MAINLAND_MOBILE.match(national)))
-    fake = placeholder(national)
+    fake = False  # without a country code the national number is the text, found no placeholder above
     return Phone(national, _CALLING.get(region) if valid else None, valid and not fake, fake)

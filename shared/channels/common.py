@@ -81,10 +81,16 @@ class ChannelLines:
         self.sku_fields: list[str] = []
 
     def add(self, index: int, codes: list[tuple[str, str | None]], quantity: int, unit_price: Decimal, discount: Decimal, line_id: str | None = None) -> None:
-        field, code = next(((f, c) for f, c in codes if c), (codes[0][0], ""))
+        for field, code in codes:
+            if code:
+                break
+        else:
+            field, code = codes[0][0], ""
         self.sku_fields.append(f"{self.list_path}.{index}.{field}")
         line = {"sku": code, "quantity": quantity, "unit_price": unit_price, "discount": discount}
-        self.lines.append(line | {"channel_line_id": line_id} if line_id else line)
+        if line_id:
+            line["channel_line_id"] = line_id
+        self.lines.append(line)
 
 
 P = TypeVar("P", bound=BaseModel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 from shared.channels.common import ChannelOrder, ChinaTime, Count, Money, PlatformModel, Text, canonical
 from shared.orders import Channel, CustomerType, InvoiceKind, PaymentStatus
 from shared.problems import InputRejected, Problem, problems_from_validation
-from shared.spreadsheet import looks_like_formula
+from shared.spreadsheet import FORMULA_STARTS, looks_like_formula
 
 CHANNEL = Channel.ERP
 REQUIRED_COLUMNS = ("order_no", "buyer_id", "sku", "quantity", "unit_price", "placed_at")
@@ -28,6 +29,8 @@ OPTIONAL_COLUMNS = (
     "shipping_fee", "order_discount", "country", "gift", "buyer_id_number", "cross_border",
 )  # fmt: skip
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_KNOWN = frozenset(COLUMNS)
+_FORMULA_START = re.compile("(?:^|\x00)[" + re.escape("".join(FORMULA_STARTS)) + "]")
 
 
 class Row(PlatformModel):
@@ -65,7 +68,7 @@ class Row(PlatformModel):
     def _blank_is_absent(cls, values: Any) -> Any:
         # An empty cell is a value not given: a required column left empty reads "Field required".
         if isinstance(values, dict):
-            return {k: v.strip() for k, v in values.items() if isinstance(v, str) and v.strip()}
+            return {k: text for k, v in values.items() if isinstance(v, str) and (text := v.strip())}
         return values
 
 
@@ -140,10 +143,14 @@ def read_batch(text: str, max_rows: int) -> Batch:
 
 def formula_cells(record: dict[str | None, Any]) -> list[Problem]:
     """Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first; not numbers or phones)."""
+    # One search over the row's cells says whether any starts like one (most rows: none)
+    if not _FORMULA_START.search("\x00".join(v for v in record.values() if isinstance(v, str))):
+        return []
     return [
         Problem(field=column, rule="formula_like", message=f"'{column}' starts like a spreadsheet formula; stored as text, neutralised in every CSV export")
         for column, value in record.items()
-        if isinstance(column, str) and isinstance(value, str) and looks_like_formula(value)
+        # most cells start with none of a formula's characters: the call only for those that do
+        if isinstance(column, str) and isinstance(value, str) and value.startswith(FORMULA_STARTS) and looks_like_formula(value)
     ]
 
 
@@ -169,9 +176,11 @@ def _records(text: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
 def _check_header(header: list[str]) -> None:
     if not header:
         raise InputRejected.one(400, "body", "no_header", f"the file is empty; its first row names the columns {', '.join(REQUIRED_COLUMNS)}")
-    problems = [Problem(field=c, rule="missing_column", message=f"the header has no column '{c}'") for c in REQUIRED_COLUMNS if c not in header]
-    problems += [Problem(field=c, rule="unknown_column", message=f"'{c}' is not a column oms knows (known: {', '.join(COLUMNS)})") for c in header if c not in COLUMNS]
-    problems += [Problem(field=c, rule="duplicate_column", message=f"the header names '{c}' twice") for c in sorted({c for c in header if header.count(c) > 1})]
+    named = set(header)
+    problems = [Problem(field=c, rule="missing_column", message=f"the header has no column '{c}'") for c in REQUIRED_COLUMNS if c not in named]
+    problems += [Problem(field=c, rule="unknown_column", message=f"'{c}' is not a column oms knows (known: {', '.join(COLUMNS)})") for c in header if c not in _KNOWN]
+    if len(named) < len(header):
+        problems += [Problem(field=c, rule="duplicate_column", message=f"the header names '{c}' twice") for c in sorted({c for c in header if header.count(c) > 1})]
     if problems:
         raise InputRejected(400, problems)
 

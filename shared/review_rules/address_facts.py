@@ -17,13 +17,16 @@ ADDRESS_FIELDS_ZH = {"name": "收货人", "phone": "电话", "province": "省份
 _ZONE_WORDS = ("开发区", "高新区", "工业园区", "园区", "新区", "保税区", "高新技术产业开发区", "经济技术开发区", "产业园")
 
 
+_NEEDED_AT_HOME = tuple(ADDRESS_FIELDS_ZH)
+# abroad a region is only needed where the country has them (address.overseas.region says so)
+_NEEDED_ABROAD = tuple(f for f in ADDRESS_FIELDS_ZH if f != "province")
+
+
 def _missing_fields(s: Subject) -> tuple[str, ...]:
     r = s.order.receiver
     if r is None:
-        return tuple(ADDRESS_FIELDS_ZH)
-    # abroad a region is only needed where the country has them (address.overseas.region says so)
-    needed = (f for f in ADDRESS_FIELDS_ZH if not (f == "province" and r.country != "CN"))
-    return tuple(f for f in needed if not getattr(r, f).strip())
+        return _NEEDED_AT_HOME
+    return tuple([f for f in (_NEEDED_AT_HOME if r.country == "CN" else _NEEDED_ABROAD) if not getattr(r, f).strip()])
 
 
 def _receiver_text(attribute: str) -> Callable[[Subject], str | None]:
@@ -47,7 +50,7 @@ def blacklisted(kind: BlacklistKind, value_of: Callable[[Subject], str | None]) 
 
 def _remote(s: Subject) -> bool | None:
     codes = s.resolved.codes
-    return any(c in s.context.reference.remote_codes for c in codes) if codes else None
+    return not s.context.reference.remote_codes.isdisjoint(codes) if codes else None
 
 
 def _district_is_zone(s: Subject) -> bool | None:

@@ -97,7 +97,11 @@ class CompiledRuleSet:
         return self.program.function([(rule.condition, rule.per_line) for rule in self.rules])
 
     def review(self, order: OrderIn, context: ReviewContext | None = None, order_id: str | None = None) -> ReviewResult:
-        s = Subject(order_id or order.order_id, order, context or ReviewContext.empty())
+        return self.review_subject(Subject(order_id or order.order_id, order, context or ReviewContext.empty()))
+
+    def review_subject(self, s: Subject) -> ReviewResult:
+        """The review of an order its caller holds as a Subject, to use the keys and facts the
+        review computed afterwards (Subject.recent_order)."""
         hits = self._check(s)
         if not hits:
             return ReviewResult(Decision.APPROVED, [], self.version)

@@ -38,8 +38,12 @@ def _lines_total(s: Subject) -> Decimal:
     return total
 
 
+_NO_CHARGES = Decimal("0.00")
+
+
 def _charges_total(s: Subject) -> Decimal:
-    return sum((c.amount for c in s.order.charges), Decimal("0.00"))
+    charges = s.order.charges
+    return sum((c.amount for c in charges), Decimal("0.00")) if charges else _NO_CHARGES
 
 
 def _expected_total(s: Subject) -> Decimal:

@@ -12,7 +12,7 @@ from typing import Any
 from shared.address_checks import phones
 from shared.divisions import ResolvedAddress, resolve
 from shared.orders import OrderIn, OrderLine
-from shared.recent_orders import RecentOrders, address_key, buyer_key, lines_key, receiver_key_of
+from shared.recent_orders import RecentOrder, RecentOrders, address_key, buyer_key, lines_key, receiver_key_of
 from shared.phone import normalized as normalized_phone
 from shared.reference import PriceEntry, ReferenceData
 
@@ -58,7 +58,7 @@ class LineView:
 class Subject:
     """One order under review: its facts are computed on first use and kept."""
 
-    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key", "_lines_key")
+    __slots__ = ("order_id", "order", "context", "cache", "_lines", "_resolved", "_address_key", "_phone", "_phone_digits", "_buyer_key", "_receiver_key", "_lines_key", "_near_others")
 
     def __init__(self, order_id: str, order: OrderIn, context: ReviewContext):
         self.order_id, self.order, self.context = order_id, order, context
@@ -71,6 +71,7 @@ class Subject:
         self._buyer_key: str | None = None
         self._receiver_key: str | None | bool = False
         self._lines_key: str | None = None
+        self._near_others: bool | None = None
 
     @property
     def lines(self) -> list[LineView]:
@@ -122,22 +123,45 @@ class Subject:
             self._receiver_key = receiver_key_of(self.phone_digits, self.address_key)
         return self._receiver_key  # type: ignore[return-value]
 
-    def recent(self, question: str, minutes: int) -> tuple[str, ...]:
-        recent, order = self.context.recent, self.order
-        if not recent:
-            return ()
+    @property
+    def buyer_key(self) -> str:
         if self._buyer_key is None:
-            self._buyer_key = buyer_key(order)
-        buyer = self._buyer_key
-        if question in ("duplicates", "same_lines_to_address") and self._lines_key is None:
-            self._lines_key = lines_key(order)
+            self._buyer_key = buyer_key(self.order)
+        return self._buyer_key
+
+    @property
+    def lines_key(self) -> str:
+        if self._lines_key is None:
+            self._lines_key = lines_key(self.order)
+        return self._lines_key
+
+    def recent(self, question: str, minutes: int) -> tuple[str, ...]:
+        if self._near_others is None:  # asked once per order: most orders share neither buyer nor address with another
+            self._near_others = self.context.recent.any_of(self.buyer_key, self.address_key)
+        if not self._near_others:
+            return ()
+        recent, order = self.context.recent, self.order
+        buyer = self.buyer_key
         if question == "duplicates":
-            return recent.duplicates(self.order_id, buyer, self.receiver_key, self.address_key, self._lines_key, order.placed_at, minutes)
+            return recent.duplicates(self.order_id, buyer, self.receiver_key, self.address_key, self.lines_key, order.placed_at, minutes)
         if question == "merge_candidates":
             return recent.merge_candidates(self.order_id, buyer, self.receiver_key, self.address_key, order.placed_at, minutes)
         if question == "same_lines_to_address":
-            return recent.same_lines_to_address(self.order_id, buyer, self.receiver_key, self.address_key, self._lines_key, order.placed_at, minutes)
+            return recent.same_lines_to_address(self.order_id, buyer, self.receiver_key, self.address_key, self.lines_key, order.placed_at, minutes)
         return recent.to_same_address(self.order_id, self.address_key, order.placed_at, minutes)
+
+    def recent_order(self, status: str) -> RecentOrder:
+        """This order as the reviews of the orders after it see it (RecentOrder.of), on the keys
+        its own review computed: each key is computed once per order, here or there."""
+        return RecentOrder(
+            order_id=self.order_id,
+            buyer_key=self.buyer_key,
+            address_key=self.address_key,
+            lines_key=self.lines_key,
+            placed_at=self.order.placed_at,
+            status=status,
+            receiver_key=self.receiver_key,
+        )
 
 
 @dataclass(frozen=True)
