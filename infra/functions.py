@@ -18,6 +18,7 @@ from infra.config import EnvironmentSettings
 from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
 from infra.naming import mark, pascal
+from shared.aws import write_layout
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
 # GB-second than x86_64 and our dependencies are pure Python. The layer ARN follows both.
@@ -125,6 +126,8 @@ class Functions(Construct):
                 **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
                 # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`.
                 **({"ORDER_PLAIN_TRANSITIONS": "0"} if self.node.try_get_context("order_plain_transitions") == "off" else {}),
+                # The first deploy of decisions 183/185's layouts: `cdk deploy -c shared_records=off`.
+                **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
             },
         )
         mark(function, spec.key)

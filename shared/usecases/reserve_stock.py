@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from shared.aws import plain_transition, reservation_records
+from shared.aws import plain_transition, reservation_records, write_layout
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder, log_order_event
@@ -82,7 +82,8 @@ def _reserve_with_order(
     if any(line.state == ReservationState.HELD for line in inventory.reservations(current.order_id)):
         return None
     try:
-        return reserve_lines(inventory, lines, expires=False, lead_items=order_items, group=reservation_records.group_key(current.version + 1))
+        group = reservation_records.group_key(current.version + 1) if write_layout.enabled() else None
+        return reserve_lines(inventory, lines, expires=False, lead_items=order_items, group=group)
     except TransactionCancelled as cancelled:  # the order's own condition: it changed meanwhile
         raise VersionConflict(current.order_id, current.version) from cancelled
 

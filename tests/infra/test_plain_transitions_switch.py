@@ -7,6 +7,7 @@ import aws_cdk as cdk
 
 from infra.config import ENV_CONTEXT_KEY, cdk_json_context, settings_from_context
 from infra.stack import OmsStack
+from shared.aws import write_layout
 from tests.infra.conftest import Synthesized
 from tests.infra.nested_templates import flattened
 
@@ -29,3 +30,17 @@ def test_the_flag_switches_every_function_off(tmp_path) -> None:
     app.synth()
     variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
     assert variables and all(v.get("ORDER_PLAIN_TRANSITIONS") == "0" for v in variables)
+
+
+def test_the_shared_records_flag_switches_every_function_to_the_old_writers(tmp_path) -> None:
+    # `cdk deploy -c shared_records=off`: the first deploy of decisions 183/185's layouts.
+    app = cdk.App(context={**cdk_json_context(), write_layout.CONTEXT_KEY: "off"}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+    stack = OmsStack(app, settings=settings_from_context(app))
+    app.synth()
+    variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
+    assert variables and all(v.get(write_layout.SWITCH_ENV) == "0" for v in variables)
+
+
+def test_without_the_shared_records_flag_no_function_has_the_switch(dev: Synthesized) -> None:
+    variables = _environments(dev.resources)
+    assert variables and all(write_layout.SWITCH_ENV not in v for v in variables)

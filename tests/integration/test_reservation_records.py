@@ -111,3 +111,19 @@ def test_an_order_holding_lines_of_a_crashed_delivery_is_reserved_through_the_ch
     assert len(release_reservation(other, "cancelled", store)) == 2
     assert all(l.state == ReservationState.RELEASED for l in store.reservations(other))
     assert_books_balance([(s, "WH-A") for s in ("OLD-1", "OLD-2", "OLD-3")])
+
+
+def test_switched_off_the_lines_are_written_one_record_each_as_before(aws, monkeypatch):
+    """The first deploy of the layout (SHARED_RECORDS=0): functions not yet updated must not meet
+    a shared record, so none is written."""
+    from shared.aws import write_layout
+
+    monkeypatch.setenv(write_layout.SWITCH_ENV, "0")
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="OFF-1", warehouse_id="WH-A", on_hand=10))
+    store.put_stock(StockRecord(sku="OFF-2", warehouse_id="WH-A", on_hand=10))
+    order_id = routed_order([("WH-A", "OFF-1", 1), ("WH-A", "OFF-2", 2)])
+    reserve_stock(order_id, order_store(), store)
+    assert sorted(r["sk"] for r in _records(order_id)) == ["WH-A#OFF-1", "WH-A#OFF-2"]
+    assert len(commit_shipment(order_id, "WH-A", store)) == 2
+    assert_books_balance([("OFF-1", "WH-A"), ("OFF-2", "WH-A")])
