@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws import order_items
-from shared.aws.dynamo import TableAdapter, from_item, query_partition, query_prefix, raise_if_transient, to_item, to_value
+from shared.aws.dynamo import TableAdapter, from_item, query_prefix, raise_if_transient, to_item, to_value
 from shared.outbox import note_messages
 from shared.outbox.messages import OutboxMessage
 
@@ -62,17 +62,39 @@ class OutboxStore(TableAdapter):
         """The attributes of a note released with its message pending on it (decision 185)."""
         return note_messages.carried(pending_key(note_id), created_at, PENDING)
 
-    def pending_of(self, order_id: str) -> list[OutboxMessage]:
+    def pending_of(self, order_id: str, order: dict[str, Any] | None = None) -> list[OutboxMessage]:
         """The order's unpublished messages, those its notes carry first (a note before its
-        voiding or intercept), in one consistent read of its partition."""
-        items = query_partition(self.db, self.table, f"ORDER#{order_id}", consistent=True)
+        voiding or intercept), in one consistent Query of its `NOTE#…` and `OUTBOX#…` items
+        (adjacent in sort order); `order`: its content when the caller holds it, else read when a
+        note's message needs it."""
+        items = self._notes_and_messages(order_id)
         notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
         messages = []
         if notes:
-            by_sk = {i["sk"]: i for i in items if i["sk"].startswith(order_items.META)}
-            order = order_items.merged(by_sk[order_items.META], by_sk)["order"]
+            if order is None:
+                meta, _ = order_items.read_order(self.db, self.table, order_id)
+                order = (meta or {}).get("order") or {}
             messages = [note_messages.message_of(note, order) for note in notes]
         return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
+
+    def _notes_and_messages(self, order_id: str) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": to_value(f"ORDER#{order_id}"), ":low": to_value(note_messages.NOTE_PREFIX), ":high": to_value("OUTBOX$")},
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            try:
+                page = self.db.query(**kwargs)
+            except ClientError as error:
+                raise_if_transient(error)
+                raise
+            items.extend(from_item(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def all_of(self, order_id: str) -> list[dict[str, Any]]:
         return query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")

@@ -33,8 +33,14 @@ def release_to_warehouse(order_id: str, orders: OrderStore, publisher: OutboxPub
 
 
 def release_order(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> Released:
-    released = on_version_conflict(lambda: _release(orders.load(order_id), orders, publisher))
-    publisher.publish_order(order_id)
+    read: list[StoredOrder] = []
+
+    def attempt() -> Released:
+        read.append(orders.load(order_id))
+        return _release(read[-1], orders, publisher)
+
+    released = on_version_conflict(attempt)
+    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"))  # the notes' messages need its content
     return released
 
 
