@@ -19,6 +19,7 @@ from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
 from infra.store_layout import plain_transitions_off
 from infra.naming import mark, pascal
+from shared.aws import write_layout
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
 # GB-second than x86_64 and our dependencies are pure Python. The layer ARN follows both.
@@ -127,6 +128,8 @@ class Functions(Construct):
                 # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`;
                 # a stage that has not recorded it is refused (infra/store_layout.py, decision 189).
                 **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
+                # The first deploy of decisions 183/185's layouts: `cdk deploy -c shared_records=off`.
+                **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
             },
         )
         mark(function, spec.key)

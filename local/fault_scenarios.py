@@ -25,7 +25,7 @@ from local import moto_patches
 from local.demo import SETTLED, http
 from local.faults import WORKFLOW_STEPS, Fault, FaultInjector
 from local.runtime import LocalRuntime
-from shared.aws import dynamo
+from shared.aws import dynamo, reservation_records
 from shared.aws.stores import inventory_store, order_store
 from shared.errors import OrderNotFound
 from shared.ids import order_id_for
@@ -286,8 +286,10 @@ def books_problems() -> list[str]:
     while True:
         page = inventory.db.scan(**scan)
         for item in map(dynamo.from_item, page["Items"]):
-            if item["pk"].startswith("RESERVATION#") and item["state"] == ReservationState.HELD:
-                held[(item["sku"], item["warehouse_id"])] += item["quantity"]
+            if item["pk"].startswith("RESERVATION#"):
+                for line in reservation_records.lines_of(item):  # a line's own record or the order's (decision 183)
+                    if line.state == ReservationState.HELD:
+                        held[(line.sku, line.warehouse_id)] += line.quantity
         if "LastEvaluatedKey" not in page:
             break
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -20,10 +20,13 @@ from shared.routing import RoutingPlan
 # plus one stock update per stock item it draws from: two on unbucketed stock, more when a line on
 # bucketed stock spans buckets (ReservationLine.transaction_items). The order's status change takes
 # two more. The line counts below hold for unbucketed stock; transactions are packed by items.
+# Reserved with the order's status change, an order's lines share one record (decision 183): one
+# item for the record, then one stock update per stock item of each line.
 TRANSACTION_ITEMS = 100
 ITEMS_PER_LINE = 2
 ORDER_ITEMS = 2
-LINES_WITH_ORDER = (TRANSACTION_ITEMS - ORDER_ITEMS) // ITEMS_PER_LINE  # 49
+GROUP_RECORD_ITEMS = 1
+LINES_WITH_ORDER = TRANSACTION_ITEMS - ORDER_ITEMS - GROUP_RECORD_ITEMS  # 97
 LINES_PER_CHUNK = TRANSACTION_ITEMS // ITEMS_PER_LINE  # 50
 
 # How long a reservation may stay unconfirmed (its order not yet RESERVED or later) before the
@@ -77,6 +80,10 @@ class ReservationLine(BaseModel, defer_build=True):
     # Bucketed stock only: the buckets the units came from, so that release and commit give back
     # exactly those. None: the warehouse's stock is one item.
     allocations: list[BucketShare] | None = None
+    # The sort key of the order's shared reservation record holding this line (decision 183), or
+    # None: the line is a record of its own (`<warehouse>#<sku>`, chunked reservations and holds).
+    group: str | None = None
+    group_held: list[str] | None = None  # as read: the shared record's lines then HELD (not stored)
 
     @property
     def stock_items(self) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from shared.aws import reservation_records
 from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
 from shared.aws.inventory_store import InventoryStore, stock_key
 from shared.inventory import AUDIT_RETENTION_SECONDS, ReservationLine, ReservationState, StockDelta
@@ -35,13 +36,14 @@ def give_back_units(inventory: InventoryStore, line: ReservationLine, units: int
     if line.allocations:
         took = dict(taken)
         allocations = [{"bucket": a.bucket, "quantity": a.quantity - took.get(a.bucket, 0)} for a in line.allocations if a.quantity > took.get(a.bucket, 0)]
+    at, names = reservation_records.line_paths(line)  # its own record, or its place in the order's (decision 183)
     record = {
         "Update": {
             "TableName": inventory.table,
-            "Key": to_item({"pk": f"RESERVATION#{line.order_id}", "sk": f"{line.warehouse_id}#{line.sku}"}),
-            "UpdateExpression": "SET quantity = :q" + (", allocations = :a" if allocations is not None else ""),
-            "ConditionExpression": "#state = :held AND quantity = :seen",
-            "ExpressionAttributeNames": {"#state": "state"},
+            "Key": to_item(reservation_records.record_key(line)),
+            "UpdateExpression": f"SET {at}quantity = :q" + (f", {at}allocations = :a" if allocations is not None else ""),
+            "ConditionExpression": f"{at}#state = :held AND {at}quantity = :seen",
+            "ExpressionAttributeNames": {"#state": "state", **names},
             "ExpressionAttributeValues": {
                 ":q": to_value(line.quantity - units),
                 ":held": to_value(ReservationState.HELD.value),

@@ -5,6 +5,8 @@
   pk = STOCK#<sku>            sk = <warehouse>#b<k>   the same, per bucket of a hot SKU (never
                                                       next to the single item of that warehouse)
   pk = RESERVATION#<order_id> sk = <warehouse>#<sku>  one reserved order line, its state and expiry
+  pk = RESERVATION#<order_id> sk = ORDER#<version>    the lines reserved with the order's status
+                                                      change, in one record (reservation_records.py)
   pk = STOCKDELTA#<delta_id>  sk = APPLIED            marks a WMS/ERP movement as applied once
   pk = PACKAGES#<yyyy-mm-dd>#<shard> sk = <warehouse_id>  packages reserved that China day (daily
                                                       capacity), write-sharded: every reservation
@@ -24,6 +26,7 @@ stock update per stock item (ReservationLine.transaction_items), in that order.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -31,6 +34,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.aws import reservation_records
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import TransactionCancelled, from_item, query_partition, raise_if_transient, to_item, to_value, transact_write
 from shared.inventory import (
@@ -53,12 +57,15 @@ from shared.stock_buckets import (
     take_from_buckets,
 )
 
+_LOG = logging.getLogger("oms.inventory")
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
 _WAREHOUSE_CACHE_SECONDS = 60.0
 PACKAGE_SHARDS = 16  # a day's package counts spread over this many partitions
 PACKAGE_CACHE_SECONDS = 5.0  # daily capacity is a planning limit: a few seconds' lag is harmless
 _HELD = ReservationState.HELD.value
+_RESERVE = "SET available = available - :q, reserved = reserved + :q"
+_RESERVE_CONDITION = "attribute_exists(pk) AND available >= :q"
 
 
 def expiry_shard(order_id: str) -> str:
@@ -393,30 +400,38 @@ class InventoryStore:
         self._packages = {day: (time.monotonic(), totals)}
         return totals
 
-    def package_count_items(self, plan: RoutingPlan, now_epoch: int) -> list[dict[str, Any]]:
-        """One package on each shipping warehouse's count for the day. Unconditional: daily
-        capacity is a planning limit routing reads, not an invariant to enforce here."""
+    def count_packages(self, plan: RoutingPlan, now_epoch: int) -> None:
+        """One package on each shipping warehouse's count for the day, after the reservation's
+        transaction won (decision 184): daily capacity is a planning limit routing reads, not an
+        invariant to enforce here, so a throttled or failed count is logged and left (one
+        package under-counted), never a reason to fail the reserved order's step."""
         day = datetime.fromtimestamp(now_epoch, CHINA_TIME).date().isoformat()
         # The shard from the plan's content: spread, and the same for a repeated step.
         shard = int(hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:8], 16) % PACKAGE_SHARDS
-        return [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": to_item({"pk": f"PACKAGES#{day}#{shard}", "sk": shipment.warehouse_id}),
-                    "UpdateExpression": "ADD packages :one",
-                    "ExpressionAttributeValues": {":one": to_value(1)},
-                }
-            }
-            for shipment in plan.shipments
-        ]
+        for shipment in plan.shipments:
+            try:
+                self.db.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": f"PACKAGES#{day}#{shard}", "sk": shipment.warehouse_id}),
+                    UpdateExpression="ADD packages :one",
+                    ExpressionAttributeValues={":one": to_value(1)},
+                )
+            except ClientError as error:
+                _LOG.warning("package count of %s on %s not added: %s", shipment.warehouse_id, day, error.response["Error"]["Code"])
 
-    def reserve_items(self, lines: Sequence[ReservationLine], *, expires: bool) -> list[dict[str, Any]]:
+    def reserve_items(self, lines: Sequence[ReservationLine], *, expires: bool, group: str | None = None) -> list[dict[str, Any]]:
         """Per line: the reservation record (refused while the same line is HELD: a repeated
         step), then the stock decrement of each stock item it draws from (refused when that
         item's available < its quantity: a shortage, or on bucketed stock a bucket someone else
-        emptied first). `expires` puts the line in the expiry index, for holds no order owns yet."""
+        emptied first). `expires` puts the line in the expiry index, for holds no order owns yet.
+        With `group` (lines reserved with their order's status change, which never expire): one
+        shared record of every line first, then the lines' stock decrements (decision 183)."""
         items: list[dict[str, Any]] = []
+        if group is not None:
+            items.append(reservation_records.group_put(self.table, lines, group))
+            for line in lines:
+                items.extend(self._stock_updates(line, _RESERVE, _RESERVE_CONDITION))
+            return items
         for line in lines:
             record = {**self._line_key(line), **line.model_dump(mode="json", exclude_none=True)}
             if expires:
@@ -432,7 +447,7 @@ class InventoryStore:
                     }
                 }
             )
-            items.extend(self._stock_updates(line, "SET available = available - :q, reserved = reserved + :q", "attribute_exists(pk) AND available >= :q"))
+            items.extend(self._stock_updates(line, _RESERVE, _RESERVE_CONDITION))
         return items
 
     def release_items(self, lines: Sequence[ReservationLine], reason: str, now_epoch: int) -> list[dict[str, Any]]:
@@ -444,7 +459,10 @@ class InventoryStore:
         return self._settle_items(lines, ReservationState.COMMITTED, "shipped", now_epoch, "SET on_hand = on_hand - :q, reserved = reserved - :q")
 
     def confirm_hold(self, line: ReservationLine) -> None:
-        """The order owns this line now (RESERVED or later): it leaves the expiry index."""
+        """The order owns this line now (RESERVED or later): it leaves the expiry index. A line of
+        a shared record was never in it."""
+        if line.group is not None:
+            return
         try:
             self.db.update_item(
                 TableName=self.table,
@@ -459,7 +477,8 @@ class InventoryStore:
                 raise
 
     def reservations(self, order_id: str) -> list[ReservationLine]:
-        return [ReservationLine.model_validate(i) for i in query_partition(self.db, self.table, f"RESERVATION#{order_id}", consistent=True)]
+        """Every line of the order, from records of one line and shared records alike."""
+        return [line for item in query_partition(self.db, self.table, f"RESERVATION#{order_id}", consistent=True) for line in reservation_records.lines_of(item)]
 
     def expired_holds(self, now_iso: str, limit: int = 500) -> list[ReservationLine]:
         """HELD lines whose hold ran out, oldest first, across the expiry index's shards."""
@@ -480,25 +499,30 @@ class InventoryStore:
 
     def _settle_items(self, lines: Sequence[ReservationLine], state: ReservationState, reason: str, now_epoch: int, stock_update: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        for line in lines:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item(self._line_key(line)),
-                        "UpdateExpression": "SET #state = :to, released_reason = :reason, expires_at_epoch = :ttl REMOVE expiry_shard",
-                        "ConditionExpression": "#state = :held",
-                        "ExpressionAttributeNames": {"#state": "state"},
-                        "ExpressionAttributeValues": {
-                            ":to": to_value(state.value),
-                            ":reason": to_value(reason),
-                            ":ttl": to_value(now_epoch + AUDIT_RETENTION_SECONDS),
-                            ":held": to_value(_HELD),
-                        },
+        for record_lines in reservation_records.grouped(lines):
+            line = record_lines[0]
+            if line.group is not None:
+                items.append(reservation_records.group_settle_update(self.table, record_lines, state, reason, now_epoch + AUDIT_RETENTION_SECONDS))
+            else:
+                items.append(
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": to_item(self._line_key(line)),
+                            "UpdateExpression": "SET #state = :to, released_reason = :reason, expires_at_epoch = :ttl REMOVE expiry_shard",
+                            "ConditionExpression": "#state = :held",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": {
+                                ":to": to_value(state.value),
+                                ":reason": to_value(reason),
+                                ":ttl": to_value(now_epoch + AUDIT_RETENTION_SECONDS),
+                                ":held": to_value(_HELD),
+                            },
+                        }
                     }
-                }
-            )
-            items.extend(self._stock_updates(line, stock_update, "attribute_exists(pk)"))
+                )
+            for each in record_lines:
+                items.extend(self._stock_updates(each, stock_update, "attribute_exists(pk)"))
         return items
 
     def _stock_updates(self, line: ReservationLine, expression: str, condition: str) -> list[dict[str, Any]]:
@@ -519,7 +543,7 @@ class InventoryStore:
 
     @staticmethod
     def _line_key(line: ReservationLine) -> dict[str, str]:
-        return {"pk": f"RESERVATION#{line.order_id}", "sk": f"{line.warehouse_id}#{line.sku}"}
+        return reservation_records.record_key(line)
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self.db.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True)

@@ -638,8 +638,9 @@ class OrderStore:
             }
         }
 
-    def outbound_note_put(self, note: OutboundNote) -> dict[str, Any]:
-        item = {"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}", **note.model_dump(mode="json")}
+    def outbound_note_put(self, note: OutboundNote, carried: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The note's Put; `carried`: the attributes of the outbox message it carries (decision 185)."""
+        item = {"pk": _pk(note.order_id), "sk": f"NOTE#{note.warehouse_id}", **note.model_dump(mode="json"), **(carried or {})}
         return {
             "Put": {
                 "TableName": self.table,

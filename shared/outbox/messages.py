@@ -23,6 +23,9 @@ class OutboxMessage(BaseModel):
     created_at: str
     wms_sent_at: str | None = None  # the WMS queue accepted it
     first_attempt_at: str | None = None  # the first send that may have reached the queue
+    # The sort key of the item holding the message when it is not its own `OUTBOX#<id>`: the
+    # outbound note it announces (decision 185, shared/outbox/note_messages.py).
+    record: str | None = None
 
     @classmethod
     def of(cls, event: DomainEvent, created_at: str) -> OutboxMessage:

@@ -5,7 +5,10 @@
                  publisher's scan, gathered over the shards; one key took every order's 2-4 writes)
 
 An item is put in the transaction of the status change that decided it, so it exists exactly when
-that change won; publication only updates it (conditioned on it existing)."""
+that change won; publication only updates it (conditioned on it existing). Since decision 185 an
+outbound note released with its order carries its own message (`NOTE#<warehouse>` with
+`outbox_key`, `outbox_state`: shared/outbox/note_messages.py); both kinds are read, published and
+marked here alike, a message naming its item in `record`."""
 
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.aws import order_items
 from shared.aws.dynamo import TableAdapter, from_item, query_prefix, raise_if_transient, to_item, to_value
+from shared.outbox import note_messages
 from shared.outbox.messages import OutboxMessage
 
 PENDING = "PENDING"
@@ -37,6 +42,10 @@ def _key(order_id: str, message_id: str) -> dict[str, str]:
     return {"pk": f"ORDER#{order_id}", "sk": f"OUTBOX#{message_id}"}
 
 
+def _record_key(message: OutboxMessage) -> dict[str, str]:
+    return {"pk": f"ORDER#{message.order_id}", "sk": message.record} if message.record else _key(message.order_id, message.message_id)
+
+
 class OutboxStore(TableAdapter):
     TABLE_ENV = "ORDERS_TABLE"
 
@@ -49,9 +58,43 @@ class OutboxStore(TableAdapter):
         item.setdefault("first_attempt_at", message.created_at)
         return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def pending_of(self, order_id: str) -> list[OutboxMessage]:
-        items = query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")
-        return [OutboxMessage.model_validate(i) for i in items if i.get("state") == PENDING]
+    def carried_by_note(self, note_id: str, created_at: str) -> dict[str, Any]:
+        """The attributes of a note released with its message pending on it (decision 185)."""
+        return note_messages.carried(pending_key(note_id), created_at, PENDING)
+
+    def pending_of(self, order_id: str, order: dict[str, Any] | None = None) -> list[OutboxMessage]:
+        """The order's unpublished messages, those its notes carry first (a note before its
+        voiding or intercept), in one consistent Query of its `NOTE#…` and `OUTBOX#…` items
+        (adjacent in sort order); `order`: its content when the caller holds it, else read when a
+        note's message needs it."""
+        items = self._notes_and_messages(order_id)
+        notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
+        messages = []
+        if notes:
+            if order is None:
+                meta, _ = order_items.read_order(self.db, self.table, order_id)
+                order = (meta or {}).get("order") or {}
+            messages = [note_messages.message_of(note, order) for note in notes]
+        return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
+
+    def _notes_and_messages(self, order_id: str) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+            "ExpressionAttributeValues": {":pk": to_value(f"ORDER#{order_id}"), ":low": to_value(note_messages.NOTE_PREFIX), ":high": to_value("OUTBOX$")},
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            try:
+                page = self.db.query(**kwargs)
+            except ClientError as error:
+                raise_if_transient(error)
+                raise
+            items.extend(from_item(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def all_of(self, order_id: str) -> list[dict[str, Any]]:
         return query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")
@@ -72,12 +115,29 @@ class OutboxStore(TableAdapter):
                 raise_if_transient(error)
                 raise
             found.extend(from_item(i) for i in page["Items"])
-        found.sort(key=lambda item: (item["created_at"], item["message_id"]))
-        return [OutboxMessage.model_validate(i) for i in found[:limit]]
+        found.sort(key=lambda item: (item["created_at"], item.get("message_id") or item["note_id"]))
+        return self._messages(found[:limit])
+
+    def _messages(self, items: list[dict[str, Any]]) -> list[OutboxMessage]:
+        """Index items as messages; a note's with its order's content, read per order."""
+        orders: dict[str, dict[str, Any]] = {}
+        messages = []
+        for item in items:
+            if not note_messages.is_carried(item):
+                messages.append(OutboxMessage.model_validate(item))
+                continue
+            order_id = item["order_id"]
+            if order_id not in orders:
+                meta, _ = order_items.read_order(self.db, self.table, order_id)
+                orders[order_id] = (meta or {}).get("order") or {}
+            messages.append(note_messages.message_of(item, orders[order_id]))
+        return messages
 
     def note_attempt(self, message: OutboxMessage, at: str) -> OutboxMessage:
         """Records the first send attempt (kept on later ones); returns the message as stored."""
         answer = self._update(message, "SET first_attempt_at = if_not_exists(first_attempt_at, :at)", {":at": to_value(at)})
+        if message.record:  # a note's message: only its first attempt changed
+            return message.model_copy(update={"first_attempt_at": from_item(answer).get("first_attempt_at", at) if answer else at})
         return OutboxMessage.model_validate(from_item(answer)) if answer else message
 
     def mark_wms_sent(self, message: OutboxMessage, at: str) -> None:
@@ -93,9 +153,11 @@ class OutboxStore(TableAdapter):
         self._update(message, "SET #state = :state, unconfirmed_at = :at REMOVE outbox_key", {":state": to_value(UNCONFIRMED), ":at": to_value(at)}, names={"#state": "state"})
 
     def _update(self, message: OutboxMessage, expression: str, values: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any] | None:
+        if names and message.record:  # a note's message keeps its state apart from the parcel's
+            names = {**names, "#state": note_messages.STATE}
         kwargs: dict[str, Any] = {
             "TableName": self.table,
-            "Key": to_item(_key(message.order_id, message.message_id)),
+            "Key": to_item(_record_key(message)),
             "UpdateExpression": expression,
             "ConditionExpression": "attribute_exists(pk)",
             "ExpressionAttributeValues": values,

@@ -1,7 +1,8 @@
 """Workflow step: create the outbound notes (出库单) of a RESERVED order and send them.
 
 The notes, their outbox messages and the RELEASED status are written in one transaction, so only
-the execution whose transition wins creates messages; the outbox publisher then puts each on the
+the execution whose transition wins creates messages (each note carries its own since decision
+185: shared/outbox/note_messages.py); the outbox publisher then puts each on the
 WMS queue exactly once (shared/outbox/). A retried or duplicate step finds the order RELEASED and
 only publishes what is still pending."""
 
@@ -9,13 +10,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from shared.aws import write_layout
 from shared.aws.order_store import OrderStore, OutboundNote, StoredOrder
 from shared.clock import now_iso
 from shared.errors import OrderMovedOn
 from shared.events import OutboundNoteCreated
 from shared.ids import outbound_note_id
 from shared.lifecycle import Actor, OrderStatus, transition_entry
-from shared.orders import ReceiverAddress
+from shared.outbox import note_messages
 from shared.outbox.messages import OutboxMessage
 from shared.outbox.publish import OutboxPublisher
 from shared.usecases.retry import on_version_conflict
@@ -31,8 +33,14 @@ def release_to_warehouse(order_id: str, orders: OrderStore, publisher: OutboxPub
 
 
 def release_order(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> Released:
-    released = on_version_conflict(lambda: _release(orders.load(order_id), orders, publisher))
-    publisher.publish_order(order_id)
+    read: list[StoredOrder] = []
+
+    def attempt() -> Released:
+        read.append(orders.load(order_id))
+        return _release(read[-1], orders, publisher)
+
+    released = on_version_conflict(attempt)
+    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"))  # the notes' messages need its content
     return released
 
 
@@ -55,6 +63,11 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
         )
         for shipment in current.plan.shipments
     ]
+    if write_layout.enabled():  # each note carries its own message (decision 185)
+        extra_items = [orders.outbound_note_put(note, publisher.outbox.carried_by_note(note.note_id, created_at)) for note in notes]
+    else:
+        extra_items = [orders.outbound_note_put(note) for note in notes]
+        extra_items += [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes]
     orders.transition(
         current,
         OrderStatus.RELEASED,
@@ -65,24 +78,11 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
             outbound_notes=[{"note_id": n.note_id, "warehouse_id": n.warehouse_id} for n in notes],
         ),
         set_fields={"outbound_note_ids": [n.note_id for n in notes]},
-        extra_items=[orders.outbound_note_put(note) for note in notes]
-        + [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes],
+        extra_items=extra_items,
         entry_on_first_extra=True,  # the RELEASED entry rides on the first note (decision 119)
     )
     return Released([n.note_id for n in notes], current.created_at)
 
 
 def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:
-    return OutboundNoteCreated(
-        event_id=note.note_id,
-        order_id=stored.order_id,
-        occurred_at=note.created_at,
-        note_id=note.note_id,
-        warehouse_id=note.warehouse_id,
-        channel=stored.order.channel.value,
-        external_id=stored.order.external_id,
-        lines=note.lines,
-        receiver=stored.order.receiver or ReceiverAddress(),
-        carrier=note.carrier,
-        service=note.service,
-    )
+    return note_messages.announcement(note, stored.order.channel.value, stored.order.external_id, stored.order.receiver)

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from shared.aws import plain_transition
+from shared.aws import plain_transition, reservation_records, write_layout
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder, log_order_event
@@ -59,14 +59,15 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     reservation_id = reservation_id_for(current.order_id)
     entry = transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[line.summary() for line in lines])
     order_items = orders.transition_items(current, OrderStatus.RESERVED, entry, set_fields={"reservation_id": reservation_id}, entry_first=plain_transition.enabled())
-    # The day's package counts (routing's capacity figures) go with the order's status change.
-    order_items += inventory.package_count_items(current.plan, int(time.time()))
     try:
         if _reserve_with_order(current, inventory, lines, order_items) is None:
             _reserve_in_chunks(current, orders, inventory, lines, order_items, f"{reservation_id}#{uuid.uuid4().hex[:12]}")
     except StockShortage as shortage:
         orders.add_note(current, note_entry(current.status, _ACTOR, "stock ran short while reserving; routing again", short_lines=shortage.short_lines))
         raise
+    # The day's package counts (routing's capacity figures), once this change won: a planning
+    # limit, not an invariant, so a plain update after the transaction (decision 184).
+    inventory.count_packages(current.plan, int(time.time()))
     log_order_event(current.order_id, current.status, OrderStatus.RESERVED, entry.cause)
     return reservation_id
 
@@ -75,9 +76,14 @@ def _reserve_with_order(
     current: StoredOrder, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict]
 ) -> list[ReservationLine] | None:
     """The order owns its lines from the same transaction on: nothing for the sweeper to watch.
-    None when the lines do not fit in that transaction."""
+    The lines share one record, keyed on the order's version once RESERVED (decision 183).
+    None when the lines do not fit in that transaction, or when the order has lines HELD already
+    (a crashed chunked delivery's): the chunked path adopts or gives those back."""
+    if any(line.state == ReservationState.HELD for line in inventory.reservations(current.order_id)):
+        return None
     try:
-        return reserve_lines(inventory, lines, expires=False, lead_items=order_items)
+        group = reservation_records.group_key(current.version + 1) if write_layout.enabled() else None
+        return reserve_lines(inventory, lines, expires=False, lead_items=order_items, group=group)
     except TransactionCancelled as cancelled:  # the order's own condition: it changed meanwhile
         raise VersionConflict(current.order_id, current.version) from cancelled
 

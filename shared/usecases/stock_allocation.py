@@ -35,12 +35,14 @@ def reserve_lines(
     *,
     expires: bool,
     lead_items: Sequence[dict[str, Any]] = (),
+    group: str | None = None,
 ) -> list[ReservationLine] | None:
     """Reserves `lines` in one transaction, after `lead_items` (the order's status change, which
     then happens with them or not at all). Returns the lines as written, with their bucket
     allocations; lines found HELD already (an earlier attempt, a concurrent duplicate) are left
     out, or raise RuntimeError when `lead_items` would claim them. Returns None, writing nothing,
-    when the allocated lines do not fit in one transaction.
+    when the allocated lines do not fit in one transaction. With `group`, the lines share one
+    record under that key (InventoryStore.reserve_items; for lines reserved with their order).
 
     Raises StockShortage naming the lines the stock cannot cover, TransactionCancelled when a
     lead item's condition failed, StoreUnavailable when the buckets kept changing under other
@@ -52,16 +54,16 @@ def reserve_lines(
         if attempt:
             time.sleep(full_jitter(attempt + 1, _BACKOFF_SECONDS, _MAX_BACKOFF_SECONDS))
         placed = _place(inventory, pending, attempt, fresh)
-        items = lead + inventory.reserve_items(placed, expires=expires)
+        items = lead + inventory.reserve_items(placed, expires=expires, group=group)
         if len(items) > TRANSACTION_ITEMS:
             return None
         try:
             transact_write(inventory.db, items)
-            return placed
+            return [line.model_copy(update={"group": group}) for line in placed] if group else placed
         except TransactionCancelled as cancelled:
             if any(cancelled.failed(i) for i in range(len(lead))):
                 raise
-            held, stock_failed = _failures(cancelled, placed, first=len(lead))
+            held, stock_failed = _failures(cancelled, placed, first=len(lead), grouped=group is not None)
             if held and lead:  # a HELD line without an owning order: an earlier attempt crashed
                 raise RuntimeError(f"order {held[0].order_id}: lines already held {[line.summary() for line in held]}") from cancelled
             fresh = {_key(line): inventory.warehouse_stock(*_key(line)) for line in stock_failed}
@@ -111,17 +113,22 @@ def _shares(line: ReservationLine, stock: WarehouseStock | None, attempt: int) -
     return allocate(line.quantity, stock.buckets, start_bucket(line.order_id, line.sku, attempt, len(stock.buckets)))
 
 
-def _failures(cancelled: TransactionCancelled, placed: Sequence[ReservationLine], first: int) -> tuple[list[ReservationLine], list[ReservationLine]]:
-    """(lines whose record was HELD already, other lines with a stock item whose condition failed)."""
+def _failures(cancelled: TransactionCancelled, placed: Sequence[ReservationLine], first: int, grouped: bool = False) -> tuple[list[ReservationLine], list[ReservationLine]]:
+    """(lines whose record was HELD already, other lines with a stock item whose condition failed).
+    `grouped`: one shared record first (all lines held when it exists), then the stock items."""
     held: list[ReservationLine] = []
     stock_failed: list[ReservationLine] = []
+    if grouped:
+        held = list(placed) if cancelled.failed(first) else []
+        first += 1
     position = first
     for line in placed:
-        if cancelled.failed(position):
+        record = 0 if grouped else 1
+        if not grouped and cancelled.failed(position):
             held.append(line)
-        elif any(cancelled.failed(position + 1 + n) for n in range(line.stock_items)):
+        elif any(cancelled.failed(position + record + n) for n in range(line.stock_items)):
             stock_failed.append(line)
-        position += line.transaction_items
+        position += record + line.stock_items
     return held, stock_failed
 
 

@@ -10,6 +10,7 @@ import pytest
 from infra.config import ENV_CONTEXT_KEY, cdk_json_context, settings_from_context
 from infra.stack import OmsStack
 from infra.store_layout import LayoutSwitchSkipped
+from shared.aws import write_layout
 from tests.infra.conftest import Synthesized
 from tests.infra.nested_templates import flattened
 
@@ -55,3 +56,17 @@ def test_a_mistyped_switch_is_refused_not_read_as_on(tmp_path) -> None:
     app = _app_for(tmp_path, {}, order_plain_transitions="of")
     with pytest.raises(ValueError, match="must be 'off'"):
         OmsStack(app, settings=settings_from_context(app))
+
+
+def test_the_shared_records_flag_switches_every_function_to_the_old_writers(tmp_path) -> None:
+    # `cdk deploy -c shared_records=off`: the first deploy of decisions 183/185's layouts.
+    app = cdk.App(context={**cdk_json_context(), write_layout.CONTEXT_KEY: "off"}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+    stack = OmsStack(app, settings=settings_from_context(app))
+    app.synth()
+    variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
+    assert variables and all(v.get(write_layout.SWITCH_ENV) == "0" for v in variables)
+
+
+def test_without_the_shared_records_flag_no_function_has_the_switch(dev: Synthesized) -> None:
+    variables = _environments(dev.resources)
+    assert variables and all(write_layout.SWITCH_ENV not in v for v in variables)

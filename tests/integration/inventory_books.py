@@ -7,7 +7,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from shared.aws import dynamo
+from shared.aws import dynamo, reservation_records
 from shared.aws.stores import inventory_store, order_store
 from shared.inventory import ReservationState
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, transition_entry
@@ -75,11 +75,11 @@ def assert_books_balance(skus_and_warehouses: list[tuple[str, str]]) -> None:
     `available` is on_hand − reserved − safety_stock, `reserved` is exactly the units the HELD
     reservation lines hold in that item, and nothing is oversold (available ≥ 0)."""
     held: Counter[tuple[str, str, int | None]] = Counter()
-    for item in query_partition_all_reservations():
-        if item["state"] == ReservationState.HELD:
-            shares = [(a["bucket"], a["quantity"]) for a in item["allocations"]] if item.get("allocations") else [(None, item["quantity"])]
+    for line in (line for item in query_partition_all_reservations() for line in reservation_records.lines_of(item)):
+        if line.state == ReservationState.HELD:
+            shares = [(a.bucket, a.quantity) for a in line.allocations] if line.allocations else [(None, line.quantity)]
             for bucket, quantity in shares:
-                held[(item["sku"], item["warehouse_id"], bucket)] += quantity
+                held[(line.sku, line.warehouse_id, bucket)] += quantity
     store = inventory_store()
     for sku, warehouse in skus_and_warehouses:
         stock = store.warehouse_stock(sku, warehouse)

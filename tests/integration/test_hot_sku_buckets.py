@@ -50,13 +50,13 @@ def test_forty_threads_racing_for_a_bucketed_hot_sku_never_oversell_nor_refuse_w
     attempts, first_wave = Counter(), threading.Barrier(len(order_ids))
     real_reserve_items = InventoryStore.reserve_items
 
-    def stale_then_counted(self, lines, *, expires):
+    def stale_then_counted(self, lines, *, expires, group=None):
         attempts[lines[0].order_id] += 1
         if attempts[lines[0].order_id] == 1:
             # Every client reads the buckets before any writes: on moto the lock makes stale
             # figures rare; on DynamoDB, with eventually consistent reads, they are the rule.
             first_wave.wait(timeout=60)
-        return real_reserve_items(self, lines, expires=expires)
+        return real_reserve_items(self, lines, expires=expires, group=group)
 
     monkeypatch.setattr(InventoryStore, "reserve_items", stale_then_counted)
     spread_start = stock_allocation.start_bucket  # the first wave all goes for bucket 0: the worst spread
@@ -188,7 +188,7 @@ def test_an_order_whose_bucket_lines_overflow_one_transaction_is_chunked_and_swe
     skus = [f"NARROW-{i:03d}" for i in range(LINES_WITH_ORDER - 1)]
     for sku in skus:
         store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=3))
-    order_id = routed_order([("WH-A", "WIDE-1", 7)] + [("WH-A", sku, 1) for sku in skus])  # 49 lines, 103 items
+    order_id = routed_order([("WH-A", "WIDE-1", 7)] + [("WH-A", sku, 1) for sku in skus])  # 97 lines: the record, 96 + 4 stock items and the order's own
     reserve_stock(order_id, order_store(), store)
     assert order_store().load(order_id).status == OrderStatus.RESERVED
     wide = next(line for line in store.reservations(order_id) if line.sku == "WIDE-1")

@@ -86,10 +86,10 @@ def test_crash_between_reserving_and_recording_leaves_nothing_after_the_sweeper(
 
 def test_large_order_reserves_in_chunks_and_shortage_gives_earlier_chunks_back(aws):
     store = inventory_store()
-    skus = [f"BIG-{i:03d}" for i in range(70)]
+    skus = [f"BIG-{i:03d}" for i in range(LINES_WITH_ORDER + 11)]  # too many lines for one transaction
     for sku in skus:
         store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=5))
-    store.put_stock(StockRecord(sku=skus[-1], warehouse_id="WH-A", on_hand=0))  # the 2nd chunk runs short
+    store.put_stock(StockRecord(sku=skus[-1], warehouse_id="WH-A", on_hand=0))  # the last chunk runs short
     short_order = routed_order([("WH-A", sku, 2) for sku in skus])
     with pytest.raises(StockShortage) as shortage:
         reserve_stock(short_order, order_store(), store)

@@ -180,7 +180,9 @@ def _take_out_of_note(current, note: OutboundNote, record: RefundRecord, answere
         raise Nonsense("intercept_empties_order", f"refund {record.refund_id} was partial, yet intercepting it at {note.warehouse_id} leaves nothing")
     # Every line of this note intercepted while the order keeps lines in its other notes: the
     # note alone is voided (the warehouse stopped it already: no void message follows).
-    shrink = ("SET #lines = :lines", {":lines": to_value([p.model_dump() for p in kept])}) if kept else ("SET #state = :voided", {":voided": to_value(NoteState.VOIDED.value)})
+    # A note still carrying its unpublished message keeps the lines it was released with for it
+    # (decision 185): the WMS gets the note as released, then this intercept.
+    shrink = ("SET message_lines = if_not_exists(message_lines, #lines), #lines = :lines", {":lines": to_value([p.model_dump() for p in kept])}) if kept else ("SET #state = :voided", {":voided": to_value(NoteState.VOIDED.value)})
     note_update = {
         "Update": {
             "TableName": deps.orders.table,
