@@ -80,6 +80,15 @@ class ReservationClaims:
         }
 
     @staticmethod
+    def unclaimed(transition_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A status change's items (transition_items) that also require that no delivery holds a
+        claim: the one-transaction path and the chunked path then exclude each other. A copy: the
+        items given stay as they are for the chunked path's fenced_by_claim."""
+        update = dict(transition_items[0]["Update"])
+        update["ConditionExpression"] += " AND attribute_not_exists(reserving_by)"
+        return [{"Update": update}, *transition_items[1:]]
+
+    @staticmethod
     def fenced_by_claim(transition_items: list[dict[str, Any]], claimant: str) -> list[dict[str, Any]]:
         """A status change's items (transition_items) that also require this claimant's claim."""
         update = transition_items[0]["Update"]

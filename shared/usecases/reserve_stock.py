@@ -60,7 +60,7 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
     entry = transition_entry(current.status, OrderStatus.RESERVED, _ACTOR, reservation_id=reservation_id, lines=[line.summary() for line in lines])
     order_items = orders.transition_items(current, OrderStatus.RESERVED, entry, set_fields={"reservation_id": reservation_id}, entry_first=plain_transition.enabled())
     try:
-        if _reserve_with_order(current, inventory, lines, order_items) is None:
+        if _reserve_with_order(current, orders, inventory, lines, order_items) is None:
             _reserve_in_chunks(current, orders, inventory, lines, order_items, f"{reservation_id}#{uuid.uuid4().hex[:12]}")
     except StockShortage as shortage:
         orders.add_note(current, note_entry(current.status, _ACTOR, "stock ran short while reserving; routing again", short_lines=shortage.short_lines))
@@ -73,18 +73,24 @@ def _reserve(current: StoredOrder, orders: OrderStore, inventory: InventoryStore
 
 
 def _reserve_with_order(
-    current: StoredOrder, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict]
+    current: StoredOrder, orders: OrderStore, inventory: InventoryStore, lines: Sequence[ReservationLine], order_items: list[dict]
 ) -> list[ReservationLine] | None:
     """The order owns its lines from the same transaction on: nothing for the sweeper to watch.
     The lines share one record, keyed on the order's version once RESERVED (decision 183).
     None when the lines do not fit in that transaction, or when the order has lines HELD already
-    (a crashed chunked delivery's): the chunked path adopts or gives those back."""
+    (a crashed chunked delivery's), or when a delivery holds the chunked path's claim: the chunked
+    path adopts or gives those lines back, or answers ReservationInProgress. The transaction
+    requires that no claim exists, so a duplicate delivery on the chunked path, which claims
+    before it writes a line, can never hold the same lines beside this one (decision 183)."""
     if any(line.state == ReservationState.HELD for line in inventory.reservations(current.order_id)):
         return None
     try:
         group = reservation_records.group_key(current.version + 1) if write_layout.enabled() else None
-        return reserve_lines(inventory, lines, expires=False, lead_items=order_items, group=group)
-    except TransactionCancelled as cancelled:  # the order's own condition: it changed meanwhile
+        return reserve_lines(inventory, lines, expires=False, lead_items=ReservationClaims.unclaimed(order_items), group=group)
+    except TransactionCancelled as cancelled:  # the order's own condition: it changed, or a claim came
+        fresh = orders.load(current.order_id)
+        if fresh is not None and (fresh.version, fresh.status) == (current.version, current.status):
+            return None  # unchanged, so claimed by a chunked delivery: that path decides
         raise VersionConflict(current.order_id, current.version) from cancelled
 
 

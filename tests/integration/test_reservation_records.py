@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from shared.aftersales.stock import give_back_units
 from shared.aws import dynamo, reservation_records
+from shared.aws.reservation_claims import ReservationClaims
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import iso, utc_now
+from shared.errors import ReservationInProgress
 from shared.inventory import ReservationLine, ReservationState, StockRecord
 from shared.lifecycle import OrderStatus
 from shared.usecases.reserve_stock import reserve_stock
@@ -111,6 +115,38 @@ def test_an_order_holding_lines_of_a_crashed_delivery_is_reserved_through_the_ch
     assert len(release_reservation(other, "cancelled", store)) == 2
     assert all(l.state == ReservationState.RELEASED for l in store.reservations(other))
     assert_books_balance([(s, "WH-A") for s in ("OLD-1", "OLD-2", "OLD-3")])
+
+
+def test_a_delivery_that_missed_a_chunked_delivery_s_lines_cannot_hold_them_again(aws, monkeypatch):
+    """Two deliveries of one order's lock: A took the chunked path (it claims the order, then
+    writes lines of their own under the claim); B read the order's reservations before A's chunk
+    landed, so it tries the one-transaction path. That transaction requires no claim on the order:
+    B holds nothing and leaves the order to A (ReservationInProgress), and the stock is reserved
+    once, not twice."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="DUP-1", warehouse_id="WH-A", on_hand=10))
+    order_id = routed_order([("WH-A", "DUP-1", 3)])
+    orders = order_store()
+    current = orders.load(order_id)
+    claims = ReservationClaims(orders)
+    now = utc_now()
+    assert claims.claim(current, "delivery-A", iso(now), iso(now + timedelta(seconds=20)))
+    a_line = ReservationLine(order_id=order_id, warehouse_id="WH-A", sku="DUP-1", quantity=3, created_at=iso(now), hold_expires_at=iso(now + timedelta(minutes=5)))
+    assert reserve_lines(store, [a_line], expires=True, lead_items=[claims.check_item(current, "delivery-A")])
+
+    seen_before_a = {"calls": 0}
+    read = store.reservations
+
+    def stale_first_read(oid):  # B's look at the order's lines, taken before A's chunk landed
+        seen_before_a["calls"] += 1
+        return [] if seen_before_a["calls"] == 1 else read(oid)
+
+    monkeypatch.setattr(store, "reservations", stale_first_read)
+    with pytest.raises(ReservationInProgress):
+        reserve_stock(order_id, orders, store)
+    assert store.stock_record("DUP-1", "WH-A").reserved == 3
+    assert [(l.quantity, l.state, l.group) for l in read(order_id)] == [(3, ReservationState.HELD, None)]
+    assert orders.load(order_id).status == OrderStatus.ROUTED
 
 
 def test_switched_off_the_lines_are_written_one_record_each_as_before(aws, monkeypatch):
