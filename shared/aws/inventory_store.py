@@ -476,6 +476,27 @@ class InventoryStore:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
+    def expire_settled_records(self, order_id: str, now_epoch: int) -> int:
+        """Gives the order's shared reservation records that hold no HELD line their expiry, where
+        no single settle did (reservation_records.sets_expiry); the number given one."""
+        given = 0
+        for item in query_partition(self.db, self.table, f"RESERVATION#{order_id}", consistent=True):
+            if not reservation_records.settled_without_expiry(item):
+                continue
+            try:
+                self.db.update_item(
+                    TableName=self.table,
+                    Key=to_item({"pk": item["pk"], "sk": item["sk"]}),
+                    UpdateExpression="SET expires_at_epoch = :ttl",
+                    ConditionExpression="attribute_not_exists(expires_at_epoch)",
+                    ExpressionAttributeValues={":ttl": to_value(now_epoch + AUDIT_RETENTION_SECONDS)},
+                )
+                given += 1
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+        return given
+
     def reservations(self, order_id: str) -> list[ReservationLine]:
         """Every line of the order, from records of one line and shared records alike."""
         return [line for item in query_partition(self.db, self.table, f"RESERVATION#{order_id}", consistent=True) for line in reservation_records.lines_of(item)]

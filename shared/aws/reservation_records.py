@@ -79,7 +79,7 @@ def group_settle_update(table: str, lines: Sequence[ReservationLine], state: Res
         names[f"#l{n}"] = line_name(line)
         sets += [f"#lines.#l{n}.#state = :to", f"#lines.#l{n}.released_reason = :reason"]
         conditions.append(f"#lines.#l{n}.#state = :held")
-    if set(lines[0].group_held or ()) <= {line_name(line) for line in lines}:
+    if sets_expiry(lines):
         sets.append("expires_at_epoch = :ttl")
         values[":ttl"] = to_value(ttl_epoch)
     return {
@@ -92,6 +92,20 @@ def group_settle_update(table: str, lines: Sequence[ReservationLine], state: Res
             "ExpressionAttributeValues": values,
         }
     }
+
+
+def sets_expiry(lines: Sequence[ReservationLine]) -> bool:
+    """Whether settling these lines of one shared record gives it its expiry: they are every line
+    it held when read. Lines of one record settled in several transactions (a release split in
+    batches, an intercept line by line, two warehouses' shipments at once) leave it to
+    `settled_without_expiry`, read after the last of them."""
+    return lines[0].group is not None and set(lines[0].group_held or ()) <= {line_name(line) for line in lines}
+
+
+def settled_without_expiry(item: dict[str, Any]) -> bool:
+    """A shared record (a plain item) none of whose lines is HELD any more, still without its
+    expiry: a line never becomes HELD again, so it may get one now."""
+    return "lines" in item and "expires_at_epoch" not in item and all(line.get("state") != _HELD for line in item["lines"].values())
 
 
 def line_paths(line: ReservationLine) -> tuple[str, dict[str, str]]:

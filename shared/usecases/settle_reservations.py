@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from shared.aws import reservation_records
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.inventory import ReservationLine, ReservationState, transaction_batches
@@ -37,6 +38,7 @@ def commit_shipment(order_id: str, warehouse_id: str, inventory: InventoryStore)
 
 def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, settle: Settle, before: Callable[[Sequence[ReservationLine]], None] | None = None) -> list[ReservationLine]:
     settled: list[ReservationLine] = []
+    unexpired = False  # a shared record settled by none of our transactions whole (decision 183)
     for _ in range(3):  # a line settled concurrently cancels our transaction: re-read and go on
         held = [
             line
@@ -44,6 +46,8 @@ def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, 
             if line.state == ReservationState.HELD and warehouse_id in (None, line.warehouse_id)
         ]
         if not held:
+            if unexpired:  # read once more: no line HELD left, it may expire
+                inventory.expire_settled_records(order_id, int(time.time()))
             return settled
         if before is not None:
             before(held)
@@ -51,6 +55,7 @@ def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, 
             for batch in transaction_batches(held):  # a line on buckets takes an item per bucket
                 transact_write(inventory.db, settle(batch, int(time.time())))
                 settled.extend(batch)
+                unexpired |= any(lines[0].group is not None and not reservation_records.sets_expiry(lines) for lines in reservation_records.grouped(batch))
         except TransactionCancelled:
             continue
     raise RuntimeError(f"order {order_id}: reservation lines kept changing while settling them")

@@ -149,6 +149,25 @@ def test_a_delivery_that_missed_a_chunked_delivery_s_lines_cannot_hold_them_agai
     assert orders.load(order_id).status == OrderStatus.ROUTED
 
 
+def test_a_shared_record_released_in_several_transactions_still_gets_its_expiry(aws):
+    """60 lines share one record, but a release gives them back 50-odd to a transaction: no single
+    update settles every line the record held, so the release reads it once more at the end and
+    gives it its expiry. Without that it would stay in the table for good."""
+    store = inventory_store()
+    skus = [f"MANY-{i:02d}" for i in range(60)]
+    for sku in skus:
+        store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=5))
+    order_id = routed_order([("WH-A", sku, 1) for sku in skus])
+    reserve_stock(order_id, order_store(), store)
+    [record] = _records(order_id)
+    assert len(record["lines"]) == 60
+
+    assert len(release_reservation(order_id, "cancelled", store)) == 60
+    [record] = _records(order_id)
+    assert record["expires_at_epoch"] and all(line["state"] == "RELEASED" for line in record["lines"].values())
+    assert_books_balance([(sku, "WH-A") for sku in skus])
+
+
 def test_switched_off_the_lines_are_written_one_record_each_as_before(aws, monkeypatch):
     """The first deploy of the layout (SHARED_RECORDS=0): functions not yet updated must not meet
     a shared record, so none is written."""

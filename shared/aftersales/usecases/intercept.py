@@ -23,6 +23,7 @@ from shared.aftersales.usecases.merged_intercept import answer_on_member
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.stock_marks import mark_stock_changed
 from shared.aftersales.usecases.returns import new_rma
+from shared.aws import reservation_records
 from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
 from shared.aws.order_store import NoteState, OrderDetails, OutboundNote
 from shared.clock import now_iso
@@ -215,4 +216,6 @@ def release_reservation_line(line: ReservationLine, reason: str, deps: AfterSale
     try:
         transact_write(deps.inventory.db, deps.inventory.release_items([line], reason, int(time.time())))
     except TransactionCancelled:
-        pass  # released meanwhile
+        return  # released meanwhile
+    if line.group is not None and not reservation_records.sets_expiry([line]):  # its record's other lines
+        deps.inventory.expire_settled_records(line.order_id, int(time.time()))
