@@ -530,13 +530,16 @@ def search(problem: Problem) -> SearchResult:
     penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in objective)
     order = sorted(range(len(candidates)), key=steps.__getitem__)  # by steps, ties by index (a stable sort)
     least_shipped = [1 if item.splittable else item.quantity for item in items]  # what shipping an item takes
-    holds = []
-    for c in candidates:
-        mask = 0
-        for i, (units, least) in enumerate(zip(c.available, least_shipped)):
-            if units >= least:
-                mask |= 1 << i
-        holds.append(mask)
+    if len(items) == 1:
+        holds = [1 if c.available[0] >= least_shipped[0] else 0 for c in candidates]
+    else:
+        holds = []
+        for c in candidates:
+            mask = 0
+            for i, (units, least) in enumerate(zip(c.available, least_shipped)):
+                if units >= least:
+                    mask |= 1 << i
+            holds.append(mask)
     holders = [0] * len(items)
     for position, index in enumerate(order):
         for i in _members(holds[index]):
@@ -562,7 +565,7 @@ def search(problem: Problem) -> SearchResult:
     # per criterion, the sums of the r least steps (r = 0..candidates)
     least_sums = [tuple(accumulate(sorted(column), initial=0)) for column in zip(*steps)]
     # per count r: what r more warehouses add at least (each joins after the first: with the penalty)
-    searcher.ahead = [tuple(sums[r] + r * extra for sums, extra in zip(least_sums, penalty)) for r in range(len(candidates) + 1)]
+    searcher.ahead = list(zip(*(accumulate(sorted(column), initial=0) for column in zip(*searcher.steps_after_first))))
     exact = True
     # Every warehouse of a set ships at least one unit (a whole item if it cannot split): a set
     # larger than that count is a smaller set with idle warehouses, so it is never walked.
