@@ -572,10 +572,15 @@ def search(problem: Problem) -> SearchResult:
     most = sum(item.quantity if item.splittable else 1 for item in items)
     sizes = range(1, min(problem.max_packages, len(order), most) + 1)
     # per size, what its packages add at the least for the order's kilograms beyond one each
-    searcher.weight_floors = weight_floors = {
-        size: min(_addition(fens, rate, 1, searcher.total_kg - size) for fens, rate in zip(searcher.fens, searcher.cheapest_kg)) if searcher.total_kg > size else 0
-        for size in sizes
-    }
+    weight_floors = searcher.weight_floors
+    for size in sizes:
+        more = searcher.total_kg - size
+        # min over candidates of _addition(fens, rate, 1, more), inlined
+        weight_floors[size] = (
+            min(fens[1 + more] - fens[1] if more < len(fens) - 1 else fens[-1] - fens[1] + rate * (2 + more - len(fens)) for fens, rate in zip(searcher.fens, searcher.cheapest_kg))
+            if more > 0
+            else 0
+        )
     # Per size, no set of that many warehouses ranks above this key: per criterion, the sum of the
     # `size` least steps (each set's floor is at least that, criterion by criterion, hence also in
     # the objective's lexicographic order), with the extra-package penalty and the weight floor.
