@@ -25,11 +25,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import date, datetime
+from operator import mul
 
 from shared.routing.costs import Lane, lane
 from shared.routing.demand import Demand
 from shared.routing.model import ExcludedWarehouse
-from shared.routing.network import CHINA_TIME, Destination, Network, Site, Strategy
+from shared.routing.network import CHINA_TIME, GRAMS_PER_KG, Destination, Network, Site, Strategy
+from shared.routing.optimiser import Candidate
 
 
 class PlanningMemo:
@@ -108,6 +110,21 @@ class PlanningMemo:
         if found is None:
             found = self._excluded[(warehouse_id, reason)] = ExcludedWarehouse(warehouse_id=warehouse_id, reason=reason)
         return found
+
+    def candidates(self, lanes: tuple[Lane, ...], holdings: tuple[tuple[int, ...], ...], weights: list[int], strategy: Strategy) -> tuple[Candidate, ...]:
+        """Per lane, the optimiser's candidate for its holding: candidate_terms at the kilograms
+        the holding bills (costs.billed_kg), in one loop."""
+        found, strategy_id, out = self._candidate_terms, id(strategy), []
+        for lane_, holding in zip(lanes, holdings):
+            grams = sum(map(mul, holding, weights))
+            kg = -(-grams // GRAMS_PER_KG) if grams > GRAMS_PER_KG else 1  # billed_kg(grams)
+            terms = found.get((id(lane_), strategy_id, kg))
+            if terms is None:
+                terms = self.candidate_terms(lane_, strategy, kg)
+            else:
+                self.hits += 1
+            out.append(Candidate(holding, *terms))
+        return tuple(out)
 
     def candidate_terms(self, lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
         """planner.candidate_terms(lane, strategy, kg), once per (lane, strategy, kg)."""

@@ -133,9 +133,12 @@ def problem_of(
     if memo is not None:
         memo.check(network)
     # per warehouse, in one look-up with the memo: what its lane, the strategy and the kilograms its holding bills give
-    strategy, terms = prepared.strategy, candidate_terms if memo is None else memo.candidate_terms
+    strategy = prepared.strategy
     weights = [item.unit_g for item in prepared.demand.items]
-    candidates = tuple(optimiser.Candidate(h, *terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
+    if memo is not None:
+        candidates = memo.candidates(prepared.lanes, prepared.holdings, weights, strategy)
+    else:
+        candidates = tuple(optimiser.Candidate(h, *candidate_terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
     return optimiser.Problem(
         items=prepared.demand.items,
         candidates=candidates,
