@@ -13,6 +13,7 @@ traditional: B0 of the routing benchmark (benchmarks/routing_baselines.fixed_pri
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,8 +23,8 @@ from shared.routing import Network, RoutingRequest, Unroutable, optimiser
 from shared.routing.costs import billed_kg
 from shared.routing.memo import PlanningMemo
 from shared.routing.network import CHINA_TIME
-from shared.routing.planner import Prepared, prepare, problem_of
-from simulation.stock import SimStock
+from shared.routing.planner import Prepared, prepare_available, problem_of
+from simulation.stock import Cell, SimStock
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +64,13 @@ class Router:
         self.network, self.policy = network, policy
         self.baseline = fixed_priority(priority) if policy == "traditional" else None
         self.site_ids = tuple(s.warehouse_id for s in network.sites)
-        self.cut_offs = tuple(s.cut_off_minute for s in network.sites)
+        self.cut_offs = sorted({s.cut_off_minute for s in network.sites})  # how many of them `now` reached says which warehouses are past theirs
         self.capped_sites = tuple(s for s in network.sites if s.daily_capacity is not None)
         self.cache: dict[tuple, Routed | None] = {}
         self.hits = self.misses = 0
         self.memo = PlanningMemo(network)  # lanes, carts and candidates: the same values, computed once
+        self.stock: SimStock | None = None
+        self.rows: dict[str, tuple[Cell | None, ...]] = {}  # sku -> its cell in each warehouse, in network order
 
     def route(self, request: RoutingRequest, stock: SimStock, packages_today: Mapping[str, int]) -> Routed | None:
         """The plan, or None: the order is backordered (short of stock, or no plan within the limits)."""
@@ -82,26 +85,47 @@ class Router:
         self.cache[key] = routed
         return routed
 
+    def row(self, stock: SimStock, sku: str) -> tuple[Cell | None, ...]:
+        """The SKU's cell in each warehouse (None where it has none): a run's cells are made at the
+        opening and only change in place, so the row is looked up once per SKU."""
+        if stock is not self.stock:
+            self.stock, self.rows = stock, {}
+        found = self.rows.get(sku)
+        if found is None:
+            found = self.rows[sku] = tuple(stock.cells.get((w, sku)) for w in self.site_ids)
+        return found
+
     def signature(self, request: RoutingRequest, stock: SimStock, strategy: str, packages_today: Mapping[str, int]) -> tuple:
+        """All the decision reads: the strategy, destination province, days to the promise, which
+        warehouses are past their cut-off, the cart, the units each warehouse could take of each
+        line (Demand.availability: at most the quantity) and the warehouses at their capacity."""
         local = request.now.astimezone(CHINA_TIME)
         minute = local.hour * 60 + local.minute
-        lines: dict[str, int] = {}
-        for sku, quantity in request.lines:
-            lines[sku] = lines.get(sku, 0) + quantity
+        cart = request.lines
+        if len(cart) > 1:
+            lines: dict[str, int] = {}
+            for sku, quantity in cart:
+                lines[sku] = lines.get(sku, 0) + quantity
+            cart = tuple(sorted(lines.items()))
         full = tuple(s.warehouse_id for s in self.capped_sites if packages_today.get(s.warehouse_id, 0) >= s.daily_capacity)  # type: ignore[operator]
-        cart = tuple(sorted(lines.items()))
         return (
             strategy,
             request.destination.province_code,
             None if request.promised_delivery_date is None else (request.promised_delivery_date - local.date()).days,  # costs.days_to_promise
-            tuple(minute >= cut_off for cut_off in self.cut_offs),
+            bisect_right(self.cut_offs, minute),
             cart,
-            tuple(stock.capped(sku, quantity, self.site_ids) for sku, quantity in cart),
+            tuple([capped(self.row(stock, sku), quantity) for sku, quantity in cart]),
             full,
         )
 
     def decide(self, request: RoutingRequest, stock: SimStock, strategy, packages_today: Mapping[str, int]) -> Routed | None:
-        prepared = prepare(request, self.network, stock.levels(sku for sku, _ in request.lines), strategy, packages_today, self.memo)
+        available = {}  # what prepare reads: (warehouse id, sku) -> available units, at least 0, wherever a cell exists
+        for sku, _ in request.lines:
+            for warehouse, cell in zip(self.site_ids, self.row(stock, sku)):
+                if cell is not None:
+                    held = cell.on_hand - cell.reserved - cell.safety  # Cell.available
+                    available[(warehouse, sku)] = held if held > 0 else 0
+        prepared = prepare_available(request, self.network, available, strategy, packages_today, self.memo)
         if isinstance(prepared, Unroutable):
             return None
         if self.baseline is not None:
@@ -118,3 +142,15 @@ class Router:
             grams = sum(u * item.unit_g for u, item in zip(units, prepared.demand.items))
             late += prepared.lanes[site].quote(billed_kg(grams)).late
         return Routed(_shipments(prepared, allocation), best.cost_fen, late, result.exact)
+
+
+def capped(row: tuple[Cell | None, ...], quantity: int) -> tuple[int, ...]:
+    """Per warehouse, the units routing could take of a line (at most its quantity; 0 without a cell)."""
+    out = []
+    for cell in row:
+        if cell is None:
+            out.append(0)
+        else:
+            available = cell.on_hand - cell.reserved - cell.safety  # Cell.available
+            out.append(quantity if available >= quantity else available if available > 0 else 0)
+    return tuple(out)

@@ -17,19 +17,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from shared.inventory import StockRecord
-from shared.routing import StockLevel
-
-
-class Level(NamedTuple):
-    """A StockLevel's three values (shared.routing.StockLevel), without validation (a named tuple:
-    built in one step, one per SKU and warehouse of every decision)."""
-
-    sku: str
-    warehouse_id: str
-    available: int
 
 
 @dataclass(slots=True)
@@ -80,25 +69,6 @@ class SimStock:
     def record(self, warehouse_id: str, sku: str) -> StockRecord:
         cell = self.cells[(warehouse_id, sku)]
         return StockRecord(sku=sku, warehouse_id=warehouse_id, on_hand=cell.on_hand, reserved=cell.reserved, safety_stock=cell.safety)
-
-    def levels(self, skus: Iterable[str]) -> list[StockLevel]:
-        """What routing reads: the available units of these SKUs wherever a record exists. Routing
-        reads only the three attributes, so a plain value stands in for the pydantic model (building
-        models was a tenth of the simulation's time)."""
-        return [Level(s, w, self.cells[(w, s)].available) for s in dict.fromkeys(skus) for w in self.by_sku.get(s, ())]  # type: ignore[misc]
-
-    def capped(self, sku: str, quantity: int, warehouse_ids: tuple[str, ...]) -> tuple[int, ...]:
-        """Per warehouse, the units routing could take (at most the quantity): a decision's key."""
-        get = self.cells.get
-        out = []
-        for w in warehouse_ids:
-            cell = get((w, sku))
-            if cell is None:
-                out.append(0)
-            else:
-                available = cell.on_hand - cell.reserved - cell.safety  # Cell.available
-                out.append(quantity if available >= quantity else available if available > 0 else 0)
-        return tuple(out)
 
     def short_in_total(self, lines: Iterable[tuple[str, int]]) -> bool:
         """Whether all warehouses together hold fewer available units of one of these SKUs than the

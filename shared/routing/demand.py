@@ -20,6 +20,7 @@ class Demand:
     kit_ids: tuple[str | None, ...]
     requires: tuple[frozenset[str], ...]
     assumed_weights: tuple[str, ...]  # SKUs the catalogue lacks
+    plain: tuple[tuple[str, int], ...] | None = None  # per item its one (sku, quantity) line, when no item is a kit or needs a capability
 
     @classmethod
     def of(cls, requested: Mapping[str, int], network: Network, strategy: Strategy) -> Demand:
@@ -46,12 +47,16 @@ class Demand:
             parts.append(tuple((s, requested[s]) for s in skus))
             kit_ids.append(kit)
             requires.append(frozenset().union(*(info[s][0].requires for s in skus)))
-        return cls(tuple(items), tuple(parts), tuple(kit_ids), tuple(requires), tuple(assumed))
+        plain = tuple(lines[0] for lines in parts) if all(len(lines) == 1 for lines in parts) and not any(requires) else None
+        return cls(tuple(items), tuple(parts), tuple(kit_ids), tuple(requires), tuple(assumed), plain)
 
     def availability(self, site: Site, stock: Stock) -> tuple[int, ...]:
         """Per item, the units this warehouse can ship (at most what the order needs)."""
+        warehouse, get = site.warehouse_id, stock.get
+        if self.plain is not None:  # min(quantity, held) per line
+            return tuple([quantity if (held := get((warehouse, sku), 0)) >= quantity else held for sku, quantity in self.plain])
         out = []
-        warehouse, capabilities, get = site.warehouse_id, site.capabilities, stock.get
+        capabilities = site.capabilities
         for item, lines, needs in zip(self.items, self.parts, self.requires):
             if needs and not needs <= capabilities:
                 out.append(0)
@@ -72,11 +77,8 @@ class Demand:
     def shortages(self, eligible: Sequence[tuple[Site, tuple[int, ...]]], allowed: Sequence[Site], stock: Stock) -> Unroutable | None:
         """Unroutable when the eligible warehouses together cannot cover an item; the short lines
         say what every allowed warehouse holds."""
-        uncovered = [
-            i
-            for i, item in enumerate(self.items)
-            if (sum if item.splittable else _max)(holding[i] for _, holding in eligible) < item.quantity
-        ]
+        columns = zip(*(holding for _, holding in eligible)) if eligible else [()] * len(self.items)  # per item, what each eligible warehouse holds
+        uncovered = [i for i, (item, held) in enumerate(zip(self.items, columns)) if (sum if item.splittable else _max)(held) < item.quantity]
         if not uncovered:
             return None
         lines = self.short_lines(allowed, stock, only_short=True)

@@ -22,12 +22,16 @@ not for a long-lived process.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from datetime import date, datetime
+from operator import mul
 
 from shared.routing.costs import Lane, lane
 from shared.routing.demand import Demand
-from shared.routing.network import CHINA_TIME, Destination, Network, Site, Strategy
+from shared.routing.model import ExcludedWarehouse
+from shared.routing.network import CHINA_TIME, GRAMS_PER_KG, Destination, Network, Site, Strategy
+from shared.routing.optimiser import Candidate
 
 
 class PlanningMemo:
@@ -37,6 +41,9 @@ class PlanningMemo:
         self._demands: dict[tuple, Demand] = {}
         self._kept: dict[int, object] = {}  # every lane and strategy keyed by its id, kept alive so the id stays its own
         self._candidate_terms: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int, int, int]] = {}  # (lane, strategy, kg)
+        self._ways: dict[tuple, tuple[tuple[Lane | None, str | None], ...]] = {}  # (strategy, destination, days, cut-offs passed)
+        self._cut_offs = sorted({site.cut_off_minute for site in network.sites})
+        self._excluded: dict[tuple[str, str], ExcludedWarehouse] = {}
         self.hits = self.misses = 0
 
     def check(self, network: Network) -> None:
@@ -78,6 +85,46 @@ class PlanningMemo:
                 self.hits += 1
             out.append(found)
         return out
+
+    def ways(self, strategy: Strategy, destination: Destination, promised: date | None, now: datetime) -> tuple[tuple[Lane | None, str | None], ...]:
+        """Per warehouse of the network, in its order: the lane to this destination at `now` and
+        None, or None and why the strategy leaves the warehouse out (planner._ruled_out). The
+        clock is read as `lanes` reads it: the days to the promise, and which warehouses are past
+        their cut-off (how many of the network's cut-off minutes `now` has reached says which)."""
+        local = now.astimezone(CHINA_TIME)
+        minute = local.hour * 60 + local.minute
+        days = None if promised is None else (promised - local.date()).days
+        key = (self._key(strategy), destination.province_code, destination.lat, destination.lon, days, bisect_right(self._cut_offs, minute))
+        found = self._ways.get(key)
+        if found is None:
+            from shared.routing.planner import _ruled_out  # the planner builds on this module
+
+            reasons = [_ruled_out(site, destination.province_code, strategy) for site in self.network.sites]
+            open_ = iter(self.lanes([site for site, reason in zip(self.network.sites, reasons) if reason is None], destination, promised, now))
+            found = self._ways[key] = tuple((None, reason) if reason is not None else (next(open_), None) for reason in reasons)
+        return found
+
+    def excluded(self, warehouse_id: str, reason: str) -> ExcludedWarehouse:
+        """ExcludedWarehouse(warehouse_id, reason), one value per pair (read, never changed)."""
+        found = self._excluded.get((warehouse_id, reason))
+        if found is None:
+            found = self._excluded[(warehouse_id, reason)] = ExcludedWarehouse(warehouse_id=warehouse_id, reason=reason)
+        return found
+
+    def candidates(self, lanes: tuple[Lane, ...], holdings: tuple[tuple[int, ...], ...], weights: list[int], strategy: Strategy) -> tuple[Candidate, ...]:
+        """Per lane, the optimiser's candidate for its holding: candidate_terms at the kilograms
+        the holding bills (costs.billed_kg), in one loop."""
+        found, strategy_id, out = self._candidate_terms, id(strategy), []
+        for lane_, holding in zip(lanes, holdings):
+            grams = sum(map(mul, holding, weights))
+            kg = -(-grams // GRAMS_PER_KG) if grams > GRAMS_PER_KG else 1  # billed_kg(grams)
+            terms = found.get((id(lane_), strategy_id, kg))
+            if terms is None:
+                terms = self.candidate_terms(lane_, strategy, kg)
+            else:
+                self.hits += 1
+            out.append(Candidate(holding, *terms))
+        return tuple(out)
 
     def candidate_terms(self, lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
         """planner.candidate_terms(lane, strategy, kg), once per (lane, strategy, kg)."""

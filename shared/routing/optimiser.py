@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
-from operator import add, attrgetter, itemgetter
+from operator import add, attrgetter, getitem, itemgetter
 from typing import NamedTuple
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -137,7 +137,8 @@ class _Search:
     restricted: bool = False  # a line had too many ways to split: allocations were not all tried
     weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
     ahead: list[tuple[int, ...]] = field(default_factory=list)  # per count r: what r more warehouses add at least
-    weight_floors: dict[int, int] = field(default_factory=dict)  # weight_floor_of, by size
+    weight_floors: dict[int, int] = field(default_factory=dict)  # by size: what the order's kilograms beyond one per package add at the least
+    tables: dict[int, tuple[int, ...]] = field(default_factory=dict)  # table(), by candidate
 
     def bound(self) -> tuple[int, ...] | None:
         return self.best[-1][0] if len(self.best) >= self.problem.keep else None
@@ -163,7 +164,10 @@ class _Search:
             positions = _members(options)
         else:
             if len(chosen) == size:
-                self.evaluate([self.order[p] for p in chosen], floor)
+                if size == 1:
+                    self.evaluate_one(self.order[chosen[0]], floor)
+                else:
+                    self.evaluate([self.order[p] for p in chosen], floor)
                 return
             positions = list(range(max(extra_from, 0), len(self.order)))
         problem = self.problem
@@ -221,29 +225,6 @@ class _Search:
         cheapest = min(steps[self.order[p]][self.cost_at] for p in positions)
         self.unexplored_floor = min(self.unexplored_floor, floor[self.cost_at] + cheapest + self.ahead[more][self.cost_at])
 
-    def weight_floor_of(self, size: int) -> int:
-        """What a set of `size` packages adds, at the least, for the order's kilograms beyond one
-        per package."""
-        more = max(0, self.total_kg - size)
-        return min(_addition(fens, rate, 1, more) for fens, rate in zip(self.fens, self.cheapest_kg)) if more else 0
-
-    def size_floors(self, sizes: range) -> list[tuple[int, ...]]:
-        """Per size, no set of that many warehouses ranks above this key: per criterion, the sum
-        of the `size` least steps (each set's floor is at least that, criterion by criterion, hence
-        also in the objective's lexicographic order), with the extra-package penalty and the
-        weight floor (`weight_floors`, by size)."""
-        columns = [sorted(column) for column in zip(*self.steps)]  # per criterion
-        floors = []
-        for size in sizes:
-            floor = []
-            for at, name in enumerate(self.problem.objective):
-                least = sum(columns[at][:size])
-                if name == COST:
-                    least += self.problem.extra_package_fen * (size - 1) + self.weight_floors[size]
-                floor.append(least)
-            floors.append(tuple(floor))
-        return floors
-
     # -- one set ----------------------------------------------------------------------------
 
     def evaluate(self, chosen: list[int], floor: tuple[int, ...]) -> None:
@@ -287,13 +268,59 @@ class _Search:
         key = floor if self.cost_at is None else floor[: self.cost_at] + (cost,) + floor[self.cost_at + 1 :]
         self.keep(Solution(sites=sites, allocation=units, cost_fen=cost, key=key))
 
+    def evaluate_one(self, site: int, floor: tuple[int, ...]) -> None:
+        """`evaluate([site], floor)` without building an allocation: one warehouse covering the
+        order ships all of it, so its cost is its price table at the order's billed kilograms (the
+        allocation's root bound, which `solve` returns when nothing is free); the same nodes, sets,
+        checks and plan."""
+        self.nodes += 1
+        if self.nodes > self.problem.node_budget:
+            self.unexplored_floor = min(self.unexplored_floor, self.plain_floor((site,)))
+            raise BudgetExhausted
+        cost_at, total_g = self.cost_at, self.total_g
+        best = self.best
+        bound = best[-1][0] if len(best) >= self.problem.keep else None
+        if bound is not None and cost_at is not None:
+            more = self.total_kg - 1
+            if more > 0:
+                by_set = floor[cost_at] - self.weight_floor + _addition(self.fens[site], self.cheapest_kg[site], 1, more)
+                if floor[:cost_at] + (by_set,) + floor[cost_at + 1 :] > bound:
+                    return
+        # _Allocation.lower_bound([total_g], 0): the whole weight billed, or the cheapest package if weightless
+        cost = self.fens[site][(total_g + 999) // GRAMS_PER_KG] if total_g else self.least[site]
+        cap = INFINITE
+        if bound is not None and cost_at is not None:
+            key_lower = floor[:cost_at] + (cost,) + floor[cost_at + 1 :]
+            if key_lower > bound:
+                return
+            if key_lower[:cost_at] == bound[:cost_at]:
+                cap = bound[cost_at]
+        self.sets += 1
+        if not total_g or cost > cap:
+            return  # a weightless order ships nothing from here (solve's `all(forced)`); or it does not rank
+        held = self.holds[site]
+        units = tuple((item.quantity if held >> i & 1 else 0,) for i, item in enumerate(self.problem.items))
+        key = floor if cost_at is None else floor[:cost_at] + (cost,) + floor[cost_at + 1 :]
+        self.keep(Solution(sites=(site,), allocation=units, cost_fen=cost, key=key))
+
+    def table(self, site: int) -> tuple[int, ...]:
+        """The candidate's price table with its cheapest package at index 0 (where a package is
+        still empty), made once per search."""
+        found = self.tables.get(site)
+        if found is None:
+            found = self.tables[site] = (self.least[site], *self.fens[site][1:])
+        return found
+
     def plain_floor(self, sites: tuple[int, ...]) -> int:
         return sum(self.problem.candidates[s].min_fixed_fen for s in sites) + self.problem.extra_package_fen * (len(sites) - 1)
 
     def keep(self, solution: Solution) -> None:
         self.best.append((solution.key, solution.sites, solution))
-        self.best.sort(key=lambda entry: (entry[0], entry[1]))
+        self.best.sort(key=_RANK)
         del self.best[self.problem.keep :]
+
+
+_RANK = itemgetter(0, 1)  # a kept plan's (key, sites)
 
 
 class _Allocation:
@@ -307,6 +334,7 @@ class _Allocation:
         self.least = [search.least[s] for s in sites]
         self.rates = [search.cheapest_kg[s] for s in sites]  # beyond a package's price table
         self.tops = [len(fens) - 1 for fens in self.fens]
+        self.tables = [search.table(s) for s in sites]
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.total_g = search.total_g
         # What a warehouse must ship because no other of the set holds it: placed up front.
@@ -326,21 +354,14 @@ class _Allocation:
         the kilograms the rest must add beyond their slack. A package's price is concave in its
         kilograms (the cheapest of several carriers' straight lines), so adding them all to one
         package is the cheapest way: the least such addition bounds any way."""
-        total, kgs, billed_now = self.penalty, 0, []
-        weight = remaining_g
-        for fens, least, g in zip(self.fens, self.least, grams):
-            if g:
-                weight += g
-                kg = (g + 999) // GRAMS_PER_KG
-                total += fens[kg]
-            else:
-                kg = 1
-                total += least
-            kgs += kg
-            billed_now.append(kg)
-        beyond = (weight + 999) // GRAMS_PER_KG - kgs
+        # Per package the index of its billed kilograms, 0 when empty: `tables` holds the cheapest
+        # package there, so one look-up per package prices it either way (an empty one bills 1 kg).
+        at = [(g + 999) // GRAMS_PER_KG for g in grams]
+        total = self.penalty + sum(map(getitem, self.tables, at))
+        beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - sum(at) - at.count(0)
         if beyond <= 0:
             return total
+        billed_now = [kg or 1 for kg in at]
         # _addition, inlined: this runs for every branch of every allocation
         cheapest = None
         for fens, kg, rate, top in zip(self.fens, billed_now, self.rates, self.tops):
@@ -439,7 +460,7 @@ class _Allocation:
 MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 15)
 def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | None:
     """Every way to take `total` units from warehouses holding `caps`, fullest first; None when
     there are more than MAX_SPLITS."""
@@ -505,22 +526,27 @@ def search(problem: Problem) -> SearchResult:
     if not problem.candidates or not problem.items:
         return SearchResult(solutions=[], exact=True, warehouse_sets=0, nodes=0)
     steps = _steps(problem)
-    penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in problem.objective)
-    order = sorted(range(len(problem.candidates)), key=lambda i: (steps[i], i))
-    least_shipped = [1 if item.splittable else item.quantity for item in problem.items]  # what shipping an item takes
-    holds = []
-    for c in problem.candidates:
-        mask = 0
-        for i, (units, least) in enumerate(zip(c.available, least_shipped)):
-            if units >= least:
-                mask |= 1 << i
-        holds.append(mask)
-    holders = [0] * len(problem.items)
+    objective, candidates, items = problem.objective, problem.candidates, problem.items
+    penalty = tuple(problem.extra_package_fen if name == COST else 0 for name in objective)
+    order = sorted(range(len(candidates)), key=steps.__getitem__)  # by steps, ties by index (a stable sort)
+    least_shipped = [1 if item.splittable else item.quantity for item in items]  # what shipping an item takes
+    if len(items) == 1:
+        holds = [1 if c.available[0] >= least_shipped[0] else 0 for c in candidates]
+    else:
+        holds = []
+        for c in candidates:
+            mask = 0
+            for i, (units, least) in enumerate(zip(c.available, least_shipped)):
+                if units >= least:
+                    mask |= 1 << i
+            holds.append(mask)
+    holders = [0] * len(items)
     for position, index in enumerate(order):
         for i in _members(holds[index]):
             holders[i] |= 1 << position
-    all_items = (1 << len(problem.items)) - 1
-    total_g = sum(item.quantity * item.unit_g for item in problem.items)
+    all_items = (1 << len(items)) - 1
+    item_g = [item.quantity * item.unit_g for item in items]
+    total_g = sum(item_g)
     searcher = _Search(
         problem=problem,
         steps=steps,
@@ -528,25 +554,40 @@ def search(problem: Problem) -> SearchResult:
         order=order,
         holds=holds,
         holders=holders,
-        item_g=[item.quantity * item.unit_g for item in problem.items],
-        fens=[c.fen_by_kg for c in problem.candidates],
-        least=[c.min_fixed_fen for c in problem.candidates],
-        cheapest_kg=[c.min_additional_kg_fen for c in problem.candidates],
+        item_g=item_g,
+        fens=[c.fen_by_kg for c in candidates],
+        least=[c.min_fixed_fen for c in candidates],
+        cheapest_kg=[c.min_additional_kg_fen for c in candidates],
         total_g=total_g,
         total_kg=billed(total_g),
-        cost_at=problem.objective.index(COST) if COST in problem.objective else None,
+        cost_at=objective.index(COST) if COST in objective else None,
     )
-    after_first = searcher.steps_after_first
-    least_steps = [sorted(column) for column in zip(*after_first)]  # per criterion
-    # per count r: the sums of the r least steps of each criterion
-    searcher.ahead = list(zip(*(accumulate(column, initial=0) for column in least_steps)))
+    # per criterion, the sums of the r least steps (r = 0..candidates)
+    least_sums = [tuple(accumulate(sorted(column), initial=0)) for column in zip(*steps)]
+    # per count r: what r more warehouses add at least (each joins after the first: with the penalty)
+    searcher.ahead = list(zip(*(accumulate(sorted(column), initial=0) for column in zip(*searcher.steps_after_first))))
     exact = True
     # Every warehouse of a set ships at least one unit (a whole item if it cannot split): a set
     # larger than that count is a smaller set with idle warehouses, so it is never walked.
-    most = sum(item.quantity if item.splittable else 1 for item in problem.items)
+    most = sum(item.quantity if item.splittable else 1 for item in items)
     sizes = range(1, min(problem.max_packages, len(order), most) + 1)
-    searcher.weight_floors = {size: searcher.weight_floor_of(size) for size in sizes}
-    floors = searcher.size_floors(sizes)  # no set of that size ranks above its floor
+    # per size, what its packages add at the least for the order's kilograms beyond one each
+    weight_floors = searcher.weight_floors
+    for size in sizes:
+        more = searcher.total_kg - size
+        # min over candidates of _addition(fens, rate, 1, more), inlined
+        weight_floors[size] = (
+            min(fens[1 + more] - fens[1] if more < len(fens) - 1 else fens[-1] - fens[1] + rate * (2 + more - len(fens)) for fens, rate in zip(searcher.fens, searcher.cheapest_kg))
+            if more > 0
+            else 0
+        )
+    # Per size, no set of that many warehouses ranks above this key: per criterion, the sum of the
+    # `size` least steps (each set's floor is at least that, criterion by criterion, hence also in
+    # the objective's lexicographic order), with the extra-package penalty and the weight floor.
+    floors = [
+        tuple(sums[size] + (problem.extra_package_fen * (size - 1) + weight_floors[size] if name == COST else 0) for sums, name in zip(least_sums, objective))
+        for size in sizes
+    ]
     for size in sizes:
         bound = searcher.bound()
         if bound is not None and min(floors[size - 1 :]) > bound:

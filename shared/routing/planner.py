@@ -68,24 +68,48 @@ def prepare(
     memo: PlanningMemo | None = None,
 ) -> Prepared | Unroutable:
     """`memo` (shared/routing/memo.py) remembers the stock-independent values across decisions."""
+    available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
+    return prepare_available(request, network, available, strategy, packages_today, memo)
+
+
+def prepare_available(
+    request: RoutingRequest,
+    network: Network,
+    available: Mapping[tuple[str, str], int],
+    strategy: Strategy | None = None,
+    packages_today: Mapping[str, int] | None = None,
+    memo: PlanningMemo | None = None,
+) -> Prepared | Unroutable:
+    """`prepare` with the stock already as (warehouse id, sku) -> available units, none below 0
+    (a caller that keeps its stock so skips building a StockLevel per record)."""
     strategy = strategy or network.strategy_for(request.channel)
     if memo is not None:
         memo.check(network)
-    demand = memo.demand(demand_by_sku(request.lines), strategy) if memo else Demand.of(demand_by_sku(request.lines), network, strategy)
-    available = {(s.warehouse_id, s.sku): max(0, s.available) for s in stock}
+        demand = memo.demand(demand_by_sku(request.lines), strategy)
+        # per warehouse, in order: its lane (None if the strategy leaves it out) and the strategy's reason
+        ways = memo.ways(strategy, request.destination, request.promised_delivery_date, request.now)
+        excluded_for = memo.excluded
+    else:
+        demand = Demand.of(demand_by_sku(request.lines), network, strategy)
+        ways = tuple((None, _ruled_out(site, request.destination.province_code, strategy)) for site in network.sites)
+        excluded_for = _excluded
+    shipped_today = packages_today or {}
     excluded: list[ExcludedWarehouse] = []
     allowed: list[Site] = []  # what the strategy and capacity allow; their stock is what exists
     eligible: list[tuple[Site, tuple[int, ...]]] = []  # those of them holding some of the order
-    for site in network.sites:
-        reason = _exclusion(site, request, strategy, packages_today or {})
+    lanes: list[Lane | None] = []
+    for site, (lane_, reason) in zip(network.sites, ways):
+        if reason is None and site.daily_capacity is not None:
+            reason = _at_capacity(site, shipped_today)
         if reason is None:
             allowed.append(site)
             holding = demand.availability(site, available)
             if any(holding):
                 eligible.append((site, holding))
+                lanes.append(lane_)
                 continue
             reason = demand.why_nothing(site, available)
-        excluded.append(ExcludedWarehouse(warehouse_id=site.warehouse_id, reason=reason))
+        excluded.append(excluded_for(site.warehouse_id, reason))
     short = demand.shortages(eligible, allowed, available)
     if short is not None:
         return short
@@ -93,9 +117,8 @@ def prepare(
         strategy=strategy,
         demand=demand,
         lanes=tuple(
-            memo.lanes([site for site, _ in eligible], request.destination, request.promised_delivery_date, request.now)
-            if memo
-            else (lane(site, request.destination, network, request.promised_delivery_date, request.now) for site, _ in eligible)
+            lane(site, request.destination, network, request.promised_delivery_date, request.now) if lane_ is None else lane_
+            for (site, _), lane_ in zip(eligible, lanes)
         ),
         holdings=tuple(holding for _, holding in eligible),
         excluded=tuple(excluded),
@@ -110,9 +133,12 @@ def problem_of(
     if memo is not None:
         memo.check(network)
     # per warehouse, in one look-up with the memo: what its lane, the strategy and the kilograms its holding bills give
-    strategy, terms = prepared.strategy, candidate_terms if memo is None else memo.candidate_terms
+    strategy = prepared.strategy
     weights = [item.unit_g for item in prepared.demand.items]
-    candidates = tuple(optimiser.Candidate(h, *terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
+    if memo is not None:
+        candidates = memo.candidates(prepared.lanes, prepared.holdings, weights, strategy)
+    else:
+        candidates = tuple(optimiser.Candidate(h, *candidate_terms(l, strategy, billed_kg(sum(map(mul, h, weights))))) for l, h in zip(prepared.lanes, prepared.holdings))
     return optimiser.Problem(
         items=prepared.demand.items,
         candidates=candidates,
@@ -145,15 +171,24 @@ def plan_order(
     return decision(prepared.strategy, prepared.demand, prepared.lanes, result, network, list(prepared.excluded))
 
 
-def _exclusion(site: Site, request: RoutingRequest, strategy: Strategy, packages_today: Mapping[str, int]) -> str | None:
+def _ruled_out(site: Site, province_code: str, strategy: Strategy) -> str | None:
+    """Why the strategy leaves this warehouse out for orders to this province (None: it does not)."""
     if site.warehouse_id in strategy.excluded_warehouses:
         return f"excluded by strategy {strategy.name}"
-    if (site.warehouse_id, request.destination.province_code) in strategy.excluded_routes:
-        return f"strategy {strategy.name} does not ship from here to province {request.destination.province_code}"
+    if (site.warehouse_id, province_code) in strategy.excluded_routes:
+        return f"strategy {strategy.name} does not ship from here to province {province_code}"
+    return None
+
+
+def _at_capacity(site: Site, packages_today: Mapping[str, int]) -> str | None:
     shipped = packages_today.get(site.warehouse_id, 0)
     if site.daily_capacity is not None and shipped >= site.daily_capacity:
         return f"at its daily capacity ({shipped} of {site.daily_capacity} packages)"
     return None
+
+
+def _excluded(warehouse_id: str, reason: str) -> ExcludedWarehouse:
+    return ExcludedWarehouse(warehouse_id=warehouse_id, reason=reason)
 
 
 def fen_by_kg(lane_: Lane, kg: int) -> tuple[int, ...]:

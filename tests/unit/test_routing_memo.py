@@ -2,6 +2,7 @@
 on a simulated day (many carts, destinations, promises, both sides of the cut-off, stock that
 depletes) is the decision without it, and a memo refuses a network it was not made for."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -56,3 +57,30 @@ def test_a_memo_serves_only_its_own_network():
     request = request_of(intake(placed.order["channel"], payload, SimCatalog(first)), demand.start)
     with pytest.raises(ValueError, match="one network"):
         prepare(request, second.network, second.stock_levels(), memo=PlanningMemo(first.network))
+
+
+def test_the_memo_leaves_out_the_warehouses_the_strategy_and_capacity_leave_out_as_without_it():
+    # The memo remembers per destination and clock which warehouses the strategy rules out and
+    # their lanes (decision 174); every reason and plan is the one prepare finds without it.
+    base = make_world(ASSUMPTIONS, 300, seed=4, warehouses=6)
+    first, second, third = (s.warehouse_id for s in base.network.sites[:3])
+    strategy = base.network.strategy_for(None)
+    strict = replace(strategy, excluded_warehouses=frozenset({first}), excluded_routes=frozenset({(second, "44"), (second, "31"), (third, "11")}))
+    sites = tuple(replace(s, daily_capacity=40) if s.warehouse_id == third else s for s in base.network.sites)
+    network = replace(base.network, sites=sites, strategies={**base.network.strategies, strategy.name: strict})
+    demand = Demand(base, ASSUMPTIONS, seed=4)
+    catalog = SimCatalog(base)
+    levels = base.stock_levels()
+    memo = PlanningMemo(network)
+    reasons = set()
+    for n, (placed, payload) in enumerate(placed_orders(base, demand, [300])):
+        request = request_of(intake(placed.order["channel"], payload, catalog), demand.start + timedelta(hours=n % 24, minutes=7 * n % 60))
+        if request is None:
+            continue
+        shipped = {third: 35 + n % 10}  # under, at and over its capacity
+        with_memo, without = (prepare(request, network, levels, packages_today=shipped, memo=m) for m in (memo, None))
+        assert with_memo == without
+        if not isinstance(without, Unroutable):
+            reasons |= {e.reason.split(" ")[0] for e in without.excluded}
+            assert optimiser.search(problem_of(with_memo, network, memo=memo)).solutions == optimiser.search(problem_of(without, network)).solutions
+    assert {"excluded", "strategy", "at"} <= reasons  # each kind of exclusion was met
