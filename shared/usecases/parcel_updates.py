@@ -32,8 +32,11 @@ def apply_parcel_update(kind: UpdateKind, update: ParcelUpdate, source: str, ord
     """Returns what happened: applied, duplicate or recorded (late or contradictory, not applied)."""
     actor = Actor(kind=ActorKind.PARTNER, name=source)
     outcome = on_version_conflict(lambda: _apply(kind, update, actor, orders.details(update.order_id), orders))
-    if outcome == "applied" and kind in _TARGET:
-        commit_shipment(update.order_id, update.warehouse_id, inventory)  # idempotent; shipped stock leaves on_hand
+    if outcome in ("applied", "duplicate") and kind in _TARGET:
+        # Idempotent; shipped stock leaves on_hand. On a repeat too: the first delivery may have
+        # moved the note and then failed here (a throttle, a transaction conflict on the order's
+        # shared reservation record), and its retry finds the note moved already.
+        commit_shipment(update.order_id, update.warehouse_id, inventory)
     return outcome
 
 

@@ -13,10 +13,15 @@ from shared.aftersales.stock import give_back_units
 from shared.aws import dynamo, reservation_records
 from shared.aws.reservation_claims import ReservationClaims
 from shared.aws.stores import inventory_store, order_store
+from shared.aws.order_store import NoteState, OutboundNote
 from shared.clock import iso, utc_now
-from shared.errors import ReservationInProgress
+from shared.errors import ReservationInProgress, StoreUnavailable
+from shared.ids import outbound_note_id
 from shared.inventory import ReservationLine, ReservationState, StockRecord
-from shared.lifecycle import OrderStatus
+from shared.lifecycle import Actor, OrderStatus, transition_entry
+from shared.routing import PlannedLine
+from shared.usecases import parcel_updates
+from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
 from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.settle_reservations import commit_shipment, release_reservation
 from shared.usecases.stock_allocation import reserve_lines
@@ -166,6 +171,40 @@ def test_a_shared_record_released_in_several_transactions_still_gets_its_expiry(
     [record] = _records(order_id)
     assert record["expires_at_epoch"] and all(line["state"] == "RELEASED" for line in record["lines"].values())
     assert_books_balance([(sku, "WH-A") for sku in skus])
+
+
+def test_a_shipment_whose_stock_commit_failed_commits_on_the_update_s_redelivery(aws, monkeypatch):
+    """The parcel's note moved to SHIPPED, then settling its stock failed (a throttle, or two
+    warehouses' shipments meeting on the order's shared record): the message is redelivered, finds
+    the note SHIPPED (a duplicate) and still commits the stock, which would otherwise stay HELD."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="SHIP-1", warehouse_id="WH-A", on_hand=10))
+    order_id = routed_order([("WH-A", "SHIP-1", 2)])
+    orders = order_store()
+    reserve_stock(order_id, orders, store)
+    reserved = orders.load(order_id)
+    orders.transition(reserved, OrderStatus.RELEASED, transition_entry(reserved.status, OrderStatus.RELEASED, Actor.system("test")))
+    note = OutboundNote(
+        note_id=outbound_note_id(order_id, "WH-A"), order_id=order_id, warehouse_id="WH-A",
+        lines=[PlannedLine(sku="SHIP-1", quantity=2)], created_at=iso(utc_now()), state=NoteState.SENT,
+    )
+    orders.db.put_item(**orders.outbound_note_put(note)["Put"])
+    update = ParcelUpdate(order_id=order_id, warehouse_id="WH-A", occurred_at=iso(utc_now()), carrier="SF", tracking_number="SF-1")
+
+    def throttled(*_args):
+        raise StoreUnavailable("throttled")
+
+    settle = parcel_updates.commit_shipment
+    monkeypatch.setattr(parcel_updates, "commit_shipment", throttled)
+    with pytest.raises(StoreUnavailable):
+        apply_parcel_update("ParcelShipped", update, "wms", orders, store)
+    monkeypatch.setattr(parcel_updates, "commit_shipment", settle)
+    assert [l.state for l in store.reservations(order_id)] == [ReservationState.HELD]
+
+    assert apply_parcel_update("ParcelShipped", update, "wms", orders, store) == "duplicate"
+    assert [l.state for l in store.reservations(order_id)] == [ReservationState.COMMITTED]
+    assert (store.stock_record("SHIP-1", "WH-A").on_hand, store.stock_record("SHIP-1", "WH-A").reserved) == (8, 0)
+    assert_books_balance([("SHIP-1", "WH-A")])
 
 
 def test_switched_off_the_lines_are_written_one_record_each_as_before(aws, monkeypatch):
