@@ -190,3 +190,36 @@ def held_in_memory() -> dict[str, int]:
         "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
         f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
     }
+
+
+def table_data_mib(region: str = "us-east-1") -> float:
+    """The Python memory of every table's items (their attribute values, keys and the partition
+    maps holding them) and of the index value maps local/moto_patches.py keeps beside them, in
+    MiB: the data a table holds, which grows with the orders as it does on DynamoDB. The
+    benchmark's memory pass reports it apart from the rest of the process's growth."""
+    import sys
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    seen: set[int] = set()
+
+    def size(value: Any) -> int:
+        if id(value) in seen:
+            return 0
+        seen.add(id(value))
+        total = sys.getsizeof(value)
+        if isinstance(value, dict):
+            total += sum(size(k) + size(v) for k, v in list(value.items()))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            total += sum(size(v) for v in list(value))
+        elif hasattr(value, "__dict__"):
+            total += size(vars(value))
+        return total
+
+    tables = [t for account in list(dynamodb_backends.values()) for b in list(account.values()) if b.region_name == region for t in list(b.tables.values())]
+    total = 0
+    for table in tables:
+        total += size(table.items)
+        for kept in ("_oms_index_values", "_oms_index_keys"):
+            total += size(table.__dict__.get(kept, {}))
+    return total / 2**20
