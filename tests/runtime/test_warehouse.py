@@ -14,17 +14,25 @@ from shared.aws.stores import order_store
 
 
 def _release(runtime: LocalRuntime, shanghai_order: dict, count: int) -> None:
-    ids = []
+    ids: list[str] = []
     for i in range(count):
-        order = {**shanghai_order, "external_id": f"WMS-{i}-{time.time_ns()}", "receiver": {**shanghai_order["receiver"], "detail": f"仓库路{i}号 {time.time_ns()}"}}
+        run = f"{i}-{time.time_ns()}"  # each its own buyer and address: review holds a repeat as a duplicate
+        order = {
+            **shanghai_order,
+            "external_id": f"WMS-{run}",
+            "buyer": {**shanghai_order["buyer"], "buyer_id": f"C-WMS-{run}"},
+            "receiver": {**shanghai_order["receiver"], "detail": f"仓库路{run}号"},
+        }
         status, answer = http("POST", f"{runtime.api_url}/orders", json.dumps(order).encode())
         assert status == 202, answer
         ids.append(answer["order_id"])
+    settled = list(ids)
     deadline = time.monotonic() + 60
     while ids and time.monotonic() < deadline:
         ids = [i for i in ids if order_store().load(i).status not in SETTLED]
         time.sleep(0.2)
     assert not ids, f"{len(ids)} orders not settled"
+    assert {order_store().load(i).status.value for i in settled} == {"RELEASED"}
 
 
 def _until(check, timeout: float = 15.0) -> bool:
