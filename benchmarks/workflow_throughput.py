@@ -11,7 +11,9 @@ and prints executions/s and orders/s with W/B and E/B, the latency percentiles, 
 resident memory (RSS) after each phase and after every tenth of P's orders, with its growth over
 P's second half in MiB per 1,000 orders, and (M) RSS at P's start, after half its orders and after
 all, with what moto holds then store by store, each bounded store with its bound
-(local/moto_speed.held_in_memory; --paced 2000 is the memory pass). Usage:
+(local/moto_speed.held_in_memory; --paced 2000 is the memory pass), and the tables' data apart:
+its Python memory then (local/moto_memory.table_data_mib) and the growth without it. A local
+warehouse takes the outbound notes off their queue as the WMS does (local/warehouse.py). Usage:
   python -m benchmarks.workflow_throughput [--orders 60] [--paced 100] [--rate 5]
   python -m benchmarks.workflow_throughput --orders 20 --paced 2000 --rate 5   # memory over 2,000 orders
 """
@@ -25,7 +27,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from local import moto_patches, moto_speed
+from local import moto_memory, moto_patches, moto_speed
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.seed import load_seed
@@ -93,14 +95,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
 
 
-def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]], list[tuple[str, float, dict[str, int]]]]:
+Held = list[tuple[str, float, dict[str, int], float]]  # (when, RSS MiB, what moto holds, table data MiB)
+
+
+def _held(when: str, rss: float) -> tuple[str, float, dict[str, int], float]:
+    return (when, rss, moto_speed.held_in_memory(), moto_memory.table_data_mib())
+
+
+def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]], Held]:
     """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED, RSS after
     every tenth of them (and once all are settled), and RSS with what moto holds store by store
     at the start, after N/2 and after N (settled)."""
     posted: dict[str, float] = {}
     latencies: list[float] = []
     memory: list[tuple[int, float]] = [(0, rss_mib())]
-    held = [("start", memory[0][1], moto_speed.held_in_memory())]
+    held = [_held("start", memory[0][1])]
     step = max(1, n // 10)
     start = time.perf_counter()
 
@@ -120,7 +129,7 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
         if (i + 1) % step == 0:
             memory.append((i + 1, rss_mib()))
         if i + 1 == n // 2:
-            held.append((f"after {n // 2}", rss_mib(), moto_speed.held_in_memory()))
+            held.append(_held(f"after {n // 2}", rss_mib()))
         if i % 10 == 0:
             settle(posted)
     deadline = time.monotonic() + 600
@@ -128,7 +137,7 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
         settle(posted)
         time.sleep(0.25)  # the latencies come from the stored timestamps, not from this loop
     memory.append((n, rss_mib()))
-    held.append((f"after {n}", memory[-1][1], moto_speed.held_in_memory()))
+    held.append(_held(f"after {n}", memory[-1][1]))
     return latencies, memory, held
 
 
@@ -176,7 +185,7 @@ def main() -> None:
     n = args.orders
     memory = {"start": rss_mib()}
 
-    with LocalRuntime() as runtime:
+    with LocalRuntime(warehouse=True) as runtime:
         load_seed()
         for sku in SKUS:
             catalog_store().put_product(Product(sku=sku))  # intake refuses SKUs oms does not sell
@@ -200,12 +209,14 @@ def main() -> None:
         orders = [OrderIn.model_validate(sample_order(i, "w")) for i in range(n)]
         for order in orders:
             order_store().create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="benchmark", actor=Actor(kind=ActorKind.CHANNEL, name="bench")))
+        cpu_started = time.process_time()
         workflow_s = start_all(runtime, runtime.resources.state_machine_arns["fulfilment"], [o.order_id for o in orders])
+        cpu = {"W": time.process_time() - cpu_started}
         released = sum(order_store().load(o.order_id).status == OrderStatus.RELEASED for o in orders)
         memory["after W"] = rss_mib()
 
         # E: end to end over HTTP.
-        started, e2e_started = time.perf_counter(), time.time()
+        started, e2e_started, cpu_started = time.perf_counter(), time.time(), time.process_time()
         with ThreadPoolExecutor(max_workers=4) as pool:
             answers = list(pool.map(lambda i: http("POST", f"{runtime.api_url}/orders", json.dumps(sample_order(i, "e")).encode(), timeout=POST_TIMEOUT), range(n)))
         ids = [a["order_id"] for status, a in answers if status == 202]
@@ -217,6 +228,7 @@ def main() -> None:
             time.sleep(0.25)
         # The last order's RELEASED write is when E ended (not when this loop saw it).
         e2e_s = max(_settled_after(order_store().load(i), 0) for i in ids) - e2e_started if ids else time.perf_counter() - started
+        cpu["E"] = time.process_time() - cpu_started
         e2e_statuses = Counter(order_store().load(i).status.value for i in ids)
         e2e_released = e2e_statuses["RELEASED"]
         memory["after E"] = rss_mib()
@@ -227,13 +239,24 @@ def main() -> None:
     print(f"B  no-op workflow baseline      {baseline_s:6.2f} s  {b:6.1f} executions/s")
     print(f"W  fulfilment workflow alone    {workflow_s:6.2f} s  {w:6.1f} executions/s  W/B = {w / b:.2f}  ({released}/{n} RELEASED)")
     print(f"E  HTTP intake → RELEASED       {e2e_s:6.2f} s  {e:6.1f} orders/s      E/B = {e / b:.2f}  ({e2e_released}/{len(ids)} RELEASED, {n - len(ids)} refused)" + ("" if e2e_released == len(ids) else f"  {dict(e2e_statuses)}"))
+    # The ratios above cannot show a saving in the request path (B is all request overhead and
+    # gains as much, decision 182): the process's CPU per order can, background work included.
+    print(f"CPU per order (whole process, pollers and schedules included): W {cpu['W'] / n * 1000:.0f} ms, E {cpu['E'] / n * 1000:.0f} ms")
     if latencies:
         print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
         print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))
         print(f"   RSS growth over P's second half: {growth_per_thousand(paced_memory):+.1f} MiB per 1,000 orders")
-        print("M  memory over P: " + ", ".join(f"{when} {mib:.0f} MiB" for when, mib, _ in held) + "; what moto holds then:")
+        print("M  memory over P: " + ", ".join(f"{when} {mib:.0f} MiB" for when, mib, _, _ in held) + "; what moto holds then:")
         for store in held[0][2]:
-            print(f"   {store}: " + " → ".join(str(counts[store]) for _, _, counts in held))
+            print(f"   {store}: " + " → ".join(str(counts[store]) for _, _, counts, _ in held))
+        print("   table data (items, keys, index maps; Python objects): " + " → ".join(f"{data:.1f} MiB" for *_, data in held))
+        (_, rss_half, _, data_half), (_, rss_end, _, data_end) = held[-2], held[-1]
+        orders_half = args.paced - args.paced // 2
+        print(
+            f"   over P's second half, per 1,000 orders: table data {(data_end - data_half) / orders_half * 1000:+.1f} MiB, "
+            f"the rest of RSS {((rss_end - rss_half) - (data_end - data_half)) / orders_half * 1000:+.1f} MiB"
+            f"  (warehouse took {runtime.warehouse_notes.notes if runtime.warehouse_notes else 0} notes)"
+        )
     print("RSS: " + ", ".join(f"{phase} {mib:.0f} MiB" for phase, mib in memory.items()))
 
 

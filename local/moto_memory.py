@@ -23,6 +23,14 @@ that runs a task, ...: about seven per order) to a module-level list, `TMP_THREA
 in moto reads (its origin, LocalStack, joins them at shutdown). Once the list is longer than
 `FINISHED_THREADS_KEPT`, each execution's start removes the threads that have finished from it;
 the running ones stay listed.
+
+Every SQS queue keeps the receipt handles of every message deleted from it (`deleted_messages`),
+so that deleting with one of them again succeeds quietly, as on SQS: one set entry per delivery,
+for ever (a few hundred bytes per message; each order sends about ten). A receipt handle lives on
+SQS no longer than its message's longest visibility timeout (12 hours); locally a queue keeps the
+handles of its newest `DELETED_HANDLES_KEPT` deletions (`RecentHandles`), far more than any
+consumer's in-flight batch, so a repeated delete of a recent message still succeeds and one of a
+message deleted tens of thousands of deliveries ago answers ReceiptHandleIsInvalid.
 """
 
 from __future__ import annotations
@@ -33,12 +41,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.core.common_models import BaseModel
+from moto.sqs.models import Queue
 from moto.stepfunctions.parser import utils as workflow_utils
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 _lock = threading.Lock()
 _original_new = BaseModel.__new__
 _original_worker_start = ExecutionWorker.start
+_original_delete_message = Queue.delete_message
+_handles_lock = threading.RLock()
+DELETED_HANDLES_KEPT = 10_000  # per queue
 
 
 class _Ref(weakref.ref):  # type: ignore[type-arg]
@@ -118,10 +130,50 @@ def _start_worker_forgetting_finished_threads(self: ExecutionWorker) -> None:
     forget_finished_threads(workflow_utils.TMP_THREADS)
 
 
+class RecentHandles:
+    """A queue's receipt handles of deleted messages, the newest `DELETED_HANDLES_KEPT` of them:
+    the set operations moto's Queue uses (`in`, `update`, `add`, `len`), oldest forgotten first."""
+
+    def __init__(self, existing: Any = ()) -> None:
+        self._handles: dict[str, None] = {}  # insertion-ordered
+        self.update(existing)
+
+    def __contains__(self, handle: object) -> bool:
+        return handle in self._handles
+
+    def __len__(self) -> int:
+        return len(self._handles)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._handles))
+
+    def add(self, handle: str) -> None:
+        self.update((handle,))
+
+    def update(self, handles: Any) -> None:
+        with _handles_lock:
+            for handle in handles:
+                self._handles.pop(handle, None)
+                self._handles[handle] = None
+            extra = len(self._handles) - DELETED_HANDLES_KEPT
+            if extra > DELETED_HANDLES_KEPT // 10:  # in batches, not a dict walk per delete
+                for handle in list(self._handles)[:extra]:
+                    del self._handles[handle]
+
+
+def _delete_keeping_recent_handles(self: Queue, receipt_handle: str) -> None:
+    if not isinstance(self.deleted_messages, RecentHandles):  # a queue's first delete
+        with _handles_lock:
+            if not isinstance(self.deleted_messages, RecentHandles):
+                self.deleted_messages = RecentHandles(self.deleted_messages)
+    _original_delete_message(self, receipt_handle)
+
+
 def install() -> None:
     with _lock:
         BaseModel.__new__ = staticmethod(_new_tracked_weakly)  # type: ignore[method-assign,assignment]
         ExecutionWorker.start = _start_worker_forgetting_finished_threads
+        Queue.delete_message = _delete_keeping_recent_handles
 
 
 def tracked_objects(class_: type) -> int:
@@ -138,3 +190,34 @@ def held_in_memory() -> dict[str, int]:
         "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
         f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
     }
+
+
+def table_data_mib(region: str = "us-east-1") -> float:
+    """The Python memory of every table's items (their attribute values, keys and the partition
+    maps holding them) and of the index value maps local/moto_patches.py keeps beside them, in
+    MiB: the data a table holds, which grows with the orders as it does on DynamoDB. The
+    benchmark's memory pass reports it apart from the rest of the process's growth. An estimate:
+    a key object shared by a partition map, its item and an index entry is counted in each."""
+    import sys
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    def size(value: Any) -> int:
+        # The items are trees (no value is shared between two items, no cycles): no set of the
+        # objects seen, which for 20,000 items was itself tens of MiB that stayed in the RSS.
+        total = sys.getsizeof(value)
+        if isinstance(value, dict):
+            total += sum(size(k) + size(v) for k, v in list(value.items()))
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            total += sum(size(v) for v in list(value))
+        elif hasattr(value, "__dict__"):
+            total += size(vars(value))
+        return total
+
+    tables = [t for account in list(dynamodb_backends.values()) for b in list(account.values()) if b.region_name == region for t in list(b.tables.values())]
+    total = 0
+    for table in tables:
+        total += size(table.items)
+        for kept in ("_oms_index_values", "_oms_index_keys"):
+            total += size(table.__dict__.get(kept, {}))
+    return total / 2**20

@@ -49,6 +49,14 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    one, and moto's reset, are unchanged).
 9. moto's list of every model object it ever built (decision 162): local/moto_memory.py,
    installed from here.
+10. JSONPath texts (decision 180). moto's ASL engine parses every JSONPath it evaluates (each
+   Parameters binding, ResultSelector, ResultPath, Choice variable: about thirty per order) with
+   jsonpath_ng, which builds a new PLY parser, reflecting over its grammar, for each parse. The
+   parsed path is only read (find / update_or_create change the data, not the path), so each
+   path text is parsed once (a bounded cache); a malformed one still raises on every use.
+11. Request ids. moto draws every answer's 52-character request id one `random.choice` at a
+   time (a twentieth of a DynamoDB answer's CPU); it is drawn in one `random.choices` from the
+   same alphabet and moto's same (seedable) generator.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ from __future__ import annotations
 import base64
 import functools
 import logging
+import string
 import threading
 from typing import Any
 
@@ -68,6 +77,8 @@ from moto.dynamodb.models.table import StreamShard
 from moto.dynamodbstreams.models import ShardIterator
 from moto.stepfunctions.parser.asl.component import eval_component
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.utils import json_path
 
 from local import moto_memory, moto_validation
 
@@ -220,6 +231,23 @@ def _backend_getitem(self: BackendDict, account_id: str) -> Any:
     return _original_backend_getitem(self, account_id)
 
 
+_original_ext_parse = json_path.parse  # jsonpath_ng.ext.parse
+_original_plain_parse = result_path.parse  # jsonpath_ng.parse
+_parsed_ext_path = functools.lru_cache(maxsize=1024)(_original_ext_parse)
+_parsed_plain_path = functools.lru_cache(maxsize=1024)(_original_plain_parse)
+_REQUEST_ID_ALPHABET = string.ascii_letters + string.digits  # moto's get_random_string pool
+_original_request_id = core_responses.gen_amzn_requestid_long
+
+
+def _request_id(headerdict: dict[str, Any] | None = None) -> str:
+    from moto.moto_api._internal import mock_random
+
+    request_id = "".join(mock_random.choices(_REQUEST_ID_ALPHABET, k=52))
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = request_id
+    return request_id
+
+
 def install() -> None:
     moto_validation.install()
     moto_memory.install()
@@ -235,6 +263,9 @@ def install() -> None:
         StreamShard.add = _add_keeping_recent
         StreamShard.get = _get_from_kept
         ShardIterator.get = _iterator_get_keeping_recent
+        json_path.parse = _parsed_ext_path
+        result_path.parse = _parsed_plain_path
+        core_responses.gen_amzn_requestid_long = _request_id
 
 
 def held_in_memory() -> dict[str, int]:
@@ -259,7 +290,7 @@ def held_in_memory() -> dict[str, int]:
         f"stream iterators (bound {SHARD_ITERATORS_KEPT} + 10%)": sum(len(b.shard_iterators) for b in backends(dynamodbstreams_backends)),
         f"parsed update expressions (bound {_parsed_update_expression.cache_info().maxsize})": _parsed_update_expression.cache_info().currsize,
         "queued messages (drain as consumers keep up)": sum(len(q._messages) for q in queues),
-        "deleted messages' receipt handles (moto keeps every one)": sum(len(q.deleted_messages) for q in queues),
+        f"deleted messages' receipt handles kept (bound {moto_memory.DELETED_HANDLES_KEPT} + 10% per queue)": sum(len(q.deleted_messages) for q in queues),
         "table items (the data: DynamoDB keeps it too)": sum(len(t) for t in tables),
         **moto_memory.held_in_memory(),
     }

@@ -33,6 +33,7 @@ from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule
 from local.sqs_poller import SqsPoller
 from local.stream_poller import StreamPoller, iterators_after_present
+from local.warehouse import NoteCounter, local_warehouse
 from shared.aws import stores
 from shared.clock import now_iso
 from shared.observability import logger, metrics
@@ -119,12 +120,15 @@ class LocalRuntime:
         settings: dict[str, str] | None = None,  # function settings over the topology's (tests)
         schedule_seconds: dict[str, float] | None = None,  # schedule key -> period, over the scaled one
         stream_windows: dict[str, float] | None = None,  # stream consumer key -> batching window, over the topology's
+        warehouse: bool = False,  # a local WMS takes the outbound notes off their queue (local/warehouse.py)
     ):
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.empty, self.snapshot_seconds = empty, snapshot_seconds
         self.settings, self.schedule_seconds = dict(settings or {}), dict(schedule_seconds or {})
         self.stream_windows = dict(stream_windows or {})
+        self.warehouse = warehouse
+        self.warehouse_notes: NoteCounter | None = None  # with warehouse=True: the notes it took
         self.restored: persistence.Restored | None = None
         self.recovered: list[str] = []  # orders re-driven at start (their run died with the last process)
         self._snapshots: persistence.PeriodicSnapshots | None = None
@@ -191,6 +195,12 @@ class LocalRuntime:
                 )
                 poller.start()
                 self.pollers.append(poller)
+
+        if self.warehouse:
+            warehouse_poller, self.warehouse_notes = local_warehouse(
+                self.client("sqs"), self.resources.queue_urls["wms_outbound"], self.resources.queue_arns["wms_outbound"]
+            )
+            self.pollers.append(warehouse_poller)
 
         for consumer in topology.STREAM_CONSUMERS:
             stream_poller = StreamPoller(

@@ -13,23 +13,40 @@ from urllib3. Everything above the socket is unchanged: botocore still signs, se
 retries and runs its event hooks (the fault injector's `before-call` faults fire as before), moto
 still routes, parses and answers the same request. Clients in other processes (the CLI, curl, a
 test's own HTTP calls) still reach the real server on 127.0.0.1, which keeps serving.
+
+Two steps of that path cost more than the request they carry (decision 180): werkzeug's general
+test-request builder (`EnvironBuilder`, a tenth of a request's time) and botocore's SigV4
+signature (canonical request, string to sign, four HMACs), which moto never checks. For requests
+to a local moto server the WSGI environ is built directly (the same keys and values the builder
+gives), and a SigV4 request carries an `Authorization` header of the same form and credential
+scope (access key, date, region, service: what moto reads to find the account and the service)
+whose signature is a fixed placeholder. Requests signed any other way (S3's variant, presigned
+URLs) and requests to anywhere else are signed as before.
 """
 
 from __future__ import annotations
 
 import io
+import sys
 import threading
+from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import botocore.auth
 import botocore.awsrequest
 import botocore.httpsession
+from botocore.exceptions import NoCredentialsError
+from botocore.utils import get_current_datetime
 from urllib3.response import HTTPResponse
-from werkzeug.test import EnvironBuilder, run_wsgi_app
+from werkzeug.test import run_wsgi_app
+from werkzeug.urls import iri_to_uri
 
 _lock = threading.Lock()
 _apps: dict[str, Any] = {}  # "host:port" of a local moto server -> its WSGI application
 _original_send = botocore.httpsession.URLLib3Session.send
+_original_add_auth = botocore.auth.SigV4Auth.add_auth
+PLACEHOLDER_SIGNATURE = "0" * 64  # moto does not verify signatures; nothing else sees these requests
 
 
 def _body(body: Any) -> bytes:
@@ -50,16 +67,8 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
     app = _apps.get(url.netloc)
     if app is None:
         return _original_send(self, request)
-    headers = {k: (v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in request.headers.items()}
-    environ = EnvironBuilder(
-        path=url.path or "/",
-        base_url=f"{url.scheme}://{url.netloc}",
-        query_string=url.query,
-        method=request.method,
-        headers=headers,
-        data=_body(request.body),
-    ).get_environ()
-    environ["REMOTE_ADDR"] = "127.0.0.1"
+    headers = ((k, v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in request.headers.items())
+    environ = wsgi_environ(url.scheme, url.netloc, url.path or "/", url.query, request.method, headers, _body(request.body))
     app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
     try:
         content = b"".join(app_iter)
@@ -80,6 +89,59 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
     return response
 
 
+def _latin1(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1")  # WSGI's "bytes as latin-1" strings
+
+
+def wsgi_environ(scheme: str, netloc: str, path: str, query: str, method: str, headers: Iterable[tuple[str, str]], body: bytes) -> dict[str, Any]:
+    """The WSGI environ werkzeug's EnvironBuilder(path, base_url, query_string, method, headers,
+    data).get_environ() gives for a request (REMOTE_ADDR 127.0.0.1), built directly."""
+    host, _, port = netloc.partition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": _latin1(unquote(path if path.isascii() else iri_to_uri(path))),
+        "QUERY_STRING": _latin1(query),
+        "REQUEST_URI": _latin1(path),
+        "RAW_URI": _latin1(path),
+        "SERVER_NAME": host,
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "HTTP_HOST": netloc,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+    combined: dict[str, str] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif lowered != "content-length":
+            key = "HTTP_" + name.upper().replace("-", "_")
+            combined[key] = f"{combined[key]}, {value}" if key in combined else value
+    environ.update(combined)
+    return environ
+
+
+def _add_auth(self: botocore.auth.SigV4Auth, request: Any) -> None:
+    if type(self) is not botocore.auth.SigV4Auth or urlsplit(request.url).netloc not in _apps:
+        return _original_add_auth(self, request)
+    if self.credentials is None:
+        raise NoCredentialsError()
+    request.context["timestamp"] = get_current_datetime().strftime(botocore.auth.SIGV4_TIMESTAMP)
+    self._modify_request_before_signing(request)  # the date and token headers, as when signing
+    request.headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, SignedHeaders=host;x-amz-date, Signature={PLACEHOLDER_SIGNATURE}"
+    return None
+
+
 def _names(endpoint: str) -> set[str]:
     """The server's host:port as a client may spell it (moto's workflow engine calls it localhost)."""
     port = urlsplit(endpoint).port
@@ -91,6 +153,7 @@ def install(app: Any, endpoint: str) -> None:
     with _lock:
         _apps.update(dict.fromkeys(_names(endpoint), app))
         botocore.httpsession.URLLib3Session.send = _send
+        botocore.auth.SigV4Auth.add_auth = _add_auth
 
 
 def uninstall(endpoint: str) -> None:

@@ -9,7 +9,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-from local import moto_patches
+from local import moto_memory, moto_patches
 
 
 def test_moto_is_the_pinned_version():
@@ -62,6 +62,22 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     assert list(inspect.signature(moto_patches._original_delete_item).parameters) == ["self", "hash_key", "range_key"]
     assert list(inspect.signature(moto_patches._original_update_item).parameters)[:3] == ["self", "table_name", "key"]
     assert "self.items[hash_value][range_value] = item" in inspect.getsource(moto_patches._original_put_item)
+    # Decision 180: the JSONPath parses, the request id, the deleted handles and SigV4's steps.
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    assert "input_expr = parse(path)" in inspect.getsource(json_path.extract_json)
+    assert "parse(self.result_path_src)" in inspect.getsource(result_path.ResultPath._eval_body)
+    assert "gen_amzn_requestid_long(headers)" in inspect.getsource(moto_speed.core_responses)
+    assert "get_random_string(length=52)" in inspect.getsource(moto_speed._original_request_id)
+    assert "self.deleted_messages.update(message.all_receipt_handles)" in inspect.getsource(moto_memory._original_delete_message)
+    assert "if receipt_handle in self.deleted_messages:" in inspect.getsource(moto_memory._original_delete_message)
+    import botocore.auth
+
+    from local import transport
+
+    assert "self._modify_request_before_signing(request)" in inspect.getsource(transport._original_add_auth)
+    assert callable(botocore.auth.SigV4Auth.scope)
 
 
 def test_handler_errors_come_back_with_their_class_name():
