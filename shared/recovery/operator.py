@@ -20,6 +20,7 @@ cannot start a second run:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -111,13 +112,26 @@ def _resumption(current: StoredOrder, failed: OrderStatus, inventory: InventoryS
         return S.ON_HOLD, None
     if failed == S.RELEASED:
         return S.RELEASED, Resume.RELEASE
-    if failed == S.RESERVED and current.plan is not None:
-        lines = inventory.reservations(current.order_id)
-        if lines and all(line.state == "HELD" for line in lines):
-            return S.RESERVED, Resume.RELEASE
+    if failed == S.RESERVED and current.plan is not None and _plan_held(current, inventory):
+        return S.RESERVED, Resume.RELEASE
     if failed in (S.APPROVED, S.ROUTED, S.RESERVED, S.BACKORDERED):
         return S.APPROVED, Resume.ROUTE
     raise IllegalTransition(current.order_id, current.status, failed)
+
+
+def _plan_held(current: StoredOrder, inventory: InventoryStore) -> bool:
+    """Every line of the order's plan is HELD, as planned, and nothing else is: the release can go
+    on. Lines an earlier reservation released or committed (records of an older version, decision
+    183) do not count against it."""
+    planned: Counter[tuple[str, str]] = Counter()
+    for shipment in current.plan.shipments:
+        for line in shipment.lines:
+            planned[(shipment.warehouse_id, line.sku)] += line.quantity
+    held: Counter[tuple[str, str]] = Counter()
+    for line in inventory.reservations(current.order_id):
+        if line.state == "HELD":
+            held[(line.warehouse_id, line.sku)] += line.quantity
+    return bool(planned) and held == planned
 
 
 def for_each(order_ids: Sequence[str], act: Callable[[str], StoredOrder | Retried]) -> list[BulkResult]:
