@@ -11,6 +11,7 @@ from shared.aws.stores import inventory_store, order_store
 from shared.aws.transient import transient_errors_named
 from shared.observability import logger
 from shared.usecases.reserve_stock import reserve_stock
+from shared.usecases.split_backorder import MISSING_LINES, backorder_mode
 from shared.writeback.aws.store import channel_sync_store
 from shared.writeback.stock_marks import mark_stock_changed
 from shared.workflow_io import OrderRef
@@ -26,4 +27,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # 库存同步: the channels hear that these SKUs have less to sell (the plan comes with the input).
     shipments = (event.get("plan") or {}).get("shipments") or []
     mark_stock_changed((line["sku"] for s in shipments for line in s.get("lines", [])), channel_sync_store(), debounce=True)
+    # BACKORDER_MODE=lines: a receipt handled while routing split off the child of the missing
+    # lines would be missed by it; look now that this order holds its own units (decision 186).
+    if backorder_mode() == MISSING_LINES:
+        _wake_child(request.order_id)
     return {"order_id": request.order_id, "reservation_id": reservation_id}
+
+
+def _wake_child(order_id: str) -> None:
+    from shared.backorders.queue import send_restock
+    from shared.backorders.wake import wake_child_if_restocked  # the planner's modules: lines mode only
+
+    if (woken := wake_child_if_restocked(order_id, order_store(), inventory_store(), send_restock)) is not None:
+        logger.info("backorder child restocked meanwhile: release signalled", extra={"sku": woken.sku, "trigger": woken.trigger})

@@ -25,8 +25,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.info("routed", extra={"outcome": outcome.outcome})
     if outcome.outcome == "BACKORDERED":  # the customer's delay notice (shared/notices/)
         announce_backordered(request.order_id)
-    if outcome.waiting_order_id is not None:  # the order, or the child of its missing lines
         # A receipt handled while this step routed would be missed: look at the stock once more.
-        if (woken := wake_if_restocked(outcome.waiting_order_id, order_store(), inventory_store(), send_restock)) is not None:
-            logger.info("backordered, but restocked meanwhile: release signalled", extra={"sku": woken.sku, "waiting_order_id": outcome.waiting_order_id})
+        # (A child of missing lines is looked at by the inventory lock, once its parent holds its units.)
+        if (woken := wake_if_restocked(request.order_id, order_store(), inventory_store(), send_restock)) is not None:
+            logger.info("backordered, but restocked meanwhile: release signalled", extra={"sku": woken.sku})
     return {"order_id": request.order_id, **outcome.model_dump(mode="json")}

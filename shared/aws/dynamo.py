@@ -66,7 +66,9 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
         code = error.response["Error"]["Code"]
         if code == "TransactionCanceledException":
             reasons = [r.get("Code", "None") for r in error.response.get("CancellationReasons", [])]
-            if any(r in TRANSIENT_CANCELLATION_REASONS for r in reasons):
+            # A failed condition decides, whatever else was throttled beside it: a retry would meet
+            # it again, and the caller's answer to a lost race is to read again, not to wait.
+            if "ConditionalCheckFailed" not in reasons and any(r in TRANSIENT_CANCELLATION_REASONS for r in reasons):
                 raise StoreUnavailable(f"transaction conflicted or throttled: {reasons}") from error
             raise TransactionCancelled(reasons) from error
         raise_if_transient(error)

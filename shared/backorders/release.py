@@ -20,6 +20,7 @@ the function's timeout."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Literal
 
@@ -133,15 +134,30 @@ def _release_one(
 
 def _route_and_reserve(order_id: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> bool:
     """The workflow's Route → ReserveStock loop, run here so the next order sees what is left."""
+    child = None
     for attempt in range(MAX_ROUTE_ATTEMPTS + 2):
         routed = route_order(order_id, attempt, orders, inventory)
         if routed.waiting_order_id not in (None, order_id):  # a child of missing lines (BACKORDER_MODE=lines)
-            wake_if_restocked(routed.waiting_order_id, orders, inventory, send)  # decision 186
+            child = routed.waiting_order_id
         if routed.outcome == "BACKORDERED":
             return False
         try:
             reserve_stock(order_id, orders, inventory)
-            return True
         except StockShortage:
             continue  # another order took the units between the plan and the reservation: plan again
+        if child is not None:  # once the parent holds its units, not before (decision 186)
+            _wake_best_effort(child, orders, inventory, send)
+        return True
     return False
+
+
+_LOG = logging.getLogger("oms.backorders")
+
+
+def _wake_best_effort(child: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> None:
+    """The child's look at the stock; a failure to send leaves it to the next receipt's signal or
+    the stuck detector, and does not stop the pass with its parent reserved and no run started."""
+    try:
+        wake_if_restocked(child, orders, inventory, send)
+    except Exception:  # noqa: BLE001 - the parent's release goes on whatever this look meets
+        _LOG.warning("backorder child %s: the look at the stock after its parent's reservation failed", child, exc_info=True)

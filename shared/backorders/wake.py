@@ -16,15 +16,20 @@ from collections.abc import Callable
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore
 from shared.backorders.signals import RestockSignal
+from shared.errors import OrderNotFound
 from shared.lifecycle import OrderStatus
 from shared.usecases.route_order import plan_now
+from shared.usecases.split_backorder import MISSING_LINES, backorder_child_id, backorder_mode
 
 SendSignal = Callable[[RestockSignal], None]
 
 
 def wake_if_restocked(order_id: str, orders: OrderStore, inventory: InventoryStore, send: SendSignal) -> RestockSignal | None:
     """The signal sent (None: the order is not BACKORDERED, or the stock still cannot cover it)."""
-    current = orders.load(order_id)
+    try:
+        current = orders.load(order_id)
+    except OrderNotFound:  # a child of missing lines that was never split off
+        return None
     if current is None or current.status != OrderStatus.BACKORDERED or not current.order.lines:
         return None
     if plan_now(current.order, inventory) is None:
@@ -32,3 +37,12 @@ def wake_if_restocked(order_id: str, orders: OrderStore, inventory: InventorySto
     signal = RestockSignal(sku=current.order.lines[0].sku, trigger=f"backordered:{order_id}:v{current.version}")
     send(signal)
     return signal
+
+
+def wake_child_if_restocked(order_id: str, orders: OrderStore, inventory: InventoryStore, send: SendSignal) -> RestockSignal | None:
+    """BACKORDER_MODE=lines: the same look for the child holding the order's missing lines, taken
+    once the order holds its own units (the inventory lock), so that the units it planned are not
+    counted as free for the child (decision 186). None without a child or in whole-order mode."""
+    if backorder_mode() != MISSING_LINES:
+        return None
+    return wake_if_restocked(backorder_child_id(orders.load(order_id).order), orders, inventory, send)

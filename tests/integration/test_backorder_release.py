@@ -4,6 +4,7 @@ stock cannot serve keeps its place, duplicates change nothing (shared/backorders
 import json
 
 from functions.backorder_release.handler import handler as backorder_release
+from functions.inventory_lock.handler import handler as inventory_lock
 from functions.review.handler import handler as review
 from functions.routing.handler import handler as routing
 from functions.stock_sync.handler import handler as stock_sync
@@ -194,6 +195,10 @@ def test_a_line_level_child_backordered_just_after_a_receipt_was_handled_signals
     child = order_id_for("own_shop", "BO-13#backorder")
     assert order_store().load(parent).status == OrderStatus.ROUTED
     assert order_store().load(child).status == OrderStatus.BACKORDERED
+    # Routing does not look for the child: the parent's 2 planned units still count as free then.
+    assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
+    inventory_lock({"order_id": parent}, context())  # the parent holds its units; now the child looks
+    assert order_store().load(parent).status == OrderStatus.RESERVED
     [message] = drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
     signal = RestockSignal.model_validate_json(message["Body"])
     assert signal.sku == SKU and signal.trigger == f"backordered:{child}:v{order_store().load(child).version}"
@@ -202,7 +207,42 @@ def test_a_line_level_child_backordered_just_after_a_receipt_was_handled_signals
     assert order_store().load(child).status == OrderStatus.RESERVED
 
     monkeypatch.setattr(routing_use_case, "split_off_backorder", split_off)
-    routing({"order_id": parent, "route_attempt": 0}, context())  # a retried step: the child moved on, nothing to signal
+    inventory_lock({"order_id": parent}, context())  # a retried step: the child moved on, nothing to signal
+    assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
+
+
+def test_a_child_is_not_signalled_on_units_its_parent_planned_but_has_not_reserved(seeded, shanghai_order, aws, monkeypatch):
+    """3 ordered, 2 in stock (BACKORDER_MODE=lines): the parent is routed for 2 and the child waits
+    for 1. No receipt came, so nothing is signalled, neither by routing (the parent's 2 are still
+    unreserved then) nor by the inventory lock (they are the parent's now). A signal at routing
+    would let the release give the child a unit the parent planned (decision 186)."""
+    import boto3
+
+    monkeypatch.setenv("BACKORDER_MODE", "lines")
+    sqs = boto3.client("sqs")
+    drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    parent = waiting_order(shanghai_order, 15, quantity=3)
+    child = order_id_for("own_shop", "BO-15#backorder")
+    assert (order_store().load(parent).status, order_store().load(child).status) == (OrderStatus.ROUTED, OrderStatus.BACKORDERED)
+    inventory_lock({"order_id": parent}, context())
+    assert order_store().load(parent).status == OrderStatus.RESERVED
+    assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
+
+
+def test_in_lines_mode_a_retried_route_or_lock_of_an_order_without_a_child_goes_on(seeded, shanghai_order, aws, monkeypatch):
+    """An order the stock covers has no child; a repeated Route step (a retry, a duplicate run, the
+    stuck detector's re-drive) and the lock must not fail looking for one."""
+    import boto3
+
+    monkeypatch.setenv("BACKORDER_MODE", "lines")
+    sqs = boto3.client("sqs")
+    drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"])
+    order_id = waiting_order(shanghai_order, 16, quantity=1)
+    assert order_store().load(order_id).status == OrderStatus.ROUTED
+    assert routing({"order_id": order_id, "route_attempt": 0}, context())["outcome"] == "ROUTED"
+    inventory_lock({"order_id": order_id}, context())
+    inventory_lock({"order_id": order_id}, context())
+    assert order_store().load(order_id).status == OrderStatus.RESERVED
     assert drain(sqs, aws.env["BACKORDER_RELEASE_QUEUE_URL"]) == []
 
 

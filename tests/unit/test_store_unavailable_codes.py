@@ -60,3 +60,9 @@ def test_a_transaction_cancelled_by_a_condition_is_a_cancellation():
     with pytest.raises(TransactionCancelled) as cancelled:
         transact_write(CancellingClient(["None", "ConditionalCheckFailed"]), [])
     assert cancelled.value.failed(1) and not cancelled.value.failed(0)
+
+
+def test_a_failed_condition_beside_a_throttle_is_a_cancellation_not_unavailability():
+    with pytest.raises(TransactionCancelled) as cancelled:
+        transact_write(CancellingClient(["ThrottlingError", "ConditionalCheckFailed"]), [])
+    assert cancelled.value.failed(1)
