@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.backorders.signals import RestockSignal
-from shared.backorders.wake import wake_if_restocked
+from shared.backorders.wake import wake_child_if_restocked
 from shared.clock import now_iso
 from shared.errors import StockShortage, VersionConflict
 from shared.lifecycle import Actor, OrderStatus, transition_entry
@@ -134,19 +134,14 @@ def _release_one(
 
 def _route_and_reserve(order_id: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> bool:
     """The workflow's Route → ReserveStock loop, run here so the next order sees what is left."""
-    child = None
     for attempt in range(MAX_ROUTE_ATTEMPTS + 2):
-        routed = route_order(order_id, attempt, orders, inventory)
-        if routed.waiting_order_id not in (None, order_id):  # a child of missing lines (BACKORDER_MODE=lines)
-            child = routed.waiting_order_id
-        if routed.outcome == "BACKORDERED":
+        if route_order(order_id, attempt, orders, inventory).outcome == "BACKORDERED":
             return False
         try:
             reserve_stock(order_id, orders, inventory)
         except StockShortage:
             continue  # another order took the units between the plan and the reservation: plan again
-        if child is not None:  # once the parent holds its units, not before (decision 186)
-            _wake_best_effort(child, orders, inventory, send)
+        _wake_child_best_effort(order_id, orders, inventory, send)
         return True
     return False
 
@@ -154,10 +149,12 @@ def _route_and_reserve(order_id: str, orders: OrderStore, inventory: InventorySt
 _LOG = logging.getLogger("oms.backorders")
 
 
-def _wake_best_effort(child: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> None:
-    """The child's look at the stock; a failure to send leaves it to the next receipt's signal or
-    the stuck detector, and does not stop the pass with its parent reserved and no run started."""
+def _wake_child_best_effort(order_id: str, orders: OrderStore, inventory: InventoryStore, send: ContinueLater) -> None:
+    """BACKORDER_MODE=lines: the look at the stock for the child of the order's missing lines, as
+    the inventory lock takes it, once the order holds its units (decision 191). A failure to send
+    leaves the child to the next receipt's signal or the stuck detector, and does not stop the
+    pass with its parent reserved and no run started."""
     try:
-        wake_if_restocked(child, orders, inventory, send)
+        wake_child_if_restocked(order_id, orders, inventory, send)
     except Exception:  # noqa: BLE001 - the parent's release goes on whatever this look meets
-        _LOG.warning("backorder child %s: the look at the stock after its parent's reservation failed", child, exc_info=True)
+        _LOG.warning("%s: the look at the stock for its backorder child failed", order_id, exc_info=True)

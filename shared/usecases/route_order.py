@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
@@ -30,7 +30,7 @@ from shared.routing import (
 from shared.routing.network import CHINA_TIME
 from shared.usecases.retry import on_version_conflict
 from shared.writeback.plan_carriers import plan_with_carriers
-from shared.usecases.split_backorder import MISSING_LINES, backorder_child_id, backorder_mode, shippable_now, split_off_backorder
+from shared.usecases.split_backorder import MISSING_LINES, backorder_mode, shippable_now, split_off_backorder
 
 MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before backordering
 
@@ -38,10 +38,6 @@ MAX_ROUTE_ATTEMPTS = 3  # re-plans after a reservation found stock gone, before 
 class RouteOutcome(BaseModel, defer_build=True):
     outcome: Literal["ROUTED", "BACKORDERED"]
     plan: RoutingPlan | None = None
-    # The order this step left BACKORDERED, if any: the order itself, or (BACKORDER_MODE=lines) the
-    # child holding its missing lines while the order itself is ROUTED. The caller looks at the
-    # stock once more for it (shared/backorders/wake.py, decision 186). Not in the workflow's state.
-    waiting_order_id: str | None = Field(default=None, exclude=True)
 
 
 def route_order(order_id: str, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
@@ -82,11 +78,9 @@ def plan_now(order: OrderIn, inventory: InventoryStore) -> RoutingDecision | Non
 
 def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, inventory: InventoryStore) -> RouteOutcome:
     if current.status == OrderStatus.BACKORDERED:
-        return RouteOutcome(outcome="BACKORDERED", waiting_order_id=current.order_id)
-    if current.status == OrderStatus.ROUTED and route_attempt == 0:  # a retried step: same plan
-        # The first run may have died before it looked at the stock for a child it split off.
-        child = backorder_child_id(current.order) if backorder_mode() == MISSING_LINES else None
-        return RouteOutcome(outcome="ROUTED", plan=current.plan, waiting_order_id=child)
+        return RouteOutcome(outcome="BACKORDERED")
+    if current.status == OrderStatus.ROUTED and route_attempt == 0:
+        return RouteOutcome(outcome="ROUTED", plan=current.plan)  # a retried step: same plan
     if current.status not in (OrderStatus.APPROVED, OrderStatus.ROUTED):
         raise OrderMovedOn(current.order_id, current.status, "routing")
 
@@ -123,7 +117,7 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
             OrderStatus.BACKORDERED,
             transition_entry(current.status, OrderStatus.BACKORDERED, Actor.system("routing"), **details),
         )
-        return RouteOutcome(outcome="BACKORDERED", waiting_order_id=current.order_id)
+        return RouteOutcome(outcome="BACKORDERED")
 
     plan = plan_with_carriers(decided, request if backorder_id is None else replace(request, lines=covered), routing_network(inventory.warehouses()))
     orders.transition(
@@ -144,4 +138,4 @@ def _route(current: StoredOrder, route_attempt: int, orders: OrderStore, invento
         ),
         set_fields={"plan": plan.model_dump(mode="json")},
     )
-    return RouteOutcome(outcome="ROUTED", plan=plan, waiting_order_id=backorder_id)
+    return RouteOutcome(outcome="ROUTED", plan=plan)
