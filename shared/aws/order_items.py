@@ -23,6 +23,7 @@ to its item (and removes it from META), so old and new orders live side by side
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from shared.aws.dynamo import batch_get, from_item, query_prefix, to_item, to_value
@@ -43,20 +44,22 @@ def pk(order_id: str) -> str:
 def read_order(db: Any, table: str, order_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(META with its content merged in, the content item) read consistently in one Query, or
     (None, content) when the order's state is not stored (yet)."""
-    for _ in range(_READS):
-        items = {item["sk"]: item for item in query_prefix(db, table, pk(order_id), META)}
-        meta = items.get(META)
-        if meta is None or not plan_replaced_meanwhile(meta, items):
-            break
+    items = read_with_plan(lambda: query_prefix(db, table, pk(order_id), META))
+    meta = items.get(META)
     return (merged(meta, items) if meta is not None else None), items.get(CONTENT)
 
 
-def plan_replaced_meanwhile(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> bool:
-    """META names a plan the same read did not find. A plan is put before META names it, and the
-    plan it replaces is deleted only after (decision 189), so a read that met META before a
-    re-route and the plan items after it misses the plan it was given: read again."""
-    named = meta.get(PLAN_KEY)
-    return bool(named) and named not in items
+def read_with_plan(read: Callable[[], list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """An order's items by sort key from `read` (a consistent query of its META… items or of its
+    partition), read again while META names a plan the same read did not find. A plan is put
+    before META names it, and the plan it replaces is deleted only after (decision 189), so a read
+    that met META before a re-route and the plan items after it misses the plan it was given."""
+    for _ in range(_READS):
+        items = {item["sk"]: item for item in read()}
+        named = items.get(META, {}).get(PLAN_KEY)
+        if not named or named in items:
+            break
+    return items
 
 
 def merged(meta: dict[str, Any], items: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -694,11 +694,7 @@ class OrderStore:
     def partition(self, order_id: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
         """The order's whole partition, read consistently: its items, the same by sort key, and its
         META merged with the order's content and items (`order_items.merged`). Raises OrderNotFound."""
-        for _ in range(3):  # once more while a re-route replaced the plan META named (decision 189)
-            items = query_partition(self.db, self.table, _pk(order_id), consistent=True)
-            by_sk = {i["sk"]: i for i in items}
-            if order_items.META not in by_sk or not order_items.plan_replaced_meanwhile(by_sk[order_items.META], by_sk):
-                break
+        by_sk = order_items.read_with_plan(lambda: query_partition(self.db, self.table, _pk(order_id), consistent=True))
         if order_items.META not in by_sk:
             raise OrderNotFound(order_id)
-        return items, by_sk, order_items.merged(by_sk[order_items.META], by_sk)
+        return list(by_sk.values()), by_sk, order_items.merged(by_sk[order_items.META], by_sk)

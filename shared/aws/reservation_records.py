@@ -102,6 +102,13 @@ def sets_expiry(lines: Sequence[ReservationLine]) -> bool:
     return lines[0].group is not None and set(lines[0].group_held or ()) <= {line_name(line) for line in lines}
 
 
+def leaves_expiry_to_a_read(lines: Sequence[ReservationLine]) -> bool:
+    """Lines settled together that are part of a shared record but not all it held: the settle
+    writes no expiry, so the caller reads the records once more afterwards
+    (InventoryStore.expire_settled_records)."""
+    return any(batch[0].group is not None and not sets_expiry(batch) for batch in grouped(lines))
+
+
 def settled_without_expiry(item: dict[str, Any]) -> bool:
     """A shared record (a plain item) none of whose lines is HELD any more, still without its
     expiry: a line never becomes HELD again, so it may get one now."""

@@ -55,7 +55,7 @@ def _settle(order_id: str, inventory: InventoryStore, warehouse_id: str | None, 
             for batch in transaction_batches(held):  # a line on buckets takes an item per bucket
                 transact_write(inventory.db, settle(batch, int(time.time())))
                 settled.extend(batch)
-                unexpired |= any(lines[0].group is not None and not reservation_records.sets_expiry(lines) for lines in reservation_records.grouped(batch))
+                unexpired |= reservation_records.leaves_expiry_to_a_read(batch)
         except TransactionCancelled:
             continue
     raise RuntimeError(f"order {order_id}: reservation lines kept changing while settling them")

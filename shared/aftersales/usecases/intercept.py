@@ -217,5 +217,5 @@ def release_reservation_line(line: ReservationLine, reason: str, deps: AfterSale
         transact_write(deps.inventory.db, deps.inventory.release_items([line], reason, int(time.time())))
     except TransactionCancelled:
         return  # released meanwhile
-    if line.group is not None and not reservation_records.sets_expiry([line]):  # its record's other lines
+    if reservation_records.leaves_expiry_to_a_read([line]):  # its record's other lines
         deps.inventory.expire_settled_records(line.order_id, int(time.time()))
