@@ -154,6 +154,17 @@ def query_prefix(db: Any, table: str, pk: str, prefix: str, *, newest_first: boo
     )
 
 
+def query_between(db: Any, table: str, pk: str, low: str, high: str) -> list[dict[str, Any]]:
+    """Every item of one partition with `low <= sort key <= high`, read consistently."""
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
+        "ExpressionAttributeValues": {":pk": to_value(pk), ":low": to_value(low), ":high": to_value(high)},
+        "ConsistentRead": True,
+    }
+    return _query_up_to(db, kwargs, limit=sys.maxsize)
+
+
 def _query_up_to(db: Any, kwargs: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while len(items) < limit:

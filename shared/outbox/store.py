@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.aws import order_items
-from shared.aws.dynamo import TableAdapter, from_item, query_prefix, raise_if_transient, to_item, to_value
+from shared.aws.dynamo import TableAdapter, from_item, query_between, query_prefix, raise_if_transient, to_item, to_value
 from shared.outbox import note_messages
 from shared.outbox.messages import OutboxMessage
 
@@ -67,34 +67,17 @@ class OutboxStore(TableAdapter):
         voiding or intercept), in one consistent Query of its `NOTE#…` and `OUTBOX#…` items
         (adjacent in sort order); `order`: its content when the caller holds it, else read when a
         note's message needs it."""
-        items = self._notes_and_messages(order_id)
+        items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, "OUTBOX$")
         notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
-        messages = []
-        if notes:
-            if order is None:
-                meta, _ = order_items.read_order(self.db, self.table, order_id)
-                order = (meta or {}).get("order") or {}
-            messages = [note_messages.message_of(note, order) for note in notes]
+        if notes and order is None:
+            order = self._order_content(order_id)
+        messages = [note_messages.message_of(note, order) for note in notes]
         return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
 
-    def _notes_and_messages(self, order_id: str) -> list[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :low AND :high",
-            "ExpressionAttributeValues": {":pk": to_value(f"ORDER#{order_id}"), ":low": to_value(note_messages.NOTE_PREFIX), ":high": to_value("OUTBOX$")},
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            try:
-                page = self.db.query(**kwargs)
-            except ClientError as error:
-                raise_if_transient(error)
-                raise
-            items.extend(from_item(i) for i in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    def _order_content(self, order_id: str) -> dict[str, Any]:
+        """The order's content (`order` of the stored order), which a note's message is built with."""
+        meta, _ = order_items.read_order(self.db, self.table, order_id)
+        return (meta or {}).get("order") or {}
 
     def all_of(self, order_id: str) -> list[dict[str, Any]]:
         return query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")
@@ -128,8 +111,7 @@ class OutboxStore(TableAdapter):
                 continue
             order_id = item["order_id"]
             if order_id not in orders:
-                meta, _ = order_items.read_order(self.db, self.table, order_id)
-                orders[order_id] = (meta or {}).get("order") or {}
+                orders[order_id] = self._order_content(order_id)
             messages.append(note_messages.message_of(item, orders[order_id]))
         return messages
 
