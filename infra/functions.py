@@ -54,6 +54,14 @@ class Functions(Construct):
     def __init__(self, scope: Construct, id_: str, *, settings: EnvironmentSettings) -> None:
         super().__init__(scope, id_)
         self._settings = settings
+        # The first deploys of new store layouts, the same for every function of the stage:
+        # decision 154's (`cdk deploy -c order_plain_transitions=off`; a stage that has not
+        # recorded it is refused, infra/store_layout.py, decision 189) and decisions 183/185's
+        # (`cdk deploy -c shared_records=off`).
+        self._layout_switches = {
+            **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
+            **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
+        }
         self.shared_layer = lambda_.LayerVersion(
             self,
             "SharedLayer",
@@ -125,11 +133,7 @@ class Functions(Construct):
                 **topology.function_settings(spec, settings.name),
                 # The environment's notice sender (cdk.json notice_email_from, decision 138).
                 **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
-                # The first deploy of decision 154's layout: `cdk deploy -c order_plain_transitions=off`;
-                # a stage that has not recorded it is refused (infra/store_layout.py, decision 189).
-                **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
-                # The first deploy of decisions 183/185's layouts: `cdk deploy -c shared_records=off`.
-                **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
+                **self._layout_switches,
             },
         )
         mark(function, spec.key)

@@ -51,6 +51,7 @@ class FakeChannelApis(LocalHttpFake):
         self.orders: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, external id) -> the platform's order
         self.fulfilled: dict[int, int] = defaultdict(int)  # Shopify line item id -> units fulfilled
         self.shops: dict[str, tuple[str, str]] = {}  # access token -> (channel, shop)
+        self._lists.tokens = self.shops  # the list handlers know the same shops
         self._faults: dict[str, list[tuple[int, float | None]]] = defaultdict(list)
         self.lock = threading.Lock()
 
@@ -58,7 +59,6 @@ class FakeChannelApis(LocalHttpFake):
 
     def add_shop(self, channel: str, shop: str) -> None:
         self.shops[self.token(channel, shop)] = (channel, shop)
-        self._lists.tokens[self.token(channel, shop)] = (channel, shop)
 
     @staticmethod
     def token(channel: str, shop: str) -> str:

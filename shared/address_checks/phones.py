@@ -98,5 +98,5 @@ def check(phone: str, region: str = "CN") -> Phone:
     else:
         # a mainland mobile is reachable from Hong Kong, Macau and Taiwan too (buyers give theirs)
         valid = bool(local.match(national)) or (region in ("HK", "MO", "TW") and bool(_MAINLAND_MOBILE.match(national)))
-    fake = False  # without a country code the national number is the text, found no placeholder above
-    return Phone(national, _CALLING.get(region) if valid else None, valid and not fake, fake)
+    # without a country code the national number is the text, found no placeholder above
+    return Phone(national, _CALLING.get(region) if valid else None, valid, False)

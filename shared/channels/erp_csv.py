@@ -149,8 +149,7 @@ def formula_cells(record: dict[str | None, Any]) -> list[Problem]:
     return [
         Problem(field=column, rule="formula_like", message=f"'{column}' starts like a spreadsheet formula; stored as text, neutralised in every CSV export")
         for column, value in record.items()
-        # most cells start with none of a formula's characters: the call only for those that do
-        if isinstance(column, str) and isinstance(value, str) and value.startswith(FORMULA_STARTS) and looks_like_formula(value)
+        if isinstance(column, str) and isinstance(value, str) and looks_like_formula(value)
     ]
 
 
