@@ -13,7 +13,6 @@ traditional: B0 of the routing benchmark (benchmarks/routing_baselines.fixed_pri
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -22,7 +21,6 @@ from benchmarks.routing_benchmark import price
 from shared.routing import Network, RoutingRequest, Unroutable, optimiser
 from shared.routing.costs import billed_kg
 from shared.routing.memo import PlanningMemo
-from shared.routing.network import CHINA_TIME
 from shared.routing.planner import Prepared, prepare_available, problem_of
 from simulation.stock import Cell, SimStock
 
@@ -64,7 +62,6 @@ class Router:
         self.network, self.policy = network, policy
         self.baseline = fixed_priority(priority) if policy == "traditional" else None
         self.site_ids = tuple(s.warehouse_id for s in network.sites)
-        self.cut_offs = sorted({s.cut_off_minute for s in network.sites})  # how many of them `now` reached says which warehouses are past theirs
         self.capped_sites = tuple(s for s in network.sites if s.daily_capacity is not None)
         self.cache: dict[tuple, Routed | None] = {}
         self.hits = self.misses = 0
@@ -99,8 +96,7 @@ class Router:
         """All the decision reads: the strategy, destination province, days to the promise, which
         warehouses are past their cut-off, the cart, the units each warehouse could take of each
         line (Demand.availability: at most the quantity) and the warehouses at their capacity."""
-        local = request.now.astimezone(CHINA_TIME)
-        minute = local.hour * 60 + local.minute
+        days, _, passed = self.memo.clock(request.promised_delivery_date, request.now)
         cart = request.lines
         if len(cart) > 1:
             lines: dict[str, int] = {}
@@ -111,8 +107,8 @@ class Router:
         return (
             strategy,
             request.destination.province_code,
-            None if request.promised_delivery_date is None else (request.promised_delivery_date - local.date()).days,  # costs.days_to_promise
-            bisect_right(self.cut_offs, minute),
+            days,
+            passed,
             cart,
             tuple([capped(self.row(stock, sku), quantity) for sku, quantity in cart]),
             full,

@@ -68,12 +68,18 @@ class PlanningMemo:
     def lane(self, site: Site, destination: Destination, promised: date | None, now: datetime) -> Lane:
         return self.lanes((site,), destination, promised, now)[0]
 
+    def clock(self, promised: date | None, now: datetime) -> tuple[int | None, int, int]:
+        """The clock as a lane reads it: (days to the promise, as costs.days_to_promise; the
+        minute of the China day; how many of the network's cut-off minutes it has reached, which
+        says which warehouses are past theirs)."""
+        local = now.astimezone(CHINA_TIME)
+        minute = local.hour * 60 + local.minute
+        return (None if promised is None else (promised - local.date()).days), minute, bisect_right(self._cut_offs, minute)
+
     def lanes(self, sites: tuple[Site, ...] | list[Site], destination: Destination, promised: date | None, now: datetime) -> list[Lane]:
         """The lanes from these warehouses; the clock is read once for all of them (the value of
         Site.ships_in_days and costs.days_to_promise at `now`)."""
-        local = now.astimezone(CHINA_TIME)
-        minute = local.hour * 60 + local.minute
-        days = None if promised is None else (promised - local.date()).days
+        days, minute, _ = self.clock(promised, now)
         out = []
         for site in sites:
             key = (site.warehouse_id, destination.province_code, destination.lat, destination.lon, days, 0 if minute < site.cut_off_minute else 1)
@@ -91,10 +97,8 @@ class PlanningMemo:
         None, or None and why the strategy leaves the warehouse out (planner._ruled_out). The
         clock is read as `lanes` reads it: the days to the promise, and which warehouses are past
         their cut-off (how many of the network's cut-off minutes `now` has reached says which)."""
-        local = now.astimezone(CHINA_TIME)
-        minute = local.hour * 60 + local.minute
-        days = None if promised is None else (promised - local.date()).days
-        key = (self._key(strategy), destination.province_code, destination.lat, destination.lon, days, bisect_right(self._cut_offs, minute))
+        days, _, passed = self.clock(promised, now)
+        key = (self._key(strategy), destination.province_code, destination.lat, destination.lon, days, passed)
         found = self._ways.get(key)
         if found is None:
             from shared.routing.planner import _ruled_out  # the planner builds on this module
