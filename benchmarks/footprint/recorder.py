@@ -96,8 +96,11 @@ def table_shapes() -> dict[str, TableShape]:
 
 
 class Recorder:
-    def __init__(self) -> None:
+    def __init__(self, on_write: Callable[[str, dict[str, Any] | None, dict[str, Any] | None, bool], None] | None = None) -> None:
+        """`on_write(function, item before, item after, transactional)`: told of every item written
+        (benchmarks/meta_entries.py follows each order's META size with it)."""
         self.tally = Tally()
+        self._on_write = on_write
         self._lock = threading.Lock()
         self._original: Callable | None = None
         self._shapes: dict[str, TableShape] = {}
@@ -189,6 +192,8 @@ class Recorder:
                 if shape is None:
                     continue
                 new = self._stored(table, key)
+                if self._on_write is not None:
+                    self._on_write(function, old, new, transactional)
                 priced = price_write(shape, old, new, transactional)
                 self.tally.write_units[(shape.key, "", priced.table_key)] += priced.table_units
                 if priced.table_key.startswith(DEBOUNCED_PREFIX) and shape.sort_key in key:

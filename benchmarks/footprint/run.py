@@ -48,7 +48,7 @@ def order_payload(i: int, run: str, held: bool) -> dict[str, Any]:
     return order
 
 
-def run_orders(count: int, held_share: float, run: str = "fp") -> tuple[Recorder, dict[str, Any]]:
+def run_orders(count: int, held_share: float, run: str = "fp", on_write: Any = None) -> tuple[Recorder, dict[str, Any]]:
     import local.runtime as runtime_module
     from local.runtime import LocalRuntime
     from local.seed import load_seed
@@ -56,7 +56,7 @@ def run_orders(count: int, held_share: float, run: str = "fp") -> tuple[Recorder
     from shared.aws.stores import catalog_store, inventory_store, order_store
     from shared.inventory import StockRecord
 
-    recorder = Recorder()
+    recorder = Recorder(on_write)
     original_handler_of = runtime_module.handler_of
     runtime_module.handler_of = lambda function: recorder.wrap(function.key, original_handler_of(function))
     held_every = round(1 / held_share) if held_share > 0 else 0
