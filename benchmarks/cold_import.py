@@ -17,6 +17,16 @@ Two columns per handler:
 Third-party packages (boto3 from the Lambda runtime, pydantic and Powertools from the AWS-managed
 layer) are loaded from the virtualenv's compiled files in both columns, as on Lambda.
 
+A third, `snapstart`, for the functions deployed with Lambda SnapStart (topology.SNAPSTART_FUNCTIONS
+in a stage whose cdk.json has `snapstart` on, decision 200): their imports ran once, when the
+version was published, and are in the snapshot; a new environment resumes from it and pays, in the
+function, the after-restore hooks (shared/snapstart.py, run here as the runtime runs them, after
+the fresh import) and the stores its first call builds. What it does not measure: the restore
+itself (Lambda's work, outside the function: its Restore Duration in the REPORT line; AWS documents
+SnapStart startup "as low as sub-second", no figure per snapshot size), and, like the other columns,
+the botocore client a first AWS call builds. `-` for a function without SnapStart: its cold start
+is the no-bytecode or bytecode column.
+
 The floor is what every handler pays whatever it does, measured in the same run (the machine is
 shared, so it is the reference for the rest): botocore's session and client (the functions use no
 boto3, decision 158), pydantic with BaseModel (a bare `import pydantic` is lazy and loads none of
@@ -39,8 +49,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from infra import topology
+from shared.snapstart import SERVICES_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_MS = 250.0
+SNAPSTART = frozenset(topology.SNAPSTART_FUNCTIONS)
 
 # Heavy modules a handler should load only when it uses them.
 HEAVY = {
@@ -51,8 +65,15 @@ HEAVY = {
 }
 
 _PROBE = r"""
-import json, sys, time
+import json, sys, time, types
+# Lambda's snapshot_restore_py, as its runtime uses it: hooks registered at import, run after a restore.
+hooks = types.ModuleType("snapshot_restore_py")
+hooks.after = []
+hooks.register_after_restore = lambda f, *a, **k: hooks.after.append((f, a, k)) or f
+hooks.register_before_snapshot = lambda f, *a, **k: f
+sys.modules["snapshot_restore_py"] = hooks
 started = time.process_time()
+restore_ms = stores_ms = 0.0
 module = sys.argv[1]
 if module.startswith("-floor"):
     import botocore.session, botocore.client  # noqa: F401
@@ -64,12 +85,28 @@ if module.startswith("-floor"):
 else:
     handler = __import__(module, fromlist=["handler"])
     from shared.aws import stores
+    imported = time.process_time()
+    for f, a, k in hooks.after:  # what a SnapStart restore runs before the first invocation
+        f(*a, **k)
+    restored = time.process_time()
     for name, value in vars(handler).items():
         # Build each store the handler names, as its first invocation would.
         if getattr(value, "__module__", None) == "shared.aws.stores" and name in dir(stores) and callable(value) and name != "reset":
             value()
-cpu_ms = (time.process_time() - started) * 1000
-print(json.dumps({"cpu_ms": cpu_ms, "modules": sorted(m for m in sys.modules if m.startswith(("shared", "functions", "aws_lambda_powertools.event_handler", "boto3")))}))
+    restore_ms, stores_ms = (restored - imported) * 1000, (time.process_time() - restored) * 1000
+cpu_ms = (time.process_time() - started) * 1000 - restore_ms  # import and stores, without the restore's hooks
+clients_ms = 0.0
+if not module.startswith("-"):
+    import os
+    from shared.aws import clients
+    services = [s for s in os.environ.get("OMS_SNAPSTART_SERVICES", "").split(",") if s]
+    if sys.argv[2] == "primed":  # published with SnapStart: the models were decoded before the snapshot
+        clients.prime(services)
+    before = time.process_time()
+    for service in services:  # the clients a first call builds, with the credentials it has then
+        clients.client(service)
+    clients_ms = (time.process_time() - before) * 1000
+print(json.dumps({"cpu_ms": cpu_ms, "restored_ms": restore_ms + stores_ms, "clients_ms": clients_ms, "hooks": len(hooks.after), "modules": sorted(m for m in sys.modules if m.startswith(("shared", "functions", "aws_lambda_powertools.event_handler", "boto3")))}))
 """
 
 
@@ -89,11 +126,11 @@ def stage(target: Path, compiled: bool, source: Path = ROOT) -> Path:
 
 
 def environment(staged: Path) -> dict[str, str]:
-    from infra import topology
-
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPYCACHEPREFIX", "PYTHONPATH")}
     # Never write bytecode: the uncompiled copy stays uncompiled, as on Lambda's read-only /opt.
-    env.update({"PYTHONPATH": str(staged), "PYTHONDONTWRITEBYTECODE": "1", "AWS_DEFAULT_REGION": "us-east-1"})
+    # Static credentials, as a function without SnapStart reads them from its environment (with
+    # SnapStart, Lambda serves them from a local endpoint: a call not measurable here).
+    env.update({"PYTHONPATH": str(staged), "PYTHONDONTWRITEBYTECODE": "1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "cold-import", "AWS_SECRET_ACCESS_KEY": "cold-import"})
     for resource in (*topology.TABLES, *topology.QUEUES, *topology.BUSES, *topology.WORKFLOWS, *topology.BUCKETS, *topology.SECRETS):
         env[resource.env_var] = f"cold-import-{resource.key}"
     for function in topology.FUNCTIONS:
@@ -101,8 +138,12 @@ def environment(staged: Path) -> dict[str, str]:
     return env
 
 
-def probe(module: str, env: dict[str, str]) -> dict:
-    done = subprocess.run([sys.executable, "-c", _PROBE, module], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True, check=False)
+def probe(module: str, env: dict[str, str], clients: str = "plain") -> dict:
+    """`clients`: "primed" builds the first call's clients as after a SnapStart restore (their
+    models decoded before the snapshot, shared/snapstart.py), "plain" from nothing."""
+    if module.startswith("functions."):
+        env = {**env, SERVICES_ENV: ",".join(topology.aws_services(topology.function(module.split(".")[1])))}
+    done = subprocess.run([sys.executable, "-c", _PROBE, module, clients], env=env, cwd=env["PYTHONPATH"], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"importing {module} failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -121,10 +162,19 @@ def measure(names: list[str], runs: int) -> dict:
             module = f"functions.{name}.handler"
             cold = [probe(module, without) for _ in range(runs)]
             warmed = [probe(module, with_pyc) for _ in range(runs)]
+            restored = [probe(module, with_pyc, clients="primed") for _ in range(runs)] if name in SNAPSTART else warmed
             loaded = set(warmed[0]["modules"])
             rows[name] = {
                 "no_bytecode_ms": round(statistics.median(r["cpu_ms"] for r in cold), 1),
                 "bytecode_ms": round(statistics.median(r["cpu_ms"] for r in warmed), 1),
+                # After a SnapStart restore: the hooks and the first call's stores (imports in the snapshot).
+                # The clients a first call builds (the services it uses), in no import column.
+                "first_clients_ms": round(statistics.median(r["clients_ms"] for r in warmed), 1),
+                # After a SnapStart restore: the hooks, the first call's stores and its clients
+                # (models decoded in the snapshot); the imports are in the snapshot.
+                "snapstart": name in SNAPSTART,
+                "restored_ms": round(statistics.median(r["restored_ms"] + r["clients_ms"] for r in restored), 1),
+                "restore_hooks": restored[0]["hooks"],
                 "shared_modules": len([m for m in loaded if m.startswith("shared")]),
                 "boto3": "boto3" in loaded,
                 **{kind: any(m in loaded for m in modules) for kind, modules in HEAVY.items()},
@@ -180,11 +230,12 @@ def main() -> None:
         return
     floor = result["floor_ms"]
     print(f"cold import, CPU ms (median of {args.runs} fresh interpreters); floor (botocore + pydantic's BaseModel + Powertools' Logger) {floor:.0f} ms")
-    print(f"{'handler':<20} {'no bytecode':>11} {'bytecode':>9} {'× floor':>8} {'own ms':>7} {'modules':>8} {'routing':>8} {'review':>7} {'channels':>8} {'http':>5}")
+    print(f"{'handler':<20} {'no bytecode':>11} {'bytecode':>9} {'+clients':>8} {'snapstart':>9} {'× floor':>8} {'own ms':>7} {'modules':>8} {'routing':>8} {'review':>7} {'channels':>8} {'http':>5}")
     for name, row in result["handlers"].items():
         flags = ["yes" if row[k] else "-" for k in HEAVY]
+        restored = f"{row['restored_ms']:.1f}" if row["snapstart"] else "-"
         print(
-            f"{name:<20} {row['no_bytecode_ms']:>11.0f} {row['bytecode_ms']:>9.0f} {row['bytecode_ms'] / floor:>8.2f} {row['bytecode_ms'] - floor:>7.0f} "
+            f"{name:<20} {row['no_bytecode_ms']:>11.0f} {row['bytecode_ms']:>9.0f} {row['first_clients_ms']:>8.0f} {restored:>9} {row['bytecode_ms'] / floor:>8.2f} {row['bytecode_ms'] - floor:>7.0f} "
             f"{row['shared_modules']:>8} {flags[0]:>8} {flags[1]:>7} {flags[2]:>8} {flags[3]:>5}" + ("  boto3!" if row["boto3"] else "")
         )
     from infra.layer_bundle import layer_compiler, ships_bytecode
@@ -199,6 +250,17 @@ def main() -> None:
     if other:
         print(f"worst with bytecode: {max(other):.0f} ms without Powertools' event_handler, {max(http, default=0):.0f} ms with it")
     print(f"own code above the floor (worst, bytecode / no bytecode): {max(r['bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} / {max(r['no_bytecode_ms'] for r in result['handlers'].values()) - floor:.0f} ms")
+    snapped = {name: row for name, row in result["handlers"].items() if row["snapstart"]}
+    if snapped:
+        name, row = max(snapped.items(), key=lambda kv: kv[1]["restored_ms"])
+        print(
+            f"as deployed with SnapStart ({len(snapped)} of these functions, stages with cdk.json snapstart on): a restored "
+            f"environment pays in the function its after-restore hooks ({row['restore_hooks']} registered), its first call's stores "
+            f"and clients (their models decoded in the snapshot): worst {row['restored_ms']:.0f} ms CPU ({name}); the imports are in "
+            "the snapshot. Not measured: the restore itself (Lambda's Restore Duration, outside the function; AWS documents "
+            "startup \"as low as sub-second\", no figure per snapshot size) and the credentials' fetch from Lambda's endpoint"
+        )
+    print(f"+clients: what a first call adds without SnapStart, building the clients of the services it uses (in neither import column): worst {max(r['first_clients_ms'] for r in result['handlers'].values()):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,9 @@ class EnvironmentSettings:
     # The customer notices' SES sender (decision 138): an identity verified in SES in the
     # environment's account and region; staging and prod refuse to synthesize without one.
     notice_email_from: str = NOTICE_EMAIL_FROM
+    # Lambda SnapStart on the published versions of topology.SNAPSTART_FUNCTIONS (decision 200):
+    # their aliases exist in every stage; this says whether a version is published with a snapshot.
+    snapstart: bool = False
 
     @property
     def stack_name(self) -> str:
@@ -102,6 +105,7 @@ def parse_settings(
             region=raw.get("region"),
             workflow_log_level=_workflow_log_level(env_name, raw.get("workflow_log_level", "ALL")),
             notice_email_from=_notice_sender(env_name, raw.get("notice_email_from")),
+            snapstart=_switch(env_name, "snapstart", raw["snapstart"]),
         )
     except KeyError as missing:
         raise ValueError(
@@ -114,6 +118,13 @@ def _workflow_log_level(env_name: str, value: str) -> str:
     if level not in ("ALL", "ERROR", "FATAL", "OFF"):
         raise ValueError(f"environment {env_name!r}: workflow_log_level must be ALL, ERROR, FATAL or OFF, not {value!r}")
     return level
+
+
+def _switch(env_name: str, key: str, value: Any) -> bool:
+    """A true/false setting: JSON's true or false, nothing that merely looks like one ("off" is truthy)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"environment {env_name!r}: {key} must be true or false, not {value!r}")
+    return value
 
 
 # Environments whose alarms must reach a person: they refuse to synthesize without a subscriber.

@@ -7,7 +7,7 @@ before the starter function can be given the workflow's ARN.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -19,6 +19,7 @@ from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
 from infra.store_layout import plain_transitions_off
 from infra.naming import mark, pascal
+from shared import snapstart
 from shared.aws import write_layout
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
@@ -80,6 +81,27 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {
             spec.key: self._function(spec) for spec in topology.FUNCTIONS
         }
+        # What callers invoke (state machine tasks, event source mappings, API integrations,
+        # schedule targets, their permissions): a SnapStart function's alias, for a snapshot
+        # serves only a published version (decision 200); any other function unqualified.
+        self.aliases: dict[str, lambda_.Alias] = {key: self._alias(key) for key in topology.SNAPSTART_FUNCTIONS}
+        self.invoked: dict[str, lambda_.IFunction] = {key: self.aliases.get(key, fn) for key, fn in self.functions.items()}
+
+    def _alias(self, key: str) -> lambda_.Alias:
+        """The alias every caller of a SnapStart function invokes, on the version this deploy
+        published (a new one whenever the code, a layer or the configuration changes; the
+        replaced version is deleted once the stack update succeeds, so one snapshot per function
+        is cached and billed)."""
+        Annotations.of(self.functions[key]).acknowledge_warning(
+            "@aws-cdk/aws-lambda:snapStartRequirePublish", "the function's alias publishes its current version here"
+        )
+        return lambda_.Alias(
+            self,
+            f"{pascal(key)}Alias",
+            alias_name=topology.SNAPSTART_ALIAS,
+            version=self.functions[key].current_version,
+            description=f"What every caller of {key} invokes: the version this deploy published",
+        )
 
     def _function(self, spec: topology.Function) -> lambda_.Function:
         settings = self._settings
@@ -124,6 +146,15 @@ class Functions(Construct):
             # them. A stage's higher LOG_LEVEL still applies inside Powertools' Logger.
             application_log_level_v2=lambda_.ApplicationLogLevel[application_log_level(settings.log_level)],
             tracing=lambda_.Tracing.ACTIVE,
+            # A published version of a SnapStart function is initialised once and snapshotted;
+            # new environments resume from it (decision 200). Off in a stage that says so
+            # (cdk.json `snapstart`), where the alias still points at a plain version.
+            snap_start=(
+                lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS
+                if settings.snapstart and spec.key in topology.SNAPSTART_FUNCTIONS
+                else None
+            ),
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
             layers=[self.shared_layer, self.powertools_layer],
             environment={
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
@@ -134,6 +165,12 @@ class Functions(Construct):
                 # The environment's notice sender (cdk.json notice_email_from, decision 138).
                 **({"NOTICE_EMAIL_FROM": settings.notice_email_from} if spec.key in topology.CUSTOMER_MESSAGING_FUNCTIONS else {}),
                 **self._layout_switches,
+                # The services whose models the snapshot holds (shared/snapstart.py, decision 200).
+                **(
+                    {snapstart.SERVICES_ENV: ",".join(topology.aws_services(spec))}
+                    if settings.snapstart and spec.key in topology.SNAPSTART_FUNCTIONS
+                    else {}
+                ),
             },
         )
         mark(function, spec.key)

@@ -16,7 +16,8 @@ from infra.naming import mark, pascal
 
 
 class Schedules(Construct):
-    def __init__(self, scope: Construct, id_: str, *, functions: dict[str, lambda_.Function]) -> None:
+    def __init__(self, scope: Construct, id_: str, *, functions: dict[str, lambda_.IFunction]) -> None:
+        """`functions`: what a rule targets, by function key (a SnapStart function's alias)."""
         super().__init__(scope, id_)
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in topology.SCHEDULES:

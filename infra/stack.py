@@ -51,7 +51,9 @@ class OmsStack(Stack):
         # ARNs, and the starter function needs the workflow's ARN. Wiring comes last.
         self.functions = Functions(self, "Functions", settings=settings)
         functions = self.functions.functions
-        self.workflows = Workflows(self, "Workflows", settings=settings, functions=functions)
+        # What callers invoke: a SnapStart function's alias, any other function itself (decision 200).
+        invoked = self.functions.invoked
+        self.workflows = Workflows(self, "Workflows", settings=settings, functions=invoked)
 
         resources = Resources(
             tables=self.store.tables,
@@ -63,10 +65,10 @@ class OmsStack(Stack):
         )
         grant_uses(functions, resources)
         grant_customer_messaging(functions, settings.notice_email_from)
-        connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues)
-        connect_streams(functions, self.store.tables, self.messaging.queues)
+        connect_consumers(functions, self.messaging.queues, self.messaging.dead_letter_queues, invoked)
+        connect_streams(functions, self.store.tables, self.messaging.queues, invoked)
 
-        self.schedules = Schedules(self, "Schedules", functions=functions)
+        self.schedules = Schedules(self, "Schedules", functions=invoked)
 
         # Everything at the edge and every alarm lives in a nested stack of its own, so no
         # template comes near CloudFormation's 500 resources (decision 71; the infra tests
@@ -76,7 +78,7 @@ class OmsStack(Stack):
             api_stack,
             "Api",
             settings=settings,
-            functions=functions,
+            functions=invoked,
             routes=tuple(r for r in topology.ROUTES if r.authorization != "COGNITO"),
             name=settings.stack_name,
             description="oms: channel order intake and the operations API",
@@ -89,7 +91,7 @@ class OmsStack(Stack):
             console_stack,
             "ConsoleApi",
             settings=settings,
-            functions=functions,
+            functions=invoked,
             routes=tuple(r for r in topology.ROUTES if r.authorization == "COGNITO"),
             name=f"{settings.stack_name}-console",
             description="oms: the operations console's API (Cognito users)",

@@ -1157,3 +1157,37 @@ SIZED_MEMORY_MB = {
     "orders_api": 1024,  # 29 ms CPU, 56 ms waiting: 257 ms at 256 MB for a person at the console
 }
 FUNCTIONS = tuple(replace(f, memory_mb=SIZED_MEMORY_MB.get(f.key, f.memory_mb)) for f in FUNCTIONS)
+
+# --- Lambda SnapStart (decision 200) -------------------------------------------------------------
+# Functions whose cold start someone waits for: every HTTP API function (a person at the console,
+# a channel's webhook with its own timeout) and the order path from intake to the outbound note
+# (the intake queue's consumers and the fulfilment workflow's tasks: a promotion's ramp-up is
+# cold starts on exactly these). Each has a published version and an alias, SNAPSTART_ALIAS, that
+# every caller invokes (a snapshot serves only a published version); in a stage with `snapstart`
+# on (cdk.json) the versions are published with SnapStart. The rest (schedules, after-sales and
+# write-back consumers, the stream consumer) are invoked unqualified: nobody waits for their cold
+# start, a schedule's function is warm from its previous minute, and a snapshot would be a fixed
+# monthly charge for nothing (benchmarks/footprint/snapstart.py prices it).
+SNAPSTART_ALIAS = "live"
+SNAPSTART_FUNCTIONS = tuple(
+    sorted(
+        {r.function for r in ROUTES}
+        | set(FULFILMENT.function_placeholders.values())
+        | {q.consumer for q in QUEUES if q.consumer and q.key in ("intake", "partner_orders")}
+    )
+)
+# The AWS services (botocore's names) a function calls, from what it uses: a SnapStart function's
+# snapshot holds their decoded models (shared/snapstart.py primes them before the snapshot, without
+# credentials), so a restored environment builds its clients without decoding them again.
+_SERVICE_OF_KIND = (("dynamodb", "TABLES"), ("sqs", "QUEUES"), ("events", "BUSES"), ("stepfunctions", "WORKFLOWS"), ("s3", "BUCKETS"), ("secretsmanager", "SECRETS"))
+
+
+def aws_services(spec: Function) -> tuple[str, ...]:
+    used = {u.resource for u in spec.uses}
+    services = {service for service, kind in _SERVICE_OF_KIND if used & {r.key for r in globals()[kind]}}
+    if any(q.consumer == spec.key for q in QUEUES):
+        services.add("sqs")  # a consumer sends poison messages to its queue's DLQ
+    if spec.key in CUSTOMER_MESSAGING_FUNCTIONS:
+        services |= {"sns", "ses"}
+    return tuple(sorted(services))
+

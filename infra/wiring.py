@@ -123,10 +123,13 @@ def connect_consumers(
     functions: dict[str, lambda_.Function],
     queues: dict[str, sqs.Queue],
     dead_letter_queues: dict[str, sqs.Queue],
+    invoked: dict[str, lambda_.IFunction] | None = None,
 ) -> None:
     """Each queue with a consumer triggers it in batches; a failed message is retried alone
     (ReportBatchItemFailures) until the queue's redrive policy moves it to its DLQ. The consumer
-    may also send a poison message to that DLQ itself, with the reason."""
+    may also send a poison message to that DLQ itself, with the reason. The mapping invokes what
+    `invoked` names for the consumer (a SnapStart function's alias, infra/functions.py)."""
+    invoked = invoked or functions
     for spec in topology.QUEUES:
         if spec.consumer is None:
             continue
@@ -143,7 +146,7 @@ def connect_consumers(
                 f"under 6 × its consumer {consumer.key!r}'s timeout ({consumer.timeout_seconds}s) "
                 f"+ the batching window ({spec.max_batching_window_seconds}s) = {needed}s"
             )
-        functions[spec.consumer].add_event_source(
+        invoked[spec.consumer].add_event_source(
             event_sources.SqsEventSource(
                 queues[spec.key],
                 batch_size=spec.batch_size,
@@ -162,10 +165,12 @@ def connect_streams(
     functions: dict[str, lambda_.Function],
     tables: dict[str, dynamodb.Table],
     queues: dict[str, sqs.Queue],
+    invoked: dict[str, lambda_.IFunction] | None = None,
 ) -> None:
     """Each stream consumer reads its table's change stream in order: only the items its filter
     names, a failed batch retried from its first failed record, then its coordinates sent to
-    the failure queue (whose depth and age alarm)."""
+    the failure queue (whose depth and age alarm). The mapping invokes what `invoked` names."""
+    invoked = invoked or functions
     for spec in topology.STREAM_CONSUMERS:
         keys = {}
         if spec.sort_key_equals:
@@ -173,7 +178,7 @@ def connect_streams(
         if spec.partition_key_prefix:
             keys["pk"] = {"S": lambda_.FilterRule.begins_with(spec.partition_key_prefix)}
         filters = [lambda_.FilterCriteria.filter({"dynamodb": {"Keys": keys}})] if keys else None
-        functions[spec.function].add_event_source(
+        invoked[spec.function].add_event_source(
             event_sources.DynamoEventSource(
                 tables[spec.table],
                 starting_position=lambda_.StartingPosition.TRIM_HORIZON,

@@ -29,8 +29,9 @@ class Workflows(Construct):
         id_: str,
         *,
         settings: EnvironmentSettings,
-        functions: dict[str, lambda_.Function],
+        functions: dict[str, lambda_.IFunction],
     ) -> None:
+        """`functions`: what a task invokes, by function key (a SnapStart function's alias)."""
         super().__init__(scope, id_)
         self.state_machines: dict[str, sfn.StateMachine] = {
             spec.key: self._state_machine(spec, settings, functions) for spec in topology.WORKFLOWS
@@ -40,7 +41,7 @@ class Workflows(Construct):
         self,
         spec: topology.Workflow,
         settings: EnvironmentSettings,
-        functions: dict[str, lambda_.Function],
+        functions: dict[str, lambda_.IFunction],
     ) -> sfn.StateMachine:
         _check_placeholders(spec)
         name = pascal(spec.key)
@@ -97,13 +98,16 @@ class Workflows(Construct):
             "(xray:PutTraceSegments, ...) do not support resource-level permissions.",
             "Resource::*",
         )
-        acknowledge(
-            machine.role,
-            "IAM5",
-            "lambda:InvokeFunction on the task function and its versions/aliases (<arn>:*), "
-            "as granted by Function.grant_invoke; scoped to the workflow's own task functions.",
-            *(f"Resource::{arn_of(functions[key])}:*" for key in task_functions),
-        )
+        # An alias is granted on its own ARN; an unqualified function with its versions (<arn>:*).
+        unqualified = [key for key in task_functions if isinstance(functions[key], lambda_.Function)]
+        if unqualified:
+            acknowledge(
+                machine.role,
+                "IAM5",
+                "lambda:InvokeFunction on the task function and its versions/aliases (<arn>:*), "
+                "as granted by Function.grant_invoke; scoped to the workflow's own task functions.",
+                *(f"Resource::{arn_of(functions[key])}:*" for key in unqualified),
+            )
         return machine
 
 

@@ -9,6 +9,8 @@ import warnings
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from shared import snapstart
+
 # A request refused before any metric was added is normal here, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
@@ -32,3 +34,6 @@ class _Formatter(LambdaPowertoolsFormatter):
 # classed INFO whatever its level (AWS's log-level filtering), so ERROR lines would be filtered as INFO.
 logger = Logger(service=SERVICE, logger_formatter=_Formatter(use_rfc3339=True))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "oms"), service=SERVICE)
+# Every handler imports this module: a SnapStart environment's restore redoes what the snapshot
+# must not share (the random generator, the Logger's sampling; decision 200).
+snapstart.install(logger)

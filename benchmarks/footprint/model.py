@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.footprint.snapstart import snapstart_cost
 from infra import topology
 
 PRICES_FILE = Path(__file__).resolve().parent.parent / "data" / "aws_prices.json"
@@ -260,6 +261,8 @@ def model(
         "log_bytes_per_order": log_bytes,
         "cost_per_1000": cost,
         "cost_per_1000_total": sum(cost.values()),
+        # Fixed per stage with SnapStart on, not per order (decision 200).
+        "snapstart": snapstart_cost(prices, memory, lambdas),
         "capacity": capacity,
     }
 

@@ -53,6 +53,16 @@ def markdown(result: dict[str, Any]) -> str:
     total = result["cost_per_1000_total"] or 1
     for service, dollars in sorted(result["cost_per_1000"].items(), key=lambda kv: -kv[1]):
         lines.append(f"| {service} | {dollars:.5f} | {dollars / total:.0%} |")
+    snap = result.get("snapstart")
+    if snap:
+        lines += [
+            "",
+            f"**Lambda SnapStart** (a stage with cdk.json `snapstart` on; not per order, decision 200): {snap['functions']} functions, "
+            f"{snap['cached_gb']:.2f} GB cached, ${snap['cache_usd_per_month']:.2f} a month at list price, a deploy at most "
+            f"${snap['deploy_usd_at_most']:.2f} more (a new version's 3-hour minimum); restores ${snap['restore_usd_per_promotion']:.2f} "
+            f"a promotion, assuming one restore per concurrent execution at the peak "
+            f"({sum(snap['cold_starts_per_promotion'].values()):,} cold starts of {len(snap['cold_starts_per_promotion'])} functions).",
+        ]
     lines += [
         "",
         f"**Capacity at {rate:,.0f} orders/s** (default quotas; headroom = quota / need)",

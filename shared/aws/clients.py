@@ -46,6 +46,28 @@ def client(service: str) -> Any:
         return _clients[service]
 
 
+def prime(services: list[str] | tuple[str, ...]) -> None:
+    """Decodes the services' models into the process's loader, as building their clients would,
+    through throwaway clients with placeholder credentials that are never used nor resolved: no
+    credential, no connection is kept. Before a SnapStart snapshot (shared/snapstart.py): a restored
+    environment then builds its real clients, with the credentials it has then, in milliseconds."""
+    with _lock:
+        for service in services:
+            session = botocore.session.get_session()
+            session.register_component("data_loader", _models)
+            session.create_client(service, config=_CONFIG, aws_access_key_id="unused", aws_secret_access_key="unused")
+
+
+def drop_connections() -> int:
+    """Closes the pooled connections of every client built so far, keeping the clients (they
+    reconnect on their next call): after a SnapStart restore a connection opened before the
+    snapshot is dead (shared/snapstart.py). Returns how many clients there were."""
+    with _lock:
+        for built in _clients.values():
+            built._endpoint.http_session.close()  # botocore's URLLib3Session: clears its pool managers
+        return len(_clients)
+
+
 def reset() -> None:
     """Forget every client (tests switch endpoints and credentials between cases)."""
     with _lock:

@@ -50,6 +50,19 @@ def referenced_ids(value: Any) -> set[str]:
     return found
 
 
+def invoked_function(value: Any, resources: dict[str, dict[str, Any]]) -> str | None:
+    """The Lambda function (logical id) a caller invokes through `value`: a Ref or GetAtt of the
+    function, or of one of its aliases (the alias's ARN), as CDK also writes it for an event
+    source mapping (`<name>:<alias>` joined from the alias's ARN)."""
+    for logical_id in referenced_ids(value):
+        resource = resources.get(logical_id, {})
+        if resource.get("Type") == "AWS::Lambda::Function":
+            return logical_id
+        if resource.get("Type") == "AWS::Lambda::Alias":
+            return referenced_id(resource["Properties"]["FunctionName"])
+    return None
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 

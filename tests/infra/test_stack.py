@@ -14,6 +14,7 @@ from tests.infra.conftest import Synthesized
 from tests.infra.template_reading import (
     as_list,
     dead_letter_queue_ids,
+    invoked_function,
     policy_statements,
     referenced_id,
     referenced_ids,
@@ -109,7 +110,7 @@ def test_state_machine_definition_leaves_no_placeholder_unsubstituted(dev: Synth
         unsubstituted = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", definition)) - set(substitutions)
         assert not unsubstituted
         functions = set(dev.of_type("AWS::Lambda::Function"))
-        substituted_functions = {referenced_id(value) for value in substitutions.values()}
+        substituted_functions = {invoked_function(value, dev.resources) for value in substitutions.values()}
         assert substituted_functions <= functions
         assert properties["StateMachineType"] == "EXPRESS"
         assert properties["LoggingConfiguration"]["Level"] == "ALL"

@@ -18,6 +18,7 @@ from tests.infra.conftest import Synthesized
 from tests.infra.template_reading import (
     by_topology_key,
     dead_letter_queue_ids,
+    invoked_function,
     policies_of_role,
     referenced_id,
     referenced_ids,
@@ -85,6 +86,21 @@ class Built:
         }
         self.key_of = {logical_id: key for key, logical_id in self.resources.items()}
         self.function_key_of = {logical_id: key for key, logical_id in self.functions.items()}
+        # function key -> its alias (the SnapStart functions', decision 200)
+        self.aliases = {
+            self.function_key_of[referenced_id(alias["Properties"]["FunctionName"])]: logical_id
+            for logical_id, alias in dev.of_type("AWS::Lambda::Alias").items()
+        }
+
+    def invoked_key(self, value: Any) -> str:
+        """The function key a caller's reference invokes (through its alias or not)."""
+        return self.function_key_of[invoked_function(value, self.dev.resources)]
+
+    def invocation_of(self, function_key: str) -> dict[str, Any]:
+        """How a caller names what it invokes: a SnapStart function's alias, any other function."""
+        if function_key in self.aliases:
+            return {"Ref": self.aliases[function_key]}
+        return {"Fn::GetAtt": [self.functions[function_key], "Arn"]}
 
     def properties(self, logical_id: str) -> dict[str, Any]:
         return self.dev.resources[logical_id]["Properties"]
@@ -220,10 +236,8 @@ def test_api_routes_are_the_topology_routes_with_their_functions(built: Built) -
         path = paths.get(referenced_id(properties["ResourceId"]), "/")
         integration = properties["Integration"]
         assert integration["Type"] == "AWS_PROXY"
-        function_ids = referenced_ids(integration["Uri"]) & set(built.function_key_of)
-        assert len(function_ids) == 1
         in_template[(properties["HttpMethod"], path)] = (
-            built.function_key_of[function_ids.pop()],
+            built.invoked_key(integration["Uri"]),
             properties["AuthorizationType"],
         )
     assert in_template == {
@@ -256,7 +270,7 @@ def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
         if referenced_id(properties["EventSourceArn"]) in built.tables.values():
             continue  # a table's change stream (test_stream_consumer_...)
         queue = queue_key_of[referenced_id(properties["EventSourceArn"])]
-        function = built.function_key_of[referenced_id(properties["FunctionName"])]
+        function = built.invoked_key(properties["FunctionName"])
         assert queue not in mappings, f"queue {queue} has two event source mappings"
         mappings[queue] = (
             function,
@@ -285,7 +299,7 @@ def test_stream_consumer_reads_its_table_in_order_and_parks_failures(built: Buil
         for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
         if referenced_id(m["Properties"]["EventSourceArn"]) == table_id
     ]
-    assert built.function_key_of[referenced_id(properties["FunctionName"])] == spec.function
+    assert built.invoked_key(properties["FunctionName"]) == spec.function
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (properties["BatchSize"], properties["MaximumRetryAttempts"]) == (spec.batch_size, spec.retry_attempts)
     assert referenced_id(properties["DestinationConfig"]["OnFailure"]["Destination"]) == built.queues[spec.failure_queue]
@@ -418,7 +432,7 @@ def test_state_machine_is_the_asl_file_with_topology_substitutions(
     properties = built.properties(built.workflows[spec.key])
     assert properties["StateMachineType"] == ("EXPRESS" if spec.express else "STANDARD")
     assert properties["DefinitionSubstitutions"] == {
-        placeholder: {"Fn::GetAtt": [built.functions[function_key], "Arn"]}
+        placeholder: built.invocation_of(function_key)
         for placeholder, function_key in spec.function_placeholders.items()
     }
     uploaded = built.dev.asset_path(properties["DefinitionS3Location"]["Key"])
