@@ -22,6 +22,17 @@ gives), and a SigV4 request carries an `Authorization` header of the same form a
 scope (access key, date, region, service: what moto reads to find the account and the service)
 whose signature is a fixed placeholder. Requests signed any other way (S3's variant, presigned
 URLs) and requests to anywhere else are signed as before.
+
+Flask's request handling was then a fifth of a request's CPU (decision 206): the request and
+application contexts, the URL map bound per request, the view's Flask response, flask-cors's
+headers and werkzeug's WSGI response, around a view that only hands moto's request to the service's
+`dispatch`. A request for one of moto's service views (`_moto_view`) is dispatched as moto's own
+in-process mock does: the same service application (moto's dispatcher picks it from the same
+environ), the same view found by its URL map, moto's request class built from the environ, the
+request recorder, the service's dispatch, and its answer (or its HTTP error's answer, as Flask
+renders one) turned into status, headers and body by werkzeug's response as before. Requests to
+moto's own API (/moto-api: resets, configuration), requests no view matches and applications that
+are not moto's dispatcher go through the WSGI application as before.
 """
 
 from __future__ import annotations
@@ -36,9 +47,14 @@ from urllib.parse import unquote, urlsplit
 import botocore.auth
 import botocore.awsrequest
 import botocore.httpsession
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.utils import get_current_datetime
+from flask import Response
+from moto.core.utils import convert_to_flask_response
+from moto.moto_api import recorder
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from urllib3.response import HTTPResponse
+from werkzeug.exceptions import HTTPException
 from werkzeug.test import run_wsgi_app
 from werkzeug.urls import iri_to_uri
 
@@ -69,7 +85,12 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
         return _original_send(self, request)
     headers = ((k, v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in request.headers.items())
     environ = wsgi_environ(url.scheme, url.netloc, url.path or "/", url.query, request.method, headers, _body(request.body))
-    app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
+    view = _moto_view(app, environ)
+    if view is None:
+        app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
+    else:
+        answer = _dispatched(view, environ)
+        app_iter, status, response_headers = answer.get_app_iter(environ), answer.status, answer.get_wsgi_headers(environ)
     try:
         content = b"".join(app_iter)
     finally:
@@ -86,6 +107,41 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
     response = botocore.awsrequest.AWSResponse(request.url, raw.status, raw.headers, raw)
     if not request.stream_output:
         response.content  # noqa: B018  (read now, as botocore's own session does)
+    return response
+
+
+def _moto_view(app: Any, environ: dict[str, Any]) -> tuple[Any, convert_to_flask_response] | None:
+    """The service application and view moto's server would run for `environ`, when it is one of
+    moto's service views (None: the request goes through the WSGI application)."""
+    if not isinstance(app, DomainDispatcherApplication) or environ["PATH_INFO"].startswith("/moto-api"):
+        return None
+    service_app = app.get_application(environ)  # the service, as the dispatcher finds it
+    try:
+        endpoint, _ = service_app.url_map.bind_to_environ(environ).match()
+    except HTTPException:  # no route, a redirect, a wrong method: Flask answers those
+        return None
+    view = service_app.view_functions.get(endpoint)
+    return (service_app, view) if isinstance(view, convert_to_flask_response) else None
+
+
+def _dispatched(view: tuple[Any, convert_to_flask_response], environ: dict[str, Any]) -> Response:
+    """What moto's view answers, as its Flask application would: the view's own steps
+    (moto.core.utils.convert_to_flask_response.__call__) on moto's request class, and an HTTP
+    error raised by the service rendered by the error itself (Flask's handler for it)."""
+    service_app, flask_view = view
+    request = service_app.request_class(environ)  # moto's request, already normalised
+    try:
+        recorder._record_request(request)
+        try:
+            result = flask_view.callback(request, request.raw_url, dict(request.headers))
+        except ClientError as exc:
+            result = 400, {}, exc.response["Error"]["Message"]
+    except HTTPException as exc:
+        return exc.get_response(environ)
+    status, headers, content = result if len(result) == 3 else (200, {}, result)
+    response = Response(response=content, status=status, headers=headers)
+    if request.method == "HEAD" and "content-length" in headers:
+        response.headers["Content-Length"] = headers["content-length"]
     return response
 
 

@@ -78,6 +78,23 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
 
     assert "self._modify_request_before_signing(request)" in inspect.getsource(transport._original_add_auth)
     assert callable(botocore.auth.SigV4Auth.scope)
+    # Decision 206: the view's own steps the transport repeats without Flask, and how views are made.
+    from moto.core.utils import convert_to_flask_response
+    from moto.moto_server import werkzeug_app
+
+    view = inspect.getsource(convert_to_flask_response.__call__)
+    for step in (
+        "request = normalize_request(cast(Request, flask_request))",
+        "recorder._record_request(request)",
+        "result = self.callback(request, request.raw_url, dict(request.headers))",
+        'result = 400, {}, exc.response["Error"]["Message"]',
+        "response = Response(response=content, status=status, headers=headers)",
+        'if request.method == "HEAD" and "content-length" in headers:',
+    ):
+        assert step in view
+    assert "view_func = convert_to_flask_response(handler)" in inspect.getsource(werkzeug_app.create_backend_app)
+    assert "backend_app.request_class = BackendRequest" in inspect.getsource(werkzeug_app.create_backend_app)
+    assert list(inspect.signature(werkzeug_app.DomainDispatcherApplication.get_application).parameters) == ["self", "environ"]
 
 
 def test_handler_errors_come_back_with_their_class_name():
