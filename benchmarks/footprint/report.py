@@ -66,7 +66,7 @@ def markdown(result: dict[str, Any]) -> str:
     for key in result["hot_keys"]:
         lines.append(f"| {key['table']}{'.' + key['index'] if key['index'] else ''} | `{key['key']}` | {key['wcu_per_s']:,.0f} | {key['of_partition_limit']:.0%} | {key['note']} |")
     plan = result.get("concurrency_plan", {"functions": {}})
-    lines += ["", "Lambda at peak (duration modelled: local CPU stretched below a full vCPU, plus a latency per AWS request; cap: the queue trigger's maximum concurrency):", "", "| function | memory MB | invocations/order | CPU ms | duration ms | concurrency | cap |", "|---|---|---|---|---|---|---|"]
+    lines += ["", "Lambda at peak (duration modelled: the handler's local CPU, without the local AWS emulator's work, stretched below a full vCPU, plus a latency per AWS request; cap: the queue trigger's maximum concurrency):", "", "| function | memory MB | invocations/order | CPU ms | duration ms | concurrency | cap |", "|---|---|---|---|---|---|---|"]
     for name, l in sorted(result["lambdas"].items(), key=lambda kv: -kv[1]["concurrency"]):
         cap = plan["functions"].get(name, {}).get("cap")
         lines.append(f"| {name} | {l['memory_mb']} | {l['invocations_per_order']:.2f} | {l['cpu_ms']:.1f} | {l['duration_ms']:.0f} | {l['concurrency']:.0f} | {cap if cap is not None else '-'} |")
