@@ -44,6 +44,13 @@ def assumptions() -> dict[str, Any]:
     return {"status_shards": STATUS_SHARDS, "workflow_log_level": str(prod.get("workflow_log_level", "ALL")).upper()}
 
 
+def concurrency_quotas() -> dict[str, tuple[int, float]]:
+    """Each environment's Lambda concurrency quota and API throttle (orders/s at most) as cdk.json
+    sets them (decision 205)."""
+    environments = json.loads((ROOT / "cdk.json").read_text("utf-8"))["context"]["oms:environments"]
+    return {name: (int(s["lambda_concurrency_quota"]), float(s["api_throttle_rate_limit"])) for name, s in environments.items()}
+
+
 def priced(stored: dict[str, Any], rate: float = 1200.0, **overrides: Any) -> dict[str, Any]:
     settings = {**stored["assumed"], **overrides}
     return model(
@@ -53,6 +60,7 @@ def priced(stored: dict[str, Any], rate: float = 1200.0, **overrides: Any) -> di
         status_shards=settings["status_shards"],
         workflow_log_level=settings["workflow_log_level"],
         memory_mb=stored.get("memory_mb"),
+        concurrency_quotas=concurrency_quotas(),
     )
 
 

@@ -39,6 +39,11 @@ class EnvironmentSettings:
     log_level: str
     api_throttle_rate_limit: float
     api_throttle_burst_limit: int
+    # The account's Lambda concurrent executions in the environment's region (Service Quotas,
+    # L-B99A9384): 1,000 by default; prod's is raised before a promotion (docs/runbook.md). The
+    # stack alarms at ACCOUNT_CONCURRENCY_ALARM_SHARE of it; tests/infra check the functions' caps
+    # and modelled need fit in it (decision 205).
+    lambda_concurrency_quota: int
     alarm_oldest_message_age_seconds: int
     alarm_function_errors: int
     alarm_api_server_errors: int
@@ -95,6 +100,7 @@ def parse_settings(
             log_level=str(raw["log_level"]).upper(),
             api_throttle_rate_limit=float(raw["api_throttle_rate_limit"]),
             api_throttle_burst_limit=int(raw["api_throttle_burst_limit"]),
+            lambda_concurrency_quota=_concurrency_quota(env_name, raw["lambda_concurrency_quota"]),
             alarm_oldest_message_age_seconds=int(raw["alarm_oldest_message_age_seconds"]),
             alarm_function_errors=int(raw["alarm_function_errors"]),
             alarm_api_server_errors=int(raw["alarm_api_server_errors"]),
@@ -111,6 +117,13 @@ def parse_settings(
         raise ValueError(
             f"environment {env_name!r} in cdk.json lacks the setting {missing.args[0]!r}"
         ) from None
+
+
+def _concurrency_quota(env_name: str, value: Any) -> int:
+    quota = int(value)
+    if quota < 1000:  # below AWS's default: a typo, not a quota
+        raise ValueError(f"environment {env_name!r}: lambda_concurrency_quota {quota} is below AWS's default of 1,000")
+    return quota
 
 
 def _workflow_log_level(env_name: str, value: str) -> str:

@@ -26,6 +26,9 @@ from shared.observability import ORDER_TO_OUTBOUND_METRIC
 ONE_MINUTE = Duration.minutes(1)
 FIVE_MINUTES = Duration.minutes(5)
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+# The account's concurrent executions alarm at this share of the environment's quota (cdk.json
+# lambda_concurrency_quota, decision 205): before the functions throttle, not after.
+ACCOUNT_CONCURRENCY_ALARM_SHARE = 0.8
 # Business metrics the handlers emit through Powertools (EMF, namespace and service "oms"):
 # intake counts accepted and duplicate orders, notification released ones, order_exception
 # failed ones.
@@ -139,6 +142,15 @@ class Monitoring(Construct):
                 description=f"The {key} function was throttled: the account's or the queue's "
                 "concurrency is exhausted (docs/runbook.md, promotion capacity).",
             )
+        quota = settings.lambda_concurrency_quota
+        self._alarm(
+            "account lambda concurrency",
+            cloudwatch.Metric(namespace="AWS/Lambda", metric_name="ConcurrentExecutions", statistic="Maximum", period=ONE_MINUTE),
+            threshold=round(ACCOUNT_CONCURRENCY_ALARM_SHARE * quota),
+            description=f"Lambda runs at {ACCOUNT_CONCURRENCY_ALARM_SHARE:.0%} of the account's concurrency quota in this region "
+            f"({quota:,}, cdk.json lambda_concurrency_quota): throttles come next. Raise the quota "
+            "(docs/runbook.md, before a promotion) and check that cdk.json says what Service Quotas granted.",
+        )
         for key, table in (tables or {}).items():
             self._alarm(
                 f"{key} table throttled requests",

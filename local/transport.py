@@ -40,6 +40,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -63,6 +64,14 @@ _apps: dict[str, Any] = {}  # "host:port" of a local moto server -> its WSGI app
 _original_send = botocore.httpsession.URLLib3Session.send
 _original_add_auth = botocore.auth.SigV4Auth.add_auth
 PLACEHOLDER_SIGNATURE = "0" * 64  # moto does not verify signatures; nothing else sees these requests
+# CPU the moto server spent in each calling thread: work AWS does on its side, which a measurement
+# of a handler's own CPU leaves out (benchmarks/footprint/recorder.py).
+_served = threading.local()
+
+
+def server_cpu_seconds() -> float:
+    """The thread CPU this thread has spent inside the local moto server's application so far."""
+    return getattr(_served, "cpu_s", 0.0)
 
 
 def _body(body: Any) -> bytes:
@@ -85,6 +94,7 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
         return _original_send(self, request)
     headers = ((k, v.decode("latin-1") if isinstance(v, bytes) else v) for k, v in request.headers.items())
     environ = wsgi_environ(url.scheme, url.netloc, url.path or "/", url.query, request.method, headers, _body(request.body))
+    started = time.thread_time()
     view = _moto_view(app, environ)
     if view is None:
         app_iter, status, response_headers = run_wsgi_app(app, environ, buffered=True)
@@ -96,6 +106,7 @@ def _send(self: botocore.httpsession.URLLib3Session, request: Any) -> Any:
     finally:
         if hasattr(app_iter, "close"):
             app_iter.close()
+        _served.cpu_s = server_cpu_seconds() + time.thread_time() - started
     raw = HTTPResponse(
         body=io.BytesIO(content),
         headers=list(response_headers.items()),

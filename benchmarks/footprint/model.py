@@ -16,6 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from benchmarks.footprint.concurrency import against as concurrency_against
+from benchmarks.footprint.concurrency import need as concurrency_need
 from benchmarks.footprint.snapstart import snapstart_cost
 from infra import topology
 
@@ -70,6 +72,7 @@ def model(
     workflow_log_level: str = "ALL",
     prices: dict[str, Any] | None = None,
     memory_mb: dict[str, int] | None = None,
+    concurrency_quotas: dict[str, tuple[int, float]] | None = None,
 ) -> dict[str, Any]:
     prices = prices or load_prices()
     price, quota, assume = prices["prices"], prices["quotas"], prices["assumptions"]
@@ -227,6 +230,10 @@ def model(
         for place in places
     ]
     concurrency = sum(l["concurrency"] for l in lambdas.values())
+    planned = concurrency_need(lambdas, rate, rate)  # queue consumers at their caps (decision 205)
+    planned["against"] = {
+        env: concurrency_against(quota, planned, concurrency_need(lambdas, rate, throttle)) for env, (quota, throttle) in sorted((concurrency_quotas or {}).items())
+    }
     intake_consumer = lambdas.get(consumed["intake"].consumer or "", {})
     in_flight = sqs_sent * rate * (intake_consumer.get("duration_ms", 0) / 1000 + consumed["intake"].max_batching_window_seconds)
     capacity = [
@@ -254,6 +261,7 @@ def model(
         "tables": tables,
         "lambdas": lambdas,
         "lambda_concurrency": concurrency,
+        "concurrency_plan": planned,
         "workflow": {"starts_per_order": starts, "transitions": transitions, "duration_ms": execution_ms, "billed_ms": billed_ms, "log_bytes_per_order": sfn_log_bytes},
         "sqs_requests_per_order": sqs_requests,
         "events_per_order": events,

@@ -5,7 +5,10 @@ One hook on botocore's `BaseClient._make_api_call` (the one method every client 
 through) sees the operation and its parameters; the item before and after each write is read
 from the local DynamoDB without a request (local.moto_patches.stored_item). Each handler is
 wrapped to know which function a call belongs to, and to measure its CPU time and payloads; the
-Powertools logger's stream is wrapped to count the bytes each function logs.
+Powertools logger's stream is wrapped to count the bytes each function logs. The local transport
+runs the moto server in the calling thread (local/transport.py): its work, which on AWS is the
+service's (the model adds a latency per request for it), is measured apart (`server_cpu_s`) and
+left out of the handler's CPU.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from botocore.client import BaseClient
 from benchmarks.footprint.units import IndexShape, TableShape, item_size, price_write, read_units
 from benchmarks.footprint.model import DEBOUNCED_PREFIX
 from infra import topology
+from local.transport import server_cpu_seconds
 
 _current = threading.local()
 OUTSIDE = "-"  # calls made by the runtime itself (pollers) or the benchmark's driver
@@ -37,7 +41,8 @@ def current_function() -> str:
 @dataclass
 class Invocations:
     count: int = 0
-    cpu_s: float = 0.0
+    cpu_s: float = 0.0  # the handler's thread CPU, less the moto server's work in that thread
+    server_cpu_s: float = 0.0  # that work: the local AWS emulator's, AWS's own side on AWS
     wall_s: float = 0.0
     event_bytes: int = 0
     result_bytes: int = 0
@@ -128,16 +133,18 @@ class Recorder:
         def measured(event: Any, context: Any) -> Any:
             previous = getattr(_current, "function", OUTSIDE)
             _current.function = function_key
-            cpu, wall = time.thread_time(), time.perf_counter()
+            cpu, served, wall = time.thread_time(), server_cpu_seconds(), time.perf_counter()
             try:
                 result = handler(event, context)
             finally:
-                cpu_s, wall_s = time.thread_time() - cpu, time.perf_counter() - wall
+                server_s = server_cpu_seconds() - served
+                cpu_s, wall_s = time.thread_time() - cpu - server_s, time.perf_counter() - wall
                 _current.function = previous
             with self._lock:
                 record = tally.invocations[function_key]
                 record.count += 1
                 record.cpu_s += cpu_s
+                record.server_cpu_s += server_s
                 record.wall_s += wall_s
                 record.event_bytes += len(json.dumps(event, default=str))
                 record.result_bytes += len(json.dumps(result, default=str))

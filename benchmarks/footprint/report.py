@@ -75,11 +75,40 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", "Hottest shared partition keys (write units per second at peak, against 1,000 per partition):", "", "| table.index | key | WCU/s | of the limit | note |", "|---|---|---|---|---|"]
     for key in result["hot_keys"]:
         lines.append(f"| {key['table']}{'.' + key['index'] if key['index'] else ''} | `{key['key']}` | {key['wcu_per_s']:,.0f} | {key['of_partition_limit']:.0%} | {key['note']} |")
-    lines += ["", "Lambda at peak (duration modelled: local CPU stretched below a full vCPU, plus a latency per AWS request):", "", "| function | memory MB | invocations/order | CPU ms | duration ms | concurrency |", "|---|---|---|---|---|---|"]
+    plan = result.get("concurrency_plan", {"functions": {}})
+    lines += ["", "Lambda at peak (duration modelled: the handler's local CPU, without the local AWS emulator's work, stretched below a full vCPU, plus a latency per AWS request; cap: the queue trigger's maximum concurrency):", "", "| function | memory MB | invocations/order | CPU ms | duration ms | concurrency | cap |", "|---|---|---|---|---|---|---|"]
     for name, l in sorted(result["lambdas"].items(), key=lambda kv: -kv[1]["concurrency"]):
-        lines.append(f"| {name} | {l['memory_mb']} | {l['invocations_per_order']:.2f} | {l['cpu_ms']:.1f} | {l['duration_ms']:.0f} | {l['concurrency']:.0f} |")
+        cap = plan["functions"].get(name, {}).get("cap")
+        lines.append(f"| {name} | {l['memory_mb']} | {l['invocations_per_order']:.2f} | {l['cpu_ms']:.1f} | {l['duration_ms']:.0f} | {l['concurrency']:.0f} | {cap if cap is not None else '-'} |")
+    lines += _concurrency_against_quotas(plan, rate)
     lines += ["", END]
     return "\n".join(lines)
+
+
+def _concurrency_against_quotas(plan: dict[str, Any], rate: float) -> list[str]:
+    """What the account must have room for at the peak, against each environment's configured
+    quota (cdk.json lambda_concurrency_quota; benchmarks/footprint/concurrency.py)."""
+    if not plan.get("against"):
+        return []
+    capped = [f for f, r in plan["functions"].items() if r["cap"] is not None]
+    backed_up = [f"{f} (model {r['modelled']:,.0f}, cap {r['cap']})" for f, r in plan["functions"].items() if r["backs_up"]]
+    lines = [
+        "",
+        f"Lambda concurrency to have room for at {rate:,.0f} orders/s: **{plan['total']:,.0f}** (the functions above without a cap at their modelled "
+        f"concurrency, the {len(capped)} queue consumers at their caps, each scheduled function once). A model from the local CPU, "
+        "not a measurement on Lambda: it moves about ±30% with the measuring machine's load.",
+        "",
+        f"| environment | quota (cdk.json) | need at {rate:,.0f}/s | headroom | API throttle (orders/s) | need at the throttle | headroom |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {env} | {a['quota']:,} | {a['need']:,.0f} | {_ratio(a['headroom'])} | {a['throttle_rate']:,.0f} | {a['need_at_throttle']:,.0f} | {_ratio(a['headroom_at_throttle'])} |"
+        for env, a in plan["against"].items()
+    ]
+    if backed_up:
+        lines += ["", "Queue consumers the model asks more of than their cap (their queue backs up at this rate; a consumer's invocations per "
+                  "order are the run's, whose batches a slow run fills less than the peak does): " + ", ".join(backed_up) + "."]
+    return lines
 
 
 def text(result: dict[str, Any]) -> str:

@@ -71,6 +71,8 @@ class StoredOrder(BaseModel, defer_build=True):
     fingerprint: str
     order: OrderIn
     plan: RoutingPlan | None = None
+    # Set once the order first reserved stock, and kept (an amendment too): the inventory lock reads
+    # the order's reservation records only when it is set (decision 203).
     reservation_id: str | None = None
     escalated_at: str | None = None  # a held order nobody decided on in time
     failed_status: OrderStatus | None = None  # the status whose step failed, when EXCEPTION

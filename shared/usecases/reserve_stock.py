@@ -77,12 +77,16 @@ def _reserve_with_order(
 ) -> list[ReservationLine] | None:
     """The order owns its lines from the same transaction on: nothing for the sweeper to watch.
     The lines share one record, keyed on the order's version once RESERVED (decision 183).
-    None when the lines do not fit in that transaction, or when the order has lines HELD already
-    (a crashed chunked delivery's), or when a delivery holds the chunked path's claim: the chunked
-    path adopts or gives those lines back, or answers ReservationInProgress. The transaction
-    requires that no claim exists, so a duplicate delivery on the chunked path, which claims
-    before it writes a line, can never hold the same lines beside this one (decision 183)."""
-    if any(line.state == ReservationState.HELD for line in inventory.reservations(current.order_id)):
+    None when the lines do not fit in that transaction, or when the order may hold lines already:
+    the chunked path adopts or gives those lines back, or answers ReservationInProgress.
+
+    Lines are HELD for a ROUTED order only by a chunked delivery, which claims the order first
+    (the claim stays on META until a shortage gives its lines back), or by an earlier reservation
+    of the order, which set `reservation_id` (kept when an amendment sends the order back,
+    decision 203). The transaction requires that no claim exists, so a chunked delivery's lines,
+    crashed or live, cancel it; the order's records are read only when `reservation_id` says an
+    earlier reservation may still hold some (decision 203)."""
+    if current.reservation_id and any(line.state == ReservationState.HELD for line in inventory.reservations(current.order_id)):
         return None
     try:
         group = reservation_records.group_key(current.version + 1) if write_layout.enabled() else None

@@ -75,6 +75,42 @@ def test_queue_triggers_have_a_maximum_concurrency_and_visibility_above_six_time
             assert queue.visibility_timeout_seconds >= 6 * consumer.timeout_seconds + queue.max_batching_window_seconds
 
 
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_the_queue_caps_and_the_modelled_need_fit_the_environment_s_concurrency_quota(
+    env_name: str, synthesize: Callable[[str], Synthesized], cdk_context: dict[str, Any]
+) -> None:
+    """Decision 205: at the most orders per second the stage's API lets in, the queue triggers'
+    caps (as synthesized) plus the modelled concurrency of the functions without a cap (the stored
+    footprint run, benchmarks/data/aws_footprint.json) fit in the quota cdk.json says the account
+    has; and the account alarm watches 80% of that quota."""
+    from benchmarks.aws_footprint import RESULT_FILE
+    from benchmarks.footprint import concurrency
+    from infra.monitoring import ACCOUNT_CONCURRENCY_ALARM_SHARE
+
+    settings = parse_settings(env_name, cdk_context["oms:environments"], 41)
+    synthesized = synthesize(env_name)
+    mappings = [m for m in synthesized.of_type("AWS::Lambda::EventSourceMapping").values() if "StartingPosition" not in m["Properties"]]
+    assert sum(m["Properties"]["ScalingConfig"]["MaximumConcurrency"] for m in mappings) == sum(concurrency.caps().values())
+    assert not any("ReservedConcurrentExecutions" in f["Properties"] for f in synthesized.of_type("AWS::Lambda::Function").values())
+    stored = json.loads(RESULT_FILE.read_text("utf-8"))
+    planned = concurrency.need(stored["lambdas"], stored["rate"], settings.api_throttle_rate_limit)
+    assert planned["total"] <= settings.lambda_concurrency_quota, f"{env_name}: {planned['total']:.0f} concurrent executions needed, quota {settings.lambda_concurrency_quota}"
+    [alarm] = [a["Properties"] for a in synthesized.of_type("AWS::CloudWatch::Alarm").values() if a["Properties"]["AlarmName"].endswith("account lambda concurrency")]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm.get("Dimensions")) == ("AWS/Lambda", "ConcurrentExecutions", None)
+    assert alarm["Threshold"] == round(ACCOUNT_CONCURRENCY_ALARM_SHARE * settings.lambda_concurrency_quota)
+
+
+def test_a_concurrency_quota_is_required_and_not_below_the_default(cdk_context: dict[str, Any]) -> None:
+    environments = json.loads(json.dumps(cdk_context["oms:environments"]))
+    assert parse_settings("prod", environments, 41).lambda_concurrency_quota == 3000  # raised: docs/runbook.md, before a promotion
+    environments["prod"]["lambda_concurrency_quota"] = 300
+    with pytest.raises(ValueError, match="below AWS's default"):
+        parse_settings("prod", environments, 41)
+    del environments["prod"]["lambda_concurrency_quota"]
+    with pytest.raises(ValueError, match="lacks the setting 'lambda_concurrency_quota'"):
+        parse_settings("prod", environments, 41)
+
+
 def test_prod_logs_workflow_errors_only_without_execution_data(synthesize: Callable[[str], Synthesized]) -> None:
     machines = list(synthesize("prod").of_type("AWS::StepFunctions::StateMachine").values())
     assert machines

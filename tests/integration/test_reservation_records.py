@@ -89,19 +89,21 @@ def test_units_taken_out_of_a_parcel_shrink_the_line_inside_the_shared_record(aw
 
 
 def test_an_order_holding_lines_of_a_crashed_delivery_is_reserved_through_the_chunked_path(aws):
-    """Lines HELD in records of their own (a chunked delivery that crashed, or stored before
-    decision 183) are adopted or given back, never held a second time in a shared record; and a
+    """Lines HELD in records of their own by a chunked delivery that crashed (under its claim,
+    now lapsed) are adopted or given back, never held a second time in a shared record; and a
     release settles both layouts of one order together."""
     store = inventory_store()
     for sku in ("OLD-1", "OLD-2", "OLD-3"):
         store.put_stock(StockRecord(sku=sku, warehouse_id="WH-A", on_hand=10))
     order_id = routed_order([("WH-A", "OLD-1", 2), ("WH-A", "OLD-2", 1)])
     now = iso(utc_now())
+    routed, claims = order_store().load(order_id), ReservationClaims(order_store())
+    assert claims.claim(routed, "crashed", now, now)  # lapsed as soon as written
     crashed = [
         ReservationLine(order_id=order_id, warehouse_id="WH-A", sku="OLD-1", quantity=2, created_at=now, hold_expires_at=now),  # the plan's: adopted
         ReservationLine(order_id=order_id, warehouse_id="WH-A", sku="OLD-3", quantity=4, created_at=now, hold_expires_at=now),  # not the plan's: given back
     ]
-    assert reserve_lines(store, crashed, expires=True)
+    assert reserve_lines(store, crashed, expires=True, lead_items=[claims.check_item(routed, "crashed")])
     reserve_stock(order_id, order_store(), store)
 
     assert order_store().load(order_id).status == OrderStatus.RESERVED

@@ -117,3 +117,41 @@ def test_a_stock_mark_key_is_bounded_by_the_debounce_of_the_containers_that_mark
     assert hot["wcu_per_s"] < 30 / 10 * 1200  # under the linear figure
     unbounded = model({**tally, "key_items": []}, 10, rate=1200.0)
     assert [h["wcu_per_s"] for h in unbounded["hot_keys"] if h["key"] == "CHANGED#3"] == [pytest.approx(3600)]  # a run before key_items: linear
+
+
+def test_the_local_server_s_work_in_a_handler_s_thread_is_not_the_handler_s_cpu():
+    """The in-process transport runs moto in the caller's thread; on AWS that work is the
+    service's, so the recorder measures it apart and leaves it out of the function's CPU."""
+    import time
+
+    import botocore.awsrequest
+
+    from benchmarks.footprint.recorder import Recorder
+    from local import transport
+
+    def burn(seconds: float) -> None:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    def server(environ, start_response):
+        burn(0.06)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b"{}"]
+
+    endpoint = "http://127.0.0.1:1"
+    request = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=b"{}", headers={}).prepare()
+
+    def handler(event, context):
+        burn(0.02)
+        transport._send(None, request)
+        return {}
+
+    recorder = Recorder()
+    transport.install(server, endpoint)
+    try:
+        recorder.wrap("f", handler)({}, None)
+    finally:
+        transport.uninstall(endpoint)
+    record = recorder.tally.invocations["f"]
+    assert record.server_cpu_s >= 0.06 and 0.02 <= record.cpu_s < 0.05

@@ -39,7 +39,9 @@ def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: li
         deps.orders.amend(current, left, entry, extra_items=[deps.records.refund_put(record)])
         return RefundOutcome.AMENDED.value
     entry = transition_entry(current.status, OrderStatus.RECEIVED, actor, **facts)
-    fields = {"order": left.model_dump(mode="json", exclude_none=True), "fingerprint": left.content_fingerprint(), "plan": None, "reservation_id": None}
+    # reservation_id stays: until finish_amendment gave the stock back, the lock must read what
+    # the old reservation still holds (decision 203).
+    fields = {"order": left.model_dump(mode="json", exclude_none=True), "fingerprint": left.content_fingerprint(), "plan": None}
     moved = deps.orders.transition(current, OrderStatus.RECEIVED, entry, set_fields=fields, extra_items=[deps.records.refund_put(record)])
     finish_amendment(moved, record, deps)
     return RefundOutcome.AMENDED.value
