@@ -1,8 +1,9 @@
 """The outbox publisher: puts each pending message on the WMS queue once, then announces it.
 
 Called right after the write that created the messages (the fast path: the note reaches the
-warehouse in milliseconds) and every minute by the scheduled publisher for whatever a crash left
-pending. Both run the same steps, each idempotent, so any number of them may race:
+warehouse in milliseconds), for a release's notes from the release's record on the orders table's
+stream (decision 193: shared/outbox/release_stream.py), and every minute by the scheduled
+publisher for the other messages a crash left pending. Both run the same steps, each idempotent, so any number of them may race:
 
 1. know the first attempt's time: written with the message (its creation: the writer publishes
    right away), noted here only for a message stored without it (before decision 117);
@@ -50,9 +51,22 @@ class OutboxPublisher:
         its content when the caller holds it (a note's message is built with it)."""
         return self.publish(self.outbox.pending_of(order_id, order))
 
+    def publish_released(self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None) -> PublishReport:
+        """Publishes what is still pending of the notes a release named (its stream record)."""
+        return self.publish(self.outbox.pending_notes_named(order_id, note_ids, order))
+
     def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
-        """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep)."""
-        return self.publish(self.outbox.pending_before(iso(utc_now() - timedelta(seconds=older_than_seconds)), limit))
+        """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep). A
+        voiding or an intercept request goes out with its order's pending messages, notes first:
+        a note released since decision 193 is not in the index, and must not follow its voiding."""
+        stale = self.outbox.pending_before(iso(utc_now() - timedelta(seconds=older_than_seconds)), limit)
+        whole = {m.order_id for m in stale if m.record is None}  # orders with an OUTBOX# message
+        report = self.publish([m for m in stale if m.order_id not in whole])
+        for order_id in dict.fromkeys(m.order_id for m in stale if m.order_id in whole):
+            done = self.publish_order(order_id)
+            report.published += done.published
+            report.unconfirmed += done.unconfirmed
+        return report
 
     def publish(self, messages: Sequence[OutboxMessage]) -> PublishReport:
         report = PublishReport()
