@@ -74,6 +74,7 @@ class StreamConsumer:
     max_batching_window_seconds: int = 1
     retry_attempts: int = 10
     max_record_age_seconds: int | None = None  # MaximumRecordAgeInSeconds; None: the stream's retention
+    lag_means: str = "the console's figures are late"  # what its stream-lag alarm tells the operator
 
 
 @dataclass(frozen=True)
@@ -685,6 +686,7 @@ STREAM_CONSUMERS = (
         max_batching_window_seconds=0,  # a note the fast path missed goes out as soon as possible
         retry_attempts=10_000,  # the most AWS allows: the record's age bounds the retries
         max_record_age_seconds=3600,
+        lag_means="notes a release left pending wait, and are parked UNCONFIRMED past 270 s (runbook)",
     ),
 )
 

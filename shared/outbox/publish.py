@@ -51,10 +51,6 @@ class OutboxPublisher:
         its content when the caller holds it (a note's message is built with it)."""
         return self.publish(self.outbox.pending_of(order_id, order))
 
-    def publish_released(self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None) -> PublishReport:
-        """Publishes what is still pending of the notes a release named (its stream record)."""
-        return self.publish(self.outbox.pending_notes_named(order_id, note_ids, order))
-
     def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
         """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep). A
         voiding or an intercept request goes out with its order's pending messages, notes first:

@@ -16,6 +16,10 @@ outbox's own steps (shared/outbox/publish.py):
 - never past the queue's deduplication window: a note whose first attempt's bound (its creation,
   before the commit and so before the record) is older than SAFE_RESEND_SECONDS and not known sent
   is parked UNCONFIRMED for an operator, whatever the record's age or how often it was retried;
+- after the fast path: a note still pending but created less than FAST_PATH_GRACE_SECONDS ago is
+  most likely being published by its writer right now (the stream delivers in well under a
+  second), so the consumer waits out that grace and reads the note again before sending: a
+  race would cost a second send (dropped by the queue), announcement and publication write;
 - in order per shard: a record that fails is reported (ReportBatchItemFailures) and the stream
   retries from it, the records after it wait; an order's cancel (a later META record) is never
   handled before its release.
@@ -23,10 +27,17 @@ outbox's own steps (shared/outbox/publish.py):
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from shared.aws.dynamo import from_item
+from shared.clock import utc_now
+from shared.outbox.messages import OutboxMessage
 from shared.outbox.publish import OutboxPublisher, PublishReport
+
+FAST_PATH_GRACE_SECONDS = 3.0  # the release's own publish, right after its transaction, takes ~0.1 s
 
 RELEASED = "RELEASED"
 ORDER_KEY_PREFIX = "ORDER#"
@@ -62,7 +73,7 @@ class ReleaseFailed(Exception):
         self.sequence_number, self.cause, self.report = sequence_number, cause, report
 
 
-def publish_releases(records: list[dict[str, Any]], publisher: OutboxPublisher) -> PublishReport:
+def publish_releases(records: list[dict[str, Any]], publisher: OutboxPublisher, sleep: Callable[[float], None] = time.sleep) -> PublishReport:
     """Publishes the pending notes of each release among `records`, in order. Raises
     ReleaseFailed at the first record that fails, with what the records before it published."""
     report = PublishReport()
@@ -71,9 +82,20 @@ def publish_releases(records: list[dict[str, Any]], publisher: OutboxPublisher) 
         if release is None or not release.note_ids:
             continue
         try:
-            done = publisher.publish_released(release.order_id, release.note_ids)
+            done = publisher.publish(_pending_after_the_fast_path(release, publisher, sleep))
         except Exception as error:
             raise ReleaseFailed(record["dynamodb"]["SequenceNumber"], error, report) from error
         report.published += done.published
         report.unconfirmed += done.unconfirmed
     return report
+
+
+def _pending_after_the_fast_path(release: Release, publisher: OutboxPublisher, sleep: Callable[[float], None]) -> list[OutboxMessage]:
+    """The release's notes still pending once its writer had FAST_PATH_GRACE_SECONDS to publish them."""
+    pending = publisher.outbox.pending_notes_named(release.order_id, release.note_ids)
+    created = [datetime.fromisoformat(m.created_at.replace("Z", "+00:00")) for m in pending]
+    wait = max(((at - utc_now()).total_seconds() + FAST_PATH_GRACE_SECONDS for at in created), default=0.0)
+    if wait <= 0:
+        return pending
+    sleep(wait)
+    return publisher.outbox.pending_notes_named(release.order_id, release.note_ids)

@@ -2,8 +2,8 @@
 records shaped as Lambda delivers them (the local poller's own behaviour: tests/unit/
 test_local_stream_poller.py): a note a crash left pending is out of `by_outbox` and goes out from
 the release's record, once however often the record comes; a note no release names never goes; a
-record past the WMS queue's deduplication window parks its note; a failed send is retried by the
-stream; the sweep sends a voiding after its note; a note stored in `by_outbox` before is still swept."""
+record past the WMS queue's deduplication window parks its note; a fresh note is left to its writer
+for a grace; a failed send is retried by the stream; the sweep sends a voiding after its note; a note stored in `by_outbox` before is still swept."""
 
 from __future__ import annotations
 
@@ -67,12 +67,27 @@ def test_a_note_a_crash_left_pending_goes_out_from_its_release_record_once_howev
     record = meta_record(order_id)
     announced: list = []
     publisher = OutboxPublisher(OutboxStore(), send_to_wms, announced.extend)
-    assert publish_releases([record], publisher).published == [note_id]
-    assert publish_releases([record], publisher).published == []  # the record delivered again
+    assert publish_releases([record], publisher, sleep=lambda seconds: None).published == [note_id]
+    assert publish_releases([record], publisher, sleep=lambda seconds: None).published == []  # the record delivered again
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
     assert [e.event_id for e in announced] == [note_id]
     note = partition(order_id)["NOTE#WH-SH"]
     assert note["outbox_state"] == "PUBLISHED" and note["wms_sent_at"]
+
+
+def test_a_note_its_writer_publishes_meanwhile_is_left_to_it(seeded, shanghai_order, monkeypatch):
+    monkeypatch.setattr("shared.outbox.release_stream.FAST_PATH_GRACE_SECONDS", 60.0)  # the note is fresh, however slow this machine
+    order_id = reserved(shanghai_order)
+    note_id = crashed_release(order_id)
+    announced: list = []
+
+    def fast_path_finishes(seconds: float) -> None:  # the writer's publish, during the consumer's grace
+        assert 0 < seconds <= 60.0
+        OutboxPublisher(OutboxStore(), send_to_wms, announced.extend).publish_order(order_id)
+
+    report = publish_releases([meta_record(order_id)], OutboxPublisher(OutboxStore(), send_to_wms, announced.extend), sleep=fast_path_finishes)
+    assert report.published == [] and [e.event_id for e in announced] == [note_id]
+    assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
 
 
 class DiesBeforeMarking(OutboxStore):
@@ -85,9 +100,9 @@ def test_a_delivery_that_died_after_sending_is_repeated_and_the_queue_drops_the_
     note_id = crashed_release(order_id)
     record = meta_record(order_id)
     with pytest.raises(ReleaseFailed):
-        publish_releases([record], OutboxPublisher(DiesBeforeMarking(), send_to_wms, publish))
+        publish_releases([record], OutboxPublisher(DiesBeforeMarking(), send_to_wms, publish), sleep=lambda seconds: None)
     assert partition(order_id)["NOTE#WH-SH"]["outbox_state"] == "PENDING"
-    assert publish_releases([record], OutboxPublisher(OutboxStore(), send_to_wms, publish)).published == [note_id]
+    assert publish_releases([record], OutboxPublisher(OutboxStore(), send_to_wms, publish), sleep=lambda seconds: None).published == [note_id]
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]  # the FIFO queue dropped the second send
 
 
@@ -98,7 +113,7 @@ def test_a_note_no_release_names_is_never_sent(seeded, shanghai_order):
     orphan = {**partition(order_id)["NOTE#WH-SH"], "sk": "NOTE#WH-BJ", "note_id": "ON-ORPHAN", "warehouse_id": "WH-BJ"}
     store.db.put_item(TableName=store.table, Item={k: to_value(v) for k, v in orphan.items()})  # as a write that never committed
     publisher = OutboxPublisher(OutboxStore(), send_to_wms, publish)
-    assert publish_releases([meta_record(order_id)], publisher).published == [note_id]
+    assert publish_releases([meta_record(order_id)], publisher, sleep=lambda seconds: None).published == [note_id]
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
     # and a record that is no change to RELEASED names nothing (the filter's, checked again)
     assert release_of(meta_record(order_id, old_status="RELEASED")) is None
@@ -125,6 +140,7 @@ def test_a_record_retried_past_the_deduplication_window_parks_its_note_unsent(se
 
 
 def test_a_failed_send_is_reported_and_the_stream_retries_from_that_record(seeded, shanghai_order, monkeypatch):
+    monkeypatch.setattr("shared.outbox.release_stream.FAST_PATH_GRACE_SECONDS", 0.0)
     order_id = reserved(shanghai_order)
     note_id = crashed_release(order_id)
     before = meta_record(order_id, old_status="RELEASED", sequence="99")  # not a release: passed over
