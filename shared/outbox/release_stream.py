@@ -37,7 +37,7 @@ from shared.clock import utc_now
 from shared.outbox.messages import OutboxMessage
 from shared.outbox.publish import OutboxPublisher, PublishReport
 
-FAST_PATH_GRACE_SECONDS = 3.0  # the release's own publish, right after its transaction, takes ~0.1 s
+FAST_PATH_GRACE_SECONDS = 10.0  # the release's own publish, right after its transaction: ~0.1 s, seconds when throttled
 
 RELEASED = "RELEASED"
 ORDER_KEY_PREFIX = "ORDER#"
