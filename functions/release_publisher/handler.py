@@ -11,7 +11,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws.stores import outbox_publisher
 from shared.observability import logger, metrics
-from shared.outbox.publish import PublishReport
 from shared.outbox.release_stream import ReleaseFailed, publish_releases
 
 
@@ -24,14 +23,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except ReleaseFailed as error:
         logger.warning("release not published: the stream retries it", extra={"sequence_number": error.sequence_number, "error": str(error.cause)})
         report, failed = error.report, error.sequence_number
-    _report(report)
+    report.log_recovery("published outbound notes a release left pending")
     return {"batchItemFailures": [{"itemIdentifier": failed}] if failed else []}
-
-
-def _report(report: PublishReport) -> None:
-    metrics.add_metric(name="OutboxMessagesRecovered", unit="Count", value=len(report.published))
-    metrics.add_metric(name="OutboxMessagesUnconfirmed", unit="Count", value=len(report.unconfirmed))
-    if report.unconfirmed:  # an operator must check the WMS for these ids (runbook)
-        logger.error("outbox messages unconfirmed", extra=report.model_dump())
-    elif report.published:
-        logger.warning("published outbound notes a release left pending", extra=report.model_dump())

@@ -41,6 +41,18 @@ class PublishReport(BaseModel):
     published: list[str] = []
     unconfirmed: list[str] = []
 
+    def log_recovery(self, what_published: str) -> None:
+        """The recovery paths' metrics and log (the sweep, the release stream): the unconfirmed
+        count is alarmed, and an operator must check the WMS for those ids (runbook)."""
+        from shared.observability import logger, metrics  # the handlers' own, loaded already
+
+        metrics.add_metric(name="OutboxMessagesRecovered", unit="Count", value=len(self.published))
+        metrics.add_metric(name="OutboxMessagesUnconfirmed", unit="Count", value=len(self.unconfirmed))
+        if self.unconfirmed:
+            logger.error("outbox messages unconfirmed", extra=self.model_dump())
+        elif self.published:
+            logger.warning(what_published, extra=self.model_dump())
+
 
 class OutboxPublisher:
     def __init__(self, outbox: OutboxStore, send_to_wms: SendToWms, publish_events: PublishEvents):
