@@ -37,7 +37,7 @@ STEP_BUDGET_MS = 150.0
 # A function's process (Python, botocore with its DynamoDB model, pydantic, Powertools and oms's
 # modules) holds about 100 MB before its first order; 128 MB leaves no room for a batch.
 FLOOR_MB = 256
-OFF_PATH = {"operations_aggregator", "operations_snapshot", "reservation_sweeper", "hold_escalator", "stuck_orders", "reconciliation_scheduler", "warehouse_reconciler", "reconciler"}
+OFF_PATH = {"operations_aggregator", "release_publisher", "operations_snapshot", "reservation_sweeper", "hold_escalator", "stuck_orders", "reconciliation_scheduler", "warehouse_reconciler", "reconciler"}
 
 
 def sizing(stored: dict[str, Any]) -> dict[str, Any]:

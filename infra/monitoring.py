@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra import topology
 from infra.config import EnvironmentSettings
 from infra.naming import pascal
 from shared.observability import ORDER_TO_OUTBOUND_METRIC
@@ -238,7 +239,7 @@ class Monitoring(Construct):
                 function.metric("IteratorAge", period=ONE_MINUTE, statistic="Maximum"),
                 threshold=STREAM_LAG_ALARM_MS,
                 description=f"The {key} function reads the order-change stream more than "
-                f"{STREAM_LAG_ALARM_MS // 1000} s behind: the console's figures are late.",
+                f"{STREAM_LAG_ALARM_MS // 1000} s behind: {_stream_consumer(key).lag_means}.",
             )
         self._alarm(
             "order health index low",
@@ -414,3 +415,7 @@ def _dashboard(
             ],
         ],
     )
+
+
+def _stream_consumer(function_key: str) -> topology.StreamConsumer:
+    return next(spec for spec in topology.STREAM_CONSUMERS if spec.function == function_key)

@@ -58,8 +58,10 @@ class Table:
 @dataclass(frozen=True)
 class StreamConsumer:
     """A function fed by a table's change stream: batches in order per item, a failed batch
-    retried from its first failed record (ReportBatchItemFailures) `retry_attempts` times, then
-    its coordinates sent to `failure_queue` (the stream's dead-letter queue)."""
+    retried from its first failed record (ReportBatchItemFailures) `retry_attempts` times (and,
+    when `max_record_age_seconds` is set, while its first record is younger than that), then its
+    coordinates sent to `failure_queue` (the stream's dead-letter queue). A DynamoDB stream serves
+    at most two readers per shard at once: a table has at most two consumers."""
 
     key: str
     table: str
@@ -67,9 +69,12 @@ class StreamConsumer:
     failure_queue: str
     sort_key_equals: str | None = None  # an event filter: only items with this sort key
     partition_key_prefix: str | None = None  # and (an event filter) only items whose partition key begins so
+    status_became: str | None = None  # and (an event filter) only changes to this `status` from another
     batch_size: int = 100
     max_batching_window_seconds: int = 1
     retry_attempts: int = 10
+    max_record_age_seconds: int | None = None  # MaximumRecordAgeInSeconds; None: the stream's retention
+    lag_means: str = "the console's figures are late"  # what its stream-lag alarm tells the operator
 
 
 @dataclass(frozen=True)
@@ -347,6 +352,12 @@ QUEUES = (
         consumer=None,
     ),
     Queue(
+        key="order_releases_failed",
+        env_var="ORDER_RELEASES_FAILED_QUEUE_URL",
+        purpose="Release stream batches the release publisher gave up on after an hour (shard, sequence numbers): their notes may be unsent, check them (runbook)",
+        consumer=None,
+    ),
+    Queue(
         key="wms_outbound",
         env_var="WMS_OUTBOUND_QUEUE_URL",
         purpose="Outbound notes (出库单) and their voiding for the warehouses, each once (FIFO, deduplicated on the note id by the outbox publisher); the WMS connector pulls from it",
@@ -510,9 +521,16 @@ FUNCTIONS = (
         memory_mb=512,
     ),
     Function(
+        key="release_publisher",
+        module="functions.release_publisher.handler",
+        description="Reads the orders stream: publishes what a release left pending of its outbound notes, each once, none past the WMS queue's deduplication window",
+        uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND), Uses("order_releases_failed", Access.SEND)),
+        timeout_seconds=60,
+    ),
+    Function(
         key="outbox_publisher",
         module="functions.outbox_publisher.handler",
-        description="Publishes outbox messages a crash left pending: each reaches the WMS queue once",
+        description="Publishes outbox messages a crash left pending (a release's notes: release_publisher): each reaches the WMS queue once",
         uses=(_ORDERS_RW, Uses("events", Access.PUBLISH), Uses("wms_outbound", Access.SEND)),
         timeout_seconds=60,
         settings=(("OUTBOX_GRACE_SECONDS", "30"),),  # leave the fast path this long before sweeping
@@ -650,6 +668,27 @@ STREAM_CONSUMERS = (
         failure_queue="order_changes_failed",
         sort_key_equals="META",  # the order items; timeline and note items are not counted
         partition_key_prefix="ORDER#",  # not the merge records (MERGE#<id>, also sk META): decision 172
+    ),
+    # The orders stream's second and last reader (two per shard at most). Decision 193: a release's
+    # notes left pending by its writer are published from its META change to RELEASED. Retried as
+    # long as a note may still be sent: the consumer parks a note whose first attempt is older than
+    # the WMS queue's deduplication window (SAFE_RESEND_SECONDS), so a record keeps failing past
+    # that only when even parking fails; an hour on, its coordinates go to the failure queue.
+    StreamConsumer(
+        key="order_releases_to_wms",
+        table="orders",
+        function="release_publisher",
+        failure_queue="order_releases_failed",
+        sort_key_equals="META",
+        partition_key_prefix="ORDER#",
+        status_became="RELEASED",
+        batch_size=50,
+        # The release's own publish has had its grace (release_stream.FAST_PATH_GRACE_SECONDS) by
+        # the time a quiet stream's batch is handed over: no waiting in the function, fewer calls.
+        max_batching_window_seconds=10,
+        retry_attempts=10_000,  # the most AWS allows: the record's age bounds the retries
+        max_record_age_seconds=3600,
+        lag_means="notes a release left pending wait, and are parked UNCONFIRMED past 270 s (runbook)",
     ),
 )
 

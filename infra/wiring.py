@@ -177,7 +177,11 @@ def connect_streams(
             keys["sk"] = {"S": lambda_.FilterRule.is_equal(spec.sort_key_equals)}
         if spec.partition_key_prefix:
             keys["pk"] = {"S": lambda_.FilterRule.begins_with(spec.partition_key_prefix)}
-        filters = [lambda_.FilterCriteria.filter({"dynamodb": {"Keys": keys}})] if keys else None
+        pattern: dict[str, Any] = {"Keys": keys} if keys else {}
+        if spec.status_became:  # a change to this status, not a later write of an item already in it
+            pattern["NewImage"] = {"status": {"S": lambda_.FilterRule.is_equal(spec.status_became)}}
+            pattern["OldImage"] = {"status": {"S": lambda_.FilterRule.not_equals(spec.status_became)}}
+        filters = [lambda_.FilterCriteria.filter({"dynamodb": pattern})] if pattern else None
         invoked[spec.function].add_event_source(
             event_sources.DynamoEventSource(
                 tables[spec.table],
@@ -185,6 +189,7 @@ def connect_streams(
                 batch_size=spec.batch_size,
                 max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
                 retry_attempts=spec.retry_attempts,
+                max_record_age=Duration.seconds(spec.max_record_age_seconds) if spec.max_record_age_seconds else None,
                 report_batch_item_failures=True,
                 on_failure=event_sources.SqsDlq(queues[spec.failure_queue]),
                 filters=filters,

@@ -212,8 +212,10 @@ class LocalRuntime:
                 self.resources.queue_urls[consumer.failure_queue],
                 sort_key_equals=consumer.sort_key_equals,
                 partition_key_prefix=consumer.partition_key_prefix,
+                status_became=consumer.status_became,
                 batch_size=consumer.batch_size,
                 retry_attempts=consumer.retry_attempts,
+                max_record_age_seconds=consumer.max_record_age_seconds,
                 batching_window_seconds=self.stream_windows.get(consumer.key, consumer.max_batching_window_seconds),
                 iterators=restored_through.get(consumer.table),
             )

@@ -1,7 +1,8 @@
 """A Lambda DynamoDB-stream event source, locally: read each shard of a table's stream in order,
 hand the consumer batches (after the event filter), and on a reported failure retry from the
-first failed record; after `retry_attempts` the batch's coordinates go to the failure queue and
-reading goes on, as the event source mapping's on-failure destination does on AWS.
+first failed record; after `retry_attempts`, or once that record is older than the mapping's
+maximum record age, the batch's coordinates go to the failure queue and reading goes on, as the
+event source mapping's on-failure destination does on AWS.
 
 Like the event source mapping, it gathers records for up to the consumer's batching window
 (MaximumBatchingWindowInSeconds) before it invokes, unless a full batch is there sooner: the
@@ -47,8 +48,10 @@ class StreamPoller:
         *,
         sort_key_equals: str | None = None,
         partition_key_prefix: str | None = None,
+        status_became: str | None = None,
         batch_size: int = 100,
         retry_attempts: int = 10,
+        max_record_age_seconds: float | None = None,
         poll_seconds: float = 0.25,  # Lambda reads a stream's shard four times a second
         shard_refresh_seconds: float = 5.0,
         batching_window_seconds: float = 0.0,
@@ -57,7 +60,8 @@ class StreamPoller:
         self.streams, self.sqs, self.stream_arn = streams, sqs, stream_arn
         self.function_name, self.handler, self.failure_queue_url = function_name, handler, failure_queue_url
         self.sort_key_equals, self.batch_size, self.retry_attempts = sort_key_equals, batch_size, retry_attempts
-        self.partition_key_prefix = partition_key_prefix
+        self.partition_key_prefix, self.status_became = partition_key_prefix, status_became
+        self.max_record_age_seconds = max_record_age_seconds
         self.poll_seconds, self.shard_refresh_seconds = poll_seconds, shard_refresh_seconds
         self._shards: list[str] = []
         self._shards_read_at = float("-inf")
@@ -84,11 +88,24 @@ class StreamPoller:
         return not self.caught_up
 
     def _wanted(self, record: dict[str, Any]) -> bool:
-        """The event source mapping's filter (infra/wiring.py): the sort key, the partition key's prefix."""
+        """The event source mapping's filter (infra/wiring.py): the sort key, the partition key's
+        prefix, a change of `status` to a value (anything-but on the old image: a field the record
+        lacks matches no pattern, as on AWS)."""
         keys = record["dynamodb"].get("Keys", {})
         if self.sort_key_equals is not None and keys.get("sk", {}).get("S") != self.sort_key_equals:
             return False
-        return self.partition_key_prefix is None or keys.get("pk", {}).get("S", "").startswith(self.partition_key_prefix)
+        if self.partition_key_prefix is not None and not keys.get("pk", {}).get("S", "").startswith(self.partition_key_prefix):
+            return False
+        if self.status_became is None:
+            return True
+        new = record["dynamodb"].get("NewImage", {}).get("status", {}).get("S")
+        old = record["dynamodb"].get("OldImage", {}).get("status", {}).get("S")
+        return new == self.status_became and old is not None and old != self.status_became
+
+    def _too_old(self, record: dict[str, Any]) -> bool:
+        """Past the mapping's MaximumRecordAgeInSeconds: AWS stops retrying it."""
+        created = record["dynamodb"].get("ApproximateCreationDateTime")
+        return self.max_record_age_seconds is not None and created is not None and time.time() - float(created) > self.max_record_age_seconds
 
     def _read(self) -> list[dict[str, Any]]:
         # The shard list changes rarely (a new shard when one closes): read it every few seconds,
@@ -103,7 +120,7 @@ class StreamPoller:
             answer = self.streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
             self._iterators[shard_id] = answer["NextShardIterator"]
             for record in answer["Records"]:
-                record = {**record, "eventSourceARN": self.stream_arn}
+                record = {**record, "eventSourceARN": self.stream_arn, "dynamodb": _as_lambda_gives(record["dynamodb"])}
                 if self._wanted(record):
                     records.append(record)
         return records
@@ -148,12 +165,12 @@ class StreamPoller:
         first = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failures), 0)
         self._pending = self._pending[first:]
         self._attempts += 1
-        if self._attempts > self.retry_attempts:
+        if self._attempts > self.retry_attempts or self._too_old(self._pending[0]):
             failed = self._pending[: self.batch_size]
             self.sqs.send_message(
                 QueueUrl=self.failure_queue_url,
                 MessageBody=json.dumps({
-                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function_name},
+                    "requestContext": {"condition": "RecordAgeExceeded" if self._too_old(failed[0]) else "RetryAttemptsExhausted", "functionArn": self.function_name},
                     "DDBStreamBatchInfo": {
                         "streamArn": self.stream_arn,
                         "startSequenceNumber": failed[0]["dynamodb"]["SequenceNumber"],
@@ -165,4 +182,13 @@ class StreamPoller:
             self._pending = self._pending[len(failed):]
             self._attempts = 0
         else:
-            self._stop.wait(min(2.0, 0.05 * 2 ** self._attempts))
+            self._stop.wait(min(2.0, 0.05 * 2 ** min(self._attempts, 6)))
+
+
+def _as_lambda_gives(data: dict[str, Any]) -> dict[str, Any]:
+    """A record's `dynamodb` part as Lambda's event carries it: ApproximateCreationDateTime in
+    seconds since the epoch (the SDK parses GetRecords' into a datetime)."""
+    created = data.get("ApproximateCreationDateTime")
+    if hasattr(created, "timestamp"):
+        return {**data, "ApproximateCreationDateTime": float(int(created.timestamp()))}
+    return data

@@ -15,10 +15,5 @@ from shared.observability import logger, metrics
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     report = outbox_publisher().publish_stale(float(os.environ.get("OUTBOX_GRACE_SECONDS", "30")))
-    metrics.add_metric(name="OutboxMessagesRecovered", unit="Count", value=len(report.published))
-    metrics.add_metric(name="OutboxMessagesUnconfirmed", unit="Count", value=len(report.unconfirmed))
-    if report.unconfirmed:  # an operator must check the WMS for these ids (runbook)
-        logger.error("outbox messages unconfirmed", extra=report.model_dump())
-    elif report.published:
-        logger.warning("published outbox messages a crash left pending", extra=report.model_dump())
+    report.log_recovery("published outbox messages a crash left pending")
     return report.model_dump()

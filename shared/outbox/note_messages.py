@@ -6,7 +6,6 @@ billed twice each. The message repeats the note (its id, warehouse, lines, carri
 plus three facts of the order (channel, external id, receiver). Now the note item holds the
 message's publication state itself:
 
-  outbox_key = PENDING#<shard>   while unpublished: the note is in `by_outbox` (sparse) like a message
   outbox_state                   PENDING → PUBLISHED (or UNCONFIRMED); the note's own `state` is
                                  the parcel's (SENT → SHIPPED → DELIVERED, VOIDED)
   first_attempt_at, wms_sent_at, published_at, unconfirmed_at   as on a message item
@@ -15,7 +14,12 @@ message's publication state itself:
 
 and the publisher builds the message from the note and the order's content (read with it). The
 message's id, body and event are the same as before, so the WMS and the event consumers see no
-difference. Voidings and intercept requests stay `OUTBOX#…` items (shared/outbox/store.py)."""
+difference. Voidings and intercept requests stay `OUTBOX#…` items (shared/outbox/store.py).
+
+Until decision 193 a pending note also had `outbox_key = PENDING#<shard>`, which put it in
+`by_outbox` for the sweep (notes stored so are still swept). Now the release's META change on the
+orders table's stream stands for it: shared/outbox/release_stream.py publishes what the release's
+writer left pending."""
 
 from __future__ import annotations
 
@@ -47,10 +51,11 @@ def announcement(note: Any, channel: str, external_id: str, receiver: ReceiverAd
     )
 
 
-def carried(pending_key: str, created_at: str, pending: str) -> dict[str, Any]:
+def carried(created_at: str, pending: str) -> dict[str, Any]:
     """The attributes a note is released with: pending, its first attempt bound at its creation
-    (the writer publishes right away, decision 117)."""
-    return {"outbox_key": pending_key, STATE: pending, "first_attempt_at": created_at}
+    (the writer publishes right away, decision 117). No `outbox_key`: a note is not in
+    `by_outbox` since decision 193, the release's stream record stands for it."""
+    return {STATE: pending, "first_attempt_at": created_at}
 
 
 def is_carried(item: dict[str, Any]) -> bool:

@@ -1,8 +1,9 @@
 """The outbox publisher: puts each pending message on the WMS queue once, then announces it.
 
 Called right after the write that created the messages (the fast path: the note reaches the
-warehouse in milliseconds) and every minute by the scheduled publisher for whatever a crash left
-pending. Both run the same steps, each idempotent, so any number of them may race:
+warehouse in milliseconds), for a release's notes from the release's record on the orders table's
+stream (decision 193: shared/outbox/release_stream.py), and every minute by the scheduled
+publisher for the other messages a crash left pending. Both run the same steps, each idempotent, so any number of them may race:
 
 1. know the first attempt's time: written with the message (its creation: the writer publishes
    right away), noted here only for a message stored without it (before decision 117);
@@ -40,6 +41,18 @@ class PublishReport(BaseModel):
     published: list[str] = []
     unconfirmed: list[str] = []
 
+    def log_recovery(self, what_published: str) -> None:
+        """The recovery paths' metrics and log (the sweep, the release stream): the unconfirmed
+        count is alarmed, and an operator must check the WMS for those ids (runbook)."""
+        from shared.observability import logger, metrics  # the handlers' own, loaded already
+
+        metrics.add_metric(name="OutboxMessagesRecovered", unit="Count", value=len(self.published))
+        metrics.add_metric(name="OutboxMessagesUnconfirmed", unit="Count", value=len(self.unconfirmed))
+        if self.unconfirmed:
+            logger.error("outbox messages unconfirmed", extra=self.model_dump())
+        elif self.published:
+            logger.warning(what_published, extra=self.model_dump())
+
 
 class OutboxPublisher:
     def __init__(self, outbox: OutboxStore, send_to_wms: SendToWms, publish_events: PublishEvents):
@@ -51,8 +64,17 @@ class OutboxPublisher:
         return self.publish(self.outbox.pending_of(order_id, order))
 
     def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
-        """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep)."""
-        return self.publish(self.outbox.pending_before(iso(utc_now() - timedelta(seconds=older_than_seconds)), limit))
+        """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep). A
+        voiding or an intercept request goes out with its order's pending messages, notes first:
+        a note released since decision 193 is not in the index, and must not follow its voiding."""
+        stale = self.outbox.pending_before(iso(utc_now() - timedelta(seconds=older_than_seconds)), limit)
+        whole = {m.order_id for m in stale if m.record is None}  # orders with an OUTBOX# message
+        report = self.publish([m for m in stale if m.order_id not in whole])
+        for order_id in dict.fromkeys(m.order_id for m in stale if m.order_id in whole):
+            done = self.publish_order(order_id)
+            report.published += done.published
+            report.unconfirmed += done.unconfirmed
+        return report
 
     def publish(self, messages: Sequence[OutboxMessage]) -> PublishReport:
         report = PublishReport()

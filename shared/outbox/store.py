@@ -58,9 +58,10 @@ class OutboxStore(TableAdapter):
         item.setdefault("first_attempt_at", message.created_at)
         return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def carried_by_note(self, note_id: str, created_at: str) -> dict[str, Any]:
-        """The attributes of a note released with its message pending on it (decision 185)."""
-        return note_messages.carried(pending_key(note_id), created_at, PENDING)
+    def carried_by_note(self, created_at: str) -> dict[str, Any]:
+        """The attributes of a note released with its message pending on it (decision 185), out of
+        `by_outbox`: the release's stream record is its sweep (decision 193)."""
+        return note_messages.carried(created_at, PENDING)
 
     def pending_of(self, order_id: str, order: dict[str, Any] | None = None) -> list[OutboxMessage]:
         """The order's unpublished messages, those its notes carry first (a note before its
@@ -68,11 +69,20 @@ class OutboxStore(TableAdapter):
         (adjacent in sort order); `order`: its content when the caller holds it, else read when a
         note's message needs it."""
         items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, "OUTBOX$")
+        messages = self._note_messages(order_id, items, order)
+        return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
+
+    def pending_notes_named(self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None) -> list[OutboxMessage]:
+        """The unpublished messages of the order's notes that `note_ids` (META's
+        `outbound_note_ids` at the release) names, in one consistent Query of its `NOTE#…` items."""
+        items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, note_messages.NOTE_PREFIX[:-1] + "$")
+        return self._note_messages(order_id, [i for i in items if i.get("note_id") in note_ids], order)
+
+    def _note_messages(self, order_id: str, items: list[dict[str, Any]], order: dict[str, Any] | None) -> list[OutboxMessage]:
         notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
         if notes and order is None:
             order = self._order_content(order_id)
-        messages = [note_messages.message_of(note, order) for note in notes]
-        return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
+        return [note_messages.message_of(note, order) for note in notes]
 
     def _order_content(self, order_id: str) -> dict[str, Any]:
         """The order's content (`order` of the stored order), which a note's message is built with."""

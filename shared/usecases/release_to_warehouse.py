@@ -4,7 +4,8 @@ The notes, their outbox messages and the RELEASED status are written in one tran
 the execution whose transition wins creates messages (each note carries its own since decision
 185: shared/outbox/note_messages.py); the outbox publisher then puts each on the
 WMS queue exactly once (shared/outbox/). A retried or duplicate step finds the order RELEASED and
-only publishes what is still pending."""
+only publishes what is still pending. What a crash leaves pending is published from the release's
+record on the orders table's stream (decision 193: shared/outbox/release_stream.py)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
         for shipment in current.plan.shipments
     ]
     if write_layout.enabled():  # each note carries its own message (decision 185)
-        extra_items = [orders.outbound_note_put(note, publisher.outbox.carried_by_note(note.note_id, created_at)) for note in notes]
+        extra_items = [orders.outbound_note_put(note, publisher.outbox.carried_by_note(created_at)) for note in notes]
     else:
         extra_items = [orders.outbound_note_put(note) for note in notes]
         extra_items += [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes]

@@ -290,32 +290,56 @@ def test_each_consumed_queue_triggers_its_consumer_with_partial_batch_failures(
     }
 
 
+def _mapping_of(built: Built, spec: topology.StreamConsumer) -> dict[str, Any]:
+    [properties] = [
+        m["Properties"]
+        for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
+        if referenced_id(m["Properties"]["EventSourceArn"]) == built.tables[spec.table]
+        and built.invoked_key(m["Properties"]["FunctionName"]) == spec.function
+    ]
+    return properties
+
+
+def test_a_table_stream_has_at_most_two_consumers() -> None:
+    """DynamoDB Streams serves at most two concurrent readers per shard (a third is throttled)."""
+    tables = [spec.table for spec in topology.STREAM_CONSUMERS]
+    assert all(tables.count(table) <= 2 for table in tables)
+
+
 @pytest.mark.parametrize("spec", topology.STREAM_CONSUMERS, ids=lambda s: s.key)
 def test_stream_consumer_reads_its_table_in_order_and_parks_failures(built: Built, spec: topology.StreamConsumer) -> None:
     table_id = built.tables[spec.table]
     assert built.properties(table_id)["StreamSpecification"] == {"StreamViewType": topology.ORDERS.stream}
-    [properties] = [
-        m["Properties"]
-        for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
-        if referenced_id(m["Properties"]["EventSourceArn"]) == table_id
-    ]
-    assert built.invoked_key(properties["FunctionName"]) == spec.function
+    properties = _mapping_of(built, spec)
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (properties["BatchSize"], properties["MaximumRetryAttempts"]) == (spec.batch_size, spec.retry_attempts)
+    assert properties.get("MaximumRecordAgeInSeconds") == spec.max_record_age_seconds
     assert referenced_id(properties["DestinationConfig"]["OnFailure"]["Destination"]) == built.queues[spec.failure_queue]
     [criteria] = properties["FilterCriteria"]["Filters"]
     keys = {"sk": {"S": [spec.sort_key_equals]}} if spec.sort_key_equals else {}
     keys |= {"pk": {"S": [{"prefix": spec.partition_key_prefix}]}} if spec.partition_key_prefix else {}
-    assert json.loads(criteria["Pattern"]) == {"dynamodb": {"Keys": keys}}
+    images = {"NewImage": {"status": {"S": [spec.status_became]}}, "OldImage": {"status": {"S": [{"anything-but": [spec.status_became]}]}}} if spec.status_became else {}
+    assert json.loads(criteria["Pattern"]) == {"dynamodb": {"Keys": keys, **images}}
+
+
+def _rule_admits(rule: Any, value: str | None) -> bool:
+    if value is None:  # a field the record lacks matches no rule
+        return False
+    if isinstance(rule, str):
+        return rule == value
+    if "prefix" in rule:
+        return value.startswith(rule["prefix"])
+    return value not in rule["anything-but"]
 
 
 def _stream_filter_admits(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
-    """A Lambda event filter over a stream record's keys: exact strings and {"prefix": ...}."""
-    keys = record["dynamodb"]["Keys"]
-    for name, typed in pattern["dynamodb"]["Keys"].items():
-        value = keys.get(name, {}).get("S")
-        if value is None or not any(rule == value if isinstance(rule, str) else value.startswith(rule["prefix"]) for rule in typed["S"]):
-            return False
+    """A Lambda event filter over a stream record: exact strings, {"prefix": ...} and
+    {"anything-but": [...]} on its keys and images' string attributes."""
+    for part, fields in pattern["dynamodb"].items():
+        attributes = record["dynamodb"].get(part, {})
+        for name, typed in fields.items():
+            if not any(_rule_admits(rule, attributes.get(name, {}).get("S")) for rule in typed["S"]):
+                return False
     return True
 
 
@@ -323,20 +347,25 @@ def _stream_filter_admits(pattern: dict[str, Any], record: dict[str, Any]) -> bo
 def test_stream_filter_on_aws_and_locally_admits_the_same_records_and_no_merge_record(built: Built, spec: topology.StreamConsumer) -> None:
     from local.stream_poller import StreamPoller
 
-    [properties] = [
-        m["Properties"]
-        for m in built.dev.of_type("AWS::Lambda::EventSourceMapping").values()
-        if referenced_id(m["Properties"]["EventSourceArn"]) == built.tables[spec.table]
-    ]
-    [criteria] = properties["FilterCriteria"]["Filters"]
+    [criteria] = _mapping_of(built, spec)["FilterCriteria"]["Filters"]
     pattern = json.loads(criteria["Pattern"])
     # built as local/runtime.py builds it from the same topology entry (never started)
-    poller = StreamPoller(None, None, "arn", spec.function, lambda event, context: None, "queue", sort_key_equals=spec.sort_key_equals, partition_key_prefix=spec.partition_key_prefix)
+    poller = StreamPoller(
+        None, None, "arn", spec.function, lambda event, context: None, "queue",
+        sort_key_equals=spec.sort_key_equals, partition_key_prefix=spec.partition_key_prefix, status_became=spec.status_became,
+    )
     keys = [("ORDER#o-1", "META"), ("MERGE#m-1", "META"), ("ORDER#o-1", "TL#2026-12-02T08:00:00Z"), ("ORDER#o-1", "NOTE#w-1")]
-    records = {key: {"dynamodb": {"Keys": {"pk": {"S": key[0]}, "sk": {"S": key[1]}}}} for key in keys}
+    changes = {"release": ("RESERVED", "RELEASED"), "after": ("RELEASED", "RELEASED"), "cancel": ("RELEASED", "CANCELLED"), "insert": (None, "RECEIVED")}
+    records = {}
+    for key in keys:
+        for change, (old, new) in changes.items():
+            images = {"NewImage": {"status": {"S": new}}, **({"OldImage": {"status": {"S": old}}} if old else {})}
+            records[(*key, change)] = {"dynamodb": {"Keys": {"pk": {"S": key[0]}, "sk": {"S": key[1]}}, **images}}
     on_aws = {key for key, record in records.items() if _stream_filter_admits(pattern, record)}
     locally = {key for key, record in records.items() if poller._wanted(record)}
-    assert on_aws == locally == {("ORDER#o-1", "META")}  # a merge record is no order change: the aggregator ignores it
+    # a merge record is no order change: neither the aggregator nor the release publisher reads it
+    expected = {("ORDER#o-1", "META", "release")} if spec.status_became == "RELEASED" else {("ORDER#o-1", "META", c) for c in changes}
+    assert on_aws == locally == expected
 
 
 @pytest.mark.parametrize("spec", topology.RULES, ids=lambda r: r.key)

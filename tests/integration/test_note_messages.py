@@ -1,6 +1,7 @@
 """An outbound note that carries its own outbox message (decision 185), on moto: the release writes
 no `OUTBOX#` item, the WMS and the bus get the same message as before (fast path and sweep),
-a crash leaves the note in `by_outbox` until the sweep publishes it, a voiding follows its note,
+a voiding follows its note (a crash's pending note goes out from the release's stream record since
+decision 193: test_release_stream.py),
 an unconfirmed note is parked apart from its parcel state, and switched off the old layout is written."""
 
 from __future__ import annotations
@@ -69,25 +70,6 @@ def test_a_released_note_carries_its_message_and_the_wms_gets_the_same_body(seed
     assert body["detail"]["receiver"] == stored.receiver.model_dump(mode="json")
     assert {(l["sku"], l["quantity"]) for l in body["detail"]["lines"]} == {("TEA-LONGJING-250G", 2), ("CUP-CELADON-6PK", 1)}
     assert OutboxStore().pending_of(order_id) == []
-
-
-def test_a_note_left_pending_by_a_crash_is_found_in_the_index_and_published_by_the_sweep(seeded, shanghai_order):
-    order_id = reserved(shanghai_order)
-    with pytest.raises(Unreachable):
-        release_order(order_id, order_store(), OutboxPublisher(OutboxStore(), unreachable, publish))
-    note = partition(order_id)["NOTE#WH-SH"]
-    assert note["outbox_state"] == "PENDING" and note["outbox_key"].startswith("PENDING#")
-    [pending] = OutboxStore().pending_before(iso(utc_now() + timedelta(seconds=1)))
-    assert (pending.message_id, pending.record) == (note["note_id"], "NOTE#WH-SH")
-
-    announced = []
-    report = OutboxPublisher(OutboxStore(), send_to_wms, announced.extend).publish_stale(older_than_seconds=-1)
-    assert report.published == [note["note_id"]] and [e.event_id for e in announced] == [note["note_id"]]
-    [body] = wms_bodies(seeded)
-    assert body["detail"]["receiver"] == order_store().load(order_id).order.receiver.model_dump(mode="json")
-    note = partition(order_id)["NOTE#WH-SH"]
-    assert (note["outbox_state"], "outbox_key" in note, note["state"]) == ("PUBLISHED", False, "SENT")
-    assert OutboxPublisher(OutboxStore(), unreachable, publish).publish_stale(older_than_seconds=-1).published == []  # once
 
 
 def test_a_voiding_follows_the_note_it_voids_when_both_are_pending(seeded, shanghai_order):

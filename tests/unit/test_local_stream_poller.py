@@ -4,6 +4,9 @@ the iterators a restart's restore took first (iterators_after_present) reads onl
 
 from __future__ import annotations
 
+import json
+import time
+
 from local.stream_poller import StreamPoller, iterators_after_present
 
 
@@ -52,3 +55,39 @@ def test_a_poller_started_after_a_restore_reads_only_what_was_written_after_it()
     assert set(present) == {"shard-1", "shard-2"}
     stream.write("shard-2", "ORDER#new")
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in poller(stream, present)._read()] == ["ORDER#new"]
+
+
+class FailureQueue:
+    def __init__(self):
+        self.sent: list[dict] = []
+
+    def send_message(self, QueueUrl, MessageBody):  # noqa: N803
+        self.sent.append(json.loads(MessageBody))
+
+
+def failing(event, context):
+    raise ConnectionError("the consumer's dependency is down")
+
+
+def test_a_failing_record_is_retried_while_younger_than_the_maximum_age_then_its_batch_goes_to_the_failure_queue():
+    queue = FailureQueue()
+    reading = StreamPoller(None, queue, "arn:stream", "consumer", failing, "queue", retry_attempts=10_000, max_record_age_seconds=3600)
+    reading._stop.set()  # no backoff waits
+    young = {"dynamodb": {"Keys": {}, "SequenceNumber": "7", "ApproximateCreationDateTime": time.time() - 60}}
+    reading._pending = [young]
+    reading._deliver()
+    assert (queue.sent, reading._pending, reading._attempts) == ([], [young], 1)  # retried from it
+    reading._pending = [{**young, "dynamodb": {**young["dynamodb"], "ApproximateCreationDateTime": time.time() - 3601}}]
+    reading._deliver()
+    [parked] = queue.sent
+    assert (parked["requestContext"]["condition"], parked["DDBStreamBatchInfo"]["startSequenceNumber"], reading._pending) == ("RecordAgeExceeded", "7", [])
+
+
+def test_a_status_filter_passes_only_a_change_to_that_status():
+    reading = StreamPoller(None, None, "arn:stream", "consumer", failing, "queue", sort_key_equals="META", status_became="RELEASED")
+
+    def record(old, new):
+        images = {"NewImage": {"status": {"S": new}}, **({"OldImage": {"status": {"S": old}}} if old else {})}
+        return {"dynamodb": {"Keys": {"pk": {"S": "ORDER#a"}, "sk": {"S": "META"}}, **images}}
+
+    assert [reading._wanted(record(old, new)) for old, new in [("RESERVED", "RELEASED"), ("RELEASED", "RELEASED"), ("RELEASED", "SHIPPED"), (None, "RELEASED")]] == [True, False, False, False]
