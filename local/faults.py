@@ -7,10 +7,11 @@ A `FaultPlan` names, per order, what goes wrong in which workflow step (a functi
 - `throttle`: the same with a ThrottlingException ClientError;
 - `permanent_failure`: every AWS call of the step is refused (AccessDeniedException), every time;
 - `crash_after_write`: the step's process dies (Sandbox.Timedout) right after its first committed
-  write, before anything else (for notification: after RELEASED + note + outbox, before the
-  publish), in its first invocation only;
+  write, before anything else (for notification: after META's RELEASED naming its notes, before
+  the publish), in its first invocation only;
 - `crash_before_decision`: the step's process dies after a write that comes before its decision
-  (a status change's timeline entry or plan, put on its own before META: decision 154) and before
+  (a status change's timeline entry or plan, put on its own before META: decision 154; a
+  release's notes, decision 225) and before
   the decision itself, in its first invocation only;
 - `publisher_down`: every WMS send from the step dies (Sandbox.Timedout), every time, so only the
   scheduled outbox publisher can deliver.

@@ -41,7 +41,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
-from shared.aws import order_items, plain_transition, status_index
+from shared.aws import order_items, plain_release, plain_transition, status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -209,6 +209,11 @@ def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     # A note's key comes from its content: a retried step rewrites the same note, not a second one.
     digest = hashlib.sha256(entry.model_dump_json(exclude={"at"}).encode()).hexdigest()[:10]
     return f"TL#{version:06d}#{digest}"
+
+
+def _notes_only(items: list[dict[str, Any]] | None) -> bool:
+    """Whether a change's extra items are all outbound notes' puts (a release since decision 185)."""
+    return bool(items) and all("Put" in i and i["Put"]["Item"]["sk"]["S"].startswith("NOTE#") for i in items or ())
 
 
 def _unless_condition_fails(write: Any) -> bool:
@@ -411,12 +416,15 @@ class OrderStore:
 
         With `entry_on_first_extra`, the first extra item (a Put the change creates, conditioned on
         its absence: release's first outbound note) carries the timeline entry instead of a TL item
-        of its own: one item fewer in the transaction (decision 119).
+        of its own: one item fewer in the transaction (decision 119). Extra items that are all
+        notes' puts are written plainly before META (decision 225).
 
         A change that writes only the order's own items, and not its content, is plain writes
         (decision 154, shared/aws/plain_transition.py): no transaction."""
         if not extra_items and "order" not in (set_fields or {}) and plain_transition.enabled():
             self._plain_transition(current, to_status, entry, set_fields)
+        elif entry_on_first_extra and _notes_only(extra_items) and plain_release.enabled() and plain_transition.enabled():
+            self._plain_release(current, to_status, entry, set_fields, extra_items or [])
         else:
             self._transact_transition(current, to_status, entry, set_fields, extra_items, entry_on_first_extra)
         log_order_event(current.order_id, current.status, to_status, entry.cause)
@@ -452,6 +460,26 @@ class OrderStore:
             replaced = from_item(answer.get("Attributes") or {}).get(plain_transition.PLAN_KEY)
             if replaced or current.plan is not None:
                 self._delete_plan(current.order_id, replaced or order_items.PLAN)
+
+    def _plain_release(
+        self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, note_puts: list[dict[str, Any]]
+    ) -> None:
+        """The release's notes, then META naming them, as plain writes (decision 225,
+        shared/aws/plain_release.py). A note already at its key for this version is a twin's (an
+        attempt that read the same META): left as it is. A failed META condition is a lost race
+        or an SDK resend of an update that committed: either way the caller reads the order again
+        and finds it released, or moved on."""
+        version = current.version + 1
+        update, moved_items = self._meta_update(current, to_status, entry, set_fields)
+        if moved_items:
+            raise ValueError("a plain release writes no content or plan")
+        for i, put in enumerate(note_puts):
+            request = plain_release.note_put(put, version)
+            if i == 0:  # the RELEASED entry rides on the first note (decision 119)
+                request["Item"][CARRIED_ENTRY] = to_value(carried_entry(entry, version))
+            _unless_condition_fails(lambda: self.db.put_item(**request))
+        if not _unless_condition_fails(lambda: self.db.update_item(**update["Update"])):
+            raise VersionConflict(current.order_id, current.version)
 
     def _delete_plan(self, order_id: str, sk: str) -> None:
         """Deletes a plan no META names any more (decision 189), so a re-routed order's reads stay
@@ -699,4 +727,6 @@ class OrderStore:
         by_sk = order_items.read_with_plan(lambda: query_partition(self.db, self.table, _pk(order_id), consistent=True))
         if order_items.META not in by_sk:
             raise OrderNotFound(order_id)
+        meta = by_sk[order_items.META]  # a note META does not name is no note of the order (decision 225)
+        by_sk = {sk: item for sk, item in by_sk.items() if plain_release.shown(item, meta)}
         return list(by_sk.values()), by_sk, order_items.merged(by_sk[order_items.META], by_sk)

@@ -58,10 +58,11 @@ class OutboxPublisher:
     def __init__(self, outbox: OutboxStore, send_to_wms: SendToWms, publish_events: PublishEvents):
         self.outbox, self.send_to_wms, self.publish_events = outbox, send_to_wms, publish_events
 
-    def publish_order(self, order_id: str, order: dict[str, Any] | None = None) -> PublishReport:
+    def publish_order(self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None) -> PublishReport:
         """Publishes the order's pending messages (after the write that created them); `order`:
-        its content when the caller holds it (a note's message is built with it)."""
-        return self.publish(self.outbox.pending_of(order_id, order))
+        its content when the caller holds it (a note's message is built with it); `named`: the
+        notes its release named, when the caller knows them (else META is read if needed)."""
+        return self.publish(self.outbox.pending_of(order_id, order, named))
 
     def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
         """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep). A

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws import order_items
+from shared.aws import order_items, plain_release
 from shared.aws.dynamo import TableAdapter, from_item, query_between, query_prefix, raise_if_transient, to_item, to_value
 from shared.outbox import note_messages
 from shared.outbox.messages import OutboxMessage
@@ -63,13 +63,22 @@ class OutboxStore(TableAdapter):
         `by_outbox`: the release's stream record is its sweep (decision 193)."""
         return note_messages.carried(created_at, PENDING)
 
-    def pending_of(self, order_id: str, order: dict[str, Any] | None = None) -> list[OutboxMessage]:
+    def pending_of(self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None) -> list[OutboxMessage]:
         """The order's unpublished messages, those its notes carry first (a note before its
         voiding or intercept), in one consistent Query of its `NOTE#…` and `OUTBOX#…` items
         (adjacent in sort order); `order`: its content when the caller holds it, else read when a
-        note's message needs it."""
+        note's message needs it. A note released plainly counts only when META names it (decision
+        225): `named`, the notes the caller's release named, else META is read after the notes (a
+        note it does not name then was never sent, and is published by its own release if that
+        names it later)."""
         items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, "OUTBOX$")
-        messages = self._note_messages(order_id, items, order)
+        notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
+        if any(plain_release.RELEASE_VERSION in note for note in notes) and named is None:
+            meta = self._meta(order_id)
+            named, order = list(meta.get(plain_release.NAMED) or ()), order or meta.get("order") or {}
+        if named is not None:
+            notes = [note for note in notes if plain_release.shown(note, {plain_release.NAMED: named})]
+        messages = self._note_messages(order_id, notes, order)
         return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
 
     def pending_notes_named(self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None) -> list[OutboxMessage]:
@@ -86,8 +95,12 @@ class OutboxStore(TableAdapter):
 
     def _order_content(self, order_id: str) -> dict[str, Any]:
         """The order's content (`order` of the stored order), which a note's message is built with."""
+        return self._meta(order_id).get("order") or {}
+
+    def _meta(self, order_id: str) -> dict[str, Any]:
+        """The order's META with its content, read consistently ({} for an order not stored)."""
         meta, _ = order_items.read_order(self.db, self.table, order_id)
-        return (meta or {}).get("order") or {}
+        return meta or {}
 
     def all_of(self, order_id: str) -> list[dict[str, Any]]:
         return query_prefix(self.db, self.table, f"ORDER#{order_id}", "OUTBOX#")

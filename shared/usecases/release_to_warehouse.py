@@ -1,8 +1,9 @@
 """Workflow step: create the outbound notes (出库单) of a RESERVED order and send them.
 
-The notes, their outbox messages and the RELEASED status are written in one transaction, so only
-the execution whose transition wins creates messages (each note carries its own since decision
-185: shared/outbox/note_messages.py); the outbox publisher then puts each on the
+The notes (each carrying its outbox message) are put first, then META's change to RELEASED names
+them (decision 225: plain writes, shared/aws/plain_release.py), so only the notes of the execution
+whose transition wins are ever read or sent (a note carries its message since decision 185:
+shared/outbox/note_messages.py); the outbox publisher then puts each on the
 WMS queue exactly once (shared/outbox/). A retried or duplicate step finds the order RELEASED and
 only publishes what is still pending. What a crash leaves pending is published from the release's
 record on the orders table's stream (decision 193: shared/outbox/release_stream.py)."""
@@ -41,7 +42,8 @@ def release_order(order_id: str, orders: OrderStore, publisher: OutboxPublisher)
         return _release(read[-1], orders, publisher)
 
     released = on_version_conflict(attempt)
-    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"))  # the notes' messages need its content
+    # The notes' messages need its content; only the notes META names are sent (decision 225).
+    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"), named=released.note_ids)
     return released
 
 
