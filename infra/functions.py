@@ -20,7 +20,7 @@ from infra.nag import acknowledge
 from infra.store_layout import plain_transitions_off
 from infra.naming import mark, pascal
 from shared import snapstart
-from shared.aws import write_layout
+from shared.aws import plain_release, write_layout
 
 # Python 3.12 matches the Powertools layer build we pin; Graviton (arm64) costs ~20% less per
 # GB-second than x86_64 and our dependencies are pure Python. The layer ARN follows both.
@@ -62,6 +62,8 @@ class Functions(Construct):
         self._layout_switches = {
             **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
             **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
+            # decision 225's (`cdk deploy -c plain_release=off`): the readers that skip an unnamed note first
+            **({plain_release.SWITCH_ENV: "0"} if self.node.try_get_context(plain_release.CONTEXT_KEY) == "off" else {}),
         }
         self.shared_layer = lambda_.LayerVersion(
             self,

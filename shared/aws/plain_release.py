@@ -36,6 +36,7 @@ from shared.aws.dynamo import to_value
 from shared.clock import iso, utc_now
 
 SWITCH_ENV = "ORDER_PLAIN_RELEASE"  # "0": the release stays one transaction (docs/data-model.md, "Migration")
+CONTEXT_KEY = "plain_release"  # `cdk deploy -c plain_release=off`: every function gets SWITCH_ENV=0
 RELEASE_VERSION = "release_version"  # on a note written plainly: META's version once it is released
 NAMED = "outbound_note_ids"  # on META: the notes its release wrote
 STATE = "outbox_state"  # shared/outbox/note_messages.STATE (not imported: the store loads no events)

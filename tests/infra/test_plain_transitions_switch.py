@@ -10,7 +10,7 @@ import pytest
 from infra.config import ENV_CONTEXT_KEY, cdk_json_context, settings_from_context
 from infra.stack import OmsStack
 from infra.store_layout import LayoutSwitchSkipped
-from shared.aws import write_layout
+from shared.aws import plain_release, write_layout
 from tests.infra.conftest import Synthesized
 from tests.infra.nested_templates import flattened
 
@@ -70,3 +70,18 @@ def test_the_shared_records_flag_switches_every_function_to_the_old_writers(tmp_
 def test_without_the_shared_records_flag_no_function_has_the_switch(dev: Synthesized) -> None:
     variables = _environments(dev.resources)
     assert variables and all(write_layout.SWITCH_ENV not in v for v in variables)
+
+
+def test_the_plain_release_flag_switches_every_function_to_the_release_transaction(tmp_path) -> None:
+    # `cdk deploy -c plain_release=off`: the first deploy of decision 225 (readers that skip a note
+    # META does not name, releases still one transaction).
+    app = cdk.App(context={**cdk_json_context(), plain_release.CONTEXT_KEY: "off"}, post_cli_context={ENV_CONTEXT_KEY: "dev"}, outdir=str(tmp_path))
+    stack = OmsStack(app, settings=settings_from_context(app))
+    app.synth()
+    variables = _environments(flattened(tmp_path, stack.stack_name)["Resources"])
+    assert variables and all(v.get(plain_release.SWITCH_ENV) == "0" for v in variables)
+
+
+def test_without_the_plain_release_flag_no_function_has_the_switch(dev: Synthesized) -> None:
+    variables = _environments(dev.resources)
+    assert variables and all(plain_release.SWITCH_ENV not in v for v in variables)
