@@ -161,3 +161,38 @@ def test_an_exception_whose_give_back_crashed_is_reserved_once_after_the_operato
     assert _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
     assert inventory_store().stock_record(*TEA).reserved == tea_before
     assert_books_balance([TEA, CUP])
+
+
+def test_an_amendment_whose_give_back_crashed_and_whose_rerun_backordered_is_given_back_by_the_repeat(deps, shanghai_order, monkeypatch):
+    """As above, but the re-run finds no stock (the old holds count against it) and the order
+    waits BACKORDERED, where routing never reaches the lock. A BACKORDERED order holds nothing of
+    its own, so the refund's repeat gives the old reservation back instead of leaving it held
+    until the backorder release reaches the lock."""
+    order_id = drive(shanghai_order, "RESERVED")
+    store = inventory_store()
+
+    def crash(*_args, **_kwargs):
+        raise StoreUnavailable("the function died before the give-back")
+
+    request = AfterSalesRequest.model_validate(
+        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-CRASH-BO", "lines": [{"sku": TEA[0], "quantity": 1}]}
+    )
+    actor = Actor(kind=ActorKind.CHANNEL, name="own_shop")
+    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
+        patched.setattr(before_release, "release_reservation", crash)
+        apply_refund(request, actor, deps)
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    for warehouse in store.warehouses():  # nothing left anywhere for the re-run to route
+        for sku in (TEA[0], CUP[0]):
+            record = store.stock_record(sku, warehouse.warehouse_id)
+            if record is not None and record.available > 0:
+                store.put_stock(record.model_copy(update={"safety_stock": record.safety_stock + record.available}))
+    for stage in ("APPROVED", "ROUTED"):
+        for step in STEPS[stage]:
+            step(order_id)
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    assert apply_refund(request, actor, deps) == "duplicate"
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == []
+    assert_books_balance([TEA, CUP])

@@ -18,7 +18,9 @@ from shared.usecases.cancel_order import cancel_order
 from shared.usecases.settle_reservations import release_reservation
 
 # A re-run may give back what the amendment's crash left held only while nothing re-reserved it.
-_NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
+# BACKORDERED holds nothing of its own: routing sends an order there before the lock, and the
+# backorder release routes it again from APPROVED.
+_NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED, OrderStatus.BACKORDERED})
 
 
 def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
