@@ -27,6 +27,32 @@ MAX_POOL_CONNECTIONS = 16
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=30, max_pool_connections=MAX_POOL_CONNECTIONS
 )
+# SQS answers in milliseconds and no function long-polls (ReceiveMessage with WaitTimeSeconds 0
+# at most), so its calls get a bound on their whole time, retries included: a note's send to the
+# WMS FIFO queue may start up to SAFE_RESEND_SECONDS (270 s) after its first attempt and must land
+# inside SQS's 5-minute deduplication window, or a repeat would reach the WMS (decision 232). With
+# the default config above one send could take 5 × 33 s plus about a minute of backoff.
+SQS_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=2, max_pool_connections=MAX_POOL_CONNECTIONS
+)
+_CONFIGS = {"sqs": SQS_CONFIG}
+# botocore's standard retry mode waits up to min(scale * 2 ** (n - 1), 20) s after attempt n (scale
+# 1 s for throttling, less otherwise), raised by an x-amz-retry-after header by at most 5 s more.
+_STANDARD_MAX_BACKOFF, _RETRY_AFTER_MAX_ADDITIONAL = 20, 5
+
+
+def worst_case_seconds(config: Config) -> float:
+    """The longest one call can take under `config` before botocore gives up: every attempt
+    connecting and reading to its timeout, and the longest wait before each retry."""
+    retries = config.retries or {}
+    # botocore's `max_attempts` counts retries, `total_max_attempts` the first call as well
+    attempts = retries.get("total_max_attempts", retries.get("max_attempts", 2) + 1)
+    waits = sum(min(2 ** (n - 1), _STANDARD_MAX_BACKOFF) + _RETRY_AFTER_MAX_ADDITIONAL for n in range(1, attempts))
+    return attempts * (config.connect_timeout + config.read_timeout) + waits
+
+
+def config_of(service: str) -> Config:
+    return _CONFIGS.get(service, _CONFIG)
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 # Decoded service models, kept for the process: a new session (after reset()) then builds its
@@ -42,7 +68,7 @@ def client(service: str) -> Any:
         if service not in _clients:
             session = botocore.session.get_session()
             session.register_component("data_loader", _models)
-            _clients[service] = session.create_client(service, config=_CONFIG)
+            _clients[service] = session.create_client(service, config=config_of(service))
         return _clients[service]
 
 
@@ -55,7 +81,7 @@ def prime(services: list[str] | tuple[str, ...]) -> None:
         for service in services:
             session = botocore.session.get_session()
             session.register_component("data_loader", _models)
-            session.create_client(service, config=_CONFIG, aws_access_key_id="unused", aws_secret_access_key="unused")
+            session.create_client(service, config=config_of(service), aws_access_key_id="unused", aws_secret_access_key="unused")
 
 
 def drop_connections() -> int:
