@@ -196,3 +196,47 @@ def test_an_amendment_whose_give_back_crashed_and_whose_rerun_backordered_is_giv
     assert apply_refund(request, actor, deps) == "duplicate"
     assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == []
     assert_books_balance([TEA, CUP])
+
+
+def test_an_order_amended_before_decision_203_gets_its_reservation_id_back_from_the_backfill(deps, shanghai_order, monkeypatch, capsys):
+    """Before 203 the amendment cleared `reservation_id`. Such an order whose give-back crashed
+    reaches the lock with its old lines HELD and no id: the lock would hold the stock twice. The
+    backfill gives it the id (conditioned, so a second run writes nothing), and the lock then adopts
+    the line still wanted and gives the refunded unit back."""
+    from shared.recovery.backfill_reservation_ids import main as backfill
+
+    order_id = drive(shanghai_order, "RESERVED")
+    untouched = drive(
+        {**shanghai_order, "external_id": "SHOP-20261111-000777", "buyer": {"buyer_id": "C-30030", "name": "赵六"},
+         "receiver": {**shanghai_order["receiver"], "name": "赵六", "phone": "13700137000", "detail": "世纪大道300号"}},
+        "RESERVED",
+    )
+    tea_before = inventory_store().stock_record(*TEA).reserved
+
+    def crash(*_args, **_kwargs):
+        raise StoreUnavailable("the function died before the give-back")
+
+    request = AfterSalesRequest.model_validate(
+        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-OLD", "lines": [{"sku": TEA[0], "quantity": 1}]}
+    )
+    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
+        patched.setattr(before_release, "release_reservation", crash)
+        apply_refund(request, Actor(kind=ActorKind.CHANNEL, name="own_shop"), deps)
+    orders = order_store()
+    key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "META"}}
+    orders.db.update_item(TableName=orders.table, Key=key, UpdateExpression="REMOVE reservation_id")  # as the amendment wrote it before 203
+    assert orders.load(order_id).reservation_id is None and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    inventory_table = inventory_store().table
+    assert backfill([orders.table, inventory_table]) == 0
+    assert "2 order(s) hold reservation lines; 1 given a reservation_id" in capsys.readouterr().out
+    assert orders.load(order_id).reservation_id is not None
+    assert backfill([orders.table, inventory_table]) == 0
+    assert "; 0 given a reservation_id" in capsys.readouterr().out  # repeatable
+
+    for stage in ("APPROVED", "ROUTED", "RESERVED"):
+        for step in STEPS[stage]:
+            step(order_id)
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 1)] and _held(untouched) == [(CUP[0], 1), (TEA[0], 2)]
+    assert inventory_store().stock_record(*TEA).reserved == tea_before - 1
+    assert_books_balance([TEA, CUP])
