@@ -24,8 +24,8 @@ outbox's own steps (shared/outbox/publish.py):
   retries from it, the records after it wait; an order's cancel (a later META record) is never
   handled before its release;
 - a poison record does not hold its shard: a record that can never succeed (it, or a note it
-  names, cannot be read: a decoding or validation error, not an AWS one) is set aside to the
-  failure queue with its order, notes and reason, for a person, and the records after it go on.
+  names, cannot be read: UnreadableRecord, raised where they are parsed, so a response AWS cut
+  short or a client's failure is never taken for one) is set aside to the failure queue with its order, notes and reason, for a person, and the records after it go on.
   Retried, it would fail for the mapping's whole maximum age, and every release behind it on the
   shard would wait past the deduplication window and be parked UNCONFIRMED.
 """
@@ -39,7 +39,7 @@ from typing import Any, NamedTuple
 
 from shared.aws.dynamo import from_item
 from shared.clock import utc_now
-from shared.outbox.messages import OutboxMessage
+from shared.outbox.messages import OutboxMessage, UnreadableRecord
 from shared.outbox.publish import OutboxPublisher, PublishReport
 
 FAST_PATH_GRACE_SECONDS = 10.0  # the release's own publish, right after its transaction: ~0.1 s, seconds when throttled
@@ -56,7 +56,15 @@ class Release(NamedTuple):
 
 def release_of(record: dict[str, Any]) -> Release | None:
     """The release a stream record commits: an order's META changing to RELEASED (the event
-    source's filter passes only these; a record it should not have passed is no release)."""
+    source's filter passes only these; a record it should not have passed is no release).
+    UnreadableRecord when the record is not shaped as DynamoDB Streams delivers one."""
+    try:
+        return _release_of(record)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise UnreadableRecord(f"stream record: {type(error).__name__}: {error}") from error
+
+
+def _release_of(record: dict[str, Any]) -> Release | None:
     data = record.get("dynamodb") or {}
     keys = data.get("Keys") or {}
     if record.get("eventName") == "REMOVE" or keys.get("sk", {}).get("S") != META:
@@ -77,12 +85,6 @@ class SetAside(NamedTuple):
     order_id: str | None
     note_ids: list[str]
     reason: str
-
-
-# Errors that say the record (or what it names) cannot be read, however often it is tried. AWS's
-# own errors (botocore's ClientError and BotoCoreError, the stores' StoreUnavailable) are none of
-# these, so an outage is retried, never set aside.
-POISON = (KeyError, TypeError, ValueError, AttributeError)
 
 
 class ReleaseFailed(Exception):
@@ -112,8 +114,8 @@ def publish_releases(
             if release is None or not release.note_ids:
                 continue
             done = publisher.publish(_pending_after_the_fast_path(release, publisher, sleep))
-        except POISON as error:
-            reason = f"{type(error).__name__}: {error}"
+        except UnreadableRecord as error:  # raised only where a record is parsed, never by a client
+            reason = str(error)
             try:
                 set_aside(SetAside(sequence_number, release.order_id if release else None, release.note_ids if release else [], reason))
             except Exception as failed:

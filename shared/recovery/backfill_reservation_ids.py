@@ -2,7 +2,7 @@
 order's reservation records only when its `reservation_id` is set, and an after-sales amendment
 (RESERVED → RECEIVED) keeps that id. An amendment made *before* the deploy cleared it: if its
 give-back crashed and the refund message's repeat had not yet come, the order holds its old lines
-with no `reservation_id`, and the lock would hold its stock a second time (false shortages, never
+with no `reservation_id` (the old amendment SET it to NULL), and the lock would hold its stock a second time (false shortages, never
 oversell). This finds every order with a HELD reservation line and no `reservation_id` and gives
 it the id its reservation had (`RES-<order>`), so the lock reads the old lines and adopts or
 gives them back. Each write is conditioned on the id still being absent, so it runs beside live
@@ -29,7 +29,8 @@ _PREFIX = "RESERVATION#"
 
 class BackfillReport(BaseModel):
     orders_holding: int = 0  # orders with a HELD line
-    given_an_id: list[str] = []  # of those, the ones that had no reservation_id
+    given_an_id: list[str] = []  # of those, the ones that had no reservation_id (absent or NULL)
+    had_an_id: int = 0  # the others: left as they are
     unknown: list[str] = []  # HELD lines of an order the orders table does not have: for a person
 
 
@@ -42,14 +43,17 @@ def backfill_reservation_ids(db: Any, orders_table: str, inventory_table: str) -
                 TableName=orders_table,
                 Key={"pk": to_value(f"ORDER#{order_id}"), "sk": to_value("META")},
                 UpdateExpression="SET reservation_id = :id",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(reservation_id)",
-                ExpressionAttributeValues={":id": to_value(reservation_id_for(order_id))},
+                # the amendment before 203 wrote the id as NULL (a SET of None), not removed
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(reservation_id) OR attribute_type(reservation_id, :null))",
+                ExpressionAttributeValues={":id": to_value(reservation_id_for(order_id)), ":null": to_value("NULL")},
             )
             report.given_an_id.append(order_id)
         except db.exceptions.ConditionalCheckFailedException:
             meta = db.get_item(TableName=orders_table, Key={"pk": to_value(f"ORDER#{order_id}"), "sk": to_value("META")}, ConsistentRead=True)
             if "Item" not in meta:
                 report.unknown.append(order_id)
+            else:
+                report.had_an_id += 1
     return report
 
 
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     import boto3
 
     report = backfill_reservation_ids(boto3.client("dynamodb"), args[0], args[1])
-    print(f"{report.orders_holding} order(s) hold reservation lines; {len(report.given_an_id)} given a reservation_id")
+    print(f"{report.orders_holding} order(s) hold reservation lines; {len(report.given_an_id)} given a reservation_id, {report.had_an_id} had one")
     for order_id in report.given_an_id:
         print(f"  given: {order_id}")
     for order_id in report.unknown:

@@ -217,20 +217,36 @@ def test_a_record_that_cannot_be_read_is_set_aside_and_the_releases_behind_it_go
     assert partition(poisoned)["NOTE#WH-SH"]["outbox_state"] == "PENDING"  # left for the person the queue's alarm calls
 
 
-def test_an_aws_failure_is_retried_never_set_aside(seeded, shanghai_order, monkeypatch):
-    """A throttled or unreachable service raises botocore's errors, not a reading error: the
-    record is reported for the stream to retry, and nothing goes to the failure queue."""
+def _throttled():
     from botocore.exceptions import ClientError
 
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendMessage")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        _throttled,
+        # botocore decodes a 200 response cut short mid-character outside its retry: a ValueError
+        # that is no reading error of the record
+        lambda: UnicodeDecodeError("utf-8", b"\xe4\xb8", 0, 2, "unexpected end of data"),
+        lambda: KeyError("Items"),  # a response that lost its body after the CRC32 retries
+    ],
+    ids=["throttled", "cut_short_mid_character", "body_lost"],
+)
+def test_an_aws_failure_is_retried_never_set_aside(seeded, shanghai_order, monkeypatch, failure):
+    """A throttled service, or a response cut short, is no reading error of the record, whatever
+    its Python type: the record is reported for the stream to retry, nothing goes to the failure
+    queue."""
     monkeypatch.setattr("shared.outbox.release_stream.FAST_PATH_GRACE_SECONDS", 0.0)
     order_id = reserved(shanghai_order)
     crashed_release(order_id)
 
-    def throttled(message):
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendMessage")
+    def fails(message):
+        raise failure()
 
     with monkeypatch.context() as patched:
         stores.reset()
-        patched.setattr("shared.aws.messaging.send_to_wms", throttled)
+        patched.setattr("shared.aws.messaging.send_to_wms", fails)
         assert release_publisher({"Records": [meta_record(order_id, sequence="100")]}, context()) == {"batchItemFailures": [{"itemIdentifier": "100"}]}
     assert drain(boto3.client("sqs"), seeded.queue_urls["order_releases_failed"]) == []

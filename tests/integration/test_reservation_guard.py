@@ -224,19 +224,61 @@ def test_an_order_amended_before_decision_203_gets_its_reservation_id_back_from_
         apply_refund(request, Actor(kind=ActorKind.CHANNEL, name="own_shop"), deps)
     orders = order_store()
     key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "META"}}
-    orders.db.update_item(TableName=orders.table, Key=key, UpdateExpression="REMOVE reservation_id")  # as the amendment wrote it before 203
+    # as the amendment wrote it before 203: set_fields={"reservation_id": None}, a SET of NULL
+    orders.db.update_item(TableName=orders.table, Key=key, UpdateExpression="SET reservation_id = :none", ExpressionAttributeValues={":none": {"NULL": True}})
     assert orders.load(order_id).reservation_id is None and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
 
     inventory_table = inventory_store().table
     assert backfill([orders.table, inventory_table]) == 0
-    assert "2 order(s) hold reservation lines; 1 given a reservation_id" in capsys.readouterr().out
+    assert "2 order(s) hold reservation lines; 1 given a reservation_id, 1 had one" in capsys.readouterr().out
     assert orders.load(order_id).reservation_id is not None
     assert backfill([orders.table, inventory_table]) == 0
-    assert "; 0 given a reservation_id" in capsys.readouterr().out  # repeatable
+    assert "; 0 given a reservation_id, 2 had one" in capsys.readouterr().out  # repeatable
 
     for stage in ("APPROVED", "ROUTED", "RESERVED"):
         for step in STEPS[stage]:
             step(order_id)
     assert _held(order_id) == [(CUP[0], 1), (TEA[0], 1)] and _held(untouched) == [(CUP[0], 1), (TEA[0], 2)]
     assert inventory_store().stock_record(*TEA).reserved == tea_before - 1
+    assert_books_balance([TEA, CUP])
+
+
+def test_a_refund_s_repeat_gives_nothing_back_once_a_new_run_adopted_the_old_lines(deps, shanghai_order, monkeypatch):
+    """The repeat reads the order still RECEIVED; before its give-back, the stuck-order re-drive
+    runs review, routing and the lock, which adopts the old lines for the RESERVED order. The
+    give-back is conditioned on the order as the repeat read it, so it gives nothing back: the
+    RESERVED order keeps exactly the lines it needs (without the condition it freed them and the
+    order would ship stock it no longer held)."""
+    order_id = drive(shanghai_order, "RESERVED")
+
+    def crash(*_args, **_kwargs):
+        raise StoreUnavailable("the function died before the give-back")
+
+    request = AfterSalesRequest.model_validate(
+        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-RACE", "lines": [{"sku": TEA[0], "quantity": 1}]}
+    )
+    actor = Actor(kind=ActorKind.CHANNEL, name="own_shop")
+    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
+        patched.setattr(before_release, "release_reservation", crash)
+        apply_refund(request, actor, deps)
+    assert order_store().load(order_id).status == OrderStatus.RECEIVED
+
+    store = deps.inventory
+    read = store.reservations
+    raced = []
+
+    def the_rerun_wins_the_race(order):
+        if not raced:  # the repeat's give-back reads the lines: the re-drive runs meanwhile
+            raced.append(order)
+            for stage in ("APPROVED", "ROUTED", "RESERVED"):
+                for step in STEPS[stage]:
+                    step(order_id)
+        return read(order)
+
+    monkeypatch.setattr(store, "reservations", the_rerun_wins_the_race)
+    assert apply_refund(request, actor, deps) == "duplicate"
+    monkeypatch.setattr(store, "reservations", read)
+
+    assert raced and order_store().load(order_id).status == OrderStatus.RESERVED
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 1)]
     assert_books_balance([TEA, CUP])
