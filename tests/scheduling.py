@@ -6,7 +6,8 @@ worker is a set of tests that share a fixture wider than a module:
 
 - tests/browser: one runtime, its populated scene and one chromium (package fixtures);
 - tests/faults: one runtime with the fault injector installed (package fixture);
-- tests/infra: the session's synthesized templates (a synth costs seconds, jsii more);
+- tests/infra: the session's synthesized templates (a synth costs seconds), in two groups: the
+  tests of staging and prod, and those of dev (INFRA_STAGES below);
 - tests/e2e: one runtime per group below (package fixture; it is stopped when a worker leaves
   the package, so a group is a run of modules, started and stopped once).
 
@@ -35,7 +36,7 @@ E2E_GROUPS = {
 }
 
 # Slowest first (longest-processing-time order); a package not named here comes after these.
-RANK = ["browser", "e2e-flows", "e2e-contract", "infra", "faults", "recovery", "property", "integration", "runtime", "unit"]
+RANK = ["browser", "e2e-flows", "e2e-contract", "infra-stages", "infra-dev", "faults", "recovery", "property", "integration", "runtime", "unit"]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
