@@ -53,6 +53,8 @@ def worst_case_seconds(config: Config) -> float:
 
 def config_of(service: str) -> Config:
     return _CONFIGS.get(service, _CONFIG)
+
+
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 # Decoded service models, kept for the process: a new session (after reset()) then builds its
@@ -66,9 +68,7 @@ def client(service: str) -> Any:
         return found
     with _lock:  # botocore's session is not safe to build clients from many threads at once
         if service not in _clients:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models)
-            _clients[service] = session.create_client(service, config=config_of(service))
+            _clients[service] = _new_client(service)
         return _clients[service]
 
 
@@ -79,9 +79,15 @@ def prime(services: list[str] | tuple[str, ...]) -> None:
     environment then builds its real clients, with the credentials it has then, in milliseconds."""
     with _lock:
         for service in services:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models)
-            session.create_client(service, config=config_of(service), aws_access_key_id="unused", aws_secret_access_key="unused")
+            _new_client(service, aws_access_key_id="unused", aws_secret_access_key="unused")
+
+
+def _new_client(service: str, **credentials: str) -> Any:
+    """A client from a new session that decodes its model through the process's loader; the
+    caller holds _lock. `credentials` only for prime()'s throwaway clients."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _models)
+    return session.create_client(service, config=config_of(service), **credentials)
 
 
 def drop_connections() -> int:
