@@ -16,6 +16,8 @@ its Python memory then (local/moto_memory.table_data_mib) and the growth without
 warehouse takes the outbound notes off their queue as the WMS does (local/warehouse.py). Usage:
   python -m benchmarks.workflow_throughput [--orders 60] [--paced 100] [--rate 5]
   python -m benchmarks.workflow_throughput --orders 20 --paced 2000 --rate 5   # memory over 2,000 orders
+The runtime's schedules run at their AWS rates (the runtime's default); --schedules scaled runs
+them at the faster pace the tests use (local/scheduler.py, decision 219).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import datetime
 from local import moto_memory, moto_patches, moto_speed
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
+from local.scheduler import PACES
 from local.seed import load_seed
 from shared.aws.catalog_store import Product
 from shared.aws.order_store import StoredOrder
@@ -183,11 +186,12 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=60)
     parser.add_argument("--paced", type=int, default=100, help="orders of the paced run (0: none)")
     parser.add_argument("--rate", type=float, default=5.0, help="orders per second of the paced run")
+    parser.add_argument("--schedules", choices=PACES, default="aws", help="the schedules' pace (local/scheduler.py)")
     args = parser.parse_args()
     n = args.orders
     memory = {"start": rss_mib()}
 
-    with LocalRuntime(warehouse=True) as runtime:
+    with LocalRuntime(warehouse=True, schedules=args.schedules) as runtime:
         load_seed()
         for sku in SKUS:
             catalog_store().put_product(Product(sku=sku))  # intake refuses SKUs oms does not sell
