@@ -97,7 +97,7 @@ def runtime_options(limit: float | None, period: float | None) -> tuple[dict, di
 
 
 def run_group(group: list[Scenario], orders: int, options: dict, limits: dict[str, float], timeout: float) -> list[Outcome]:
-    with LocalRuntime(log_level="ERROR", **options) as runtime:
+    with LocalRuntime(log_level="ERROR", schedules="scaled", **options) as runtime:
         load_seed()
         stock_up(orders * len(group))
         injector = FaultInjector().install(runtime).install_intake(runtime)
