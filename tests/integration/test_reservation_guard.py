@@ -110,6 +110,25 @@ def deps(seeded):
     return AfterSales(order_store(), AfterSalesStore(order_store()), inventory_store(), publish, outbox_publisher(), lambda order_id, run: True)
 
 
+_CHANNEL = Actor(kind=ActorKind.CHANNEL, name="own_shop")
+
+
+def _amended_with_give_back_crashed(deps, order: dict, refund_id: str, monkeypatch) -> AfterSalesRequest:
+    """A refund of one tea amends the RESERVED order back to RECEIVED, and the function dies
+    before giving the old reservation back: the old lines stay HELD. Returns the refund, for its
+    repeat."""
+    def crash(*_args, **_kwargs):
+        raise StoreUnavailable("the function died before the give-back")
+
+    request = AfterSalesRequest.model_validate(
+        {"channel": order["channel"], "channel_order_id": order["external_id"], "refund_id": refund_id, "lines": [{"sku": TEA[0], "quantity": 1}]}
+    )
+    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
+        patched.setattr(before_release, "release_reservation", crash)
+        apply_refund(request, _CHANNEL, deps)
+    return request
+
+
 def test_an_amendment_whose_give_back_crashed_leaves_the_old_lines_to_the_lock(deps, shanghai_order, monkeypatch):
     """A refund amends a RESERVED order (back to RECEIVED), then dies before giving the old
     reservation back; the stuck-order re-drive runs the order again before the refund's repeat.
@@ -118,15 +137,7 @@ def test_an_amendment_whose_give_back_crashed_leaves_the_old_lines_to_the_lock(d
     order_id = drive(shanghai_order, "RESERVED")
     tea_before = inventory_store().stock_record(*TEA).reserved
 
-    def crash(*_args, **_kwargs):
-        raise StoreUnavailable("the function died before the give-back")
-
-    request = AfterSalesRequest.model_validate(
-        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-CRASH", "lines": [{"sku": TEA[0], "quantity": 1}]}
-    )
-    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
-        patched.setattr(before_release, "release_reservation", crash)
-        apply_refund(request, Actor(kind=ActorKind.CHANNEL, name="own_shop"), deps)
+    _amended_with_give_back_crashed(deps, shanghai_order, "RF-CRASH", monkeypatch)
     assert order_store().load(order_id).status == OrderStatus.RECEIVED and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
 
     for stage in ("APPROVED", "ROUTED", "RESERVED"):
@@ -171,16 +182,7 @@ def test_an_amendment_whose_give_back_crashed_and_whose_rerun_backordered_is_giv
     order_id = drive(shanghai_order, "RESERVED")
     store = inventory_store()
 
-    def crash(*_args, **_kwargs):
-        raise StoreUnavailable("the function died before the give-back")
-
-    request = AfterSalesRequest.model_validate(
-        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-CRASH-BO", "lines": [{"sku": TEA[0], "quantity": 1}]}
-    )
-    actor = Actor(kind=ActorKind.CHANNEL, name="own_shop")
-    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
-        patched.setattr(before_release, "release_reservation", crash)
-        apply_refund(request, actor, deps)
+    request = _amended_with_give_back_crashed(deps, shanghai_order, "RF-CRASH-BO", monkeypatch)
     assert _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
 
     for warehouse in store.warehouses():  # nothing left anywhere for the re-run to route
@@ -193,7 +195,7 @@ def test_an_amendment_whose_give_back_crashed_and_whose_rerun_backordered_is_giv
             step(order_id)
     assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
 
-    assert apply_refund(request, actor, deps) == "duplicate"
+    assert apply_refund(request, _CHANNEL, deps) == "duplicate"
     assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == []
     assert_books_balance([TEA, CUP])
 
@@ -213,15 +215,7 @@ def test_an_order_amended_before_decision_203_gets_its_reservation_id_back_from_
     )
     tea_before = inventory_store().stock_record(*TEA).reserved
 
-    def crash(*_args, **_kwargs):
-        raise StoreUnavailable("the function died before the give-back")
-
-    request = AfterSalesRequest.model_validate(
-        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-OLD", "lines": [{"sku": TEA[0], "quantity": 1}]}
-    )
-    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
-        patched.setattr(before_release, "release_reservation", crash)
-        apply_refund(request, Actor(kind=ActorKind.CHANNEL, name="own_shop"), deps)
+    _amended_with_give_back_crashed(deps, shanghai_order, "RF-OLD", monkeypatch)
     orders = order_store()
     key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "META"}}
     # as the amendment wrote it before 203: set_fields={"reservation_id": None}, a SET of NULL
@@ -251,16 +245,7 @@ def test_a_refund_s_repeat_gives_nothing_back_once_a_new_run_adopted_the_old_lin
     order would ship stock it no longer held)."""
     order_id = drive(shanghai_order, "RESERVED")
 
-    def crash(*_args, **_kwargs):
-        raise StoreUnavailable("the function died before the give-back")
-
-    request = AfterSalesRequest.model_validate(
-        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-RACE", "lines": [{"sku": TEA[0], "quantity": 1}]}
-    )
-    actor = Actor(kind=ActorKind.CHANNEL, name="own_shop")
-    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
-        patched.setattr(before_release, "release_reservation", crash)
-        apply_refund(request, actor, deps)
+    request = _amended_with_give_back_crashed(deps, shanghai_order, "RF-RACE", monkeypatch)
     assert order_store().load(order_id).status == OrderStatus.RECEIVED
 
     store = deps.inventory
@@ -276,7 +261,7 @@ def test_a_refund_s_repeat_gives_nothing_back_once_a_new_run_adopted_the_old_lin
         return read(order)
 
     monkeypatch.setattr(store, "reservations", the_rerun_wins_the_race)
-    assert apply_refund(request, actor, deps) == "duplicate"
+    assert apply_refund(request, _CHANNEL, deps) == "duplicate"
     monkeypatch.setattr(store, "reservations", read)
 
     assert raced and order_store().load(order_id).status == OrderStatus.RESERVED

@@ -61,14 +61,6 @@ def test_an_item_is_its_keys_and_values():
     assert item.size() == sum(len(k) + ORIGINAL(v) for k, v in item.attrs.items())
 
 
-@pytest.fixture
-def fake_aws(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "t")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
 def test_a_query_page_still_ends_at_one_megabyte(fake_aws):
     """Items of ~100 KB: moto's limit (the sizes summed) ends the first page after 9 items (1,000,000 bytes) and
     hands out the key to go on from; with the sizes measured here the same."""

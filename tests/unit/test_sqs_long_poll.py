@@ -15,11 +15,7 @@ from local import sqs_long_poll
 
 
 @pytest.fixture
-def sqs(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "t")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def sqs(fake_aws):
     sqs_long_poll.install()
     with mock_aws():
         client = boto3.client("sqs")
