@@ -35,7 +35,8 @@ from local.fault_scenarios import Outcome, Scenario, matrix, run_scenarios, stoc
 from local.faults import FaultInjector
 from local.provision import LOCAL_ENV_NAME
 from local.restart_scenario import NAME as RESTART, run_restart_scenario
-from local.runtime import LOCAL_SCHEDULE_SECONDS, LocalRuntime
+from local.runtime import LocalRuntime
+from local.scheduler import LOCAL_SCHEDULE_SECONDS
 from local.seed import load_seed
 
 REDRIVABLE = ("RECEIVED", "APPROVED", "ROUTED", "RESERVED")

@@ -30,7 +30,7 @@ from infra import topology
 from local import moto_patches, persistence, shutdown, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
-from local.scheduler import LOCAL_SCHEDULE_SECONDS, MIN_SCHEDULE_SECONDS, LocalSchedule, schedule_pace, schedule_period  # noqa: F401  (the periods: their callers' names)
+from local.scheduler import LocalSchedule, schedule_pace, schedule_period
 from local.sqs_poller import SqsPoller
 from local.stream_poller import StreamPoller, iterators_after_present
 from local.warehouse import NoteCounter, local_warehouse

@@ -19,6 +19,11 @@ class UnreadableRecord(ValueError):
     mistaken for it (decision 231)."""
 
 
+# What parsing a stored record raises when it is not shaped as oms writes it (pydantic's
+# ValidationError is a ValueError): turned into UnreadableRecord where the parse happens.
+READING_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
 class OutboxMessage(BaseModel):
     """`message_id` is the idempotency key: the SQS FIFO deduplication id and the id the WMS sees.
     It is the event's stable id (the note id for a note, `<note id>:voided` for its voiding)."""

@@ -27,7 +27,7 @@ from typing import Any
 
 from shared.events import OutboundNoteCreated
 from shared.orders import ReceiverAddress
-from shared.outbox.messages import OutboxMessage, UnreadableRecord
+from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
 
 NOTE_PREFIX = "NOTE#"
 STATE = "outbox_state"
@@ -73,5 +73,5 @@ def message_of(note: dict[str, Any], order: dict[str, Any]) -> OutboxMessage:
         return OutboxMessage.of(event, note["created_at"]).model_copy(
             update={"record": note["sk"], "first_attempt_at": note.get("first_attempt_at"), "wms_sent_at": note.get("wms_sent_at")}
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as error:  # pydantic's ValidationError is a ValueError
+    except READING_ERRORS as error:
         raise UnreadableRecord(f"note {note.get('sk', '?')} of order {note.get('order_id', '?')}: {type(error).__name__}: {error}") from error

@@ -25,7 +25,8 @@ outbox's own steps (shared/outbox/publish.py):
   handled before its release;
 - a poison record does not hold its shard: a record that can never succeed (it, or a note it
   names, cannot be read: UnreadableRecord, raised where they are parsed, so a response AWS cut
-  short or a client's failure is never taken for one) is set aside to the failure queue with its order, notes and reason, for a person, and the records after it go on.
+  short or a client's failure is never taken for one) is set aside to the failure queue with its
+  order, notes and reason, for a person, and the records after it go on.
   Retried, it would fail for the mapping's whole maximum age, and every release behind it on the
   shard would wait past the deduplication window and be parked UNCONFIRMED.
 """
@@ -39,7 +40,7 @@ from typing import Any, NamedTuple
 
 from shared.aws.dynamo import from_item
 from shared.clock import utc_now
-from shared.outbox.messages import OutboxMessage, UnreadableRecord
+from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
 from shared.outbox.publish import OutboxPublisher, PublishReport
 
 FAST_PATH_GRACE_SECONDS = 10.0  # the release's own publish, right after its transaction: ~0.1 s, seconds when throttled
@@ -60,7 +61,7 @@ def release_of(record: dict[str, Any]) -> Release | None:
     UnreadableRecord when the record is not shaped as DynamoDB Streams delivers one."""
     try:
         return _release_of(record)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except READING_ERRORS as error:
         raise UnreadableRecord(f"stream record: {type(error).__name__}: {error}") from error
 
 
