@@ -2,11 +2,11 @@
 order's reservation records only when its `reservation_id` is set, and an after-sales amendment
 (RESERVED → RECEIVED) keeps that id. An amendment made *before* the deploy cleared it: if its
 give-back crashed and the refund message's repeat had not yet come, the order holds its old lines
-with no `reservation_id` (the old amendment SET it to NULL), and the lock would hold its stock a second time (false shortages, never
-oversell). This finds every order with a HELD reservation line and no `reservation_id` and gives
-it the id its reservation had (`RES-<order>`), so the lock reads the old lines and adopts or
-gives them back. Each write is conditioned on the id still being absent, so it runs beside live
-traffic and can be repeated (a second run writes 0).
+with no `reservation_id` (the old amendment SET it to NULL), and the lock would hold its stock a
+second time (false shortages, never oversell). This finds every order with a HELD reservation
+line and no `reservation_id` and gives it the id its reservation had (`RES-<order>`), so the lock
+reads the old lines and adopts or gives them back. Each write is conditioned on the id still
+being absent or NULL, so it runs beside live traffic and can be repeated (a second run writes 0).
 
   python -m shared.recovery.backfill_reservation_ids ORDERS_TABLE INVENTORY_TABLE
       (AWS credentials and region as usual; run after deploying 203, once the after-sales queue
