@@ -35,7 +35,8 @@ from local.fault_scenarios import Outcome, Scenario, matrix, run_scenarios, stoc
 from local.faults import FaultInjector
 from local.provision import LOCAL_ENV_NAME
 from local.restart_scenario import NAME as RESTART, run_restart_scenario
-from local.runtime import LOCAL_SCHEDULE_SECONDS, LocalRuntime
+from local.runtime import LocalRuntime
+from local.scheduler import LOCAL_SCHEDULE_SECONDS
 from local.seed import load_seed
 
 REDRIVABLE = ("RECEIVED", "APPROVED", "ROUTED", "RESERVED")
@@ -97,7 +98,7 @@ def runtime_options(limit: float | None, period: float | None) -> tuple[dict, di
 
 
 def run_group(group: list[Scenario], orders: int, options: dict, limits: dict[str, float], timeout: float) -> list[Outcome]:
-    with LocalRuntime(log_level="ERROR", **options) as runtime:
+    with LocalRuntime(log_level="ERROR", schedules="scaled", **options) as runtime:
         load_seed()
         stock_up(orders * len(group))
         injector = FaultInjector().install(runtime).install_intake(runtime)

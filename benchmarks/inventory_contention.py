@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--buckets", type=int, default=8)
     args = parser.parse_args()
     c, n, k = args.clients, args.requests, args.buckets
-    with LocalRuntime():
+    with LocalRuntime(schedules="scaled"):
         base = baseline_updates(c, n)
         hot = reserve_scenario("hot", ["HOT-SKU"], units_per_sku=n // 2, clients=c, requests=n)
         bucketed = reserve_scenario("bucketed", ["HOT-BUCKETED"], units_per_sku=n // 2, clients=c, requests=n, buckets=k)

@@ -78,7 +78,7 @@ def main() -> None:
     parser.add_argument("--full-day-orders", type=int, default=10_000)
     parser.add_argument("--channels", default="shopify,tmall,jd,douyin")
     args = parser.parse_args()
-    with LocalRuntime() as runtime:
+    with LocalRuntime(schedules="scaled") as runtime:
         load_seed()
         if args.recovery_orders:
             recovery(runtime, args.recovery_orders, args.channels.split(","))

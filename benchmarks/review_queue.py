@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--held", type=int, default=400)
     n = parser.parse_args().held
-    with LocalRuntime() as runtime:
+    with LocalRuntime(schedules="scaled") as runtime:
         load_seed()
         store = order_store()
         actor = Actor(kind=ActorKind.SYSTEM, name="bench")

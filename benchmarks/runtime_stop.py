@@ -22,7 +22,7 @@ def _one_after_another(runtime: LocalRuntime) -> None:
 
 
 def _timed_stop(stop) -> float:
-    runtime = LocalRuntime(log_level="ERROR", prefix="oms-bench-stop").start()
+    runtime = LocalRuntime(log_level="ERROR", prefix="oms-bench-stop", schedules="scaled").start()
     load_seed()
     time.sleep(1.0)  # every poller in its long poll, as after a test
     began = time.perf_counter()

@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = {"STUCK_LIMITS_SECONDS": json.dumps({s: args.limit for s in STAGES}), "STUCK_MAX_REDRIVES": "3"}
     sample = load_event("orders/01_own_shop_shanghai.json")
-    with LocalRuntime(settings=settings, schedule_seconds={"detect_stuck_orders": args.period}) as runtime:
+    with LocalRuntime(schedules="scaled", settings=settings, schedule_seconds={"detect_stuck_orders": args.period}) as runtime:
         load_seed()
         for sku in ("TEA-LONGJING-250G", "CUP-CELADON-6PK"):  # enough stock for every order
             record = inventory_store().stock_record(sku, "WH-SH")

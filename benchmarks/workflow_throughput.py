@@ -16,6 +16,9 @@ its Python memory then (local/moto_memory.table_data_mib) and the growth without
 warehouse takes the outbound notes off their queue as the WMS does (local/warehouse.py). Usage:
   python -m benchmarks.workflow_throughput [--orders 60] [--paced 100] [--rate 5]
   python -m benchmarks.workflow_throughput --orders 20 --paced 2000 --rate 5   # memory over 2,000 orders
+The runtime's schedules run at their AWS rates (the runtime's default); --schedules scaled runs
+them at the faster pace the tests use (local/scheduler.py, decision 219). --idle S first measures
+the seeded runtime's CPU over S seconds with no order (its pollers and schedules alone).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from datetime import datetime
 from local import moto_memory, moto_patches, moto_speed
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
+from local.scheduler import PACES
 from local.seed import load_seed
 from shared.aws.catalog_store import Product
 from shared.aws.order_store import StoredOrder
@@ -183,16 +187,25 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=60)
     parser.add_argument("--paced", type=int, default=100, help="orders of the paced run (0: none)")
     parser.add_argument("--rate", type=float, default=5.0, help="orders per second of the paced run")
+    parser.add_argument("--schedules", choices=PACES, default="aws", help="the schedules' pace (local/scheduler.py)")
+    parser.add_argument("--idle", type=float, default=0, help="first, seconds of the seeded runtime with no order: its CPU (0: not measured)")
     args = parser.parse_args()
     n = args.orders
     memory = {"start": rss_mib()}
 
-    with LocalRuntime(warehouse=True) as runtime:
+    with LocalRuntime(warehouse=True, schedules=args.schedules) as runtime:
         load_seed()
         for sku in SKUS:
             catalog_store().put_product(Product(sku=sku))  # intake refuses SKUs oms does not sell
             for warehouse in ("WH-SH", "WH-BJ", "WH-GZ", "WH-CD"):
                 inventory_store().put_stock(StockRecord(sku=sku, warehouse_id=warehouse, on_hand=100_000))
+
+        idle = None
+        if args.idle:  # the pollers' and schedules' own cost, with nothing to do
+            time.sleep(3)  # past the start's first polls
+            cpu_started, idle_started = time.process_time(), time.perf_counter()
+            time.sleep(args.idle)
+            idle = (time.process_time() - cpu_started) / (time.perf_counter() - idle_started)
 
         # B: the no-op baseline on the same engine, tasks in process.
         moto_patches.install({"bench-noop": lambda event, context: event}, runtime.time_scale)
@@ -244,6 +257,8 @@ def main() -> None:
     # The ratios above cannot show a saving in the request path (B is all request overhead and
     # gains as much, decision 182): the process's CPU per order can, background work included.
     print(f"CPU per order (whole process, pollers and schedules included): W {cpu['W'] / n * 1000:.0f} ms, E {cpu['E'] / n * 1000:.0f} ms")
+    if idle is not None:
+        print(f"idle runtime ({args.idle:g} s, schedules {args.schedules}): {idle * 100:.1f} % of a core")
     if latencies:
         print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
         print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))

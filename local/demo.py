@@ -4,7 +4,9 @@ the import bucket, a partner event on the partner bus), wait for each to settle 
 final status, timeline and time taken.
 `--serve` keeps the runtime (and its API on 127.0.0.1) running afterwards, with its state in a data
 folder (.oms-data/, or --data-dir / $OMS_DATA_DIR) that the next `--serve` starts from: then the
-demo orders are not posted again. `--empty` starts from nothing; `--no-demo` only serves."""
+demo orders are not posted again. `--empty` starts from nothing; `--no-demo` only serves.
+The schedules (outbox and stuck-order sweeps, stock pushes, health snapshots…) run at their AWS
+rates; OMS_LOCAL_SCHEDULES=scaled runs them every few seconds (local/scheduler.py)."""
 
 from __future__ import annotations
 

@@ -57,6 +57,8 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
 11. Request ids. moto draws every answer's 52-character request id one `random.choice` at a
    time (a twentieth of a DynamoDB answer's CPU); it is drawn in one `random.choices` from the
    same alphabet and moto's same (seedable) generator.
+12. Item sizes (decision 220): local/moto_sizes.py, installed from here.
+13. SQS long polls served inside moto (decision 221): local/sqs_long_poll.py, installed from here.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from local import moto_memory, moto_validation
+from local import moto_memory, moto_sizes, moto_validation, sqs_long_poll
 
 _lock = threading.Lock()
 _original_structure = BaseJSONSerializer._serialize_type_structure
@@ -251,6 +253,8 @@ def _request_id(headerdict: dict[str, Any] | None = None) -> str:
 def install() -> None:
     moto_validation.install()
     moto_memory.install()
+    moto_sizes.install()
+    sqs_long_poll.install()
     with _lock:
         core_responses.camelcase_to_underscores = _camelcase_to_underscores
         sqs_models.camelcase_to_underscores = _camelcase_to_underscores

@@ -70,7 +70,7 @@ def _serve(data_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
 def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_options: dict[str, Any]) -> Outcome:
     started = time.monotonic()
     scenario = Scenario(NAME)
-    with LocalRuntime(data_dir=data_dir, empty=True, log_level="ERROR"):  # the state the server starts from
+    with LocalRuntime(data_dir=data_dir, empty=True, log_level="ERROR", schedules="scaled"):  # the state the server starts from
         load_seed()
         stock_up(orders)
     child, api = _serve(data_dir, data_dir / "served.log")
@@ -110,7 +110,7 @@ def run_restart_scenario(orders: int, data_dir: Path, timeout: float, runtime_op
             child.kill()
             child.wait()
     restart_at = now_iso()
-    with LocalRuntime(data_dir=data_dir, log_level="ERROR", **runtime_options) as runtime:
+    with LocalRuntime(data_dir=data_dir, log_level="ERROR", schedules="scaled", **runtime_options) as runtime:
         for order_id, body in zip(ids, bodies):
             # Stored though unanswered, it is accepted; never stored, the channel sends it again.
             if order_id not in accepted and (order_status(order_id) or post_order(runtime.api_url, body)[0] == 202):

@@ -30,7 +30,7 @@ from infra import topology
 from local import moto_patches, persistence, shutdown, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
-from local.scheduler import LocalSchedule
+from local.scheduler import LocalSchedule, schedule_pace, schedule_period
 from local.sqs_poller import SqsPoller
 from local.stream_poller import StreamPoller, iterators_after_present
 from local.warehouse import NoteCounter, local_warehouse
@@ -83,19 +83,6 @@ def log_order_events() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(moto|botocore|boto3|aws_lambda_powertools|werkzeug)\b")
 
 
-# A schedule runs every `every_minutes` scaled by the time scale, but not more often than this:
-# each run of a scan (outbox, holds, reservations, reconciliation) is a few index queries, and
-# moto reads a whole table for each, so at 2 s the four minute-rate scans took a fifth of the
-# runtime's CPU under load (decision 94). 5 s keeps a crashed publish or an expired hold handled
-# within seconds.
-MIN_SCHEDULE_SECONDS = 5.0
-# Unscaled local periods: a stuck-order scan reads every shard of the status index for each status
-# (dozens of queries, each O(table) on moto), and the local limits are minutes (cdk.json "local"),
-# so every 15 s keeps detection within the limit + 15 s without loading the machine.
-# The health snapshot reads every dimension's gauges and writes its history (about 75 requests):
-# every 2 s it kept the serialised local DynamoDB busy enough to slow every page; every 10 s
-# still gives each minute of the history its point.
-LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0, "snapshot_order_health": 10.0}
 # Scaled time limits that must still cover a local step's real duration: the outbox sweep leaves a
 # message this long to its own writer, and at 30 s × 0.01 = 0.3 s a loaded runtime's release step
 # was still between its write and its publish, so the sweep published it a second time and warned
@@ -121,6 +108,7 @@ class LocalRuntime:
         schedule_seconds: dict[str, float] | None = None,  # schedule key -> period, over the scaled one
         stream_windows: dict[str, float] | None = None,  # stream consumer key -> batching window, over the topology's
         warehouse: bool = False,  # a local WMS takes the outbound notes off their queue (local/warehouse.py)
+        schedules: str | None = None,  # "aws": each schedule at its AWS rate; "scaled": faster (local/scheduler.py); None: $OMS_LOCAL_SCHEDULES, else "aws"
     ):
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
         self.data_dir = Path(data_dir) if data_dir is not None else None
@@ -128,6 +116,7 @@ class LocalRuntime:
         self.settings, self.schedule_seconds = dict(settings or {}), dict(schedule_seconds or {})
         self.stream_windows = dict(stream_windows or {})
         self.warehouse = warehouse
+        self.schedule_pace = schedule_pace(schedules)
         self.warehouse_notes: NoteCounter | None = None  # with warehouse=True: the notes it took
         self.restored: persistence.Restored | None = None
         self.recovered: list[str] = []  # orders re-driven at start (their run died with the last process)
@@ -250,9 +239,7 @@ class LocalRuntime:
         return self
 
     def _period(self, schedule: topology.Schedule) -> float:
-        if schedule.key in self.schedule_seconds:
-            return self.schedule_seconds[schedule.key]
-        return LOCAL_SCHEDULE_SECONDS.get(schedule.key, max(schedule.every_minutes * 60 * self.time_scale, MIN_SCHEDULE_SECONDS))
+        return schedule_period(schedule, self.schedule_pace, self.time_scale, self.schedule_seconds)
 
     def save_snapshot(self) -> None:
         assert self.resources and self.data_dir is not None

@@ -1,15 +1,58 @@
-"""EventBridge schedules, locally: a thread per schedule calls its handler with a Scheduled Event,
-at the schedule's rate scaled by the runtime's time scale."""
+"""EventBridge schedules, locally: a thread per schedule calls its handler with a Scheduled Event.
+
+How often (`schedule_period`, decision 219): by default ("aws") at the schedule's own rate, as
+EventBridge runs it (every minute for the outbox, stuck-order, reservation, stock-push and health
+schedules, every 5 minutes for holds, reconciliation and merging). "scaled" runs them at the rate
+scaled by the runtime's time scale, at least every MIN_SCHEDULE_SECONDS (LOCAL_SCHEDULE_SECONDS
+for the heaviest two): the pace the tests and scenarios that wait for a sweep rely on. Choose it
+with `LocalRuntime(schedules=...)` or $OMS_LOCAL_SCHEDULES (aws | scaled); a runtime's
+`schedule_seconds` still sets one schedule's period over either."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from infra.topology import Schedule
 from local.moto_patches import LocalLambdaContext
 from shared.clock import now_iso
+
+
+SCHEDULE_PACE_ENV = "OMS_LOCAL_SCHEDULES"
+PACES = ("aws", "scaled")
+# "scaled": a schedule runs every `every_minutes` scaled by the time scale, but not more often than
+# this: each run of a scan (outbox, holds, reservations, reconciliation) is a few index queries, and
+# moto reads a whole table for each, so at 2 s the four minute-rate scans took a fifth of the
+# runtime's CPU under load (decision 94). 5 s keeps a crashed publish or an expired hold handled
+# within seconds.
+MIN_SCHEDULE_SECONDS = 5.0
+# "scaled", unscaled periods: a stuck-order scan reads every shard of the status index for each status
+# (dozens of queries, each O(table) on moto), and the local limits are minutes (cdk.json "local"),
+# so every 15 s keeps detection within the limit + 15 s without loading the machine.
+# The health snapshot reads every dimension's gauges and writes its history (about 75 requests):
+# every 2 s it kept the serialised local DynamoDB busy enough to slow every page; every 10 s
+# still gives each minute of the history its point.
+LOCAL_SCHEDULE_SECONDS = {"detect_stuck_orders": 15.0, "snapshot_order_health": 10.0}
+
+
+def schedule_pace(chosen: str | None = None) -> str:
+    """The runtime's pace: the one chosen, else $OMS_LOCAL_SCHEDULES, else "aws"."""
+    pace = chosen or os.environ.get(SCHEDULE_PACE_ENV) or "aws"
+    if pace not in PACES:
+        raise ValueError(f"schedule pace {pace!r}: one of {', '.join(PACES)} (${SCHEDULE_PACE_ENV})")
+    return pace
+
+
+def schedule_period(schedule: Schedule, pace: str, time_scale: float, overrides: dict[str, float] | None = None) -> float:
+    """Seconds between two runs of `schedule` locally."""
+    if overrides and schedule.key in overrides:
+        return overrides[schedule.key]
+    if pace == "aws":  # EventBridge's rate (a nightly cron runs once a day from the start)
+        return schedule.every_minutes * 60.0
+    return LOCAL_SCHEDULE_SECONDS.get(schedule.key, max(schedule.every_minutes * 60 * time_scale, MIN_SCHEDULE_SECONDS))
 
 
 def scheduled_event(rule_name: str, region: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:

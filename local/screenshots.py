@@ -72,7 +72,7 @@ def main() -> int:
         print("console/web/dist is missing: make console", file=sys.stderr)
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
-    with LocalRuntime(prefix="oms-console") as runtime:
+    with LocalRuntime(prefix="oms-console", schedules="scaled") as runtime:
         load_seed()
         scene = populate(runtime, copies=2)
         returned = after_sales(runtime, scene)

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from local.moto_patches import LocalLambdaContext
+from local.sqs_long_poll import stop_waiting_when
+
+LONG_POLL_SECONDS = 20  # as Lambda's event source mapping (local/sqs_long_poll.py serves it inside moto)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -94,6 +97,8 @@ class SqsPoller:
     def _run(self) -> None:
         region = self.queue_arn.split(":")[3]
         first = threading.current_thread() is self._threads[0]
+        # Lambda's long poll (20 s), ended within a second when this poller stops or pauses
+        stop_waiting_when(lambda: self._stop.is_set() or self._paused.is_set())
         while not self._stop.is_set():
             if self._paused.is_set():
                 self._stop.wait(0.1)
@@ -104,7 +109,7 @@ class SqsPoller:
                 messages = self.sqs.receive_message(
                     QueueUrl=self.queue_url,
                     MaxNumberOfMessages=self.batch_size,
-                    WaitTimeSeconds=1,
+                    WaitTimeSeconds=LONG_POLL_SECONDS,
                     AttributeNames=["All"],
                     MessageAttributeNames=["All"],
                 ).get("Messages", [])

@@ -165,12 +165,15 @@ class StreamPoller:
         first = next((i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failures), 0)
         self._pending = self._pending[first:]
         self._attempts += 1
-        if self._attempts > self.retry_attempts or self._too_old(self._pending[0]):
+        # Read the record's age once: the decision to park and the condition it is parked under
+        # must agree even if the limit passes (or the wall clock steps) between two reads.
+        too_old = self._too_old(self._pending[0])
+        if self._attempts > self.retry_attempts or too_old:
             failed = self._pending[: self.batch_size]
             self.sqs.send_message(
                 QueueUrl=self.failure_queue_url,
                 MessageBody=json.dumps({
-                    "requestContext": {"condition": "RecordAgeExceeded" if self._too_old(failed[0]) else "RetryAttemptsExhausted", "functionArn": self.function_name},
+                    "requestContext": {"condition": "RecordAgeExceeded" if too_old else "RetryAttemptsExhausted", "functionArn": self.function_name},
                     "DDBStreamBatchInfo": {
                         "streamArn": self.stream_arn,
                         "startSequenceNumber": failed[0]["dynamodb"]["SequenceNumber"],

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from local.runtime import LocalRuntime
     from local.seed import load_seed
 
-    with LocalRuntime():
+    with LocalRuntime(schedules="scaled"):
         load_seed()
         print(f"stored {store_samples(args.last)} labelled sample orders on the embedded runtime")
         return run(args)

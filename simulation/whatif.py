@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             from local.seed import load_seed
             from local.whatif import store_samples
 
-            with LocalRuntime():
+            with LocalRuntime(schedules="scaled"):
                 load_seed()
                 print(f"stored {store_samples(args.last)} labelled sample orders on the embedded runtime")
                 report = stored(candidate, args.last)

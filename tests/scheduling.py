@@ -6,7 +6,8 @@ worker is a set of tests that share a fixture wider than a module:
 
 - tests/browser: one runtime, its populated scene and one chromium (package fixtures);
 - tests/faults: one runtime with the fault injector installed (package fixture);
-- tests/infra: the session's synthesized templates (a synth costs seconds, jsii more);
+- tests/infra: the session's synthesized templates (a synth costs seconds), in two groups: the
+  tests of staging and prod, and those of dev (INFRA_STAGES below);
 - tests/e2e: one runtime per group below (package fixture; it is stopped when a worker leaves
   the package, so a group is a run of modules, started and stopped once).
 
@@ -19,11 +20,12 @@ used and nothing else changes.
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
 # The packages whose tests share a package- or session-scoped fixture.
-WHOLE_PACKAGE = {"browser", "faults", "infra"}
+WHOLE_PACKAGE = {"browser", "faults"}
 
 # tests/e2e in two runs of modules, each with its own runtime: the contract checks (many small
 # requests) and the flows (orders waited on until they settle). Any module not named is a flow.
@@ -34,7 +36,7 @@ E2E_GROUPS = {
 }
 
 # Slowest first (longest-processing-time order); a package not named here comes after these.
-RANK = ["browser", "e2e-flows", "e2e-contract", "infra", "faults", "recovery", "property", "integration", "runtime", "unit"]
+RANK = ["browser", "e2e-flows", "e2e-contract", "infra-stages", "infra-dev", "faults", "recovery", "property", "integration", "runtime", "unit"]
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
@@ -54,8 +56,21 @@ def _parts(item: pytest.Item) -> tuple[str, str]:
     return "", path[-1]
 
 
+# tests/infra in two groups, each synthesizing only the environments it reads (every worker has
+# its own session `synthesize` cache): the tests of staging and prod (a test named for either, or
+# run with either as its parameter: `test_prod_...`, `[staging]`) and the rest, which read dev.
+INFRA_STAGES = {"staging", "prod"}
+
+
+def _infra_group(item: pytest.Item) -> str:
+    name = item.nodeid.split("::")[-1]
+    return "infra-stages" if INFRA_STAGES & set(re.split(r"[_\[\]\-]", name)) else "infra-dev"
+
+
 def group_of(item: pytest.Item) -> str:
     package, module = _parts(item)
+    if package == "infra":
+        return _infra_group(item)
     if package in WHOLE_PACKAGE:
         return package
     if package == "e2e":

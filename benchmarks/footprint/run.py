@@ -64,7 +64,7 @@ def run_orders(count: int, held_share: float, run: str = "fp", on_write: Any = N
         from infra import topology
 
         windows = {consumer.key: PEAK_STREAM_WINDOW_SECONDS for consumer in topology.STREAM_CONSUMERS}
-        with LocalRuntime(log_level="INFO", stream_windows=windows) as runtime:
+        with LocalRuntime(log_level="INFO", schedules="scaled", stream_windows=windows) as runtime:
             load_seed()
             for sku in SKUS:
                 catalog_store().put_product(Product(sku=sku))

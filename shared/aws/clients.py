@@ -27,6 +27,34 @@ MAX_POOL_CONNECTIONS = 16
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=30, max_pool_connections=MAX_POOL_CONNECTIONS
 )
+# SQS answers in milliseconds and no function long-polls (ReceiveMessage with WaitTimeSeconds 0
+# at most), so its calls get a bound on their whole time, retries included: a note's send to the
+# WMS FIFO queue may start up to SAFE_RESEND_SECONDS (270 s) after its first attempt and must land
+# inside SQS's 5-minute deduplication window, or a repeat would reach the WMS (decision 232). With
+# the default config above one send could take 5 × 33 s plus about a minute of backoff.
+SQS_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=1, read_timeout=2, max_pool_connections=MAX_POOL_CONNECTIONS
+)
+_CONFIGS = {"sqs": SQS_CONFIG}
+# botocore's standard retry mode waits up to min(scale * 2 ** (n - 1), 20) s after attempt n (scale
+# 1 s for throttling, less otherwise), raised by an x-amz-retry-after header by at most 5 s more.
+_STANDARD_MAX_BACKOFF, _RETRY_AFTER_MAX_ADDITIONAL = 20, 5
+
+
+def worst_case_seconds(config: Config) -> float:
+    """The longest one call can take under `config` before botocore gives up: every attempt
+    connecting and reading to its timeout, and the longest wait before each retry."""
+    retries = config.retries or {}
+    # botocore's `max_attempts` counts retries, `total_max_attempts` the first call as well
+    attempts = retries.get("total_max_attempts", retries.get("max_attempts", 2) + 1)
+    waits = sum(min(2 ** (n - 1), _STANDARD_MAX_BACKOFF) + _RETRY_AFTER_MAX_ADDITIONAL for n in range(1, attempts))
+    return attempts * (config.connect_timeout + config.read_timeout) + waits
+
+
+def config_of(service: str) -> Config:
+    return _CONFIGS.get(service, _CONFIG)
+
+
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 # Decoded service models, kept for the process: a new session (after reset()) then builds its
@@ -40,9 +68,7 @@ def client(service: str) -> Any:
         return found
     with _lock:  # botocore's session is not safe to build clients from many threads at once
         if service not in _clients:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models)
-            _clients[service] = session.create_client(service, config=_CONFIG)
+            _clients[service] = _new_client(service)
         return _clients[service]
 
 
@@ -53,9 +79,15 @@ def prime(services: list[str] | tuple[str, ...]) -> None:
     environment then builds its real clients, with the credentials it has then, in milliseconds."""
     with _lock:
         for service in services:
-            session = botocore.session.get_session()
-            session.register_component("data_loader", _models)
-            session.create_client(service, config=_CONFIG, aws_access_key_id="unused", aws_secret_access_key="unused")
+            _new_client(service, aws_access_key_id="unused", aws_secret_access_key="unused")
+
+
+def _new_client(service: str, **credentials: str) -> Any:
+    """A client from a new session that decodes its model through the process's loader; the
+    caller holds _lock. `credentials` only for prime()'s throwaway clients."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _models)
+    return session.create_client(service, config=config_of(service), **credentials)
 
 
 def drop_connections() -> int:

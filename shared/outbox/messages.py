@@ -12,6 +12,18 @@ from shared.events import SOURCE, DomainEvent, InterceptRequested, OutboundNoteC
 KINDS: dict[str, type[DomainEvent]] = {event.detail_type: event for event in (OutboundNoteCreated, OutboundNoteVoided, InterceptRequested)}
 
 
+class UnreadableRecord(ValueError):
+    """A stored record (a note item, a stream record) that cannot be read as oms writes it: reading
+    it again gives the same error. Raised where the record is parsed, so that an error of the same
+    Python type from anywhere else (a response AWS cut short, a client's own failure) is never
+    mistaken for it (decision 231)."""
+
+
+# What parsing a stored record raises when it is not shaped as oms writes it (pydantic's
+# ValidationError is a ValueError): turned into UnreadableRecord where the parse happens.
+READING_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+
+
 class OutboxMessage(BaseModel):
     """`message_id` is the idempotency key: the SQS FIFO deduplication id and the id the WMS sees.
     It is the event's stable id (the note id for a note, `<note id>:voided` for its voiding)."""

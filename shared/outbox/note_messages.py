@@ -27,7 +27,7 @@ from typing import Any
 
 from shared.events import OutboundNoteCreated
 from shared.orders import ReceiverAddress
-from shared.outbox.messages import OutboxMessage
+from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
 
 NOTE_PREFIX = "NOTE#"
 STATE = "outbox_state"
@@ -66,9 +66,12 @@ def message_of(note: dict[str, Any], order: dict[str, Any]) -> OutboxMessage:
     """The message a stored note carries, with its order's content (`order` of the stored order)."""
     from shared.aws.order_store import OutboundNote  # the note's model: read only where a note is
 
-    parsed = OutboundNote.model_validate(note)
-    receiver = ReceiverAddress.model_validate(order["receiver"]) if order.get("receiver") else None
-    event = announcement(parsed, str(order["channel"]), str(order["external_id"]), receiver, lines=note.get(MESSAGE_LINES))
-    return OutboxMessage.of(event, note["created_at"]).model_copy(
-        update={"record": note["sk"], "first_attempt_at": note.get("first_attempt_at"), "wms_sent_at": note.get("wms_sent_at")}
-    )
+    try:
+        parsed = OutboundNote.model_validate(note)
+        receiver = ReceiverAddress.model_validate(order["receiver"]) if order.get("receiver") else None
+        event = announcement(parsed, str(order["channel"]), str(order["external_id"]), receiver, lines=note.get(MESSAGE_LINES))
+        return OutboxMessage.of(event, note["created_at"]).model_copy(
+            update={"record": note["sk"], "first_attempt_at": note.get("first_attempt_at"), "wms_sent_at": note.get("wms_sent_at")}
+        )
+    except READING_ERRORS as error:
+        raise UnreadableRecord(f"note {note.get('sk', '?')} of order {note.get('order_id', '?')}: {type(error).__name__}: {error}") from error

@@ -40,6 +40,7 @@ PublishEvents = Callable[[Sequence[DomainEvent]], None]
 class PublishReport(BaseModel):
     published: list[str] = []
     unconfirmed: list[str] = []
+    set_aside: list[str] = []  # the release stream's poison records (sequence numbers), sent to its failure queue
 
     def log_recovery(self, what_published: str) -> None:
         """The recovery paths' metrics and log (the sweep, the release stream): the unconfirmed

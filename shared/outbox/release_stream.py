@@ -22,7 +22,13 @@ outbox's own steps (shared/outbox/publish.py):
   race would cost a second send (dropped by the queue), announcement and publication write;
 - in order per shard: a record that fails is reported (ReportBatchItemFailures) and the stream
   retries from it, the records after it wait; an order's cancel (a later META record) is never
-  handled before its release.
+  handled before its release;
+- a poison record does not hold its shard: a record that can never succeed (it, or a note it
+  names, cannot be read: UnreadableRecord, raised where they are parsed, so a response AWS cut
+  short or a client's failure is never taken for one) is set aside to the failure queue with its
+  order, notes and reason, for a person, and the records after it go on.
+  Retried, it would fail for the mapping's whole maximum age, and every release behind it on the
+  shard would wait past the deduplication window and be parked UNCONFIRMED.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from typing import Any, NamedTuple
 
 from shared.aws.dynamo import from_item
 from shared.clock import utc_now
-from shared.outbox.messages import OutboxMessage
+from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
 from shared.outbox.publish import OutboxPublisher, PublishReport
 
 FAST_PATH_GRACE_SECONDS = 10.0  # the release's own publish, right after its transaction: ~0.1 s, seconds when throttled
@@ -51,7 +57,15 @@ class Release(NamedTuple):
 
 def release_of(record: dict[str, Any]) -> Release | None:
     """The release a stream record commits: an order's META changing to RELEASED (the event
-    source's filter passes only these; a record it should not have passed is no release)."""
+    source's filter passes only these; a record it should not have passed is no release).
+    UnreadableRecord when the record is not shaped as DynamoDB Streams delivers one."""
+    try:
+        return _release_of(record)
+    except READING_ERRORS as error:
+        raise UnreadableRecord(f"stream record: {type(error).__name__}: {error}") from error
+
+
+def _release_of(record: dict[str, Any]) -> Release | None:
     data = record.get("dynamodb") or {}
     keys = data.get("Keys") or {}
     if record.get("eventName") == "REMOVE" or keys.get("sk", {}).get("S") != META:
@@ -65,6 +79,15 @@ def release_of(record: dict[str, Any]) -> Release | None:
     return Release(keys["pk"]["S"].removeprefix(ORDER_KEY_PREFIX), list(new.get("outbound_note_ids") or []))
 
 
+class SetAside(NamedTuple):
+    """A poison release record: what the failure queue's message names."""
+
+    sequence_number: str
+    order_id: str | None
+    note_ids: list[str]
+    reason: str
+
+
 class ReleaseFailed(Exception):
     """Publishing a record's release failed: the stream retries from `sequence_number`."""
 
@@ -73,18 +96,35 @@ class ReleaseFailed(Exception):
         self.sequence_number, self.cause, self.report = sequence_number, cause, report
 
 
-def publish_releases(records: list[dict[str, Any]], publisher: OutboxPublisher, sleep: Callable[[float], None] = time.sleep) -> PublishReport:
-    """Publishes the pending notes of each release among `records`, in order. Raises
-    ReleaseFailed at the first record that fails, with what the records before it published."""
+def publish_releases(
+    records: list[dict[str, Any]],
+    publisher: OutboxPublisher,
+    set_aside: Callable[[SetAside], None],
+    sleep: Callable[[float], None] = time.sleep,
+) -> PublishReport:
+    """Publishes the pending notes of each release among `records`, in order. A poison record is
+    handed to `set_aside` (the failure queue) and passed over. Raises ReleaseFailed at the first
+    record that fails otherwise (or whose setting aside fails), with what the records before it
+    published."""
     report = PublishReport()
     for record in records:
-        release = release_of(record)
-        if release is None or not release.note_ids:
-            continue
+        sequence_number = record["dynamodb"]["SequenceNumber"]
+        release = None
         try:
+            release = release_of(record)
+            if release is None or not release.note_ids:
+                continue
             done = publisher.publish(_pending_after_the_fast_path(release, publisher, sleep))
+        except UnreadableRecord as error:  # raised only where a record is parsed, never by a client
+            reason = str(error)
+            try:
+                set_aside(SetAside(sequence_number, release.order_id if release else None, release.note_ids if release else [], reason))
+            except Exception as failed:
+                raise ReleaseFailed(sequence_number, failed, report) from failed
+            report.set_aside.append(sequence_number)
+            continue
         except Exception as error:
-            raise ReleaseFailed(record["dynamodb"]["SequenceNumber"], error, report) from error
+            raise ReleaseFailed(sequence_number, error, report) from error
         report.published += done.published
         report.unconfirmed += done.unconfirmed
     return report

@@ -12,8 +12,10 @@ value that would have been computed:
 - everything an optimiser candidate (planner.candidate_terms) takes from its lane, the strategy
   and the kilograms its holding bills: the lane's price table up to those kilograms and its
   cheapest package and further kilogram, distance and priority rank; key (lane, strategy, billed
-  kilograms), one look-up per warehouse of a decision. A lane's and a strategy's identity stand
-  for them in the key (the memo keeps every one it keyed alive, so no other takes its id).
+  kilograms), one look-up per warehouse of a decision; a miss within the longest table built for
+  the (lane, strategy) is a slice of it (a table is a prefix of any longer one). A lane's and a
+  strategy's identity stand for them in the key (the memo keeps every one it keyed alive, so no
+  other takes its id).
 
 Opt-in: `prepare(..., memo=PlanningMemo(network))` and `problem_of(..., memo=...)`; one memo per
 network (it holds the network it was made for and refuses another). Unbounded: meant for a run,
@@ -41,6 +43,7 @@ class PlanningMemo:
         self._demands: dict[tuple, Demand] = {}
         self._kept: dict[int, object] = {}  # every lane and strategy keyed by its id, kept alive so the id stays its own
         self._candidate_terms: dict[tuple[int, int, int], tuple[tuple[int, ...], int, int, int, int]] = {}  # (lane, strategy, kg)
+        self._longest_terms: dict[tuple[int, int], tuple[tuple[int, ...], int, int, int, int]] = {}  # (lane, strategy): the terms at the most kg asked so far
         self._ways: dict[tuple, tuple[tuple[Lane | None, str | None], ...]] = {}  # (strategy, destination, days, cut-offs passed)
         self._cut_offs = sorted({site.cut_off_minute for site in network.sites})
         self._excluded: dict[tuple[str, str], ExcludedWarehouse] = {}
@@ -131,14 +134,22 @@ class PlanningMemo:
         return tuple(out)
 
     def candidate_terms(self, lane_: Lane, strategy: Strategy, kg: int) -> tuple[tuple[int, ...], int, int, int, int]:
-        """planner.candidate_terms(lane, strategy, kg), once per (lane, strategy, kg)."""
+        """planner.candidate_terms(lane, strategy, kg), once per (lane, strategy, kg). A lane's price
+        table up to fewer kilograms is the prefix of a longer one (each entry is the cheapest
+        carrier at that weight, whatever the table's length), and the other terms do not depend on
+        the kilograms: a new kg within the longest table built for the lane is a slice of it."""
         key = (id(lane_), id(strategy), kg)
         found = self._candidate_terms.get(key)
         if found is None:  # an entry's lane and strategy are kept alive: an id in a key is still theirs
             from shared.routing.planner import candidate_terms  # the planner builds on this module
 
             self.misses += 1
-            found = self._candidate_terms[(self._key(lane_), self._key(strategy), kg)] = candidate_terms(lane_, strategy, kg)
+            longest = self._longest_terms.get(key[:2])
+            if longest is not None and len(longest[0]) > kg:
+                found = (longest[0][: kg + 1], *longest[1:])
+            else:
+                found = self._longest_terms[(self._key(lane_), self._key(strategy))] = candidate_terms(lane_, strategy, kg)
+            self._candidate_terms[(self._key(lane_), self._key(strategy), kg)] = found
         else:
             self.hits += 1
         return found

@@ -361,10 +361,10 @@ class _Allocation:
         beyond = (sum(grams) + remaining_g + 999) // GRAMS_PER_KG - sum(at) - at.count(0)
         if beyond <= 0:
             return total
-        billed_now = [kg or 1 for kg in at]
-        # _addition, inlined: this runs for every branch of every allocation
+        # _addition, inlined: this runs for every branch of every allocation; an empty package bills 1 kg
         cheapest = None
-        for fens, kg, rate, top in zip(self.fens, billed_now, self.rates, self.tops):
+        for fens, kg, rate, top in zip(self.fens, at, self.rates, self.tops):
+            kg = kg or 1
             to = kg + beyond
             added = fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
             if cheapest is None or added < cheapest:
@@ -382,9 +382,8 @@ class _Allocation:
             return (cost, self.forced_allocation()) if cost <= cap else None
         # The heaviest choices first: they decide the most.
         self.free = sorted(free, key=lambda i: (-problem.items[i].quantity * problem.items[i].unit_g, i))
-        self.options = [self.splits(i, problem.items[i]) for i in self.free]
-        # per depth and split: the grams it adds to each warehouse's package
-        self.added = [[tuple([units * problem.items[i].unit_g for units in split]) for split in options] for i, options in zip(self.free, self.options)]
+        # per depth: the ways to split its item, and per split the grams it adds to each warehouse's package
+        self.options, self.added = map(list, zip(*[self.splits(i, problem.items[i]) for i in self.free]))
         self.remaining_g = [0] * (len(self.free) + 1)  # from each depth on: the weight still to place
         for depth in range(len(self.free) - 1, -1, -1):
             item = problem.items[self.free[depth]]
@@ -444,17 +443,21 @@ class _Allocation:
             else:
                 self.descend(depth + 1, after, child_bound)
 
-    def splits(self, item_index: int, item: Item) -> list[tuple[int, ...]]:
+    def splits(self, item_index: int, item: Item) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+        """The ways to split the item over the set's warehouses, and per way the grams it adds to
+        each warehouse's package."""
         caps = tuple(c.available[item_index] for c in self.candidates)
         if not item.splittable:
-            return [tuple(item.quantity if k == j else 0 for k in range(len(caps))) for j, cap in enumerate(caps) if cap >= item.quantity]
-        every = _compositions(item.quantity, caps)
-        if every is not None:
-            return every
-        # Too many ways (a large quantity over several warehouses): only the fills in each order
-        # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
-        self.search.restricted = True
-        return _fills(item.quantity, caps)
+            options = [tuple(item.quantity if k == j else 0 for k in range(len(caps))) for j, cap in enumerate(caps) if cap >= item.quantity]
+        else:
+            every = _compositions(item.quantity, caps)
+            if every is not None:
+                return every, _composition_grams(item.quantity, caps, item.unit_g)
+            # Too many ways (a large quantity over several warehouses): only the fills in each order
+            # of the warehouses. The plan may then miss the optimum; the set's bound still holds.
+            self.search.restricted = True
+            options = _fills(item.quantity, caps)
+        return options, _grams_of(options, item.unit_g)
 
 
 MAX_SPLITS = 64  # ways to split one line within one set of warehouses, beyond which only fills are tried
@@ -476,6 +479,18 @@ def _compositions(total: int, caps: tuple[int, ...]) -> list[tuple[int, ...]] | 
         if len(out) > MAX_SPLITS:
             return None
     return out
+
+
+def _grams_of(splits: list[tuple[int, ...]], unit_g: int) -> list[tuple[int, ...]]:
+    """Per split, the grams it adds to each warehouse's package."""
+    return [tuple([units * unit_g for units in split]) for split in splits]
+
+
+@lru_cache(maxsize=1 << 15)
+def _composition_grams(total: int, caps: tuple[int, ...], unit_g: int) -> list[tuple[int, ...]]:
+    """_grams_of(_compositions(total, caps), unit_g), for the compositions there are (not None):
+    the same lines split the same ways all day, so their weights are computed once."""
+    return _grams_of(_compositions(total, caps), unit_g)
 
 
 @lru_cache(maxsize=4096)

@@ -26,17 +26,22 @@ from tests.infra.nested_templates import flattened, stack_templates  # noqa: E40
 @dataclass(frozen=True)
 class Synthesized:
     """One environment's app; `template` is the root and its nested stacks flattened into one
-    (tests/infra/nested_templates.py), `templates` each template file on its own."""
+    (tests/infra/nested_templates.py), `templates` each template file on its own. `json` is the
+    same flattened template as the plain dict `template` was built from: reading it costs nothing,
+    where `template.to_json()` copies the whole template out of jsii's node process on every call
+    (decision 209). Read-only: a test that changes a template
+    works on a copy.deepcopy of it."""
 
     app: App
     stack: OmsStack
     template: Template
     outdir: Path
     templates: dict[str, dict[str, Any]]
+    document: dict[str, Any]
 
     @property
     def json(self) -> dict[str, Any]:
-        return self.template.to_json()
+        return self.document
 
     @property
     def resources(self) -> dict[str, dict[str, Any]]:
@@ -63,7 +68,7 @@ def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[s
             app.synth()
             merged = flattened(outdir, stack.stack_name)
             cache[env_name] = Synthesized(
-                app, stack, Template.from_json(merged), outdir, stack_templates(outdir, stack.stack_name)
+                app, stack, Template.from_json(merged), outdir, stack_templates(outdir, stack.stack_name), merged
             )
         return cache[env_name]
 

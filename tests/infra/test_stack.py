@@ -38,6 +38,12 @@ def _dimension_ids(alarm: dict[str, Any]) -> set[str]:
 # --- queues and dead letters ----------------------------------------------------------------
 
 
+def test_the_plain_template_the_tests_read_is_the_one_the_assertions_template_holds(dev: Synthesized) -> None:
+    """`dev.json` (and `resources`, `of_type`) read the dict the Template was built from, not a
+    copy through jsii (decision 209): the two must be the same template."""
+    assert dev.json == dev.template.to_json()
+
+
 def test_every_queue_that_is_not_a_dead_letter_queue_redrives_to_one(dev: Synthesized) -> None:
     dead_letter_queues = dead_letter_queue_ids(dev.resources)
     assert dead_letter_queues, "no dead-letter queue found at all"

@@ -3,7 +3,8 @@ records shaped as Lambda delivers them (the local poller's own behaviour: tests/
 test_local_stream_poller.py): a note a crash left pending is out of `by_outbox` and goes out from
 the release's record, once however often the record comes; a note no release names never goes; a
 record past the WMS queue's deduplication window parks its note; a fresh note is left to its writer
-for a grace; a failed send is retried by the stream; the sweep sends a voiding after its note; a note stored in `by_outbox` before is still swept."""
+for a grace; a failed send is retried by the stream; a record that cannot be read is set aside to
+the failure queue and does not hold the releases behind it; the sweep sends a voiding after its note; a note stored in `by_outbox` before is still swept."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ def meta_record(order_id: str, old_status: str = "RESERVED", sequence: str = "10
     }
 
 
+def no_poison(record):
+    raise AssertionError(f"a readable release record was set aside: {record}")
+
+
 def crashed_release(order_id: str) -> str:
     """The release committed, its fast path failed: the note is pending."""
     with pytest.raises(Unreachable):
@@ -67,8 +72,8 @@ def test_a_note_a_crash_left_pending_goes_out_from_its_release_record_once_howev
     record = meta_record(order_id)
     announced: list = []
     publisher = OutboxPublisher(OutboxStore(), send_to_wms, announced.extend)
-    assert publish_releases([record], publisher, sleep=lambda seconds: None).published == [note_id]
-    assert publish_releases([record], publisher, sleep=lambda seconds: None).published == []  # the record delivered again
+    assert publish_releases([record], publisher, set_aside=no_poison, sleep=lambda seconds: None).published == [note_id]
+    assert publish_releases([record], publisher, set_aside=no_poison, sleep=lambda seconds: None).published == []  # the record delivered again
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
     assert [e.event_id for e in announced] == [note_id]
     note = partition(order_id)["NOTE#WH-SH"]
@@ -85,7 +90,7 @@ def test_a_note_its_writer_publishes_meanwhile_is_left_to_it(seeded, shanghai_or
         assert 0 < seconds <= 60.0
         OutboxPublisher(OutboxStore(), send_to_wms, announced.extend).publish_order(order_id)
 
-    report = publish_releases([meta_record(order_id)], OutboxPublisher(OutboxStore(), send_to_wms, announced.extend), sleep=fast_path_finishes)
+    report = publish_releases([meta_record(order_id)], OutboxPublisher(OutboxStore(), send_to_wms, announced.extend), set_aside=no_poison, sleep=fast_path_finishes)
     assert report.published == [] and [e.event_id for e in announced] == [note_id]
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
 
@@ -100,9 +105,9 @@ def test_a_delivery_that_died_after_sending_is_repeated_and_the_queue_drops_the_
     note_id = crashed_release(order_id)
     record = meta_record(order_id)
     with pytest.raises(ReleaseFailed):
-        publish_releases([record], OutboxPublisher(DiesBeforeMarking(), send_to_wms, publish), sleep=lambda seconds: None)
+        publish_releases([record], OutboxPublisher(DiesBeforeMarking(), send_to_wms, publish), set_aside=no_poison, sleep=lambda seconds: None)
     assert partition(order_id)["NOTE#WH-SH"]["outbox_state"] == "PENDING"
-    assert publish_releases([record], OutboxPublisher(OutboxStore(), send_to_wms, publish), sleep=lambda seconds: None).published == [note_id]
+    assert publish_releases([record], OutboxPublisher(OutboxStore(), send_to_wms, publish), set_aside=no_poison, sleep=lambda seconds: None).published == [note_id]
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]  # the FIFO queue dropped the second send
 
 
@@ -113,7 +118,7 @@ def test_a_note_no_release_names_is_never_sent(seeded, shanghai_order):
     orphan = {**partition(order_id)["NOTE#WH-SH"], "sk": "NOTE#WH-BJ", "note_id": "ON-ORPHAN", "warehouse_id": "WH-BJ"}
     store.db.put_item(TableName=store.table, Item={k: to_value(v) for k, v in orphan.items()})  # as a write that never committed
     publisher = OutboxPublisher(OutboxStore(), send_to_wms, publish)
-    assert publish_releases([meta_record(order_id)], publisher, sleep=lambda seconds: None).published == [note_id]
+    assert publish_releases([meta_record(order_id)], publisher, set_aside=no_poison, sleep=lambda seconds: None).published == [note_id]
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
     # and a record that is no change to RELEASED names nothing (the filter's, checked again)
     assert release_of(meta_record(order_id, old_status="RELEASED")) is None
@@ -179,3 +184,69 @@ def test_a_note_stored_in_by_outbox_before_decision_193_is_still_swept(seeded, s
     assert wms_ids(seeded) == [("OutboundNoteCreated", note_id)]
     note = partition(order_id)["NOTE#WH-SH"]
     assert (note["outbox_state"], "outbox_key" in note) == ("PUBLISHED", False)
+
+
+def test_a_record_that_cannot_be_read_is_set_aside_and_the_releases_behind_it_go_on(seeded, shanghai_order, monkeypatch):
+    """A note item no one can read (a required attribute gone) would fail its record for the
+    mapping's whole maximum age, and every release behind it on the shard would wait past the
+    deduplication window. It goes to the failure queue at once, naming its order, notes and reason;
+    the next release is published; nothing is reported failed."""
+    monkeypatch.setattr("shared.outbox.release_stream.FAST_PATH_GRACE_SECONDS", 0.0)
+    poisoned = reserved(shanghai_order)
+    poisoned_note = crashed_release(poisoned)
+    store = order_store()
+    store.db.update_item(TableName=store.table, Key={"pk": to_value(f"ORDER#{poisoned}"), "sk": to_value("NOTE#WH-SH")}, UpdateExpression="REMOVE warehouse_id")
+    another_buyer = {
+        **shanghai_order,
+        "external_id": shanghai_order["external_id"] + "-2",
+        "buyer": {"buyer_id": "C-20010", "name": "李华"},
+        "receiver": {**shanghai_order["receiver"], "name": "李华", "phone": "13900139000", "detail": "世纪大道200号"},
+    }
+    healthy = reserved(another_buyer)
+    healthy_note = crashed_release(healthy)
+    stores.reset()
+
+    result = release_publisher({"Records": [meta_record(poisoned, sequence="100"), meta_record(healthy, sequence="101")]}, context())
+
+    assert result == {"batchItemFailures": []}
+    assert wms_ids(seeded) == [("OutboundNoteCreated", healthy_note)]
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["order_releases_failed"], attributes=True)
+    body = json.loads(message["Body"])
+    assert (body["kind"], body["sequenceNumber"], body["orderId"], body["noteIds"]) == ("poison_release_record", "100", poisoned, [poisoned_note])
+    assert "warehouse_id" in body["reason"] and message["MessageAttributes"]["order_id"]["StringValue"] == poisoned
+    assert partition(poisoned)["NOTE#WH-SH"]["outbox_state"] == "PENDING"  # left for the person the queue's alarm calls
+
+
+def _throttled():
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendMessage")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        _throttled,
+        # botocore decodes a 200 response cut short mid-character outside its retry: a ValueError
+        # that is no reading error of the record
+        lambda: UnicodeDecodeError("utf-8", b"\xe4\xb8", 0, 2, "unexpected end of data"),
+        lambda: KeyError("Items"),  # a response that lost its body after the CRC32 retries
+    ],
+    ids=["throttled", "cut_short_mid_character", "body_lost"],
+)
+def test_an_aws_failure_is_retried_never_set_aside(seeded, shanghai_order, monkeypatch, failure):
+    """A throttled service, or a response cut short, is no reading error of the record, whatever
+    its Python type: the record is reported for the stream to retry, nothing goes to the failure
+    queue."""
+    monkeypatch.setattr("shared.outbox.release_stream.FAST_PATH_GRACE_SECONDS", 0.0)
+    order_id = reserved(shanghai_order)
+    crashed_release(order_id)
+
+    def fails(message):
+        raise failure()
+
+    with monkeypatch.context() as patched:
+        stores.reset()
+        patched.setattr("shared.aws.messaging.send_to_wms", fails)
+        assert release_publisher({"Records": [meta_record(order_id, sequence="100")]}, context()) == {"batchItemFailures": [{"itemIdentifier": "100"}]}
+    assert drain(boto3.client("sqs"), seeded.queue_urls["order_releases_failed"]) == []

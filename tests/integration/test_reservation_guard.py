@@ -110,6 +110,25 @@ def deps(seeded):
     return AfterSales(order_store(), AfterSalesStore(order_store()), inventory_store(), publish, outbox_publisher(), lambda order_id, run: True)
 
 
+_CHANNEL = Actor(kind=ActorKind.CHANNEL, name="own_shop")
+
+
+def _amended_with_give_back_crashed(deps, order: dict, refund_id: str, monkeypatch) -> AfterSalesRequest:
+    """A refund of one tea amends the RESERVED order back to RECEIVED, and the function dies
+    before giving the old reservation back: the old lines stay HELD. Returns the refund, for its
+    repeat."""
+    def crash(*_args, **_kwargs):
+        raise StoreUnavailable("the function died before the give-back")
+
+    request = AfterSalesRequest.model_validate(
+        {"channel": order["channel"], "channel_order_id": order["external_id"], "refund_id": refund_id, "lines": [{"sku": TEA[0], "quantity": 1}]}
+    )
+    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
+        patched.setattr(before_release, "release_reservation", crash)
+        apply_refund(request, _CHANNEL, deps)
+    return request
+
+
 def test_an_amendment_whose_give_back_crashed_leaves_the_old_lines_to_the_lock(deps, shanghai_order, monkeypatch):
     """A refund amends a RESERVED order (back to RECEIVED), then dies before giving the old
     reservation back; the stuck-order re-drive runs the order again before the refund's repeat.
@@ -118,15 +137,7 @@ def test_an_amendment_whose_give_back_crashed_leaves_the_old_lines_to_the_lock(d
     order_id = drive(shanghai_order, "RESERVED")
     tea_before = inventory_store().stock_record(*TEA).reserved
 
-    def crash(*_args, **_kwargs):
-        raise StoreUnavailable("the function died before the give-back")
-
-    request = AfterSalesRequest.model_validate(
-        {"channel": shanghai_order["channel"], "channel_order_id": shanghai_order["external_id"], "refund_id": "RF-CRASH", "lines": [{"sku": TEA[0], "quantity": 1}]}
-    )
-    with monkeypatch.context() as patched, pytest.raises(StoreUnavailable):
-        patched.setattr(before_release, "release_reservation", crash)
-        apply_refund(request, Actor(kind=ActorKind.CHANNEL, name="own_shop"), deps)
+    _amended_with_give_back_crashed(deps, shanghai_order, "RF-CRASH", monkeypatch)
     assert order_store().load(order_id).status == OrderStatus.RECEIVED and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
 
     for stage in ("APPROVED", "ROUTED", "RESERVED"):
@@ -160,4 +171,99 @@ def test_an_exception_whose_give_back_crashed_is_reserved_once_after_the_operato
     assert order_store().load(order_id).status == OrderStatus.RESERVED
     assert _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
     assert inventory_store().stock_record(*TEA).reserved == tea_before
+    assert_books_balance([TEA, CUP])
+
+
+def test_an_amendment_whose_give_back_crashed_and_whose_rerun_backordered_is_given_back_by_the_repeat(deps, shanghai_order, monkeypatch):
+    """As above, but the re-run finds no stock (the old holds count against it) and the order
+    waits BACKORDERED, where routing never reaches the lock. A BACKORDERED order holds nothing of
+    its own, so the refund's repeat gives the old reservation back instead of leaving it held
+    until the backorder release reaches the lock."""
+    order_id = drive(shanghai_order, "RESERVED")
+    store = inventory_store()
+
+    request = _amended_with_give_back_crashed(deps, shanghai_order, "RF-CRASH-BO", monkeypatch)
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    for warehouse in store.warehouses():  # nothing left anywhere for the re-run to route
+        for sku in (TEA[0], CUP[0]):
+            record = store.stock_record(sku, warehouse.warehouse_id)
+            if record is not None and record.available > 0:
+                store.put_stock(record.model_copy(update={"safety_stock": record.safety_stock + record.available}))
+    for stage in ("APPROVED", "ROUTED"):
+        for step in STEPS[stage]:
+            step(order_id)
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    assert apply_refund(request, _CHANNEL, deps) == "duplicate"
+    assert order_store().load(order_id).status == OrderStatus.BACKORDERED and _held(order_id) == []
+    assert_books_balance([TEA, CUP])
+
+
+def test_an_order_amended_before_decision_203_gets_its_reservation_id_back_from_the_backfill(deps, shanghai_order, monkeypatch, capsys):
+    """Before 203 the amendment cleared `reservation_id`. Such an order whose give-back crashed
+    reaches the lock with its old lines HELD and no id: the lock would hold the stock twice. The
+    backfill gives it the id (conditioned, so a second run writes nothing), and the lock then adopts
+    the line still wanted and gives the refunded unit back."""
+    from shared.recovery.backfill_reservation_ids import main as backfill
+
+    order_id = drive(shanghai_order, "RESERVED")
+    untouched = drive(
+        {**shanghai_order, "external_id": "SHOP-20261111-000777", "buyer": {"buyer_id": "C-30030", "name": "赵六"},
+         "receiver": {**shanghai_order["receiver"], "name": "赵六", "phone": "13700137000", "detail": "世纪大道300号"}},
+        "RESERVED",
+    )
+    tea_before = inventory_store().stock_record(*TEA).reserved
+
+    _amended_with_give_back_crashed(deps, shanghai_order, "RF-OLD", monkeypatch)
+    orders = order_store()
+    key = {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "META"}}
+    # as the amendment wrote it before 203: set_fields={"reservation_id": None}, a SET of NULL
+    orders.db.update_item(TableName=orders.table, Key=key, UpdateExpression="SET reservation_id = :none", ExpressionAttributeValues={":none": {"NULL": True}})
+    assert orders.load(order_id).reservation_id is None and _held(order_id) == [(CUP[0], 1), (TEA[0], 2)]
+
+    inventory_table = inventory_store().table
+    assert backfill([orders.table, inventory_table]) == 0
+    assert "2 order(s) hold reservation lines; 1 given a reservation_id, 1 had one" in capsys.readouterr().out
+    assert orders.load(order_id).reservation_id is not None
+    assert backfill([orders.table, inventory_table]) == 0
+    assert "; 0 given a reservation_id, 2 had one" in capsys.readouterr().out  # repeatable
+
+    for stage in ("APPROVED", "ROUTED", "RESERVED"):
+        for step in STEPS[stage]:
+            step(order_id)
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 1)] and _held(untouched) == [(CUP[0], 1), (TEA[0], 2)]
+    assert inventory_store().stock_record(*TEA).reserved == tea_before - 1
+    assert_books_balance([TEA, CUP])
+
+
+def test_a_refund_s_repeat_gives_nothing_back_once_a_new_run_adopted_the_old_lines(deps, shanghai_order, monkeypatch):
+    """The repeat reads the order still RECEIVED; before its give-back, the stuck-order re-drive
+    runs review, routing and the lock, which adopts the old lines for the RESERVED order. The
+    give-back is conditioned on the order as the repeat read it, so it gives nothing back: the
+    RESERVED order keeps exactly the lines it needs (without the condition it freed them and the
+    order would ship stock it no longer held)."""
+    order_id = drive(shanghai_order, "RESERVED")
+
+    request = _amended_with_give_back_crashed(deps, shanghai_order, "RF-RACE", monkeypatch)
+    assert order_store().load(order_id).status == OrderStatus.RECEIVED
+
+    store = deps.inventory
+    read = store.reservations
+    raced = []
+
+    def the_rerun_wins_the_race(order):
+        if not raced:  # the repeat's give-back reads the lines: the re-drive runs meanwhile
+            raced.append(order)
+            for stage in ("APPROVED", "ROUTED", "RESERVED"):
+                for step in STEPS[stage]:
+                    step(order_id)
+        return read(order)
+
+    monkeypatch.setattr(store, "reservations", the_rerun_wins_the_race)
+    assert apply_refund(request, _CHANNEL, deps) == "duplicate"
+    monkeypatch.setattr(store, "reservations", read)
+
+    assert raced and order_store().load(order_id).status == OrderStatus.RESERVED
+    assert _held(order_id) == [(CUP[0], 1), (TEA[0], 1)]
     assert_books_balance([TEA, CUP])

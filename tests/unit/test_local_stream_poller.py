@@ -83,6 +83,23 @@ def test_a_failing_record_is_retried_while_younger_than_the_maximum_age_then_its
     assert (parked["requestContext"]["condition"], parked["DDBStreamBatchInfo"]["startSequenceNumber"], reading._pending) == ("RecordAgeExceeded", "7", [])
 
 
+def test_a_batch_parked_for_its_age_is_parked_under_that_condition_even_if_the_clock_moves_between_reads(monkeypatch):
+    """The age is read once per failed delivery: the decision to park and the condition named
+    agree. Here the wall clock steps back across the limit after its first read (NTP may step it)."""
+    import local.stream_poller as module
+
+    readings = iter([1_000_000.0 + 3601, 1_000_000.0 + 60])  # past the limit, then back under it
+    clock = type("Clock", (), {"time": staticmethod(lambda: next(readings)), "monotonic": staticmethod(time.monotonic)})
+    monkeypatch.setattr(module, "time", clock)
+    queue = FailureQueue()
+    reading = StreamPoller(None, queue, "arn:stream", "consumer", failing, "queue", retry_attempts=10_000, max_record_age_seconds=3600)
+    reading._stop.set()
+    reading._pending = [{"dynamodb": {"Keys": {}, "SequenceNumber": "7", "ApproximateCreationDateTime": 1_000_000.0}}]
+    reading._deliver()
+    [parked] = queue.sent
+    assert (parked["requestContext"]["condition"], reading._attempts, reading._pending) == ("RecordAgeExceeded", 0, [])
+
+
 def test_a_status_filter_passes_only_a_change_to_that_status():
     reading = StreamPoller(None, None, "arn:stream", "consumer", failing, "queue", sort_key_equals="META", status_became="RELEASED")
 

@@ -30,15 +30,6 @@ ITEM = {
 }
 
 
-@pytest.fixture
-def fake_aws(monkeypatch):
-    """moto in process (no local server), with credentials that reach nothing real."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "t")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
 def _serializer(operation: str, service: str) -> serialize.JSONSerializer:
     model = get_service_model(service).operation_model(operation)
     return serialize.JSONSerializer(operation_model=model, value_picker=serialize.XFormedAttributePicker())

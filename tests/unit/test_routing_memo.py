@@ -84,3 +84,24 @@ def test_the_memo_leaves_out_the_warehouses_the_strategy_and_capacity_leave_out_
             reasons |= {e.reason.split(" ")[0] for e in without.excluded}
             assert optimiser.search(problem_of(with_memo, network, memo=memo)).solutions == optimiser.search(problem_of(without, network)).solutions
     assert {"excluded", "strategy", "at"} <= reasons  # each kind of exclusion was met
+
+
+def test_a_lanes_terms_at_fewer_kilograms_are_the_terms_computed_afresh():
+    """The memo serves a new weight from the longest price table it built for the lane (a prefix):
+    asked large first, then small, then larger still, each answer is planner.candidate_terms'."""
+    from shared.routing.planner import candidate_terms
+
+    world = make_world(ASSUMPTIONS, 50, seed=4, warehouses=8)
+    network = world.network
+    memo = PlanningMemo(network)
+    demand = Demand(world, ASSUMPTIONS, seed=4)
+    destinations = {request_of(intake(p.order["channel"], payload, SimCatalog(world)), demand.start).destination for p, payload in placed_orders(world, demand, [30])}
+    compared = 0
+    for destination in sorted(destinations, key=lambda d: d.province_code)[:5]:
+        for strategy in network.strategies.values():
+            lanes = memo.lanes(network.sites, destination, None, demand.start)
+            for lane_ in lanes:
+                for kg in (40, 1, 7, 40, 39, 2, 120, 63, 1, 121):
+                    assert memo.candidate_terms(lane_, strategy, kg) == candidate_terms(lane_, strategy, kg)
+                    compared += 1
+    assert compared > 500

@@ -96,6 +96,16 @@ def test_same_seed_same_day_and_the_report_in_every_format(tmp_path):
     assert "window.echarts = {init" in page and "cdn" not in page.lower() and '"backlog"' in page
 
 
+def test_the_cpu_seconds_are_each_counted_once():
+    """`intake_and_review` is the sum of its three parts; the world's share (everything not
+    measured by a step) is what is left of the whole run, so it is never negative."""
+    report = simulate(orders=300, seed=9, warehouses=4, show_progress=False, out=io.StringIO())
+    cpu = report["cpu_seconds"]
+    assert all(seconds >= 0 for seconds in cpu.values()), cpu
+    parts = cpu["intake"] + cpu["oms_review"] + cpu["traditional_review"]
+    assert abs(cpu["intake_and_review"] - parts) <= 0.05 * cpu["intake_and_review"] + 0.01
+
+
 def test_routing_what_if_on_a_simulated_day_never_split():
     report = simulated(CandidatePolicy(max_packages=1), orders=300, seed=4, warehouses=4)
     assert report.candidate.packages == report.compared  # one package per order

@@ -15,7 +15,21 @@ def item(nodeid: str) -> SimpleNamespace:
 def test_packages_with_a_shared_fixture_are_one_group_each():
     assert {group_of(item(f"tests/browser/test_console.py::t{i}")) for i in range(3)} == {"browser"}
     assert group_of(item("tests/faults/test_fault_matrix.py::t[a]")) == group_of(item("tests/faults/test_duplicate_executions.py::t"))
-    assert group_of(item("tests/infra/test_stack.py::t")) == group_of(item("tests/infra/test_nag.py::t")) == "infra"
+
+
+def test_infra_is_one_group_for_dev_and_one_for_staging_and_prod():
+    """Each group synthesizes only what it reads (decision 209): a test named for staging or prod,
+    or run with either as its parameter, goes with those; the rest read dev."""
+    assert group_of(item("tests/infra/test_stack.py::t")) == group_of(item("tests/infra/test_nag.py::t")) == "infra-dev"
+    assert group_of(item("tests/infra/test_snapstart.py::test_alias[dev]")) == "infra-dev"
+    assert group_of(item("tests/infra/test_notice_sender.py::test_env_ready")) == "infra-dev"  # "env", not a stage
+    stages = [
+        "tests/infra/test_snapstart.py::test_alias[prod]",
+        "tests/infra/test_resource_budget.py::test_limits[staging]",
+        "tests/infra/test_environments.py::test_prod_keeps_its_data",
+        "tests/infra/test_flow_control_and_alarms.py::test_staging_and_prod_refuse",
+    ]
+    assert {group_of(item(n)) for n in stages} == {"infra-stages"}
 
 
 def test_e2e_is_two_runs_of_modules_and_the_rest_is_grouped_by_module():

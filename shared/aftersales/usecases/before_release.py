@@ -15,10 +15,12 @@ from shared.aftersales.usecases import AfterSales
 from shared.aws.order_store import OrderDetails, StoredOrder
 from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.cancel_order import cancel_order
-from shared.usecases.settle_reservations import release_reservation
+from shared.usecases.settle_reservations import OrderChangedWhileSettling, release_reservation
 
 # A re-run may give back what the amendment's crash left held only while nothing re-reserved it.
-_NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED})
+# BACKORDERED holds nothing of its own: routing sends an order there before the lock, and the
+# backorder release routes it again from APPROVED.
+_NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED, OrderStatus.BACKORDERED})
 
 
 def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
@@ -57,7 +59,17 @@ def finish_amendment(current: StoredOrder, record: RefundRecord, deps: AfterSale
     are idempotent (a repeat of the refund message finishes what a crash left)."""
     if current.status not in _NOT_RESERVED_AGAIN:
         return
-    release_reservation(current.order_id, f"refund {record.refund_id}: the order was amended", deps.inventory)
+    # Only while the order is still as read: a run that moved it on meanwhile may have adopted the
+    # old lines at the lock (decision 235); it then owns them, and the run need not start.
+    try:
+        release_reservation(
+            current.order_id,
+            f"refund {record.refund_id}: the order was amended",
+            deps.inventory,
+            while_order=deps.records.order_unchanged(current.order_id, current.version, current.status.value),
+        )
+    except OrderChangedWhileSettling:
+        return
     if current.status == OrderStatus.RECEIVED:
         deps.start_run(current.order_id, run_name(current.order_id, record.refund_id))
 

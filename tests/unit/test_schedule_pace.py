@@ -1,0 +1,45 @@
+"""The local schedules' pace (local/scheduler.py, decision 219): at their AWS rates by default,
+at the scaled pace the tests rely on when chosen, one schedule's period over either."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import topology
+from local.runtime import LocalRuntime
+from local.scheduler import LOCAL_SCHEDULE_SECONDS, MIN_SCHEDULE_SECONDS, SCHEDULE_PACE_ENV, schedule_pace, schedule_period
+
+STUCK_DETECTION_BOUND_S = 120  # a stuck order is found within 2 minutes of its limit
+
+
+def test_the_default_pace_is_each_schedules_aws_rate(monkeypatch):
+    monkeypatch.delenv(SCHEDULE_PACE_ENV, raising=False)
+    runtime = LocalRuntime()
+    assert runtime.schedule_pace == "aws"
+    for schedule in topology.SCHEDULES:
+        assert runtime._period(schedule) == schedule.every_minutes * 60
+    stuck = next(s for s in topology.SCHEDULES if s.key == "detect_stuck_orders")
+    assert runtime._period(stuck) <= STUCK_DETECTION_BOUND_S
+
+
+def test_the_scaled_pace_is_the_one_the_tests_wait_for(monkeypatch):
+    monkeypatch.setenv(SCHEDULE_PACE_ENV, "scaled")
+    runtime = LocalRuntime()
+    periods = {s.key: runtime._period(s) for s in topology.SCHEDULES}
+    assert periods["detect_stuck_orders"] == LOCAL_SCHEDULE_SECONDS["detect_stuck_orders"] == 15.0
+    assert periods["publish_pending_outbox"] == MIN_SCHEDULE_SECONDS == 5.0  # 1 min × 0.01, floored
+    assert periods["reconcile_yesterday"] == pytest.approx(1440 * 60 * 0.01)
+    assert LocalRuntime(schedules="aws")._period(topology.SCHEDULES[0]) == topology.SCHEDULES[0].every_minutes * 60  # the argument over the variable
+
+
+def test_a_schedules_own_period_wins_over_either_pace():
+    stuck = next(s for s in topology.SCHEDULES if s.key == "detect_stuck_orders")
+    for pace in ("aws", "scaled"):
+        assert schedule_period(stuck, pace, 0.01, {"detect_stuck_orders": 0.5}) == 0.5
+    assert LocalRuntime(schedules="aws", schedule_seconds={"detect_stuck_orders": 2.0})._period(stuck) == 2.0
+
+
+def test_an_unknown_pace_is_refused(monkeypatch):
+    monkeypatch.setenv(SCHEDULE_PACE_ENV, "fast")
+    with pytest.raises(ValueError, match="aws, scaled"):
+        schedule_pace()
