@@ -465,8 +465,8 @@ class OrderStore:
         self, current: StoredOrder, to_status: OrderStatus, entry: TimelineEntry, set_fields: dict[str, Any] | None, note_puts: list[dict[str, Any]]
     ) -> None:
         """The release's notes, then META naming them, as plain writes (decision 225,
-        shared/aws/plain_release.py). A note already at its key for this version is a twin's (an
-        attempt that read the same META): left as it is. A failed META condition is a lost race
+        shared/aws/plain_release.py). A note already at its key for this version (a twin's, or a
+        crashed attempt's) is left as it is, and named as it is. A failed META condition is a lost race
         or an SDK resend of an update that committed: either way the caller reads the order again
         and finds it released, or moved on."""
         version = current.version + 1
@@ -675,7 +675,8 @@ class OrderStore:
             "Put": {
                 "TableName": self.table,
                 "Item": to_item(item),
-                "ConditionExpression": "attribute_not_exists(pk)",
+                # a plain release's note that no release names is taken over (decision 225)
+                "ConditionExpression": plain_release.adoptable_in_a_transaction(),
             }
         }
 

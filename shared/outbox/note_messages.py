@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.aws.plain_release import ReleaseTime, first_send_bound
 from shared.events import OutboundNoteCreated
 from shared.orders import ReceiverAddress
 from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
@@ -62,8 +63,10 @@ def is_carried(item: dict[str, Any]) -> bool:
     return item["sk"].startswith(NOTE_PREFIX) and STATE in item
 
 
-def message_of(note: dict[str, Any], order: dict[str, Any]) -> OutboxMessage:
-    """The message a stored note carries, with its order's content (`order` of the stored order)."""
+def message_of(note: dict[str, Any], order: dict[str, Any], released: ReleaseTime | None = None) -> OutboxMessage:
+    """The message a stored note carries, with its order's content (`order` of the stored order);
+    `released`: its release's time when known, which bounds the first send of a note written
+    plainly (decision 225: `plain_release.first_send_bound`)."""
     from shared.aws.order_store import OutboundNote  # the note's model: read only where a note is
 
     try:
@@ -71,7 +74,7 @@ def message_of(note: dict[str, Any], order: dict[str, Any]) -> OutboxMessage:
         receiver = ReceiverAddress.model_validate(order["receiver"]) if order.get("receiver") else None
         event = announcement(parsed, str(order["channel"]), str(order["external_id"]), receiver, lines=note.get(MESSAGE_LINES))
         return OutboxMessage.of(event, note["created_at"]).model_copy(
-            update={"record": note["sk"], "first_attempt_at": note.get("first_attempt_at"), "wms_sent_at": note.get("wms_sent_at")}
+            update={"record": note["sk"], "first_attempt_at": first_send_bound(note, released), "wms_sent_at": note.get("wms_sent_at")}
         )
     except READING_ERRORS as error:
         raise UnreadableRecord(f"note {note.get('sk', '?')} of order {note.get('order_id', '?')}: {type(error).__name__}: {error}") from error

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.aws.plain_release import ReleaseTime
 from shared.clock import iso, utc_now
 from shared.events import DomainEvent
 from shared.outbox.messages import OutboxMessage
@@ -59,11 +60,14 @@ class OutboxPublisher:
     def __init__(self, outbox: OutboxStore, send_to_wms: SendToWms, publish_events: PublishEvents):
         self.outbox, self.send_to_wms, self.publish_events = outbox, send_to_wms, publish_events
 
-    def publish_order(self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None) -> PublishReport:
+    def publish_order(
+        self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None, released: ReleaseTime | None = None
+    ) -> PublishReport:
         """Publishes the order's pending messages (after the write that created them); `order`:
         its content when the caller holds it (a note's message is built with it); `named`: the
-        notes its release named, when the caller knows them (else META is read if needed)."""
-        return self.publish(self.outbox.pending_of(order_id, order, named))
+        notes its release named, when the caller knows them (else META is read if needed), and
+        `released` its time (decision 225: a plain note's first send is bounded by it too)."""
+        return self.publish(self.outbox.pending_of(order_id, order, named, released))
 
     def publish_stale(self, older_than_seconds: float, limit: int = 200) -> PublishReport:
         """Publishes messages pending longer than `older_than_seconds` (the scheduled sweep). A

@@ -14,10 +14,13 @@ outbox's own steps (shared/outbox/publish.py):
   is skipped; a delivery racing another re-sends under the note id as MessageDeduplicationId
   (the WMS FIFO queue drops it) and re-announces under the note id as event id (consumers drop it);
 - never past the queue's deduplication window: a note whose first attempt's bound (its creation,
-  before the commit and so before the record) is older than SAFE_RESEND_SECONDS and not known sent
-  is parked UNCONFIRMED for an operator, whatever the record's age or how often it was retried;
-- after the fast path: a note still pending but created less than FAST_PATH_GRACE_SECONDS ago is
-  most likely being published by its writer right now (the stream delivers in well under a
+  before the commit and so before the record; for a note written plainly, the record's creation
+  when later, since nothing sends a note before META names it: decision 225) is older than
+  SAFE_RESEND_SECONDS and not known sent is parked UNCONFIRMED for an operator, whatever the
+  record's age or how often it was retried;
+- after the fast path: a note still pending less than FAST_PATH_GRACE_SECONDS after its release
+  (the record's creation, or the note's when later) is most likely being published by its writer
+  right now (the stream delivers in well under a
   second), so the consumer waits out that grace and reads the note again before sending: a
   race would cost a second send (dropped by the queue), announcement and publication write;
 - in order per shard: a record that fails is reported (ReportBatchItemFailures) and the stream
@@ -35,11 +38,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from shared.aws.dynamo import from_item
-from shared.clock import utc_now
+from shared.aws.plain_release import ReleaseTime
+from shared.clock import iso, utc_now
 from shared.outbox.messages import READING_ERRORS, OutboxMessage, UnreadableRecord
 from shared.outbox.publish import OutboxPublisher, PublishReport
 
@@ -53,6 +57,17 @@ META = "META"
 class Release(NamedTuple):
     order_id: str
     note_ids: list[str]
+    released: ReleaseTime | None = None  # the version the record's META has, and when it committed
+
+
+def _release_time(data: dict[str, Any], new: dict[str, Any]) -> ReleaseTime | None:
+    """The release's version and time: the record's creation (the commit, rounded down to the
+    second), else the new META's `updated_at` (its writer's time, before the commit)."""
+    if new.get("version") is None:
+        return None
+    created = data.get("ApproximateCreationDateTime")
+    at = iso(datetime.fromtimestamp(float(created), timezone.utc)) if created is not None else new.get("updated_at")
+    return ReleaseTime(int(new["version"]), str(at)) if at else None
 
 
 def release_of(record: dict[str, Any]) -> Release | None:
@@ -76,7 +91,7 @@ def _release_of(record: dict[str, Any]) -> Release | None:
     old = from_item(data.get("OldImage") or {})
     if new.get("status") != RELEASED or old.get("status") == RELEASED:
         return None
-    return Release(keys["pk"]["S"].removeprefix(ORDER_KEY_PREFIX), list(new.get("outbound_note_ids") or []))
+    return Release(keys["pk"]["S"].removeprefix(ORDER_KEY_PREFIX), list(new.get("outbound_note_ids") or []), _release_time(data, new))
 
 
 class SetAside(NamedTuple):
@@ -131,11 +146,18 @@ def publish_releases(
 
 
 def _pending_after_the_fast_path(release: Release, publisher: OutboxPublisher, sleep: Callable[[float], None]) -> list[OutboxMessage]:
-    """The release's notes still pending once its writer had FAST_PATH_GRACE_SECONDS to publish them."""
-    pending = publisher.outbox.pending_notes_named(release.order_id, release.note_ids)
-    created = [datetime.fromisoformat(m.created_at.replace("Z", "+00:00")) for m in pending]
-    wait = max(((at - utc_now()).total_seconds() + FAST_PATH_GRACE_SECONDS for at in created), default=0.0)
+    """The release's notes still pending once its writer had FAST_PATH_GRACE_SECONDS to publish
+    them, counted from the release (its record's creation) or a note's creation when later: a note
+    put by an attempt that crashed, named by a later one, is older than the release that publishes
+    it (decision 225)."""
+    pending = publisher.outbox.pending_notes_named(release.order_id, release.note_ids, released=release.released)
+    starts = [_moment(m.created_at) for m in pending] + ([_moment(release.released.at)] if pending and release.released else [])
+    wait = max(((at - utc_now()).total_seconds() + FAST_PATH_GRACE_SECONDS for at in starts), default=0.0)
     if wait <= 0:
         return pending
     sleep(wait)
-    return publisher.outbox.pending_notes_named(release.order_id, release.note_ids)
+    return publisher.outbox.pending_notes_named(release.order_id, release.note_ids, released=release.released)
+
+
+def _moment(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))

@@ -63,35 +63,43 @@ class OutboxStore(TableAdapter):
         `by_outbox`: the release's stream record is its sweep (decision 193)."""
         return note_messages.carried(created_at, PENDING)
 
-    def pending_of(self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None) -> list[OutboxMessage]:
+    def pending_of(
+        self, order_id: str, order: dict[str, Any] | None = None, named: list[str] | None = None, released: plain_release.ReleaseTime | None = None
+    ) -> list[OutboxMessage]:
         """The order's unpublished messages, those its notes carry first (a note before its
         voiding or intercept), in one consistent Query of its `NOTE#…` and `OUTBOX#…` items
         (adjacent in sort order); `order`: its content when the caller holds it, else read when a
         note's message needs it. A note released plainly counts only when META names it (decision
-        225): `named`, the notes the caller's release named, else META is read after the notes (a
-        note it does not name then was never sent, and is published by its own release if that
-        names it later)."""
+        225): `named`, the notes the caller's release named (`released`: that release's time,
+        when the caller knows it), else META is read after the notes (a note it does not name then
+        was never sent, and is published by its own release if that names it later)."""
         items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, "OUTBOX$")
         notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
         if any(plain_release.RELEASE_VERSION in note for note in notes) and named is None:
             meta = self._meta(order_id)
             named, order = list(meta.get(plain_release.NAMED) or ()), order or meta.get("order") or {}
+            released = plain_release.release_time(meta)
         if named is not None:
             notes = [note for note in notes if plain_release.shown(note, {plain_release.NAMED: named})]
-        messages = self._note_messages(order_id, notes, order)
+        messages = self._note_messages(order_id, notes, order, released)
         return messages + [OutboxMessage.model_validate(i) for i in items if i["sk"].startswith("OUTBOX#") and i.get("state") == PENDING]
 
-    def pending_notes_named(self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None) -> list[OutboxMessage]:
+    def pending_notes_named(
+        self, order_id: str, note_ids: list[str], order: dict[str, Any] | None = None, released: plain_release.ReleaseTime | None = None
+    ) -> list[OutboxMessage]:
         """The unpublished messages of the order's notes that `note_ids` (META's
-        `outbound_note_ids` at the release) names, in one consistent Query of its `NOTE#…` items."""
+        `outbound_note_ids` at the release) names, in one consistent Query of its `NOTE#…` items;
+        `released`: the release's time (the stream record's), bounding a plain note's first send."""
         items = query_between(self.db, self.table, f"ORDER#{order_id}", note_messages.NOTE_PREFIX, note_messages.NOTE_PREFIX[:-1] + "$")
-        return self._note_messages(order_id, [i for i in items if i.get("note_id") in note_ids], order)
+        return self._note_messages(order_id, [i for i in items if i.get("note_id") in note_ids], order, released)
 
-    def _note_messages(self, order_id: str, items: list[dict[str, Any]], order: dict[str, Any] | None) -> list[OutboxMessage]:
+    def _note_messages(
+        self, order_id: str, items: list[dict[str, Any]], order: dict[str, Any] | None, released: plain_release.ReleaseTime | None = None
+    ) -> list[OutboxMessage]:
         notes = [i for i in items if note_messages.is_carried(i) and i[note_messages.STATE] == PENDING]
         if notes and order is None:
             order = self._order_content(order_id)
-        return [note_messages.message_of(note, order) for note in notes]
+        return [note_messages.message_of(note, order, released) for note in notes]
 
     def _order_content(self, order_id: str) -> dict[str, Any]:
         """The order's content (`order` of the stored order), which a note's message is built with."""

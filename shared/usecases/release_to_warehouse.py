@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from shared.aws import write_layout
+from shared.aws.plain_release import ReleaseTime
 from shared.aws.order_store import OrderStore, OutboundNote, StoredOrder
 from shared.clock import now_iso
 from shared.errors import OrderMovedOn
@@ -28,6 +29,7 @@ from shared.usecases.retry import on_version_conflict
 class Released(NamedTuple):
     note_ids: list[str]
     order_created_at: str  # for the order-to-outbound latency, without reading the order again
+    released: ReleaseTime | None = None  # the release's version and time (bounds a reused note's first send)
 
 
 def release_to_warehouse(order_id: str, orders: OrderStore, publisher: OutboxPublisher) -> list[str]:
@@ -43,14 +45,15 @@ def release_order(order_id: str, orders: OrderStore, publisher: OutboxPublisher)
 
     released = on_version_conflict(attempt)
     # The notes' messages need its content; only the notes META names are sent (decision 225).
-    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"), named=released.note_ids)
+    publisher.publish_order(order_id, read[-1].order.model_dump(mode="json"), named=released.note_ids, released=released.released)
     return released
 
 
 def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublisher) -> Released:
     if current.status in (OrderStatus.RELEASED, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        # a retried step: publish what is pending
-        return Released([n.note_id for n in orders.details(current.order_id).outbound_notes], current.created_at)
+        # a retried step: publish what is pending (META's time is its release's while at its version)
+        released = ReleaseTime(current.version, current.updated_at) if current.status == OrderStatus.RELEASED else None
+        return Released([n.note_id for n in orders.details(current.order_id).outbound_notes], current.created_at, released)
     if current.status != OrderStatus.RESERVED or current.plan is None:
         raise OrderMovedOn(current.order_id, current.status, "release to warehouse")
     created_at = now_iso()
@@ -71,7 +74,7 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
     else:
         extra_items = [orders.outbound_note_put(note) for note in notes]
         extra_items += [publisher.outbox.put_item(OutboxMessage.of(_announcement(current, note), created_at)) for note in notes]
-    orders.transition(
+    stored = orders.transition(
         current,
         OrderStatus.RELEASED,
         transition_entry(
@@ -84,7 +87,7 @@ def _release(current: StoredOrder, orders: OrderStore, publisher: OutboxPublishe
         extra_items=extra_items,
         entry_on_first_extra=True,  # the RELEASED entry rides on the first note (decision 119)
     )
-    return Released([n.note_id for n in notes], current.created_at)
+    return Released([n.note_id for n in notes], current.created_at, ReleaseTime(stored.version, stored.updated_at))
 
 
 def _announcement(stored: StoredOrder, note: OutboundNote) -> OutboundNoteCreated:
