@@ -1,4 +1,4 @@
-"""Decision 154's two deploys, enforced at synth (decision 189).
+"""Decision 154's two deploys, enforced at synth (decision 189); decision 225's the same way.
 
 A stage that stored orders before decision 154 must first run the new readers with plain status
 changes switched off (`cdk deploy -c order_plain_transitions=off`: every function gets
@@ -12,6 +12,9 @@ The operator sets `order_layout: 154` once the first deploy is complete (or at o
 that had no orders before decision 154) and commits it with the second deploy. The record is the
 operator's word: it cannot catch a stage whose cdk.json entry says 154 when its first deploy did
 not run, but it can no longer be forgotten.
+
+Decision 225 (the release as plain writes) has the same two deploys, `-c plain_release=off` first,
+then `order_layout: 225` recorded (which implies 154's).
 """
 
 from __future__ import annotations
@@ -21,32 +24,55 @@ from typing import Any
 from constructs import Construct
 
 from infra.config import ENVIRONMENTS_KEY
+from shared.aws import plain_release
 
 SWITCH_CONTEXT = "order_plain_transitions"  # `-c order_plain_transitions=off`: the first deploy
 LAYOUT_SETTING = "order_layout"
 PLAIN_LAYOUT = 154  # the decision whose layout plain status changes write
+RELEASE_SWITCH_CONTEXT = plain_release.CONTEXT_KEY  # `-c plain_release=off`: decision 225's first deploy
+PLAIN_RELEASE_LAYOUT = 225  # the decision whose layout a release written plainly leaves (unnamed notes)
 
 
 class LayoutSwitchSkipped(ValueError):
-    """A synth that would switch plain status changes on before the stage ran their readers."""
+    """A synth that would switch a layout's writers on before the stage ran its readers."""
 
 
 def plain_transitions_off(scope: Construct, env_name: str) -> bool:
     """Whether this synth is the first deploy's (readers of the new layout, writing transactions
     as before). Raises LayoutSwitchSkipped when it is not and the stage has not recorded that first
     deploy, ValueError for a switch value other than on/off (a typo must not mean "on")."""
-    switch = scope.node.try_get_context(SWITCH_CONTEXT)
+    return _switched_off(scope, env_name, SWITCH_CONTEXT, PLAIN_LAYOUT)
+
+
+def plain_release_off(scope: Construct, env_name: str) -> bool:
+    """The same for decision 225 (the release as plain writes): `-c plain_release=off` is its first
+    deploy (every function skips a note META does not name, releases stay one transaction); a stage
+    must record `order_layout` 225 or more before a synth switches plain releases on. Off as well
+    with plain status changes (`-c order_plain_transitions=off`): a release is then one transaction
+    whatever its own switch says (shared/aws/order_store.OrderStore.transition)."""
+    if _switched_off(scope, env_name, SWITCH_CONTEXT, PLAIN_LAYOUT):
+        _checked(scope, RELEASE_SWITCH_CONTEXT, PLAIN_RELEASE_LAYOUT)
+        return True
+    return _switched_off(scope, env_name, RELEASE_SWITCH_CONTEXT, PLAIN_RELEASE_LAYOUT)
+
+
+def _checked(scope: Construct, switch_context: str, layout: int) -> str | None:
+    switch = scope.node.try_get_context(switch_context)
     if switch not in (None, "on", "off"):
-        raise ValueError(f"-c {SWITCH_CONTEXT} must be 'off' (the first deploy of decision 154's layout) or 'on', not {switch!r}")
-    if switch == "off":
+        raise ValueError(f"-c {switch_context} must be 'off' (the first deploy of decision {layout}'s layout) or 'on', not {switch!r}")
+    return switch
+
+
+def _switched_off(scope: Construct, env_name: str, switch_context: str, layout: int) -> bool:
+    if _checked(scope, switch_context, layout) == "off":
         return True
     recorded = _recorded_layout(scope.node.try_get_context(ENVIRONMENTS_KEY) or {}, env_name)
-    if recorded is None or recorded < PLAIN_LAYOUT:
+    if recorded is None or recorded < layout:
         raise LayoutSwitchSkipped(
             f"environment {env_name!r} records {LAYOUT_SETTING}={recorded} in cdk.json ({ENVIRONMENTS_KEY}): its functions may "
-            f"still run code that cannot read decision {PLAIN_LAYOUT}'s layout. Deploy first with `cdk deploy -c env={env_name} "
-            f"-c {SWITCH_CONTEXT}=off`; when that deploy is complete, set \"{LAYOUT_SETTING}\": {PLAIN_LAYOUT} for {env_name!r} "
-            f"and deploy again (docs/runbook.md). A stage with no orders from before decision {PLAIN_LAYOUT} may set it at once."
+            f"still run code that cannot read decision {layout}'s layout. Deploy first with `cdk deploy -c env={env_name} "
+            f"-c {switch_context}=off`; when that deploy is complete, set \"{LAYOUT_SETTING}\": {layout} for {env_name!r} "
+            f"and deploy again (docs/runbook.md). A stage with no orders from before decision {layout} may set it at once."
         )
     return False
 

@@ -1,6 +1,8 @@
-"""The first deploy of decision 154's layout (docs/runbook.md): `-c order_plain_transitions=off`
-gives every function ORDER_PLAIN_TRANSITIONS=0; without it no function has the variable, and a
-stage whose cdk.json entry does not record that first deploy (`order_layout`) is refused."""
+"""The first deploys of decision 154's layout and of decision 225's (docs/runbook.md):
+`-c order_plain_transitions=off` gives every function ORDER_PLAIN_TRANSITIONS=0, `-c plain_release=off`
+ORDER_PLAIN_RELEASE=0; without them no function has the variable, a switch value other than on/off
+is refused, and a stage whose cdk.json entry does not record the first deploy (`order_layout`) is
+refused."""
 
 from __future__ import annotations
 
@@ -85,3 +87,24 @@ def test_the_plain_release_flag_switches_every_function_to_the_release_transacti
 def test_without_the_plain_release_flag_no_function_has_the_switch(dev: Synthesized) -> None:
     variables = _environments(dev.resources)
     assert variables and all(plain_release.SWITCH_ENV not in v for v in variables)
+
+
+def test_a_mistyped_plain_release_switch_is_refused_not_read_as_on(tmp_path) -> None:
+    # Decision 225 (L-M1): "Off", "false", "0" would have released plainly.
+    for typo in ("Off", "false", "0"):
+        app = _app_for(tmp_path / typo, {}, **{plain_release.CONTEXT_KEY: typo})
+        with pytest.raises(ValueError, match="plain_release must be 'off'"):
+            OmsStack(app, settings=settings_from_context(app))
+
+
+def test_a_stage_that_has_not_recorded_decision_225s_first_deploy_is_refused_without_the_flag(tmp_path) -> None:
+    # order_layout 154: the stage runs decision 154's readers, not yet 225's (unnamed notes skipped)
+    for recorded in (154, 224):
+        with pytest.raises(LayoutSwitchSkipped, match="plain_release=off"):
+            app = _app_for(tmp_path / str(recorded), {"order_layout": recorded})
+            OmsStack(app, settings=settings_from_context(app))
+    app = _app_for(tmp_path / "first", {"order_layout": 154}, **{plain_release.CONTEXT_KEY: "off"})  # decision 225's first deploy
+    stack = OmsStack(app, settings=settings_from_context(app))
+    app.synth()
+    variables = _environments(flattened(tmp_path / "first", stack.stack_name)["Resources"])
+    assert variables and all(v.get(plain_release.SWITCH_ENV) == "0" and "ORDER_PLAIN_TRANSITIONS" not in v for v in variables)
