@@ -20,9 +20,9 @@ outbox's own steps (shared/outbox/publish.py):
   record's age or how often it was retried;
 - after the fast path: a note still pending less than FAST_PATH_GRACE_SECONDS after its release
   (the record's creation, or the note's when later) is most likely being published by its writer
-  right now (the stream delivers in well under a
-  second), so the consumer waits out that grace and reads the note again before sending: a
-  race would cost a second send (dropped by the queue), announcement and publication write;
+  right now (the stream delivers in well under a second), so the consumer waits out that grace
+  and reads the note again before sending: a race would cost a second send (dropped by the
+  queue), announcement and publication write;
 - in order per shard: a record that fails is reported (ReportBatchItemFailures) and the stream
   retries from it, the records after it wait; an order's cancel (a later META record) is never
   handled before its release;
