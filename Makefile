@@ -25,9 +25,9 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
 
-# The compiled optimiser (mypyc, decision 237), rebuilt when its source changes. A failed build
+# The compiled routing optimiser, planner and memo (mypyc, decision 237), rebuilt when a source changes. A failed build
 # leaves pure Python running with a one-line warning (local/native_build.py); install goes on.
-$(NATIVE): $(STAMP) shared/routing/optimiser.py local/native_build.py
+$(NATIVE): $(STAMP) shared/routing/optimiser.py shared/routing/planner.py shared/routing/memo.py local/native_build.py
 	@$(PY) -m local.native_build
 	@touch $@
 
@@ -82,7 +82,7 @@ bench: $(STAMP) $(NATIVE)
 	$(PY) -m benchmarks.workflow_throughput
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .build shared/routing/optimiser*.so .pytest_cache $(CONSOLE)/node_modules $(CONSOLE)/dist
+	rm -rf $(VENV) node_modules cdk.out .build shared/routing/*.so *__mypyc.*.so .pytest_cache $(CONSOLE)/node_modules $(CONSOLE)/dist
 
 ## Regenerate events/schemas/*.json from shared/events.py.
 schemas: $(STAMP)

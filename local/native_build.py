@@ -24,7 +24,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NATIVE = ("shared/routing/optimiser.py",)  # compiled where it pays (decision 237)
+# Compiled where it pays (decision 237): the exact search, and the decision's set-up around it.
+NATIVE = ("shared/routing/optimiser.py", "shared/routing/planner.py", "shared/routing/memo.py")
 BUILT_FROM = ROOT / ".build" / "native" / "built_from.json"
 
 
@@ -33,7 +34,8 @@ def source_hash(relative: str) -> str:
 
 
 def compiled_files(relative: str) -> list[Path]:
-    """The extension modules beside a source file (mypyc adds `<name>__mypyc`, its runtime part)."""
+    """The extension modules beside a source file (`<name>__mypyc` is a lone module's runtime part;
+    modules compiled together share one, `<hash>__mypyc`, at the root: `group_libraries`)."""
     source = ROOT / relative
     stem = source.with_suffix("")
     return [
@@ -42,6 +44,10 @@ def compiled_files(relative: str) -> list[Path]:
         for path in (Path(f"{stem}{suffix}"), Path(f"{stem}__mypyc{suffix}"))
         if path.exists()
     ]
+
+
+def group_libraries() -> list[Path]:
+    return [path for suffix in importlib.machinery.EXTENSION_SUFFIXES for path in ROOT.glob(f"*__mypyc{suffix}")]
 
 
 def stale() -> list[str]:
@@ -54,6 +60,8 @@ def remove_compiled() -> None:
     for relative in NATIVE:
         for path in compiled_files(relative):
             path.unlink()
+    for path in group_libraries():
+        path.unlink()
 
 
 def build() -> bool:
@@ -78,7 +86,7 @@ def build() -> bool:
     if done is None or failure is not None or not all(compiled_files(r) for r in NATIVE):
         remove_compiled()
         reason = failure if isinstance(failure, str) else " ".join(failure or ["no module was produced"])
-        print(f"warning: the compiled optimiser was not built ({reason[:160]}); oms runs the pure-Python one", file=sys.stderr)
+        print(f"warning: the compiled routing modules were not built ({reason[:160]}); oms runs the pure-Python one", file=sys.stderr)
         return False
     BUILT_FROM.parent.mkdir(parents=True, exist_ok=True)
     BUILT_FROM.write_text(json.dumps(hashes, indent=1) + "\n")

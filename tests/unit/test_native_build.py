@@ -1,7 +1,8 @@
-"""The compiled optimiser (mypyc, decision 237) is the same algorithm as its Python source: on the
-routing problems of a simulated day, and variants with three kept plans or a small node budget,
-both builds return the same plans, keys, costs, node and set counts, exactness and bounds; a
-simulated day's report is the same JSON apart from its speed; a compiled module of an older source
+"""The compiled routing modules (mypyc, decision 237) are the same algorithm as their Python
+source: on the routing problems of a simulated day, and variants with three kept plans or a small
+node budget, both optimisers return the same plans, keys, costs, node and set counts, exactness and
+bounds; a simulated day's report (optimiser, planner and memo compiled) is the same JSON apart from
+its speed; a compiled module of an older source
 is refused; the Lambda layer ships no compiled module."""
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ def day_problems(orders: int, seed: int) -> list:
 
 @needs_compiled
 def test_the_builds_are_the_ones_compared():
-    assert Path(optimiser.__file__).suffix == ".so"
+    from shared.routing import memo, planner
+
+    assert all(Path(module.__file__).suffix == ".so" for module in (optimiser, planner, memo))
     assert Path(pure_optimiser().__file__).suffix == ".py"
 
 
@@ -117,6 +120,6 @@ def test_the_lambda_layer_leaves_compiled_modules_out(tmp_path):
 def test_the_pure_runner_refuses_a_module_already_imported():
     from benchmarks.pure_python import use_pure_python
 
-    assert NATIVE == ("shared/routing/optimiser.py",)
+    assert "shared/routing/optimiser.py" in NATIVE
     with pytest.raises(RuntimeError, match="already imported"):
         use_pure_python()
