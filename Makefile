@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+NATIVE := $(VENV)/.native-stamp
 ENV    ?= dev
 
 .PHONY: install demo serve test test-fast synth deploy bench bench-intake clean schemas openapi console screenshots chromium deploy-console bench-console
@@ -24,7 +25,13 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
 
-install: $(STAMP)
+# The compiled routing optimiser, planner and memo (mypyc, decision 237), rebuilt when a source changes. A failed build
+# leaves pure Python running with a one-line warning (local/native_build.py); install goes on.
+$(NATIVE): $(STAMP) shared/routing/optimiser.py shared/routing/planner.py shared/routing/memo.py local/native_build.py
+	@$(PY) -m local.native_build
+	@touch $@
+
+install: $(STAMP) $(NATIVE)
 
 ## The operations console's front end: npm ci + vite build into console/web/dist (served at / by the local runtime).
 $(CONSOLE)/node_modules/.package-lock.json: $(CONSOLE)/package.json $(CONSOLE)/package-lock.json
@@ -41,15 +48,15 @@ chromium:
 	@fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || apt-get install -y fonts-wqy-microhei
 
 ## Run the whole system on the embedded local runtime and push the sample orders through it.
-demo: $(STAMP) $(CONSOLE_DIST)
+demo: $(STAMP) $(NATIVE) $(CONSOLE_DIST)
 	$(PY) -m local.demo $(ARGS)
 
 ## Keep the local runtime running (HTTP API on 127.0.0.1:8080) after the demo; ARGS=--empty starts it with seeds only.
-serve: $(STAMP) $(CONSOLE_DIST)
+serve: $(STAMP) $(NATIVE) $(CONSOLE_DIST)
 	$(VENV)/bin/oms serve $(ARGS)
 
 ## The whole suite: unit, integration (moto), infra (synthesized template, cdk-nag), e2e (local runtime), browser (chromium).
-test: $(STAMP) $(CONSOLE_DIST) chromium
+test: $(STAMP) $(NATIVE) $(CONSOLE_DIST) chromium
 	$(PY) -m pytest
 
 ## Screenshots of each console page in docs/console/ (local runtime, chromium).
@@ -71,11 +78,11 @@ synth: $(STAMP) node_modules/.package-lock.json
 deploy: $(STAMP) node_modules/.package-lock.json
 	npx cdk deploy -c env=$(ENV)
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(PY) -m benchmarks.workflow_throughput
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache $(CONSOLE)/node_modules $(CONSOLE)/dist
+	rm -rf $(VENV) node_modules cdk.out .build shared/routing/*.so *__mypyc.*.so .pytest_cache $(CONSOLE)/node_modules $(CONSOLE)/dist
 
 ## Regenerate events/schemas/*.json from shared/events.py.
 schemas: $(STAMP)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from operator import add, attrgetter, getitem, itemgetter
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from shared.routing.criteria import COST, DISTANCE, PACKAGES, PRIORITY
@@ -133,7 +134,7 @@ class _Search:
     best: list[tuple[tuple[int, ...], tuple[int, ...], Solution]] = field(default_factory=list)
     nodes: int = 0
     sets: int = 0
-    unexplored_floor: float = INFINITE  # the least cost floor of what the budget left unexplored
+    unexplored_floor: int | float = INFINITE  # the least cost floor of what the budget left unexplored
     restricted: bool = False  # a line had too many ways to split: allocations were not all tried
     weight_floor: int = 0  # in every floor of the current size: the order's kilograms beyond one per package
     ahead: list[tuple[int, ...]] = field(default_factory=list)  # per count r: what r more warehouses add at least
@@ -161,7 +162,7 @@ class _Search:
                     return  # some item can no longer be covered
                 if not options or allowed.bit_count() < options.bit_count():
                     options = allowed
-            positions = _members(options)
+            positions: Sequence[int] = _members(options)
         else:
             if len(chosen) == size:
                 if size == 1:
@@ -244,7 +245,7 @@ class _Search:
                 if floor[: self.cost_at] + (by_set,) + floor[self.cost_at + 1 :] > bound:
                     return
         allocation = _Allocation(self.problem, sites, self)
-        cap = INFINITE
+        cap: int | float = INFINITE
         if bound is not None and self.cost_at is not None:
             key_lower = floor[: self.cost_at] + (allocation.root,) + floor[self.cost_at + 1 :]
             if key_lower > bound:
@@ -288,7 +289,7 @@ class _Search:
                     return
         # _Allocation.lower_bound([total_g], 0): the whole weight billed, or the cheapest package if weightless
         cost = self.fens[site][(total_g + 999) // GRAMS_PER_KG] if total_g else self.least[site]
-        cap = INFINITE
+        cap: int | float = INFINITE
         if bound is not None and cost_at is not None:
             key_lower = floor[:cost_at] + (cost,) + floor[cost_at + 1 :]
             if key_lower > bound:
@@ -337,6 +338,9 @@ class _Allocation:
         self.tables = [search.table(s) for s in sites]
         self.penalty = problem.extra_package_fen * (len(sites) - 1)
         self.total_g = search.total_g
+        # solve's answer (one solve per allocation). Set here, not in solve: there mypy would take
+        # it for None after the assignment whatever descend sets, and a compiled build believes it.
+        self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
         # What a warehouse must ship because no other of the set holds it: placed up front.
         once = twice = 0
         for s in sites:
@@ -369,9 +373,9 @@ class _Allocation:
             added = fens[to] - fens[kg] if to <= top else fens[top] - fens[kg] + rate * (to - top)
             if cheapest is None or added < cheapest:
                 cheapest = added
-        return total + cheapest
+        return total + cheapest  # type: ignore[operator]  # the set has a warehouse: never None
 
-    def solve(self, cap: float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
+    def solve(self, cap: int | float) -> tuple[int, tuple[tuple[int, ...], ...]] | None:
         problem = self.problem
         self.candidates = [problem.candidates[s] for s in self.sites]
         free = _members(self.once & ~self.only)  # items whose placement is a choice
@@ -388,8 +392,7 @@ class _Allocation:
         for depth in range(len(self.free) - 1, -1, -1):
             item = problem.items[self.free[depth]]
             self.remaining_g[depth] = self.remaining_g[depth + 1] + item.quantity * item.unit_g
-        self.cap = cap
-        self.best: tuple[int, tuple[tuple[int, ...], ...]] | None = None
+        self.cap: int | float = cap
         self.choice = list(self.forced_allocation())
         self.seen: set[tuple[int, tuple[int, ...]]] = set()
         if self.root <= cap:
@@ -490,7 +493,7 @@ def _grams_of(splits: list[tuple[int, ...]], unit_g: int) -> list[tuple[int, ...
 def _composition_grams(total: int, caps: tuple[int, ...], unit_g: int) -> list[tuple[int, ...]]:
     """_grams_of(_compositions(total, caps), unit_g), for the compositions there are (not None):
     the same lines split the same ways all day, so their weights are computed once."""
-    return _grams_of(_compositions(total, caps), unit_g)
+    return _grams_of(_compositions(total, caps), unit_g)  # type: ignore[arg-type]  # called when not None
 
 
 @lru_cache(maxsize=4096)
@@ -626,8 +629,8 @@ def search(problem: Problem) -> SearchResult:
     if not exact and problem.objective[0] == COST:
         # Every set walked was evaluated or ranks below the plans kept; the rest is bounded.
         found = min((s.cost_fen for s in solutions), default=INFINITE)
-        least = min(found, searcher.unexplored_floor)
-        lower = None if least == INFINITE else int(least)
+        least_fen = min(found, searcher.unexplored_floor)
+        lower = None if least_fen == INFINITE else int(least_fen)
     return SearchResult(solutions=solutions, exact=exact, warehouse_sets=searcher.sets, nodes=searcher.nodes, lower_bound_fen=lower)
 
 
