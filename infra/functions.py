@@ -17,7 +17,7 @@ from infra import topology
 from infra.config import EnvironmentSettings
 from infra.layer_bundle import stage_shared_layer
 from infra.nag import acknowledge
-from infra.store_layout import plain_release_off, plain_transitions_off
+from infra.store_layout import plain_release_off, plain_transitions_off, shared_records_off
 from infra.naming import mark, pascal
 from shared import snapstart
 from shared.aws import plain_release, write_layout
@@ -61,7 +61,7 @@ class Functions(Construct):
         # (`cdk deploy -c shared_records=off`).
         self._layout_switches = {
             **({"ORDER_PLAIN_TRANSITIONS": "0"} if plain_transitions_off(self, settings.name) else {}),
-            **({write_layout.SWITCH_ENV: "0"} if self.node.try_get_context(write_layout.CONTEXT_KEY) == "off" else {}),
+            **({write_layout.SWITCH_ENV: "0"} if shared_records_off(self) else {}),
             # decision 225's (`cdk deploy -c plain_release=off`: the readers that skip an unnamed note
             # first; refused as 154's until the stage records order_layout 225; off with 154's switch)
             **({plain_release.SWITCH_ENV: "0"} if plain_release_off(self, settings.name) else {}),

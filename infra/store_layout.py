@@ -15,6 +15,9 @@ not run, but it can no longer be forgotten.
 
 Decision 225 (the release as plain writes) has the same two deploys, `-c plain_release=off` first,
 then `order_layout: 225` recorded (which implies 154's).
+
+Decisions 183/185's switch (`-c shared_records=off`) predates the record: it is not gated, but its
+value is checked as the others' are (on or off; a typo must not mean "on").
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from typing import Any
 from constructs import Construct
 
 from infra.config import ENVIRONMENTS_KEY
-from shared.aws import plain_release
+from shared.aws import plain_release, write_layout
 
 SWITCH_CONTEXT = "order_plain_transitions"  # `-c order_plain_transitions=off`: the first deploy
 LAYOUT_SETTING = "order_layout"
 PLAIN_LAYOUT = 154  # the decision whose layout plain status changes write
 RELEASE_SWITCH_CONTEXT = plain_release.CONTEXT_KEY  # `-c plain_release=off`: decision 225's first deploy
 PLAIN_RELEASE_LAYOUT = 225  # the decision whose layout a release written plainly leaves (unnamed notes)
+SHARED_RECORDS_LAYOUT = 185  # decisions 183/185's record layouts (`-c shared_records=off`)
 
 
 class LayoutSwitchSkipped(ValueError):
@@ -54,6 +58,13 @@ def plain_release_off(scope: Construct, env_name: str) -> bool:
         _checked(scope, RELEASE_SWITCH_CONTEXT, PLAIN_RELEASE_LAYOUT)
         return True
     return _switched_off(scope, env_name, RELEASE_SWITCH_CONTEXT, PLAIN_RELEASE_LAYOUT)
+
+
+def shared_records_off(scope: Construct) -> bool:
+    """Whether this synth is the first deploy of decisions 183/185's layouts (every function reads
+    both, writes the old ones). ValueError for a value other than on/off: "Off", "false" or "0" would
+    otherwise have written the new layouts on a stage whose functions may not read them yet."""
+    return _checked(scope, write_layout.CONTEXT_KEY, SHARED_RECORDS_LAYOUT) == "off"
 
 
 def _checked(scope: Construct, switch_context: str, layout: int) -> str | None:

@@ -69,6 +69,15 @@ def test_the_shared_records_flag_switches_every_function_to_the_old_writers(tmp_
     assert variables and all(v.get(write_layout.SWITCH_ENV) == "0" for v in variables)
 
 
+def test_a_mistyped_shared_records_switch_is_refused_not_read_as_on(tmp_path) -> None:
+    # "Off", "false", "0" would have written decisions 183/185's layouts on a stage whose functions
+    # may not read them yet.
+    for typo in ("Off", "false", "0"):
+        app = _app_for(tmp_path / typo, {}, **{write_layout.CONTEXT_KEY: typo})
+        with pytest.raises(ValueError, match="shared_records must be 'off'"):
+            OmsStack(app, settings=settings_from_context(app))
+
+
 def test_without_the_shared_records_flag_no_function_has_the_switch(dev: Synthesized) -> None:
     variables = _environments(dev.resources)
     assert variables and all(write_layout.SWITCH_ENV not in v for v in variables)
