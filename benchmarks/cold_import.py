@@ -50,6 +50,7 @@ import tempfile
 from pathlib import Path
 
 from infra import topology
+from infra.layer_bundle import LEFT_OUT_PATTERNS
 from shared.snapstart import SERVICES_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,9 +116,10 @@ def handlers() -> list[str]:
 
 
 def stage(target: Path, compiled: bool, source: Path = ROOT) -> Path:
-    """A copy of shared/ and functions/ as the layer and the function bundles hold them."""
+    """A copy of shared/ and functions/ as the layer and the function bundles hold them: without
+    caches, bytecode or the modules compiled for this machine (decision 237: Lambda runs the .py)."""
     for package in ("shared", "functions"):
-        shutil.copytree(source / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(source / package, target / package, ignore=shutil.ignore_patterns(*LEFT_OUT_PATTERNS))
     if compiled:
         import compileall
 

@@ -33,6 +33,9 @@ SHARED_SOURCE = ROOT / "shared"
 LAYER_STAGING_ROOT = ROOT / ".build" / "layer"
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 _IGNORED_SUFFIXES = {".pyc", ".pyo", ".so"}  # .so: a compiled optimiser built for this machine (decision 237), not for Lambda
+# What a copy of the sources leaves out, as shutil.ignore_patterns takes it (benchmarks/cold_import.py
+# stages the same files the layer ships).
+LEFT_OUT_PATTERNS = (*sorted(_IGNORED_PARTS), *(f"*{suffix}" for suffix in sorted(_IGNORED_SUFFIXES)))
 # Older stagings are removed once nobody can still be synthesizing from them.
 _STALE_AFTER_SECONDS = 3600
 LAYER_PYTHON = (3, 12)  # infra/functions.py RUNTIME: the bytecode must be this version's

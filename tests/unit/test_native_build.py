@@ -117,6 +117,31 @@ def test_the_lambda_layer_leaves_compiled_modules_out(tmp_path):
     assert [p.name for p in _layer_files(tmp_path / "shared")] == ["optimiser.py"]
 
 
+def test_the_cold_import_benchmark_stages_what_the_layer_ships(tmp_path):
+    """benchmarks/cold_import.py measures the handlers as Lambda imports them: from the layer's
+    files, so without the modules compiled for this machine (a copy that took a compiled module
+    without the group library beside the repo's root failed to import it)."""
+    from benchmarks.cold_import import stage
+
+    source = tmp_path / "source"
+    for name in ("shared/routing/optimiser.py", "shared/routing/optimiser.cpython-311-x86_64-linux-gnu.so", "shared/__pycache__/x.cpython-311.pyc", "functions/f/handler.py"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text("")
+    staged = stage(tmp_path / "staged", compiled=False, source=source)
+    assert sorted(p.relative_to(staged / "shared") for p in (staged / "shared").rglob("*") if p.is_file()) == [
+        p.relative_to(source / "shared") for p in _layer_files(source / "shared")
+    ]
+    assert (staged / "functions" / "f" / "handler.py").exists()
+
+
+@needs_compiled
+def test_the_cold_import_benchmark_imports_a_routing_handler_where_compiled_modules_exist():
+    from benchmarks.cold_import import measure
+
+    row = measure(["backorder_release"], 1)["handlers"]["backorder_release"]
+    assert row["no_bytecode_ms"] > 0 and row["bytecode_ms"] > 0
+
+
 def test_the_pure_runner_refuses_a_module_already_imported():
     from benchmarks.pure_python import use_pure_python
 
