@@ -25,9 +25,9 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
 
-# The compiled routing optimiser, planner and memo (mypyc, decision 237), rebuilt when a source changes. A failed build
+# The compiled modules (local/native_build.NATIVE, mypyc: decisions 237, 238), rebuilt when a source changes. A failed build
 # leaves pure Python running with a one-line warning (local/native_build.py); install goes on.
-$(NATIVE): $(STAMP) shared/routing/optimiser.py shared/routing/planner.py shared/routing/memo.py local/native_build.py
+$(NATIVE): $(STAMP) shared/routing/optimiser.py shared/routing/planner.py shared/routing/memo.py shared/routing/demand.py simulation/routers.py simulation/stock.py local/native_build.py
 	@$(PY) -m local.native_build
 	@touch $@
 

@@ -24,8 +24,16 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Compiled where it pays (decision 237): the exact search, and the decision's set-up around it.
-NATIVE = ("shared/routing/optimiser.py", "shared/routing/planner.py", "shared/routing/memo.py")
+# Compiled where it pays: the exact search, and the decision's set-up around it (decision 237); the
+# order's demand and the simulation's router and stock around those (decision 238).
+NATIVE = (
+    "shared/routing/optimiser.py",
+    "shared/routing/planner.py",
+    "shared/routing/memo.py",
+    "shared/routing/demand.py",
+    "simulation/routers.py",
+    "simulation/stock.py",
+)
 BUILT_FROM = ROOT / ".build" / "native" / "built_from.json"
 
 

@@ -13,7 +13,7 @@ traditional: B0 of the routing benchmark (benchmarks/routing_baselines.fixed_pri
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from benchmarks.routing_baselines import fixed_priority
@@ -44,7 +44,7 @@ class Routed:
         return lines
 
 
-def _shipments(prepared: Prepared, allocation: Mapping[int, list[int] | tuple[int, ...]]) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
+def _shipments(prepared: Prepared, allocation: Mapping[int, Sequence[int]]) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
     out = []
     for lane_index, units in sorted(allocation.items(), key=lambda kv: prepared.lanes[kv[0]].site.warehouse_id):
         lines: list[tuple[str, int]] = []
@@ -132,12 +132,12 @@ class Router:
         if not result.solutions:
             return None
         best = result.solutions[0]
-        allocation = {site: tuple(split[position] for split in best.allocation) for position, site in enumerate(best.sites)}
+        chosen = {site: tuple(split[position] for split in best.allocation) for position, site in enumerate(best.sites)}
         late = 0
-        for site, units in allocation.items():
+        for site, units in chosen.items():
             grams = sum(u * item.unit_g for u, item in zip(units, prepared.demand.items))
             late += prepared.lanes[site].quote(billed_kg(grams)).late
-        return Routed(_shipments(prepared, allocation), best.cost_fen, late, result.exact)
+        return Routed(_shipments(prepared, chosen), best.cost_fen, late, result.exact)
 
 
 def capped(row: tuple[Cell | None, ...], quantity: int) -> tuple[int, ...]:

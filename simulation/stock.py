@@ -40,7 +40,7 @@ class Transfer:
     source: str
     target: str
     units: int
-    arrives_at: float
+    arrives_at: int | float  # a whole second where the event was (int | float: mypyc would store an int as a float)
 
 
 @dataclass
@@ -49,7 +49,7 @@ class SimStock:
     target: dict[tuple[str, str], int]  # the opening level: replenishment fills back up to it
     reorder_share: float
     transfer_share: float
-    lead_seconds: float
+    lead_seconds: int | float  # whole hours give whole seconds, kept an int
     by_sku: dict[str, list[str]] = field(default_factory=dict)  # sku -> warehouse ids holding a cell
     transfers: list[Transfer] = field(default_factory=list)
 
@@ -82,7 +82,7 @@ class SimStock:
                 return True
         return False
 
-    def reserve(self, lines: dict[tuple[str, str], int], now: float) -> bool | None:
+    def reserve(self, lines: dict[tuple[str, str], int], now: int | float) -> bool | None:
         """All or nothing: None when a line's condition fails (nothing changes); else whether the
         order takes transferred units. Low cells ask for a transfer."""
         cells = self.cells
@@ -102,7 +102,7 @@ class SimStock:
             self._maybe_transfer(key, now)
         return took_transferred
 
-    def _maybe_transfer(self, key: tuple[str, str], now: float) -> None:
+    def _maybe_transfer(self, key: tuple[str, str], now: int | float) -> None:
         warehouse, sku = key
         cell = self.cells[key]
         target = self.target.get(key, 0)

@@ -24,7 +24,11 @@ class Demand:
 
     @classmethod
     def of(cls, requested: Mapping[str, int], network: Network, strategy: Strategy) -> Demand:
-        items, parts, kit_ids, requires, assumed = [], [], [], [], []
+        items: list[Item] = []
+        parts: list[tuple[tuple[str, int], ...]] = []
+        kit_ids: list[str | None] = []
+        requires: list[frozenset[str]] = []
+        assumed: list[str] = []
         info = {sku: network.catalogue.info(sku) for sku in sorted(requested)}
         by_kit: dict[str, list[str]] = {}
         for sku, (sku_info, _) in info.items():
@@ -86,7 +90,7 @@ class Demand:
             return Unroutable(reason="not enough stock", short_lines=lines)
         kits = [self.kit_ids[i] for i in uncovered if self.kit_ids[i]]
         reason = (
-            f"no warehouse holds every line of kit {', '.join(kits)}"
+            f"no warehouse holds every line of kit {', '.join(kits)}"  # type: ignore[arg-type]  # the kits named, never None
             if kits
             else "no single warehouse holds a whole line and the strategy does not split quantities"
         )

@@ -1,7 +1,7 @@
 """The compiled routing modules (mypyc, decision 237) are the same algorithm as their Python
 source: on the routing problems of a simulated day, and variants with three kept plans or a small
 node budget, both optimisers return the same plans, keys, costs, node and set counts, exactness and
-bounds; a simulated day's report (optimiser, planner and memo compiled) is the same JSON apart from
+bounds; a simulated day's report (every NATIVE module compiled) is the same JSON apart from
 its speed; a compiled module of an older source
 is refused; the Lambda layer ships no compiled module."""
 
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -26,13 +28,17 @@ needs_compiled = pytest.mark.skipif(not COMPILED, reason="no compiled optimiser 
 
 
 @functools.cache
-def pure_optimiser():
-    """The .py source as a module of its own (its dataclasses look their module up by name)."""
-    name = "pure_optimiser_reference"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "shared" / "routing" / "optimiser.py")
+def pure_module(relative: str):
+    """A NATIVE module's .py source as a module of its own (its dataclasses look their module up by name)."""
+    name = "pure_" + Path(relative).stem + "_reference"
+    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
     module = sys.modules[name] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def pure_optimiser():
+    return pure_module("shared/routing/optimiser.py")
 
 
 def outcome(result) -> tuple:
@@ -41,9 +47,11 @@ def outcome(result) -> tuple:
 
 
 def day_problems(orders: int, seed: int) -> list:
-    """Every problem oms's routing gives the optimiser on a simulated day."""
+    """Every problem oms's routing gives the optimiser on a simulated day. Captured through the .py
+    router: a compiled one calls the compiled optimiser directly, past any attribute set on it
+    (the compiled router's decisions are the report test's)."""
     from shared.review import default_rule_set
-    from simulation import routers
+    from simulation import day
     from simulation.day import orders_by_day, placed_orders, review_all, run_policy, traditional_rules
     from simulation.demand import Demand
     from simulation.world import load_assumptions, make_world
@@ -54,25 +62,25 @@ def day_problems(orders: int, seed: int) -> list:
     placed = placed_orders(world, demand, orders_by_day(orders, 1, a["day"]["later_days_scale"]))
     reviewed = review_all(world, placed, default_rule_set(), traditional_rules(a["traditional"]["checks"]), a["people"]["catch_probability"], seed, lambda n: None)
     problems = []
-    real = routers.optimiser.search
+    routers = pure_module("simulation/routers.py")
+    real, compiled_router = routers.optimiser.search, day.Router
 
     def capture(problem):
         problems.append(problem)
         return real(problem)
 
-    routers.optimiser.search = capture
+    routers.optimiser, day.Router = SimpleNamespace(search=capture), routers.Router
     try:
         run_policy("oms", reviewed, world, a, demand.start)
     finally:
-        routers.optimiser.search = real
+        routers.optimiser, day.Router = optimiser, compiled_router
     return problems
 
 
 @needs_compiled
 def test_the_builds_are_the_ones_compared():
-    from shared.routing import memo, planner
-
-    assert all(Path(module.__file__).suffix == ".so" for module in (optimiser, planner, memo))
+    modules = [importlib.import_module(relative.removesuffix(".py").replace("/", ".")) for relative in NATIVE]
+    assert all(Path(module.__file__).suffix == ".so" for module in modules)
     assert Path(pure_optimiser().__file__).suffix == ".py"
 
 
