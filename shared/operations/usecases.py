@@ -178,7 +178,7 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
         (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
     ]
     # One round of independent reads: the health index's gauges and buckets with the rest, today's
-    # counters in the gauges' batch read.
+    # counters with the gauges' item reads (each key's lanes with it: decision 239).
     reads, health_of = health_reads(store, now, dims, also=today_keys)
     reads |= {
         "minutes": lambda: store.minute_history(ALL, minute_from, minute_to),
