@@ -602,6 +602,10 @@ FUNCTIONS = (
         module="functions.operations_aggregator.handler",
         description="Counts every order change into the operations aggregates (health index, KPIs), once",
         uses=(Uses("operations", Access.WRITE), Uses("order_changes_failed", Access.SEND)),
+        # A shard's batches one at a time, a write per item moved (decision 239): sized to count a
+        # full batch faster than a peak shard fills one (benchmarks/lambda_sizing.py, PACED), with
+        # room for the CPU's third between runs (512 MB sat at the edge: 282-335 ms of 333).
+        memory_mb=1024,
         timeout_seconds=60,
     ),
     Function(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -17,7 +18,9 @@ def in_parallel(calls: dict[Any, Any], workers: int = PARALLEL_READS) -> dict[An
     if threading.current_thread().name.startswith(_POOL_PREFIX):
         return {name: call() for name, call in calls.items()}
     pool = _pool(workers)
-    futures = {name: pool.submit(call) for name, call in calls.items()}
+    # Each call in a copy of the caller's context (what the caller's context variables say holds
+    # in its calls too: the footprint benchmark's function, for one).
+    futures = {name: pool.submit(contextvars.copy_context().run, call) for name, call in calls.items()}
     return {name: future.result() for name, future in futures.items()}
 
 
