@@ -8,7 +8,7 @@ aggregates are made the way production makes them:
   - the newest --through-consumer orders (default 2,000: the last hours, which the health index's
     entry buckets read) go through the real stream consumer: every transition becomes a DynamoDB
     stream record (NEW_AND_OLD_IMAGES of the order item) and functions/operations_aggregator's
-    handler counts them in batches of the event source mapping's size, with its transactions;
+    handler counts them in batches of the event source mapping's size, in one shard's lane;
   - the older orders' transitions are folded by the same domain code the consumer runs
     (shared/operations/domain.py change_deltas) and the resulting items are loaded directly;
 then every aggregate item is checked against a fold of ALL the orders (the consumer and the fold
@@ -182,6 +182,9 @@ def peaks(deltas: Any) -> dict[tuple[str, str], int]:
     return {("C#all", f"D#{day}"): n for day, n in best.items()}
 
 
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/2026-12-01T00:00:00.000"
+
+
 def stream_records(histories: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Each write as the order table's stream delivers it (NEW_AND_OLD_IMAGES), in write order."""
     from shared.aws.dynamo import to_item
@@ -196,7 +199,7 @@ def stream_records(histories: list[list[dict[str, Any]]]) -> list[dict[str, Any]
         data: dict[str, Any] = {"Keys": to_item({"pk": new["pk"], "sk": "META"}), "NewImage": to_item(dynamo_safe(new)), "SequenceNumber": f"{sequence:021d}", "StreamViewType": "NEW_AND_OLD_IMAGES"}
         if old is not None:
             data["OldImage"] = to_item(dynamo_safe(old))
-        records.append({"eventName": "INSERT" if old is None else "MODIFY", "eventSource": "aws:dynamodb", "dynamodb": data})
+        records.append({"eventName": "INSERT" if old is None else "MODIFY", "eventSource": "aws:dynamodb", "eventSourceARN": STREAM_ARN, "dynamodb": data})
     return records
 
 
@@ -214,11 +217,16 @@ def write(db: Any, table: str, items: list[dict[str, Any]]) -> None:
 
 
 def table_items(table: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The table's items by key, each key's lanes folded in as the readers fold them."""
     from local import moto_patches
     from shared.aws.dynamo import from_item
+    from shared.operations.lanes import fold
 
-    items = (from_item(raw) for raw in moto_patches.table_items(table))
-    return {(item["pk"], item["sk"]): item for item in items}
+    partitions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for raw in moto_patches.table_items(table):
+        item = from_item(raw)
+        partitions[item.pop("pk")].append(item)
+    return {(pk, item["sk"]): {"pk": pk, **item} for pk, items in partitions.items() for item in fold(items)}
 
 
 def disagreements(expected: list[dict[str, Any]], stored: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
@@ -293,7 +301,9 @@ def main() -> None:
         records = stream_records(newest)
         started = time.perf_counter()
         for first in range(0, len(records), spec.batch_size):
-            answer = aggregator({"Records": records[first : first + spec.batch_size]}, LocalLambdaContext("operations_aggregator"))
+            # As the mapping's tumbling window hands them: one shard's batch, named (its lane, decision 239).
+            batch = {"Records": records[first : first + spec.batch_size], "shardId": "shardId-00000001", "eventSourceARN": STREAM_ARN, "state": {}}
+            answer = aggregator(batch, LocalLambdaContext("operations_aggregator"))
             assert not answer["batchItemFailures"], answer
         consumed = time.perf_counter() - started
         db = client("dynamodb")

@@ -16,8 +16,10 @@ an order's path and fewer concurrent executions at the peak (the account quota).
 
 The rule: each function the run exercised gets the smallest size whose modelled duration is at
 most STEP_BUDGET_MS (an order passes six Lambda steps before its outbound note: at ≤ 150 ms each,
-under a second of it is Lambda), never under FLOOR_MB. Functions off an order's path (the stream
-aggregator, scheduled sweeps, reconcilers) take FLOOR_MB: nobody waits on them. CPU measured on a
+under a second of it is Lambda), never under FLOOR_MB. Functions off an order's path (the release
+publisher, scheduled sweeps, reconcilers) take FLOOR_MB: nobody waits on them. A stream consumer that must keep pace
+with a shard (PACED: the operations aggregator) gets the smallest size that counts a full batch in
+the time a peak shard takes to fill one. CPU measured on a
 shared machine moves by a third between runs, so a deployed size is flagged (*) only when it is
 over the budget, or when the next size down is within 80% of it: a size at the edge stays.
 """
@@ -37,7 +39,12 @@ STEP_BUDGET_MS = 150.0
 # A function's process (Python, botocore with its DynamoDB model, pydantic, Powertools and oms's
 # modules) holds about 100 MB before its first order; 128 MB leaves no room for a batch.
 FLOOR_MB = 256
-OFF_PATH = {"operations_aggregator", "release_publisher", "operations_snapshot", "reservation_sweeper", "hold_escalator", "stuck_orders", "reconciliation_scheduler", "warehouse_reconciler", "reconciler"}
+OFF_PATH = {"release_publisher", "operations_snapshot", "reservation_sweeper", "hold_escalator", "stuck_orders", "reconciliation_scheduler", "warehouse_reconciler", "reconciler"}
+# A stream consumer reads each shard one batch at a time: it must count a full batch faster than a
+# shard fills one at the peak, or the console's figures fall behind. At 1,200 orders/s about 6,000
+# order changes a second reach the aggregator over the orders stream's shards (one per table
+# partition: 20 or more at the peak's write units), so about 300 a second per shard (decision 239).
+PACED = {"operations_aggregator": 300.0}  # function -> changes per second a shard must be kept up with
 
 
 def sizing(stored: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +67,8 @@ def sizing(stored: dict[str, Any]) -> dict[str, Any]:
                 "concurrency": result["lambdas"][function]["concurrency"],
             }
         stretch = max(1.0, 1769 / measured["memory_mb"])
-        within = [mb for mb in SIZES if at[mb]["duration_ms"] <= STEP_BUDGET_MS]
+        budget = _batch_budget_ms(function) if function in PACED else STEP_BUDGET_MS
+        within = [mb for mb in SIZES if at[mb]["duration_ms"] <= budget]
         chosen = FLOOR_MB if function in OFF_PATH else (within[0] if within else SIZES[-1])
         rows[function] = {
             "invocations_per_order": measured["invocations_per_order"],
@@ -73,16 +81,23 @@ def sizing(stored: dict[str, Any]) -> dict[str, Any]:
     return {"lambda_per_1000": base["cost_per_1000"]["Lambda"], "concurrency": base["lambda_concurrency"], "functions": rows}
 
 
+def _batch_budget_ms(function: str) -> float:
+    """How long a paced stream consumer may take over a full batch."""
+    [spec] = [c for c in topology.STREAM_CONSUMERS if c.function == function]
+    return spec.batch_size / PACED[function] * 1000
+
+
 def _should_change(function: str, row: dict[str, Any]) -> bool:
     deployed = row["deployed_mb"]
     if function in OFF_PATH:
         return deployed != FLOOR_MB
     if deployed not in row["at"]:
         return True
-    if row["at"][deployed]["duration_ms"] > STEP_BUDGET_MS and deployed < SIZES[-1]:
+    budget = _batch_budget_ms(function) if function in PACED else STEP_BUDGET_MS
+    if row["at"][deployed]["duration_ms"] > budget and deployed < SIZES[-1]:
         return True
     smaller = [mb for mb in SIZES if FLOOR_MB <= mb < deployed]
-    return bool(smaller) and row["at"][smaller[-1]]["duration_ms"] <= 0.8 * STEP_BUDGET_MS
+    return bool(smaller) and row["at"][smaller[-1]]["duration_ms"] <= 0.8 * budget
 
 
 def main() -> None:
@@ -94,7 +109,7 @@ def main() -> None:
         print(json.dumps(result, indent=2))
         return
     print(f"Lambda $ per 1,000 orders {result['lambda_per_1000']:.5f}, peak concurrency {result['concurrency']:,.0f} (as deployed, {TALLY_FILE.name})")
-    print(f"at each size: modelled duration ms / this function's memory's change of Lambda $ per 1,000 orders / concurrency at 1,200 orders/s; rule: smallest size ≤ {STEP_BUDGET_MS:.0f} ms, off-path {FLOOR_MB} MB")
+    print(f"at each size: modelled duration ms / this function's memory's change of Lambda $ per 1,000 orders / concurrency at 1,200 orders/s; rule: smallest size ≤ {STEP_BUDGET_MS:.0f} ms, off-path {FLOOR_MB} MB, a paced stream consumer's full batch within a peak shard's pace")
     header = " ".join(f"{mb:>20}" for mb in SIZES)
     print(f"{'function':<22} {'inv/ord':>7} {'CPU ms':>7} {'wait ms':>7} {'deployed':>8} {'rule':>5}  {header}")
     for function, row in sorted(result["functions"].items(), key=lambda kv: -kv[1]["at"][kv[1]["deployed_mb"]]["concurrency"]):

@@ -190,6 +190,7 @@ def connect_streams(
                 max_batching_window=Duration.seconds(spec.max_batching_window_seconds),
                 retry_attempts=spec.retry_attempts,
                 max_record_age=Duration.seconds(spec.max_record_age_seconds) if spec.max_record_age_seconds else None,
+                tumbling_window=Duration.seconds(spec.tumbling_window_seconds) if spec.tumbling_window_seconds else None,
                 report_batch_item_failures=True,
                 on_failure=event_sources.SqsDlq(queues[spec.failure_queue]),
                 filters=filters,

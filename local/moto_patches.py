@@ -63,6 +63,7 @@ from typing import Any
 import moto
 import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.comparisons import get_comparison_func
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -212,7 +213,7 @@ def _query_reading_one_partition(self: Table, *args: Any, **kwargs: Any) -> Any:
         return _query_reading_one_index_value(self, arguments, args, kwargs)
     if arguments.get("hash_key") is None or not self.range_key_attr:
         return _original_query(self, *args, **kwargs)
-    _query_partition.scope = (self, arguments["hash_key"])
+    _query_partition.scope = (self, arguments["hash_key"], arguments.get("range_comparison"), arguments.get("range_objs") or [])
     try:
         return _original_query(self, *args, **kwargs)
     finally:
@@ -237,8 +238,27 @@ def _all_items_of_the_queried_partition(self: Table) -> list[Any]:
         return _original_all_items(self)
     if len(scope) == 3:  # an index Query: the items holding its hash key's value (see 10. above)
         return scope[2]
-    # moto then keeps the items whose hash key matches: these are exactly those, in key order
-    return sorted(self.items.get(scope[1], {}).values(), key=lambda item: item.range_key)
+    # moto then keeps the items whose hash key matches: these are exactly those, in key order.
+    # A string sort key's condition is applied here first on the plain strings (moto applies it
+    # again, to the same effect): moto sorts what it is given with Python-level comparisons, so a
+    # partition of many items costed every Query of a few of them (decision 239).
+    items = self.items.get(scope[1], {}).values()
+    keep = _sort_key_condition(scope[2], scope[3])
+    if keep is not None:
+        items = [item for item in items if item.range_key is None or item.range_key.type != "S" or keep(item.range_key.value)]
+    return sorted(items, key=lambda item: item.range_key)
+
+
+def _sort_key_condition(comparison: str | None, values: list[Any]) -> Callable[[str], bool] | None:
+    """The sort-key condition of a Query on plain strings (moto's own comparison of a string
+    key's value), or None when it is not one on strings."""
+    if not comparison or not values or any(getattr(v, "type", None) != "S" for v in values):
+        return None
+    compare = get_comparison_func(comparison)
+    if compare is None:
+        return None
+    bounds = [v.value for v in values]
+    return lambda key: bool(compare(key, *bounds))
 
 
 _original_put_item = Table.put_item

@@ -206,6 +206,7 @@ class LocalRuntime:
                 retry_attempts=consumer.retry_attempts,
                 max_record_age_seconds=consumer.max_record_age_seconds,
                 batching_window_seconds=self.stream_windows.get(consumer.key, consumer.max_batching_window_seconds),
+                tumbling_window_seconds=consumer.tumbling_window_seconds,
                 iterators=restored_through.get(consumer.table),
             )
             stream_poller.start()

@@ -20,6 +20,7 @@ from benchmarks.footprint.concurrency import against as concurrency_against
 from benchmarks.footprint.concurrency import need as concurrency_need
 from benchmarks.footprint.snapstart import snapstart_cost
 from infra import topology
+from shared.operations.parallel import PARALLEL_READS
 
 PRICES_FILE = Path(__file__).resolve().parent.parent / "data" / "aws_prices.json"
 OUTSIDE = "-"
@@ -112,10 +113,14 @@ def model(
     rcu = sum(rcu_by_place.values())
 
     # -- Lambda ----------------------------------------------------------------------------
+    # A request's latency, once per request; the requests a handler makes from its read pool
+    # (shared/operations/parallel.py) wait PARALLEL_READS at a time.
     calls_by_function: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    pooled = {(service, operation, function): count for service, operation, function, count in tally.get("pooled_calls", [])}
     for service, operation, function, count in tally["calls"]:
         kind = "dynamodb_transaction" if operation.startswith("Transact") else service
-        calls_by_function[function][kind] += count
+        in_pool = pooled.get((service, operation, function), 0)
+        calls_by_function[function][kind] += count - in_pool + in_pool / PARALLEL_READS
     memory = {f.key: f.memory_mb for f in topology.FUNCTIONS} | (memory_mb or {})  # as the run deployed them
     lambdas = {}
     # START/END/REPORT are INFO: a system log level above INFO drops them (decision 160).

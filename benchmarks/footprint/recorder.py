@@ -13,6 +13,7 @@ left out of the handler's CPU.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import os
@@ -30,12 +31,15 @@ from benchmarks.footprint.model import DEBOUNCED_PREFIX
 from infra import topology
 from local.transport import server_cpu_seconds
 
-_current = threading.local()
 OUTSIDE = "-"  # calls made by the runtime itself (pollers) or the benchmark's driver
+# Context variables, not thread-locals: a handler's reads and writes run in its read pool's threads
+# too (shared/operations/parallel.in_parallel runs each call in a copy of the caller's context).
+_function: contextvars.ContextVar[str] = contextvars.ContextVar("footprint_function", default=OUTSIDE)
+_handler_thread: contextvars.ContextVar[int | None] = contextvars.ContextVar("footprint_handler_thread", default=None)
 
 
 def current_function() -> str:
-    return getattr(_current, "function", OUTSIDE)
+    return _function.get()
 
 
 @dataclass
@@ -59,6 +63,8 @@ class Tally:
     # (table, index or "", function, operation, item kind) -> units: where each write unit comes from
     write_units_by_operation: Counter = field(default_factory=Counter)
     messages: Counter = field(default_factory=Counter)  # (service, function) -> 64 KB chunks sent
+    # (service, operation, function) -> requests made from the handler's read pool, at once (in `calls` too)
+    pooled_calls: Counter = field(default_factory=Counter)
     invocations: dict[str, Invocations] = field(default_factory=lambda: defaultdict(Invocations))
     key_orders: dict[tuple[str, str, str], set] = field(default_factory=lambda: defaultdict(set))  # key -> functions' orders touching it
     key_items: dict[tuple[str, str], set] = field(default_factory=lambda: defaultdict(set))  # debounced mark key -> its items' sort keys
@@ -69,6 +75,7 @@ class Tally:
             "write_units": [[*k, v] for k, v in sorted(self.write_units.items())],
             "read_units": [[*k, v] for k, v in sorted(self.read_units.items())],
             "messages": [[*k, v] for k, v in sorted(self.messages.items())],
+            "pooled_calls": [[*k, v] for k, v in sorted(self.pooled_calls.items())],
             "write_units_by_operation": [[*k, v] for k, v in sorted(self.write_units_by_operation.items())],
             "invocations": {k: vars(v) for k, v in sorted(self.invocations.items())},
             "key_items": [[*k, len(v)] for k, v in sorted(self.key_items.items())],
@@ -131,15 +138,15 @@ class Recorder:
         tally = self.tally
 
         def measured(event: Any, context: Any) -> Any:
-            previous = getattr(_current, "function", OUTSIDE)
-            _current.function = function_key
+            function_token, thread_token = _function.set(function_key), _handler_thread.set(threading.get_ident())
             cpu, served, wall = time.thread_time(), server_cpu_seconds(), time.perf_counter()
             try:
                 result = handler(event, context)
             finally:
                 server_s = server_cpu_seconds() - served
                 cpu_s, wall_s = time.thread_time() - cpu - server_s, time.perf_counter() - wall
-                _current.function = previous
+                _function.reset(function_token)
+                _handler_thread.reset(thread_token)
             with self._lock:
                 record = tally.invocations[function_key]
                 record.count += 1
@@ -172,6 +179,24 @@ class Recorder:
     # -- one call --------------------------------------------------------------------------
 
     def _call(self, client: BaseClient, operation: str, params: dict[str, Any], original: Callable) -> Any:
+        handler_thread = _handler_thread.get()
+        if handler_thread is None or handler_thread == threading.get_ident():
+            return self._counted_call(client, operation, params, original)
+        # A call from the handler's read pool: its client-side CPU is the handler's too, and its
+        # latency overlaps the pool's other calls'.
+        with self._lock:
+            self.tally.pooled_calls[(client.meta.service_model.service_name, operation, current_function())] += 1
+        cpu, served = time.thread_time(), server_cpu_seconds()
+        try:
+            return self._counted_call(client, operation, params, original)
+        finally:
+            server_s = server_cpu_seconds() - served
+            with self._lock:
+                record = self.tally.invocations[current_function()]
+                record.cpu_s += time.thread_time() - cpu - server_s
+                record.server_cpu_s += server_s
+
+    def _counted_call(self, client: BaseClient, operation: str, params: dict[str, Any], original: Callable) -> Any:
         service = client.meta.service_model.service_name
         function = current_function()
         with self._lock:

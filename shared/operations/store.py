@@ -16,9 +16,7 @@ starts at a counted run's first record, finds its guard and skips through it (de
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,6 +35,8 @@ from shared.operations.domain import (
     hour_window_hours,
 )
 from shared.operations.health import Gauges, minutes_read
+from shared.operations.lanes import LANE_END, TOUCHED, WATERMARK, fold
+from shared.operations.parallel import in_parallel
 
 TABLE_ENV = "OPERATIONS_TABLE"
 MAX_TRANSACTION_ITEMS = 100
@@ -58,7 +58,13 @@ def _ttl_for(pk: str, sk: str) -> int | None:
     return None
 
 
-ITEMS = ("items",)  # gauge_reads: the batch read of the gauge items (and any others asked for)
+ITEMS = ("items",)  # gauge_reads: the reads of the gauge items (and any others asked for), keyed (*ITEMS, pk, sk)
+
+
+def found_items(found: dict[Any, Any], tag: tuple[str, ...] = ITEMS) -> dict[tuple[str, str], dict[str, Any]]:
+    """The items gauge_reads' item reads found, by (pk, sk), from a round of reads' results."""
+    width = len(tag)
+    return {(k[width], k[width + 1]): v for k, v in found.items() if isinstance(k, tuple) and len(k) == width + 2 and k[:width] == tag and v}
 
 
 class AlreadyCounted(Exception):
@@ -96,7 +102,7 @@ class OperationsStore:
         now = int(time.time())
         guard = {**guard_key(stream, first_sequence), "last": last_sequence, "expires_at_epoch": now + TTL_SECONDS["Q#"]}
         items = [{"Put": {"TableName": self.table, "Item": to_item(guard), "ConditionExpression": "attribute_not_exists(pk)"}}]
-        items += [self._counter_update(key, numbers, sets, now) for key, (numbers, sets) in deltas.updates().items()]
+        items += [self.counter_update(key, numbers, sets, now) for key, (numbers, sets) in deltas.updates().items()]
         if len(items) > MAX_TRANSACTION_ITEMS:
             raise ValueError(f"{len(items)} items do not fit one transaction")
         try:
@@ -113,8 +119,11 @@ class OperationsStore:
         if not seconds:
             return
         days = {second[:10] for second in seconds}
-        keys = [{"pk": PEAK_SECONDS_KEY, "sk": PEAK_SECOND_PREFIX + s} for s in seconds] + [{"pk": counter_key("all"), "sk": f"D#{d}"} for d in days]
-        found = {(i["pk"], i["sk"]): i for i in batch_get(self.db, self.table, keys, projection="pk, sk, received, peak_per_second")}
+        keys = [{"pk": counter_key("all"), "sk": f"D#{d}"} for d in days]
+        found = {(i["pk"], i["sk"]): i for i in batch_get(self.db, self.table, keys, projection="pk, sk, peak_per_second")}
+        # The seconds' counts, their lanes summed: one range read (a batch's seconds are close).
+        per_second = self._query(PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + min(seconds), PEAK_SECOND_PREFIX + max(seconds) + LANE_END, ("received",))
+        found |= {(PEAK_SECONDS_KEY, i["sk"]): i for i in fold(per_second)}
         for day in sorted(days):
             best = max(int(found.get((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + s), {}).get("received", 0)) for s in seconds if s[:10] == day)
             if not best or best <= int(found.get((counter_key("all"), f"D#{day}"), {}).get("peak_per_second", 0)):
@@ -131,29 +140,35 @@ class OperationsStore:
                 if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
 
-    def _counter_update(self, key: tuple[str, str], numbers: dict[str, Decimal], sets: dict[str, set[str]], now: int) -> dict[str, Any]:
+    def counter_update(
+        self, key: tuple[str, str], numbers: dict[str, Decimal], sets: dict[str, set[str]], now: int, watermark: tuple[str, int] | None = None
+    ) -> dict[str, Any]:
+        """The update moving one counter item (its expiry set once). With `watermark` (the run's
+        last record, now), a lane's update (lane_store): `w` and `t` set, only while `w` is
+        absent or before the run's last record."""
         pk, sk = key
-        names, values, adds = {}, {}, []
+        names, values, adds, sets_done = {}, {}, [], []
         for i, (attribute, amount) in enumerate(sorted(numbers.items())):
             names[f"#n{i}"], values[f":n{i}"] = attribute, to_value(amount)
             adds.append(f"#n{i} :n{i}")
         for i, (attribute, members) in enumerate(sorted(sets.items())):
             names[f"#s{i}"], values[f":s{i}"] = attribute, {"SS": sorted(members)}
             adds.append(f"#s{i} :s{i}")
-        expression = "ADD " + ", ".join(adds)
         ttl = _ttl_for(pk, sk)
         if ttl:
             names["#ttl"], values[":ttl"] = "expires_at_epoch", to_value(now + ttl)
-            expression += " SET #ttl = if_not_exists(#ttl, :ttl)"
-        return {
-            "Update": {
-                "TableName": self.table,
-                "Key": to_item({"pk": pk, "sk": sk}),
-                "UpdateExpression": expression,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
+            sets_done.append("#ttl = if_not_exists(#ttl, :ttl)")
+        update: dict[str, Any] = {"TableName": self.table, "Key": to_item({"pk": pk, "sk": sk})}
+        if watermark is not None:
+            names["#w"], values[":w"] = WATERMARK, to_value(watermark[0])
+            names["#t"], values[":t"] = TOUCHED, to_value(watermark[1])
+            sets_done += ["#w = :w", "#t = :t"]
+            update["ConditionExpression"] = "attribute_not_exists(#w) OR #w < :w"
+        expression = ("ADD " + ", ".join(adds)) if adds else ""
+        if sets_done:
+            expression += (" " if expression else "") + "SET " + ", ".join(sets_done)
+        update |= {"UpdateExpression": expression, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        return {"Update": update}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -179,14 +194,14 @@ class OperationsStore:
         minute_from = (now - timedelta(minutes=minutes_read())).strftime("%Y-%m-%dT%H:%M")
         hour_from = (now - timedelta(hours=hour_window_hours())).strftime("%Y-%m-%dT%H")
         days = sorted({minute_from[:10], now.strftime("%Y-%m-%d")})
-        reads: dict[Any, Any] = {ITEMS: lambda: self.counter_items([*keys, *also])}
+        reads: dict[Any, Any] = {(*ITEMS, *key): (lambda k=key: self.item(*k)) for key in [*keys, *also]}
         for d in dimensions:
             for day in days:
-                reads[(d, day)] = (lambda p=f"B#{d}#M#{day}": self._query(p, minute_from, "~", ("n",), nonzero="n"))
-            reads[(d, "H")] = (lambda p=f"B#{d}#H": self._query(p, hour_from, "~", ("n",), nonzero="n"))
+                reads[(d, day)] = (lambda p=f"B#{d}#M#{day}": fold(self._query(p, minute_from, "~", ("n",), nonzero="n")))
+            reads[(d, "H")] = (lambda p=f"B#{d}#H": fold(self._query(p, hour_from, "~", ("n",), nonzero="n")))
 
         def combine(found: dict[Any, Any]) -> dict[str, Gauges]:
-            items = found[ITEMS]
+            items = found_items(found)
             result = {}
             for d, key in zip(dimensions, keys, strict=True):
                 gauge = items.get(key, {})
@@ -204,12 +219,17 @@ class OperationsStore:
 
     def counters(self, dimension: str, first: str, last: str, attributes: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Counter items of one dimension with sort keys in [first, last] (e.g. D#2026-11-01..),
-        only `attributes` of them when given."""
-        return self._query(counter_key(dimension), first, last, attributes)
+        each with its lanes folded in; only `attributes` of them when given."""
+        return fold(self._query(counter_key(dimension), first, last + LANE_END, attributes))
+
+    def item(self, pk: str, sk: str) -> dict[str, Any]:
+        """One counter or gauge item with its lanes folded in ({} when there is none)."""
+        found = fold(self._query(pk, sk, sk + LANE_END))
+        return {"pk": pk, **found[0]} if found and found[0]["sk"] == sk else {}
 
     def counter_items(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found = batch_get(self.db, self.table, [{"pk": pk, "sk": sk} for pk, sk in keys]) if keys else []
-        return {(i["pk"], i["sk"]): i for i in found}
+        found = in_parallel({key: (lambda k=key: self.item(*k)) for key in keys})
+        return {key: item for key, item in found.items() if item}
 
     def record_health(self, dimension: str, minute: str, index: Decimal, now_epoch: int) -> None:
         """The minute's value (in the day's partition of minutes: a 3-hour read touches one or
@@ -272,30 +292,3 @@ class OperationsStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-PARALLEL_READS = 10  # within the clients' connection pool (shared/aws/clients.MAX_POOL_CONNECTIONS)
-
-
-def in_parallel(calls: dict[Any, Any], workers: int = PARALLEL_READS) -> dict[Any, Any]:
-    """Runs independent reads at once (the overview's dozens of small queries) on a pool kept
-    for the process's life (a warm Lambda reuses its threads instead of starting new ones on
-    every request). Called from one of the pool's own threads it runs the calls in turn: a read
-    waiting on reads queued behind it in the same pool would wait forever."""
-    if threading.current_thread().name.startswith(_POOL_PREFIX):
-        return {name: call() for name, call in calls.items()}
-    pool = _pool(workers)
-    futures = {name: pool.submit(call) for name, call in calls.items()}
-    return {name: future.result() for name, future in futures.items()}
-
-
-_POOL_PREFIX = "oms-reads"
-_pools: dict[int, ThreadPoolExecutor] = {}
-_pools_lock = threading.Lock()
-
-
-def _pool(workers: int) -> ThreadPoolExecutor:
-    with _pools_lock:
-        if workers not in _pools:
-            _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{_POOL_PREFIX}-{workers}")
-        return _pools[workers]

@@ -27,7 +27,7 @@ from shared.aws import order_items, status_index
 from shared.aws.dynamo import batch_get, to_value
 from shared.lifecycle import OrderStatus
 from shared.operations.health import Gauges
-from shared.operations.store import in_parallel
+from shared.operations.parallel import in_parallel
 
 MAX_ROUNDS = 20  # pages per shard at most
 PARALLEL_QUERIES = 16

@@ -15,11 +15,14 @@ from shared.operations.domain import (
     OrderChange,
     change_deltas,
     counter_key,
+    gauge_key,
     second_of,
 )
 from shared.operations.health import Health, health
 from shared.operations.kpis import kpi_statuses, kpi_values, sum_counters
-from shared.operations.store import ITEMS, MAX_TRANSACTION_ITEMS, OperationsStore, in_parallel
+from shared.operations.lane_store import LaneStore
+from shared.operations.lanes import RunMissing, padded, runs
+from shared.operations.store import ITEMS, MAX_TRANSACTION_ITEMS, OperationsStore, found_items, in_parallel
 
 
 class AggregationFailed(Exception):
@@ -28,8 +31,9 @@ class AggregationFailed(Exception):
         self.first_failed, self.cause = first_failed, cause
 
 
-def aggregate(changes: list[OrderChange], store: OperationsStore, sequence_numbers: list[str], stream: str = "") -> int:
-    """Counts each change once, in order, in runs of one transaction each. `sequence_numbers`
+def aggregate(changes: list[OrderChange], store: OperationsStore, sequence_numbers: list[str], stream: str = "", lane: str | None = None) -> int:
+    """Counts each change once, in order: in the shard's lane (`lane`: decision 239) when the
+    batch names its shard, else in runs of one transaction each. `sequence_numbers`
     are the stream records' of the changes, `stream` names the stream (its numbers are unique
     within it). Returns how many were counted (a redelivery's are not); raises AggregationFailed
     naming the first change not counted (the stream retries from its record).
@@ -41,12 +45,10 @@ def aggregate(changes: list[OrderChange], store: OperationsStore, sequence_numbe
     on chain through what an earlier delivery counted."""
     if len(sequence_numbers) != len(changes):
         raise ValueError("one sequence number per change")
+    if lane is not None:
+        return _aggregate_in_lane(changes, store, sequence_numbers, stream, lane)
     peaks: set[str] = set()
-    start = 0
-    while start < len(changes) and (last := store.counted_through(stream, sequence_numbers[start])) is not None:
-        through = sequence_numbers.index(last, start) + 1 if last in sequence_numbers[start:] else len(changes)
-        peaks |= {second_of(c.new.created_at) for c in changes[start:through] if c.old is None}  # its peak may not be refreshed
-        start = through
+    start = _counted_before(changes, store, sequence_numbers, stream, peaks)
     counted = 0
     chunk_start, chunk_deltas = start, Deltas()
 
@@ -68,6 +70,52 @@ def aggregate(changes: list[OrderChange], store: OperationsStore, sequence_numbe
             chunk_start, chunk_deltas = index, Deltas()
         chunk_deltas.merge(deltas)
     flush(len(changes))
+    store.refresh_peaks(peaks)
+    return counted
+
+
+def _counted_before(changes: list[OrderChange], store: OperationsStore, sequence_numbers: list[str], stream: str, peaks: set[str]) -> int:
+    """How many of the batch's first changes runs of one transaction counted already (their
+    guards chain from the batch's first record on); their seconds join `peaks` (a crash may have
+    come before the peak's refresh)."""
+    start = 0
+    while start < len(changes) and (last := store.counted_through(stream, sequence_numbers[start])) is not None:
+        through = sequence_numbers.index(last, start) + 1 if last in sequence_numbers[start:] else len(changes)
+        peaks |= {second_of(c.new.created_at) for c in changes[start:through] if c.old is None}
+        start = through
+    return start
+
+
+def _aggregate_in_lane(changes: list[OrderChange], store: OperationsStore, sequence_numbers: list[str], stream: str, lane: str) -> int:
+    """Decision 239: the lane's marked run replayed if the batch holds it (a retry), then the
+    rest as one new run: its mark put, then each item's conditional update. A lane with no mark
+    yet may follow runs counted in transactions before the lanes (their guards are read then)."""
+    if not changes:
+        return 0  # the window's final invocation, or a batch of records that are not order changes
+    lanes = LaneStore(store)
+    numbers = [padded(n) for n in sequence_numbers]
+    peaks: set[str] = set()
+    mark = lanes.run_mark(lane)
+    start = _counted_before(changes, store, sequence_numbers, stream, peaks) if mark is None else 0
+    try:
+        _, planned = runs(numbers[start:], mark)
+    except RunMissing as missing:
+        raise AggregationFailed(start, missing) from missing
+    counted = 0
+    for run in planned:
+        first, end = start + run.start, start + run.end
+        deltas = Deltas()
+        for change in changes[first:end]:
+            change_deltas(change, deltas)
+        try:
+            if not run.replay:
+                lanes.mark_run(lane, numbers[first], numbers[end - 1])
+            lanes.apply(lane, numbers[end - 1], deltas)
+        except Exception as error:  # the retry starts at this run's first record and replays it
+            raise AggregationFailed(first, error) from error
+        if not run.replay:
+            counted += end - first
+        _collect_peaks(deltas, peaks)
     store.refresh_peaks(peaks)
     return counted
 
@@ -130,7 +178,7 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
         (counter_key(f"{kind}#{v}"), f"D#{today}") for kind in ("channel", "warehouse") for v in dims[kind]
     ]
     # One round of independent reads: the health index's gauges and buckets with the rest, today's
-    # counters in the gauges' batch read.
+    # counters with the gauges' item reads (each key's lanes with it: decision 239).
     reads, health_of = health_reads(store, now, dims, also=today_keys)
     reads |= {
         "minutes": lambda: store.minute_history(ALL, minute_from, minute_to),
@@ -141,7 +189,7 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     got = in_parallel(reads)
     figures = health_of(got)
     everything: Health = figures["all"]
-    today_items = got[HEALTH_ITEMS]
+    today_items = found_items(got, HEALTH_ITEMS)
 
     def today_of(d: str) -> dict[str, Any]:
         return today_items.get((counter_key(d), f"D#{today}"), {})
@@ -211,4 +259,21 @@ def snapshot(store: OperationsStore, now: datetime) -> dict[str, Decimal]:
     values |= {f"warehouse#{w}": h.index for w, h in figures["by_warehouse"].items()}
     for dimension, index in values.items():
         store.record_health(dimension, minute, index, int(now.timestamp()))
+    if now.minute == COMPACTION_MINUTE:
+        compact_lanes(store, now)
     return values
+
+
+COMPACTION_MINUTE = 7  # once an hour, in the minute's snapshot
+
+
+def compact_lanes(store: OperationsStore, now: datetime) -> int:
+    """Folds the lanes no shard can move any more (idle two days: lane_store.IDLE_SECONDS) into
+    the items without a lane, where readers would otherwise read them for good: each dimension's
+    open-order gauges (they never expire) and its day counters of three days ago (the KPIs read
+    14 days of them). Returns how many lanes were folded."""
+    dims = [ALL] + [f"{kind}#{value}" for kind, values in _dims_by_kind(store).items() for value in values]
+    day = (now - timedelta(days=3)).strftime("%Y-%m-%d")
+    keys = [gauge_key(d) for d in dims] + [(counter_key(d), f"D#{day}") for d in dims]
+    lanes, epoch = LaneStore(store), int(now.timestamp())
+    return sum(in_parallel({key: (lambda k=key: lanes.compact(*k, epoch)) for key in keys}).values())

@@ -314,6 +314,8 @@ def test_stream_consumer_reads_its_table_in_order_and_parks_failures(built: Buil
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (properties["BatchSize"], properties["MaximumRetryAttempts"]) == (spec.batch_size, spec.retry_attempts)
     assert properties.get("MaximumRecordAgeInSeconds") == spec.max_record_age_seconds
+    # The aggregator's window is what puts the shard id in its events (its lanes, decision 239).
+    assert properties.get("TumblingWindowInSeconds") == spec.tumbling_window_seconds == (900 if spec.function == "operations_aggregator" else None)
     assert referenced_id(properties["DestinationConfig"]["OnFailure"]["Destination"]) == built.queues[spec.failure_queue]
     [criteria] = properties["FilterCriteria"]["Filters"]
     keys = {"sk": {"S": [spec.sort_key_equals]}} if spec.sort_key_equals else {}

@@ -7,7 +7,7 @@ import pytest
 
 from shared.aws import clients
 from shared.operations import stuck as operations_stuck
-from shared.operations.store import PARALLEL_READS
+from shared.operations.parallel import PARALLEL_READS
 from shared.reconciliation.usecases.run_channel import RunPorts
 from shared.recovery import detect_stuck
 
@@ -49,4 +49,4 @@ def test_every_thread_pool_that_calls_aws_is_in_the_list():
         for path in (root / folder).rglob("*.py")
         if "ThreadPoolExecutor(" in path.read_text(encoding="utf-8")
     )
-    assert pools == ["shared/operations/store.py", "shared/reconciliation/usecases/run_channel.py", "shared/recovery/detect_stuck.py"]
+    assert pools == ["shared/operations/parallel.py", "shared/reconciliation/usecases/run_channel.py", "shared/recovery/detect_stuck.py"]

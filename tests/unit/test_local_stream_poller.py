@@ -74,13 +74,15 @@ def test_a_failing_record_is_retried_while_younger_than_the_maximum_age_then_its
     reading = StreamPoller(None, queue, "arn:stream", "consumer", failing, "queue", retry_attempts=10_000, max_record_age_seconds=3600)
     reading._stop.set()  # no backoff waits
     young = {"dynamodb": {"Keys": {}, "SequenceNumber": "7", "ApproximateCreationDateTime": time.time() - 60}}
-    reading._pending = [young]
-    reading._deliver()
-    assert (queue.sent, reading._pending, reading._attempts) == ([], [young], 1)  # retried from it
-    reading._pending = [{**young, "dynamodb": {**young["dynamodb"], "ApproximateCreationDateTime": time.time() - 3601}}]
-    reading._deliver()
+    shard = reading._shard("shard-1")
+    shard.pending = [young]
+    reading._deliver("shard-1")
+    assert (queue.sent, shard.pending, shard.attempts) == ([], [young], 1)  # retried from it
+    shard.pending = [{**young, "dynamodb": {**young["dynamodb"], "ApproximateCreationDateTime": time.time() - 3601}}]
+    reading._deliver("shard-1")
     [parked] = queue.sent
-    assert (parked["requestContext"]["condition"], parked["DDBStreamBatchInfo"]["startSequenceNumber"], reading._pending) == ("RecordAgeExceeded", "7", [])
+    info = parked["DDBStreamBatchInfo"]
+    assert (parked["requestContext"]["condition"], info["startSequenceNumber"], info["shardId"], shard.pending) == ("RecordAgeExceeded", "7", "shard-1", [])
 
 
 def test_a_batch_parked_for_its_age_is_parked_under_that_condition_even_if_the_clock_moves_between_reads(monkeypatch):
@@ -94,10 +96,11 @@ def test_a_batch_parked_for_its_age_is_parked_under_that_condition_even_if_the_c
     queue = FailureQueue()
     reading = StreamPoller(None, queue, "arn:stream", "consumer", failing, "queue", retry_attempts=10_000, max_record_age_seconds=3600)
     reading._stop.set()
-    reading._pending = [{"dynamodb": {"Keys": {}, "SequenceNumber": "7", "ApproximateCreationDateTime": 1_000_000.0}}]
-    reading._deliver()
+    shard = reading._shard("shard-1")
+    shard.pending = [{"dynamodb": {"Keys": {}, "SequenceNumber": "7", "ApproximateCreationDateTime": 1_000_000.0}}]
+    reading._deliver("shard-1")
     [parked] = queue.sent
-    assert (parked["requestContext"]["condition"], reading._attempts, reading._pending) == ("RecordAgeExceeded", 0, [])
+    assert (parked["requestContext"]["condition"], shard.attempts, shard.pending) == ("RecordAgeExceeded", 0, [])
 
 
 def test_a_status_filter_passes_only_a_change_to_that_status():
@@ -108,3 +111,119 @@ def test_a_status_filter_passes_only_a_change_to_that_status():
         return {"dynamodb": {"Keys": {"pk": {"S": "ORDER#a"}, "sk": {"S": "META"}}, **images}}
 
     assert [reading._wanted(record(old, new)) for old, new in [("RESERVED", "RELEASED"), ("RELEASED", "RELEASED"), ("RELEASED", "SHIPPED"), (None, "RELEASED")]] == [True, False, False, False]
+
+
+W0 = 1_000_000_020.0  # a multiple of 60: a minute window starts there (2001-09-09T01:47:00Z)
+
+
+class Consumer:
+    """Records what it is handed; answers with a state counting its records (or as told)."""
+
+    def __init__(self, answer=None):
+        self.events: list[dict] = []
+        self.answer = answer
+
+    def __call__(self, event, context):
+        self.events.append(event)
+        if self.answer is not None:
+            return self.answer(event)
+        return {"state": {"seen": event["state"].get("seen", 0) + len(event["Records"])}, "batchItemFailures": []}
+
+
+def written(stream: Stream, shard: str, created: float, pk: str = "ORDER#a") -> None:
+    stream.write(shard, pk)
+    stream.shards[shard][-1]["dynamodb"]["ApproximateCreationDateTime"] = created
+
+
+def run_until(reading: StreamPoller, done, seconds: float = 5.0) -> None:
+    reading.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        reading.stop()
+
+
+def test_a_batch_holds_one_shards_records_only():
+    stream, consumer = Stream(), Consumer(answer=lambda event: {"batchItemFailures": []})
+    for n in range(3):
+        stream.write("shard-1", f"ORDER#a{n}")
+        stream.write("shard-2", f"ORDER#b{n}")
+    reading = StreamPoller(stream, None, "arn:stream", "consumer", consumer, "queue", poll_seconds=0.01)
+    run_until(reading, lambda: sum(len(e["Records"]) for e in consumer.events) == 6)
+    shards_per_batch = [{r["dynamodb"]["Keys"]["pk"]["S"][6] for r in e["Records"]} for e in consumer.events]
+    assert len(consumer.events) == 2 and sorted(map(sorted, shards_per_batch)) == [["a"], ["b"]]
+    assert all(set(e) == {"Records"} for e in consumer.events)  # no window: the records alone
+
+
+def test_a_windowed_batch_names_its_shard_and_window_and_gets_the_state_its_window_last_returned(monkeypatch):
+    import local.stream_poller as module
+
+    now = [W0 + 30]  # within the window [W0, W0 + 60)
+    monkeypatch.setattr(module, "time", type("Clock", (), {"time": staticmethod(lambda: now[0]), "monotonic": staticmethod(time.monotonic)}))
+    stream, consumer = Stream(), Consumer()
+    written(stream, "shard-1", W0 + 10)
+    written(stream, "shard-1", W0 + 11)
+    reading = StreamPoller(stream, None, "arn:stream", "consumer", consumer, "queue", batch_size=1, tumbling_window_seconds=60, poll_seconds=0.01)
+    run_until(reading, lambda: len(consumer.events) == 2)
+    first, second = consumer.events
+    assert {k: first[k] for k in ("shardId", "eventSourceARN", "window", "isFinalInvokeForWindow", "isWindowTerminatedEarly")} == {
+        "shardId": "shard-1", "eventSourceARN": "arn:stream", "window": {"start": "2001-09-09T01:47:00Z", "end": "2001-09-09T01:48:00Z"},
+        "isFinalInvokeForWindow": False, "isWindowTerminatedEarly": False,
+    }
+    assert (first["state"], second["state"]) == ({}, {"seen": 1})
+
+
+def test_the_window_ends_with_one_final_invocation_then_the_state_starts_afresh(monkeypatch):
+    import local.stream_poller as module
+
+    now = [W0 + 30]
+    monkeypatch.setattr(module, "time", type("Clock", (), {"time": staticmethod(lambda: now[0]), "monotonic": staticmethod(time.monotonic)}))
+    stream, consumer = Stream(), Consumer()
+    written(stream, "shard-1", W0 + 10)
+    reading = StreamPoller(stream, None, "arn:stream", "consumer", consumer, "queue", tumbling_window_seconds=60)
+    reading._stop.set()
+    for shard_id, records in reading._read_shards().items():
+        reading._shard(shard_id).pending += records
+    reading._step("shard-1", reading._shard("shard-1"))
+    assert reading._step("shard-1", reading._shard("shard-1")) is None  # the window is still open: nothing due
+    now[0] = W0 + 61
+    reading._step("shard-1", reading._shard("shard-1"))
+    final = consumer.events[-1]
+    assert (final["Records"], final["isFinalInvokeForWindow"], final["state"], final["window"]["start"]) == ([], True, {"seen": 1}, "2001-09-09T01:47:00Z")
+    written(stream, "shard-1", W0 + 61)
+    for shard_id, records in reading._read_shards().items():
+        reading._shard(shard_id).pending += records
+    reading._step("shard-1", reading._shard("shard-1"))
+    assert len(consumer.events) == 3 and consumer.events[-1]["state"] == {} and consumer.events[-1]["window"]["start"] == "2001-09-09T01:48:00Z"
+    assert reading._step("shard-1", reading._shard("shard-1")) is None  # one final invocation per window, not more
+
+
+def test_an_answer_without_a_state_is_a_failed_invocation_and_its_batch_is_retried():
+    stream = Stream()
+    written(stream, "shard-1", time.time())
+    consumer = Consumer(answer=lambda event: {"batchItemFailures": []} if len(consumer.events) == 1 else {"state": {}, "batchItemFailures": []})
+    reading = StreamPoller(stream, None, "arn:stream", "consumer", consumer, "queue", tumbling_window_seconds=900, poll_seconds=0.01)
+    run_until(reading, lambda: len(consumer.events) >= 2 and reading.caught_up)
+    assert [len(e["Records"]) for e in consumer.events[:2]] == [1, 1] and reading.failed_batches == 1
+    assert consumer.events[0]["Records"] == consumer.events[1]["Records"]
+
+
+def test_a_batch_never_spans_two_windows(monkeypatch):
+    import local.stream_poller as module
+
+    now = [W0 + 200]
+    monkeypatch.setattr(module, "time", type("Clock", (), {"time": staticmethod(lambda: now[0]), "monotonic": staticmethod(time.monotonic)}))
+    stream, consumer = Stream(), Consumer()
+    written(stream, "shard-1", W0 + 30, "ORDER#early")
+    written(stream, "shard-1", W0 + 70, "ORDER#late")
+    reading = StreamPoller(stream, None, "arn:stream", "consumer", consumer, "queue", tumbling_window_seconds=60)
+    reading._stop.set()
+    for shard_id, records in reading._read_shards().items():
+        reading._shard(shard_id).pending += records
+    for _ in range(4):
+        reading._step("shard-1", reading._shard("shard-1"))
+    assert [([r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]], e["isFinalInvokeForWindow"]) for e in consumer.events] == [
+        (["ORDER#early"], False), ([], True), (["ORDER#late"], False), ([], True),
+    ]

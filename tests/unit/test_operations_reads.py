@@ -7,7 +7,7 @@ import threading
 from shared.operations.domain import minute_bucketed
 from shared.operations.health import HOLD_AGE_BINS_MINUTES, minutes_read
 from shared.operations.limits import OPEN_STATUSES, limit_minutes
-from shared.operations.store import in_parallel
+from shared.operations.parallel import in_parallel
 
 
 def test_reads_run_on_threads_kept_between_requests():

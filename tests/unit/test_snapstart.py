@@ -144,7 +144,7 @@ hooks.register_before_snapshot = lambda f, *a, **k: None
 sys.modules["snapshot_restore_py"] = hooks
 import functions.{name}.handler
 from shared.aws import clients, stores
-pools = sys.modules.get("shared.operations.store")
+pools = sys.modules.get("shared.operations.parallel")
 print(json.dumps({{"registered": hooks.registered, "clients": len(clients._clients), "stores": len(stores._stores),
                    "pools": len(pools._pools) if pools else 0}}))
 """
