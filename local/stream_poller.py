@@ -14,6 +14,7 @@ batches ends with a final invocation without records, retried until it succeeds 
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -251,9 +252,10 @@ class StreamPoller:
         shard = self._shard(shard_id)
         batch = shard.pending[: self.batch_size]
         event: dict[str, Any] = {"Records": batch}
+        window = None
         if self.tumbling_window_seconds:
             window = self._window_of(batch[0])
-            batch = [r for r in batch if self._window_of(r) == window] or batch[:1]  # a batch stays in one window
+            batch = list(itertools.takewhile(lambda r: self._window_of(r) == window, batch))  # a batch stays in one window
             state = shard.state if shard.window == window else {}
             event = {"Records": batch, **self._window_fields(shard_id, window, state, final=False)}
         try:
@@ -264,8 +266,8 @@ class StreamPoller:
         except Exception:
             failures = [batch[0]["dynamodb"]["SequenceNumber"]]
         self.batches += 1
-        if self.tumbling_window_seconds:
-            shard.window = self._window_of(batch[0])
+        if window is not None:
+            shard.window = window
             if not failures:
                 shard.state = dict(result.get("state") or {})
         if not failures:

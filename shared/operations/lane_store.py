@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from shared.aws.dynamo import TransactionCancelled, from_item, raise_if_transient, to_item, to_value, transact_write
 from shared.operations.domain import DIMS_KEY, Deltas
-from shared.operations.lanes import LANE_END, LANE_ONLY, MAXIMA, TOUCHED, WATERMARK, base_sort_key, laned
+from shared.operations.lanes import LANE_END, MAXIMA, TOUCHED, WATERMARK, base_sort_key, fold, laned
 from shared.operations.parallel import in_parallel
 from shared.operations.store import DAY, OperationsStore
 
@@ -107,11 +107,11 @@ class LaneStore:
         ][:MAX_FOLDED_PER_TRANSACTION]
         if not idle:
             return 0
-        sums: dict[str, Decimal] = {}
-        for item in idle:
-            for name, value in item.items():
-                if name not in ("pk", "sk") and name not in LANE_ONLY and name not in MAXIMA and isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-                    sums[name] = sums.get(name, Decimal(0)) + Decimal(value)
+        [total] = fold(idle)  # the lanes' numbers summed as readers sum them
+        moved = {
+            name: Decimal(value) for name, value in total.items()
+            if name not in MAXIMA and isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value
+        }
         items = [
             {"Delete": {
                 "TableName": self.store.table,
@@ -122,7 +122,6 @@ class LaneStore:
             }}
             for item in idle
         ]
-        moved = {name: amount for name, amount in sums.items() if amount}
         if moved:
             items.insert(0, self.store.counter_update((pk, sort_key), moved, {}, now_epoch))
         try:

@@ -87,13 +87,12 @@ class RunMissing(Exception):
     be replayed exactly from this batch (the retry's batch starts where the run starts)."""
 
 
-def runs(sequence_numbers: list[str], mark: tuple[str, str] | None) -> tuple[int, list[Run]]:
+def runs(sequence_numbers: list[str], mark: tuple[str, str] | None) -> list[Run]:
     """What a batch of one lane counts (its changes' padded sequence numbers, in order), given
-    the lane's run mark (first, last) or None: how many of its leading changes an earlier run
-    covered (counted, or given up to the failure queue), and the runs to apply: the marked run
-    replayed when the batch holds it, then one new run of the rest."""
-    count = len(sequence_numbers)
-    start, planned = 0, []
+    the lane's run mark (first, last) or None: its leading changes before the marked run were
+    covered by an earlier run (counted, or given up to the failure queue); the marked run is
+    replayed when the batch holds it; the rest is one new run."""
+    count, start, planned = len(sequence_numbers), 0, []
     if mark is not None:
         first, last = mark
         while start < count and sequence_numbers[start] < first:
@@ -103,6 +102,7 @@ def runs(sequence_numbers: list[str], mark: tuple[str, str] | None) -> tuple[int
                 raise RunMissing(f"the batch holds part of the run {first}..{last} only")
             end = sequence_numbers.index(last) + 1
             planned.append(Run(start, end, replay=True))
-            skipped, start = start, end
-            return skipped, planned + ([Run(start, count, replay=False)] if start < count else [])
-    return start, [Run(start, count, replay=False)] if start < count else []
+            start = end
+    if start < count:
+        planned.append(Run(start, count, replay=False))
+    return planned

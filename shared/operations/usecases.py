@@ -98,7 +98,7 @@ def _aggregate_in_lane(changes: list[OrderChange], store: OperationsStore, seque
     mark = lanes.run_mark(lane)
     start = _counted_before(changes, store, sequence_numbers, stream, peaks) if mark is None else 0
     try:
-        _, planned = runs(numbers[start:], mark)
+        planned = runs(numbers[start:], mark)
     except RunMissing as missing:
         raise AggregationFailed(start, missing) from missing
     counted = 0

@@ -80,13 +80,18 @@ def test_a_run_that_failed_midway_is_replayed_exactly_by_a_retry_that_reaches_fu
     assert all_figures(store) == all_figures(expected)
 
 
-def test_a_retry_lacking_the_marked_runs_last_record_fails_and_counts_nothing(expected, monkeypatch):
-    store = OperationsStore()
+def _mark_then_time_out(store: OperationsStore, monkeypatch) -> None:
+    """A delivery of the first half that marks its run, then times out before any write."""
     real = LaneStore.apply
     monkeypatch.setattr(LaneStore, "apply", lambda self, lane, last, deltas: (_ for _ in ()).throw(RuntimeError("timed out")))
     with pytest.raises(AggregationFailed):
         aggregate(CHANGES[:HALF], store, SEQUENCE[:HALF], lane=A)
     monkeypatch.setattr(LaneStore, "apply", real)
+
+
+def test_a_retry_lacking_the_marked_runs_last_record_fails_and_counts_nothing(expected, monkeypatch):
+    store = OperationsStore()
+    _mark_then_time_out(store, monkeypatch)
     with pytest.raises(AggregationFailed):
         aggregate(CHANGES[: HALF - 1], store, SEQUENCE[: HALF - 1], lane=A)
     assert aggregate(CHANGES, store, SEQUENCE, lane=A) == len(CHANGES) - HALF
@@ -97,11 +102,7 @@ def test_a_stale_deliverys_late_writes_change_nothing(expected, monkeypatch):
     """A delivery that timed out after marking its run keeps writing after its retry replayed
     the run and counted the next."""
     store = OperationsStore()
-    real = LaneStore.apply
-    monkeypatch.setattr(LaneStore, "apply", lambda self, lane, last, deltas: (_ for _ in ()).throw(RuntimeError("timed out")))
-    with pytest.raises(AggregationFailed):
-        aggregate(CHANGES[:HALF], store, SEQUENCE[:HALF], lane=A)
-    monkeypatch.setattr(LaneStore, "apply", real)
+    _mark_then_time_out(store, monkeypatch)
     assert aggregate(CHANGES, store, SEQUENCE, lane=A) == len(CHANGES) - HALF
     stale = Deltas()
     for change in CHANGES[:HALF]:

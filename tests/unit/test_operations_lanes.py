@@ -28,23 +28,23 @@ def test_a_lane_names_one_shard_of_one_stream():
 
 
 def test_a_lane_without_a_mark_counts_the_whole_batch_as_one_new_run():
-    assert runs(N, None) == (0, [Run(0, 10, replay=False)])
-    assert runs([], None) == (0, [])
+    assert runs(N, None) == [Run(0, 10, replay=False)]
+    assert runs([], None) == []
 
 
 def test_a_batch_after_the_marked_run_is_one_new_run():
-    assert runs(N[5:], (N[0], N[4])) == (0, [Run(0, 5, replay=False)])
+    assert runs(N[5:], (N[0], N[4])) == [Run(0, 5, replay=False)]
 
 
 def test_a_retry_replays_the_marked_run_exactly_then_counts_the_rest_anew():
     # The crashed delivery marked N[2]..N[5]; the retry starts there and holds more.
-    assert runs(N[2:], (N[2], N[5])) == (0, [Run(0, 4, replay=True), Run(4, 8, replay=False)])
-    assert runs(N[2:6], (N[2], N[5])) == (0, [Run(0, 4, replay=True)])
+    assert runs(N[2:], (N[2], N[5])) == [Run(0, 4, replay=True), Run(4, 8, replay=False)]
+    assert runs(N[2:6], (N[2], N[5])) == [Run(0, 4, replay=True)]
 
 
 def test_records_before_the_marked_run_were_counted_by_an_earlier_run():
-    assert runs(N, (N[2], N[5])) == (2, [Run(2, 6, replay=True), Run(6, 10, replay=False)])
-    assert runs(N[:2], (N[2], N[5])) == (2, [])  # an old delivery, out of order: nothing to count
+    assert runs(N, (N[2], N[5])) == [Run(2, 6, replay=True), Run(6, 10, replay=False)]  # the first two skipped
+    assert runs(N[:2], (N[2], N[5])) == []  # an old delivery, out of order: nothing to count
 
 
 def test_a_batch_holding_part_of_the_marked_run_only_cannot_replay_it():
