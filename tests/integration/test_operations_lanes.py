@@ -112,6 +112,21 @@ def test_a_batch_starting_inside_the_marked_run_counts_what_follows_the_run(aws,
     assert all_figures(store) == all_figures(second_half)
 
 
+def test_a_batch_retried_whole_after_its_peaks_were_not_refreshed_refreshes_them(expected, monkeypatch):
+    """A retry replays the crashed run and counts the next, then fails refreshing the day's peak
+    (the whole batch is retried): the retry of that skips the replayed run's changes, whose
+    seconds hold the day's busiest; their peak is refreshed still (as _counted_before does)."""
+    store = OperationsStore()
+    _mark_then_time_out(store, monkeypatch)  # the first half: its peak second (10:00:00) among them
+    real = OperationsStore.refresh_peaks
+    monkeypatch.setattr(OperationsStore, "refresh_peaks", lambda self, seconds: (_ for _ in ()).throw(RuntimeError("throttled")))
+    with pytest.raises(RuntimeError):
+        aggregate(CHANGES, store, SEQUENCE, lane=A)
+    monkeypatch.setattr(OperationsStore, "refresh_peaks", real)
+    assert aggregate(CHANGES, store, SEQUENCE, lane=A) == 0
+    assert all_figures(store) == all_figures(expected)
+
+
 def test_a_stale_deliverys_late_writes_change_nothing(expected, monkeypatch):
     """A delivery that timed out after marking its run keeps writing after its retry replayed
     the run and counted the next."""
