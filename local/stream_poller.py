@@ -283,6 +283,8 @@ class StreamPoller:
         too_old = self._too_old(shard.pending[0])
         if shard.attempts > self.retry_attempts or too_old:
             failed = shard.pending[: self.batch_size]
+            if window is not None:  # the batch tried, in its window: not the next window's records, never delivered
+                failed = list(itertools.takewhile(lambda r: self._window_of(r) == window, failed))
             self.sqs.send_message(
                 QueueUrl=self.failure_queue_url,
                 MessageBody=json.dumps({

@@ -83,19 +83,24 @@ class Run:
 
 
 class RunMissing(Exception):
-    """The batch holds part of the lane's marked run but not its first or last record: it cannot
-    be replayed exactly from this batch (the retry's batch starts where the run starts)."""
+    """The batch starts at the lane's marked run but lacks its last record: it cannot be replayed
+    exactly from this batch (the retry's batch starts where the run starts and may hold it)."""
 
 
 def runs(sequence_numbers: list[str], mark: tuple[str, str] | None) -> list[Run]:
     """What a batch of one lane counts (its changes' padded sequence numbers, in order), given
     the lane's run mark (first, last) or None: its leading changes before the marked run were
     covered by an earlier run (counted, or given up to the failure queue); the marked run is
-    replayed when the batch holds it; the rest is one new run."""
+    replayed when the batch holds it; the rest is one new run. A batch that starts after the
+    marked run's first record but within it follows the run's batch given up to the failure queue
+    (the mapping moves past a batch only once it is counted or given up): its changes through the
+    run's last were that batch's (partly counted, as any batch given up) and are skipped; a retry
+    would start at the same record, so failing could never replay the run."""
     count, start, planned = len(sequence_numbers), 0, []
     if mark is not None:
         first, last = mark
-        while start < count and sequence_numbers[start] < first:
+        inside = bool(sequence_numbers) and first < sequence_numbers[0] <= last
+        while start < count and (sequence_numbers[start] <= last if inside else sequence_numbers[start] < first):
             start += 1
         if start < count and sequence_numbers[start] <= last:
             if sequence_numbers[start] != first or last not in sequence_numbers:

@@ -101,6 +101,10 @@ def _aggregate_in_lane(changes: list[OrderChange], store: OperationsStore, seque
         planned = runs(numbers[start:], mark)
     except RunMissing as missing:
         raise AggregationFailed(start, missing) from missing
+    # The changes skipped before the marked run were counted by a delivery that may have failed
+    # before refreshing their peak (then the whole batch is retried): their seconds join `peaks`.
+    skipped = start + (planned[0].start if planned else len(changes) - start)
+    peaks |= {second_of(c.new.created_at) for c in changes[start:skipped] if c.old is None}
     counted = 0
     for run in planned:
         first, end = start + run.start, start + run.end

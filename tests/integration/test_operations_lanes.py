@@ -98,6 +98,35 @@ def test_a_retry_lacking_the_marked_runs_last_record_fails_and_counts_nothing(ex
     assert all_figures(store) == all_figures(expected)
 
 
+def test_a_batch_starting_inside_the_marked_run_counts_what_follows_the_run(aws, monkeypatch):
+    """The marked run's batch was given up to the failure queue (every retry lacked the run's
+    last record), so the mapping's next batch starts inside the run. A retry of it starts at the
+    same record and can never hold the run's first: failing would send it to the failure queue
+    too, with the changes after the run. It skips the run's records (given up) and counts the rest."""
+    second_half = OperationsStore("second-half")
+    _create_table(second_half)
+    aggregate(CHANGES[HALF:], second_half, SEQUENCE[HALF:], stream="s")
+    store = OperationsStore()
+    _mark_then_time_out(store, monkeypatch)  # the run 0..HALF-1 marked, nothing written; then given up
+    assert aggregate(CHANGES[3:], store, SEQUENCE[3:], lane=A) == len(CHANGES) - HALF
+    assert all_figures(store) == all_figures(second_half)
+
+
+def test_a_batch_retried_whole_after_its_peaks_were_not_refreshed_refreshes_them(expected, monkeypatch):
+    """A retry replays the crashed run and counts the next, then fails refreshing the day's peak
+    (the whole batch is retried): the retry of that skips the replayed run's changes, whose
+    seconds hold the day's busiest; their peak is refreshed still (as _counted_before does)."""
+    store = OperationsStore()
+    _mark_then_time_out(store, monkeypatch)  # the first half: its peak second (10:00:00) among them
+    real = OperationsStore.refresh_peaks
+    monkeypatch.setattr(OperationsStore, "refresh_peaks", lambda self, seconds: (_ for _ in ()).throw(RuntimeError("throttled")))
+    with pytest.raises(RuntimeError):
+        aggregate(CHANGES, store, SEQUENCE, lane=A)
+    monkeypatch.setattr(OperationsStore, "refresh_peaks", real)
+    assert aggregate(CHANGES, store, SEQUENCE, lane=A) == 0
+    assert all_figures(store) == all_figures(expected)
+
+
 def test_a_stale_deliverys_late_writes_change_nothing(expected, monkeypatch):
     """A delivery that timed out after marking its run keeps writing after its retry replayed
     the run and counted the next."""

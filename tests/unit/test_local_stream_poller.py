@@ -227,3 +227,23 @@ def test_a_batch_never_spans_two_windows(monkeypatch):
     assert [([r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]], e["isFinalInvokeForWindow"]) for e in consumer.events] == [
         (["ORDER#early"], False), ([], True), (["ORDER#late"], False), ([], True),
     ]
+
+
+def test_a_windowed_batch_given_up_sends_only_its_own_records_to_the_failure_queue(monkeypatch):
+    """The batch tried stays in its window: giving it up must not take the next window's records,
+    which were never delivered, to the failure queue with it."""
+    import local.stream_poller as module
+
+    now = [W0 + 200]
+    monkeypatch.setattr(module, "time", type("Clock", (), {"time": staticmethod(lambda: now[0]), "monotonic": staticmethod(time.monotonic)}))
+    stream, queue = Stream(), FailureQueue()
+    written(stream, "shard-1", W0 + 30, "ORDER#early")
+    written(stream, "shard-1", W0 + 70, "ORDER#late")
+    reading = StreamPoller(stream, queue, "arn:stream", "consumer", failing, "queue", retry_attempts=0, tumbling_window_seconds=60)
+    reading._stop.set()
+    for shard_id, records in reading._read_shards().items():
+        reading._shard(shard_id).pending += records
+    reading._deliver("shard-1")
+    [parked] = queue.sent
+    assert parked["DDBStreamBatchInfo"]["batchSize"] == 1
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in reading._shard("shard-1").pending] == ["ORDER#late"]

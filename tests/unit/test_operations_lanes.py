@@ -47,11 +47,15 @@ def test_records_before_the_marked_run_were_counted_by_an_earlier_run():
     assert runs(N[:2], (N[2], N[5])) == []  # an old delivery, out of order: nothing to count
 
 
-def test_a_batch_holding_part_of_the_marked_run_only_cannot_replay_it():
+def test_a_batch_starting_at_the_marked_run_but_lacking_its_last_cannot_replay_it():
     with pytest.raises(RunMissing):
-        runs(N[3:], (N[2], N[5]))  # lacks the run's first
-    with pytest.raises(RunMissing):
-        runs(N[2:4], (N[2], N[5]))  # lacks the run's last
+        runs(N[2:4], (N[2], N[5]))  # its retry starts at the run's first too, and may hold the last
+
+
+def test_a_batch_starting_inside_the_marked_run_follows_the_runs_batch_given_up():
+    # Its retry would start at N[3] again: it skips the run's records and counts what follows.
+    assert runs(N[3:], (N[2], N[5])) == [Run(3, 7, replay=False)]
+    assert runs(N[3:5], (N[2], N[5])) == []
 
 
 def test_readers_fold_the_lanes_with_the_item_without_a_lane():
