@@ -1,7 +1,10 @@
 """The console overview's load time with 100,000 stored orders.
 
-On moto in process (mock_aws, with the local runtime's DynamoDB fidelity: a Query reads its
-partition, as DynamoDB does, not moto's whole table). 100,000 orders of the last four days (seven
+On moto in process (mock_aws) as the local runtime serves the console: with its DynamoDB fidelity
+(a Query reads its partition, as DynamoDB does, not moto's whole table) and its speed patches
+(local/moto_speed.py: the same answers, without moto's generic serializer walking botocore's shapes
+for every attribute value). --moto-as-is leaves the speed patches out (moto's own CPU per answer,
+which neither the local runtime nor AWS has; the figure before decision 240). 100,000 orders of the last four days (seven
 channels, four warehouses, the usual mix: automatic, held then approved, still held, rejected,
 backordered, in exception, shipped, delivered, a few stuck) are stored as order items. Their
 aggregates are made the way production makes them:
@@ -17,7 +20,7 @@ GET /operations/kpis as Lambda would (proxy events, in process), five times each
 the same run:
   one order   GET /orders/{id} (one partition read): the cheapest question the API answers;
   scan        (--scan) a table scan of the order items alone (the way the overview is NOT built).
-Usage: python -m benchmarks.console_overview [--orders 100000] [--through-consumer 2000] [--scan]"""
+Usage: python -m benchmarks.console_overview [--orders 100000] [--through-consumer 2000] [--scan] [--moto-as-is]"""
 
 from __future__ import annotations
 
@@ -264,9 +267,10 @@ def main() -> None:
     parser.add_argument("--through-consumer", type=int, default=2_000, help="the newest orders counted by the real stream consumer")
     parser.add_argument("--processes", type=int, default=4, help="processes folding the older orders")
     parser.add_argument("--scan", action="store_true", help="also time a scan of the order items (minutes at 100,000 on moto)")
+    parser.add_argument("--moto-as-is", action="store_true", help="without the local runtime's speed patches (local/moto_speed.py)")
     args = parser.parse_args()
     from infra import topology
-    from local import moto_patches
+    from local import moto_patches, moto_speed
     from local.api_gateway import LocalRoute, proxy_event
     from local.moto_patches import LocalLambdaContext
     from local.provision import provision
@@ -277,6 +281,8 @@ def main() -> None:
     now = utc_now()
     with mock_aws():
         moto_patches.install_dynamodb_fidelity()  # a Query reads its partition, as on DynamoDB
+        if not args.moto_as_is:
+            moto_speed.install()  # the emulator as the local runtime runs it (oms serve's console)
         stores.reset()
         resources = provision("bench")
         os.environ.update(resources.env)
@@ -355,6 +361,7 @@ def main() -> None:
 
         scanned = timed(scan, runs=1) if args.scan else None
     base = statistics.median(one)
+    print("moto: " + ("as it is (no local speed patches)" if args.moto_as_is else "with the local runtime's patches (fidelity and local/moto_speed.py), as oms serve runs it"))
     print(f"overview: health index {first_answer['health']['index']}, {open_orders:,} open orders, {len(first_answer['orders_per_hour']['by_channel'])} channels")
     for label, times in (("GET /operations/overview", overview), ("GET /operations/kpis", kpis)):
         median = statistics.median(times)
