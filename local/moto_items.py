@@ -20,6 +20,21 @@
    the one lock of local/moto_patches.py 4.), so each item's size is measured once per Query and
    the second call reads it back (held with the item, so an id is never mistaken for another's).
 
+17. is in local/moto_validation.py.
+18. Answers as plain dictionaries. Every DynamoDB answer goes through moto's `dynamo_to_dict`,
+   which asks of each value in turn whether it is a datetime, a DynamoType, has a `to_json`, is
+   a dict or a list. For the values answers are made of (DynamoTypes, dicts, an item's attribute
+   dict, lists, str, bytes, numbers, booleans, None: exactly those types) the same conversion is made directly; any other
+   value (a datetime, a model with `to_json`, a subclass) goes to moto's function as before.
+19. Query and Scan answers without copying the items. moto deep-copies the items a Query or a
+   Scan found before projecting and filtering them, so that what it hands back is not what the
+   table keeps. When it hands them to its own Query or Scan response (DynamoHandler.query /
+   .scan), nothing keeps them: the projection and the index projections build new items, the
+   filter only reads them, and the response converts them at once (18., under the request lock)
+   into new dictionaries and lists, sharing only immutable strings, bytes and booleans. So while
+   those two responses run, the items found are handed over without the copy; a Query or Scan
+   called any other way (the local runtime's own reads, PartiQL, tests) still gets copies.
+
 tests/unit/test_moto_items.py runs the same requests on moto with and without these patches and
 compares every answer (nested maps, lists and sets, projections, index queries, pages at the 1 MB
 limit, ReturnValues, stream images) and that a mutation after a read does not reach the store.
@@ -29,11 +44,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import threading
 from typing import Any
 
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb import responses as dynamodb_responses
+from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import dynamo_to_dict as _original_dynamo_to_dict
 
 _lock = threading.Lock()
 _original_type_deepcopy = DynamoType.__deepcopy__
@@ -137,12 +156,73 @@ def _query_measuring_each_item_once(self: Table, *args: Any, **kwargs: Any) -> A
         _query_sizes.sizes = outer
 
 
+_AS_IS = frozenset((str, bytes, bool, int, float, type(None)))  # dynamo_to_dict returns these unchanged
+
+
+def _to_dict(obj: Any) -> Any:
+    """moto's dynamo_to_dict (see 18. above)."""
+    kind = type(obj)
+    if kind in _AS_IS:
+        return obj
+    if kind is DynamoType:
+        if obj.type == "B":
+            return {"B": obj.value} if isinstance(obj.value, bytes) else {"B": base64.b64decode(obj.value)}
+        if obj.type == "BS":
+            return {"BS": [v if isinstance(v, bytes) else base64.b64decode(v) for v in obj.value]}
+        return {obj.type: _to_dict(obj.value)}
+    if kind is dict or kind is LimitedSizeDict:  # an item's attributes are a LimitedSizeDict (no to_json)
+        return {k: _to_dict(v) for k, v in obj.items()}
+    if kind is list:
+        return [_to_dict(v) for v in obj]
+    return _original_dynamo_to_dict(obj)
+
+
+_answering = threading.local()  # .found_items_kept is True while a Query or Scan response runs here
+_original_handler_query = dynamodb_responses.DynamoHandler.query
+_original_handler_scan = dynamodb_responses.DynamoHandler.scan
+
+
+def _without_copying_found_items(action: Any) -> Any:
+    @functools.wraps(action)
+    def answer(self: Any) -> Any:
+        outer = getattr(_answering, "found_items_kept", False)
+        _answering.found_items_kept = True
+        try:
+            return action(self)
+        finally:
+            _answering.found_items_kept = outer
+
+    return answer
+
+
+def _table_deepcopy(value: Any, memo: Any = None) -> Any:
+    """copy.deepcopy for moto's table module: the items a Query (a list of them) or a Scan (one
+    by one) found are handed over as they are while their response runs (see 19. above)."""
+    if getattr(_answering, "found_items_kept", False):
+        if type(value) is list and all(type(v) is Item for v in value):
+            return list(value)
+        if type(value) is Item:
+            return value
+    return _deepcopy(value, memo)
+
+
+class _TableCopies:
+    """What moto's table module calls `copy`."""
+
+    deepcopy = staticmethod(_table_deepcopy)
+    copy = staticmethod(copy.copy)
+
+
 def install() -> None:
     global _original_query
     with _lock:
         if Table.query is _query_measuring_each_item_once:
             return
         _original_query = Table.query
+        dynamodb_responses.dynamo_to_dict = _to_dict
+        table_module.copy = _TableCopies
+        dynamodb_responses.DynamoHandler.query = _without_copying_found_items(_original_handler_query)
+        dynamodb_responses.DynamoHandler.scan = _without_copying_found_items(_original_handler_scan)
         DynamoType.__deepcopy__ = _copy_type
         Item.__deepcopy__ = _copy_item
         DynamoType.to_regular_json = _regular_json

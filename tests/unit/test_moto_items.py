@@ -1,4 +1,4 @@
-"""local/moto_items.py (patches 14-16) and the update-expression walk (17) change no answer: the
+"""local/moto_items.py (patches 14-16, 18, 19) and the update-expression walk (17) change no answer: the
 same DynamoDB requests, run on moto with and without them, answer byte for byte the same, and
 what a request hands out never aliases what the table keeps."""
 
@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser
@@ -28,12 +30,16 @@ _SWAPS = [
     (DynamoType, "to_regular_json", moto_items._original_regular_json, moto_items._regular_json),
     (Item, "size", moto_items._original_item_size, moto_items._item_size),
     (DepthFirstTraverser, "traverse_node_recursively", moto_validation._original_traverse, moto_validation._traverse),
+    (dynamodb_responses, "dynamo_to_dict", moto_items._original_dynamo_to_dict, moto_items._to_dict),
+    (table_module, "copy", copy, moto_items._TableCopies),
+    (dynamodb_responses.DynamoHandler, "query", moto_items._original_handler_query, moto_items._without_copying_found_items(moto_items._original_handler_query)),
+    (dynamodb_responses.DynamoHandler, "scan", moto_items._original_handler_scan, moto_items._without_copying_found_items(moto_items._original_handler_scan)),
 ]
 
 
 @pytest.fixture
 def switch(fake_aws):
-    """switch(True) puts patches 14-17 in, switch(False) leaves moto's own methods (and every
+    """switch(True) puts patches 14-19 in, switch(False) leaves moto's own methods (and every
     other patch of the local runtime) in place."""
     moto_patches.install_dynamodb_fidelity()
     moto_speed.install()
@@ -282,6 +288,31 @@ def test_a_values_copy_and_regular_json_are_motos(value):
     assert not {id(o) for o in _objects(ours)} & {id(o) for o in _objects(typed)}  # no container or value shared
     assert _shape(moto_items._regular_json(typed)) == _shape(moto_items._original_regular_json(typed))
     assert not {id(o) for o in _objects(moto_items._regular_json(typed))} & {id(o) for o in _objects(typed)}
+    as_dict = moto_items._to_dict({"Item": {"a": typed}, "Count": 1})
+    assert _shape(as_dict) == _shape(moto_items._original_dynamo_to_dict({"Item": {"a": typed}, "Count": 1}))
+    assert not {id(o) for o in _objects(as_dict)} & {id(o) for o in _objects(typed)}
+
+
+def test_a_query_answer_shares_nothing_with_the_table(switch, monkeypatch):
+    """The items a Query or Scan response is handed uncopied (19.) are the table's own: what the
+    response makes of them (18.) holds none of their containers."""
+    switch(True)
+    made: list = []
+    monkeypatch.setattr(dynamodb_responses, "dynamo_to_dict", lambda result: made.append(moto_items._to_dict(result)) or made[-1])
+    with mock_aws():
+        db = boto3.client("dynamodb", region_name=REGION)
+        _create(db)
+        for i in range(3):
+            db.put_item(TableName="t", Item=_item("ORDER#1", f"LINE#{i}"))
+        made.clear()
+        db.query(TableName="t", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "ORDER#1"}}, Limit=2)
+        db.query(TableName="t", IndexName="all", KeyConditionExpression="gk = :g", ExpressionAttributeValues={":g": {"S": "G"}})
+        db.scan(TableName="t")
+        table = dynamodb_backends[ACCOUNT][REGION].tables["t"]
+        kept = {id(o) for item in table.all_items() for value in item.attrs.values() for o in _objects(value)}
+        kept |= {id(item.attrs) for item in table.all_items()}
+    assert len(made) == 3 and all(len(answer["Items"]) >= 2 for answer in made)
+    assert not {id(o) for answer in made for o in _objects(answer)} & kept
 
 
 def test_a_value_met_twice_is_copied_once_as_by_moto():
