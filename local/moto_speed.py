@@ -63,6 +63,9 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    local/moto_items.py, installed from here.
 17. Update expressions' tree walks with their type tests remembered per class: in
    local/moto_validation.py (with 7.), installed from here.
+18.-19. DynamoDB answers converted to plain dictionaries directly, and Query and Scan responses
+   handed the items found without a deep copy: local/moto_items.py.
+20. Condition and filter expressions' tokens remembered per text: local/moto_validation.py.
 """
 
 from __future__ import annotations

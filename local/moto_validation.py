@@ -20,6 +20,14 @@ order, calls the same hooks and `process`, and links the processed nodes the sam
 answers are remembered per class of value (an ABC's answer for a class changes only when a
 class is registered with it, which moto never does) and the child hook is called when the walk
 overrides it.
+Condition expressions (local/moto_speed.py 20.). moto parses a ConditionExpression (and a
+FilterExpression) from its text on every request, twice for an UpdateItem (once in the response
+to list the names and values it uses, once in the backend to evaluate it); its lexer compiles
+seven regular expressions for every token. The tokens are a function of the text alone, and
+nothing after the lexer changes them (each later step builds new nodes and lists), so each text's
+tokens are remembered (a bounded map) and every parse gets a new deque of them; the parse that
+follows, with the request's names and values, is moto's, unchanged. A text that fails to lex is
+never remembered: it raises on every request.
 tests/unit/test_moto_speed.py checks that refused expressions stay refused and that the copy is
 deepcopy's; tests/unit/test_moto_items.py compares updates' answers with unpatched moto's.
 """
@@ -27,8 +35,10 @@ deepcopy's; tests/unit/test_moto_items.py compares updates' answers with unpatch
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Any
 
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.parsing import validators as update_validators
 from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
 
@@ -157,8 +167,26 @@ def _walk(self: Any, node: Any, child_id: int, types: tuple[type, ...], kinds: d
     return node
 
 
+_original_lex = ConditionExpressionParser._lex_condition_expression
+_lexed: dict[tuple[type, str], tuple[Any, ...]] = {}  # (parser class, expression text) -> its tokens
+LEXED_KEPT = 1024
+
+
+def _lex_once(self: ConditionExpressionParser) -> deque[Any]:
+    key = (type(self), self.condition_expression)
+    tokens = _lexed.get(key)
+    if tokens is None:
+        tokens = tuple(_original_lex(self))  # raises for a text that does not lex: nothing kept
+        with _lock:
+            if len(_lexed) >= LEXED_KEPT:
+                _lexed.clear()
+            _lexed[key] = tokens
+    return deque(tokens)
+
+
 def install() -> None:
     with _lock:
+        ConditionExpressionParser._lex_condition_expression = _lex_once
         DepthFirstTraverser.traverse_node_recursively = _traverse
         update_validators.UpdateExpressionValidator.__init__ = _validator_init
         update_validators.UpdateExpressionValidator.get_ast_processors = _processors

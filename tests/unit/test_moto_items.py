@@ -1,4 +1,5 @@
-"""local/moto_items.py (patches 14-16, 18, 19) and the update-expression walk (17) change no answer: the
+"""local/moto_items.py (patches 14-16, 18, 19), the update-expression walk (17) and the remembered
+condition tokens (20, local/moto_validation.py) change no answer: the
 same DynamoDB requests, run on moto with and without them, answer byte for byte the same, and
 what a request hands out never aliases what the table keeps."""
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb import responses as dynamodb_responses
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models import table as table_module
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -30,6 +32,7 @@ _SWAPS = [
     (DynamoType, "to_regular_json", moto_items._original_regular_json, moto_items._regular_json),
     (Item, "size", moto_items._original_item_size, moto_items._item_size),
     (DepthFirstTraverser, "traverse_node_recursively", moto_validation._original_traverse, moto_validation._traverse),
+    (ConditionExpressionParser, "_lex_condition_expression", moto_validation._original_lex, moto_validation._lex_once),
     (dynamodb_responses, "dynamo_to_dict", moto_items._original_dynamo_to_dict, moto_items._to_dict),
     (table_module, "copy", copy, moto_items._TableCopies),
     (dynamodb_responses.DynamoHandler, "query", moto_items._original_handler_query, moto_items._without_copying_found_items(moto_items._original_handler_query)),
@@ -39,7 +42,7 @@ _SWAPS = [
 
 @pytest.fixture
 def switch(fake_aws):
-    """switch(True) puts patches 14-19 in, switch(False) leaves moto's own methods (and every
+    """switch(True) puts patches 14-20 in, switch(False) leaves moto's own methods (and every
     other patch of the local runtime) in place."""
     moto_patches.install_dynamodb_fidelity()
     moto_speed.install()
@@ -103,6 +106,9 @@ def _scenario() -> list:
             except db.exceptions.ClientError as error:
                 answers.append(("error", operation, error.response["Error"], error.response.get("Item")))
                 return {}
+            except ValueError as error:  # moto lets a condition that does not parse out as it is
+                answers.append(("raised", operation, type(error).__name__, str(error)))
+                return {}
 
         _create(db)  # its answer holds the time it was created: not compared
         db.meta.events.register("before-parse.dynamodb.*", lambda response_dict, **_: answers.append(response_dict["body"]))
@@ -144,6 +150,16 @@ def _scenario() -> list:
         call("update_item", TableName="t", Key=line0, UpdateExpression="SET nested.address.city = :c", ExpressionAttributeValues={":c": {"S": "北京"}}, ReturnValues="ALL_NEW")
         call("update_item", TableName="t", Key={"pk": {"S": "ORDER#9"}, "sk": {"S": "NEW"}}, UpdateExpression="SET m = :m", ExpressionAttributeValues={":m": NESTED}, ReturnValues="ALL_NEW")
         call("update_item", TableName="t", Key=line0, UpdateExpression="SET #s = :s", ConditionExpression="#s = :other", ExpressionAttributeNames=names, ExpressionAttributeValues={":s": {"S": "X"}, ":other": {"S": "nope"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        for status in ("A", "B", "B"):  # the same condition texts again and again, passing and failing
+            call(
+                "update_item", TableName="t", Key=line0, UpdateExpression="SET #s = :s", ExpressionAttributeNames=names, ReturnValues="UPDATED_OLD",
+                ConditionExpression="attribute_exists(pk) AND (#s <> :s OR size(nested) > :zero) AND NOT contains(strings, :s)",
+                ExpressionAttributeValues={":s": {"S": status}, ":zero": {"N": "0"}},
+            )
+            call("update_item", TableName="t", Key=line0, UpdateExpression="SET #s = :s", ExpressionAttributeNames=names, ConditionExpression="#s === :s", ExpressionAttributeValues={":s": {"S": status}})
+            call("update_item", TableName="t", Key=line0, UpdateExpression="SET #s = :s", ExpressionAttributeNames=names, ConditionExpression="#s = :s AND", ExpressionAttributeValues={":s": {"S": status}})
+            call("query", TableName="t", FilterExpression="#s IN (:a, :b) OR n BETWEEN :lo AND :hi", ExpressionAttributeNames=names, ExpressionAttributeValues={":p": {"S": "ORDER#1"}, ":a": {"S": "A"}, ":b": {"S": status}, ":lo": {"N": "1"}, ":hi": {"N": "3"}}, KeyConditionExpression="pk = :p")
+            call("put_item", TableName="t", Item=_item("ORDER#3", status), ConditionExpression="attribute_not_exists(pk) OR begins_with(#s, :s)", ExpressionAttributeNames=names, ExpressionAttributeValues={":s": {"S": "NE"}})
         call("update_item", TableName="t", Key=line0, UpdateExpression="SET a = :a, a = :a", ExpressionAttributeValues={":a": {"S": "1"}})
         call("update_item", TableName="t", Key=line0, UpdateExpression="SET pk = :a", ExpressionAttributeValues={":a": {"S": "1"}})
         call(
@@ -183,7 +199,8 @@ def test_every_answer_is_unpatched_motos(switch):
     for got, want in zip(answers, expected):
         assert got == want
     pages = [a for a in answers if isinstance(a, bytes) and b'"BIG"' in a and b"LastEvaluatedKey" in a]
-    assert len(pages) == 2 and all(b'"Count": 10,' in p for p in pages)  # the 1 MB limit ended the table's first page and the index's
+    assert len(pages) == 2  # the 1 MB limit ended the table's first page (after ten items of ~100 KB) and the index's
+    assert any(p.startswith(b'{"Items": [{"pk": {"S": "BIG"}, "sk": {"S": "B#00"}') and b'"Count": 10,' in p and p.endswith(b'"LastEvaluatedKey": {"pk": {"S": "BIG"}, "sk": {"S": "B#09"}}}') for p in pages)
 
 
 def _store_after_reads(switch_to, read) -> tuple:
@@ -334,5 +351,27 @@ def test_the_patched_spots_still_have_motos_shape():
     assert "return sum(bytesize(key) + value.size() for key, value in self.attrs.items())" in inspect.getsource(moto_items._original_item_size)
     query = inspect.getsource(moto_patches._original_query)
     assert query.count("result.size()") == 5 and "results = copy.deepcopy(results)" in query
+    assert "nodes = self._lex_condition_expression()" in inspect.getsource(ConditionExpressionParser.parse)
+    assert inspect.getsource(ConditionExpressionParser._parse_paths).count("nodes.popleft()") == 1
     walk = inspect.getsource(moto_validation._original_traverse)
     assert "self.pre_processing_of_child(node, i)" in walk and "isinstance(node, self.nodes_to_be_processed())" in walk
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["attribute_exists(pk) AND (#s <> :s OR size(nested.lines[0]) > :zero)", "#s IN (:a, :b) OR n BETWEEN :a AND :b", "NOT begins_with(a.b, :c)"],
+)
+def test_a_condition_texts_tokens_are_motos_and_each_parse_gets_its_own(text):
+    parser = lambda: ConditionExpressionParser(text, {"#s": "status"}, {":s": {"S": "x"}, ":zero": {"N": "0"}, ":a": {"S": "a"}, ":b": {"S": "b"}, ":c": {"S": "c"}})  # noqa: E731
+    expected = list(moto_validation._original_lex(parser()))
+    first, second = moto_validation._lex_once(parser()), moto_validation._lex_once(parser())
+    assert list(first) == list(second) == expected and first is not second
+    first.clear()  # a parse consumes its deque: the next one still gets every token
+    assert list(moto_validation._lex_once(parser())) == expected
+
+
+def test_a_text_that_does_not_lex_raises_every_time():
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Cannot parse condition"):
+            moto_validation._lex_once(ConditionExpressionParser("a = :v ~ b", {}, {":v": {"S": "x"}}))
+    assert not [key for key in moto_validation._lexed if key[1] == "a = :v ~ b"]
