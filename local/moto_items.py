@@ -96,7 +96,7 @@ def _copy_item(self: Item, memo: dict[int, Any]) -> Item:
     """moto's Item.__deepcopy__, step by step (the copy's attributes are not size-checked again)."""
     if id(self) in memo:
         return memo[id(self)]
-    result = self.__class__.__new__(self.__class__)
+    result: Any = self.__class__.__new__(self.__class__)
     memo[id(self)] = result
     result.hash_key = _copy_value(self.hash_key, memo)
     result.range_key = _copy_value(self.range_key, memo)
@@ -220,7 +220,7 @@ def install() -> None:
             return
         _original_query = Table.query
         dynamodb_responses.dynamo_to_dict = _to_dict
-        table_module.copy = _TableCopies
+        table_module.copy = _TableCopies  # type: ignore[assignment]
         dynamodb_responses.DynamoHandler.query = _without_copying_found_items(_original_handler_query)
         dynamodb_responses.DynamoHandler.scan = _without_copying_found_items(_original_handler_scan)
         DynamoType.__deepcopy__ = _copy_type

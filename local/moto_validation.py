@@ -12,7 +12,8 @@ types at every node; the types are those of its class, so they are listed once p
 the validator's private copy of the parsed tree is made node by node (each node's attributes,
 its children copied the same way, its parent the new parent; any other value deep-copied)
 instead of by `copy.deepcopy`'s generic reduce-and-memo walk: the same tree, a third of the cost.
-Each of the walks (`DepthFirstTraverser.traverse_node_recursively`, about 40 nodes per walk,
+
+The walks (local/moto_speed.py 17.). Each of the walks (`DepthFirstTraverser.traverse_node_recursively`, about 40 nodes per walk,
 seven walks per update) asked at every node whether it is a `Node` and whether it is one of the
 walk's types, both through `abc`'s instance check (the node classes are ABCs), and called the
 no-op child hook of the walks that have none. The walk here visits the same nodes in the same
@@ -20,6 +21,7 @@ order, calls the same hooks and `process`, and links the processed nodes the sam
 answers are remembered per class of value (an ABC's answer for a class changes only when a
 class is registered with it, which moto never does) and the child hook is called when the walk
 overrides it.
+
 Condition expressions (local/moto_speed.py 20.). moto parses a ConditionExpression (and a
 FilterExpression) from its text on every request, twice for an UpdateItem (once in the response
 to list the names and values it uses, once in the backend to evaluate it); its lexer compiles
@@ -28,6 +30,7 @@ nothing after the lexer changes them (each later step builds new nodes and lists
 tokens are remembered (a bounded map) and every parse gets a new deque of them; the parse that
 follows, with the request's names and values, is moto's, unchanged. A text that fails to lex is
 never remembered: it raises on every request.
+
 tests/unit/test_moto_speed.py checks that refused expressions stay refused and that the copy is
 deepcopy's; tests/unit/test_moto_items.py compares updates' answers with unpatched moto's.
 """
@@ -168,7 +171,7 @@ def _walk(self: Any, node: Any, child_id: int, types: tuple[type, ...], kinds: d
 
 
 _original_lex = ConditionExpressionParser._lex_condition_expression
-_lexed: dict[tuple[type, str], tuple[Any, ...]] = {}  # (parser class, expression text) -> its tokens
+_lexed: dict[tuple[type, str | None], tuple[Any, ...]] = {}  # (parser class, expression text) -> its tokens
 LEXED_KEPT = 1024
 
 
