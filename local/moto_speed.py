@@ -59,6 +59,13 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
    same alphabet and moto's same (seedable) generator.
 12. Item sizes (decision 220): local/moto_sizes.py, installed from here.
 13. SQS long polls served inside moto (decision 221): local/sqs_long_poll.py, installed from here.
+14.-16. DynamoDB items' deep copies, their regular JSON, and a Query's item sizes measured once:
+   local/moto_items.py, installed from here.
+17. Update expressions' tree walks with their type tests remembered per class: in
+   local/moto_validation.py (with 7.), installed from here.
+18.-19. DynamoDB answers converted to plain dictionaries directly, and Query and Scan responses
+   handed the items found without a deep copy: local/moto_items.py.
+20. Condition and filter expressions' tokens remembered per text: local/moto_validation.py.
 """
 
 from __future__ import annotations
@@ -82,7 +89,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.utils import json_path
 
-from local import moto_memory, moto_sizes, moto_validation, sqs_long_poll
+from local import moto_items, moto_memory, moto_sizes, moto_validation, sqs_long_poll
 
 _lock = threading.Lock()
 _original_structure = BaseJSONSerializer._serialize_type_structure
@@ -254,6 +261,7 @@ def install() -> None:
     moto_validation.install()
     moto_memory.install()
     moto_sizes.install()
+    moto_items.install()
     sqs_long_poll.install()
     with _lock:
         core_responses.camelcase_to_underscores = _camelcase_to_underscores

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 
-from local import moto_sizes
+from local import moto_items, moto_sizes
 
 ORIGINAL = moto_sizes._original_size
 
@@ -86,4 +86,4 @@ def test_moto_still_measures_with_the_rules_copied():
     order = ["self.is_number()", "len(str(self.value))", "self.is_set()", "self.is_list()", "self.is_map()", "bytesize(k) + DynamoType(v).size()", "isinstance(self.value, bool)", "value_size = 1", "bytesize(self.value)"]
     positions = [source.index(part) for part in order]
     assert positions == sorted(positions)
-    assert "return sum(bytesize(key) + value.size() for key, value in self.attrs.items())" in inspect.getsource(Item.size)
+    assert "return sum(bytesize(key) + value.size() for key, value in self.attrs.items())" in inspect.getsource(moto_items._original_item_size)  # moto's, which moto_items wraps
