@@ -31,6 +31,8 @@ SQS no longer than its message's longest visibility timeout (12 hours); locally 
 handles of its newest `DELETED_HANDLES_KEPT` deletions (`RecentHandles`), far more than any
 consumer's in-flight batch, so a repeated delete of a recent message still succeeds and one of a
 message deleted tens of thousands of deliveries ago answers ReceiptHandleIsInvalid.
+
+The texts moto keeps of every SMS published: local/moto_histories.py, installed from here.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from moto.core.common_models import BaseModel
 from moto.sqs.models import Queue
 from moto.stepfunctions.parser import utils as workflow_utils
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from local import moto_histories
 
 _lock = threading.Lock()
 _original_new = BaseModel.__new__
@@ -174,6 +178,7 @@ def install() -> None:
         BaseModel.__new__ = staticmethod(_new_tracked_weakly)  # type: ignore[method-assign,assignment]
         ExecutionWorker.start = _start_worker_forgetting_finished_threads
         Queue.delete_message = _delete_keeping_recent_handles
+    moto_histories.install()
 
 
 def tracked_objects(class_: type) -> int:
@@ -189,6 +194,7 @@ def held_in_memory() -> dict[str, int]:
     return {
         "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
         f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
+        **moto_histories.held_in_memory(),
     }
 
 
