@@ -15,8 +15,12 @@ Each class's list becomes a `WeakInstances`: it still lists, in creation order, 
 the class that something else still holds (the dashboard shows the live state, and S3's reset
 still disposes every live key and upload through it), but it no longer keeps one alive. An
 object whose class refuses weak references (`__slots__` without `__weakref__`) is held as moto
-holds it. moto's reset, which puts a fresh list on every class, is followed: the next object
-built turns that list into a `WeakInstances` again.
+holds it. DynamoDB's `Item`, the one model object as numerous as the data (about ten per order
+in the tables), is listed from the tables themselves when the list is read (`TableItems`): no
+reference per item at all (a weak one cost about 150 bytes, 1.6 MiB per 1,000 orders); an item no
+table holds (a write's working copy) is not listed. moto's reset, which puts a fresh list on every
+class, is followed: the next object built turns that list into a `WeakInstances` (a `TableItems`)
+again.
 
 moto's workflow engine also appends every thread it starts (one per execution, one per state
 that runs a task, ...: about seven per order) to a module-level list, `TMP_THREADS`, that nothing
@@ -31,6 +35,8 @@ SQS no longer than its message's longest visibility timeout (12 hours); locally 
 handles of its newest `DELETED_HANDLES_KEPT` deletions (`RecentHandles`), far more than any
 consumer's in-flight batch, so a repeated delete of a recent message still succeeds and one of a
 message deleted tens of thousands of deliveries ago answers ReceiptHandleIsInvalid.
+
+The texts moto keeps of every SMS published: local/moto_histories.py, installed from here.
 """
 
 from __future__ import annotations
@@ -41,9 +47,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from moto.core.common_models import BaseModel
+from moto.dynamodb.models.dynamo_type import Item
 from moto.sqs.models import Queue
 from moto.stepfunctions.parser import utils as workflow_utils
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from local import moto_histories
 
 _lock = threading.Lock()
 _original_new = BaseModel.__new__
@@ -88,14 +97,37 @@ class WeakInstances:
         return sum(1 for _ in self)
 
 
-def _tracked_weakly(cls: Any) -> WeakInstances:
+class TableItems:
+    """DynamoDB `Item`'s list: the items the tables hold, read from them when listed. An item is
+    the one model object of which there are as many as the data has (about ten per order), so a
+    weak reference to each (about 150 bytes) grew with the data; appending records nothing."""
+
+    def append(self, instance: Any) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[Any]:
+        from moto.dynamodb.models import dynamodb_backends
+
+        items: list[Any] = []
+        for account in list(dynamodb_backends.values()):
+            for backend in list(account.values()):
+                for table in list(backend.tables.values()):
+                    for value in list(table.items.values()):  # an item, or a hash key's items by range key
+                        items.extend(list(value.values()) if isinstance(value, dict) else [value])
+        return iter(items)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _tracked_weakly(cls: Any) -> WeakInstances | TableItems:
     tracked = cls.__dict__.get("instances_tracked")
-    if isinstance(tracked, WeakInstances):
+    if isinstance(tracked, (WeakInstances, TableItems)):
         return tracked
     with _lock:  # first object of the class, or the first since moto's reset put a new list on it
         tracked = cls.__dict__.get("instances_tracked")
-        if not isinstance(tracked, WeakInstances):
-            tracked = WeakInstances(tracked or ())
+        if not isinstance(tracked, (WeakInstances, TableItems)):
+            tracked = TableItems() if cls is Item else WeakInstances(tracked or ())
             cls.instances_tracked = tracked
         return tracked
 
@@ -174,6 +206,7 @@ def install() -> None:
         BaseModel.__new__ = staticmethod(_new_tracked_weakly)  # type: ignore[method-assign,assignment]
         ExecutionWorker.start = _start_worker_forgetting_finished_threads
         Queue.delete_message = _delete_keeping_recent_handles
+    moto_histories.install()
 
 
 def tracked_objects(class_: type) -> int:
@@ -189,6 +222,7 @@ def held_in_memory() -> dict[str, int]:
     return {
         "moto model objects listed (live ones only: the rest are let go)": sum(tracked_objects(c) for c in classes),
         f"workflow engine threads listed (finished ones forgotten past {FINISHED_THREADS_KEPT})": len(workflow_utils.TMP_THREADS),
+        **moto_histories.held_in_memory(),
     }
 
 

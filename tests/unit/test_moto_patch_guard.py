@@ -72,6 +72,11 @@ def test_the_patched_spots_still_exist_with_the_expected_shape():
     assert "get_random_string(length=52)" in inspect.getsource(moto_speed._original_request_id)
     assert "self.deleted_messages.update(message.all_receipt_handles)" in inspect.getsource(moto_memory._original_delete_message)
     assert "if receipt_handle in self.deleted_messages:" in inspect.getsource(moto_memory._original_delete_message)
+    # The two histories of sent texts local/moto_histories.py keeps to their newest.
+    from local import moto_histories
+
+    sms = inspect.getsource(moto_histories._original_publish)
+    assert "self.sms_messages[message_id] = (phone_number, message)" in sms and "self.sms_message_objects[message_id] = SMS(" in sms
     import botocore.auth
 
     from local import transport
