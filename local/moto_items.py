@@ -156,7 +156,7 @@ def _query_measuring_each_item_once(self: Table, *args: Any, **kwargs: Any) -> A
         _query_sizes.sizes = outer
 
 
-_AS_IS = frozenset((str, bytes, bool, int, float, type(None)))  # dynamo_to_dict returns these unchanged
+_AS_IS = _SHARED  # dynamo_to_dict returns these unchanged, as a deep copy shares them
 
 
 def _to_dict(obj: Any) -> Any:

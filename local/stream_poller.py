@@ -248,6 +248,9 @@ class StreamPoller:
 
     # -- delivery -----------------------------------------------------------------------------
 
+    def _leading_in_window(self, records: list[dict[str, Any]], window: Any) -> list[dict[str, Any]]:
+        return list(itertools.takewhile(lambda r: self._window_of(r) == window, records))
+
     def _deliver(self, shard_id: str) -> None:
         shard = self._shard(shard_id)
         batch = shard.pending[: self.batch_size]
@@ -255,7 +258,7 @@ class StreamPoller:
         window = None
         if self.tumbling_window_seconds:
             window = self._window_of(batch[0])
-            batch = list(itertools.takewhile(lambda r: self._window_of(r) == window, batch))  # a batch stays in one window
+            batch = self._leading_in_window(batch, window)  # a batch stays in one window
             state = shard.state if shard.window == window else {}
             event = {"Records": batch, **self._window_fields(shard_id, window, state, final=False)}
         try:
@@ -284,7 +287,7 @@ class StreamPoller:
         if shard.attempts > self.retry_attempts or too_old:
             failed = shard.pending[: self.batch_size]
             if window is not None:  # the batch tried, in its window: not the next window's records, never delivered
-                failed = list(itertools.takewhile(lambda r: self._window_of(r) == window, failed))
+                failed = self._leading_in_window(failed, window)
             self.sqs.send_message(
                 QueueUrl=self.failure_queue_url,
                 MessageBody=json.dumps({
