@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -86,6 +87,10 @@ class InventoryStore:
         self._client = dynamodb
         self._warehouses: tuple[float, list[Warehouse]] | None = None
         self._packages: dict[str, tuple[float, dict[str, int]]] = {}  # day -> (read at, per warehouse)
+        # One refresh of each cache at a time: calls that find it stale together (threads sharing
+        # the store: the local runtime's concurrent invocations, the API's readers) wait for that
+        # read and take it, rather than each reading the same partitions again (decision 244).
+        self._warehouses_read, self._packages_read = threading.Lock(), threading.Lock()
         # (sku, warehouse) pairs a read in this container found bucketed. A hint only: reservation
         # reads such stock before allocating and places other lines on the single item unread;
         # every write is conditioned on the item existing, so a stale hint costs one retry.
@@ -107,13 +112,17 @@ class InventoryStore:
 
     def warehouses(self) -> list[Warehouse]:
         """All warehouses; kept for a minute per container, as they change rarely."""
-        if self._warehouses and time.monotonic() - self._warehouses[0] < _WAREHOUSE_CACHE_SECONDS:
-            return self._warehouses[1]
+        cached = self._warehouses
+        if cached and time.monotonic() - cached[0] < _WAREHOUSE_CACHE_SECONDS:
+            return cached[1]
         from shared.routing.config import parse_warehouse  # the routing configuration: only where warehouses are read
 
-        found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
-        self._warehouses = (time.monotonic(), found)
-        return found
+        with self._warehouses_read:
+            if self._warehouses is not cached and self._warehouses is not None:  # read while this call waited
+                return self._warehouses[1]
+            found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
+            self._warehouses = (time.monotonic(), found)
+            return found
 
     # -- stock -------------------------------------------------------------------------------
 
@@ -393,12 +402,16 @@ class InventoryStore:
         cached = self._packages.get(day)
         if cached and time.monotonic() - cached[0] < PACKAGE_CACHE_SECONDS:
             return cached[1]
-        totals: dict[str, int] = {}
-        for shard in range(PACKAGE_SHARDS):
-            for item in query_partition(self.db, self.table, f"PACKAGES#{day}#{shard}"):
-                totals[item["sk"]] = totals.get(item["sk"], 0) + int(item["packages"])
-        self._packages = {day: (time.monotonic(), totals)}
-        return totals
+        with self._packages_read:
+            newer = self._packages.get(day)
+            if newer is not None and newer is not cached:  # read while this call waited
+                return newer[1]
+            totals: dict[str, int] = {}
+            for shard in range(PACKAGE_SHARDS):
+                for item in query_partition(self.db, self.table, f"PACKAGES#{day}#{shard}"):
+                    totals[item["sk"]] = totals.get(item["sk"], 0) + int(item["packages"])
+            self._packages = {day: (time.monotonic(), totals)}
+            return totals
 
     def count_packages(self, plan: RoutingPlan, now_epoch: int) -> None:
         """One package on each shipping warehouse's count for the day, after the reservation's
