@@ -496,7 +496,7 @@ FUNCTIONS = (
         module="functions.review.handler",
         description="Automatic order review (智能审单)",
         uses=(_ORDERS_RW, Uses("review", Access.READ), Uses("events", Access.PUBLISH)),
-        memory_mb=1024,  # CPU-bound (rules): below 1,769 MB a function gets memory/1,769 of a vCPU
+        memory_mb=1024,  # sized in SIZED_MEMORY_MB below (decisions 159, 244)
     ),
     Function(
         key="routing",
@@ -504,7 +504,7 @@ FUNCTIONS = (
         description="Chooses the warehouses that ship the order, or backorders it",
         # backorder_release: a backordered order restocked while it was routed wakes itself (shared/backorders/wake.py)
         uses=(_ORDERS_RW, Uses("inventory", Access.READ), Uses("events", Access.PUBLISH), Uses("backorder_release", Access.SEND)),
-        memory_mb=1024,  # CPU-bound (the optimiser)
+        memory_mb=1024,  # sized in SIZED_MEMORY_MB below (decisions 159, 244)
         settings=(("BACKORDER_MODE", "order"),),  # "lines": ship what exists, backorder the rest as a child order
     ),
     Function(
@@ -1203,8 +1203,15 @@ SIZED_MEMORY_MB = {
     # cold container answering a platform's signed webhook also pays its init at 256/1,769 of a vCPU
     "workflow_starter": 256,  # 16 ms CPU, 26 ms waiting: 134 ms
     "customer_notices": 512,  # 21-24 ms CPU: 181-195 ms at 256 MB, 107-112 ms at 512
-    "notification": 1024,  # 41-49 ms CPU (notes, outbox, events), not waiting-bound: 198-228 ms at 512, 128-143 at 1,024
-    "orders_api": 1024,  # 29 ms CPU, 56 ms waiting: 257 ms at 256 MB for a person at the console
+    # Decision 244, the rule re-applied to the footprint run of f3462a9 (CPU per invocation down
+    # since decision 159: the routing step's package-count reads, decisions 180-242):
+    "routing": 512,  # 16 ms CPU, 41 ms waiting: 97 ms at 512 MB (69 at 1,024)
+    "review": 512,  # 17 ms CPU, 55 ms waiting: 113 ms at 512 MB (84 at 1,024)
+    "notification": 512,  # 15 ms CPU, 55 ms waiting: 106 ms at 512 MB (81 at 1,024); 41-49 ms CPU at decision 159
+    # orders_api stays at 1,024 MB: 121 ms at 256 MB follows the rule, but a person at the console
+    # waits for its cold start, whose first call builds its clients (+clients: 136 ms of CPU at a
+    # full vCPU, python -m benchmarks.cold_import), about 0.9 s at 256/1,769 of one
+    "orders_api": 1024,  # 10 ms CPU, 53 ms waiting: 70 ms
 }
 FUNCTIONS = tuple(replace(f, memory_mb=SIZED_MEMORY_MB.get(f.key, f.memory_mb)) for f in FUNCTIONS)
 
