@@ -33,6 +33,7 @@ from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule, schedule_pace, schedule_period
 from local.sqs_poller import SqsPoller
 from local.stream_poller import StreamPoller, iterators_after_present
+from local.stream_records import BackendStreams
 from local.warehouse import NoteCounter, local_warehouse
 from shared.aws import stores
 from shared.clock import now_iso
@@ -193,7 +194,7 @@ class LocalRuntime:
 
         for consumer in topology.STREAM_CONSUMERS:
             stream_poller = StreamPoller(
-                self.client("dynamodbstreams"),
+                BackendStreams(self.client("dynamodbstreams")),  # records from moto's models, as Lambda's poller reads them
                 self.client("sqs"),
                 self.resources.stream_arns[consumer.table],
                 self.resources.function_names[consumer.function],
