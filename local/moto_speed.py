@@ -66,6 +66,12 @@ local/moto_patches.py, installed with it and guarded by the same pinned-version 
 18.-19. DynamoDB answers converted to plain dictionaries directly, and Query and Scan responses
    handed the items found without a deep copy: local/moto_items.py.
 20. Condition and filter expressions' tokens remembered per text: local/moto_validation.py.
+21. EventBridge input paths (decision 246). For every rule target an event reaches, moto's
+   EventBridge fills the target's input template (`EventTemplateParser.parse`), parsing each of
+   its input paths (eight by default: `$.detail`, `$.id`, ...) with `jsonpath_ng.ext.parse`,
+   imported inside the function at each call: a new PLY parser per path, about two thirds of a
+   PutEvents' CPU. That name is bound to the same bounded cache as 10. (the module attribute the
+   import reads), so each path text is parsed once; the paths are only read (`find`).
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ import string
 import threading
 from typing import Any
 
+import jsonpath_ng.ext as jsonpath_ng_ext
 import moto.core.responses as core_responses
 import moto.sqs.models as sqs_models
 from moto.core.base_backend import BackendDict
@@ -277,6 +284,7 @@ def install() -> None:
         ShardIterator.get = _iterator_get_keeping_recent
         json_path.parse = _parsed_ext_path
         result_path.parse = _parsed_plain_path
+        jsonpath_ng_ext.parse = _parsed_ext_path  # read by moto's EventBridge at each call (21.)
         core_responses.gen_amzn_requestid_long = _request_id
 
 

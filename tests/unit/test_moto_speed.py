@@ -252,3 +252,23 @@ def test_a_stream_keeps_its_newest_records_and_iterators_with_their_numbers(fake
         numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in ShardIterator(streams, shard, "TRIM_HORIZON").get()["Records"]]
         assert 20 <= len(numbers) <= 22 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))  # the newest, numbered as before
         assert numbers[-1] == numbers[0] + len(numbers) - 1 and len(streams.shard_iterators) <= 6
+
+
+def test_eventbridge_input_paths_are_parsed_once_and_fill_the_template_as_before(monkeypatch):
+    import jsonpath_ng.ext
+    from moto.events.utils import EventTemplateParser
+
+    assert "from jsonpath_ng.ext import parse" in inspect.getsource(EventTemplateParser.parse)  # read at each call
+    moto_speed.install()
+    assert jsonpath_ng.ext.parse is moto_speed._parsed_ext_path
+    event = {"version": "0", "id": "e-1", "detail-type": "OrderAccepted", "source": "oms", "account": "123456789012", "time": 1762819200.0,
+             "region": "us-east-1", "resources": [], "detail": {"order_id": "O-1", "城市": "上海"}, "ingestion-time": 1.0}
+    template, paths = '{"order": "<order>", "whole": <aws.events.event.json>}', {"order": "$.detail.order_id"}
+    moto_speed._parsed_ext_path.cache_clear()
+    cached = [EventTemplateParser.parse(template, paths, event), EventTemplateParser.parse(None, None, event), EventTemplateParser.parse(None, None, {**event, "id": "e-2"})]
+    monkeypatch.setattr(jsonpath_ng.ext, "parse", moto_speed._original_ext_parse)
+    fresh = [EventTemplateParser.parse(template, paths, event), EventTemplateParser.parse(None, None, event), EventTemplateParser.parse(None, None, {**event, "id": "e-2"})]
+    assert cached == fresh and cached[2]["id"] == "e-2"
+    info = moto_speed._parsed_ext_path.cache_info()
+    assert info.misses == 1 + len(EventTemplateParser.DEFAULT_EVENT_INPUT_PATHS_MAP)  # each path text parsed once
+    assert info.hits == len(EventTemplateParser.DEFAULT_EVENT_INPUT_PATHS_MAP)  # the third fill read them all from the cache
