@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -38,6 +36,7 @@ from botocore.exceptions import ClientError
 from shared.aws import reservation_records
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import TransactionCancelled, from_item, query_partition, raise_if_transient, to_item, to_value, transact_write
+from shared.aws.kept_read import KeptRead
 from shared.inventory import (
     AUDIT_RETENTION_SECONDS,
     EXPIRY_SHARDS,
@@ -85,12 +84,8 @@ class InventoryStore:
     def __init__(self, table_name: str | None = None, dynamodb: Any = None):
         self._table = table_name
         self._client = dynamodb
-        self._warehouses: tuple[float, list[Warehouse]] | None = None
-        self._packages: dict[str, tuple[float, dict[str, int]]] = {}  # day -> (read at, per warehouse)
-        # One refresh of each cache at a time: calls that find it stale together (threads sharing
-        # the store: the local runtime's concurrent invocations, the API's readers) wait for that
-        # read and take it, rather than each reading the same partitions again (decision 244).
-        self._warehouses_read, self._packages_read = threading.Lock(), threading.Lock()
+        self._warehouses: KeptRead[list[Warehouse]] = KeptRead()
+        self._packages: KeptRead[dict[str, int]] = KeptRead()  # the newest day's, per warehouse
         # (sku, warehouse) pairs a read in this container found bucketed. A hint only: reservation
         # reads such stock before allocating and places other lines on the single item unread;
         # every write is conditioned on the item existing, so a stale hint costs one retry.
@@ -112,17 +107,12 @@ class InventoryStore:
 
     def warehouses(self) -> list[Warehouse]:
         """All warehouses; kept for a minute per container, as they change rarely."""
-        cached = self._warehouses
-        if cached and time.monotonic() - cached[0] < _WAREHOUSE_CACHE_SECONDS:
-            return cached[1]
+        return self._warehouses.get(None, _WAREHOUSE_CACHE_SECONDS, self._read_warehouses)
+
+    def _read_warehouses(self) -> list[Warehouse]:
         from shared.routing.config import parse_warehouse  # the routing configuration: only where warehouses are read
 
-        with self._warehouses_read:
-            if self._warehouses is not cached and self._warehouses is not None:  # read while this call waited
-                return self._warehouses[1]
-            found = [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
-            self._warehouses = (time.monotonic(), found)
-            return found
+        return [parse_warehouse(i) for i in query_partition(self.db, self.table, "WAREHOUSE")]  # a bad record is named
 
     # -- stock -------------------------------------------------------------------------------
 
@@ -399,19 +389,14 @@ class InventoryStore:
     def packages_on(self, day: str) -> dict[str, int]:
         """Packages each warehouse has reserved on this China day (YYYY-MM-DD), summed over the
         day's shards; kept a few seconds per container."""
-        cached = self._packages.get(day)
-        if cached and time.monotonic() - cached[0] < PACKAGE_CACHE_SECONDS:
-            return cached[1]
-        with self._packages_read:
-            newer = self._packages.get(day)
-            if newer is not None and newer is not cached:  # read while this call waited
-                return newer[1]
-            totals: dict[str, int] = {}
-            for shard in range(PACKAGE_SHARDS):
-                for item in query_partition(self.db, self.table, f"PACKAGES#{day}#{shard}"):
-                    totals[item["sk"]] = totals.get(item["sk"], 0) + int(item["packages"])
-            self._packages = {day: (time.monotonic(), totals)}
-            return totals
+        return self._packages.get(day, PACKAGE_CACHE_SECONDS, lambda: self._read_packages(day))
+
+    def _read_packages(self, day: str) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for shard in range(PACKAGE_SHARDS):
+            for item in query_partition(self.db, self.table, f"PACKAGES#{day}#{shard}"):
+                totals[item["sk"]] = totals.get(item["sk"], 0) + int(item["packages"])
+        return totals
 
     def count_packages(self, plan: RoutingPlan, now_epoch: int) -> None:
         """One package on each shipping warehouse's count for the day, after the reservation's
