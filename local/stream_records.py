@@ -44,10 +44,13 @@ def _region_and_account(iterator_arn: str) -> tuple[str, str]:
     return parts[3], parts[4]
 
 
-def _base64(value: Any) -> str:
-    """moto keeps some binary values as bytes (in sets, in maps): JSON carries them as base64."""
+def _as_json(value: Any) -> str | float:
+    """The two kinds moto keeps in a record that JSON has no form for, as Lambda's event writes them:
+    binary (in sets, in maps) as base64 text, the creation time in whole seconds since the epoch."""
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode("ascii")
+    if isinstance(value, datetime):
+        return float(int((value if value.tzinfo else value.replace(tzinfo=timezone.utc)).timestamp()))
     raise TypeError(f"{type(value).__name__} in a stream record")
 
 
@@ -55,12 +58,4 @@ def lambda_record(record: dict[str, Any]) -> dict[str, Any]:
     """A copy of moto's stored record (nothing shared with moto's store) as Lambda's event carries
     it: the creation time in whole seconds since the epoch; keys and images as stored (DynamoDB
     JSON: numbers as text, binary as base64 text)."""
-    data = record["dynamodb"]
-    created = data.get("ApproximateCreationDateTime")
-    copied = json.loads(json.dumps({**record, "dynamodb": {k: v for k, v in data.items() if k != "ApproximateCreationDateTime"}}, default=_base64))
-    if isinstance(created, datetime):
-        aware = created if created.tzinfo else created.replace(tzinfo=timezone.utc)
-        copied["dynamodb"]["ApproximateCreationDateTime"] = float(int(aware.timestamp()))
-    elif created is not None:
-        copied["dynamodb"]["ApproximateCreationDateTime"] = float(int(created))
-    return copied
+    return json.loads(json.dumps(record, default=_as_json))
