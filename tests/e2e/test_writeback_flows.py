@@ -170,10 +170,15 @@ def test_stock_changes_make_one_push_per_channel_with_its_buffer(runtime, platfo
         assert writebacks_cli(["listing", sku, channel, SHOP[channel], *(f"{k}={v}" for k, v in listing.items())]) == 0
     push_now({}, LocalLambdaContext("channel_stock_push"))  # whatever earlier tests left marked
     before = _quiet(platforms)  # ... and its pushes, delivered from the platforms' queues, all made
+    from shared.aws.stores import inventory_store
+
     publish(runtime, "wms.e2e", "StockSnapshot", {"sku": sku, "warehouse_id": "WH-SH", "on_hand": 30, "as_of": "2026-11-25T08:00:00Z"})
+    # A count and a movement carry no order between them: the queue is a standard one and two
+    # consumers take from it, so a movement could land first and the count would then replace it.
+    # The movements follow once the count is in, as a WMS's do.
+    eventually(lambda: (r := inventory_store().stock_record(sku, "WH-SH")) is not None and r.on_hand == 30, timeout=15)
     for i in range(4):
         publish(runtime, "wms.e2e", "StockMovement", {"delta_id": f"{sku}-{i}", "sku": sku, "warehouse_id": "WH-SH", "change": 5, "reason": "goods received"})
-    from shared.aws.stores import inventory_store
 
     eventually(lambda: (r := inventory_store().stock_record(sku, "WH-SH")) is not None and r.on_hand == 50, timeout=15)
     push_now({}, LocalLambdaContext("channel_stock_push"))
