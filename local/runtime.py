@@ -27,10 +27,10 @@ from typing import Any
 import boto3
 
 from infra import topology
-from local import moto_patches, persistence, shutdown, transport
+from local import heap, moto_patches, persistence, shutdown, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
-from local.scheduler import LocalSchedule, schedule_pace, schedule_period
+from local.scheduler import LocalSchedule, schedule_pace, schedule_period, schedule_phase
 from local.sqs_poller import SqsPoller
 from local.stream_poller import StreamPoller, iterators_after_present
 from local.stream_records import BackendStreams
@@ -122,6 +122,7 @@ class LocalRuntime:
         self.restored: persistence.Restored | None = None
         self.recovered: list[str] = []  # orders re-driven at start (their run died with the last process)
         self._snapshots: persistence.PeriodicSnapshots | None = None
+        self._heap: heap.SurvivorFreezer | None = None
         self._snapshot_lock = threading.Lock()
         self.resources: LocalResources | None = None
         self.gateway: LocalApiGateway | None = None
@@ -213,15 +214,17 @@ class LocalRuntime:
             stream_poller.start()
             self.pollers.append(stream_poller)
 
-        for schedule in topology.SCHEDULES:
+        for index, schedule in enumerate(topology.SCHEDULES):
+            period = self._period(schedule)
             timer = LocalSchedule(
                 f"{self.prefix}-{schedule.key}",
                 self.resources.function_names[schedule.function],
                 handlers[schedule.function],
-                every_seconds=self._period(schedule),
+                every_seconds=period,
                 region=REGION,
                 payload=schedule.payload,
                 timeout_seconds=topology.function(schedule.function).timeout_seconds,
+                first_after=schedule_phase(index, len(topology.SCHEDULES), period),
             )
             timer.start()
             self.schedules.append(timer)
@@ -238,6 +241,8 @@ class LocalRuntime:
             persistence.write_runtime_file(self.data_dir, endpoint, self.api_url, self.resources)
             self._snapshots = persistence.PeriodicSnapshots(self.save_snapshot, self.snapshot_seconds)
             self._snapshots.start()
+        heap.settle()  # the start's objects are not walked by every full collection (decision 248)
+        self._heap = heap.SurvivorFreezer().install()
         return self
 
     def _period(self, schedule: topology.Schedule) -> float:
@@ -261,6 +266,10 @@ class LocalRuntime:
         )
 
     def stop(self) -> None:
+        if self._heap:
+            self._heap.uninstall()
+            self._heap = None
+            heap.release()
         if self._snapshots:
             self._snapshots.stop()
         # All at once: each waits out its own long poll or timer (up to ~1 s), one after another

@@ -6,7 +6,14 @@ schedules, every 5 minutes for holds, reconciliation and merging). "scaled" runs
 scaled by the runtime's time scale, at least every MIN_SCHEDULE_SECONDS (LOCAL_SCHEDULE_SECONDS
 for the heaviest two): the pace the tests and scenarios that wait for a sweep rely on. Choose it
 with `LocalRuntime(schedules=...)` or $OMS_LOCAL_SCHEDULES (aws | scaled); a runtime's
-`schedule_seconds` still sets one schedule's period over either."""
+`schedule_seconds` still sets one schedule's period over either.
+
+When in its period (`schedule_phase`, decision 248): EventBridge runs a rate rule once in each of
+its periods, at a second of its own within the minute, not at the same instant as every other
+rule. Started together, the local schedules would all run at once every minute, a burst that on
+AWS never meets the orders (each rule's function runs in its own environment) but locally shares
+the orders' one interpreter. Each schedule's first run therefore comes at its own fraction of its
+period, in the topology's order, and every run after it one period later."""
 
 from __future__ import annotations
 
@@ -55,6 +62,15 @@ def schedule_period(schedule: Schedule, pace: str, time_scale: float, overrides:
     return LOCAL_SCHEDULE_SECONDS.get(schedule.key, max(schedule.every_minutes * 60 * time_scale, MIN_SCHEDULE_SECONDS))
 
 
+def schedule_phase(index: int, count: int, period: float) -> float:
+    """Seconds before the first run of the `index`th of `count` schedules: (index + 1) / count of its
+    period, so the schedules of one rate are spread evenly over it and the last runs a full period
+    after the start, as every schedule did before decision 248."""
+    if not 0 <= index < count:
+        raise ValueError(f"schedule {index} of {count}")
+    return period * (index + 1) / count
+
+
 def scheduled_event(rule_name: str, region: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     if payload is not None:  # a target with a constant input receives that input, not the envelope
         return dict(payload)
@@ -81,9 +97,12 @@ class LocalSchedule:
         region: str,
         payload: dict[str, Any] | None = None,
         timeout_seconds: int = 10,
+        first_after: float | None = None,
     ):
         self.rule_name, self.function_name, self.handler, self.payload = rule_name, function_name, handler, payload
         self.every_seconds, self.region = every_seconds, region
+        # Seconds before the first run (its phase in the period): a period unless the runtime spreads them.
+        self.first_after = every_seconds if first_after is None else first_after
         self.timeout_seconds = timeout_seconds  # the function's, as its context tells the handler
         self.runs = 0
         self.failures = 0
@@ -99,7 +118,9 @@ class LocalSchedule:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every_seconds):
+        wait = self.first_after
+        while not self._stop.wait(wait):
+            wait = self.every_seconds
             if self.paused.is_set():
                 continue
             try:
