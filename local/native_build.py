@@ -25,12 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Compiled where it pays: the exact search, and the decision's set-up around it (decision 237); the
-# order's demand and the simulation's router and stock around those (decision 238).
+# order's demand and the simulation's router and stock around those (decision 238); the cost
+# model's lanes and quotes, which the planner and the search call into (decision 247).
 NATIVE = (
     "shared/routing/optimiser.py",
     "shared/routing/planner.py",
     "shared/routing/memo.py",
     "shared/routing/demand.py",
+    "shared/routing/costs.py",
     "simulation/routers.py",
     "simulation/stock.py",
 )

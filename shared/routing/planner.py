@@ -6,7 +6,6 @@ same decision.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -38,11 +37,11 @@ def destination_of(province: Province) -> Destination:
     return Destination(province_code=province.code, lat=province.lat, lon=province.lon)
 
 
-def demand_by_sku(lines: Iterable[tuple[str, int]]) -> Counter[str]:
-    demand: Counter[str] = Counter()
+def demand_by_sku(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
+    demand: dict[str, int] = {}
     for sku, quantity in lines:
         if quantity > 0:
-            demand[sku] += quantity
+            demand[sku] = demand.get(sku, 0) + quantity
     return demand
 
 
