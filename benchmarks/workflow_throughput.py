@@ -9,7 +9,8 @@ Express workflow). This benchmark measures, on one LocalRuntime:
      note (RELEASED), as percentiles;
 and prints executions/s and orders/s with W/B and E/B, the latency percentiles, and the process's
 resident memory (RSS) after each phase and after every tenth of P's orders, with its growth over
-P's second half in MiB per 1,000 orders, and (M) RSS at P's start, after half its orders and after
+P's second half in MiB per 1,000 orders, the full garbage collections during P (how many, how
+long: every thread waits for each, decision 248), and (M) RSS at P's start, after half its orders and after
 all, with what moto holds then store by store, each bounded store with its bound
 (local/moto_speed.held_in_memory; --paced 2000 is the memory pass), and the tables' data apart:
 its Python memory then (local/moto_memory.table_data_mib) and the growth without it. A local
@@ -30,7 +31,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from local import moto_memory, moto_patches, moto_speed
+from local import heap, moto_memory, moto_patches, moto_speed
 from local.demo import SETTLED, http
 from local.runtime import LocalRuntime
 from local.scheduler import PACES
@@ -247,7 +248,8 @@ def main() -> None:
         e2e_statuses = Counter(order_store().load(i).status.value for i in ids)
         e2e_released = e2e_statuses["RELEASED"]
         memory["after E"] = rss_mib()
-        latencies, paced_memory, held = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [], [])
+        with heap.FullCollectionTimes() as collections:  # every thread waits out each one (decision 248)
+            latencies, paced_memory, held = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [], [])
 
     b, w, e = n / baseline_s, n / workflow_s, n / e2e_s
     print(f"orders per run: {n}  (no-op baseline: {NOOP_TASKS} Lambda tasks; fulfilment: 4 Lambda tasks + Pass/Choice states)")
@@ -261,6 +263,9 @@ def main() -> None:
         print(f"idle runtime ({args.idle:g} s, schedules {args.schedules}): {idle * 100:.1f} % of a core")
     if latencies:
         print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
+        collected = collections.seconds
+        if collected:
+            print(f"   full garbage collections during P: {len(collected)}, {sum(collected):.2f} s in all, longest {max(collected):.3f} s (every thread waits for one)")
         print("   RSS during P: " + ", ".join(f"{count} orders {mib:.0f} MiB" for count, mib in paced_memory))
         print(f"   RSS growth over P's second half: {growth_per_thousand(paced_memory):+.1f} MiB per 1,000 orders")
         print("M  memory over P: " + ", ".join(f"{when} {mib:.0f} MiB" for when, mib, _, _ in held) + "; what moto holds then:")

@@ -42,6 +42,21 @@ def release() -> None:
     gc.unfreeze()
 
 
+def tracked_objects() -> list[Any]:
+    """Every object the collector tracks, the frozen ones too (`gc.get_objects()` leaves the
+    permanent generation out): for a count of what is alive while a runtime runs."""
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    gc.disable()  # no collection (and no freezer) between the unfreeze and the listing
+    try:
+        gc.unfreeze()
+        return gc.get_objects()
+    finally:
+        if frozen:
+            gc.freeze()
+        if enabled:
+            gc.enable()
+
+
 class SurvivorFreezer:
     """A gc callback: the survivors of each automatic full collection are frozen after it, and
     every `full_every_seconds` the frozen objects are unfrozen before one, so it walks them all."""
@@ -72,3 +87,28 @@ class SurvivorFreezer:
                 self.full += 1
         elif phase == "stop":
             gc.freeze()
+
+
+class FullCollectionTimes:
+    """A gc callback that records how long each full collection took (every thread waits that long):
+    what benchmarks/workflow_throughput.py prints for its paced orders."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self._started = 0.0
+
+    def __enter__(self) -> FullCollectionTimes:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds.append(time.perf_counter() - self._started)

@@ -25,9 +25,14 @@ def cycle() -> tuple[Node, weakref.ref]:
 
 @pytest.fixture
 def clean_heap():
+    """No other freezer acts meanwhile: a runtime this worker started for other tests may be running."""
+    others = [callback for callback in gc.callbacks if isinstance(callback, heap.SurvivorFreezer)]
+    for callback in others:
+        gc.callbacks.remove(callback)
     heap.release()
     yield
     heap.release()
+    gc.callbacks.extend(others)
 
 
 def test_settle_freezes_what_survives_and_release_hands_it_back(clean_heap):
@@ -71,3 +76,20 @@ def test_only_full_collections_move_anything(clean_heap):
         assert freezer.collections == 0 and gc.get_freeze_count() == 0
     finally:
         freezer.uninstall()
+
+
+def test_full_collections_are_timed_while_watched(clean_heap):
+    with heap.FullCollectionTimes() as times:
+        gc.collect(1)  # not a full one
+        gc.collect()
+        gc.collect()
+    gc.collect()  # no longer watched
+    assert len(times.seconds) == 2 and all(0 <= s < 5 for s in times.seconds)
+
+
+def test_the_objects_listed_include_the_frozen_ones(clean_heap):
+    kept, _ = cycle()
+    heap.settle()
+    assert not any(o is kept for o in gc.get_objects())  # the permanent generation is left out there
+    assert any(o is kept for o in heap.tracked_objects())
+    assert gc.get_freeze_count() > 0 and gc.isenabled()  # and left frozen, the collector on
