@@ -57,17 +57,11 @@ def tracked_objects() -> list[Any]:
             gc.enable()
 
 
-class SurvivorFreezer:
-    """A gc callback: the survivors of each automatic full collection are frozen after it, and
-    every `full_every_seconds` the frozen objects are unfrozen before one, so it walks them all."""
+class _OnFullCollections:
+    """A gc callback that acts before and after each full (generation 2) collection only. No two
+    collections overlap (the interpreter runs one at a time), so no lock is needed."""
 
-    def __init__(self, full_every_seconds: float = FULL_EVERY_SECONDS, clock: Any = time.monotonic):
-        self.full_every_seconds, self.clock = full_every_seconds, clock
-        self.last_full = clock()
-        self.collections = 0  # full collections seen
-        self.full = 0  # ... of which walked the frozen objects too
-
-    def install(self) -> SurvivorFreezer:
+    def install(self) -> Any:
         gc.callbacks.append(self)
         return self
 
@@ -75,40 +69,58 @@ class SurvivorFreezer:
         if self in gc.callbacks:
             gc.callbacks.remove(self)
 
+    def __enter__(self) -> Any:
+        return self.install()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.uninstall()
+
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        # No two collections overlap (the interpreter runs one at a time), so no lock is needed.
         if info.get("generation") != 2:
             return
         if phase == "start":
-            self.collections += 1
-            if self.clock() - self.last_full >= self.full_every_seconds:
-                gc.unfreeze()  # this collection walks everything: old cycles are found
-                self.last_full = self.clock()
-                self.full += 1
-        elif phase == "stop":
-            gc.freeze()
+            self.starting()
+        else:
+            self.stopped()
+
+    def starting(self) -> None:
+        pass
+
+    def stopped(self) -> None:
+        pass
 
 
-class FullCollectionTimes:
-    """A gc callback that records how long each full collection took (every thread waits that long):
-    what benchmarks/workflow_throughput.py prints for its paced orders."""
+class SurvivorFreezer(_OnFullCollections):
+    """The survivors of each automatic full collection are frozen after it, and every
+    `full_every_seconds` the frozen objects are unfrozen before one, so it walks them all."""
+
+    def __init__(self, full_every_seconds: float = FULL_EVERY_SECONDS, clock: Any = time.monotonic):
+        self.full_every_seconds, self.clock = full_every_seconds, clock
+        self.last_full = clock()
+        self.collections = 0  # full collections seen
+        self.full = 0  # ... of which walked the frozen objects too
+
+    def starting(self) -> None:
+        self.collections += 1
+        if self.clock() - self.last_full >= self.full_every_seconds:
+            gc.unfreeze()  # this collection walks everything: old cycles are found
+            self.last_full = self.clock()
+            self.full += 1
+
+    def stopped(self) -> None:
+        gc.freeze()
+
+
+class FullCollectionTimes(_OnFullCollections):
+    """How long each full collection took (every thread waits that long): what
+    benchmarks/workflow_throughput.py prints for its paced orders."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
         self._started = 0.0
 
-    def __enter__(self) -> FullCollectionTimes:
-        gc.callbacks.append(self)
-        return self
+    def starting(self) -> None:
+        self._started = time.perf_counter()
 
-    def __exit__(self, *exc: Any) -> None:
-        if self in gc.callbacks:
-            gc.callbacks.remove(self)
-
-    def __call__(self, phase: str, info: dict[str, int]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            self.seconds.append(time.perf_counter() - self._started)
+    def stopped(self) -> None:
+        self.seconds.append(time.perf_counter() - self._started)
