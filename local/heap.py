@@ -42,6 +42,14 @@ def release() -> None:
     gc.unfreeze()
 
 
+def collect_all() -> int:
+    """A full collection that walks the frozen objects too, so a cycle among them is freed now (a
+    running freezer freezes the survivors again after it). What a count of the living needs first:
+    `gc.collect()` alone leaves frozen garbage in place."""
+    gc.unfreeze()
+    return gc.collect()
+
+
 def tracked_objects() -> list[Any]:
     """Every object the collector tracks, the frozen ones too (`gc.get_objects()` leaves the
     permanent generation out): for a count of what is alive while a runtime runs."""

@@ -93,3 +93,18 @@ def test_the_objects_listed_include_the_frozen_ones(clean_heap):
     assert not any(o is kept for o in gc.get_objects())  # the permanent generation is left out there
     assert any(o is kept for o in heap.tracked_objects())
     assert gc.get_freeze_count() > 0 and gc.isenabled()  # and left frozen, the collector on
+
+
+def test_collect_all_frees_a_frozen_cycle_that_a_plain_collection_keeps(clean_heap):
+    freezer = heap.SurvivorFreezer(full_every_seconds=3600.0).install()
+    try:
+        node, alive = cycle()
+        gc.collect()  # survives, frozen after
+        del node
+        gc.collect()
+        assert alive() is not None  # frozen garbage: a plain full collection does not walk it
+        heap.collect_all()
+        assert alive() is None
+        assert gc.get_freeze_count() > 0  # the freezer froze the survivors again
+    finally:
+        freezer.uninstall()
