@@ -603,9 +603,10 @@ FUNCTIONS = (
         description="Counts every order change into the operations aggregates (health index, KPIs), once",
         uses=(Uses("operations", Access.WRITE), Uses("order_changes_failed", Access.SEND)),
         # A shard's batches one at a time, a write per item moved (decision 239): sized to count a
-        # full batch faster than a peak shard fills one (benchmarks/lambda_sizing.py, PACED), with
-        # room for the CPU's third between runs (512 MB sat at the edge: 282-335 ms of 333).
-        memory_mb=1024,
+        # full batch faster than a peak shard fills one (benchmarks/lambda_sizing.py, PACED). With
+        # 1,000-record batches (decision 249) 512 MB counts one in about half the 3.3 s a peak shard
+        # takes to fill it (1024 MB was for 100-record batches: 512 MB sat at 282-335 ms of 333).
+        memory_mb=512,
         timeout_seconds=60,
     ),
     Function(
@@ -676,8 +677,12 @@ STREAM_CONSUMERS = (
         # Asked for the shard id its events then carry, not for window state: the aggregator
         # counts in a lane per shard (decision 239). One final invocation per shard per window.
         tumbling_window_seconds=900,
-        # A write per item a batch moves (decision 239): a quiet shard's changes gathered for 5 s
-        # move each item once, not once a second (figures up to 5 s later; a peak batch fills sooner).
+        # A write per item a batch moves (decision 239), whatever the batch's length: a batch of
+        # 1,000 changes (~140 orders) moves about as many items as one of 100 (decision 249). A
+        # peak shard (~300 changes a second) fills it in ~3.3 s; a quiet shard's changes are
+        # gathered for 5 s at most (figures up to 5 s later). ~1.6 KB a change as Lambda hands it:
+        # ~2 MB a batch, under the 6 MB an invocation takes (Lambda sends fewer records above it).
+        batch_size=1000,
         max_batching_window_seconds=5,
     ),
     # The orders stream's second and last reader (two per shard at most). Decision 193: a release's

@@ -51,6 +51,7 @@ class Invocations:
     event_bytes: int = 0
     result_bytes: int = 0
     log_bytes: int = 0
+    records: int = 0  # a batch event's records (SQS, a stream), summed: a full batch's work is scaled from them
 
 
 @dataclass
@@ -154,6 +155,7 @@ class Recorder:
                 record.server_cpu_s += server_s
                 record.wall_s += wall_s
                 record.event_bytes += len(json.dumps(event, default=str))
+                record.records += len(event.get("Records") or ()) if isinstance(event, dict) else 0
                 record.result_bytes += len(json.dumps(result, default=str))
             return result
 
