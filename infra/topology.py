@@ -681,10 +681,10 @@ STREAM_CONSUMERS = (
         # counts in a lane per shard (decision 239). One final invocation per shard per window.
         tumbling_window_seconds=900,
         # A write per item a batch moves (decision 239), whatever the batch's length: a batch of
-        # 1,000 changes (~140 orders) moves about as many items as one of 100 (decision 249). A
+        # 1,000 changes (~195 orders) moves about as many items as one of 100 (decision 249). A
         # peak shard (~300 changes a second) fills it in ~3.3 s; a quiet shard's changes are
-        # gathered for 5 s at most (figures up to 5 s later). ~1.6 KB a change as Lambda hands it:
-        # ~2 MB a batch, under the 6 MB an invocation takes (Lambda sends fewer records above it).
+        # gathered for 5 s at most (figures up to 5 s later). ~2.2 KB a change as Lambda hands it:
+        # ~2.2 MB a batch, under the 6 MB an invocation takes (Lambda sends fewer records above it).
         batch_size=1000,
         max_batching_window_seconds=5,
     ),

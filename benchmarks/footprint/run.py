@@ -5,11 +5,12 @@ city is not in its province, which review holds for a person, who approves it (P
 /orders/{id}/review) so it resumes and is released too. Status polling goes to the local store
 directly, not through the API, so it adds no counted request.
 
-Stream consumers get the batches they get at the peak, not at this run's pace: at 1,200 orders/s
+Stream consumers get batches as full as the run can make them, not its pace's: at 1,200 orders/s
 the orders table takes some 15-30 thousand WCU/s, so its stream has at least one shard per 1,000
-WCU/s and each shard ~150 or more META records a second, which fill a 100-record batch inside the
-1 s batching window. The run holds each stream batch until it is full (PEAK_STREAM_WINDOW_SECONDS
-at most), so the aggregator's writes per record are those of full batches (decision 116).
+WCU/s and each shard ~300 META records a second, which fill the aggregator's 1,000-record batch
+in ~3.3 s, inside its 5 s window (decision 249). The run holds each stream batch until it is full
+or PEAK_STREAM_WINDOW_SECONDS have passed (decision 116): 60 orders (~300 changes) are one partial
+batch, so the aggregator's writes per order are an upper bound of a peak batch's.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ import copy
 import json
 
 from benchmarks.aws_footprint import TALLY_FILE, priced
+from benchmarks.footprint.recorder import Recorder
 from benchmarks.lambda_sizing import PACED, _batch_budget_ms, sizing
 from infra import topology
 
@@ -18,6 +19,16 @@ def _stored() -> dict:
 def _batch_size() -> int:
     [spec] = [c for c in topology.STREAM_CONSUMERS if c.function == AGGREGATOR]
     return spec.batch_size
+
+
+def test_the_recorder_counts_the_records_of_each_batch_a_function_is_handed():
+    recorder = Recorder()
+    consumer = recorder.wrap(AGGREGATOR, lambda event, context: {"batchItemFailures": []})
+    consumer({"Records": [{"n": 1}, {"n": 2}, {"n": 3}]}, None)
+    consumer({"Records": [{"n": 4}]}, None)
+    recorder.wrap("orders_api", lambda event, context: {"statusCode": 200})({"body": "{}"}, None)
+    assert (recorder.tally.invocations[AGGREGATOR].count, recorder.tally.invocations[AGGREGATOR].records) == (2, 4)
+    assert recorder.tally.invocations["orders_api"].records == 0
 
 
 def test_the_stored_run_counts_the_records_its_batches_held():
