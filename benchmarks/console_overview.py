@@ -303,7 +303,7 @@ def main() -> None:
 
         from functions.operations_aggregator.handler import handler as aggregator
 
-        spec = next(s for s in topology.STREAM_CONSUMERS if s.function == "operations_aggregator")
+        spec = topology.stream_consumer_of("operations_aggregator")
         records = stream_records(newest)
         started = time.perf_counter()
         for first in range(0, len(records), spec.batch_size):

@@ -93,14 +93,12 @@ def _full_batch_scale(function: str, stored: dict[str, Any]) -> float | None:
     record = stored["tally"]["invocations"].get(function) or {}
     if not record.get("records") or not record.get("count"):
         return None
-    [spec] = [c for c in topology.STREAM_CONSUMERS if c.function == function]
-    return max(1.0, spec.batch_size / (record["records"] / record["count"]))
+    return max(1.0, topology.stream_consumer_of(function).batch_size / (record["records"] / record["count"]))
 
 
 def _batch_budget_ms(function: str) -> float:
     """How long a paced stream consumer may take over a full batch."""
-    [spec] = [c for c in topology.STREAM_CONSUMERS if c.function == function]
-    return spec.batch_size / PACED[function] * 1000
+    return topology.stream_consumer_of(function).batch_size / PACED[function] * 1000
 
 
 def _should_change(function: str, row: dict[str, Any]) -> bool:

@@ -239,7 +239,7 @@ class Monitoring(Construct):
                 function.metric("IteratorAge", period=ONE_MINUTE, statistic="Maximum"),
                 threshold=STREAM_LAG_ALARM_MS,
                 description=f"The {key} function reads the order-change stream more than "
-                f"{STREAM_LAG_ALARM_MS // 1000} s behind: {_stream_consumer(key).lag_means}.",
+                f"{STREAM_LAG_ALARM_MS // 1000} s behind: {topology.stream_consumer_of(key).lag_means}.",
             )
         self._alarm(
             "order health index low",
@@ -415,7 +415,3 @@ def _dashboard(
             ],
         ],
     )
-
-
-def _stream_consumer(function_key: str) -> topology.StreamConsumer:
-    return next(spec for spec in topology.STREAM_CONSUMERS if spec.function == function_key)

@@ -908,6 +908,12 @@ def queue(key: str) -> Queue:
     return next(q for q in QUEUES if q.key == key)
 
 
+def stream_consumer_of(function_key: str) -> StreamConsumer:
+    """The stream mapping that feeds a function (one at most per function)."""
+    [spec] = [s for s in STREAM_CONSUMERS if s.function == function_key]
+    return spec
+
+
 def api_client(key: str) -> ApiClient:
     return next(c for c in API_CLIENTS if c.key == key)
 

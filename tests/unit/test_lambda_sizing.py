@@ -17,8 +17,7 @@ def _stored() -> dict:
 
 
 def _batch_size() -> int:
-    [spec] = [c for c in topology.STREAM_CONSUMERS if c.function == AGGREGATOR]
-    return spec.batch_size
+    return topology.stream_consumer_of(AGGREGATOR).batch_size
 
 
 def test_the_recorder_counts_the_records_of_each_batch_a_function_is_handed():
