@@ -100,6 +100,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] if ordered else float("nan")
 
 
+def by_tenth(latencies: list[tuple[int, float]], n: int) -> list[tuple[float, float]]:
+    """p50 and p95 of each tenth of a run's orders, by the place each was posted in: a latency
+    that grows with the run (a store walked whole, a longer collection) shows as a rising row."""
+    step = max(1, n // 10)
+    tenths: dict[int, list[float]] = {}
+    for place, seconds in latencies:
+        tenths.setdefault(min(place // step, 9), []).append(seconds)
+    return [(percentile(values, 50), percentile(values, 95)) for _, values in sorted(tenths.items())]
+
+
 Held = list[tuple[str, float, dict[str, int], float]]  # (when, RSS MiB, what moto holds, table data MiB)
 
 
@@ -107,22 +117,24 @@ def _held(when: str, rss: float) -> tuple[str, float, dict[str, int], float]:
     return (when, rss, moto_speed.held_in_memory(), moto_memory.table_data_mib())
 
 
-def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[float], list[tuple[int, float]], Held]:
-    """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED, RSS after
-    every tenth of them (and once all are settled), and RSS with what moto holds store by store
-    at the start, after N/2 and after N (settled)."""
-    posted: dict[str, float] = {}
-    latencies: list[float] = []
+def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[tuple[int, float]], list[tuple[int, float]], Held, list[float]]:
+    """N orders POSTed at `rate` per second; each one's seconds from POST to RELEASED (with its
+    place in the run), RSS after every tenth of them (and once all are settled), and RSS with what
+    moto holds store by store at the start, after N/2 and after N (settled); and the process's CPU
+    seconds at the start and after every tenth (what a tenth's orders cost, background included)."""
+    posted: dict[str, tuple[int, float]] = {}
+    latencies: list[tuple[int, float]] = []
     memory: list[tuple[int, float]] = [(0, rss_mib())]
+    cpu = [time.process_time()]
     held = [_held("start", memory[0][1])]
     step = max(1, n // 10)
     start = time.perf_counter()
 
-    def settle(pending: dict[str, float]) -> None:
-        for order_id, sent in list(pending.items()):
+    def settle(pending: dict[str, tuple[int, float]]) -> None:
+        for order_id, (place, sent) in list(pending.items()):
             stored = order_store().load(order_id)
             if stored.status in SETTLED:
-                latencies.append(_settled_after(stored, sent))
+                latencies.append((place, _settled_after(stored, sent)))
                 del pending[order_id]
 
     for i in range(n):
@@ -130,9 +142,10 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
         sent = time.perf_counter()
         status, answer = http("POST", f"{runtime.api_url}/orders", json.dumps(sample_order(i, run)).encode(), timeout=POST_TIMEOUT)
         if status == 202:
-            posted[answer["order_id"]] = time.time() - (time.perf_counter() - sent)  # when it was sent, wall clock
+            posted[answer["order_id"]] = (i, time.time() - (time.perf_counter() - sent))  # when it was sent, wall clock
         if (i + 1) % step == 0:
             memory.append((i + 1, rss_mib()))
+            cpu.append(time.process_time())
         if i + 1 == n // 2:
             walked = time.perf_counter()
             held.append(_held(f"after {n // 2}", rss_mib()))
@@ -145,7 +158,7 @@ def paced(runtime: LocalRuntime, n: int, rate: float, run: str) -> tuple[list[fl
         time.sleep(0.25)  # the latencies come from the stored timestamps, not from this loop
     memory.append((n, rss_mib()))
     held.append(_held(f"after {n}", memory[-1][1]))
-    return latencies, memory, held
+    return latencies, memory, held, cpu
 
 
 def growth_per_thousand(memory: list[tuple[int, float]]) -> float:
@@ -249,7 +262,7 @@ def main() -> None:
         e2e_released = e2e_statuses["RELEASED"]
         memory["after E"] = rss_mib()
         with heap.FullCollectionTimes() as collections:  # every thread waits out each one (decision 248)
-            latencies, paced_memory, held = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [], [])
+            latencies, paced_memory, held, paced_cpu = paced(runtime, args.paced, args.rate, "p") if args.paced else ([], [], [], [])
 
     b, w, e = n / baseline_s, n / workflow_s, n / e2e_s
     print(f"orders per run: {n}  (no-op baseline: {NOOP_TASKS} Lambda tasks; fulfilment: 4 Lambda tasks + Pass/Choice states)")
@@ -262,7 +275,12 @@ def main() -> None:
     if idle is not None:
         print(f"idle runtime ({args.idle:g} s, schedules {args.schedules}): {idle * 100:.1f} % of a core")
     if latencies:
-        print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(latencies, 50):.2f} s  p95 {percentile(latencies, 95):.2f} s  p99 {percentile(latencies, 99):.2f} s  max {max(latencies):.2f} s  ({len(latencies)} settled)")
+        seconds = [s for _, s in latencies]
+        print(f"P  {args.paced} orders at {args.rate:g}/s, POST → RELEASED: p50 {percentile(seconds, 50):.2f} s  p95 {percentile(seconds, 95):.2f} s  p99 {percentile(seconds, 99):.2f} s  max {max(seconds):.2f} s  ({len(seconds)} settled)")
+        print("   p50/p95 by tenth of P (in the order posted): " + ", ".join(f"{p50:.2f}/{p95:.2f}" for p50, p95 in by_tenth(latencies, args.paced)))
+        per_tenth = max(1, args.paced // 10)
+        # At --rate orders/s one core is what the GIL allows the whole runtime: ms × rate / 1000 of it is busy.
+        print("   CPU ms per order by tenth of P (whole process, while it was posted): " + ", ".join(f"{(b - a) / per_tenth * 1000:.0f}" for a, b in zip(paced_cpu, paced_cpu[1:])))
         collected = collections.seconds
         if collected:
             print(f"   full garbage collections during P: {len(collected)}, {sum(collected):.2f} s in all, longest {max(collected):.3f} s (every thread waits for one)")
