@@ -10,9 +10,10 @@ falls, available rises).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shared.routing import RoutingPlan
 
@@ -127,6 +128,19 @@ def transaction_batches(lines: Sequence[ReservationLine], room: int = TRANSACTIO
         yield batch
 
 
+def warehouse_instant(value: str) -> str:
+    """A WMS/ERP time as one fixed-width UTC string (2026-11-11T10:00:00.000000Z), so that times
+    compare as text in a DynamoDB condition exactly as they compare as instants: "18:00+08:00"
+    is 10:00Z, and "10:00:00.5Z" is after "10:00:00Z" (as sent, the text says the opposite). A
+    time without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 time: {value!r}") from None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class StockSnapshot(BaseModel, defer_build=True):
     """A WMS/ERP count: how many units are physically in the warehouse, as of `as_of`.
 
@@ -136,8 +150,13 @@ class StockSnapshot(BaseModel, defer_build=True):
     sku: str
     warehouse_id: str
     on_hand: int = Field(ge=0)
-    as_of: str = Field(description="ISO-8601 UTC time of the count; older snapshots are ignored")
+    as_of: str = Field(description="ISO-8601 time of the count (UTC when it has no offset); older snapshots are ignored")
     safety_stock: int | None = Field(default=None, ge=0)
+
+    @field_validator("as_of")
+    @classmethod
+    def _instant(cls, value: str) -> str:
+        return warehouse_instant(value)
 
 
 class StockDelta(BaseModel, defer_build=True):
@@ -148,6 +167,19 @@ class StockDelta(BaseModel, defer_build=True):
     warehouse_id: str
     change: int
     reason: str = Field(default="adjustment", max_length=100)
+    occurred_at: str | None = Field(
+        default=None,
+        description=(
+            "ISO-8601 time the movement happened in the warehouse (UTC when it has no offset). A movement at or "
+            "before the count last applied is part of that count: it is recorded, not applied again. Without it, "
+            "a movement is applied whenever it arrives"
+        ),
+    )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _instant(cls, value: str | None) -> str | None:
+        return None if value is None else warehouse_instant(value)
 
     @model_validator(mode="after")
     def _not_zero(self) -> StockDelta:

@@ -35,7 +35,7 @@ def apply_one(record: QueueMessage) -> None:
         signal = after_movement(delta, outcome)
         if outcome == "refused":
             logger.warning("movement would take on hand below zero; not applied", extra=delta.model_dump())
-        else:
+        elif outcome != "counted":  # a counted movement left the stock as the count set it
             mark_stock_changed([delta.sku], channel_sync_store())  # 库存同步: the channels hear of it
     else:
         raise ValueError(f"unsupported detail-type {kind!r}: expected StockSnapshot or StockMovement")

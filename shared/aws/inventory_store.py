@@ -58,6 +58,9 @@ from shared.stock_buckets import (
 )
 
 _LOG = logging.getLogger("oms.inventory")
+# A movement with a time is applied only while the stock's last count is older than it (times are
+# shared.inventory.warehouse_instant's fixed-width UTC text, so text order is time order).
+_AFTER_THE_COUNT = "(attribute_not_exists(as_of) OR as_of < :occurred)"
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
 _WAREHOUSE_CACHE_SECONDS = 60.0
@@ -324,8 +327,7 @@ class InventoryStore:
         On bucketed stock a receipt goes to the emptiest bucket and a decrease to the buckets
         that hold the units (`stock` as read; every bucket write is conditioned on what it
         assumed). The marker comes first, then the stock items."""
-        marker = {"pk": f"STOCKDELTA#{delta.delta_id}", "sk": "APPLIED", **delta.model_dump(), "expires_at_epoch": now_epoch + AUDIT_RETENTION_SECONDS}
-        items: list[dict[str, Any]] = [{"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": "attribute_not_exists(pk)"}}]
+        items = [self._movement_marker(delta, now_epoch)]
         if stock.bucketed:
             return items + self._bucket_movement_items(delta, stock.buckets)
         values = {":d": to_value(delta.change), ":zero": to_value(0), ":sku": to_value(delta.sku), ":wh": to_value(delta.warehouse_id)}
@@ -344,12 +346,25 @@ class InventoryStore:
         if delta.change < 0:
             conditions.append("on_hand >= :taken")
             values[":taken"] = to_value(-delta.change)
+        if delta.occurred_at is not None:  # a count applied since the read may hold it already
+            conditions.append(_AFTER_THE_COUNT)
+            values[":occurred"] = to_value(delta.occurred_at)
         if conditions:
             update["ConditionExpression"] = " AND ".join(conditions)
         items.append({"Update": update})
         if not stock.exists:  # a new single item must not appear next to buckets made meanwhile
             items.append(self._no_buckets_check(delta.sku, delta.warehouse_id))
         return items
+
+    def counted_movement_items(self, delta: StockDelta, now_epoch: int, as_of: str) -> list[dict[str, Any]]:
+        """A movement the count applied as of `as_of` already holds (it happened at or before it):
+        its marker only, saying so, so that a repeat is a duplicate and the stock is left as
+        counted. The count's time only moves forward, so no stock item needs a condition."""
+        return [self._movement_marker(delta, now_epoch, counted_as_of=as_of)]
+
+    def _movement_marker(self, delta: StockDelta, now_epoch: int, **extra: str) -> dict[str, Any]:
+        marker = {"pk": f"STOCKDELTA#{delta.delta_id}", "sk": "APPLIED", **delta.model_dump(exclude_none=True), **extra, "expires_at_epoch": now_epoch + AUDIT_RETENTION_SECONDS}
+        return {"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": "attribute_not_exists(pk)"}}
 
     def _bucket_movement_items(self, delta: StockDelta, buckets: list[StockBucket]) -> list[dict[str, Any]]:
         if delta.change > 0:
@@ -362,6 +377,8 @@ class InventoryStore:
                 (t.bucket, -t.quantity, "attribute_exists(pk) AND on_hand >= :taken AND available >= :unheld", {":taken": t.quantity, ":unheld": t.unheld})
                 for t in takes
             ]
+        if delta.occurred_at is not None:  # every bucket carries the count's as_of
+            plan = [(bucket, change, f"{condition} AND {_AFTER_THE_COUNT}", {**values, ":occurred": delta.occurred_at}) for bucket, change, condition, values in plan]
         return [
             {
                 "Update": {

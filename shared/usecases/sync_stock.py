@@ -18,13 +18,26 @@ def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
 
 
 def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
-    """'applied', 'duplicate' (this delta id was applied before) or 'refused' (on hand would go below 0).
+    """'applied', 'duplicate' (this delta id was applied before), 'counted' (it happened at or
+    before the count last applied, which holds it already: recorded, not applied) or 'refused'
+    (on hand would go below 0).
+
+    Movements and counts travel on a standard queue, in any order: a receipt applied after the
+    count that already held it would count its units twice, and the units could be sold twice.
+    A movement with `occurred_at` is applied only while the stock's count is older (the write is
+    conditioned on it, so a count applied since the read makes the movement look again).
 
     Bucketed stock is read first to choose its buckets; when a bucket changed before the write
     (a reservation took the units a decrease planned on) or the layout changed (a split or a
     merge), the movement is planned again on fresh figures."""
     for _ in range(DELTA_ATTEMPTS):
         stock = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
+        if delta.occurred_at is not None and stock.as_of is not None and delta.occurred_at <= stock.as_of:
+            try:
+                transact_write(inventory.db, inventory.counted_movement_items(delta, int(time.time()), stock.as_of))
+                return "counted"
+            except TransactionCancelled:
+                return "duplicate"  # the marker is the only item: it was there
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
             return "duplicate" if inventory.movement_applied(delta.delta_id) else "refused"
         try:
@@ -34,6 +47,8 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
             if cancelled.failed(0):
                 return "duplicate"
         now = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
+        if now.as_of != stock.as_of:
+            continue  # a count was applied meanwhile: it may hold this movement
         if not stock.bucketed and not now.bucketed and stock.exists == now.exists:
             return "refused"  # the single item as read refused it: on hand would go below 0
     raise StoreUnavailable(f"stock {delta.sku}@{delta.warehouse_id} kept changing while applying movement {delta.delta_id}")

@@ -44,3 +44,16 @@ def test_the_scheduled_sweeper_gives_back_an_expired_hold(runtime):
     eventually(lambda: store.stock_record("E2E-SWEEP", "WH-BJ").available == 10)
     [line] = store.reservations(orphan.order_id)
     assert line.state == "RELEASED"
+
+
+def test_a_receipt_that_arrives_after_the_count_holding_it_is_recorded_not_added(runtime):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="E2E-ORDER", warehouse_id="WH-SH", on_hand=4))
+    publish(runtime, "wms.jiading", "StockSnapshot", {"sku": "E2E-ORDER", "warehouse_id": "WH-SH", "on_hand": 10, "as_of": "2026-11-25T16:00:00+08:00"})
+    eventually(lambda: store.stock_record("E2E-ORDER", "WH-SH").on_hand == 10)
+    # The 6 units were received at 07:55 UTC, so the 08:00 UTC count holds them; the event came late.
+    publish(runtime, "wms.jiading", "StockMovement", {"delta_id": "GRN-E2E-LATE", "sku": "E2E-ORDER", "warehouse_id": "WH-SH", "change": 6, "occurred_at": "2026-11-25T07:55:00Z"})
+    eventually(lambda: store.movement_applied("GRN-E2E-LATE"))
+    assert store.stock_record("E2E-ORDER", "WH-SH").on_hand == 10
+    publish(runtime, "wms.jiading", "StockMovement", {"delta_id": "GRN-E2E-NEXT", "sku": "E2E-ORDER", "warehouse_id": "WH-SH", "change": 3, "occurred_at": "2026-11-25T08:05:00Z"})
+    eventually(lambda: store.stock_record("E2E-ORDER", "WH-SH").on_hand == 13)

@@ -13,6 +13,7 @@ from shared.inventory import ReservationState
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry, transition_entry
 from shared.orders import OrderIn
 from shared.routing import PlannedLine, RoutingPlan, Shipment
+from shared.usecases.sync_stock import apply_snapshot
 
 _counter = iter(range(1, 1_000_000))
 
@@ -102,3 +103,13 @@ def query_partition_all_reservations() -> list[dict]:
     store = inventory_store()
     items = store.db.scan(TableName=store.table)["Items"]
     return [dynamo.from_item(i) for i in items if i["pk"]["S"].startswith("RESERVATION#")]
+
+
+def count_lands_after_the_read(monkeypatch, store, snapshot) -> None:
+    """The race of a movement and a count: the store's next stock read returns the stock as it was
+    before `snapshot` was applied (what a movement read just before the count landed); later reads
+    are fresh."""
+    stale = [store.warehouse_stock(snapshot.sku, snapshot.warehouse_id)]
+    assert apply_snapshot(snapshot, store) == "applied"
+    fresh = store.warehouse_stock
+    monkeypatch.setattr(store, "warehouse_stock", lambda sku, warehouse_id, **kw: stale.pop() if stale else fresh(sku, warehouse_id, **kw))

@@ -25,7 +25,7 @@ from shared.usecases.settle_reservations import commit_shipment, release_reserva
 from shared.usecases.stock_allocation import reserve_lines
 from shared.usecases.sweep_reservations import sweep_expired_reservations
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
-from tests.integration.inventory_books import assert_books_balance, race, routed_order, units_won
+from tests.integration.inventory_books import assert_books_balance, count_lands_after_the_read, race, routed_order, units_won
 
 
 
@@ -227,7 +227,7 @@ def test_a_count_on_bucketed_stock_keeps_every_reservation_even_one_racing_it(aw
     stock = store.warehouse_stock("COUNT-1", "WH-A")
     total = stock.total()
     assert (total.on_hand, total.reserved, total.safety_stock) == (60, 9 + 16, 3)
-    assert [b.safety_stock for b in stock.buckets] == [3, 0, 0, 0] and stock.as_of == "2026-11-11T10:00:00Z"
+    assert [b.safety_stock for b in stock.buckets] == [3, 0, 0, 0] and stock.as_of == "2026-11-11T10:00:00.000000Z"
     assert_books_balance([("COUNT-1", "WH-A")])
 
     older = StockSnapshot(sku="COUNT-1", warehouse_id="WH-A", on_hand=1, as_of="2026-11-11T09:00:00Z")
@@ -251,6 +251,18 @@ def test_movements_on_bucketed_stock_refill_the_emptiest_bucket_and_take_from_th
     assert apply_delta(StockDelta(delta_id="DMG-B1", sku="MOVE-B", warehouse_id="WH-A", change=-10), store) == "duplicate"
     assert store.stock_record("MOVE-B", "WH-A").on_hand == 7
     assert store.warehouse_stock("MOVE-B", "WH-A").record is None  # no single item appeared next to the buckets
+
+
+def test_a_movement_a_count_holds_already_is_not_applied_again_on_bucketed_stock(aws, monkeypatch):
+    store = bucketed("MOVE-C", on_hand=12, buckets=3)
+    count_lands_after_the_read(monkeypatch, store, StockSnapshot(sku="MOVE-C", warehouse_id="WH-A", on_hand=30, as_of="2026-11-11T10:00:00Z"))
+    held = StockDelta(delta_id="GRN-C1", sku="MOVE-C", warehouse_id="WH-A", change=18, occurred_at="2026-11-11T09:59:00Z")
+    assert apply_delta(held, store) == "counted"
+    assert store.stock_record("MOVE-C", "WH-A").on_hand == 30
+    after = StockDelta(delta_id="DMG-C1", sku="MOVE-C", warehouse_id="WH-A", change=-3, occurred_at="2026-11-11T10:01:00Z")
+    assert apply_delta(after, store) == "applied"
+    assert store.stock_record("MOVE-C", "WH-A").on_hand == 27
+    assert_books_balance([("MOVE-C", "WH-A")])
 
 
 def test_routing_sees_one_summed_level_per_bucketed_warehouse(aws):

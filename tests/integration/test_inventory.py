@@ -22,7 +22,7 @@ from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.settle_reservations import commit_shipment, release_reservation
 from shared.usecases.sweep_reservations import sweep_expired_reservations
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
-from tests.integration.inventory_books import assert_books_balance, race, routed_order, units_won
+from tests.integration.inventory_books import assert_books_balance, count_lands_after_the_read, race, routed_order, units_won
 
 
 def test_forty_threads_racing_for_scarce_stock_never_oversell(aws):
@@ -162,3 +162,47 @@ def test_movements_apply_once_and_never_below_zero(aws):
     assert store.stock_record("MOV-1", "WH-A").on_hand == 17
     assert store.stock_record("MOV-2", "WH-A").available == 3
     assert_books_balance([("MOV-1", "WH-A"), ("MOV-2", "WH-A")])
+
+
+def test_a_movement_the_applied_count_already_holds_is_recorded_not_applied_again(aws):
+    """Counts and movements come on a standard queue, in any order: a receipt that reaches oms
+    after the count that included it would otherwise add its units twice (sold twice)."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="ORD-1", warehouse_id="WH-A", on_hand=5))
+    assert apply_snapshot(StockSnapshot(sku="ORD-1", warehouse_id="WH-A", on_hand=17, as_of="2026-11-11T10:00:00Z"), store) == "applied"
+    receipt = StockDelta(delta_id="GRN-7", sku="ORD-1", warehouse_id="WH-A", change=12, occurred_at="2026-11-11T17:58:00+08:00")
+    assert apply_delta(receipt, store) == "counted"  # 09:58 UTC: the 10:00 count holds its 12 units
+    assert apply_delta(receipt, store) == "duplicate"
+    assert store.stock_record("ORD-1", "WH-A").on_hand == 17
+    assert store.movement_applied("GRN-7")
+    later = StockDelta(delta_id="ADJ-8", sku="ORD-1", warehouse_id="WH-A", change=-2, occurred_at="2026-11-11T10:00:00.5Z")
+    assert apply_delta(later, store) == "applied"  # half a second after the count: not in it
+    assert apply_delta(StockDelta(delta_id="GRN-9", sku="ORD-1", warehouse_id="WH-A", change=4), store) == "applied"  # no time: applied
+    assert store.stock_record("ORD-1", "WH-A").on_hand == 19
+    assert_books_balance([("ORD-1", "WH-A")])
+
+
+def test_a_movement_read_before_a_count_that_holds_it_is_not_applied_on_top(aws, monkeypatch):
+    """The race: the movement reads the stock (no count yet), the count is applied, then the
+    movement writes. Its write is conditioned on the count being older, so it looks again."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="ORD-2", warehouse_id="WH-A", on_hand=5, safety_stock=1))
+    count_lands_after_the_read(monkeypatch, store, StockSnapshot(sku="ORD-2", warehouse_id="WH-A", on_hand=20, as_of="2026-11-11T10:00:00Z"))
+    receipt = StockDelta(delta_id="GRN-10", sku="ORD-2", warehouse_id="WH-A", change=15, occurred_at="2026-11-11T09:30:00Z")
+    assert apply_delta(receipt, store) == "counted"
+    record = store.stock_record("ORD-2", "WH-A")
+    assert (record.on_hand, record.available) == (20, 19)
+    assert_books_balance([("ORD-2", "WH-A")])
+
+
+def test_count_times_compare_as_instants_whatever_their_offset_or_precision(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="ORD-3", warehouse_id="WH-A", on_hand=5))
+    assert apply_snapshot(StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=10, as_of="2026-11-11T10:00:00.5Z"), store) == "applied"
+    # As text both sort after "…10:00:00.5Z"; as instants neither is newer.
+    assert apply_snapshot(StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=1, as_of="2026-11-11T10:00:00Z"), store) == "stale"
+    assert apply_snapshot(StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=2, as_of="2026-11-11T18:00:00+08:00"), store) == "stale"
+    assert apply_snapshot(StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=12, as_of="2026-11-11T18:00:01+08:00"), store) == "applied"
+    assert store.stock_record("ORD-3", "WH-A").on_hand == 12
+    with pytest.raises(ValueError, match="not an ISO-8601 time"):
+        StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=1, as_of="yesterday")

@@ -32,9 +32,10 @@ def test_receipts_signal_and_decreases_refusals_do_not():
     assert after_movement(receipt, "applied") == RestockSignal(sku="S", warehouse_id="W", trigger="movement:GRN-1")
     assert after_movement(receipt, "duplicate") is not None  # a re-delivery after a failed send signals again
     assert after_movement(receipt, "refused") is None
+    assert after_movement(receipt, "counted") is None  # the count that held it signalled already
     assert after_movement(StockDelta(delta_id="ADJ", sku="S", warehouse_id="W", change=-1), "applied") is None
     count = StockSnapshot(sku="S", warehouse_id="W", on_hand=4, as_of="2026-11-11T00:00:00Z")
-    assert after_count(count, "created").trigger == "count:S:W:2026-11-11T00:00:00Z"
+    assert after_count(count, "created").trigger == "count:S:W:2026-11-11T00:00:00.000000Z"  # one text per instant
     assert after_count(count, "stale") is None and after_count(count.model_copy(update={"on_hand": 0}), "applied") is None
     long = RestockSignal(sku="S", trigger="movement:" + "x" * 200)
     assert len(long.deduplication_id) <= 128 and long.continued("t").deduplication_id != long.deduplication_id
