@@ -17,7 +17,7 @@ from typing import Any
 from shared.aws import reservation_records
 from shared.aws.dynamo import TransactionCancelled, transact_write, to_item, to_value
 from shared.aws.inventory_store import InventoryStore, stock_key
-from shared.inventory import AUDIT_RETENTION_SECONDS, ReservationLine, ReservationState, StockDelta
+from shared.inventory import AUDIT_RETENTION_SECONDS, ReservationLine, ReservationState, StockDelta, warehouse_instant
 from shared.usecases.sync_stock import apply_delta
 
 
@@ -71,15 +71,25 @@ def give_back_units(inventory: InventoryStore, line: ReservationLine, units: int
     return True
 
 
-def restock(inventory: InventoryStore, receipt_id: str, warehouse_id: str, sku: str, sellable: int, unsellable: int) -> dict[str, str]:
-    """Applies one SKU of a return receipt, each part once however often the receipt arrives."""
+def restock(inventory: InventoryStore, receipt_id: str, warehouse_id: str, sku: str, sellable: int, unsellable: int, received_at: str | None = None) -> dict[str, str]:
+    """Applies one SKU of a return receipt, each part once however often the receipt arrives. The
+    sellable units are a movement at the receipt's time: a count taken after it holds them
+    already (decision 251). A receipt time that is not an ISO-8601 time is not used (the units are
+    added when the receipt arrives, as without one)."""
     outcome: dict[str, str] = {}
     if sellable:
-        delta = StockDelta(delta_id=f"return:{receipt_id}:{sku}", sku=sku, warehouse_id=warehouse_id, change=sellable, reason="return received, sellable")
+        delta = StockDelta(delta_id=f"return:{receipt_id}:{sku}", sku=sku, warehouse_id=warehouse_id, change=sellable, reason="return received, sellable", occurred_at=_iso_or_none(received_at))
         outcome["sellable"] = apply_delta(delta, inventory)
     if unsellable:
         outcome["unsellable"] = _count_damaged(inventory, receipt_id, warehouse_id, sku, unsellable)
     return outcome
+
+
+def _iso_or_none(value: str | None) -> str | None:
+    try:
+        return None if value is None else warehouse_instant(value)
+    except ValueError:
+        return None
 
 
 def damaged(inventory: InventoryStore, sku: str, warehouse_id: str) -> int:

@@ -17,8 +17,10 @@ from shared.aftersales.usecases.intercept import InterceptAnswer, answer_interce
 from shared.aftersales.usecases.returns import ReturnReceipt, receive_return
 from shared.aws.messaging import publish
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
+from shared.inventory import StockSnapshot
 from shared.lifecycle import Actor, ActorKind
 from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
+from shared.usecases.sync_stock import apply_snapshot
 from tests.integration.conftest import drain
 from tests.integration.test_operations import drive
 
@@ -114,6 +116,19 @@ def test_return_receipts_restock_once_and_refuse_what_was_not_expected(deps, sha
     assert tea("on_hand") == on_hand + 1 and order_store().load(order_id).status == "RETURNED"
     [record] = AfterSalesStore().refunds(order_id)
     assert record.outcome == "returned"
+
+
+def test_returned_units_a_later_count_holds_already_are_not_added_again(deps, shanghai_order):
+    order_id = drive(shanghai_order, "RELEASED")
+    apply_parcel_update("ParcelShipped", ParcelUpdate(order_id=order_id, warehouse_id="WH-SH", occurred_at="2026-11-25T10:00:00Z"), "wms.jiading", order_store(), inventory_store())
+    assert apply_refund(ask(shanghai_order, "RF-9", lines=[{"sku": "TEA-LONGJING-250G"}]), CHANNEL, deps) == "return_expected"
+    [rma] = AfterSalesStore().rmas(order_id)
+    # The warehouse took the parcel back at 19:30 China time and counted the shelf at 20:00; the count came first.
+    count = StockSnapshot(sku="TEA-LONGJING-250G", warehouse_id="WH-SH", on_hand=tea("on_hand") + 2, as_of="2026-11-25T12:00:00Z")
+    assert apply_snapshot(count, inventory_store()) == "applied"
+    receipt = ReturnReceipt(order_id=order_id, rma_id=rma.rma_id, warehouse_id="WH-SH", receipt_id="RR-9", lines=[{"sku": "TEA-LONGJING-250G", "sellable": 2}], received_at="2026-11-25T19:30:00+08:00")
+    assert receive_return(receipt, "wms.jiading", deps) == "received"
+    assert tea("on_hand") == count.on_hand and order_store().load(order_id).status == "RETURNED"
 
 
 def again(receipt: ReturnReceipt, receipt_id: str, lines: list[dict]) -> ReturnReceipt:

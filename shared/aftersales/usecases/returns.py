@@ -84,7 +84,7 @@ def receive_return(receipt: ReturnReceipt, source: str, deps: AfterSales) -> str
         _check(receipt, rma)
     mark_stock_changed([line.sku for line in receipt.lines if line.sellable], channel_sync_store())  # back on sale: the channels see it (decision 125)
     for line in receipt.lines:  # each receipt's units once, however often it arrives
-        restock(deps.inventory, receipt.receipt_id, receipt.warehouse_id, line.sku, line.sellable, line.unsellable)
+        restock(deps.inventory, receipt.receipt_id, receipt.warehouse_id, line.sku, line.sellable, line.unsellable, receipt.received_at)
     if receipt.receipt_id in rma.receipts:
         return "duplicate"
     return on_version_conflict(lambda: _record(receipt, actor, deps))
