@@ -8,6 +8,7 @@
   pk = RESERVATION#<order_id> sk = ORDER#<version>    the lines reserved with the order's status
                                                       change, in one record (reservation_records.py)
   pk = STOCKDELTA#<delta_id>  sk = APPLIED            marks a WMS/ERP movement as applied once
+                                                      (counts and movements: stock_counts.py)
   pk = PACKAGES#<yyyy-mm-dd>#<shard> sk = <warehouse_id>  packages reserved that China day (daily
                                                       capacity), write-sharded: every reservation
                                                       adds one, so one key per day was the hottest
@@ -43,24 +44,13 @@ from shared.inventory import (
     ReservationLine,
     ReservationState,
     StockBucket,
-    StockDelta,
     StockRecord,
-    StockSnapshot,
 )
 from shared.routing.model import RoutingPlan, StockLevel, Warehouse
 from shared.routing.network import CHINA_TIME
-from shared.stock_buckets import (
-    SAFETY_BUCKET,
-    WarehouseStock,
-    receiving_bucket,
-    spread_count,
-    take_from_buckets,
-)
+from shared.stock_buckets import WarehouseStock
 
 _LOG = logging.getLogger("oms.inventory")
-# A movement with a time is applied only while the stock's last count is older than it (times are
-# shared.inventory.warehouse_instant's fixed-width UTC text, so text order is time order).
-_AFTER_THE_COUNT = "(attribute_not_exists(as_of) OR as_of < :occurred)"
 TABLE_ENV = "INVENTORY_TABLE"
 EXPIRY_INDEX = "by_expiry"
 _WAREHOUSE_CACHE_SECONDS = 60.0
@@ -142,14 +132,14 @@ class InventoryStore:
 
     def stock_record(self, sku: str, warehouse_id: str) -> StockRecord | None:
         """The warehouse's figures: its single record, or its buckets summed."""
-        item = self._get(f"STOCK#{sku}", warehouse_id)
+        item = self.item(f"STOCK#{sku}", warehouse_id)
         if item:
             return StockRecord.model_validate(item)
         return self.warehouse_stock(sku, warehouse_id).total()
 
     def stored_available(self, sku: str, warehouse_id: str, bucket: int | None = None) -> int | None:
         """The `available` attribute as stored (the invariant tests compare it with the identity)."""
-        item = self._get(**stock_key(sku, warehouse_id, bucket))
+        item = self.item(**stock_key(sku, warehouse_id, bucket))
         return item["available"] if item else None
 
     def warehouse_stock(self, sku: str, warehouse_id: str, *, consistent: bool = True) -> WarehouseStock:
@@ -192,8 +182,8 @@ class InventoryStore:
         if stock.record is None:
             raise ValueError(f"{stock.sku}@{stock.warehouse_id}: no single stock item to split")
         items = [self._unchanged_delete(stock.record, None)]
-        items += [self._new_stock_put(bucket, stock.as_of, {"bucket": bucket.bucket, "bucket_count": len(buckets)}) for bucket in buckets]
-        split = self._all_or_nothing(items)
+        items += [self.new_stock_put(bucket, stock.as_of, {"bucket": bucket.bucket, "bucket_count": len(buckets)}) for bucket in buckets]
+        split = self.all_or_nothing(items)
         self._remember_layout(stock.sku, stock.warehouse_id, split)
         return split
 
@@ -201,8 +191,8 @@ class InventoryStore:
         """Replaces the buckets by one item in one transaction, provided every bucket is still as
         read and holds no reservation. False when one changed in between (nothing written)."""
         items = [self._unchanged_delete(bucket, bucket.bucket) for bucket in stock.buckets]
-        items.append(self._new_stock_put(merged, stock.as_of, {}))
-        merged_now = self._all_or_nothing(items)
+        items.append(self.new_stock_put(merged, stock.as_of, {}))
+        merged_now = self.all_or_nothing(items)
         self._remember_layout(stock.sku, stock.warehouse_id, not merged_now)
         return merged_now
 
@@ -220,186 +210,19 @@ class InventoryStore:
             }
         }
 
-    def _new_stock_put(self, record: StockRecord, as_of: str | None, extra: dict[str, Any]) -> dict[str, Any]:
+    def new_stock_put(self, record: StockRecord, as_of: str | None, extra: dict[str, Any]) -> dict[str, Any]:
         fields = record.model_dump(exclude={"bucket"})  # a bucket's number comes with `extra`
         item = {**stock_key(record.sku, record.warehouse_id, extra.get("bucket")), **fields, "available": record.available, **extra}
         if as_of:
             item["as_of"] = as_of
         return {"Put": {"TableName": self.table, "Item": to_item(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def _all_or_nothing(self, items: list[dict[str, Any]]) -> bool:
+    def all_or_nothing(self, items: list[dict[str, Any]]) -> bool:
         try:
             transact_write(self.db, items)
             return True
         except TransactionCancelled:
             return False
-
-    def apply_snapshot(self, snapshot: StockSnapshot) -> str:
-        """Sets on_hand from a count, keeping every reservation. Returns 'applied', 'created' or
-        'stale' (a newer count was applied already). A bucketed warehouse's count is spread over
-        its buckets, each keeping its own reservations."""
-        for _ in range(5):  # safety stock, a bucket's reservations or the layout may change meanwhile
-            stock = self.warehouse_stock(snapshot.sku, snapshot.warehouse_id)
-            if stock.bucketed:
-                outcome = self._count_buckets(snapshot, stock.buckets)
-            elif stock.record is not None:
-                outcome = self._count_record(snapshot, stock.record)
-            else:
-                outcome = self._create_counted(snapshot)
-            if outcome:
-                return outcome
-        raise RuntimeError(f"stock {snapshot.sku}@{snapshot.warehouse_id} kept changing while applying a snapshot")
-
-    def _create_counted(self, snapshot: StockSnapshot) -> str | None:
-        record = StockRecord(sku=snapshot.sku, warehouse_id=snapshot.warehouse_id, on_hand=snapshot.on_hand, safety_stock=snapshot.safety_stock or 0)
-        created = self._new_stock_put(record, snapshot.as_of, {})
-        return "created" if self._all_or_nothing([created, self._no_buckets_check(snapshot.sku, snapshot.warehouse_id)]) else None
-
-    def _count_record(self, snapshot: StockSnapshot, current: StockRecord) -> str | None:
-        key = stock_key(snapshot.sku, snapshot.warehouse_id)
-        safety = current.safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
-        try:
-            self.db.update_item(
-                TableName=self.table,
-                Key=to_item(key),
-                # available = count − safety − reserved, with reserved read inside the write
-                UpdateExpression="SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
-                ConditionExpression="safety_stock = :old_safety AND (attribute_not_exists(as_of) OR as_of < :as_of)",
-                ExpressionAttributeValues={
-                    ":count": to_value(snapshot.on_hand),
-                    ":safety": to_value(safety),
-                    ":free": to_value(snapshot.on_hand - safety),
-                    ":old_safety": to_value(current.safety_stock),
-                    ":as_of": to_value(snapshot.as_of),
-                },
-            )
-            return "applied"
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-        return self._stale_or_retry(snapshot, key)
-
-    def _count_buckets(self, snapshot: StockSnapshot, buckets: list[StockBucket]) -> str | None:
-        """Every bucket in one transaction: on hand = its reserved (+ the safety stock on bucket 0)
-        + an even share of the rest. `reserved` is read inside each write, so a reservation made
-        since our read is kept; one that would leave its bucket below what we planned cancels
-        the transaction instead (`reserved <= :cap`), and the count is spread again."""
-        safety = buckets[SAFETY_BUCKET].safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
-        safety_of = {b.bucket: safety if b.bucket == SAFETY_BUCKET else 0 for b in buckets}
-        on_hands = spread_count(snapshot.on_hand, [b.reserved + safety_of[b.bucket] for b in buckets])
-        items = []
-        for bucket, on_hand in zip(buckets, on_hands):
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table,
-                        "Key": to_item(stock_key(bucket.sku, bucket.warehouse_id, bucket.bucket)),
-                        "UpdateExpression": "SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
-                        "ConditionExpression": (
-                            "bucket_count = :buckets AND safety_stock = :old_safety AND reserved <= :cap "
-                            "AND (attribute_not_exists(as_of) OR as_of < :as_of)"
-                        ),
-                        "ExpressionAttributeValues": {
-                            ":count": to_value(on_hand),
-                            ":safety": to_value(safety_of[bucket.bucket]),
-                            ":free": to_value(on_hand - safety_of[bucket.bucket]),
-                            ":buckets": to_value(len(buckets)),
-                            ":old_safety": to_value(bucket.safety_stock),
-                            ":cap": to_value(max(bucket.reserved, on_hand - safety_of[bucket.bucket])),
-                            ":as_of": to_value(snapshot.as_of),
-                        },
-                    }
-                }
-            )
-        if self._all_or_nothing(items):
-            return "applied"
-        return self._stale_or_retry(snapshot, stock_key(snapshot.sku, snapshot.warehouse_id, buckets[0].bucket))
-
-    def _stale_or_retry(self, snapshot: StockSnapshot, key: dict[str, str]) -> str | None:
-        latest = self._get(key["pk"], key["sk"]) or {}
-        return "stale" if latest.get("as_of", "") >= snapshot.as_of else None
-
-    def movement_applied(self, delta_id: str) -> bool:
-        return self._get(f"STOCKDELTA#{delta_id}", "APPLIED") is not None
-
-    def delta_items(self, delta: StockDelta, now_epoch: int, stock: WarehouseStock) -> list[dict[str, Any]]:
-        """A movement applied once (the marker fails on a repeat), never driving on_hand below 0.
-        On bucketed stock a receipt goes to the emptiest bucket and a decrease to the buckets
-        that hold the units (`stock` as read; every bucket write is conditioned on what it
-        assumed). The marker comes first, then the stock items."""
-        items = [self._movement_marker(delta, now_epoch)]
-        if stock.bucketed:
-            return items + self._bucket_movement_items(delta, stock.buckets)
-        values = {":d": to_value(delta.change), ":zero": to_value(0), ":sku": to_value(delta.sku), ":wh": to_value(delta.warehouse_id)}
-        update: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": to_item(stock_key(delta.sku, delta.warehouse_id)),
-            "UpdateExpression": (
-                "SET on_hand = if_not_exists(on_hand, :zero) + :d, available = if_not_exists(available, :zero) + :d, "
-                "reserved = if_not_exists(reserved, :zero), safety_stock = if_not_exists(safety_stock, :zero), "
-                "sku = :sku, warehouse_id = :wh"
-            ),
-            "ExpressionAttributeValues": values,
-        }
-        # The item as read must still be there: a split in between moved its stock to buckets.
-        conditions = ["attribute_exists(pk)"] if stock.exists else []
-        if delta.change < 0:
-            conditions.append("on_hand >= :taken")
-            values[":taken"] = to_value(-delta.change)
-        if delta.occurred_at is not None:  # a count applied since the read may hold it already
-            conditions.append(_AFTER_THE_COUNT)
-            values[":occurred"] = to_value(delta.occurred_at)
-        if conditions:
-            update["ConditionExpression"] = " AND ".join(conditions)
-        items.append({"Update": update})
-        if not stock.exists:  # a new single item must not appear next to buckets made meanwhile
-            items.append(self._no_buckets_check(delta.sku, delta.warehouse_id))
-        return items
-
-    def counted_movement_items(self, delta: StockDelta, now_epoch: int, as_of: str) -> list[dict[str, Any]]:
-        """A movement the count applied as of `as_of` already holds (it happened at or before it):
-        its marker only, saying so, so that a repeat is a duplicate and the stock is left as
-        counted. The count's time only moves forward, so no stock item needs a condition."""
-        return [self._movement_marker(delta, now_epoch, counted_as_of=as_of)]
-
-    def _movement_marker(self, delta: StockDelta, now_epoch: int, **extra: str) -> dict[str, Any]:
-        marker = {"pk": f"STOCKDELTA#{delta.delta_id}", "sk": "APPLIED", **delta.model_dump(exclude_none=True), **extra, "expires_at_epoch": now_epoch + AUDIT_RETENTION_SECONDS}
-        return {"Put": {"TableName": self.table, "Item": to_item(marker), "ConditionExpression": "attribute_not_exists(pk)"}}
-
-    def _bucket_movement_items(self, delta: StockDelta, buckets: list[StockBucket]) -> list[dict[str, Any]]:
-        if delta.change > 0:
-            plan = [(receiving_bucket(buckets), delta.change, "attribute_exists(pk)", {})]
-        else:
-            takes = take_from_buckets(-delta.change, buckets)
-            if takes is None:
-                raise ValueError(f"{delta.sku}@{delta.warehouse_id}: buckets hold less than {-delta.change} on hand")
-            plan = [
-                (t.bucket, -t.quantity, "attribute_exists(pk) AND on_hand >= :taken AND available >= :unheld", {":taken": t.quantity, ":unheld": t.unheld})
-                for t in takes
-            ]
-        if delta.occurred_at is not None:  # every bucket carries the count's as_of
-            plan = [(bucket, change, f"{condition} AND {_AFTER_THE_COUNT}", {**values, ":occurred": delta.occurred_at}) for bucket, change, condition, values in plan]
-        return [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": to_item(stock_key(delta.sku, delta.warehouse_id, bucket)),
-                    "UpdateExpression": "SET on_hand = on_hand + :d, available = available + :d",
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": {":d": to_value(change), **{k: to_value(v) for k, v in values.items()}},
-                }
-            }
-            for bucket, change, condition, values in plan
-        ]
-
-    def _no_buckets_check(self, sku: str, warehouse_id: str) -> dict[str, Any]:
-        return {
-            "ConditionCheck": {
-                "TableName": self.table,
-                "Key": to_item(stock_key(sku, warehouse_id, SAFETY_BUCKET)),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
 
     # -- reservations ------------------------------------------------------------------------
 
@@ -581,6 +404,6 @@ class InventoryStore:
     def _line_key(line: ReservationLine) -> dict[str, str]:
         return reservation_records.record_key(line)
 
-    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+    def item(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self.db.get_item(TableName=self.table, Key=to_item({"pk": pk, "sk": sk}), ConsistentRead=True)
         return from_item(response["Item"]) if "Item" in response else None

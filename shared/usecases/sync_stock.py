@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from shared.aws import stock_counts
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.errors import StoreUnavailable
@@ -14,7 +15,7 @@ DELTA_ATTEMPTS = 5
 
 
 def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
-    return inventory.apply_snapshot(snapshot)
+    return stock_counts.apply_snapshot(inventory, snapshot)
 
 
 def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
@@ -34,14 +35,14 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
         stock = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
         if delta.occurred_at is not None and stock.as_of is not None and delta.occurred_at <= stock.as_of:
             try:
-                transact_write(inventory.db, inventory.counted_movement_items(delta, int(time.time()), stock.as_of))
+                transact_write(inventory.db, stock_counts.counted_movement_items(inventory, delta, int(time.time()), stock.as_of))
                 return "counted"
             except TransactionCancelled:
                 return "duplicate"  # the marker is the only item: it was there
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
-            return "duplicate" if inventory.movement_applied(delta.delta_id) else "refused"
+            return "duplicate" if stock_counts.movement_applied(inventory, delta.delta_id) else "refused"
         try:
-            transact_write(inventory.db, inventory.delta_items(delta, int(time.time()), stock))
+            transact_write(inventory.db, stock_counts.delta_items(inventory, delta, int(time.time()), stock))
             return "applied"
         except TransactionCancelled as cancelled:
             if cancelled.failed(0):

@@ -2,6 +2,7 @@ import json
 import time
 
 from shared.aws.dynamo import transact_write
+from shared.aws import stock_counts
 from shared.aws.stores import inventory_store
 from shared.inventory import ReservationLine, StockRecord
 
@@ -53,7 +54,7 @@ def test_a_receipt_that_arrives_after_the_count_holding_it_is_recorded_not_added
     eventually(lambda: store.stock_record("E2E-ORDER", "WH-SH").on_hand == 10)
     # The 6 units were received at 07:55 UTC, so the 08:00 UTC count holds them; the event came late.
     publish(runtime, "wms.jiading", "StockMovement", {"delta_id": "GRN-E2E-LATE", "sku": "E2E-ORDER", "warehouse_id": "WH-SH", "change": 6, "occurred_at": "2026-11-25T07:55:00Z"})
-    eventually(lambda: store.movement_applied("GRN-E2E-LATE"))
+    eventually(lambda: stock_counts.movement_applied(store, "GRN-E2E-LATE"))
     assert store.stock_record("E2E-ORDER", "WH-SH").on_hand == 10
     publish(runtime, "wms.jiading", "StockMovement", {"delta_id": "GRN-E2E-NEXT", "sku": "E2E-ORDER", "warehouse_id": "WH-SH", "change": 3, "occurred_at": "2026-11-25T08:05:00Z"})
     eventually(lambda: store.stock_record("E2E-ORDER", "WH-SH").on_hand == 13)

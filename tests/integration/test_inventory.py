@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared.aws import stock_counts
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import iso, utc_now
 from shared.errors import StockShortage
@@ -174,7 +175,7 @@ def test_a_movement_the_applied_count_already_holds_is_recorded_not_applied_agai
     assert apply_delta(receipt, store) == "counted"  # 09:58 UTC: the 10:00 count holds its 12 units
     assert apply_delta(receipt, store) == "duplicate"
     assert store.stock_record("ORD-1", "WH-A").on_hand == 17
-    assert store.movement_applied("GRN-7")
+    assert stock_counts.movement_applied(store, "GRN-7")
     later = StockDelta(delta_id="ADJ-8", sku="ORD-1", warehouse_id="WH-A", change=-2, occurred_at="2026-11-11T10:00:00.5Z")
     assert apply_delta(later, store) == "applied"  # half a second after the count: not in it
     assert apply_delta(StockDelta(delta_id="GRN-9", sku="ORD-1", warehouse_id="WH-A", change=4), store) == "applied"  # no time: applied
