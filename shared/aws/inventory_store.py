@@ -181,7 +181,7 @@ class InventoryStore:
         read and holds no reservation. False when it changed in between (nothing written)."""
         if stock.record is None:
             raise ValueError(f"{stock.sku}@{stock.warehouse_id}: no single stock item to split")
-        items = [self._unchanged_delete(stock.record, None)]
+        items = [self._unchanged_delete(stock.record, None, stock.as_of)]
         items += [self.new_stock_put(bucket, stock.as_of, {"bucket": bucket.bucket, "bucket_count": len(buckets)}) for bucket in buckets]
         split = self.all_or_nothing(items)
         self._remember_layout(stock.sku, stock.warehouse_id, split)
@@ -190,23 +190,26 @@ class InventoryStore:
     def merge_stock(self, stock: WarehouseStock, merged: StockRecord) -> bool:
         """Replaces the buckets by one item in one transaction, provided every bucket is still as
         read and holds no reservation. False when one changed in between (nothing written)."""
-        items = [self._unchanged_delete(bucket, bucket.bucket) for bucket in stock.buckets]
+        items = [self._unchanged_delete(bucket, bucket.bucket, stock.as_of) for bucket in stock.buckets]
         items.append(self.new_stock_put(merged, stock.as_of, {}))
         merged_now = self.all_or_nothing(items)
         self._remember_layout(stock.sku, stock.warehouse_id, not merged_now)
         return merged_now
 
-    def _unchanged_delete(self, record: StockRecord, bucket: int | None) -> dict[str, Any]:
+    def _unchanged_delete(self, record: StockRecord, bucket: int | None, as_of: str | None) -> dict[str, Any]:
+        """Deletes a stock item still as read, its count's time included: the new items copy that
+        time, and a count landing in between with the same on hand must not be set back (a
+        movement that count holds would then be applied again, decision 251)."""
+        values = {":on_hand": to_value(record.on_hand), ":none": to_value(0), ":safety": to_value(record.safety_stock)}
+        counted = "attribute_not_exists(as_of)"
+        if as_of is not None:
+            counted, values[":as_of"] = "as_of = :as_of", to_value(as_of)
         return {
             "Delete": {
                 "TableName": self.table,
                 "Key": to_item(stock_key(record.sku, record.warehouse_id, bucket)),
-                "ConditionExpression": "on_hand = :on_hand AND reserved = :none AND safety_stock = :safety",
-                "ExpressionAttributeValues": {
-                    ":on_hand": to_value(record.on_hand),
-                    ":none": to_value(0),
-                    ":safety": to_value(record.safety_stock),
-                },
+                "ConditionExpression": f"on_hand = :on_hand AND reserved = :none AND safety_stock = :safety AND {counted}",
+                "ExpressionAttributeValues": values,
             }
         }
 

@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from shared.aws.dynamo import to_item, to_value
 from shared.aws.inventory_store import InventoryStore, stock_key
-from shared.inventory import AUDIT_RETENTION_SECONDS, StockBucket, StockDelta, StockRecord, StockSnapshot
+from shared.inventory import AUDIT_RETENTION_SECONDS, StockBucket, StockDelta, StockRecord, StockSnapshot, warehouse_instant
 from shared.stock_buckets import SAFETY_BUCKET, WarehouseStock, receiving_bucket, spread_count, take_from_buckets
 
 # A movement with a time is applied only while the stock's last count is older than it.
@@ -121,6 +121,42 @@ def _stale_or_retry(store: InventoryStore, snapshot: StockSnapshot, key: dict[st
 
 def movement_applied(store: InventoryStore, delta_id: str) -> bool:
     return store.item(f"STOCKDELTA#{delta_id}", "APPLIED") is not None
+
+
+def repeat_outcome(store: InventoryStore, delta_id: str) -> str:
+    """What a movement found already marked was: 'counted' when a count held it (no restock
+    signal, no change for the channels), 'duplicate' when it was applied."""
+    marker = store.item(f"STOCKDELTA#{delta_id}", "APPLIED") or {}
+    return "counted" if "counted_as_of" in marker else "duplicate"
+
+
+def canonical_count_time(store: InventoryStore, stock: WarehouseStock) -> bool:
+    """Rewrites a count time stored as sent (before decision 251: "…T18:00:00+08:00") to the
+    fixed-width UTC text every comparison now assumes, on the single item or every bucket, each
+    only while it still holds the old text. True when it rewrote (read the stock again); a time
+    that is not ISO-8601 at all is left (it compares as before)."""
+    if stock.as_of is None:
+        return False
+    try:
+        canonical = warehouse_instant(stock.as_of)
+    except ValueError:
+        return False
+    if canonical == stock.as_of:
+        return False
+    keys = [stock_key(b.sku, b.warehouse_id, b.bucket) for b in stock.buckets] or [stock_key(stock.sku, stock.warehouse_id)]
+    for key in keys:
+        try:
+            store.db.update_item(
+                TableName=store.table,
+                Key=to_item(key),
+                UpdateExpression="SET as_of = :new",
+                ConditionExpression="as_of = :old",
+                ExpressionAttributeValues={":new": to_value(canonical), ":old": to_value(stock.as_of)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+    return True
 
 
 def delta_items(store: InventoryStore, delta: StockDelta, now_epoch: int, stock: WarehouseStock) -> list[dict[str, Any]]:

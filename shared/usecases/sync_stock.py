@@ -15,13 +15,14 @@ DELTA_ATTEMPTS = 5
 
 
 def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
+    stock_counts.canonical_count_time(inventory, inventory.warehouse_stock(snapshot.sku, snapshot.warehouse_id))
     return stock_counts.apply_snapshot(inventory, snapshot)
 
 
 def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
     """'applied', 'duplicate' (this delta id was applied before), 'counted' (it happened at or
-    before the count last applied, which holds it already: recorded, not applied) or 'refused'
-    (on hand would go below 0).
+    before the count last applied, which holds it already: recorded, not applied; a repeat of it
+    is 'counted' again) or 'refused' (on hand would go below 0).
 
     Movements and counts travel on a standard queue, in any order: a receipt applied after the
     count that already held it would count its units twice, and the units could be sold twice.
@@ -33,22 +34,24 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
     merge), the movement is planned again on fresh figures."""
     for _ in range(DELTA_ATTEMPTS):
         stock = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
+        if stock_counts.canonical_count_time(inventory, stock):
+            continue  # a count stored before decision 251, its time now rewritten: read again
         if delta.occurred_at is not None and stock.as_of is not None and delta.occurred_at <= stock.as_of:
             try:
                 transact_write(inventory.db, stock_counts.counted_movement_items(inventory, delta, int(time.time()), stock.as_of))
                 return "counted"
             except TransactionCancelled:
-                return "duplicate"  # the marker is the only item: it was there
+                return stock_counts.repeat_outcome(inventory, delta.delta_id)  # the marker is the only item: it was there
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
-            return "duplicate" if stock_counts.movement_applied(inventory, delta.delta_id) else "refused"
+            return stock_counts.repeat_outcome(inventory, delta.delta_id) if stock_counts.movement_applied(inventory, delta.delta_id) else "refused"
         try:
             transact_write(inventory.db, stock_counts.delta_items(inventory, delta, int(time.time()), stock))
             return "applied"
         except TransactionCancelled as cancelled:
             if cancelled.failed(0):
-                return "duplicate"
+                return stock_counts.repeat_outcome(inventory, delta.delta_id)
         now = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
-        if now.as_of != stock.as_of:
+        if delta.occurred_at is not None and now.as_of != stock.as_of:
             continue  # a count was applied meanwhile: it may hold this movement
         if not stock.bucketed and not now.bucketed and stock.exists == now.exists:
             return "refused"  # the single item as read refused it: on hand would go below 0

@@ -19,6 +19,7 @@ from shared.errors import StockLayoutRefused, StockShortage, StoreUnavailable
 from shared.inventory import LINES_WITH_ORDER, ReservationLine, StockDelta, StockRecord, StockSnapshot
 from shared.lifecycle import OrderStatus
 from shared.usecases import stock_allocation
+from shared.stock_buckets import merge_buckets, split_into_buckets
 from shared.usecases.bucket_stock import merge_stock_buckets, split_into_stock_buckets
 from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.settle_reservations import commit_shipment, release_reservation
@@ -274,3 +275,20 @@ def test_routing_sees_one_summed_level_per_bucketed_warehouse(aws):
     assert store.warehouse_stock("ROUTE-B", "WH-SH").available == 7 and len(store.warehouse_stock("ROUTE-B", "WH-SH").buckets) == 3
     # Routing plans on these levels: 7 units at WH-SH exist only as the sum of its 3 buckets.
 
+
+
+def test_a_split_or_merge_that_a_count_overtook_writes_nothing(aws):
+    """A count that lands between the layout's read and its write, with on hand unchanged, must not
+    be set back: the new items copy the time they read (decision 251)."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="LAYOUT-C", warehouse_id="WH-A", on_hand=12))
+    assert apply_snapshot(StockSnapshot(sku="LAYOUT-C", warehouse_id="WH-A", on_hand=12, as_of="2026-11-11T09:00:00Z"), store) == "applied"
+    read = store.warehouse_stock("LAYOUT-C", "WH-A")
+    assert apply_snapshot(StockSnapshot(sku="LAYOUT-C", warehouse_id="WH-A", on_hand=12, as_of="2026-11-11T10:00:00Z"), store) == "applied"
+    assert not store.split_stock(read, split_into_buckets(read.record, 3))
+    assert split_into_stock_buckets("LAYOUT-C", "WH-A", 3, store).changed  # read again: the 10:00 count kept
+    assert store.warehouse_stock("LAYOUT-C", "WH-A").as_of == "2026-11-11T10:00:00.000000Z"
+    read = store.warehouse_stock("LAYOUT-C", "WH-A")
+    assert apply_snapshot(StockSnapshot(sku="LAYOUT-C", warehouse_id="WH-A", on_hand=12, as_of="2026-11-11T11:00:00Z"), store) == "applied"
+    assert not store.merge_stock(read, merge_buckets(read.buckets))
+    assert store.warehouse_stock("LAYOUT-C", "WH-A").as_of == "2026-11-11T11:00:00.000000Z"

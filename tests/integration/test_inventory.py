@@ -173,7 +173,7 @@ def test_a_movement_the_applied_count_already_holds_is_recorded_not_applied_agai
     assert apply_snapshot(StockSnapshot(sku="ORD-1", warehouse_id="WH-A", on_hand=17, as_of="2026-11-11T10:00:00Z"), store) == "applied"
     receipt = StockDelta(delta_id="GRN-7", sku="ORD-1", warehouse_id="WH-A", change=12, occurred_at="2026-11-11T17:58:00+08:00")
     assert apply_delta(receipt, store) == "counted"  # 09:58 UTC: the 10:00 count holds its 12 units
-    assert apply_delta(receipt, store) == "duplicate"
+    assert apply_delta(receipt, store) == "counted"
     assert store.stock_record("ORD-1", "WH-A").on_hand == 17
     assert stock_counts.movement_applied(store, "GRN-7")
     later = StockDelta(delta_id="ADJ-8", sku="ORD-1", warehouse_id="WH-A", change=-2, occurred_at="2026-11-11T10:00:00.5Z")
@@ -207,3 +207,29 @@ def test_count_times_compare_as_instants_whatever_their_offset_or_precision(aws)
     assert store.stock_record("ORD-3", "WH-A").on_hand == 12
     with pytest.raises(ValueError, match="not an ISO-8601 time"):
         StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=1, as_of="yesterday")
+
+
+def test_a_count_time_stored_as_sent_before_is_compared_as_an_instant(aws):
+    """Before decision 251 `as_of` was stored as sent: "18:00+08:00" (10:00 UTC) sorts after any
+    fixed-width UTC text of that day. It is rewritten to that form before it is compared."""
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="ORD-4", warehouse_id="WH-A", on_hand=20))
+    store.db.update_item(
+        TableName=store.table, Key={"pk": {"S": "STOCK#ORD-4"}, "sk": {"S": "WH-A"}},
+        UpdateExpression="SET as_of = :t", ExpressionAttributeValues={":t": {"S": "2026-11-11T18:00:00+08:00"}},
+    )  # fmt: skip
+    damage = StockDelta(delta_id="DMG-4", sku="ORD-4", warehouse_id="WH-A", change=-5, occurred_at="2026-11-11T18:30:00+08:00")
+    assert apply_delta(damage, store) == "applied"  # 10:30 UTC: after the 10:00 count
+    assert store.warehouse_stock("ORD-4", "WH-A").as_of == "2026-11-11T10:00:00.000000Z"
+    assert apply_snapshot(StockSnapshot(sku="ORD-4", warehouse_id="WH-A", on_hand=14, as_of="2026-11-11T11:00:00Z"), store) == "applied"
+    assert store.stock_record("ORD-4", "WH-A").on_hand == 14
+    assert apply_delta(damage, store) == "duplicate"
+
+
+def test_a_repeat_of_a_counted_movement_is_counted_again(aws):
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="ORD-5", warehouse_id="WH-A", on_hand=5))
+    assert apply_snapshot(StockSnapshot(sku="ORD-5", warehouse_id="WH-A", on_hand=9, as_of="2026-11-11T10:00:00Z"), store) == "applied"
+    receipt = StockDelta(delta_id="GRN-5", sku="ORD-5", warehouse_id="WH-A", change=4, occurred_at="2026-11-11T09:00:00Z")
+    assert [apply_delta(receipt, store), apply_delta(receipt, store)] == ["counted", "counted"]  # no restock signal for either
+    assert store.stock_record("ORD-5", "WH-A").on_hand == 9
