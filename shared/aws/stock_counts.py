@@ -55,26 +55,38 @@ def _create_counted(store: InventoryStore, snapshot: StockSnapshot) -> str | Non
 def _count_record(store: InventoryStore, snapshot: StockSnapshot, current: StockRecord) -> str | None:
     key = stock_key(snapshot.sku, snapshot.warehouse_id)
     safety = current.safety_stock if snapshot.safety_stock is None else snapshot.safety_stock
+    counted = _updated_if(
+        store,
+        key,
+        # available = count − safety − reserved, with reserved read inside the write
+        "SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
+        "safety_stock = :old_safety AND (attribute_not_exists(as_of) OR as_of < :as_of)",
+        {
+            ":count": snapshot.on_hand,
+            ":safety": safety,
+            ":free": snapshot.on_hand - safety,
+            ":old_safety": current.safety_stock,
+            ":as_of": snapshot.as_of,
+        },
+    )
+    return "applied" if counted else _stale_or_retry(store, snapshot, key)
+
+
+def _updated_if(store: InventoryStore, key: dict[str, str], update: str, condition: str, values: dict[str, Any]) -> bool:
+    """One conditioned UpdateItem of a stock item; False when its condition failed."""
     try:
         store.db.update_item(
             TableName=store.table,
             Key=to_item(key),
-            # available = count − safety − reserved, with reserved read inside the write
-            UpdateExpression="SET on_hand = :count, safety_stock = :safety, available = :free - reserved, as_of = :as_of",
-            ConditionExpression="safety_stock = :old_safety AND (attribute_not_exists(as_of) OR as_of < :as_of)",
-            ExpressionAttributeValues={
-                ":count": to_value(snapshot.on_hand),
-                ":safety": to_value(safety),
-                ":free": to_value(snapshot.on_hand - safety),
-                ":old_safety": to_value(current.safety_stock),
-                ":as_of": to_value(snapshot.as_of),
-            },
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeValues={name: to_value(value) for name, value in values.items()},
         )
-        return "applied"
+        return True
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
-    return _stale_or_retry(store, snapshot, key)
+        return False
 
 
 def _count_buckets(store: InventoryStore, snapshot: StockSnapshot, buckets: list[StockBucket]) -> str | None:
@@ -144,18 +156,8 @@ def canonical_count_time(store: InventoryStore, stock: WarehouseStock) -> bool:
     if canonical == stock.as_of:
         return False
     keys = [stock_key(b.sku, b.warehouse_id, b.bucket) for b in stock.buckets] or [stock_key(stock.sku, stock.warehouse_id)]
-    for key in keys:
-        try:
-            store.db.update_item(
-                TableName=store.table,
-                Key=to_item(key),
-                UpdateExpression="SET as_of = :new",
-                ConditionExpression="as_of = :old",
-                ExpressionAttributeValues={":new": to_value(canonical), ":old": to_value(stock.as_of)},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+    for key in keys:  # one that changed meanwhile was rewritten by its count
+        _updated_if(store, key, "SET as_of = :new", "as_of = :old", {":new": canonical, ":old": stock.as_of})
     return True
 
 
