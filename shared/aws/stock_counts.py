@@ -35,6 +35,8 @@ def apply_snapshot(store: InventoryStore, snapshot: StockSnapshot) -> str:
     its buckets, each keeping its own reservations."""
     for _ in range(5):  # safety stock, a bucket's reservations or the layout may change meanwhile
         stock = store.warehouse_stock(snapshot.sku, snapshot.warehouse_id)
+        if canonical_count_time(store, stock):
+            continue  # a count stored before decision 251, its time now rewritten: read again
         if stock.bucketed:
             outcome = _count_buckets(store, snapshot, stock.buckets)
         elif stock.record is not None:
@@ -135,10 +137,12 @@ def movement_applied(store: InventoryStore, delta_id: str) -> bool:
     return store.item(f"STOCKDELTA#{delta_id}", "APPLIED") is not None
 
 
-def repeat_outcome(store: InventoryStore, delta_id: str) -> str:
+def repeat_outcome(store: InventoryStore, delta_id: str) -> str | None:
     """What a movement found already marked was: 'counted' when a count held it (no restock
-    signal, no change for the channels), 'duplicate' when it was applied."""
-    marker = store.item(f"STOCKDELTA#{delta_id}", "APPLIED") or {}
+    signal, no change for the channels), 'duplicate' when it was applied; None when unmarked."""
+    marker = store.item(f"STOCKDELTA#{delta_id}", "APPLIED")
+    if marker is None:
+        return None
     return "counted" if "counted_as_of" in marker else "duplicate"
 
 

@@ -15,7 +15,6 @@ DELTA_ATTEMPTS = 5
 
 
 def apply_snapshot(snapshot: StockSnapshot, inventory: InventoryStore) -> str:
-    stock_counts.canonical_count_time(inventory, inventory.warehouse_stock(snapshot.sku, snapshot.warehouse_id))
     return stock_counts.apply_snapshot(inventory, snapshot)
 
 
@@ -41,15 +40,15 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
                 transact_write(inventory.db, stock_counts.counted_movement_items(inventory, delta, int(time.time()), stock.as_of))
                 return "counted"
             except TransactionCancelled:
-                return stock_counts.repeat_outcome(inventory, delta.delta_id)  # the marker is the only item: it was there
+                return stock_counts.repeat_outcome(inventory, delta.delta_id) or "duplicate"  # the marker is the only item: it was there
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
-            return stock_counts.repeat_outcome(inventory, delta.delta_id) if stock_counts.movement_applied(inventory, delta.delta_id) else "refused"
+            return stock_counts.repeat_outcome(inventory, delta.delta_id) or "refused"
         try:
             transact_write(inventory.db, stock_counts.delta_items(inventory, delta, int(time.time()), stock))
             return "applied"
         except TransactionCancelled as cancelled:
             if cancelled.failed(0):
-                return stock_counts.repeat_outcome(inventory, delta.delta_id)
+                return stock_counts.repeat_outcome(inventory, delta.delta_id) or "duplicate"
         now = inventory.warehouse_stock(delta.sku, delta.warehouse_id)
         if delta.occurred_at is not None and now.as_of != stock.as_of:
             continue  # a count was applied meanwhile: it may hold this movement
