@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from shared.clock import CHINA_TIME
 from shared.routing import RoutingPlan
 
 # A DynamoDB transaction holds at most 100 items. A reserved line takes its reservation record
@@ -132,12 +133,16 @@ def warehouse_instant(value: str) -> str:
     """A WMS/ERP time as one fixed-width UTC string (2026-11-11T10:00:00.000000Z), so that times
     compare as text in a DynamoDB condition exactly as they compare as instants: "18:00+08:00"
     is 10:00Z, and "10:00:00.5Z" is after "10:00:00Z" (as sent, the text says the opposite). A
-    time without an offset is taken as UTC."""
+    time without an offset is China time, as the warehouses' own times are (their cut-offs, the
+    channels' order times): Chinese WMSs and ERPs write local Beijing time ("2026-11-11 18:00:00"),
+    and read as UTC it would be 8 hours late, so a movement the last count holds would be applied
+    on top of it and one after it recorded as counted (decision 252)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not an ISO-8601 time: {value!r}") from None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=CHINA_TIME) if moment.tzinfo is None else moment
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -150,7 +155,7 @@ class StockSnapshot(BaseModel, defer_build=True):
     sku: str
     warehouse_id: str
     on_hand: int = Field(ge=0)
-    as_of: str = Field(description="ISO-8601 time of the count (UTC when it has no offset); older snapshots are ignored")
+    as_of: str = Field(description="ISO-8601 time of the count (China time when it has no offset); older snapshots are ignored")
     safety_stock: int | None = Field(default=None, ge=0)
 
     @field_validator("as_of")
@@ -170,7 +175,7 @@ class StockDelta(BaseModel, defer_build=True):
     occurred_at: str | None = Field(
         default=None,
         description=(
-            "ISO-8601 time the movement happened in the warehouse (UTC when it has no offset). A movement at or "
+            "ISO-8601 time the movement happened in the warehouse (China time when it has no offset). A movement at or "
             "before the count last applied is part of that count: it is recorded, not applied again. Without it, "
             "a movement is applied whenever it arrives"
         ),

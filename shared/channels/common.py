@@ -4,16 +4,16 @@ steps, each turning pydantic's errors into problems that name the field in the s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from shared.clock import CHINA_TIME
 from shared.orders import OrderIn, WholeNumber
 from shared.problems import InputRejected, problems_from_validation
 
-CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 CENT = Decimal("0.01")
 
 

@@ -5,11 +5,11 @@ it) and read on every decision, so it holds plain immutable values only."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
+from shared.clock import CHINA_TIME
 from shared.geo import distance_km
 
-CHINA_TIME = timezone(timedelta(hours=8))  # China keeps one zone and no daylight saving
 GRAMS_PER_KG = 1000
 
 

@@ -16,7 +16,7 @@ from shared.aws import stock_counts
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import iso, utc_now
 from shared.errors import StockShortage
-from shared.inventory import LINES_WITH_ORDER, ReservationState, StockDelta, StockRecord, StockSnapshot
+from shared.inventory import LINES_WITH_ORDER, ReservationState, StockDelta, StockRecord, StockSnapshot, warehouse_instant
 from shared.lifecycle import OrderStatus
 from shared.usecases import reserve_stock as reserve_module
 from shared.usecases.reserve_stock import reserve_stock
@@ -207,6 +207,28 @@ def test_count_times_compare_as_instants_whatever_their_offset_or_precision(aws)
     assert store.stock_record("ORD-3", "WH-A").on_hand == 12
     with pytest.raises(ValueError, match="not an ISO-8601 time"):
         StockSnapshot(sku="ORD-3", warehouse_id="WH-A", on_hand=1, as_of="yesterday")
+
+
+def test_a_warehouse_time_without_an_offset_is_china_time(aws):
+    """Chinese WMSs and ERPs write local Beijing time without an offset. Read as UTC, a receipt
+    the 18:00 count holds ("17:58") would look 8 hours after a count sent with its offset and be
+    added on top of it (units sold twice), and a damage after a count sent without an offset
+    would be recorded as counted (units that are gone stay on sale)."""
+    assert warehouse_instant("2026-11-11 18:00:00") == "2026-11-11T10:00:00.000000Z"
+    assert warehouse_instant("2026-11-11T18:00:00.25") == warehouse_instant("2026-11-11T10:00:00.25Z")
+    store = inventory_store()
+    store.put_stock(StockRecord(sku="CST-1", warehouse_id="WH-A", on_hand=5))
+    assert apply_snapshot(StockSnapshot(sku="CST-1", warehouse_id="WH-A", on_hand=17, as_of="2026-11-11T10:00:00Z"), store) == "applied"
+    receipt = StockDelta(delta_id="GRN-CST", sku="CST-1", warehouse_id="WH-A", change=12, occurred_at="2026-11-11 17:58:00")
+    assert apply_delta(receipt, store) == "counted"  # 09:58 UTC: the count holds its 12 units
+    assert store.stock_record("CST-1", "WH-A").on_hand == 17
+    store.put_stock(StockRecord(sku="CST-2", warehouse_id="WH-A", on_hand=5))
+    assert apply_snapshot(StockSnapshot(sku="CST-2", warehouse_id="WH-A", on_hand=10, as_of="2026-11-11 18:00:00"), store) == "applied"
+    damage = StockDelta(delta_id="DMG-CST", sku="CST-2", warehouse_id="WH-A", change=-3, occurred_at="2026-11-11T12:00:00Z")
+    assert apply_delta(damage, store) == "applied"  # 20:00 China time: after the 18:00 count
+    assert store.stock_record("CST-2", "WH-A").on_hand == 7
+    assert apply_snapshot(StockSnapshot(sku="CST-2", warehouse_id="WH-A", on_hand=9, as_of="2026-11-11 17:59:59"), store) == "stale"
+    assert_books_balance([("CST-1", "WH-A"), ("CST-2", "WH-A")])
 
 
 def test_a_count_time_stored_as_sent_before_is_compared_as_an_instant(aws):

@@ -8,15 +8,15 @@ import hashlib
 import hmac
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from shared.clock import CHINA_TIME
 from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
 from shared.reconciliation.pull.http import PlatformHttp
 
-CHINA_TIME = timezone(timedelta(hours=8))
 
 
 class ShopCredentials(BaseModel):
