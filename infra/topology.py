@@ -826,6 +826,7 @@ ROUTES = (
     Route("POST", "/rulesets/validate", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/rollback", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/whatif", "rules_api", authorization="IAM"),
+    Route("GET", "/routing/policy", "routing_api", authorization="IAM"),
     Route("POST", "/routing/whatif", "routing_api", authorization="IAM"),
     Route("GET", "/rulesets/{version}", "rules_api", authorization="IAM"),
     Route("POST", "/rulesets/{version}/activate", "rules_api", authorization="IAM"),
@@ -1188,9 +1189,9 @@ ROUTES = (
 # for console users signed in with Cognito (groups operator and supervisor; the handlers check the
 # supervisor-only actions). On AWS it is a REST API of its own in the console's nested stack
 # (decisions 69 and 71). A route added above in one of these areas reaches the console with no
-# further entry; an area the console does not show (reference data, reconciliation, the routing
-# what-if) stays with operations tools.
-CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations", "/returns")
+# further entry; an area the console does not show (reference data, reconciliation) stays with
+# operations tools. The routing page replays a candidate routing policy (read only, any group).
+CONSOLE_AREAS = ("/orders", "/review-queue", "/rulesets", "/stock", "/operations", "/returns", "/routing")
 CONSOLE_ROUTES = tuple(
     Route(r.method, CONSOLE_PREFIX + r.path, r.function, authorization="COGNITO")
     for r in ROUTES

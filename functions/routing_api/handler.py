@@ -2,6 +2,7 @@
 split limit, carrier rules) on the last N stored orders, against the policy in force, priced in
 yuan, with the exact cost optimum as the reference. Reads only.
 
+GET  /routing/policy   the policy in force: strategies, the one per channel, each warehouse's carriers
 POST /routing/whatif   {"candidate": {...}, "last": 500}
 """
 
@@ -18,6 +19,7 @@ from shared.observability import logger
 from shared.openapi_contract import iam_http_function
 from shared.routing import RoutingConfigError
 from shared.routing_whatif.candidate import CandidatePolicy
+from shared.routing_whatif.in_force import RoutingPolicyInForce, policy_in_force
 from shared.routing_whatif.replay import RoutingWhatIfReport
 from shared.routing_whatif.usecase import MAX_REPLAY_ORDERS, routing_what_if
 
@@ -33,6 +35,11 @@ class RoutingWhatIf(BaseModel):
 def _refused(error: RoutingConfigError):
     problems = [{"field": "candidate", "rule": "routing_configuration", "message": p} for p in error.problems]
     return json_response(400, {"message": "the candidate routing policy is refused", "errors": problems})
+
+
+@app.get("/routing/policy", summary="The routing policy in force: its strategies, the strategy per channel, the carriers each warehouse may use")
+def get_policy() -> RoutingPolicyInForce:
+    return policy_in_force(inventory_store().warehouses())
 
 
 @app.post("/routing/whatif", summary="Replay a candidate routing policy on the last N stored orders, against the policy in force")

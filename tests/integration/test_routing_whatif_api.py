@@ -2,6 +2,7 @@
 against the policy in force, priced in yuan; bad candidates are refused naming the problem."""
 
 import json
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -79,3 +80,23 @@ def test_a_bad_candidate_is_refused_by_name(seeded, body, says):
 def test_requests_are_checked(seeded, body):
     status, answer = what_if(body)
     assert status == 400 and answer["errors"], answer
+
+
+def test_the_policy_in_force_names_what_a_candidate_can_change(seeded):
+    """What the console's routing page starts a candidate from: every strategy of the shipped
+    policy with its ranking and split limit, the one each channel uses, each warehouse's carriers."""
+    status, policy = api_request(routing_api, "GET", "/routing/policy", "/routing/policy")
+    assert status == 200, policy
+    shipped = json.loads((Path(__file__).resolve().parents[2] / "shared" / "data" / "routing_policy.json").read_text("utf-8"))
+    assert [s["name"] for s in policy["strategies"]] == list(shipped["strategies"])
+    cost = next(s for s in policy["strategies"] if s["name"] == "lowest-cost")
+    assert (cost["objective"], cost["max_packages"]) == (shipped["strategies"]["lowest-cost"]["objective"], shipped["strategies"]["lowest-cost"]["max_packages"])
+    assert (policy["default_strategy"], policy["strategy_by_channel"]) == (shipped["default_strategy"], shipped["strategy_by_channel"])
+    assert {c["carrier_id"] for c in policy["carriers"]} == {"zto", "sf", "deppon"}
+    warehouses = {w["warehouse_id"]: w for w in policy["warehouses"]}
+    assert {"WH-SH", "WH-BJ", "WH-GZ", "WH-CD"} <= set(warehouses)
+    for w in warehouses.values():  # a warehouse without its own list uses the policy's default
+        assert w["carriers"] and (w["own_list"] or w["carriers"] == shipped["warehouse_defaults"]["carriers"])
+    # A candidate built from it is accepted as it is.
+    status, report = what_if({"candidate": {"strategy": policy["strategies"][-1]["name"], "carriers": {w: warehouses[w]["carriers"] for w in warehouses}}, "last": 5})
+    assert status == 200, report

@@ -10,6 +10,7 @@ import { queuesPage } from "./pages/queues.js";
 import { rulesPage } from "./pages/rules.js";
 import { stockPage } from "./pages/stock.js";
 import { mergesPage } from "./pages/merges.js";
+import { routingPage } from "./pages/routing.js";
 
 const PAGES = [
   ["overview", "nav_overview", overviewPage],
@@ -18,6 +19,7 @@ const PAGES = [
   ["merges", "nav_merges", mergesPage],
   ["rules", "nav_rules", rulesPage],
   ["stock", "nav_stock", stockPage],
+  ["routing", "nav_routing", routingPage],
 ];
 
 function route() {
