@@ -1,5 +1,6 @@
-"""`oms simulate` and `oms routing what-if`: a promotion day through oms's domain code in this
-process (no API needed), and a candidate routing policy replayed on stored or simulated orders."""
+"""`oms simulate`, `oms routing policy` and `oms routing what-if`: a promotion day through oms's
+domain code in this process (no API needed), the routing policy in force a candidate starts from,
+and a candidate routing policy replayed on stored or simulated orders."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oms_cli.main import Settings, api_command, cli, pass_settings
-from oms_cli.output import as_json, errors
+from oms_cli.output import as_json, errors, table
 
 STEP = 500  # orders per redraw: the bar costs nothing next to the orders
 
@@ -86,6 +87,29 @@ def simulate(settings: Settings, orders: int, days: int, seed: int, warehouses: 
 @cli.group()
 def routing() -> None:
     """Routing: replay a candidate policy before it is put in force."""
+
+
+@routing.command("policy")
+@pass_settings
+@api_command
+def routing_policy(settings: Settings) -> None:
+    """The routing policy in force (GET /routing/policy): each strategy with its ranking and split
+    limit, the strategy each channel uses, the carriers each warehouse may use. A candidate for
+    `oms routing what-if` names what it changes against these."""
+    policy = settings.client.get("/routing/policy")
+    if settings.json:
+        return as_json(policy)
+    by_channel = ", ".join(f"{c}: {s}" for c, s in policy["strategy_by_channel"].items())
+    table(
+        f"strategies (in force: {policy['default_strategy']}{'; ' + by_channel if by_channel else ''})",
+        ("strategy", "ranks by", "split limit", "description"),
+        [(s["name"], " > ".join(s["objective"]), s["max_packages"], s["description"]) for s in policy["strategies"]],
+    )
+    table(
+        "carriers per warehouse",
+        ("warehouse", "name", "carriers", "from"),
+        [(w["warehouse_id"], w["name"], ", ".join(w["carriers"]), "its own list" if w["own_list"] else "the policy's default") for w in policy["warehouses"]],
+    )
 
 
 @routing.command("what-if")

@@ -112,3 +112,14 @@ def test_retry_says_why_an_order_not_in_exception_has_nothing_to_retry(runtime, 
     assert refused.exit_code == 1 and "HTTP 409" in refused.output and "not EXCEPTION" in refused.output
     many = json.loads(oms(runtime, "--json", "orders", "retry", order_id, "OMS-NONE", "--reason", "fixed", "--operator", "ops-li"))
     assert [(r["order_id"], r["outcome"]) for r in many["results"]] == [(order_id, "refused"), ("OMS-NONE", "not_found")]
+
+
+def test_routing_policy_shows_what_a_candidate_starts_from(runtime):
+    from oms_cli import simulate  # noqa: F401  (its commands join the group)
+
+    policy = json.loads(oms(runtime, "--json", "routing", "policy"))
+    assert "lowest-cost" in [s["name"] for s in policy["strategies"]] and policy["default_strategy"] == "lowest-cost"
+    printed = oms(runtime, "routing", "policy")  # rich folds long cells at the runner's 80 columns
+    for name in [s["name"] for s in policy["strategies"]] + [w["warehouse_id"] for w in policy["warehouses"]]:
+        assert name in printed
+    assert "policy's default" in printed or "own list" in printed
