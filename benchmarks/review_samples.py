@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,12 @@ from typing import Any
 from benchmarks import review_places as places
 from benchmarks.review_specs import CLEAN, ERRORS, SPECS
 from local.seed import review_reference
+from shared.clock import CHINA_TIME
 from shared import uscc
 
 TARGET = Path(__file__).resolve().parent / "data" / "review_labelled_orders.jsonl"
 CLEAN_ORDERS = 3_000
-START = datetime(2026, 11, 11, 0, 0, tzinfo=timezone(timedelta(hours=8)))
+START = datetime(2026, 11, 11, 0, 0, tzinfo=CHINA_TIME)
 CHANNELS = ("own_shop", "tmall", "jd", "douyin", "erp", "partner", "shopify")
 CENT = Decimal("0.01")
 

@@ -141,8 +141,10 @@ def warehouse_instant(value: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not an ISO-8601 time: {value!r}") from None
-    moment = moment.replace(tzinfo=CHINA_TIME) if moment.tzinfo is None else moment
-    moment = moment.astimezone(UTC)
+    try:
+        moment = (moment.replace(tzinfo=CHINA_TIME) if moment.tzinfo is None else moment).astimezone(UTC)
+    except OverflowError:  # "0001-01-01 00:00:00" (an ERP's empty date) is before year 1 in UTC
+        raise ValueError(f"not a time in range: {value!r}") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 

@@ -29,14 +29,17 @@ def test_an_operator_prices_a_candidate_routing_policy_on_the_last_orders(consol
     page.select_option("[data-field=max-packages]", "1")
     page.uncheck(f"[data-carrier='{warehouse['warehouse_id']}:{dropped}']")
     page.fill("[data-field=routing-last]", "50")
-    page.click("[data-action=routing-whatif]")
+    with page.expect_request(lambda r: r.url.endswith("/console/routing/whatif") and r.method == "POST") as sent:
+        page.click("[data-action=routing-whatif]")
     page.wait_for_selector("[data-routing-whatif]")
 
+    # Only what differs from the policy in force is sent: the one warehouse whose carriers changed.
     candidate = {"strategy": "location-priority", "max_packages": 1, "carriers": {warehouse["warehouse_id"]: warehouse["carriers"][1:]}}
+    assert sent.value.post_data_json == {"candidate": candidate, "last": 50}
     status, report = as_user(runtime, "POST", "/routing/whatif", {"candidate": candidate, "last": 50}, group="operator")
     assert status == 200, report
     assert report["orders"] >= 1 and report["changed_count"] >= 1  # location-priority ranks WH-SH first
-    assert report["candidate_description"] in page.inner_text("[data-whatif=summary]")
+    assert f": {report['candidate_description']} ·" in page.inner_text("[data-whatif=summary]")
     assert int(page.get_attribute("[data-routing-whatif]", "data-routing-whatif")) == report["changed_count"]
     assert page.inner_text("[data-figure=orders_changed] .card-value") == str(report["changed_count"])
     shown_delta = page.inner_text("[data-figure=cost_delta_total] .card-value").replace("¥", "").replace("+", "").strip()

@@ -48,13 +48,15 @@ def local(name: str):
     return schemathesis.openapi.from_dict(document)
 
 
-intake, erp_import, orders_api, inventory_api, rules_api = (local(n) for n in ("intake", "erp_import", "orders_api", "inventory_api", "rules_api"))
+intake, erp_import, orders_api, inventory_api, rules_api, routing_api = (
+    local(n) for n in ("intake", "erp_import", "orders_api", "inventory_api", "rules_api", "routing_api")
+)
 # Not checked: "every schema-valid request is accepted" (positive_data_acceptance). oms refuses
 # schema-valid requests on purpose where JSON Schema cannot say why: a rule across parameters
 # (GET /orders needs one of status, channel, customer), an opaque next_token, a CSV's columns, a
 # rule set's language, an address that must exist. Each such refusal is a documented 400/404/422.
 NOT_STATABLE = [positive_data_acceptance]
-DOCUMENTS = {n: json.loads((OPENAPI / f"{n}.json").read_text("utf-8")) for n in ("intake", "erp_import", "orders_api", "inventory_api", "rules_api")}
+DOCUMENTS = {n: json.loads((OPENAPI / f"{n}.json").read_text("utf-8")) for n in ("intake", "erp_import", "orders_api", "inventory_api", "rules_api", "routing_api")}
 # A path two functions serve (GET /orders here, POST /orders in intake): each document lists only its
 # own methods, so "405 for the other method" and the Allow header are checked across documents below.
 SHARED_PATHS = {p for p in {p for d in DOCUMENTS.values() for p in d["paths"]} if sum(p in d["paths"] for d in DOCUMENTS.values()) > 1}
@@ -100,4 +102,10 @@ def test_inventory_api_answers_as_documented(case, runtime):
 @rules_api.parametrize()
 @BOUNDED
 def test_rules_api_answers_as_documented(case, runtime):
+    _call(case, runtime)
+
+
+@routing_api.parametrize()
+@BOUNDED
+def test_routing_api_answers_as_documented(case, runtime):
     _call(case, runtime)

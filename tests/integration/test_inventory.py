@@ -228,6 +228,9 @@ def test_a_warehouse_time_without_an_offset_is_china_time(aws):
     assert apply_delta(damage, store) == "applied"  # 20:00 China time: after the 18:00 count
     assert store.stock_record("CST-2", "WH-A").on_hand == 7
     assert apply_snapshot(StockSnapshot(sku="CST-2", warehouse_id="WH-A", on_hand=9, as_of="2026-11-11 17:59:59"), store) == "stale"
+    # An ERP's empty date (.NET's DateTime.MinValue) is before year 1 in UTC: refused as bad input.
+    with pytest.raises(ValueError, match="not a time in range"):
+        StockDelta(delta_id="DMG-MIN", sku="CST-2", warehouse_id="WH-A", change=-1, occurred_at="0001-01-01 00:00:00")
     assert_books_balance([("CST-1", "WH-A"), ("CST-2", "WH-A")])
 
 

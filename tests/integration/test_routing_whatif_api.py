@@ -9,6 +9,8 @@ import pytest
 
 from functions.intake.handler import handler as intake
 from functions.routing_api.handler import handler as routing_api
+from shared.aws.stores import inventory_store
+from shared.routing import Warehouse
 from tests.integration.conftest import api_request
 
 ORDER = {
@@ -85,6 +87,7 @@ def test_requests_are_checked(seeded, body):
 def test_the_policy_in_force_names_what_a_candidate_can_change(seeded):
     """What the console's routing page starts a candidate from: every strategy of the shipped
     policy with its ranking and split limit, the one each channel uses, each warehouse's carriers."""
+    inventory_store().put_warehouse(Warehouse(warehouse_id="WH-HZ", name="杭州仓", province="浙江省", city="杭州市", lat=30.27, lon=120.15))
     status, policy = api_request(routing_api, "GET", "/routing/policy", "/routing/policy")
     assert status == 200, policy
     shipped = json.loads((Path(__file__).resolve().parents[2] / "shared" / "data" / "routing_policy.json").read_text("utf-8"))
@@ -94,9 +97,11 @@ def test_the_policy_in_force_names_what_a_candidate_can_change(seeded):
     assert (policy["default_strategy"], policy["strategy_by_channel"]) == (shipped["default_strategy"], shipped["strategy_by_channel"])
     assert {c["carrier_id"] for c in policy["carriers"]} == {"zto", "sf", "deppon"}
     warehouses = {w["warehouse_id"]: w for w in policy["warehouses"]}
-    assert {"WH-SH", "WH-BJ", "WH-GZ", "WH-CD"} <= set(warehouses)
-    for w in warehouses.values():  # a warehouse without its own list uses the policy's default
-        assert w["carriers"] and (w["own_list"] or w["carriers"] == shipped["warehouse_defaults"]["carriers"])
+    assert {"WH-SH", "WH-BJ", "WH-GZ", "WH-CD", "WH-HZ"} <= set(warehouses)
+    assert all(warehouses[w]["own_list"] for w in ("WH-SH", "WH-BJ", "WH-GZ", "WH-CD"))  # the seed names theirs
+    # A warehouse that names no carriers uses the policy's default.
+    assert (warehouses["WH-HZ"]["own_list"], warehouses["WH-HZ"]["carriers"]) == (False, shipped["warehouse_defaults"]["carriers"])
+    assert warehouses["WH-CD"]["carriers"] == ["zto", "deppon"]  # its own list, as stored
     # A candidate built from it is accepted as it is.
     status, report = what_if({"candidate": {"strategy": policy["strategies"][-1]["name"], "carriers": {w: warehouses[w]["carriers"] for w in warehouses}}, "last": 5})
     assert status == 200, report

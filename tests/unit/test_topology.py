@@ -83,7 +83,7 @@ def test_the_console_api_is_the_iam_routes_of_the_consoles_areas():
         (method, path, function) for method, path, function in iam if any(path == a or path.startswith(a + "/") for a in topology.CONSOLE_AREAS)
     }
     assert all(r.path.startswith(topology.CONSOLE_PREFIX + "/") for r in topology.ROUTES if r.authorization == "COGNITO")
-    assert console < iam  # reference data, reconciliation and the routing what-if stay with tools
+    assert console < iam  # reference data and reconciliation stay with tools
 
 
 def test_every_path_the_consoles_pages_call_is_a_console_route():

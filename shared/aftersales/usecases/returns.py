@@ -35,7 +35,10 @@ class ReturnReceipt(BaseModel, defer_build=True):
     warehouse_id: str = Field(min_length=1)
     receipt_id: str = Field(min_length=1, description="Unique per receipt: a repeat is applied once")
     lines: list[ReceiptLine] = Field(min_length=1, max_length=500)
-    received_at: str | None = None
+    received_at: str | None = Field(
+        default=None,
+        description="ISO-8601 time the return was received (China time when it has no offset); a count taken after it already holds its sellable units",
+    )
 
 
 def new_rma(record: RefundRecord, warehouse_id: str) -> Rma:
