@@ -113,7 +113,10 @@ def routing_policy(settings: Settings) -> None:
 
 
 @routing.command("what-if")
-@click.argument("candidate", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("candidate", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strategy", help="Route every order by this strategy of the policy (oms routing policy lists them)")
+@click.option("--max-packages", type=click.IntRange(1, 10), help="The split limit for every strategy (1 = never split)")
+@click.option("--carriers", "carrier_rules", multiple=True, metavar="WAREHOUSE=C1,C2", help="The carriers a warehouse may use; repeat per warehouse")
 @click.option("--simulated", is_flag=True, help="On a simulated day's orders and opening stock (in this process)")
 @click.option("--orders", default=2000, show_default=True, type=click.IntRange(1), help="With --simulated: how many orders")
 @click.option("--seed", default=11, show_default=True, type=int, help="With --simulated")
@@ -121,29 +124,54 @@ def routing_policy(settings: Settings) -> None:
 @click.option("--last", default=500, show_default=True, type=click.IntRange(1, 2000), help="Without --simulated: the last N stored orders, through the API (POST /routing/whatif)")
 @pass_settings
 @api_command
-def routing_what_if(settings: Settings, candidate: Path, simulated: bool, orders: int, seed: int, warehouses: int | None, last: int) -> None:
-    """Cost in yuan, packages, late orders and load per warehouse of CANDIDATE (JSON: a strategy,
-    split limit, carrier rules, rate cards or a whole policy; shared/routing_whatif/candidate.py)
+def routing_what_if(
+    settings: Settings, candidate: Path | None, strategy: str | None, max_packages: int | None, carrier_rules: tuple[str, ...],
+    simulated: bool, orders: int, seed: int, warehouses: int | None, last: int,
+) -> None:
+    """Cost in yuan, packages, late orders and load per warehouse of a candidate routing policy
     against the policy in force, with the exact optimum as the reference and every order that
-    changes plan explained."""
+    changes plan explained. The candidate is CANDIDATE (JSON: a strategy, split limit, carrier
+    rules, rate cards or a whole policy; shared/routing_whatif/candidate.py), the options
+    --strategy, --max-packages and --carriers, or both (the options win)."""
     from shared.routing import RoutingConfigError
     from shared.routing_whatif.candidate import CandidatePolicy
     from shared.routing_whatif.replay import RoutingWhatIfReport
 
     try:
-        text = candidate.read_text("utf-8")
+        document = json.loads(candidate.read_text("utf-8")) if candidate is not None else {}
+        document = {**document, **_options_candidate(strategy, max_packages, carrier_rules)}
+        if not document:
+            _refused("name a candidate: a CANDIDATE file, --strategy, --max-packages or --carriers (oms routing policy shows what is in force)")
         if simulated:
             from simulation.whatif import simulated as replay_simulated
 
-            report = replay_simulated(CandidatePolicy.model_validate_json(text), orders, seed, warehouses)
+            report = replay_simulated(CandidatePolicy.model_validate(document), orders, seed, warehouses)
         else:
-            report = RoutingWhatIfReport.model_validate(settings.client.post("/routing/whatif", {"candidate": json.loads(text), "last": last}))
+            report = RoutingWhatIfReport.model_validate(settings.client.post("/routing/whatif", {"candidate": document, "last": last}))
     except RoutingConfigError as refused:
         _refused("; ".join(str(p) for p in refused.problems))
-    except ValueError as refused:  # pydantic's ValidationError included: it names the field
-        _refused(f"{candidate}: {refused}")
+    except ValueError as refused:  # pydantic's ValidationError and a file that is not JSON included: it names the field
+        _refused(f"{candidate or 'the candidate'}: {refused}")
     if settings.json:
         return as_json(json.loads(report.model_dump_json()))
     from simulation.whatif import print_report
 
     print_report(report)
+
+
+def _options_candidate(strategy: str | None, max_packages: int | None, carrier_rules: tuple[str, ...]) -> dict:
+    """The candidate the command's options name: "WH-SH=sf,zto" per --carriers."""
+    document: dict = {}
+    if strategy:
+        document["strategy"] = strategy
+    if max_packages is not None:
+        document["max_packages"] = max_packages
+    carriers = {}
+    for rule in carrier_rules:
+        warehouse, _, listed = rule.partition("=")
+        if not warehouse.strip() or not listed.strip():
+            raise click.BadParameter(f"{rule!r}: write WAREHOUSE=CARRIER[,CARRIER…], e.g. WH-BJ=sf,zto", param_hint="--carriers")
+        carriers[warehouse.strip()] = [c.strip() for c in listed.split(",") if c.strip()]
+    if carriers:
+        document["carriers"] = carriers
+    return document

@@ -25,6 +25,14 @@ def test_an_operator_prices_a_candidate_routing_policy_on_the_last_orders(consol
         for c in policy["carriers"]:
             assert page.is_checked(f"[data-carrier='{w['warehouse_id']}:{c['carrier_id']}']") == (c["carrier_id"] in w["carriers"])
 
+    # A warehouse left without any carrier is stopped on the page, before the API is asked.
+    for c in policy["carriers"]:
+        page.uncheck(f"[data-carrier='{warehouse['warehouse_id']}:{c['carrier_id']}']")
+    page.click("[data-action=routing-whatif]")
+    assert warehouse["warehouse_id"] in page.inner_text("[data-result] .message.error")
+    for c in warehouse["carriers"]:
+        page.check(f"[data-carrier='{warehouse['warehouse_id']}:{c}']")
+
     page.select_option("[data-field=strategy]", "location-priority")
     page.select_option("[data-field=max-packages]", "1")
     page.uncheck(f"[data-carrier='{warehouse['warehouse_id']}:{dropped}']")

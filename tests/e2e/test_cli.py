@@ -123,3 +123,7 @@ def test_routing_policy_shows_what_a_candidate_starts_from(runtime):
     for name in [s["name"] for s in policy["strategies"]] + [w["warehouse_id"] for w in policy["warehouses"]]:
         assert name in printed
     assert "policy's default" in printed or "own list" in printed
+    # A candidate from options alone, replayed on the stored orders through the API.
+    warehouse = policy["warehouses"][0]
+    report = json.loads(oms(runtime, "--json", "routing", "what-if", "--strategy", "closest", "--carriers", f"{warehouse['warehouse_id']}={warehouse['carriers'][0]}", "--last", "5"))
+    assert report["candidate_description"] == f"strategy closest; carriers of {warehouse['warehouse_id']}"

@@ -53,3 +53,25 @@ def test_routing_what_if_on_a_simulated_day(tmp_path):
     code, out = invoke("routing", "what-if", str(candidate), "--simulated", "--orders", "150", "--warehouses", "4")
     assert code == 0, out
     assert "replayed" in out and "cost delta" in out
+
+
+def test_routing_what_if_takes_the_candidate_from_options_too(tmp_path):
+    code, out = invoke("--json", "routing", "what-if", "--max-packages", "1", "--strategy", "closest", "--simulated", "--orders", "150", "--warehouses", "4")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["candidate_description"] == "strategy closest; at most 1 package(s)"
+    # The options win over the file's fields; the file's other fields stay.
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"max_packages": 3, "strategy": "fewest-packages"}), "utf-8")
+    code, out = invoke("--json", "routing", "what-if", str(candidate), "--max-packages", "1", "--simulated", "--orders", "150", "--warehouses", "4")
+    assert code == 0, out
+    assert json.loads(out)["candidate_description"] == "strategy fewest-packages; at most 1 package(s)"
+
+
+def test_routing_what_if_without_a_candidate_or_with_a_malformed_carrier_rule_is_refused():
+    code, out = invoke("routing", "what-if", "--simulated", "--orders", "50")
+    assert code == 2 and "name a candidate" in " ".join(out.split())
+    code, out = invoke("routing", "what-if", "--carriers", "WH-BJ", "--simulated", "--orders", "50")
+    assert code == 2 and "WAREHOUSE=CARRIER" in out
+    code, out = invoke("routing", "what-if", "--strategy", "fastest", "--simulated", "--orders", "50", "--warehouses", "4")
+    assert code == 2 and "fastest is not a strategy of the policy" in " ".join(out.split())

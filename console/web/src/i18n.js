@@ -347,6 +347,7 @@ const TEXT = {
   nothing_changes: ["No order's plan changes", "没有订单的方案发生变化"],
   backordered_here: ["backordered", "缺货"],
   late: ["late", "延误"],
+  carrier_needed: ["Each warehouse needs at least one carrier", "每个仓库至少需要一个承运商"],
 };
 
 let language = localStorage.getItem("oms.language") || "zh";

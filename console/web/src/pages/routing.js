@@ -127,6 +127,12 @@ export async function routingPage() {
   }
   const result = h("div", { "data-result": "" });
   const run = async () => {
+    const bare = policy.warehouses.filter((w) => !policy.carriers.some((c) => form.carriers[w.warehouse_id][c.carrier_id].checked));
+    if (bare.length) {
+      // The server refuses a warehouse without a carrier ("lists no carrier"): say so before asking.
+      result.replaceChildren(message(`${t("carrier_needed")}: ${bare.map((w) => w.warehouse_id).join(", ")}`, "error"));
+      return;
+    }
     const candidate = candidateFrom(form, policy);
     result.replaceChildren(message(t("replaying")));
     try {
