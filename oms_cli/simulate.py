@@ -139,6 +139,8 @@ def routing_what_if(
 
     try:
         document = json.loads(candidate.read_text("utf-8")) if candidate is not None else {}
+        if not isinstance(document, dict):
+            _refused(f"{candidate}: a candidate is a JSON object (shared/routing_whatif/candidate.py), not {type(document).__name__}")
         document = {**document, **_options_candidate(strategy, max_packages, carrier_rules)}
         if not document:
             _refused("name a candidate: a CANDIDATE file, --strategy, --max-packages or --carriers (oms routing policy shows what is in force)")

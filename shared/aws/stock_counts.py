@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.aws.dynamo import to_item, to_value
+from shared.aws.dynamo import raise_if_transient, to_item, to_value
 from shared.aws.inventory_store import InventoryStore, stock_key
 from shared.inventory import AUDIT_RETENTION_SECONDS, StockBucket, StockDelta, StockRecord, StockSnapshot, warehouse_instant
 from shared.stock_buckets import SAFETY_BUCKET, WarehouseStock, receiving_bucket, spread_count, take_from_buckets
@@ -134,7 +134,7 @@ def _stale_or_retry(store: InventoryStore, snapshot: StockSnapshot, key: dict[st
 
 
 def movement_applied(store: InventoryStore, delta_id: str) -> bool:
-    return store.item(f"STOCKDELTA#{delta_id}", "APPLIED") is not None
+    return repeat_outcome(store, delta_id) is not None
 
 
 def repeat_outcome(store: InventoryStore, delta_id: str) -> str | None:
@@ -200,11 +200,19 @@ def delta_items(store: InventoryStore, delta: StockDelta, now_epoch: int, stock:
     return items
 
 
-def counted_movement_items(store: InventoryStore, delta: StockDelta, now_epoch: int, as_of: str) -> list[dict[str, Any]]:
+def record_counted(store: InventoryStore, delta: StockDelta, now_epoch: int, as_of: str) -> bool:
     """A movement the count applied as of `as_of` already holds (it happened at or before it):
-    its marker only, saying so, so that a repeat is a duplicate and the stock is left as
-    counted. The count's time only moves forward, so no stock item needs a condition."""
-    return [_movement_marker(store, delta, now_epoch, counted_as_of=as_of)]
+    its marker only, saying so, so that a repeat finds it and the stock is left as counted. One
+    conditioned put, not a transaction (1 write unit, not 2): the count's time only moves
+    forward, so no stock item needs a condition. False when the marker was there already."""
+    try:
+        store.db.put_item(**_movement_marker(store, delta, now_epoch, counted_as_of=as_of)["Put"])
+        return True
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise_if_transient(error)
+        raise
 
 
 def _movement_marker(store: InventoryStore, delta: StockDelta, now_epoch: int, **extra: str) -> dict[str, Any]:

@@ -36,11 +36,9 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
         if stock_counts.canonical_count_time(inventory, stock):
             continue  # a count stored before decision 251, its time now rewritten: read again
         if delta.occurred_at is not None and stock.as_of is not None and delta.occurred_at <= stock.as_of:
-            try:
-                transact_write(inventory.db, stock_counts.counted_movement_items(inventory, delta, int(time.time()), stock.as_of))
+            if stock_counts.record_counted(inventory, delta, int(time.time()), stock.as_of):
                 return "counted"
-            except TransactionCancelled:
-                return stock_counts.repeat_outcome(inventory, delta.delta_id) or "duplicate"  # the marker is the only item: it was there
+            return stock_counts.repeat_outcome(inventory, delta.delta_id) or "duplicate"  # its marker was there
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
             return stock_counts.repeat_outcome(inventory, delta.delta_id) or "refused"
         try:

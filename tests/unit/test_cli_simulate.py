@@ -68,9 +68,13 @@ def test_routing_what_if_takes_the_candidate_from_options_too(tmp_path):
     assert json.loads(out)["candidate_description"] == "strategy fewest-packages; at most 1 package(s)"
 
 
-def test_routing_what_if_without_a_candidate_or_with_a_malformed_carrier_rule_is_refused():
+def test_routing_what_if_without_a_candidate_or_with_a_malformed_carrier_rule_is_refused(tmp_path):
+    not_an_object = tmp_path / "list.json"
+    not_an_object.write_text(json.dumps([{"max_packages": 1}]), "utf-8")
     code, out = invoke("routing", "what-if", "--simulated", "--orders", "50")
     assert code == 2 and "name a candidate" in " ".join(out.split())
+    code, out = invoke("routing", "what-if", str(not_an_object), "--simulated", "--orders", "50")
+    assert code == 2 and "is a JSON object" in " ".join(out.split())
     code, out = invoke("routing", "what-if", "--carriers", "WH-BJ", "--simulated", "--orders", "50")
     assert code == 2 and "WAREHOUSE=CARRIER" in out
     code, out = invoke("routing", "what-if", "--strategy", "fastest", "--simulated", "--orders", "50", "--warehouses", "4")

@@ -18,7 +18,6 @@ from shared.reconciliation.domain import ChannelState, Page, PulledOrder, Window
 from shared.reconciliation.pull.http import PlatformHttp
 
 
-
 class ShopCredentials(BaseModel):
     """A shop's API access, from the platform credentials secret (docs/runbook.md)."""
 
