@@ -152,3 +152,37 @@ print(json.dumps({{"registered": hooks.registered, "clients": len(clients._clien
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"registered": ["after_restore"], "clients": 0, "stores": 0, "pools": 0}
+
+
+def test_before_the_snapshot_the_models_the_imports_deferred_are_built() -> None:
+    """defer_build keeps an import without SnapStart from building schemas its calls may not use;
+    a snapshot should hold them built, so a restored environment's first call does not build them."""
+    code = """
+import json
+from pydantic import BaseModel
+import functions.routing_api.handler, functions.aftersales_api.handler
+from shared import snapstart
+from shared.aftersales.records import RefundRecord
+from shared.routing.model import RoutingDecision
+
+def deferred():
+    found, pending = set(), list(BaseModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__module__.split(".")[0] in ("shared", "functions") and not model.__pydantic_complete__:
+            found.add(model.__qualname__)
+    return found
+
+before = deferred()
+snapstart.before_snapshot()
+print(json.dumps({"before": sorted(before), "after": sorted(deferred()),
+                  "decision": type(RoutingDecision.__pydantic_validator__).__name__,
+                  "refund": type(RefundRecord.__pydantic_serializer__).__name__}))
+"""
+    env = {k: v for k, v in os.environ.items() if k != snapstart.SERVICES_ENV} | {"PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert {"RoutingDecision", "RefundRecord", "OrderIn"} <= set(found["before"])
+    assert found["after"] == []
+    assert (found["decision"], found["refund"]) == ("SchemaValidator", "SchemaSerializer")
