@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -20,7 +20,7 @@ TOPIC_CANCELLED = "orders/cancelled"
 
 
 class RefundedItem(PlatformModel):
-    sku: Text | None = None
+    sku: Annotated[str, Field(max_length=200)] | None = None  # as long as a refunded line's SKU may be
 
 
 class RefundLineItem(PlatformModel):

@@ -9,12 +9,14 @@ cancellation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, RefundState, RequestedLine, read_request
 from shared.channels import tmall
-from shared.channels.common import Money, PlatformId, PlatformModel, Text, WholeNumber, read_platform, unwrap_answer
-from shared.orders import Channel
+from shared.channels.common import Money, PlatformId, PlatformModel, Text, read_platform, unwrap_answer
+from shared.orders import Channel, WholeNumber
 
 _STATE = {
     "WAIT_SELLER_AGREE": RefundState.REQUESTED,
@@ -32,10 +34,10 @@ class Refund(PlatformModel):
     tid: PlatformId
     oid: PlatformId | None = None
     refund_fee: Money | None = None
-    num: WholeNumber | None = None
+    num: Annotated[WholeNumber, Field(ge=0, le=100_000)] | None = None  # 0 or absent: the whole sub-order
     status: Text
     reason: Text | None = None
-    outer_id: Text | None = None
+    outer_id: Annotated[str, Field(max_length=200)] | None = None  # as long as a refunded line's SKU may be
     good_status: Text | None = None
 
 

@@ -141,3 +141,25 @@ def test_a_jd_refund_apply_without_its_status_is_a_400_naming_it():
     with pytest.raises(InputRejected) as refused:
         after_sales_request(Channel.JD, "refund", document)
     assert refused.value.status == 400 and refused.value.problems[0].field == "status"
+
+
+@pytest.mark.parametrize(
+    ("channel", "change", "field"),
+    [
+        ("tmall", {"num": -1}, "num"),
+        ("tmall", {"num": 200_000}, "num"),
+        ("tmall", {"outer_id": "X" * 300}, "outer_id"),
+        ("shopify", {"sku": "S" * 300}, "refund_line_items.0.line_item.sku"),
+    ],
+)
+def test_a_refund_line_out_of_bounds_is_a_400_naming_the_platforms_field(channel, change, field):
+    """Found on the local runtime: these were 502 (a ValidationError past the reader)."""
+    if channel == "tmall":
+        document = copy.deepcopy(load_event("channels/refunds/tmall_refund_get_response.json"))
+        document["refund_get_response"]["refund"].update(change)
+    else:
+        document = copy.deepcopy(real_sample("shopify_refund_python_api_fixture.json")["refund"])
+        document["refund_line_items"][0]["line_item"]["sku"] = change["sku"]
+    with pytest.raises(InputRejected) as refused:
+        after_sales_request(Channel(channel), "refunds/create" if channel == "shopify" else "refund", document)
+    assert refused.value.status == 400 and refused.value.problems[0].field == field
