@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from shared.aftersales.domain import AfterSalesRequest, RefundedUnits
+from shared.aftersales.domain import AfterSalesRequest, Claimed, RefundedUnits, RefundState, line_key
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
 from shared.events import RefundedLine
 from shared.lifecycle import OrderStatus, TimelineEntry
+from shared.orders import OrderIn
 
 S = OrderStatus
 # MERGED (合单): the member waits for its merged shipment; a refund applies to the member, and its
@@ -56,3 +57,33 @@ def refunds_at_intake(timeline: list[TimelineEntry]) -> set[str]:
     """Refunds a channel's order already carried when it arrived (their lines never entered it)."""
     first = timeline[0].details.get("refunds_at_intake", "") if timeline else ""
     return set(filter(None, str(first).split(",")))
+
+
+# Outcomes whose units stay in the order's content while the refund still wants them: the
+# warehouse was asked to stop them, or a return of them is expected (or came). An intercepted
+# note's units left the content already; amended and cancelled orders lost the lines.
+_CLAIMING = frozenset({RefundOutcome.INTERCEPT_REQUESTED, RefundOutcome.INTERCEPTED, RefundOutcome.TOO_LATE, RefundOutcome.RETURN_EXPECTED, RefundOutcome.RETURNED})
+
+
+def claimed_units(order: OrderIn, records: list[RefundRecord]) -> Claimed:
+    """The units of the order's current lines earlier refunds claim (a refund closed on the
+    platform claims nothing: the buyer may ask again)."""
+    claimed = Claimed()
+    for record in records:
+        if record.outcome not in _CLAIMING or record.state == RefundState.CLOSED or record.for_member:
+            continue
+        if record.outcome == RefundOutcome.INTERCEPTED and not record.intercept_lines:
+            continue  # stopped in full before per-note units were kept: its lines left the order
+        stopped: dict[str, int] = {}
+        for note_id, lines in record.intercept_lines.items():
+            if record.intercept_answers.get(note_id) == "intercepted":
+                for line in lines:
+                    stopped[line.sku] = stopped.get(line.sku, 0) + line.quantity
+        for refunded in record.lines:
+            out = min(stopped.get(refunded.sku, 0), refunded.quantity)
+            stopped[refunded.sku] = stopped.get(refunded.sku, 0) - out
+            index = next((i for i, line in enumerate(order.lines) if line_key(line) == refunded.line_id), None)
+            index = index if index is not None else next((i for i, line in enumerate(order.lines) if line.sku == refunded.sku), None)
+            if index is not None and refunded.quantity > out:
+                claimed.add(index, refunded.quantity - out, record.refund_id)
+    return claimed

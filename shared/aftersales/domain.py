@@ -118,10 +118,26 @@ def line_key(line: OrderLine) -> str:
     return line.channel_line_id or line.channel_sku or line.sku
 
 
-def refunded_units(order: OrderIn, request: AfterSalesRequest) -> list[RefundedUnits]:
-    """Which units of the order's current lines the request refunds; raises Nonsense."""
+class Claimed(BaseModel, defer_build=True):
+    """Units of the order's current lines that earlier refunds still expect back or asked the
+    warehouse to stop (after release the order's content keeps them): by line index, with the
+    refunds that claim them."""
+
+    units: dict[int, int] = Field(default_factory=dict)
+    by: dict[int, list[str]] = Field(default_factory=dict)
+
+    def add(self, index: int, quantity: int, refund_id: str) -> None:
+        self.units[index] = self.units.get(index, 0) + quantity
+        self.by.setdefault(index, []).append(refund_id)
+
+
+def refunded_units(order: OrderIn, request: AfterSalesRequest, claimed: Claimed | None = None) -> list[RefundedUnits]:
+    """Which units of the order's current lines the request refunds; raises Nonsense. A line
+    refund counts the units `claimed` by earlier refunds of the same lines: together they may not
+    pass what was ordered, and a line named without a quantity means what is left of it."""
     if request.everything:
         return [RefundedUnits(index=i, line_id=line_key(line), sku=line.sku, quantity=line.quantity) for i, line in enumerate(order.lines)]
+    claimed = claimed or Claimed()
     taken: dict[int, int] = {}
     for n, wanted in enumerate(request.lines):
         index = _find(order, wanted)
@@ -129,11 +145,13 @@ def refunded_units(order: OrderIn, request: AfterSalesRequest) -> list[RefundedU
             named = f"line id {wanted.line_id!r}" if wanted.line_id else f"SKU {wanted.sku!r}"
             raise Nonsense("unknown_line", f"refund {request.refund_id} line {n}: order {request.order_id} has no line with {named}")
         line = order.lines[index]
-        taken[index] = taken.get(index, 0) + (wanted.quantity or line.quantity)
-        if taken[index] > line.quantity:
+        earlier = claimed.units.get(index, 0)
+        taken[index] = taken.get(index, 0) + (wanted.quantity or max(line.quantity - earlier, 1))
+        if taken[index] + earlier > line.quantity:
+            by = f" ({earlier} of them by refund {', '.join(claimed.by[index])})" if earlier else ""
             raise Nonsense(
                 "quantity_above_ordered",
-                f"refund {request.refund_id} line {n}: {taken[index]} units of {line.sku} refunded, the order has {line.quantity}",
+                f"refund {request.refund_id} line {n}: {taken[index] + earlier} units of {line.sku} refunded{by}, the order has {line.quantity}",
             )
     return [RefundedUnits(index=i, line_id=line_key(order.lines[i]), sku=order.lines[i].sku, quantity=q) for i, q in sorted(taken.items())]
 

@@ -61,7 +61,7 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
         return RefundOutcome.RECORDED.value
     if request.kind == AfterSalesKind.EXCHANGE:
         return apply_exchange(request, details, stage, actor, deps)
-    units = refunded_units(current.order, request)
+    units = refunded_units(current.order, request, decide.claimed_units(current.order, deps.records.refunds(current.order_id)))
     everything = request.everything or what_is_left(current.order, units) is None
     merged = released_shipment(current, deps) if stage == "before_release" else None
     if merged is not None:  # 合单: the member's lines are in a released parcel (decision 122)

@@ -5,7 +5,7 @@ stock.py), each receipt once. When every expected unit is back the order is RETU
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits
@@ -39,6 +39,18 @@ class ReturnReceipt(BaseModel, defer_build=True):
         default=None,
         description="ISO-8601 time the return was received (China time when it has no offset); a count taken after it already holds its sellable units",
     )
+
+    @model_validator(mode="after")
+    def _one_line_per_sku(self) -> ReturnReceipt:
+        """A WMS may list a SKU once per condition (the sellable units, then the unsellable
+        ones): its lines are added up, so each part is checked, recorded and restocked."""
+        merged: dict[str, ReceiptLine] = {}
+        for line in self.lines:
+            seen = merged.get(line.sku)
+            merged[line.sku] = line if seen is None else ReceiptLine(sku=line.sku, sellable=seen.sellable + line.sellable, unsellable=seen.unsellable + line.unsellable)
+        if len(merged) < len(self.lines):
+            self.lines = list(merged.values())
+        return self
 
 
 def new_rma(record: RefundRecord, warehouse_id: str) -> Rma:
