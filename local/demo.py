@@ -25,6 +25,7 @@ from local.demo_channels import post_channel_samples
 from local import persistence
 from local.runtime import LocalRuntime, log_order_events
 from local.seed import load_channel_secrets, load_seed
+from shared.lifecycle import change_text
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
 # Where the automated path stops: a person, the warehouse or replenishment takes over from here.
@@ -49,12 +50,7 @@ def wait_settled(api: str, order_id: str, timeout: float = 60.0, statuses: set[s
         time.sleep(0.05)
 
 
-def timeline_change(entry: dict[str, Any]) -> str:
-    """A timeline entry's change in a line: "RELEASED → SHIPPED" for a status change; a note
-    (which keeps the status it was written under) reads "SHIPPED · note", not "SHIPPED → SHIPPED"."""
-    if entry.get("kind") == "note":
-        return f"{entry['to_status']} · note"
-    return f"{entry['from_status'] or '·'} → {entry['to_status']}"
+timeline_change = change_text  # "RELEASED → SHIPPED", or "SHIPPED · note" for a note
 
 
 def print_order(name: str, details: dict[str, Any], seconds: float) -> None:

@@ -9,6 +9,7 @@ import click
 
 from oms_cli.main import Settings, api_command, cli, pass_settings
 from oms_cli.output import as_json, console, fields, table
+from shared.lifecycle import change_text
 from shared.spreadsheet import neutralised
 
 STATUSES = ["RECEIVED", "REVIEWING", "ON_HOLD", "ROUTING", "RESERVED", "RELEASED", "SHIPPED", "DELIVERED", "CANCELLED", "REJECTED", "BACKORDERED", "EXCEPTION"]
@@ -76,7 +77,7 @@ def show_order(settings: Settings, order_id: str) -> None:
     table("lines", ("sku", "quantity", "unit price", "discount"), ((line["sku"], line["quantity"], line["unit_price"], line["discount"]) for line in o["lines"]))
     if details["outbound_notes"]:
         table("outbound notes", ("note", "warehouse", "state", "lines", "tracking"), ((n["note_id"], n["warehouse_id"], n.get("state"), ", ".join(f"{x['sku']}×{x['quantity']}" for x in n["lines"]), n.get("tracking_number") or "") for n in details["outbound_notes"]))
-    table("timeline", ("at", "from → to", "by", "cause"), ((e["at"], f"{e['from_status'] or '·'} → {e['to_status']}", f"{e['actor']['kind']}:{e['actor']['name']}", e["cause"]) for e in details["timeline"]))
+    table("timeline", ("at", "from → to", "by", "cause"), ((e["at"], change_text(e), f"{e['actor']['kind']}:{e['actor']['name']}", e["cause"]) for e in details["timeline"]))
 
 
 @orders.command("cancel")

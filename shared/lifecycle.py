@@ -116,6 +116,14 @@ class TimelineEntry(BaseModel, defer_build=True):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
+def change_text(entry: dict[str, Any]) -> str:
+    """A timeline entry's change in a line, from its JSON: "RELEASED → SHIPPED" for a status
+    change; a note (which keeps the status it was written under) reads "SHIPPED · note"."""
+    if entry.get("kind") == "note":
+        return f"{entry['to_status']} · note"
+    return f"{entry['from_status'] or '·'} → {entry['to_status']}"
+
+
 def transition_entry(from_status: OrderStatus, to_status: OrderStatus, actor: Actor, **details: Any) -> TimelineEntry:
     """The timeline entry of a status change, with the transition table's cause."""
     return TimelineEntry(

@@ -211,6 +211,13 @@ def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     return f"TL#{version:06d}#{digest}"
 
 
+def _timeline_order(pair: tuple[str, TimelineEntry]) -> tuple[str, bool, str]:
+    """A version's entry, then its notes in time order (a note's key ends in a digest of its
+    content, which says nothing of when it was written)."""
+    _, version, *digest = pair[0].split("#", 2)
+    return version, bool(digest), pair[1].at
+
+
 def _notes_only(items: list[dict[str, Any]] | None) -> bool:
     """Whether a change's extra items are all outbound notes' puts (a release since decision 185)."""
     return bool(items) and all("Put" in i and i["Put"]["Item"]["sk"]["S"].startswith("NOTE#") for i in items or ())
@@ -253,7 +260,7 @@ class OrderStore:
         if _timeline_sk(1) not in by_sk and ("entry" in content or "entry_z" in content):
             keyed.append((_timeline_sk(1), _entry_of(content)))  # the RECEIVED entry, stored with the content
         keyed += [_carried(i) for i in items if CARRIED_ENTRY in i and not i["sk"].startswith("TL#")]
-        keyed.sort(key=lambda pair: pair[0])  # stable: a version's entry, then its notes
+        keyed.sort(key=_timeline_order)
         timeline = [entry for _, entry in keyed]
         timeline = _with_item_notes(timeline, [_item_note(i) for i in items if NOTE_ATTRIBUTE in i and not i["sk"].startswith("TL#")])
         return OrderDetails(
