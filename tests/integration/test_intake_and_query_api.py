@@ -89,6 +89,14 @@ def test_unreadable_bodies_are_4xx_and_store_nothing(aws, body, status, rule):
     assert stored_items(aws) == []
 
 
+@pytest.mark.parametrize("placed_at", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-12:00"])
+def test_a_placed_at_outside_the_years_utc_can_hold_is_400_and_stores_nothing(aws, shanghai_order, placed_at):
+    status, answer = post(json.dumps({**shanghai_order, "placed_at": placed_at}))
+    assert (status, [(e["field"], e["rule"]) for e in answer["errors"]]) == (400, [("placed_at", "value_error")])
+    assert stored_items(aws) == []
+    assert drain(boto3.client("sqs"), aws.queue_urls["intake"]) == []
+
+
 def test_body_that_is_not_utf8_is_400(aws, shanghai_order):
     raw = json.dumps(shanghai_order, ensure_ascii=False).encode("gbk")  # a GBK-encoded Chinese order
     event = proxy_event("POST", LocalRoute("POST", "/orders", "t", intake), "/orders", {}, {}, "", raw)

@@ -40,6 +40,14 @@ def test_a_bad_row_holds_back_the_rest_of_its_order_and_nothing_else():
     assert {(r.row, r.errors[0].rule) for r in result.rejected} == {(2, "order_incomplete"), (3, "int_parsing")}
 
 
+def test_an_empty_erp_date_is_reported_on_its_row_and_the_other_orders_go_on():
+    # "0001-01-01 00:00:00" (an ERP's empty date) is Beijing time before year 1 in UTC: a row to report, not a crash
+    text = f"{HEADER}\nA,B1,SKU-1,1,10.00,0001-01-01 00:00:00\nC,B2,SKU-1,2,5.00,2026-11-11 10:00\n"
+    result = batch(text)
+    assert [o.order_no for o in result.orders] == ["C"]
+    assert [(r.row, r.errors[0].field, r.errors[0].rule) for r in result.rejected] == [(2, "canonical.placed_at", "value_error")]
+
+
 def test_a_canonical_rule_is_reported_on_the_row_of_its_line():
     text = "order_no,buyer_id,sku,quantity,unit_price,discount,placed_at\nA,B,S1,1,10.00,,2026-11-11 10:00\nA,B,S2,1,10.00,50.00,2026-11-11 10:00\n"
     rejected = {r.row: r for r in batch(text).rejected}

@@ -45,6 +45,8 @@ def test_fingerprint_ignores_key_order_but_sees_content(shanghai_order):
         (lambda o: o.update(lines=[]), "lines", "too_short"),
         (lambda o: o.pop("buyer"), "buyer", "missing"),
         (lambda o: o.update(placed_at="2026-11-11T00:00:00"), "placed_at", "value_error"),
+        (lambda o: o.update(placed_at="0001-01-01T00:00:00+08:00"), "placed_at", "value_error"),  # before year 1 in UTC
+        (lambda o: o.update(placed_at="9999-12-31T23:59:59-12:00"), "placed_at", "value_error"),  # after 9999 in UTC
         (lambda o: o.update(coupon="X"), "coupon", "extra_forbidden"),
         (lambda o: o["lines"][0].update(discount="9999.00"), "lines.0", "value_error"),
     ],
