@@ -86,7 +86,10 @@ def difference_id(run_id: str, subject: str, kind: DifferenceKind | str) -> str:
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time needs its zone (e.g. 2026-12-01T00:00:00Z)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+08:00 is before year 1 in UTC
+        raise ValueError(f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
 
 
 class Window(BaseModel):

@@ -79,7 +79,7 @@ def test_a_window_is_utc_ordered_and_at_most_a_day_and_its_run_id_is_stable() ->
     assert window.iso() == ("2026-12-01T00:00:00Z", "2026-12-01T02:00:00Z")
     assert run_id_for("shopify", "s", window) == run_id_for("shopify", "s", Window(since="2026-12-01T00:00:00Z", until="2026-12-01T02:00:00Z"))
     assert run_id_for("shopify", "s", window) != run_id_for("shopify", "t", window)
-    for since, until in (("2026-12-01T02:00:00Z", "2026-12-01T01:00:00Z"), ("2026-12-01T00:00:00Z", "2026-12-02T00:00:01Z"), ("2026-12-01T00:00:00", "2026-12-01T01:00:00Z")):
+    for since, until in (("2026-12-01T02:00:00Z", "2026-12-01T01:00:00Z"), ("2026-12-01T00:00:00Z", "2026-12-02T00:00:01Z"), ("2026-12-01T00:00:00", "2026-12-01T01:00:00Z"), ("0001-01-01T00:00:00+08:00", "0001-01-01T12:00:00+08:00"), ("9999-12-31T06:00:00-12:00", "9999-12-31T18:00:00-12:00")):
         with pytest.raises(ValidationError):
             Window(since=since, until=until)
 
