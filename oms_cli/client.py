@@ -4,6 +4,7 @@ token. Every 4xx/5xx becomes ApiError carrying the API's error shape."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import urllib.error
@@ -14,6 +15,12 @@ from typing import Any
 
 LOCAL_API = "http://127.0.0.1:8080"
 _REGION_IN_HOST = re.compile(r"\.execute-api\.([a-z0-9-]+)\.amazonaws\.com")
+
+
+def segment(value: str) -> str:
+    """An id as one path segment: its '/', '?', '#', spaces and Chinese characters percent-encoded,
+    so that it names that id and nothing else (and never fails as an invalid URL)."""
+    return urllib.parse.quote(value, safe="")
 
 
 class ApiError(Exception):
@@ -67,6 +74,8 @@ class Client:
             raise ApiError(error.code, _decoded(error.read())) from None
         except urllib.error.URLError as error:
             raise ApiError(0, {"message": f"cannot reach {self.base_url}: {error.reason} (is `oms serve` running?)", "errors": []}) from None
+        except (TimeoutError, ConnectionError, http.client.HTTPException) as error:  # after connecting: no answer in time, or the connection dropped
+            raise ApiError(0, {"message": f"{self.base_url} gave no answer to {method} {path}: {error or type(error).__name__} (after {self.timeout:g} s at most; is `oms serve` still running?)", "errors": []}) from None
 
     def _signed(self, method: str, url: str, data: bytes | None, headers: dict[str, str]) -> dict[str, str]:
         import botocore.session

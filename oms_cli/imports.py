@@ -13,7 +13,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oms_cli.client import ApiError
-from oms_cli.main import Settings, api_command, cli, pass_settings
+from oms_cli.main import Settings, api_command, cli, pass_settings, read_utf8
 from oms_cli.output import as_json, console, table
 from shared.request_limits import MAX_IMPORT_BODY_BYTES, MAX_IMPORT_ROWS_PER_REQUEST
 
@@ -84,7 +84,7 @@ def import_group() -> None:
 @api_command
 def import_erp(settings: Settings, file: Path) -> None:
     """Import an ERP CSV (UTF-8): good orders accepted, each bad row reported with field and rule."""
-    pieces = parts(file.read_bytes().decode("utf-8-sig"))
+    pieces = parts(read_utf8(file))
     total = sum(len(p.file_rows) for p in pieces)
     accepted: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []

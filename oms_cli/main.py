@@ -43,6 +43,16 @@ def api_command(function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def read_utf8(path: Any) -> str:
+    """A file the user named, as text; one that is not UTF-8 (a GBK export, say) is an ApiError
+    naming the file and the byte, before anything is sent."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        message = f"{path} is not UTF-8 text (byte {error.start}); save it as UTF-8 and try again"
+        raise ApiError(400, {"message": message, "errors": [{"field": f"byte {error.start}", "rule": "utf8", "message": message}]}) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--api", "api", envvar="OMS_API", default=LOCAL_API, show_default=True, help="The local runtime's API (OMS_API)")
 @click.option("--stage", envvar="OMS_STAGE", help="A deployed stage's API URL: requests are signed with SigV4 (botocore credentials)")

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from oms_cli.client import segment
 from oms_cli.main import Settings, api_command, cli, pass_settings
 from oms_cli.output import as_json, console, fields, table
 from shared.lifecycle import change_text
@@ -59,7 +60,7 @@ def list_orders(settings: Settings, status: str | None, channel: str | None, cus
 @api_command
 def show_order(settings: Settings, order_id: str) -> None:
     """One order with its lines, outbound notes and timeline."""
-    details = settings.client.get(f"/orders/{order_id}")
+    details = settings.client.get(f"/orders/{segment(order_id)}")
     if settings.json:
         return as_json(details)
     stored, o = details["order"], details["order"]["order"]
@@ -88,7 +89,7 @@ def show_order(settings: Settings, order_id: str) -> None:
 @api_command
 def cancel_order(settings: Settings, order_id: str, reason: str, operator: str) -> None:
     """Cancel up to shipment: outbound notes voided, stock released."""
-    answer = settings.client.post(f"/orders/{order_id}/cancel", {"reason": reason, "operator": operator})
+    answer = settings.client.post(f"/orders/{segment(order_id)}/cancel", {"reason": reason, "operator": operator})
     if settings.json:
         return as_json(answer)
     console.print(f"{order_id} cancelled; voided notes: {', '.join(n['note_id'] for n in answer.get('voided_notes', [])) or 'none'}; released lines: {answer.get('released_lines')}", highlight=False)
@@ -103,7 +104,7 @@ def cancel_order(settings: Settings, order_id: str, reason: str, operator: str) 
 def retry_orders(settings: Settings, order_ids: tuple[str, ...], reason: str, operator: str) -> None:
     """Resume EXCEPTION orders at the step that failed (one id, or many: a result per order)."""
     if len(order_ids) == 1:
-        answer = settings.client.post(f"/orders/{order_ids[0]}/retry", {"reason": reason, "operator": operator})
+        answer = settings.client.post(f"/orders/{segment(order_ids[0])}/retry", {"reason": reason, "operator": operator})
         if settings.json:
             return as_json(answer)
         console.print(f"{answer['order_id']}: failed in {answer['failed_status']} → {answer['status']}, resumes at {answer.get('resume_at') or 'a person (review queue)'}", highlight=False)
@@ -134,7 +135,7 @@ def review_queue(settings: Settings, limit: int) -> None:
 
 
 def _decide(settings: Settings, order_id: str, decision: str, operator: str, note: str) -> None:
-    answer = settings.client.post(f"/orders/{order_id}/review", {"decision": decision, "operator": operator, "note": note})
+    answer = settings.client.post(f"/orders/{segment(order_id)}/review", {"decision": decision, "operator": operator, "note": note})
     if settings.json:
         return as_json(answer)
     console.print(f"{order_id}: {decision} → {answer['status']} (version {answer['version']})", highlight=False)
@@ -175,7 +176,7 @@ def _layout(settings: Settings, answer: dict[str, Any], title: str) -> None:
 @api_command
 def show_stock(settings: Settings, sku: str, warehouse_id: str) -> None:
     """On hand, reserved, safety stock and available, summed over buckets."""
-    _layout(settings, settings.client.get(f"/stock/{sku}/{warehouse_id}"), f"{sku} in {warehouse_id}")
+    _layout(settings, settings.client.get(f"/stock/{segment(sku)}/{segment(warehouse_id)}"), f"{sku} in {warehouse_id}")
 
 
 @stock.command("split")
@@ -186,7 +187,7 @@ def show_stock(settings: Settings, sku: str, warehouse_id: str) -> None:
 @api_command
 def split(settings: Settings, sku: str, warehouse_id: str, buckets: int) -> None:
     """Split the stock into buckets (refused while reservations are held)."""
-    _layout(settings, settings.client.post(f"/stock/{sku}/{warehouse_id}/buckets", {"buckets": buckets}), f"{sku} in {warehouse_id}: split")
+    _layout(settings, settings.client.post(f"/stock/{segment(sku)}/{segment(warehouse_id)}/buckets", {"buckets": buckets}), f"{sku} in {warehouse_id}: split")
 
 
 @stock.command("merge")
@@ -196,5 +197,5 @@ def split(settings: Settings, sku: str, warehouse_id: str, buckets: int) -> None
 @api_command
 def merge(settings: Settings, sku: str, warehouse_id: str) -> None:
     """Merge the buckets back into one stock item (refused while reservations are held)."""
-    _layout(settings, settings.client.delete(f"/stock/{sku}/{warehouse_id}/buckets"), f"{sku} in {warehouse_id}: merged")
+    _layout(settings, settings.client.delete(f"/stock/{segment(sku)}/{segment(warehouse_id)}/buckets"), f"{sku} in {warehouse_id}: merged")
 

@@ -12,6 +12,7 @@ from typing import Any
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from oms_cli.client import segment
 from oms_cli.main import Settings, api_command, cli, pass_settings
 from oms_cli.output import as_json, console, fields, table
 
@@ -44,7 +45,7 @@ def _summary(run: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 def _show(settings: Settings, run_id: str) -> None:
-    report = settings.client.get(f"/reconciliation/runs/{run_id}")
+    report = settings.client.get(f"/reconciliation/runs/{segment(run_id)}")
     if settings.json:
         return as_json(report)
     fields(f"run {run_id}", _summary(report["run"]))
@@ -78,7 +79,7 @@ def run(settings: Settings, channel: str, shop: str, since: str | None, until: s
     with progress:
         task = progress.add_task(f"{run_id}: asked", total=None)
         while True:
-            summary = settings.client.get(f"/reconciliation/runs/{run_id}")["run"]
+            summary = settings.client.get(f"/reconciliation/runs/{segment(run_id)}")["run"]
             progress.update(task, description=f"{run_id}: {summary['state']}, {summary['pages']} page(s), {summary['orders_seen']:,} orders seen")
             if summary["state"] != "RUNNING":
                 break
@@ -115,7 +116,7 @@ def list_runs(settings: Settings, limit: int, next_token: str | None) -> None:
 def show(settings: Settings, run_id: str, csv_file: Any) -> None:
     """A run's counts and every difference with its resolution."""
     if csv_file:
-        csv_file.write(settings.client.get_text(f"/reconciliation/runs/{run_id}", format="csv").lstrip("\ufeff"))
+        csv_file.write(settings.client.get_text(f"/reconciliation/runs/{segment(run_id)}", format="csv").lstrip("\ufeff"))
         return
     _show(settings, run_id)
 
@@ -129,7 +130,7 @@ def show(settings: Settings, run_id: str, csv_file: Any) -> None:
 @api_command
 def resolve(settings: Settings, run_id: str, difference_id: str, by: str, note: str) -> None:
     """Record that a person resolved a difference (it leaves the unresolved alarm's count)."""
-    resolved = settings.client.post(f"/reconciliation/runs/{run_id}/differences/{difference_id}/resolve", {"by": by, "note": note})
+    resolved = settings.client.post(f"/reconciliation/runs/{segment(run_id)}/differences/{segment(difference_id)}/resolve", {"by": by, "note": note})
     if settings.json:
         return as_json(resolved)
     fields(f"{difference_id} resolved", [(k, resolved.get(k)) for k in ("kind", "subject", "resolution", "resolved_by", "resolved_at")])

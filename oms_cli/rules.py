@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from oms_cli.client import ApiError
-from oms_cli.main import Settings, api_command, cli, pass_settings
+from oms_cli.main import Settings, api_command, cli, pass_settings, read_utf8
 from oms_cli.output import as_json, console, fields, table
 
 RULE_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -22,7 +22,7 @@ def rules() -> None:
 
 def _document(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text("utf-8"))
+        return json.loads(read_utf8(path))
     except json.JSONDecodeError as error:
         raise ApiError(400, {"message": f"{path} is not JSON", "errors": [{"field": f"line {error.lineno}, column {error.colno}", "rule": "json_invalid", "message": error.msg}]}) from None
 
@@ -46,7 +46,7 @@ def list_versions(settings: Settings) -> None:
 @api_command
 def validate(settings: Settings, file: Path) -> None:
     """Check a rule set file without storing it; every mistake with its location."""
-    answer = settings.client.request("POST", "/rulesets/validate", raw=file.read_bytes())
+    answer = settings.client.request("POST", "/rulesets/validate", raw=read_utf8(file).encode("utf-8"))
     if settings.json:
         return as_json(answer)
     console.print(f"valid: {answer['rules']} rules ({answer['enabled_rules']} enabled), looks back {answer['lookback_minutes']} minutes", highlight=False)

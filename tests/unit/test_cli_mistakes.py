@@ -1,0 +1,77 @@
+"""A user's mistakes with the `oms` command end in a clear message and a non-zero exit, never a
+Python traceback: an id with a space, a Chinese SKU, '#' or '?' in an id, an API that does not
+answer in time or drops the connection, a file that is not UTF-8."""
+
+import http.client
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from oms_cli import imports, operations, rules  # noqa: F401  (their commands join the group)
+from oms_cli.main import cli
+
+
+class Answer:
+    status = 200
+
+    def __init__(self, body: bytes):
+        self.body = body
+
+    def read(self):
+        return self.body
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, ["--api", "http://127.0.0.1:1", *args])
+
+
+@pytest.mark.parametrize(
+    ("args", "url"),
+    [
+        (("orders", "show", "OMS 1"), "/orders/OMS%201"),
+        (("orders", "show", "OMS-1#x"), "/orders/OMS-1%23x"),  # not OMS-1: the fragment is part of the id
+        (("orders", "show", "OMS-1?status=x"), "/orders/OMS-1%3Fstatus%3Dx"),
+        (("orders", "show", "a/b"), "/orders/a%2Fb"),
+        (("stock", "show", "龙井", "WH-SH"), "/stock/%E9%BE%99%E4%BA%95/WH-SH"),
+    ],
+)
+def test_ids_are_sent_as_one_path_segment_each(monkeypatch, args, url):
+    seen = []
+
+    def urlopen(request, timeout):
+        seen.append(request.full_url)
+        return Answer(b'{"order": {}}')
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    invoke("--json", *args)
+    assert seen == ["http://127.0.0.1:1" + url]
+
+
+@pytest.mark.parametrize("error", [TimeoutError("timed out"), http.client.RemoteDisconnected("Remote end closed connection without response"), ConnectionResetError(104, "Connection reset by peer")])
+def test_an_api_that_does_not_answer_is_a_message_and_exit_2(monkeypatch, error):
+    def urlopen(request, timeout):
+        raise error
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    result = invoke("orders", "show", "OMS-1")
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert "no answer" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [("rules", "push", "--comment", "c"), ("rules", "what-if"), ("rules", "validate"), ("import", "erp")])
+def test_a_file_that_is_not_utf8_is_refused_with_a_message(monkeypatch, tmp_path, command):
+    sent = []
+    monkeypatch.setattr("urllib.request.urlopen", lambda request, timeout: sent.append(request) or Answer(b"{}"))
+    file = tmp_path / "gbk.json"
+    file.write_bytes(json.dumps({"description": "更严格", "rules": []}, ensure_ascii=False).encode("gbk"))
+    result = invoke(*command[:2], str(file), *command[2:])
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.exception
+    assert "UTF-8" in result.output and str(file) in result.output.replace("\n", "")
+    assert sent == []
