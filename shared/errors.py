@@ -85,6 +85,6 @@ class StockLayoutRefused(OmsError):
     """A split of a warehouse's stock into buckets, or a merge back, cannot be done now; the
     reason says what to do first (e.g. reservations still held on it)."""
 
-    def __init__(self, sku: str, warehouse_id: str, reason: str):
+    def __init__(self, sku: str, warehouse_id: str, reason: str, rule: str = "reservations_held"):
         super().__init__(f"{sku}@{warehouse_id}: {reason}")
-        self.sku, self.warehouse_id, self.reason = sku, warehouse_id, reason
+        self.sku, self.warehouse_id, self.reason, self.rule = sku, warehouse_id, reason, rule  # rule: the error shape's

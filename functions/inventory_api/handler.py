@@ -37,7 +37,7 @@ class SplitRequest(BaseModel):
 
 @app.exception_handler(StockLayoutRefused)
 def _refused(error: StockLayoutRefused):
-    return error_response(409, str(error), "buckets", "reservations_held")
+    return error_response(409, str(error), "buckets", error.rule)
 
 
 @app.get("/stock/<sku>/<warehouse_id>", summary="A SKU's stock in one warehouse, summed over its buckets")

@@ -26,15 +26,15 @@ class StockLayout(BaseModel, defer_build=True):
 
 def split_into_stock_buckets(sku: str, warehouse_id: str, bucket_count: int, inventory: InventoryStore) -> StockLayout:
     if not 2 <= bucket_count <= MAX_BUCKETS:
-        raise StockLayoutRefused(sku, warehouse_id, f"a split needs 2 to {MAX_BUCKETS} buckets, not {bucket_count}")
+        raise StockLayoutRefused(sku, warehouse_id, f"a split needs 2 to {MAX_BUCKETS} buckets, not {bucket_count}", "bucket_count")
     for _ in range(LAYOUT_ATTEMPTS):
         stock = inventory.warehouse_stock(sku, warehouse_id)
         if stock.bucketed:
             if len(stock.buckets) == bucket_count:
                 return StockLayout(sku=sku, warehouse_id=warehouse_id, buckets=bucket_count, changed=False)
-            raise StockLayoutRefused(sku, warehouse_id, f"already split into {len(stock.buckets)} buckets: merge them first")
+            raise StockLayoutRefused(sku, warehouse_id, f"already split into {len(stock.buckets)} buckets: merge them first", "already_split")
         if stock.record is None:
-            raise StockLayoutRefused(sku, warehouse_id, "no stock is recorded for it in this warehouse")
+            raise StockLayoutRefused(sku, warehouse_id, "no stock is recorded for it in this warehouse", "no_stock")
         _refuse_while_reserved(stock, "split")
         if inventory.split_stock(stock, split_into_buckets(stock.record, bucket_count)):
             return StockLayout(sku=sku, warehouse_id=warehouse_id, buckets=bucket_count, changed=True)

@@ -32,3 +32,16 @@ def test_split_before_the_sale_reserve_then_merge_after(aws):
     status, answer = call("POST", BUCKETS, "FLASH-1", "WH-A", {"buckets": 1})
     assert status == 400 and answer["errors"][0]["field"] == "buckets"
     assert call("GET", "/stock/{sku}/{warehouse_id}", "NOPE", "WH-A")[0] == 404
+
+
+def test_each_refused_layout_names_its_own_rule(aws):
+    inventory_store().put_stock(StockRecord(sku="FLASH-2", warehouse_id="WH-A", on_hand=10))
+    assert call("POST", BUCKETS, "FLASH-2", "WH-A", {"buckets": 4})[0] == 200
+    status, answer = call("POST", BUCKETS, "FLASH-2", "WH-A", {"buckets": 3})
+    assert (status, answer["errors"][0]["rule"]) == (409, "already_split")
+    status, answer = call("POST", BUCKETS, "NOPE", "WH-A", {"buckets": 4})
+    assert (status, answer["errors"][0]["rule"]) == (409, "no_stock")
+    order_id = routed_order([("WH-A", "FLASH-2", 1)])
+    reserve_stock(order_id, order_store(), inventory_store())
+    status, answer = call("DELETE", BUCKETS, "FLASH-2", "WH-A")
+    assert (status, answer["errors"][0]["rule"]) == (409, "reservations_held")
