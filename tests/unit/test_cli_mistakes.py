@@ -75,3 +75,19 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_message(monkeypatch, tmp_path
     assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.exception
     assert "UTF-8" in result.output and str(file) in result.output.replace("\n", "")
     assert sent == []
+
+
+def test_reconcile_run_with_since_alone_asks_for_the_day_from_since_not_up_to_now(monkeypatch):
+    # README: `oms reconcile run tmall SHOP --since 2026-12-01T00:00:00Z`; until defaulted to now, a 422 once a day had passed
+    from oms_cli import reconcile  # noqa: F401
+
+    asked = []
+
+    def urlopen(request, timeout):
+        asked.append(json.loads(request.data))
+        return Answer(b'{"run_id": "REC-1", "state": "RUNNING", "created": true}')
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    result = invoke("reconcile", "run", "tmall", "shop", "--since", "2020-12-01T00:00:00+08:00", "--no-wait")
+    assert result.exit_code == 0, result.output
+    assert (asked[0]["since"], asked[0]["until"]) == ("2020-12-01T00:00:00+08:00", "2020-12-02T00:00:00+08:00")
