@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
+from pathlib import Path
 from typing import Any
 
 import click
 
-from oms_cli.client import segment
-from oms_cli.main import Settings, api_command, cli, pass_settings
+from oms_cli.client import ApiError, segment
+from oms_cli.main import Settings, api_command, cli, pass_settings, read_utf8
 from oms_cli.output import as_json, console, fields, table
 from shared.lifecycle import change_text
 from shared.spreadsheet import neutralised
@@ -39,7 +41,7 @@ def _row(order: dict[str, Any]) -> tuple[Any, ...]:
 @pass_settings
 @api_command
 def list_orders(settings: Settings, status: str | None, channel: str | None, customer: str | None, limit: int, next_token: str | None, csv_file: Any) -> None:
-    """Orders by status, channel or customer, newest first (give at least one)."""
+    """Orders by status, channel or customer (without a filter: the newest), newest first."""
     page = settings.client.get("/orders", status=status and status.upper(), channel=channel, customer=customer, limit=limit, next_token=next_token)
     if csv_file:
         writer = csv.writer(csv_file)
@@ -134,28 +136,51 @@ def review_queue(settings: Settings, limit: int) -> None:
     table(f"{len(queue['held'])} held order(s)", ("order", "channel", "external id", "held since", "escalated", "reasons"), rows)
 
 
-def _decide(settings: Settings, order_id: str, decision: str, operator: str, note: str) -> None:
-    answer = settings.client.post(f"/orders/{segment(order_id)}/review", {"decision": decision, "operator": operator, "note": note})
+def _decide(settings: Settings, order_id: str, decision: str, operator: str, note: str, corrections: Path | None = None) -> None:
+    body: dict[str, Any] = {"decision": decision, "operator": operator, "note": note}
+    if corrections is not None:
+        body["corrections"] = _corrections(corrections)
+    answer = settings.client.post(f"/orders/{segment(order_id)}/review", body)
     if settings.json:
         return as_json(answer)
     console.print(f"{order_id}: {decision} → {answer['status']} (version {answer['version']})", highlight=False)
 
 
-def _decision_command(decision: str, help_text: str) -> Any:
-    @review.command(decision, help=help_text)
-    @click.argument("order_id")
-    @click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who decides (OMS_OPERATOR)")
-    @click.option("--note", default="")
-    @pass_settings
-    @api_command
-    def command(settings: Settings, order_id: str, operator: str, note: str) -> None:
-        _decide(settings, order_id, decision, operator, note)
-
-    return command
+def _corrections(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(read_utf8(path))
+    except json.JSONDecodeError as error:
+        raise ApiError(400, {"message": f"{path} is not JSON", "errors": [{"field": f"line {error.lineno}, column {error.colno}", "rule": "json_invalid", "message": error.msg}]}) from None
+    if not isinstance(document, dict):
+        message = f'{path}: corrections are a JSON object ({{"receiver": {{...}}, "invoice": {{...}}}}), not {type(document).__name__}'
+        raise ApiError(400, {"message": message, "errors": [{"field": "corrections", "rule": "model_attributes_type", "message": message}]})
+    return document
 
 
-approve = _decision_command("approve", "Approve a held order: it goes on to routing.")
-reject = _decision_command("reject", "Reject a held order.")
+@review.command("approve")
+@click.argument("order_id")
+@click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who decides (OMS_OPERATOR)")
+@click.option("--note", default="")
+@click.option(
+    "--corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A JSON file of what the reviewer corrects: {"receiver": {name, phone, province, city, district, detail, ...}, "invoice": {...}}; an order held for an unknown province needs the receiver',
+)
+@pass_settings
+@api_command
+def approve(settings: Settings, order_id: str, operator: str, note: str, corrections: Path | None) -> None:
+    """Approve a held order: it goes on to routing."""
+    _decide(settings, order_id, "approve", operator, note, corrections)
+
+
+@review.command("reject")
+@click.argument("order_id")
+@click.option("--operator", required=True, envvar="OMS_OPERATOR", help="Who decides (OMS_OPERATOR)")
+@click.option("--note", default="")
+@pass_settings
+@api_command
+def reject(settings: Settings, order_id: str, operator: str, note: str) -> None:
+    """Reject a held order."""
+    _decide(settings, order_id, "reject", operator, note)
 
 
 @cli.group()

@@ -91,3 +91,23 @@ def test_reconcile_run_with_since_alone_asks_for_the_day_from_since_not_up_to_no
     result = invoke("reconcile", "run", "tmall", "shop", "--since", "2020-12-01T00:00:00+08:00", "--no-wait")
     assert result.exit_code == 0, result.output
     assert (asked[0]["since"], asked[0]["until"]) == ("2020-12-01T00:00:00+08:00", "2020-12-02T00:00:00+08:00")
+
+
+def test_review_approve_sends_the_corrections_an_unknown_province_needs(monkeypatch, tmp_path):
+    # the API refuses such an approval without corrections.receiver (decision 31) and says so; the command must be able to send it
+    sent = []
+
+    def urlopen(request, timeout):
+        sent.append(json.loads(request.data))
+        return Answer(b'{"order_id": "OMS-1", "status": "APPROVED", "version": 3}')
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    receiver = {"name": "鲍勃", "phone": "13800138000", "province": "浙江省", "city": "杭州市", "district": "西湖区", "detail": "文三路1号"}
+    file = tmp_path / "corrections.json"
+    file.write_text(json.dumps({"receiver": receiver}, ensure_ascii=False), "utf-8")
+    result = invoke("review", "approve", "OMS-1", "--operator", "ops-li", "--corrections", str(file))
+    assert result.exit_code == 0, result.output
+    assert sent == [{"decision": "approve", "operator": "ops-li", "note": "", "corrections": {"receiver": receiver}}]
+    file.write_text("[1]", "utf-8")
+    result = invoke("review", "approve", "OMS-1", "--operator", "ops-li", "--corrections", str(file))
+    assert result.exit_code != 0 and "JSON object" in result.output and len(sent) == 1
