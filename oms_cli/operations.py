@@ -113,8 +113,11 @@ def retry_orders(settings: Settings, order_ids: tuple[str, ...], reason: str, op
         return None
     answer = settings.client.post("/orders/retry", {"order_ids": list(order_ids), "reason": reason, "operator": operator})
     if settings.json:
-        return as_json(answer)
-    table(f"{len(answer['results'])} order(s)", ("order", "outcome", "status", "message"), ((r["order_id"], r["outcome"], r.get("status") or "", r.get("message", "")) for r in answer["results"]))
+        as_json(answer)
+    else:
+        table(f"{len(answer['results'])} order(s)", ("order", "outcome", "status", "message"), ((r["order_id"], r["outcome"], r.get("status") or "", r.get("message", "")) for r in answer["results"]))
+    if not any(r["outcome"] == "done" for r in answer["results"]):
+        raise SystemExit(1)  # nothing resumed: as a single refused retry (409/404)
     return None
 
 

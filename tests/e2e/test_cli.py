@@ -110,7 +110,7 @@ def test_retry_says_why_an_order_not_in_exception_has_nothing_to_retry(runtime, 
     settle(runtime, order_id)
     refused = CliRunner().invoke(cli, ["--api", runtime.api_url, "orders", "retry", order_id, "--reason", "fixed", "--operator", "ops-li"])
     assert refused.exit_code == 1 and "HTTP 409" in refused.output and "not EXCEPTION" in refused.output
-    many = json.loads(oms(runtime, "--json", "orders", "retry", order_id, "OMS-NONE", "--reason", "fixed", "--operator", "ops-li"))
+    many = json.loads(oms(runtime, "--json", "orders", "retry", order_id, "OMS-NONE", "--reason", "fixed", "--operator", "ops-li", ok=False))  # nothing resumed: exit 1
     assert [(r["order_id"], r["outcome"]) for r in many["results"]] == [(order_id, "refused"), ("OMS-NONE", "not_found")]
 
 

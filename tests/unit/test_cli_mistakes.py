@@ -111,3 +111,12 @@ def test_review_approve_sends_the_corrections_an_unknown_province_needs(monkeypa
     file.write_text("[1]", "utf-8")
     result = invoke("review", "approve", "OMS-1", "--operator", "ops-li", "--corrections", str(file))
     assert result.exit_code != 0 and "JSON object" in result.output and len(sent) == 1
+
+
+@pytest.mark.parametrize(("outcomes", "code"), [(["not_found", "refused"], 1), (["done", "refused"], 0), (["done", "done"], 0)])
+def test_a_bulk_retry_that_resumed_no_order_exits_1_like_a_single_refused_retry(monkeypatch, outcomes, code):
+    results = [{"order_id": f"OMS-{i}", "outcome": o, "status": None, "message": o} for i, o in enumerate(outcomes)]
+    monkeypatch.setattr("urllib.request.urlopen", lambda request, timeout: Answer(json.dumps({"results": results}).encode()))
+    for json_flag in ((), ("--json",)):
+        result = invoke(*json_flag, "orders", "retry", "OMS-0", "OMS-1", "--reason", "fixed", "--operator", "ops")
+        assert result.exit_code == code, result.output
