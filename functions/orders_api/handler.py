@@ -153,7 +153,7 @@ ANSWERS = {
     "GET /orders": {400: "a parameter breaks a rule"},
     "GET /orders/{order_id}": {404: NO_ORDER},
     "GET /orders/{order_id}/aftersales": {404: NO_ORDER},
-    "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered, already cancelled or rejected)"},
+    "POST /orders/{order_id}/cancel": {404: NO_ORDER, 409: "the order can no longer be cancelled (shipped, delivered or rejected); cancelling a cancelled order again answers 200 with what its cancellation did"},
     "POST /orders/{order_id}/review": {404: NO_ORDER, 409: "the order is not on hold (decided already, or never held)"},
     "POST /orders/{order_id}/retry": {404: NO_ORDER, 409: "the order is not in EXCEPTION (retried already, or never failed)"},
     "POST /orders/retry": {400: "a parameter breaks a rule (no ids, over 100 ids, a blank operator or reason)"},
