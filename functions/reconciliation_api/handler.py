@@ -78,7 +78,10 @@ def post_run(ask: Annotated[RunAsk, Body()]):
 
 @app.get("/reconciliation/runs", summary="Reconciliation runs, newest first, paginated")
 def list_runs(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token: Annotated[str | None, Query()] = None) -> RunPage:
-    runs, token = reconciliation_store().list_runs(limit, next_token)
+    try:
+        runs, token = reconciliation_store().list_runs(limit, next_token)
+    except ValueError as error:  # a token this API did not give out
+        raise InputRejected.one(400, "next_token", "invalid_token", str(error)) from None
     return RunPage(runs=runs, next_token=token)
 
 
@@ -105,6 +108,7 @@ def resolve(run_id: str, difference_id: str, decision: Annotated[Resolve, Body()
 
 NO_RUN = "no reconciliation run has this id"
 ANSWERS = {
+    "GET /reconciliation/runs": {400: "next_token is not a token this API gave out"},
     "POST /reconciliation/runs": {422: "the window is not a window (until before since, over a day) or the shop has no credentials"},
     "GET /reconciliation/runs/{run_id}": {404: NO_RUN},
     "POST /reconciliation/runs/{run_id}/differences/{difference_id}/resolve": {404: "no such run, or no such difference in it"},

@@ -10,13 +10,12 @@ created once (a repeated refund message finds it) and moved on only from the sta
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared.aftersales.records import RefundRecord, Rma, RmaState
+from shared.aws import page_tokens
 from shared.aws.dynamo import from_item, to_item, to_value
 from shared.aws.order_store import OrderStore
 
@@ -85,12 +84,9 @@ class AfterSalesStore:
             "Limit": limit,
         }
         if next_token:
-            start = json.loads(base64.urlsafe_b64decode(next_token.encode()))
-            if not isinstance(start, dict) or set(start) != {"pk", "sk", "return_key", "created_at"} or not all(isinstance(v, dict) for v in start.values()):
-                raise ValueError("next_token is not a position in the returns")
-            kwargs["ExclusiveStartKey"] = start
+            kwargs["ExclusiveStartKey"] = page_tokens.start_key(next_token, {"pk", "sk", "return_key", "created_at"})
         page = self.db.query(**kwargs)
-        token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if page.get("LastEvaluatedKey") else None
+        token = page_tokens.encode(page["LastEvaluatedKey"]) if page.get("LastEvaluatedKey") else None
         return [Rma.model_validate(from_item(i)) for i in page["Items"]], token
 
     def order_unchanged(self, order_id: str, version: int, status: str) -> dict[str, Any]:

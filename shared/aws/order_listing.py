@@ -13,13 +13,12 @@ created_at (gather); its page token carries one cursor per shard.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import heapq
-import json
 from collections.abc import Callable
 from typing import Any
 
+from shared.aws import page_tokens
 from shared.aws.dynamo import batch_get, from_item, to_item, to_value
 
 CHANNEL_SHARDS = 4
@@ -37,6 +36,11 @@ def channel_partitions(channel: str) -> list[str]:
 _DONE = "done"
 
 
+def _cursors(position: Any, partitions: list[str]) -> bool:
+    """A token of this listing: per partition, where it goes on (a key), done, or not begun."""
+    return isinstance(position, dict) and set(position) <= set(partitions) and all(c is None or c == _DONE or page_tokens.is_key(c) for c in position.values())
+
+
 def list_page(
     db: Any,
     table: str,
@@ -52,7 +56,7 @@ def list_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Up to `limit` META items, newest `sort` first, over the index partitions `partitions`,
     then filtered by `keep` (so a page may hold fewer; follow the token)."""
-    cursors: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token.encode())) if token else {}
+    cursors: dict[str, Any] = page_tokens.decode(token, lambda c: _cursors(c, partitions)) if token else {}
     pages: dict[str, list[dict[str, Any]]] = {}
     more: dict[str, bool] = {}
     for partition in partitions:
@@ -90,6 +94,6 @@ def list_page(
         elif partition not in next_cursors:
             next_cursors[partition] = cursors.get(partition)
     finished = all(next_cursors.get(p) == _DONE for p in partitions)
-    next_token = None if finished else base64.urlsafe_b64encode(json.dumps(next_cursors).encode()).decode()
+    next_token = None if finished else page_tokens.encode(next_cursors)
     full = {i["pk"]: i for i in batch_get(db, table, [{"pk": item["pk"], "sk": "META"} for _, _, _, item in taken])}
     return [full[item["pk"]] for _, _, _, item in taken if item["pk"] in full and keep(full[item["pk"]])], next_token

@@ -29,7 +29,6 @@ and state never disagree: an entry or plan META did not adopt is never read.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import logging
@@ -41,7 +40,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, Field
 
 from shared.aws.clients import client, resource_name
-from shared.aws import order_items, plain_release, plain_transition, status_index
+from shared.aws import order_items, page_tokens, plain_release, plain_transition, status_index
 from shared.aws.dynamo import (
     TransactionCancelled,
     batch_get,
@@ -211,11 +210,12 @@ def _timeline_sk(version: int, entry: TimelineEntry | None = None) -> str:
     return f"TL#{version:06d}#{digest}"
 
 
-def _timeline_order(pair: tuple[str, TimelineEntry]) -> tuple[str, bool, str]:
-    """A version's entry, then its notes in time order (a note's key ends in a digest of its
-    content, which says nothing of when it was written)."""
-    _, version, *digest = pair[0].split("#", 2)
-    return version, bool(digest), pair[1].at
+def _timeline_order(pair: tuple[str, TimelineEntry]) -> tuple[int, bool, str]:
+    """A version's entry (`TL#<v>`, or `TL#<v>!<token>` when written apart), then its notes
+    (`TL#<v>#<digest>`) in time order: a digest of a note's content says nothing of when it came."""
+    sk = pair[0]
+    version = sk[3:].split("#", 1)[0].split("!", 1)[0]
+    return int(version), "#" in sk[3:], pair[1].at
 
 
 def _notes_only(items: list[dict[str, Any]] | None) -> bool:
@@ -568,7 +568,7 @@ class OrderStore:
         """The newest stored orders (no filter but dates): every channel's by_channel shards read
         newest first and merged (the by_day index is retired, decision 92). The token is the stored
         time the next page starts before."""
-        cursor = json.loads(base64.urlsafe_b64decode(query.next_token.encode())) if query.next_token else {}
+        cursor = page_tokens.decode(query.next_token, lambda c: isinstance(c, dict) and set(c) == {"before"} and isinstance(c["before"], str)) if query.next_token else {}
         before = cursor.get("before") or query.created_to or "~"
         floor = query.created_from or "0"
         found: list[tuple[str, str]] = []
@@ -589,7 +589,7 @@ class OrderStore:
         items = order_items.hydrate(self.db, self.table, [metas[pk] for _, pk in chosen if pk in metas])
         orders = [StoredOrder.model_validate(i) for i in items]
         if len(found) > query.limit:  # more than a page: go on before its last order
-            return orders, base64.urlsafe_b64encode(json.dumps({"before": chosen[-1][0]}).encode()).decode()
+            return orders, page_tokens.encode({"before": chosen[-1][0]})
         return orders, None
 
     def waiting_since(

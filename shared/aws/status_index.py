@@ -9,11 +9,10 @@ key per shard inside the page token.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from typing import Any
 
+from shared.aws import page_tokens
 from shared.aws.dynamo import to_value
 
 INDEX = "by_status"
@@ -161,17 +160,11 @@ def count_status(db: Any, table: str, status: str) -> int:
 
 
 def _encode(starts: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(starts, separators=(",", ":")).encode()).decode()
+    return page_tokens.encode(starts)
 
 
 def _decode(token: str, shards: int = STATUS_SHARDS) -> dict[str, Any]:
-    try:
-        starts = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except ValueError as error:
-        raise ValueError("next_token is not a token this API gave out") from error
-    if not isinstance(starts, dict) or set(starts) != {str(s) for s in range(shards)}:
-        raise ValueError("next_token is not a token this API gave out")
-    return starts
+    return page_tokens.decode(token, lambda starts: isinstance(starts, dict) and set(starts) == {str(s) for s in range(shards)})
 
 
 def migrate_status_keys(db: Any, table: str) -> int:

@@ -10,14 +10,13 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.aws import page_tokens
 from shared.aws.dynamo import TableAdapter, from_item, query_prefix, raise_if_transient, to_item, to_value
 from shared.clock import now_iso
 from shared.reconciliation.domain import Difference, Resolution, RunSummary
@@ -98,9 +97,9 @@ class ReconciliationStore(TableAdapter):
             "Limit": limit,
         }
         if next_token:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(next_token.encode()))
+            kwargs["ExclusiveStartKey"] = page_tokens.start_key(next_token, {"pk", "sk", "runs_key", "started_at"})
         page = self.db.query(**kwargs)
-        token = base64.urlsafe_b64encode(json.dumps(page["LastEvaluatedKey"]).encode()).decode() if "LastEvaluatedKey" in page else None
+        token = page_tokens.encode(page["LastEvaluatedKey"]) if "LastEvaluatedKey" in page else None
         return [RunSummary.model_validate(from_item(i)) for i in page["Items"]], token
 
     # -- differences ---------------------------------------------------------------------------

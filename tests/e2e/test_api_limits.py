@@ -126,3 +126,12 @@ def test_a_null_declared_total_is_a_400_naming_the_field(runtime, channel, path,
 def test_answers_carry_chinese_as_utf8_not_escapes(runtime):
     status, answer, text = call(f"{runtime.api_url}/rulesets/validate", json.dumps({"description": "规则", "rules": [{"id": "价格"}]}).encode())
     assert status == 400 and "价格" in text and "\\u" not in text
+
+
+@pytest.mark.parametrize("query", ["/orders?", "/orders?status=RELEASED&", "/orders?channel=tmall&", "/reconciliation/runs?", "/returns?"])
+@pytest.mark.parametrize("token", ["garbage!", "e30", "eyJwayI6eyJTIjoieCJ9fQ=="])  # not base64; cut short; {"pk":{"S":"x"}}
+def test_a_next_token_the_api_never_gave_is_a_400_in_the_shape(runtime, query, token):
+    status, answer, _ = call(f"{runtime.api_url}{query}next_token={token}", None, method="GET")
+    assert status == 400, (query, token, answer)
+    assert_shape(answer)
+    assert [(e["field"], "token" in e["message"], "padding" in e["message"]) for e in answer["errors"]] in ([("next_token", True, False)], [("query", True, False)]), answer

@@ -24,7 +24,7 @@ def test_a_versions_notes_follow_its_entry_in_time_order():
     later = note_entry(OrderStatus.RELEASED, actor, "notice sent").model_copy(update={"at": "2026-11-11T10:00:03.000Z"})
     sooner = note_entry(OrderStatus.RELEASED, actor, "write-back queued").model_copy(update={"at": "2026-11-11T10:00:02.000Z"})
     reserved = transition_entry(OrderStatus.RECEIVED, OrderStatus.APPROVED, actor).model_copy(update={"at": "2026-11-11T09:59:59.000Z"})
-    keyed = [("TL#000005#ffff000000", sooner), ("TL#000005", released), ("TL#000005#0000000000", later), ("TL#000004", reserved)]
+    keyed = [("TL#000005#ffff000000", sooner), ("TL#000005!a1b2c3", released), ("TL#000005#0000000000", later), ("TL#000004", reserved)]
     assert [entry.cause for _, entry in sorted(keyed, key=_timeline_order)] == [reserved.cause, released.cause, "write-back queued", "notice sent"]
 
 
