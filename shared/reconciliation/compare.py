@@ -27,6 +27,7 @@ _FULFILLING = frozenset(
 )
 _LEFT_THE_WAREHOUSE = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.DELIVERY_EXCEPTION})
 _NOT_AN_ORDER_TO_SHIP = frozenset({ChannelState.UNPAID, ChannelState.CANCELLED, ChannelState.REFUNDED})
+_ALREADY_SHIPPED = frozenset({ChannelState.SHIPPED, ChannelState.COMPLETED})  # missing in oms: a person, never a re-ingest
 
 
 class Action(StrEnum):
@@ -90,6 +91,18 @@ def compare(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | N
 
 
 def _missing(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | None) -> list[Finding]:
+    if pulled.state in _ALREADY_SHIPPED:
+        # The channel says it left: re-ingesting it would ship it again, whether or not the
+        # webhook adapter reads it (Shopify's reads a fulfilled order).
+        why = f": {refused}" if refused else ": the channel says it has already shipped"
+        return [
+            Finding(
+                kind=DifferenceKind.MISSING_NOT_SHIPPABLE,
+                action=Action.REPORT,
+                detail=f"{pulled.channel} has order {pulled.external_id} ({pulled.platform_status}) that oms never received and cannot take{why}",
+                channel_value=pulled.platform_status,
+            )
+        ]
     if channel_order is not None:
         return [
             Finding(

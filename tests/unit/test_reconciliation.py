@@ -50,6 +50,15 @@ def test_missing_shippable_orders_are_ingested_and_missing_cancelled_ones_are_no
     assert kinds(shipped) == [(DifferenceKind.MISSING_NOT_SHIPPABLE, Action.REPORT)] and "fulfilled elsewhere" in shipped[0].detail
 
 
+@pytest.mark.parametrize("state", [ChannelState.SHIPPED, ChannelState.COMPLETED])
+def test_a_missing_order_the_channel_already_shipped_is_reported_not_ingested_even_when_its_adapter_reads_it(state) -> None:
+    # Shopify's webhook adapter reads a fulfilled order (nothing in it refuses fulfillment_status):
+    # re-ingesting it would ship the goods a second time.
+    fulfilled = channel_order(fulfillment_status="fulfilled")
+    [finding] = compare(pulled(state, "paid/fulfilled"), fulfilled, None, None)
+    assert (finding.kind, finding.action, finding.channel_value) == (DifferenceKind.MISSING_NOT_SHIPPABLE, Action.REPORT, "paid/fulfilled")
+
+
 @pytest.mark.parametrize("status", [OrderStatus.RECEIVED, OrderStatus.RESERVED, OrderStatus.RELEASED, OrderStatus.SHIPPED])
 def test_cancelled_or_refunded_on_the_channel_while_oms_fulfils_needs_a_person(status) -> None:
     for state in (ChannelState.CANCELLED, ChannelState.REFUNDED):
