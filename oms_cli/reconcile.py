@@ -59,7 +59,7 @@ def _show(settings: Settings, run_id: str) -> None:
 @click.argument("channel", type=click.Choice(CHANNELS))
 @click.argument("shop")
 @click.option("--since", help="ISO-8601 with a zone (default: a day before --until)")
-@click.option("--until", help="ISO-8601 with a zone (default: now, or a day after --since if that is sooner); at most a day after --since")
+@click.option("--until", help="ISO-8601 with a zone, not in the future (default: a minute ago, or a day after --since if that is sooner); at most a day after --since")
 @click.option("--no-wait", is_flag=True, help="Ask for the run and return (it runs on the queue)")
 @click.option("--timeout", default=1800, show_default=True, type=click.IntRange(1), help="Seconds to wait for the run to finish")
 @click.option("--by", "requested_by", default="cli", show_default=True, help="Who asked (on the run)")
@@ -68,7 +68,7 @@ def _show(settings: Settings, run_id: str) -> None:
 def run(settings: Settings, channel: str, shop: str, since: str | None, until: str | None, no_wait: bool, timeout: int, requested_by: str) -> None:
     """Reconcile CHANNEL's SHOP for a window now, wait for the run and print its report. The same
     window is the same run: asking again returns it (a failed run resumes from its checkpoint)."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(minutes=1)  # a window that has ended: the API refuses one that ends in the future
     if until is None and since is not None:  # the day from --since (the longest window), or up to now if that is sooner
         start = _moment(since, now)
         end = min(datetime.fromisoformat(start) + timedelta(days=1), now).isoformat()

@@ -3,7 +3,7 @@ one run's report (JSON, or CSV with ?format=csv), and record a person's resoluti
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -60,7 +60,12 @@ def post_run(ask: Annotated[RunAsk, Body()]):
         window = Window(since=ask.since, until=ask.until)
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        raise InputRejected.one(422, "until", "window", message) from None
+        field = "since" if ask.since.tzinfo is None and ask.until.tzinfo is not None else "until"
+        raise InputRejected.one(422, field, "window", message) from None
+    if window.until > datetime.now(UTC):
+        # Not over yet: the run would complete now and, the same window being the same run, be
+        # answered as finished whenever asked again, never reading what changes later in it.
+        raise InputRejected.one(422, "until", "window", f"until ({window.iso()[1]}) is in the future: ask for a window that has ended (at most now)")
     try:
         platform_credentials().for_shop(ask.channel, ask.shop)
     except UnknownShop as unknown:
@@ -109,7 +114,7 @@ def resolve(run_id: str, difference_id: str, decision: Annotated[Resolve, Body()
 NO_RUN = "no reconciliation run has this id"
 ANSWERS = {
     "GET /reconciliation/runs": {400: "next_token is not a token this API gave out"},
-    "POST /reconciliation/runs": {422: "the window is not a window (until before since, over a day) or the shop has no credentials"},
+    "POST /reconciliation/runs": {422: "the window is not a window (until before since, over a day, until in the future) or the shop has no credentials"},
     "GET /reconciliation/runs/{run_id}": {404: NO_RUN},
     "POST /reconciliation/runs/{run_id}/differences/{difference_id}/resolve": {404: "no such run, or no such difference in it"},
 }

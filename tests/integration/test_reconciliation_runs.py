@@ -197,6 +197,22 @@ def test_api_refuses_a_window_over_a_day_and_an_unknown_shop_naming_the_field(pl
     assert status == 422 and answer["errors"][0] == {**answer["errors"][0], "field": "shop", "rule": "unknown_shop"}
 
 
+def test_api_refuses_a_window_that_ends_in_the_future_naming_until_and_a_zoneless_since_naming_since(platform, aws) -> None:
+    # A window not over yet would complete now and be answered as finished for good (the same
+    # window is the same run): orders modified later in it would never be read by asking again.
+    now = datetime.now(UTC)
+    today = {"channel": "shopify", "shop": SHOP, "since": (now - timedelta(hours=2)).isoformat(), "until": (now + timedelta(hours=2)).isoformat()}
+    status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(today))
+    assert status == 422 and answer["errors"][0]["field"] == "until" and answer["errors"][0]["rule"] == "window"
+    assert ReconciliationStore().list_runs(10, None)[0] == []  # nothing was stored
+    zoneless_since = {**today, "since": "2026-11-10T00:00:00", "until": "2026-11-10T06:00:00Z"}
+    status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(zoneless_since))
+    assert status == 422 and (answer["errors"][0]["field"], answer["errors"][0]["rule"]) == ("since", "window")
+    past = {**today, "until": (now - timedelta(minutes=1)).isoformat()}
+    status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(past))
+    assert status == 202
+
+
 def _csv(run_id: str) -> str:
     from local.api_gateway import LocalRoute, proxy_event
     from tests.integration.conftest import context
