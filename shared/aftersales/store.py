@@ -4,9 +4,13 @@
                          sk = RMA#<rma_id>          one return expected, what came back;
                                                     return_key = RETURN#<state> (index by_return,
                                                     sorted on created_at: the returns across orders)
+                         sk = REFUNDS               how many refunds claiming the order's units were
+                                                    written (`claims`): their guard (decision 255)
 
 Writes are transaction items so that each goes with the order change it records; a record is
-created once (a repeated refund message finds it) and moved on only from the state the caller saw."""
+created once (a repeated refund message finds it) and moved on only from the state the caller saw.
+A refund that claims units writes the guard too, conditioned on the count read before it read the
+order's refunds: two refunds of one order applied at once cannot both decide on the same records."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from shared.aws.order_store import OrderStore
 
 
 RETURNS_INDEX = "by_return"
+GUARD = "REFUNDS"  # the sort key of the order's refund guard (not REFUND#: no refund record)
 
 
 def _pk(order_id: str) -> str:
@@ -58,6 +63,12 @@ class AfterSalesStore:
     def rmas(self, order_id: str) -> list[Rma]:
         return [Rma.model_validate(i) for i in self._under(order_id, "RMA#")]
 
+    def claims_written(self, order_id: str) -> int:
+        """How many refunds claiming the order's units were written: read before `refunds`, so a
+        refund written after this read fails `refunds_guard(order_id, <this count>)`."""
+        item = self._get(order_id, GUARD)
+        return int(item["claims"]) if item else 0
+
     # -- transaction items -----------------------------------------------------------------------
 
     def refund_put(self, record: RefundRecord) -> dict[str, Any]:
@@ -72,6 +83,20 @@ class AfterSalesStore:
 
     def rma_update(self, rma: Rma, seen: Rma) -> dict[str, Any]:
         return self._replace(rma.order_id, f"RMA#{rma.rma_id}", rma, seen.updated_at, return_key(rma.state))
+
+    def refunds_guard(self, order_id: str, seen: int) -> dict[str, Any]:
+        """The guard's update, last item of a refund's write that claims units: counts this refund,
+        and holds only while no other was written since `seen` (`claims_written`) was read."""
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": to_item({"pk": _pk(order_id), "sk": GUARD}),
+                "UpdateExpression": "SET #claims = :next",
+                "ConditionExpression": "#claims = :seen" if seen else "attribute_not_exists(#claims)",
+                "ExpressionAttributeNames": {"#claims": "claims"},
+                "ExpressionAttributeValues": {":next": to_value(seen + 1), **({":seen": to_value(seen)} if seen else {})},
+            }
+        }
 
     def returns(self, state: RmaState, limit: int = 50, next_token: str | None = None) -> tuple[list[Rma], str | None]:
         """The returns in `state` across orders, oldest first (the backlog's head), a page at a

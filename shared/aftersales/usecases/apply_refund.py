@@ -59,20 +59,24 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
         deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
         deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
         return RefundOutcome.RECORDED.value
+    # Refunds of one order may be applied at once (a standard queue, several consumers): the guard,
+    # read before the order's refunds, is written with this refund's claim and fails when another
+    # refund of the order was written since; this one then reads again (decision 255).
+    guard = deps.records.refunds_guard(current.order_id, deps.records.claims_written(current.order_id))
     if request.kind == AfterSalesKind.EXCHANGE:
-        return apply_exchange(request, details, stage, actor, deps)
+        return apply_exchange(request, details, stage, actor, deps, guard)
     units = refunded_units(current.order, request, decide.claimed_units(current.order, deps.records.refunds(current.order_id)))
     everything = request.everything or what_is_left(current.order, units) is None
     merged = released_shipment(current, deps) if stage == "before_release" else None
     if merged is not None:  # 合单: the member's lines are in a released parcel (decision 122)
         stage = "after_release"
-        outcome = request_merged_intercept(request, current, merged[0], merged[1], units, everything, actor, deps)
+        outcome = request_merged_intercept(request, current, merged[0], merged[1], units, everything, actor, deps, guard)
     elif stage == "before_release":
-        outcome = cancel_or_amend(request, details, units, everything, actor, deps)
+        outcome = cancel_or_amend(request, details, units, everything, actor, deps, guard)
     elif stage == "after_release":
-        outcome = request_intercept(request, details, units, everything, actor, deps)
+        outcome = request_intercept(request, details, units, everything, actor, deps, guard)
     else:
-        outcome = expect_return(request, details, units, everything, actor, deps).outcome.value
+        outcome = expect_return(request, details, units, everything, actor, deps, guard).outcome.value
     deps.publish([_refunded(request, current.order.currency, units, stage)])
     return outcome
 

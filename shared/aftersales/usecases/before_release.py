@@ -7,11 +7,12 @@ a new workflow run reviews, routes and reserves it again (decision 73)."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, RefundedUnits, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord
-from shared.aftersales.usecases import AfterSales
+from shared.aftersales.usecases import AfterSales, guarded_transition
 from shared.aws.order_store import OrderDetails, StoredOrder
 from shared.lifecycle import Actor, OrderStatus, note_entry, transition_entry
 from shared.usecases.cancel_order import cancel_order
@@ -23,14 +24,15 @@ from shared.usecases.settle_reservations import OrderChangedWhileSettling, relea
 _NOT_RESERVED_AGAIN = frozenset({OrderStatus.RECEIVED, OrderStatus.ON_HOLD, OrderStatus.APPROVED, OrderStatus.BACKORDERED})
 
 
-def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
+def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, guard: dict[str, Any]) -> str:
+    """`guard`: the refunds guard (decision 255), written with the refund's record."""
     current = details.order
     facts = {"refund_id": request.refund_id, "lines": [line.model_dump() for line in decide.refunded_lines(units)], "amount": None if request.amount is None else str(request.amount)}
     if everything:
         record = decide.new_record(request, "before_release", units, RefundOutcome.CANCELLED, True, current.order.currency)
         # The record first, while the order is as read; then the cancellation (its own transaction).
         # A repeat of the message finds the record and finishes a cancellation a crash left undone.
-        deps.orders.write_conditioned(current, [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)])
+        deps.orders.write_conditioned(current, [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record), guard])
         cancel(current.order_id, record, actor, deps)
         return RefundOutcome.CANCELLED.value
     left = what_is_left(current.order, units)
@@ -38,13 +40,13 @@ def cancel_or_amend(request: AfterSalesRequest, details: OrderDetails, units: li
     record = decide.new_record(request, "before_release", units, RefundOutcome.AMENDED, False, current.order.currency)
     if current.status in decide.AMEND_IN_PLACE:
         entry = note_entry(current.status, actor, f"refund {request.refund_id}: refunded lines left the order", **facts)
-        deps.orders.amend(current, left, entry, extra_items=[deps.records.refund_put(record)])
+        deps.orders.amend(current, left, entry, extra_items=[deps.records.refund_put(record), guard])
         return RefundOutcome.AMENDED.value
     entry = transition_entry(current.status, OrderStatus.RECEIVED, actor, **facts)
     # reservation_id stays: until finish_amendment gave the stock back, the lock must read what
     # the old reservation still holds (decision 203).
     fields = {"order": left.model_dump(mode="json", exclude_none=True), "fingerprint": left.content_fingerprint(), "plan": None}
-    moved = deps.orders.transition(current, OrderStatus.RECEIVED, entry, set_fields=fields, extra_items=[deps.records.refund_put(record)])
+    moved = guarded_transition(deps, current, OrderStatus.RECEIVED, entry, guard, [deps.records.refund_put(record)], set_fields=fields)
     finish_amendment(moved, record, deps)
     return RefundOutcome.AMENDED.value
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from shared.aftersales import decide
 from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, line_key, refunded_units, what_is_left
@@ -35,8 +36,9 @@ def replacement_external_id(external_id: str, exchange_id: str) -> str:
     return f"{external_id}{REPLACEMENT_MARK}{hashlib.sha256(exchange_id.encode()).hexdigest()[:10]}"
 
 
-def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Stage, actor: Actor, deps: AfterSales) -> str:
-    """Returns return_expected (after shipment: RMA and replacement) or recorded. Raises Nonsense."""
+def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Stage, actor: Actor, deps: AfterSales, guard: dict[str, Any]) -> str:
+    """Returns return_expected (after shipment: RMA and replacement) or recorded. Raises Nonsense.
+    `guard`: the refunds guard (decision 255), written with the return expected."""
     current = details.order
     units = refunded_units(current.order, request)
     everything = request.everything or what_is_left(current.order, units) is None
@@ -47,7 +49,7 @@ def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Sta
         deps.orders.add_note(current, note_entry(current.status, actor, cause, refund_id=request.refund_id, kind=request.kind.value, lines=[line.model_dump() for line in decide.refunded_lines(units)]))
         return RefundOutcome.RECORDED.value
     replacement_id = order_id_for(request.channel.value, replacement_external_id(current.order.external_id, request.refund_id))
-    record = expect_return(request, details, units, everything, actor, deps, replacement_order_id=replacement_id)
+    record = expect_return(request, details, units, everything, actor, deps, guard, replacement_order_id=replacement_id)
     send_replacement(current, record, actor, deps)
     return record.outcome.value
 

@@ -10,7 +10,7 @@ record, so it reaches the WMS queue once, after its note (FIFO per order, dedupl
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -46,7 +46,8 @@ class InterceptAnswer(BaseModel, defer_build=True):
     answered_at: str | None = None
 
 
-def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales) -> str:
+def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, guard: dict[str, Any]) -> str:
+    """`guard`: the refunds guard (decision 255): the order's version is checked, not changed."""
     current = details.order
     open_notes = [n for n in details.outbound_notes if n.state == NoteState.SENT]
     asks = _per_note(open_notes, units, everything)
@@ -62,7 +63,7 @@ def request_intercept(request: AfterSalesRequest, details: OrderDetails, units: 
     ]
     items = [deps.records.order_unchanged(current.order_id, current.version, current.status.value), deps.records.refund_put(record)]
     items += [deps.publisher.outbox.put_item(OutboxMessage.of(event, now)) for event in events]
-    deps.orders.write_conditioned(current, items)
+    deps.orders.write_conditioned(current, [*items, guard])
     warehouses = ", ".join(note.warehouse_id for note, _ in asks) or "none"
     deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id}: intercept (拦截) requested from {warehouses}", refund_id=request.refund_id, notes=record.intercept_notes, whole_note=everything))
     deps.publisher.publish_order(current.order_id)

@@ -21,6 +21,8 @@ Every step is on both timelines; a repeated answer finishes what a crash left (t
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits, line_key, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord
@@ -77,8 +79,10 @@ def shipment_units(shipment: StoredOrder, units: list[RefundedUnits]) -> list[Re
 
 
 def request_merged_intercept(
-    request: AfterSalesRequest, member: StoredOrder, merge: Membership, shipment: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales
+    request: AfterSalesRequest, member: StoredOrder, merge: Membership, shipment: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales,
+    guard: dict[str, Any],
 ) -> str:  # fmt: skip
+    """`guard`: the member's refunds guard (decision 255), written with both records."""
     from shared.aftersales.usecases.intercept import _per_note  # one way to split units over notes
 
     ship = shipment.order
@@ -97,6 +101,7 @@ def request_merged_intercept(
         deps.records.order_unchanged(member.order_id, member.version, member.status.value), deps.records.refund_put(mine),
         deps.records.order_unchanged(ship.order_id, ship.version, ship.status.value), deps.records.refund_put(theirs),
         *(deps.publisher.outbox.put_item(OutboxMessage.of(event, now)) for event in events),
+        guard,
     ]  # fmt: skip
     deps.orders.write_conditioned(member, items)
     warehouses = ", ".join(note.warehouse_id for note, _ in asks) or "none"

@@ -5,13 +5,15 @@ stock.py), each receipt once. When every expected unit is back the order is RETU
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field, model_validator
 
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesRequest, Nonsense, RefundedUnits
 from shared.aftersales.records import RefundOutcome, RefundRecord, Rma, RmaLine, RmaState, rma_id_for
 from shared.aftersales.stock import restock
-from shared.aftersales.usecases import AfterSales
+from shared.aftersales.usecases import AfterSales, guarded_transition
 from shared.aws.order_store import NoteState, OrderDetails
 from shared.clock import now_iso
 from shared.events import ReturnedLine, ReturnReceived
@@ -65,11 +67,13 @@ def new_rma(record: RefundRecord, warehouse_id: str) -> Rma:
 
 
 def expect_return(
-    request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, replacement_order_id: str | None = None
+    request: AfterSalesRequest, details: OrderDetails, units: list[RefundedUnits], everything: bool, actor: Actor, deps: AfterSales, guard: dict[str, Any],
+    replacement_order_id: str | None = None,
 ) -> RefundRecord:  # fmt: skip
     """After shipment: the refunded units are expected back at the warehouse that shipped them
     (an exchange's too: its record and RMA name the order shipping the replacement). Returns the
-    refund record as written (outcome RETURN_EXPECTED)."""
+    refund record as written (outcome RETURN_EXPECTED). `guard`: the refunds guard, written with
+    them (decision 255): once the order is RETURN_PENDING nothing else here changes the order."""
     current = details.order
     shipped = [n for n in details.outbound_notes if n.state in (NoteState.SHIPPED, NoteState.DELIVERED)] or details.outbound_notes
     skus = {u.sku for u in units}
@@ -82,9 +86,9 @@ def expect_return(
     if replacement_order_id:
         facts |= {"kind": request.kind.value, "replacement_order_id": replacement_order_id}
     if current.status != OrderStatus.RETURN_PENDING and is_allowed(current.status, OrderStatus.RETURN_PENDING):
-        deps.orders.transition(current, OrderStatus.RETURN_PENDING, transition_entry(current.status, OrderStatus.RETURN_PENDING, actor, **facts), extra_items=items)
+        guarded_transition(deps, current, OrderStatus.RETURN_PENDING, transition_entry(current.status, OrderStatus.RETURN_PENDING, actor, **facts), guard, items)
     else:
-        deps.orders.write_conditioned(current, items)
+        deps.orders.write_conditioned(current, [*items, guard])
         deps.orders.add_note(current, note_entry(current.status, actor, f"{request.kind.value} {request.refund_id}: return {rma.rma_id} expected", **facts))
     return record
 
