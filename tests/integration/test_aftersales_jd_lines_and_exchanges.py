@@ -184,3 +184,20 @@ def test_an_exchange_ships_its_replacement_from_the_refund_record_it_wrote_witho
     assert reads == [record.refund_id]  # the one look for a repeat, before anything was written
     replacement = order_store().details(record.replacement_order_id)
     assert replacement.timeline[0].details["refund_id"] == record.refund_id and replacement.timeline[0].details["rma_id"] == record.rma_id
+
+
+def test_an_exchange_of_units_a_refund_already_expects_back_makes_no_sense(deps, shanghai_order):  # noqa: F811
+    """The exchange counts the units earlier refunds of the order still claim, as a refund does: no
+    second return of the same units, and no replacement shipped for them."""
+    from shared.aftersales.domain import Nonsense
+
+    order_id = drive(channel_order(shanghai_order, "douyin", "6923041825071230003", (TEA_S_ID, CUP_S_ID)), "RELEASED")
+    shipped(order_id)
+    refund = copy.deepcopy(load_event("channels/refunds/douyin_refund_created.json"))
+    refund["data"].update(p_id=6923041825071230003, s_id=int(TEA_S_ID))
+    assert apply_refund(douyin_refunds.parse_refund(refund), DOUYIN, deps) == "return_expected"
+    with pytest.raises(Nonsense, match=r"refunded \(2 of them by refund") as refused:
+        apply_refund(douyin_exchange("6923041825071230003"), DOUYIN, deps)
+    assert refused.value.rule == "quantity_above_ordered"
+    assert [r.kind for r in AfterSalesStore().refunds(order_id)] == ["refund"] and len(AfterSalesStore().rmas(order_id)) == 1
+    assert RUNS == []  # no replacement order

@@ -40,7 +40,7 @@ def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Sta
     """Returns return_expected (after shipment: RMA and replacement) or recorded. Raises Nonsense.
     `guard`: the refunds guard (decision 255), written with the return expected."""
     current = details.order
-    units = refunded_units(current.order, request)
+    units = refunded_units(current.order, request, decide.claimed_units(current.order, deps.records.refunds(current.order_id)))  # as a refund counts them
     everything = request.everything or what_is_left(current.order, units) is None
     if stage != "after_shipment":
         record = decide.new_record(request, stage, units, RefundOutcome.RECORDED, everything, current.order.currency)
