@@ -94,15 +94,7 @@ def _missing(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | 
     if pulled.state in _ALREADY_SHIPPED:
         # The channel says it left: re-ingesting it would ship it again, whether or not the
         # webhook adapter reads it (Shopify's reads a fulfilled order).
-        why = f": {refused}" if refused else ": the channel says it has already shipped"
-        return [
-            Finding(
-                kind=DifferenceKind.MISSING_NOT_SHIPPABLE,
-                action=Action.REPORT,
-                detail=f"{pulled.channel} has order {pulled.external_id} ({pulled.platform_status}) that oms never received and cannot take{why}",
-                channel_value=pulled.platform_status,
-            )
-        ]
+        return [_not_shippable(pulled, refused or "the channel says it has already shipped")]
     if channel_order is not None:
         return [
             Finding(
@@ -114,14 +106,16 @@ def _missing(pulled: PulledOrder, channel_order: OrderIn | None, refused: str | 
         ]
     if pulled.state in _NOT_AN_ORDER_TO_SHIP:
         return []  # unpaid, cancelled or refunded before oms heard of it: nothing was lost
-    return [
-        Finding(
-            kind=DifferenceKind.MISSING_NOT_SHIPPABLE,
-            action=Action.REPORT,
-            detail=f"{pulled.channel} has order {pulled.external_id} ({pulled.platform_status}) that oms never received and cannot take: {refused}",
-            channel_value=pulled.platform_status,
-        )
-    ]
+    return [_not_shippable(pulled, refused)]
+
+
+def _not_shippable(pulled: PulledOrder, why: str | None) -> Finding:
+    return Finding(
+        kind=DifferenceKind.MISSING_NOT_SHIPPABLE,
+        action=Action.REPORT,
+        detail=f"{pulled.channel} has order {pulled.external_id} ({pulled.platform_status}) that oms never received and cannot take: {why}",
+        channel_value=pulled.platform_status,
+    )
 
 
 def _line_key(sku: str, quantity: int, unit_price: Decimal, discount: Decimal) -> tuple[str, int, str, str]:
