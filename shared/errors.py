@@ -88,3 +88,13 @@ class StockLayoutRefused(OmsError):
     def __init__(self, sku: str, warehouse_id: str, reason: str, rule: str = "reservations_held"):
         super().__init__(f"{sku}@{warehouse_id}: {reason}")
         self.sku, self.warehouse_id, self.reason, self.rule = sku, warehouse_id, reason, rule  # rule: the error shape's
+
+
+class UnknownWarehouse(OmsError, ValueError):
+    """A WMS/ERP count or movement names a warehouse oms does not have (a typo in its id, a
+    warehouse not set up yet): booking it would create stock routing never looks at. Not applied;
+    the message goes to the stock queue's DLQ once its retries are spent (decision 256)."""
+
+    def __init__(self, warehouse_id: str, what: str):
+        super().__init__(f"warehouse {warehouse_id!r} is not one of oms's warehouses: {what} not applied (set the warehouse up, or fix the id, then redrive)")
+        self.warehouse_id = warehouse_id

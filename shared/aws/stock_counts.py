@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from shared.aws.dynamo import raise_if_transient, to_item, to_value
 from shared.aws.inventory_store import InventoryStore, stock_key
+from shared.errors import UnknownWarehouse
 from shared.inventory import AUDIT_RETENTION_SECONDS, StockBucket, StockDelta, StockRecord, StockSnapshot, warehouse_instant
 from shared.stock_buckets import SAFETY_BUCKET, WarehouseStock, receiving_bucket, spread_count, take_from_buckets
 
@@ -42,10 +43,18 @@ def apply_snapshot(store: InventoryStore, snapshot: StockSnapshot) -> str:
         elif stock.record is not None:
             outcome = _count_record(store, snapshot, stock.record)
         else:
+            known_warehouse(store, snapshot.warehouse_id, f"count of {snapshot.sku}")
             outcome = _create_counted(store, snapshot)
         if outcome:
             return outcome
     raise RuntimeError(f"stock {snapshot.sku}@{snapshot.warehouse_id} kept changing while applying a snapshot")
+
+
+def known_warehouse(store: InventoryStore, warehouse_id: str, what: str) -> None:
+    """Raises UnknownWarehouse unless the warehouse is set up: asked only before stock is created
+    where none was (a known item's warehouse was known when it was made), one read."""
+    if store.item("WAREHOUSE", warehouse_id) is None:
+        raise UnknownWarehouse(warehouse_id, what)
 
 
 def _create_counted(store: InventoryStore, snapshot: StockSnapshot) -> str | None:

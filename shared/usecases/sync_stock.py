@@ -39,6 +39,8 @@ def apply_delta(delta: StockDelta, inventory: InventoryStore) -> str:
             if stock_counts.record_counted(inventory, delta, int(time.time()), stock.as_of):
                 return "counted"
             return stock_counts.repeat_outcome(inventory, delta.delta_id) or "duplicate"  # its marker was there
+        if not stock.exists and not stock.bucketed:
+            stock_counts.known_warehouse(inventory, delta.warehouse_id, f"movement {delta.delta_id} of {delta.sku}")
         if stock.bucketed and delta.change < 0 and take_from_buckets(-delta.change, stock.buckets) is None:
             return stock_counts.repeat_outcome(inventory, delta.delta_id) or "refused"
         try:

@@ -15,9 +15,10 @@ import pytest
 from shared.aws import stock_counts
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import iso, utc_now
-from shared.errors import StockShortage
+from shared.errors import StockShortage, UnknownWarehouse
 from shared.inventory import LINES_WITH_ORDER, ReservationState, StockDelta, StockRecord, StockSnapshot, warehouse_instant
 from shared.lifecycle import OrderStatus
+from shared.routing.model import Warehouse
 from shared.usecases import reserve_stock as reserve_module
 from shared.usecases.reserve_stock import reserve_stock
 from shared.usecases.settle_reservations import commit_shipment, release_reservation
@@ -138,8 +139,13 @@ def test_shipment_commits_on_hand_and_reserved_together_once(aws):
     assert_books_balance([("SHIP-1", "WH-A"), ("SHIP-1", "WH-B")])
 
 
+def set_up_warehouse(store, warehouse_id: str = "WH-A") -> None:
+    store.put_warehouse(Warehouse(warehouse_id=warehouse_id, name="上海仓", province="上海", city="上海市", lat=31.23, lon=121.47))
+
+
 def test_snapshot_keeps_reservations_made_in_between_and_ignores_older_counts(aws):
     store = inventory_store()
+    set_up_warehouse(store)
     store.put_stock(StockRecord(sku="SYNC-1", warehouse_id="WH-A", on_hand=20, safety_stock=2))
     order_id = routed_order([("WH-A", "SYNC-1", 5)])
     reserve_stock(order_id, order_store(), store)  # reserved after the WMS counted, before we apply
@@ -154,6 +160,7 @@ def test_snapshot_keeps_reservations_made_in_between_and_ignores_older_counts(aw
 
 def test_movements_apply_once_and_never_below_zero(aws):
     store = inventory_store()
+    set_up_warehouse(store)
     store.put_stock(StockRecord(sku="MOV-1", warehouse_id="WH-A", on_hand=5))
     receipt = StockDelta(delta_id="GRN-001", sku="MOV-1", warehouse_id="WH-A", change=12, reason="goods received")
     assert apply_delta(receipt, store) == "applied"
@@ -163,6 +170,20 @@ def test_movements_apply_once_and_never_below_zero(aws):
     assert store.stock_record("MOV-1", "WH-A").on_hand == 17
     assert store.stock_record("MOV-2", "WH-A").available == 3
     assert_books_balance([("MOV-1", "WH-A"), ("MOV-2", "WH-A")])
+
+
+def test_a_count_or_movement_for_a_warehouse_oms_does_not_have_is_not_applied(aws):
+    """A WMS typo in a warehouse id would book stock where routing never looks: refused (the stock
+    queue retries it, then its DLQ keeps it for a person), nothing written, not even the marker."""
+    store = inventory_store()
+    set_up_warehouse(store)
+    with pytest.raises(UnknownWarehouse, match="'WH-NOWHERE' is not one of oms's warehouses"):
+        apply_delta(StockDelta(delta_id="GRN-TYPO", sku="MOV-9", warehouse_id="WH-NOWHERE", change=7), store)
+    with pytest.raises(UnknownWarehouse):
+        apply_snapshot(StockSnapshot(sku="MOV-9", warehouse_id="WH-NOWHERE", on_hand=7, as_of="2026-11-11T10:00:00Z"), store)
+    assert store.warehouse_stock("MOV-9", "WH-NOWHERE").exists is False
+    assert store.item("STOCKDELTA#GRN-TYPO", "APPLIED") is None  # a redrive after the fix applies it
+    assert apply_delta(StockDelta(delta_id="GRN-NEW-SKU", sku="MOV-9", warehouse_id="WH-A", change=7), store) == "applied"  # a new SKU in a known warehouse is received
 
 
 def test_a_movement_the_applied_count_already_holds_is_recorded_not_applied_again(aws):
