@@ -63,3 +63,14 @@ def test_a_receipt_listing_a_sku_on_two_lines_counts_both(deps, shanghai_order):
     second = ReturnReceipt(order_id=order_id, rma_id=rma.rma_id, warehouse_id="WH-SH", receipt_id="RR-H", lines=[{"sku": "TEA-LONGJING-250G", "sellable": 1}])
     with pytest.raises(Nonsense, match="3 units of TEA-LONGJING-250G back, 2 expected"):
         receive_return(second, "wms.jiading", deps)
+
+
+def test_a_whole_order_refund_after_a_line_refund_expects_back_only_the_rest(deps, shanghai_order):  # noqa: F811
+    order_id = shipped(shanghai_order)  # 2 × TEA-LONGJING-250G, 1 × CUP-CELADON-6PK
+    assert apply_refund(ask(shanghai_order, "RF-T", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 2}]), CHANNEL, deps) == "return_expected"
+    assert apply_refund(ask(shanghai_order, "RF-ALL", whole_order=True), CHANNEL, deps) == "return_expected"
+    expected = {rma.refund_id: [(line.sku, line.expected) for line in rma.lines] for rma in AfterSalesStore().rmas(order_id)}
+    assert expected == {"RF-T": [("TEA-LONGJING-250G", 2)], "RF-ALL": [("CUP-CELADON-6PK", 1)]}  # not the tea a second time
+    with pytest.raises(Nonsense, match=r"every unit of order .* is refunded already \(by refund RF-ALL, RF-T\)") as refused:
+        apply_refund(ask(shanghai_order, "RF-ALL-2", whole_order=True), CHANNEL, deps)
+    assert refused.value.rule == "quantity_above_ordered"
