@@ -135,15 +135,12 @@ def refunded_units(order: OrderIn, request: AfterSalesRequest, claimed: Claimed 
     """Which units of the order's current lines the request refunds; raises Nonsense. A line
     refund counts the units `claimed` by earlier refunds of the same lines: together they may not
     pass what was ordered, and a line named without a quantity means what is left of it. A
-    whole-order refund (or a cancellation) refunds what earlier refunds left unclaimed."""
+    whole-order refund (or a cancellation) refunds what earlier refunds left unclaimed: none when
+    they claim every unit."""
     claimed = claimed or Claimed()
     if request.everything:
         left = [(i, line, line.quantity - claimed.units.get(i, 0)) for i, line in enumerate(order.lines)]
-        units = [RefundedUnits(index=i, line_id=line_key(line), sku=line.sku, quantity=quantity) for i, line, quantity in left if quantity > 0]
-        if not units:
-            by = ", ".join(sorted({refund for refunds in claimed.by.values() for refund in refunds}))
-            raise Nonsense("quantity_above_ordered", f"refund {request.refund_id}: every unit of order {request.order_id} is refunded already (by refund {by})")
-        return units
+        return [RefundedUnits(index=i, line_id=line_key(line), sku=line.sku, quantity=quantity) for i, line, quantity in left if quantity > 0]
     taken: dict[int, int] = {}
     for n, wanted in enumerate(request.lines):
         index = _find(order, wanted)

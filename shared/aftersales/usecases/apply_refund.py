@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from shared.aftersales import decide
 from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
-from shared.aftersales.records import RefundOutcome, RefundRecord, StatusSeen
+from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
 from shared.aftersales.usecases.exchange import apply_exchange, send_replacement
 from shared.aftersales.usecases.intercept import request_intercept
 from shared.aftersales.usecases.merged_intercept import released_shipment, request_merged_intercept
 from shared.aftersales.usecases.returns import expect_return
-from shared.aws.order_store import OrderDetails
+from shared.aws.order_store import OrderDetails, StoredOrder
 from shared.clock import now_iso
 from shared.errors import OrderNotFound
 from shared.events import OrderRefunded
@@ -55,17 +55,18 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
     if request.state == RefundState.CLOSED or stage == "order_closed" or at_intake:
         why = f"the refund is {request.channel_status or 'closed'} on the platform" if request.state == RefundState.CLOSED else f"the order is {current.status.value}"
         why = "its lines were left out when the order was received" if at_intake else why
-        record = decide.new_record(request, stage, [], RefundOutcome.RECORDED, request.everything, current.order.currency)
-        deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
-        deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
-        return RefundOutcome.RECORDED.value
+        return _recorded(request, current, stage, why, actor, deps)
     # Refunds of one order may be applied at once (a standard queue, several consumers): the guard,
     # read before the order's refunds, is written with this refund's claim and fails when another
     # refund of the order was written since; this one then reads again (decision 255).
     guard = deps.records.refunds_guard(current.order_id, deps.records.claims_written(current.order_id))
     if request.kind == AfterSalesKind.EXCHANGE:
         return apply_exchange(request, details, stage, actor, deps, guard)
-    units = refunded_units(current.order, request, decide.claimed_units(current.order, deps.records.refunds(current.order_id)))
+    claimed = decide.claimed_units(current.order, deps.records.refunds(current.order_id))
+    units = refunded_units(current.order, request, claimed)
+    if not units:  # a whole-order refund or a cancellation after refunds that claim every unit
+        by = ", ".join(sorted({refund for refunds in claimed.by.values() for refund in refunds}))
+        return _recorded(request, current, stage, f"every unit is refunded already (by refund {by})", actor, deps)
     everything = request.everything or what_is_left(current.order, units) is None
     merged = released_shipment(current, deps) if stage == "before_release" else None
     if merged is not None:  # 合单: the member's lines are in a released parcel (decision 122)
@@ -79,6 +80,14 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
         outcome = expect_return(request, details, units, everything, actor, deps, guard).outcome.value
     deps.publish([_refunded(request, current.order.currency, units, stage)])
     return outcome
+
+
+def _recorded(request: AfterSalesRequest, current: StoredOrder, stage: Stage, why: str, actor: Actor, deps: AfterSales) -> str:
+    """The refund kept for the record, claiming nothing; the order's timeline says why."""
+    record = decide.new_record(request, stage, [], RefundOutcome.RECORDED, request.everything, current.order.currency)
+    deps.orders.write_conditioned(current, [deps.records.refund_put(record)])
+    deps.orders.add_note(current, note_entry(current.status, actor, f"refund {request.refund_id} recorded, nothing to undo: {why}", refund_id=request.refund_id))
+    return RefundOutcome.RECORDED.value
 
 
 def _seen_again(seen: RefundRecord, request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails) -> str:
