@@ -9,13 +9,7 @@ from typing import Any
 from shared.problems import InputRejected
 
 
-BOM = "\ufeff"
-
-
 def load_json(raw: str | bytes) -> Any:
-    if raw[:3] == BOM.encode() or raw[:1] == BOM:
-        # json.loads takes a BOM in bytes and refuses it in text, and every route's resolver reads text
-        raise InputRejected.one(400, "body", "json_invalid", "the body starts with a byte order mark (U+FEFF): send the JSON without it")
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
