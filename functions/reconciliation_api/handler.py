@@ -54,14 +54,26 @@ def _not_found(error: Exception):
     return error_response(404, str(error), "run_id", "not_found")
 
 
+def _faulty_end(since: datetime, until: datetime) -> str:
+    """The end a refused window names: the first that is no instant (no zone, or outside the
+    years UTC can hold), else until (the window's order or length)."""
+    for name, moment in (("since", since), ("until", until)):
+        try:
+            if moment.tzinfo is None:
+                return name
+            moment.astimezone(UTC)
+        except OverflowError:
+            return name
+    return "until"
+
+
 @app.post("/reconciliation/runs", summary="Run a reconciliation now for a shop and a window (202; the same window is the same run)")
 def post_run(ask: Annotated[RunAsk, Body()]):
     try:
         window = Window(since=ask.since, until=ask.until)
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
-        field = "since" if ask.since.tzinfo is None and ask.until.tzinfo is not None else "until"
-        raise InputRejected.one(422, field, "window", message) from None
+        raise InputRejected.one(422, _faulty_end(ask.since, ask.until), "window", message) from None
     if window.until > datetime.now(UTC):
         # Not over yet: the run would complete now and, the same window being the same run, be
         # answered as finished whenever asked again, never reading what changes later in it.

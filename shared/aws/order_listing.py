@@ -36,9 +36,10 @@ def channel_partitions(channel: str) -> list[str]:
 _DONE = "done"
 
 
-def _cursors(position: Any, partitions: list[str]) -> bool:
-    """A token of this listing: per partition, where it goes on (a key), done, or not begun."""
-    return isinstance(position, dict) and set(position) <= set(partitions) and all(c is None or c == _DONE or page_tokens.is_key(c) for c in position.values())
+def _cursors(position: Any, partitions: list[str], names: set[str]) -> bool:
+    """A token of this listing: per partition, where it goes on (a key of these attributes), done,
+    or not begun."""
+    return isinstance(position, dict) and set(position) <= set(partitions) and all(c is None or c == _DONE or page_tokens.is_key(c, names) for c in position.values())
 
 
 def list_page(
@@ -56,7 +57,7 @@ def list_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Up to `limit` META items, newest `sort` first, over the index partitions `partitions`,
     then filtered by `keep` (so a page may hold fewer; follow the token)."""
-    cursors: dict[str, Any] = page_tokens.decode(token, lambda c: _cursors(c, partitions)) if token else {}
+    cursors: dict[str, Any] = page_tokens.decode(token, lambda c: _cursors(c, partitions, {"pk", "sk", key, sort})) if token else {}
     pages: dict[str, list[dict[str, Any]]] = {}
     more: dict[str, bool] = {}
     for partition in partitions:

@@ -189,8 +189,10 @@ def test_api_refuses_a_window_over_a_day_and_an_unknown_shop_naming_the_field(pl
     too_long = {"channel": "shopify", "shop": SHOP, "since": "2026-11-10T00:00:00Z", "until": "2026-11-12T00:00:00Z"}
     status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(too_long))
     assert status == 422 and answer["errors"][0]["field"] == "until" and answer["errors"][0]["rule"] == "window"
-    before_year_one = {**too_long, "since": "0001-01-01T00:00:00+08:00", "until": "0001-01-01T06:00:00+08:00"}  # UTC cannot hold it
+    before_year_one = {**too_long, "since": "0001-01-01T00:00:00+08:00", "until": "0001-01-01T06:00:00+08:00"}  # UTC cannot hold since
     status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(before_year_one))
+    assert status == 422 and answer["errors"][0]["field"] == "since" and answer["errors"][0]["rule"] == "window"
+    status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps({**before_year_one, "since": "2026-11-10T00:00:00Z"}))
     assert status == 422 and answer["errors"][0]["field"] == "until" and answer["errors"][0]["rule"] == "window"
     unknown = {**too_long, "shop": "nobody.myshopify.com", "until": "2026-11-10T06:00:00Z"}
     status, answer = api_request(api.handler, "POST", "/reconciliation/runs", "/reconciliation/runs", json.dumps(unknown))
