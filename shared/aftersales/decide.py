@@ -75,8 +75,11 @@ def claimed_units(order: OrderIn, records: list[RefundRecord]) -> Claimed:
         if record.outcome == RefundOutcome.INTERCEPTED and not record.intercept_lines:
             continue  # stopped in full before per-note units were kept: its lines left the order
         stopped: dict[str, int] = {}
+        # A merged member's units leave its content only once every note of the refund answered:
+        # until then the stopped ones still claim theirs.
+        settled = not (record.merged_into and record.outcome == RefundOutcome.INTERCEPT_REQUESTED)
         for note_id, lines in record.intercept_lines.items():
-            if record.intercept_answers.get(note_id) == "intercepted":
+            if settled and record.intercept_answers.get(note_id) == "intercepted":
                 for line in lines:
                     stopped[line.sku] = stopped.get(line.sku, 0) + line.quantity
         for refunded in record.lines:

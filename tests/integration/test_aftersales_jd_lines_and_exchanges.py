@@ -201,3 +201,23 @@ def test_an_exchange_of_units_a_refund_already_expects_back_makes_no_sense(deps,
     assert refused.value.rule == "quantity_above_ordered"
     assert [r.kind for r in AfterSalesStore().refunds(order_id)] == ["refund"] and len(AfterSalesStore().rmas(order_id)) == 1
     assert RUNS == []  # no replacement order
+
+
+def test_a_whole_order_exchange_of_units_refunds_claim_in_full_makes_no_sense(deps, shanghai_order):  # noqa: F811
+    from shared.aftersales.domain import Nonsense
+
+    order_id = drive(channel_order(shanghai_order, "douyin", "6923041825071230004", (TEA_S_ID, CUP_S_ID)), "RELEASED")
+    shipped(order_id)
+    for s_id in (TEA_S_ID, CUP_S_ID):
+        refund = copy.deepcopy(load_event("channels/refunds/douyin_refund_created.json"))
+        refund["data"].update(p_id=6923041825071230004, s_id=int(s_id), aftersale_id=int(s_id) + 1)
+        assert apply_refund(douyin_refunds.parse_refund(refund), DOUYIN, deps) == "return_expected"
+    whole = copy.deepcopy(load_event("channels/refunds/douyin_exchange_created.json"))
+    whole["data"].update(p_id=6923041825071230004)
+    whole["data"].pop("s_id")
+    request = douyin_refunds.parse_refund(whole)
+    assert request.everything
+    with pytest.raises(Nonsense, match="every unit of order .* is refunded already") as refused:
+        apply_refund(request, DOUYIN, deps)
+    assert refused.value.rule == "quantity_above_ordered"
+    assert len(AfterSalesStore().rmas(order_id)) == 2 and RUNS == []  # no empty return, no replacement

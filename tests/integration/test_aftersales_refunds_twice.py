@@ -75,3 +75,18 @@ def test_a_whole_order_refund_after_a_line_refund_expects_back_only_the_rest(dep
     assert apply_refund(ask(shanghai_order, "RF-CANCEL", kind="cancel"), CHANNEL, deps) == "recorded"
     assert len(AfterSalesStore().rmas(order_id)) == 2
     assert order_store().details(order_id).timeline[-1].cause == "refund RF-CANCEL recorded, nothing to undo: every unit is refunded already (by refund RF-ALL, RF-T)"
+
+
+def test_a_status_arriving_after_a_refund_was_closed_keeps_it_closed(deps, shanghai_order):  # noqa: F811
+    """Closed on the platform is final; a 'requested' delivered late (a standard queue) does not let
+    the closed refund claim units another refund has taken since."""
+    order_id = shipped(shanghai_order)
+    assert apply_refund(ask(shanghai_order, "RF-A", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 2}]), CHANNEL, deps) == "return_expected"
+    assert apply_refund(ask(shanghai_order, "RF-A", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 2}], state="closed", channel_status="CLOSED"), CHANNEL, deps) == "status_recorded"
+    assert apply_refund(ask(shanghai_order, "RF-D", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 2}]), CHANNEL, deps) == "return_expected"
+    late = ask(shanghai_order, "RF-A", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 2}], channel_status="WAIT_SELLER_AGREE")
+    assert apply_refund(late, CHANNEL, deps) == "status_recorded"
+    kept = AfterSalesStore().refund(order_id, "RF-A")
+    assert kept.state == "closed" and [s.channel_status for s in kept.history][-1] == "WAIT_SELLER_AGREE"
+    with pytest.raises(Nonsense, match=r"\(2 of them by refund RF-D\)"):  # RF-A claims nothing
+        apply_refund(ask(shanghai_order, "RF-E", lines=[{"sku": "TEA-LONGJING-250G", "quantity": 1}]), CHANNEL, deps)

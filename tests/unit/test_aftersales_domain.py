@@ -97,3 +97,24 @@ def test_a_refunded_line_is_named_by_line_id_or_sku():
 
     with pytest.raises(ValidationError, match="named by its line_id or its sku"):
         ask(lines=[{"quantity": 1}])
+
+
+def test_a_merged_members_refund_claims_its_units_until_every_note_answered(shanghai_order):
+    """A merged member's units leave its content only once every note of its refund answered: a
+    note already answered 'intercepted' does not free them before (else a second refund took them)."""
+    from shared.aftersales.decide import claimed_units
+    from shared.aftersales.records import RefundOutcome, RefundRecord
+    from shared.events import RefundedLine
+
+    o = order(shanghai_order)
+    tea = next(i for i, line in enumerate(o.lines) if line.sku == "TEA-LONGJING-250G")
+    half = [RefundedLine(line_id="TEA-LONGJING-250G", sku="TEA-LONGJING-250G", quantity=1)]
+    record = RefundRecord(
+        order_id="OMS-M", refund_id="R1", channel="tmall", channel_order_id="1", kind="refund", everything=False, stage="after_release",
+        lines=[RefundedLine(line_id="TEA-LONGJING-250G", sku="TEA-LONGJING-250G", quantity=2)], state="requested",
+        outcome=RefundOutcome.INTERCEPT_REQUESTED, merged_into="OMS-SHIP", intercept_notes=["N1", "N2"],
+        intercept_lines={"N1": half, "N2": half}, intercept_answers={"N1": "intercepted"},
+    )
+    assert claimed_units(o, [record]).units == {tea: 2}
+    # Not merged: the answered note's unit left the order already, so only the other one is claimed.
+    assert claimed_units(o, [record.model_copy(update={"merged_into": None})]).units == {tea: 1}

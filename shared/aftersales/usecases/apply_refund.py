@@ -104,9 +104,17 @@ def _seen_again(seen: RefundRecord, request: AfterSalesRequest, actor: Actor, de
         deps.publisher.publish_order(current.order_id)
         return "duplicate"
     now = now_iso()
-    moved = seen.model_copy(
-        update={"state": request.state, "channel_status": request.channel_status, "updated_at": now, "history": [*seen.history, StatusSeen(at=now, channel_status=request.channel_status, state=request.state)]}
-    )
+    seen_now = StatusSeen(at=now, channel_status=request.channel_status, state=request.state)
+    if seen.state == RefundState.CLOSED and request.state != RefundState.CLOSED:
+        # Closed on the platform is final: a later other status is an earlier one delivered late
+        # (a standard queue). Kept in the history; the refund stays closed and claims nothing, as
+        # the refunds that may since have taken its units assumed (decision 257).
+        moved = seen.model_copy(update={"updated_at": now, "history": [*seen.history, seen_now]})
+        cause = f"refund {seen.refund_id}: status {request.channel_status or request.state.value} arrived after it was closed on {seen.channel}: kept closed"
+        deps.orders.write_conditioned(current, [deps.records.refund_update(moved, seen)])
+        deps.orders.add_note(current, note_entry(current.status, actor, cause, refund_id=seen.refund_id, state=seen.state.value))
+        return "status_recorded"
+    moved = seen.model_copy(update={"state": request.state, "channel_status": request.channel_status, "updated_at": now, "history": [*seen.history, seen_now]})
     cause = f"refund {seen.refund_id} is now {request.channel_status or request.state.value} on {seen.channel}"
     if request.state == RefundState.CLOSED and seen.outcome != RefundOutcome.RECORDED:
         cause += f"; oms had already acted ({seen.outcome.value}): an operator decides what follows"

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.aftersales import decide
-from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, line_key, refunded_units, what_is_left
+from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, Nonsense, line_key, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.returns import expect_return
@@ -40,7 +40,11 @@ def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Sta
     """Returns return_expected (after shipment: RMA and replacement) or recorded. Raises Nonsense.
     `guard`: the refunds guard (decision 255), written with the return expected."""
     current = details.order
-    units = refunded_units(current.order, request, decide.claimed_units(current.order, deps.records.refunds(current.order_id)))  # as a refund counts them
+    claimed = decide.claimed_units(current.order, deps.records.refunds(current.order_id))
+    units = refunded_units(current.order, request, claimed)  # as a refund counts them
+    if not units:  # a whole-order exchange of units earlier refunds claim in full: nothing to exchange
+        by = ", ".join(sorted({refund for refunds in claimed.by.values() for refund in refunds}))
+        raise Nonsense("quantity_above_ordered", f"exchange {request.refund_id}: every unit of order {request.order_id} is refunded already (by refund {by})")
     everything = request.everything or what_is_left(current.order, units) is None
     if stage != "after_shipment":
         record = decide.new_record(request, stage, units, RefundOutcome.RECORDED, everything, current.order.currency)
