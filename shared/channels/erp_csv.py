@@ -1,7 +1,9 @@
 """ERP batch import: a CSV file with one row per order line, rows of one order sharing its
 `order_no`. The ERP is the retailer's own system, so SKUs are oms's own. Order-level columns are
-read from an order's first row. A bad row rejects its whole order (half an order must never ship)
-and nothing else: the other orders of the file go ahead. Row numbers count the header as row 1,
+read from an order's first row; a later row may leave them blank or repeat them, and one that
+gives another value (a second address, buyer or total) is refused as `order_conflict`: oms cannot
+tell which is right. A bad row rejects its whole order (half an order must never ship) and nothing
+else: the other orders of the file go ahead. Row numbers count the header as row 1,
 as a spreadsheet shows them."""
 
 from __future__ import annotations
@@ -121,12 +123,18 @@ def read_batch(text: str, max_rows: int) -> Batch:
         else:
             rows_of[row.order_no].append((number, row))
 
+    for order_no, rows in rows_of.items():
+        for number, row in rows[1:]:
+            if conflicts := _conflicts(rows[0], (number, row)):
+                rejected[number] = RowRejection(row=number, order_no=order_no, errors=conflicts)
+
     orders: list[BatchOrder] = []
     for order_no, rows in rows_of.items():
         bad_rows = sorted(n for n, r in rejected.items() if r.order_no == order_no)
         if bad_rows:
             for number, _ in rows:
-                rejected[number] = held_back(number, order_no, bad_rows)
+                if number not in bad_rows:  # a row refused for itself (a conflict) keeps its reason
+                    rejected[number] = held_back(number, order_no, bad_rows)
             continue
         try:
             orders.append(_order(order_no, rows))
@@ -218,6 +226,24 @@ def _order(order_no: str, rows: list[tuple[int, Row]]) -> BatchOrder:
     }
     channel_order = canonical(values, ["sku"] * len(rows), internal_skus=True, received_via={"route": "erp import"})
     return BatchOrder(order_no=order_no, rows=[n for n, _ in rows], channel_order=channel_order)
+
+
+# The columns that describe the order, not the line: read from its first row (see _order).
+ORDER_COLUMNS = (
+    "buyer_id", "buyer_name", "customer_type", "receiver_name", "receiver_phone", "province", "city", "district", "address",
+    "postal_code", "currency", "payment_status", "order_total", "invoice_title", "invoice_tax_id", "promised_delivery_date",
+    "shipping_fee", "order_discount", "country", "buyer_id_number", "cross_border", "placed_at",
+)  # fmt: skip
+
+
+def _conflicts(first: tuple[int, Row], later: tuple[int, Row]) -> list[Problem]:
+    """The order-level values a later row of the order gives differently from its first row."""
+    (first_number, head), (_, row) = first, later
+    return [
+        Problem(field=column, rule="order_conflict", message=f"'{column}' is {getattr(row, column)!s} here but {getattr(head, column)!s} in row {first_number} of the same order")
+        for column in ORDER_COLUMNS
+        if getattr(row, column) is not None and getattr(row, column) != getattr(head, column)
+    ]
 
 
 def _problems_by_row(problems: list[Problem], rows: list[int]) -> dict[int, list[Problem]]:

@@ -112,3 +112,23 @@ def test_a_formula_like_cell_is_flagged_per_row_and_the_order_still_imported():
         (3, "B", [("receiver_phone", "formula_like")]),
     ]
     assert result.orders[0].channel_order.order.buyer.name == '=HYPERLINK("http://x")'  # stored as sent
+
+
+def test_rows_of_one_order_that_disagree_on_an_order_column_hold_the_order_back():
+    """Order columns come from the first row; a later row may leave them blank or repeat them. One
+    that gives another address (or buyer, total, time) is refused: oms cannot tell which is right."""
+    header = "order_no,buyer_id,province,city,address,sku,quantity,unit_price,placed_at"
+    text = (
+        f"{header}\n"
+        "MX-1,B1,上海,上海市,浦东新区世纪大道100号,SKU-1,1,10.00,2026-11-11 10:00\n"
+        "MX-1,B1,北京,北京市,海淀区中关村大街27号,SKU-2,1,10.00,2026-11-11 10:00\n"
+        "MX-2,B2,上海,上海市,浦东新区世纪大道100号,SKU-1,1,10.00,2026-11-11 10:00\n"
+        "MX-2,B2,,,,SKU-2,2,5.00,2026-11-11 10:00\n"
+        "MX-2,B2,上海,上海市,浦东新区世纪大道100号,SKU-3,1,5.00,2026-11-11 10:00\n"
+    )
+    result = batch(text)
+    assert [(o.order_no, o.rows) for o in result.orders] == [("MX-2", [4, 5, 6])]
+    by_row = {r.row: r.errors for r in result.rejected}
+    assert [e.rule for e in by_row[2]] == ["order_incomplete"]
+    assert [(e.field, e.rule) for e in by_row[3]] == [("province", "order_conflict"), ("city", "order_conflict"), ("address", "order_conflict")]
+    assert "北京 here but 上海 in row 2" in by_row[3][0].message
