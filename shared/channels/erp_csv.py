@@ -236,13 +236,22 @@ ORDER_COLUMNS = (
 )  # fmt: skip
 
 
+_DEFAULTS = {"cross_border": False}  # a blank cell means this, as _order reads it
+
+
 def _conflicts(first: tuple[int, Row], later: tuple[int, Row]) -> list[Problem]:
-    """The order-level values a later row of the order gives differently from its first row."""
+    """The order-level values a later row of the order gives differently from its first row (a
+    blank cell in the later row gives none)."""
     (first_number, head), (_, row) = first, later
+
+    def value(r: Row, column: str) -> Any:
+        found = getattr(r, column)
+        return _DEFAULTS.get(column) if found is None else found
+
     return [
-        Problem(field=column, rule="order_conflict", message=f"'{column}' is {getattr(row, column)!s} here but {getattr(head, column)!s} in row {first_number} of the same order")
+        Problem(field=column, rule="order_conflict", message=f"'{column}' is {value(row, column)} here but {'blank' if value(head, column) is None else value(head, column)} in row {first_number} of the same order")
         for column in ORDER_COLUMNS
-        if getattr(row, column) is not None and getattr(row, column) != getattr(head, column)
+        if getattr(row, column) is not None and value(row, column) != value(head, column)
     ]
 
 
