@@ -10,12 +10,12 @@ falls, available rises).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from shared.clock import CHINA_TIME
+from shared.clock import CHINA_TIME, to_utc
 from shared.routing import RoutingPlan
 
 # A DynamoDB transaction holds at most 100 items. A reserved line takes its reservation record
@@ -142,8 +142,8 @@ def warehouse_instant(value: str) -> str:
     except ValueError:
         raise ValueError(f"not an ISO-8601 time: {value!r}") from None
     try:
-        moment = (moment.replace(tzinfo=CHINA_TIME) if moment.tzinfo is None else moment).astimezone(UTC)
-    except OverflowError:  # "0001-01-01 00:00:00" (an ERP's empty date) is before year 1 in UTC
+        moment = to_utc(moment.replace(tzinfo=CHINA_TIME) if moment.tzinfo is None else moment)
+    except ValueError:  # "0001-01-01 00:00:00" (an ERP's empty date) is before year 1 in UTC
         raise ValueError(f"not a time in range: {value!r}") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -7,13 +7,14 @@ UTC. Validation errors name the field and the rule, so a channel sees exactly wh
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from shared.clock import to_utc
 from shared.ids import order_id_for
 
 NonEmptyText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -162,10 +163,7 @@ class OrderIn(BaseModel, defer_build=True):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("placed_at needs a time zone (for example 2026-11-11T00:00:05+08:00)")
-        try:  # oms stores and indexes times in UTC (shared/clock.iso)
-            value.astimezone(timezone.utc)
-        except OverflowError:  # e.g. an ERP's empty date 0001-01-01 00:00:00 read as Beijing time
-            raise ValueError(f"placed_at {value.isoformat()} is outside the years 1 to 9999 in UTC") from None
+        to_utc(value, "placed_at")  # oms stores and indexes times in UTC (shared/clock.iso)
         return value
 
     @property

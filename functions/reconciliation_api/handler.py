@@ -15,7 +15,7 @@ from shared.observability import logger
 from shared.openapi_contract import iam_http_function
 from shared.problems import InputRejected
 from shared.reconciliation.credentials import UnknownShop
-from shared.reconciliation.domain import Difference, RunKind, RunRequest, RunState, RunSummary, Window
+from shared.reconciliation.domain import Difference, as_utc, RunKind, RunRequest, RunState, RunSummary, Window
 from shared.reconciliation.queue import request_run
 from shared.reconciliation.report import report_csv
 from shared.reconciliation.store import DifferenceNotFound, RunNotFound
@@ -59,10 +59,8 @@ def _faulty_end(since: datetime, until: datetime) -> str:
     years UTC can hold), else until (the window's order or length)."""
     for name, moment in (("since", since), ("until", until)):
         try:
-            if moment.tzinfo is None:
-                return name
-            moment.astimezone(UTC)
-        except OverflowError:
+            as_utc(moment)
+        except ValueError:
             return name
     return "until"
 

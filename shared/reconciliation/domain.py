@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field, model_validator
 
+from shared.clock import to_utc
+
 MAX_WINDOW = timedelta(days=1)  # Taobao's increment call takes at most a day; every channel is held to it
 
 
@@ -83,13 +85,11 @@ def difference_id(run_id: str, subject: str, kind: DifferenceKind | str) -> str:
     return f"DIFF-{digest.upper()}"
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """A window's end in UTC; ValueError without a zone, or when UTC cannot hold it."""
     if moment.tzinfo is None:
         raise ValueError("a time needs its zone (e.g. 2026-12-01T00:00:00Z)")
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # 0001-01-01T00:00:00+08:00 is before year 1 in UTC
-        raise ValueError(f"{moment.isoformat()} is outside the years 1 to 9999 in UTC") from None
+    return to_utc(moment)
 
 
 class Window(BaseModel):
@@ -100,7 +100,7 @@ class Window(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
-        self.since, self.until = _utc(self.since), _utc(self.until)
+        self.since, self.until = as_utc(self.since), as_utc(self.until)
         if self.until <= self.since:
             raise ValueError("until must be after since")
         if self.until - self.since > MAX_WINDOW:
