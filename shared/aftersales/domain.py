@@ -130,6 +130,10 @@ class Claimed(BaseModel, defer_build=True):
         self.units[index] = self.units.get(index, 0) + quantity
         self.by.setdefault(index, []).append(refund_id)
 
+    def refund_ids(self) -> str:
+        """Every refund that claims units, for a message: "RF-A, RF-T"."""
+        return ", ".join(sorted({refund for refunds in self.by.values() for refund in refunds}))
+
 
 def refunded_units(order: OrderIn, request: AfterSalesRequest, claimed: Claimed | None = None) -> list[RefundedUnits]:
     """Which units of the order's current lines the request refunds; raises Nonsense. A line

@@ -60,13 +60,12 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
     # read before the order's refunds, is written with this refund's claim and fails when another
     # refund of the order was written since; this one then reads again (decision 255).
     guard = deps.records.refunds_guard(current.order_id, deps.records.claims_written(current.order_id))
-    if request.kind == AfterSalesKind.EXCHANGE:
-        return apply_exchange(request, details, stage, actor, deps, guard)
     claimed = decide.claimed_units(current.order, deps.records.refunds(current.order_id))
+    if request.kind == AfterSalesKind.EXCHANGE:
+        return apply_exchange(request, details, stage, claimed, actor, deps, guard)
     units = refunded_units(current.order, request, claimed)
     if not units:  # a whole-order refund or a cancellation after refunds that claim every unit
-        by = ", ".join(sorted({refund for refunds in claimed.by.values() for refund in refunds}))
-        return _recorded(request, current, stage, f"every unit is refunded already (by refund {by})", actor, deps)
+        return _recorded(request, current, stage, f"every unit is refunded already (by refund {claimed.refund_ids()})", actor, deps)
     everything = request.everything or what_is_left(current.order, units) is None
     merged = released_shipment(current, deps) if stage == "before_release" else None
     if merged is not None:  # 合单: the member's lines are in a released parcel (decision 122)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.aftersales import decide
-from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, Nonsense, line_key, refunded_units, what_is_left
+from shared.aftersales.domain import REPLACEMENT_MARK, AfterSalesRequest, Claimed, Nonsense, line_key, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.returns import expect_return
@@ -36,15 +36,14 @@ def replacement_external_id(external_id: str, exchange_id: str) -> str:
     return f"{external_id}{REPLACEMENT_MARK}{hashlib.sha256(exchange_id.encode()).hexdigest()[:10]}"
 
 
-def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Stage, actor: Actor, deps: AfterSales, guard: dict[str, Any]) -> str:
+def apply_exchange(request: AfterSalesRequest, details: OrderDetails, stage: Stage, claimed: Claimed, actor: Actor, deps: AfterSales, guard: dict[str, Any]) -> str:
     """Returns return_expected (after shipment: RMA and replacement) or recorded. Raises Nonsense.
-    `guard`: the refunds guard (decision 255), written with the return expected."""
+    `claimed`: the units earlier refunds claim, counted as a refund counts them; `guard`: the
+    refunds guard (decision 255), written with the return expected."""
     current = details.order
-    claimed = decide.claimed_units(current.order, deps.records.refunds(current.order_id))
-    units = refunded_units(current.order, request, claimed)  # as a refund counts them
+    units = refunded_units(current.order, request, claimed)
     if not units:  # a whole-order exchange of units earlier refunds claim in full: nothing to exchange
-        by = ", ".join(sorted({refund for refunds in claimed.by.values() for refund in refunds}))
-        raise Nonsense("quantity_above_ordered", f"exchange {request.refund_id}: every unit of order {request.order_id} is refunded already (by refund {by})")
+        raise Nonsense("quantity_above_ordered", f"exchange {request.refund_id}: every unit of order {request.order_id} is refunded already (by refund {claimed.refund_ids()})")
     everything = request.everything or what_is_left(current.order, units) is None
     if stage != "after_shipment":
         record = decide.new_record(request, stage, units, RefundOutcome.RECORDED, everything, current.order.currency)
