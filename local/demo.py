@@ -24,7 +24,9 @@ from typing import Any
 from local.demo_channels import post_channel_samples
 from local import persistence
 from local.runtime import LocalRuntime, log_order_events
+from local.sandbox_platforms import PLATFORMS as WRITEBACK_PLATFORMS
 from local.seed import load_channel_secrets, load_seed
+from shared.clock import now_iso
 from shared.lifecycle import change_text
 
 EVENTS = Path(__file__).resolve().parent.parent / "events"
@@ -107,14 +109,40 @@ def operate(runtime: LocalRuntime, settled: list[dict[str, Any]]) -> None:
         status, answer = http("POST", f"{api}/orders/{order_id}/cancel", json.dumps({"reason": "buyer cancelled", "operator": "ops-li"}).encode())
         voided = ", ".join(n["note_id"] for n in answer.get("voided_notes", []))
         print(f"  cancel: {order_id} → {status}; outbound note {voided} voided, {answer.get('released_lines')} reserved line(s) released")
+    platform_orders = [d for d in released[2:] if d["order"]["order"]["channel"] in WRITEBACK_PLATFORMS]
+    platform_orders.sort(key=lambda d: not any(e["details"].get("shop") for e in d["timeline"][:1]))  # a webhook's (its shop named) first
+    if platform_orders and runtime.platforms:
+        _ship_and_write_back(runtime, platform_orders[0])
 
 
-def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = False, demo: bool = True) -> int:
+def _ship_and_write_back(runtime: LocalRuntime, details: dict[str, Any], timeout: float = 30.0) -> None:
+    """A platform's order ships: its platform is told (发货回传), here its sandbox."""
+    order_id, note = details["order"]["order_id"], details["outbound_notes"][0]
+    scan = {"order_id": order_id, "warehouse_id": note["warehouse_id"], "carrier": note.get("carrier") or "SF", "tracking_number": f"SF{order_id[-10:]}", "occurred_at": now_iso()}
+    runtime.client("events").put_events(
+        Entries=[{"Source": f"wms.{note['warehouse_id'].lower()}", "DetailType": "ParcelShipped", "Detail": json.dumps(scan), "EventBusName": runtime.resources.env["EVENT_BUS_NAME"]}]
+    )
+    channel, deadline = details["order"]["order"]["channel"], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, current = http("GET", f"{runtime.api_url}/orders/{order_id}")
+        told = [e for e in current.get("timeline", []) if e["actor"]["name"] == "writeback" and "queued" not in e["cause"]]
+        if told:
+            reference = told[-1]["details"].get("platform_reference")
+            calls = [c["api"] for c in runtime.platforms.calls if c["status"] in (200, 201) and not c["problems"]] if runtime.platforms else []
+            print(f"  shipped to the buyer: {order_id} ({channel}) → {current['order']['status']}; write-back: {told[-1]['cause']}" + (f" (platform reference {reference})" if reference else "") + f"; the sandbox took {', '.join(calls)}")
+            return
+        time.sleep(0.2)
+    print(f"  shipped to the buyer: {order_id} ({channel}): no write-back recorded within {timeout:.0f} s", file=sys.stderr)
+
+
+def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = False, demo: bool = True, platforms: bool = True) -> int:
     began = time.monotonic()
     print("starting oms on the embedded runtime: moto server, tables, queues, workflow, API ...", flush=True)
-    with LocalRuntime(api_port=api_port, data_dir=data_dir, empty=empty) as runtime:
+    with LocalRuntime(api_port=api_port, data_dir=data_dir, empty=empty, platforms=platforms) as runtime:
         api = runtime.api_url
         print(f"[{time.monotonic() - began:4.1f} s] oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
+        if runtime.platforms:
+            print(f"the platforms' sandbox (Shopify, Taobao, JD, Douyin write-back, stock and order-list APIs) at {runtime.platforms.fake.url}, for the seed's shops")
         if runtime.restored:
             restored = runtime.restored
             print(
@@ -204,10 +232,11 @@ def main() -> None:
     parser.add_argument("--data-dir", help=f"with --serve: the folder the state is kept in (default: ${persistence.DATA_DIR_ENV} or .oms-data)")
     parser.add_argument("--empty", action="store_true", help="with --serve: start from nothing, forgetting the data folder's state")
     parser.add_argument("--no-demo", action="store_true", help="with --serve: do not post the demo orders")
+    parser.add_argument("--no-platforms", action="store_true", help="no platforms' sandbox: every shipment's write-back to a platform fails (no shop to write back to)")
     args = parser.parse_args()
     port = args.port or (8080 if args.serve else 0)
     folder = persistence.data_dir(args.data_dir) if args.serve else None  # a plain demo keeps nothing
-    sys.exit(run(args.serve, port, folder, args.empty, demo=not args.no_demo))
+    sys.exit(run(args.serve, port, folder, args.empty, demo=not args.no_demo, platforms=not args.no_platforms))
 
 
 if __name__ == "__main__":

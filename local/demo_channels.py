@@ -97,6 +97,8 @@ def _partner_event(runtime: LocalRuntime) -> list[Posted]:
         Entries=[{"EventBusName": bus, "Source": bus, "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}]
     )
     print(f"PutEvents on {bus} (orders/create) → queued for partner intake")
+    if runtime.platforms:  # Shopify knows the order it sent through its partner event source
+        runtime.platforms.learn("shopify", event["detail"]["metadata"]["X-Shopify-Shop-Domain"], event["detail"]["payload"])
     return [("partner shopify event", order_id_for("shopify", str(event["detail"]["payload"]["id"])), started)]
 
 

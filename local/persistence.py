@@ -29,6 +29,7 @@ from local.provision import LocalResources
 
 DATA_DIR_ENV = "OMS_DATA_DIR"
 DEFAULT_DATA_DIR = topology.ROOT / ".oms-data"
+SANDBOX_FILE = "sandbox_platforms.jsonl"  # the orders the platforms' sandbox learnt (local/sandbox_platforms.py)
 SNAPSHOT_FILE = "snapshot.json"
 RUNTIME_FILE = "runtime.json"  # where a running runtime is reachable (local/redrive.py reads it)
 FORMAT = 1
@@ -136,6 +137,7 @@ def restore(snapshot: dict[str, Any], resources: LocalResources, dynamodb: Any, 
 
 def clear(folder: Path) -> None:
     (folder / SNAPSHOT_FILE).unlink(missing_ok=True)
+    (folder / SANDBOX_FILE).unlink(missing_ok=True)
 
 
 def write_runtime_file(folder: Path, endpoint: str, api_url: str, resources: LocalResources) -> None:

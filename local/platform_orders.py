@@ -47,6 +47,16 @@ def modified_at(channel: str, order: dict[str, Any]) -> datetime:
     return datetime.strptime(order["modified"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA_TIME).astimezone(UTC)
 
 
+def touch(channel: str, order: dict[str, Any], at: datetime) -> None:
+    """The order changed on its platform `at`: its modified time, in the platform's own field and format."""
+    if channel == "shopify":
+        order["updated_at"] = at.astimezone(CHINA_TIME).isoformat()
+    elif channel == "douyin":
+        order["update_time"] = int(at.timestamp())
+    else:
+        order["modified"] = at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _stamp(channel: str, order: dict[str, Any], serial: int, at: datetime, prefix: int) -> None:
     local = at.astimezone(CHINA_TIME)
     if channel == "shopify":

@@ -29,6 +29,7 @@ import boto3
 from infra import topology
 from local import heap, moto_patches, persistence, shutdown, transport
 from local.api_gateway import LocalApiGateway, LocalRoute, StaticFiles
+from local.sandbox_platforms import SandboxPlatforms
 from local.provision import LOCAL_ENV_NAME, SERVICES, LocalResources, provision
 from local.scheduler import LocalSchedule, schedule_pace, schedule_period, schedule_phase
 from local.sqs_poller import SqsPoller
@@ -110,6 +111,7 @@ class LocalRuntime:
         stream_windows: dict[str, float] | None = None,  # stream consumer key -> batching window, over the topology's
         warehouse: bool = False,  # a local WMS takes the outbound notes off their queue (local/warehouse.py)
         schedules: str | None = None,  # "aws": each schedule at its AWS rate; "scaled": faster (local/scheduler.py); None: $OMS_LOCAL_SCHEDULES, else "aws"
+        platforms: bool = False,  # the platforms' sandbox on 127.0.0.1 for the seed's shops (local/sandbox_platforms.py)
     ):
         self.api_port, self.time_scale, self.log_level, self.prefix = api_port, time_scale, log_level, prefix
         self.data_dir = Path(data_dir) if data_dir is not None else None
@@ -117,6 +119,8 @@ class LocalRuntime:
         self.settings, self.schedule_seconds = dict(settings or {}), dict(schedule_seconds or {})
         self.stream_windows = dict(stream_windows or {})
         self.warehouse = warehouse
+        self.platforms: SandboxPlatforms | None = None
+        self._with_platforms = platforms
         self.schedule_pace = schedule_pace(schedules)
         self.warehouse_notes: NoteCounter | None = None  # with warehouse=True: the notes it took
         self.restored: persistence.Restored | None = None
@@ -234,6 +238,9 @@ class LocalRuntime:
             for r in topology.ROUTES
         ]
         self.gateway = LocalApiGateway(routes, port=self.api_port, static=StaticFiles(CONSOLE_DIST))
+        if self._with_platforms:
+            self.platforms = SandboxPlatforms(self.resources.env["PLATFORM_CREDENTIALS_ARN"], self.client("secretsmanager"), self.data_dir).start()
+            self.gateway.observers.append(self.platforms.webhook_answered)
         self.gateway.start()
         if self.data_dir is not None:
             if self.restored is not None:
@@ -281,6 +288,9 @@ class LocalRuntime:
             thread.join()
         if self.gateway:
             self.gateway.stop()
+        if self.platforms:
+            self.platforms.stop()
+            self.platforms = None
         if self.data_dir is not None and self.resources is not None and self._moto:
             self.save_snapshot()  # the last word: nothing accepted before the stop is lost
             (self.data_dir / persistence.RUNTIME_FILE).unlink(missing_ok=True)

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from local.fake_http import LocalHttpFake
 from local.fake_platforms import FakePlatforms, answer_listing
+from local.platform_orders import SHIPPED, external_id, set_status, touch
 from local.writeback_shapes import Refused, check_douyin, check_jd, check_shopify, check_top
 
 
@@ -79,6 +81,12 @@ class FakeChannelApis(LocalHttpFake):
         """The platform's own order (Shopify: its line_items; Taobao: the trade with orders.order)."""
         self.orders[(channel, str(external_id))] = order
 
+    def know_order(self, channel: str, shop: str, order: dict[str, Any]) -> None:
+        """An order of one of its shops, as the platform holds it: what the write-back calls read
+        (add_order) and what the order lists return to the reconciler."""
+        self.add_order(channel, external_id(channel, order), order)
+        self._lists.add_orders(channel, shop, [order])
+
     def fail(self, channel: str, times: int = 1, status: int = 500) -> None:
         self._faults[channel].extend([(status, None)] * times)
 
@@ -125,7 +133,33 @@ class FakeChannelApis(LocalHttpFake):
         except Refused as refused:
             status, body, problems = refused.status, refused.body, refused.problems
         self.calls.append({"channel": channel, "api": api, "params": params, "status": status, "problems": problems})
+        if status in (200, 201) and not problems:
+            self._shipped(channel, api, params)
         self.answer(request, status, headers, body)
+
+    def _shipped(self, channel: str, api: str, params: dict[str, Any]) -> None:
+        """A shipping call the platform took: the order it names takes the platform's shipped
+        status and a new modified time, as the platform's order list then shows it (Shopify:
+        fulfilled once every unit is; Taobao: SELLER_CONSIGNED_PART after a split send)."""
+        if api == "POST fulfillments":
+            groups = (params.get("fulfillment") or {}).get("line_items_by_fulfillment_order") or []
+            order_ids = {str(int(g["fulfillment_order_id"]) - 1) for g in groups if isinstance(g, dict)}
+        else:
+            key = {"taobao.logistics.offline.send": "tid", "jingdong.pop.order.shipment": "orderId", "order.logisticsAdd": "order_id"}.get(api)
+            order_ids = {str(params[key])} if key and params.get(key) else set()
+        for order_id in order_ids:
+            order = self.orders.get((channel, order_id))
+            if order is None:
+                continue
+            with self.lock:
+                if channel == "shopify":
+                    whole = all(self.fulfilled[int(li["id"])] >= li["quantity"] for li in order["line_items"])
+                    order["fulfillment_status"] = "fulfilled" if whole else "partial"
+                elif channel == "tmall" and params.get("is_split") == "1":
+                    set_status(channel, order, "SELLER_CONSIGNED_PART")
+                else:
+                    set_status(channel, order, SHIPPED[channel])
+                touch(channel, order, datetime.now(UTC))
 
     def _fault(self, channel: str) -> tuple[int, dict[str, str], Any] | None:
         with self.lock:

@@ -72,14 +72,15 @@ def cli(context: click.Context, api: str, stage: str | None, token: str | None, 
 @click.option("--no-demo", is_flag=True, help="On a fresh start, do not post the demo's sample orders")
 @click.option("--data-dir", default=None, help="Where the state is kept across restarts (default: $OMS_DATA_DIR or .oms-data)")
 @click.option("--port", default=8080, show_default=True, help="The API's port on 127.0.0.1")
-def serve(empty: bool, no_demo: bool, data_dir: str | None, port: int) -> None:
+@click.option("--no-platforms", is_flag=True, help="Without the platforms' sandbox (local stand-ins of Shopify's, Taobao's, JD's and Douyin's APIs for the seed's shops): every shipment's write-back to a platform then fails")
+def serve(empty: bool, no_demo: bool, data_dir: str | None, port: int, no_platforms: bool) -> None:
     """Run oms on this machine (moto, no AWS account) and keep serving its API until Ctrl-C.
     The state (orders, stock, rule sets, queued messages) is kept in the data folder: a restart
     goes on where the last run stopped; a fresh start posts the demo's orders unless told not to."""
     from local import persistence
     from local.demo import run
 
-    sys.exit(run(serve=True, api_port=port, data_dir=persistence.data_dir(data_dir), empty=empty, demo=not (empty or no_demo)))
+    sys.exit(run(serve=True, api_port=port, data_dir=persistence.data_dir(data_dir), empty=empty, demo=not (empty or no_demo), platforms=not no_platforms))
 
 
 @cli.command()
