@@ -56,7 +56,13 @@ def field_path(location: Iterable[Any], prefix: str = "") -> str:
 
 def problems_from_validation(errors: Iterable[dict[str, Any]], prefix: str = "") -> list[Problem]:
     """pydantic's error list as problems; `prefix` says which document the paths are in."""
-    return [
-        Problem(field=field_path(e.get("loc", ()), prefix), rule=e.get("type", "invalid"), message=e.get("msg", ""))
-        for e in errors
-    ]
+    return [_problem(e, prefix) for e in errors]
+
+
+def _problem(error: dict[str, Any], prefix: str) -> Problem:
+    if error.get("type") == "json_invalid":  # Powertools' loc is ("body", <character>): the body is at fault
+        where = [p for p in error.get("loc", ()) if isinstance(p, int)]
+        detail = (error.get("ctx") or {}).get("error")
+        message = "the body is not JSON" + (f" ({detail})" if detail else "") + (f" at character {where[0]}" if where else "")
+        return Problem(field=prefix or "body", rule="json_invalid", message=message)
+    return Problem(field=field_path(error.get("loc", ()), prefix), rule=error.get("type", "invalid"), message=error.get("msg", ""))
