@@ -44,6 +44,8 @@ def split_into_stock_buckets(sku: str, warehouse_id: str, bucket_count: int, inv
 def merge_stock_buckets(sku: str, warehouse_id: str, inventory: InventoryStore) -> StockLayout:
     for _ in range(LAYOUT_ATTEMPTS):
         stock = inventory.warehouse_stock(sku, warehouse_id)
+        if not stock.bucketed and stock.record is None:  # a typo in the SKU or warehouse: as a split says
+            raise StockLayoutRefused(sku, warehouse_id, "no stock is recorded for it in this warehouse", "no_stock")
         if not stock.bucketed:
             return StockLayout(sku=sku, warehouse_id=warehouse_id, buckets=0, changed=False)
         _refuse_while_reserved(stock, "merge")

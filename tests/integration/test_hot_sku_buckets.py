@@ -105,6 +105,10 @@ def test_split_and_merge_are_refused_while_reservations_are_held_and_are_idempot
         split_into_stock_buckets("HOT-S", "WH-A", 4, store)
     with pytest.raises(StockLayoutRefused, match="no stock is recorded"):
         split_into_stock_buckets("NOTHING", "WH-A", 4, store)
+    with pytest.raises(StockLayoutRefused, match="no stock is recorded"):  # a merge of a typo no longer answers "unchanged"
+        merge_stock_buckets("NOTHING", "WH-A", store)
+    with pytest.raises(StockLayoutRefused, match="no stock is recorded"):
+        merge_stock_buckets("HOT-S", "WH-TYPO", store)
     with pytest.raises(StockLayoutRefused, match="2 to 32 buckets"):
         split_into_stock_buckets("HOT-S", "WH-A", 1, store)
     release_reservation(early, "cancelled", store)
