@@ -90,6 +90,19 @@ class StockLayoutRefused(OmsError):
         self.sku, self.warehouse_id, self.reason, self.rule = sku, warehouse_id, reason, rule  # rule: the error shape's
 
 
+class MovementRefused(OmsError):
+    """A WMS/ERP movement would take on hand below zero. Movements travel in any order, so a
+    decrease may have run ahead of the receipt it takes from: the message is retried (SQS
+    re-delivers it), and one that never fits goes to the stock queue's DLQ, where a person finds
+    oms's books and the warehouse's disagreeing (decision 260). Never applied in part."""
+
+    retry_later = True  # shared/sqs_batch.py: one INFO line with the reason, not an error with its stack
+
+    def __init__(self, delta_id: str, sku: str, warehouse_id: str, change: int):
+        super().__init__(f"movement {delta_id} ({change:+d} of {sku} in {warehouse_id}) would take on hand below zero: not applied; retried, then kept in the stock queue's DLQ (count the SKU, then redrive or discard)")
+        self.delta_id, self.sku, self.warehouse_id, self.change = delta_id, sku, warehouse_id, change
+
+
 class UnknownWarehouse(OmsError, ValueError):
     """A WMS/ERP count or movement names a warehouse oms does not have (a typo in its id, a
     warehouse not set up yet): booking it would create stock routing never looks at. Not applied;

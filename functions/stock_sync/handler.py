@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.aws.stores import inventory_store
 from shared.backorders.queue import send_restock
 from shared.backorders.signals import after_count, after_movement
+from shared.errors import MovementRefused
 from shared.inventory import StockDelta, StockSnapshot
 from shared.observability import logger
 from shared.usecases.sync_stock import apply_delta, apply_snapshot
@@ -32,10 +33,10 @@ def apply_one(record: QueueMessage) -> None:
         delta = StockDelta.model_validate(detail)
         outcome = apply_delta(delta, inventory_store())
         logger.info("stock movement", extra={"delta_id": delta.delta_id, "outcome": outcome})
+        if outcome == "refused":  # maybe ahead of its receipt: retried, then the DLQ (decision 260)
+            raise MovementRefused(delta.delta_id, delta.sku, delta.warehouse_id, delta.change)
         signal = after_movement(delta, outcome)
-        if outcome == "refused":
-            logger.warning("movement would take on hand below zero; not applied", extra=delta.model_dump())
-        elif outcome != "counted":  # a counted movement left the stock as the count set it
+        if outcome != "counted":  # a counted movement left the stock as the count set it
             mark_stock_changed([delta.sku], channel_sync_store())  # 库存同步: the channels hear of it
     else:
         raise ValueError(f"unsupported detail-type {kind!r}: expected StockSnapshot or StockMovement")
