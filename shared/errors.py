@@ -78,7 +78,12 @@ class RuleSetNotFound(OmsError):
 
 
 class RuleSetConflict(OmsError):
-    """Someone else changed the rule sets first (a version number or the active set): re-read, retry."""
+    """Someone else changed the rule sets first (a version number or the active set): re-read, retry.
+    `field`/`rule` name what is at fault in the answer (a rollback with nothing before it: `to`)."""
+
+    def __init__(self, message: str, field: str = "expected_revision", rule: str = "revision_conflict"):
+        super().__init__(message)
+        self.field, self.rule = field, rule
 
 
 class StockLayoutRefused(OmsError):

@@ -94,7 +94,7 @@ def _no_version(error: RuleSetNotFound) -> Response:
 
 @app.exception_handler(RuleSetConflict)
 def _conflict(error: RuleSetConflict) -> Response:
-    return error_response(409, str(error), "expected_revision", "revision_conflict")
+    return error_response(409, str(error), error.field, error.rule)
 
 
 def operator() -> str:

@@ -75,7 +75,7 @@ def rollback(store: RuleSetStore, actor: str, comment: str, to_version: int | No
     seen = _seen(store, expected_revision)
     version = seen.previous_version if to_version is None else to_version
     if version is None:
-        raise RuleSetConflict("nothing to roll back to: no rule set was activated before this one")
+        raise RuleSetConflict("nothing to roll back to: no rule set was activated before this one", "to", "nothing_to_roll_back")
     target = store.get(version)
     return store.activate(seen, version, actor, comment, diff(store.get(seen.version).document, target.document), action="rolled_back")
 

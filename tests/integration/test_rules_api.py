@@ -110,6 +110,12 @@ def test_validate_names_a_json_syntax_error_by_line_and_column(seeded):
     assert call("POST", "/rulesets/validate", default_document())[1] == {"valid": True, "rules": 40, "enabled_rules": 40, "lookback_minutes": 1440}
 
 
+def test_a_rollback_with_nothing_before_it_names_the_version_not_the_revision(seeded):
+    status, answer = call("POST", "/rulesets/rollback", {"comment": "undo"}, operator="zhao.lei@example.com")
+    assert status == 409, answer
+    assert [(e["field"], e["rule"]) for e in answer["errors"]] == [("to", "nothing_to_roll_back")]  # before: expected_revision, revision_conflict
+
+
 def test_two_operators_cannot_both_win_and_unknown_versions_are_404(seeded):
     call("POST", "/rulesets", {"document": tighter_discount("25%"), "comment": "a"})
     call("POST", "/rulesets", {"document": tighter_discount("20%"), "comment": "b"})
