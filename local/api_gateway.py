@@ -73,9 +73,10 @@ class LocalApiGateway:
     def __init__(self, routes: list[LocalRoute], host: str = "127.0.0.1", port: int = 0, static: StaticFiles | None = None):
         self.routes = routes
         self.static = static
-        # Told of every function's answer before it is sent (method, path, body, status): the
-        # platforms' sandbox learns the orders their webhooks carried (local/sandbox_platforms.py).
-        self.observers: list[Callable[[str, str, bytes, int], None]] = []
+        # Told of every function's answer before it is sent (method, path, request body, the proxy
+        # answer): the platforms' sandbox learns the orders their webhooks carried
+        # (local/sandbox_platforms.py).
+        self.observers: list[Callable[[str, str, bytes, dict[str, Any]], None]] = []
         # One request at a time per function, as in one Lambda container: a handler's resolver
         # keeps the current event on itself (Powertools is not thread-safe), so two requests to
         # the same function at once would answer each other's questions.
@@ -146,7 +147,7 @@ class LocalApiGateway:
         except Exception as error:  # what API Gateway shows when the function itself crashes
             answer = {"statusCode": 502, "headers": {"Content-Type": "application/json"}, "body": json.dumps(error_body("Internal server error", "function", type(error).__name__))}
         for observer in self.observers:
-            observer(request.command, split.path, body, int(answer.get("statusCode") or 200))
+            observer(request.command, split.path, body, answer)
         self._answer(request, answer)
 
     @staticmethod

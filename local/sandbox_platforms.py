@@ -4,8 +4,8 @@ every shop of the seed's signing secrets (events/seed/channel_secrets.json) and 
 credentials secret pointing at it. Without it the local runtime knows no platform, so every
 shipment's write-back (发货回传) was refused at once ("no shop to write back to") and listed as failed.
 
-A platform knows the orders it sent: each signed webhook the local API Gateway accepts (202, or
-200 for a repeat) is learnt by the sandbox as its platform's order — the write-back fake reads it
+A platform knows the orders it sent: each signed webhook the local API Gateway accepts as an order
+(202; a refund or cancellation for after-sales is not one) is learnt by the sandbox as its platform's order — the write-back fake reads it
 (Shopify's fulfillment orders, Taobao's sub-orders of a split send) and the order-list fake lists
 it to the reconciler. An accepted shipping call marks the order shipped on its platform (Shopify
 counts the units fulfilled; Taobao, JD and Douyin take their shipped status), as the platform would,
@@ -76,13 +76,17 @@ class SandboxPlatforms:
     def calls(self) -> list[dict[str, Any]]:
         return self.fake.calls
 
-    def webhook_answered(self, method: str, path: str, body: bytes, status: int) -> None:
-        """The local API Gateway's report of every answer: a channel's webhook that oms took is
-        an order its platform knows."""
+    def webhook_answered(self, method: str, path: str, body: bytes, answer: dict[str, Any]) -> None:
+        """The local API Gateway's report of every answer: a channel's webhook that oms took as an
+        order is an order its platform knows (a refund or a cancellation queued for after-sales,
+        `after_sales` in the answer, is not an order)."""
         matched = _WEBHOOK.match(path)
-        if method != "POST" or matched is None or status not in (200, 202):
+        if method != "POST" or matched is None or answer.get("statusCode") not in (200, 202):
             return
         try:
+            taken = json.loads(answer.get("body") or "{}")
+            if not isinstance(taken, dict) or "order_id" not in taken or taken.get("after_sales"):
+                return
             document = json.loads(body)
             order = _UNWRAP[matched["channel"]](document) if matched["channel"] in _UNWRAP else document
         except (ValueError, KeyError, TypeError):

@@ -115,3 +115,18 @@ def test_shopify_orders_are_shipped_on_the_platform_only_when_every_unit_is_fulf
                 assert answer.status == 201
             assert order["fulfillment_status"] == expected
         assert order["updated_at"] > "2026-11-11T00:00:00+08:00"
+
+
+def test_the_sandbox_learns_orders_oms_took_not_refunds_nor_refusals():
+    from local.sandbox_platforms import SandboxPlatforms
+
+    sandbox = SandboxPlatforms("arn:unused", secrets_client=None)
+    order = hand_built("shopify")
+    refund = {"id": 509562969, "order_id": order["id"], "refund_line_items": []}
+    path = webhook_path("shopify", "oms-demo-tea.myshopify.com")
+    taken = {"statusCode": 202, "body": json.dumps({"order_id": "OMS-1", "duplicate": False})}
+    sandbox.webhook_answered("POST", path, json.dumps(refund).encode(), {"statusCode": 202, "body": json.dumps({"after_sales": True, "order_id": "OMS-1", "refund_id": "r"})})
+    sandbox.webhook_answered("POST", path, json.dumps(order).encode(), {"statusCode": 401, "body": json.dumps({"message": "signature"})})
+    assert sandbox.fake.orders == {}
+    sandbox.webhook_answered("POST", path, json.dumps(order).encode(), taken)
+    assert list(sandbox.fake.orders) == [("shopify", str(order["id"]))]
