@@ -9,9 +9,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
+from shared.aws.page_tokens import NOT_OURS
 from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
-from shared.http_api import build_resolver, json_response
+from shared.http_api import build_resolver, error_response, json_response
 from shared.openapi_contract import iam_http_function
 from shared.operations.access import caller_of
 from shared.operations.limits import stage_limit_minutes
@@ -21,6 +22,15 @@ from shared.operations.stuck import StuckOrder, stuck_orders
 from shared.operations.usecases import kpis, overview
 
 app = build_resolver()
+
+
+class BadToken(Exception):
+    """A next_token this API never gave out (garbage, cut short, another list's)."""
+
+
+@app.exception_handler(BadToken)
+def _bad_token(error: BadToken):
+    return error_response(400, NOT_OURS, "query.next_token", "query_invalid")
 
 
 class Session(BaseModel):
@@ -73,7 +83,12 @@ def get_orders(
     next_token: Annotated[str | None, Query()] = None,
 ) -> SearchResult:
     request = SearchRequest(q=q, channel=channel, status=status, buyer=buyer, phone_last4=phone_last4, created_from=created_from, created_to=created_to, limit=limit, next_token=next_token)
-    return search(order_store(), request)
+    try:
+        return search(order_store(), request)
+    except ValueError as error:
+        if str(error) != NOT_OURS:
+            raise
+        raise BadToken from error
 
 
 @app.get("/operations/stock/<sku>", summary="A SKU's stock in every warehouse, summed over its buckets")
@@ -103,7 +118,7 @@ def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
     return StuckOrders(orders=found, limits={s.value: m for s, m in limits.items()})
 
 
-ANSWERS: dict[str, dict[int, str]] = {}  # no refusals of its own: 400 for a parameter, 503 busy (shared)
+ANSWERS: dict[str, dict[int, str]] = {"GET /operations/orders": {400: "a parameter breaks a rule (named in errors), or next_token is not one this API gave out"}}
 
 
 # The OpenAPI document (make openapi, GET .../openapi) and the Lambda handler, as every IAM route's.

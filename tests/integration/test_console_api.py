@@ -54,3 +54,13 @@ def test_only_a_supervisor_rolls_back_the_rules_in_force(seeded):
 def test_the_session_names_the_user_and_groups(seeded):
     status, body = console(operations_api, "GET", "/operations/session", "/operations/session", "supervisor")
     assert json.loads(body) == {"name": "ops-wang", "groups": ["operator", "supervisor"], "console": True}
+
+
+def test_a_search_token_the_api_never_gave_is_a_400_in_the_error_shape(seeded, shanghai_order):
+    accept(shanghai_order)
+    for query in ("next_token=zzz", "phone_last4=1234&next_token=zzz", "status=ON_HOLD&next_token=eyJ4IjoxfQ"):
+        status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query=query)
+        answer = json.loads(body)
+        assert status == 400, (query, answer)
+        assert answer["errors"] == [{"field": "query.next_token", "rule": "query_invalid", "message": "next_token is not a token this API gave out"}]
+
