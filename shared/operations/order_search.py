@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from shared.aws import page_tokens
 from shared.aws.order_store import OrderQuery, OrderStore, StoredOrder
 from shared.errors import OrderNotFound
 from shared.ids import order_id_for
@@ -57,14 +58,42 @@ def search(store: OrderStore, request: SearchRequest) -> SearchResult:
     if not request.phone_last4:
         orders, token = store.list_orders(query)
         return SearchResult(orders=orders, next_token=token, searched="index")
+    return _phone_search(store, query, request)
+
+
+def _phone_cursor(token: str | None) -> tuple[str | None, int]:
+    """(the other filters' token of the page to read, None for the first; matches of that page
+    already shown). Every phone token carries both: a page of 200 orders may hold more matches
+    than the page of results has room for, and the rest must come next, not be skipped."""
+    if token is None:
+        return None, 0
+    position = page_tokens.decode(
+        token,
+        lambda p: isinstance(p, dict) and set(p) == {"at", "skip"} and (p["at"] is None or isinstance(p["at"], str)) and type(p["skip"]) is int and p["skip"] >= 0,
+    )
+    return position["at"], position["skip"]
+
+
+def _matches(order: StoredOrder, last4: str) -> bool:
+    return bool(order.order.receiver and order.order.receiver.phone.replace(" ", "").endswith(last4))
+
+
+def _phone_search(store: OrderStore, query: OrderQuery, request: SearchRequest) -> SearchResult:
+    assert request.phone_last4
+    at, skip = _phone_cursor(request.next_token)
     matches: list[StoredOrder] = []
-    seen, token = 0, request.next_token
+    seen = 0
     for _ in range(PHONE_SCAN_PAGES):
-        if seen >= PHONE_SCAN_LIMIT or len(matches) >= request.limit:
-            break
-        page, token = store.list_orders(query.model_copy(update={"limit": 200, "next_token": token}))
+        page, after = store.list_orders(query.model_copy(update={"limit": 200, "next_token": at}))
         seen += len(page)
-        matches += [o for o in page if o.order.receiver and o.order.receiver.phone.replace(" ", "").endswith(request.phone_last4)]
-        if token is None:
+        hits = [o for o in page if _matches(o, request.phone_last4)][skip:]
+        room = request.limit - len(matches)
+        if len(hits) > room:  # the rest of this page's matches come on the next page of results
+            matches += hits[:room]
+            return SearchResult(orders=matches, next_token=page_tokens.encode({"at": at, "skip": skip + room}), searched=f"phone in the newest {seen} orders")
+        matches += hits
+        at, skip = after, 0
+        if at is None or seen >= PHONE_SCAN_LIMIT or len(matches) >= request.limit:
             break
-    return SearchResult(orders=matches[: request.limit], next_token=token, searched=f"phone in the newest {seen} orders")
+    token = page_tokens.encode({"at": at, "skip": 0}) if at is not None else None
+    return SearchResult(orders=matches, next_token=token, searched=f"phone in the newest {seen} orders")

@@ -64,3 +64,19 @@ def test_a_search_token_the_api_never_gave_is_a_400_in_the_error_shape(seeded, s
         assert status == 400, (query, answer)
         assert answer["errors"] == [{"field": "query.next_token", "rule": "query_invalid", "message": "next_token is not a token this API gave out"}]
 
+
+def test_a_phone_search_pages_on_without_skipping_a_match(seeded, shanghai_order):
+    phone = shanghai_order["receiver"]["phone"]
+    ids = {accept({**shanghai_order, "external_id": f"PHONE-{i}", "buyer": {"buyer_id": f"C-P{i}"}}) for i in range(3)}
+    accept({**shanghai_order, "external_id": "PHONE-OTHER", "receiver": {**shanghai_order["receiver"], "phone": "13900000000"}})
+    found, token = [], None
+    for _ in range(10):
+        query = f"phone_last4={phone[-4:]}&limit=1" + (f"&next_token={token}" if token else "")
+        status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query=query)
+        assert status == 200
+        page = json.loads(body)
+        found += [o["order_id"] for o in page["orders"]]
+        token = page["next_token"]
+        if not token:
+            break
+    assert sorted(found) == sorted(ids)  # each match once, none skipped
