@@ -101,7 +101,8 @@ def post_cancel(order_id: str, request: Annotated[CancelRequest, Body()]):
 @app.get("/review-queue", summary="Held orders waiting for a person, oldest first, with the reasons")
 def get_review_queue(limit: Annotated[int, Query(ge=1, le=200)] = 50, next_token: Annotated[str | None, Query()] = None) -> ReviewQueue:
     store = order_store()
-    held, token = store.list_orders(OrderQuery(status=OrderStatus.ON_HOLD, limit=limit, next_token=next_token))
+    # Oldest hold first across pages, not only within one: the longest waiting come first.
+    held, token = store.list_orders(OrderQuery(status=OrderStatus.ON_HOLD, limit=limit, next_token=next_token, oldest_first=True))
     views = []
     for order in held:
         hold = None

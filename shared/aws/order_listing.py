@@ -54,9 +54,11 @@ def list_page(
     sort_range: tuple[str, str] | None = None,
     token: str | None = None,
     keep: Callable[[dict[str, Any]], bool] = lambda item: True,
+    newest_first: bool = True,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Up to `limit` META items, newest `sort` first, over the index partitions `partitions`,
-    then filtered by `keep` (so a page may hold fewer; follow the token)."""
+    """Up to `limit` META items, newest `sort` first (oldest first with `newest_first=False`), over
+    the index partitions `partitions`, then filtered by `keep` (so a page may hold fewer; follow
+    the token)."""
     cursors: dict[str, Any] = page_tokens.decode(token, lambda c: _cursors(c, partitions, {"pk", "sk", key, sort})) if token else {}
     pages: dict[str, list[dict[str, Any]]] = {}
     more: dict[str, bool] = {}
@@ -70,7 +72,7 @@ def list_page(
             "KeyConditionExpression": "#k = :k",
             "ExpressionAttributeNames": {"#k": key},
             "ExpressionAttributeValues": {":k": to_value(partition)},
-            "ScanIndexForward": False,
+            "ScanIndexForward": not newest_first,
             "Limit": limit,
         }
         if sort_range:
@@ -82,7 +84,7 @@ def list_page(
         answer = db.query(**kwargs)
         pages[partition] = [from_item(i) for i in answer["Items"]]
         more[partition] = "LastEvaluatedKey" in answer
-    merged = heapq.merge(*([(item[sort], item["pk"], partition, item) for item in items] for partition, items in pages.items()), reverse=True)
+    merged = heapq.merge(*([(item[sort], item["pk"], partition, item) for item in items] for partition, items in pages.items()), reverse=newest_first)
     taken = [entry for _, entry in zip(range(limit), merged)]
     consumed: dict[str, int] = {}
     next_cursors = {p: c for p, c in cursors.items() if c == _DONE}

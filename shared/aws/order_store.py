@@ -117,6 +117,7 @@ class OrderQuery(BaseModel, defer_build=True):
     created_to: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
     next_token: str | None = None
+    oldest_first: bool = False  # through an index (a filter given): the oldest first, e.g. the review queue
 
 
 class OrderDetails(BaseModel, defer_build=True):
@@ -561,6 +562,7 @@ class OrderStore:
         items, token = list_page(
             self.db, self.table, index, key, partitions, sort, limit=query.limit,
             sort_range=(low, high) if ranged and sort == "created_at" else None, token=query.next_token, keep=keep,
+            newest_first=not query.oldest_first,
         )
         return [StoredOrder.model_validate(i) for i in order_items.hydrate(self.db, self.table, items)], token
 

@@ -263,3 +263,23 @@ def test_escalation_threshold_uses_the_age_of_the_hold(seeded, shanghai_order):
     order_id = held_order(shanghai_order)
     cutoff = iso(utc_now() + timedelta(minutes=1))
     assert [o.order_id for o in order_store().waiting_since(OrderStatus.ON_HOLD, cutoff)] == [order_id]
+
+
+def test_the_review_queue_pages_oldest_hold_first(seeded, shanghai_order):
+    unknown = {**shanghai_order["receiver"], "province": "Ontario"}
+    held = []
+    for i in range(3):
+        order_id = accept({**shanghai_order, "external_id": f"HELD-{i}", "buyer": {"buyer_id": f"C-H{i}"}, "receiver": unknown})
+        assert review({"order_id": order_id}, context())["decision"] == "ON_HOLD"
+        held.append(order_id)
+    pages, token = [], None
+    while True:
+        query = "limit=2" + (f"&next_token={token}" if token else "")
+        answer = orders_api(proxy_event("GET", LocalRoute("GET", "/review-queue", "t", orders_api), "/review-queue", {}, {}, query, b""), context())
+        assert answer["statusCode"] == 200
+        page = json.loads(answer["body"])
+        pages.append([h["order_id"] for h in page["held"]])
+        token = page["next_token"]
+        if not token:
+            break
+    assert [i for p in pages for i in p] == held  # the longest waiting first, across pages
