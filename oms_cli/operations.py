@@ -12,10 +12,10 @@ import click
 from oms_cli.client import ApiError, segment
 from oms_cli.main import Settings, api_command, cli, pass_settings, read_utf8
 from oms_cli.output import as_json, console, fields, table
-from shared.lifecycle import change_text
+from shared.lifecycle import OrderStatus, change_text
 from shared.spreadsheet import neutralised
 
-STATUSES = ["RECEIVED", "REVIEWING", "ON_HOLD", "ROUTING", "RESERVED", "RELEASED", "SHIPPED", "DELIVERED", "CANCELLED", "REJECTED", "BACKORDERED", "EXCEPTION"]
+STATUSES = [status.value for status in OrderStatus]  # the lifecycle's, as GET /orders takes them
 CSV_COLUMNS = ("order_id", "status", "channel", "external_id", "buyer_id", "buyer_name", "receiver", "lines", "total", "created_at")
 
 

@@ -120,3 +120,21 @@ def test_a_bulk_retry_that_resumed_no_order_exits_1_like_a_single_refused_retry(
     for json_flag in ((), ("--json",)):
         result = invoke(*json_flag, "orders", "retry", "OMS-0", "OMS-1", "--reason", "fixed", "--operator", "ops")
         assert result.exit_code == code, result.output
+
+
+def test_orders_list_takes_every_status_an_order_can_have_and_only_those(monkeypatch):
+    from shared.lifecycle import OrderStatus
+
+    seen = []
+
+    def urlopen(request, timeout):
+        seen.append(request.full_url)
+        return Answer(b'{"orders": [], "next_token": null}')
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    for status in OrderStatus:
+        result = invoke("orders", "list", "--status", status.value.lower())
+        assert result.exit_code == 0, result.output
+        assert seen[-1].endswith(f"/orders?status={status.value}&limit=50")
+    for made_up in ("reviewing", "routing"):  # no order is ever in these: the API would answer 400
+        assert invoke("orders", "list", "--status", made_up).exit_code == 2
