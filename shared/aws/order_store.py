@@ -135,6 +135,16 @@ ORDER_EVENTS = logging.getLogger("oms.orders")
 def log_order_event(order_id: str, from_status: OrderStatus | None, to_status: OrderStatus, cause: str) -> None:
     ORDER_EVENTS.info("%s %s → %s (%s)", order_id, from_status.value if from_status else "·", to_status.value, cause)
 
+def _newest_cursor(position: Any) -> bool:
+    """A token of the newest orders: the time (and, since several orders share a millisecond, the
+    order key) the next page starts before."""
+    return (
+        isinstance(position, dict)
+        and set(position) in ({"before"}, {"before", "pk"})
+        and all(isinstance(value, str) for value in position.values())
+    )
+
+
 def _pk(order_id: str) -> str:
     return f"ORDER#{order_id}"
 
@@ -568,30 +578,46 @@ class OrderStore:
 
     def newest(self, query: OrderQuery) -> tuple[list[StoredOrder], str | None]:
         """The newest stored orders (no filter but dates): every channel's by_channel shards read
-        newest first and merged (the by_day index is retired, decision 92). The token is the stored
-        time the next page starts before."""
-        cursor = page_tokens.decode(query.next_token, lambda c: isinstance(c, dict) and set(c) == {"before"} and isinstance(c["before"], str)) if query.next_token else {}
+        newest first and merged (the by_day index is retired, decision 92), on (created_at, order
+        id). The token is the stored time and order id the next page starts before: several orders
+        share a millisecond at a promotion's rate, and the next page must hold those the last one
+        had no room for."""
+        cursor = page_tokens.decode(query.next_token, _newest_cursor) if query.next_token else {}
         before = cursor.get("before") or query.created_to or "~"
+        after_pk = cursor.get("pk")  # None: a first page (created_to inclusive), or a token of before this change
         floor = query.created_from or "0"
+
+        def on_page(created_at: str, pk: str) -> bool:
+            if created_at != before or not cursor:
+                return True
+            return after_pk is not None and pk < after_pk
+
         found: list[tuple[str, str]] = []
         for channel in Channel:
             for partition in channel_partitions(channel.value):
-                page = self.db.query(
-                    TableName=self.table,
-                    IndexName="by_channel",
-                    KeyConditionExpression="channel_key = :c AND created_at BETWEEN :from AND :before",
-                    ExpressionAttributeValues={":c": to_value(partition), ":from": to_value(floor), ":before": to_value(before)},
-                    ScanIndexForward=False,
-                    Limit=query.limit + 1,
-                )
-                found += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if i["created_at"]["S"] != before]
+                kwargs: dict[str, Any] = {
+                    "TableName": self.table,
+                    "IndexName": "by_channel",
+                    "KeyConditionExpression": "channel_key = :c AND created_at BETWEEN :from AND :before",
+                    "ExpressionAttributeValues": {":c": to_value(partition), ":from": to_value(floor), ":before": to_value(before)},
+                    "ScanIndexForward": False,
+                    "Limit": query.limit + 1,
+                }
+                kept: list[tuple[str, str]] = []
+                while True:  # read past the entries of `before`'s millisecond the last page showed
+                    page = self.db.query(**kwargs)
+                    kept += [(i["created_at"]["S"], i["pk"]["S"]) for i in page["Items"] if on_page(i["created_at"]["S"], i["pk"]["S"])]
+                    if len(kept) > query.limit or "LastEvaluatedKey" not in page:
+                        break
+                    kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                found += kept
         found.sort(reverse=True)
         chosen = found[: query.limit]
         metas = {m["pk"]: m for m in batch_get(self.db, self.table, [{"pk": pk, "sk": "META"} for _, pk in chosen])} if chosen else {}
         items = order_items.hydrate(self.db, self.table, [metas[pk] for _, pk in chosen if pk in metas])
         orders = [StoredOrder.model_validate(i) for i in items]
         if len(found) > query.limit:  # more than a page: go on before its last order
-            return orders, page_tokens.encode({"before": chosen[-1][0]})
+            return orders, page_tokens.encode({"before": chosen[-1][0], "pk": chosen[-1][1]})
         return orders, None
 
     def waiting_since(

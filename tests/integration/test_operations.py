@@ -283,3 +283,27 @@ def test_the_review_queue_pages_oldest_hold_first(seeded, shanghai_order):
         if not token:
             break
     assert [i for p in pages for i in p] == held  # the longest waiting first, across pages
+
+
+def _pages(query: str) -> list[str]:
+    found, token = [], None
+    for _ in range(20):
+        full = query + (f"&next_token={token}" if token else "")
+        answer = json.loads(orders_api(proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, full, b""), context())["body"])
+        found += [o["order_id"] for o in answer["orders"]]
+        token = answer["next_token"]
+        if not token:
+            break
+    return found
+
+
+def test_the_newest_orders_page_on_past_orders_stored_in_the_same_millisecond(seeded, shanghai_order, monkeypatch):
+    # At a promotion's 1,200 orders/s several orders share a created_at: none may fall between pages.
+    monkeypatch.setattr("shared.aws.order_store.now_iso", lambda: "2026-12-04T10:00:00.000Z")
+    ids = [accept({**shanghai_order, "external_id": f"SAME-MS-{i}", "buyer": {"buyer_id": f"C-M{i}"}}) for i in range(3)]
+    monkeypatch.setattr("shared.aws.order_store.now_iso", lambda: "2026-12-04T09:00:00.000Z")
+    older = accept({**shanghai_order, "external_id": "SAME-MS-OLDER", "buyer": {"buyer_id": "C-MO"}})
+    found = _pages("limit=1")
+    assert sorted(found[:3]) == sorted(ids) and found[3:] == [older]
+    # created_to is inclusive (GET /orders' documentation): the orders of that very millisecond count
+    assert sorted(_pages("created_to=2026-12-04T10:00:00.000Z")) == sorted([*ids, older])
