@@ -15,7 +15,7 @@ from shared.clock import utc_now
 from shared.http_api import build_resolver, error_response, json_response
 from shared.openapi_contract import iam_http_function
 from shared.operations.access import caller_of
-from shared.operations.limits import stage_limit_minutes
+from shared.operations.limits import stuck_list_limit_minutes
 from shared.operations.domain import ALL
 from shared.operations.order_search import SearchRequest, SearchResult, search
 from shared.operations.stuck import StuckOrder, stuck_orders
@@ -111,7 +111,7 @@ class StuckOrders(BaseModel):
 
 @app.get("/operations/stuck", summary="Open orders past their stage's time limit, oldest first, per status")
 def get_stuck(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> StuckOrders:
-    store, limits, now = order_store(), stage_limit_minutes(), utc_now()
+    store, limits, now = order_store(), stuck_list_limit_minutes(), utc_now()
     # The aggregates' gauges say which statuses can hold a stuck order: only those are read.
     gauges = operations_store().gauges_of([ALL], now)[ALL]
     found = stuck_orders(store.db, store.table, limits, now, limit, gauges)

@@ -21,11 +21,27 @@ LIMITS_ENV = "STUCK_LIMITS_SECONDS"
 S = OrderStatus
 # The statuses an order waits in (not final): each needs a limit in every environment.
 OPEN_STATUSES = (S.RECEIVED, S.APPROVED, S.ROUTED, S.RESERVED, S.EXCEPTION, S.ON_HOLD, S.RELEASED, S.DELIVERY_EXCEPTION, S.BACKORDERED, S.SHIPPED)
+# Statuses with a limit that the aggregates do not count (decision 124): the stuck-order detector
+# escalates an order past it all the same, so the console's stuck list shows it too.
+UNCOUNTED_STATUSES = (S.RETURN_PENDING,)
 
 
 def stage_limit_minutes() -> Mapping[OrderStatus, int]:
     """{open status: limit in minutes} of this environment."""
     return MappingProxyType(_limits())
+
+
+def stuck_list_limit_minutes() -> Mapping[OrderStatus, int]:
+    """{status: limit in minutes} of every status the stuck-order detector watches here: the open
+    statuses and those of UNCOUNTED_STATUSES the environment gives a limit."""
+    raw = os.environ.get(LIMITS_ENV) or _local_limits()
+    return MappingProxyType({**_parse(raw), **_uncounted(raw)})
+
+
+@lru_cache(maxsize=8)
+def _uncounted(raw: str) -> dict[OrderStatus, int]:
+    seconds = json.loads(raw)
+    return {s: max(1, math.ceil(int(seconds[s.value]) / 60)) for s in UNCOUNTED_STATUSES if s.value in seconds}
 
 
 def limit_minutes(status: OrderStatus) -> int:

@@ -27,8 +27,10 @@ from shared.aws import order_items, status_index
 from shared.aws.dynamo import batch_get, to_value
 from shared.lifecycle import OrderStatus
 from shared.operations.health import Gauges
+from shared.operations.limits import OPEN_STATUSES
 from shared.operations.parallel import in_parallel
 
+_COUNTED = frozenset(s.value for s in OPEN_STATUSES)  # the statuses the gauges count
 MAX_ROUNDS = 20  # pages per shard at most
 PARALLEL_QUERIES = 16
 _META_FIELDS = "pk, #s, updated_at, channel_key, #o.external_id"  # `order` on META: an order stored before decision 90
@@ -110,8 +112,8 @@ def may_be_stuck(gauges: Gauges | None, status: str, before: str) -> bool:
     straddling `before` proves nothing). A workflow status is always read: its limit is minutes,
     and the aggregates may lag that much in a burst; by_flow is small and read once for the four.
     No gauges, or gauges that never counted an order (the aggregates are not running): read."""
-    if gauges is None or not gauges.open or status_index.in_flow(status):
-        return True
+    if gauges is None or not gauges.open or status_index.in_flow(status) or status not in _COUNTED:
+        return True  # (a status the aggregates do not count, e.g. RETURN_PENDING: nothing proves it)
     inside = sum(n for label, n in gauges.buckets.get(status, {}).items() if _bucket_start(label) >= before)
     return gauges.open.get(status, 0) > inside
 

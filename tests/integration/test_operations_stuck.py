@@ -159,3 +159,28 @@ def test_the_api_answers_the_list_with_the_limits(orders, monkeypatch):
     answer = operations_api(event, context())
     assert answer["statusCode"] == 200
     assert [o["order_id"] for o in json.loads(answer["body"])["orders"]] == [order_id for _, order_id, _, _, _ in orders.expected(3)]
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_a_return_waiting_past_its_limit_is_listed_as_the_detector_escalates_it(orders, monkeypatch, counted):
+    # RETURN_PENDING has a limit in cdk.json (decision 124) and the detector escalates it; the
+    # aggregates do not count it, so their gauges must not make the list skip it either.
+    from shared.recovery.policy import StuckPolicy
+    from infra.topology import stuck_order_limits
+
+    seconds, redrives = stuck_order_limits("local")
+    assert OrderStatus.RETURN_PENDING in {status for status, _ in StuckPolicy.parse(seconds, redrives).scanned()}
+    late = orders.put(500, "RETURN_PENDING", NOW - timedelta(seconds=seconds["RETURN_PENDING"] + 60), created=NOW - timedelta(days=20))
+    recent = orders.put(501, "RETURN_PENDING", NOW - timedelta(seconds=seconds["RETURN_PENDING"] - 3600))
+    if counted:
+        aggregate(orders.changes, OperationsStore(), [f"{i:021d}" for i in range(1, len(orders.changes) + 1)])
+    monkeypatch.setattr("functions.operations_api.handler.utc_now", lambda: NOW)
+    event = proxy_event("GET", LocalRoute("GET", "/operations/stuck", "test", operations_api), "/operations/stuck", {}, {}, "limit=200", b"")
+    answer = operations_api(event, context())
+    assert answer["statusCode"] == 200
+    body = json.loads(answer["body"])
+    listed_ids = [o["order_id"] for o in body["orders"]]
+    assert late in listed_ids and recent not in listed_ids
+    assert body["limits"]["RETURN_PENDING"] == seconds["RETURN_PENDING"] // 60
+    [line] = [o for o in body["orders"] if o["order_id"] == late]
+    assert line["status"] == "RETURN_PENDING" and line["limit_minutes"] == seconds["RETURN_PENDING"] // 60
