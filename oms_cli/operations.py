@@ -128,15 +128,18 @@ def review() -> None:
 
 @review.command("queue")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@click.option("--next-token", help="The next page (printed under the table)")
 @pass_settings
 @api_command
-def review_queue(settings: Settings, limit: int) -> None:
+def review_queue(settings: Settings, limit: int, next_token: str | None) -> None:
     """Held orders, oldest first, with the reasons (Chinese and English)."""
-    queue = settings.client.get("/review-queue", limit=limit)
+    queue = settings.client.get("/review-queue", limit=limit, next_token=next_token)
     if settings.json:
         return as_json(queue)
     rows = ((h["order_id"], h["channel"], h["external_id"], h["held_since"], "yes" if h.get("escalated") else "", "\n".join(f"{r.get('reason_zh', '')} / {r.get('reason_en', '')}" for r in h["reasons"])) for h in queue["held"])
     table(f"{len(queue['held'])} held order(s)", ("order", "channel", "external id", "held since", "escalated", "reasons"), rows)
+    if queue.get("next_token"):
+        console.print(f"more: --next-token {queue['next_token']}", highlight=False)
 
 
 def _decide(settings: Settings, order_id: str, decision: str, operator: str, note: str, corrections: Path | None = None) -> None:

@@ -138,3 +138,20 @@ def test_orders_list_takes_every_status_an_order_can_have_and_only_those(monkeyp
         assert seen[-1].endswith(f"/orders?status={status.value}&limit=50")
     for made_up in ("reviewing", "routing"):  # no order is ever in these: the API would answer 400
         assert invoke("orders", "list", "--status", made_up).exit_code == 2
+
+
+def test_review_queue_says_when_more_holds_wait_and_pages_on(monkeypatch):
+    seen = []
+    held = {"order_id": "OMS-1", "channel": "tmall", "external_id": "T1", "held_since": "2026-12-04T10:00:00.000Z", "escalated": False, "reasons": []}
+
+    def urlopen(request, timeout):
+        seen.append(request.full_url)
+        return Answer(json.dumps({"held": [held], "next_token": "TOKEN2"}).encode())
+
+    monkeypatch.setattr("urllib.request.urlopen", urlopen)
+    result = invoke("review", "queue", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    assert "--next-token TOKEN2" in result.output  # not "1 held order(s)" as if that were all
+    result = invoke("review", "queue", "--limit", "1", "--next-token", "TOKEN2")
+    assert result.exit_code == 0, result.output
+    assert seen[-1].endswith("/review-queue?limit=1&next_token=TOKEN2")
