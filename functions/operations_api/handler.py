@@ -14,6 +14,7 @@ from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
 from shared.http_api import build_resolver, error_response, json_response
 from shared.openapi_contract import iam_http_function
+from shared.lifecycle import OrderStatus
 from shared.operations.access import caller_of
 from shared.operations.limits import stuck_list_limit_minutes
 from shared.operations.domain import ALL
@@ -74,7 +75,7 @@ def get_session() -> Session:
 def get_orders(
     q: Annotated[str | None, Query(max_length=100)] = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
-    status: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[OrderStatus | None, Query()] = None,
     buyer: Annotated[str | None, Query(max_length=100)] = None,
     phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$")] = None,
     created_from: Annotated[str | None, Query(max_length=40)] = None,

@@ -80,3 +80,13 @@ def test_a_phone_search_pages_on_without_skipping_a_match(seeded, shanghai_order
         if not token:
             break
     assert sorted(found) == sorted(ids)  # each match once, none skipped
+
+
+def test_a_search_for_a_status_no_order_can_have_is_refused_on_the_field(seeded, shanghai_order):
+    accept(shanghai_order)
+    for query in ("status=BOGUS", "status=received"):  # as GET /orders: 400, not an empty page that looks like "none"
+        status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query=query)
+        assert status == 400, (query, body)
+        assert json.loads(body)["errors"][0]["field"] == "query.status"
+    status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query="status=RECEIVED")
+    assert status == 200 and len(json.loads(body)["orders"]) == 1
