@@ -11,7 +11,8 @@
    TransactWriteItems deep-copies every table it touches to roll back by swapping the copy in:
    O(table) per transaction, and a rollback drops other requests' writes. We run each DynamoDB
    request under one lock and roll a cancelled transaction back with an undo log of the items
-   it touched. A Query on a table's own key sorts every item of the table to keep one
+   it touched, and take the stream records it appended out of the tables' streams (on AWS a
+   cancelled transaction writes no record; the local stream readers take the same lock). A Query on a table's own key sorts every item of the table to keep one
    partition's (O(table) per Query, where DynamoDB reads the partition): we hand it only that
    partition's items.
 6. Snapshots of the local runtime's queues (local/persistence.py) read each queue's messages,
@@ -159,6 +160,7 @@ _original_boto_client_for = lambda_eval_utils.boto_client_for
 
 
 _dynamodb_lock = threading.RLock()
+dynamodb_request_lock = _dynamodb_lock  # held by every DynamoDB request: a stream read under it sees no transaction half done
 _real_deepcopy = copy.deepcopy
 _original_call_action = DynamoHandler.call_action
 _original_transact_write_items = DynamoDBBackend.transact_write_items
@@ -178,6 +180,9 @@ def _item_key(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoTyp
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     with _dynamodb_lock:
         undo = []
+        # moto appends a stream record per item as it applies it: a cancelled transaction's must
+        # go too (on AWS it writes nothing), or the stream's readers count changes that never were.
+        streams = {}
         for entry in transact_items:
             op_type, op = next(iter(entry.items()))
             table = self.tables.get(op.get("TableName"))
@@ -187,9 +192,13 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
                 except KeyError:  # a malformed item: moto's own validation answers for it
                     continue
                 undo.append((table, hash_value, range_value, _real_deepcopy(table.get_item(hash_value, range_value))))
+                if table.stream_shard is not None and id(table) not in streams:
+                    streams[id(table)] = (table.stream_shard, len(table.stream_shard.items))
         try:
             return _original_transact_write_items(self, transact_items)
         except Exception:
+            for shard, length in streams.values():
+                del shard.items[length:]
             for table, hash_value, range_value, before in reversed(undo):
                 if before is None:
                     table.delete_item(hash_value, range_value)

@@ -21,6 +21,8 @@ from typing import Any
 
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
+from local.moto_patches import dynamodb_request_lock
+
 
 class BackendStreams:
     def __init__(self, client: Any) -> None:
@@ -34,7 +36,8 @@ class BackendStreams:
 
     def get_records(self, ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:  # noqa: N803 (the API's names)
         region, account = _region_and_account(ShardIterator)
-        answer = dynamodbstreams_backends[account][region].get_records(ShardIterator, Limit)
+        with dynamodb_request_lock:  # not between a transaction's writes and a cancelled one's undo
+            answer = dynamodbstreams_backends[account][region].get_records(ShardIterator, Limit)
         return {"NextShardIterator": answer["NextShardIterator"], "Records": [lambda_record(r) for r in answer["Records"]]}
 
 
