@@ -29,3 +29,22 @@ def iso(moment: datetime) -> str:
 
 def now_iso() -> str:
     return iso(utc_now())
+
+
+def iso_bound(text: str, *, end: bool = False, name: str = "") -> str:
+    """A listing's `created_from` / `created_to` as the stored times are written (UTC, ISO-8601,
+    milliseconds, Z), so that comparing the texts compares the instants: a time with an offset
+    (`2026-12-01T00:00:00+08:00`) is converted, one without is UTC; a date alone is that UTC day's
+    first millisecond, or with `end` its last (the bound is inclusive). A ValueError naming `name`
+    for anything else: compared as text, `xyz` or an offset selected nothing, or the wrong hours."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            moment = day + timedelta(days=1, milliseconds=-1) if end else day
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith(("Z", "z")) else value)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return iso(to_utc(moment, name))
+    except (ValueError, OverflowError):
+        raise ValueError(f"{name + ' ' if name else ''}{text!r} is not an ISO-8601 date (2026-12-01) or time (2026-12-01T08:00:00+08:00)") from None

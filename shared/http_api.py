@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.shared.json_encoder import Encoder
 
+from shared.clock import iso_bound
 from shared.errors import OrderNotFound, StoreUnavailable
 from shared.operations.access import CONSOLE_PREFIX, Forbidden
 from shared.payloads import load_json
@@ -142,6 +143,17 @@ def unreadable_body(event: dict[str, Any], max_bytes: int = MAX_BODY_BYTES) -> d
     except UnicodeDecodeError as error:
         return _proxy_answer(InputRejected.one(400, "body", "utf8", f"the body is not valid UTF-8 (byte {error.start})"))
     return None
+
+
+def query_time(value: str | None, name: str, *, end: bool = False) -> str | None:
+    """A listing's time bound from the query string, as the stored times are written
+    (shared.clock.iso_bound); anything else is a 400 on `query.<name>`."""
+    if value is None:
+        return None
+    try:
+        return iso_bound(value, end=end, name=name)
+    except ValueError as error:
+        raise InputRejected.one(400, f"query.{name}", "iso_datetime", str(error)) from None
 
 
 LOCAL_OPERATOR_HEADER = "x-operator"  # honoured only where no IAM identity signed the request (local runtime)

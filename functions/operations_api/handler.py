@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from shared.aws.page_tokens import NOT_OURS
 from shared.aws.stores import inventory_store, operations_store, order_store
 from shared.clock import utc_now
-from shared.http_api import build_resolver, error_response, json_response
+from shared.http_api import build_resolver, error_response, json_response, query_time
 from shared.openapi_contract import iam_http_function
 from shared.lifecycle import OrderStatus
 from shared.operations.access import caller_of
@@ -83,7 +83,8 @@ def get_orders(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query()] = None,
 ) -> SearchResult:
-    request = SearchRequest(q=q, channel=channel, status=status, buyer=buyer, phone_last4=phone_last4, created_from=created_from, created_to=created_to, limit=limit, next_token=next_token)
+    since, until = query_time(created_from, "created_from"), query_time(created_to, "created_to", end=True)
+    request = SearchRequest(q=q, channel=channel, status=status, buyer=buyer, phone_last4=phone_last4, created_from=since, created_to=until, limit=limit, next_token=next_token)
     try:
         return search(order_store(), request)
     except ValueError as error:

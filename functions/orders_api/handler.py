@@ -13,7 +13,7 @@ from shared.aftersales.view import AfterSalesView, after_sales_of
 from shared.aws.messaging import publish, start_fulfilment
 from shared.aws.order_store import OrderDetails, OrderQuery, StoredOrder
 from shared.aws.stores import inventory_store, order_store, outbox_publisher
-from shared.http_api import build_resolver, error_response, json_response
+from shared.http_api import build_resolver, error_response, json_response, query_time
 from shared.lifecycle import Actor, ActorKind, OrderStatus
 from shared.observability import logger
 from shared.openapi_contract import iam_http_function
@@ -62,17 +62,21 @@ def _bad_query(error: ValueError):
     return error_response(400, str(error), "query", "query_invalid")
 
 
+TIME_BOUND = "ISO-8601, inclusive: a time (an offset converted; none: UTC) or a date (that UTC day's first or last millisecond)"
+
+
 @app.get("/orders", summary="Orders by status, channel or customer (without a filter: the newest), newest first, paginated")
 def list_orders(
     status: Annotated[OrderStatus | None, Query()] = None,
     channel: Annotated[str | None, Query()] = None,
     customer: Annotated[str | None, Query()] = None,
-    created_from: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
-    created_to: Annotated[str | None, Query(description="ISO-8601, inclusive")] = None,
+    created_from: Annotated[str | None, Query(description=TIME_BOUND)] = None,
+    created_to: Annotated[str | None, Query(description=TIME_BOUND)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query()] = None,
 ) -> OrderPage:
-    query = OrderQuery(status=status, channel=channel, customer=customer, created_from=created_from, created_to=created_to, limit=limit, next_token=next_token)
+    since, until = query_time(created_from, "created_from"), query_time(created_to, "created_to", end=True)
+    query = OrderQuery(status=status, channel=channel, customer=customer, created_from=since, created_to=until, limit=limit, next_token=next_token)
     orders, token = order_store().list_orders(query)
     return OrderPage(orders=orders, next_token=token)
 

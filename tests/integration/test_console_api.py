@@ -65,6 +65,14 @@ def test_a_search_token_the_api_never_gave_is_a_400_in_the_error_shape(seeded, s
         assert answer["errors"] == [{"field": "query.next_token", "rule": "query_invalid", "message": "next_token is not a token this API gave out"}]
 
 
+def test_a_search_date_that_is_no_time_is_a_400_and_one_with_an_offset_is_converted(seeded, shanghai_order):
+    order_id = accept(shanghai_order)
+    status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query="created_from=yesterday")
+    assert status == 400 and [(e["field"], e["rule"]) for e in json.loads(body)["errors"]] == [("query.created_from", "iso_datetime")], body
+    status, body = console(operations_api, "GET", "/operations/orders", "/operations/orders", "operator", query="created_from=2000-01-01T08:00:00%2B08:00")
+    assert status == 200 and order_id in [o["order_id"] for o in json.loads(body)["orders"]], body
+
+
 def test_a_phone_search_pages_on_without_skipping_a_match(seeded, shanghai_order):
     phone = shanghai_order["receiver"]["phone"]
     ids = {accept({**shanghai_order, "external_id": f"PHONE-{i}", "buyer": {"buyer_id": f"C-P{i}"}}) for i in range(3)}

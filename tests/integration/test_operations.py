@@ -307,3 +307,18 @@ def test_the_newest_orders_page_on_past_orders_stored_in_the_same_millisecond(se
     assert sorted(found[:3]) == sorted(ids) and found[3:] == [older]
     # created_to is inclusive (GET /orders' documentation): the orders of that very millisecond count
     assert sorted(_pages("created_to=2026-12-04T10:00:00.000Z")) == sorted([*ids, older])
+
+
+def test_date_bounds_compare_instants_and_a_bound_that_is_no_time_is_a_400(seeded, shanghai_order, monkeypatch):
+    monkeypatch.setattr("shared.aws.order_store.now_iso", lambda: "2026-11-30T17:00:00.000Z")  # 1 December, 01:00 in Beijing
+    early = accept({**shanghai_order, "external_id": "BOUND-EARLY", "buyer": {"buyer_id": "C-B1"}})
+    monkeypatch.setattr("shared.aws.order_store.now_iso", lambda: "2026-12-01T12:00:00.000Z")
+    noon = accept({**shanghai_order, "external_id": "BOUND-NOON", "buyer": {"buyer_id": "C-B2"}})
+    # an offset is converted: Beijing's 1 December starts 2026-11-30T16:00Z (compared as text it started 8 hours late)
+    assert _pages("created_from=2026-12-01T00:00:00%2B08:00") == [noon, early]
+    # a date alone is the UTC day, and created_to takes all of it (as text, "2026-12-01" < "2026-12-01T…" dropped the day)
+    assert _pages("created_from=2026-12-01&created_to=2026-12-01") == [noon]
+    for query, field in (("created_from=xyz", "query.created_from"), ("created_to=2026-13-01", "query.created_to")):
+        answer = orders_api(proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, query, b""), context())
+        assert answer["statusCode"] == 400, answer
+        assert [(e["field"], e["rule"]) for e in json.loads(answer["body"])["errors"]] == [(field, "iso_datetime")]
