@@ -132,3 +132,21 @@ def test_a_sku_across_warehouses(console, page):
     page.wait_for_selector("[data-table=stock] tbody tr")
     _, stock = as_user(runtime, "GET", f"/operations/stock/{sku}")
     assert page.locator("[data-table=stock] tbody tr").count() == len(stock["warehouses"]) >= 1
+
+
+def test_a_queue_longer_than_its_page_says_more_are_waiting(console, page):
+    runtime, _ = console
+    sign_in(page, runtime, group="operator")
+
+    def one_more_page(route):  # the API's answer when more holds wait than the page holds
+        answer = route.fetch()
+        route.fulfill(response=answer, json={**answer.json(), "next_token": "more"})
+
+    page.goto(f"{runtime.api_url}/#/queues/review")
+    page.wait_for_selector("[data-table=review]")
+    assert page.query_selector("[data-more-waiting]") is None  # the whole queue fits: nothing said
+    page.route("**/review-queue?*", one_more_page)
+    page.reload()
+    page.wait_for_selector("[data-more-waiting]")
+    held = len(page.query_selector_all("[data-table=review] [data-select]:not([data-select=all])"))
+    assert f"first {held} are shown" in page.inner_text("[data-more-waiting]") or f"前 {held} 条" in page.inner_text("[data-more-waiting]")

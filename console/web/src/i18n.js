@@ -167,6 +167,7 @@ const TEXT = {
   limit_minutes: ["Limit (min)", "时限（分钟）"],
   stuck_note: ["Open orders past their stage's time limit (oldest first)", "超过所处阶段时限的在途订单（最早的在前）"],
   empty_queue: ["Nothing waiting", "队列为空"],
+  more_waiting: ["Only the first {n} are shown and more are waiting: act on these, then reload for the next ones", "仅显示前 {n} 条，还有更多在等待：处理完这些后刷新查看下一批"],
   // rules
   versions: ["Versions", "版本列表"],
   in_force: ["in force", "生效中"],

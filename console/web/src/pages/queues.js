@@ -29,6 +29,12 @@ async function runEach(ids, call, results) {
   }
 }
 
+// A queue longer than the page the tab loaded says so (the API's next_token), instead of passing
+// for the whole queue.
+function moreWaiting(page, rows) {
+  return page.next_token ? h("p", { class: "muted", "data-more-waiting": "" }, t("more_waiting").replace("{n}", String(rows.length))) : null;
+}
+
 function selectable(rows, columns, name) {
   const boxes = new Map();
   const all = h("input", { type: "checkbox", "data-select": "all", onchange: () => boxes.forEach((box) => (box.checked = all.checked)) });
@@ -87,6 +93,7 @@ async function reviewTab(results) {
     "div",
     {},
     h("div", { class: "actions" }, h("button", { "data-action": "bulk-approve", onclick: () => bulk("approve") }, t("bulk_approve")), h("button", { class: "danger", "data-action": "bulk-reject", onclick: () => bulk("reject") }, t("bulk_reject"))),
+    moreWaiting(queue, queue.held),
     list.element,
   );
 }
@@ -111,7 +118,7 @@ async function statusTab(status, results, { retry = false } = {}) {
   const bulk = retry
     ? h("div", { class: "actions" }, h("button", { "data-action": "bulk-retry", onclick: async () => { const ids = list.selected(); if (!ids.length) return; const v = await ask(`${t("bulk_retry")} (${ids.length})`); if (v) await runEach(ids, (id) => retryOne(id, v.reason), results); } }, t("bulk_retry")))
     : null;
-  return h("div", {}, bulk, list.element);
+  return h("div", {}, bulk, moreWaiting(page, page.orders), list.element);
 }
 
 async function stuckTab() {
