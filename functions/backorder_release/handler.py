@@ -3,6 +3,8 @@ BACKORDERED orders the restocked SKU lets through, oldest first, one at a time."
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import json
 from typing import Any
 

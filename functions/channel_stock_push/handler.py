@@ -4,6 +4,8 @@ functions/stock_sync, which takes stock counts in from the WMS."""
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -3,6 +3,8 @@ queue): each message is one package's write-back or one SKU's stock push for one
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import json
 from typing import Any
 

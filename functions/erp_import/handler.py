@@ -4,6 +4,8 @@ written under reports/). Good orders are accepted, bad rows reported, nothing ha
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

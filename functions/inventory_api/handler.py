@@ -3,6 +3,8 @@ buckets before a flash sale or merge the buckets back after it (docs/decisions.m
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError

@@ -11,6 +11,8 @@ GET  /operations/merges?limit=         the open merges (members waiting in MERGE
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError

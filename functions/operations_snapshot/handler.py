@@ -3,6 +3,8 @@ history (per minute and per day) and to CloudWatch (metric OrderHealthIndex, ala
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import time
 from typing import Any
 

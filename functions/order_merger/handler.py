@@ -4,6 +4,8 @@ delivered carries its members along)."""
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import json
 from typing import Any
 

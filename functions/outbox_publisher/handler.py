@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import os
 from typing import Any
 

@@ -5,6 +5,8 @@ event oms can never use goes to the queue's DLQ with the reason, and the batch m
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -5,6 +5,8 @@ with its checkpoint (the next incremental window covers it again; asking again r
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

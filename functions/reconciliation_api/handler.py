@@ -3,6 +3,8 @@ one run's report (JSON, or CSV with ?format=csv), and record a person's resoluti
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 

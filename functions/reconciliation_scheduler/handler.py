@@ -4,6 +4,8 @@ the differences that have waited for a person for over a day (the alarm's metric
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from datetime import timedelta
 from typing import Any
 

@@ -15,6 +15,8 @@ fingerprint the answer returns.
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response

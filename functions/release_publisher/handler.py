@@ -6,6 +6,8 @@ that cannot be read) goes to that queue at once, with its order and reason (deci
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 import json
 from typing import Any
 

@@ -8,6 +8,8 @@ POST /routing/whatif   {"candidate": {...}, "last": 500}
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body

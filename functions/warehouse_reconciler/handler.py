@@ -3,6 +3,8 @@ shipped/<warehouse_id>/<YYYY-MM-DD>.csv is compared with oms's outbound notes.""
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

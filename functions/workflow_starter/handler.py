@@ -4,6 +4,8 @@ an order reference, or an order that does not exist) goes to the DLQ with the re
 
 from __future__ import annotations
 
+import shared.coldstart  # noqa: F401  (first: the collector's threshold for the container's init, decision 261)
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext

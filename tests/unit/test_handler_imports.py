@@ -73,3 +73,18 @@ def test_a_handler_talks_to_aws_through_botocore_without_boto3(name):
     assert "boto3" not in loaded
     if name in ("partner_intake", "notification", "operations_aggregator"):
         assert "aws_lambda_powertools.utilities.data_classes" not in loaded
+
+
+def test_every_handler_raises_the_collectors_threshold_before_its_first_other_import():
+    # Decision 261: the init's imports ran the collector over and over (a quarter of a handler's own
+    # import CPU); the threshold must be set before Powertools, pydantic and botocore load.
+    import ast
+
+    for path in sorted((ROOT / "functions").glob("*/handler.py")):
+        imports = [n for n in ast.parse(path.read_text("utf-8")).body if isinstance(n, (ast.Import, ast.ImportFrom)) and not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
+        first = imports[0]
+        assert isinstance(first, ast.Import) and [a.name for a in first.names] == ["shared.coldstart"], f"{path}: first import is line {first.lineno}"
+    code = "import gc; import functions.merging_api.handler; print(gc.get_threshold()[0])"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert int(done.stdout.strip()) == 5_000
