@@ -110,3 +110,25 @@ def test_the_merges_page_shows_the_merge_its_members_and_the_saving(console, pag
     page.click(f"{block} [data-table=members] [data-order='{listed['members'][0]}']")
     page.wait_for_selector(f"[data-merge='{record['merge_id']}']")
     assert page.inner_text("[data-status]") == "已合单"
+
+
+def test_the_channel_picked_last_is_the_one_shown_whatever_answer_comes_first(console, page):
+    # A redrive reloads the list while an operator may already pick a channel: each load replaced
+    # the box it started from, so when the earlier load answered first, the later one replaced a
+    # box no longer shown and the channel picked was never listed (a flaky CI run found it).
+    runtime, _ = console
+    sign_in(page, runtime)
+    page.goto(f"{runtime.api_url}/#/queues/writebacks")
+    page.wait_for_selector("[data-writebacks=all]")
+    # The browser's fetch answers a channel's list late: jd after 0.8 s, tmall after 1.6 s.
+    page.evaluate("""() => {
+      const real = window.fetch;
+      window.fetch = (url, options) => {
+        const late = String(url).includes("channel=jd") ? 800 : String(url).includes("channel=tmall") ? 1600 : 0;
+        return new Promise((resolve) => setTimeout(resolve, late)).then(() => real(url, options));
+      };
+    }""")
+    page.select_option("[data-field=channel]", "jd")
+    page.select_option("[data-field=channel]", "tmall")  # picked while the jd list is on its way
+    page.wait_for_timeout(2500)  # both answered by now
+    assert page.query_selector("[data-writebacks=tmall]") is not None and page.query_selector("[data-writebacks=jd]") is None

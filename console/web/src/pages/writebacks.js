@@ -21,10 +21,25 @@ function showResult(results, action, rows) {
   );
 }
 
+// The tab keeps one element and shows in it the list last asked for: a channel picked while the
+// list a redrive reloads is still on its way is not overwritten by it (each load replaced its own
+// box, so a pick on a box being replaced was lost and its channel never shown).
 export async function writebacksTab(results, channel = "") {
+  const tab = h("div", { "data-writebacks-tab": "" });
+  let asked = 0;
+  const show = async (which) => {
+    const ticket = ++asked;
+    const box = await writebacksList(results, which, show);
+    if (ticket === asked) tab.replaceChildren(box);
+  };
+  await show(channel);
+  return tab;
+}
+
+async function writebacksList(results, channel, show) {
   const list = await get(`/operations/writebacks?limit=200${channel ? `&channel=${channel}` : ""}`);
   const box = h("div", { "data-writebacks": channel || "all" });
-  const reload = async () => box.replaceWith(await writebacksTab(results, picker.value));
+  const reload = () => show(picker.value);
   const redriveOne = async (w) => {
     const values = await ask(`${t("redrive")} ${w.writeback_id}`);
     if (!values) return;
