@@ -44,6 +44,26 @@ def test_find_an_order_by_its_channel_order_id_and_read_its_timeline(console, pa
     assert page.locator("[data-table=plan] tbody tr").count() == len(fresh["order"]["plan"]["shipments"])
 
 
+def test_the_search_asked_last_is_the_one_shown_whatever_answer_comes_first(console, page):
+    runtime, scene = console
+    first, last = scene.details["01_own_shop_shanghai#0"], scene.details["03_tmall_guangzhou#0"]
+    sign_in(page, runtime)
+    page.click("[data-nav=orders]")
+    page.wait_for_selector("[data-field=q]")
+    # The browser's fetch answers the first search late (1.5 s): it must not replace the second's results.
+    page.evaluate("""(slow) => {
+      const real = window.fetch;
+      window.fetch = (url, options) => new Promise((resolve) => setTimeout(resolve, String(url).includes(slow) ? 1500 : 0)).then(() => real(url, options));
+    }""", first["order"]["order"]["external_id"])
+    for details in (first, last):
+        page.fill("[data-field=q]", details["order"]["order"]["external_id"])
+        page.click("[data-action=search]")
+    page.wait_for_selector(f"[data-results] [data-order='{last['order']['order_id']}']")
+    page.wait_for_timeout(2500)  # the first search has answered by now
+    assert page.query_selector(f"[data-results] [data-order='{first['order']['order_id']}']") is None
+    assert page.query_selector(f"[data-results] [data-order='{last['order']['order_id']}']") is not None
+
+
 def test_approve_a_held_order_with_a_reason(console, page):
     runtime, scene = console
     order_id = scene.by_name["held#extra"]

@@ -33,8 +33,10 @@ export async function ordersPage() {
   const results = h("div", { "data-results": "" });
   const title = h("h2", {}, t("newest_orders"));
   let nextToken = null;
+  let asked = 0; // the search asked last is the one shown (an earlier one answering later is dropped)
 
   async function run(append = false) {
+    const ticket = ++asked;
     const params = new URLSearchParams();
     for (const [name, input] of [["q", q], ["buyer", buyer], ["phone_last4", phone], ["channel", channel], ["status", status]]) if (input.value.trim()) params.set(name, input.value.trim());
     if (from.value) params.set("created_from", `${from.value}T00:00:00.000Z`);
@@ -44,6 +46,7 @@ export async function ordersPage() {
     if (!append) results.replaceChildren(h("p", { class: "muted" }, t("loading")));
     try {
       const page = await get(`/operations/orders?${params}`);
+      if (ticket !== asked) return;
       nextToken = page.next_token;
       const more = nextToken ? h("button", { class: "secondary", "data-action": "more", onclick: () => run(true) }, t("more")) : null;
       if (append) results.querySelector("[data-action=more]")?.remove();
@@ -52,7 +55,7 @@ export async function ordersPage() {
       else results.replaceChildren(rendered);
       if (more) results.append(more);
     } catch (error) {
-      results.replaceChildren(message(errorText(error), "error"));
+      if (ticket === asked) results.replaceChildren(message(errorText(error), "error"));
     }
   }
 
