@@ -23,6 +23,7 @@ def test_sign_in_and_the_overview_shows_the_api_figures(console, page):
     assert int(shown["stuck_orders"]) == sum(overview["stuck_by_status"].values())
     assert (int(shown["exceptions"]), int(shown["backorders"])) == (overview["exceptions"], overview["backorders"])
     assert int(shown["received_today"]) == overview["today"]["received"]
+    assert "UTC 日，北京时间 8:00 起" in page.inner_text("body")  # whose day "today" is: the aggregates count UTC days
     assert page.locator("[data-chart=orders-per-hour] canvas").count() == 1
     kpi = page.inner_text("[data-kpi=cost_per_order]")
     assert kpi == f"{float(overview['today']['all']['cost_per_order']):.2f}"

@@ -3,6 +3,13 @@ import { get } from "../api.js";
 import { bars, gauge, lines, pie } from "../charts.js";
 import { card, errorText, h, message, num, section, table } from "../ui.js";
 
+// The API's hours are UTC ("2026-12-01T23"): shown in this browser's time, as its team reads a clock
+// (China's +8 is whole hours, so each bar is still one local hour).
+function localHour(utcHour) {
+  const at = new Date(`${utcHour}:00:00Z`);
+  return Number.isNaN(at.getTime()) ? `${utcHour.slice(11)}:00` : `${String(at.getHours()).padStart(2, "0")}:00`;
+}
+
 const KPI_PLACES = { avg_processing_seconds: 3, manual_intervention_pct: 2, order_error_pct: 2, cost_per_order: 2, peak_orders_per_second: 0, automation_pct: 2 };
 const FLOW_COLUMNS = ["health", "automation_pct", "manual_intervention_pct", "cost_per_order", "packages_per_order", "o2o_p50_seconds", "o2o_p95_seconds"];
 
@@ -89,7 +96,7 @@ export async function overviewPage() {
     h(
       "div",
       { class: "row" },
-      section(t("orders_per_hour"), bars(data.orders_per_hour.hours.map((x) => x.slice(11) + ":00"), channels.map((c) => ({ name: c, data: data.orders_per_hour.by_channel[c] })), { stacked: true, name: "orders-per-hour" })),
+      section(t("orders_per_hour"), bars(data.orders_per_hour.hours.map(localHour), channels.map((c) => ({ name: c, data: data.orders_per_hour.by_channel[c] })), { stacked: true, name: "orders-per-hour" })),
       section(t("status_counts"), bars(Object.keys(data.open_by_status).map(statusName), [{ name: t("open_orders"), data: Object.values(data.open_by_status).map(Number) }], { name: "status-counts" })),
     ),
     h(
