@@ -114,6 +114,7 @@ class Order(PlatformModel):
     shipping_lines: list[ShippingLine] = Field(default_factory=list, max_length=50)
     email: Text | None = None
     contact_email: Text | None = None
+    phone: Text | None = None  # the order's contact phone: the receiver's when the shipping address has none
     customer: Customer | None = None
     shipping_address: Address | None = None
     line_items: list[LineItem] = Field(min_length=1, max_length=500)
@@ -149,7 +150,7 @@ def parse(document: Any) -> ChannelOrder:
             "channel": CHANNEL,
             "external_id": order.id,
             "buyer": _buyer(order),
-            "receiver": _receiver(order.shipping_address),
+            "receiver": _receiver(order.shipping_address, order.phone),
             "currency": order.currency,
             "lines": lines.lines,
             "payment_status": _PAYMENT[status],
@@ -179,9 +180,10 @@ def _charges(order: Order, line_discounts: Decimal) -> dict[str, Any]:
     shipping_discount = sum((line.price - line.discounted_price for line in order.shipping_lines if line.discounted_price is not None), Decimal("0.00"))
     tax = order.total_tax if order.total_tax and not order.taxes_included else None
     unallocated = max((order.total_discounts or Decimal("0.00")) - line_discounts, Decimal("0.00"))
+    charges = [{"kind": "tax", "amount": tax}] if tax else []
     return {
         "shipping_fee": shipping,
-        "charges": [{"kind": "tax", "amount": tax}] if tax else [],
+        "charges": charges,
         "order_discount": max(unallocated, shipping_discount),
     }
 
@@ -200,13 +202,15 @@ def _email(value: str | None) -> str | None:
     return value if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) and len(value) <= 254 else None
 
 
-def _receiver(address: Address | None) -> dict[str, Any] | None:
+def _receiver(address: Address | None, order_phone: str | None) -> dict[str, Any] | None:
     if address is None:  # digital goods, or an address still to come
         return None
     detail = " ".join(p for p in (address.address1, address.address2) if p)
     return {
         "name": address.full_name,
-        "phone": address.phone or "",
+        # A shipping address's phone is optional at Shopify's checkout; the order's contact phone
+        # (`phone`) then is the one to call, as Tmall's receiver_phone or JD's telephone stand in.
+        "phone": address.phone or order_phone or "",
         "province": address.province or "",
         "city": address.city or "",
         "detail": detail,

@@ -273,3 +273,16 @@ def test_listing_the_channels_loads_no_adapter():
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(root)}, cwd=root, capture_output=True, text=True, check=True)
     loaded = json.loads(done.stdout)
     assert loaded == []
+
+
+def test_shopify_receiver_without_a_phone_of_its_own_takes_the_orders_contact_phone():
+    """A shipping address's phone is optional at Shopify's checkout: the published order 1073459981
+    carries its contact phone on the order (`phone`). Dropped, review rejected the order as
+    'receiver address is missing: phone' (address.complete, REJECT)."""
+    body = webhook_sample("shopify")
+    assert body["phone"] == "+18885551234"
+    order = shopify.parse({**body, "shipping_address": {**body["shipping_address"], "phone": None}}).order
+    assert order.receiver.phone == "+18885551234"
+    assert shopify.parse(body).order.receiver.phone == "777-777-7777"  # the address's own phone first
+    nothing = shopify.parse({**body, "phone": None, "shipping_address": {**body["shipping_address"], "phone": None}}).order
+    assert nothing.receiver.phone == ""
