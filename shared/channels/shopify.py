@@ -115,6 +115,7 @@ class Order(PlatformModel):
     email: Text | None = None
     contact_email: Text | None = None
     phone: Text | None = None  # the order's contact phone: the receiver's when the shipping address has none
+    total_tip_received: Money | None = None  # a tip is inside total_price
     customer: Customer | None = None
     shipping_address: Address | None = None
     line_items: list[LineItem] = Field(min_length=1, max_length=500)
@@ -181,6 +182,8 @@ def _charges(order: Order, line_discounts: Decimal) -> dict[str, Any]:
     tax = order.total_tax if order.total_tax and not order.taxes_included else None
     unallocated = max((order.total_discounts or Decimal("0.00")) - line_discounts, Decimal("0.00"))
     charges = [{"kind": "tax", "amount": tax}] if tax else []
+    if order.total_tip_received:  # total_price holds "line items, discounts, shipping, taxes, and tips"
+        charges.append({"kind": "tip", "amount": order.total_tip_received})
     return {
         "shipping_fee": shipping,
         "charges": charges,

@@ -286,3 +286,15 @@ def test_shopify_receiver_without_a_phone_of_its_own_takes_the_orders_contact_ph
     assert shopify.parse(body).order.receiver.phone == "777-777-7777"  # the address's own phone first
     nothing = shopify.parse({**body, "phone": None, "shipping_address": {**body["shipping_address"], "phone": None}}).order
     assert nothing.receiver.phone == ""
+
+
+def test_shopify_tip_inside_total_price_is_a_charge():
+    """Shopify's total_price is "the sum of all line item prices, discounts, shipping, taxes, and
+    tips" (`total_tip_received`, "0.00" in the published orders). A tip left out made every order
+    with one a total mismatch, held by price.total.consistent."""
+    body = webhook_sample("shopify")
+    assert body["total_tip_received"] == "0.00"
+    assert shopify.parse(body).order.charges == []
+    order = shopify.parse({**body, "total_tip_received": "5.00", "total_price": "186.09"}).order
+    assert [(c.kind, c.amount) for c in order.charges] == [("tip", Decimal("5.00"))]
+    assert order.expected_total == order.order_total == Decimal("186.09")
