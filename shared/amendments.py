@@ -54,7 +54,40 @@ def seen_fingerprints(timeline: Iterable[TimelineEntry]) -> set[str]:
     return seen
 
 
-def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor) -> tuple[TimelineEntry, Verdict]:
+# When the platform last changed the order, as intake received it (shared/channels/common.py,
+# `channel_updated`): on the RECEIVED entry (its received_via) and on each amendment note.
+CHANNEL_UPDATED_AT = "channel_updated_at"  # written by shared.channels.common.channel_updated
+
+
+def newest_channel_update(timeline: Iterable[TimelineEntry]) -> str | None:
+    """The latest time the platform said it changed the order, of every copy oms took or recorded
+    (UTC ISO text of one width: compared as text)."""
+    times = [v for entry in timeline if isinstance(v := entry.details.get(CHANNEL_UPDATED_AT), str)]
+    return max(times, default=None)
+
+
+def stale_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str, newest: str) -> TimelineEntry:
+    """A copy older than the content oms holds or has recorded: kept on the timeline, not applied."""
+    changes = changed_fields(before, after)
+    return TimelineEntry(
+        kind="note",
+        from_status=status,
+        to_status=status,
+        cause=f"channel re-delivered an older copy of the order (changed on the platform at {updated_at}, oms has its change of {newest}); amendment not applied",
+        actor=actor,
+        details={
+            "amendment": "not_applied",
+            "reason": "the copy is older than the content oms already has",
+            "changed": changes,
+            "fingerprint": after.content_fingerprint(),
+            "previous_fingerprint": before_fingerprint,
+            "delivered": after.model_dump(mode="json"),
+            "stale_" + CHANNEL_UPDATED_AT: updated_at,
+        },
+    )
+
+
+def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str | None = None) -> tuple[TimelineEntry, Verdict]:
     verdict = judge(status)
     changes = changed_fields(before, after)
     outcome = "applied" if verdict.applies else "not applied"
@@ -71,6 +104,7 @@ def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str
             "fingerprint": after.content_fingerprint(),
             "previous_fingerprint": before_fingerprint,
             "delivered": after.model_dump(mode="json"),
+            **({CHANNEL_UPDATED_AT: updated_at} if updated_at else {}),
         },
     )
     return entry, verdict

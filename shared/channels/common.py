@@ -8,9 +8,9 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WrapValidator
 
-from shared.clock import CHINA_TIME
+from shared.clock import CHINA_TIME, iso, to_utc
 from shared.orders import OrderIn, WholeNumber
 from shared.problems import InputRejected, problems_from_validation
 
@@ -23,6 +23,30 @@ def _in_china_time_when_naive(moment: datetime) -> datetime:
 
 
 ChinaTime = Annotated[datetime, AfterValidator(_in_china_time_when_naive)]
+
+
+def _or_none(value: Any, handler: Any) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+# When the platform last changed the order (Shopify updated_at, Taobao/JD modified, Douyin
+# update_time): only compared to tell a late copy from a newer one, so one oms cannot read is
+# no reason to refuse the order.
+UpdatedAt = Annotated[ChinaTime | None, WrapValidator(_or_none)]
+CHANNEL_UPDATED_AT = "channel_updated_at"  # the key shared.amendments reads back from the timeline
+
+
+def channel_updated(moment: datetime | None) -> dict[str, str]:
+    """The order's `received_via` entry that says when the platform last changed it (UTC)."""
+    if moment is None:
+        return {}
+    try:
+        return {CHANNEL_UPDATED_AT: iso(to_utc(moment))}
+    except ValueError:
+        return {}
 Count = Annotated[WholeNumber, Field(ge=1, le=100_000)]  # a line's quantity: 0 is no line
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, allow_inf_nan=False)]
 Fen = Annotated[WholeNumber, Field(ge=0, le=10**13)]  # Douyin's amounts: whole fen (1/100 yuan)

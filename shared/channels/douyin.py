@@ -19,7 +19,9 @@ from shared.channels.common import (
     PlatformId,
     PlatformModel,
     Text,
+    UpdatedAt,
     canonical,
+    channel_updated,
     read_platform,
     refuse_status,
     to_cents,
@@ -68,6 +70,7 @@ class ShopOrder(PlatformModel):
     order_status: int = Field(strict=True)
     pay_type: int | None = Field(default=None, strict=True)
     create_time: ChinaTime
+    update_time: UpdatedAt = None
     doudian_open_id: Text | None = None
     post_receiver: Text = ""
     post_tel: Text = ""
@@ -113,4 +116,5 @@ def parse(document: Any) -> ChannelOrder:
             "placed_at": order.create_time,
         },
         lines.sku_fields,
+        received_via=channel_updated(order.update_time),
     )

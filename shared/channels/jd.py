@@ -21,7 +21,9 @@ from shared.channels.common import (
     PlatformId,
     PlatformModel,
     Text,
+    UpdatedAt,
     canonical,
+    channel_updated,
     read_platform,
     refuse_status,
 )
@@ -73,6 +75,7 @@ class OrderInfo(PlatformModel):
     orderPayment: Money | None = None
     freightPrice: Money | None = None  # 运费, inside orderPayment
     orderStartTime: ChinaTime
+    modified: UpdatedAt = None
     consigneeInfo: Consignee
     itemInfoList: list[Item] = Field(min_length=1, max_length=500)
     couponDetailList: list[Coupon] = Field(default_factory=list, max_length=500)
@@ -127,6 +130,7 @@ def parse(document: Any) -> ChannelOrder:
             "placed_at": order.orderStartTime,
         },
         lines.sku_fields,
+        received_via=channel_updated(order.modified),
     )
 
 

@@ -21,7 +21,9 @@ from shared.channels.common import (
     PlatformId,
     PlatformModel,
     Text,
+    UpdatedAt,
     canonical,
+    channel_updated,
     read_platform,
     refuse_status,
     to_cents,
@@ -100,6 +102,7 @@ class Order(PlatformModel):
     id: PlatformId
     currency: Text
     created_at: datetime
+    updated_at: UpdatedAt = None
     financial_status: Text | None = None
     cancelled_at: datetime | None = None
     total_price: Money  # Shopify always sends it: an order without it is malformed
@@ -161,7 +164,7 @@ def parse(document: Any) -> ChannelOrder:
         },
         lines.sku_fields,
         # The refunds already subtracted: their refunds/create webhook, when it comes, is recorded only.
-        received_via={"refunds_at_intake": ",".join(r.id for r in order.refunds)} if order.refunds else {},
+        received_via=channel_updated(order.updated_at) | ({"refunds_at_intake": ",".join(r.id for r in order.refunds)} if order.refunds else {}),
     )
 
 

@@ -19,7 +19,9 @@ from shared.channels.common import (
     PlatformId,
     PlatformModel,
     Text,
+    UpdatedAt,
     canonical,
+    channel_updated,
     read_platform,
     refuse_status,
     unwrap_answer,
@@ -75,6 +77,7 @@ class Trade(PlatformModel):
     invoice_name: Text | None = None
     invoice_kind: Text | None = None
     created: ChinaTime
+    modified: UpdatedAt = None
     orders: SubOrders
 
 
@@ -120,6 +123,7 @@ def parse(document: Any) -> ChannelOrder:
             "placed_at": trade.created,
         },
         lines.sku_fields,
+        received_via=channel_updated(trade.modified),
     )
 
 

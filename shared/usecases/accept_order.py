@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from shared.amendments import amendment_note, seen_fingerprints
+from shared.amendments import CHANNEL_UPDATED_AT, amendment_note, newest_channel_update, seen_fingerprints, stale_note
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn
@@ -52,7 +52,8 @@ def accept_order(
     stored, created = store.create(order, entry)
     amendment: Amendment | None = None
     if not created and stored.fingerprint != order.content_fingerprint():
-        stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel))
+        updated_at = (received_via or {}).get(CHANNEL_UPDATED_AT)
+        stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, updated_at))
     if stored.status == OrderStatus.RECEIVED:
         # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
         # this is what gets it moving. The workflow starter ignores orders already under way.
@@ -61,14 +62,21 @@ def accept_order(
 
 
 def _redelivered_with_changes(
-    current: StoredOrder, order: OrderIn, store: OrderStore, channel: Actor
+    current: StoredOrder, order: OrderIn, store: OrderStore, channel: Actor, updated_at: str | None = None
 ) -> tuple[StoredOrder, Amendment | None]:
     fingerprint = order.content_fingerprint()
     if fingerprint == current.fingerprint:  # a concurrent delivery of the same change won
         return current, None
-    if fingerprint in seen_fingerprints(store.details(current.order_id).timeline):
+    timeline = store.details(current.order_id).timeline
+    if fingerprint in seen_fingerprints(timeline):
         return current, None  # a late copy of content already recorded: nothing new to say
-    note, verdict = amendment_note(current.status, current.order, current.fingerprint, order, channel)
+    newest = newest_channel_update(timeline)
+    if updated_at is not None and newest is not None and updated_at < newest:
+        # The platform changed the order after this copy: a late copy (a webhook retry, an
+        # orders/create delivered after its orders/updated) must not undo the newer content.
+        store.add_note(current, stale_note(current.status, current.order, current.fingerprint, order, channel, updated_at, newest))
+        return current, "not_applied"
+    note, verdict = amendment_note(current.status, current.order, current.fingerprint, order, channel, updated_at)
     if verdict.applies:
         return store.amend(current, order, note), "applied"
     store.add_note(current, note)

@@ -146,6 +146,35 @@ def test_a_correction_before_routing_is_applied_and_a_late_copy_of_the_old_one_i
     assert [e["details"].get("amendment") for e in after["timeline"] if e["kind"] == "note"] == ["applied"]
 
 
+def test_a_correction_delivered_before_the_original_is_not_undone_by_the_original(channels):
+    """Platforms do not deliver in order: the corrected trade (modified later) may arrive first and
+    the first version after it (a webhook retry, an orders/create after its orders/updated). The
+    older copy was applied as an amendment, and the correction's own retry was then ignored as
+    already seen: the parcel went to the old address."""
+    sample = webhook_sample("tmall")
+    corrected = corrected_address(sample, "宜山路888号")
+    corrected["trade_fullinfo_get_response"]["trade"]["modified"] = "2026-11-11 00:20:00"
+    order_id = post_webhook("tmall", corrected)[1]["order_id"]
+    status, answer = post_webhook("tmall", sample)  # modified 00:00:35: older than what oms holds
+    assert status == 202 and (answer["duplicate"], answer["amendment"]) == (True, "not_applied")
+    stored = details(order_id)
+    assert stored["order"]["order"]["receiver"]["detail"].endswith("宜山路888号")
+    note = stored["timeline"][-1]
+    assert (note["kind"], note["details"]["amendment"], note["details"]["changed"]) == ("note", "not_applied", ["receiver"])
+    assert post_webhook("tmall", corrected)[1]["amendment"] is None  # the correction again: nothing new
+    assert post_webhook("tmall", sample)[1]["amendment"] is None  # the old copy again: recorded once
+    assert len([e for e in details(order_id)["timeline"] if e["kind"] == "note"]) == 1
+    # A newer change still applies (Shopify: updated_at).
+    shopify_order = webhook_sample("shopify")
+    order_id = post_webhook("shopify", shopify_order)[1]["order_id"]
+    newer = {**shopify_order, "updated_at": "2025-04-02T12:00:00-05:00", "shipping_address": {**shopify_order["shipping_address"], "address1": "456 Corrected Avenue"}}
+    assert post_webhook("shopify", newer)[1]["amendment"] == "applied"
+    assert post_webhook("shopify", {**shopify_order, "note": "a retry"})[1]["amendment"] is None  # same content as the first copy: seen
+    older = {**shopify_order, "shipping_address": {**shopify_order["shipping_address"], "address2": "Suite 1"}}
+    assert post_webhook("shopify", older)[1]["amendment"] == "not_applied"
+    assert details(order_id)["order"]["order"]["receiver"]["detail"] == "456 Corrected Avenue"
+
+
 def test_a_correction_after_routing_is_recorded_with_the_reason_not_applied(channels):
     sample = webhook_sample("tmall")
     order_id = post_webhook("tmall", sample)[1]["order_id"]

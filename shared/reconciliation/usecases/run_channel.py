@@ -189,7 +189,7 @@ def _act(run: RunSummary, pulled: PulledOrder, channel_order: ChannelOrder | Non
         # Written first: a crash between the intake and the outcome leaves it pending, and the
         # resumed run finishes it (intake is idempotent) instead of forgetting it was missing.
         ports.runs.put_difference(difference.model_copy(update={"detail": finding.detail + " (re-ingest under way)"}))
-    received = channel_order.model_copy(update={"received_via": {"route": "reconciliation", "shop": run.shop or "", "run_id": run.run_id}})
+    received = channel_order.model_copy(update={"received_via": {**channel_order.received_via, "route": "reconciliation", "shop": run.shop or "", "run_id": run.run_id}})
     try:
         acceptance = intake_order(received, ports.catalog, ports.orders, ports.enqueue, cause=CAUSE, actor=ACTOR)
     except InputRejected as refused:
