@@ -87,6 +87,26 @@ def test_one_run_re_ingests_every_missed_order_through_intake_and_doubles_nothin
     assert len(stored_ids()) == ORDERS and not drain(client("sqs"), aws.queue_urls["intake"])
 
 
+def test_a_re_ingested_order_keeps_the_refunds_it_arrived_with_on_its_first_entry(platform, aws) -> None:
+    """Decision 76: a Shopify order that arrives partly refunded leaves the refunded units out and
+    names the refunds on its first timeline entry, so that their refunds/create webhook is recorded
+    only. A run replaced the adapter's received_via with its own: the refund ids were lost, and the
+    refund's webhook would take its unit out of the order a second time."""
+    missed = platform.generated[4]
+    first_line = missed["line_items"][0]
+    missed["refunds"] = [{"id": 990001, "order_id": missed["id"], "refund_line_items": [{"line_item_id": first_line["id"], "quantity": 1}]}]
+    missed["financial_status"] = "partially_refunded"
+    deliver_webhooks([o for o in platform.generated if o is not missed])
+    drain(client("sqs"), aws.queue_urls["intake"])
+
+    run_channel_reconciliation(request(), ports(platform))
+
+    details = order_store().details(order_id_for("shopify", str(missed["id"])))
+    assert [(line.channel_line_id, line.quantity) for line in details.order.order.lines][0] == (str(first_line["id"]), first_line["quantity"] - 1)
+    first = details.timeline[0]
+    assert (first.cause, first.details["refunds_at_intake"]) == ("reconciliation", "990001")
+
+
 @pytest.fixture
 def every_platform(aws, monkeypatch):
     with FakePlatforms() as fake:
