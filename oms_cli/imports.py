@@ -38,7 +38,7 @@ def parts(text: str, rows_per_part: int = ROWS_PER_PART, max_bytes: int = MAX_IM
     by_order: dict[str, list[tuple[int, list[str]]]] = {}
     for record in reader:
         entry = (reader.line_num, record)
-        key = record[order_column] if order_column is not None and len(record) > order_column else None
+        key = record[order_column].strip() if order_column is not None and len(record) > order_column else None  # as the API reads it
         if key and key in by_order:
             by_order[key].append(entry)
             continue

@@ -91,6 +91,16 @@ def test_parts_keep_an_orders_rows_together_and_map_row_numbers():
     assert all(p.part_rows == list(range(2, 2 + len(p.file_rows))) for p in pieces)
 
 
+def test_parts_keep_an_orders_rows_together_when_its_order_no_is_padded():
+    """The API reads `order_no` without the spaces around it ('A ' is order A, erp_csv.Row). The
+    parts grouped the raw cell, so a padded row of A could go in another part: that part's import
+    re-delivered A with only that row's line, an amendment that replaced A's other lines."""
+    header = "order_no,buyer_id,sku,quantity,unit_price,placed_at\n"
+    rows = "".join(f"{'A' if i == 0 else ' A ' if i == 2 else f'O{i}'},B,S,1,1.00,2026-11-11 10:00\n" for i in range(5))
+    pieces = parts(header + rows, rows_per_part=2)
+    assert [p.file_rows for p in pieces] == [[2, 4], [3, 5], [6]]
+
+
 def test_review_queue_shows_a_held_order_with_its_reasons_and_reject_decides_it(runtime):
     from local.demo import EVENTS
 
