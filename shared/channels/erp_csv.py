@@ -220,7 +220,10 @@ def _order(order_no: str, rows: list[tuple[int, Row]]) -> BatchOrder:
         "cross_border": bool(first.cross_border),
         "payment_status": first.payment_status or PaymentStatus.PAID,
         "order_total": first.order_total,
-        "invoice": {"kind": InvoiceKind.VAT_SPECIAL if first.invoice_tax_id else InvoiceKind.NORMAL, "title": first.invoice_title, "tax_id": first.invoice_tax_id} if first.invoice_title else None,
+        # A tax id without its title is still a request for an invoice: review holds it for the title.
+        "invoice": {"kind": InvoiceKind.VAT_SPECIAL if first.invoice_tax_id else InvoiceKind.NORMAL, "title": first.invoice_title or "", "tax_id": first.invoice_tax_id}
+        if first.invoice_title or first.invoice_tax_id
+        else None,
         "promised_delivery_date": first.promised_delivery_date,
         "placed_at": first.placed_at,
     }

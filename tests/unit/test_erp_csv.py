@@ -132,3 +132,12 @@ def test_rows_of_one_order_that_disagree_on_an_order_column_hold_the_order_back(
     assert [e.rule for e in by_row[2]] == ["order_incomplete"]
     assert [(e.field, e.rule) for e in by_row[3]] == [("province", "order_conflict"), ("city", "order_conflict"), ("address", "order_conflict")]
     assert "北京 here but 上海 in row 2" in by_row[3][0].message
+
+
+def test_an_invoice_tax_id_without_a_title_is_kept_for_review():
+    """An ERP row asking a 增值税专用发票 (its tax id) without the invoice title lost the request
+    altogether: the order had no invoice and review never held it for the missing title."""
+    text = f"{HEADER},invoice_title,invoice_tax_id\nA,B1,SKU-1,1,10.00,2026-11-11 10:00,,91330106MA2H7K5X3E\nC,B2,SKU-1,1,10.00,2026-11-11 10:00,,\n"
+    a, c = (o.channel_order.order for o in batch(text).orders)
+    assert (a.invoice.kind.value, a.invoice.title, a.invoice.tax_id) == ("vat_special", "", "91330106MA2H7K5X3E")
+    assert c.invoice is None
