@@ -22,7 +22,7 @@ from shared.openapi_contract import iam_http_function
 from shared.routing import RoutingConfigError
 from shared.routing_whatif.candidate import CandidatePolicy
 from shared.routing_whatif.in_force import RoutingPolicyInForce, policy_in_force
-from shared.routing_whatif.replay import RoutingWhatIfReport
+from shared.routing_whatif.report import RoutingWhatIfReport
 from shared.routing_whatif.usecase import MAX_REPLAY_ORDERS, routing_what_if
 
 app = build_resolver()

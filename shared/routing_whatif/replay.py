@@ -9,59 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
-
 from shared.geo import find_province
 from shared.orders import OrderIn
 from shared.routing import Network, RoutingDecision, RoutingRequest, StockLevel, Strategy, destination_of, plan_order
+from shared.routing_whatif.report import MAX_CHANGED_LISTED, ZERO, ChangedRouting, PlanBrief, RoutingWhatIfReport, Side
 
-MAX_CHANGED_LISTED = 200
 REFERENCE_MAX_PACKAGES = 3
 REFERENCE = Strategy(name="exact-optimum", objective=("cost", "packages", "distance"), max_packages=REFERENCE_MAX_PACKAGES)
-ZERO = Decimal("0.00")
-
-
-class PlanBrief(BaseModel):
-    strategy: str
-    warehouses: list[str]
-    packages: int
-    total_cost: Decimal
-    late_packages: int
-
-
-class ChangedRouting(BaseModel):
-    order_id: str
-    channel: str
-    external_id: str
-    in_force: PlanBrief | None = Field(description="None: backordered under the policy in force")
-    candidate: PlanBrief | None = Field(description="None: backordered under the candidate")
-    cost_delta: Decimal | None = Field(description="candidate − in force, yuan (both routed)")
-    explanation: str
-    candidate_decision: RoutingDecision | None = Field(description="The candidate's full routing explanation")
-
-
-class Side(BaseModel):
-    routed: int = 0
-    backordered: int = 0
-    total_cost: Decimal = Field(default=ZERO, description="Over the orders both policies route, yuan")
-    cost_per_order: Decimal = ZERO
-    packages: int = 0
-    late_orders: int = 0
-    load: dict[str, int] = Field(default_factory=dict, description="Packages per warehouse")
-    optimum_total_cost: Decimal = Field(default=ZERO, description="The exact cost optimum of this side's cost model, same orders")
-    gap_to_optimum: Decimal = Field(default=ZERO, description="total_cost / optimum_total_cost − 1")
-
-
-class RoutingWhatIfReport(BaseModel):
-    orders: int
-    candidate_description: str
-    compared: int = Field(description="Orders both policies route (the totals are over these)")
-    in_force: Side
-    candidate: Side
-    cost_delta_total: Decimal
-    cost_delta_per_order: Decimal
-    changed_count: int
-    changed: list[ChangedRouting] = Field(description=f"Orders whose plan changes (at most {MAX_CHANGED_LISTED})")
 
 
 def request_of(order: OrderIn, now: datetime | None = None) -> RoutingRequest | None:

@@ -19,7 +19,9 @@ CHANNELS = ("shared.channels",)
 # The heavy packages a handler needs; any other of them it loads is a regression.
 USES = {
     "routing": ROUTING,
-    "routing_api": ROUTING,  # the routing what-if replays decisions
+    # The policy in force and a candidate's checks read the configuration; the replay (planner,
+    # optimiser, cost model) is imported by the what-if's first call, not at a cold start.
+    "routing_api": ("shared.routing.config",),
     "reconciler": CHANNELS,  # a pulled order enters through the channel adapters
     "review": REVIEW,
     "rules_api": REVIEW,
