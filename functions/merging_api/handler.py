@@ -26,7 +26,7 @@ from shared.lifecycle import Actor, ActorKind
 from shared.merging.aftermath import unmerge
 from shared.merging.open_merges import OpenMerges, open_merges
 from shared.merging.merge import MergeRefused, load_members, merge_orders, price
-from shared.merging.pricing import MergePlan
+from shared.merging.plan import MergePlan
 from shared.merging.rule import merge_rule
 from shared.merging.store import MergeRecord, MergeStore
 from shared.observability import logger

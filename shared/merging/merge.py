@@ -20,17 +20,15 @@ from decimal import Decimal
 from shared.aws.dynamo import TransactionCancelled, transact_write
 from shared.aws.inventory_store import InventoryStore
 from shared.aws.order_store import OrderStore, StoredOrder
-from shared.clock import now_iso
+from shared.clock import CHINA_TIME, now_iso
 from shared.errors import OmsError
 from shared.events import DomainEvent, OrdersMerged
 from shared.lifecycle import Actor, OrderStatus, TimelineEntry, transition_entry
 from shared.merging.groups import same_person
-from shared.merging.pricing import CannotPrice, MergePlan, price_merge
+from shared.merging.plan import MergePlan
 from shared.merging.rule import MergeRule, merge_rule
 from shared.merging.store import MergeRecord, MergeStore
 from shared.orders import OrderIn
-from shared.routing.network import CHINA_TIME
-from shared.usecases.route_order import routing_network, routing_request
 
 StartRun = Callable[[str, str, str], object]
 Publish = Callable[[Sequence[DomainEvent]], None]
@@ -64,6 +62,11 @@ def load_members(order_ids: Sequence[str], orders: OrderStore, rule: MergeRule, 
 
 
 def price(members: Sequence[StoredOrder], inventory: InventoryStore) -> MergePlan:
+    # The router (planner, optimiser, the network in force) is imported by the first pricing: the
+    # merging API reads and unmerges merges without it (its cold start, issue 11).
+    from shared.merging.pricing import CannotPrice, price_merge
+    from shared.usecases.route_order import routing_network, routing_request
+
     requests = [(m.order_id, m.order, routing_request(m.order_id, m.order)) for m in members]
     skus = {sku for _, _, r in requests for sku, _ in r.lines}
     today = requests[0][2].now.astimezone(CHINA_TIME).date().isoformat()

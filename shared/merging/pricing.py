@@ -10,38 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from typing import Literal
 
-from pydantic import BaseModel
-
+from shared.merging.plan import Basis, MemberPrice, MergePlan
 from shared.orders import OrderIn
 from shared.routing import Network, RoutingDecision, RoutingRequest, StockLevel, Unroutable, plan_order
 from shared.routing.model import Shipment
 
-Basis = Literal["stock now", "as if every warehouse held the lines"]
 _PLENTY = 10**9
-
-
-class MemberPrice(BaseModel, defer_build=True):
-    order_id: str
-    channel: str
-    external_id: str
-    lines: list[dict]  # [{sku, quantity}]: what this channel order ships, kept for write-back
-    packages: int
-    cost: Decimal
-
-
-class MergePlan(BaseModel, defer_build=True):
-    members: list[MemberPrice]
-    basis: Basis
-    separate_cost: Decimal
-    merged_cost: Decimal
-    saving: Decimal
-    saving_share: Decimal
-    separate_packages: int
-    merged_packages: int
-    merged_shipments: list[Shipment]
-    explanation: dict[str, str]  # zh, en
 
 
 class CannotPrice(Exception):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from shared.aws.dynamo import batch_get, from_item, to_item, to_value
 from shared.aws.order_store import OrderStore
-from shared.merging.pricing import MergePlan
+from shared.merging.plan import MergePlan
 
 State = Literal["MERGED", "UNMERGED", "SHIPPED"]
 

@@ -29,7 +29,8 @@ USES = {
     "partner_intake": CHANNELS,
     "erp_import": CHANNELS,
     "backorder_release": ROUTING,  # routes and reserves the released orders itself, one at a time
-    "merging_api": ROUTING,  # prices separate plans against the merged one
+    # merging_api prices separate plans against the merged one with the router, imported by the
+    # first preview or merge (shared/merging/merge.price): reading, listing or unmerging needs none of it.
     "order_merger": ROUTING,
 }
 
