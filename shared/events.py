@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
+from shared.aftersales.lines import RefundedLine  # its own module: the refund records use it without the events
 from shared.clock import now_iso
 from shared.orders import ReceiverAddress
 from shared.routing import PlannedLine
@@ -149,12 +150,6 @@ ALL_EVENTS: tuple[type[DomainEvent], ...] = (
 
 
 # -- After-sales (issue 13; the contract between the three after-sales branches) -----------------
-
-
-class RefundedLine(BaseModel, defer_build=True):
-    line_id: str = Field(description="The channel's line id (Shopify line item, Tmall oid, Douyin sku order), else the SKU")
-    sku: str
-    quantity: int = Field(ge=1)
 
 
 class OrderRefunded(DomainEvent):

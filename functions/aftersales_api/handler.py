@@ -41,7 +41,7 @@ app = build_resolver()
 Platform = Literal["shopify", "tmall", "jd", "douyin", "erp", "partner"]
 
 
-class Returns(BaseModel):
+class Returns(BaseModel, defer_build=True):
     returns: list[Rma]
     next_token: str | None = Field(default=None, description="Present when there are more: pass it back for the next page")
 

@@ -3,6 +3,7 @@ released note, returns (RMA) and the warehouse's return receipt that restocks th
 
   domain.py      the canonical after-sales request, and how it meets an order (pure)
   decide.py      what a request does at the order's stage (pure)
+  lines.py       the refunded line, in the after-sales events and the refund records
   records.py     refund records and RMAs (pure models)
   store.py       their items in the orders table (AWS adapter)
   messages.py    the after-sales queue's message kinds

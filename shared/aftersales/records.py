@@ -11,8 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shared.aftersales.domain import AfterSalesKind, RefundState
+from shared.aftersales.lines import RefundedLine
 from shared.clock import now_iso
-from shared.events import RefundedLine
 
 Stage = Literal["before_release", "after_release", "after_shipment", "order_closed"]
 

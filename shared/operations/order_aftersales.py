@@ -26,14 +26,14 @@ from shared.writeback.channels import NO_WRITEBACK
 from shared.writeback.domain import WriteBackRecord, writeback_id
 
 
-class Intercept(BaseModel):
+class Intercept(BaseModel, defer_build=True):
     refund_id: str
     note_id: str
     answer: Literal["requested", "intercepted", "too_late"] = Field(description="requested: the warehouse has not answered yet")
     merged_into: str | None = Field(default=None, description="The merged shipment order asked to stop its parcel (合单)")
 
 
-class OrderAfterSales(BaseModel):
+class OrderAfterSales(BaseModel, defer_build=True):
     order_id: str
     status: OrderStatus
     channel: str

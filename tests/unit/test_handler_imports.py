@@ -91,3 +91,14 @@ def test_every_handler_raises_the_collectors_threshold_before_its_first_other_im
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert int(done.stdout.strip()) == 5_000
+
+
+def test_the_aftersales_api_reads_refund_records_without_the_domain_events():
+    # The refund records' line is its own module (shared/aftersales/lines.py): reading records and
+    # returns does not define every domain event at a cold start (issue 11). The events keep the same class.
+    assert "shared.events" not in _loaded("functions.aftersales_api.handler")
+    from shared.aftersales.lines import RefundedLine
+    from shared.events import InterceptRequested, OrderRefunded
+
+    assert OrderRefunded.model_fields["lines"].annotation == list[RefundedLine]
+    assert InterceptRequested.model_fields["lines"].annotation == list[RefundedLine]
