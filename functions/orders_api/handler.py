@@ -29,7 +29,7 @@ from shared.usecases.decide_held_order import HeldOrder, NotOnHold, ReviewDecisi
 app = build_resolver()
 
 
-class OrderPage(BaseModel):
+class OrderPage(BaseModel, defer_build=True):
     orders: list[StoredOrder]
     next_token: str | None
 

@@ -10,7 +10,7 @@ from shared.aws.order_store import OrderStore
 from shared.lifecycle import OrderStatus
 
 
-class AfterSalesView(BaseModel):
+class AfterSalesView(BaseModel, defer_build=True):
     order_id: str
     status: OrderStatus
     refunds: list[RefundRecord]

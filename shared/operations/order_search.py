@@ -16,7 +16,7 @@ PHONE_SCAN_LIMIT = 1000
 PHONE_SCAN_PAGES = 10  # pages of the other filters' results (an empty page of older days counts too)
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(BaseModel, defer_build=True):
     q: str | None = None  # an order id, or a channel order id (with or without channel)
     channel: str | None = None
     status: str | None = None
@@ -28,7 +28,7 @@ class SearchRequest(BaseModel):
     next_token: str | None = None
 
 
-class SearchResult(BaseModel):
+class SearchResult(BaseModel, defer_build=True):
     orders: list[StoredOrder]
     next_token: str | None
     searched: str  # how the search was done, for the page to say

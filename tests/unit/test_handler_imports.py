@@ -102,3 +102,26 @@ def test_the_aftersales_api_reads_refund_records_without_the_domain_events():
 
     assert OrderRefunded.model_fields["lines"].annotation == list[RefundedLine]
     assert InterceptRequested.model_fields["lines"].annotation == list[RefundedLine]
+
+
+# Answer models whose nested schemas (stored orders, refund records, routing decisions) their
+# route's first call builds, not the cold start (issue 11); a SnapStart snapshot holds them built (decision 254).
+DEFERRED_ANSWERS = {
+    "routing_api": ("shared.routing_whatif.report.RoutingWhatIfReport",),
+    "aftersales_api": ("functions.aftersales_api.handler.Returns", "shared.operations.order_aftersales.OrderAfterSales"),
+    "operations_api": ("shared.operations.order_search.SearchResult",),
+    "orders_api": ("functions.orders_api.handler.OrderPage", "shared.aftersales.view.AfterSalesView"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEFERRED_ANSWERS))
+def test_an_http_handler_leaves_its_big_answer_models_to_their_first_call(name):
+    models = DEFERRED_ANSWERS[name]
+    code = (
+        f"import importlib, json; import functions.{name}.handler\n"
+        f"found = {{m: importlib.import_module(m.rsplit('.', 1)[0]).__dict__[m.rsplit('.', 1)[1]].__pydantic_complete__ for m in {list(models)!r}}}\n"
+        "print(json.dumps(found))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == dict.fromkeys(models, False)
