@@ -24,7 +24,6 @@ from shared.clock import CHINA_TIME, now_iso
 from shared.errors import OmsError
 from shared.events import DomainEvent, OrdersMerged
 from shared.lifecycle import Actor, OrderStatus, TimelineEntry, transition_entry
-from shared.merging.groups import same_person
 from shared.merging.plan import MergePlan
 from shared.merging.rule import MergeRule, merge_rule
 from shared.merging.store import MergeRecord, MergeStore
@@ -42,6 +41,8 @@ class MergeRefused(OmsError):
 
 def load_members(order_ids: Sequence[str], orders: OrderStore, rule: MergeRule, merge_id: str | None = None) -> list[StoredOrder]:
     """The members, the host (placed first) first; refused by name when they may not merge."""
+    from shared.merging.groups import same_person  # with the address and phone keys: the first preview's or merge's, not the API's cold start
+
     if len(set(order_ids)) < 2:
         raise MergeRefused("a merge needs at least two different orders", "at_least_two", 400)
     if len(set(order_ids)) > rule.max_members:

@@ -125,3 +125,10 @@ def test_an_http_handler_leaves_its_big_answer_models_to_their_first_call(name):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "AWS_DEFAULT_REGION": "us-east-1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout) == dict.fromkeys(models, False)
+
+
+def test_the_merging_api_loads_the_address_and_phone_keys_with_its_first_preview_or_merge():
+    # shared.merging.groups (recent_orders' keys, the reference data's address fingerprint: ~4.6 ms)
+    # only serves load_members: reading, listing and unmerging merges never compare members.
+    loaded = _loaded("functions.merging_api.handler")
+    assert not {"shared.merging.groups", "shared.recent_orders", "shared.reference"} & loaded
