@@ -38,6 +38,7 @@ from shared.aws import reservation_records
 from shared.aws.clients import client, resource_name
 from shared.aws.dynamo import TransactionCancelled, from_item, query_partition, raise_if_transient, to_item, to_value, transact_write
 from shared.aws.kept_read import KeptRead
+from shared.clock import CHINA_TIME
 from shared.inventory import (
     AUDIT_RETENTION_SECONDS,
     EXPIRY_SHARDS,
@@ -47,7 +48,6 @@ from shared.inventory import (
     StockRecord,
 )
 from shared.routing.model import RoutingPlan, StockLevel, Warehouse
-from shared.routing.network import CHINA_TIME
 from shared.stock_buckets import WarehouseStock
 
 _LOG = logging.getLogger("oms.inventory")

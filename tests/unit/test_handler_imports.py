@@ -132,3 +132,11 @@ def test_the_merging_api_loads_the_address_and_phone_keys_with_its_first_preview
     # only serves load_members: reading, listing and unmerging merges never compare members.
     loaded = _loaded("functions.merging_api.handler")
     assert not {"shared.merging.groups", "shared.recent_orders", "shared.reference"} & loaded
+
+
+def test_the_inventory_store_loads_no_routing_network():
+    # It needs China's time zone (shared.clock), not the routing network's dataclasses (~4 ms with
+    # shared.geo): a dozen handlers build the inventory store and route nothing.
+    loaded = _loaded("shared.aws.inventory_store")
+    assert "shared.routing.network" not in loaded
+    assert "shared.geo" not in loaded
