@@ -68,43 +68,35 @@ def newest_channel_update(timeline: Iterable[TimelineEntry]) -> str | None:
 
 def stale_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str, newest: str) -> TimelineEntry:
     """A copy older than the content oms holds or has recorded: kept on the timeline, not applied."""
+    cause = f"channel re-delivered an older copy of the order (changed on the platform at {updated_at}, oms has its change of {newest}); amendment not applied"
     changes = changed_fields(before, after)
-    return TimelineEntry(
-        kind="note",
-        from_status=status,
-        to_status=status,
-        cause=f"channel re-delivered an older copy of the order (changed on the platform at {updated_at}, oms has its change of {newest}); amendment not applied",
-        actor=actor,
-        details={
-            "amendment": "not_applied",
-            "reason": "the copy is older than the content oms already has",
-            "changed": changes,
-            "fingerprint": after.content_fingerprint(),
-            "previous_fingerprint": before_fingerprint,
-            "delivered": after.model_dump(mode="json"),
-            "stale_" + CHANNEL_UPDATED_AT: updated_at,
-        },
-    )
+    return _note(status, actor, cause, "not_applied", "the copy is older than the content oms already has", changes, before_fingerprint, after, {"stale_" + CHANNEL_UPDATED_AT: updated_at})
 
 
 def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str | None = None) -> tuple[TimelineEntry, Verdict]:
     verdict = judge(status)
-    changes = changed_fields(before, after)
     outcome = "applied" if verdict.applies else "not applied"
-    entry = TimelineEntry(
+    changes = changed_fields(before, after)
+    cause = f"channel re-delivered the order with changes to {', '.join(changes) or 'its content'}; amendment {outcome}"
+    extra = {CHANNEL_UPDATED_AT: updated_at} if updated_at else {}
+    return _note(status, actor, cause, outcome.replace(" ", "_"), verdict.reason, changes, before_fingerprint, after, extra), verdict
+
+
+def _note(status: OrderStatus, actor: Actor, cause: str, amendment: str, reason: str, changes: list[str], before_fingerprint: str, after: OrderIn, extra: dict[str, str]) -> TimelineEntry:
+    """The timeline note of a re-delivery with changes: what changed, both fingerprints and the copy as delivered."""
+    return TimelineEntry(
         kind="note",
         from_status=status,
         to_status=status,
-        cause=f"channel re-delivered the order with changes to {', '.join(changes) or 'its content'}; amendment {outcome}",
+        cause=cause,
         actor=actor,
         details={
-            "amendment": outcome.replace(" ", "_"),
-            "reason": verdict.reason,
+            "amendment": amendment,
+            "reason": reason,
             "changed": changes,
             "fingerprint": after.content_fingerprint(),
             "previous_fingerprint": before_fingerprint,
             "delivered": after.model_dump(mode="json"),
-            **({CHANNEL_UPDATED_AT: updated_at} if updated_at else {}),
+            **extra,
         },
     )
-    return entry, verdict
