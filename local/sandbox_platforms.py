@@ -61,7 +61,7 @@ class SandboxPlatforms:
             for line in self.learnt_file.read_text("utf-8").splitlines():
                 if line.strip():
                     kept = json.loads(line)
-                    self._learn(kept["channel"], kept["shop"], kept["order"])
+                    self.fake.know_order(kept["channel"], kept["shop"], kept["order"])
         return self
 
     def stop(self) -> None:
@@ -97,10 +97,7 @@ class SandboxPlatforms:
 
     def learn(self, channel: str, shop: str, order: dict[str, Any]) -> None:
         """An order the platform sent (a webhook, or the Shopify partner event source), kept."""
-        self._learn(channel, shop, order)
+        self.fake.know_order(channel, shop, order)
         if self.learnt_file is not None:
             with self._lock, self.learnt_file.open("a", encoding="utf-8") as kept:
                 kept.write(json.dumps({"channel": channel, "shop": shop, "order": order}, ensure_ascii=False) + "\n")
-
-    def _learn(self, channel: str, shop: str, order: dict[str, Any]) -> None:
-        self.fake.know_order(channel, shop, order)

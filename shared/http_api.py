@@ -92,6 +92,7 @@ def serve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any, *, m
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_BOM_BASE64 = "77u/"  # base64 of the mark: a base64 body that starts with it starts with the mark
 
 
 def without_bom(event: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +100,10 @@ def without_bom(event: dict[str, Any]) -> dict[str, Any]:
     it and the door's check (unparsable_json) and the webhooks' parsers do; the resolver's own
     json.loads of the text refused it ("JSON decode error" at field "0"), so a body POST /orders
     took was refused by every other route."""
-    raw = raw_body(event)
-    if not raw.startswith(UTF8_BOM):
-        return event
-    return {**event, "body": raw[len(UTF8_BOM) :].decode("utf-8"), "isBase64Encoded": False}
+    body = event.get("body") or ""
+    if not body.startswith(_BOM_BASE64 if event.get("isBase64Encoded") else "\ufeff"):
+        return event  # every other request: the body is not decoded again
+    return {**event, "body": raw_body(event)[len(UTF8_BOM) :].decode("utf-8"), "isBase64Encoded": False}
 
 
 def body_refused(event: dict[str, Any], *, max_bytes: int = MAX_BODY_BYTES, json_body: bool = True) -> dict[str, Any] | None:

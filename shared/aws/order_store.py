@@ -135,6 +135,7 @@ ORDER_EVENTS = logging.getLogger("oms.orders")
 def log_order_event(order_id: str, from_status: OrderStatus | None, to_status: OrderStatus, cause: str) -> None:
     ORDER_EVENTS.info("%s %s → %s (%s)", order_id, from_status.value if from_status else "·", to_status.value, cause)
 
+
 def _newest_cursor(position: Any) -> bool:
     """A token of the newest orders: the time (and, since several orders share a millisecond, the
     order key) the next page starts before."""
