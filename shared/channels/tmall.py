@@ -33,6 +33,9 @@ SIGNATURE_HEADER = "X-Oms-Hmac-Sha256"
 
 # Paid and waiting for the seller to ship; a cash-on-delivery trade waits in the same status.
 _SHIPPABLE = {"WAIT_SELLER_SEND_GOODS", "SELLER_CONSIGNED_PART"}
+# A sub-order closed on its own (refunded after payment, or closed by Taobao) is never shipped,
+# whatever the trade's status says: the platform's own rule for `orders.order[].status`.
+_CLOSED_SUB_ORDER = {"TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"}
 _VAT_SPECIAL_INVOICE_KIND = "3"  # invoice_kind: 1 electronic, 2 paper, 3 增值税专用发票
 
 
@@ -45,6 +48,12 @@ class SubOrder(PlatformModel):
     num: Count
     price: Money
     payment: Money | None = None  # what the buyer pays for this sub-order, discounts applied
+    status: Text | None = None  # the sub-order's own status: TRADE_CLOSED when refunded before shipment
+    refund_id: PlatformId | None = None  # its latest refund
+
+    @property
+    def closed(self) -> bool:
+        return self.status in _CLOSED_SUB_ORDER
 
     @property
     def discount(self) -> Decimal:
@@ -96,10 +105,15 @@ def parse(document: Any) -> ChannelOrder:
         only = trade.orders.order[0]
         trade.orders.order[0] = only.model_copy(update={"payment": max(only.payment - post_fee, Decimal("0.00"))})
     for index, sub in enumerate(trade.orders.order):
+        if sub.closed:
+            continue  # refunded or closed before shipment: it never ships (its refund, when delivered, is recorded only)
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
         platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
         codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
         lines.add(index, codes, sub.num, sub.price, sub.discount, line_id=sub.oid)
+    closed = [sub for sub in trade.orders.order if sub.closed]
+    if not lines.lines:
+        raise refuse_status("orders.order.status", "every sub-order closed", "tmall")
     return canonical(
         {
             "channel": CHANNEL,
@@ -117,14 +131,35 @@ def parse(document: Any) -> ChannelOrder:
             "currency": "CNY",
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if trade.type == "cod" else PaymentStatus.PAID,
-            "order_total": trade.payment,
+            "order_total": _payment_left(trade, closed, post_fee),
             "shipping_fee": post_fee,
             "invoice": _invoice(trade),
             "placed_at": trade.created,
         },
         lines.sku_fields,
-        received_via=channel_updated(trade.modified),
+        received_via=channel_updated(trade.modified) | _closed_at_intake(closed),
     )
+
+
+def _payment_left(trade: Trade, closed: list[SubOrder], post_fee: Decimal) -> Decimal:
+    """What the buyer pays for what ships. When the trade's `payment` still adds up to every
+    sub-order's payment and the freight, the closed sub-orders' payments come off it; when it does
+    not (the platform already took them off, or a sub-order's payment is missing), it is taken as
+    it is and review compares it with the lines."""
+    payments = [sub.payment for sub in trade.orders.order]
+    if not closed or any(p is None for p in payments) or trade.payment != sum(payments, Decimal("0.00")) + post_fee:
+        return trade.payment
+    return max(trade.payment - sum((sub.payment for sub in closed), Decimal("0.00")), Decimal("0.00"))
+
+
+def _closed_at_intake(closed: list[SubOrder]) -> dict[str, str]:
+    """The closed sub-orders left out, and their refunds: a refund delivered later for one of them
+    is recorded, not applied to the lines that ship (shared/aftersales/decide.py, refunds_at_intake)."""
+    if not closed:
+        return {}
+    kept = {"closed_sub_orders": ",".join(sub.oid or str(sub.num_iid) for sub in closed)}
+    refunds = [sub.refund_id for sub in closed if sub.refund_id]
+    return kept | ({"refunds_at_intake": ",".join(refunds)} if refunds else {})
 
 
 def _invoice(trade: Trade) -> dict[str, Any] | None:

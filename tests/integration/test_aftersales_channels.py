@@ -144,6 +144,23 @@ def test_a_closed_tmall_trade_delivered_as_an_order_cancels_it(seeded):
     assert order_store().load(answer["order_id"]).status == "CANCELLED"
 
 
+
+def test_a_tmall_sub_order_refunded_before_the_trade_arrived_never_ships_and_its_refund_is_recorded(seeded):
+    trade = copy.deepcopy(hand_built("tmall"))
+    cup = trade["trade_fullinfo_get_response"]["trade"]["orders"]["order"][1]
+    cup |= {"status": "TRADE_CLOSED", "refund_id": 83120938472001234}  # hand-built: the sample after its refund
+    status, answer = post("tmall", trade)
+    assert status == 202 and [sku for sku, _ in lines_of(answer["order_id"])] == ["TEA-LONGJING-250G"]
+    refund = copy.deepcopy(load_event("channels/refunds/tmall_refund_get_response.json"))
+    refund["refund_get_response"]["refund"] |= {"status": "SUCCESS", "order_status": "TRADE_CLOSED"}
+    status, queued = post("tmall", refund, topic="refund")
+    assert status == 202 and queued["order_id"] == answer["order_id"]
+    assert consume(seeded) == []  # not a dead letter for a line the order does not have
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert record.outcome == "recorded"
+    assert lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
+
+
 def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
     refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
     post("shopify", refund, topic="refunds/create")  # order 450789469 was never received

@@ -1,6 +1,7 @@
 """Each channel's payload becomes the canonical order: the platforms' published Shopify payloads
 as they are, the hand-built Tmall, JD and Douyin samples, and the partner event envelope."""
 
+import copy
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -123,6 +124,40 @@ def test_tmall_sub_order_without_merchant_code_maps_by_platform_ids():
     channel_order = tmall.parse(trade)
     assert channel_order.order.lines[0].sku == "683104562231:4988123450012"
     assert channel_order.sku_fields[0] == "orders.order.0.sku_id"
+
+
+
+def closed_cup(trade: dict, **cup: object) -> dict:
+    """The sample trade (2 sub-orders) after its cup's sub-order was refunded before shipment."""
+    trade = copy.deepcopy(trade)
+    trade["orders"]["order"][1] |= {"status": "TRADE_CLOSED", "refund_id": 83120938472001234} | cup
+    return trade
+
+
+def test_tmall_sub_order_closed_before_shipment_is_left_out_and_its_refund_kept_for_after_sales():
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    channel_order = tmall.parse(closed_cup(trade))
+    order = channel_order.order
+    assert [(l.sku, l.quantity) for l in order.lines] == [("TM-LJ250", 2)]  # the cup never ships
+    assert order.order_total == order.expected_total == Decimal("382.50") - Decimal("80.10")  # payment still held the cup's
+    assert channel_order.received_via["refunds_at_intake"] == "83120938472001234"
+    assert channel_order.received_via["closed_sub_orders"] == str(trade["orders"]["order"][1]["oid"])
+    assert channel_order.sku_fields == ["orders.order.0.outer_sku_id"]  # an unknown SKU is named by its own index
+    closed_by_taobao = tmall.parse(closed_cup(trade, status="TRADE_CLOSED_BY_TAOBAO", refund_id=None))
+    assert len(closed_by_taobao.order.lines) == 1 and "refunds_at_intake" not in closed_by_taobao.received_via
+
+
+def test_tmall_payment_already_without_the_closed_sub_order_is_taken_as_it_is():
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    order = tmall.parse({**closed_cup(trade), "payment": "302.40"}).order
+    assert order.order_total == order.expected_total == Decimal("302.40")
+
+
+def test_tmall_trade_whose_every_sub_order_is_closed_is_refused():
+    trade = closed_cup(webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"])
+    trade["orders"]["order"][0]["status"] = "TRADE_CLOSED"
+    refused = rejection(tmall.parse, trade)
+    assert (refused.status, refused.problems[0].field, refused.problems[0].rule) == (422, "orders.order.status", "status_not_fulfillable")
 
 
 # --- JD -------------------------------------------------------------------------------------
