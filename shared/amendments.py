@@ -57,6 +57,9 @@ def seen_fingerprints(timeline: Iterable[TimelineEntry]) -> set[str]:
 # When the platform last changed the order, as intake received it (shared/channels/common.py,
 # `channel_updated`): on the RECEIVED entry (its received_via) and on each amendment note.
 CHANNEL_UPDATED_AT = "channel_updated_at"  # written by shared.channels.common.channel_updated
+# The refunds a copy's lines were already taken without (shared/channels: Shopify's refunds, Tmall's
+# closed sub-orders): on the RECEIVED entry and on each applied amendment note.
+REFUNDS_AT_INTAKE = "refunds_at_intake"
 
 
 def newest_channel_update(timeline: Iterable[TimelineEntry]) -> str | None:
@@ -73,12 +76,18 @@ def stale_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, af
     return _note(status, actor, cause, "not_applied", "the copy is older than the content oms already has", changes, before_fingerprint, after, {"stale_" + CHANNEL_UPDATED_AT: updated_at})
 
 
-def amendment_note(status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str | None = None) -> tuple[TimelineEntry, Verdict]:
+def amendment_note(
+    status: OrderStatus, before: OrderIn, before_fingerprint: str, after: OrderIn, actor: Actor, updated_at: str | None = None, refunds_at_intake: str | None = None
+) -> tuple[TimelineEntry, Verdict]:
+    """`refunds_at_intake`: the refunds the copy's lines were taken without (the channel's
+    adapter says which); kept on an applied note, so their messages are recorded, not applied again."""
     verdict = judge(status)
     outcome = "applied" if verdict.applies else "not applied"
     changes = changed_fields(before, after)
     cause = f"channel re-delivered the order with changes to {', '.join(changes) or 'its content'}; amendment {outcome}"
     extra = {CHANNEL_UPDATED_AT: updated_at} if updated_at else {}
+    if refunds_at_intake and verdict.applies:
+        extra[REFUNDS_AT_INTAKE] = refunds_at_intake
     return _note(status, actor, cause, outcome.replace(" ", "_"), verdict.reason, changes, before_fingerprint, after, extra), verdict
 
 

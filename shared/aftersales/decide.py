@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.amendments import REFUNDS_AT_INTAKE
 from shared.aftersales.domain import AfterSalesRequest, Claimed, RefundedUnits, RefundState, line_key
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
 from shared.events import RefundedLine
@@ -54,9 +55,11 @@ def new_record(request: AfterSalesRequest, stage: Stage, units: list[RefundedUni
 
 
 def refunds_at_intake(timeline: list[TimelineEntry]) -> set[str]:
-    """Refunds a channel's order already carried when it arrived (their lines never entered it)."""
-    first = timeline[0].details.get("refunds_at_intake", "") if timeline else ""
-    return set(filter(None, str(first).split(",")))
+    """Refunds a channel's order already carried when it arrived, or when a re-delivered copy
+    amended it (their lines never entered it, or left it with that amendment)."""
+    carried = [timeline[0]] if timeline else []
+    carried += [entry for entry in timeline[1:] if entry.kind == "note" and entry.details.get("amendment") == "applied"]
+    return {refund for entry in carried for refund in str(entry.details.get(REFUNDS_AT_INTAKE, "")).split(",") if refund}
 
 
 # Outcomes whose units stay in the order's content while the refund still wants them: the

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from shared.amendments import CHANNEL_UPDATED_AT, amendment_note, newest_channel_update, seen_fingerprints, stale_note
+from shared.amendments import CHANNEL_UPDATED_AT, REFUNDS_AT_INTAKE, amendment_note, newest_channel_update, seen_fingerprints, stale_note
 from shared.aws.order_store import OrderStore, StoredOrder
 from shared.lifecycle import Actor, ActorKind, OrderStatus, TimelineEntry
 from shared.orders import OrderIn
@@ -52,8 +52,8 @@ def accept_order(
     stored, created = store.create(order, entry)
     amendment: Amendment | None = None
     if not created and stored.fingerprint != order.content_fingerprint():
-        updated_at = (received_via or {}).get(CHANNEL_UPDATED_AT)
-        stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, updated_at))
+        via = received_via or {}
+        stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, via.get(CHANNEL_UPDATED_AT), via.get(REFUNDS_AT_INTAKE)))
     if stored.status == OrderStatus.RECEIVED:
         # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
         # this is what gets it moving. The workflow starter ignores orders already under way.
@@ -62,7 +62,7 @@ def accept_order(
 
 
 def _redelivered_with_changes(
-    current: StoredOrder, order: OrderIn, store: OrderStore, channel: Actor, updated_at: str | None = None
+    current: StoredOrder, order: OrderIn, store: OrderStore, channel: Actor, updated_at: str | None = None, refunds_at_intake: str | None = None
 ) -> tuple[StoredOrder, Amendment | None]:
     fingerprint = order.content_fingerprint()
     if fingerprint == current.fingerprint:  # a concurrent delivery of the same change won
@@ -76,7 +76,7 @@ def _redelivered_with_changes(
         # orders/create delivered after its orders/updated) must not undo the newer content.
         store.add_note(current, stale_note(current.status, current.order, current.fingerprint, order, channel, updated_at, newest))
         return current, "not_applied"
-    note, verdict = amendment_note(current.status, current.order, current.fingerprint, order, channel, updated_at)
+    note, verdict = amendment_note(current.status, current.order, current.fingerprint, order, channel, updated_at, refunds_at_intake)
     if verdict.applies:
         return store.amend(current, order, note), "applied"
     store.add_note(current, note)

@@ -161,6 +161,25 @@ def test_a_tmall_sub_order_refunded_before_the_trade_arrived_never_ships_and_its
     assert lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
 
 
+
+def test_a_tmall_trade_re_delivered_with_a_closed_sub_order_is_amended_and_the_refund_then_only_recorded(seeded):
+    status, answer = post("tmall", hand_built("tmall"))
+    assert status == 202 and len(lines_of(answer["order_id"])) == 2
+    trade = copy.deepcopy(hand_built("tmall"))
+    trade["trade_fullinfo_get_response"]["trade"]["orders"]["order"][1] |= {"status": "TRADE_CLOSED", "refund_id": 83120938472001234}
+    trade["trade_fullinfo_get_response"]["trade"]["modified"] = "2026-11-11 00:10:00"  # hand-built: the trade after the cup's refund
+    status, amended = post("tmall", trade)
+    assert status == 202 and amended["amendment"] == "applied"
+    assert lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
+    refund = copy.deepcopy(load_event("channels/refunds/tmall_refund_get_response.json"))
+    refund["refund_get_response"]["refund"] |= {"status": "SUCCESS", "order_status": "TRADE_CLOSED"}
+    post("tmall", refund, topic="refund")
+    assert consume(seeded) == []  # before: a dead letter, "no line with line id" (the amendment had taken it out)
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert record.outcome == "recorded"
+    assert order_store().load(answer["order_id"]).order.order_total == Decimal("302.40")
+
+
 def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
     refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
     post("shopify", refund, topic="refunds/create")  # order 450789469 was never received

@@ -54,7 +54,7 @@ def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: 
     at_intake = request.refund_id in decide.refunds_at_intake(details.timeline)
     if request.state == RefundState.CLOSED or stage == "order_closed" or at_intake:
         why = f"the refund is {request.channel_status or 'closed'} on the platform" if request.state == RefundState.CLOSED else f"the order is {current.status.value}"
-        why = "its lines were left out when the order was received" if at_intake else why
+        why = "its lines were left out when the order was received (or amended by a copy the channel re-delivered)" if at_intake else why
         return _recorded(request, current, stage, why, actor, deps)
     # Refunds of one order may be applied at once (a standard queue, several consumers): the guard,
     # read before the order's refunds, is written with this refund's claim and fails when another
