@@ -78,6 +78,7 @@ def _signed(method: str, url: str, data: bytes | None, headers: dict[str, str]) 
 
 
 def _in_process(request: RunRequest, timeout: float) -> dict[str, Any]:
+    from shared.aftersales.waiting import send_again
     from shared.aws.messaging import enqueue_for_fulfilment
     from shared.aws.stores import catalog_store, order_store
     from shared.reconciliation.pull import lister_for
@@ -85,7 +86,7 @@ def _in_process(request: RunRequest, timeout: float) -> dict[str, Any]:
     from shared.reconciliation.usecases.run_channel import RunPorts, run_channel_reconciliation
 
     ports = RunPorts(
-        reconciliation_store(), order_store(), catalog_store(), enqueue_for_fulfilment, lister_for(request.channel), platform_credentials().for_shop(request.channel, request.shop)
+        reconciliation_store(), order_store(), catalog_store(), enqueue_for_fulfilment, lister_for(request.channel), platform_credentials().for_shop(request.channel, request.shop), send_waiting=send_again
     )
     deadline = time.monotonic() + timeout
     while True:

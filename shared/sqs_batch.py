@@ -40,6 +40,11 @@ class QueueMessage:
     def message_id(self) -> str:
         return self.raw_event["messageId"]
 
+    @property
+    def receive_count(self) -> int:
+        """How many times SQS has delivered the message, this one included."""
+        return int((self.raw_event.get("attributes") or {}).get("ApproximateReceiveCount", 1))
+
 
 class HeldBehindFailure(Exception):
     """A FIFO record not handled because an earlier record of its message group failed."""

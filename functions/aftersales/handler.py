@@ -1,8 +1,10 @@
 """After-sales queue consumer: refunds and cancellations from every channel (queued by intake
 and partner intake), the WMS's answers to intercept requests (InterceptResult) and its
 return receipts (ReturnReceipt). A failed record is retried alone (partial batch failure); a
-message that can never apply (malformed, an unknown order, line, intercept or return, more units
-than ordered) goes to the dead-letter queue at once with the reason."""
+message that can never apply (malformed, an unknown line, intercept or return, more units than
+ordered) goes to the dead-letter queue at once with the reason. A refund or cancellation for an
+order oms does not have yet is kept and delivered again a few times, then dead-lettered with the
+reason if the order has still not come (shared/aftersales/usecases/waiting.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pydantic import ValidationError
 
 from shared.aftersales.domain import Nonsense
 from shared.aftersales.messages import DEAD_LETTER_QUEUE_ENV, RefundMessage, envelope
-from shared.aftersales.usecases.apply_refund import apply_refund
+from shared.aftersales.usecases.waiting import apply_or_wait
 from shared.aftersales.usecases.intercept import InterceptAnswer, answer_intercept
 from shared.aftersales.usecases.returns import ReturnReceipt, receive_return
 from shared.aftersales.wiring import after_sales
@@ -29,7 +31,7 @@ from shared.sqs_batch import QueueMessage, process_partial_response
 
 def apply_one(record: QueueMessage) -> None:
     try:
-        kind, outcome, order_id = _apply(envelope(record.body))
+        kind, outcome, order_id = _apply(envelope(record.body), record.receive_count)
     except (Nonsense, ValidationError, InputRejected, ValueError) as poison:
         reason, rule = _why(poison)
         logger.warning("after-sales message to the dead-letter queue", extra={"message_id": record.message_id, "reason": reason})
@@ -39,11 +41,11 @@ def apply_one(record: QueueMessage) -> None:
     logger.info("after-sales message applied", extra={"kind": kind, "outcome": outcome, "order_id": order_id})
 
 
-def _apply(document: dict[str, Any]) -> tuple[str, str, str]:
+def _apply(document: dict[str, Any], delivery: int) -> tuple[str, str, str]:
     if document.get("kind") == "refund":
         message = RefundMessage.model_validate(document)
         actor = Actor(kind=ActorKind.CHANNEL, name=message.request.channel.value)
-        return "refund", apply_refund(message.request, actor, after_sales()), message.request.order_id
+        return "refund", apply_or_wait(message, delivery, actor, after_sales()), message.request.order_id
     kind, source, detail = document.get("detail-type"), str(document.get("source", "unknown")), document.get("detail")
     if not isinstance(detail, dict):
         raise ValueError("an after-sales event needs a detail object")

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aftersales.domain import AfterSalesRequest
 from shared.aftersales.inbound import CONNECTOR_TOPIC_HEADER, TOPIC_HEADERS, after_sales_request, queue_refund
+from shared.aftersales.waiting import send_again
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, channel_secrets, order_store
 from shared.channels import WEBHOOK_CHANNELS, WebhookChannel
@@ -74,7 +75,7 @@ for _webhook in WEBHOOK_CHANNELS:
 
 
 def _take(channel_order: ChannelOrder):
-    acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment)
+    acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment, send_waiting=send_again)
     logger.append_keys(order_id=acceptance.order_id)
     logger.info("order accepted", extra={"duplicate": acceptance.duplicate, "amendment": acceptance.amendment, "channel": channel_order.order.channel.value})
     metrics.add_metric(name="OrdersDuplicate" if acceptance.duplicate else "OrdersAccepted", unit="Count", value=1)

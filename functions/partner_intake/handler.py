@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aftersales.inbound import partner_after_sales, queue_refund
 from shared.aws.dead_letters import dead_letter
+from shared.aftersales.waiting import send_again
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, order_store
 from shared.channels import partner_events
@@ -35,7 +36,7 @@ def take_partner_event(record: QueueMessage) -> None:
             logger.info("partner after-sales event queued", extra={"order_id": after_sales.order_id, "refund_id": after_sales.refund_id})
             return
         channel_order = partner_events.parse(document)
-        acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment)
+        acceptance = intake_order(channel_order, catalog_store(), order_store(), enqueue_for_fulfilment, send_waiting=send_again)
     except InputRejected as refused:  # retrying cannot fix the event itself
         logger.warning("partner event refused", extra={"message_id": record.message_id, "reason": str(refused)})
         dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=str(refused), problems=refused.problems, source={"message_id": record.message_id})

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from shared.aws.dead_letters import dead_letter
+from shared.aftersales.waiting import send_again
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, order_store
 from shared.observability import logger, metrics
@@ -41,7 +42,7 @@ def run_one(record: QueueMessage) -> None:
     except (ValidationError, UnknownShop) as error:
         dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"not a run oms can do: {error}", source={"message_id": record.message_id})
         return
-    ports = RunPorts(reconciliation_store(), order_store(), catalog_store(), enqueue_for_fulfilment, lister_for(request.channel), credentials)
+    ports = RunPorts(reconciliation_store(), order_store(), catalog_store(), enqueue_for_fulfilment, lister_for(request.channel), credentials, send_waiting=send_again)
     result = run_channel_reconciliation(request, ports, time_left=_time_left)
     run = result.run
     logger.append_keys(run_id=run.run_id)

@@ -107,6 +107,21 @@ class Nonsense(Exception):
         self.rule, self.reason = rule, reason
 
 
+class OrderNotYetReceived(Nonsense):
+    """A refund or cancellation for an order oms does not have (yet): kept until it comes
+    (shared/aftersales/usecases/waiting.py), a dead letter only if it has not come after a while."""
+
+    def __init__(self, reason: str):
+        super().__init__("unknown_order", reason)
+
+
+class WaitingForOrder(Exception):
+    """The request is kept and its message is delivered again later (SQS), by when the order may
+    have come: not a fault (shared/sqs_batch.py logs one INFO line)."""
+
+    retry_later = True
+
+
 class RefundedUnits(BaseModel, defer_build=True):
     index: int  # the line's position in the order's current content
     line_id: str

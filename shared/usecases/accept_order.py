@@ -33,9 +33,12 @@ def accept_order(
     *,
     cause: str | None = None,
     actor: Actor | None = None,
+    send_waiting: Callable[[str], int] | None = None,
 ) -> Acceptance:
     """`cause` and `actor` name who brought the order when it was not the channel itself (e.g.
-    reconciliation pulling an order whose webhook never came)."""
+    reconciliation pulling an order whose webhook never came). `send_waiting`: once a new order is
+    stored, what came for it before it (a cancellation, a refund) is sent to after-sales again,
+    before the order is queued for fulfilment (shared/aftersales/waiting.py, decision 264)."""
     channel = Actor(kind=ActorKind.CHANNEL, name=order.channel.value)
     entry = TimelineEntry(
         from_status=None,
@@ -54,6 +57,8 @@ def accept_order(
     if not created and stored.fingerprint != order.content_fingerprint():
         via = received_via or {}
         stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, via.get(CHANNEL_UPDATED_AT), via.get(REFUNDS_AT_INTAKE)))
+    if created and send_waiting is not None:
+        send_waiting(stored.order_id)
     if stored.status == OrderStatus.RECEIVED:
         # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
         # this is what gets it moving. The workflow starter ignores orders already under way.

@@ -20,6 +20,7 @@ def intake_order(
     *,
     cause: str | None = None,
     actor: Actor | None = None,
+    send_waiting: Callable[[str], int] | None = None,
 ) -> Acceptance:
     order = to_internal(channel_order, mapping_for(channel_order, catalog))
-    return accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor)
+    return accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor, send_waiting=send_waiting)

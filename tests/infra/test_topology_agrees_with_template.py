@@ -527,3 +527,11 @@ def test_log_lines_carry_an_rfc3339_timestamp_and_their_level() -> None:
     line = json.loads(logger.registered_formatter.format(record))
     assert line["level"] == "ERROR"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", line["timestamp"]), line["timestamp"]
+
+
+def test_a_refund_waiting_for_its_order_reaches_the_dead_letter_queue_with_its_reason_not_by_redrive() -> None:
+    """The after-sales consumer dead-letters such a message itself at its LAST_DELIVERY (decision
+    264): the queue must deliver it that often before SQS's redrive would take it without a reason."""
+    from shared.aftersales.usecases.waiting import LAST_DELIVERY
+
+    assert topology.AFTERSALES_QUEUE.max_receive_count > LAST_DELIVERY

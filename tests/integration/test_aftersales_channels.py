@@ -17,9 +17,11 @@ from functions.intake.handler import handler as intake
 from functions.partner_intake.handler import handler as partner_intake
 from local.sqs_poller import lambda_record
 from shared.aftersales.store import AfterSalesStore
+from shared.aftersales.usecases.waiting import LAST_DELIVERY
 from shared.aws.catalog_store import Product, SkuMapping
 from shared.aws.stores import catalog_store, order_store
 from shared.ids import order_id_for
+from shared.sqs_batch import BatchFailed
 from tests.channel_samples import SHOP, hand_built, real_sample, signed_headers, webhook_event
 from tests.conftest import load_event
 from tests.integration.conftest import context, drain
@@ -180,11 +182,51 @@ def test_a_tmall_trade_re_delivered_with_a_closed_sub_order_is_amended_and_the_r
     assert order_store().load(answer["order_id"]).order.order_total == Decimal("302.40")
 
 
-def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
+def deliver(resources, messages: list[dict], delivery: int) -> tuple[list[str], list[str]]:
+    """Runs the after-sales consumer on these messages as SQS's `delivery`-th delivery of each;
+    returns the ids it asked to have delivered again, and the reasons now in the DLQ."""
+    records = [lambda_record(m, resources.queue_arns["aftersales"], "us-east-1") | {"attributes": {"ApproximateReceiveCount": str(delivery)}} for m in messages]
+    try:
+        failed = [f["itemIdentifier"] for f in aftersales({"Records": records}, context())["batchItemFailures"]]
+    except BatchFailed as every:  # every record failed: the invocation fails, as the batch contract says
+        failed = [message_id for message_id, _ in every.errors]
+    dead = drain(boto3.client("sqs"), resources.dead_letter_queue_urls["aftersales"], attributes=True)
+    return failed, [m["MessageAttributes"]["reason"]["StringValue"] for m in dead]
+
+
+def test_a_cancellation_before_its_order_is_kept_and_cancels_the_order_when_it_comes(seeded):
+    order = real_sample("shopify_orders_create.json")["order"]
+    cancelled = {**order, "cancelled_at": "2026-11-11T10:00:00-05:00", "cancel_reason": "customer"}  # hand-built: the published order, cancelled
+    status, queued = post("shopify", cancelled, topic="orders/cancelled")  # its orders/create is late
+    assert status == 202 and queued["kind"] == "cancel"
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["aftersales"])
+    assert deliver(seeded, [message], 1) == ([message["MessageId"]], [])  # kept; SQS delivers it again
+    assert deliver(seeded, [message], 2) == ([message["MessageId"]], [])
+    status, answer = post("shopify", order)  # the order comes: what waited for it is queued again
+    assert status == 202 and answer["duplicate"] is False
+    assert consume(seeded) == []
+    assert order_store().load(answer["order_id"]).status == "CANCELLED"  # before the workflow routed it
+    assert deliver(seeded, [message], 3) == ([], [])  # the original's next delivery: a duplicate, done
+    items = order_store().db.query(TableName=order_store().table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": f"ORDER#{answer['order_id']}"}})["Items"]
+    assert not [i for i in items if i["sk"]["S"].startswith("AFTERSALES_WAITING#")]
+
+
+def test_a_refund_whose_order_never_came_is_dead_lettered_at_the_last_delivery_and_still_applies_when_it_comes(ipods):
     refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
     post("shopify", refund, topic="refunds/create")  # order 450789469 was never received
-    [reason] = consume(ipods)
-    assert "order 450789469 is not in oms" in reason
+    [message] = drain(boto3.client("sqs"), ipods.queue_urls["aftersales"])
+    assert deliver(ipods, [message], 3)[1] == []
+    failed, [reason] = deliver(ipods, [message], LAST_DELIVERY)
+    assert failed == [] and "order 450789469 is not in oms" in reason and "kept: it applies when the order comes" in reason
+    status, answer = post("shopify", order_450789469_before_its_refund())  # found by reconciliation, say
+    assert consume(ipods) == []
+    assert lines_of(answer["order_id"]) == [("IPOD-NANO-RED", 1)]
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert record.refund_id == "509562969" and record.outcome == "amended"
+
+
+def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
+    refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
     post("shopify", order_450789469_before_its_refund())
     too_many = copy.deepcopy(refund)
     too_many["id"], too_many["refund_line_items"][0]["quantity"] = 509562970, 3

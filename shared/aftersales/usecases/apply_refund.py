@@ -16,7 +16,7 @@ the dead-letter queue with the reason."""
 from __future__ import annotations
 
 from shared.aftersales import decide
-from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, Nonsense, RefundState, refunded_units, what_is_left
+from shared.aftersales.domain import AfterSalesKind, AfterSalesRequest, OrderNotYetReceived, RefundState, refunded_units, what_is_left
 from shared.aftersales.records import RefundOutcome, RefundRecord, Stage, StatusSeen
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.before_release import cancel, cancel_or_amend, finish_amendment
@@ -42,7 +42,7 @@ def _details(request: AfterSalesRequest, deps: AfterSales) -> OrderDetails:
     try:
         return deps.orders.details(request.order_id)
     except OrderNotFound:
-        raise Nonsense("unknown_order", f"refund {request.refund_id}: {request.channel.value} order {request.channel_order_id} is not in oms (no {request.order_id})") from None
+        raise OrderNotYetReceived(f"refund {request.refund_id}: {request.channel.value} order {request.channel_order_id} is not in oms (no {request.order_id})") from None
 
 
 def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails) -> str:

@@ -61,6 +61,7 @@ class RunPorts:
     lister: OrderLister
     credentials: ShopCredentials
     workers: int = 8  # threads per run: the next page's fetch, and a page's orders (each a few DynamoDB calls)
+    send_waiting: Callable[[str], int] | None = None  # a new order's waiting after-sales, sent again (decision 264)
 
 
 @dataclass
@@ -191,7 +192,7 @@ def _act(run: RunSummary, pulled: PulledOrder, channel_order: ChannelOrder | Non
         ports.runs.put_difference(difference.model_copy(update={"detail": finding.detail + " (re-ingest under way)"}))
     received = channel_order.model_copy(update={"received_via": {**channel_order.received_via, "route": "reconciliation", "shop": run.shop or "", "run_id": run.run_id}})
     try:
-        acceptance = intake_order(received, ports.catalog, ports.orders, ports.enqueue, cause=CAUSE, actor=ACTOR)
+        acceptance = intake_order(received, ports.catalog, ports.orders, ports.enqueue, cause=CAUSE, actor=ACTOR, send_waiting=ports.send_waiting)
     except InputRejected as refused:
         reasons = "; ".join(f"{p.field}: {p.message}" for p in refused.problems)
         ports.runs.put_difference(difference.model_copy(update={"detail": f"{finding.detail}; intake refused it: {reasons}"}))
