@@ -162,17 +162,25 @@ def formula_cells(record: dict[str | None, Any]) -> list[Problem]:
 
 
 def _records(text: str, max_rows: int) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    """The data rows as DictReader makes them (values beyond the header under None, missing ones
+    None), each with the file line it starts on: a quoted cell may hold line breaks, and the row
+    is where a person looks for it."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     try:
-        header = reader.fieldnames or []
+        header = next(reader, [])
         _check_header(header)
         records = []
-        for record in reader:
+        start = reader.line_num + 1
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            record: dict[str | None, Any] = dict(zip(header, values)) | {column: None for column in header[len(values) :]}
+            if len(values) > len(header):
+                record[None] = values[len(header) :]
             if not any((v or "").strip() for k, v in record.items() if k is not None):
                 continue  # a blank line (spreadsheets leave them at the end)
             if len(records) == max_rows:
                 raise InputRejected.one(413, "body", "too_many_rows", f"the file has more than {max_rows} order rows; split it")
-            records.append((reader.line_num, record))
+            records.append((line, record))
     except csv.Error as error:
         raise InputRejected.one(400, "body", "csv_invalid", f"the file is not readable CSV (line {reader.line_num}): {error}") from None
     if not records:

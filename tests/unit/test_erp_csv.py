@@ -141,3 +141,11 @@ def test_an_invoice_tax_id_without_a_title_is_kept_for_review():
     a, c = (o.channel_order.order for o in batch(text).orders)
     assert (a.invoice.kind.value, a.invoice.title, a.invoice.tax_id) == ("vat_special", "", "91330106MA2H7K5X3E")
     assert c.invoice is None
+
+
+def test_a_row_with_a_line_break_in_a_quoted_cell_is_reported_by_the_line_it_starts_on():
+    header = HEADER + ",address"
+    text = f'{header}\nA,B1,SKU-1,1,10.00,2026-11-11 10:00,"宜山路700号\nB2栋1201"\n\nC,B2,SKU-1,x,5.00,2026-11-11 10:00,漕河泾\nD,B3,SKU-1,1,5.00,2026-11-11 10:00,"a\nb",extra\n'
+    result = batch(text)
+    assert [(o.order_no, o.rows) for o in result.orders] == [("A", [2])]  # lines 2-3: its row starts on 2
+    assert [(r.row, r.order_no, r.errors[0].rule) for r in result.rejected] == [(5, "C", "int_parsing"), (6, "D", "too_many_values")]  # after the blank line 4
