@@ -12,12 +12,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from shared.clock import to_utc
 from shared.ids import order_id_for
 
-NonEmptyText = Annotated[str, Field(min_length=1, max_length=200)]
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True), Field(min_length=1, max_length=200)]  # ids: surrounding blanks are not part of one
 # Two decimals, at most 12 digits: yuan and fen; the 'allow_inf_nan' guard keeps NaN/Infinity out.
 Amount = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
 

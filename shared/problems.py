@@ -65,4 +65,7 @@ def _problem(error: dict[str, Any], prefix: str) -> Problem:
         detail = (error.get("ctx") or {}).get("error")
         message = "the body is not JSON" + (f" ({detail})" if detail else "") + (f" at character {where[0]}" if where else "")
         return Problem(field=prefix or "body", rule="json_invalid", message=message)
-    return Problem(field=field_path(error.get("loc", ()), prefix), rule=error.get("type", "invalid"), message=error.get("msg", ""))
+    message = error.get("msg", "")
+    if error.get("type") == "string_too_short" and isinstance(given := error.get("input"), str) and given and not given.strip():
+        message = "must not be blank: it holds only spaces"  # ids are read without their surrounding blanks
+    return Problem(field=field_path(error.get("loc", ()), prefix), rule=error.get("type", "invalid"), message=message)

@@ -54,3 +54,17 @@ def test_fingerprint_ignores_key_order_but_sees_content(shanghai_order):
 def test_malformed_orders_name_the_field_and_rule(shanghai_order, mutate, field, rule):
     mutate(shanghai_order)
     assert errors_of(shanghai_order).get(field) == rule
+
+
+def test_ids_are_read_without_surrounding_blanks_and_a_blank_one_is_refused(shanghai_order):
+    from shared.problems import problems_from_validation
+
+    padded = {**shanghai_order, "external_id": f"  {shanghai_order['external_id']} ", "buyer": {**shanghai_order["buyer"], "buyer_id": " b-1\t"}}
+    padded["lines"] = [{**shanghai_order["lines"][0], "sku": f" {shanghai_order['lines'][0]['sku']} "}, *shanghai_order["lines"][1:]]
+    order = OrderIn.model_validate(padded)
+    assert order.order_id == OrderIn.model_validate(shanghai_order).order_id  # the same channel order, not a second one
+    assert (order.buyer.buyer_id, order.lines[0].sku) == ("b-1", shanghai_order["lines"][0]["sku"])
+    with pytest.raises(ValidationError) as caught:
+        OrderIn.model_validate({**shanghai_order, "external_id": "   "})
+    [problem] = problems_from_validation(caught.value.errors())
+    assert (problem.field, problem.rule, problem.message) == ("external_id", "string_too_short", "must not be blank: it holds only spaces")
