@@ -138,6 +138,9 @@ def _ship_and_write_back(runtime: LocalRuntime, details: dict[str, Any], timeout
 def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = False, demo: bool = True, platforms: bool = True) -> int:
     began = time.monotonic()
     print("starting oms on the embedded runtime: moto server, tables, queues, workflow, API ...", flush=True)
+    if serve:  # from now: a stop signal while starting stops the runtime once it is up, with its snapshot
+        _serving.update(started=False, asked=False)
+        signal.signal(signal.SIGTERM, _stop_serving)
     with LocalRuntime(api_port=api_port, data_dir=data_dir, empty=empty, platforms=platforms) as runtime:
         api = runtime.api_url
         print(f"[{time.monotonic() - began:4.1f} s] oms local runtime: API {api}   (moto at {runtime.client('sqs').meta.endpoint_url})")
@@ -165,9 +168,11 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
             log_order_events()
             kept = f"; state kept in {data_dir}" if data_dir else ""
             print(f"\nserving on {api} (POST /orders; GET /orders, /orders/{{order_id}}, /review-queue; POST /orders/{{order_id}}/cancel, /review, /retry){kept}; Ctrl-C stops")
-            signal.signal(signal.SIGTERM, _stop_serving)  # `kill` stops as cleanly as Ctrl-C: state saved
             print(f"the operations console: {api}/ (development sign-in: a user name and a group)")
             try:
+                _serving["started"] = True  # `kill` now stops as cleanly as Ctrl-C: state saved
+                if _serving["asked"]:
+                    raise KeyboardInterrupt  # a stop signal came while the runtime was starting
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:
@@ -181,8 +186,15 @@ def run(serve: bool, api_port: int, data_dir: Path | None = None, empty: bool = 
     return 0
 
 
+_serving = {"started": False, "asked": False}
+
+
 def _stop_serving(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    """SIGTERM: Ctrl-C's clean stop once serving; while the runtime starts (the API may already
+    answer, the main thread not yet serving), remembered and acted on when it serves."""
+    if _serving["started"]:
+        raise KeyboardInterrupt
+    _serving["asked"] = True
 
 
 def _demo(runtime: LocalRuntime) -> int:

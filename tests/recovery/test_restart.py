@@ -180,3 +180,20 @@ def test_a_second_sigterm_while_stopping_does_not_cut_the_last_snapshot(tmp_path
     assert not (tmp_path / persistence.RUNTIME_FILE).exists()  # removed after the stop's snapshot
     kept = persistence.read(tmp_path)
     assert any(i["pk"]["S"] == f"ORDER#{answer['order_id']}" for i in kept["tables"]["orders"])
+
+
+def test_a_sigterm_as_soon_as_the_runtime_answers_still_stops_it_cleanly(tmp_path):
+    """The API answers (and runtime.json is written) before the served runtime's main thread
+    serves; a process manager's SIGTERM in that gap killed it with the signal's default action
+    (no snapshot, exit -15). Now it is remembered and the runtime stops cleanly once up."""
+    import signal
+
+    from local.restart_scenario import _serve
+
+    with LocalRuntime(data_dir=tmp_path, empty=True):
+        load_seed()
+    child, _ = _serve(tmp_path, tmp_path / "served.log")
+    child.send_signal(signal.SIGTERM)  # at once: the runtime file has just appeared
+    returncode = child.wait(timeout=180)
+    log = (tmp_path / "served.log").read_text()
+    assert returncode == 0 and "stopping: saving the state" in log, log
