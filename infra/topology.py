@@ -957,7 +957,7 @@ RULES = tuple(
     for r in RULES
 )
 FUNCTIONS = tuple(
-    replace(f, uses=(*f.uses, Uses("aftersales", Access.SEND))) if f.key in ("intake", "partner_intake", "reconciler") else f for f in FUNCTIONS
+    replace(f, uses=(*f.uses, Uses("aftersales", Access.SEND))) if f.key in ("intake", "partner_intake", "reconciler", "erp_import") else f for f in FUNCTIONS
 ) + (
     Function(
         key="aftersales",

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from shared.aws.import_files import ImportFileTooLarge, write_report
+from shared.aftersales.waiting import send_again
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.notified_files import notified_objects, read_notified
 from shared.aws.stores import catalog_store, order_store
@@ -68,7 +69,7 @@ def import_dropped_file(record: QueueMessage) -> None:
 
 def _import(text: str, source: str, max_rows: int) -> ImportReport:
     batch = read_batch(text, max_rows)
-    report = import_batch(batch, source, catalog_store(), order_store(), enqueue_for_fulfilment)
+    report = import_batch(batch, source, catalog_store(), order_store(), enqueue_for_fulfilment, send_waiting=send_again)
     logger.info("import done", extra={"source": source, "rows": report.rows, "orders": report.orders_accepted, "rows_rejected": report.rows_rejected})
     return report
 

@@ -30,7 +30,11 @@ class ImportReport(BaseModel, defer_build=True):
     warnings: list[RowWarning] = []  # rows imported with something to look at (formula-like cells)
 
 
-def import_batch(batch: Batch, source: str, catalog: SkuCatalog, store: OrderStore, enqueue: Callable[[str], None]) -> ImportReport:
+def import_batch(
+    batch: Batch, source: str, catalog: SkuCatalog, store: OrderStore, enqueue: Callable[[str], None], send_waiting: Callable[[str], int] | None = None
+) -> ImportReport:
+    """`send_waiting`: a new order's cancellations or refunds posted before the file was imported
+    (POST /refunds) go to after-sales again (decision 264)."""
     skus = {line.sku for entry in batch.orders for line in entry.channel_order.order.lines}
     known = {sku: sku for sku in catalog.known_skus(skus)}  # one lookup for the whole file
     accepted: list[AcceptedOrder] = []
@@ -40,7 +44,7 @@ def import_batch(batch: Batch, source: str, catalog: SkuCatalog, store: OrderSto
         if unknown:
             rejected += _unknown_sku_rows(entry, unknown)
             continue
-        acceptance = accept_order(entry.channel_order.order, store, enqueue, {**entry.channel_order.received_via, "source": source})
+        acceptance = accept_order(entry.channel_order.order, store, enqueue, {**entry.channel_order.received_via, "source": source}, send_waiting=send_waiting)
         accepted.append(AcceptedOrder(order_no=entry.order_no, rows=entry.rows, acceptance=acceptance))
     rows_accepted = sum(len(a.rows) for a in accepted)
     return ImportReport(

@@ -225,6 +225,23 @@ def test_a_refund_whose_order_never_came_is_dead_lettered_at_the_last_delivery_a
     assert record.refund_id == "509562969" and record.outcome == "amended"
 
 
+
+def test_an_erp_cancellation_posted_before_its_file_is_imported_cancels_the_order_the_file_brings(seeded):
+    from local.api_gateway import LocalRoute, proxy_event
+    from tests.integration.test_channel_intake import post_csv
+    from tests.channel_samples import csv_sample
+
+    body = json.dumps({"channel": "erp", "channel_order_id": "SO-2026-005001", "refund_id": "ERP-CANCEL-5001", "kind": "cancel", "whole_order": True}).encode()
+    event = proxy_event("POST", LocalRoute("POST", "/refunds", "intake", intake), "/refunds", {}, {"Content-Type": "application/json"}, "", body)
+    assert intake(event, context())["statusCode"] == 202  # the ERP cancels at once; its hourly file comes later
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["aftersales"])
+    assert deliver(seeded, [message], 1) == ([message["MessageId"]], [])  # kept
+    status, report = post_csv(csv_sample())
+    assert status == 202 and "SO-2026-005001" in {a["order_no"] for a in report["accepted"]}
+    assert consume(seeded) == []
+    assert order_store().load(order_id_for("erp", "SO-2026-005001")).status == "CANCELLED"
+
+
 def test_refunds_that_make_no_sense_go_to_the_dead_letter_queue_with_the_reason(ipods):
     refund = real_sample("shopify_refund_python_api_fixture.json")["refund"]
     post("shopify", order_450789469_before_its_refund())

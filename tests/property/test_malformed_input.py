@@ -64,7 +64,7 @@ def fakes() -> Iterator[Fakes]:
             patch.setattr(module, "order_store", lambda: fakes.store)
             patch.setattr(module, "catalog_store", lambda: CATALOG)
             patch.setattr(module, "enqueue_for_fulfilment", fakes.queued.append)
-        for module in (intake_module, partner_module):
+        for module in (intake_module, erp_module, partner_module):
             patch.setattr(module, "send_again", lambda order_id: 0)  # nothing waits for these orders (decision 264)
         patch.setattr(intake_module, "channel_secrets", lambda: InMemoryChannelSecrets(SECRETS))
         patch.setattr(partner_module, "dead_letter", lambda env, body, **why: fakes.dead_letters.append(why))
