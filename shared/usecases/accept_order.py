@@ -57,7 +57,9 @@ def accept_order(
     if not created and stored.fingerprint != order.content_fingerprint():
         via = received_via or {}
         stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, via.get(CHANNEL_UPDATED_AT), via.get(REFUNDS_AT_INTAKE)))
-    if created and send_waiting is not None:
+    if send_waiting is not None and (created or stored.status == OrderStatus.RECEIVED):
+        # Also on a re-delivery while RECEIVED: if the first attempt stored the order but failed
+        # to send what waited for it, the retry must, before queueing it (a refund sent twice is a duplicate).
         send_waiting(stored.order_id)
     if stored.status == OrderStatus.RECEIVED:
         # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
