@@ -36,8 +36,8 @@ def accept_order(
     send_waiting: Callable[[str], int] | None = None,
 ) -> Acceptance:
     """`cause` and `actor` name who brought the order when it was not the channel itself (e.g.
-    reconciliation pulling an order whose webhook never came). `send_waiting`: once a new order is
-    stored, what came for it before it (a cancellation, a refund) is sent to after-sales again,
+    reconciliation pulling an order whose webhook never came). `send_waiting`: while the order is
+    RECEIVED, what came for it before it (a cancellation, a refund) is sent to after-sales again,
     before the order is queued for fulfilment (shared/aftersales/waiting.py, decision 264)."""
     channel = Actor(kind=ActorKind.CHANNEL, name=order.channel.value)
     entry = TimelineEntry(
@@ -57,13 +57,12 @@ def accept_order(
     if not created and stored.fingerprint != order.content_fingerprint():
         via = received_via or {}
         stored, amendment = on_version_conflict(lambda: _redelivered_with_changes(store.load(stored.order_id), order, store, channel, via.get(CHANNEL_UPDATED_AT), via.get(REFUNDS_AT_INTAKE)))
-    if send_waiting is not None and (created or stored.status == OrderStatus.RECEIVED):
-        # Also on a re-delivery while RECEIVED: if the first attempt stored the order but failed
-        # to send what waited for it, the retry must, before queueing it (a refund sent twice is a duplicate).
-        send_waiting(stored.order_id)
     if stored.status == OrderStatus.RECEIVED:
-        # Also on a re-delivery: if the first attempt stored the order but failed to queue it,
-        # this is what gets it moving. The workflow starter ignores orders already under way.
+        # Also on a re-delivery: if the first attempt stored the order but failed to send what
+        # waited for it or to queue it, this does (a refund sent twice is a duplicate; the
+        # workflow starter ignores orders already under way).
+        if send_waiting is not None:
+            send_waiting(stored.order_id)
         enqueue(stored.order_id)
     return Acceptance(order_id=stored.order_id, status=stored.status, duplicate=not created, amendment=amendment)
 
