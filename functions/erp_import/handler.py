@@ -11,8 +11,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from shared.aws.import_files import ImportFileTooLarge, write_report
 from shared.aftersales.waiting import send_again
+from shared.aws.import_files import ImportFileTooLarge, write_report
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.notified_files import notified_objects, read_notified
 from shared.aws.stores import catalog_store, order_store

@@ -12,8 +12,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from shared.aws.dead_letters import dead_letter
 from shared.aftersales.waiting import send_again
+from shared.aws.dead_letters import dead_letter
 from shared.aws.messaging import enqueue_for_fulfilment
 from shared.aws.stores import catalog_store, order_store
 from shared.observability import logger, metrics

@@ -6,6 +6,9 @@
                                                     sorted on created_at: the returns across orders)
                          sk = REFUNDS               how many refunds claiming the order's units were
                                                     written (`claims`): their guard (decision 255)
+                         sk = AFTERSALES_WAITING#<refund_id>
+                                                    a refund or cancellation that came before its
+                                                    order, its message as queued (decision 264)
 
 Writes are transaction items so that each goes with the order change it records; a record is
 created once (a repeated refund message finds it) and moved on only from the state the caller saw.
@@ -26,6 +29,7 @@ from shared.aws.order_store import OrderStore
 
 RETURNS_INDEX = "by_return"
 GUARD = "REFUNDS"  # the sort key of the order's refund guard (not REFUND#: no refund record)
+WAITING = "AFTERSALES_WAITING#"  # a request kept until its order comes (shared/aftersales/waiting.py)
 
 
 def _pk(order_id: str) -> str:
@@ -63,11 +67,24 @@ class AfterSalesStore:
     def rmas(self, order_id: str) -> list[Rma]:
         return [Rma.model_validate(i) for i in self._under(order_id, "RMA#")]
 
+    def waiting(self, order_id: str) -> list[dict[str, Any]]:
+        """The requests kept for the order (consistent: one kept before the order was stored is seen)."""
+        return self._under(order_id, WAITING)
+
     def claims_written(self, order_id: str) -> int:
         """How many refunds claiming the order's units were written: read before `refunds`, so a
         refund written after this read fails `refunds_guard(order_id, <this count>)`."""
         item = self._get(order_id, GUARD)
         return int(item["claims"]) if item else 0
+
+    # -- requests that came before their order (decision 264) ----------------------------------------
+
+    def keep_waiting(self, order_id: str, refund_id: str, body: str, at: str) -> None:
+        """Keeps the message (a repeat overwrites it with the same content)."""
+        self.db.put_item(TableName=self.table, Item=to_item({"pk": _pk(order_id), "sk": WAITING + refund_id, "body": body, "kept_at": at}))
+
+    def remove_waiting(self, order_id: str, sk: str) -> None:
+        self.db.delete_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": sk}))
 
     # -- transaction items -----------------------------------------------------------------------
 

@@ -271,18 +271,16 @@ def test_partner_source_refund_reaches_the_after_sales_queue(ipods):
 
 
 def test_a_kept_cancellation_is_sent_again_when_intake_is_retried_after_sending_it_failed(seeded, monkeypatch):
-    import shared.aftersales.waiting as waiting_module
-
     order = real_sample("shopify_orders_create.json")["order"]
     cancelled = {**order, "cancelled_at": "2026-11-11T10:00:00-05:00", "cancel_reason": "customer"}
     post("shopify", cancelled, topic="orders/cancelled")
     [message] = drain(boto3.client("sqs"), seeded.queue_urls["aftersales"])
     assert deliver(seeded, [message], LAST_DELIVERY)[0] == []  # dead-lettered; kept for the order
-    real_query = waiting_module.WaitingRequests.waiting_for
-    monkeypatch.setattr(waiting_module.WaitingRequests, "waiting_for", lambda self, order_id: (_ for _ in ()).throw(RuntimeError("throttled")))
+    real_query = AfterSalesStore.waiting
+    monkeypatch.setattr(AfterSalesStore, "waiting", lambda self, order_id: (_ for _ in ()).throw(RuntimeError("throttled")))
     with pytest.raises(RuntimeError):  # stored, then the look for what waits fails: the webhook is retried
         post("shopify", order)
-    monkeypatch.setattr(waiting_module.WaitingRequests, "waiting_for", real_query)
+    monkeypatch.setattr(AfterSalesStore, "waiting", real_query)
     status, answer = post("shopify", order)  # the platform's retry: a duplicate of the stored order
     assert status == 202 and answer["duplicate"] is True
     assert consume(seeded) == []

@@ -5,7 +5,7 @@ hours, before the order's own (a webhook retried by the platform, an order only 
 finds). Dead-lettering the request at once let the order, when it came, be routed, released and
 shipped as if never cancelled, until a person redrove the message.
 
-Now the request is kept beside the order's future items (shared/aftersales/waiting.py) and its
+Now the request is kept beside the order's future items (shared/aftersales/store.py) and its
 message is delivered again a few times (SQS); intake sends a kept request again as soon as it
 stores the order, so it applies before the order is routed. Only when the order has not come by
 the last of those deliveries does the message go to the dead-letter queue, with the reason: the
@@ -18,7 +18,6 @@ from shared.aftersales.domain import OrderNotYetReceived, WaitingForOrder
 from shared.aftersales.messages import RefundMessage
 from shared.aftersales.usecases import AfterSales
 from shared.aftersales.usecases.apply_refund import apply_refund
-from shared.aftersales.waiting import WaitingRequests
 from shared.clock import now_iso
 from shared.lifecycle import Actor
 
@@ -34,7 +33,7 @@ def apply_or_wait(message: RefundMessage, delivery: int, actor: Actor, deps: Aft
     try:
         return apply_refund(request, actor, deps)
     except OrderNotYetReceived:
-        WaitingRequests(deps.orders).keep(request.order_id, request.refund_id, message.body(), now_iso())
+        deps.records.keep_waiting(request.order_id, request.refund_id, message.body(), now_iso())
     try:  # kept first, then looked for again: intake stores the order, then looks for what waits
         return apply_refund(request, actor, deps)
     except OrderNotYetReceived as missing:
