@@ -178,10 +178,13 @@ def merge_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def peaks(deltas: Any) -> dict[tuple[str, str], int]:
     """The day's busiest second, as the aggregator's conditional max leaves it."""
+    from shared.operations.domain import day_of
+
     best: dict[str, int] = defaultdict(int)
     for (pk, sk), attributes in deltas.numbers.items():
         if pk == "C#all#S":
-            best[sk[2:12]] = max(best[sk[2:12]], int(attributes.get("received", 0)))
+            day = day_of(sk[2:])  # the second's China day (decision 265)
+            best[day] = max(best[day], int(attributes.get("received", 0)))
     return {("C#all", f"D#{day}"): n for day, n in best.items()}
 
 

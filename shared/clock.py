@@ -9,6 +9,13 @@ from datetime import datetime, timedelta, timezone
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+def business_day(moment: datetime) -> str:
+    """The day (YYYY-MM-DD) a moment falls on in China: the day oms's daily counters, the
+    console's "today" and the KPIs' days are kept by (decision 265). A naive time is UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -34,13 +41,13 @@ def now_iso() -> str:
 def iso_bound(text: str, *, end: bool = False, name: str = "") -> str:
     """A listing's `created_from` / `created_to` as the stored times are written (UTC, ISO-8601,
     milliseconds, Z), so that comparing the texts compares the instants: a time with an offset
-    (`2026-12-01T00:00:00+08:00`) is converted, one without is UTC; a date alone is that UTC day's
-    first millisecond, or with `end` its last (the bound is inclusive). A ValueError naming `name`
+    (`2026-12-01T00:00:00+08:00`) is converted, one without is UTC; a date alone is that day's
+    first millisecond in China, or with `end` its last (the bound is inclusive; decision 265). A ValueError naming `name`
     for anything else: compared as text, `xyz` or an offset selected nothing, or the wrong hours."""
     value = text.strip()
     try:
         if len(value) == 10:
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=CHINA_TIME)
             moment = day + timedelta(days=1, milliseconds=-1) if end else day
         else:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith(("Z", "z")) else value)

@@ -64,7 +64,7 @@ def _bad_query(error: ValueError):
     return error_response(400, str(error), "query", "query_invalid")
 
 
-TIME_BOUND = "ISO-8601, inclusive: a time (an offset converted; none: UTC) or a date (that UTC day's first or last millisecond)"
+TIME_BOUND = "ISO-8601, inclusive: a time (an offset converted; none: UTC) or a date (that day's first or last millisecond in China, UTC+8)"
 
 
 @app.get("/orders", summary="Orders by status, channel or customer (without a filter: the newest), newest first, paginated")

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.clock import business_day
 from shared.lifecycle import TERMINAL, OrderStatus
 from shared.operations.limits import OPEN_STATUSES, limit_minutes, longest_limit_hours
 
@@ -128,7 +129,9 @@ def hour_of(text: str) -> str:
 
 
 def day_of(text: str) -> str:
-    return _utc_text(text)[:10]
+    """The China day of a time (decision 265): oms's own form (…Z), one with an offset, or a naive
+    UTC text such as a second or minute key (2026-12-01T23:59)."""
+    return business_day(datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text))
 
 
 def second_of(text: str) -> str:
@@ -145,7 +148,7 @@ def period_keys(dimension: str, at: str) -> list[tuple[str, str]]:
     reader reads is written (decision 142): no minute counters, no hour counters of the other
     dimensions (the per-minute view is the health index's history, the peak its second items)."""
     moment = _utc_text(at)
-    day = (f"C#{dimension}", f"D#{moment[:10]}")
+    day = (f"C#{dimension}", f"D#{day_of(moment)}")
     return [(f"C#{dimension}", f"H#{moment[:13]}"), day] if dimension.startswith(HOURLY_KIND) else [day]
 
 

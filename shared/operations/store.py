@@ -1,14 +1,15 @@
 """The operations aggregates on DynamoDB (table `operations`, docs/data-model.md):
 
-  pk = C#<dim>          sk = D#<day> | H#<hour> (channels only)            counters (ADD)
+  pk = C#<dim>          sk = D#<China day> | H#<UTC hour> (channels only)  counters (ADD)
   pk = C#all#S          sk = S#<second>                                    received per second (peak)
   pk = G#<dim>          sk = OPEN                                          open orders per status
-  pk = B#<dim>#M#<day>  sk = <minute>#<status>                              entry buckets (n)
+  pk = B#<dim>#M#<UTC day>  sk = <minute>#<status>                          entry buckets (n)
   pk = B#<dim>#H        sk = <hour>#<status>
   pk = Q#<stream>#<seq> sk = COUNTED                                       a counted run of changes
   pk = HIST#<dim>#M#<day>  sk = M#<minute>                                health index per minute
-  pk = HIST#<dim>       sk = D#<day>                                       health index per day
+  pk = HIST#<dim>       sk = D#<China day>                                 health index per day
   pk = DIMS             sk = ALL                                           dimensions seen
+A day is China's (decision 265); hours, minutes and seconds are UTC (a reader's hour is whole either way).
 Every write of a run of a stream batch's changes goes in one transaction with one guard item,
 keyed on the run's first record and naming its last, put only if absent: a redelivered batch
 starts at a counted run's first record, finds its guard and skips through it (decision 140).
@@ -31,6 +32,7 @@ from shared.operations.domain import (
     PEAK_SECONDS_KEY,
     Deltas,
     counter_key,
+    day_of,
     gauge_key,
     hour_window_hours,
 )
@@ -118,14 +120,14 @@ class OperationsStore:
         the peak read (a refused conditional write costs a write unit; decision 143)."""
         if not seconds:
             return
-        days = {second[:10] for second in seconds}
+        days = {day_of(second) for second in seconds}
         keys = [{"pk": counter_key("all"), "sk": f"D#{d}"} for d in days]
         found = {(i["pk"], i["sk"]): i for i in batch_get(self.db, self.table, keys, projection="pk, sk, peak_per_second")}
         # The seconds' counts, their lanes summed: one range read (a batch's seconds are close).
         per_second = self._query(PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + min(seconds), PEAK_SECOND_PREFIX + max(seconds) + LANE_END, ("received",))
         found |= {(PEAK_SECONDS_KEY, i["sk"]): i for i in fold(per_second)}
         for day in sorted(days):
-            best = max(int(found.get((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + s), {}).get("received", 0)) for s in seconds if s[:10] == day)
+            best = max(int(found.get((PEAK_SECONDS_KEY, PEAK_SECOND_PREFIX + s), {}).get("received", 0)) for s in seconds if day_of(s) == day)
             if not best or best <= int(found.get((counter_key("all"), f"D#{day}"), {}).get("peak_per_second", 0)):
                 continue
             try:
@@ -240,7 +242,7 @@ class OperationsStore:
             TableName=self.table,
             Item=to_item({"pk": minute_history_key(dimension, minute[:10]), "sk": f"M#{minute}", "index": index, "expires_at_epoch": now_epoch + TTL_SECONDS["HIST_M"]}),
         )
-        key = {"pk": f"HIST#{dimension}", "sk": f"D#{minute[:10]}"}
+        key = {"pk": f"HIST#{dimension}", "sk": f"D#{day_of(minute)}"}
         found = self.db.get_item(TableName=self.table, Key=to_item(key)).get("Item")
         day = from_item(found) if found else {"sum": 0, "n": 0}
         new_minute = day.get("minute", "") < minute

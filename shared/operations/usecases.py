@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from shared.clock import business_day
 from shared.operations.domain import (
     ALL,
     PEAK_SECOND_PREFIX,
@@ -173,7 +174,7 @@ def health_reads(store: OperationsStore, now: datetime, dims: dict[str, list[str
 def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
     """Everything the console's overview shows, from a few dozen small reads (no order scan)."""
     dims = _dims_by_kind(store)
-    today, day_from = now.strftime("%Y-%m-%d"), (now - timedelta(days=30)).strftime("%Y-%m-%d")
+    today, day_from = business_day(now), business_day(now - timedelta(days=30))
     first_hour = now - timedelta(hours=23)
     hours = [(first_hour + timedelta(hours=h)).strftime("%Y-%m-%dT%H") for h in range(24)]
     minute_from = (now - timedelta(minutes=180)).strftime("%Y-%m-%dT%H:%M")
@@ -223,6 +224,8 @@ def overview(store: OperationsStore, now: datetime) -> dict[str, Any]:
         "backorders": everything.backorders,
         "orders_per_hour": {"hours": hours, "by_channel": per_hour},
         "today": {
+            "day": today,  # China's day (decision 265)
+            "time_zone": "Asia/Shanghai",
             "received": int(today_all.get("received", 0)),
             "all": kpi_values(today_all),
             "by_channel": {c: {"health": figures["by_channel"][c].index, **kpi_values(today_of(f"channel#{c}"))} for c in dims["channel"]},
@@ -235,15 +238,14 @@ def kpis(store: OperationsStore, now: datetime, days: int = 14) -> dict[str, Any
     """The seed's KPIs: today's value, the window's value and trend, against baseline and target,
     and each one per review rule-set version and per routing strategy over the window."""
     dims = _dims_by_kind(store)
-    first = (now - timedelta(days=days - 1)).strftime("%Y-%m-%d")
-    last = now.strftime("%Y-%m-%d")
+    first, last = business_day(now - timedelta(days=days - 1)), business_day(now)
     reads: dict[str, Any] = {ALL: lambda: store.counters(ALL, f"D#{first}", f"D#{last}")}
     for kind in ("ruleset", "policy"):
         for value in dims[kind]:
             reads[f"{kind}#{value}"] = (lambda d=f"{kind}#{value}": store.counters(d, f"D#{first}", f"D#{last}"))
     got = in_parallel(reads)
     by_day = {i["sk"][2:]: i for i in got[ALL]}
-    day_names = [(now - timedelta(days=days - 1 - n)).strftime("%Y-%m-%d") for n in range(days)]
+    day_names = [business_day(now - timedelta(days=days - 1 - n)) for n in range(days)]
     window = sum_counters(got[ALL])
     return {
         "generated_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -277,7 +279,7 @@ def compact_lanes(store: OperationsStore, now: datetime) -> int:
     open-order gauges (they never expire) and its day counters of three days ago (the KPIs read
     14 days of them). Returns how many lanes were folded."""
     dims = [ALL] + [f"{kind}#{value}" for kind, values in _dims_by_kind(store).items() for value in values]
-    day = (now - timedelta(days=3)).strftime("%Y-%m-%d")
+    day = business_day(now - timedelta(days=3))
     keys = [gauge_key(d) for d in dims] + [(counter_key(d), f"D#{day}") for d in dims]
     lanes, epoch = LaneStore(store), int(now.timestamp())
     return sum(in_parallel({key: (lambda k=key: lanes.compact(*k, epoch)) for key in keys}).values())

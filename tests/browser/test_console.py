@@ -23,7 +23,7 @@ def test_sign_in_and_the_overview_shows_the_api_figures(console, page):
     assert int(shown["stuck_orders"]) == sum(overview["stuck_by_status"].values())
     assert (int(shown["exceptions"]), int(shown["backorders"])) == (overview["exceptions"], overview["backorders"])
     assert int(shown["received_today"]) == overview["today"]["received"]
-    assert "UTC 日，北京时间 8:00 起" in page.inner_text("body")  # whose day "today" is: the aggregates count UTC days
+    assert "今日接单（北京时间）" in page.inner_text("body")  # whose day "today" is: China's (decision 265)
     assert page.locator("[data-chart=orders-per-hour] canvas").count() == 1
     kpi = page.inner_text("[data-kpi=cost_per_order]")
     assert kpi == f"{float(overview['today']['all']['cost_per_order']):.2f}"
@@ -43,6 +43,32 @@ def test_find_an_order_by_its_channel_order_id_and_read_its_timeline(console, pa
     assert rows.count() == len(fresh["timeline"])
     assert "outbound note sent to the warehouse" in page.inner_text("[data-table=timeline]")
     assert page.locator("[data-table=plan] tbody tr").count() == len(fresh["order"]["plan"]["shipments"])
+
+
+def test_times_are_shown_and_days_searched_in_the_browsers_time_zone(console, page):
+    """A team in Beijing reads 10:00 +08 for 02:00 UTC, and the day it picks is its own day: an
+    order of 00:30 Beijing time is found on that day, not on the UTC day before (decision 265)."""
+    from datetime import datetime, timedelta, timezone
+    from urllib.parse import parse_qs, urlparse
+
+    runtime, scene = console
+    details = scene.details["01_own_shop_shanghai#0"]
+    created = datetime.fromisoformat(details["order"]["created_at"].replace("Z", "+00:00"))
+    beijing = created.astimezone(timezone(timedelta(hours=8)))
+    page.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Shanghai"})
+    sign_in(page, runtime)
+    page.click("[data-nav=orders]")
+    page.fill("[data-field=q]", details["order"]["order"]["external_id"])
+    page.fill("[data-field=created_from]", beijing.strftime("%Y-%m-%d"))
+    page.fill("[data-field=created_to]", beijing.strftime("%Y-%m-%d"))
+    with page.expect_request(lambda r: "created_from" in r.url) as asked:
+        page.click("[data-action=search]")
+    query = parse_qs(urlparse(asked.value.url).query)
+    midnight = datetime.combine(beijing.date(), datetime.min.time(), tzinfo=beijing.tzinfo)
+    assert query["created_from"] == [(midnight.astimezone(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.000Z")]
+    assert query["created_to"] == [(midnight + timedelta(days=1, milliseconds=-1)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("000Z", "Z")]
+    row = page.locator(f"[data-results] tr:has([data-order='{details['order']['order_id']}'])")
+    assert beijing.strftime("%Y-%m-%d %H:%M:%S +08") in row.inner_text()
 
 
 def test_the_search_asked_last_is_the_one_shown_whatever_answer_comes_first(console, page):

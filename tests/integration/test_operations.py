@@ -316,8 +316,10 @@ def test_date_bounds_compare_instants_and_a_bound_that_is_no_time_is_a_400(seede
     noon = accept({**shanghai_order, "external_id": "BOUND-NOON", "buyer": {"buyer_id": "C-B2"}})
     # an offset is converted: Beijing's 1 December starts 2026-11-30T16:00Z (compared as text it started 8 hours late)
     assert _pages("created_from=2026-12-01T00:00:00%2B08:00") == [noon, early]
-    # a date alone is the UTC day, and created_to takes all of it (as text, "2026-12-01" < "2026-12-01T…" dropped the day)
-    assert _pages("created_from=2026-12-01&created_to=2026-12-01") == [noon]
+    # a date alone is that day in China (decision 265), and created_to takes all of it (as text,
+    # "2026-12-01" < "2026-12-01T…" dropped the day)
+    assert _pages("created_from=2026-12-01&created_to=2026-12-01") == [noon, early]
+    assert _pages("created_from=2026-11-30&created_to=2026-11-30") == []
     for query, field in (("created_from=xyz", "query.created_from"), ("created_to=2026-13-01", "query.created_to")):
         answer = orders_api(proxy_event("GET", LocalRoute("GET", "/orders", "t", orders_api), "/orders", {}, {}, query, b""), context())
         assert answer["statusCode"] == 400, answer

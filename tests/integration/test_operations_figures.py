@@ -187,3 +187,23 @@ def test_the_days_peak_is_written_only_when_a_second_beats_it(store, monkeypatch
     busy = received_at("11:59:30", "P2", "P3", "P4", "P5")
     assert aggregate(busy, store, [f"8{n:020d}" for n in range(4)]) == 4
     assert len(writes) == 1 and overview(store, NOW)["today"]["all"]["peak_orders_per_second"] == 4
+
+
+def test_today_and_the_kpis_days_are_chinas_days_not_utc_days(aws):
+    """Decision 265: an order received at 00:30 in Beijing (16:30 UTC the day before) is today's
+    order for a team in China at 01:00, and the order of 23:30 Beijing time is yesterday's."""
+    operations = OperationsStore()
+
+    def received(order_id: str, at: str) -> OrderChange:
+        return OrderChange(old=None, new=OrderImage(order_id=order_id, channel="tmall", created_at=at, updated_at=at, status="RECEIVED", version=1))
+
+    changes = [received("LATE", "2026-12-01T15:30:00.000Z"), received("EARLY-1", "2026-12-01T16:30:00.000Z"), received("EARLY-2", "2026-12-01T16:30:00.500Z")]
+    assert aggregate(changes, operations, [f"{n:021d}" for n in range(3)]) == 3
+    now = datetime(2026, 12, 1, 17, 0, tzinfo=timezone.utc)  # 01:00 on 2 December in Beijing
+
+    today = overview(operations, now)["today"]
+    assert (today["day"], today["received"], today["all"]["peak_orders_per_second"]) == ("2026-12-02", 2, 2)
+    report = kpis(operations, now, days=2)
+    assert report["window"] == {"from": "2026-12-01", "to": "2026-12-02"}
+    peaks = {k.name: k for k in report["kpis"]}["peak_orders_per_second"]
+    assert peaks.today == 2 and [(day["day"], day["value"]) for day in peaks.trend] == [("2026-12-01", 1), ("2026-12-02", 2)]

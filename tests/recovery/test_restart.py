@@ -35,11 +35,10 @@ COUNTED_RECOVERY = {
 
 
 def _received_today() -> int:
-    from datetime import datetime, timezone
-
+    from shared.clock import business_day, utc_now
     from shared.operations.store import OperationsStore
 
-    key = ("C#all", f"D#{datetime.now(timezone.utc):%Y-%m-%d}")  # the day's counters of all orders
+    key = ("C#all", f"D#{business_day(utc_now())}")  # the day's counters of all orders (China's day)
     return int(OperationsStore().counter_items([key]).get(key, {}).get("received", 0))
 
 

@@ -45,9 +45,24 @@ export function num(value, places) {
   return places === undefined ? String(n) : n.toFixed(places);
 }
 
+// The API's times are UTC (…Z): shown in this browser's time zone with its offset ("2026-12-05 10:00:00 +08"),
+// as the team reads a clock; the console's "today" is China's day (decision 265).
+const pad = (n) => String(n).padStart(2, "0");
+
 export function when(iso) {
   if (!iso) return "—";
-  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  const minutes = -at.getTimezoneOffset();
+  const zone = `${minutes < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(minutes) / 60))}${Math.abs(minutes) % 60 ? `:${pad(Math.abs(minutes) % 60)}` : ""}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ${zone}`;
+}
+
+// A day picked in a date field ("2026-12-05") as the instants its first and last millisecond are in
+// this browser's time zone, in the API's form: the day a person in Beijing means, not the UTC day.
+export function dayBound(day, end = false) {
+  const at = new Date(`${day}T${end ? "23:59:59.999" : "00:00:00.000"}`);
+  return Number.isNaN(at.getTime()) ? day : at.toISOString();
 }
 
 export function card(label, value, extra = {}) {

@@ -1,6 +1,6 @@
 import { STATUSES, statusName, t } from "../i18n.js";
 import { get, post } from "../api.js";
-import { ask, errorText, fmt, h, message, num, orderLink, section, table, when } from "../ui.js";
+import { ask, dayBound, errorText, fmt, h, message, num, orderLink, section, table, when } from "../ui.js";
 import { afterSalesSections, loadAfterSales } from "./aftersales.js";
 
 const CHANNELS = ["own_shop", "erp", "shopify", "tmall", "jd", "douyin", "partner"];
@@ -39,8 +39,8 @@ export async function ordersPage() {
     const ticket = ++asked;
     const params = new URLSearchParams();
     for (const [name, input] of [["q", q], ["buyer", buyer], ["phone_last4", phone], ["channel", channel], ["status", status]]) if (input.value.trim()) params.set(name, input.value.trim());
-    if (from.value) params.set("created_from", `${from.value}T00:00:00.000Z`);
-    if (to.value) params.set("created_to", `${to.value}T23:59:59.999Z`);
+    if (from.value) params.set("created_from", dayBound(from.value));
+    if (to.value) params.set("created_to", dayBound(to.value, true));
     if (append && nextToken) params.set("next_token", nextToken);
     title.textContent = params.toString() ? t("results") : t("newest_orders");
     if (!append) results.replaceChildren(h("p", { class: "muted" }, t("loading")));
