@@ -13,6 +13,9 @@ from shared.aftersales.domain import AfterSalesRequest
 QUEUE_ENV = "AFTERSALES_QUEUE_URL"
 DEAD_LETTER_QUEUE_ENV = "AFTERSALES_DEAD_LETTER_QUEUE_URL"
 WMS_KINDS = ("InterceptResult", "ReturnReceipt")
+# received_via["source"] of a refund read from its order's payload, not from its own message
+# (decision 266): it makes the refund's record when there is none, and never moves its status.
+SHOWN_ON_ORDER = "order_payload"
 
 
 class RefundMessage(BaseModel, defer_build=True):
@@ -24,6 +27,10 @@ class RefundMessage(BaseModel, defer_build=True):
 
     def body(self) -> str:
         return self.model_dump_json()
+
+    @property
+    def shown_on_order(self) -> bool:
+        return self.received_via.get("source") == SHOWN_ON_ORDER
 
 
 def envelope(body: str) -> dict[str, Any]:

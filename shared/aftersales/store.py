@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from shared.aftersales.records import RefundRecord, Rma, RmaState
@@ -85,6 +86,20 @@ class AfterSalesStore:
 
     def remove_waiting(self, order_id: str, sk: str) -> None:
         self.db.delete_item(TableName=self.table, Key=to_item({"pk": _pk(order_id), "sk": sk}))
+
+    def forget_waiting(self, order_id: str, refund_id: str, body: str) -> None:
+        """Removes the kept request once its own message applied, only if what is kept is that
+        message (a later message of the refund kept over it still waits for its turn)."""
+        try:
+            self.db.delete_item(
+                TableName=self.table,
+                Key=to_item({"pk": _pk(order_id), "sk": WAITING + refund_id}),
+                ConditionExpression="body = :body",
+                ExpressionAttributeValues={":body": to_value(body)},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     # -- transaction items -----------------------------------------------------------------------
 

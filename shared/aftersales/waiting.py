@@ -11,12 +11,17 @@ second time)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 
-def send_again(order_id: str) -> int:
+
+def send_again(order_id: str, shown: Sequence[dict[str, Any]] = ()) -> int:
     """Intake's step (AWS) before it queues a RECEIVED order: the after-sales messages that waited
     for it go to the after-sales queue again, then are removed (a crash between the two leaves the
-    item, and the message, applied once). Returns how many."""
-    from shared.aftersales.messages import QUEUE_ENV
+    item, and the message, applied once). With them, `shown`: refunds the order's payload shows
+    under way (AfterSalesRequest's fields), each as one message. Returns how many were sent."""
+    from shared.aftersales.domain import AfterSalesRequest
+    from shared.aftersales.messages import QUEUE_ENV, SHOWN_ON_ORDER, RefundMessage
     from shared.aftersales.store import AfterSalesStore
     from shared.aws.clients import client, resource_name
     from shared.aws.stores import order_store
@@ -26,4 +31,7 @@ def send_again(order_id: str) -> int:
     for item in items:
         client("sqs").send_message(QueueUrl=resource_name(QUEUE_ENV), MessageBody=item["body"])
         records.remove_waiting(order_id, item["sk"])
-    return len(items)
+    for values in shown:
+        message = RefundMessage(request=AfterSalesRequest.model_validate(values), received_via={"source": SHOWN_ON_ORDER})
+        client("sqs").send_message(QueueUrl=resource_name(QUEUE_ENV), MessageBody=message.body())
+    return len(items) + len(shown)

@@ -92,6 +92,10 @@ class ChannelOrder(BaseModel, defer_build=True):
     internal_skus: bool = False
     # How the order reached oms (route, shop), recorded on its first timeline entry.
     received_via: dict[str, str] = Field(default_factory=dict)
+    # Refunds the order's own payload shows under way (a Taobao sub-order's refund_status), as
+    # after-sales requests (AfterSalesRequest's fields): intake sends them to after-sales as if
+    # their messages came (decision 266).
+    refunds_shown: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class ChannelLines:

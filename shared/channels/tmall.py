@@ -36,6 +36,11 @@ _SHIPPABLE = {"WAIT_SELLER_SEND_GOODS", "SELLER_CONSIGNED_PART"}
 # A sub-order closed on its own (refunded after payment, or closed by Taobao) is never shipped,
 # whatever the trade's status says: the platform's own rule for `orders.order[].status`.
 _CLOSED_SUB_ORDER = {"TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"}
+# A sub-order whose refund is under way or done (`orders.order[].refund_status`; NO_REFUND,
+# SELLER_REFUSE_BUYER and CLOSED leave it to ship) is left out too, and its refund goes to
+# after-sales as if its message came (decision 266): a late or lost refund message does not let
+# the line ship, and a copy of the trade re-delivered meanwhile does not bring the line back.
+_REFUND_SHOWN = {"WAIT_SELLER_AGREE", "WAIT_BUYER_RETURN_GOODS", "WAIT_SELLER_CONFIRM_GOODS", "SUCCESS"}
 _VAT_SPECIAL_INVOICE_KIND = "3"  # invoice_kind: 1 electronic, 2 paper, 3 增值税专用发票
 
 
@@ -50,10 +55,16 @@ class SubOrder(PlatformModel):
     payment: Money | None = None  # what the buyer pays for this sub-order, discounts applied
     status: Text | None = None  # the sub-order's own status: TRADE_CLOSED when refunded before shipment
     refund_id: PlatformId | None = None  # its latest refund
+    refund_status: Text | None = None  # that refund's status (NO_REFUND when there is none)
 
     @property
     def closed(self) -> bool:
         return self.status in _CLOSED_SUB_ORDER
+
+    @property
+    def refunding(self) -> bool:
+        """Open, with a refund under way (or done) that the trade shows."""
+        return not self.closed and bool(self.refund_id) and self.refund_status in _REFUND_SHOWN
 
     @property
     def discount(self) -> Decimal:
@@ -104,14 +115,20 @@ def parse(document: Any) -> ChannelOrder:
         # a trade's only sub-order's payment includes the freight (more sub-orders: it does not)
         only = trade.orders.order[0]
         trade.orders.order[0] = only.model_copy(update={"payment": max(only.payment - post_fee, Decimal("0.00"))})
-    for index, sub in enumerate(trade.orders.order):
-        if sub.closed:
-            continue  # refunded or closed before shipment: it never ships (its refund, when delivered, is recorded only)
+    subs = trade.orders.order
+    # Refunding sub-orders are left out while another ships; when every open one is refunding they
+    # stay, and their refunds (after-sales) cancel the order.
+    left_out = {i for i, sub in enumerate(subs) if sub.closed}
+    refunding = {i for i, sub in enumerate(subs) if sub.refunding}
+    left_out |= refunding if len(left_out | refunding) < len(subs) else set()
+    for index, sub in enumerate(subs):
+        if index in left_out:
+            continue  # refunded, refunding or closed before shipment: it never ships (its refund, when delivered, is recorded only)
         # The merchant's code (商家编码) is what the SKU mapping knows; without one, the platform's ids.
         platform_sku = f"{sub.num_iid}:{sub.sku_id}" if sub.sku_id else None
         codes = [("outer_sku_id", sub.outer_sku_id), ("sku_id", platform_sku), ("outer_iid", sub.outer_iid), ("num_iid", sub.num_iid)]
         lines.add(index, codes, sub.num, sub.price, sub.discount, line_id=sub.oid)
-    closed = [sub for sub in trade.orders.order if sub.closed]
+    left = [subs[i] for i in sorted(left_out)]
     if not lines.lines:
         raise refuse_status("orders.order.status", "every sub-order closed", "tmall")
     return canonical(
@@ -131,19 +148,20 @@ def parse(document: Any) -> ChannelOrder:
             "currency": "CNY",
             "lines": lines.lines,
             "payment_status": PaymentStatus.CASH_ON_DELIVERY if trade.type == "cod" else PaymentStatus.PAID,
-            "order_total": _payment_left(trade, closed, post_fee),
+            "order_total": _payment_left(trade, left, post_fee),
             "shipping_fee": post_fee,
             "invoice": _invoice(trade),
             "placed_at": trade.created,
         },
         lines.sku_fields,
-        received_via=channel_updated(trade.modified) | _closed_at_intake(closed),
+        received_via=channel_updated(trade.modified) | _closed_at_intake(left),
+        refunds_shown=_refunds_shown(trade),
     )
 
 
 def _payment_left(trade: Trade, closed: list[SubOrder], post_fee: Decimal) -> Decimal:
     """What the buyer pays for what ships. When the trade's `payment` still adds up to every
-    sub-order's payment and the freight, the closed sub-orders' payments come off it; when it does
+    sub-order's payment and the freight, the payments of those left out (closed or refunding) come off it; when it does
     not (the platform already took them off, or a sub-order's payment is missing), it is taken as
     it is and review compares it with the lines."""
     payments = [sub.payment for sub in trade.orders.order]
@@ -152,14 +170,32 @@ def _payment_left(trade: Trade, closed: list[SubOrder], post_fee: Decimal) -> De
     return max(trade.payment - sum((sub.payment for sub in closed), Decimal("0.00")), Decimal("0.00"))
 
 
-def _closed_at_intake(closed: list[SubOrder]) -> dict[str, str]:
-    """The closed sub-orders left out, and their refunds: a refund delivered later for one of them
-    is recorded, not applied to the lines that ship (shared/aftersales/decide.py, refunds_at_intake)."""
-    if not closed:
+def _closed_at_intake(left_out: list[SubOrder]) -> dict[str, str]:
+    """The sub-orders left out (closed, or refunding: decision 266), and their refunds: a refund
+    delivered later for one of them is recorded, not applied to the lines that ship
+    (shared/aftersales/decide.py, refunds_at_intake)."""
+    if not left_out:
         return {}
-    kept = {"closed_sub_orders": ",".join(sub.oid or str(sub.num_iid) for sub in closed)}
-    refunds = [sub.refund_id for sub in closed if sub.refund_id]
+    kept = {}
+    for key, subs in (("closed_sub_orders", [s for s in left_out if s.closed]), ("refunding_sub_orders", [s for s in left_out if not s.closed])):
+        if subs:
+            kept[key] = ",".join(sub.oid or str(sub.num_iid) for sub in subs)
+    refunds = [sub.refund_id for sub in left_out if sub.refund_id]
     return kept | ({"refunds_at_intake": ",".join(refunds)} if refunds else {})
+
+
+def _refunds_shown(trade: Trade) -> list[dict[str, Any]]:
+    """The refunds under way on sub-orders that ship, as after-sales requests (decision 266): each
+    as the refund's own message would say it, without its amount (the trade does not carry it). A
+    sub-order without an `oid` in a trade of several cannot be named, and is left to its message."""
+    shown = [sub for sub in trade.orders.order if sub.refunding]
+    if not shown:
+        return []
+    from shared.channels.tmall_refunds import parse_refund  # only for the few trades that show one
+
+    several = len(trade.orders.order) > 1
+    documents = [{"refund_id": sub.refund_id, "tid": trade.tid, "oid": sub.oid, "status": sub.refund_status, "outer_id": sub.outer_sku_id} for sub in shown if sub.oid or not several]
+    return [parse_refund({k: v for k, v in d.items() if v is not None}).model_dump(mode="json", exclude_none=True) for d in documents]
 
 
 def _invoice(trade: Trade) -> dict[str, Any] | None:

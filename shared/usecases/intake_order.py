@@ -1,5 +1,6 @@
 """Intake of one order from any channel: oms's SKUs for the channel's codes (a 422 naming each
-unknown one), then acceptance (stored once, amended or recorded, queued)."""
+unknown one), then acceptance (stored once, amended or recorded, queued). Refunds the order's
+payload shows under way go to after-sales with what waited for the order (decision 266)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,24 @@ def intake_order(
     *,
     cause: str | None = None,
     actor: Actor | None = None,
-    send_waiting: Callable[[str], int] | None = None,
+    send_waiting: Callable[..., int] | None = None,
 ) -> Acceptance:
+    """`send_waiting(order_id, shown=[…])` (shared/aftersales/waiting.send_again) sends what
+    waited for the order and the refunds its payload shows: while it is RECEIVED before it is
+    queued, as accept_order does, and, when the payload shows refunds, whatever its status (a trade
+    re-delivered because a refund was asked for while the order is under way or released: after-sales
+    stops, amends or intercepts it at its stage; a refund it already has is a duplicate)."""
     order = to_internal(channel_order, mapping_for(channel_order, catalog))
-    return accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor, send_waiting=send_waiting)
+    shown = channel_order.refunds_shown
+    if not shown or send_waiting is None:
+        return accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor, send_waiting=send_waiting)
+    sent: list[str] = []
+
+    def send(order_id: str) -> int:
+        sent.append(order_id)
+        return send_waiting(order_id, shown=shown)
+
+    acceptance = accept_order(order, store, enqueue, channel_order.received_via, cause=cause, actor=actor, send_waiting=send)
+    if not sent:
+        send(acceptance.order_id)
+    return acceptance

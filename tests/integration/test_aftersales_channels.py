@@ -182,6 +182,87 @@ def test_a_tmall_trade_re_delivered_with_a_closed_sub_order_is_amended_and_the_r
     assert order_store().load(answer["order_id"]).order.order_total == Decimal("302.40")
 
 
+def trade_showing_the_cups_refund(status: str = "WAIT_SELLER_AGREE") -> dict:
+    trade = copy.deepcopy(hand_built("tmall"))
+    trade["trade_fullinfo_get_response"]["trade"]["orders"]["order"][1] |= {"refund_id": 83120938472001234, "refund_status": status}  # hand-built: the buyer asked
+    return trade
+
+
+def test_a_tmall_trade_showing_a_refund_asked_for_leaves_its_line_out_though_the_refunds_message_never_comes(seeded):
+    """Decision 266: the sub-order's refund_status says the buyer asked for the cup's money back;
+    its refund message is late or lost. The cup must not ship, and a copy of the trade delivered
+    again while the refund is under way must not bring it back."""
+    status, answer = post("tmall", trade_showing_the_cups_refund())
+    assert status == 202 and lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
+    assert consume(seeded) == []
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert (record.refund_id, record.outcome, record.state, record.channel_status) == ("83120938472001234", "recorded", "requested", "WAIT_SELLER_AGREE")
+    # the refund's own message, then its success: one refund, its statuses recorded
+    refund = copy.deepcopy(load_event("channels/refunds/tmall_refund_get_response.json"))
+    post("tmall", refund, topic="refund")
+    refund["refund_get_response"]["refund"]["status"] = "SUCCESS"
+    post("tmall", refund, topic="refund")
+    assert consume(seeded) == []
+    # a copy of the trade that still shows the request comes late: it moves nothing back
+    status, again = post("tmall", trade_showing_the_cups_refund())
+    assert status == 202 and again["duplicate"] is True
+    assert consume(seeded) == []
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert (record.outcome, record.state, record.channel_status) == ("recorded", "success", "SUCCESS")
+    assert lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
+
+
+def test_a_tmall_trade_re_delivered_while_a_refund_is_asked_for_takes_the_line_out_before_routing(seeded):
+    status, answer = post("tmall", hand_built("tmall"))
+    assert len(lines_of(answer["order_id"])) == 2
+    trade = trade_showing_the_cups_refund()
+    trade["trade_fullinfo_get_response"]["trade"]["modified"] = "2026-11-11 00:05:12"  # TMC: the trade changed, because of the refund
+    status, again = post("tmall", trade)
+    assert status == 202 and again["amendment"] == "applied" and lines_of(answer["order_id"]) == [("TEA-LONGJING-250G", 2)]
+    assert consume(seeded) == []
+    [record] = AfterSalesStore().refunds(answer["order_id"])
+    assert record.outcome == "recorded"  # the amendment took the line out: nothing more to do
+
+
+def test_a_tmall_trade_whose_every_sub_order_is_refunding_is_received_and_cancelled_by_its_refunds(seeded):
+    trade = trade_showing_the_cups_refund()
+    trade["trade_fullinfo_get_response"]["trade"]["orders"]["order"][0] |= {"refund_id": 83120938472001235, "refund_status": "WAIT_SELLER_AGREE"}
+    status, answer = post("tmall", trade)  # kept whole: a refused refund would leave the order to ship
+    assert status == 202 and len(lines_of(answer["order_id"])) == 2
+    assert consume(seeded) == []
+    assert order_store().load(answer["order_id"]).status == "CANCELLED"
+    assert sorted(r.outcome for r in AfterSalesStore().refunds(answer["order_id"])) == ["amended", "cancelled"]
+
+
+@pytest.mark.parametrize("status", ["NO_REFUND", "SELLER_REFUSE_BUYER", "CLOSED"])
+def test_a_tmall_sub_order_whose_refund_is_refused_or_none_ships(seeded, status):
+    status_code, answer = post("tmall", trade_showing_the_cups_refund(status))
+    assert status_code == 202 and consume(seeded) == []
+    assert len(lines_of(answer["order_id"])) == 2 and AfterSalesStore().refunds(answer["order_id"]) == []
+
+
+def test_a_tmall_trade_re_delivered_with_a_refund_asked_for_after_release_asks_the_warehouse_to_stop_that_line(seeded):
+    from functions.inventory_lock.handler import handler as inventory_lock
+    from functions.notification.handler import handler as notification
+    from functions.review.handler import handler as review
+    from functions.routing.handler import handler as routing
+
+    status, answer = post("tmall", hand_built("tmall"))
+    order_id = answer["order_id"]
+    review({"order_id": order_id}, context())
+    plan = routing({"order_id": order_id, "route_attempt": 0}, context())["plan"]
+    inventory_lock({"order_id": order_id, "plan": plan}, context())
+    notification({"order_id": order_id}, context())
+    assert order_store().load(order_id).status == "RELEASED"
+    trade = trade_showing_the_cups_refund()
+    trade["trade_fullinfo_get_response"]["trade"]["modified"] = "2026-11-11 00:05:12"
+    status, again = post("tmall", trade)  # past routing: the amendment is only a note
+    assert status == 202 and again["amendment"] == "not_applied"
+    assert consume(seeded) == []
+    [record] = AfterSalesStore().refunds(order_id)
+    assert (record.refund_id, record.outcome) == ("83120938472001234", "intercept_requested")
+
+
 def deliver(resources, messages: list[dict], delivery: int) -> tuple[list[str], list[str]]:
     """Runs the after-sales consumer on these messages as SQS's `delivery`-th delivery of each;
     returns the ids it asked to have delivered again, and the reasons now in the DLQ."""
@@ -209,6 +290,48 @@ def test_a_cancellation_before_its_order_is_kept_and_cancels_the_order_when_it_c
     assert deliver(seeded, [message], 3) == ([], [])  # the original's next delivery: a duplicate, done
     items = order_store().db.query(TableName=order_store().table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": f"ORDER#{answer['order_id']}"}})["Items"]
     assert not [i for i in items if i["sk"]["S"].startswith("AFTERSALES_WAITING#")]
+
+
+def waiting_items(order_id: str) -> list[dict]:
+    items = order_store().db.query(TableName=order_store().table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": f"ORDER#{order_id}"}})["Items"]
+    return [i for i in items if i["sk"]["S"].startswith("AFTERSALES_WAITING#")]
+
+
+def test_a_kept_cancellation_its_own_next_delivery_applies_is_no_longer_kept(seeded, monkeypatch):
+    """Intake looked for kept requests just before the first delivery kept this one (so it sent
+    nothing): the message's next delivery cancels the order, and what was kept goes with it."""
+    order = real_sample("shopify_orders_create.json")["order"]
+    post("shopify", {**order, "cancelled_at": "2026-11-11T10:00:00-05:00", "cancel_reason": "customer"}, topic="orders/cancelled")
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["aftersales"])
+    answers, keep = [], AfterSalesStore.keep_waiting
+
+    def keep_while_the_order_comes(self, *args) -> None:
+        keep(self, *args)
+        answers.append(post("shopify", order))  # stored between the keep and the consumer's second look
+
+    monkeypatch.setattr(AfterSalesStore, "keep_waiting", keep_while_the_order_comes)
+    monkeypatch.setattr("functions.intake.handler.send_again", lambda order_id: 0)  # intake's look came just before the keep
+    assert deliver(seeded, [message], 1) == ([], [])  # kept, then found on the second look: applied
+    [(status, answer)] = answers
+    assert status == 202 and answer["duplicate"] is False
+    assert order_store().load(answer["order_id"]).status == "CANCELLED" and waiting_items(answer["order_id"]) == []
+
+
+def test_a_kept_cancellation_applied_on_a_later_delivery_is_no_longer_kept_unless_a_newer_message_was_kept_over_it(seeded, monkeypatch):
+    order = real_sample("shopify_orders_create.json")["order"]
+    post("shopify", {**order, "cancelled_at": "2026-11-11T10:00:00-05:00", "cancel_reason": "customer"}, topic="orders/cancelled")
+    [message] = drain(boto3.client("sqs"), seeded.queue_urls["aftersales"])
+    assert deliver(seeded, [message], 1) == ([message["MessageId"]], [])  # kept
+    with monkeypatch.context() as patched:
+        patched.setattr("functions.intake.handler.send_again", lambda order_id: 0)  # intake's look missed it
+        status, answer = post("shopify", order)
+    [kept] = waiting_items(answer["order_id"])
+    AfterSalesStore().keep_waiting(answer["order_id"], kept["sk"]["S"].removeprefix("AFTERSALES_WAITING#"), kept["body"]["S"] + " ", "2026-11-11T15:00:01.000Z")
+    assert deliver(seeded, [message], 2) == ([], [])  # applied; what is kept now is another message
+    assert order_store().load(answer["order_id"]).status == "CANCELLED" and len(waiting_items(answer["order_id"])) == 1
+    AfterSalesStore().keep_waiting(answer["order_id"], kept["sk"]["S"].removeprefix("AFTERSALES_WAITING#"), kept["body"]["S"], "2026-11-11T15:00:02.000Z")
+    assert deliver(seeded, [message], 3) == ([], [])  # a duplicate now, and what was kept of it goes
+    assert waiting_items(answer["order_id"]) == []
 
 
 def test_a_refund_whose_order_never_came_is_dead_lettered_at_the_last_delivery_and_still_applies_when_it_comes(ipods):

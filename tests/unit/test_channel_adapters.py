@@ -160,6 +160,27 @@ def test_tmall_trade_whose_every_sub_order_is_closed_is_refused():
     assert (refused.status, refused.problems[0].field, refused.problems[0].rule) == (422, "orders.order.status", "status_not_fulfillable")
 
 
+def test_tmall_sub_order_with_a_refund_under_way_is_left_out_and_its_refund_shown_to_after_sales():
+    """Decision 266: `refund_status` WAIT_SELLER_AGREE (the buyer asked), the sub-order still open."""
+    trade = webhook_sample("tmall")["trade_fullinfo_get_response"]["trade"]
+    refunding = closed_cup(trade, status="WAIT_SELLER_SEND_GOODS", refund_status="WAIT_SELLER_AGREE")
+    channel_order = tmall.parse(refunding)
+    assert [(l.sku, l.quantity) for l in channel_order.order.lines] == [("TM-LJ250", 2)]
+    assert channel_order.order.order_total == Decimal("382.50") - Decimal("80.10")
+    cup = str(trade["orders"]["order"][1]["oid"])
+    assert channel_order.received_via["refunding_sub_orders"] == cup and "closed_sub_orders" not in channel_order.received_via
+    assert channel_order.received_via["refunds_at_intake"] == "83120938472001234"
+    [shown] = channel_order.refunds_shown
+    assert (shown["refund_id"], shown["state"], shown["channel_status"], shown["lines"]) == ("83120938472001234", "requested", "WAIT_SELLER_AGREE", [{"line_id": cup, "sku": "TM-CUP6"}])
+    for status in ("NO_REFUND", "SELLER_REFUSE_BUYER", "CLOSED"):  # nothing under way: it ships
+        ships = tmall.parse(closed_cup(trade, status="WAIT_SELLER_SEND_GOODS", refund_status=status))
+        assert len(ships.order.lines) == 2 and ships.refunds_shown == [] and "refunds_at_intake" not in ships.received_via
+    # every open sub-order refunding: nothing is left out (after-sales cancels the order, or it ships if refused)
+    refunding["orders"]["order"][0] |= {"refund_id": 83120938472001235, "refund_status": "WAIT_SELLER_AGREE"}
+    whole = tmall.parse(refunding)
+    assert len(whole.order.lines) == 2 and len(whole.refunds_shown) == 2 and "refunds_at_intake" not in whole.received_via
+
+
 # --- JD -------------------------------------------------------------------------------------
 
 

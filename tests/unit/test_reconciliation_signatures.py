@@ -70,3 +70,20 @@ def test_douyin_reads_has_more_when_the_answer_carries_it_and_jd_asks_for_the_mo
     envelope = {"jingdong_pop_order_search_responce": {"orderInfoResult": {"orderInfoList": [], "orderTotal": 0}}}
     assert JdOrders(Answering(envelope)).page("shop", credentials, window, None).next_cursor is None
     assert json.loads(asked[-1]["form"]["360buy_param_json"])["dateType"] == "0"
+
+
+def test_taobao_pull_asks_for_every_field_the_trade_adapter_reads():
+    """TOP returns only the fields asked for: a field the adapter reads but the pull does not ask
+    for is always absent from a reconciled trade (a closed or refunding sub-order would ship)."""
+    from shared.channels.tmall import SubOrder, Trade
+    from shared.reconciliation.pull.tmall import FIELDS
+
+    read = {name for name in Trade.model_fields if name != "orders"} | {f"orders.{name}" for name in SubOrder.model_fields}
+    assert read - set(FIELDS.split(",")) == set()
+
+
+def test_jd_pull_asks_for_every_field_the_order_adapter_reads():
+    from shared.channels.jd import OrderInfo
+    from shared.reconciliation.pull.jd import OPTIONAL_FIELDS
+
+    assert set(OrderInfo.model_fields) - set(OPTIONAL_FIELDS.split(",")) == set()

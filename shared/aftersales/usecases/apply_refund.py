@@ -32,10 +32,12 @@ from shared.lifecycle import Actor, OrderStatus, note_entry
 from shared.usecases.retry import on_version_conflict
 
 
-def apply_refund(request: AfterSalesRequest, actor: Actor, deps: AfterSales) -> str:
+def apply_refund(request: AfterSalesRequest, actor: Actor, deps: AfterSales, *, news: bool = True) -> str:
     """Returns what happened: cancelled, amended, intercept_requested, return_expected,
-    recorded (nothing to do), duplicate or status_recorded. Raises Nonsense."""
-    return on_version_conflict(lambda: _apply(request, actor, deps, _details(request, deps)))
+    recorded (nothing to do), duplicate or status_recorded. Raises Nonsense. `news` False: the
+    request was read from its order's payload (decision 266), which may be older than the refund's
+    own messages: it applies a refund oms does not have yet, and is a duplicate of one it has."""
+    return on_version_conflict(lambda: _apply(request, actor, deps, _details(request, deps), news))
 
 
 def _details(request: AfterSalesRequest, deps: AfterSales) -> OrderDetails:
@@ -45,11 +47,11 @@ def _details(request: AfterSalesRequest, deps: AfterSales) -> OrderDetails:
         raise OrderNotYetReceived(f"refund {request.refund_id}: {request.channel.value} order {request.channel_order_id} is not in oms (no {request.order_id})") from None
 
 
-def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails) -> str:
+def _apply(request: AfterSalesRequest, actor: Actor, deps: AfterSales, details: OrderDetails, news: bool = True) -> str:
     current = details.order
     seen = deps.records.refund(current.order_id, request.refund_id)
     if seen is not None:
-        return _seen_again(seen, request, actor, deps, details)
+        return _seen_again(seen, request if news else request.model_copy(update={"channel_status": seen.channel_status, "state": seen.state}), actor, deps, details)
     stage = decide.stage_of(current.status)
     at_intake = request.refund_id in decide.refunds_at_intake(details.timeline)
     if request.state == RefundState.CLOSED or stage == "order_closed" or at_intake:

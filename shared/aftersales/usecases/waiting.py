@@ -31,12 +31,18 @@ def apply_or_wait(message: RefundMessage, delivery: int, actor: Actor, deps: Aft
     later) or, from the LAST_DELIVERY on, OrderNotYetReceived (the dead-letter queue)."""
     request = message.request
     try:
-        return apply_refund(request, actor, deps)
+        outcome = apply_refund(request, actor, deps, news=not message.shown_on_order)
     except OrderNotYetReceived:
         deps.records.keep_waiting(request.order_id, request.refund_id, message.body(), now_iso())
+    else:
+        if delivery > 1:  # an earlier delivery may have kept it, and intake looked before it was kept
+            deps.records.forget_waiting(request.order_id, request.refund_id, message.body())
+        return outcome
     try:  # kept first, then looked for again: intake stores the order, then looks for what waits
-        return apply_refund(request, actor, deps)
+        outcome = apply_refund(request, actor, deps, news=not message.shown_on_order)
     except OrderNotYetReceived as missing:
         if delivery >= LAST_DELIVERY:
             raise OrderNotYetReceived(f"{missing.reason} after {delivery} deliveries; kept: it applies when the order comes (reconcile the shop)") from None
         raise WaitingForOrder(f"{missing.reason}: kept, delivered again later (delivery {delivery} of {LAST_DELIVERY})") from None
+    deps.records.forget_waiting(request.order_id, request.refund_id, message.body())  # it came meanwhile
+    return outcome

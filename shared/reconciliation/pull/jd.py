@@ -33,7 +33,7 @@ GATEWAY_SETTING = "JD_API_URL"
 DEFAULT_GATEWAY = "https://api.jd.com/routerjson"
 PAGE_SIZE = 100
 ORDER_STATES = "WAIT_SELLER_STOCK_OUT,WAIT_GOODS_RECEIVE_CONFIRM,FINISHED_L,TRADE_CANCELED,LOCKED"
-OPTIONAL_FIELDS = "orderId,orderState,payType,pin,orderTotalPrice,orderPayment,orderStartTime,modified,consigneeInfo,itemInfoList,couponDetailList,invoiceEasyInfo"
+OPTIONAL_FIELDS = "orderId,orderState,payType,pin,orderTotalPrice,orderPayment,freightPrice,orderStartTime,modified,consigneeInfo,itemInfoList,couponDetailList,invoiceEasyInfo"
 MODIFIED_TIME = "0"  # dateType: 0 (or any but 1) the modified time, 1 the creation time
 _STATES = {
     "WAIT_SELLER_STOCK_OUT": ChannelState.AWAITING_SHIPMENT,

@@ -25,9 +25,11 @@ DEFAULT_GATEWAY = "https://eco.taobao.com/router/rest"
 PAGE_SIZE = 100  # TOP's maximum for this call
 FIELDS = ",".join(
     (
-        "tid,status,type,modified,created,payment,buyer_nick,buyer_open_uid,receiver_name,receiver_mobile,receiver_phone",
+        "tid,status,type,modified,created,payment,post_fee,buyer_nick,buyer_open_uid,receiver_name,receiver_mobile,receiver_phone",
         "receiver_state,receiver_city,receiver_district,receiver_town,receiver_address,receiver_zip,invoice_name,invoice_kind",
         "orders.oid,orders.num_iid,orders.sku_id,orders.outer_iid,orders.outer_sku_id,orders.num,orders.price,orders.payment",
+        # a sub-order's own status and refund: closed or refunding sub-orders never ship (decisions 263, 266)
+        "orders.status,orders.refund_id,orders.refund_status",
     )
 )
 _STATES = {
