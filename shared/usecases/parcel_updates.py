@@ -55,6 +55,13 @@ def _apply(kind: UpdateKind, update: ParcelUpdate, actor: Actor, details: OrderD
         return "applied"
 
     target = _TARGET[kind]
+    if note.state != NoteState.VOIDED and _PROGRESS[note.state] >= _PROGRESS[target] and update.tracking_number and not note.tracking_number:
+        # The warehouse's scan came without a waybill; the carrier's brings it: kept on the note,
+        # or the parcel's write-back would wait for a tracking number that never arrives.
+        moved = note.model_copy(update={"carrier": update.carrier or note.carrier, "tracking_number": update.tracking_number})
+        orders.write_conditioned(current, [orders.note_update_item(moved, note.state)])
+        orders.add_note(current, _entry(current.status, actor, f"tracking number for the parcel from {update.warehouse_id}", _facts(update)))
+        return "applied"
     if note.state == target:
         return "duplicate"
     if note.state == NoteState.VOIDED or _PROGRESS[note.state] > _PROGRESS[target]:
