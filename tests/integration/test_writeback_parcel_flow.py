@@ -50,3 +50,38 @@ def test_a_tracking_number_the_carrier_s_scan_brings_after_the_warehouse_s_shipp
     deliver_queued(aws)
     sent = fake.accepted("tmall", "taobao.logistics.offline.send")
     assert [s["params"]["out_sid"] for s in sent] == ["SF1400000001"]
+
+
+def test_a_merged_shipment_is_written_back_to_each_member_s_own_trade_with_its_own_lines(seeded, fake, shanghai_order):  # noqa: F811
+    """合单 (decision 87): the members keep their channel ids and lines, and write-back tells each
+    channel about its own order; the shipment order's joined external id is no platform's trade."""
+    from functions.inventory_lock.handler import handler as inventory_lock
+    from functions.notification.handler import handler as notification
+    from functions.routing.handler import handler as routing
+    from shared.merging.merge import merge_orders
+    from tests.integration.conftest import context
+
+    orders, actor = order_store(), Actor(kind=ActorKind.CHANNEL, name="tmall")
+    members = []
+    for tid, sku, price, minute in (("3891207745120938811", "TEA-LONGJING-250G", "168.00", 0), ("3891207745120938821", "CUP-CELADON-6PK", "89.00", 20)):
+        order = OrderIn.model_validate({**shanghai_order, "channel": "tmall", "external_id": tid, "placed_at": f"2026-11-11T00:{minute:02d}:05+08:00", "lines": [{"sku": sku, "quantity": 1, "unit_price": price}]})
+        stored, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=actor, details={"shop": "tmall-flagship"}))
+        orders.transition(stored, OrderStatus.APPROVED, transition_entry(stored.status, OrderStatus.APPROVED, actor))
+        fake.add_order("tmall", tid, {"tid": int(tid), "orders": {"order": [{"oid": int(tid) + 1, "outer_sku_id": sku}]}})
+        members.append(stored.order_id)
+    record = merge_orders(members, Actor.system("test"), "same parcel", orders, inventory_store(), lambda *args: None, lambda events: None, require_rule_saving=False)
+    shipment_id = record.shipment_order_id
+    routing({"order_id": shipment_id, "route_attempt": 0}, context())
+    inventory_lock({"order_id": shipment_id}, context())
+    notification({"order_id": shipment_id}, context())
+    [note] = orders.details(shipment_id).outbound_notes
+    apply_parcel_update("ParcelShipped", ParcelUpdate(order_id=shipment_id, warehouse_id=note.warehouse_id, occurred_at="2026-11-11T09:00:00Z", carrier="SF", tracking_number="SF99"), "wms.test", orders, inventory_store())
+    assert request_writeback(shipment_id, note.warehouse_id, orders, channel_sync_store(), queues.send) == "queued"
+    deliver_queued(seeded)
+    sent = fake.accepted("tmall", "taobao.logistics.offline.send")
+    assert sorted((s["params"]["tid"], s["params"]["out_sid"]) for s in sent) == [("3891207745120938811", "SF99"), ("3891207745120938821", "SF99")]
+    assert channel_sync_store().failed() == [] and not any("is_split" in s["params"] for s in sent)  # each trade ships whole in this one parcel
+    records = channel_sync_store().records([f"WB-{note.note_id.removeprefix('ON-')}-{m}" for m in members])
+    assert sorted((r.order_id, r.external_id, [(l.sku, l.quantity) for l in r.lines]) for r in records) == sorted(
+        [(members[0], "3891207745120938811", [("TEA-LONGJING-250G", 1)]), (members[1], "3891207745120938821", [("CUP-CELADON-6PK", 1)])]
+    )

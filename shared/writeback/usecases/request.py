@@ -3,18 +3,21 @@
 The record's id comes from the note, so a repeated ParcelShipped finds it and queues nothing (the
 first message is on its way, done, or failed and listed for a redrive). A record still PENDING
 long after it was made lost its message (a crash between the record and the send): a repeat
-queues it again, and the consumer's claim keeps it to one platform call."""
+queues it again, and the consumer's claim keeps it to one platform call. A merged shipment's
+(合单) parcel is written back to each member's own order, with the member's lines in it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.aftersales.domain import REPLACEMENT_MARK
-from shared.aws.order_store import NoteState, OrderDetails, OrderStore
+from shared.aws.order_store import NoteState, OrderDetails, OrderStore, OutboundNote
 from shared.clock import now_iso
 from shared.lifecycle import Actor, OrderStatus, note_entry
+from shared.merging.membership import membership
 from shared.writeback.aws.store import ChannelSyncStore
 from shared.writeback.channels import NO_WRITEBACK
 from shared.writeback.domain import PackageLine, WriteBackRecord, WriteBackState, writeback_id
@@ -30,6 +33,10 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
         return "not shipped"
     if not note.tracking_number:  # nothing a platform would take; the carrier's scan brings it later
         return "no tracking number yet"
+    if details.order.merge_id:
+        merge = membership(orders, details.order.merge_id)
+        if merge is not None and merge.shipment_order_id == order_id:  # 合单: each member's own trade (decision 87)
+            return _request_merged(details, note, merge.members, orders, store, send)
     order = details.order.order
     channel = order.channel.value
     if channel in NO_WRITEBACK:
@@ -39,32 +46,80 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
             cause = f"no write-back: the replacement of an exchange; its tracking number {note.tracking_number} is given to {channel} on the exchange by an operator"
             orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), cause, writeback="exchange_replacement", tracking_number=note.tracking_number, carrier=note.carrier))
         return "not needed (exchange replacement)"
+    package = [(line.sku, line.quantity) for line in note.lines]
+    split = len([n for n in details.outbound_notes if n.state != NoteState.VOIDED]) > 1
+    return _record_and_queue(details, note, writeback_id(note.note_id), package, split, orders, store, send)
+
+
+def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, package: list[tuple[str, int]], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
+    """`details`: the channel order told (a merged member, or the order that shipped itself)."""
+    order = details.order.order
+    channel = order.channel.value
     channel_skus = {line.sku: line.channel_sku for line in order.lines}
     now = now_iso()
     record = WriteBackRecord(
-        writeback_id=writeback_id(note.note_id),
-        order_id=order_id,
+        writeback_id=record_id,
+        order_id=details.order.order_id,
         channel=channel,
         shop=shop_of(details),
         external_id=order.external_id,
         note_id=note.note_id,
-        warehouse_id=warehouse_id,
+        warehouse_id=note.warehouse_id,
         carrier=note.carrier,
         service=note.service,
         tracking_number=note.tracking_number or "",
         shipped_at=note.shipped_at or now,
-        lines=[PackageLine(sku=line.sku, channel_sku=channel_skus.get(line.sku), quantity=line.quantity) for line in note.lines],
-        split=len([n for n in details.outbound_notes if n.state != NoteState.VOIDED]) > 1,
+        lines=[PackageLine(sku=sku, channel_sku=channel_skus.get(sku), quantity=quantity) for sku, quantity in package],
+        split=split,
         created_at=now,
         updated_at=now,
     )
     stored, created = store.create(record)
     if created:
-        orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), f"write-back to {channel} queued for the parcel from {warehouse_id}", writeback_id=record.writeback_id, tracking_number=record.tracking_number, carrier=record.carrier))
+        orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), f"write-back to {channel} queued for the parcel from {note.warehouse_id}", writeback_id=record.writeback_id, tracking_number=record.tracking_number, carrier=record.carrier))
     elif not (stored.state == WriteBackState.PENDING and _older_than(stored.updated_at, RESEND_AFTER)):
         return f"already {stored.state.value.lower()}"
     send(channel, {"kind": "writeback", "writeback_id": stored.writeback_id})
     return "queued"
+
+
+def _request_merged(shipment: OrderDetails, note: OutboundNote, members: tuple[str, ...], orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
+    """A merged shipment's parcel: one write-back per member with lines in it, under the member's
+    own channel, shop and external id (the shipment's joined id is no platform's order). Each
+    shipment note's units go to the members in the record's order, notes by warehouse, so a
+    repeat (or another note's request) splits them the same way."""
+    notes = sorted((n for n in shipment.outbound_notes if n.state != NoteState.VOIDED), key=lambda n: n.warehouse_id)
+    member_details = [orders.details(member_id) for member_id in members]
+    need = [Counter() for _ in members]
+    for i, member in enumerate(member_details):
+        for line in member.order.order.lines:
+            need[i][line.sku] += line.quantity
+    shares: dict[str, list[Counter]] = {}
+    for shipped in notes:
+        shares[shipped.warehouse_id] = [Counter() for _ in members]
+        for line in shipped.lines:
+            left = line.quantity
+            for i in range(len(members)):
+                take = min(left, need[i][line.sku])
+                if take > 0:
+                    shares[shipped.warehouse_id][i][line.sku] += take
+                    need[i][line.sku] -= take
+                    left -= take
+    outcomes = []
+    for i, member in enumerate(member_details):
+        package = [(sku, quantity) for sku, quantity in shares.get(note.warehouse_id, [Counter()] * len(members))[i].items() if quantity > 0]
+        if not package:
+            continue
+        if member.order.order.channel.value in NO_WRITEBACK:
+            outcomes.append(f"{member.order.order_id}: not needed")
+            continue
+        split = sum(1 for share in shares.values() if +share[i]) > 1
+        record_id = f"{writeback_id(note.note_id)}-{member.order.order_id}"
+        outcomes.append(f"{member.order.order_id}: " + _record_and_queue(member, note, record_id, package, split, orders, store, send))
+    if not outcomes:
+        return "not needed (no member's lines in the parcel)"
+    results = {o.split(": ", 1)[1] for o in outcomes}
+    return results.pop() if len(results) == 1 else "; ".join(outcomes)
 
 
 def shop_of(details: OrderDetails) -> str | None:
