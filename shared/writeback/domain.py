@@ -26,6 +26,7 @@ class WriteBackState(StrEnum):
 class PackageLine(BaseModel):
     sku: str
     channel_sku: str | None = None
+    channel_line_id: str | None = None  # the platform's id of the order line (Tmall oid, Shopify line item id)
     quantity: int = Field(ge=1)
 
 

@@ -85,3 +85,31 @@ def test_a_merged_shipment_is_written_back_to_each_member_s_own_trade_with_its_o
     assert sorted((r.order_id, r.external_id, [(l.sku, l.quantity) for l in r.lines]) for r in records) == sorted(
         [(members[0], "3891207745120938811", [("TEA-LONGJING-250G", 1)]), (members[1], "3891207745120938821", [("CUP-CELADON-6PK", 1)])]
     )
+
+
+def test_two_sub_orders_of_one_sku_shipped_in_two_parcels_are_each_written_back_by_their_own_oid(aws, fake):  # noqa: F811
+    """A Tmall trade with the same SKU in two sub-orders (a paid one and a gift), split over two
+    warehouses: each parcel's is_split send names a different sub-order, so that both are shipped."""
+    order = OrderIn.model_validate(
+        {
+            "channel": "tmall", "external_id": TID, "buyer": {"buyer_id": "tb_lin**"}, "placed_at": "2026-11-11T00:00:41+08:00",
+            "lines": [
+                {"sku": "CUP-CELADON-6PK", "channel_sku": "CUP-CELADON-6PK", "channel_line_id": "3891207745120938812", "quantity": 1, "unit_price": "89.00"},
+                {"sku": "CUP-CELADON-6PK", "channel_sku": "CUP-CELADON-6PK", "channel_line_id": "3891207745120938813", "quantity": 1, "unit_price": "0.00", "gift": True},
+            ],
+        }
+    )
+    orders = order_store()
+    stored, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=Actor(kind=ActorKind.CHANNEL, name="tmall"), details={"shop": "tmall-flagship"}))
+    fake.add_order("tmall", TID, {"tid": int(TID), "orders": {"order": [{"oid": 3891207745120938812, "outer_sku_id": "CUP-CELADON-6PK"}, {"oid": 3891207745120938813, "outer_sku_id": "CUP-CELADON-6PK"}]}})
+    for warehouse in ("WH-GZ", "WH-SH"):
+        note = OutboundNote(
+            note_id=outbound_note_id(stored.order_id, warehouse), order_id=stored.order_id, warehouse_id=warehouse, lines=[PlannedLine(sku="CUP-CELADON-6PK", quantity=1)],
+            created_at="2026-11-11T01:00:00Z", state=NoteState.SHIPPED, carrier="SF", tracking_number=f"SF-{warehouse}", shipped_at="2026-11-11T08:00:00Z",
+        )
+        orders.db.put_item(**orders.outbound_note_put(note)["Put"])
+    for warehouse in ("WH-GZ", "WH-SH"):
+        assert request_writeback(stored.order_id, warehouse, orders, channel_sync_store(), queues.send) == "queued"
+    deliver_queued(aws)
+    sent = fake.accepted("tmall", "taobao.logistics.offline.send")
+    assert sorted(s["params"]["sub_tid"] for s in sent) == ["3891207745120938812", "3891207745120938813"]

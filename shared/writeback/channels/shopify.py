@@ -73,7 +73,8 @@ def _package_items(writeback: WriteBack, items: list[dict[str, Any]], fulfillmen
     line item; the open fulfillment orders hold that line item with a fulfillable quantity."""
     wanted: dict[int, int] = {}
     for line in writeback.lines:
-        item = next((i for i in items if _is(i, line.sku, line.channel_sku)), None)
+        item = next((i for i in items if line.channel_line_id and str(i.get("id")) == line.channel_line_id), None)
+        item = item or next((i for i in items if _is(i, line.sku, line.channel_sku)), None)
         if item is None:
             raise CallFailed(f"shopify order {writeback.external_id} has no line item for SKU {line.sku}", retryable=False)
         wanted[int(item["id"])] = wanted.get(int(item["id"]), 0) + line.quantity
@@ -96,4 +97,4 @@ def _package_items(writeback: WriteBack, items: list[dict[str, Any]], fulfillmen
 def _is(item: dict[str, Any], sku: str, channel_sku: str | None) -> bool:
     if channel_sku and channel_sku.startswith("variant:"):
         return str(item.get("variant_id")) == channel_sku.removeprefix("variant:")
-    return item.get("sku") in {sku, channel_sku}
+    return item.get("sku") is not None and item.get("sku") in {sku, channel_sku}

@@ -1,8 +1,8 @@
 """Tmall / Taobao on the TOP gateway. A package ships with taobao.logistics.offline.send (自己联系
 物流): tid, out_sid (the waybill), company_code (taobao.logistics.companies.get's code). A split
 shipment (拆单) sends each package alone with is_split=1 and sub_tid, the oids of the package's
-sub-orders, read first from taobao.trade.fullinfo.get (orders.oid, orders.outer_sku_id,
-orders.sku_id). Stock: taobao.item.quantity.update (num_iid, sku_id, quantity, type=1: the full
+sub-orders: the lines' own (kept at intake), else read first from taobao.trade.fullinfo.get
+(orders.oid, orders.outer_sku_id, orders.sku_id). Stock: taobao.item.quantity.update (num_iid, sku_id, quantity, type=1: the full
 quantity). Field names from the TOP SDK models (bububa/opentaobao TaobaoLogisticsOfflineSend,
 TaobaoTradeFullinfoGet, TaobaoItemQuantityUpdate); the answers' envelopes are hand-built from
 TOP's naming rule (<api without taobao., dots as _>_response)."""
@@ -36,6 +36,8 @@ class TmallChannel:
         return f"tid {writeback.external_id} out_sid {writeback.tracking_number}"
 
     def _oids(self, writeback: WriteBack, credentials: ShopCredentials) -> list[str]:
+        if all(line.channel_line_id for line in writeback.lines):  # the sub-orders' oids, kept at intake
+            return sorted({str(line.channel_line_id) for line in writeback.lines})
         fields = "tid,orders.oid,orders.outer_sku_id,orders.sku_id,orders.outer_iid"
         body = top_call(GATEWAY_SETTING, DEFAULT_GATEWAY, FULLINFO, credentials, {"tid": writeback.external_id, "fields": fields})
         trade = (body.get("trade_fullinfo_get_response") or {}).get("trade") or {}

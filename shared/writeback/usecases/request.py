@@ -18,6 +18,7 @@ from shared.aws.order_store import NoteState, OrderDetails, OrderStore, Outbound
 from shared.clock import now_iso
 from shared.lifecycle import Actor, OrderStatus, note_entry
 from shared.merging.membership import membership
+from shared.orders import OrderLine
 from shared.writeback.aws.store import ChannelSyncStore
 from shared.writeback.channels import NO_WRITEBACK
 from shared.writeback.domain import PackageLine, WriteBackRecord, WriteBackState, writeback_id
@@ -46,16 +47,44 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
             cause = f"no write-back: the replacement of an exchange; its tracking number {note.tracking_number} is given to {channel} on the exchange by an operator"
             orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), cause, writeback="exchange_replacement", tracking_number=note.tracking_number, carrier=note.carrier))
         return "not needed (exchange replacement)"
-    package = [(line.sku, line.quantity) for line in note.lines]
-    split = len([n for n in details.outbound_notes if n.state != NoteState.VOIDED]) > 1
-    return _record_and_queue(details, note, writeback_id(note.note_id), package, split, orders, store, send)
+    notes = [n for n in details.outbound_notes if n.state != NoteState.VOIDED]
+    share = _shares(notes, order.lines).get(note.warehouse_id, [])
+    lines = [_package_line(line, quantity) for line, quantity in zip(order.lines, share, strict=False) if quantity > 0]
+    left = Counter()
+    for shipped in note.lines:
+        left[shipped.sku] += shipped.quantity
+    for line in lines:
+        left[line.sku] -= line.quantity
+    # Units no order line accounts for (an order amended after its notes): by SKU, as shipped.
+    lines += [PackageLine(sku=sku, channel_sku=next((o.channel_sku for o in order.lines if o.sku == sku), None), quantity=units) for sku, units in left.items() if units > 0]
+    return _record_and_queue(details, note, writeback_id(note.note_id), lines, len(notes) > 1, orders, store, send)
 
 
-def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, package: list[tuple[str, int]], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
+def _shares(notes: list[OutboundNote], order_lines: list[OrderLine]) -> dict[str, list[int]]:
+    """Each note's units per order line: notes by warehouse, each note's units of a SKU to the
+    order's lines of that SKU in order. Deterministic, so each parcel (and a repeat) gets the same
+    lines, and two lines of one SKU (a paid sub-order and a gift) go out under their own ids."""
+    left = [line.quantity for line in order_lines]
+    shares: dict[str, list[int]] = {}
+    for shipped in sorted(notes, key=lambda n: n.warehouse_id):
+        share = [0] * len(order_lines)
+        for line in shipped.lines:
+            units = line.quantity
+            for i, order_line in enumerate(order_lines):
+                take = min(units, left[i]) if order_line.sku == line.sku else 0
+                share[i], left[i], units = share[i] + take, left[i] - take, units - take
+        shares[shipped.warehouse_id] = share
+    return shares
+
+
+def _package_line(line: OrderLine, quantity: int) -> PackageLine:
+    return PackageLine(sku=line.sku, channel_sku=line.channel_sku, channel_line_id=line.channel_line_id, quantity=quantity)
+
+
+def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, lines: list[PackageLine], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
     """`details`: the channel order told (a merged member, or the order that shipped itself)."""
     order = details.order.order
     channel = order.channel.value
-    channel_skus = {line.sku: line.channel_sku for line in order.lines}
     now = now_iso()
     record = WriteBackRecord(
         writeback_id=record_id,
@@ -69,7 +98,7 @@ def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str,
         service=note.service,
         tracking_number=note.tracking_number or "",
         shipped_at=note.shipped_at or now,
-        lines=[PackageLine(sku=sku, channel_sku=channel_skus.get(sku), quantity=quantity) for sku, quantity in package],
+        lines=lines,
         split=split,
         created_at=now,
         updated_at=now,
@@ -85,37 +114,24 @@ def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str,
 
 def _request_merged(shipment: OrderDetails, note: OutboundNote, members: tuple[str, ...], orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
     """A merged shipment's parcel: one write-back per member with lines in it, under the member's
-    own channel, shop and external id (the shipment's joined id is no platform's order). Each
-    shipment note's units go to the members in the record's order, notes by warehouse, so a
-    repeat (or another note's request) splits them the same way."""
-    notes = sorted((n for n in shipment.outbound_notes if n.state != NoteState.VOIDED), key=lambda n: n.warehouse_id)
+    own channel, shop, external id and line ids (the shipment's joined id is no platform's order).
+    The shipment's units go to the members' lines in the record's order (_shares), so a repeat
+    (or another note's request) splits them the same way."""
+    notes = [n for n in shipment.outbound_notes if n.state != NoteState.VOIDED]
     member_details = [orders.details(member_id) for member_id in members]
-    need = [Counter() for _ in members]
-    for i, member in enumerate(member_details):
-        for line in member.order.order.lines:
-            need[i][line.sku] += line.quantity
-    shares: dict[str, list[Counter]] = {}
-    for shipped in notes:
-        shares[shipped.warehouse_id] = [Counter() for _ in members]
-        for line in shipped.lines:
-            left = line.quantity
-            for i in range(len(members)):
-                take = min(left, need[i][line.sku])
-                if take > 0:
-                    shares[shipped.warehouse_id][i][line.sku] += take
-                    need[i][line.sku] -= take
-                    left -= take
+    owned = [(i, line) for i, member in enumerate(member_details) for line in member.order.order.lines]
+    shares = _shares(notes, [line for _, line in owned])
     outcomes = []
     for i, member in enumerate(member_details):
-        package = [(sku, quantity) for sku, quantity in shares.get(note.warehouse_id, [Counter()] * len(members))[i].items() if quantity > 0]
-        if not package:
+        lines = [_package_line(line, quantity) for (owner, line), quantity in zip(owned, shares.get(note.warehouse_id, []), strict=False) if owner == i and quantity > 0]
+        if not lines:
             continue
         if member.order.order.channel.value in NO_WRITEBACK:
             outcomes.append(f"{member.order.order_id}: not needed")
             continue
-        split = sum(1 for share in shares.values() if +share[i]) > 1
+        split = sum(1 for share in shares.values() if any(q for (owner, _), q in zip(owned, share, strict=False) if owner == i)) > 1
         record_id = f"{writeback_id(note.note_id)}-{member.order.order_id}"
-        outcomes.append(f"{member.order.order_id}: " + _record_and_queue(member, note, record_id, package, split, orders, store, send))
+        outcomes.append(f"{member.order.order_id}: " + _record_and_queue(member, note, record_id, lines, split, orders, store, send))
     if not outcomes:
         return "not needed (no member's lines in the parcel)"
     results = {o.split(": ", 1)[1] for o in outcomes}

@@ -1,0 +1,16 @@
+"""Which Shopify line item a package's line is: a line item without a SKU (a custom item, a tip)
+is no line's line item."""
+
+from shared.writeback.channels.shopify import _package_items
+from shared.writeback.domain import PackageLine, WriteBack
+
+
+def test_a_line_item_without_a_sku_is_not_taken_for_a_line_that_names_no_channel_sku():
+    package = WriteBack(
+        writeback_id="WB-1", order_id="OMS-1", channel="shopify", shop="shop-1", external_id="450789469", note_id="ON-1-WH-SH",
+        warehouse_id="WH-SH", carrier="sf", tracking_number="SF1", shipped_at="2026-11-25T10:00:00Z", split=False,
+        lines=[PackageLine(sku="TEA-LONGJING-250G", quantity=1)],  # an order through oms's own API: no channel_sku
+    )
+    items = [{"id": 11, "sku": None, "variant_id": None}, {"id": 12, "sku": "TEA-LONGJING-250G", "variant_id": 7}]
+    fulfillment_orders = [{"id": 21, "status": "open", "line_items": [{"id": 31, "line_item_id": 11, "fulfillable_quantity": 1}, {"id": 32, "line_item_id": 12, "fulfillable_quantity": 1}]}]
+    assert _package_items(package, items, fulfillment_orders) == [{"fulfillment_order_id": 21, "fulfillment_order_line_items": [{"id": 32, "quantity": 1}]}]
