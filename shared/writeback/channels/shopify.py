@@ -79,6 +79,11 @@ def _package_items(writeback: WriteBack, items: list[dict[str, Any]], fulfillmen
             raise CallFailed(f"shopify order {writeback.external_id} has no line item for SKU {line.sku}", retryable=False)
         wanted[int(item["id"])] = wanted.get(int(item["id"]), 0) + line.quantity
     grouped: list[dict[str, Any]] = []
+    held = [fo for fo in fulfillment_orders if fo.get("status") == "on_hold"]
+    if any(int(i.get("line_item_id", 0)) in wanted and int(i.get("fulfillable_quantity", 0)) > 0 for fo in held for i in fo.get("line_items") or []):
+        # Not "already fulfilled": the units wait behind a hold a person must release (then redrive).
+        names = ", ".join(f"{fo.get('id')} is {fo.get('status')}" for fo in held)
+        raise CallFailed(f"shopify order {writeback.external_id}: fulfillment order {names}; release it on Shopify, then redrive", retryable=False)
     for fo in fulfillment_orders:
         if fo.get("status") not in (None, "open", "in_progress", "scheduled"):
             continue
