@@ -32,7 +32,7 @@ class _Faulted(Exception):
 
 _WRITEBACK_METHODS = {
     "taobao.logistics.offline.send", "taobao.trade.fullinfo.get", "taobao.item.quantity.update",
-    "jingdong.pop.order.shipment", "jingdong.stock.write.updateSkuStock", "order.logisticsAdd", "sku.syncStock",
+    "jingdong.pop.order.shipment", "jingdong.stock.write.updateSkuStock", "order.logisticsAdd", "order.logisticsAddMultiPack", "sku.syncStock",
 }
 
 
@@ -145,7 +145,7 @@ class FakeChannelApis(LocalHttpFake):
             groups = (params.get("fulfillment") or {}).get("line_items_by_fulfillment_order") or []
             order_ids = {str(int(g["fulfillment_order_id"]) - 1) for g in groups if isinstance(g, dict)}
         else:
-            key = {"taobao.logistics.offline.send": "tid", "jingdong.pop.order.shipment": "orderId", "order.logisticsAdd": "order_id"}.get(api)
+            key = {"taobao.logistics.offline.send": "tid", "jingdong.pop.order.shipment": "orderId", "order.logisticsAdd": "order_id", "order.logisticsAddMultiPack": "order_id"}.get(api)
             order_ids = {str(params[key])} if key and params.get(key) else set()
         for order_id in order_ids:
             order = self.orders.get((channel, order_id))

@@ -199,6 +199,7 @@ def check_douyin(fake: Any, path: str, query: dict[str, str], raw: str) -> tuple
     _signed(query, fake.secret("douyin"), {"code": 30003, "msg": "签名校验失败"}, lambda params, secret: douyin_signature(params, param_json, secret))
     shapes = {
         ("/douyin/order/logisticsAdd", "order.logisticsAdd"): {"order_id": str, "company_code": str, "logistics_code": str},
+        ("/douyin/order/logisticsAddMultiPack", "order.logisticsAddMultiPack"): {"order_id": str, "pack_list": list, "request_id": str},
         ("/douyin/sku/syncStock", "sku.syncStock"): {"product_id": int, "sku_id": int, "stock_num": int, "incremental": bool},
     }
     shape = shapes.get((path, api))
@@ -207,6 +208,12 @@ def check_douyin(fake: Any, path: str, query: dict[str, str], raw: str) -> tuple
     problems = [f"{name} must be a {kind.__name__}" for name, kind in shape.items() if not isinstance(body.get(name), kind) or (kind is int and isinstance(body.get(name), bool)) or body.get(name) == ""]
     if api == "order.logisticsAdd" and body.get("company_code") and body["company_code"] not in _codes("douyin"):
         problems.append(f"company_code {body['company_code']} is not a Douyin logistics company")
+    for pack in body.get("pack_list") or [] if api == "order.logisticsAddMultiPack" else []:
+        shipped = pack.get("shipped_order_info") if isinstance(pack, dict) else None
+        if not shipped or not all(isinstance(i, dict) and isinstance(i.get("shipped_order_id"), str) and i["shipped_order_id"] and isinstance(i.get("shipped_num"), int) and i["shipped_num"] > 0 for i in shipped):
+            problems.append("each pack needs shipped_order_info with shipped_order_id (str) and shipped_num (int > 0)")
+        if not isinstance(pack, dict) or not isinstance(pack.get("logistics_code"), str) or pack.get("company_code") not in _codes("douyin"):
+            problems.append("each pack needs logistics_code and a Douyin company_code")
     if problems:
         raise Refused(200, {"code": 40004, "msg": "参数错误", "sub_msg": "; ".join(problems)}, problems)
     return api, body, 200, {"code": 10000, "msg": "success", "data": {}}

@@ -130,3 +130,17 @@ def test_the_reconciler_s_list_call_gets_an_empty_page_not_a_refusal(fake, chann
     page = lister.page("shop-1", creds(fake, channel), Window(since=since, until=since + timedelta(hours=12)), None)
     assert page.orders == [] and page.next_cursor is None
     assert [c["status"] for c in fake.listed] == [200] and not fake.calls  # apart from the write-back calls
+
+
+def test_a_douyin_package_of_a_split_order_names_its_sub_orders_instead_of_shipping_the_whole_order(fake):
+    # order.logisticsAdd ships the whole parent order ("暂时只支持整单出库"): the first package would
+    # claim every line with its waybill and the second would be refused as already shipped.
+    lines = [PackageLine(sku="TEA-LONGJING-250G", channel_line_id="6920000000000000101", quantity=2)]
+    platform("douyin").ship(package("douyin", "6920000000000000001", lines, carrier="zto", split=True), creds(fake, "douyin"))
+    assert [c["api"] for c in fake.accepted("douyin")] == ["order.logisticsAddMultiPack"]
+    assert fake.accepted("douyin")[0]["params"] == {
+        "order_id": "6920000000000000001", "request_id": "WB-1",
+        "pack_list": [{"shipped_order_info": [{"shipped_order_id": "6920000000000000101", "shipped_num": 2}], "logistics_code": "SF1234567890", "company_code": "zhongtong"}],
+    }
+    with pytest.raises(CallFailed, match="no sku order id"):  # never the whole order with this package's waybill
+        platform("douyin").ship(package("douyin", "6920000000000000001", [PackageLine(sku="TEA-LONGJING-250G", quantity=1)], split=True), creds(fake, "douyin"))

@@ -1,7 +1,9 @@
 """Douyin 抖店 open platform: POST {api}/<path> with the system parameters (method, app_key,
 access_token, timestamp, v=2, sign_method, sign over them and the JSON body) in the query and the
 business parameters as the JSON body. A package ships with order.logisticsAdd (order_id,
-company_code, logistics_code = the waybill); stock: sku.syncStock (product_id, sku_id, stock_num,
+company_code, logistics_code = the waybill), which ships the whole order; a package of a split
+order with order.logisticsAddMultiPack (order_id, request_id, pack_list: shipped_order_info of
+shipped_order_id = the sku order id and shipped_num, logistics_code, company_code); stock: sku.syncStock (product_id, sku_id, stock_num,
 incremental=false). Parameter names from the doudian SDK (OrderLogisticsAddParam,
 SkuSyncStockParam); the answer {code: 10000, msg, data} as the order list's."""
 
@@ -25,7 +27,19 @@ class DouyinChannel:
     channel = CHANNEL
 
     def ship(self, writeback: WriteBack, credentials: ShopCredentials) -> str:
-        business = {"order_id": writeback.external_id, "company_code": codes_of(writeback.carrier, CHANNEL).douyin, "logistics_code": writeback.tracking_number}
+        company_code = codes_of(writeback.carrier, CHANNEL).douyin
+        if writeback.split:
+            # order.logisticsAdd ships the whole order only ("暂时只支持整单出库"): a package of a split
+            # order names its sub-orders (sku order ids) and quantities in one pack; request_id makes
+            # a repeat return the first answer instead of shipping again.
+            missing = [line.sku for line in writeback.lines if not line.channel_line_id]
+            if missing:
+                raise CallFailed(f"douyin order {writeback.external_id} ships in several packages but the lines {', '.join(missing)} carry no sku order id", retryable=False)
+            shipped = [{"shipped_order_id": line.channel_line_id, "shipped_num": line.quantity} for line in writeback.lines]
+            business = {"order_id": writeback.external_id, "pack_list": [{"shipped_order_info": shipped, "logistics_code": writeback.tracking_number, "company_code": company_code}], "request_id": writeback.writeback_id}
+            _call("order.logisticsAddMultiPack", "/order/logisticsAddMultiPack", business, credentials)
+            return f"order_id {writeback.external_id} pack logistics_code {writeback.tracking_number}"
+        business = {"order_id": writeback.external_id, "company_code": company_code, "logistics_code": writeback.tracking_number}
         _call("order.logisticsAdd", "/order/logisticsAdd", business, credentials)
         return f"order_id {writeback.external_id} logistics_code {writeback.tracking_number}"
 
