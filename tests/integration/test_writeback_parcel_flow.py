@@ -113,3 +113,40 @@ def test_two_sub_orders_of_one_sku_shipped_in_two_parcels_are_each_written_back_
     deliver_queued(aws)
     sent = fake.accepted("tmall", "taobao.logistics.offline.send")
     assert sorted(s["params"]["sub_tid"] for s in sent) == ["3891207745120938812", "3891207745120938813"]
+
+
+def test_a_backordered_line_split_off_into_a_child_order_is_written_back_as_a_package_of_the_same_trade(aws, fake):  # noqa: F811
+    """BACKORDER_MODE=lines (decision 23): the parent ships what exists, the child `<tid>#backorder`
+    later. Both are packages of the one Tmall trade: each an is_split send of its own sub-orders,
+    never a whole-trade send of the parent that claims the waiting lines shipped, and never the
+    child's internal external id, which no platform knows."""
+    from shared.usecases.split_backorder import split_off_backorder
+
+    order = OrderIn.model_validate(
+        {
+            "channel": "tmall", "external_id": TID, "buyer": {"buyer_id": "tb_lin**"}, "placed_at": "2026-11-11T00:00:41+08:00",
+            "lines": [
+                {"sku": "CUP-CELADON-6PK", "channel_sku": "CUP-CELADON-6PK", "channel_line_id": "3891207745120938812", "quantity": 1, "unit_price": "89.00"},
+                {"sku": "GIFTBOX-MOONCAKE", "channel_sku": "GIFTBOX-MOONCAKE", "channel_line_id": "3891207745120938813", "quantity": 1, "unit_price": "258.00"},
+            ],
+        }
+    )
+    orders, actor = order_store(), Actor(kind=ActorKind.CHANNEL, name="tmall")
+    parent, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=actor, details={"shop": "tmall-flagship"}))
+    parent = orders.transition(parent, OrderStatus.APPROVED, transition_entry(parent.status, OrderStatus.APPROVED, actor))
+    child_id = split_off_backorder(parent, {"GIFTBOX-MOONCAKE": 1}, orders)
+    orders.transition(parent, OrderStatus.ROUTED, transition_entry(parent.status, OrderStatus.ROUTED, actor, backordered_lines={"GIFTBOX-MOONCAKE": 1}, backorder_order_id=child_id))
+    fake.add_order("tmall", TID, {"tid": int(TID), "orders": {"order": [{"oid": 3891207745120938812, "outer_sku_id": "CUP-CELADON-6PK"}, {"oid": 3891207745120938813, "outer_sku_id": "GIFTBOX-MOONCAKE"}]}})
+    for order_id, warehouse, sku in ((parent.order_id, "WH-GZ", "CUP-CELADON-6PK"), (child_id, "WH-SH", "GIFTBOX-MOONCAKE")):
+        note = OutboundNote(
+            note_id=outbound_note_id(order_id, warehouse), order_id=order_id, warehouse_id=warehouse, lines=[PlannedLine(sku=sku, quantity=1)],
+            created_at="2026-11-11T01:00:00Z", state=NoteState.SHIPPED, carrier="SF", tracking_number=f"SF-{warehouse}", shipped_at="2026-11-11T08:00:00Z",
+        )
+        orders.db.put_item(**orders.outbound_note_put(note)["Put"])
+        assert request_writeback(order_id, warehouse, orders, channel_sync_store(), queues.send) == "queued"
+        deliver_queued(aws)
+    sent = [s["params"] for s in fake.accepted("tmall", "taobao.logistics.offline.send")]
+    assert [(s["tid"], s["out_sid"], s.get("is_split"), s.get("sub_tid")) for s in sent] == [
+        (TID, "SF-WH-GZ", "1", "3891207745120938812"), (TID, "SF-WH-SH", "1", "3891207745120938813")
+    ]
+    assert channel_sync_store().failed() == []

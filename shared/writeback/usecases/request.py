@@ -24,6 +24,7 @@ from shared.writeback.channels import NO_WRITEBACK
 from shared.writeback.domain import PackageLine, WriteBackRecord, WriteBackState, writeback_id
 
 RESEND_AFTER = timedelta(minutes=5)
+BACKORDER_MARK = "#backorder"  # a backorder child's external id ends so (shared/usecases/split_backorder.py; not imported: it loads the router)
 Send = Callable[[str, dict[str, Any]], None]
 
 
@@ -48,6 +49,11 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
             orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), cause, writeback="exchange_replacement", tracking_number=note.tracking_number, carrier=note.carrier))
         return "not needed (exchange replacement)"
     notes = [n for n in details.outbound_notes if n.state != NoteState.VOIDED]
+    told = details  # whose external id and shop the platform knows
+    backordered = any(e.details.get("backorder_order_id") for e in details.timeline)
+    if order.external_id.endswith(BACKORDER_MARK) and details.timeline and details.timeline[0].details.get("parent_order_id"):
+        # BACKORDER_MODE=lines (decision 23): the child's lines are the parent's trade's, shipped later.
+        told, backordered = orders.details(details.timeline[0].details["parent_order_id"]), True
     share = _shares(notes, order.lines).get(note.warehouse_id, [])
     lines = [_package_line(line, quantity) for line, quantity in zip(order.lines, share, strict=False) if quantity > 0]
     left = Counter()
@@ -57,7 +63,7 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
         left[line.sku] -= line.quantity
     # Units no order line accounts for (an order amended after its notes): by SKU, as shipped.
     lines += [PackageLine(sku=sku, channel_sku=next((o.channel_sku for o in order.lines if o.sku == sku), None), quantity=units) for sku, units in left.items() if units > 0]
-    return _record_and_queue(details, note, writeback_id(note.note_id), lines, len(notes) > 1, orders, store, send)
+    return _record_and_queue(details, note, writeback_id(note.note_id), lines, len(notes) > 1 or backordered, orders, store, send, told=told)
 
 
 def _shares(notes: list[OutboundNote], order_lines: list[OrderLine]) -> dict[str, list[int]]:
@@ -81,8 +87,9 @@ def _package_line(line: OrderLine, quantity: int) -> PackageLine:
     return PackageLine(sku=line.sku, channel_sku=line.channel_sku, channel_line_id=line.channel_line_id, quantity=quantity)
 
 
-def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, lines: list[PackageLine], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
-    """`details`: the channel order told (a merged member, or the order that shipped itself)."""
+def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, lines: list[PackageLine], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send, told: OrderDetails | None = None) -> str:
+    """`details`: the order told about (a merged member, or the order that shipped itself);
+    `told`: the order whose external id and shop the platform knows (a backorder's parent)."""
     order = details.order.order
     channel = order.channel.value
     now = now_iso()
@@ -90,8 +97,8 @@ def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str,
         writeback_id=record_id,
         order_id=details.order.order_id,
         channel=channel,
-        shop=shop_of(details),
-        external_id=order.external_id,
+        shop=shop_of(told or details),
+        external_id=(told or details).order.order.external_id,
         note_id=note.note_id,
         warehouse_id=note.warehouse_id,
         carrier=note.carrier,
