@@ -21,6 +21,7 @@ from shared.aws.order_store import OrderStore
 from shared.lifecycle import OrderStatus
 from shared.notices.records import PREFIX as NOTICE_PREFIX
 from shared.notices.records import NoticeRecord
+from shared.merging.membership import membership
 from shared.writeback.aws.store import ChannelSyncStore
 from shared.writeback.channels import NO_WRITEBACK
 from shared.writeback.domain import WriteBackRecord, writeback_id
@@ -68,7 +69,20 @@ def order_after_sales(order_id: str, orders: OrderStore, sync: ChannelSyncStore)
         refunds=refunds,
         intercepts=intercepts_of(refunds),
         returns=sorted((Rma.model_validate(i) for i in items if i["sk"].startswith("RMA#")), key=lambda r: r.created_at),
-        writebacks=sync.records([writeback_id(n) for n in notes]) if notes else [],
+        writebacks=sync.records(ids) if (ids := _writeback_ids(order_id, meta, notes, orders)) else [],
         notices=sorted((NoticeRecord.model_validate(i) for i in items if i["sk"].startswith(NOTICE_PREFIX)), key=lambda n: n.claimed_at),
     )
 
+
+
+def _writeback_ids(order_id: str, meta: dict, notes: list[str], orders: OrderStore) -> list[str]:
+    """The order's parcels' write-backs; a merged shipment's are its members' (one per member and
+    parcel, shared/writeback/usecases/request.py), and a member's are in its shipment's parcels."""
+    ids = [writeback_id(n) for n in notes]
+    merge = membership(orders, str(meta["merge_id"])) if meta.get("merge_id") else None
+    if merge is None:
+        return ids
+    if merge.shipment_order_id == order_id:
+        return ids + [f"{writeback_id(n)}-{member}" for n in notes for member in merge.members]
+    shipment_items, _, _ = orders.partition(merge.shipment_order_id)
+    return ids + [f"{writeback_id(str(i['note_id']))}-{order_id}" for i in shipment_items if i["sk"].startswith("NOTE#") and "note_id" in i]

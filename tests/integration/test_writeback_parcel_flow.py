@@ -85,6 +85,12 @@ def test_a_merged_shipment_is_written_back_to_each_member_s_own_trade_with_its_o
     assert sorted((r.order_id, r.external_id, [(l.sku, l.quantity) for l in r.lines]) for r in records) == sorted(
         [(members[0], "3891207745120938811", [("TEA-LONGJING-250G", 1)]), (members[1], "3891207745120938821", [("CUP-CELADON-6PK", 1)])]
     )
+    # The order pages list them: each member its own, the shipment its members'.
+    from shared.operations.order_aftersales import order_after_sales
+
+    for member in members:
+        assert [(w.order_id, w.state.value) for w in order_after_sales(member, orders, channel_sync_store()).writebacks] == [(member, "DONE")]
+    assert sorted(w.order_id for w in order_after_sales(shipment_id, orders, channel_sync_store()).writebacks) == sorted(members)
 
 
 def test_two_sub_orders_of_one_sku_shipped_in_two_parcels_are_each_written_back_by_their_own_oid(aws, fake):  # noqa: F811
