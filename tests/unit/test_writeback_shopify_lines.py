@@ -45,3 +45,24 @@ def test_a_package_whose_fulfillment_order_is_on_hold_fails_with_the_hold_instea
         assert "on_hold" in failed.reason and not posted
     else:
         raise AssertionError(f"the write-back passed as {reference!r}: the held package is never fulfilled on Shopify")
+
+
+def test_an_answer_that_is_not_json_is_a_retryable_failure_not_a_crash_that_leaves_the_write_back_pending(monkeypatch):
+    # A crash would hold the record PENDING (no retry with backoff, not in the failed list) until
+    # the queue's redrive policy dead-letters the message.
+    from shared.reconciliation.pull.base import ShopCredentials
+    from shared.writeback.channels import shopify
+    from shared.writeback.domain import CallFailed
+
+    monkeypatch.setattr(shopify, "call", lambda method, url, **kwargs: "<html>Shopify is down for maintenance</html>")
+    package = WriteBack(
+        writeback_id="WB-1", order_id="OMS-1", channel="shopify", shop="shop-1", external_id="450789469", note_id="ON-1-WH-SH",
+        warehouse_id="WH-SH", carrier="sf", tracking_number="SF1", shipped_at="2026-11-25T10:00:00Z", split=False,
+        lines=[PackageLine(sku="TEA-LONGJING-250G", quantity=1)],
+    )
+    try:
+        shopify.ShopifyChannel().ship(package, ShopCredentials(access_token="t"))
+    except CallFailed as failed:
+        assert failed.retryable
+    else:
+        raise AssertionError("expected CallFailed")

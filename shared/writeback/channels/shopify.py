@@ -27,9 +27,9 @@ class ShopifyChannel:
 
     def ship(self, writeback: WriteBack, credentials: ShopCredentials) -> str:
         admin, headers = _admin(writeback.shop), {"X-Shopify-Access-Token": credentials.access_token}
-        order = call("GET", f"{admin}/orders/{writeback.external_id}.json", params={"fields": "id,line_items"}, headers=headers)
-        items = (order or {}).get("order", {}).get("line_items") or []
-        fulfillment_orders = (call("GET", f"{admin}/orders/{writeback.external_id}/fulfillment_orders.json", headers=headers) or {}).get("fulfillment_orders") or []
+        order = _answer(call("GET", f"{admin}/orders/{writeback.external_id}.json", params={"fields": "id,line_items"}, headers=headers))
+        items = (order.get("order") or {}).get("line_items") or []
+        fulfillment_orders = _answer(call("GET", f"{admin}/orders/{writeback.external_id}/fulfillment_orders.json", headers=headers)).get("fulfillment_orders") or []
         by_fulfillment_order = _package_items(writeback, items, fulfillment_orders)
         if not by_fulfillment_order:
             return "already fulfilled"  # every line of this package is fulfilled: a repeat, nothing to send
@@ -62,6 +62,13 @@ class ShopifyChannel:
         if not isinstance(level, dict):
             raise CallFailed(f"shopify answered without an inventory_level: {str(answer)[:200]}", retryable=False)
         return f"inventory level {level.get('inventory_item_id')}@{level.get('location_id')} = {level.get('available')}"
+
+
+def _answer(body: Any) -> dict[str, Any]:
+    """A JSON object, or a retryable failure (a maintenance page, a proxy's answer)."""
+    if body is not None and not isinstance(body, dict):
+        raise CallFailed(f"shopify answered something that is not a JSON object: {str(body)[:200]}", retryable=True)
+    return body or {}
 
 
 def _admin(shop: str | None) -> str:
