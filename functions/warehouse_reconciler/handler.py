@@ -33,9 +33,18 @@ def check_list(record: QueueMessage) -> None:
         except (ValueError, UnicodeDecodeError) as error:  # a file oms cannot read at all: a person looks
             dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key}: {error}", source={"message_id": record.message_id})
             continue
-        run = check_shipped_list(shipped, reconciliation_store(), order_store(), inventory_store())
+        run = check_shipped_list(shipped, reconciliation_store(), order_store(), inventory_store(), write_back=_write_back)
         emit_difference_metrics(run.differences, run.needs_person)
         logger.info("wms shipped list checked", extra={"key": key, "run_id": run.run_id, "rows": len(shipped.rows), "differences": run.differences})
+
+
+def _write_back(order_id: str, warehouse_id: str) -> str:
+    """As the parcel-updates consumer does after a ParcelShipped: the channel hears of the parcel."""
+    from shared.writeback.aws import queues
+    from shared.writeback.aws.store import channel_sync_store
+    from shared.writeback.usecases.request import request_writeback
+
+    return request_writeback(order_id, warehouse_id, order_store(), channel_sync_store(), queues.send)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -85,3 +85,25 @@ def test_a_list_under_a_wrong_name_goes_to_the_dead_letter_queue_with_its_reason
     assert warehouse_reconciler({"Records": records}, context()) == {"batchItemFailures": []}
     [dead] = drain(boto3.client("sqs"), seeded.dead_letter_queue_urls["wms_shipped_lists"], attributes=True)
     assert "shipped/<warehouse_id>/<YYYY-MM-DD>.csv" in dead["MessageAttributes"]["reason"]["StringValue"]
+
+
+def test_a_shipment_the_shipped_list_applies_is_written_back_to_the_channel(seeded, shanghai_order) -> None:
+    # The ParcelShipped event was lost; the list's auto-fix takes the event's use case, so the
+    # platform must hear of the parcel as it would have (decision 78), not never.
+    from shared.writeback.aws.stores import channel_sync_store
+    from shared.writeback.domain import writeback_id
+
+    order_id = released({**shanghai_order, "channel": "tmall", "external_id": "3891207745120999001"}, "tm")
+    [note] = order_store().details(order_id).outbound_notes
+    today = utc_now().date().isoformat()
+    csv_text = f"note_id,order_id,shipped_at,carrier,tracking_number\n{note.note_id},{order_id},{utc_now().isoformat()},SF,SF7654321000\n"
+    boto3.client("s3").put_object(Bucket=seeded.bucket_names["wms_reports"], Key=f"shipped/{note.warehouse_id}/{today}.csv", Body=csv_text.encode())
+    messages = drain(boto3.client("sqs"), seeded.queue_urls["wms_shipped_lists"])
+    records = [lambda_record({**m, "ReceiptHandle": "r"}, seeded.queue_arns["wms_shipped_lists"], "us-east-1") for m in messages]
+    assert warehouse_reconciler({"Records": records}, context()) == {"batchItemFailures": []}
+
+    assert order_store().load(order_id).status.value == "SHIPPED"
+    [record] = channel_sync_store().records([writeback_id(note.note_id)])
+    assert (record.channel, record.tracking_number, record.state.value) == ("tmall", "SF7654321000", "PENDING")
+    queued = [json.loads(m["Body"]) for m in drain(boto3.client("sqs"), seeded.queue_urls["writeback_tmall"])]
+    assert queued == [{"kind": "writeback", "writeback_id": record.writeback_id}]
