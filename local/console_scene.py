@@ -128,13 +128,14 @@ def wms_down(runtime: LocalRuntime) -> Iterator[None]:
 
 
 @contextmanager
-def browser(width: int = 1400, height: int = 1000) -> Iterator[Any]:
-    """Debian's chromium driven by Playwright (never a browser download), in an empty profile."""
+def browser(width: int = 1400, height: int = 1000, timezone_id: str = "Asia/Shanghai") -> Iterator[Any]:
+    """Debian's chromium driven by Playwright (never a browser download), in an empty profile, on
+    the clock of an operations team in China (the console shows times in the browser's zone)."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="oms-chromium-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, viewport={"width": width, "height": height}
+            profile, executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True, viewport={"width": width, "height": height}, timezone_id=timezone_id
         )
         try:
             yield context

@@ -68,7 +68,7 @@ def test_times_are_shown_and_days_searched_in_the_browsers_time_zone(console, pa
     assert query["created_from"] == [(midnight.astimezone(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.000Z")]
     assert query["created_to"] == [(midnight + timedelta(days=1, milliseconds=-1)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("000Z", "Z")]
     row = page.locator(f"[data-results] tr:has([data-order='{details['order']['order_id']}'])")
-    assert beijing.strftime("%Y-%m-%d %H:%M:%S +08") in row.inner_text()
+    assert beijing.strftime("%Y-%m-%d %H:%M:%S\u00a0+08") in row.inner_text()
 
 
 def test_the_search_asked_last_is_the_one_shown_whatever_answer_comes_first(console, page):

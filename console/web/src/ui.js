@@ -55,7 +55,7 @@ export function when(iso) {
   if (Number.isNaN(at.getTime())) return iso;
   const minutes = -at.getTimezoneOffset();
   const zone = `${minutes < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(minutes) / 60))}${Math.abs(minutes) % 60 ? `:${pad(Math.abs(minutes) % 60)}` : ""}`;
-  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} ${zone}`;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}\u00a0${zone}`;
 }
 
 // A day picked in a date field ("2026-12-05") as the instants its first and last millisecond are in

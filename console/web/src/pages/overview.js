@@ -1,7 +1,7 @@
 import { t, statusName } from "../i18n.js";
 import { get } from "../api.js";
 import { bars, gauge, lines, pie } from "../charts.js";
-import { card, errorText, h, message, num, section, table } from "../ui.js";
+import { card, errorText, h, message, num, section, table, when } from "../ui.js";
 
 // The API's hours are UTC ("2026-12-01T23"): shown in this browser's time, as its team reads a clock
 // (China's +8 is whole hours, so each bar is still one local hour).
@@ -66,7 +66,7 @@ export async function overviewPage() {
   return h(
     "div",
     { class: "overview" },
-    h("p", { class: "muted" }, `${t("generated_at")} ${data.generated_at}`),
+    h("p", { class: "muted" }, `${t("generated_at")} ${when(data.generated_at)}`),
     h(
       "div",
       { class: "row" },
