@@ -15,16 +15,16 @@ from shared.writeback.usecases.request import request_writeback
 from tests.integration.test_writeback_delivery import TID, deliver_queued, fake  # noqa: F401  (fixture)
 
 
-def released_tmall_order() -> str:
+def released_tmall_order(**received_via: str) -> str:
     order = OrderIn.model_validate(
         {
             "channel": "tmall", "external_id": TID, "buyer": {"buyer_id": "tb_lin**"},
-            "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 2, "unit_price": "89.00"}], "placed_at": "2026-11-11T00:00:41+08:00",
+            "lines": [{"sku": "CUP-CELADON-6PK", "quantity": 2, "unit_price": "89.00", "channel_line_id": f"{TID[:-1]}7"}], "placed_at": "2026-11-11T00:00:41+08:00",
         }
     )
     orders = order_store()
     actor = Actor(kind=ActorKind.CHANNEL, name="tmall")
-    stored, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=actor, details={"shop": "tmall-flagship"}))
+    stored, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from tmall", actor=actor, details={"shop": "tmall-flagship", **received_via}))
     for target in (OrderStatus.APPROVED, OrderStatus.ROUTED, OrderStatus.RESERVED, OrderStatus.RELEASED):
         stored = orders.transition(stored, target, transition_entry(stored.status, target, actor))
     note = OutboundNote(
@@ -50,6 +50,17 @@ def test_a_tracking_number_the_carrier_s_scan_brings_after_the_warehouse_s_shipp
     deliver_queued(aws)
     sent = fake.accepted("tmall", "taobao.logistics.offline.send")
     assert [s["params"]["out_sid"] for s in sent] == ["SF1400000001"]
+
+
+def test_a_parcel_of_a_trade_whose_other_sub_order_is_refunding_names_its_own_sub_order(aws, fake):  # noqa: F811
+    """Decision 266: the trade's other sub-order was left out while its refund is under way; a
+    whole-trade send would tell Taobao it shipped too. The parcel goes as a split send of its own."""
+    order_id = released_tmall_order(refunding_sub_orders=f"{TID[:-1]}8", refunds_at_intake="83120938472001234")
+    fake.add_order("tmall", TID, {"tid": int(TID), "orders": {"order": [{"oid": int(f"{TID[:-1]}7"), "outer_sku_id": "CUP-CELADON-6PK"}, {"oid": int(f"{TID[:-1]}8"), "outer_sku_id": "TM-CUP6"}]}})
+    assert parcel_shipped(order_id, "wms.gz", "SF1400000002") == "queued"
+    deliver_queued(aws)
+    [sent] = fake.accepted("tmall", "taobao.logistics.offline.send")
+    assert (sent["params"].get("is_split"), sent["params"].get("sub_tid")) == ("1", f"{TID[:-1]}7")
 
 
 def test_a_merged_shipment_is_written_back_to_each_member_s_own_trade_with_its_own_lines(seeded, fake, shanghai_order):  # noqa: F811

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared.aftersales.domain import REPLACEMENT_MARK
+from shared.amendments import REFUNDS_AT_INTAKE
 from shared.aws.order_store import NoteState, OrderDetails, OrderStore, OutboundNote
 from shared.clock import now_iso
 from shared.lifecycle import Actor, OrderStatus, note_entry
@@ -63,7 +64,23 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
         left[line.sku] -= line.quantity
     # Units no order line accounts for (an order amended after its notes): by SKU, as shipped.
     lines += [PackageLine(sku=sku, channel_sku=next((o.channel_sku for o in order.lines if o.sku == sku), None), quantity=units) for sku, units in left.items() if units > 0]
-    return _record_and_queue(details, note, writeback_id(note.note_id), lines, len(notes) > 1 or backordered, orders, store, send, told=told)
+    split = len(notes) > 1 or backordered or lines_left_out(details)
+    return _record_and_queue(details, note, writeback_id(note.note_id), lines, split, orders, store, send, told=told)
+
+
+# What the RECEIVED entry (its received_via) or an applied amendment note says was left out of the
+# platform's order: sub-orders closed or refunding at intake (decisions 263, 266), their refunds.
+_LEFT_OUT_AT_INTAKE = ("closed_sub_orders", "refunding_sub_orders", REFUNDS_AT_INTAKE)
+
+
+def lines_left_out(details: OrderDetails) -> bool:
+    """Whether the platform's order holds lines this order does not ship: left out at intake, or
+    taken out by a refund (after-sales' amendment note names the refund and its lines). Such a
+    parcel is sent as a split one, naming its own lines: a whole-order send would tell the
+    platform that the refunding lines shipped too."""
+    return any(entry.details.get(key) for entry in details.timeline for key in _LEFT_OUT_AT_INTAKE) or any(
+        entry.details.get("refund_id") and entry.details.get("lines") for entry in details.timeline
+    )
 
 
 def _shares(notes: list[OutboundNote], order_lines: list[OrderLine]) -> dict[str, list[int]]:
