@@ -178,9 +178,16 @@ def check_jd(fake: Any, form: dict[str, str]) -> tuple[str, dict, int, Any]:
     if required is None:
         raise Refused(200, {"error_response": {"code": "22", "zh_desc": "方法不存在"}}, [f"unknown JOS method {api}"])
     problems = [f"{name} is required" for name in required if not business.get(name)]
-    problems += [f"{name} must be digits" for name in ("orderId", "logiCoprId", "skuId", "stockNum") if business.get(name) and not DIGITS.match(str(business[name]))]
-    if business.get("logiCoprId") and str(business["logiCoprId"]) not in _codes("jd"):
-        problems.append(f"logiCoprId {business['logiCoprId']} is not a JD logistics company")
+    problems += [f"{name} must be digits" for name in ("orderId", "skuId", "stockNum") if business.get(name) and not DIGITS.match(str(business[name]))]
+    # Several companies "|"-separated ("2100|4700"), their waybills likewise, "," within one company.
+    companies = str(business["logiCoprId"]).split("|") if business.get("logiCoprId") else []
+    problems += [f"logiCoprId {company} is not a JD logistics company" for company in companies if company not in _codes("jd")]
+    if companies and business.get("logiNo") and len(str(business["logiNo"]).split("|")) != len(companies):
+        problems.append(f"logiNo {business['logiNo']} must hold one '|'-separated group of waybills per company of logiCoprId {business['logiCoprId']}")
+    if api == "jingdong.pop.order.shipment" and business.get("orderId"):
+        order = fake.orders.get(("jd", str(business["orderId"])))
+        if order is not None and order.get("orderState") != "WAIT_SELLER_STOCK_OUT":  # hand-built: JD ships an order once
+            problems.append(f"order {business['orderId']} is {order.get('orderState')}: it is not waiting to be shipped")
     if problems:
         raise Refused(200, {"error_response": {"code": "66", "zh_desc": "; ".join(problems)}}, problems)
     if api == "jingdong.stock.write.updateSkuStock":

@@ -30,6 +30,11 @@ class PackageLine(BaseModel):
     quantity: int = Field(ge=1)
 
 
+class Parcel(BaseModel):
+    carrier: str | None = None
+    tracking_number: str
+
+
 class WriteBack(BaseModel):
     """The platform call to make for one shipped package, with everything the call needs."""
 
@@ -46,6 +51,7 @@ class WriteBack(BaseModel):
     shipped_at: str
     lines: list[PackageLine]
     split: bool = Field(description="The order ships in more than one package: each is written back alone")
+    parcels: list[Parcel] = Field(default_factory=list, description="Every parcel of the order, for a platform that takes them in one call (JD); empty: this package alone")
 
 
 class WriteBackRecord(WriteBack):

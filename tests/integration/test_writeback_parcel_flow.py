@@ -167,3 +167,46 @@ def test_a_backordered_line_split_off_into_a_child_order_is_written_back_as_a_pa
         (TID, "SF-WH-GZ", "1", "3891207745120938812"), (TID, "SF-WH-SH", "1", "3891207745120938813")
     ]
     assert channel_sync_store().failed() == []
+
+
+def test_a_jd_order_in_three_parcels_is_written_back_once_with_every_waybill_when_the_last_ships(aws, fake):  # noqa: F811
+    """JD's shipment call ships the whole order and takes every waybill at once (decision 267): a
+    call per parcel shipped it with the first waybill, and JD refused the second."""
+    import json
+
+    from shared.aws.clients import client
+
+    fake.add_shop("jd", "oms-tea-jd")
+    client("secretsmanager").put_secret_value(SecretId=aws.env["PLATFORM_CREDENTIALS_ARN"], SecretString=json.dumps(fake.credentials()))
+    order = OrderIn.model_validate(
+        {
+            "channel": "jd", "external_id": "281734659021", "buyer": {"buyer_id": "jd_zhang_w"}, "placed_at": "2026-11-11T00:00:41+08:00",
+            "lines": [{"sku": sku, "quantity": 1, "unit_price": "89.00"} for sku in ("CUP-CELADON-6PK", "TEA-LONGJING-250G", "TEA-PUER-357G")],
+        }
+    )
+    orders = order_store()
+    stored, _ = orders.create(order, TimelineEntry(from_status=None, to_status=OrderStatus.RECEIVED, cause="order received from jd", actor=Actor(kind=ActorKind.CHANNEL, name="jd"), details={"shop": "oms-tea-jd"}))
+    fake.add_order("jd", "281734659021", {"orderId": "281734659021", "orderState": "WAIT_SELLER_STOCK_OUT"})
+    parcels = {"WH-BJ": ("SF", "SF-BJ-1", "CUP-CELADON-6PK"), "WH-GZ": ("ZTO", "ZT-GZ-1", "TEA-LONGJING-250G"), "WH-SH": ("SF", "SF-SH-1", "TEA-PUER-357G")}
+    for warehouse, (carrier, _, sku) in parcels.items():
+        note = OutboundNote(
+            note_id=outbound_note_id(stored.order_id, warehouse), order_id=stored.order_id, warehouse_id=warehouse, lines=[PlannedLine(sku=sku, quantity=1)],
+            created_at="2026-11-11T01:00:00Z", state=NoteState.SENT, carrier=carrier,
+        )
+        orders.db.put_item(**orders.outbound_note_put(note)["Put"])
+
+    def ship(warehouse: str) -> str:
+        carrier, waybill, _ = parcels[warehouse]
+        apply_parcel_update("ParcelShipped", ParcelUpdate(order_id=stored.order_id, warehouse_id=warehouse, occurred_at="2026-11-11T08:00:00Z", carrier=carrier, tracking_number=waybill), "wms", orders, inventory_store())
+        return request_writeback(stored.order_id, warehouse, orders, channel_sync_store(), queues.send)
+
+    assert ship("WH-SH") == "waiting for 2 more parcel(s)"
+    assert ship("WH-BJ") == "waiting for 1 more parcel(s)"
+    assert deliver_queued(aws) == []  # nothing sent to JD yet
+    assert ship("WH-GZ") == "queued"
+    assert request_writeback(stored.order_id, "WH-SH", orders, channel_sync_store(), queues.send) == "already pending"  # a repeat of any parcel's event
+    deliver_queued(aws)
+    [sent] = fake.accepted("jd", "jingdong.pop.order.shipment")
+    assert (sent["params"]["logiCoprId"], sent["params"]["logiNo"]) == ("467|1499", "SF-BJ-1,SF-SH-1|ZT-GZ-1")
+    waits = [e for e in orders.details(stored.order_id).timeline if e.details.get("writeback") == "waits_for_parcels"]
+    assert [e.details["shipped"] for e in waits] == [1, 2]

@@ -22,7 +22,7 @@ from shared.merging.membership import membership
 from shared.orders import OrderLine
 from shared.writeback.aws.store import ChannelSyncStore
 from shared.writeback.channels import NO_WRITEBACK
-from shared.writeback.domain import PackageLine, WriteBackRecord, WriteBackState, writeback_id
+from shared.writeback.domain import PackageLine, Parcel, WriteBackRecord, WriteBackState, writeback_id
 
 RESEND_AFTER = timedelta(minutes=5)
 BACKORDER_MARK = "#backorder"  # a backorder child's external id ends so (shared/usecases/split_backorder.py; not imported: it loads the router)
@@ -64,8 +64,34 @@ def request_writeback(order_id: str, warehouse_id: str, orders: OrderStore, stor
         left[line.sku] -= line.quantity
     # Units no order line accounts for (an order amended after its notes): by SKU, as shipped.
     lines += [PackageLine(sku=sku, channel_sku=next((o.channel_sku for o in order.lines if o.sku == sku), None), quantity=units) for sku, units in left.items() if units > 0]
+    if channel in ONE_CALL_PER_ORDER and len(notes) > 1 and not backordered:
+        return _request_whole_order(details, notes, orders, store, send)
     split = len(notes) > 1 or backordered or lines_left_out(details)
     return _record_and_queue(details, note, writeback_id(note.note_id), lines, split, orders, store, send, told=told)
+
+
+# Platforms whose shipping call takes every waybill of an order at once and ships the whole order:
+# JD's jingdong.pop.order.shipment (logiCoprId "2100|4700", logiNo "w1,w2|w3"); a second call for
+# a shipped order is refused, so a split order is written back once, when its last parcel ships.
+ONE_CALL_PER_ORDER = frozenset({"jd"})
+_WAITS = "waits_for_parcels"
+
+
+def _request_whole_order(details: OrderDetails, notes: list[OutboundNote], orders: OrderStore, store: ChannelSyncStore, send: Send) -> str:
+    """One write-back for every parcel of the order (its id the first note's by warehouse, so any
+    parcel's repeat finds it), made when the last one has shipped with its waybill. Until then a
+    note on the order's timeline, once per parcel shipped, says what it waits for."""
+    shipped = [n for n in notes if n.state in (NoteState.SHIPPED, NoteState.DELIVERED) and n.tracking_number]
+    order = details.order.order
+    if len(shipped) < len(notes):
+        if not any(e.details.get("writeback") == _WAITS and e.details.get("shipped") == len(shipped) for e in details.timeline):
+            cause = f"write-back to {order.channel.value} waits for the order's other parcels ({len(shipped)} of {len(notes)} shipped): it takes every waybill of the order in one call"
+            orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), cause, writeback=_WAITS, shipped=len(shipped), parcels=len(notes)))
+        return f"waiting for {len(notes) - len(shipped)} more parcel(s)"
+    by_warehouse = sorted(shipped, key=lambda n: n.warehouse_id)
+    lines = [_package_line(line, line.quantity) for line in order.lines]
+    parcels = [Parcel(carrier=n.carrier, tracking_number=n.tracking_number or "") for n in by_warehouse]
+    return _record_and_queue(details, by_warehouse[0], writeback_id(by_warehouse[0].note_id), lines, False, orders, store, send, parcels=parcels)
 
 
 # What the RECEIVED entry (its received_via) or an applied amendment note says was left out of the
@@ -104,9 +130,13 @@ def _package_line(line: OrderLine, quantity: int) -> PackageLine:
     return PackageLine(sku=line.sku, channel_sku=line.channel_sku, channel_line_id=line.channel_line_id, quantity=quantity)
 
 
-def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str, lines: list[PackageLine], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send, told: OrderDetails | None = None) -> str:
+def _record_and_queue(
+    details: OrderDetails, note: OutboundNote, record_id: str, lines: list[PackageLine], split: bool, orders: OrderStore, store: ChannelSyncStore, send: Send,
+    told: OrderDetails | None = None, parcels: list[Parcel] | None = None,
+) -> str:
     """`details`: the order told about (a merged member, or the order that shipped itself);
-    `told`: the order whose external id and shop the platform knows (a backorder's parent)."""
+    `told`: the order whose external id and shop the platform knows (a backorder's parent);
+    `parcels`: every parcel of the order, written back in one call (JD)."""
     order = details.order.order
     channel = order.channel.value
     now = now_iso()
@@ -120,10 +150,11 @@ def _record_and_queue(details: OrderDetails, note: OutboundNote, record_id: str,
         warehouse_id=note.warehouse_id,
         carrier=note.carrier,
         service=note.service,
-        tracking_number=note.tracking_number or "",
+        tracking_number=",".join(p.tracking_number for p in parcels) if parcels else note.tracking_number or "",
         shipped_at=note.shipped_at or now,
         lines=lines,
         split=split,
+        parcels=parcels or [],
         created_at=now,
         updated_at=now,
     )
