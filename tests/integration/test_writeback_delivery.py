@@ -6,6 +6,7 @@ the timeline, and redriven by an operator."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -123,6 +124,38 @@ def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aw
     assert writebacks_cli(["failed"]) == 0 and json.loads(capsys.readouterr().out) == []
     assert writebacks_cli(["redrive", "WB-nope"]) == 1
     assert any(e.cause == "write-back to tmall redriven" and e.actor.name == "ops-wang" for e in order_store().details(order_id).timeline)
+
+
+def test_a_redrive_whose_send_failed_can_be_redriven_again_once_its_message_is_overdue(aws, fake, monkeypatch):
+    """The redrive reopened the record, then its queue send failed: the record is PENDING with no
+    message. A second redrive used to be refused for good (not FAILED); once the record is overdue
+    (RESEND_AFTER) it is sent again."""
+    from shared.writeback.usecases.operations import redrive_writeback
+    from shared.writeback.usecases.request import RESEND_AFTER
+
+    order_id = shipped_order()
+    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
+    for _ in range(MAX_ATTEMPTS):
+        deliver_queued(aws)
+    writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+
+    def send_fails(channel, message):
+        raise RuntimeError("SQS unavailable")
+
+    with pytest.raises(RuntimeError):
+        redrive_writeback(writeback_id, "ops-wang", channel_sync_store(), order_store(), send_fails)
+    assert channel_sync_store().get(writeback_id).state == WriteBackState.PENDING and deliver_queued(aws) == []
+    assert redrive_writeback(writeback_id, "ops-wang", channel_sync_store(), order_store(), queues.send)[1] is False  # may still be on its way
+    overdue = (datetime.now(UTC) - RESEND_AFTER - timedelta(seconds=5)).isoformat()
+    channel_sync_store().db.update_item(
+        TableName=aws.env["CHANNEL_SYNC_TABLE"], Key={"pk": {"S": f"WB#{writeback_id}"}, "sk": {"S": "RECORD"}},
+        UpdateExpression="SET updated_at = :t", ExpressionAttributeValues={":t": {"S": overdue}},
+    )
+    record, redriven = redrive_writeback(writeback_id, "ops-wang", channel_sync_store(), order_store(), queues.send, reason="SQS is back")
+    assert redriven and record.state == WriteBackState.PENDING
+    deliver_queued(aws)
+    assert channel_sync_store().get(writeback_id).state == WriteBackState.DONE
 
 
 def test_a_refused_call_fails_at_once_without_retrying(aws, fake):

@@ -11,7 +11,8 @@ from typing import Any
 from shared.lifecycle import Actor, note_entry
 from shared.writeback.aws.store import ChannelSyncStore
 from shared.writeback.channels import PLATFORMS
-from shared.writeback.domain import WriteBackRecord
+from shared.writeback.domain import WriteBackRecord, WriteBackState
+from shared.writeback.usecases.request import RESEND_AFTER, older_than
 
 
 def failed_writebacks(store: ChannelSyncStore, limit: int = 100) -> list[WriteBackRecord]:
@@ -19,13 +20,15 @@ def failed_writebacks(store: ChannelSyncStore, limit: int = 100) -> list[WriteBa
 
 
 def redrive_writeback(writeback_id: str, operator: str, store: ChannelSyncStore, orders: Any, send: Callable[[str, dict[str, Any]], None], reason: str = "") -> tuple[WriteBackRecord | None, bool]:
-    """(None, False) when there is no such write-back; (the record, False) when it is not FAILED.
+    """(None, False) when there is no such write-back; (the record, False) when it is not FAILED,
+    nor PENDING for longer than RESEND_AFTER (a redrive whose send failed after it reopened the
+    record, or another lost message: sent again, the consumer's claim keeps it to one call).
     The operator's reason (what was fixed) goes into the order's timeline note."""
     try:
         record = store.get(writeback_id)
     except KeyError:
         return None, False
-    if not store.reopen(writeback_id):
+    if not store.reopen(writeback_id) and not (record.state == WriteBackState.PENDING and older_than(record.updated_at, RESEND_AFTER)):
         return record, False
     send(record.channel, {"kind": "writeback", "writeback_id": writeback_id})
     current = orders.load(record.order_id)

@@ -161,7 +161,7 @@ def _record_and_queue(
     stored, created = store.create(record)
     if created:
         orders.add_note(details.order, note_entry(details.order.status, Actor.system("writeback"), f"write-back to {channel} queued for the parcel from {note.warehouse_id}", writeback_id=record.writeback_id, tracking_number=record.tracking_number, carrier=record.carrier))
-    elif not (stored.state == WriteBackState.PENDING and _older_than(stored.updated_at, RESEND_AFTER)):
+    elif not (stored.state == WriteBackState.PENDING and older_than(stored.updated_at, RESEND_AFTER)):
         return f"already {stored.state.value.lower()}"
     send(channel, {"kind": "writeback", "writeback_id": stored.writeback_id})
     return "queued"
@@ -199,5 +199,5 @@ def shop_of(details: OrderDetails) -> str | None:
     return (received.details.get("shop") or None) if received else None
 
 
-def _older_than(at: str, age: timedelta) -> bool:
+def older_than(at: str, age: timedelta) -> bool:
     return datetime.fromisoformat(at) < datetime.now(UTC) - age
