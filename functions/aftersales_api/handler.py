@@ -102,7 +102,7 @@ def post_redrive(writeback_id: str, request: Annotated[Redrive, Body()]):
     if record is None:
         raise NotFoundError(f"no write-back {writeback_id}")
     if not redriven:
-        return error_response(409, f"write-back {writeback_id} is {record.state.value}, not FAILED: nothing to redrive", "writeback_id", "not_failed")
+        return error_response(409, f"write-back {writeback_id} is {record.state.value}, not FAILED (nor PENDING for over 5 minutes): nothing to redrive", "writeback_id", "not_failed")
     logger.info("write-back redriven", extra={"writeback_id": writeback_id, "reason": request.reason})
     return json_response(200, record.model_dump(mode="json"))
 
@@ -123,7 +123,7 @@ ANSWERS = {
     "GET /operations/orders/{order_id}/aftersales": {404: "no such order"},
     "GET /returns": {400: "an unknown status, a limit out of range or a next_token this API did not give"},
     "GET /operations/writebacks": {},
-    "POST /operations/writebacks/{writeback_id}/redrive": {404: "no such write-back", 409: "the write-back is not FAILED"},
+    "POST /operations/writebacks/{writeback_id}/redrive": {404: "no such write-back", 409: "the write-back is not FAILED, nor PENDING for over 5 minutes (its message lost)"},
     "POST /operations/writebacks/redrive": {},
 }
 
