@@ -98,13 +98,18 @@ def test_a_repeated_parcel_shipped_makes_one_call_and_a_failing_platform_is_retr
     assert "write-back to tmall queued for the parcel from WH-GZ" in causes and "shipment written back to tmall (attempt 3)" in causes
 
 
-def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aws, fake, capsys):
+def failed_for_good(aws, fake) -> tuple[str, str]:
+    """A shipped order whose write-back failed every attempt: (order id, write-back id)."""
     order_id = shipped_order()
     request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
     fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
     for _ in range(MAX_ATTEMPTS):
         deliver_queued(aws)
-    writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+    return order_id, f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+
+
+def test_a_write_back_that_keeps_failing_is_listed_dead_lettered_and_redriven(aws, fake, capsys):
+    order_id, writeback_id = failed_for_good(aws, fake)
     record = channel_sync_store().get(writeback_id)
     assert record.state == WriteBackState.FAILED and record.attempts == MAX_ATTEMPTS and "500" in record.last_error
     dead = drain(client("sqs"), aws.dead_letter_queue_urls["writeback_tmall"], attributes=True)
@@ -133,12 +138,7 @@ def test_a_redrive_whose_send_failed_can_be_redriven_again_once_its_message_is_o
     from shared.writeback.usecases.operations import redrive_writeback
     from shared.writeback.usecases.request import RESEND_AFTER
 
-    order_id = shipped_order()
-    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
-    fake.fail("tmall", times=MAX_ATTEMPTS, status=500)
-    for _ in range(MAX_ATTEMPTS):
-        deliver_queued(aws)
-    writeback_id = f"WB-{order_id.removeprefix('OMS-')}-WH-GZ"
+    _, writeback_id = failed_for_good(aws, fake)
 
     def send_fails(channel, message):
         raise RuntimeError("SQS unavailable")
