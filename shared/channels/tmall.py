@@ -27,6 +27,7 @@ from shared.channels.common import (
     unwrap_answer,
 )
 from shared.orders import Channel, InvoiceKind, PaymentStatus
+from shared.problems import InputRejected
 
 CHANNEL = Channel.TMALL
 SIGNATURE_HEADER = "X-Oms-Hmac-Sha256"
@@ -195,7 +196,13 @@ def _refunds_shown(trade: Trade) -> list[dict[str, Any]]:
 
     several = len(trade.orders.order) > 1
     documents = [{"refund_id": sub.refund_id, "tid": trade.tid, "oid": sub.oid, "status": sub.refund_status, "outer_id": sub.outer_sku_id} for sub in shown if sub.oid or not several]
-    return [parse_refund({k: v for k, v in d.items() if v is not None}).model_dump(mode="json", exclude_none=True) for d in documents]
+    shown_requests = []
+    for document in documents:
+        try:
+            shown_requests.append(parse_refund({k: v for k, v in document.items() if v is not None}).model_dump(mode="json", exclude_none=True))
+        except InputRejected:  # the order is taken whatever its refund says: that line is left out, its own message decides
+            continue
+    return shown_requests
 
 
 def _invoice(trade: Trade) -> dict[str, Any] | None:

@@ -175,6 +175,9 @@ def test_tmall_sub_order_with_a_refund_under_way_is_left_out_and_its_refund_show
     for status in ("NO_REFUND", "SELLER_REFUSE_BUYER", "CLOSED"):  # nothing under way: it ships
         ships = tmall.parse(closed_cup(trade, status="WAIT_SELLER_SEND_GOODS", refund_status=status))
         assert len(ships.order.lines) == 2 and ships.refunds_shown == [] and "refunds_at_intake" not in ships.received_via
+    # a refund oms cannot read from the trade (a merchant code too long for a refund's line) does not refuse the order
+    odd = tmall.parse(closed_cup(trade, status="WAIT_SELLER_SEND_GOODS", refund_status="WAIT_SELLER_AGREE", outer_sku_id="X" * 300))
+    assert len(odd.order.lines) == 1 and odd.refunds_shown == [] and odd.received_via["refunds_at_intake"] == "83120938472001234"
     # every open sub-order refunding: nothing is left out (after-sales cancels the order, or it ships if refused)
     refunding["orders"]["order"][0] |= {"refund_id": 83120938472001235, "refund_status": "WAIT_SELLER_AGREE"}
     whole = tmall.parse(refunding)
