@@ -663,8 +663,8 @@ FUNCTIONS = (
         key="warehouse_reconciler",
         module="functions.warehouse_reconciler.handler",
         description="Compares a WMS's daily shipped list with oms's outbound notes; applies shipments oms missed",
-        # The channel sync table and write-back queues: an applied shipment is written back (as parcel_updates does).
-        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("reconciliation", Access.WRITE), Uses("wms_reports", Access.READ), Uses("channel_sync", Access.WRITE), *_WRITEBACK_QUEUES),
+        # The events bus: an applied shipment is announced as the WMS's lost ParcelShipped (write-back, notice).
+        uses=(_ORDERS_RW, Uses("inventory", Access.WRITE), Uses("reconciliation", Access.WRITE), Uses("wms_reports", Access.READ), Uses("events", Access.PUBLISH)),
         memory_mb=512,
         timeout_seconds=300,
     ),

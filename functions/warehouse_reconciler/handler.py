@@ -18,8 +18,10 @@ from shared.reconciliation.stores import reconciliation_store
 from shared.reconciliation.usecases.check_warehouse import check_shipped_list
 from shared.reconciliation.warehouse import read_shipped_list
 from shared.sqs_batch import QueueMessage, process_partial_response
+from shared.usecases.parcel_updates import ParcelUpdate
 
 DEAD_LETTER_QUEUE_ENV = "WMS_SHIPPED_LISTS_DEAD_LETTER_QUEUE_URL"
+ANNOUNCED_AS = "wms.reconciliation"  # a wms.* source: the rules that take the WMS's parcel events take it
 MAX_LIST_BYTES = 50 * 1024 * 1024
 
 
@@ -33,18 +35,17 @@ def check_list(record: QueueMessage) -> None:
         except (ValueError, UnicodeDecodeError) as error:  # a file oms cannot read at all: a person looks
             dead_letter(DEAD_LETTER_QUEUE_ENV, record.body, reason=f"s3://{bucket}/{key}: {error}", source={"message_id": record.message_id})
             continue
-        run = check_shipped_list(shipped, reconciliation_store(), order_store(), inventory_store(), write_back=_write_back)
+        run = check_shipped_list(shipped, reconciliation_store(), order_store(), inventory_store(), announce=_announce)
         emit_difference_metrics(run.differences, run.needs_person)
         logger.info("wms shipped list checked", extra={"key": key, "run_id": run.run_id, "rows": len(shipped.rows), "differences": run.differences})
 
 
-def _write_back(order_id: str, warehouse_id: str) -> str:
-    """As the parcel-updates consumer does after a ParcelShipped: the channel hears of the parcel."""
-    from shared.writeback.aws import queues
-    from shared.writeback.aws.store import channel_sync_store
-    from shared.writeback.usecases.request import request_writeback
+def _announce(update: ParcelUpdate) -> None:
+    """The ParcelShipped the WMS's delivery lost, on the bus as the WMS puts it: the parcel-updates
+    consumer writes it back to the channel, customer notices text the buyer its tracking number."""
+    from shared.aws.messaging import announce_as
 
-    return request_writeback(order_id, warehouse_id, order_store(), channel_sync_store(), queues.send)
+    announce_as(ANNOUNCED_AS, "ParcelShipped", update.model_dump(mode="json", exclude_none=True))
 
 
 @logger.inject_lambda_context(clear_state=True)

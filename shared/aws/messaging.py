@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -60,6 +60,17 @@ def publish(events: Sequence[DomainEvent]) -> None:
         if response.get("FailedEntryCount", 0):
             failed = [e for e in response["Entries"] if "ErrorCode" in e]
             raise EventPublishFailed(f"{len(failed)} of {len(batch)} events refused: {failed[:3]}")
+
+
+def announce_as(source: str, detail_type: str, detail: dict[str, Any]) -> None:
+    """One event on oms's bus under another system's source, as that system would have put it:
+    the warehouse reconciler announces a WMS's ParcelShipped the WMS's own delivery lost, so
+    every rule that takes the WMS's events (parcel updates, customer notices) acts on it."""
+    response = client("events").put_events(
+        Entries=[{"Source": source, "DetailType": detail_type, "Detail": json.dumps(detail), "EventBusName": resource_name(EVENT_BUS_ENV), "Resources": []}]
+    )
+    if response.get("FailedEntryCount", 0):
+        raise EventPublishFailed(f"{detail_type} from {source} refused: {response['Entries']}")
 
 
 def start_fulfilment(order_id: str, resume_at: str | None = None, run_name: str | None = None) -> bool:

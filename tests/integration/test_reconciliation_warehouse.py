@@ -13,12 +13,14 @@ import boto3
 from functions.intake.handler import handler as intake
 from functions.inventory_lock.handler import handler as inventory_lock
 from functions.notification.handler import handler as notification
+from functions.parcel_updates.handler import handler as parcel_updates
 from functions.review.handler import handler as review
 from functions.routing.handler import handler as routing
 from functions.warehouse_reconciler.handler import handler as warehouse_reconciler
 from local.sqs_poller import lambda_record
 from shared.aws.stores import inventory_store, order_store
 from shared.clock import utc_now
+from shared.notices.records import NoticeRecords
 from shared.reconciliation.domain import DifferenceKind, Resolution, RunKind
 from shared.reconciliation.store import ReconciliationStore
 from shared.reconciliation.usecases.check_warehouse import check_shipped_list, warehouse_run_id
@@ -103,7 +105,18 @@ def test_a_shipment_the_shipped_list_applies_is_written_back_to_the_channel(seed
     assert warehouse_reconciler({"Records": records}, context()) == {"batchItemFailures": []}
 
     assert order_store().load(order_id).status.value == "SHIPPED"
+    # announced as the lost ParcelShipped: to the parcel updates consumer (write-back) and the customer notices
+    sqs = boto3.client("sqs")
+    shipped = [m for m in drain(sqs, seeded.queue_urls["customer_notices"]) if json.loads(m["Body"])["detail-type"] == "ParcelShipped"]
+    assert [(e["source"], e["detail"]["tracking_number"]) for e in (json.loads(m["Body"]) for m in shipped)] == [("wms.reconciliation", "SF7654321000")]
+    from tests.integration.test_customer_notices import deliver as deliver_notices
+
+    assert deliver_notices(shipped) == {"batchItemFailures": []}
+    [told] = [r for r in NoticeRecords(order_store()).of_order(order_id) if r.kind == "shipped"]
+    assert told.state == "SENT" and "SF7654321000" in told.text  # the buyer gets the tracking number
+    updates = drain(sqs, seeded.queue_urls["parcel_updates"])
+    assert parcel_updates({"Records": [lambda_record({**m, "ReceiptHandle": "r"}, seeded.queue_arns["parcel_updates"], "us-east-1") for m in updates]}, context()) == {"batchItemFailures": []}
     [record] = channel_sync_store().records([writeback_id(note.note_id)])
     assert (record.channel, record.tracking_number, record.state.value) == ("tmall", "SF7654321000", "PENDING")
-    queued = [json.loads(m["Body"]) for m in drain(boto3.client("sqs"), seeded.queue_urls["writeback_tmall"])]
+    queued = [json.loads(m["Body"]) for m in drain(sqs, seeded.queue_urls["writeback_tmall"])]
     assert queued == [{"kind": "writeback", "writeback_id": record.writeback_id}]

@@ -19,7 +19,7 @@ from shared.reconciliation.store import ReconciliationStore
 from shared.reconciliation.warehouse import ShippedList, ShippedRow
 from shared.usecases.parcel_updates import ParcelUpdate, apply_parcel_update
 
-WriteBack = Callable[[str, str], object]
+Announce = Callable[[ParcelUpdate], None]
 
 SOURCE = "wms-reconciliation"
 GRACE = timedelta(hours=24)  # a note younger than this may simply not be shipped yet
@@ -30,9 +30,10 @@ def warehouse_run_id(warehouse_id: str, day: str) -> str:
     return "WMS-" + hashlib.sha256(f"{warehouse_id}\x1f{day}".encode()).hexdigest()[:20].upper()
 
 
-def check_shipped_list(shipped: ShippedList, runs: ReconciliationStore, orders: OrderStore, inventory: InventoryStore, grace: timedelta = GRACE, write_back: WriteBack | None = None) -> RunSummary:
-    """`write_back(order_id, warehouse_id)`: what a ParcelShipped event's consumer does after the
-    shipment (the channel's write-back, shared/writeback/usecases/request.py), for an auto-fixed one."""
+def check_shipped_list(shipped: ShippedList, runs: ReconciliationStore, orders: OrderStore, inventory: InventoryStore, grace: timedelta = GRACE, announce: Announce | None = None) -> RunSummary:
+    """`announce(update)`: a shipment applied here (or found applied: a crash may have cut the
+    announcement) is announced as the lost ParcelShipped, so what follows a WMS's event follows it
+    too: the channel's write-back and the buyer's shipped notice."""
     day_start = datetime.combine(shipped.day, time(0), tzinfo=UTC)
     run_id = warehouse_run_id(shipped.warehouse_id, shipped.day.isoformat())
     run, _ = runs.start_run(
@@ -58,7 +59,7 @@ def check_shipped_list(shipped: ShippedList, runs: ReconciliationStore, orders: 
         record(DifferenceKind.UNKNOWN_TO_OMS, problem.split(":")[0], None, Resolution.NEEDS_PERSON, f"unreadable row of the shipped list: {problem}")
     listed = {row.note_id for row in shipped.rows}
     for row in shipped.rows:
-        _check_row(row, shipped.warehouse_id, orders, inventory, record, write_back)
+        _check_row(row, shipped.warehouse_id, orders, inventory, record, announce)
 
     cutoff = iso(day_start + timedelta(days=1) - grace)
     for stored in orders.waiting_since(OrderStatus.RELEASED, cutoff, limit=MAX_RELEASED_SCANNED):
@@ -78,7 +79,7 @@ def check_shipped_list(shipped: ShippedList, runs: ReconciliationStore, orders: 
     return _finish(run.model_copy(update={"orders_seen": len(shipped.rows), "pages": 1}), runs)
 
 
-def _check_row(row: ShippedRow, warehouse_id: str, orders: OrderStore, inventory: InventoryStore, record, write_back: WriteBack | None = None) -> None:
+def _check_row(row: ShippedRow, warehouse_id: str, orders: OrderStore, inventory: InventoryStore, record, announce: Announce | None = None) -> None:
     try:
         details = orders.details(row.order_id)
     except OrderNotFound:
@@ -95,8 +96,8 @@ def _check_row(row: ShippedRow, warehouse_id: str, orders: OrderStore, inventory
     update = ParcelUpdate(order_id=row.order_id, warehouse_id=warehouse_id, occurred_at=row.shipped_at, carrier=row.carrier, tracking_number=row.tracking_number)
     outcome = apply_parcel_update("ParcelShipped", update, SOURCE, orders, inventory)
     if outcome in ("applied", "duplicate"):
-        if write_back is not None:
-            write_back(row.order_id, warehouse_id)
+        if announce is not None:
+            announce(update)
         record(DifferenceKind.SHIPPED_IN_WMS_NOT_IN_OMS, row.note_id, row.order_id, Resolution.AUTO_FIXED, f"the WMS shipped it at {row.shipped_at}; oms had {details.order.status.value}: shipment applied", wms="SHIPPED", oms=details.order.status.value)
     else:
         record(DifferenceKind.SHIPPED_IN_WMS_NOT_IN_OMS, row.note_id, row.order_id, Resolution.NEEDS_PERSON, f"the WMS shipped it at {row.shipped_at} but oms could not apply it ({outcome}; order is {details.order.status.value})", wms="SHIPPED", oms=details.order.status.value)
