@@ -171,6 +171,33 @@ def test_a_refused_call_fails_at_once_without_retrying(aws, fake):
     assert fake.calls == []
 
 
+def test_a_crash_before_the_dead_letter_still_dead_letters_the_write_back_on_the_message_s_next_delivery(aws, fake):
+    import time
+    from dataclasses import replace
+
+    from shared.writeback.aws.stores import delivery_ports
+    from shared.writeback.usecases.deliver import deliver
+
+    order_id = shipped_order()
+    order_store().db.update_item(
+        TableName=aws.env["ORDERS_TABLE"], Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "NOTE#WH-GZ"}},
+        UpdateExpression="SET carrier = :c", ExpressionAttributeValues={":c": {"S": "ufo-express"}},
+    )
+    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    [message] = [json.loads(m["Body"]) for m in drain(client("sqs"), aws.queue_urls["writeback_tmall"])]
+
+    def killed(channel, message, reason):
+        raise RuntimeError("the container was stopped")
+
+    with pytest.raises(RuntimeError):
+        deliver(message, replace(delivery_ports(), give_up=killed))
+    later = replace(delivery_ports(), now_epoch=lambda: int(time.time()) + 3600)  # SQS delivers it again once the lease is over
+    assert deliver(message, later).startswith("failed")
+    dead = drain(client("sqs"), aws.dead_letter_queue_urls["writeback_tmall"], attributes=True)
+    assert len(dead) == 1 and "no tmall code" in dead[0]["MessageAttributes"]["reason"]["StringValue"]
+    assert channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ").state == WriteBackState.FAILED
+
+
 def test_the_erp_hears_through_the_event_bus_and_oms_s_own_shop_needs_no_write_back(aws, fake):
     order_id = shipped_order(channel="erp")
     assert request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send) == "queued"

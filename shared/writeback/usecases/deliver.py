@@ -73,7 +73,9 @@ def deliver_writeback(message: dict[str, Any], ports: Ports) -> str:
 
 
 def _failed(record: WriteBackRecord, message: dict[str, Any], attempt: int, reason: str, ports: Ports) -> str:
-    ports.store.finish(record.writeback_id, WriteBackState.FAILED, attempt, error=reason)
+    """The dead letter (its alarm), the event and the note first, the record's FAILED last: a crash
+    between them leaves the record PENDING, so the message's next delivery fails it again and a
+    person hears of it (twice at worst), where a FAILED record made every redelivery skip it."""
     ports.give_up(record.channel, message, reason)
     ports.publish([
         WriteBackFailed(
@@ -87,6 +89,7 @@ def _failed(record: WriteBackRecord, message: dict[str, Any], attempt: int, reas
         )
     ])
     _note(ports, record, f"write-back to {record.channel} FAILED after {attempt} attempt(s): operations must redrive it", reason=reason, attempts=attempt)
+    ports.store.finish(record.writeback_id, WriteBackState.FAILED, attempt, error=reason)
     return f"failed ({reason})"
 
 
