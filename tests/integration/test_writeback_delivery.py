@@ -158,13 +158,19 @@ def test_a_redrive_whose_send_failed_can_be_redriven_again_once_its_message_is_o
     assert channel_sync_store().get(writeback_id).state == WriteBackState.DONE
 
 
-def test_a_refused_call_fails_at_once_without_retrying(aws, fake):
+def queued_with_an_unknown_carrier(aws) -> str:
+    """A shipped order whose parcel's carrier no platform has a code for, its write-back queued."""
     order_id = shipped_order()
     order_store().db.update_item(
         TableName=aws.env["ORDERS_TABLE"], Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "NOTE#WH-GZ"}},
         UpdateExpression="SET carrier = :c", ExpressionAttributeValues={":c": {"S": "ufo-express"}},
     )
     request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    return order_id
+
+
+def test_a_refused_call_fails_at_once_without_retrying(aws, fake):
+    order_id = queued_with_an_unknown_carrier(aws)
     deliver_queued(aws)
     record = channel_sync_store().get(f"WB-{order_id.removeprefix('OMS-')}-WH-GZ")
     assert record.state == WriteBackState.FAILED and record.attempts == 1 and "no tmall code" in record.last_error
@@ -178,12 +184,7 @@ def test_a_crash_before_the_dead_letter_still_dead_letters_the_write_back_on_the
     from shared.writeback.aws.stores import delivery_ports
     from shared.writeback.usecases.deliver import deliver
 
-    order_id = shipped_order()
-    order_store().db.update_item(
-        TableName=aws.env["ORDERS_TABLE"], Key={"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "NOTE#WH-GZ"}},
-        UpdateExpression="SET carrier = :c", ExpressionAttributeValues={":c": {"S": "ufo-express"}},
-    )
-    request_writeback(order_id, "WH-GZ", order_store(), channel_sync_store(), queues.send)
+    order_id = queued_with_an_unknown_carrier(aws)
     [message] = [json.loads(m["Body"]) for m in drain(client("sqs"), aws.queue_urls["writeback_tmall"])]
 
     def killed(channel, message, reason):
